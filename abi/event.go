@@ -1,0 +1,219 @@
+package abi
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// EventType names a normalized event.
+type EventType string
+
+// The normalized event types. abi/README.md lists the fields of each.
+const (
+	EventResponseStart      EventType = "response-start"
+	EventTextDelta          EventType = "text-delta"
+	EventReasoningDelta     EventType = "reasoning-delta"
+	EventReasoningSignature EventType = "reasoning-signature"
+	EventReasoningRedacted  EventType = "reasoning-redacted"
+	EventToolCallStart      EventType = "tool-call-start"
+	EventToolCallDelta      EventType = "tool-call-delta"
+	EventToolCall           EventType = "tool-call"
+	EventRefusal            EventType = "refusal"
+	EventUsage              EventType = "usage"
+	EventFinish             EventType = "finish"
+	EventError              EventType = "error"
+)
+
+// FinishReason is the normalized reason a response ended.
+type FinishReason string
+
+// The finish reasons.
+const (
+	FinishStop          FinishReason = "stop"
+	FinishLength        FinishReason = "length"
+	FinishToolCalls     FinishReason = "tool-calls"
+	FinishContentFilter FinishReason = "content-filter"
+	FinishRefusal       FinishReason = "refusal"
+	FinishError         FinishReason = "error"
+	FinishOther         FinishReason = "other"
+)
+
+// Valid reports whether r is one of the finish reasons.
+func (r FinishReason) Valid() bool {
+	switch r {
+	case FinishStop, FinishLength, FinishToolCalls, FinishContentFilter, FinishRefusal, FinishError, FinishOther:
+		return true
+	}
+	return false
+}
+
+// Usage counts tokens with one meaning for every provider: InputTokens is
+// every prompt token, cached ones included; OutputTokens every generated
+// token, reasoning included; CachedInputTokens and ReasoningTokens are parts
+// of those.
+type Usage struct {
+	InputTokens       int `json:"input_tokens"`
+	OutputTokens      int `json:"output_tokens"`
+	CachedInputTokens int `json:"cached_input_tokens"`
+	ReasoningTokens   int `json:"reasoning_tokens"`
+}
+
+// Event is one normalized event. Only the fields of its Type are meaningful;
+// AppendJSON writes exactly those, in a fixed order, so equal events encode
+// to identical bytes.
+type Event struct {
+	Type EventType `json:"type"`
+	// response-start
+	ID    string `json:"id,omitempty"`
+	Model string `json:"model,omitempty"`
+	// text-delta, reasoning-delta, refusal
+	Text string `json:"text,omitempty"`
+	// refusal: what detected it: "provider" (a refusal field or finish
+	// reason) or "phrase" (an opted-in phrase list).
+	Source string `json:"source,omitempty"`
+	// reasoning-signature
+	Signature string `json:"signature,omitempty"`
+	// reasoning-redacted
+	Data string `json:"data,omitempty"`
+	// tool-call-start, tool-call-delta, tool-call (ID shared with
+	// response-start).
+	Index     int    `json:"index,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
+	// usage
+	Usage Usage `json:"-"`
+	// finish
+	Reason    FinishReason `json:"reason,omitempty"`
+	RawReason string       `json:"raw_reason,omitempty"`
+	// error
+	Code      Code   `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Retryable bool   `json:"retryable,omitempty"`
+}
+
+// Err returns the error an error event carries, or nil for other events.
+func (e *Event) Err() *Error {
+	if e.Type != EventError {
+		return nil
+	}
+	return &Error{Code: e.Code, Message: e.Message, Retryable: e.Retryable}
+}
+
+// AppendJSON appends the event's canonical JSON encoding (one object, no
+// newline) to dst. It allocates nothing beyond growing dst.
+func (e *Event) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"type":`...)
+	dst = AppendString(dst, string(e.Type))
+	switch e.Type {
+	case EventResponseStart:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "model", e.Model)
+	case EventTextDelta, EventReasoningDelta:
+		dst = appendField(dst, "text", e.Text)
+	case EventRefusal:
+		dst = appendField(dst, "text", e.Text)
+		if e.Source != "" {
+			dst = appendField(dst, "source", e.Source)
+		}
+	case EventReasoningSignature:
+		dst = appendField(dst, "signature", e.Signature)
+	case EventReasoningRedacted:
+		dst = appendField(dst, "data", e.Data)
+	case EventToolCallStart:
+		dst = appendInt(dst, "index", e.Index)
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "name", e.Name)
+	case EventToolCallDelta:
+		dst = appendInt(dst, "index", e.Index)
+		dst = appendField(dst, "arguments", e.Arguments)
+	case EventToolCall:
+		dst = appendInt(dst, "index", e.Index)
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "name", e.Name)
+		dst = appendField(dst, "arguments", e.Arguments)
+	case EventUsage:
+		dst = appendInt(dst, "input_tokens", e.Usage.InputTokens)
+		dst = appendInt(dst, "output_tokens", e.Usage.OutputTokens)
+		dst = appendInt(dst, "cached_input_tokens", e.Usage.CachedInputTokens)
+		dst = appendInt(dst, "reasoning_tokens", e.Usage.ReasoningTokens)
+	case EventFinish:
+		dst = appendField(dst, "reason", string(e.Reason))
+		dst = appendField(dst, "raw_reason", e.RawReason)
+	case EventError:
+		dst = appendField(dst, "code", string(e.Code))
+		dst = appendField(dst, "message", e.Message)
+		dst = append(dst, `,"retryable":`...)
+		dst = strconv.AppendBool(dst, e.Retryable)
+	}
+	return append(dst, '}')
+}
+
+// String returns the canonical JSON encoding.
+func (e *Event) String() string { return string(e.AppendJSON(nil)) }
+
+func appendField(dst []byte, key, val string) []byte {
+	dst = append(dst, ',', '"')
+	dst = append(dst, key...)
+	dst = append(dst, '"', ':')
+	return AppendString(dst, val)
+}
+
+func appendInt(dst []byte, key string, v int) []byte {
+	dst = append(dst, ',', '"')
+	dst = append(dst, key...)
+	dst = append(dst, '"', ':')
+	return strconv.AppendInt(dst, int64(v), 10)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string literal. Invalid UTF-8 is replaced
+// by U+FFFD; control characters, quote and backslash are escaped; so are
+// U+2028 and U+2029. The output is the same on every platform.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

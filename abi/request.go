@@ -1,0 +1,253 @@
+package abi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// Request is the normalized, provider-agnostic request. Its JSON form is the
+// input of wasmadapt_project and is documented in abi/README.md.
+type Request struct {
+	// SessionID and TraceID key the conversation and the trace; adapters
+	// never send them to a provider unless a provider option says so.
+	SessionID string `json:"session_id,omitempty"`
+	TraceID   string `json:"trace_id,omitempty"`
+	// Model is the provider's model name (or deployment, for hosts that
+	// route by deployment).
+	Model    string           `json:"model"`
+	Messages []Message        `json:"messages,omitempty"`
+	Tools    []ToolDefinition `json:"tools,omitempty"`
+	// ToolChoice is nil when the request does not say (provider default).
+	ToolChoice     *ToolChoice     `json:"tool_choice,omitempty"`
+	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
+	Stream         bool            `json:"stream,omitempty"`
+	// Optional sampling settings: nil means "not set".
+	MaxOutputTokens *int       `json:"max_output_tokens,omitempty"`
+	Temperature     *float64   `json:"temperature,omitempty"`
+	TopP            *float64   `json:"top_p,omitempty"`
+	Stop            []string   `json:"stop,omitempty"`
+	Reasoning       *Reasoning `json:"reasoning,omitempty"`
+	// ProviderOptions are passed to the adapter as is; each adapter
+	// documents the keys it reads and refuses unknown ones.
+	ProviderOptions map[string]json.RawMessage `json:"provider_options,omitempty"`
+}
+
+// Context returns the request without its messages: the "stream context"
+// the host passes to wasmadapt_transform and the response exports, so that
+// a stream can be interpreted (model, tools, response format, provider
+// options) without resending the conversation.
+func (r *Request) Context() Request {
+	c := *r
+	c.Messages = nil
+	return c
+}
+
+// Role is a message role.
+type Role string
+
+// The message roles.
+const (
+	RoleSystem    Role = "system"
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleTool      Role = "tool"
+)
+
+// Message is one turn of the conversation. In JSON, Content is either a
+// string (one text part) or an array of parts.
+type Message struct {
+	Role    Role   `json:"role"`
+	Content []Part `json:"-"`
+}
+
+type messageJSON struct {
+	Role    Role            `json:"role"`
+	Content json.RawMessage `json:"content"`
+}
+
+// MarshalJSON writes Content as a string when it is a single text part, as
+// an array of parts otherwise.
+func (m Message) MarshalJSON() ([]byte, error) {
+	var content []byte
+	var err error
+	if len(m.Content) == 1 && m.Content[0].Type == PartText {
+		content, err = json.Marshal(m.Content[0].Text)
+	} else if m.Content == nil {
+		content = []byte("[]")
+	} else {
+		content, err = json.Marshal(m.Content)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(messageJSON{Role: m.Role, Content: content})
+}
+
+// UnmarshalJSON accepts content as a string or an array of parts.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	var mj messageJSON
+	if err := json.Unmarshal(b, &mj); err != nil {
+		return err
+	}
+	m.Role = mj.Role
+	m.Content = nil
+	c := bytes.TrimSpace(mj.Content)
+	switch {
+	case len(c) == 0 || bytes.Equal(c, []byte("null")):
+	case c[0] == '"':
+		var s string
+		if err := json.Unmarshal(c, &s); err != nil {
+			return err
+		}
+		m.Content = []Part{{Type: PartText, Text: s}}
+	case c[0] == '[':
+		if err := json.Unmarshal(c, &m.Content); err != nil {
+			return err
+		}
+	default:
+		return errors.New("message content must be a string or an array of parts")
+	}
+	return nil
+}
+
+// PartType names a kind of content part.
+type PartType string
+
+// The content part types.
+const (
+	PartText       PartType = "text"
+	PartImage      PartType = "image"
+	PartReasoning  PartType = "reasoning"
+	PartToolCall   PartType = "tool-call"
+	PartToolResult PartType = "tool-result"
+)
+
+// Part is one piece of a message's content. Which fields are meaningful
+// depends on Type; abi/README.md lists them.
+type Part struct {
+	Type PartType `json:"type"`
+	// text, reasoning
+	Text string `json:"text,omitempty"`
+	// image: inline (MediaType + base64 Data) or by URL.
+	MediaType string `json:"media_type,omitempty"`
+	Data      string `json:"data,omitempty"`
+	URL       string `json:"url,omitempty"`
+	// reasoning: Signature authenticates Text for the provider that made
+	// it; Redacted carries opaque reasoning the provider encrypted; Provider
+	// names the provider (module) that produced it, so that reasoning is
+	// echoed only to that provider.
+	Signature string `json:"signature,omitempty"`
+	Redacted  string `json:"redacted,omitempty"`
+	Provider  string `json:"provider,omitempty"`
+	// tool-call
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
+	// tool-result (Name is shared with tool-call)
+	ToolCallID string `json:"tool_call_id,omitempty"`
+	Content    string `json:"content,omitempty"`
+	IsError    bool   `json:"is_error,omitempty"`
+}
+
+// Text returns a message content of a single text part.
+func Text(s string) []Part { return []Part{{Type: PartText, Text: s}} }
+
+// ToolDefinition is the one definition of a tool; every provider's tool
+// schema is generated from it.
+type ToolDefinition struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Parameters is a JSON Schema for the arguments object.
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	// Strict asks the provider to enforce the schema exactly, where it can.
+	Strict bool `json:"strict,omitempty"`
+}
+
+// ToolChoice says whether and which tools the model may call. In JSON it is
+// "auto", "none", "required" or {"tool":"name"}.
+type ToolChoice struct {
+	// Mode is "auto", "none" or "required"; empty when Tool is set.
+	Mode string
+	// Tool forces a call of the named tool.
+	Tool string
+}
+
+// The tool choice modes.
+const (
+	ToolChoiceAuto     = "auto"
+	ToolChoiceNone     = "none"
+	ToolChoiceRequired = "required"
+)
+
+// MarshalJSON writes the string or object form.
+func (t ToolChoice) MarshalJSON() ([]byte, error) {
+	if t.Tool != "" {
+		return json.Marshal(struct {
+			Tool string `json:"tool"`
+		}{t.Tool})
+	}
+	return json.Marshal(t.Mode)
+}
+
+// UnmarshalJSON reads the string or object form and refuses anything else.
+func (t *ToolChoice) UnmarshalJSON(b []byte) error {
+	*t = ToolChoice{}
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &t.Mode); err != nil {
+			return err
+		}
+		switch t.Mode {
+		case ToolChoiceAuto, ToolChoiceNone, ToolChoiceRequired:
+			return nil
+		}
+		return errors.New(`tool_choice must be "auto", "none", "required" or {"tool":"name"}`)
+	}
+	var o struct {
+		Tool string `json:"tool"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil || o.Tool == "" {
+		return errors.New(`tool_choice must be "auto", "none", "required" or {"tool":"name"}`)
+	}
+	t.Tool = o.Tool
+	return nil
+}
+
+// ResponseFormat asks for plain text or JSON that matches a schema.
+type ResponseFormat struct {
+	// Type is "text" or "json_schema".
+	Type   string          `json:"type"`
+	Name   string          `json:"name,omitempty"`
+	Schema json.RawMessage `json:"schema,omitempty"`
+	Strict bool            `json:"strict,omitempty"`
+}
+
+// Reasoning configures a reasoning model: an effort level ("low", "medium",
+// "high", ...) or a token budget, as the provider supports.
+type Reasoning struct {
+	Effort       string `json:"effort,omitempty"`
+	BudgetTokens *int   `json:"budget_tokens,omitempty"`
+}
+
+// The stream framings a provider request may declare.
+const (
+	FramingSSE            = "sse"
+	FramingNDJSON         = "ndjson"
+	FramingAWSEventStream = "aws-eventstream"
+	FramingNone           = "none"
+)
+
+// ProviderRequest is what wasmadapt_project returns: the HTTP request to
+// send, relative to the provider's base URL. Credentials are never part of
+// it: the host adds them according to the module's auth scheme.
+type ProviderRequest struct {
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Query   map[string]string `json:"query,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    json.RawMessage   `json:"body,omitempty"`
+	// StreamFraming is how the host splits the response body into chunks:
+	// "sse", "ndjson", "aws-eventstream" or "none" (one whole body).
+	StreamFraming string `json:"stream_framing"`
+}

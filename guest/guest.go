@@ -1,0 +1,207 @@
+// Package guest is the Go SDK for wasmadapt adapter authors.
+//
+// An adapter is a plain Go package that implements Adapter with pure
+// functions: no clock, no randomness, no I/O, no globals that outlive a call.
+// Everything a stream needs to remember between chunks goes into the state
+// bytes the host passes in and out of Transform. Because it is plain Go, the
+// adapter compiles natively too, and its unit tests run with `go test`.
+//
+// A module is the adapter plus a tiny main package:
+//
+//	package main
+//
+//	import (
+//		"github.com/wasmadapt/wasmadapt/guest"
+//		"example.com/myadapter"
+//	)
+//
+//	func init() { guest.Register(myadapter.Adapter{}) }
+//
+//	func main() {}
+//
+// built with
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o my.wasm ./cmd/my
+//
+// On GOOS=wasip1 this package provides the wasmadapt_* exports of
+// abi/README.md and dispatches them to the registered Adapter. On other
+// platforms, Dispatcher runs the very same code paths natively, which is how
+// tests and the native benchmark floor call an adapter.
+package guest
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Adapter is what an adapter author implements. Every method must be a pure
+// function of its arguments: the same input gives byte-identical output.
+type Adapter interface {
+	// Capabilities describes the module for one model ("" for defaults).
+	Capabilities(model string) abi.Capabilities
+	// Project turns a normalized request into the provider's HTTP request.
+	// A request the model cannot serve is refused with an *abi.Error
+	// (capability_unsupported, schema_unsupported, invalid_request).
+	Project(req *abi.Request) (*abi.ProviderRequest, error)
+	// Transform consumes framed stream chunks and emits normalized events.
+	// in.State is the state the previous call set (empty at the start);
+	// the adapter sets the next one with out.SetState. in.Flags&abi.FlagEnd
+	// marks the end of the body.
+	Transform(in *abi.TransformInput, out *Output) error
+	// ParseResponse turns a whole non-streamed 2xx body into events.
+	ParseResponse(in *abi.ResponseInput, out *Output) error
+	// MapError turns a non-2xx response into exactly one error event.
+	MapError(in *abi.ResponseInput, out *Output) error
+}
+
+// SelfTester is implemented by adapters that ship their own golden cases
+// (returned by the optional wasmadapt_selftest export): a JSON array of
+// cases in the format of `wasmrun test`. Hosts run them before activating a
+// module.
+type SelfTester interface {
+	SelfTest() []byte
+}
+
+// Output collects what a call produces: the next state and the events.
+// Its buffers are reused from call to call; an adapter must not keep
+// references to them.
+type Output struct {
+	state  []byte
+	events []byte
+}
+
+// Reset empties the output for reuse.
+func (o *Output) Reset() {
+	o.state = o.state[:0]
+	o.events = o.events[:0]
+}
+
+// SetState sets the state the host passes to the next Transform call of the
+// stream. It copies b.
+func (o *Output) SetState(b []byte) { o.state = append(o.state[:0], b...) }
+
+// State returns the state buffer, for adapters that build the state in
+// place with AppendState.
+func (o *Output) State() []byte { return o.state }
+
+// AppendState appends b to the state set so far.
+func (o *Output) AppendState(b ...byte) { o.state = append(o.state, b...) }
+
+// Emit appends one event.
+func (o *Output) Emit(e *abi.Event) {
+	o.events = e.AppendJSON(o.events)
+	o.events = append(o.events, '\n')
+}
+
+// EmitRaw appends one event already encoded as a JSON object (no newline).
+// The host validates every event, so malformed JSON here is reported as
+// adapter_bad_output.
+func (o *Output) EmitRaw(event []byte) {
+	o.events = append(o.events, event...)
+	o.events = append(o.events, '\n')
+}
+
+// Events returns the encoded events so far (newline-terminated JSON).
+func (o *Output) Events() []byte { return o.events }
+
+// Dispatcher decodes call envelopes, runs an Adapter and encodes results.
+// The wasip1 exports use one Dispatcher per instance; native callers (tests,
+// benchmarks) create their own. Results are valid until the next call.
+// A Dispatcher is not safe for concurrent use.
+type Dispatcher struct {
+	a   Adapter
+	out Output
+	res []byte
+	tin abi.TransformInput
+	rin abi.ResponseInput
+}
+
+// NewDispatcher returns a Dispatcher for a.
+func NewDispatcher(a Adapter) *Dispatcher { return &Dispatcher{a: a} }
+
+func (d *Dispatcher) fail(err error) []byte {
+	var e *abi.Error
+	if !errors.As(err, &e) {
+		e = &abi.Error{Code: abi.CodeInvalidRequest, Message: err.Error()}
+	}
+	d.res = append(d.res[:0], byte(abi.StatusError))
+	d.res = e.AppendJSON(d.res)
+	return d.res
+}
+
+func (d *Dispatcher) ok(payload []byte) []byte {
+	d.res = append(d.res[:0], byte(abi.StatusOK))
+	d.res = append(d.res, payload...)
+	return d.res
+}
+
+// Capabilities serves wasmadapt_capabilities: in is the model name.
+func (d *Dispatcher) Capabilities(in []byte) []byte {
+	c := d.a.Capabilities(string(in))
+	if c.ABIVersion == "" {
+		c.ABIVersion = abi.VersionString(abi.Version)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return d.fail(err)
+	}
+	return d.ok(b)
+}
+
+// Project serves wasmadapt_project: in is the normalized request JSON.
+func (d *Dispatcher) Project(in []byte) []byte {
+	var req abi.Request
+	if err := json.Unmarshal(in, &req); err != nil {
+		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "normalized request is not valid: %v", err))
+	}
+	pr, err := d.a.Project(&req)
+	if err != nil {
+		return d.fail(err)
+	}
+	b, err := json.Marshal(pr)
+	if err != nil {
+		return d.fail(err)
+	}
+	return d.ok(b)
+}
+
+// Transform serves wasmadapt_transform: in is a transform envelope.
+func (d *Dispatcher) Transform(in []byte) []byte {
+	if err := abi.DecodeTransformInput(in, &d.tin); err != nil {
+		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "transform envelope: %v", err))
+	}
+	d.out.Reset()
+	if err := d.a.Transform(&d.tin, &d.out); err != nil {
+		return d.fail(err)
+	}
+	d.res = abi.AppendTransformOutput(d.res[:0], d.out.state, d.out.events)
+	return d.res
+}
+
+func (d *Dispatcher) response(in []byte, f func(*abi.ResponseInput, *Output) error) []byte {
+	if err := abi.DecodeResponseInput(in, &d.rin); err != nil {
+		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "response envelope: %v", err))
+	}
+	d.out.Reset()
+	if err := f(&d.rin, &d.out); err != nil {
+		return d.fail(err)
+	}
+	return d.ok(d.out.events)
+}
+
+// ParseResponse serves wasmadapt_parse_response: in is a response envelope.
+func (d *Dispatcher) ParseResponse(in []byte) []byte { return d.response(in, d.a.ParseResponse) }
+
+// MapError serves wasmadapt_map_error: in is a response envelope.
+func (d *Dispatcher) MapError(in []byte) []byte { return d.response(in, d.a.MapError) }
+
+// SelfTest serves wasmadapt_selftest: the adapter's own cases, or an empty
+// array when it has none.
+func (d *Dispatcher) SelfTest() []byte {
+	if st, ok := d.a.(SelfTester); ok {
+		return d.ok(st.SelfTest())
+	}
+	return d.ok([]byte("[]"))
+}
