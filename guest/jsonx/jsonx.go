@@ -1,0 +1,818 @@
+// Package jsonx is a strict, zero-allocation JSON reader for the per-chunk
+// hot path of Go adapter guests.
+//
+// It never builds a tree. A JSON value is handled as the slice of its raw
+// bytes: iterate an object's fields with ObjectIter, an array's elements with
+// ArrayIter, look a key up with Lookup, and read a scalar with Str, Unescape,
+// AppendUnescaped, Int, Bool or IsNull. Every value an iterator returns has
+// been fully validated (strings, escapes, UTF-8, numbers, nesting), and the
+// container is checked up to its closing bracket, so walking a document with
+// the iterators validates it. Malformed input is an error (ErrSyntax and
+// friends), never a panic; nesting deeper than MaxDepth is ErrDepth.
+//
+// Nothing in this package allocates: errors are sentinels, iterators are
+// plain values, and unescaping appends into a buffer the caller owns.
+// Valid is a strict RFC 8259 validator (invalid UTF-8 is refused).
+package jsonx
+
+import (
+	"errors"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of arrays and objects the reader accepts.
+const MaxDepth = 512
+
+// The errors the reader returns. They are sentinels so that returning one
+// does not allocate; compare with errors.Is.
+var (
+	// ErrSyntax: the bytes are not JSON (bad token, truncated value,
+	// invalid escape or UTF-8, trailing bytes after the value).
+	ErrSyntax = errors.New("jsonx: malformed JSON")
+	// ErrType: the value is well-formed but not of the kind asked for.
+	ErrType = errors.New("jsonx: JSON value has another type")
+	// ErrRange: an integer does not fit an int64.
+	ErrRange = errors.New("jsonx: integer out of range")
+	// ErrDepth: arrays and objects are nested deeper than MaxDepth.
+	ErrDepth = errors.New("jsonx: JSON nested too deeply")
+)
+
+// Kind is the kind of a JSON value, known from its first byte.
+type Kind uint8
+
+// The kinds of JSON values.
+const (
+	KindInvalid Kind = iota
+	KindNull
+	KindFalse
+	KindTrue
+	KindNumber
+	KindString
+	KindObject
+	KindArray
+)
+
+// KindOf returns the kind of the value v starts with (after whitespace),
+// judged by its first byte only; use Valid to check the whole value.
+func KindOf(v []byte) Kind {
+	i := skipWS(v, 0)
+	if i >= len(v) {
+		return KindInvalid
+	}
+	switch c := v[i]; c {
+	case 'n':
+		return KindNull
+	case 'f':
+		return KindFalse
+	case 't':
+		return KindTrue
+	case '"':
+		return KindString
+	case '{':
+		return KindObject
+	case '[':
+		return KindArray
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return KindNumber
+		}
+	}
+	return KindInvalid
+}
+
+func isWS(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && isWS(b[i]) {
+		i++
+	}
+	return i
+}
+
+// trim removes JSON whitespace around v.
+func trim(v []byte) []byte {
+	i := skipWS(v, 0)
+	j := len(v)
+	for j > i && isWS(v[j-1]) {
+		j--
+	}
+	return v[i:j]
+}
+
+// Valid reports whether b is exactly one well-formed JSON value (surrounding
+// whitespace allowed), with valid UTF-8 in every string.
+func Valid(b []byte) bool {
+	end, err := Skip(b, 0)
+	return err == nil && skipWS(b, end) == len(b)
+}
+
+// Skip skips whitespace and then one JSON value starting at offset i of b,
+// validating it, and returns the offset just past the value.
+func Skip(b []byte, i int) (end int, err error) {
+	if i < 0 || i > len(b) {
+		return i, ErrSyntax
+	}
+	return skipValue(b, skipWS(b, i), 0)
+}
+
+// skipValue skips the value starting exactly at i (no leading whitespace).
+func skipValue(b []byte, i, depth int) (int, error) {
+	if i >= len(b) {
+		return i, ErrSyntax
+	}
+	switch c := b[i]; c {
+	case '"':
+		return skipString(b, i)
+	case '{':
+		return skipObject(b, i, depth+1)
+	case '[':
+		return skipArray(b, i, depth+1)
+	case 't':
+		return skipLit(b, i, "true")
+	case 'f':
+		return skipLit(b, i, "false")
+	case 'n':
+		return skipLit(b, i, "null")
+	default:
+		return skipNumber(b, i)
+	}
+}
+
+func skipLit(b []byte, i int, lit string) (int, error) {
+	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+		return i, ErrSyntax
+	}
+	return i + len(lit), nil
+}
+
+// skipNumber validates the RFC 8259 number grammar
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func skipNumber(b []byte, i int) (int, error) {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		return i, ErrSyntax
+	}
+	switch {
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		for i++; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		}
+	default:
+		return i, ErrSyntax
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return i, ErrSyntax
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return i, ErrSyntax
+		}
+	}
+	return i, nil
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// skipString validates the string literal starting at the quote at i and
+// returns the offset past its closing quote.
+func skipString(b []byte, i int) (int, error) {
+	i++
+	for i < len(b) {
+		c := b[i]
+		switch {
+		case c == '"':
+			return i + 1, nil
+		case c == '\\':
+			if i+1 >= len(b) {
+				return i, ErrSyntax
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return i, ErrSyntax
+				}
+				i += 6
+			default:
+				return i, ErrSyntax
+			}
+		case c < 0x20:
+			return i, ErrSyntax
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i, ErrSyntax
+			}
+			i += size
+		}
+	}
+	return i, ErrSyntax
+}
+
+func skipObject(b []byte, i, depth int) (int, error) {
+	if depth > MaxDepth {
+		return i, ErrDepth
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return i, ErrSyntax
+		}
+		var err error
+		if i, err = skipString(b, i); err != nil {
+			return i, err
+		}
+		i = skipWS(b, i)
+		if i >= len(b) || b[i] != ':' {
+			return i, ErrSyntax
+		}
+		if i, err = skipValue(b, skipWS(b, i+1), depth); err != nil {
+			return i, err
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, ErrSyntax
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return i + 1, nil
+		default:
+			return i, ErrSyntax
+		}
+	}
+}
+
+func skipArray(b []byte, i, depth int) (int, error) {
+	if depth > MaxDepth {
+		return i, ErrDepth
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = skipValue(b, i, depth); err != nil {
+			return i, err
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, ErrSyntax
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case ']':
+			return i + 1, nil
+		default:
+			return i, ErrSyntax
+		}
+	}
+}
+
+// ObjectIter iterates the fields of one JSON object without building
+// anything. Use it as
+//
+//	it := jsonx.Object(v)
+//	for it.Next() {
+//		switch {
+//		case it.KeyIs("id"):
+//			...it.Value()...
+//		}
+//	}
+//	if err := it.Err(); err != nil { ... }
+//
+// Each Value is validated before Next returns true; once Next returns false
+// without an error, the whole object (and nothing but whitespace after it)
+// was well-formed.
+type ObjectIter struct {
+	b     []byte
+	i     int
+	depth int
+	key   []byte
+	val   []byte
+	err   error
+	state uint8 // 0 before '{', 1 inside, 2 done
+}
+
+// Object returns an iterator over the object v (whitespace around it is
+// allowed). If v is not an object, Next returns false and Err is ErrType
+// (or ErrSyntax for bytes that are no JSON value).
+func Object(v []byte) ObjectIter { return ObjectIter{b: v} }
+
+// Next advances to the next field and reports whether there is one.
+func (it *ObjectIter) Next() bool {
+	b := it.b
+	switch it.state {
+	case 2:
+		return false
+	case 0:
+		i := skipWS(b, 0)
+		if i >= len(b) || b[i] != '{' {
+			return it.fail(typeOrSyntax(b, i), i)
+		}
+		it.state = 1
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == '}' {
+			return it.finish(i + 1)
+		}
+		it.i = i
+	default:
+		i := skipWS(b, it.i)
+		if i >= len(b) {
+			return it.fail(ErrSyntax, i)
+		}
+		switch b[i] {
+		case ',':
+			it.i = skipWS(b, i+1)
+		case '}':
+			return it.finish(i + 1)
+		default:
+			return it.fail(ErrSyntax, i)
+		}
+	}
+	i := it.i
+	if i >= len(b) || b[i] != '"' {
+		return it.fail(ErrSyntax, i)
+	}
+	end, err := skipString(b, i)
+	if err != nil {
+		return it.fail(err, end)
+	}
+	it.key = b[i+1 : end-1]
+	i = skipWS(b, end)
+	if i >= len(b) || b[i] != ':' {
+		return it.fail(ErrSyntax, i)
+	}
+	i = skipWS(b, i+1)
+	end, err = skipValue(b, i, it.depth+1)
+	if err != nil {
+		return it.fail(err, end)
+	}
+	it.val = b[i:end]
+	it.i = end
+	return true
+}
+
+func typeOrSyntax(b []byte, i int) error {
+	if i < len(b) && KindOf(b[i:]) != KindInvalid {
+		if end, err := skipValue(b, i, 0); err == nil && skipWS(b, end) == len(b) {
+			return ErrType
+		}
+	}
+	return ErrSyntax
+}
+
+func (it *ObjectIter) fail(err error, at int) bool {
+	it.err, it.i, it.state = err, at, 2
+	it.key, it.val = nil, nil
+	return false
+}
+
+func (it *ObjectIter) finish(end int) bool {
+	it.key, it.val = nil, nil
+	it.state = 2
+	if skipWS(it.b, end) != len(it.b) {
+		it.err, it.i = ErrSyntax, end
+		return false
+	}
+	it.i = end
+	return false
+}
+
+// Key returns the current key's raw bytes, escapes included, without the
+// quotes.
+func (it *ObjectIter) Key() []byte { return it.key }
+
+// KeyIs reports whether the current key, unescaped, equals k.
+func (it *ObjectIter) KeyIs(k string) bool { return rawEquals(it.key, k) }
+
+// Value returns the current value's raw bytes (no surrounding whitespace).
+func (it *ObjectIter) Value() []byte { return it.val }
+
+// Err returns the error that stopped the iteration, or nil.
+func (it *ObjectIter) Err() error { return it.err }
+
+// Offset returns the byte offset in the iterated value where the iterator
+// stands; after an error, where the error was found.
+func (it *ObjectIter) Offset() int { return it.i }
+
+// ArrayIter iterates the elements of one JSON array; see ObjectIter.
+type ArrayIter struct {
+	b     []byte
+	i     int
+	n     int
+	val   []byte
+	err   error
+	state uint8
+}
+
+// Array returns an iterator over the array v (whitespace around it is
+// allowed). If v is not an array, Next returns false and Err is ErrType (or
+// ErrSyntax).
+func Array(v []byte) ArrayIter { return ArrayIter{b: v, n: -1} }
+
+// Next advances to the next element and reports whether there is one.
+func (it *ArrayIter) Next() bool {
+	b := it.b
+	switch it.state {
+	case 2:
+		return false
+	case 0:
+		i := skipWS(b, 0)
+		if i >= len(b) || b[i] != '[' {
+			return it.fail(typeOrSyntax(b, i), i)
+		}
+		it.state = 1
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == ']' {
+			return it.finish(i + 1)
+		}
+		it.i = i
+	default:
+		i := skipWS(b, it.i)
+		if i >= len(b) {
+			return it.fail(ErrSyntax, i)
+		}
+		switch b[i] {
+		case ',':
+			it.i = skipWS(b, i+1)
+		case ']':
+			return it.finish(i + 1)
+		default:
+			return it.fail(ErrSyntax, i)
+		}
+	}
+	end, err := skipValue(b, it.i, 1)
+	if err != nil {
+		return it.fail(err, end)
+	}
+	it.val = b[it.i:end]
+	it.i = end
+	it.n++
+	return true
+}
+
+func (it *ArrayIter) fail(err error, at int) bool {
+	it.err, it.i, it.state, it.val = err, at, 2, nil
+	return false
+}
+
+func (it *ArrayIter) finish(end int) bool {
+	it.val, it.state = nil, 2
+	if skipWS(it.b, end) != len(it.b) {
+		it.err, it.i = ErrSyntax, end
+		return false
+	}
+	it.i = end
+	return false
+}
+
+// Value returns the current element's raw bytes (no surrounding whitespace).
+func (it *ArrayIter) Value() []byte { return it.val }
+
+// Index returns the current element's position, from 0.
+func (it *ArrayIter) Index() int { return it.n }
+
+// Err returns the error that stopped the iteration, or nil.
+func (it *ArrayIter) Err() error { return it.err }
+
+// Lookup returns the raw value of the first field named key in the object
+// obj. It validates the object up to that field only; found is false when
+// the object has no such field (err is then nil only if the whole object was
+// well-formed).
+func Lookup(obj []byte, key string) (v []byte, found bool, err error) {
+	it := Object(obj)
+	for it.Next() {
+		if it.KeyIs(key) {
+			return it.Value(), true, nil
+		}
+	}
+	return nil, false, it.Err()
+}
+
+// Str returns the raw content of the string value v (between the quotes,
+// escapes not decoded). It fails with ErrType if v is another kind of value.
+func Str(v []byte) ([]byte, error) {
+	v = trim(v)
+	if len(v) == 0 || v[0] != '"' {
+		return nil, typeOrSyntax(v, 0)
+	}
+	end, err := skipString(v, 0)
+	if err != nil {
+		return nil, err
+	}
+	if end != len(v) {
+		return nil, ErrSyntax
+	}
+	return v[1 : end-1], nil
+}
+
+// StrOrNull is Str that also accepts null, returning nil content for it.
+func StrOrNull(v []byte) (raw []byte, null bool, err error) {
+	if IsNull(v) {
+		return nil, true, nil
+	}
+	raw, err = Str(v)
+	return raw, false, err
+}
+
+// AppendUnescaped appends the decoded text of the string value v to dst.
+func AppendUnescaped(dst, v []byte) ([]byte, error) {
+	raw, err := Str(v)
+	if err != nil {
+		return dst, err
+	}
+	return Unescape(dst, raw)
+}
+
+// HasEscape reports whether the raw string content has a backslash escape.
+func HasEscape(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+func hexVal(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c - 'a' + 10)
+	case c >= 'A' && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+func hex4(b []byte) rune {
+	if len(b) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range b[:4] {
+		h := hexVal(c)
+		if h < 0 {
+			return -1
+		}
+		r = r<<4 | h
+	}
+	return r
+}
+
+// Unescape appends the decoded form of raw string content (as returned by
+// Str or ObjectIter.Key) to dst. A \u escape of a lone surrogate decodes to
+// U+FFFD, as encoding/json does. Content that is not valid string content
+// (bad escape, control character, invalid UTF-8) is ErrSyntax.
+func Unescape(dst, raw []byte) ([]byte, error) {
+	start := 0
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c < 0x20 || c == '"' {
+			return dst, ErrSyntax
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				return dst, ErrSyntax
+			}
+			i += size
+			continue
+		}
+		if c != '\\' {
+			i++
+			continue
+		}
+		dst = append(dst, raw[start:i]...)
+		if i+1 >= len(raw) {
+			return dst, ErrSyntax
+		}
+		switch e := raw[i+1]; e {
+		case '"', '\\', '/':
+			dst = append(dst, e)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := hex4(raw[i+2:])
+			if r < 0 {
+				return dst, ErrSyntax
+			}
+			i += 6
+			if r >= 0xD800 && r < 0xDC00 {
+				// A high surrogate must pair with a following low one.
+				if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if r2 := hex4(raw[i+2:]); r2 >= 0xDC00 && r2 < 0xE000 {
+						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+						i += 6
+					} else {
+						r = utf8.RuneError
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			} else if r >= 0xDC00 && r < 0xE000 {
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+			start = i
+			continue
+		default:
+			return dst, ErrSyntax
+		}
+		i += 2
+		start = i
+	}
+	return append(dst, raw[start:]...), nil
+}
+
+// rawEquals reports whether raw string content, unescaped, equals s,
+// without allocating.
+func rawEquals(raw []byte, s string) bool {
+	if !HasEscape(raw) {
+		return string(raw) == s
+	}
+	var buf [64]byte
+	if len(raw) > len(buf) {
+		// A key with escapes longer than the buffer: compare by decoding
+		// rune by rune.
+		return escapedEquals(raw, s)
+	}
+	d, err := Unescape(buf[:0], raw)
+	return err == nil && string(d) == s
+}
+
+func escapedEquals(raw []byte, s string) bool {
+	var buf [8]byte
+	j := 0
+	for i := 0; i < len(raw); {
+		var piece []byte
+		if raw[i] == '\\' {
+			n := 2
+			if i+1 < len(raw) && raw[i+1] == 'u' {
+				n = 6
+				if i+12 <= len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+					if r := hex4(raw[i+2:]); r >= 0xD800 && r < 0xDC00 {
+						n = 12
+					}
+				}
+			}
+			if i+n > len(raw) {
+				return false
+			}
+			d, err := Unescape(buf[:0], raw[i:i+n])
+			if err != nil {
+				return false
+			}
+			piece = d
+			i += n
+		} else {
+			piece = raw[i : i+1]
+			i++
+		}
+		if len(s)-j < len(piece) || s[j:j+len(piece)] != string(piece) {
+			return false
+		}
+		j += len(piece)
+	}
+	return j == len(s)
+}
+
+// Int returns the integer value v. A number with a fraction or exponent is
+// ErrType unless its value is integral (1.0, 2e3); out of int64 range is
+// ErrRange.
+func Int(v []byte) (int64, error) {
+	v = trim(v)
+	end, err := skipNumber(v, 0)
+	if len(v) == 0 || err != nil || end != len(v) {
+		return 0, typeOrSyntax(v, 0)
+	}
+	neg := v[0] == '-'
+	i := 0
+	if neg {
+		i = 1
+	}
+	var n uint64
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		d := uint64(v[i] - '0')
+		if n > (1<<63-d)/10 {
+			return 0, ErrRange
+		}
+		n = n*10 + d
+	}
+	if i != len(v) {
+		return intSlow(v, neg, n, i)
+	}
+	if !neg && n > 1<<63-1 {
+		return 0, ErrRange
+	}
+	if neg {
+		return -int64(n), nil
+	}
+	return int64(n), nil
+}
+
+// intSlow handles integral values written with a fraction or exponent.
+func intSlow(v []byte, neg bool, n uint64, i int) (int64, error) {
+	// digits after '.' must be zeros; then an exponent scales by 10^e.
+	if v[i] == '.' {
+		for i++; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+			if v[i] != '0' {
+				return 0, ErrType
+			}
+		}
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		eneg := false
+		if v[i] == '+' || v[i] == '-' {
+			eneg = v[i] == '-'
+			i++
+		}
+		e := 0
+		for ; i < len(v); i++ {
+			e = e*10 + int(v[i]-'0')
+			if e > 19 {
+				if n == 0 {
+					return 0, nil
+				}
+				if eneg {
+					return 0, ErrType
+				}
+				return 0, ErrRange
+			}
+		}
+		for ; e > 0; e-- {
+			if eneg {
+				if n%10 != 0 {
+					return 0, ErrType
+				}
+				n /= 10
+			} else {
+				if n > (1<<63)/10 {
+					return 0, ErrRange
+				}
+				n *= 10
+			}
+		}
+	}
+	if !neg && n > 1<<63-1 || n > 1<<63 {
+		return 0, ErrRange
+	}
+	if neg {
+		return -int64(n), nil
+	}
+	return int64(n), nil
+}
+
+// Bool returns the boolean value v.
+func Bool(v []byte) (bool, error) {
+	switch string(trim(v)) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, typeOrSyntax(trim(v), 0)
+}
+
+// IsNull reports whether v is the literal null.
+func IsNull(v []byte) bool { return string(trim(v)) == "null" }
