@@ -189,6 +189,15 @@ func skipNumber(b []byte, i int) (int, error) {
 	return i, nil
 }
 
+// plain marks the bytes that stand for themselves inside a string: ASCII,
+// not a control character, quote or backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
@@ -198,6 +207,13 @@ func isHex(c byte) bool {
 func skipString(b []byte, i int) (int, error) {
 	i++
 	for i < len(b) {
+		// Fast path: a run of plain ASCII bytes.
+		for i < len(b) && plain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -321,6 +337,9 @@ type ObjectIter struct {
 	val   []byte
 	err   error
 	state uint8 // 0 before '{', 1 inside, 2 done
+	// trusted: the bytes were validated by a parent iterator, so fields
+	// are found by a fast structural scan.
+	trusted bool
 }
 
 // Object returns an iterator over the object v (whitespace around it is
@@ -363,8 +382,11 @@ func (it *ObjectIter) Next() bool {
 	if i >= len(b) || b[i] != '"' {
 		return it.fail(ErrSyntax, i)
 	}
-	end, err := skipString(b, i)
-	if err != nil {
+	var end int
+	var err error
+	if it.trusted {
+		end = fastString(b, i)
+	} else if end, err = skipString(b, i); err != nil {
 		return it.fail(err, end)
 	}
 	it.key = b[i+1 : end-1]
@@ -373,8 +395,9 @@ func (it *ObjectIter) Next() bool {
 		return it.fail(ErrSyntax, i)
 	}
 	i = skipWS(b, i+1)
-	end, err = skipValue(b, i, it.depth+1)
-	if err != nil {
+	if it.trusted {
+		end = fastSkip(b, i)
+	} else if end, err = skipValue(b, i, it.depth+1); err != nil {
 		return it.fail(err, end)
 	}
 	it.val = b[i:end]
@@ -421,6 +444,19 @@ func (it *ObjectIter) Value() []byte { return it.val }
 // Err returns the error that stopped the iteration, or nil.
 func (it *ObjectIter) Err() error { return it.err }
 
+// ValueObject returns an iterator over the current value, which must be an
+// object (else its Err is ErrType). The value was validated by Next, so the
+// child iterator does not validate it again: prefer it to Object(Value()).
+func (it *ObjectIter) ValueObject() ObjectIter { return ObjectIter{b: it.val, trusted: true} }
+
+// ValueArray returns an iterator over the current value, which must be an
+// array; see ValueObject.
+func (it *ObjectIter) ValueArray() ArrayIter { return ArrayIter{b: it.val, n: -1, trusted: true} }
+
+// ValueStr returns the raw content of the current value if it is a string
+// (see Str), without validating it again.
+func (it *ObjectIter) ValueStr() ([]byte, error) { return trustedStr(it.val) }
+
 // Offset returns the byte offset in the iterated value where the iterator
 // stands; after an error, where the error was found.
 func (it *ObjectIter) Offset() int { return it.i }
@@ -430,9 +466,10 @@ type ArrayIter struct {
 	b     []byte
 	i     int
 	n     int
-	val   []byte
-	err   error
-	state uint8
+	val     []byte
+	err     error
+	state   uint8
+	trusted bool
 }
 
 // Array returns an iterator over the array v (whitespace around it is
@@ -471,9 +508,14 @@ func (it *ArrayIter) Next() bool {
 			return it.fail(ErrSyntax, i)
 		}
 	}
-	end, err := skipValue(b, it.i, 1)
-	if err != nil {
-		return it.fail(err, end)
+	var end int
+	if it.trusted {
+		end = fastSkip(b, it.i)
+	} else {
+		var err error
+		if end, err = skipValue(b, it.i, 1); err != nil {
+			return it.fail(err, end)
+		}
 	}
 	it.val = b[it.i:end]
 	it.i = end
@@ -504,6 +546,74 @@ func (it *ArrayIter) Index() int { return it.n }
 
 // Err returns the error that stopped the iteration, or nil.
 func (it *ArrayIter) Err() error { return it.err }
+
+// ValueObject returns an iterator over the current element, which must be
+// an object; see ObjectIter.ValueObject.
+func (it *ArrayIter) ValueObject() ObjectIter { return ObjectIter{b: it.val, trusted: true} }
+
+// ValueArray returns an iterator over the current element, which must be an
+// array; see ObjectIter.ValueObject.
+func (it *ArrayIter) ValueArray() ArrayIter { return ArrayIter{b: it.val, n: -1, trusted: true} }
+
+// ValueStr returns the raw content of the current element if it is a
+// string; see ObjectIter.ValueStr.
+func (it *ArrayIter) ValueStr() ([]byte, error) { return trustedStr(it.val) }
+
+func trustedStr(v []byte) ([]byte, error) {
+	if len(v) < 2 || v[0] != '"' {
+		return nil, ErrType
+	}
+	return v[1 : len(v)-1], nil
+}
+
+// fastString returns the offset past the string starting at the quote at i
+// of already validated bytes.
+func fastString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++
+		}
+	}
+	return len(b)
+}
+
+// fastSkip returns the offset past the value starting at i of already
+// validated bytes.
+func fastSkip(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return fastString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = fastString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+	}
+	return i
+}
 
 // Lookup returns the raw value of the first field named key in the object
 // obj. It validates the object up to that field only; found is false when

@@ -123,6 +123,50 @@ func TestIterErrors(t *testing.T) {
 	}
 }
 
+func TestTrustedChildren(t *testing.T) {
+	in := []byte(`{"a":{"k":"v\"w","n":[1,[2,"]"],{"x":"}"}]},"b":[{"c":true}, "s\\"],"c":12}`)
+	it := Object(in)
+	var got []string
+	for it.Next() {
+		switch {
+		case it.KeyIs("a"):
+			ci := it.ValueObject()
+			for ci.Next() {
+				got = append(got, string(ci.Key())+"="+string(ci.Value()))
+				if ci.KeyIs("k") {
+					s, err := ci.ValueStr()
+					if err != nil || string(s) != `v\"w` {
+						t.Errorf("ValueStr = %q %v", s, err)
+					}
+				}
+			}
+			if ci.Err() != nil {
+				t.Error(ci.Err())
+			}
+		case it.KeyIs("b"):
+			ai := it.ValueArray()
+			for ai.Next() {
+				got = append(got, string(ai.Value()))
+			}
+			if ai.Err() != nil {
+				t.Error(ai.Err())
+			}
+		case it.KeyIs("c"):
+			ci := it.ValueObject()
+			if ci.Next() || !errors.Is(ci.Err(), ErrType) {
+				t.Errorf("ValueObject of a number: err = %v", ci.Err())
+			}
+			if _, err := it.ValueStr(); !errors.Is(err, ErrType) {
+				t.Errorf("ValueStr of a number: err = %v", err)
+			}
+		}
+	}
+	want := `k="v\"w"|n=[1,[2,"]"],{"x":"}"}]|{"c":true}|"s\\"`
+	if strings.Join(got, "|") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, "|"), want)
+	}
+}
+
 func TestArrayIter(t *testing.T) {
 	it := Array([]byte(`[ 1 , "two", [3], {"4":4} ,null]`))
 	var got []string
@@ -266,19 +310,21 @@ func walkChunk(b []byte, buf []byte) ([]byte, error) {
 	it := Object(b)
 	for it.Next() {
 		if it.KeyIs("choices") {
-			ai := Array(it.Value())
+			ai := it.ValueArray()
 			for ai.Next() {
-				ci := Object(ai.Value())
+				ci := ai.ValueObject()
 				for ci.Next() {
 					if ci.KeyIs("delta") {
-						c, ok, err := Lookup(ci.Value(), "content")
-						if err != nil {
-							return buf, err
-						}
-						if ok {
-							buf, err = AppendUnescaped(buf[:0], c)
-							if err != nil {
-								return buf, err
+						di := ci.ValueObject()
+						for di.Next() {
+							if di.KeyIs("content") {
+								raw, err := di.ValueStr()
+								if err != nil {
+									return buf, err
+								}
+								if buf, err = Unescape(buf[:0], raw); err != nil {
+									return buf, err
+								}
 							}
 						}
 					}
@@ -352,6 +398,19 @@ func FuzzReader(f *testing.F) {
 		}
 		it := Object(b)
 		for it.Next() {
+			if it.Value()[0] == '{' {
+				// The trusted child must see the same fields as a
+				// validating one.
+				a, c := it.ValueObject(), Object(it.Value())
+				for a.Next() {
+					if !c.Next() || string(a.Key()) != string(c.Key()) || string(a.Value()) != string(c.Value()) {
+						t.Fatalf("trusted child disagrees on %q", it.Value())
+					}
+				}
+				if c.Next() || a.Err() != nil || c.Err() != nil {
+					t.Fatalf("trusted child disagrees on %q: %v %v", it.Value(), a.Err(), c.Err())
+				}
+			}
 			if !Valid(it.Value()) {
 				t.Fatalf("iterator returned invalid value %q", it.Value())
 			}
