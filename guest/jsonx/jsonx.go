@@ -463,9 +463,9 @@ func (it *ObjectIter) Offset() int { return it.i }
 
 // ArrayIter iterates the elements of one JSON array; see ObjectIter.
 type ArrayIter struct {
-	b     []byte
-	i     int
-	n     int
+	b       []byte
+	i       int
+	n       int
 	val     []byte
 	err     error
 	state   uint8
