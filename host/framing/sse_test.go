@@ -247,7 +247,7 @@ func TestSSESplitProperty(t *testing.T) {
 // langchaingo httprr trace ("httprr trace v1\n", then per exchange
 // "<request bytes> <response bytes>\n", the raw request and the raw
 // response).
-func httprrBodies(t *testing.T, b []byte) (types, bodies []string) {
+func httprrBodies(t *testing.T, b []byte) (types, bodies []string, raw [][]byte) {
 	t.Helper()
 	rest, ok := bytes.CutPrefix(b, []byte("httprr trace v1\n"))
 	if !ok {
@@ -268,9 +268,9 @@ func httprrBodies(t *testing.T, b []byte) (types, bodies []string) {
 				ct = strings.TrimSpace(v)
 			}
 		}
-		types, bodies = append(types, ct), append(bodies, string(body))
+		types, bodies, raw = append(types, ct), append(bodies, string(body)), append(raw, resp)
 	}
-	return types, bodies
+	return types, bodies, raw
 }
 
 // TestSSERecordings frames the real SSE bodies of the shared httprr traces,
@@ -286,7 +286,7 @@ func TestSSERecordings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		types, bodies := httprrBodies(t, b)
+		types, bodies, _ := httprrBodies(t, b)
 		for i, body := range bodies {
 			if !strings.HasPrefix(types[i], "text/event-stream") {
 				continue
