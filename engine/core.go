@@ -1,0 +1,237 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// module implements Module for Wasm and native executors alike: everything
+// from the pool down to result decoding and event validation is shared.
+type module struct {
+	name       string
+	digest     string
+	cfg        *Config
+	maxOut     int
+	recycle    uint64
+	log        *slog.Logger
+	pool       *pool
+	newSlot    func(ctx context.Context) (slot, error)
+	compiled   compiledModule // nil for native modules
+	abiVersion uint32
+	onClose    func()
+	closeOnce  sync.Once
+	faults     atomic.Uint64
+}
+
+func newModule(name, digest string, cfg *Config) *module {
+	m := &module{name: name, digest: digest, cfg: cfg, maxOut: cfg.MaxOutputBytes, recycle: cfg.RecycleMemoryBytes, log: cfg.Logger}
+	m.pool = newPool(cfg.PoolSize, func(ctx context.Context) (slot, error) { return m.newSlot(ctx) })
+	return m
+}
+
+// Name implements Module.
+func (m *module) Name() string { return m.name }
+
+// Digest implements Module.
+func (m *module) Digest() string { return m.digest }
+
+// Close implements Module.
+func (m *module) Close(ctx context.Context) error {
+	m.closeOnce.Do(func() {
+		m.pool.close(ctx)
+		if m.compiled != nil {
+			m.compiled.close(ctx)
+		}
+		if m.onClose != nil {
+			m.onClose()
+		}
+	})
+	return nil
+}
+
+// call runs one export on a pooled worker: encode writes the input into
+// the worker's buffer, decode consumes the OK payload (a view valid only
+// during decode) and returns an adapter_bad_output error when the payload
+// breaks the contract. A guest's own ERROR result is returned as its
+// *abi.Error and the worker is kept; every other failure discards it.
+func (m *module) call(ctx context.Context, fn exportID, encode func(dst []byte) []byte, decode func(w *worker, payload []byte) error) error {
+	w, err := m.pool.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	w.in = encode(w.in[:0])
+	res, ferr := w.s.invoke(ctx, fn, w.in)
+	if ferr != nil {
+		m.fault(fn, ferr)
+		m.pool.release(w, true)
+		return ferr
+	}
+	if len(res) == 0 {
+		err := abi.Errorf(abi.CodeAdapterBadOutput, "%s returned an empty result: every result starts with a status byte", exportNames[fn])
+		m.fault(fn, err)
+		m.pool.release(w, true)
+		return err
+	}
+	switch abi.Status(res[0]) {
+	case abi.StatusOK:
+		if err := decode(w, res[1:]); err != nil {
+			m.fault(fn, err)
+			m.pool.release(w, true)
+			return err
+		}
+	case abi.StatusError:
+		gerr := decodeGuestError(&w.p, res[1:])
+		if abi.CodeOf(gerr) == abi.CodeAdapterBadOutput && gerr.(*abi.Error).Err == errBadErrorObject {
+			m.fault(fn, gerr)
+			m.pool.release(w, true)
+			return gerr
+		}
+		m.pool.release(w, false)
+		return gerr
+	default:
+		err := abi.Errorf(abi.CodeAdapterBadOutput, "%s returned status byte %d: want 0 (OK) or 1 (ERROR)", exportNames[fn], res[0])
+		m.fault(fn, err)
+		m.pool.release(w, true)
+		return err
+	}
+	if m.recycle > 0 && w.s.memorySize() > m.recycle {
+		m.log.Debug("engine: recycling instance", slog.String("module", m.name), slog.Uint64("memory_bytes", w.s.memorySize()))
+		m.pool.release(w, true)
+		return nil
+	}
+	m.pool.release(w, false)
+	return nil
+}
+
+func (m *module) fault(fn exportID, err error) {
+	m.faults.Add(1)
+	m.log.Warn("engine: adapter fault, instance discarded", slog.String("module", m.name),
+		slog.String("export", exportNames[fn]), slog.Any("error", err))
+}
+
+// Faults returns how many calls of m ended in an executor fault (trap,
+// timeout, memory, bad output) since it was loaded.
+func Faults(m Module) uint64 {
+	if mm, ok := m.(*module); ok {
+		return mm.faults.Load()
+	}
+	return 0
+}
+
+func (m *module) checkOut(fn exportID, n int) *abi.Error {
+	if n > m.maxOut {
+		return abi.Errorf(abi.CodeAdapterBadOutput, "%s returned %d bytes, more than the %d-byte output cap (Config.MaxOutputBytes)", exportNames[fn], n, m.maxOut)
+	}
+	return nil
+}
+
+// Capabilities implements Module.
+func (m *module) Capabilities(ctx context.Context, model string) (*abi.Capabilities, error) {
+	var caps *abi.Capabilities
+	err := m.call(ctx, expCapabilities,
+		func(dst []byte) []byte { return append(dst, model...) },
+		func(_ *worker, p []byte) error {
+			c, err := decodeCapabilities(p, m.abiVersion)
+			caps = c
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	return caps, nil
+}
+
+// Project implements Module.
+func (m *module) Project(ctx context.Context, req *abi.Request) (*abi.ProviderRequest, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "normalized request cannot be encoded")
+	}
+	var pr *abi.ProviderRequest
+	err = m.call(ctx, expProject,
+		func(dst []byte) []byte { return append(dst, body...) },
+		func(_ *worker, p []byte) error {
+			r, err := decodeProviderRequest(p)
+			pr = r
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	return pr, nil
+}
+
+// Transform implements Module.
+func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
+	var state []byte
+	var events []abi.Event
+	err := m.call(ctx, expTransform,
+		func(dst []byte) []byte { return abi.AppendTransformInput(dst, in) },
+		func(w *worker, p []byte) error {
+			st, evs, err := abi.DecodeTransformOutput(p)
+			if err != nil {
+				return abi.Errorf(abi.CodeAdapterBadOutput, "transform result: the state field is malformed (%v)", err)
+			}
+			events, err = validateEvents(&w.p, &w.args, evs, nil)
+			if err != nil {
+				return err
+			}
+			state = append([]byte(nil), st...)
+			return nil
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	return state, events, nil
+}
+
+// ParseResponse implements Module.
+func (m *module) ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]abi.Event, error) {
+	var events []abi.Event
+	err := m.call(ctx, expParseResponse,
+		func(dst []byte) []byte { return abi.AppendResponseInput(dst, in) },
+		func(w *worker, p []byte) error {
+			var err error
+			events, err = validateEvents(&w.p, &w.args, p, nil)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// MapError implements Module.
+func (m *module) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event, error) {
+	var ev abi.Event
+	err := m.call(ctx, expMapError,
+		func(dst []byte) []byte { return abi.AppendResponseInput(dst, in) },
+		func(w *worker, p []byte) error {
+			events, err := validateEvents(&w.p, &w.args, p, nil)
+			if err != nil {
+				return err
+			}
+			if len(events) != 1 || events[0].Type != abi.EventError {
+				return abi.Errorf(abi.CodeAdapterBadOutput, "map_error returned %d events (%s): want exactly one error event", len(events), eventTypes(events))
+			}
+			ev = events[0]
+			return nil
+		})
+	return ev, err
+}
+
+func eventTypes(evs []abi.Event) string {
+	s := ""
+	for i, e := range evs {
+		if i > 0 {
+			s += ", "
+		}
+		s += string(e.Type)
+	}
+	return s
+}

@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	// DefaultCallTimeout is the per-call deadline.
+	DefaultCallTimeout = 2 * time.Second
+	// DefaultMemoryLimitBytes caps each instance's linear memory. A Go
+	// guest needs about 8 MiB.
+	DefaultMemoryLimitBytes = 64 << 20
+	// DefaultMaxOutputBytes caps the size of one call's result.
+	DefaultMaxOutputBytes = 16 << 20
+)
+
+// deadlineMode selects how the per-call deadline is enforced. Only
+// deadlineWatchdog ships; the others exist so that the benchmarks can
+// measure the alternatives (see the comment on Config).
+type deadlineMode int
+
+const (
+	// deadlineWatchdog: termination checks compiled in
+	// (WithCloseOnContextDone), the caller's context passed through, and
+	// a per-instance reusable timer that closes the instance when
+	// CallTimeout passes.
+	deadlineWatchdog deadlineMode = iota
+	// deadlineContext: termination checks compiled in and a
+	// context.WithTimeout per call.
+	deadlineContext
+	// deadlineNone: no termination checks at all. An infinite loop is
+	// never stopped. Benchmarks only.
+	deadlineNone
+)
+
+// Config configures an Engine. The zero value is usable: zero fields take
+// the defaults documented on each.
+//
+// The per-call deadline mechanism was chosen by measurement (issue 8); see
+// BenchmarkDeadline in bench_test.go and the numbers recorded in
+// deadline.go.
+type Config struct {
+	// CacheDir is the directory of wazero's on-disk compilation cache;
+	// "" keeps compiled code in memory only.
+	CacheDir string
+	// PoolSize is the most instances alive at once per module (default
+	// GOMAXPROCS). A call waits for a free instance when all are busy.
+	PoolSize int
+	// CallTimeout is the deadline of one call into a module (default
+	// DefaultCallTimeout). A call that exceeds it is stopped and fails
+	// with adapter_timeout; a shorter deadline on the call's context
+	// also applies.
+	CallTimeout time.Duration
+	// MemoryLimitBytes caps each instance's linear memory (default
+	// DefaultMemoryLimitBytes, rounded down to 64 KiB pages).
+	MemoryLimitBytes uint64
+	// MaxOutputBytes caps the size of one call's result (default
+	// DefaultMaxOutputBytes); a larger result is adapter_bad_output.
+	MaxOutputBytes int
+	// RecycleMemoryBytes, when non-zero, retires an instance after a call
+	// that left its linear memory larger than this (Wasm memory never
+	// shrinks); the pool replaces it lazily.
+	RecycleMemoryBytes uint64
+	// Logger receives guest stdout/stderr (one record per line) and the
+	// engine's own diagnostics (default slog.Default()).
+	Logger *slog.Logger
+
+	deadline deadlineMode
+}
+
+func (c *Config) withDefaults() {
+	if c.PoolSize <= 0 {
+		c.PoolSize = runtime.GOMAXPROCS(0)
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.MemoryLimitBytes == 0 {
+		c.MemoryLimitBytes = DefaultMemoryLimitBytes
+	}
+	if c.MemoryLimitBytes > 4<<30 {
+		c.MemoryLimitBytes = 4 << 30
+	}
+	if c.MaxOutputBytes <= 0 {
+		c.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Engine compiles and serves adapter modules. It is safe for concurrent
+// use. Close it to release every module it loaded.
+type Engine struct {
+	cfg Config
+	be  backend
+
+	mu      sync.Mutex
+	modules map[*module]struct{}
+	closed  bool
+}
+
+// New returns an Engine with the wazero backend in compiler mode.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	cfg.withDefaults()
+	be, err := newWazeroBackend(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, be: be, modules: map[*module]struct{}{}}, nil
+}
+
+// Close closes every module the engine loaded (calls in flight finish
+// first) and the runtime.
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	mods := make([]*module, 0, len(e.modules))
+	for m := range e.modules {
+		mods = append(mods, m)
+	}
+	e.mu.Unlock()
+	for _, m := range mods {
+		_ = m.Close(ctx)
+	}
+	return e.be.close(ctx)
+}
+
+// wasiSignatures are the signatures of the allowed WASI preview1 imports.
+var wasiSignatures = func() map[string]funcSig {
+	i32 := valI32
+	s := func(params ...valType) funcSig { return funcSig{params: params, results: []valType{i32}} }
+	return map[string]funcSig{
+		"args_get":            s(i32, i32),
+		"args_sizes_get":      s(i32, i32),
+		"environ_get":         s(i32, i32),
+		"environ_sizes_get":   s(i32, i32),
+		"clock_res_get":       s(i32, i32),
+		"clock_time_get":      s(i32, valI64, i32),
+		"random_get":          s(i32, i32),
+		"fd_write":            s(i32, i32, i32, i32),
+		"fd_close":            s(i32),
+		"fd_fdstat_get":       s(i32, i32),
+		"fd_fdstat_set_flags": s(i32, i32),
+		"fd_prestat_get":      s(i32, i32),
+		"fd_prestat_dir_name": s(i32, i32, i32),
+		"poll_oneoff":         s(i32, i32, i32, i32),
+		"sched_yield":         s(),
+		"proc_exit":           {params: []valType{i32}},
+	}
+}()
+
+type exportSpec struct {
+	name     string
+	sig      funcSig
+	optional bool
+}
+
+var (
+	sigPtrLen   = funcSig{params: []valType{valI32, valI32}, results: []valType{valI64}}
+	exportSpecs = []exportSpec{
+		{abi.ExportABIVersion, funcSig{results: []valType{valI32}}, false},
+		{abi.ExportAlloc, funcSig{params: []valType{valI32}, results: []valType{valI32}}, false},
+		{abi.ExportCapabilities, sigPtrLen, false},
+		{abi.ExportProject, sigPtrLen, false},
+		{abi.ExportTransform, sigPtrLen, false},
+		{abi.ExportParseResponse, sigPtrLen, false},
+		{abi.ExportMapError, sigPtrLen, false},
+		{abi.ExportSelfTest, funcSig{results: []valType{valI64}}, true},
+		{abi.ExportInitialize, funcSig{}, true},
+	}
+)
+
+func allowedImportList() string {
+	names := make([]string, 0, len(abi.AllowedWASIImports))
+	for n := range abi.AllowedWASIImports {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// checkContract inspects a compiled module's imports and exports against
+// the ABI, before anything is instantiated.
+func checkContract(name string, cm compiledModule) error {
+	for _, imp := range cm.imports() {
+		want, ok := wasiSignatures[imp.name]
+		if imp.module != abi.WASIModule || !ok || !abi.AllowedWASIImports[imp.name] {
+			return abi.Errorf(abi.CodeABIMismatch,
+				"module %q imports %s.%s %s, which the host does not provide: an adapter may import only %s functions %s; remove the import (no files, sockets or host calls)",
+				name, imp.module, imp.name, imp.sig, abi.WASIModule, allowedImportList())
+		}
+		if !imp.sig.equal(want) {
+			return abi.Errorf(abi.CodeABIMismatch,
+				"module %q imports %s.%s with signature %s, want %s: rebuild it against a WASI preview1 toolchain",
+				name, imp.module, imp.name, imp.sig, want)
+		}
+	}
+	if other := cm.importsNonFunc(); len(other) > 0 {
+		return abi.Errorf(abi.CodeABIMismatch, "module %q imports %s, which the host does not provide: an adapter defines its own memory and imports only WASI functions", name, other[0])
+	}
+	exps := cm.exports()
+	for _, spec := range exportSpecs {
+		got, ok := exps[spec.name]
+		if !ok {
+			if spec.optional {
+				continue
+			}
+			return abi.Errorf(abi.CodeABIMismatch, "module %q does not export %s %s: every adapter exports it (see abi/README.md); a Go adapter gets it by importing the guest SDK and calling guest.Register",
+				name, spec.name, spec.sig)
+		}
+		if !got.equal(spec.sig) {
+			return abi.Errorf(abi.CodeABIMismatch, "module %q exports %s with signature %s, want %s (see abi/README.md)",
+				name, spec.name, got, spec.sig)
+		}
+	}
+	if !cm.exportsMemory() {
+		return abi.Errorf(abi.CodeABIMismatch, "module %q does not export its linear memory as \"memory\" (see abi/README.md)", name)
+	}
+	return nil
+}
+
+// Load compiles wasm, checks it against the ABI (imports, exports and their
+// signatures, then the version its wasmadapt_abi_version reports) and
+// returns the module, with one instance ready. A module that breaks the
+// contract is refused with an *abi.Error of code abi_mismatch that names
+// what is wrong.
+func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, error) {
+	e.mu.Lock()
+	closed := e.closed
+	e.mu.Unlock()
+	if closed {
+		return nil, errors.New("engine: Load on a closed Engine")
+	}
+	sum := sha256.Sum256(wasm)
+	cm, err := e.be.compile(ctx, wasm)
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))
+	}
+	if err := checkContract(name, cm); err != nil {
+		cm.close(ctx)
+		return nil, err
+	}
+	_, hasInit := cm.exports()[abi.ExportInitialize]
+	m := newModule(name, hex.EncodeToString(sum[:]), &e.cfg)
+	m.compiled = cm
+	log := e.cfg.Logger.With(slog.String("module", name))
+	m.newSlot = func(ctx context.Context) (slot, error) {
+		return newWasmSlot(ctx, m, cm, hasInit, log, e.be.memoryLimitBytes())
+	}
+	// Instantiate the first instance now: link errors and a failing
+	// _initialize surface at load, and the version check needs it.
+	w, err := m.pool.acquire(ctx)
+	if err != nil {
+		cm.close(ctx)
+		var ae *abi.Error
+		if errors.As(err, &ae) {
+			return nil, err
+		}
+		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instantiated", name))
+	}
+	ws := w.s.(*wasmSlot)
+	v, err := ws.callVersion(ctx)
+	if err == nil {
+		err = abi.CheckVersion(v)
+	}
+	if err != nil {
+		m.pool.release(w, true)
+		m.pool.close(ctx)
+		cm.close(ctx)
+		var ae *abi.Error
+		if errors.As(err, &ae) {
+			ae.Message = fmt.Sprintf("module %q: %s", name, ae.Message)
+		}
+		return nil, err
+	}
+	m.abiVersion = v
+	m.pool.release(w, false)
+
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		m.Close(ctx)
+		return nil, errors.New("engine: closed during Load")
+	}
+	e.modules[m] = struct{}{}
+	m.onClose = func() {
+		e.mu.Lock()
+		delete(e.modules, m)
+		e.mu.Unlock()
+	}
+	e.mu.Unlock()
+	return m, nil
+}
+

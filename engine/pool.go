@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"context"
+	"sync"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// slot is one pooled executor of a module: a Wasm instance or a native
+// dispatcher.
+type slot interface {
+	// invoke runs export fn on input and returns the raw result (status
+	// byte first), valid until the next invoke. A non-nil error is a
+	// fault of the executor (trap, timeout, memory, broken contract): the
+	// slot is then discarded.
+	invoke(ctx context.Context, fn exportID, input []byte) ([]byte, *abi.Error)
+	// memorySize is the executor's linear memory in bytes (0 if native).
+	memorySize() uint64
+	close(ctx context.Context)
+}
+
+// worker is a pool element: a slot plus the scratch state a call needs, so
+// that calls on it reuse buffers and parsers.
+type worker struct {
+	s    slot
+	in   []byte
+	p    fastjson.Parser
+	args fastjson.Parser
+}
+
+// pool is a bounded pool of workers: at most size workers exist at once,
+// created lazily; acquire waits for a free one.
+type pool struct {
+	tokens  chan struct{}
+	newSlot func(ctx context.Context) (slot, error)
+
+	mu     sync.Mutex
+	idle   []*worker
+	closed bool
+}
+
+func newPool(size int, newSlot func(ctx context.Context) (slot, error)) *pool {
+	return &pool{tokens: make(chan struct{}, size), newSlot: newSlot}
+}
+
+var errModuleClosed = abi.Errorf(abi.CodeAdapterTrap, "module is closed: load it again")
+
+// acquire returns a worker for the caller's exclusive use, waiting while
+// every worker is busy.
+func (p *pool) acquire(ctx context.Context) (*worker, error) {
+	select {
+	case p.tokens <- struct{}{}:
+	default:
+		select {
+		case p.tokens <- struct{}{}:
+		case <-ctx.Done():
+			return nil, &abi.Error{Code: abi.CodeAdapterTimeout, Message: "no free instance before the call's context ended: raise PoolSize or the deadline", Err: ctx.Err()}
+		}
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		<-p.tokens
+		return nil, errModuleClosed
+	}
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return w, nil
+	}
+	p.mu.Unlock()
+	s, err := p.newSlot(ctx)
+	if err != nil {
+		<-p.tokens
+		return nil, err
+	}
+	return &worker{s: s}, nil
+}
+
+// release returns w to the pool, or closes it when discard is set (the
+// pool refills lazily).
+func (p *pool) release(w *worker, discard bool) {
+	if discard {
+		w.s.close(context.Background())
+	} else {
+		p.mu.Lock()
+		if p.closed {
+			discard = true
+		} else {
+			p.idle = append(p.idle, w)
+		}
+		p.mu.Unlock()
+		if discard {
+			w.s.close(context.Background())
+		}
+	}
+	<-p.tokens
+}
+
+// close waits for the calls in flight, then closes every worker.
+func (p *pool) close(ctx context.Context) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	for i := 0; i < cap(p.tokens); i++ {
+		p.tokens <- struct{}{}
+	}
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.s.close(ctx)
+	}
+	for i := 0; i < cap(p.tokens); i++ {
+		<-p.tokens
+	}
+}

@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// errBadErrorObject marks an ERROR result whose error object is malformed.
+var errBadErrorObject = errors.New("malformed error object")
+
+// decodeGuestError decodes the payload of an ERROR result. A malformed
+// object or an unknown code is adapter_bad_output (with errBadErrorObject
+// as its cause).
+func decodeGuestError(p *fastjson.Parser, b []byte) error {
+	bad := func(format string, args ...any) error {
+		return &abi.Error{Code: abi.CodeAdapterBadOutput, Message: "ERROR result: " + fmt.Sprintf(format, args...), Err: errBadErrorObject}
+	}
+	v, err := p.ParseBytes(b)
+	if err != nil {
+		return bad("not JSON: %v", err)
+	}
+	o, err := v.Object()
+	if err != nil {
+		return bad("not a JSON object")
+	}
+	e := &abi.Error{}
+	var ferr error
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if ferr != nil {
+			return
+		}
+		switch string(k) {
+		case "code":
+			s, err := v.StringBytes()
+			if err != nil {
+				ferr = bad("code is not a string")
+				return
+			}
+			e.Code = abi.Code(s)
+		case "message":
+			s, err := v.StringBytes()
+			if err != nil {
+				ferr = bad("message is not a string")
+				return
+			}
+			e.Message = string(s)
+		case "pointer":
+			s, err := v.StringBytes()
+			if err != nil {
+				ferr = bad("pointer is not a string")
+				return
+			}
+			e.Pointer = string(s)
+		case "retryable":
+			b, err := v.Bool()
+			if err != nil {
+				ferr = bad("retryable is not a boolean")
+				return
+			}
+			e.Retryable = b
+		case "status":
+			n, err := v.Int()
+			if err != nil || n < 0 {
+				ferr = bad("status is not a non-negative integer")
+				return
+			}
+			e.Status = n
+		}
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if !e.Code.Valid() {
+		return bad("unknown error code %q: use one of the stable codes of abi/README.md", e.Code)
+	}
+	return e
+}
+
+func badOutput(format string, args ...any) *abi.Error {
+	return abi.Errorf(abi.CodeAdapterBadOutput, format, args...)
+}
+
+// decodeCapabilities decodes and sanity-checks a capabilities payload.
+// version is the ABI version the module reported (0: do not compare).
+func decodeCapabilities(b []byte, version uint32) (*abi.Capabilities, error) {
+	var c abi.Capabilities
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, badOutput("capabilities are not valid JSON of the capabilities shape: %v", err)
+	}
+	if version != 0 {
+		if want := abi.VersionString(version); c.ABIVersion != want {
+			return nil, badOutput("capabilities say abi_version %q but wasmadapt_abi_version returned %s", c.ABIVersion, want)
+		}
+	} else if c.ABIVersion == "" {
+		return nil, badOutput("capabilities lack abi_version")
+	}
+	switch c.Features.ToolCalling {
+	case abi.SupportNative, abi.SupportEmulated, abi.SupportNone:
+	default:
+		return nil, badOutput("capabilities: tool_calling is %q, want native, emulated or none", c.Features.ToolCalling)
+	}
+	switch c.Features.StructuredOutput {
+	case abi.SupportNative, abi.SupportJSONMode, abi.SupportNone:
+	default:
+		return nil, badOutput("capabilities: structured_output is %q, want native, json_mode or none", c.Features.StructuredOutput)
+	}
+	switch c.Auth.Scheme {
+	case abi.AuthBearer, abi.AuthNone:
+	case abi.AuthHeader, abi.AuthQuery:
+		if c.Auth.Name == "" {
+			return nil, badOutput("capabilities: auth scheme %q needs a name", c.Auth.Scheme)
+		}
+	case abi.AuthAWSSigV4:
+		if c.Auth.Service == "" {
+			return nil, badOutput("capabilities: auth scheme aws-sigv4 needs a service")
+		}
+	default:
+		return nil, badOutput("capabilities: unknown auth scheme %q, want bearer, header, query, aws-sigv4 or none", c.Auth.Scheme)
+	}
+	return &c, nil
+}
+
+// decodeProviderRequest decodes and sanity-checks a projection payload.
+func decodeProviderRequest(b []byte) (*abi.ProviderRequest, error) {
+	var r abi.ProviderRequest
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, badOutput("provider request is not valid JSON of the provider request shape: %v", err)
+	}
+	if r.Method == "" || strings.ToUpper(r.Method) != r.Method {
+		return nil, badOutput("provider request: method %q is not an upper-case HTTP method", r.Method)
+	}
+	if r.Path != "" && !strings.HasPrefix(r.Path, "/") {
+		return nil, badOutput("provider request: path %q does not start with /", r.Path)
+	}
+	switch r.StreamFraming {
+	case abi.FramingSSE, abi.FramingNDJSON, abi.FramingAWSEventStream, abi.FramingNone:
+	default:
+		return nil, badOutput("provider request: stream_framing %q, want sse, ndjson, aws-eventstream or none", r.StreamFraming)
+	}
+	return &r, nil
+}
+
+// Event fields, as bits.
+const (
+	fType uint32 = 1 << iota
+	fID
+	fModel
+	fText
+	fSource
+	fSignature
+	fData
+	fIndex
+	fName
+	fArguments
+	fInputTokens
+	fOutputTokens
+	fCachedInputTokens
+	fReasoningTokens
+	fReason
+	fRawReason
+	fCode
+	fMessage
+	fRetryable
+)
+
+var fieldNames = [...]string{"type", "id", "model", "text", "source", "signature", "data", "index", "name", "arguments",
+	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "reason", "raw_reason", "code", "message", "retryable"}
+
+func fieldBit(k []byte) uint32 {
+	switch string(k) {
+	case "type":
+		return fType
+	case "id":
+		return fID
+	case "model":
+		return fModel
+	case "text":
+		return fText
+	case "source":
+		return fSource
+	case "signature":
+		return fSignature
+	case "data":
+		return fData
+	case "index":
+		return fIndex
+	case "name":
+		return fName
+	case "arguments":
+		return fArguments
+	case "input_tokens":
+		return fInputTokens
+	case "output_tokens":
+		return fOutputTokens
+	case "cached_input_tokens":
+		return fCachedInputTokens
+	case "reasoning_tokens":
+		return fReasoningTokens
+	case "reason":
+		return fReason
+	case "raw_reason":
+		return fRawReason
+	case "code":
+		return fCode
+	case "message":
+		return fMessage
+	case "retryable":
+		return fRetryable
+	}
+	return 0
+}
+
+func fieldName(bit uint32) string {
+	for i := range fieldNames {
+		if bit == 1<<i {
+			return fieldNames[i]
+		}
+	}
+	return "?"
+}
+
+// eventShape is the allowed and required fields of one event type.
+type eventShape struct{ allowed, required uint32 }
+
+func shapeOf(t abi.EventType) (eventShape, bool) {
+	switch t {
+	case abi.EventResponseStart:
+		return eventShape{fType | fID | fModel, fType}, true
+	case abi.EventTextDelta, abi.EventReasoningDelta:
+		return eventShape{fType | fText, fType | fText}, true
+	case abi.EventRefusal:
+		return eventShape{fType | fText | fSource, fType | fText}, true
+	case abi.EventReasoningSignature:
+		return eventShape{fType | fSignature, fType | fSignature}, true
+	case abi.EventReasoningRedacted:
+		return eventShape{fType | fData, fType | fData}, true
+	case abi.EventToolCallStart:
+		return eventShape{fType | fIndex | fID | fName, fType | fIndex | fID | fName}, true
+	case abi.EventToolCallDelta:
+		return eventShape{fType | fIndex | fArguments, fType | fIndex | fArguments}, true
+	case abi.EventToolCall:
+		return eventShape{fType | fIndex | fID | fName | fArguments, fType | fIndex | fID | fName | fArguments}, true
+	case abi.EventUsage:
+		return eventShape{fType | fInputTokens | fOutputTokens | fCachedInputTokens | fReasoningTokens, fType}, true
+	case abi.EventFinish:
+		return eventShape{fType | fReason | fRawReason, fType | fReason}, true
+	case abi.EventError:
+		return eventShape{fType | fCode | fMessage | fRetryable, fType | fCode | fMessage}, true
+	}
+	return eventShape{}, false
+}
+
+// eventError is the adapter_bad_output error for event i.
+func eventError(i int, t abi.EventType, format string, args ...any) *abi.Error {
+	where := "event " + strconv.Itoa(i)
+	if t != "" {
+		where += " (" + string(t) + ")"
+	}
+	return abi.Errorf(abi.CodeAdapterBadOutput, "%s: %s", where, fmt.Sprintf(format, args...))
+}
+
+// validateEvents parses newline-terminated event objects, checks each
+// against its type's exact shape, and appends the events to dst. p and args
+// are reusable parsers. Anything off is adapter_bad_output naming the event
+// index and the field.
+func validateEvents(p, args *fastjson.Parser, b []byte, dst []abi.Event) ([]abi.Event, error) {
+	for i := 0; len(b) > 0; i++ {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			return dst, eventError(i, "", "not newline-terminated: every event is one JSON object followed by \\n")
+		}
+		line := b[:nl]
+		b = b[nl+1:]
+		ev, err := parseEvent(p, args, i, line)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, ev)
+	}
+	return dst, nil
+}
+
+func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error) {
+	var e abi.Event
+	v, err := p.ParseBytes(line)
+	if err != nil {
+		return e, eventError(i, "", "not valid JSON: %v", err)
+	}
+	o, err := v.Object()
+	if err != nil {
+		return e, eventError(i, "", "not a JSON object")
+	}
+	tv := o.Get("type")
+	if tv == nil {
+		return e, eventError(i, "", `lacks "type"`)
+	}
+	tb, err := tv.StringBytes()
+	if err != nil {
+		return e, eventError(i, "", `"type" is not a string`)
+	}
+	shape, ok := shapeOf(abi.EventType(tb))
+	if !ok {
+		return e, eventError(i, "", "unknown event type %q", tb)
+	}
+	e.Type = abi.EventType(tb)
+	var seen uint32
+	var ferr *abi.Error
+	str := func(v *fastjson.Value, bit uint32) string {
+		s, err := v.StringBytes()
+		if err != nil {
+			ferr = eventError(i, e.Type, "field %q is not a string", fieldName(bit))
+			return ""
+		}
+		if !utf8.Valid(s) {
+			ferr = eventError(i, e.Type, "field %q is not valid UTF-8", fieldName(bit))
+			return ""
+		}
+		return string(s)
+	}
+	integer := func(v *fastjson.Value, bit uint32) int {
+		n, err := v.Int64()
+		if err != nil || n < 0 || v.Type() != fastjson.TypeNumber {
+			ferr = eventError(i, e.Type, "field %q is not a non-negative integer", fieldName(bit))
+			return 0
+		}
+		return int(n)
+	}
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if ferr != nil {
+			return
+		}
+		bit := fieldBit(k)
+		if bit == 0 || shape.allowed&bit == 0 {
+			ferr = eventError(i, e.Type, "unexpected field %q", k)
+			return
+		}
+		if seen&bit != 0 {
+			ferr = eventError(i, e.Type, "duplicate field %q", k)
+			return
+		}
+		seen |= bit
+		switch bit {
+		case fType:
+		case fID:
+			e.ID = str(v, bit)
+		case fModel:
+			e.Model = str(v, bit)
+		case fText:
+			e.Text = str(v, bit)
+		case fSource:
+			e.Source = str(v, bit)
+		case fSignature:
+			e.Signature = str(v, bit)
+		case fData:
+			e.Data = str(v, bit)
+		case fIndex:
+			e.Index = integer(v, bit)
+		case fName:
+			e.Name = str(v, bit)
+		case fArguments:
+			e.Arguments = str(v, bit)
+		case fInputTokens:
+			e.Usage.InputTokens = integer(v, bit)
+		case fOutputTokens:
+			e.Usage.OutputTokens = integer(v, bit)
+		case fCachedInputTokens:
+			e.Usage.CachedInputTokens = integer(v, bit)
+		case fReasoningTokens:
+			e.Usage.ReasoningTokens = integer(v, bit)
+		case fReason:
+			e.Reason = abi.FinishReason(str(v, bit))
+		case fRawReason:
+			e.RawReason = str(v, bit)
+		case fCode:
+			e.Code = abi.Code(str(v, bit))
+		case fMessage:
+			e.Message = str(v, bit)
+		case fRetryable:
+			b, err := v.Bool()
+			if err != nil {
+				ferr = eventError(i, e.Type, `field "retryable" is not a boolean`)
+			}
+			e.Retryable = b
+		}
+	})
+	if ferr != nil {
+		return e, ferr
+	}
+	if missing := shape.required &^ seen; missing != 0 {
+		return e, eventError(i, e.Type, "missing field %q", fieldName(missing&-missing))
+	}
+	switch e.Type {
+	case abi.EventToolCallStart, abi.EventToolCall:
+		if e.ID == "" {
+			return e, eventError(i, e.Type, `field "id" is empty: synthesize a stable id when the provider gives none`)
+		}
+		if e.Name == "" {
+			return e, eventError(i, e.Type, `field "name" is empty`)
+		}
+		if e.Type == abi.EventToolCall {
+			av, err := args.Parse(e.Arguments)
+			if err != nil {
+				return e, eventError(i, e.Type, `field "arguments" is not valid JSON: %v`, err)
+			}
+			if av.Type() != fastjson.TypeObject {
+				return e, eventError(i, e.Type, `field "arguments" is JSON %s, want an object`, av.Type())
+			}
+		}
+	case abi.EventRefusal:
+		if e.Source != "" && e.Source != "provider" && e.Source != "phrase" {
+			return e, eventError(i, e.Type, `field "source" is %q, want "provider" or "phrase"`, e.Source)
+		}
+	case abi.EventFinish:
+		if !e.Reason.Valid() {
+			return e, eventError(i, e.Type, `field "reason" is %q, want stop, length, tool-calls, content-filter, refusal, error or other`, e.Reason)
+		}
+	case abi.EventError:
+		if !e.Code.Valid() {
+			return e, eventError(i, e.Type, `field "code" is %q, not a stable error code`, e.Code)
+		}
+	}
+	return e, nil
+}
