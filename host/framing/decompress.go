@@ -30,7 +30,8 @@ const zstdMaxWindow = 8 << 20
 // limit is a stream_truncated error caused by ErrLimit, so a compression
 // bomb costs at most limit bytes of output and a small, fixed amount of
 // memory (the zstd window is capped at 8 MiB and decoded on the calling
-// goroutine). Nothing is read from body before the first Read. Corrupt
+// goroutine; a zstd frame that declares more content than limit, or a
+// larger window, fails up front, also with ErrLimit). Nothing is read from body before the first Read. Corrupt
 // compressed data is a stream_truncated error caused by the decoder's own
 // error; errors of body are returned wrapped (errors.Is still matches
 // them). The reader implements io.Closer: Close releases the decoder (it
@@ -101,6 +102,14 @@ func (d *decoder) wrap(err error) error {
 	}
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF // a compressed body that ends before its end
+	}
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return &abi.Error{
+			Code: abi.CodeStreamTruncated,
+			Message: fmt.Sprintf("%s: the compressed body needs more memory than allowed (%v; the limit is %d bytes of output and an 8 MiB window): raise the Decompress limit if such bodies are expected",
+				d.enc, err, d.limit),
+			Err: errors.Join(ErrLimit, err),
+		}
 	}
 	return abi.Wrap(abi.CodeStreamTruncated, err,
 		fmt.Sprintf("%s: decoding the response body failed after %d decompressed bytes (the body is corrupt, was cut, or the connection failed)", d.enc, d.out))
