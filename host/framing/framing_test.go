@@ -55,7 +55,7 @@ func TestWhole(t *testing.T) {
 
 func TestOptionsDefaults(t *testing.T) {
 	tests := []struct {
-		in         Options
+		in          Options
 		event, body int
 	}{
 		{Options{}, DefaultMaxEventBytes, DefaultMaxBodyBytes},
