@@ -1,0 +1,91 @@
+package anthropic
+
+import (
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// thinkingMode says how a model takes extended thinking.
+type thinkingMode uint8
+
+const (
+	// thinkingNone: the model has no extended thinking.
+	thinkingNone thinkingMode = iota
+	// thinkingBudget: thinking {"type":"enabled","budget_tokens":N}.
+	thinkingBudget
+	// thinkingAdaptive: thinking {"type":"adaptive"} with
+	// output_config.effort; budget_tokens is still accepted.
+	thinkingAdaptive
+	// thinkingAdaptiveOnly: adaptive thinking only (no budget_tokens).
+	thinkingAdaptiveOnly
+)
+
+// model is what the adapter knows about one Claude model family.
+type model struct {
+	// prefix matches the model name (aliases and dated snapshots alike).
+	prefix string
+	// maxOutput is the documented maximum of output tokens; it is also the
+	// max_tokens sent when the request sets none.
+	maxOutput int
+	thinking  thinkingMode
+	// structured: output_config.format (JSON outputs) and strict tools
+	// are generally available for the model.
+	structured bool
+	// oneSampler: the model refuses temperature and top_p together.
+	oneSampler bool
+	vision     bool
+}
+
+// models lists the Claude families, most specific prefix first. Sources:
+// Anthropic's models overview (max output tokens), extended-thinking and
+// structured-outputs pages (structured outputs are GA for Opus 4.6,
+// Sonnet 4.6, Sonnet 4.5, Opus 4.5 and Haiku 4.5; Opus 4.7 is listed by
+// the Claude-on-Vertex page too).
+var models = []model{
+	{prefix: "claude-opus-4-7", maxOutput: 128000, thinking: thinkingAdaptiveOnly, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-opus-4-6", maxOutput: 128000, thinking: thinkingAdaptive, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-sonnet-4-6", maxOutput: 64000, thinking: thinkingAdaptive, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-opus-4-5", maxOutput: 64000, thinking: thinkingBudget, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-sonnet-4-5", maxOutput: 64000, thinking: thinkingBudget, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-haiku-4-5", maxOutput: 64000, thinking: thinkingBudget, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-opus-4-1", maxOutput: 32000, thinking: thinkingBudget, oneSampler: true, vision: true},
+	{prefix: "claude-opus-4", maxOutput: 32000, thinking: thinkingBudget, vision: true},
+	{prefix: "claude-sonnet-4", maxOutput: 64000, thinking: thinkingBudget, vision: true},
+	{prefix: "claude-3-7-sonnet", maxOutput: 64000, thinking: thinkingBudget, vision: true},
+	{prefix: "claude-3-5-sonnet", maxOutput: 8192, vision: true},
+	{prefix: "claude-3-5-haiku", maxOutput: 8192, vision: true},
+	{prefix: "claude-3-opus", maxOutput: 4096, vision: true},
+	{prefix: "claude-3-haiku", maxOutput: 4096, vision: true},
+}
+
+// unknownModel is assumed for names the table does not know: tools and
+// vision (every Claude 3+ model has them), nothing that is refused by
+// older models, and the smallest documented max_tokens.
+var unknownModel = model{maxOutput: 4096, vision: true}
+
+// lookup returns what the adapter knows about the named model.
+func lookup(name string) model {
+	for _, m := range models {
+		if strings.HasPrefix(name, m.prefix) {
+			return m
+		}
+	}
+	return unknownModel
+}
+
+func (m model) features() abi.Features {
+	f := abi.Features{
+		Streaming:         true,
+		ToolCalling:       abi.SupportNative,
+		ParallelToolCalls: true,
+		StructuredOutput:  abi.SupportJSONMode,
+		MultiTurn:         true,
+		Reasoning:         m.thinking != thinkingNone,
+		Vision:            m.vision,
+	}
+	if m.structured {
+		f.StructuredOutput = abi.SupportNative
+	}
+	return f
+}

@@ -1,0 +1,652 @@
+package anthropic
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
+)
+
+// jsonToolName is the name of the tool that carries structured output on
+// models without output_config.format, when the response format has no name.
+const jsonToolName = "json_response"
+
+// Reasoning effort → budget_tokens for models that take a budget only.
+var effortBudget = map[string]int{"low": 2048, "medium": 8192, "high": 16384}
+
+// minThinkingBudget is the smallest budget_tokens Anthropic accepts.
+const minThinkingBudget = 1024
+
+type wireRequest struct {
+	Model         string          `json:"model"`
+	MaxTokens     int             `json:"max_tokens"`
+	System        json.RawMessage `json:"system,omitempty"`
+	Messages      []wireMessage   `json:"messages"`
+	Tools         []wireTool      `json:"tools,omitempty"`
+	ToolChoice    *wireToolChoice `json:"tool_choice,omitempty"`
+	Thinking      *wireThinking   `json:"thinking,omitempty"`
+	OutputConfig  *wireOutputCfg  `json:"output_config,omitempty"`
+	Temperature   *float64        `json:"temperature,omitempty"`
+	TopP          *float64        `json:"top_p,omitempty"`
+	TopK          *int            `json:"top_k,omitempty"`
+	StopSequences []string        `json:"stop_sequences,omitempty"`
+	Stream        bool            `json:"stream,omitempty"`
+	Metadata      *wireMetadata   `json:"metadata,omitempty"`
+	ServiceTier   string          `json:"service_tier,omitempty"`
+}
+
+type wireMessage struct {
+	Role    string      `json:"role"`
+	Content []wireBlock `json:"content"`
+}
+
+type wireBlock struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text,omitempty"`
+	Source    *wireSource     `json:"source,omitempty"`
+	Thinking  *string         `json:"thinking,omitempty"`
+	Signature string          `json:"signature,omitempty"`
+	Data      string          `json:"data,omitempty"`
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Input     json.RawMessage `json:"input,omitempty"`
+	ToolUseID string          `json:"tool_use_id,omitempty"`
+	Content   string          `json:"content,omitempty"`
+	IsError   bool            `json:"is_error,omitempty"`
+}
+
+type wireSource struct {
+	Type      string `json:"type"`
+	MediaType string `json:"media_type,omitempty"`
+	Data      string `json:"data,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+type wireTool struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	InputSchema json.RawMessage `json:"input_schema"`
+	Strict      bool            `json:"strict,omitempty"`
+}
+
+type wireToolChoice struct {
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+}
+
+type wireThinking struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens,omitempty"`
+}
+
+type wireOutputCfg struct {
+	Format *wireFormat `json:"format,omitempty"`
+	Effort string      `json:"effort,omitempty"`
+}
+
+type wireFormat struct {
+	Type   string          `json:"type"`
+	Schema json.RawMessage `json:"schema"`
+}
+
+type wireMetadata struct {
+	UserID string `json:"user_id"`
+}
+
+func invalid(pointer, format string, args ...any) error {
+	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
+	e.Pointer = pointer
+	return e
+}
+
+func unsupported(pointer, format string, args ...any) error {
+	e := abi.Errorf(abi.CodeCapabilityUnsupported, format, args...)
+	e.Pointer = pointer
+	return e
+}
+
+// Project turns a normalized request into a POST /v1/messages request.
+func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+	if req.Model == "" {
+		return nil, invalid("/model", "model is empty: set the Claude model name (e.g. claude-sonnet-4-5)")
+	}
+	m := lookup(req.Model)
+	w := wireRequest{Model: req.Model, Stream: req.Stream, StopSequences: req.Stop}
+	headers := map[string]string{"anthropic-version": APIVersion}
+
+	if err := projectOptions(req, &w, headers); err != nil {
+		return nil, err
+	}
+
+	// Thinking.
+	thinkingOn := false
+	budget := 0
+	if r := req.Reasoning; r != nil && (r.Effort != "" && r.Effort != "none" || r.BudgetTokens != nil) {
+		if m.thinking == thinkingNone {
+			return nil, unsupported("/reasoning", "model %s has no extended thinking: remove reasoning from the request or pick a model with extended thinking (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
+		}
+		thinkingOn = true
+		switch {
+		case r.BudgetTokens != nil:
+			if m.thinking == thinkingAdaptiveOnly {
+				return nil, unsupported("/reasoning/budget_tokens", "model %s takes adaptive thinking only: set reasoning.effort instead of budget_tokens", req.Model)
+			}
+			budget = *r.BudgetTokens
+			if budget < minThinkingBudget {
+				return nil, invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; Anthropic requires at least %d", budget, minThinkingBudget)
+			}
+			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
+		case m.thinking == thinkingAdaptive || m.thinking == thinkingAdaptiveOnly:
+			switch r.Effort {
+			case "low", "medium", "high", "max":
+			default:
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high, max", r.Effort)
+			}
+			w.Thinking = &wireThinking{Type: "adaptive"}
+			w.OutputConfig = &wireOutputCfg{Effort: r.Effort}
+		default:
+			b, ok := effortBudget[r.Effort]
+			if !ok {
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high (or set reasoning.budget_tokens)", r.Effort)
+			}
+			budget = b
+			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
+		}
+	}
+
+	// max_tokens is required.
+	switch {
+	case req.MaxOutputTokens != nil:
+		if *req.MaxOutputTokens < 1 {
+			return nil, invalid("/max_output_tokens", "max_output_tokens must be at least 1")
+		}
+		w.MaxTokens = *req.MaxOutputTokens
+	default:
+		w.MaxTokens = m.maxOutput
+	}
+	if budget > 0 && budget >= w.MaxTokens {
+		// An effort-derived budget shrinks to fit; an explicit one is the
+		// caller's to fix.
+		if req.Reasoning.BudgetTokens != nil || w.MaxTokens-1 < minThinkingBudget {
+			return nil, invalid("/reasoning/budget_tokens", "thinking budget %d must be below max_tokens %d (and at least %d): raise max_output_tokens or lower the budget", budget, w.MaxTokens, minThinkingBudget)
+		}
+		w.Thinking.BudgetTokens = w.MaxTokens - 1
+	}
+
+	// Sampling.
+	if t := req.Temperature; t != nil {
+		if *t < 0 || *t > 1 {
+			return nil, invalid("/temperature", "temperature %v is out of Anthropic's range 0..1", *t)
+		}
+		if thinkingOn {
+			return nil, unsupported("/temperature", "model %s with extended thinking does not take temperature: remove it or disable reasoning", req.Model)
+		}
+		w.Temperature = t
+	}
+	if p := req.TopP; p != nil {
+		if *p < 0 || *p > 1 {
+			return nil, invalid("/top_p", "top_p %v is out of range 0..1", *p)
+		}
+		if thinkingOn && *p < 0.95 {
+			return nil, unsupported("/top_p", "with extended thinking top_p must be between 0.95 and 1 (got %v)", *p)
+		}
+		w.TopP = p
+	}
+	if m.oneSampler && w.Temperature != nil && w.TopP != nil {
+		return nil, invalid("/top_p", "model %s accepts temperature or top_p, not both: remove one", req.Model)
+	}
+
+	// Tools.
+	toolNames := make(map[string]bool, len(req.Tools))
+	for i, t := range req.Tools {
+		p := "/tools/" + strconv.Itoa(i)
+		if !validToolName(t.Name) {
+			return nil, invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
+		}
+		if toolNames[t.Name] {
+			return nil, invalid(p+"/name", "tool name %q is defined twice", t.Name)
+		}
+		toolNames[t.Name] = true
+		schema, err := objectSchema(t.Parameters, p+"/parameters")
+		if err != nil {
+			return nil, err
+		}
+		if t.Strict && !m.structured {
+			return nil, unsupported(p+"/strict", "model %s has no strict tool use: set strict to false or use a model with structured outputs (Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6)", req.Model)
+		}
+		w.Tools = append(w.Tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict})
+	}
+	if tc := req.ToolChoice; tc != nil {
+		switch {
+		case tc.Tool != "":
+			if !toolNames[tc.Tool] {
+				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
+			}
+			if thinkingOn {
+				return nil, unsupported("/tool_choice", "with extended thinking Anthropic allows tool_choice auto or none only: a forced tool call cannot be combined with reasoning")
+			}
+			w.ToolChoice = &wireToolChoice{Type: "tool", Name: tc.Tool}
+		case tc.Mode == abi.ToolChoiceRequired:
+			if len(req.Tools) == 0 {
+				return nil, invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
+			}
+			if thinkingOn {
+				return nil, unsupported("/tool_choice", `with extended thinking Anthropic allows tool_choice auto or none only: "required" cannot be combined with reasoning`)
+			}
+			w.ToolChoice = &wireToolChoice{Type: "any"}
+		case tc.Mode == abi.ToolChoiceNone:
+			if len(req.Tools) > 0 {
+				w.ToolChoice = &wireToolChoice{Type: "none"}
+			}
+		case tc.Mode == abi.ToolChoiceAuto:
+			if len(req.Tools) > 0 {
+				w.ToolChoice = &wireToolChoice{Type: "auto"}
+			}
+		}
+	}
+
+	// Structured output.
+	if rf := req.ResponseFormat; rf != nil {
+		switch rf.Type {
+		case "", "text":
+		case "json_schema":
+			schema, err := objectSchema(rf.Schema, "/response_format/schema")
+			if err != nil {
+				return nil, err
+			}
+			if m.structured {
+				if w.OutputConfig == nil {
+					w.OutputConfig = &wireOutputCfg{}
+				}
+				w.OutputConfig.Format = &wireFormat{Type: "json_schema", Schema: schema}
+				break
+			}
+			// Emulated: one forced tool whose input is the answer.
+			if len(req.Tools) > 0 {
+				return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools: drop the tools or use a model with structured outputs", req.Model)
+			}
+			if thinkingOn {
+				return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which Anthropic does not allow with extended thinking", req.Model)
+			}
+			name := emulatedToolName(rf)
+			w.Tools = []wireTool{{Name: name, Description: "Respond with a JSON object that matches this schema.", InputSchema: schema}}
+			w.ToolChoice = &wireToolChoice{Type: "tool", Name: name}
+		default:
+			return nil, invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+		}
+	}
+
+	// Messages.
+	sys, msgs, hasToolBlocks, err := projectMessages(req.Messages)
+	if err != nil {
+		return nil, err
+	}
+	if len(sys) > 0 {
+		if len(sys) == 1 {
+			w.System, _ = json.Marshal(sys[0].Text)
+		} else {
+			w.System, _ = json.Marshal(sys)
+		}
+	}
+	if hasToolBlocks && len(req.Tools) == 0 {
+		return nil, invalid("/tools", "the conversation holds tool calls or results but the request defines no tools; Anthropic requires the tool definitions whenever tool_use blocks are in the history: pass them (with tool_choice \"none\" to forbid new calls)")
+	}
+	w.Messages = msgs
+
+	body, err := json.Marshal(&w)
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the Anthropic request")
+	}
+	return &abi.ProviderRequest{
+		Method:        "POST",
+		Path:          "/v1/messages",
+		Headers:       headers,
+		Body:          body,
+		StreamFraming: framingFor(req.Stream),
+	}, nil
+}
+
+func framingFor(stream bool) string {
+	if stream {
+		return abi.FramingSSE
+	}
+	return abi.FramingNone
+}
+
+// emulatedToolName is the forced tool's name for a response format.
+func emulatedToolName(rf *abi.ResponseFormat) string {
+	if rf != nil && validToolName(rf.Name) {
+		return rf.Name
+	}
+	return jsonToolName
+}
+
+func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string) error {
+	keys := make([]string, 0, len(req.ProviderOptions))
+	for k := range req.ProviderOptions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := req.ProviderOptions[k]
+		p := "/provider_options/" + k
+		switch k {
+		case "top_k":
+			var n int
+			if err := json.Unmarshal(v, &n); err != nil || n < 1 {
+				return invalid(p, "provider option top_k must be a positive integer")
+			}
+			w.TopK = &n
+		case "user_id":
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return invalid(p, "provider option user_id must be a string")
+			}
+			w.Metadata = &wireMetadata{UserID: s}
+		case "service_tier":
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil || (s != "auto" && s != "standard_only") {
+				return invalid(p, `provider option service_tier must be "auto" or "standard_only"`)
+			}
+			w.ServiceTier = s
+		case "anthropic_beta":
+			var list []string
+			if err := json.Unmarshal(v, &list); err != nil || len(list) == 0 {
+				return invalid(p, "provider option anthropic_beta must be a non-empty array of beta names")
+			}
+			headers["anthropic-beta"] = strings.Join(list, ",")
+		default:
+			return invalid(p, "unknown provider option %q: the anthropic module reads %s", k, strings.Join(providerOptions, ", "))
+		}
+	}
+	return nil
+}
+
+func validToolName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !toolid.IsAlnumDashUnderscore(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// objectSchema returns a tool or output schema, compacted; an absent schema
+// is the empty object schema.
+func objectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
+	s = bytes.TrimSpace(s)
+	if len(s) == 0 || string(s) == "null" {
+		return json.RawMessage(`{"type":"object","properties":{}}`), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s); err != nil || s[0] != '{' {
+		return nil, invalid(pointer, "schema must be a JSON object")
+	}
+	return buf.Bytes(), nil
+}
+
+// turn is a provider message under construction, with where it came from.
+type turn struct {
+	role   string
+	blocks []wireBlock
+	// src[i] is the JSON pointer of blocks[i] in the normalized request.
+	src []string
+}
+
+// projectMessages builds the system blocks and the alternating messages.
+func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, hasToolBlocks bool, err error) {
+	// One injective ID mapping for the whole request.
+	var ids []string
+	for _, msg := range in {
+		for _, p := range msg.Content {
+			switch p.Type {
+			case abi.PartToolCall:
+				ids = append(ids, p.ID)
+			case abi.PartToolResult:
+				ids = append(ids, p.ToolCallID)
+			}
+		}
+	}
+	mapper := toolid.NewMapper(toolid.AlnumDashUnderscore, ids)
+	mapID := func(id string) string { s, _ := mapper.Map(id); return s }
+
+	var turns []turn
+	for i, msg := range in {
+		mp := "/messages/" + strconv.Itoa(i)
+		t := turn{}
+		switch msg.Role {
+		case abi.RoleSystem:
+			for j, p := range msg.Content {
+				if p.Type != abi.PartText {
+					return nil, nil, false, invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
+				}
+				if strings.TrimSpace(p.Text) != "" {
+					system = append(system, wireBlock{Type: "text", Text: p.Text})
+				}
+			}
+			continue
+		case abi.RoleUser, abi.RoleTool:
+			t.role = "user"
+		case abi.RoleAssistant:
+			t.role = "assistant"
+		default:
+			return nil, nil, false, invalid(mp+"/role", "unknown role %q", msg.Role)
+		}
+		for j, p := range msg.Content {
+			pp := mp + "/content/" + strconv.Itoa(j)
+			b, keep, err := projectPart(msg.Role, p, pp, mapID)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			if keep {
+				if b.Type == "tool_use" || b.Type == "tool_result" {
+					hasToolBlocks = true
+				}
+				t.blocks = append(t.blocks, b)
+				t.src = append(t.src, pp)
+			}
+		}
+		if len(t.blocks) == 0 {
+			continue
+		}
+		if n := len(turns); n > 0 && turns[n-1].role == t.role {
+			turns[n-1].blocks = append(turns[n-1].blocks, t.blocks...)
+			turns[n-1].src = append(turns[n-1].src, t.src...)
+			continue
+		}
+		turns = append(turns, t)
+	}
+	if len(turns) == 0 {
+		return nil, nil, false, invalid("/messages", "the request has no user or assistant content: Anthropic needs at least one non-empty user message")
+	}
+	if turns[0].role != "user" {
+		return nil, nil, false, invalid(turns[0].src[0], "the conversation starts with an assistant turn; Anthropic requires the first message to be from the user: add the user message that preceded it")
+	}
+	for i := range turns {
+		t := &turns[i]
+		if t.role == "user" {
+			toolResultsFirst(t)
+		}
+		if err := checkToolPairing(turns, i); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	// A final assistant turn is a prefill: it must not end in whitespace.
+	if last := &turns[len(turns)-1]; last.role == "assistant" {
+		if b := &last.blocks[len(last.blocks)-1]; b.Type == "text" {
+			b.Text = strings.TrimRight(b.Text, " \t\r\n")
+		}
+	}
+	out = make([]wireMessage, len(turns))
+	for i, t := range turns {
+		out[i] = wireMessage{Role: t.role, Content: t.blocks}
+	}
+	return system, out, hasToolBlocks, nil
+}
+
+// toolResultsFirst moves a user turn's tool_result blocks before its other
+// blocks, keeping the order within each group: Anthropic requires tool
+// results to come first in the message that answers a tool_use turn.
+func toolResultsFirst(t *turn) {
+	var blocks []wireBlock
+	var src []string
+	for pass := 0; pass < 2; pass++ {
+		for i, b := range t.blocks {
+			if (b.Type == "tool_result") == (pass == 0) {
+				blocks = append(blocks, b)
+				src = append(src, t.src[i])
+			}
+		}
+	}
+	t.blocks, t.src = blocks, src
+}
+
+// checkToolPairing checks turn i: tool results must answer the tool calls
+// of the assistant turn right before, and an assistant turn's tool calls
+// must all be answered by the user turn right after it (when there is one).
+func checkToolPairing(turns []turn, i int) error {
+	t := turns[i]
+	if t.role == "user" {
+		called := map[string]bool{}
+		if i > 0 {
+			for _, b := range turns[i-1].blocks {
+				if b.Type == "tool_use" {
+					called[b.ID] = true
+				}
+			}
+		}
+		for j, b := range t.blocks {
+			if b.Type == "tool_result" && !called[b.ToolUseID] {
+				return invalid(t.src[j], "tool result for call %q does not follow the assistant turn that made that call; Anthropic requires every tool result in the user message right after its tool_use", b.ToolUseID)
+			}
+		}
+		return nil
+	}
+	if i+1 >= len(turns) {
+		return nil
+	}
+	answered := map[string]bool{}
+	for _, b := range turns[i+1].blocks {
+		if b.Type == "tool_result" {
+			answered[b.ToolUseID] = true
+		}
+	}
+	for j, b := range t.blocks {
+		if b.Type == "tool_use" && !answered[b.ID] {
+			return invalid(t.src[j], "tool call %q (%s) has no tool result in the next user message; Anthropic requires a result for every tool call", b.ID, b.Name)
+		}
+	}
+	return nil
+}
+
+// projectPart converts one part; keep is false for parts that are dropped
+// (empty text, reasoning from another provider).
+func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string) (b wireBlock, keep bool, err error) {
+	wrongRole := func() (wireBlock, bool, error) {
+		return wireBlock{}, false, invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	}
+	switch p.Type {
+	case abi.PartText:
+		if role == abi.RoleTool {
+			return wrongRole()
+		}
+		if strings.TrimSpace(p.Text) == "" {
+			return wireBlock{}, false, nil
+		}
+		return wireBlock{Type: "text", Text: p.Text}, true, nil
+	case abi.PartImage:
+		if role != abi.RoleUser {
+			return wrongRole()
+		}
+		src, err := imageSource(p, pointer)
+		if err != nil {
+			return wireBlock{}, false, err
+		}
+		return wireBlock{Type: "image", Source: src}, true, nil
+	case abi.PartReasoning:
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		if p.Provider != Provider {
+			return wireBlock{}, false, nil // another provider's reasoning is never sent here
+		}
+		if p.Redacted != "" {
+			return wireBlock{Type: "redacted_thinking", Data: p.Redacted}, true, nil
+		}
+		if p.Signature == "" {
+			return wireBlock{}, false, nil // unsigned thinking cannot be echoed
+		}
+		text := p.Text
+		return wireBlock{Type: "thinking", Thinking: &text, Signature: p.Signature}, true, nil
+	case abi.PartToolCall:
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		if p.ID == "" {
+			return wireBlock{}, false, invalid(pointer+"/id", "tool call has no id")
+		}
+		if !validToolName(p.Name) {
+			return wireBlock{}, false, invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
+		}
+		input, err := argumentsObject(p.Arguments)
+		if err != nil {
+			return wireBlock{}, false, invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
+		}
+		return wireBlock{Type: "tool_use", ID: mapID(p.ID), Name: p.Name, Input: input}, true, nil
+	case abi.PartToolResult:
+		if role != abi.RoleTool && role != abi.RoleUser {
+			return wrongRole()
+		}
+		if p.ToolCallID == "" {
+			return wireBlock{}, false, invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
+		}
+		return wireBlock{Type: "tool_result", ToolUseID: mapID(p.ToolCallID), Content: p.Content, IsError: p.IsError}, true, nil
+	}
+	return wireBlock{}, false, invalid(pointer+"/type", "unknown part type %q", p.Type)
+}
+
+// argumentsObject parses tool-call arguments: "" is the empty object.
+func argumentsObject(args string) (json.RawMessage, error) {
+	s := bytes.TrimSpace([]byte(args))
+	if len(s) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	if s[0] != '{' {
+		return nil, fmt.Errorf("got %.20q", args)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
+
+func imageSource(p abi.Part, pointer string) (*wireSource, error) {
+	if p.Data != "" {
+		if !imageTypes[p.MediaType] {
+			return nil, invalid(pointer+"/media_type", "image media type %q is not one Anthropic accepts (image/jpeg, image/png, image/gif, image/webp)", p.MediaType)
+		}
+		return &wireSource{Type: "base64", MediaType: p.MediaType, Data: p.Data}, nil
+	}
+	if rest, ok := strings.CutPrefix(p.URL, "data:"); ok {
+		mt, data, ok := strings.Cut(rest, ";base64,")
+		if !ok || !imageTypes[mt] {
+			return nil, invalid(pointer+"/url", "a data: image URL must be base64 of image/jpeg, image/png, image/gif or image/webp")
+		}
+		return &wireSource{Type: "base64", MediaType: mt, Data: data}, nil
+	}
+	if p.URL == "" {
+		return nil, invalid(pointer, "image part has neither data nor url")
+	}
+	return &wireSource{Type: "url", URL: p.URL}, nil
+}

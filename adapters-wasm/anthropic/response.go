@@ -1,0 +1,219 @@
+package anthropic
+
+import (
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// ParseResponse turns a whole (non-streamed) Messages response into the
+// events its stream would have given, with whole texts in single deltas.
+func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
+	var s state
+	initFromContext(&s, in.Context)
+	var id, model string
+	var content, usage []byte
+	it := jsonx.Object(in.Body)
+	for it.Next() {
+		switch {
+		case it.KeyIs("id"):
+			id = str(it.Value())
+		case it.KeyIs("model"):
+			model = str(it.Value())
+		case it.KeyIs("content"):
+			content = it.Value()
+		case it.KeyIs("stop_reason"):
+			if !jsonx.IsNull(it.Value()) {
+				s.stop = []byte(str(it.Value()))
+			}
+		case it.KeyIs("usage"):
+			usage = it.Value()
+		}
+	}
+	if err := it.Err(); err != nil {
+		return abi.Errorf(abi.CodeServerError, "anthropic: the response body is not a JSON object: %v", err)
+	}
+	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
+	blocks := jsonx.Array(content)
+	for blocks.Next() {
+		parseBlock(&s, blocks.Value(), out)
+	}
+	if err := blocks.Err(); err != nil && content != nil {
+		return abi.Errorf(abi.CodeServerError, "anthropic: the response content is not an array: %v", err)
+	}
+	if usage != nil {
+		readUsage(&s, usage)
+	}
+	emitFinish(&s, out)
+	return nil
+}
+
+func parseBlock(s *state, v []byte, out *guest.Output) {
+	var typ, text, thinking, sig, data, id, name, input []byte
+	it := jsonx.Object(v)
+	for it.Next() {
+		switch {
+		case it.KeyIs("type"):
+			typ = it.Value()
+		case it.KeyIs("text"):
+			text = it.Value()
+		case it.KeyIs("thinking"):
+			thinking = it.Value()
+		case it.KeyIs("signature"):
+			sig = it.Value()
+		case it.KeyIs("data"):
+			data = it.Value()
+		case it.KeyIs("id"):
+			id = it.Value()
+		case it.KeyIs("name"):
+			name = it.Value()
+		case it.KeyIs("input"):
+			input = it.Value()
+		}
+	}
+	switch str(typ) {
+	case "text":
+		if t := str(text); t != "" {
+			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+		}
+	case "thinking":
+		if t := str(thinking); t != "" {
+			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
+		}
+		if sg := str(sig); sg != "" {
+			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
+		}
+	case "redacted_thinking":
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(data)})
+	case "tool_use":
+		n := str(name)
+		args := initialInput(input)
+		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
+			if len(args) == 0 {
+				args = []byte("{}")
+			}
+			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
+			return
+		}
+		idx := int(s.ntools)
+		s.ntools++
+		tid := str(id)
+		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: tid, Name: n})
+		if len(args) > 0 {
+			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
+		}
+		emitToolCall(out, idx, tid, n, args)
+	}
+}
+
+// MapError maps an error response ({"type":"error","error":{"type",
+// "message"}}) to one error event.
+func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	var et, msg string
+	e, _, _ := jsonx.Lookup(in.Body, "error")
+	it := jsonx.Object(e)
+	for it.Next() {
+		switch {
+		case it.KeyIs("type"):
+			et = str(it.Value())
+		case it.KeyIs("message"):
+			msg = str(it.Value())
+		}
+	}
+	if et == "" && msg == "" {
+		msg = strings.TrimSpace(string(in.Body))
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+	}
+	code, retry := errorCode(et, int(in.Status), msg)
+	ev := abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: errorMessage(et, msg)}
+	if et == "" {
+		ev.Message = "anthropic: HTTP " + itoa(int(in.Status)) + ": " + msg
+	}
+	out.Emit(&ev)
+	return nil
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+func errorMessage(errType, msg string) string {
+	if errType == "" {
+		return "anthropic: " + msg
+	}
+	return "anthropic: " + errType + ": " + msg
+}
+
+// errorCode maps Anthropic's error type (or, without one, the HTTP status)
+// to a stable code and whether the request may be retried.
+func errorCode(errType string, status int, msg string) (abi.Code, bool) {
+	switch errType {
+	case "invalid_request_error":
+		if isContextLength(msg) {
+			return abi.CodeContextLengthExceeded, false
+		}
+		return abi.CodeInvalidRequest, false
+	case "authentication_error":
+		return abi.CodeAuthentication, false
+	case "permission_error", "billing_error":
+		return abi.CodePermission, false
+	case "not_found_error":
+		return abi.CodeNotFound, false
+	case "request_too_large":
+		return abi.CodeInvalidRequest, false
+	case "rate_limit_error":
+		return abi.CodeRateLimited, true
+	case "overloaded_error":
+		return abi.CodeOverloaded, true
+	case "api_error", "timeout_error":
+		return abi.CodeServerError, true
+	}
+	switch {
+	case status == 401:
+		return abi.CodeAuthentication, false
+	case status == 402, status == 403:
+		return abi.CodePermission, false
+	case status == 404:
+		return abi.CodeNotFound, false
+	case status == 429:
+		return abi.CodeRateLimited, true
+	case status == 529:
+		return abi.CodeOverloaded, true
+	case status >= 500:
+		return abi.CodeServerError, true
+	case status >= 400:
+		if isContextLength(msg) {
+			return abi.CodeContextLengthExceeded, false
+		}
+		return abi.CodeInvalidRequest, false
+	}
+	// An error event inside a stream with an unknown type.
+	return abi.CodeServerError, false
+}
+
+func isContextLength(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "prompt is too long") || strings.Contains(m, "context window") || strings.Contains(m, "context length")
+}
