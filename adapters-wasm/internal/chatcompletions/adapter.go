@@ -1,0 +1,64 @@
+package chatcompletions
+
+import (
+	"slices"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// Adapter is a guest.Adapter speaking one Dialect. It is safe for
+// concurrent use: every call is a pure function of its input.
+type Adapter struct {
+	d *Dialect
+}
+
+var _ guest.Adapter = (*Adapter)(nil)
+
+// New returns the Adapter of d. d must not change afterwards.
+func New(d *Dialect) *Adapter { return &Adapter{d: d} }
+
+// Dialect returns the adapter's dialect.
+func (a *Adapter) Dialect() *Dialect { return a.d }
+
+// Capabilities describes the module for model ("" for the defaults).
+func (a *Adapter) Capabilities(model string) abi.Capabilities {
+	d := a.d
+	keys := make([]string, len(d.Options))
+	for i, o := range d.Options {
+		keys[i] = o.Key
+	}
+	slices.Sort(keys)
+	return abi.Capabilities{
+		ABIVersion:      abi.VersionString(abi.Version),
+		Name:            d.Name,
+		Version:         d.Version,
+		Provider:        d.Provider,
+		Model:           model,
+		DefaultBaseURL:  d.DefaultBaseURL,
+		Auth:            d.Auth,
+		StateFormat:     d.stateFormat(),
+		ProviderOptions: keys,
+		Features:        d.model(model).Features,
+	}
+}
+
+// Project turns a normalized request into the provider request.
+func (a *Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+	return a.d.Project(req)
+}
+
+// Transform consumes stream chunks; see the package doc for the events.
+func (a *Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+	return a.d.Transform(in, out)
+}
+
+// ParseResponse turns a whole body into events.
+func (a *Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
+	return a.d.ParseResponse(in, out)
+}
+
+// MapError turns an error response into one error event.
+func (a *Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	return a.d.MapError(in, out)
+}

@@ -1,0 +1,192 @@
+// Package chatcompletions implements the OpenAI Chat Completions wire
+// protocol as a reusable adapter: OpenAI itself and every provider that
+// speaks a dialect of it (Azure OpenAI, Mistral, DeepSeek, Groq, xAI,
+// OpenRouter, OpenAI-compatible servers) are a Dialect, a small
+// configuration plus optional hooks, turned into a guest.Adapter by New.
+//
+// # Projection
+//
+// Project builds the request body with encoding/json (it runs once per
+// request). Messages: system and user text, user images (base64 data becomes
+// a data: URL), assistant text and tool calls, tool results as role "tool"
+// messages. Reasoning parts are never sent to Chat Completions (the protocol
+// has no field for them), whoever produced them. Tools come from the one
+// ToolDefinition; with strict, the schema is made strict-compatible (every
+// object gets additionalProperties:false, optional properties become
+// nullable and required) or refused with schema_unsupported and the JSON
+// pointer of the offending keyword. Features the model lacks
+// (Dialect.Model) are refused with capability_unsupported naming the model
+// and the feature, or stripped where the dialect says so. provider_options
+// keys the dialect does not list are refused with invalid_request.
+//
+// # Stream events and their order
+//
+// Transform emits, per stream: response-start once (at the first chunk with
+// an id, or before the first content), then text-delta, reasoning-delta,
+// refusal (source "provider") and tool-call-start / tool-call-delta as the
+// deltas come. Tool calls are buffered by their index; the complete
+// tool-call events are emitted when the finish_reason arrives, in the order
+// the calls started, each once its arguments are whole and valid JSON
+// ("" becomes "{}"). Arguments that are not a JSON object (for example cut
+// off by finish_reason "length") are reported as an error event with code
+// tool_arguments_invalid, never guessed.
+//
+// The usage chunk of OpenAI streams (stream_options.include_usage) comes
+// AFTER the chunk that carries finish_reason, with empty choices. So that a
+// UI sees usage before the end, the finish event is held back until the
+// end marker "data: [DONE]": the order is always ... tool-call*, usage,
+// finish. A body that ends (abi.FlagEnd) before [DONE] gets an error event
+// stream_truncated instead of a finish (complete tool calls are flushed
+// first), unless Dialect.DoneOptional says the host never sends [DONE] and a
+// finish_reason was seen. An error object inside the stream is one error
+// event, and the stream is over: later chunks are ignored.
+//
+// ParseResponse gives the events a stream of the same response would give,
+// minus the deltas: response-start, reasoning-delta and text-delta with
+// whole texts, refusal, tool-call, usage, finish.
+//
+// # State
+//
+// The transform state is host-owned bytes in a compact binary layout named
+// by Dialect.StateFormat: a version byte, flag bits, the raw finish reason,
+// and per tool call its index, id, name and the arguments received so far.
+// Decoding and encoding it reuses pooled scratch buffers, so the per-chunk
+// path allocates nothing in steady state and stays a pure function of its
+// input.
+package chatcompletions
+
+import (
+	"encoding/json"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Action says what projection does with a request feature a model lacks.
+type Action uint8
+
+// The actions.
+const (
+	// Refuse fails projection with capability_unsupported.
+	Refuse Action = iota
+	// Strip leaves the field out of the provider request.
+	Strip
+)
+
+// The feature names used in Model.Unsupported.
+const (
+	FeatureTemperature     = "temperature"
+	FeatureTopP            = "top_p"
+	FeatureStop            = "stop"
+	FeatureMaxTokens       = "max_output_tokens"
+	FeatureReasoningEffort = "reasoning.effort"
+	FeatureReasoningBudget = "reasoning.budget_tokens"
+	FeatureSystemMessage   = "system messages"
+)
+
+// Model is what a dialect knows of one model.
+type Model struct {
+	// Features are the capability flags reported by Capabilities and
+	// enforced at projection (tools, structured output, vision, reasoning).
+	Features abi.Features
+	// Unsupported maps a feature name (the Feature* constants) to what
+	// projection does when a request uses it.
+	Unsupported map[string]Action
+}
+
+// Option is one provider_options key a dialect reads.
+type Option struct {
+	// Key is the provider_options key.
+	Key string
+	// Apply validates the value and applies it to the body.
+	Apply func(value json.RawMessage, body *Body) error
+}
+
+// ErrorInfo is a provider error object, {"error":{"message","type","code","param"}}.
+type ErrorInfo struct {
+	Status  int
+	Message string
+	Type    string
+	Code    string
+	Param   string
+}
+
+// Dialect configures the protocol for one provider. Only the fields above
+// the hooks are required; a nil hook means the OpenAI behaviour.
+type Dialect struct {
+	// Name is the module name, Version its semver, Provider the
+	// provider's name (capabilities and error messages use them).
+	Name, Version, Provider string
+	// DefaultBaseURL is the provider's public base URL.
+	DefaultBaseURL string
+	// Auth is how the host injects credentials.
+	Auth abi.Auth
+	// StateFormat names the transform state layout; dialects that do not
+	// change the transform keep StateFormat of this package.
+	StateFormat string
+	// Options are the provider_options keys read, in documentation order.
+	Options []Option
+	// MaxTokensField is the body field for max_output_tokens
+	// ("max_completion_tokens" for OpenAI, "max_tokens" for most others).
+	MaxTokensField string
+	// ReasoningEffortField is the body field for reasoning.effort ("" when
+	// the provider has none: a request with an effort is refused).
+	ReasoningEffortField string
+	// StreamUsage asks for usage in streams with
+	// stream_options.include_usage.
+	StreamUsage bool
+	// ToolResultName adds "name" to role "tool" messages (Mistral needs it).
+	ToolResultName bool
+	// ReasoningFields are the delta/message fields carrying reasoning text
+	// ("reasoning_content" for DeepSeek, "reasoning" for some hosts).
+	ReasoningFields []string
+	// DoneOptional: the provider may end a stream without "data: [DONE]";
+	// a finish_reason then ends the response cleanly at the end of body.
+	DoneOptional bool
+
+	// Route returns the path and query of the request; nil means
+	// POST /v1/chat/completions (Azure routes by deployment).
+	Route func(req *abi.Request) (path string, query map[string]string, err error)
+	// Headers returns extra request headers; nil means none.
+	Headers func(req *abi.Request) map[string]string
+	// Model returns what the dialect knows of a model; nil means every
+	// model has DefaultFeatures and no unsupported feature.
+	Model func(name string) Model
+	// ToolCallID maps a tool-call ID of the history to the form the
+	// provider accepts; it is applied to tool calls and tool results alike,
+	// so it must be deterministic and injective (Mistral: 9 alphanumerics).
+	ToolCallID func(id string) string
+	// Extend adds, changes or removes body fields last (extra request
+	// fields, stripped parameters).
+	Extend func(req *abi.Request, body *Body) error
+	// Finish maps a raw finish_reason; nil (or a "" result) means the
+	// OpenAI mapping.
+	Finish func(raw string) abi.FinishReason
+	// Usage reads a usage object; nil means the OpenAI fields
+	// (prompt_tokens, completion_tokens, prompt_tokens_details.cached_tokens,
+	// completion_tokens_details.reasoning_tokens).
+	Usage func(usage []byte, u *abi.Usage) error
+	// Error adjusts the default mapping of a provider error (e holds the
+	// default code, message and retryable).
+	Error func(info *ErrorInfo, e *abi.Error)
+}
+
+// StateFormat is the transform state layout of this package.
+const StateFormat = "chat-completions/1"
+
+// DefaultFeatures are the features of a current chat model.
+var DefaultFeatures = abi.Features{
+	Streaming:         true,
+	ToolCalling:       abi.SupportNative,
+	ParallelToolCalls: true,
+	StructuredOutput:  abi.SupportNative,
+	MultiTurn:         true,
+	Reasoning:         false,
+	Vision:            true,
+}
+
+func (d *Dialect) model(name string) Model {
+	if d.Model == nil {
+		return Model{Features: DefaultFeatures}
+	}
+	return d.Model(name)
+}

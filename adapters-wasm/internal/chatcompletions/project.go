@@ -1,0 +1,511 @@
+package chatcompletions
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// DefaultPath is the Chat Completions path relative to the base URL.
+const DefaultPath = "/v1/chat/completions"
+
+func invalid(ptr, format string, args ...any) error {
+	return &abi.Error{Code: abi.CodeInvalidRequest, Message: fmt.Sprintf(format, args...), Pointer: ptr}
+}
+
+func (d *Dialect) unsupported(model, feature, what string) error {
+	return &abi.Error{Code: abi.CodeCapabilityUnsupported,
+		Message: fmt.Sprintf("%s model %q does not support %s: %s", d.Provider, model, feature, what)}
+}
+
+// gate applies the model's rule for feature: ok reports whether the field
+// is to be sent.
+func (d *Dialect) gate(m Model, model, feature string) (send bool, err error) {
+	act, listed := m.Unsupported[feature]
+	if !listed {
+		return true, nil
+	}
+	if act == Strip {
+		return false, nil
+	}
+	return false, d.unsupported(model, feature, "remove it from the request")
+}
+
+type textPart struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type imageURL struct {
+	URL string `json:"url"`
+}
+
+type imagePart struct {
+	Type     string   `json:"type"`
+	ImageURL imageURL `json:"image_url"`
+}
+
+type toolCallFn struct {
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+type toolCall struct {
+	ID       string     `json:"id"`
+	Type     string     `json:"type"`
+	Function toolCallFn `json:"function"`
+}
+
+type wireMessage struct {
+	Role       string     `json:"role"`
+	Content    any        `json:"content,omitempty"`
+	Name       string     `json:"name,omitempty"`
+	ToolCalls  []toolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
+}
+
+type wireFunction struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters,omitempty"`
+	Strict      bool            `json:"strict,omitempty"`
+}
+
+type wireTool struct {
+	Type     string       `json:"type"`
+	Function wireFunction `json:"function"`
+}
+
+func validToolName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Dialect) toolID(id string) string {
+	if d.ToolCallID != nil {
+		return d.ToolCallID(id)
+	}
+	return id
+}
+
+// Project builds the Chat Completions request for req.
+func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+	if req.Model == "" {
+		return nil, invalid("/model", "the request names no model: set model")
+	}
+	m := d.model(req.Model)
+	f := m.Features
+	var body Body
+	body.SetRaw("model", mustMarshal(req.Model))
+
+	msgs, err := d.projectMessages(req, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := body.Set("messages", msgs); err != nil {
+		return nil, err
+	}
+
+	toolNames := map[string]bool{}
+	if len(req.Tools) > 0 {
+		if f.ToolCalling != abi.SupportNative {
+			return nil, d.unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
+		}
+		tools := make([]wireTool, 0, len(req.Tools))
+		for i, t := range req.Tools {
+			ptr := fmt.Sprintf("/tools/%d", i)
+			if !validToolName(t.Name) {
+				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+			}
+			if toolNames[t.Name] {
+				return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
+			}
+			toolNames[t.Name] = true
+			fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
+			if t.Strict {
+				s, err := StrictSchema(t.Parameters, ptr+"/parameters")
+				if err != nil {
+					return nil, err
+				}
+				fn.Parameters = s
+			} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
+				return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
+			}
+			tools = append(tools, wireTool{Type: "function", Function: fn})
+		}
+		if err := body.Set("tools", tools); err != nil {
+			return nil, err
+		}
+	}
+	if tc := req.ToolChoice; tc != nil {
+		switch {
+		case tc.Tool != "":
+			if !toolNames[tc.Tool] {
+				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
+			}
+			body.SetRaw("tool_choice", mustMarshal(map[string]any{"type": "function", "function": map[string]string{"name": tc.Tool}}))
+		case tc.Mode == abi.ToolChoiceNone:
+			if len(req.Tools) > 0 {
+				body.SetRaw("tool_choice", mustMarshal(tc.Mode))
+			}
+		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
+			if len(req.Tools) == 0 {
+				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
+			}
+			body.SetRaw("tool_choice", mustMarshal(tc.Mode))
+		default:
+			return nil, invalid("/tool_choice", "tool_choice must be auto, none, required or {\"tool\":name}")
+		}
+	}
+	if rf := req.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
+		if rf.Type != "json_schema" {
+			return nil, invalid("/response_format/type", "response_format type %q is unknown: use text or json_schema", rf.Type)
+		}
+		if f.StructuredOutput != abi.SupportNative {
+			return nil, d.unsupported(req.Model, "response_format json_schema", "drop response_format or pick a model with structured outputs")
+		}
+		name := rf.Name
+		if name == "" {
+			name = "response"
+		}
+		if !validToolName(name) {
+			return nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
+		}
+		schema := rf.Schema
+		if rf.Strict {
+			if schema, err = StrictSchema(rf.Schema, "/response_format/schema"); err != nil {
+				return nil, err
+			}
+		} else if len(schema) == 0 || !json.Valid(schema) {
+			return nil, invalid("/response_format/schema", "response_format json_schema needs a valid JSON schema")
+		}
+		js := struct {
+			Name   string          `json:"name"`
+			Schema json.RawMessage `json:"schema"`
+			Strict bool            `json:"strict,omitempty"`
+		}{name, schema, rf.Strict}
+		if err := body.Set("response_format", map[string]any{"type": "json_schema", "json_schema": js}); err != nil {
+			return nil, err
+		}
+	}
+	if req.Temperature != nil {
+		if send, err := d.gate(m, req.Model, FeatureTemperature); err != nil {
+			return nil, err
+		} else if send {
+			body.SetRaw("temperature", mustMarshal(*req.Temperature))
+		}
+	}
+	if req.TopP != nil {
+		if send, err := d.gate(m, req.Model, FeatureTopP); err != nil {
+			return nil, err
+		} else if send {
+			body.SetRaw("top_p", mustMarshal(*req.TopP))
+		}
+	}
+	if len(req.Stop) > 0 {
+		if send, err := d.gate(m, req.Model, FeatureStop); err != nil {
+			return nil, err
+		} else if send {
+			body.SetRaw("stop", mustMarshal(req.Stop))
+		}
+	}
+	if req.MaxOutputTokens != nil {
+		if *req.MaxOutputTokens <= 0 {
+			return nil, invalid("/max_output_tokens", "max_output_tokens must be positive")
+		}
+		if send, err := d.gate(m, req.Model, FeatureMaxTokens); err != nil {
+			return nil, err
+		} else if send {
+			field := d.MaxTokensField
+			if field == "" {
+				field = "max_tokens"
+			}
+			body.SetRaw(field, mustMarshal(*req.MaxOutputTokens))
+		}
+	}
+	if r := req.Reasoning; r != nil {
+		if r.BudgetTokens != nil {
+			if send, err := d.gate(m, req.Model, FeatureReasoningBudget); err != nil {
+				return nil, err
+			} else if send {
+				return nil, d.unsupported(req.Model, FeatureReasoningBudget, "Chat Completions takes an effort level: set reasoning.effort instead")
+			}
+		}
+		if r.Effort != "" {
+			if !f.Reasoning || d.ReasoningEffortField == "" {
+				return nil, d.unsupported(req.Model, FeatureReasoningEffort, "it is not a reasoning model: drop reasoning")
+			}
+			if send, err := d.gate(m, req.Model, FeatureReasoningEffort); err != nil {
+				return nil, err
+			} else if send {
+				body.SetRaw(d.ReasoningEffortField, mustMarshal(r.Effort))
+			}
+		}
+	}
+	if err := d.applyOptions(req, &body); err != nil {
+		return nil, err
+	}
+	framing := abi.FramingNone
+	if req.Stream {
+		if !f.Streaming {
+			return nil, d.unsupported(req.Model, "streaming", "send the request with stream false")
+		}
+		framing = abi.FramingSSE
+		body.SetRaw("stream", json.RawMessage("true"))
+		if d.StreamUsage {
+			body.SetRaw("stream_options", json.RawMessage(`{"include_usage":true}`))
+		}
+	}
+	if d.Extend != nil {
+		if err := d.Extend(req, &body); err != nil {
+			return nil, err
+		}
+	}
+	raw, err := body.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	pr := &abi.ProviderRequest{Method: "POST", Path: DefaultPath, Body: raw, StreamFraming: framing}
+	if d.Route != nil {
+		if pr.Path, pr.Query, err = d.Route(req); err != nil {
+			return nil, err
+		}
+	}
+	if d.Headers != nil {
+		pr.Headers = d.Headers(req)
+	}
+	return pr, nil
+}
+
+func mustMarshal(v any) json.RawMessage {
+	b, err := marshal(v)
+	if err != nil {
+		panic(err) // only called with values that always encode
+	}
+	return b
+}
+
+func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
+	keys := make([]string, 0, len(req.ProviderOptions))
+	for k := range req.ProviderOptions {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		i := slices.IndexFunc(d.Options, func(o Option) bool { return o.Key == k })
+		if i < 0 {
+			known := make([]string, len(d.Options))
+			for j, o := range d.Options {
+				known[j] = o.Key
+			}
+			return invalid("/provider_options/"+pointerEscape(k), "%s does not know provider option %q: known options are %s", d.Name, k, strings.Join(known, ", "))
+		}
+		if err := d.Options[i].Apply(req.ProviderOptions[k], body); err != nil {
+			var e *abi.Error
+			if ae, ok := err.(*abi.Error); ok {
+				e = ae
+			} else {
+				e = &abi.Error{Code: abi.CodeInvalidRequest, Message: err.Error()}
+			}
+			if e.Pointer == "" {
+				e.Pointer = "/provider_options/" + pointerEscape(k)
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// PassThrough returns an Option that copies the value of key to the body
+// field of the same name, after checking it is one of the given JSON kinds
+// ("string", "number", "integer", "boolean", "object", "array").
+func PassThrough(key string, kinds ...string) Option {
+	return Option{Key: key, Apply: func(v json.RawMessage, body *Body) error {
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return err
+		}
+		ok := false
+		for _, k := range kinds {
+			switch x := x.(type) {
+			case string:
+				ok = ok || k == "string"
+			case float64:
+				ok = ok || k == "number" || (k == "integer" && x == float64(int64(x)))
+			case bool:
+				ok = ok || k == "boolean"
+			case map[string]any:
+				ok = ok || k == "object"
+			case []any:
+				ok = ok || k == "array"
+			}
+		}
+		if !ok {
+			return fmt.Errorf("provider option %q must be of type %s", key, strings.Join(kinds, " or "))
+		}
+		body.SetRaw(key, v)
+		return nil
+	}}
+}
+
+func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, error) {
+	out := make([]wireMessage, 0, len(req.Messages))
+	for i, msg := range req.Messages {
+		ptr := fmt.Sprintf("/messages/%d", i)
+		switch msg.Role {
+		case abi.RoleSystem:
+			if act, ok := m.Unsupported[FeatureSystemMessage]; ok && act == Refuse {
+				return nil, d.unsupported(req.Model, FeatureSystemMessage, "put the instructions in the first user message")
+			}
+			var texts []textPart
+			for j, p := range msg.Content {
+				switch p.Type {
+				case abi.PartText:
+					texts = append(texts, textPart{"text", p.Text})
+				case abi.PartReasoning:
+				default:
+					return nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
+				}
+			}
+			out = append(out, wireMessage{Role: "system", Content: textContent(texts)})
+		case abi.RoleUser, abi.RoleTool:
+			var parts []any
+			onlyText := true
+			for j, p := range msg.Content {
+				pptr := fmt.Sprintf("%s/content/%d", ptr, j)
+				switch p.Type {
+				case abi.PartText:
+					if msg.Role == abi.RoleTool {
+						return nil, invalid(pptr, "a tool message holds tool-result parts only: put text in a user message")
+					}
+					parts = append(parts, textPart{"text", p.Text})
+				case abi.PartImage:
+					if msg.Role == abi.RoleTool {
+						return nil, invalid(pptr, "a tool message holds tool-result parts only")
+					}
+					if !m.Features.Vision {
+						return nil, d.unsupported(req.Model, "image input", "remove the image parts or pick a vision model")
+					}
+					url := p.URL
+					if p.Data != "" {
+						if p.MediaType == "" {
+							return nil, invalid(pptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
+						}
+						url = "data:" + p.MediaType + ";base64," + p.Data
+					}
+					if url == "" {
+						return nil, invalid(pptr, "an image part needs data (with media_type) or url")
+					}
+					parts = append(parts, imagePart{"image_url", imageURL{url}})
+					onlyText = false
+				case abi.PartToolResult:
+					if p.ToolCallID == "" {
+						return nil, invalid(pptr+"/tool_call_id", "a tool result needs the tool_call_id of its call")
+					}
+					content := p.Content
+					if p.IsError {
+						// Chat Completions has no error flag on tool results:
+						// say it in the content, where the model reads it.
+						content = "Error: " + content
+					}
+					wm := wireMessage{Role: "tool", Content: content, ToolCallID: d.toolID(p.ToolCallID)}
+					if d.ToolResultName {
+						wm.Name = p.Name
+					}
+					if wm.Content == "" {
+						wm.Content = json.RawMessage(`""`)
+					}
+					out = append(out, wm)
+				case abi.PartReasoning:
+					// never sent to Chat Completions
+				default:
+					return nil, invalid(pptr, "a %s message cannot hold a %s part", msg.Role, p.Type)
+				}
+			}
+			if len(parts) > 0 {
+				if onlyText && len(parts) == 1 {
+					out = append(out, wireMessage{Role: "user", Content: parts[0].(textPart).Text})
+				} else {
+					out = append(out, wireMessage{Role: "user", Content: parts})
+				}
+			} else if msg.Role == abi.RoleUser && !hasToolResult(msg.Content) {
+				return nil, invalid(ptr+"/content", "a user message needs content")
+			}
+		case abi.RoleAssistant:
+			var texts []textPart
+			var calls []toolCall
+			for j, p := range msg.Content {
+				pptr := fmt.Sprintf("%s/content/%d", ptr, j)
+				switch p.Type {
+				case abi.PartText:
+					texts = append(texts, textPart{"text", p.Text})
+				case abi.PartToolCall:
+					if p.ID == "" || p.Name == "" {
+						return nil, invalid(pptr, "a tool call needs id and name")
+					}
+					args := p.Arguments
+					if strings.TrimSpace(args) == "" {
+						args = "{}"
+					}
+					if !json.Valid([]byte(args)) {
+						return nil, invalid(pptr+"/arguments", "tool call arguments are not valid JSON")
+					}
+					calls = append(calls, toolCall{ID: d.toolID(p.ID), Type: "function", Function: toolCallFn{p.Name, args}})
+				case abi.PartReasoning:
+					// Reasoning is not part of the Chat Completions history,
+					// whichever provider produced it (thinking-block
+					// scrubbing): dropped.
+				default:
+					return nil, invalid(pptr, "an assistant message cannot hold a %s part", p.Type)
+				}
+			}
+			wm := wireMessage{Role: "assistant", ToolCalls: calls}
+			if len(texts) > 0 {
+				wm.Content = textContent(texts)
+			} else if len(calls) == 0 {
+				wm.Content = json.RawMessage(`""`)
+			}
+			out = append(out, wm)
+		default:
+			return nil, invalid(ptr+"/role", "unknown role %q: use system, user, assistant or tool", msg.Role)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("/messages", "the request has no messages")
+	}
+	return out, nil
+}
+
+func hasToolResult(parts []abi.Part) bool {
+	for _, p := range parts {
+		if p.Type == abi.PartToolResult {
+			return true
+		}
+	}
+	return false
+}
+
+// textContent is a string for one text part, an array of text parts
+// otherwise (keeping the parts' boundaries).
+func textContent(texts []textPart) any {
+	switch len(texts) {
+	case 0:
+		return json.RawMessage(`""`)
+	case 1:
+		if texts[0].Text == "" {
+			return json.RawMessage(`""`)
+		}
+		return texts[0].Text
+	}
+	return texts
+}

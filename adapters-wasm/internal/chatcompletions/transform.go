@@ -1,0 +1,613 @@
+package chatcompletions
+
+import (
+	"encoding/binary"
+	"strconv"
+	"sync"
+	"unsafe"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// State flags.
+const (
+	fStarted   = 1 << iota // response-start emitted
+	fFinish                // a finish_reason was seen (tool calls flushed)
+	fDone                  // [DONE] seen and finish emitted: the stream is over
+	fFailed                // an error ended the stream
+	fRefusal               // the response holds a refusal
+	fToolCalls             // the response holds tool calls
+)
+
+const stateVersion = 1
+
+type toolState struct {
+	index   int
+	started bool // tool-call-start emitted
+	id      []byte
+	name    []byte
+	args    []byte
+}
+
+type streamState struct {
+	flags  uint8
+	finish []byte
+	tools  []toolState
+	n      int // live tools in tools[:n]
+}
+
+// scratch holds the buffers a call reuses; it is pooled so an Adapter stays
+// safe for concurrent use and a call's output depends on its input alone.
+type scratch struct {
+	st   streamState
+	text []byte
+	msg  []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// str views b as a string without copying; the string must not outlive the
+// next change of b (events are encoded at once by guest.Output.Emit).
+func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func (s *streamState) reset() {
+	s.flags = 0
+	s.finish = s.finish[:0]
+	s.n = 0
+}
+
+func (s *streamState) tool(index int) *toolState {
+	for i := range s.tools[:s.n] {
+		if s.tools[i].index == index {
+			return &s.tools[i]
+		}
+	}
+	if s.n == len(s.tools) {
+		s.tools = append(s.tools, toolState{})
+	}
+	t := &s.tools[s.n]
+	s.n++
+	t.index, t.started = index, false
+	t.id, t.name, t.args = t.id[:0], t.name[:0], t.args[:0]
+	return t
+}
+
+func readBytes(b []byte) (v, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, nil, false
+	}
+	return b[k : k+int(n)], b[k+int(n):], true
+}
+
+// decode loads the state; an empty state starts a stream.
+func (s *streamState) decode(b []byte) bool {
+	s.reset()
+	if len(b) == 0 {
+		return true
+	}
+	if len(b) < 2 || b[0] != stateVersion {
+		return false
+	}
+	s.flags = b[1]
+	v, b, ok := readBytes(b[2:])
+	if !ok {
+		return false
+	}
+	s.finish = append(s.finish, v...)
+	cnt, k := binary.Uvarint(b)
+	if k <= 0 || cnt > uint64(len(b)) {
+		return false
+	}
+	b = b[k:]
+	for range cnt {
+		idx, k := binary.Uvarint(b)
+		if k <= 0 || len(b) < k+1 || idx > 1<<31 {
+			return false
+		}
+		t := s.tool(int(idx))
+		t.started = b[k] == 1
+		b = b[k+1:]
+		var id, name, args []byte
+		if id, b, ok = readBytes(b); !ok {
+			return false
+		}
+		if name, b, ok = readBytes(b); !ok {
+			return false
+		}
+		if args, b, ok = readBytes(b); !ok {
+			return false
+		}
+		t.id = append(t.id, id...)
+		t.name = append(t.name, name...)
+		t.args = append(t.args, args...)
+	}
+	return len(b) == 0
+}
+
+func appendBytes(dst, v []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(v)))
+	return append(dst, v...)
+}
+
+func (s *streamState) encode(dst []byte) []byte {
+	dst = append(dst, stateVersion, s.flags)
+	dst = appendBytes(dst, s.finish)
+	dst = binary.AppendUvarint(dst, uint64(s.n))
+	for i := range s.tools[:s.n] {
+		t := &s.tools[i]
+		dst = binary.AppendUvarint(dst, uint64(t.index))
+		st := byte(0)
+		if t.started {
+			st = 1
+		}
+		dst = append(dst, st)
+		dst = appendBytes(dst, t.id)
+		dst = appendBytes(dst, t.name)
+		dst = appendBytes(dst, t.args)
+	}
+	return dst
+}
+
+// run is one call's working set.
+type run struct {
+	d     *Dialect
+	sc    *scratch
+	out   *guest.Output
+	whole bool // ParseResponse: no deltas, no tool-call-start
+}
+
+func (r *run) st() *streamState { return &r.sc.st }
+
+func (r *run) fail(code abi.Code, msg string, retryable bool) {
+	ev := abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable}
+	r.out.Emit(&ev)
+	r.st().flags |= fFailed
+}
+
+// Transform consumes chunks of a Chat Completions SSE stream.
+func (d *Dialect) Transform(in *abi.TransformInput, out *guest.Output) error {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	r := run{d: d, sc: sc, out: out}
+	st := r.st()
+	if !st.decode(in.State) {
+		return abi.Errorf(abi.CodeInvalidRequest, "transform state is not %s state: the stream was started by another module version; restart it", d.stateFormat())
+	}
+	for i := range in.Chunks {
+		if st.flags&(fDone|fFailed) != 0 {
+			break
+		}
+		r.chunk(&in.Chunks[i])
+	}
+	if in.Flags&abi.FlagEnd != 0 && st.flags&(fDone|fFailed) == 0 {
+		if st.flags&fFinish != 0 && d.DoneOptional {
+			r.emitFinish()
+		} else {
+			r.flushTools(true)
+			if st.flags&fFailed == 0 {
+				msg := "the stream ended before its end marker data: [DONE]"
+				if st.flags&fFinish == 0 {
+					msg = "the stream ended before a finish_reason and data: [DONE]"
+				}
+				r.fail(abi.CodeStreamTruncated, d.Provider+": "+msg+": the response is incomplete; retry the request", true)
+			}
+		}
+	}
+	out.SetState(st.encode(out.State()[:0]))
+	return nil
+}
+
+func (d *Dialect) stateFormat() string {
+	if d.StateFormat != "" {
+		return d.StateFormat
+	}
+	return StateFormat
+}
+
+func isDone(b []byte) bool {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return string(b) == "[DONE]"
+}
+
+func (r *run) chunk(c *abi.Chunk) {
+	st := r.st()
+	if isDone(c.Data) {
+		if st.flags&fFinish == 0 {
+			r.flushTools(true)
+			if st.flags&fFailed == 0 {
+				r.fail(abi.CodeStreamTruncated, r.d.Provider+": the stream sent data: [DONE] without a finish_reason: the response is incomplete; retry the request", true)
+			}
+			return
+		}
+		r.emitFinish()
+		return
+	}
+	if string(c.Event) == "error" {
+		r.streamError(c.Data)
+		return
+	}
+	r.object(c.Data)
+}
+
+// object handles one chunk object (or, with r.whole, one whole response).
+func (r *run) object(data []byte) {
+	st := r.st()
+	var id, model, choices, usage, errObj []byte
+	it := jsonx.Object(data)
+	for it.Next() {
+		switch {
+		case it.KeyIs("id"):
+			id, _ = it.ValueStr()
+		case it.KeyIs("model"):
+			model, _ = it.ValueStr()
+		case it.KeyIs("choices"):
+			choices = it.Value()
+		case it.KeyIs("usage"):
+			usage = it.Value()
+		case it.KeyIs("error"):
+			errObj = it.Value()
+		}
+	}
+	if err := it.Err(); err != nil {
+		r.fail(abi.CodeServerError, r.d.Provider+": a response chunk is not a JSON object ("+err.Error()+" at byte "+strconv.Itoa(it.Offset())+"): the provider sent malformed data; retry the request", true)
+		return
+	}
+	if errObj != nil && !jsonx.IsNull(errObj) {
+		r.streamError(data)
+		return
+	}
+	if st.flags&fStarted == 0 && (len(id) > 0 || hasChoices(choices)) {
+		r.start(id, model)
+	}
+	if choices != nil && !jsonx.IsNull(choices) {
+		ai := jsonx.Array(choices)
+		for ai.Next() {
+			r.choice(ai.ValueObject())
+			if st.flags&fFailed != 0 {
+				return
+			}
+		}
+	}
+	if usage != nil && !jsonx.IsNull(usage) && jsonx.KindOf(usage) == jsonx.KindObject {
+		var u abi.Usage
+		var err error
+		if r.d.Usage != nil {
+			err = r.d.Usage(usage, &u)
+		} else {
+			err = readUsage(usage, &u)
+		}
+		if err != nil {
+			r.fail(abi.CodeServerError, r.d.Provider+": the usage object is malformed: "+err.Error(), true)
+			return
+		}
+		if st.flags&fStarted == 0 {
+			r.start(id, model)
+		}
+		ev := abi.Event{Type: abi.EventUsage, Usage: u}
+		r.out.Emit(&ev)
+	}
+}
+
+func hasChoices(choices []byte) bool {
+	ai := jsonx.Array(choices)
+	return ai.Next()
+}
+
+func (r *run) start(id, model []byte) {
+	r.st().flags |= fStarted
+	var err error
+	var idText, modelText []byte
+	r.sc.text, err = jsonx.Unescape(r.sc.text[:0], id)
+	if err == nil {
+		n := len(r.sc.text)
+		r.sc.text, err = jsonx.Unescape(r.sc.text, model)
+		idText, modelText = r.sc.text[:n], r.sc.text[n:]
+	}
+	ev := abi.Event{Type: abi.EventResponseStart, ID: str(idText), Model: str(modelText)}
+	r.out.Emit(&ev)
+}
+
+// readUsage reads an OpenAI usage object.
+func readUsage(b []byte, u *abi.Usage) error {
+	it := jsonx.Object(b)
+	for it.Next() {
+		switch {
+		case it.KeyIs("prompt_tokens"):
+			u.InputTokens = intOr0(it.Value())
+		case it.KeyIs("completion_tokens"):
+			u.OutputTokens = intOr0(it.Value())
+		case it.KeyIs("prompt_tokens_details"):
+			if v, ok, _ := jsonx.Lookup(it.Value(), "cached_tokens"); ok {
+				u.CachedInputTokens = intOr0(v)
+			}
+		case it.KeyIs("completion_tokens_details"):
+			if v, ok, _ := jsonx.Lookup(it.Value(), "reasoning_tokens"); ok {
+				u.ReasoningTokens = intOr0(v)
+			}
+		}
+	}
+	return it.Err()
+}
+
+func intOr0(v []byte) int {
+	n, err := jsonx.Int(v)
+	if err != nil || n < 0 || n > 1<<31 {
+		return 0
+	}
+	return int(n)
+}
+
+func (r *run) isReasoningField(it *jsonx.ObjectIter) bool {
+	for _, f := range r.d.ReasoningFields {
+		if it.KeyIs(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// choice handles one element of choices: its delta (or, whole, message)
+// and finish_reason.
+func (r *run) choice(ci jsonx.ObjectIter) {
+	var delta, finish []byte
+	var index int64
+	for ci.Next() {
+		switch {
+		case ci.KeyIs("index"):
+			index, _ = jsonx.Int(ci.Value())
+		case ci.KeyIs("delta"), ci.KeyIs("message"):
+			delta = ci.Value()
+		case ci.KeyIs("finish_reason"):
+			finish = ci.Value()
+		}
+	}
+	if index != 0 {
+		return // only the first choice: projection never asks for n > 1
+	}
+	if delta != nil && jsonx.KindOf(delta) == jsonx.KindObject {
+		r.delta(delta)
+		if r.st().flags&fFailed != 0 {
+			return
+		}
+	}
+	if raw, null, err := jsonx.StrOrNull(finish); finish != nil && !null && err == nil {
+		st := r.st()
+		if st.flags&fFinish == 0 {
+			st.finish = append(st.finish[:0], raw...)
+			st.flags |= fFinish
+			r.flushTools(false)
+		}
+	}
+}
+
+func (r *run) delta(delta []byte) {
+	var content, refusal, toolCalls, reasoning []byte
+	it := jsonx.Object(delta)
+	for it.Next() {
+		switch {
+		case it.KeyIs("content"):
+			content = it.Value()
+		case it.KeyIs("refusal"):
+			refusal = it.Value()
+		case it.KeyIs("tool_calls"):
+			toolCalls = it.Value()
+		default:
+			if r.isReasoningField(&it) {
+				reasoning = it.Value()
+			}
+		}
+	}
+	r.text(abi.EventReasoningDelta, reasoning)
+	r.text(abi.EventTextDelta, content)
+	if r.text(abi.EventRefusal, refusal) {
+		r.st().flags |= fRefusal
+	}
+	if toolCalls != nil && !jsonx.IsNull(toolCalls) {
+		ai := jsonx.Array(toolCalls)
+		for ai.Next() {
+			r.toolDelta(ai.ValueObject(), ai.Index())
+		}
+	}
+}
+
+// text emits a text-like event for a string value; it reports whether it
+// emitted one.
+func (r *run) text(typ abi.EventType, v []byte) bool {
+	raw, null, err := jsonx.StrOrNull(v)
+	if v == nil || null || err != nil || len(raw) == 0 {
+		return false
+	}
+	if r.sc.text, err = jsonx.Unescape(r.sc.text[:0], raw); err != nil {
+		return false
+	}
+	ev := abi.Event{Type: typ, Text: str(r.sc.text)}
+	if typ == abi.EventRefusal {
+		ev.Source = "provider"
+	}
+	r.out.Emit(&ev)
+	return true
+}
+
+func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
+	st := r.st()
+	var id, name, args, argsObj []byte
+	index := -1
+	for ti.Next() {
+		switch {
+		case ti.KeyIs("index"):
+			if n, err := jsonx.Int(ti.Value()); err == nil && n >= 0 && n < 1<<31 {
+				index = int(n)
+			}
+		case ti.KeyIs("id"):
+			id, _ = ti.ValueStr()
+		case ti.KeyIs("function"):
+			fi := ti.ValueObject()
+			for fi.Next() {
+				switch {
+				case fi.KeyIs("name"):
+					name, _ = fi.ValueStr()
+				case fi.KeyIs("arguments"):
+					if jsonx.KindOf(fi.Value()) == jsonx.KindObject {
+						// Some hosts send the arguments as an object.
+						argsObj = fi.Value()
+					} else {
+						args, _ = fi.ValueStr()
+					}
+				}
+			}
+		}
+	}
+	t := r.tool(index, id, pos)
+	st.flags |= fToolCalls
+	if len(id) > 0 && len(t.id) == 0 {
+		t.id, _ = jsonx.Unescape(t.id[:0], id)
+	}
+	if len(name) > 0 && len(t.name) == 0 {
+		t.name, _ = jsonx.Unescape(t.name[:0], name)
+	}
+	if len(argsObj) > 0 {
+		r.addArgs(t, argsObj)
+	} else if len(args) > 0 {
+		var err error
+		if r.sc.text, err = jsonx.Unescape(r.sc.text[:0], args); err == nil {
+			r.addArgs(t, r.sc.text)
+		}
+	}
+	if !t.started && len(t.name) > 0 && !r.whole {
+		t.started = true
+		ev := abi.Event{Type: abi.EventToolCallStart, Index: t.index, ID: str(t.id), Name: str(t.name)}
+		r.out.Emit(&ev)
+		if len(t.args) > 0 {
+			ev = abi.Event{Type: abi.EventToolCallDelta, Index: t.index, Arguments: str(t.args)}
+			r.out.Emit(&ev)
+		}
+	}
+}
+
+// tool finds the call a delta belongs to: by index, or, for hosts that
+// omit it, a new call when the id is new and the last call otherwise. In a
+// whole response the position in the array is the index.
+func (r *run) tool(index int, id []byte, pos int) *toolState {
+	st := r.st()
+	if r.whole {
+		return st.tool(pos)
+	}
+	if index < 0 {
+		if st.n == 0 || (len(id) > 0 && string(st.tools[st.n-1].id) != string(id) && len(st.tools[st.n-1].id) > 0) {
+			index = st.n
+		} else {
+			index = st.tools[st.n-1].index
+		}
+	}
+	return st.tool(index)
+}
+
+func (r *run) addArgs(t *toolState, piece []byte) {
+	t.args = append(t.args, piece...)
+	if t.started && !r.whole {
+		ev := abi.Event{Type: abi.EventToolCallDelta, Index: t.index, Arguments: str(piece)}
+		r.out.Emit(&ev)
+	}
+}
+
+// flushTools emits the complete tool-call events. At the end of a broken
+// stream (truncated) only calls whose arguments are whole are emitted and
+// the others are left to the stream_truncated error.
+func (r *run) flushTools(truncated bool) {
+	st := r.st()
+	for i := range st.tools[:st.n] {
+		t := &st.tools[i]
+		args := t.args
+		if len(trimWS(args)) == 0 {
+			if truncated {
+				continue
+			}
+			args = append(args[:0], "{}"...)
+			t.args = args
+		}
+		if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+			if truncated {
+				continue
+			}
+			msg := r.d.Provider + ": the arguments of tool call " + strconv.Itoa(t.index) + " (" + string(t.name) + ") are not a complete JSON object"
+			if string(st.finish) == "length" {
+				msg += ": the output token limit cut them off; raise max_output_tokens and retry"
+			} else {
+				msg += ": the model produced malformed arguments; retry or report them to the model"
+			}
+			ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid, Message: msg}
+			r.out.Emit(&ev)
+			continue
+		}
+		id := t.id
+		if len(id) == 0 {
+			// Some hosts send no id: a deterministic one keeps results
+			// matchable.
+			id = append(r.sc.msg[:0], "call_"...)
+			id = strconv.AppendInt(id, int64(t.index), 10)
+			r.sc.msg = id
+		}
+		ev := abi.Event{Type: abi.EventToolCall, Index: t.index, ID: str(id), Name: str(t.name), Arguments: str(args)}
+		r.out.Emit(&ev)
+	}
+	st.n = 0
+}
+
+func trimWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+// emitFinish emits the finish event and ends the stream.
+func (r *run) emitFinish() {
+	st := r.st()
+	raw := str(st.finish)
+	var reason abi.FinishReason
+	if r.d.Finish != nil {
+		reason = r.d.Finish(raw)
+	}
+	if reason == "" {
+		reason = mapFinish(raw)
+	}
+	if reason == abi.FinishStop || reason == abi.FinishOther {
+		switch {
+		case st.flags&fToolCalls != 0:
+			reason = abi.FinishToolCalls
+		case st.flags&fRefusal != 0:
+			reason = abi.FinishRefusal
+		}
+	}
+	ev := abi.Event{Type: abi.EventFinish, Reason: reason, RawReason: raw}
+	r.out.Emit(&ev)
+	st.flags |= fDone
+}
+
+func mapFinish(raw string) abi.FinishReason {
+	switch raw {
+	case "stop":
+		return abi.FinishStop
+	case "length":
+		return abi.FinishLength
+	case "tool_calls", "function_call":
+		return abi.FinishToolCalls
+	case "content_filter":
+		return abi.FinishContentFilter
+	}
+	return abi.FinishOther
+}
+
+// streamError turns an error object inside a stream into an error event.
+func (r *run) streamError(data []byte) {
+	e := r.d.mapError(0, data)
+	r.fail(e.Code, e.Message, e.Retryable)
+}

@@ -1,0 +1,13 @@
+// Command module is the OpenAI Chat Completions adapter module, built with
+// GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared to
+// bin/adapters/openai.wasm.
+package main
+
+import (
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func init() { guest.Register(openai.New()) }
+
+func main() {}

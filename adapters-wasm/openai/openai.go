@@ -1,0 +1,111 @@
+// Package openai is the wasmadapt adapter for the OpenAI Chat Completions
+// API (POST /v1/chat/completions): the OpenAI dialect of package
+// chatcompletions, which documents the projection, the events and their
+// order.
+//
+// Provider options (provider_options keys; each is copied to the request
+// body field of the same name after a type check, any other key is refused
+// with invalid_request): frequency_penalty, logit_bias, logprobs, metadata,
+// parallel_tool_calls, presence_penalty, prediction, prompt_cache_key,
+// safety_identifier, seed, service_tier, store, top_logprobs, user,
+// verbosity.
+//
+// Per-model rules (Model): o-series and gpt-5 reasoning models (not the
+// gpt-5 "chat" models) take reasoning.effort as reasoning_effort and refuse
+// temperature and top_p with capability_unsupported; o1-mini and o1-preview
+// also lack tools, structured outputs, images and system messages; older
+// gpt-3.5/gpt-4 models lack images (gpt-3.5, gpt-4 without turbo) and
+// strict structured outputs (JSON mode only). Unknown models get the
+// features of a current chat model.
+package openai
+
+import (
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+)
+
+// Version is the module's version.
+const Version = "1.0.0"
+
+// Dialect returns the OpenAI dialect of Chat Completions.
+func Dialect() *chatcompletions.Dialect {
+	pt := chatcompletions.PassThrough
+	return &chatcompletions.Dialect{
+		Name:                 "openai",
+		Version:              Version,
+		Provider:             "openai",
+		DefaultBaseURL:       "https://api.openai.com",
+		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
+		StateFormat:          chatcompletions.StateFormat,
+		MaxTokensField:       "max_completion_tokens",
+		ReasoningEffortField: "reasoning_effort",
+		StreamUsage:          true,
+		Options: []chatcompletions.Option{
+			pt("frequency_penalty", "number"),
+			pt("logit_bias", "object"),
+			pt("logprobs", "boolean"),
+			pt("metadata", "object"),
+			pt("parallel_tool_calls", "boolean"),
+			pt("presence_penalty", "number"),
+			pt("prediction", "object"),
+			pt("prompt_cache_key", "string"),
+			pt("safety_identifier", "string"),
+			pt("seed", "integer"),
+			pt("service_tier", "string"),
+			pt("store", "boolean"),
+			pt("top_logprobs", "integer"),
+			pt("user", "string"),
+			pt("verbosity", "string"),
+		},
+		Model: Model,
+	}
+}
+
+// New returns the OpenAI adapter.
+func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+
+// IsReasoningModel reports whether model is an o-series or gpt-5 reasoning
+// model.
+func IsReasoningModel(model string) bool {
+	m := strings.ToLower(model)
+	if len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9' {
+		return true
+	}
+	return strings.HasPrefix(m, "gpt-5") && !strings.Contains(m, "-chat")
+}
+
+// Model returns what the adapter knows of an OpenAI model.
+func Model(name string) chatcompletions.Model {
+	m := strings.ToLower(name)
+	f := chatcompletions.DefaultFeatures
+	var un map[string]chatcompletions.Action
+	switch {
+	case strings.HasPrefix(m, "o1-mini") || strings.HasPrefix(m, "o1-preview"):
+		f.Reasoning = true
+		f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
+		f.StructuredOutput = abi.SupportNone
+		f.Vision = false
+		un = map[string]chatcompletions.Action{
+			chatcompletions.FeatureTemperature:   chatcompletions.Refuse,
+			chatcompletions.FeatureTopP:          chatcompletions.Refuse,
+			chatcompletions.FeatureSystemMessage: chatcompletions.Refuse,
+		}
+	case IsReasoningModel(m):
+		f.Reasoning = true
+		un = map[string]chatcompletions.Action{
+			chatcompletions.FeatureTemperature: chatcompletions.Refuse,
+			chatcompletions.FeatureTopP:        chatcompletions.Refuse,
+		}
+	case strings.HasPrefix(m, "gpt-3.5"):
+		f.Vision = false
+		f.StructuredOutput = abi.SupportJSONMode
+	case strings.HasPrefix(m, "gpt-4-turbo"):
+		f.StructuredOutput = abi.SupportJSONMode
+	case m == "gpt-4" || strings.HasPrefix(m, "gpt-4-0"):
+		f.Vision = false
+		f.StructuredOutput = abi.SupportNone
+	}
+	return chatcompletions.Model{Features: f, Unsupported: un}
+}
