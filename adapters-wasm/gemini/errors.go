@@ -1,0 +1,152 @@
+package gemini
+
+import (
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// MapError turns a non-2xx Gemini response ({"error":{"code","message",
+// "status","details"}}) into one error event.
+func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	body := in.Body
+	// A streamed request that failed before streaming may answer with an
+	// array of one error object.
+	if jsonx.KindOf(body) == jsonx.KindArray {
+		ai := jsonx.Array(body)
+		if ai.Next() {
+			body = ai.Value()
+		}
+	}
+	var e *abi.Error
+	if v, ok, _ := jsonx.Lookup(body, "error"); ok && jsonx.KindOf(v) == jsonx.KindObject {
+		e = providerError(int(in.Status), v)
+	} else {
+		e = statusError(int(in.Status), "")
+		msg := strings.TrimSpace(string(in.Body))
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+		if msg != "" {
+			e.Message += ": " + msg
+		}
+	}
+	out.Emit(&abi.Event{Type: abi.EventError, Code: e.Code, Message: e.Message, Retryable: e.Retryable})
+	return nil
+}
+
+// providerError maps the object under "error" (status is the HTTP status,
+// 0 inside a stream).
+func providerError(status int, v []byte) *abi.Error {
+	var msg, gstatus, reason string
+	code := 0
+	it := jsonx.Object(v)
+	for it.Next() {
+		switch {
+		case it.KeyIs("message"):
+			if b, err := jsonx.AppendUnescaped(nil, it.Value()); err == nil {
+				msg = string(b)
+			}
+		case it.KeyIs("status"):
+			if b, err := jsonx.AppendUnescaped(nil, it.Value()); err == nil {
+				gstatus = string(b)
+			}
+		case it.KeyIs("code"):
+			if n, err := jsonx.Int(it.Value()); err == nil {
+				code = int(n)
+			}
+		case it.KeyIs("details"):
+			reason = detailReason(it.Value())
+		}
+	}
+	if status == 0 {
+		status = code
+	}
+	var e *abi.Error
+	switch gstatus {
+	case "INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE":
+		e = &abi.Error{Code: abi.CodeInvalidRequest}
+		low := strings.ToLower(msg)
+		switch {
+		case reason == "API_KEY_INVALID" || strings.Contains(low, "api key not valid"):
+			e.Code = abi.CodeAuthentication
+		case strings.Contains(low, "token count") && strings.Contains(low, "exceed"),
+			strings.Contains(low, "exceeds the maximum number of tokens"):
+			e.Code = abi.CodeContextLengthExceeded
+		}
+	case "UNAUTHENTICATED":
+		e = &abi.Error{Code: abi.CodeAuthentication}
+	case "PERMISSION_DENIED":
+		e = &abi.Error{Code: abi.CodePermission}
+		if reason == "API_KEY_INVALID" {
+			e.Code = abi.CodeAuthentication
+		}
+	case "NOT_FOUND":
+		e = &abi.Error{Code: abi.CodeNotFound}
+	case "RESOURCE_EXHAUSTED":
+		e = &abi.Error{Code: abi.CodeRateLimited, Retryable: true}
+	case "UNAVAILABLE":
+		e = &abi.Error{Code: abi.CodeOverloaded, Retryable: true}
+	case "INTERNAL", "DEADLINE_EXCEEDED", "UNKNOWN", "ABORTED":
+		e = &abi.Error{Code: abi.CodeServerError, Retryable: true}
+	default:
+		e = statusError(status, "")
+	}
+	if msg == "" {
+		msg = "Gemini returned an error without a message"
+	}
+	e.Message = "gemini: " + msg
+	if gstatus != "" {
+		e.Message += " (" + gstatus
+		if reason != "" {
+			e.Message += ", " + reason
+		}
+		e.Message += ")"
+	}
+	e.Status = status
+	return e
+}
+
+// detailReason returns the reason of the first google.rpc.ErrorInfo detail.
+func detailReason(details []byte) string {
+	ai := jsonx.Array(details)
+	for ai.Next() {
+		if r, ok, _ := jsonx.Lookup(ai.Value(), "reason"); ok {
+			if b, err := jsonx.AppendUnescaped(nil, r); err == nil {
+				return string(b)
+			}
+		}
+	}
+	return ""
+}
+
+// statusError maps an HTTP status alone.
+func statusError(status int, msg string) *abi.Error {
+	e := &abi.Error{Status: status, Message: "gemini: HTTP " + itoa(status)}
+	if msg != "" {
+		e.Message += ": " + msg
+	}
+	switch {
+	case status == 400:
+		e.Code = abi.CodeInvalidRequest
+	case status == 401:
+		e.Code = abi.CodeAuthentication
+	case status == 403:
+		e.Code = abi.CodePermission
+	case status == 404:
+		e.Code = abi.CodeNotFound
+	case status == 429:
+		e.Code, e.Retryable = abi.CodeRateLimited, true
+	case status == 503:
+		e.Code, e.Retryable = abi.CodeOverloaded, true
+	case status >= 500:
+		e.Code, e.Retryable = abi.CodeServerError, true
+	default:
+		e.Code = abi.CodeInvalidRequest
+	}
+	return e
+}
+
+func itoa(v int) string { return string(appendInt(nil, v)) }

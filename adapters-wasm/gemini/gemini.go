@@ -1,0 +1,172 @@
+// Package gemini is the wasmadapt adapter for the Google Gemini API
+// (generativelanguage.googleapis.com, v1beta generateContent).
+//
+// # Routing
+//
+// A request with stream=false goes to POST /v1beta/models/{model}:generateContent
+// (framing "none", parsed by ParseResponse); stream=true goes to
+// POST /v1beta/models/{model}:streamGenerateContent?alt=sse (framing "sse";
+// the Gemini API ends its SSE lines in CRLF, which the host's framer
+// handles). The key travels in the x-goog-api-key header.
+//
+// # Conversation
+//
+// System messages become systemInstruction; user and tool messages become
+// "user" contents, assistant messages "model" contents; consecutive contents
+// of one role are merged. Tool results become functionResponse parts, named
+// after the tool-call they answer (looked up by tool_call_id in the history)
+// and ordered like the calls of the model turn they answer; a model turn's
+// calls must all be answered, in the next user content, so that the number of
+// functionResponse parts equals the number of functionCall parts (a call
+// without a result is invalid_request). A result's content is sent as
+// {"output": content} or, with is_error, {"error": content}.
+//
+// # Tool-call IDs
+//
+// Gemini's functionCall parts usually carry no id. When a part has none, the
+// adapter synthesizes "call_<responseId>_<n>", n counting the calls of the
+// response from 0: responseId is unique per response, so the IDs are unique
+// across the turns of a conversation, and the same bytes always give the same
+// IDs. When a response has no responseId, the ID is
+// "call_h<hash>_<n>" with an FNV-64a hash of the call's name and arguments:
+// two identical calls in different turns then share an ID (documented
+// limitation; every recorded response carries a responseId). IDs are never
+// sent back to Gemini: results are matched by name and order.
+//
+// # Thought signatures
+//
+// A part's thoughtSignature is reported as a reasoning-signature event placed
+// before the part's text or tool call (after the text of a thought part), so
+// that the host records it as a reasoning part immediately before the part it
+// belongs to. On projection, a reasoning part with a signature whose provider
+// is "gemini" puts its signature on the next part of the same assistant
+// message (a functionCall or text part), or on an empty text part when it is
+// the last one, which is how Gemini sent it. Reasoning text (thought
+// summaries) is not sent back, and reasoning from other providers is dropped
+// (thinking-block scrubbing). For Gemini 3 models, which reject a model turn
+// whose first functionCall has no signature (history from another provider or
+// module), the documented placeholder "skip_thought_signature_validator" is
+// sent on that part.
+//
+// # Schemas
+//
+// Models of the 2.5 and 3 families take full JSON Schema: tools use
+// parametersJsonSchema and structured output responseJsonSchema, the schema
+// passed as given. Older models (1.5, 2.0, Gemma) take Gemini's OpenAPI
+// subset in parameters/responseSchema: the schema is projected (local $ref
+// inlined, [T,"null"] to nullable, const to enum, annotations such as $schema
+// and examples dropped, additionalProperties:false dropped because the
+// subset never generates undeclared properties), and a keyword the subset
+// cannot express is refused with schema_unsupported and its JSON pointer.
+// The provider option "schema_mode" ("json_schema" or "openapi") overrides
+// the choice.
+//
+// # Finish reasons and usage
+//
+// STOP is stop, or tool-calls when the response holds a function call;
+// MAX_TOKENS is length; SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT,
+// SPII and the IMAGE_* safety reasons are content-filter; MALFORMED_FUNCTION_CALL,
+// UNEXPECTED_TOOL_CALL and TOO_MANY_TOOL_CALLS are error (the raw reason says
+// which: the model failed to produce a usable call, so neither a clean stop
+// nor a tool-calls finish is true); anything else is other. A prompt blocked
+// by promptFeedback.blockReason finishes with content-filter and the block
+// reason as raw_reason. Gemini streams have no end sentinel: the chunk that
+// carries finishReason (or a prompt block) ends the response, and a body that
+// ends without one is stream_truncated. Usage: input is promptTokenCount
+// (cached tokens included) plus toolUsePromptTokenCount, output is
+// candidatesTokenCount plus thoughtsTokenCount, cached is
+// cachedContentTokenCount, reasoning is thoughtsTokenCount.
+//
+// # Provider options
+//
+//   - "safety_settings": an array sent as safetySettings, unchanged.
+//   - "cached_content": a cachedContents/... name sent as cachedContent.
+//   - "schema_mode": "json_schema" or "openapi" (see Schemas).
+//   - "include_thoughts": a boolean for thinkingConfig.includeThoughts
+//     (default: true when the request sets reasoning).
+//   - "thinking_level": "minimal", "low", "medium" or "high" (Gemini 3),
+//     overriding the level derived from reasoning.effort.
+package gemini
+
+import (
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// Name is the module and provider name; reasoning parts whose Provider is
+// Name are echoed back to Gemini.
+const Name = "gemini"
+
+// Version is the module's version.
+const Version = "1.0.0"
+
+// StateFormat names the layout of the transform state.
+const StateFormat = "gemini-sse/1"
+
+// DefaultBaseURL is the public Gemini API endpoint.
+const DefaultBaseURL = "https://generativelanguage.googleapis.com"
+
+// The provider_options keys the adapter reads.
+var providerOptions = []string{"cached_content", "include_thoughts", "safety_settings", "schema_mode", "thinking_level"}
+
+// Adapter implements guest.Adapter for the Gemini API. It holds no state.
+type Adapter struct{}
+
+// New returns the Gemini adapter.
+func New() guest.Adapter { return Adapter{} }
+
+var _ guest.Adapter = Adapter{}
+
+// family is what the adapter knows of a model.
+type family struct {
+	features abi.Features
+	// jsonSchema: the model takes parametersJsonSchema/responseJsonSchema.
+	jsonSchema bool
+	// levels: the model takes thinkingConfig.thinkingLevel (Gemini 3).
+	levels bool
+	// needsSignature: the model rejects a function call without a
+	// thought signature (Gemini 3).
+	needsSignature bool
+	// noDisableThinking: thinking cannot be switched off (2.5 Pro).
+	noDisableThinking bool
+}
+
+func modelFamily(model string) family {
+	m := strings.TrimPrefix(model, "models/")
+	full := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, ParallelToolCalls: true,
+		StructuredOutput: abi.SupportNative, MultiTurn: true, Reasoning: true, Vision: true}
+	switch {
+	case m == "" || strings.HasPrefix(m, "gemini-3"):
+		return family{features: full, jsonSchema: true, levels: true, needsSignature: true}
+	case strings.HasPrefix(m, "gemini-2.5-pro"):
+		return family{features: full, jsonSchema: true, noDisableThinking: true}
+	case strings.HasPrefix(m, "gemini-2.5"), strings.HasPrefix(m, "gemini-flash-latest"), strings.HasPrefix(m, "gemini-flash-lite-latest"), strings.HasPrefix(m, "gemini-pro-latest"):
+		return family{features: full, jsonSchema: true}
+	case strings.HasPrefix(m, "gemma"):
+		f := full
+		f.ToolCalling, f.ParallelToolCalls, f.StructuredOutput, f.Reasoning = abi.SupportNone, false, abi.SupportNone, false
+		return family{features: f}
+	default: // gemini-2.0, gemini-1.5 and unknown older names
+		f := full
+		f.Reasoning = strings.Contains(m, "thinking")
+		return family{features: f}
+	}
+}
+
+// Capabilities describes the module for model ("" for the defaults, which
+// are those of the current Gemini 3 family).
+func (Adapter) Capabilities(model string) abi.Capabilities {
+	return abi.Capabilities{
+		Name:            Name,
+		Version:         Version,
+		Provider:        Name,
+		Model:           model,
+		DefaultBaseURL:  DefaultBaseURL,
+		Auth:            abi.Auth{Scheme: abi.AuthHeader, Name: "x-goog-api-key"},
+		StateFormat:     StateFormat,
+		ProviderOptions: providerOptions,
+		Features:        modelFamily(model).features,
+	}
+}

@@ -1,0 +1,450 @@
+package gemini
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// Transform turns the chunks of an alt=sse stream (each a
+// GenerateContentResponse) into events. It reads JSON with guest/jsonx and
+// writes events as raw JSON: no encoding/json, no reflection.
+func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+	var (
+		st      state
+		idb     [32]byte
+		scratch [512]byte
+	)
+	st.responseID = idb[:0]
+	if err := st.decode(in.State); err != nil {
+		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
+	}
+	p := processor{st: &st, out: out, ctx: in.Context, buf: scratch[:0]}
+	for i := range in.Chunks {
+		p.chunk(in.Chunks[i].Data)
+	}
+	if in.Flags&abi.FlagEnd != 0 {
+		p.end()
+	}
+	out.SetState(st.encode(p.buf[:0]))
+	return nil
+}
+
+// ParseResponse turns a whole generateContent response into the events its
+// stream would give.
+func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
+	var st state
+	p := processor{st: &st, out: out, ctx: in.Context}
+	p.chunk(in.Body)
+	p.end()
+	return nil
+}
+
+type processor struct {
+	st  *state
+	out *guest.Output
+	ctx []byte
+	buf []byte
+}
+
+func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
+	p.out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
+	p.st.done = true
+}
+
+// end handles the end of the body.
+func (p *processor) end() {
+	if !p.st.done {
+		p.errorEvent(abi.CodeStreamTruncated, "the Gemini stream ended without a finishReason: the response is incomplete", true)
+	}
+}
+
+func (p *processor) chunk(data []byte) {
+	st := p.st
+	if st.done {
+		return
+	}
+	var cands, usage, feedback, modelVersion, responseID, errv []byte
+	it := jsonx.Object(data)
+	for it.Next() {
+		switch {
+		case it.KeyIs("candidates"):
+			cands = it.Value()
+		case it.KeyIs("usageMetadata"):
+			usage = it.Value()
+		case it.KeyIs("promptFeedback"):
+			feedback = it.Value()
+		case it.KeyIs("modelVersion"):
+			modelVersion, _ = jsonx.Str(it.Value())
+		case it.KeyIs("responseId"):
+			responseID, _ = jsonx.Str(it.Value())
+		case it.KeyIs("error"):
+			errv = it.Value()
+		}
+	}
+	if it.Err() != nil {
+		p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a stream chunk that is not a JSON object", false)
+		return
+	}
+	if errv != nil {
+		e := providerError(0, errv)
+		p.errorEvent(e.Code, e.Message, e.Retryable)
+		return
+	}
+	if !st.started {
+		st.started = true
+		st.responseID = append(st.responseID[:0], responseID...)
+		if len(modelVersion) == 0 {
+			if m, ok, _ := jsonx.Lookup(p.ctx, "model"); ok {
+				modelVersion, _ = jsonx.Str(m)
+			}
+		}
+		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
+		p.buf = append(p.buf, responseID...)
+		p.buf = append(p.buf, `","model":"`...)
+		p.buf = append(p.buf, modelVersion...)
+		p.buf = append(p.buf, `"}`...)
+		p.out.EmitRaw(p.buf)
+	} else if len(st.responseID) == 0 {
+		st.responseID = append(st.responseID, responseID...)
+	}
+	if usage != nil {
+		p.usage(usage)
+	}
+	var finish []byte
+	if cands != nil {
+		ai := jsonx.Array(cands)
+		if ai.Next() { // candidateCount is 1: the first candidate only
+			finish = p.candidate(ai.Value())
+		}
+		if st.done {
+			return
+		}
+	}
+	if finish != nil {
+		p.finish(finish)
+		return
+	}
+	if feedback != nil && cands == nil {
+		if br, ok, _ := jsonx.Lookup(feedback, "blockReason"); ok {
+			raw, _ := jsonx.Str(br)
+			if st.hasUsage {
+				p.buf = emitUsage(p.out, p.buf, &st.usage)
+			}
+			p.buf = emitFinish(p.out, p.buf, abi.FinishContentFilter, raw)
+			st.done = true
+		}
+	}
+}
+
+func (p *processor) usage(u []byte) {
+	var prompt, toolPrompt, cand, thoughts, cached int64
+	it := jsonx.Object(u)
+	for it.Next() {
+		var dst *int64
+		switch {
+		case it.KeyIs("promptTokenCount"):
+			dst = &prompt
+		case it.KeyIs("toolUsePromptTokenCount"):
+			dst = &toolPrompt
+		case it.KeyIs("candidatesTokenCount"):
+			dst = &cand
+		case it.KeyIs("thoughtsTokenCount"):
+			dst = &thoughts
+		case it.KeyIs("cachedContentTokenCount"):
+			dst = &cached
+		default:
+			continue
+		}
+		if v, err := jsonx.Int(it.Value()); err == nil && v >= 0 {
+			*dst = v
+		}
+	}
+	if prompt+toolPrompt+cand+thoughts+cached == 0 {
+		return // e.g. {"trafficType":"ON_DEMAND"} on Vertex chunks
+	}
+	p.st.hasUsage = true
+	p.st.usage = abi.Usage{
+		InputTokens:       int(prompt + toolPrompt),
+		OutputTokens:      int(cand + thoughts),
+		CachedInputTokens: int(cached),
+		ReasoningTokens:   int(thoughts),
+	}
+}
+
+// candidate handles the first candidate and returns its raw finishReason.
+func (p *processor) candidate(c []byte) (finish []byte) {
+	var content []byte
+	it := jsonx.Object(c)
+	for it.Next() {
+		switch {
+		case it.KeyIs("content"):
+			content = it.Value()
+		case it.KeyIs("finishReason"):
+			finish, _ = jsonx.Str(it.Value())
+		}
+	}
+	if content != nil {
+		if parts, ok, _ := jsonx.Lookup(content, "parts"); ok {
+			pi := jsonx.Array(parts)
+			for pi.Next() && !p.st.done {
+				p.part(pi.Value())
+			}
+		}
+	}
+	return finish
+}
+
+func (p *processor) part(b []byte) {
+	var text, sig, call []byte
+	hasText, thought := false, false
+	it := jsonx.Object(b)
+	for it.Next() {
+		switch {
+		case it.KeyIs("text"):
+			text, _ = jsonx.Str(it.Value())
+			hasText = true
+		case it.KeyIs("thought"):
+			thought, _ = jsonx.Bool(it.Value())
+		case it.KeyIs("thoughtSignature"):
+			sig, _ = jsonx.Str(it.Value())
+		case it.KeyIs("functionCall"):
+			call = it.Value()
+		}
+	}
+	if thought {
+		if len(text) > 0 {
+			p.buf = emitRawString(p.out, p.buf, "reasoning-delta", "text", text)
+		}
+		if len(sig) > 0 {
+			p.buf = emitRawString(p.out, p.buf, "reasoning-signature", "signature", sig)
+		}
+		return
+	}
+	if len(sig) > 0 {
+		p.buf = emitRawString(p.out, p.buf, "reasoning-signature", "signature", sig)
+	}
+	if hasText && len(text) > 0 {
+		p.buf = emitRawString(p.out, p.buf, "text-delta", "text", text)
+	}
+	if call != nil {
+		p.functionCall(call)
+	}
+}
+
+func (p *processor) functionCall(b []byte) {
+	st := p.st
+	var name, args, id, partial []byte
+	willContinue := false
+	it := jsonx.Object(b)
+	for it.Next() {
+		switch {
+		case it.KeyIs("name"):
+			name, _ = jsonx.Str(it.Value())
+		case it.KeyIs("args"):
+			args = it.Value()
+		case it.KeyIs("id"):
+			id, _ = jsonx.Str(it.Value())
+		case it.KeyIs("partialArgs"):
+			partial = it.Value()
+		case it.KeyIs("willContinue"):
+			willContinue, _ = jsonx.Bool(it.Value())
+		}
+	}
+	if !st.inCall && !willContinue && partial == nil {
+		if len(name) == 0 && args == nil {
+			return // an empty part
+		}
+		// A whole call.
+		var idb, ab [128]byte
+		cid := p.callID(idb[:0], id, name, args)
+		a := ab[:0]
+		if jsonx.KindOf(args) == jsonx.KindObject {
+			a = compactJSON(a, args)
+		} else {
+			a = append(a, "{}"...)
+		}
+		st.sawCall = true
+		p.buf = emitToolCall(p.out, p.buf, st.calls, cid, name, a)
+		st.calls++
+		return
+	}
+	// Streamed arguments (streamFunctionCallArguments): a part with the
+	// name and willContinue opens the call, parts with partialArgs extend
+	// it, and a part without willContinue closes it.
+	if !st.inCall {
+		st.inCall, st.sawCall = true, true
+		st.callID = p.callID(st.callID[:0], id, name, nil)
+		st.callName = append(st.callName[:0], name...)
+		st.callArgs = st.callArgs[:0]
+		p.buf = append(p.buf[:0], `{"type":"tool-call-start","index":`...)
+		p.buf = appendInt(p.buf, st.calls)
+		p.buf = append(p.buf, `,"id":"`...)
+		p.buf = append(p.buf, st.callID...)
+		p.buf = append(p.buf, `","name":"`...)
+		p.buf = append(p.buf, name...)
+		p.buf = append(p.buf, `"}`...)
+		p.out.EmitRaw(p.buf)
+	}
+	if partial != nil {
+		ai := jsonx.Array(partial)
+		for ai.Next() {
+			if !p.partialArg(ai.Value()) {
+				return
+			}
+		}
+	}
+	if !willContinue {
+		p.closeCall()
+	}
+}
+
+func (p *processor) callID(dst, id, name, args []byte) []byte {
+	if safeID(id) {
+		return append(dst, id...)
+	}
+	return toolID(dst, p.st.responseID, p.st.calls, name, args)
+}
+
+func appendInt(dst []byte, v int) []byte { return strconv.AppendInt(dst, int64(v), 10) }
+
+// argDelta emits the bytes appended to the open call's arguments from off.
+func (p *processor) argDelta(off int) {
+	st := p.st
+	if off == len(st.callArgs) {
+		return
+	}
+	p.buf = append(p.buf[:0], `{"type":"tool-call-delta","index":`...)
+	p.buf = appendInt(p.buf, st.calls)
+	p.buf = append(p.buf, `,"arguments":`...)
+	p.buf = appendQuoted(p.buf, st.callArgs[off:])
+	p.buf = append(p.buf, '}')
+	p.out.EmitRaw(p.buf)
+}
+
+// partialArg adds one {jsonPath, stringValue|numberValue|boolValue|nullValue,
+// willContinue} piece to the open call. Only top-level paths ("$.name") are
+// supported; anything else ends the stream with tool_arguments_invalid.
+func (p *processor) partialArg(b []byte) bool {
+	st := p.st
+	var path, val []byte
+	kind := jsonx.KindInvalid
+	cont := false
+	it := jsonx.Object(b)
+	for it.Next() {
+		switch {
+		case it.KeyIs("jsonPath"):
+			path, _ = jsonx.Str(it.Value())
+		case it.KeyIs("stringValue"):
+			val, _ = jsonx.Str(it.Value())
+			kind = jsonx.KindString
+		case it.KeyIs("numberValue"), it.KeyIs("boolValue"):
+			val, kind = it.Value(), jsonx.KindNumber
+		case it.KeyIs("nullValue"):
+			val, kind = []byte("null"), jsonx.KindNull
+		case it.KeyIs("willContinue"):
+			cont, _ = jsonx.Bool(it.Value())
+		}
+	}
+	if !bytes.HasPrefix(path, []byte("$.")) || len(path) < 3 || bytes.ContainsAny(path[2:], ".[]") || kind == jsonx.KindInvalid {
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot assemble (only top-level \"$.name\" paths are supported)", false)
+		return false
+	}
+	off := len(st.callArgs)
+	if st.openStr && bytes.Equal(path, st.callPath) && kind == jsonx.KindString {
+		st.callArgs = append(st.callArgs, val...)
+	} else {
+		if st.openStr {
+			st.callArgs = append(st.callArgs, '"')
+			st.openStr = false
+		}
+		if len(st.callArgs) == 0 {
+			st.callArgs = append(st.callArgs, '{')
+		} else {
+			st.callArgs = append(st.callArgs, ',')
+		}
+		st.callArgs = append(st.callArgs, '"')
+		st.callArgs = append(st.callArgs, path[2:]...)
+		st.callArgs = append(st.callArgs, '"', ':')
+		if kind == jsonx.KindString {
+			st.callArgs = append(st.callArgs, '"')
+			st.callArgs = append(st.callArgs, val...)
+			st.callPath = append(st.callPath[:0], path...)
+			st.openStr = true
+		} else {
+			st.callArgs = append(st.callArgs, val...)
+		}
+	}
+	if st.openStr && !cont {
+		st.callArgs = append(st.callArgs, '"')
+		st.openStr = false
+	}
+	p.argDelta(off)
+	return true
+}
+
+func (p *processor) closeCall() {
+	st := p.st
+	off := len(st.callArgs)
+	if st.openStr {
+		st.callArgs = append(st.callArgs, '"')
+		st.openStr = false
+	}
+	if len(st.callArgs) == 0 {
+		st.callArgs = append(st.callArgs, '{')
+	}
+	st.callArgs = append(st.callArgs, '}')
+	p.argDelta(off)
+	if !jsonx.Valid(st.callArgs) {
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
+		return
+	}
+	p.buf = append(p.buf[:0], `{"type":"tool-call","index":`...)
+	p.buf = appendInt(p.buf, st.calls)
+	p.buf = append(p.buf, `,"id":"`...)
+	p.buf = append(p.buf, st.callID...)
+	p.buf = append(p.buf, `","name":"`...)
+	p.buf = append(p.buf, st.callName...)
+	p.buf = append(p.buf, `","arguments":`...)
+	p.buf = appendQuoted(p.buf, st.callArgs)
+	p.buf = append(p.buf, '}')
+	p.out.EmitRaw(p.buf)
+	st.calls++
+	st.inCall = false
+	st.callID, st.callName, st.callArgs, st.callPath = st.callID[:0], st.callName[:0], st.callArgs[:0], st.callPath[:0]
+}
+
+// finishReason maps Gemini's finishReason (see the package documentation).
+func finishReason(raw []byte, sawCall bool) abi.FinishReason {
+	switch string(raw) {
+	case "STOP":
+		if sawCall {
+			return abi.FinishToolCalls
+		}
+		return abi.FinishStop
+	case "MAX_TOKENS":
+		return abi.FinishLength
+	case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+		"IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION":
+		return abi.FinishContentFilter
+	case "MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS":
+		return abi.FinishError
+	}
+	return abi.FinishOther
+}
+
+func (p *processor) finish(raw []byte) {
+	st := p.st
+	if st.inCall {
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini finished while streaming a function call's arguments: the call is incomplete", false)
+		return
+	}
+	if st.hasUsage {
+		p.buf = emitUsage(p.out, p.buf, &st.usage)
+	}
+	p.buf = emitFinish(p.out, p.buf, finishReason(raw, st.sawCall), raw)
+	st.done = true
+}
