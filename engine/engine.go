@@ -309,4 +309,3 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	e.mu.Unlock()
 	return m, nil
 }
-

@@ -47,7 +47,7 @@ type nativeSlot struct {
 	d *guest.Dispatcher
 }
 
-func (s *nativeSlot) memorySize() uint64      { return 0 }
+func (s *nativeSlot) memorySize() uint64        { return 0 }
 func (s *nativeSlot) close(ctx context.Context) {}
 
 func (s *nativeSlot) invoke(ctx context.Context, fn exportID, input []byte) (res []byte, ferr *abi.Error) {
@@ -81,4 +81,3 @@ func (s *nativeSlot) invoke(ctx context.Context, fn exportID, input []byte) (res
 	}
 	return res, nil
 }
-

@@ -1,0 +1,385 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+func chunks(data ...string) *abi.TransformInput {
+	in := &abi.TransformInput{}
+	for _, d := range data {
+		in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(d)})
+	}
+	return in
+}
+
+func wantCode(t *testing.T, err error, code abi.Code, contains string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", code)
+	}
+	if got := abi.CodeOf(err); got != code {
+		t.Fatalf("got code %q (%v), want %s", got, err, code)
+	}
+	if !strings.Contains(err.Error(), contains) {
+		t.Fatalf("error %q does not mention %q", err, contains)
+	}
+}
+
+func TestLoadRefuses(t *testing.T) {
+	e := newEngine(t, Config{})
+	tests := []struct {
+		name     string
+		wasm     []byte
+		contains string
+	}{
+		{"wrong ABI version", wasmOf(t, "raw-wrongversion"), "ABI 2.0.0"},
+		{"missing export", wasmOf(t, "raw-missing"), "does not export wasmadapt_map_error (i32 i32) -> (i64)"},
+		{"forbidden import", wasmOf(t, "raw-forbidden"), "imports env.forbidden (i32) -> (i32)"},
+		{"not wasm", []byte("\x00asm but not really"), "not a valid WebAssembly module"},
+		{"empty", nil, "not a valid WebAssembly module"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := e.Load(context.Background(), "bad", tt.wasm)
+			if m != nil {
+				t.Fatal("Load returned a module")
+			}
+			wantCode(t, err, abi.CodeABIMismatch, tt.contains)
+			if !errors.Is(err, abi.ErrABIMismatch) {
+				t.Fatal("errors.Is(err, abi.ErrABIMismatch) is false")
+			}
+		})
+	}
+	// The valid variant of the same source loads.
+	m := load(t, e, "raw")
+	if _, _, err := m.Transform(context.Background(), chunks("x")); err != nil {
+		t.Fatalf("raw module: %v", err)
+	}
+}
+
+func TestEcho(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t, Config{PoolSize: 2})
+	m := load(t, e, "echo")
+	if len(m.Digest()) != 64 || m.Name() != "echo" {
+		t.Fatalf("name %q digest %q", m.Name(), m.Digest())
+	}
+	caps, err := m.Capabilities(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps.Model != "m1" || caps.ABIVersion != "1.0.0" || caps.Auth.Scheme != abi.AuthBearer {
+		t.Fatalf("capabilities %+v", caps)
+	}
+	pr, err := m.Project(ctx, &abi.Request{Model: "m1", Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Path != "/echo/m1" || string(pr.Body) != `{"n":1}` || pr.StreamFraming != abi.FramingSSE {
+		t.Fatalf("projection %+v", pr)
+	}
+	_, err = m.Project(ctx, &abi.Request{})
+	wantCode(t, err, abi.CodeInvalidRequest, "model is required")
+
+	state, evs, err := m.Transform(ctx, chunks("a", "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := chunks("c")
+	in.State, in.Flags = state, abi.FlagEnd
+	state, evs2, err := m.Transform(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := eventsText(append(evs, evs2...))
+	want := `{"type":"text-delta","text":"a"}` + "\n" + `{"type":"text-delta","text":"b"}` + "\n" + `{"type":"text-delta","text":"c"}` + "\n" +
+		`{"type":"usage","input_tokens":0,"output_tokens":3,"cached_input_tokens":0,"reasoning_tokens":0}` + "\n" +
+		`{"type":"finish","reason":"stop","raw_reason":"end"}` + "\n"
+	if got != want {
+		t.Fatalf("events\n%s\nwant\n%s", got, want)
+	}
+	if !bytes.Equal(state, []byte{3, 0, 0, 0}) {
+		t.Fatalf("state %v", state)
+	}
+	evs, err = m.ParseResponse(ctx, &abi.ResponseInput{Status: 200, Body: []byte("whole")})
+	if err != nil || len(evs) != 3 || evs[1].Text != "whole" {
+		t.Fatalf("ParseResponse %v %v", evs, err)
+	}
+	ev, err := m.MapError(ctx, &abi.ResponseInput{Status: 429, Body: []byte("slow down")})
+	if err != nil || ev.Code != abi.CodeRateLimited || !ev.Retryable || ev.Message != "slow down" {
+		t.Fatalf("MapError %v %v", ev, err)
+	}
+}
+
+func eventsText(evs []abi.Event) string {
+	var b []byte
+	for i := range evs {
+		b = evs[i].AppendJSON(b)
+		b = append(b, '\n')
+	}
+	return string(b)
+}
+
+func TestHostile(t *testing.T) {
+	ctx := context.Background()
+	const timeout = 300 * time.Millisecond
+	e := newEngine(t, Config{PoolSize: 2, CallTimeout: timeout, MemoryLimitBytes: 48 << 20, MaxOutputBytes: 1 << 20,
+		Logger: slog.New(slog.DiscardHandler)})
+	h := load(t, e, "hostile")
+	echo := load(t, e, "echo")
+	type call func(m Module, what string) error
+	transform := func(m Module, what string) error { _, _, err := m.Transform(ctx, chunks(what)); return err }
+	calls := map[string]call{
+		"transform":    transform,
+		"capabilities": func(m Module, what string) error { _, err := m.Capabilities(ctx, what); return err },
+		"project":      func(m Module, what string) error { _, err := m.Project(ctx, &abi.Request{Model: what}); return err },
+		"parse_response": func(m Module, what string) error {
+			_, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: 200, Body: []byte(what)})
+			return err
+		},
+		"map_error": func(m Module, what string) error {
+			_, err := m.MapError(ctx, &abi.ResponseInput{Status: 500, Body: []byte(what)})
+			return err
+		},
+	}
+	tests := []struct {
+		export, what string
+		code         abi.Code
+		contains     string
+	}{
+		{"transform", "loop", abi.CodeAdapterTimeout, "deadline"},
+		{"capabilities", "loop", abi.CodeAdapterTimeout, "wasmadapt_capabilities"},
+		{"project", "loop", abi.CodeAdapterTimeout, "wasmadapt_project"},
+		{"parse_response", "loop", abi.CodeAdapterTimeout, "wasmadapt_parse_response"},
+		{"map_error", "loop", abi.CodeAdapterTimeout, "wasmadapt_map_error"},
+		{"transform", "panic", abi.CodeAdapterTrap, "wasmadapt_transform trapped"},
+		{"project", "panic", abi.CodeAdapterTrap, "wasmadapt_project trapped"},
+		{"transform", "bomb", abi.CodeAdapterMemory, "out of memory"},
+		{"transform", "huge", abi.CodeAdapterBadOutput, "output cap"},
+		{"transform", "badjson", abi.CodeAdapterBadOutput, "event 0: not valid JSON"},
+		{"parse_response", "badargs", abi.CodeAdapterBadOutput, `event 0 (tool-call): field "arguments" is not valid JSON`},
+		{"transform", "badtype", abi.CodeAdapterBadOutput, `unknown event type "telepathy"`},
+		{"transform", "badcode", abi.CodeAdapterBadOutput, `unknown error code "not_a_code"`},
+		{"map_error", "hello", abi.CodeAdapterBadOutput, "want exactly one error event"},
+		{"transform", "refuse", abi.CodeCapabilityUnsupported, "refused on purpose"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.export+"/"+tt.what, func(t *testing.T) {
+			start := time.Now()
+			err := calls[tt.export](h, tt.what)
+			elapsed := time.Since(start)
+			wantCode(t, err, tt.code, tt.contains)
+			if tt.code == abi.CodeAdapterTimeout && elapsed > timeout+time.Second {
+				t.Fatalf("timeout took %v, deadline %v", elapsed, timeout)
+			}
+			// The module keeps serving (the pool refills) and so do others.
+			if err := transform(h, "fine"); err != nil {
+				t.Fatalf("hostile module after fault: %v", err)
+			}
+			if err := transform(echo, "fine"); err != nil {
+				t.Fatalf("echo module after fault: %v", err)
+			}
+		})
+	}
+	if n := Faults(h); n != uint64(len(tests)-1) {
+		t.Fatalf("Faults = %d, want %d (every case but the refusal)", n, len(tests)-1)
+	}
+}
+
+func textOf(t *testing.T, m Module, what string) string {
+	t.Helper()
+	_, evs, err := m.Transform(context.Background(), chunks(what))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 {
+		t.Fatalf("events %v", evs)
+	}
+	return evs[0].Text
+}
+
+func TestFaultedInstanceNotReused(t *testing.T) {
+	e := newEngine(t, Config{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+	h := load(t, e, "hostile")
+	// Load called wasmadapt_abi_version only; calls counts adapter calls.
+	for _, tt := range []struct{ do, want string }{
+		{"calls", "1"}, {"calls", "2"}, {"panic", ""}, {"calls", "1"}, {"badjson", ""}, {"calls", "1"}, {"refuse", ""}, {"calls", "3"},
+	} {
+		if tt.want == "" {
+			if _, _, err := h.Transform(context.Background(), chunks(tt.do)); err == nil {
+				t.Fatalf("%s: no error", tt.do)
+			}
+			continue
+		}
+		if got := textOf(t, h, tt.do); got != tt.want {
+			t.Fatalf("after the previous call, calls = %s, want %s", got, tt.want)
+		}
+	}
+}
+
+func TestRecycle(t *testing.T) {
+	e := newEngine(t, Config{PoolSize: 1, RecycleMemoryBytes: 1})
+	h := load(t, e, "hostile")
+	for range 3 {
+		if got := textOf(t, h, "calls"); got != "1" {
+			t.Fatalf("recycled instance served %s calls, want 1", got)
+		}
+	}
+	if Faults(h) != 0 {
+		t.Fatal("recycling counted as a fault")
+	}
+}
+
+func TestDeterministicEnvironment(t *testing.T) {
+	e := newEngine(t, Config{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+	h := load(t, e, "hostile")
+	want := fmt.Sprintf("env=0 args=0 now=%d rand=", FixedWalltime)
+	first := textOf(t, h, "env")
+	if !strings.HasPrefix(first, want) {
+		t.Fatalf("guest saw %q, want %q followed by the seeded random number", first, want)
+	}
+	// A fresh instance (after a trap) sees the same.
+	h.Transform(context.Background(), chunks("panic"))
+	if again := textOf(t, h, "env"); again != first {
+		t.Fatalf("fresh instance saw %q, first saw %q", again, first)
+	}
+}
+
+func TestDeterminismAcrossInstances(t *testing.T) {
+	e := newEngine(t, Config{PoolSize: 4})
+	m := load(t, e, "echo")
+	native := NewNative("echo-native", echoAdapter{})
+	in := chunks("héllo", "wörld \u2028 \x00 \"q\"", "")
+	in.Flags = abi.FlagEnd
+	ref, refEvs, err := native.Transform(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 8 {
+				st, evs, err := m.Transform(context.Background(), in)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(st, ref) || eventsText(evs) != eventsText(refEvs) {
+					errs <- fmt.Errorf("wasm output %q %s differs from native %q %s", st, eventsText(evs), ref, eventsText(refEvs))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// captureHandler records log records.
+type captureHandler struct {
+	mu      sync.Mutex
+	records []string
+	attrs   []slog.Attr
+}
+
+func (h *captureHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *captureHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := r.Level.String() + " " + r.Message
+	for _, a := range h.attrs {
+		s += " " + a.String()
+	}
+	r.Attrs(func(a slog.Attr) bool { s += " " + a.String(); return true })
+	h.records = append(h.records, s)
+	return nil
+}
+func (h *captureHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &captureView{h, as}
+}
+func (h *captureHandler) WithGroup(string) slog.Handler { return h }
+
+type captureView struct {
+	*captureHandler
+	as []slog.Attr
+}
+
+func (v *captureView) Handle(ctx context.Context, r slog.Record) error {
+	r.AddAttrs(v.as...)
+	return v.captureHandler.Handle(ctx, r)
+}
+
+func TestGuestStderrReachesLogger(t *testing.T) {
+	h := &captureHandler{}
+	e := newEngine(t, Config{Logger: slog.New(h)})
+	m := load(t, e, "hostile")
+	if got := textOf(t, m, "stderr"); got != "ok" {
+		t.Fatal(got)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.records {
+		if strings.Contains(r, "WARN hostile guest writes to stderr") && strings.Contains(r, "stream=stderr") && strings.Contains(r, "module=hostile") {
+			return
+		}
+	}
+	t.Fatalf("no stderr record among %q", h.records)
+}
+
+func TestPoolBounded(t *testing.T) {
+	e := newEngine(t, Config{PoolSize: 1, CallTimeout: 500 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	h := load(t, e, "hostile")
+	done := make(chan error)
+	go func() { _, _, err := h.Transform(context.Background(), chunks("loop")); done <- err }()
+	time.Sleep(100 * time.Millisecond) // let the loop take the only instance
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _, err := h.Transform(ctx, chunks("x"))
+	wantCode(t, err, abi.CodeAdapterTimeout, "no free instance")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%v does not wrap context.DeadlineExceeded", err)
+	}
+	wantCode(t, <-done, abi.CodeAdapterTimeout, "deadline")
+	if got := textOf(t, h, "x"); got != "x" {
+		t.Fatal(got)
+	}
+}
+
+func TestCallerContextDeadline(t *testing.T) {
+	e := newEngine(t, Config{CallTimeout: 10 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	h := load(t, e, "hostile")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := h.Transform(ctx, chunks("loop"))
+	wantCode(t, err, abi.CodeAdapterTimeout, "context ended")
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("the caller's deadline was not honoured: %v", time.Since(start))
+	}
+}
+
+func TestModuleClose(t *testing.T) {
+	e := newEngine(t, Config{})
+	m := load(t, e, "echo")
+	if err := m.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := m.Transform(context.Background(), chunks("x"))
+	wantCode(t, err, abi.CodeAdapterTrap, "closed")
+}

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Test guests, built once per test binary by TestMain.
+var (
+	guestDir   string
+	cacheDir   string
+	guestErr   error
+	guestFiles = map[string][]string{ // name -> package dir, build tags
+		"echo":             {"echo", ""},
+		"hostile":          {"hostile", ""},
+		"raw":              {"raw", ""},
+		"raw-wrongversion": {"raw", "wrongversion"},
+		"raw-missing":      {"raw", "missing"},
+		"raw-forbidden":    {"raw", "forbidden"},
+	}
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "engine-guests-")
+	if err != nil {
+		panic(err)
+	}
+	guestDir = filepath.Join(dir, "wasm")
+	cacheDir = filepath.Join(dir, "cache")
+	os.MkdirAll(guestDir, 0o755)
+	if _, err := exec.LookPath("go"); err != nil {
+		guestErr = fmt.Errorf("go tool not found: %v", err)
+	} else {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for name, spec := range guestFiles {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := exec.Command("go", "build", "-tags", spec[1], "-buildmode=c-shared",
+					"-o", filepath.Join(guestDir, name+".wasm"), "./testdata/guests/"+spec[0])
+				cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					mu.Lock()
+					guestErr = fmt.Errorf("building guest %s: %v\n%s", name, err, out)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// wasmOf returns the bytes of a test guest, skipping the test when the go
+// tool is missing and failing it when the build failed.
+func wasmOf(tb testing.TB, name string) []byte {
+	tb.Helper()
+	if guestErr != nil {
+		if _, err := exec.LookPath("go"); err != nil {
+			tb.Skip(guestErr)
+		}
+		tb.Fatal(guestErr)
+	}
+	b, err := os.ReadFile(filepath.Join(guestDir, name+".wasm"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func newEngine(tb testing.TB, cfg Config) *Engine {
+	tb.Helper()
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = cacheDir
+	}
+	e, err := New(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { e.Close(context.Background()) })
+	return e
+}
+
+func load(tb testing.TB, e *Engine, name string) Module {
+	tb.Helper()
+	m, err := e.Load(context.Background(), name, wasmOf(tb, name))
+	if err != nil {
+		tb.Fatalf("Load(%s): %v", name, err)
+	}
+	return m
+}

@@ -1,0 +1,5 @@
+//go:build !forbidden
+
+package main
+
+func hook(uint32) {}

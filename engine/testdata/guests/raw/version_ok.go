@@ -1,0 +1,6 @@
+//go:build !wrongversion
+
+package main
+
+//go:wasmexport wasmadapt_abi_version
+func abiVersion() uint32 { return 1 << 16 }

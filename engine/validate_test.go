@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+func TestValidateEventsRejects(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"type":"text-delta","text":"a"}`, "not newline-terminated"},
+		{"\n", "event 0: not valid JSON"},
+		{"[1]\n", "event 0: not a JSON object"},
+		{`{"text":"a"}` + "\n", `lacks "type"`},
+		{`{"type":1}` + "\n", `"type" is not a string`},
+		{`{"type":"nope"}` + "\n", `unknown event type "nope"`},
+		{`{"type":"text-delta"}` + "\n", `event 0 (text-delta): missing field "text"`},
+		{`{"type":"text-delta","text":1}` + "\n", `field "text" is not a string`},
+		{`{"type":"text-delta","text":"a","extra":1}` + "\n", `unexpected field "extra"`},
+		{`{"type":"text-delta","text":"a","id":"x"}` + "\n", `unexpected field "id"`},
+		{`{"type":"text-delta","text":"a","text":"b"}` + "\n", `duplicate field "text"`},
+		{`{"type":"text-delta","text":"a"}` + "\n" + `{"type":"usage","input_tokens":-1}` + "\n", `event 1 (usage): field "input_tokens" is not a non-negative integer`},
+		{`{"type":"usage","output_tokens":1.5}` + "\n", `field "output_tokens" is not a non-negative integer`},
+		{`{"type":"usage","output_tokens":"1"}` + "\n", `field "output_tokens" is not a non-negative integer`},
+		{`{"type":"finish","reason":"done"}` + "\n", `field "reason" is "done"`},
+		{`{"type":"finish"}` + "\n", `missing field "reason"`},
+		{`{"type":"error","code":"oops","message":"m"}` + "\n", `field "code" is "oops"`},
+		{`{"type":"error","code":"server_error","message":"m","retryable":"yes"}` + "\n", `"retryable" is not a boolean`},
+		{`{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"[1]"}` + "\n", `JSON array, want an object`},
+		{`{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"{"}` + "\n", `"arguments" is not valid JSON`},
+		{`{"type":"tool-call","index":0,"id":"","name":"f","arguments":"{}"}` + "\n", `field "id" is empty`},
+		{`{"type":"tool-call-start","index":0,"id":"c","name":""}` + "\n", `field "name" is empty`},
+		{`{"type":"tool-call-delta","index":0}` + "\n", `missing field "arguments"`},
+		{`{"type":"refusal","text":"no","source":"magic"}` + "\n", `field "source" is "magic"`},
+		{"{\"type\":\"text-delta\",\"text\":\"\xff\"}\n", `not valid UTF-8`},
+	}
+	var p, a fastjson.Parser
+	for _, tt := range tests {
+		_, err := validateEvents(&p, &a, []byte(tt.in), nil)
+		if err == nil {
+			t.Errorf("%q: accepted", tt.in)
+			continue
+		}
+		if abi.CodeOf(err) != abi.CodeAdapterBadOutput || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: got %v, want adapter_bad_output mentioning %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+// Every event type, encoded canonically, validates back to the same event.
+func TestValidateEventsRoundTrip(t *testing.T) {
+	evs := []abi.Event{
+		{Type: abi.EventResponseStart, ID: "r", Model: "m"},
+		{Type: abi.EventResponseStart},
+		{Type: abi.EventTextDelta, Text: "a\n\"b\" \u2028 é \x01"},
+		{Type: abi.EventReasoningDelta, Text: "think"},
+		{Type: abi.EventReasoningSignature, Signature: "sig"},
+		{Type: abi.EventReasoningRedacted, Data: "opaque"},
+		{Type: abi.EventToolCallStart, Index: 2, ID: "c", Name: "f"},
+		{Type: abi.EventToolCallDelta, Index: 2, Arguments: `{"a":`},
+		{Type: abi.EventToolCall, Index: 2, ID: "c", Name: "f", Arguments: `{"a":[1,{"b":null}]}`},
+		{Type: abi.EventRefusal, Text: "no"},
+		{Type: abi.EventRefusal, Text: "no", Source: "phrase"},
+		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 10, OutputTokens: 20, CachedInputTokens: 3, ReasoningTokens: 4}},
+		{Type: abi.EventFinish, Reason: abi.FinishToolCalls, RawReason: "tool_calls"},
+		{Type: abi.EventError, Code: abi.CodeRateLimited, Message: "slow", Retryable: true},
+		{Type: abi.EventError, Code: abi.CodeServerError, Message: ""},
+	}
+	var b []byte
+	for i := range evs {
+		b = evs[i].AppendJSON(b)
+		b = append(b, '\n')
+	}
+	var p, a fastjson.Parser
+	got, err := validateEvents(&p, &a, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(evs) {
+		t.Fatalf("%d events, want %d", len(got), len(evs))
+	}
+	for i := range evs {
+		if got[i] != evs[i] {
+			t.Errorf("event %d: got %+v, want %+v", i, got[i], evs[i])
+		}
+		if got[i].String() != evs[i].String() {
+			t.Errorf("event %d: re-encoded %s, want %s", i, got[i].String(), evs[i].String())
+		}
+	}
+}
+
+func TestDecodeGuestError(t *testing.T) {
+	var p fastjson.Parser
+	err := decodeGuestError(&p, []byte(`{"code":"schema_unsupported","message":"m","pointer":"/tools/0","retryable":false,"status":400}`))
+	e, ok := err.(*abi.Error)
+	if !ok || e.Code != abi.CodeSchemaUnsupported || e.Pointer != "/tools/0" || e.Status != 400 || e.Message != "m" {
+		t.Fatalf("%#v", err)
+	}
+	for _, in := range []string{`{"code":"nope","message":"m"}`, `not json`, `{"code":1}`, `{"code":"server_error","status":-1}`} {
+		if abi.CodeOf(decodeGuestError(&p, []byte(in))) != abi.CodeAdapterBadOutput {
+			t.Errorf("%s accepted", in)
+		}
+	}
+}
+
+func FuzzValidateEvents(f *testing.F) {
+	f.Add([]byte(`{"type":"text-delta","text":"a"}` + "\n"))
+	f.Add([]byte(`{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"{}"}` + "\n"))
+	f.Add([]byte(`{"type":"usage","input_tokens":1}` + "\n" + `{"type":"finish","reason":"stop"}` + "\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p, a fastjson.Parser
+		evs, err := validateEvents(&p, &a, b, nil)
+		if err != nil {
+			return
+		}
+		// Whatever validates re-encodes to events that validate to the same.
+		var enc []byte
+		for i := range evs {
+			enc = evs[i].AppendJSON(enc)
+			enc = append(enc, '\n')
+		}
+		again, err := validateEvents(&p, &a, enc, nil)
+		if err != nil {
+			t.Fatalf("canonical encoding %q rejected: %v", enc, err)
+		}
+		for i := range evs {
+			if again[i] != evs[i] {
+				t.Fatalf("round trip changed event %d: %+v -> %+v", i, evs[i], again[i])
+			}
+		}
+	})
+}
