@@ -340,12 +340,22 @@ type ObjectIter struct {
 	// trusted: the bytes were validated by a parent iterator, so fields
 	// are found by a fast structural scan.
 	trusted bool
+	keyEsc  bool // the current key has an escape
 }
 
 // Object returns an iterator over the object v (whitespace around it is
 // allowed). If v is not an object, Next returns false and Err is ErrType
 // (or ErrSyntax for bytes that are no JSON value).
 func Object(v []byte) ObjectIter { return ObjectIter{b: v} }
+
+// TrustedObject is Object for bytes already validated by this package: a
+// Value returned by an iterator, or bytes Valid accepted. It skips nested
+// values by a fast structural scan instead of validating them again. On
+// other bytes it never panics, but what it returns is unspecified.
+func TrustedObject(v []byte) ObjectIter { return ObjectIter{b: v, trusted: true} }
+
+// TrustedArray is Array for bytes already validated; see TrustedObject.
+func TrustedArray(v []byte) ArrayIter { return ArrayIter{b: v, n: -1, trusted: true} }
 
 // Next advances to the next field and reports whether there is one.
 func (it *ObjectIter) Next() bool {
@@ -385,11 +395,14 @@ func (it *ObjectIter) Next() bool {
 	var end int
 	var err error
 	if it.trusted {
-		end = fastString(b, i)
+		if end = fastString(b, i); end-1 < i+1 {
+			return it.fail(ErrSyntax, end)
+		}
 	} else if end, err = skipString(b, i); err != nil {
 		return it.fail(err, end)
 	}
 	it.key = b[i+1 : end-1]
+	it.keyEsc = HasEscape(it.key)
 	i = skipWS(b, end)
 	if i >= len(b) || b[i] != ':' {
 		return it.fail(ErrSyntax, i)
@@ -436,7 +449,12 @@ func (it *ObjectIter) finish(end int) bool {
 func (it *ObjectIter) Key() []byte { return it.key }
 
 // KeyIs reports whether the current key, unescaped, equals k.
-func (it *ObjectIter) KeyIs(k string) bool { return rawEquals(it.key, k) }
+func (it *ObjectIter) KeyIs(k string) bool {
+	if !it.keyEsc {
+		return string(it.key) == k
+	}
+	return rawEquals(it.key, k)
+}
 
 // Value returns the current value's raw bytes (no surrounding whitespace).
 func (it *ObjectIter) Value() []byte { return it.val }

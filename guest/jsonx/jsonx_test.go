@@ -425,6 +425,20 @@ func FuzzReader(f *testing.F) {
 		if !utf8.Valid(b) && valid {
 			t.Fatalf("Valid accepted invalid UTF-8 %q", b)
 		}
+		// Trusted iterators must never panic, whatever the bytes.
+		ti := TrustedObject(b)
+		for ti.Next() {
+			_, _ = ti.ValueStr()
+			ci := ti.ValueObject()
+			for ci.Next() {
+			}
+		}
+		ta := TrustedArray(b)
+		for ta.Next() {
+			ai := ta.ValueArray()
+			for ai.Next() {
+			}
+		}
 		if KindOf(b) == KindObject && (it.Err() == nil) != valid {
 			t.Fatalf("object walk err = %v but Valid = %v for %q", it.Err(), valid, b)
 		}

@@ -153,7 +153,14 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if !toolNames[tc.Tool] {
 				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
 			}
-			body.SetRaw("tool_choice", mustMarshal(map[string]any{"type": "function", "function": map[string]string{"name": tc.Tool}}))
+			body.SetRaw("tool_choice", mustMarshal(struct {
+				Type     string `json:"type"`
+				Function struct {
+					Name string `json:"name"`
+				} `json:"function"`
+			}{Type: "function", Function: struct {
+				Name string `json:"name"`
+			}{tc.Tool}}))
 		case tc.Mode == abi.ToolChoiceNone:
 			if len(req.Tools) > 0 {
 				body.SetRaw("tool_choice", mustMarshal(tc.Mode))
@@ -194,7 +201,10 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			Schema json.RawMessage `json:"schema"`
 			Strict bool            `json:"strict,omitempty"`
 		}{name, schema, rf.Strict}
-		if err := body.Set("response_format", map[string]any{"type": "json_schema", "json_schema": js}); err != nil {
+		if err := body.Set("response_format", struct {
+			Type       string `json:"type"`
+			JSONSchema any    `json:"json_schema"`
+		}{"json_schema", js}); err != nil {
 			return nil, err
 		}
 	}

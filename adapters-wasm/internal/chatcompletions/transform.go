@@ -268,7 +268,7 @@ func (r *run) object(data []byte) {
 		r.start(id, model)
 	}
 	if choices != nil && !jsonx.IsNull(choices) {
-		ai := jsonx.Array(choices)
+		ai := jsonx.TrustedArray(choices)
 		for ai.Next() {
 			r.choice(ai.ValueObject())
 			if st.flags&fFailed != 0 {
@@ -297,7 +297,7 @@ func (r *run) object(data []byte) {
 }
 
 func hasChoices(choices []byte) bool {
-	ai := jsonx.Array(choices)
+	ai := jsonx.TrustedArray(choices)
 	return ai.Next()
 }
 
@@ -317,7 +317,7 @@ func (r *run) start(id, model []byte) {
 
 // readUsage reads an OpenAI usage object.
 func readUsage(b []byte, u *abi.Usage) error {
-	it := jsonx.Object(b)
+	it := jsonx.TrustedObject(b)
 	for it.Next() {
 		switch {
 		case it.KeyIs("prompt_tokens"):
@@ -372,7 +372,7 @@ func (r *run) choice(ci jsonx.ObjectIter) {
 	if index != 0 {
 		return // only the first choice: projection never asks for n > 1
 	}
-	if delta != nil && jsonx.KindOf(delta) == jsonx.KindObject {
+	if jsonx.KindOf(delta) == jsonx.KindObject {
 		r.delta(delta)
 		if r.st().flags&fFailed != 0 {
 			return
@@ -390,7 +390,7 @@ func (r *run) choice(ci jsonx.ObjectIter) {
 
 func (r *run) delta(delta []byte) {
 	var content, refusal, toolCalls, reasoning []byte
-	it := jsonx.Object(delta)
+	it := jsonx.TrustedObject(delta)
 	for it.Next() {
 		switch {
 		case it.KeyIs("content"):
@@ -410,8 +410,8 @@ func (r *run) delta(delta []byte) {
 	if r.text(abi.EventRefusal, refusal) {
 		r.st().flags |= fRefusal
 	}
-	if toolCalls != nil && !jsonx.IsNull(toolCalls) {
-		ai := jsonx.Array(toolCalls)
+	if jsonx.KindOf(toolCalls) == jsonx.KindArray {
+		ai := jsonx.TrustedArray(toolCalls)
 		for ai.Next() {
 			r.toolDelta(ai.ValueObject(), ai.Index())
 		}
