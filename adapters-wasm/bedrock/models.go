@@ -1,0 +1,128 @@
+package bedrock
+
+import (
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// thinking says how a model takes reasoning configuration.
+type thinking uint8
+
+const (
+	thinkingNone         thinking = iota // no reasoning
+	thinkingFixed                        // reasons on its own; nothing to configure
+	thinkingBudget                       // Claude: thinking {"type":"enabled","budget_tokens"}
+	thinkingAdaptive                     // Claude 4.6+: thinking {"type":"adaptive"} too
+	thinkingAdaptiveOnly                 // Claude Opus 4.7: adaptive only
+)
+
+// model is what the adapter knows about one Bedrock model family.
+type model struct {
+	// prefix matches the model ID after any inference-profile region
+	// prefix (us., eu., apac., global., ...) and ARN path are removed.
+	prefix string
+	// tools: the model takes toolConfig through Converse.
+	tools bool
+	// forcedTool: toolChoice any and tool are accepted (Anthropic Claude,
+	// Amazon Nova, Mistral Large; others take auto only).
+	forcedTool bool
+	// structured: outputConfig.textFormat json_schema (and strict tools)
+	// are available.
+	structured bool
+	thinking   thinking
+	vision     bool
+	// maxOutput is the documented maximum output, sent as maxTokens when
+	// thinking needs one and the request sets none.
+	maxOutput int
+}
+
+// models lists the families, most specific prefix first. Tool support and
+// tool choice follow the Bedrock user guide's table of Converse features
+// per model; structured outputs follow the Bedrock structured-output page
+// (Claude 4.5 and later).
+var models = []model{
+	{prefix: "anthropic.claude-opus-4-7", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptiveOnly, vision: true, maxOutput: 128000},
+	{prefix: "anthropic.claude-opus-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, maxOutput: 128000},
+	{prefix: "anthropic.claude-sonnet-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, maxOutput: 64000},
+	{prefix: "anthropic.claude-opus-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
+	{prefix: "anthropic.claude-sonnet-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
+	{prefix: "anthropic.claude-haiku-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
+	{prefix: "anthropic.claude-opus-4-1", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 32000},
+	{prefix: "anthropic.claude-opus-4", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 32000},
+	{prefix: "anthropic.claude-sonnet-4", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
+	{prefix: "anthropic.claude-3-7-sonnet", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
+	{prefix: "anthropic.claude-3-5-haiku", tools: true, forcedTool: true, vision: false, maxOutput: 8192},
+	{prefix: "anthropic.claude-3", tools: true, forcedTool: true, vision: true, maxOutput: 4096},
+	{prefix: "anthropic.claude", maxOutput: 4096}, // Claude 2 and Instant: text only
+	{prefix: "amazon.nova-micro", tools: true, forcedTool: true, maxOutput: 5000},
+	{prefix: "amazon.nova-", tools: true, forcedTool: true, vision: true, maxOutput: 5000},
+	{prefix: "meta.llama4", tools: true, vision: true, maxOutput: 8192},
+	{prefix: "meta.llama3-2-11b", tools: true, vision: true, maxOutput: 2048},
+	{prefix: "meta.llama3-2-90b", tools: true, vision: true, maxOutput: 2048},
+	{prefix: "meta.llama3-1", tools: true, maxOutput: 2048},
+	{prefix: "meta.llama3-3", tools: true, maxOutput: 2048},
+	{prefix: "mistral.mistral-large", tools: true, forcedTool: true, maxOutput: 8192},
+	{prefix: "mistral.pixtral-large", tools: true, forcedTool: true, vision: true, maxOutput: 8192},
+	{prefix: "cohere.command-r", tools: true, maxOutput: 4096},
+	{prefix: "ai21.jamba", tools: true, maxOutput: 4096},
+	{prefix: "deepseek.r1", thinking: thinkingFixed, maxOutput: 32768},
+	{prefix: "openai.gpt-oss", tools: true, thinking: thinkingFixed, maxOutput: 32768},
+}
+
+// unknownModel is assumed for IDs the table does not know: text only,
+// so that a request using tools or images fails closed at projection.
+var unknownModel = model{maxOutput: 4096}
+
+// regionPrefixes are the geography prefixes of cross-region inference
+// profiles.
+var regionPrefixes = []string{"us-gov.", "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca."}
+
+// baseModelID strips an ARN path and an inference-profile prefix:
+// "arn:aws:bedrock:us-east-1:1:inference-profile/us.anthropic.claude-x"
+// becomes "anthropic.claude-x".
+func baseModelID(id string) string {
+	if strings.HasPrefix(id, "arn:") {
+		if i := strings.LastIndexByte(id, '/'); i >= 0 {
+			id = id[i+1:]
+		}
+	}
+	for _, p := range regionPrefixes {
+		if rest, ok := strings.CutPrefix(id, p); ok {
+			return rest
+		}
+	}
+	return id
+}
+
+func lookup(id string) model {
+	base := baseModelID(id)
+	for _, m := range models {
+		if strings.HasPrefix(base, m.prefix) {
+			return m
+		}
+	}
+	return unknownModel
+}
+
+func (m model) features() abi.Features {
+	f := abi.Features{
+		Streaming:        true,
+		ToolCalling:      abi.SupportNone,
+		StructuredOutput: abi.SupportNone,
+		MultiTurn:        true,
+		Reasoning:        m.thinking != thinkingNone,
+		Vision:           m.vision,
+	}
+	if m.tools {
+		f.ToolCalling = abi.SupportNative
+		f.ParallelToolCalls = true
+	}
+	switch {
+	case m.structured:
+		f.StructuredOutput = abi.SupportNative
+	case m.forcedTool:
+		f.StructuredOutput = abi.SupportJSONMode // one forced tool
+	}
+	return f
+}

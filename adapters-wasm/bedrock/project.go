@@ -1,0 +1,681 @@
+package bedrock
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
+)
+
+// jsonToolName is the forced structured-output tool's name when the
+// response format has no usable name.
+const jsonToolName = "json_response"
+
+// idRule is Bedrock's toolUseId rule: ^[a-zA-Z0-9_-]+$, at most 64 bytes.
+var idRule = toolid.CharsetRule{Allowed: toolid.IsAlnumDashUnderscore, MaxLen: 64, Replacement: '_', Sep: '_', HashLen: 8}
+
+var effortBudget = map[string]int{"low": 2048, "medium": 8192, "high": 16384}
+
+const minThinkingBudget = 1024
+
+type wireRequest struct {
+	Messages                     []wireMessage   `json:"messages"`
+	System                       []wireText      `json:"system,omitempty"`
+	InferenceConfig              *wireInference  `json:"inferenceConfig,omitempty"`
+	ToolConfig                   *wireToolConfig `json:"toolConfig,omitempty"`
+	OutputConfig                 *wireOutputCfg  `json:"outputConfig,omitempty"`
+	AdditionalModelRequestFields json.RawMessage `json:"additionalModelRequestFields,omitempty"`
+	GuardrailConfig              json.RawMessage `json:"guardrailConfig,omitempty"`
+}
+
+type wireText struct {
+	Text string `json:"text"`
+}
+
+type wireMessage struct {
+	Role    string      `json:"role"`
+	Content []wireBlock `json:"content"`
+}
+
+type wireBlock struct {
+	Text             string          `json:"text,omitempty"`
+	Image            *wireImage      `json:"image,omitempty"`
+	ToolUse          *wireToolUse    `json:"toolUse,omitempty"`
+	ToolResult       *wireToolResult `json:"toolResult,omitempty"`
+	ReasoningContent *wireReasoning  `json:"reasoningContent,omitempty"`
+}
+
+type wireImage struct {
+	Format string `json:"format"`
+	Source struct {
+		Bytes string `json:"bytes"`
+	} `json:"source"`
+}
+
+type wireToolUse struct {
+	ToolUseID string          `json:"toolUseId"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+}
+
+type wireToolResult struct {
+	ToolUseID string     `json:"toolUseId"`
+	Content   []wireText `json:"content"`
+	Status    string     `json:"status,omitempty"`
+}
+
+type wireReasoning struct {
+	ReasoningText   *wireReasoningText `json:"reasoningText,omitempty"`
+	RedactedContent string             `json:"redactedContent,omitempty"`
+}
+
+type wireReasoningText struct {
+	Text      string `json:"text"`
+	Signature string `json:"signature,omitempty"`
+}
+
+type wireInference struct {
+	MaxTokens     int      `json:"maxTokens,omitempty"`
+	Temperature   *float64 `json:"temperature,omitempty"`
+	TopP          *float64 `json:"topP,omitempty"`
+	StopSequences []string `json:"stopSequences,omitempty"`
+}
+
+type wireToolConfig struct {
+	Tools      []wireTool      `json:"tools"`
+	ToolChoice json.RawMessage `json:"toolChoice,omitempty"`
+}
+
+type wireTool struct {
+	ToolSpec wireToolSpec `json:"toolSpec"`
+}
+
+type wireToolSpec struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	InputSchema struct {
+		JSON json.RawMessage `json:"json"`
+	} `json:"inputSchema"`
+	Strict bool `json:"strict,omitempty"`
+}
+
+type wireOutputCfg struct {
+	TextFormat wireTextFormat `json:"textFormat"`
+}
+
+type wireTextFormat struct {
+	Type      string `json:"type"`
+	Structure struct {
+		JSONSchema wireJSONSchema `json:"jsonSchema"`
+	} `json:"structure"`
+}
+
+type wireJSONSchema struct {
+	Schema string `json:"schema"`
+	Name   string `json:"name,omitempty"`
+}
+
+func invalid(pointer, format string, args ...any) error {
+	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
+	e.Pointer = pointer
+	return e
+}
+
+func unsupported(pointer, format string, args ...any) error {
+	e := abi.Errorf(abi.CodeCapabilityUnsupported, format, args...)
+	e.Pointer = pointer
+	return e
+}
+
+// escapePath escapes a model ID for one URL path segment the way the AWS
+// SDKs do: every byte but the unreserved characters is percent-encoded
+// (":" and "/" of ARNs included), so the signed and the sent path agree.
+func escapePath(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// Project turns a normalized request into a Converse or ConverseStream
+// request.
+func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+	if req.Model == "" {
+		return nil, invalid("/model", "model is empty: set the Bedrock model ID or inference profile (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0)")
+	}
+	m := lookup(req.Model)
+	var w wireRequest
+	inf := wireInference{StopSequences: req.Stop}
+	extra := map[string]json.RawMessage{}
+
+	// Reasoning.
+	thinkingOn := false
+	budget := 0
+	if r := req.Reasoning; r != nil && (r.Effort != "" && r.Effort != "none" || r.BudgetTokens != nil) {
+		switch m.thinking {
+		case thinkingNone:
+			return nil, unsupported("/reasoning", "model %s has no reasoning: remove reasoning from the request or pick a reasoning model (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
+		case thinkingFixed:
+			return nil, unsupported("/reasoning", "model %s reasons on its own and takes no reasoning settings through Converse: remove reasoning from the request", req.Model)
+		}
+		thinkingOn = true
+		switch {
+		case r.BudgetTokens != nil:
+			if m.thinking == thinkingAdaptiveOnly {
+				return nil, unsupported("/reasoning/budget_tokens", "model %s takes adaptive thinking only: set reasoning.effort instead of budget_tokens", req.Model)
+			}
+			budget = *r.BudgetTokens
+			if budget < minThinkingBudget {
+				return nil, invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; Claude requires at least %d", budget, minThinkingBudget)
+			}
+		case m.thinking == thinkingAdaptive || m.thinking == thinkingAdaptiveOnly:
+			switch r.Effort {
+			case "low", "medium", "high", "max":
+			default:
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high, max", r.Effort)
+			}
+			extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
+			extra["output_config"] = json.RawMessage(`{"effort":"` + r.Effort + `"}`)
+		default:
+			b, ok := effortBudget[r.Effort]
+			if !ok {
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high (or set reasoning.budget_tokens)", r.Effort)
+			}
+			budget = b
+		}
+	}
+	if req.MaxOutputTokens != nil {
+		if *req.MaxOutputTokens < 1 {
+			return nil, invalid("/max_output_tokens", "max_output_tokens must be at least 1")
+		}
+		inf.MaxTokens = *req.MaxOutputTokens
+	} else if thinkingOn {
+		inf.MaxTokens = m.maxOutput // thinking needs room above its budget
+	}
+	if budget > 0 {
+		if budget >= inf.MaxTokens {
+			if req.Reasoning.BudgetTokens != nil || inf.MaxTokens-1 < minThinkingBudget {
+				return nil, invalid("/reasoning/budget_tokens", "thinking budget %d must be below maxTokens %d (and at least %d): raise max_output_tokens or lower the budget", budget, inf.MaxTokens, minThinkingBudget)
+			}
+			budget = inf.MaxTokens - 1
+		}
+		extra["thinking"] = json.RawMessage(`{"type":"enabled","budget_tokens":` + strconv.Itoa(budget) + `}`)
+	}
+	if t := req.Temperature; t != nil {
+		if *t < 0 || *t > 1 {
+			return nil, invalid("/temperature", "temperature %v is out of Bedrock's range 0..1", *t)
+		}
+		if thinkingOn {
+			return nil, unsupported("/temperature", "model %s with reasoning does not take temperature: remove it or disable reasoning", req.Model)
+		}
+		inf.Temperature = t
+	}
+	if p := req.TopP; p != nil {
+		if *p < 0 || *p > 1 {
+			return nil, invalid("/top_p", "top_p %v is out of range 0..1", *p)
+		}
+		if thinkingOn && *p < 0.95 {
+			return nil, unsupported("/top_p", "with reasoning top_p must be between 0.95 and 1 (got %v)", *p)
+		}
+		inf.TopP = p
+	}
+	if inf.MaxTokens != 0 || inf.Temperature != nil || inf.TopP != nil || len(inf.StopSequences) > 0 {
+		w.InferenceConfig = &inf
+	}
+
+	// Messages first: whether the history holds tool blocks matters below.
+	sys, msgs, hasToolBlocks, err := projectMessages(req.Messages, m, req.Model)
+	if err != nil {
+		return nil, err
+	}
+	w.System, w.Messages = sys, msgs
+
+	// Tools.
+	var tc wireToolConfig
+	toolNames := map[string]bool{}
+	if len(req.Tools) > 0 && !m.tools {
+		return nil, unsupported("/tools", "model %s does not take tools through Converse: remove the tools or pick a model with tool use", req.Model)
+	}
+	for i, t := range req.Tools {
+		p := "/tools/" + strconv.Itoa(i)
+		if !validToolName(t.Name) {
+			return nil, invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
+		}
+		if toolNames[t.Name] {
+			return nil, invalid(p+"/name", "tool name %q is defined twice", t.Name)
+		}
+		toolNames[t.Name] = true
+		schema, err := objectSchema(t.Parameters, p+"/parameters")
+		if err != nil {
+			return nil, err
+		}
+		if t.Strict && !m.structured {
+			return nil, unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
+		}
+		var spec wireToolSpec
+		spec.Name, spec.Description, spec.Strict = t.Name, t.Description, t.Strict
+		spec.InputSchema.JSON = schema
+		tc.Tools = append(tc.Tools, wireTool{ToolSpec: spec})
+	}
+	if c := req.ToolChoice; c != nil {
+		switch {
+		case c.Tool != "" || c.Mode == abi.ToolChoiceRequired:
+			if c.Tool != "" && !toolNames[c.Tool] {
+				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", c.Tool)
+			}
+			if len(req.Tools) == 0 {
+				return nil, invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
+			}
+			if !m.forcedTool {
+				return nil, unsupported("/tool_choice", "model %s takes tool_choice auto only on Bedrock: a forced tool call is not available", req.Model)
+			}
+			if thinkingOn {
+				return nil, unsupported("/tool_choice", "with reasoning Claude allows tool_choice auto only: a forced tool call cannot be combined with reasoning")
+			}
+			if c.Tool != "" {
+				b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": c.Tool}})
+				tc.ToolChoice = b
+			} else {
+				tc.ToolChoice = json.RawMessage(`{"any":{}}`)
+			}
+		case c.Mode == abi.ToolChoiceNone:
+			if hasToolBlocks {
+				return nil, unsupported("/tool_choice", `Bedrock Converse has no tool_choice "none", and a conversation holding tool calls must send its tools: use "auto" or drop the tool turns`)
+			}
+			tc.Tools = nil // no tools offered: none can be called
+		case c.Mode == abi.ToolChoiceAuto:
+			if len(tc.Tools) > 0 {
+				tc.ToolChoice = json.RawMessage(`{"auto":{}}`)
+			}
+		}
+	}
+
+	// Structured output.
+	jsonTool := ""
+	if rf := req.ResponseFormat; rf != nil {
+		switch rf.Type {
+		case "", "text":
+		case "json_schema":
+			schema, err := objectSchema(rf.Schema, "/response_format/schema")
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case m.structured:
+				var oc wireOutputCfg
+				oc.TextFormat.Type = "json_schema"
+				oc.TextFormat.Structure.JSONSchema = wireJSONSchema{Schema: string(schema), Name: rf.Name}
+				w.OutputConfig = &oc
+			case m.forcedTool:
+				if len(req.Tools) > 0 {
+					return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools", req.Model)
+				}
+				if thinkingOn {
+					return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with reasoning", req.Model)
+				}
+				jsonTool = emulatedToolName(rf)
+				var spec wireToolSpec
+				spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
+				spec.InputSchema.JSON = schema
+				tc.Tools = []wireTool{{ToolSpec: spec}}
+				b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
+				tc.ToolChoice = b
+			default:
+				return nil, unsupported("/response_format", "model %s has neither structured output nor a forced tool choice on Bedrock: remove response_format or pick another model", req.Model)
+			}
+		default:
+			return nil, invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+		}
+	}
+	if len(tc.Tools) > 0 {
+		w.ToolConfig = &tc
+	} else if hasToolBlocks {
+		return nil, invalid("/tools", "the conversation holds tool calls or results but the request defines no tools; Bedrock requires toolConfig whenever toolUse or toolResult blocks are in the history: pass the tool definitions")
+	}
+
+	if err := projectOptions(req, &w, extra); err != nil {
+		return nil, err
+	}
+	if len(extra) > 0 {
+		w.AdditionalModelRequestFields, _ = json.Marshal(extra)
+	}
+
+	body, err := json.Marshal(&w)
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the Converse request")
+	}
+	pr := &abi.ProviderRequest{Method: "POST", Body: body}
+	if req.Stream {
+		pr.Path = "/model/" + escapePath(req.Model) + "/converse-stream"
+		pr.StreamFraming = abi.FramingAWSEventStream
+	} else {
+		pr.Path = "/model/" + escapePath(req.Model) + "/converse"
+		pr.StreamFraming = abi.FramingNone
+	}
+	return pr, nil
+}
+
+func emulatedToolName(rf *abi.ResponseFormat) string {
+	if rf != nil && validToolName(rf.Name) {
+		return rf.Name
+	}
+	return jsonToolName
+}
+
+func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawMessage) error {
+	keys := make([]string, 0, len(req.ProviderOptions))
+	for k := range req.ProviderOptions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := bytes.TrimSpace(req.ProviderOptions[k])
+		p := "/provider_options/" + k
+		switch k {
+		case "additional_model_request_fields":
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(v, &fields); err != nil || fields == nil {
+				return invalid(p, "provider option additional_model_request_fields must be a JSON object")
+			}
+			for f, fv := range fields {
+				if _, taken := extra[f]; taken {
+					return invalid(p+"/"+f, "additional_model_request_fields.%s conflicts with a field the request's own settings produce (reasoning): set it one way only", f)
+				}
+				extra[f] = fv
+			}
+		case "guardrail_config":
+			if len(v) == 0 || v[0] != '{' || !json.Valid(v) {
+				return invalid(p, "provider option guardrail_config must be a JSON object ({\"guardrailIdentifier\",\"guardrailVersion\",...})")
+			}
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, v)
+			w.GuardrailConfig = buf.Bytes()
+		default:
+			return invalid(p, "unknown provider option %q: the bedrock module reads %s", k, strings.Join(providerOptions, ", "))
+		}
+	}
+	return nil
+}
+
+func validToolName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !toolid.IsAlnumDashUnderscore(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func objectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
+	s = bytes.TrimSpace(s)
+	if len(s) == 0 || string(s) == "null" {
+		return json.RawMessage(`{"type":"object","properties":{}}`), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s); err != nil || s[0] != '{' {
+		return nil, invalid(pointer, "schema must be a JSON object")
+	}
+	return buf.Bytes(), nil
+}
+
+type turn struct {
+	role   string
+	blocks []wireBlock
+	src    []string
+}
+
+func projectMessages(in []abi.Message, m model, modelID string) (system []wireText, out []wireMessage, hasToolBlocks bool, err error) {
+	var ids []string
+	for _, msg := range in {
+		for _, p := range msg.Content {
+			switch p.Type {
+			case abi.PartToolCall:
+				ids = append(ids, p.ID)
+			case abi.PartToolResult:
+				ids = append(ids, p.ToolCallID)
+			}
+		}
+	}
+	mapper := toolid.NewMapper(idRule, ids)
+	mapID := func(id string) string { s, _ := mapper.Map(id); return s }
+
+	var turns []turn
+	for i, msg := range in {
+		mp := "/messages/" + strconv.Itoa(i)
+		t := turn{}
+		switch msg.Role {
+		case abi.RoleSystem:
+			for j, p := range msg.Content {
+				if p.Type != abi.PartText {
+					return nil, nil, false, invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
+				}
+				if strings.TrimSpace(p.Text) != "" {
+					system = append(system, wireText{Text: p.Text})
+				}
+			}
+			continue
+		case abi.RoleUser, abi.RoleTool:
+			t.role = "user"
+		case abi.RoleAssistant:
+			t.role = "assistant"
+		default:
+			return nil, nil, false, invalid(mp+"/role", "unknown role %q", msg.Role)
+		}
+		for j, p := range msg.Content {
+			pp := mp + "/content/" + strconv.Itoa(j)
+			b, keep, err := projectPart(msg.Role, p, pp, mapID, m, modelID)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			if keep {
+				if b.ToolUse != nil || b.ToolResult != nil {
+					hasToolBlocks = true
+				}
+				t.blocks = append(t.blocks, b)
+				t.src = append(t.src, pp)
+			}
+		}
+		if len(t.blocks) == 0 {
+			continue
+		}
+		if n := len(turns); n > 0 && turns[n-1].role == t.role {
+			turns[n-1].blocks = append(turns[n-1].blocks, t.blocks...)
+			turns[n-1].src = append(turns[n-1].src, t.src...)
+			continue
+		}
+		turns = append(turns, t)
+	}
+	if len(turns) == 0 {
+		return nil, nil, false, invalid("/messages", "the request has no user or assistant content: Converse needs at least one non-empty user message")
+	}
+	if turns[0].role != "user" {
+		return nil, nil, false, invalid(turns[0].src[0], "the conversation starts with an assistant turn; Converse requires the first message to be from the user: add the user message that preceded it")
+	}
+	for i := range turns {
+		if turns[i].role == "user" {
+			toolResultsFirst(&turns[i])
+		}
+		if err := checkToolPairing(turns, i); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	if last := &turns[len(turns)-1]; last.role == "assistant" {
+		if b := &last.blocks[len(last.blocks)-1]; b.Text != "" {
+			b.Text = strings.TrimRight(b.Text, " \t\r\n")
+		}
+	}
+	out = make([]wireMessage, len(turns))
+	for i, t := range turns {
+		out[i] = wireMessage{Role: t.role, Content: t.blocks}
+	}
+	return system, out, hasToolBlocks, nil
+}
+
+func toolResultsFirst(t *turn) {
+	var blocks []wireBlock
+	var src []string
+	for pass := 0; pass < 2; pass++ {
+		for i, b := range t.blocks {
+			if (b.ToolResult != nil) == (pass == 0) {
+				blocks = append(blocks, b)
+				src = append(src, t.src[i])
+			}
+		}
+	}
+	t.blocks, t.src = blocks, src
+}
+
+func checkToolPairing(turns []turn, i int) error {
+	t := turns[i]
+	if t.role == "user" {
+		called := map[string]bool{}
+		if i > 0 {
+			for _, b := range turns[i-1].blocks {
+				if b.ToolUse != nil {
+					called[b.ToolUse.ToolUseID] = true
+				}
+			}
+		}
+		for j, b := range t.blocks {
+			if b.ToolResult != nil && !called[b.ToolResult.ToolUseID] {
+				return invalid(t.src[j], "tool result for call %q does not follow the assistant turn that made that call; Converse requires every toolResult in the user message right after its toolUse", b.ToolResult.ToolUseID)
+			}
+		}
+		return nil
+	}
+	if i+1 >= len(turns) {
+		return nil
+	}
+	answered := map[string]bool{}
+	for _, b := range turns[i+1].blocks {
+		if b.ToolResult != nil {
+			answered[b.ToolResult.ToolUseID] = true
+		}
+	}
+	for j, b := range t.blocks {
+		if b.ToolUse != nil && !answered[b.ToolUse.ToolUseID] {
+			return invalid(t.src[j], "tool call %q (%s) has no tool result in the next user message; Converse requires a result for every toolUse", b.ToolUse.ToolUseID, b.ToolUse.Name)
+		}
+	}
+	return nil
+}
+
+var imageFormats = map[string]string{"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+
+func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string, m model, modelID string) (b wireBlock, keep bool, err error) {
+	wrongRole := func() (wireBlock, bool, error) {
+		return wireBlock{}, false, invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	}
+	switch p.Type {
+	case abi.PartText:
+		if role == abi.RoleTool {
+			return wrongRole()
+		}
+		if strings.TrimSpace(p.Text) == "" {
+			return wireBlock{}, false, nil
+		}
+		return wireBlock{Text: p.Text}, true, nil
+	case abi.PartImage:
+		if role != abi.RoleUser {
+			return wrongRole()
+		}
+		if !m.vision {
+			return wireBlock{}, false, unsupported(pointer, "model %s takes no images through Converse", modelID)
+		}
+		mt, data := p.MediaType, p.Data
+		if data == "" {
+			rest, ok := strings.CutPrefix(p.URL, "data:")
+			if !ok {
+				return wireBlock{}, false, unsupported(pointer+"/url", "Converse takes images as bytes, not by URL: pass the image data (base64) instead")
+			}
+			mt, data, ok = strings.Cut(rest, ";base64,")
+			if !ok {
+				return wireBlock{}, false, invalid(pointer+"/url", "a data: image URL must be base64")
+			}
+		}
+		f, ok := imageFormats[mt]
+		if !ok {
+			return wireBlock{}, false, invalid(pointer+"/media_type", "image media type %q is not one Bedrock accepts (image/jpeg, image/png, image/gif, image/webp)", mt)
+		}
+		img := &wireImage{Format: f}
+		img.Source.Bytes = data
+		return wireBlock{Image: img}, true, nil
+	case abi.PartReasoning:
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		if p.Provider != Provider {
+			return wireBlock{}, false, nil // another provider's reasoning is never sent here
+		}
+		if p.Redacted != "" {
+			return wireBlock{ReasoningContent: &wireReasoning{RedactedContent: p.Redacted}}, true, nil
+		}
+		if p.Signature == "" {
+			return wireBlock{}, false, nil // unsigned reasoning cannot be echoed
+		}
+		return wireBlock{ReasoningContent: &wireReasoning{ReasoningText: &wireReasoningText{Text: p.Text, Signature: p.Signature}}}, true, nil
+	case abi.PartToolCall:
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		if p.ID == "" {
+			return wireBlock{}, false, invalid(pointer+"/id", "tool call has no id")
+		}
+		if !validToolName(p.Name) {
+			return wireBlock{}, false, invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
+		}
+		input, err := argumentsObject(p.Arguments)
+		if err != nil {
+			return wireBlock{}, false, invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
+		}
+		return wireBlock{ToolUse: &wireToolUse{ToolUseID: mapID(p.ID), Name: p.Name, Input: input}}, true, nil
+	case abi.PartToolResult:
+		if role != abi.RoleTool && role != abi.RoleUser {
+			return wrongRole()
+		}
+		if p.ToolCallID == "" {
+			return wireBlock{}, false, invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
+		}
+		r := &wireToolResult{ToolUseID: mapID(p.ToolCallID), Content: []wireText{}}
+		if p.Content != "" {
+			r.Content = []wireText{{Text: p.Content}}
+		}
+		if p.IsError {
+			r.Status = "error"
+		}
+		return wireBlock{ToolResult: r}, true, nil
+	}
+	return wireBlock{}, false, invalid(pointer+"/type", "unknown part type %q", p.Type)
+}
+
+func argumentsObject(args string) (json.RawMessage, error) {
+	s := bytes.TrimSpace([]byte(args))
+	if len(s) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	if s[0] != '{' {
+		return nil, fmt.Errorf("got %.20q", args)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,251 @@
+package bedrock
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// ParseResponse turns a whole Converse response into the events its stream
+// would have given, with whole texts in single deltas.
+func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
+	var s state
+	initFromContext(&s, in.Context)
+	var content, usage []byte
+	it := jsonx.Object(in.Body)
+	for it.Next() {
+		switch {
+		case it.KeyIs("output"):
+			msg, _, _ := jsonx.Lookup(it.Value(), "message")
+			content, _, _ = jsonx.Lookup(msg, "content")
+		case it.KeyIs("stopReason"):
+			s.stop = []byte(str(it.Value()))
+		case it.KeyIs("usage"):
+			usage = it.Value()
+		}
+	}
+	if err := it.Err(); err != nil {
+		return abi.Errorf(abi.CodeServerError, "bedrock: the Converse response is not a JSON object: %v", err)
+	}
+	out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: string(s.model)})
+	blocks := jsonx.Array(content)
+	for blocks.Next() {
+		parseBlock(&s, blocks.Value(), out)
+	}
+	if err := blocks.Err(); err != nil && content != nil {
+		return abi.Errorf(abi.CodeServerError, "bedrock: output.message.content is not an array: %v", err)
+	}
+	if usage != nil {
+		readUsage(&s, usage)
+	}
+	emitFinish(&s, out)
+	return nil
+}
+
+func parseBlock(s *state, v []byte, out *guest.Output) {
+	it := jsonx.Object(v)
+	for it.Next() {
+		switch {
+		case it.KeyIs("text"):
+			if t := str(it.Value()); t != "" {
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+			}
+		case it.KeyIs("reasoningContent"):
+			rc := jsonx.Object(it.Value())
+			for rc.Next() {
+				switch {
+				case rc.KeyIs("reasoningText"):
+					var text, sig string
+					rt := jsonx.Object(rc.Value())
+					for rt.Next() {
+						switch {
+						case rt.KeyIs("text"):
+							text = str(rt.Value())
+						case rt.KeyIs("signature"):
+							sig = str(rt.Value())
+						}
+					}
+					if text != "" {
+						out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: text})
+					}
+					if sig != "" {
+						out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sig})
+					}
+				case rc.KeyIs("redactedContent"):
+					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(rc.Value())})
+				}
+			}
+		case it.KeyIs("toolUse"):
+			var id, name, typ string
+			var input []byte
+			tu := jsonx.Object(it.Value())
+			for tu.Next() {
+				switch {
+				case tu.KeyIs("toolUseId"):
+					id = str(tu.Value())
+				case tu.KeyIs("name"):
+					name = str(tu.Value())
+				case tu.KeyIs("input"):
+					input = tu.Value()
+				case tu.KeyIs("type"):
+					typ = str(tu.Value())
+				}
+			}
+			if typ == "server_tool_use" {
+				continue // run by Bedrock itself, not by the client
+			}
+			args := compactObject(input)
+			if s.flags&flagJSONMode != 0 && name == string(s.jsonTool) {
+				if len(args) == 0 {
+					args = []byte("{}")
+				}
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
+				continue
+			}
+			idx := int(s.ntools)
+			s.ntools++
+			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: id, Name: name})
+			if len(args) > 0 {
+				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
+			}
+			emitToolCall(out, idx, id, name, args)
+		}
+	}
+}
+
+// compactObject returns a non-empty object value without insignificant
+// whitespace, or nil for {} and non-objects.
+func compactObject(v []byte) []byte {
+	if len(v) == 0 || jsonx.KindOf(v) != jsonx.KindObject {
+		return nil
+	}
+	it := jsonx.Object(v)
+	if !it.Next() {
+		return nil
+	}
+	var dst []byte
+	inStr := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if inStr {
+			dst = append(dst, c)
+			switch c {
+			case '\\':
+				if i+1 < len(v) {
+					i++
+					dst = append(dst, v[i])
+				}
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		case '"':
+			inStr = true
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// MapError maps an error response to one error event. The error type comes
+// from the x-amzn-errortype header ("ThrottlingException:http://..."),
+// else the body's __type, else the HTTP status.
+func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	typ := string(in.Header("x-amzn-errortype"))
+	var msg string
+	it := jsonx.Object(in.Body)
+	for it.Next() {
+		switch {
+		case it.KeyIs("message"), it.KeyIs("Message"):
+			msg = str(it.Value())
+		case it.KeyIs("__type"):
+			if typ == "" {
+				typ = str(it.Value())
+			}
+		}
+	}
+	if i := strings.IndexByte(typ, ':'); i >= 0 {
+		typ = typ[:i]
+	}
+	if i := strings.LastIndexByte(typ, '#'); i >= 0 {
+		typ = typ[i+1:]
+	}
+	if msg == "" && it.Err() != nil {
+		msg = strings.TrimSpace(string(in.Body))
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+	}
+	code, retry := errorCode(typ, int(in.Status), msg)
+	label := typ
+	if label == "" {
+		label = "HTTP " + strconv.Itoa(int(in.Status))
+	}
+	out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + label + ": " + msg})
+	return nil
+}
+
+// errorCode maps a Bedrock exception type (either case of its first
+// letter: HTTP errors say ThrottlingException, stream events
+// throttlingException) or, without a known type, the HTTP status.
+func errorCode(typ string, status int, msg string) (abi.Code, bool) {
+	if typ != "" {
+		typ = strings.ToLower(typ[:1]) + typ[1:]
+	}
+	switch typ {
+	case "throttlingException", "tooManyRequestsException":
+		return abi.CodeRateLimited, true
+	case "serviceQuotaExceededException":
+		return abi.CodeRateLimited, false
+	case "validationException":
+		if isContextLength(msg) {
+			return abi.CodeContextLengthExceeded, false
+		}
+		return abi.CodeInvalidRequest, false
+	case "accessDeniedException":
+		return abi.CodePermission, false
+	case "unrecognizedClientException", "invalidSignatureException", "expiredTokenException", "incompleteSignatureException", "missingAuthenticationTokenException":
+		return abi.CodeAuthentication, false
+	case "resourceNotFoundException":
+		return abi.CodeNotFound, false
+	case "serviceUnavailableException", "modelNotReadyException":
+		return abi.CodeOverloaded, true
+	case "internalServerException", "modelStreamErrorException", "modelTimeoutException":
+		return abi.CodeServerError, true
+	case "modelErrorException":
+		return abi.CodeServerError, false
+	}
+	switch {
+	case status == 401:
+		return abi.CodeAuthentication, false
+	case status == 403:
+		return abi.CodePermission, false
+	case status == 404:
+		return abi.CodeNotFound, false
+	case status == 429:
+		return abi.CodeRateLimited, true
+	case status == 503:
+		return abi.CodeOverloaded, true
+	case status >= 500, status == 408, status == 424:
+		return abi.CodeServerError, true
+	case status >= 400:
+		if isContextLength(msg) {
+			return abi.CodeContextLengthExceeded, false
+		}
+		return abi.CodeInvalidRequest, false
+	}
+	return abi.CodeServerError, false
+}
+
+func isContextLength(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "too long") || strings.Contains(m, "context window") || strings.Contains(m, "context length") || strings.Contains(m, "maximum context")
+}

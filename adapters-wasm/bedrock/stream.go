@@ -1,0 +1,367 @@
+package bedrock
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// exceptionPrefix marks the event name of an event-stream exception
+// message (abi.Chunk).
+const exceptionPrefix = "exception:"
+
+// Transform maps ConverseStream event-stream messages to normalized events.
+// A chunk's Event is the message's :event-type (or "exception:" and its
+// :exception-type); Data is the JSON payload, whose "p" padding field is
+// ignored. A chunk without an event name whose payload is a one-key object
+// {"<eventType>":{...}} (the decoded form some tools log) is read the same.
+func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+	var s state
+	if len(in.State) > 0 {
+		if err := s.load(in.State); err != nil {
+			return abi.Wrap(abi.CodeInvalidRequest, err, "loading the transform state")
+		}
+	}
+	if s.flags&flagInit == 0 {
+		s.flags |= flagInit
+		initFromContext(&s, in.Context)
+	}
+	for _, c := range in.Chunks {
+		if s.flags&(flagEnded|flagFailed) != 0 {
+			break
+		}
+		handleEvent(&s, c.Event, c.Data, out)
+	}
+	if in.Flags&abi.FlagEnd != 0 && s.flags&(flagEnded|flagFailed) == 0 {
+		msg := "bedrock: the stream ended before its metadata event; the response is incomplete: retry the request"
+		if s.flags&flagStopped != 0 {
+			msg = "bedrock: the stream ended after messageStop but before its metadata event (usage); retry the request if usage matters"
+		}
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Retryable: true, Message: msg})
+		s.flags |= flagFailed
+	}
+	out.SetState(s.append(out.State()[:0]))
+	return nil
+}
+
+// initFromContext reads the model ID and, for models that emulate
+// structured output with a forced tool, that tool's name.
+func initFromContext(s *state, ctx []byte) {
+	if len(ctx) == 0 {
+		return
+	}
+	var rfType, rfName []byte
+	it := jsonx.Object(ctx)
+	for it.Next() {
+		switch {
+		case it.KeyIs("model"):
+			s.model, _ = jsonx.AppendUnescaped(nil, it.Value())
+		case it.KeyIs("response_format"):
+			rf := jsonx.Object(it.Value())
+			for rf.Next() {
+				switch {
+				case rf.KeyIs("type"):
+					rfType, _ = jsonx.AppendUnescaped(nil, rf.Value())
+				case rf.KeyIs("name"):
+					rfName, _ = jsonx.AppendUnescaped(nil, rf.Value())
+				}
+			}
+		}
+	}
+	if string(rfType) != "json_schema" {
+		return
+	}
+	if m := lookup(string(s.model)); m.structured || !m.forcedTool {
+		return
+	}
+	s.flags |= flagJSONMode
+	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(rfName)}))
+}
+
+func str(v []byte) string {
+	raw, err := jsonx.Str(v)
+	if err != nil {
+		return ""
+	}
+	if !jsonx.HasEscape(raw) {
+		return string(raw)
+	}
+	b, err := jsonx.Unescape(nil, raw)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func uintVal(v []byte) (uint64, bool) {
+	n, err := jsonx.Int(v)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return uint64(n), true
+}
+
+func preview(b []byte) string {
+	if len(b) > 64 {
+		return strconv.Quote(string(b[:64])) + "..."
+	}
+	return strconv.Quote(string(b))
+}
+
+func malformed(s *state, out *guest.Output, what string) {
+	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "bedrock: malformed stream event: " + what})
+	s.flags |= flagFailed
+}
+
+// unwrap turns the decoded form {"<eventType>":{...}} into name and payload.
+func unwrap(data []byte) (event, payload []byte) {
+	it := jsonx.Object(data)
+	if !it.Next() {
+		return nil, data
+	}
+	k, v := it.Key(), it.Value()
+	if it.Next() || jsonx.KindOf(v) != jsonx.KindObject {
+		return nil, data
+	}
+	return k, v
+}
+
+func handleEvent(s *state, event, data []byte, out *guest.Output) {
+	data = bytes.TrimSpace(data)
+	if len(event) == 0 {
+		event, data = unwrap(data)
+		if strings.HasSuffix(string(event), "Exception") {
+			event = append([]byte(exceptionPrefix), event...)
+		}
+	}
+	ev := string(event)
+	if typ, ok := strings.CutPrefix(ev, exceptionPrefix); ok {
+		msg := ""
+		if v, found, _ := jsonx.Lookup(data, "message"); found {
+			msg = str(v)
+		}
+		code, retry := errorCode(typ, 0, msg)
+		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + typ + ": " + msg})
+		s.flags |= flagFailed
+		return
+	}
+	var index, start, delta, stop, usage []byte
+	hasIndex := false
+	it := jsonx.Object(data)
+	for it.Next() {
+		switch {
+		case it.KeyIs("contentBlockIndex"):
+			index, hasIndex = it.Value(), true
+		case it.KeyIs("start"):
+			start = it.Value()
+		case it.KeyIs("delta"):
+			delta = it.Value()
+		case it.KeyIs("stopReason"):
+			stop = it.Value()
+		case it.KeyIs("usage"):
+			usage = it.Value()
+		}
+	}
+	if it.Err() != nil {
+		malformed(s, out, ev+" payload is not a JSON object: "+preview(data))
+		return
+	}
+	var idx uint64
+	if hasIndex {
+		var ok bool
+		if idx, ok = uintVal(index); !ok {
+			malformed(s, out, ev+" has a bad contentBlockIndex")
+			return
+		}
+	}
+	switch ev {
+	case "messageStart":
+		s.flags |= flagStarted
+		out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: string(s.model)})
+	case "contentBlockStart":
+		startBlock(s, idx, start, out)
+	case "contentBlockDelta":
+		blockDelta(s, idx, delta, out)
+	case "contentBlockStop":
+		if b := s.find(idx); b != nil {
+			if b.kind == blockTool {
+				emitToolCall(out, int(b.toolIdx), string(b.id), string(b.name), b.args)
+			}
+			s.remove(idx)
+		}
+	case "messageStop":
+		s.flags |= flagStopped
+		s.stop = []byte(str(stop))
+	case "metadata":
+		if usage != nil {
+			readUsage(s, usage)
+		}
+		s.flags |= flagEnded
+		emitFinish(s, out)
+	default:
+		// Event types added after this module was written are skipped.
+	}
+}
+
+func readUsage(s *state, u []byte) {
+	it := jsonx.Object(u)
+	for it.Next() {
+		v, ok := uintVal(it.Value())
+		if !ok {
+			continue
+		}
+		switch {
+		case it.KeyIs("inputTokens"):
+			s.input = v
+		case it.KeyIs("outputTokens"):
+			s.output = v
+		case it.KeyIs("cacheReadInputTokens"):
+			s.cacheRead = v
+		case it.KeyIs("cacheWriteInputTokens"):
+			s.cacheCreate = v
+		}
+	}
+}
+
+func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
+	s.remove(idx)
+	b := block{index: idx, kind: blockOther}
+	if tu, found, _ := jsonx.Lookup(start, "toolUse"); found {
+		var id, name, typ string
+		it := jsonx.Object(tu)
+		for it.Next() {
+			switch {
+			case it.KeyIs("toolUseId"):
+				id = str(it.Value())
+			case it.KeyIs("name"):
+				name = str(it.Value())
+			case it.KeyIs("type"):
+				typ = str(it.Value())
+			}
+		}
+		switch {
+		case typ == "server_tool_use":
+			// A tool Bedrock runs itself (e.g. nova_code_interpreter):
+			// not a call for the client to execute.
+		case s.flags&flagJSONMode != 0 && name == string(s.jsonTool):
+			b.kind = blockJSON
+		default:
+			b.kind = blockTool
+			b.toolIdx = s.ntools
+			s.ntools++
+			b.id, b.name = []byte(id), []byte(name)
+			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: id, Name: name})
+		}
+	}
+	s.blocks = append(s.blocks, b)
+}
+
+func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
+	b := s.find(idx)
+	it := jsonx.Object(delta)
+	for it.Next() {
+		switch {
+		case it.KeyIs("text"):
+			if b == nil {
+				s.blocks = append(s.blocks, block{index: idx, kind: blockText})
+				b = s.find(idx)
+			}
+			if t := str(it.Value()); t != "" && b.kind == blockText {
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+			}
+		case it.KeyIs("reasoningContent"):
+			if b == nil {
+				// Redacted reasoning arrives without a contentBlockStart.
+				s.blocks = append(s.blocks, block{index: idx, kind: blockThinking})
+				b = s.find(idx)
+			}
+			rc := jsonx.Object(it.Value())
+			for rc.Next() {
+				switch {
+				case rc.KeyIs("text"):
+					if t := str(rc.Value()); t != "" {
+						out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
+					}
+				case rc.KeyIs("signature"):
+					if sg := str(rc.Value()); sg != "" {
+						out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
+					}
+				case rc.KeyIs("redactedContent"):
+					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(rc.Value())})
+				}
+			}
+		case it.KeyIs("toolUse"):
+			if b == nil {
+				continue
+			}
+			in, _, _ := jsonx.Lookup(it.Value(), "input")
+			p := str(in)
+			if p == "" {
+				continue
+			}
+			switch b.kind {
+			case blockTool:
+				b.args = append(b.args, p...)
+				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: p})
+			case blockJSON:
+				b.args = append(b.args, p...)
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: p})
+			}
+		}
+	}
+}
+
+// emitToolCall emits the complete tool call, or an error event when the
+// arguments are not a JSON object (a call cut off by maxTokens).
+func emitToolCall(out *guest.Output, index int, id, name string, args []byte) {
+	args = bytes.TrimSpace(args)
+	if len(args) == 0 {
+		args = []byte("{}")
+	}
+	if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+			Message: "bedrock: the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by maxTokens"})
+		return
+	}
+	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: string(args)})
+}
+
+// finishReason maps a Converse stopReason.
+func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
+	switch stop {
+	case "end_turn", "stop_sequence":
+		if toolCalls {
+			return abi.FinishToolCalls
+		}
+		return abi.FinishStop
+	case "tool_use":
+		if !toolCalls && jsonMode {
+			return abi.FinishStop
+		}
+		return abi.FinishToolCalls
+	case "max_tokens", "model_context_window_exceeded":
+		return abi.FinishLength
+	case "guardrail_intervened", "content_filtered":
+		return abi.FinishContentFilter
+	case "malformed_model_output", "malformed_tool_use":
+		return abi.FinishError
+	}
+	if stop == "" && toolCalls {
+		return abi.FinishToolCalls
+	}
+	return abi.FinishOther
+}
+
+func emitFinish(s *state, out *guest.Output) {
+	out.Emit(&abi.Event{Type: abi.EventUsage, Usage: abi.Usage{
+		InputTokens:       int(s.input + s.cacheRead + s.cacheCreate),
+		OutputTokens:      int(s.output),
+		CachedInputTokens: int(s.cacheRead),
+	}})
+	stop := string(s.stop)
+	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
+}
