@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // Event writing for the hot path: events are written as raw JSON, string
@@ -74,7 +75,10 @@ func compactJSON(dst, src []byte) []byte {
 // emitToolCall emits tool-call-start, one tool-call-delta with the whole
 // arguments, and tool-call. id is plain ASCII (see toolID); name and args
 // are raw (escaped string content, and compact JSON object text).
-func emitToolCall(out *guest.Output, buf []byte, index int, id, name, args []byte) []byte {
+func emitToolCall(out *guest.Output, buf []byte, whole bool, index int, id, name, args []byte) []byte {
+	if whole {
+		goto call
+	}
 	buf = append(buf[:0], `{"type":"tool-call-start","index":`...)
 	buf = strconv.AppendInt(buf, int64(index), 10)
 	buf = append(buf, `,"id":"`...)
@@ -89,6 +93,7 @@ func emitToolCall(out *guest.Output, buf []byte, index int, id, name, args []byt
 	buf = appendQuoted(buf, args)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
+call:
 	buf = append(buf[:0], `{"type":"tool-call","index":`...)
 	buf = strconv.AppendInt(buf, int64(index), 10)
 	buf = append(buf, `,"id":"`...)
@@ -100,37 +105,6 @@ func emitToolCall(out *guest.Output, buf []byte, index int, id, name, args []byt
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
 	return buf
-}
-
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// fnv64a hashes the parts, each followed by a zero byte.
-func fnv64a(h uint64, parts ...[]byte) uint64 {
-	for _, p := range parts {
-		for _, c := range p {
-			h ^= uint64(c)
-			h *= 1099511628211
-		}
-		h ^= 0
-		h *= 1099511628211
-	}
-	return h
-}
-
-const fnvOffset = 14695981039346656037
-
-func appendBase62(dst []byte, v uint64) []byte {
-	var tmp [11]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = base62[v%62]
-		v /= 62
-		if v == 0 {
-			break
-		}
-	}
-	return append(dst, tmp[i:]...)
 }
 
 // safeID reports whether s may be used in an ID as is: [A-Za-z0-9_-], as
@@ -147,18 +121,15 @@ func safeID(s []byte) bool {
 	return true
 }
 
-// toolID appends the synthesized ID of call n of a response (see the
-// package documentation).
+// toolID appends the synthesized ID of call n of a response: toolid's
+// synthesized ID keyed by the response ID, or, for a response without one,
+// by the call's name and arguments (see the package documentation).
 func toolID(dst, responseID []byte, n int, name, args []byte) []byte {
-	dst = append(dst, "call_"...)
-	if safeID(responseID) {
-		dst = append(dst, responseID...)
-	} else {
-		dst = append(dst, 'h')
-		dst = appendBase62(dst, fnv64a(fnvOffset, responseID, name, args))
+	key := string(responseID)
+	if len(responseID) == 0 {
+		key = "noid\x00" + string(name) + "\x00" + string(args)
 	}
-	dst = append(dst, '_')
-	return strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, toolid.Synthesize("call_", key, n)...)
 }
 
 func emitUsage(out *guest.Output, buf []byte, u *abi.Usage) []byte {

@@ -23,15 +23,16 @@
 //
 // # Tool-call IDs
 //
-// Gemini's functionCall parts usually carry no id. When a part has none, the
-// adapter synthesizes "call_<responseId>_<n>", n counting the calls of the
-// response from 0: responseId is unique per response, so the IDs are unique
-// across the turns of a conversation, and the same bytes always give the same
-// IDs. When a response has no responseId, the ID is
-// "call_h<hash>_<n>" with an FNV-64a hash of the call's name and arguments:
-// two identical calls in different turns then share an ID (documented
-// limitation; every recorded response carries a responseId). IDs are never
-// sent back to Gemini: results are matched by name and order.
+// Gemini's functionCall parts usually carry no id (an id Gemini does send
+// is used, sanitized to [A-Za-z0-9_-]). Otherwise the adapter synthesizes
+// one with guest/toolid: "call_" and 22 base62 characters of a hash of
+// (responseId, n), n counting the calls of the response from 0. responseId
+// is unique per response, so the IDs are unique across the turns of a
+// conversation, and replaying the same bytes gives the same IDs. A response
+// without a responseId is keyed by the call's name and arguments instead: two
+// identical calls in different turns would then share an ID (a documented
+// limitation; every recorded Gemini response carries a responseId). IDs are
+// never sent back to Gemini: results are matched to calls by name and order.
 //
 // # Thought signatures
 //
@@ -60,6 +61,17 @@
 // cannot express is refused with schema_unsupported and its JSON pointer.
 // The provider option "schema_mode" ("json_schema" or "openapi") overrides
 // the choice.
+//
+// # Events
+//
+// Streams give response-start (responseId, modelVersion), text-delta,
+// reasoning-delta (thought parts), reasoning-signature, and per function
+// call tool-call-start, tool-call-delta and tool-call (a whole call arrives
+// in one part: its arguments come in one delta, compacted; calls whose
+// arguments Gemini streams in pieces (partialArgs, top-level paths only)
+// give one delta per piece), then usage and finish. ParseResponse gives the
+// same minus tool-call-start and tool-call-delta. An error object inside the
+// stream is one error event and ends the stream.
 //
 // # Finish reasons and usage
 //

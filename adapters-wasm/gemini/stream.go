@@ -7,6 +7,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // Transform turns the chunks of an alt=sse stream (each a
@@ -37,7 +38,7 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 // stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context}
+	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
 	p.chunk(in.Body)
 	p.end()
 	return nil
@@ -48,6 +49,9 @@ type processor struct {
 	out *guest.Output
 	ctx []byte
 	buf []byte
+	// whole: a whole response (ParseResponse): tool calls are reported by
+	// their tool-call event alone, without start and delta.
+	whole bool
 }
 
 func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
@@ -268,7 +272,7 @@ func (p *processor) functionCall(b []byte) {
 			a = append(a, "{}"...)
 		}
 		st.sawCall = true
-		p.buf = emitToolCall(p.out, p.buf, st.calls, cid, name, a)
+		p.buf = emitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
 		st.calls++
 		return
 	}
@@ -303,8 +307,11 @@ func (p *processor) functionCall(b []byte) {
 }
 
 func (p *processor) callID(dst, id, name, args []byte) []byte {
-	if safeID(id) {
-		return append(dst, id...)
+	if len(id) > 0 {
+		if safeID(id) {
+			return append(dst, id...)
+		}
+		return append(dst, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
 	}
 	return toolID(dst, p.st.responseID, p.st.calls, name, args)
 }

@@ -1,0 +1,579 @@
+package gemini
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func mustRequest(t *testing.T, s string) *abi.Request {
+	t.Helper()
+	var r abi.Request
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("request %s: %v", s, err)
+	}
+	return &r
+}
+
+// body projects req and returns the body decoded as generic JSON.
+func body(t *testing.T, req string) map[string]any {
+	t.Helper()
+	pr, err := New().Project(mustRequest(t, req))
+	if err != nil {
+		t.Fatalf("Project: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(pr.Body, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestProjectRouting(t *testing.T) {
+	tests := []struct {
+		name, req, path, framing string
+		query                    map[string]string
+	}{
+		{"whole", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}]}`,
+			"/v1beta/models/gemini-2.5-flash:generateContent", "none", nil},
+		{"stream", `{"model":"models/gemini-3-pro-preview","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+			"/v1beta/models/gemini-3-pro-preview:streamGenerateContent", "sse", map[string]string{"alt": "sse"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr, err := New().Project(mustRequest(t, tt.req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Method != "POST" || pr.Path != tt.path || pr.StreamFraming != tt.framing || jsonOf(pr.Query) != jsonOf(tt.query) {
+				t.Errorf("got %s %s %v framing %s", pr.Method, pr.Path, pr.Query, pr.StreamFraming)
+			}
+		})
+	}
+}
+
+func TestProjectErrors(t *testing.T) {
+	user := `"messages":[{"role":"user","content":"hi"}]`
+	tests := []struct {
+		name, req string
+		code      abi.Code
+		pointer   string
+	}{
+		{"bad model", `{"model":"a/b",` + user + `}`, abi.CodeInvalidRequest, "/model"},
+		{"unknown option", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"user":"x"}}`, abi.CodeInvalidRequest, "/provider_options/user"},
+		{"openapi oneOf", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}]}`,
+			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/oneOf"},
+		{"openapi additionalProperties schema", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}}]}`,
+			abi.CodeSchemaUnsupported, "/tools/0/parameters/additionalProperties"},
+		{"openapi recursive ref", `{"model":"gemini-2.0-flash",` + user + `,"response_format":{"type":"json_schema","schema":{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}}}`,
+			abi.CodeSchemaUnsupported, "/response_format/schema/$ref/properties/next/$ref"},
+		{"openapi empty enum value", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["x",""]}}}}]}`,
+			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/enum/1"},
+		{"schema_mode forces openapi", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"schema_mode":"openapi"},"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}]}`,
+			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/exclusiveMinimum"},
+		{"bad tool name", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"1bad"}]}`, abi.CodeInvalidRequest, "/tools/0/name"},
+		{"gemma tools", `{"model":"gemma-3-27b-it",` + user + `,"tools":[{"name":"f"}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"reasoning on 2.0", `{"model":"gemini-2.0-flash",` + user + `,"reasoning":{"effort":"low"}}`, abi.CodeCapabilityUnsupported, ""},
+		{"no thinking off on 2.5 pro", `{"model":"gemini-2.5-pro",` + user + `,"reasoning":{"budget_tokens":0}}`, abi.CodeCapabilityUnsupported, ""},
+		{"named tool unknown", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"g"}}`, abi.CodeInvalidRequest, "/tool_choice"},
+		{"unanswered call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"{}"},{"type":"tool-call","id":"c2","name":"f","arguments":"{}"}]},
+			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"ok"}]},
+			{"role":"user","content":"next"}]}`, abi.CodeInvalidRequest, "/messages/3"},
+		{"result for unknown call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"zz","content":"ok"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
+		{"arguments not an object", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"[1]"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
+		{"too many stops", `{"model":"gemini-2.5-flash",` + user + `,"stop":["a","b","c","d","e","f"]}`, abi.CodeInvalidRequest, "/stop"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New().Project(mustRequest(t, tt.req))
+			var e *abi.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want an *abi.Error %s", err, tt.code)
+			}
+			if e.Code != tt.code || e.Pointer != tt.pointer {
+				t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, tt.code, tt.pointer)
+			}
+		})
+	}
+}
+
+func TestProjectConversation(t *testing.T) {
+	req := `{"model":"gemini-3-pro-preview","messages":[
+		{"role":"system","content":"Be brief."},
+		{"role":"user","content":[{"type":"text","text":"Weather in Paris and Rome?"},{"type":"image","media_type":"image/png","data":"iVBO"}]},
+		{"role":"assistant","content":[
+			{"type":"reasoning","text":"thinking...","signature":"SIG1","provider":"gemini"},
+			{"type":"tool-call","id":"call_a","name":"weather","arguments":"{\"city\": \"Paris\"}"},
+			{"type":"tool-call","id":"call_b","name":"weather","arguments":"{\"city\":\"Rome\"}"}]},
+		{"role":"tool","content":[{"type":"tool-result","tool_call_id":"call_b","content":"rain","is_error":false}]},
+		{"role":"tool","content":[{"type":"tool-result","tool_call_id":"call_a","content":"sun"}]},
+		{"role":"assistant","content":[{"type":"reasoning","text":"x","signature":"ANTHROPIC","provider":"anthropic"},{"type":"text","text":"Sun and rain."},{"type":"reasoning","signature":"SIG2","provider":"gemini"}]},
+		{"role":"user","content":"Thanks"}]}`
+	m := body(t, req)
+	want := `{"contents":[` +
+		`{"parts":[{"text":"Weather in Paris and Rome?"},{"inlineData":{"data":"iVBO","mimeType":"image/png"}}],"role":"user"},` +
+		`{"parts":[{"functionCall":{"args":{"city":"Paris"},"name":"weather"},"thoughtSignature":"SIG1"},{"functionCall":{"args":{"city":"Rome"},"name":"weather"}}],"role":"model"},` +
+		`{"parts":[{"functionResponse":{"name":"weather","response":{"output":"sun"}}},{"functionResponse":{"name":"weather","response":{"output":"rain"}}}],"role":"user"},` +
+		`{"parts":[{"text":"Sun and rain."},{"text":"","thoughtSignature":"SIG2"}],"role":"model"},` +
+		`{"parts":[{"text":"Thanks"}],"role":"user"}],` +
+		`"systemInstruction":{"parts":[{"text":"Be brief."}]}}`
+	if got := jsonOf(m); got != want {
+		t.Errorf("body\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestProjectSignaturePlaceholder(t *testing.T) {
+	// History from another provider: Gemini 3 needs a signature on the first
+	// call of the turn, 2.5 does not.
+	conv := `"messages":[{"role":"user","content":"hi"},
+		{"role":"assistant","content":[{"type":"tool-call","id":"x1","name":"f","arguments":"{}"},{"type":"tool-call","id":"x2","name":"f","arguments":"{}"}]},
+		{"role":"tool","content":[{"type":"tool-result","tool_call_id":"x1","name":"f","content":"1"},{"type":"tool-result","tool_call_id":"x2","content":"2","is_error":true}]}]`
+	for _, tt := range []struct{ model, want string }{
+		{"gemini-3-flash-preview", `[{"functionCall":{"args":{},"name":"f"},"thoughtSignature":"skip_thought_signature_validator"},{"functionCall":{"args":{},"name":"f"}}]`},
+		{"gemini-2.5-flash", `[{"functionCall":{"args":{},"name":"f"}},{"functionCall":{"args":{},"name":"f"}}]`},
+	} {
+		m := body(t, `{"model":"`+tt.model+`",`+conv+`}`)
+		contents := m["contents"].([]any)
+		if got := jsonOf(contents[1].(map[string]any)["parts"]); got != tt.want {
+			t.Errorf("%s: model parts %s, want %s", tt.model, got, tt.want)
+		}
+		if got := jsonOf(contents[2]); !strings.Contains(got, `{"error":"2"}`) {
+			t.Errorf("%s: is_error result not sent as error: %s", tt.model, got)
+		}
+	}
+}
+
+func TestProjectToolsAndConfig(t *testing.T) {
+	params := `{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","title":"P",` +
+		`"properties":{"city":{"type":"string","description":"City","format":"email"},"unit":{"type":["string","null"],"enum":["c","f"]},` +
+		`"kind":{"const":"w"},"loc":{"$ref":"#/$defs/loc"}},"required":["city"],"additionalProperties":false,` +
+		`"$defs":{"loc":{"type":"object","properties":{"lat":{"type":"number"}}}}}`
+	tests := []struct {
+		name, req string
+		want      map[string]string // top-level key -> JSON
+	}{
+		{"openapi subset on 2.0", `{"model":"gemini-2.0-flash","messages":[{"role":"user","content":"hi"}],
+			"tools":[{"name":"weather","description":"Get weather","parameters":` + params + `},{"name":"noargs","parameters":{"type":"object","properties":{}}}],
+			"tool_choice":{"tool":"weather"},"temperature":0.2,"top_p":0.9,"max_output_tokens":100,"stop":["END"]}`,
+			map[string]string{
+				"tools": `[{"functionDeclarations":[{"description":"Get weather","name":"weather","parameters":{"properties":{"city":{"description":"City","type":"string"},` +
+					`"kind":{"enum":["w"]},"loc":{"properties":{"lat":{"type":"number"}},"type":"object"},"unit":{"enum":["c","f"],"nullable":true,"type":"string"}},"required":["city"],"type":"object"}},{"name":"noargs"}]}]`,
+				"toolConfig":       `{"functionCallingConfig":{"allowedFunctionNames":["weather"],"mode":"ANY"}}`,
+				"generationConfig": `{"maxOutputTokens":100,"stopSequences":["END"],"temperature":0.2,"topP":0.9}`,
+			}},
+		{"json schema on 2.5, thinking budget", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],
+			"tools":[{"name":"weather","parameters":{"type":"object","properties":{"a":{"oneOf":[{"type":"string"}]}}}}],"tool_choice":"required",
+			"reasoning":{"budget_tokens":2048},"response_format":{"type":"json_schema","name":"r","schema":{"type":"object","additionalProperties":false}}}`,
+			map[string]string{
+				"tools":            `[{"functionDeclarations":[{"name":"weather","parametersJsonSchema":{"properties":{"a":{"oneOf":[{"type":"string"}]}},"type":"object"}}]}]`,
+				"toolConfig":       `{"functionCallingConfig":{"mode":"ANY"}}`,
+				"generationConfig": `{"responseJsonSchema":{"additionalProperties":false,"type":"object"},"responseMimeType":"application/json","thinkingConfig":{"includeThoughts":true,"thinkingBudget":2048}}`,
+			}},
+		{"gemini 3 thinking level, openapi response schema", `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"hi"}],"tool_choice":"none",
+			"reasoning":{"effort":"low"},"provider_options":{"schema_mode":"openapi","include_thoughts":false},
+			"response_format":{"type":"json_schema","schema":{"type":"object","properties":{"n":{"type":"integer","title":"N"}}}}}`,
+			map[string]string{
+				"generationConfig": `{"responseMimeType":"application/json","responseSchema":{"properties":{"n":{"type":"integer"}},"type":"object"},"thinkingConfig":{"includeThoughts":false,"thinkingLevel":"low"}}`,
+			}},
+		{"effort mapped to budget on 2.5", `{"model":"gemini-2.5-flash-lite","messages":[{"role":"user","content":"hi"}],"reasoning":{"effort":"none"},"tools":[{"name":"f"}],"tool_choice":"auto"}`,
+			map[string]string{
+				"generationConfig": `{"thinkingConfig":{"thinkingBudget":0}}`,
+				"toolConfig":       `{"functionCallingConfig":{"mode":"AUTO"}}`,
+				"tools":            `[{"functionDeclarations":[{"name":"f"}]}]`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := body(t, tt.req)
+			for k, want := range tt.want {
+				if got := jsonOf(m[k]); got != want {
+					t.Errorf("%s\n got %s\nwant %s", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+// The projection keeps the property order of the schema (Gemini generates
+// properties in propertyOrdering or declaration order).
+func TestSchemaKeepsOrder(t *testing.T) {
+	out, err := toOpenAPI(json.RawMessage(`{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"string"}}}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"type":"object","properties":{"z":{"type":"string"},"a":{"type":"string"}}}` {
+		t.Errorf("got %s", out)
+	}
+}
+
+// run feeds chunks through Transform, batch chunks per call (0: all in one),
+// then an END call, with host-owned state; it returns the event lines.
+func run(t *testing.T, ctx string, chunks []string, batch int) []string {
+	t.Helper()
+	a := New()
+	var state []byte
+	var lines []string
+	call := func(cs []string, flags uint32) {
+		in := &abi.TransformInput{Flags: flags, State: state}
+		if len(state) == 0 {
+			in.Context = []byte(ctx)
+		}
+		for _, c := range cs {
+			in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(c)})
+		}
+		var out guest.Output
+		if err := a.Transform(in, &out); err != nil {
+			t.Fatalf("Transform: %v", err)
+		}
+		state = append([]byte(nil), out.State()...)
+		for _, l := range strings.Split(strings.TrimSuffix(string(out.Events()), "\n"), "\n") {
+			if l != "" {
+				if !json.Valid([]byte(l)) {
+					t.Fatalf("invalid event JSON: %s", l)
+				}
+				lines = append(lines, l)
+			}
+		}
+	}
+	if batch == 0 {
+		call(chunks, 0)
+	} else {
+		for i := 0; i < len(chunks); i += batch {
+			call(chunks[i:min(i+batch, len(chunks))], 0)
+		}
+	}
+	call(nil, abi.FlagEnd)
+	return lines
+}
+
+const ctx25 = `{"model":"gemini-2.5-flash","stream":true}`
+
+func TestTransform(t *testing.T) {
+	tests := []struct {
+		name   string
+		chunks []string
+		want   []string
+	}{
+		{"thoughts, text, usage",
+			[]string{
+				`{"candidates": [{"content": {"parts": [{"text": "Let me think","thought": true}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 10,"totalTokenCount": 10},"modelVersion": "gemini-2.5-flash","responseId": "r1"}`,
+				`{"candidates": [{"content": {"parts": [{"text": "Hello \"you\"\n","thoughtSignature":"U0lH"}],"role": "model"},"index": 0}],"modelVersion": "gemini-2.5-flash","responseId": "r1"}`,
+				`{"candidates": [{"content": {"parts": [{"text": "bye"}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 10,"cachedContentTokenCount": 4,"candidatesTokenCount": 5,"thoughtsTokenCount": 7,"totalTokenCount": 22},"modelVersion": "gemini-2.5-flash","responseId": "r1"}`,
+			},
+			[]string{
+				`{"type":"response-start","id":"r1","model":"gemini-2.5-flash"}`,
+				`{"type":"reasoning-delta","text":"Let me think"}`,
+				`{"type":"reasoning-signature","signature":"U0lH"}`,
+				`{"type":"text-delta","text":"Hello \"you\"\n"}`,
+				`{"type":"text-delta","text":"bye"}`,
+				`{"type":"usage","input_tokens":10,"output_tokens":12,"cached_input_tokens":4,"reasoning_tokens":7}`,
+				`{"type":"finish","reason":"stop","raw_reason":"STOP"}`,
+			}},
+		{"parallel calls",
+			[]string{
+				`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"weather","args":{"city": "Paris"}},"thoughtSignature":"S"},{"functionCall":{"name":"weather","args":{"city":"Rome"}}},{"functionCall":{"name":"now"}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2},"responseId":"resp-9"}`,
+			},
+			[]string{
+				`{"type":"response-start","id":"resp-9","model":"gemini-2.5-flash"}`,
+				`{"type":"reasoning-signature","signature":"S"}`,
+				`{"type":"tool-call-start","index":0,"id":"ID0","name":"weather"}`,
+				`{"type":"tool-call-delta","index":0,"arguments":"{\"city\":\"Paris\"}"}`,
+				`{"type":"tool-call","index":0,"id":"ID0","name":"weather","arguments":"{\"city\":\"Paris\"}"}`,
+				`{"type":"tool-call-start","index":1,"id":"ID1","name":"weather"}`,
+				`{"type":"tool-call-delta","index":1,"arguments":"{\"city\":\"Rome\"}"}`,
+				`{"type":"tool-call","index":1,"id":"ID1","name":"weather","arguments":"{\"city\":\"Rome\"}"}`,
+				`{"type":"tool-call-start","index":2,"id":"ID2","name":"now"}`,
+				`{"type":"tool-call-delta","index":2,"arguments":"{}"}`,
+				`{"type":"tool-call","index":2,"id":"ID2","name":"now","arguments":"{}"}`,
+				`{"type":"usage","input_tokens":3,"output_tokens":2,"cached_input_tokens":0,"reasoning_tokens":0}`,
+				`{"type":"finish","reason":"tool-calls","raw_reason":"STOP"}`,
+			}},
+		{"prompt blocked",
+			[]string{`{"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"},"usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 8},"modelVersion": "gemini-2.5-flash","responseId": "b1"}`},
+			[]string{
+				`{"type":"response-start","id":"b1","model":"gemini-2.5-flash"}`,
+				`{"type":"usage","input_tokens":8,"output_tokens":0,"cached_input_tokens":0,"reasoning_tokens":0}`,
+				`{"type":"finish","reason":"content-filter","raw_reason":"PROHIBITED_CONTENT"}`,
+			}},
+		{"truncated",
+			[]string{`{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"responseId":"t1"}`},
+			[]string{
+				`{"type":"response-start","id":"t1","model":"gemini-2.5-flash"}`,
+				`{"type":"text-delta","text":"Hel"}`,
+				`{"type":"error","code":"stream_truncated","message":"the Gemini stream ended without a finishReason: the response is incomplete","retryable":true}`,
+			}},
+		{"error inside the stream",
+			[]string{
+				`{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"}}],"responseId":"e1"}`,
+				`{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`,
+				`{"candidates":[{"content":{"parts":[{"text":"ignored"}],"role":"model"},"finishReason":"STOP"}],"responseId":"e1"}`,
+			},
+			[]string{
+				`{"type":"response-start","id":"e1","model":"gemini-2.5-flash"}`,
+				`{"type":"text-delta","text":"a"}`,
+				`{"type":"error","code":"overloaded","message":"gemini: The model is overloaded. (UNAVAILABLE)","retryable":true}`,
+			}},
+		{"malformed chunk",
+			[]string{`{"candidates":[`},
+			[]string{`{"type":"error","code":"stream_truncated","message":"Gemini sent a stream chunk that is not a JSON object","retryable":false}`}},
+		{"streamed arguments cut by the finish",
+			[]string{
+				`{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"f","willContinue":true}}]}}],"responseId":"p1"}`,
+				`{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.n","numberValue":3},{"jsonPath":"$.s","stringValue":"ab","willContinue":true}],"willContinue":true}}]},"finishReason":"MAX_TOKENS"}],"responseId":"p1"}`,
+			},
+			[]string{
+				`{"type":"response-start","id":"p1","model":"gemini-2.5-flash"}`,
+				`{"type":"tool-call-start","index":0,"id":"ID0","name":"f"}`,
+				`{"type":"tool-call-delta","index":0,"arguments":"{\"n\":3"}`,
+				`{"type":"tool-call-delta","index":0,"arguments":",\"s\":\"ab"}`,
+				`{"type":"error","code":"tool_arguments_invalid","message":"Gemini finished while streaming a function call's arguments: the call is incomplete","retryable":false}`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(t, ctx25, tt.chunks, 0)
+			// Replace synthesized IDs by placeholders, after checking them.
+			ids := map[string]string{}
+			for i, l := range got {
+				var e struct{ Type, ID string }
+				json.Unmarshal([]byte(l), &e)
+				if e.ID != "" && e.Type != "response-start" {
+					if !strings.HasPrefix(e.ID, "call_") || len(e.ID) != 5+22 {
+						t.Errorf("synthesized id %q is not call_ + 22 base62", e.ID)
+					}
+					if _, ok := ids[e.ID]; !ok {
+						ids[e.ID] = "ID" + string(rune('0'+len(ids)))
+					}
+					got[i] = strings.ReplaceAll(l, e.ID, ids[e.ID])
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("events\n got %s\nwant %s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			// The same stream one chunk per call gives the same events.
+			one := run(t, ctx25, tt.chunks, 1)
+			for i, l := range one {
+				for id, ph := range ids {
+					l = strings.ReplaceAll(l, id, ph)
+				}
+				one[i] = l
+			}
+			if strings.Join(one, "\n") != strings.Join(got, "\n") {
+				t.Errorf("one chunk per call differs:\n%s", strings.Join(one, "\n"))
+			}
+		})
+	}
+}
+
+// Tool-call IDs are deterministic and differ between responses.
+func TestToolIDs(t *testing.T) {
+	chunk := func(rid string) []string {
+		return []string{`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{}}},{"functionCall":{"name":"f","args":{}}}]},"finishReason":"STOP"}],"responseId":"` + rid + `"}`}
+	}
+	id := func(lines []string, n int) string {
+		var e struct{ Type, ID string }
+		for _, l := range lines {
+			json.Unmarshal([]byte(l), &e)
+			if e.Type == "tool-call" {
+				if n == 0 {
+					return e.ID
+				}
+				n--
+			}
+		}
+		return ""
+	}
+	a1, a2, b := run(t, ctx25, chunk("A"), 0), run(t, ctx25, chunk("A"), 0), run(t, ctx25, chunk("B"), 0)
+	if id(a1, 0) != id(a2, 0) || id(a1, 1) != id(a2, 1) {
+		t.Error("IDs are not deterministic")
+	}
+	if id(a1, 0) == id(a1, 1) || id(a1, 0) == id(b, 0) || id(a1, 1) == id(b, 1) {
+		t.Errorf("IDs collide: %s %s %s %s", id(a1, 0), id(a1, 1), id(b, 0), id(b, 1))
+	}
+	// An id Gemini sends is kept.
+	got := run(t, ctx25, []string{`{"candidates":[{"content":{"parts":[{"functionCall":{"id":"abc-1","name":"f","args":{}}}]},"finishReason":"STOP"}],"responseId":"A"}`}, 0)
+	if id(got, 0) != "abc-1" {
+		t.Errorf("provider id not kept: %v", got)
+	}
+}
+
+func TestFinishReasons(t *testing.T) {
+	tests := []struct {
+		raw     string
+		call    bool
+		want    abi.FinishReason
+		wantRaw string
+	}{
+		{"STOP", false, abi.FinishStop, "STOP"},
+		{"STOP", true, abi.FinishToolCalls, "STOP"},
+		{"MAX_TOKENS", false, abi.FinishLength, "MAX_TOKENS"},
+		{"SAFETY", false, abi.FinishContentFilter, "SAFETY"},
+		{"RECITATION", false, abi.FinishContentFilter, "RECITATION"},
+		{"BLOCKLIST", false, abi.FinishContentFilter, "BLOCKLIST"},
+		{"PROHIBITED_CONTENT", false, abi.FinishContentFilter, "PROHIBITED_CONTENT"},
+		{"SPII", false, abi.FinishContentFilter, "SPII"},
+		{"IMAGE_SAFETY", false, abi.FinishContentFilter, "IMAGE_SAFETY"},
+		{"MALFORMED_FUNCTION_CALL", false, abi.FinishError, "MALFORMED_FUNCTION_CALL"},
+		{"LANGUAGE", false, abi.FinishOther, "LANGUAGE"},
+		{"SOMETHING_NEW", false, abi.FinishOther, "SOMETHING_NEW"},
+	}
+	for _, tt := range tests {
+		part := `{"text":"x"}`
+		if tt.call {
+			part = `{"functionCall":{"name":"f","args":{}}}`
+		}
+		lines := run(t, ctx25, []string{`{"candidates":[{"content":{"parts":[` + part + `]},"finishReason":"` + tt.raw + `"}],"responseId":"r"}`}, 0)
+		want := `{"type":"finish","reason":"` + string(tt.want) + `","raw_reason":"` + tt.wantRaw + `"}`
+		if last := lines[len(lines)-1]; last != want {
+			t.Errorf("%s (call %v): got %s, want %s", tt.raw, tt.call, last, want)
+		}
+	}
+}
+
+func TestParseResponse(t *testing.T) {
+	body := `{
+  "candidates": [{"content": {"parts": [{"text": "Hi there","thoughtSignature": "QUJD"},{"functionCall": {"name": "f","args": {"a": [1, 2]}}}],"role": "model"},"finishReason": "STOP","index": 0}],
+  "usageMetadata": {"promptTokenCount": 4,"candidatesTokenCount": 6,"totalTokenCount": 10},
+  "modelVersion": "gemini-2.5-flash-001",
+  "responseId": "w1"
+}`
+	var out guest.Output
+	if err := New().ParseResponse(&abi.ResponseInput{Status: 200, Body: []byte(body)}, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimSpace(string(out.Events()))
+	lines := strings.Split(got, "\n")
+	if len(lines) != 6 {
+		t.Fatalf("got %d events:\n%s", len(lines), got)
+	}
+	want := []string{
+		`{"type":"response-start","id":"w1","model":"gemini-2.5-flash-001"}`,
+		`{"type":"reasoning-signature","signature":"QUJD"}`,
+		`{"type":"text-delta","text":"Hi there"}`,
+		``, // tool-call, checked below
+		`{"type":"usage","input_tokens":4,"output_tokens":6,"cached_input_tokens":0,"reasoning_tokens":0}`,
+		`{"type":"finish","reason":"tool-calls","raw_reason":"STOP"}`,
+	}
+	for i, w := range want {
+		if w != "" && lines[i] != w {
+			t.Errorf("event %d: got %s, want %s", i, lines[i], w)
+		}
+	}
+	var tc abi.Event
+	if err := json.Unmarshal([]byte(lines[3]), &tc); err != nil || tc.Type != abi.EventToolCall || tc.Name != "f" || tc.Arguments != `{"a":[1,2]}` || tc.Index != 0 {
+		t.Errorf("tool-call event %s (%v)", lines[3], err)
+	}
+}
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    uint32
+		body      string
+		code      abi.Code
+		retryable bool
+	}{
+		{"quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, abi.CodeRateLimited, true},
+		{"overloaded", 503, `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, abi.CodeOverloaded, true},
+		{"internal", 500, `{"error":{"code":500,"message":"Internal error","status":"INTERNAL"}}`, abi.CodeServerError, true},
+		{"bad key", 400, `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`, abi.CodeAuthentication, false},
+		{"invalid", 400, `{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}`, abi.CodeInvalidRequest, false},
+		{"too long", 400, `{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}`, abi.CodeContextLengthExceeded, false},
+		{"denied", 403, `{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}`, abi.CodePermission, false},
+		{"not found", 404, `[{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}]`, abi.CodeNotFound, false},
+		{"unauthenticated", 401, `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`, abi.CodeAuthentication, false},
+		{"html 502", 502, `<html>Bad Gateway</html>`, abi.CodeServerError, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out guest.Output
+			if err := New().MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
+				t.Fatal(err)
+			}
+			ev := bytes.TrimSpace(out.Events())
+			if bytes.Count(ev, []byte("\n")) != 0 {
+				t.Fatalf("want exactly one event, got %s", ev)
+			}
+			var e abi.Event
+			if err := json.Unmarshal(ev, &e); err != nil {
+				t.Fatal(err)
+			}
+			if e.Type != abi.EventError || e.Code != tt.code || e.Retryable != tt.retryable || e.Message == "" {
+				t.Errorf("got %s, want code %s retryable %v", ev, tt.code, tt.retryable)
+			}
+		})
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	for _, tt := range []struct {
+		model       string
+		tools       string
+		reasoning   bool
+		structured  string
+		auth, hdr   string
+		stateFormat string
+	}{
+		{"", abi.SupportNative, true, abi.SupportNative, abi.AuthHeader, "x-goog-api-key", StateFormat},
+		{"gemini-2.5-pro", abi.SupportNative, true, abi.SupportNative, abi.AuthHeader, "x-goog-api-key", StateFormat},
+		{"gemini-2.0-flash", abi.SupportNative, false, abi.SupportNative, abi.AuthHeader, "x-goog-api-key", StateFormat},
+		{"gemma-3-27b-it", abi.SupportNone, false, abi.SupportNone, abi.AuthHeader, "x-goog-api-key", StateFormat},
+	} {
+		c := New().Capabilities(tt.model)
+		if c.Features.ToolCalling != tt.tools || c.Features.Reasoning != tt.reasoning || c.Features.StructuredOutput != tt.structured ||
+			c.Auth.Scheme != tt.auth || c.Auth.Name != tt.hdr || c.StateFormat != tt.stateFormat || c.Model != tt.model || c.Name != "gemini" {
+			t.Errorf("%q: %+v", tt.model, c)
+		}
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	s := state{started: true, inCall: true, openStr: true, calls: 3, hasUsage: true,
+		usage:      abi.Usage{InputTokens: 1 << 20, OutputTokens: 5, CachedInputTokens: 2, ReasoningTokens: 1},
+		responseID: []byte("rid"), callID: []byte("call_x"), callName: []byte("f"), callArgs: []byte(`{"a":"b`), callPath: []byte("$.a")}
+	var d state
+	if err := d.decode(s.encode(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if jsonOf(fmtState(d)) != jsonOf(fmtState(s)) {
+		t.Errorf("got %+v, want %+v", d, s)
+	}
+	for _, bad := range []string{"\x02\x00", "\x01", "\x01\x00\x80", "\x01\x00\x00\x00\x00\x00\x00\x09ab"} {
+		if err := d.decode([]byte(bad)); err == nil {
+			t.Errorf("decode(%q) accepted a bad state", bad)
+		}
+	}
+}
+
+func fmtState(s state) []any {
+	return []any{s.started, s.done, s.sawCall, s.hasUsage, s.inCall, s.openStr, s.calls, s.usage,
+		string(s.responseID), string(s.callID), string(s.callName), string(s.callArgs), string(s.callPath)}
+}
+
+// FuzzTransform checks that arbitrary chunks never make Transform fail or
+// emit invalid JSON, and that batching does not change the events.
+func FuzzTransform(f *testing.F) {
+	f.Add(`{"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],"responseId":"r"}`, `{"error":{}}`)
+	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.a","stringValue":"x\"y"}]}}]}}]}`)
+	f.Add(`{"promptFeedback":{"blockReason":"SAFETY"}}`, `[`)
+	f.Fuzz(func(t *testing.T, a, b string) {
+		all := run(t, ctx25, []string{a, b}, 0)
+		one := run(t, ctx25, []string{a, b}, 1)
+		if strings.Join(all, "\n") != strings.Join(one, "\n") {
+			t.Errorf("batching changes events:\n%v\n%v", all, one)
+		}
+	})
+}
