@@ -1,0 +1,181 @@
+package openai_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// caseFile is testdata/openai/<case>/case.json.
+type caseFile struct {
+	Description string `json:"description"`
+	Status      int    `json:"status"`
+	Framing     string `json:"framing"`
+	ExpectError string `json:"expect_error"`
+}
+
+// splitSSE is a minimal SSE splitter for these tests (the host's framer
+// is the real one): events end at a blank line, data lines are joined by
+// "\n", comments are dropped.
+func splitSSE(body []byte) []abi.Chunk {
+	var chunks []abi.Chunk
+	var ev, data []byte
+	hasData := false
+	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		switch {
+		case len(line) == 0:
+			if hasData {
+				chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
+			}
+			ev, data, hasData = nil, nil, false
+		case line[0] == ':':
+		default:
+			field, value, _ := bytes.Cut(line, []byte(":"))
+			value = bytes.TrimPrefix(value, []byte(" "))
+			switch string(field) {
+			case "event":
+				ev = append([]byte(nil), value...)
+			case "data":
+				if hasData {
+					data = append(data, '\n')
+				}
+				data = append(data, value...)
+				hasData = true
+			}
+		}
+	}
+	if hasData {
+		chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
+	}
+	return chunks
+}
+
+// runStream feeds chunks one call per chunk through the dispatcher, then an
+// empty call with FlagEnd, and returns the events.
+func runStream(t *testing.T, d *guest.Dispatcher, ctx []byte, chunks []abi.Chunk) []byte {
+	t.Helper()
+	var state, events []byte
+	for i := 0; i <= len(chunks); i++ {
+		in := abi.TransformInput{State: state}
+		if len(state) == 0 {
+			in.Context = ctx
+		}
+		if i < len(chunks) {
+			in.Chunks = []abi.Chunk{chunks[i]}
+		} else {
+			in.Flags = abi.FlagEnd
+		}
+		res := d.Transform(abi.AppendTransformInput(nil, &in))
+		if abi.Status(res[0]) != abi.StatusOK {
+			t.Fatalf("transform failed: %s", res[1:])
+		}
+		st, evs, err := abi.DecodeTransformOutput(res[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		state = append([]byte(nil), st...)
+		events = append(events, evs...)
+	}
+	return events
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
+
+func TestCases(t *testing.T) {
+	root := filepath.Join("..", "..", "testdata", "openai")
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, de := range dirs {
+		if !de.IsDir() || de.Name() == "recordings" {
+			continue
+		}
+		n++
+		dir := filepath.Join(root, de.Name())
+		t.Run(de.Name(), func(t *testing.T) {
+			read := func(name string) []byte {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				return b
+			}
+			var c caseFile
+			if b := read("case.json"); b != nil {
+				if err := json.Unmarshal(b, &c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d := guest.NewDispatcher(openai.New())
+			body := read("body")
+			var ctx []byte
+			if reqb := read("request.json"); reqb != nil {
+				res := d.Project(reqb)
+				if c.ExpectError != "" && body == nil {
+					var e abi.Error
+					if abi.Status(res[0]) != abi.StatusError || json.Unmarshal(res[1:], &e) != nil || string(e.Code) != c.ExpectError {
+						t.Fatalf("projection: want error %s, got %s", c.ExpectError, res)
+					}
+					if e.Message == "" {
+						t.Errorf("error without a message: %s", res[1:])
+					}
+					return
+				}
+				if abi.Status(res[0]) != abi.StatusOK {
+					t.Fatalf("projection failed: %s", res[1:])
+				}
+				if want := read("projection.json"); want != nil && !jsonEqual(res[1:], want) {
+					t.Errorf("projection:\ngot  %s\nwant %s", res[1:], want)
+				}
+				var req abi.Request
+				if err := json.Unmarshal(reqb, &req); err != nil {
+					t.Fatal(err)
+				}
+				ctx, _ = json.Marshal(req.Context())
+			}
+			if body == nil {
+				return
+			}
+			var got []byte
+			switch {
+			case c.Status >= 400:
+				res := d.MapError(abi.AppendResponseInput(nil, &abi.ResponseInput{Status: uint32(c.Status), Context: ctx, Body: body}))
+				if abi.Status(res[0]) != abi.StatusOK {
+					t.Fatalf("map_error failed: %s", res[1:])
+				}
+				got = res[1:]
+			case c.Framing == "none":
+				res := d.ParseResponse(abi.AppendResponseInput(nil, &abi.ResponseInput{Status: 200, Context: ctx, Body: body}))
+				if abi.Status(res[0]) != abi.StatusOK {
+					t.Fatalf("parse_response failed: %s", res[1:])
+				}
+				got = res[1:]
+			default:
+				got = runStream(t, d, ctx, splitSSE(body))
+			}
+			if want := read("events.jsonl"); string(got) != string(want) {
+				t.Errorf("events:\ngot\n%s\nwant\n%s", got, want)
+			}
+			if c.ExpectError != "" && !strings.Contains(string(got), `"code":"`+c.ExpectError+`"`) {
+				t.Errorf("no error event with code %s", c.ExpectError)
+			}
+		})
+	}
+	if n < 20 {
+		t.Errorf("found %d cases in %s, expected at least 20", n, root)
+	}
+}
