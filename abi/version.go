@@ -80,7 +80,8 @@ const WASIModule = "wasi_snapshot_preview1"
 // AllowedWASIImports is the closed set of WASI preview1 functions an adapter
 // may import. The host backs each with a deterministic stub: no arguments or
 // environment, a fixed clock, a seeded random source, no files or pre-opened
-// directories, and fd 1 and 2 routed to the host's logger. A module that
+// directories, an empty stdin (fd_read reads end of file), and fd 1 and 2
+// routed to the host's logger. A module that
 // imports anything else is refused at load.
 var AllowedWASIImports = map[string]bool{
 	"args_get":            true,
@@ -90,6 +91,7 @@ var AllowedWASIImports = map[string]bool{
 	"clock_res_get":       true,
 	"clock_time_get":      true,
 	"random_get":          true,
+	"fd_read":             true,
 	"fd_write":            true,
 	"fd_close":            true,
 	"fd_fdstat_get":       true,

@@ -1,0 +1,60 @@
+# wasmadapt — build, test and benchmark.
+#
+#   make          build bin/wasmrun and every adapter to bin/adapters/<name>.wasm
+#   make demo     build, then run one chat against the built-in recorded provider (no API key)
+#   make test     vet, race tests, every adapter's golden cases through wasmrun, short fuzz runs
+#   make bench    benchmarks (see BENCHMARKS.md)
+
+GO       ?= go
+ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-wasm/*/module/main.go)))))
+WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
+FUZZTIME ?= 10s
+
+.PHONY: all adapters wasmrun demo test vet unit conformance fuzz bench clean FORCE
+
+all: wasmrun adapters
+
+wasmrun: bin/wasmrun
+
+bin/wasmrun: FORCE
+	@mkdir -p bin
+	$(GO) build -o $@ ./cmd/wasmrun
+
+adapters: $(WASMS)
+
+# go build is incremental: FORCE only asks it to check.
+bin/adapters/%.wasm: FORCE
+	@mkdir -p bin/adapters
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./adapters-wasm/$*/module
+
+demo: all
+	bin/wasmrun demo
+
+test: vet unit conformance fuzz
+
+vet:
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
+
+unit: all
+	$(GO) test -race -count=1 ./...
+
+# Every adapter's golden cases, through the real module and the host's framing.
+conformance: all
+	@set -e; for a in $(ADAPTERS); do \
+		if [ -d testdata/$$a ]; then echo "== wasmrun test $$a"; bin/wasmrun test bin/adapters/$$a.wasm testdata/$$a; fi; \
+	done
+
+# Each fuzz target briefly (FUZZTIME each); the seed corpora also run in `unit`.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+			echo "== fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+bench: all
+	$(GO) run ./internal/benchreport -o BENCHMARKS.md
+
+clean:
+	rm -rf bin

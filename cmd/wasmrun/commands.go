@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/host/cases"
+)
+
+func init() {
+	register(&command{name: "inspect", usage: "inspect MODULE [--model M]",
+		help: "print the module's capabilities (for model M, or its defaults) as JSON", run: runInspect})
+	register(&command{name: "project", usage: "project MODULE REQUEST.json",
+		help: "print the provider request the module projects from a normalized request", run: runProject})
+	register(&command{name: "replay", usage: "replay MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]",
+		help: "frame a recorded response body with the host's framing and print the module's events as JSON lines", run: runReplay})
+	register(&command{name: "test", usage: "test MODULE CASES_DIR",
+		help: "run the golden cases in CASES_DIR against the module; ends with 'N passed, M failed'", run: runTest})
+}
+
+// openModule compiles and validates the module at path with the CLI's
+// engine settings. The returned function closes both.
+func openModule(ctx context.Context, e *env, path string) (engine.Module, func(), error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading module: %w", err)
+	}
+	eng, err := engine.New(ctx, engine.Config{CacheDir: e.cacheDir, Logger: e.logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
+	m, err := eng.Load(ctx, name, b)
+	if err != nil {
+		eng.Close(ctx)
+		return nil, nil, err
+	}
+	return m, func() { eng.Close(context.Background()) }, nil
+}
+
+func writeJSON(e *env, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = e.stdout.Write(b)
+	return err
+}
+
+func readRequest(path string) (*abi.Request, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading request: %w", err)
+	}
+	var req abi.Request
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "%s is not a valid normalized request: %v", path, err)
+	}
+	return &req, nil
+}
+
+func runInspect(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	model := fs.String("model", "", "model to ask about")
+	pos, err := parseArgs(fs, args, "MODULE")
+	if err != nil {
+		return err
+	}
+	m, done, err := openModule(ctx, e, pos[0])
+	if err != nil {
+		return err
+	}
+	defer done()
+	caps, err := m.Capabilities(ctx, *model)
+	if err != nil {
+		return err
+	}
+	return writeJSON(e, caps)
+}
+
+func runProject(ctx context.Context, e *env, args []string) error {
+	pos, err := parseArgs(flag.NewFlagSet("project", flag.ContinueOnError), args, "MODULE", "REQUEST.json")
+	if err != nil {
+		return err
+	}
+	req, err := readRequest(pos[1])
+	if err != nil {
+		return err
+	}
+	m, done, err := openModule(ctx, e, pos[0])
+	if err != nil {
+		return err
+	}
+	defer done()
+	pr, err := m.Project(ctx, req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(e, pr)
+}
+
+func runReplay(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	framingName := fs.String("framing", "", "sse, ndjson, aws-eventstream or none (default: the projection's, else sse)")
+	reqPath := fs.String("request", "", "normalized request the recording answers")
+	status := fs.Int("status", 200, "HTTP status of the recording; 400 and above map an error body")
+	pos, err := parseArgs(fs, args, "MODULE", "RECORDING")
+	if err != nil {
+		return err
+	}
+	switch *framingName {
+	case "", abi.FramingSSE, abi.FramingNDJSON, abi.FramingAWSEventStream, abi.FramingNone:
+	default:
+		return usagef("unknown framing %q: use sse, ndjson, aws-eventstream or none", *framingName)
+	}
+	if *status < 100 || *status > 599 {
+		return usagef("--status %d is not an HTTP status", *status)
+	}
+	body, err := os.ReadFile(pos[1])
+	if err != nil {
+		return fmt.Errorf("reading recording: %w", err)
+	}
+	m, done, err := openModule(ctx, e, pos[0])
+	if err != nil {
+		return err
+	}
+	defer done()
+	c := &cases.Case{Name: filepath.Base(pos[1]), Meta: cases.Meta{Framing: *framingName, Status: *status}, Body: body}
+	if *reqPath != "" {
+		if c.Request, err = os.ReadFile(*reqPath); err != nil {
+			return fmt.Errorf("reading request: %w", err)
+		}
+	}
+	events, err := cases.Events(ctx, m, c)
+	if err != nil {
+		return err
+	}
+	_, err = e.stdout.Write(cases.AppendLines(nil, events))
+	return err
+}
+
+// testFailures reports that some cases failed (already printed).
+type testFailures struct{ failed int }
+
+func (t *testFailures) Error() string { return fmt.Sprintf("%d case(s) failed", t.failed) }
+
+func runTest(ctx context.Context, e *env, args []string) error {
+	pos, err := parseArgs(flag.NewFlagSet("test", flag.ContinueOnError), args, "MODULE", "CASES_DIR")
+	if err != nil {
+		return err
+	}
+	all, err := cases.Load(pos[1])
+	if err != nil {
+		return err
+	}
+	m, done, err := openModule(ctx, e, pos[0])
+	if err != nil {
+		return err
+	}
+	defer done()
+	passed, failed := 0, 0
+	for _, c := range all {
+		if err := cases.Run(ctx, m, c); err != nil {
+			failed++
+			fmt.Fprintf(e.stdout, "FAIL %s: %s\n", c.Name, strings.TrimPrefix(err.Error(), c.Name+": "))
+			continue
+		}
+		passed++
+		fmt.Fprintf(e.stdout, "ok   %s\n", c.Name)
+	}
+	fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
+	if failed > 0 {
+		return &testFailures{failed: failed}
+	}
+	return nil
+}
