@@ -190,4 +190,3 @@ func TestMapError(t *testing.T) {
 		}
 	}
 }
-
