@@ -1,0 +1,619 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/host/sigv4"
+)
+
+// Provider is one LLM endpoint: an adapter module, where to send its
+// requests and the credentials to send them with. The zero BaseURL means
+// the module's default base URL.
+type Provider struct {
+	// Module is the adapter that speaks the provider's wire format.
+	Module engine.Module
+	// BaseURL is the endpoint's base URL ("https://api.example.com",
+	// a proxy, or a loopback test server). Empty: the module's
+	// DefaultBaseURL.
+	BaseURL string
+	// Credentials yields the secret for the module's auth scheme. It may
+	// be nil for a module whose scheme is "none".
+	Credentials CredentialSource
+	// Region is the AWS region, for modules whose scheme is aws-sigv4.
+	Region string
+	// Header holds extra headers sent with every request (an organization
+	// or project header, a gateway's routing key). The module never sees
+	// them.
+	Header http.Header
+}
+
+// Client sends normalized requests through adapter modules. It is safe for
+// concurrent use and should be reused: it holds the connection pool.
+type Client struct {
+	hc         *http.Client
+	log        *slog.Logger
+	retry      RetryPolicy
+	idle       time.Duration
+	maxBody    int64
+	maxErrBody int64
+	maxEvent   int
+	sleep      Sleeper
+	now        func() time.Time
+	rnd        func() float64
+	obs        Observer
+	tel        *telemetry
+	tp         trace.TracerProvider
+	mp         metric.MeterProvider
+	caps       sync.Map // capsKey -> *abi.Capabilities
+}
+
+type capsKey struct {
+	m     engine.Module
+	model string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// Defaults of a Client.
+const (
+	// DefaultIdleTimeout is how long a streaming response may stay silent
+	// (no bytes, headers included) before the client gives up on it.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultMaxBodyBytes bounds a decompressed response body (and a
+	// stream's total bytes).
+	DefaultMaxBodyBytes = 64 << 20
+	// DefaultMaxErrorBodyBytes bounds the body of an error response given
+	// to the module's error mapping.
+	DefaultMaxErrorBodyBytes = 1 << 20
+)
+
+// sharedTransport is the transport of every Client made without
+// WithHTTPClient or WithTransport: one connection pool per process.
+var sharedTransport = newTransport()
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ForceAttemptHTTP2 = true
+	// The host advertises gzip and zstd itself and decodes them with a
+	// size limit (framing.Decompress); the transport must not.
+	t.DisableCompression = true
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// WithHTTPClient makes the client send with hc. Its Timeout should be zero:
+// a stream may last minutes; use contexts and WithIdleTimeout instead.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithTransport makes the client send through rt (a shared transport with
+// its own TLS or proxy settings, or a test double).
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.hc = &http.Client{Transport: rt} }
+}
+
+// WithLogger sets the logger (default slog.Default()). Secrets are never
+// logged.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithRetry sets the retry policy (default DefaultRetryPolicy).
+func WithRetry(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+
+// WithIdleTimeout sets how long a streaming response may stay silent before
+// it fails (default DefaultIdleTimeout; 0 or less disables it). It covers
+// the wait for the response headers and every gap between body reads. A
+// non-streamed request is bounded by its context only, since a provider
+// sends nothing until the whole answer is ready.
+func WithIdleTimeout(d time.Duration) Option { return func(c *Client) { c.idle = d } }
+
+// WithMaxBodyBytes bounds a decompressed response body (default
+// DefaultMaxBodyBytes).
+func WithMaxBodyBytes(n int64) Option { return func(c *Client) { c.maxBody = n } }
+
+// WithSleeper replaces the function the client waits with between
+// retries. Tests use it to observe the delays without waiting.
+func WithSleeper(s Sleeper) Option { return func(c *Client) { c.sleep = s } }
+
+// WithClock replaces the clock used for Retry-After dates, SigV4
+// signatures and durations.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithJitter replaces the random source of the backoff jitter (a function
+// returning values in [0, 1)).
+func WithJitter(rnd func() float64) Option { return func(c *Client) { c.rnd = rnd } }
+
+// WithObserver receives every step of every call: requests, downgrades,
+// retries, events, responses, and the tool loop's steps.
+func WithObserver(o Observer) Option { return func(c *Client) { c.obs = o } }
+
+// WithTracerProvider sets the OpenTelemetry tracer provider (default the
+// global one, a no-op unless the program installs an SDK).
+func WithTracerProvider(tp trace.TracerProvider) Option { return func(c *Client) { c.tp = tp } }
+
+// WithMeterProvider sets the OpenTelemetry meter provider (default the
+// global one).
+func WithMeterProvider(mp metric.MeterProvider) Option { return func(c *Client) { c.mp = mp } }
+
+// NewClient returns a client with the given options.
+func NewClient(opts ...Option) *Client {
+	c := &Client{
+		idle:       DefaultIdleTimeout,
+		maxBody:    DefaultMaxBodyBytes,
+		maxErrBody: DefaultMaxErrorBodyBytes,
+		sleep:      realSleep,
+		now:        time.Now,
+		rnd:        defaultRand,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Transport: sharedTransport}
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	c.retry = c.retry.withDefaults()
+	c.tel = newTelemetry(c.tp, c.mp)
+	return c
+}
+
+// Capabilities returns the module's capabilities for model, cached per
+// module and model.
+func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string) (*abi.Capabilities, error) {
+	k := capsKey{m, model}
+	if v, ok := c.caps.Load(k); ok {
+		return v.(*abi.Capabilities), nil
+	}
+	caps, err := m.Capabilities(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	c.caps.Store(k, caps)
+	return caps, nil
+}
+
+// Stream sends req and yields the normalized events as they arrive. A
+// failure is yielded last as (zero Event, err) where err is an *abi.Error
+// with a stable code (match it with errors.Is against the abi sentinels),
+// or the context's error when ctx ends; an error the provider reports,
+// before or inside the stream, is such an error too, never an event.
+// Stopping the loop early closes the connection.
+//
+// With req.Stream false the response is fetched whole and its events are
+// yielded at once.
+func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) iter.Seq2[abi.Event, error] {
+	return func(yield func(abi.Event, error) bool) {
+		err := c.run(ctx, p, req, opts, func(ev *abi.Event) bool { return yield(*ev, nil) })
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(abi.Event{}, err)
+		}
+	}
+}
+
+// Generate sends req and returns the whole response: text, reasoning
+// parts, tool calls, usage and finish reason. With req.Stream false it uses
+// the provider's non-streamed endpoint; with req.Stream true it streams and
+// accumulates. On error it returns a nil response.
+func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) (*Response, error) {
+	var acc Accumulator
+	err := c.run(ctx, p, req, opts, func(ev *abi.Event) bool { acc.Add(*ev); return true })
+	if err != nil {
+		return nil, err
+	}
+	r := acc.Response()
+	if caps, cerr := c.Capabilities(ctx, p.Module, req.Model); cerr == nil {
+		r.setProvider(caps.Provider)
+	}
+	return r, nil
+}
+
+var errStopped = errors.New("host: the caller stopped the stream")
+
+// ErrIdleTimeout is the cause (errors.Is) of the error returned when a
+// streaming response stays silent longer than the idle timeout.
+var ErrIdleTimeout = errors.New("host: idle timeout")
+
+func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []CallOption, emit func(*abi.Event) bool) (err error) {
+	if p.Module == nil {
+		return abi.Errorf(abi.CodeInvalidRequest, "host.Provider has no Module: load an adapter module and set Provider.Module")
+	}
+	if req == nil {
+		return abi.Errorf(abi.CodeInvalidRequest, "nil request")
+	}
+	var cc callConfig
+	for _, o := range opts {
+		o(&cc)
+	}
+	start := c.now()
+	caps, err := c.Capabilities(ctx, p.Module, req.Model)
+	if err != nil {
+		return err
+	}
+	ctx, op := c.tel.start(ctx, c.now, caps, p, req)
+	obs := c.observer(ctx, req, p, caps)
+	defer func() {
+		op.end(err, start)
+		obs.response(op.acc.Response(), err)
+	}()
+	sendReq, applied, err := gate(caps, req, &cc)
+	if err != nil {
+		return err
+	}
+	for _, d := range applied {
+		c.log.InfoContext(ctx, "host: downgrade applied", slog.String("downgrade", d.String()),
+			slog.String("module", p.Module.Name()), slog.String("model", req.Model))
+		obs.emit(StepEvent{Kind: KindDowngrade, Downgrade: d})
+	}
+	preq, err := p.Module.Project(ctx, sendReq)
+	if err != nil {
+		return err
+	}
+	ctxJSON, err := json.Marshal(sendReq.Context())
+	if err != nil {
+		return abi.Wrap(abi.CodeInvalidRequest, err, "encoding the stream context")
+	}
+	base := p.BaseURL
+	if base == "" {
+		base = caps.DefaultBaseURL
+	}
+	if base == "" {
+		return abi.Errorf(abi.CodeInvalidRequest, "module %s declares no default base URL: set Provider.BaseURL", caps.Name)
+	}
+	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs}
+	x.emit = func(ev *abi.Event) bool {
+		op.event(ev)
+		obs.emit(StepEvent{Kind: KindEvent, Event: ev})
+		return emit(ev)
+	}
+	for attempt := 0; ; attempt++ {
+		obs.emit(StepEvent{Kind: KindRequest, Attempt: attempt + 1})
+		retryAfter, err := x.attempt(ctx)
+		if err == nil || errors.Is(err, errStopped) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		var ae *abi.Error
+		if x.delivered || attempt >= c.retry.MaxRetries || !errors.As(err, &ae) || !ae.Retryable {
+			return err
+		}
+		wait := c.retry.backoff(attempt, c.rnd)
+		if retryAfter > 0 {
+			if retryAfter > c.retry.MaxRetryAfter {
+				e := *ae
+				e.Message += " (the provider asks to retry after " + retryAfter.Round(time.Second).String() + ", longer than the retry policy's MaxRetryAfter)"
+				return &e
+			}
+			wait = retryAfter
+		}
+		c.log.WarnContext(ctx, "host: retrying", slog.String("code", string(ae.Code)), slog.Int("status", ae.Status),
+			slog.Int("attempt", attempt+1), slog.Duration("delay", wait), slog.String("module", p.Module.Name()))
+		obs.emit(StepEvent{Kind: KindRetry, Attempt: attempt + 1, Delay: wait, Err: err})
+		op.retries++
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// exchange is one request with its retries.
+type exchange struct {
+	c         *Client
+	p         Provider
+	caps      *abi.Capabilities
+	preq      *abi.ProviderRequest
+	ctxJSON   []byte
+	base      string
+	op        *operation
+	obs       *observer
+	emit      func(*abi.Event) bool
+	delivered bool
+}
+
+func (x *exchange) deliver(events []abi.Event, sawFinish *bool) error {
+	for i := range events {
+		ev := &events[i]
+		if ev.Type == abi.EventError {
+			return ev.Err()
+		}
+		if ev.Type == abi.EventFinish {
+			*sawFinish = true
+		}
+		x.delivered = true
+		if !x.emit(ev) {
+			return errStopped
+		}
+	}
+	return nil
+}
+
+func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
+	c := x.c
+	streaming := x.preq.StreamFraming != abi.FramingNone && x.preq.StreamFraming != ""
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var idle *idleReader
+	if streaming && c.idle > 0 {
+		idle = &idleReader{d: c.idle}
+		idle.t = time.AfterFunc(c.idle, func() { cancel(ErrIdleTimeout) })
+		defer idle.t.Stop()
+	}
+	hreq, err := x.build(actx)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.hc.Do(hreq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		if context.Cause(actx) == ErrIdleTimeout {
+			return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: ErrIdleTimeout,
+				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + c.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
+		}
+		return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: err,
+			Message: "could not reach the provider at " + hreq.URL.Scheme + "://" + hreq.URL.Host + ": " + err.Error() + "; check the base URL and the network"}
+	}
+	defer resp.Body.Close()
+	x.op.status(resp.StatusCode)
+	var body io.Reader = resp.Body
+	if idle != nil {
+		idle.r = resp.Body
+		idle.t.Reset(c.idle)
+		body = idle
+	}
+	dec, err := framing.Decompress(body, resp.Header.Get("Content-Encoding"), c.maxBody)
+	if err != nil {
+		return 0, err
+	}
+	if closer, ok := dec.(io.Closer); ok {
+		defer closer.Close()
+	}
+	headers := responseHeaders(resp.Header)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		data, rerr := io.ReadAll(io.LimitReader(dec, c.maxErrBody))
+		if rerr != nil && ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		ev, err := x.p.Module.MapError(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: headers, Context: x.ctxJSON, Body: data})
+		if err != nil {
+			return 0, err
+		}
+		e := ev.Err()
+		if e == nil {
+			return 0, abi.Errorf(abi.CodeAdapterBadOutput, "module %s mapped HTTP %d to a %s event, not an error event", x.caps.Name, resp.StatusCode, ev.Type)
+		}
+		e.Status = resp.StatusCode
+		ra, _ := ParseRetryAfter(resp.Header, c.now())
+		return ra, e
+	}
+	sawFinish := false
+	if !streaming {
+		data, err := io.ReadAll(dec)
+		if err != nil {
+			return 0, x.readErr(ctx, actx, err)
+		}
+		events, err := x.p.Module.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: headers, Context: x.ctxJSON, Body: data})
+		if err != nil {
+			return 0, err
+		}
+		return 0, x.deliver(events, &sawFinish)
+	}
+	var state []byte
+	in := abi.TransformInput{}
+	for chunk, err := range framing.Split(dec, x.preq.StreamFraming, framing.Options{MaxEventBytes: c.maxEvent}) {
+		if err != nil {
+			return 0, x.readErr(ctx, actx, err)
+		}
+		x.op.chunk()
+		in = abi.TransformInput{State: state, Chunks: append(in.Chunks[:0], chunk)}
+		if len(state) == 0 {
+			in.Context = x.ctxJSON
+		}
+		var events []abi.Event
+		state, events, err = x.p.Module.Transform(ctx, &in)
+		if err != nil {
+			return 0, err
+		}
+		if err := x.deliver(events, &sawFinish); err != nil {
+			return 0, err
+		}
+	}
+	in = abi.TransformInput{Flags: abi.FlagEnd, State: state}
+	if len(state) == 0 {
+		in.Context = x.ctxJSON
+	}
+	_, events, err := x.p.Module.Transform(ctx, &in)
+	if err != nil {
+		return 0, err
+	}
+	if err := x.deliver(events, &sawFinish); err != nil {
+		return 0, err
+	}
+	if !sawFinish {
+		return 0, &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true,
+			Message: "the stream from " + hreq.URL.Host + " ended without a finish event: the response is incomplete"}
+	}
+	return 0, nil
+}
+
+// readErr classifies an error met while reading a 2xx body.
+func (x *exchange) readErr(ctx, actx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if context.Cause(actx) == ErrIdleTimeout {
+		return &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true, Err: ErrIdleTimeout,
+			Message: "the provider sent nothing for " + x.c.idle.String() + " (idle timeout): the connection stalled mid-response; retry, or raise host.WithIdleTimeout"}
+	}
+	if errors.Is(err, framing.ErrMalformed) || errors.Is(err, framing.ErrLimit) {
+		return err
+	}
+	return &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true, Err: err,
+		Message: "the connection broke mid-response: " + err.Error()}
+}
+
+// responseHeaders returns the headers in the module's form: lower-case
+// names sorted, repeated values joined with ", ".
+func responseHeaders(h http.Header) [][2][]byte {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	out := make([][2][]byte, 0, len(names))
+	for _, k := range names {
+		out = append(out, [2][]byte{[]byte(strings.ToLower(k)), []byte(strings.Join(h[k], ", "))})
+	}
+	return out
+}
+
+// build turns the provider request into an HTTP request with credentials.
+func (x *exchange) build(ctx context.Context) (*http.Request, error) {
+	pr := x.preq
+	path := pr.Path
+	rawQuery := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, rawQuery = path[:i], path[i+1:]
+	}
+	u, err := url.Parse(strings.TrimRight(x.base, "/") + "/" + strings.TrimLeft(path, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "base URL %q with path %q is not an absolute URL: set Provider.BaseURL to e.g. https://api.example.com", x.base, pr.Path)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "base URL query: %v", err)
+	}
+	if rawQuery != "" {
+		extra, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s projected a path with a malformed query: %v", x.caps.Name, err)
+		}
+		for k, v := range extra {
+			q[k] = v
+		}
+	}
+	for k, v := range pr.Query {
+		q.Set(k, v)
+	}
+	method := pr.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	var body io.Reader
+	if len(pr.Body) > 0 {
+		body = bytes.NewReader(pr.Body)
+	}
+	auth := x.caps.Auth
+	var cred Credential
+	if auth.Scheme != abi.AuthNone && auth.Scheme != "" {
+		if x.p.Credentials == nil {
+			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (e.g. host.EnvKey(\"API_KEY_VAR\"))", x.caps.Name, auth.Scheme)
+		}
+		cred, err = x.p.Credentials.Credential(ctx)
+		if err != nil {
+			var ae *abi.Error
+			if errors.As(err, &ae) {
+				return nil, err
+			}
+			return nil, abi.Wrap(abi.CodeAuthentication, err, "reading the credential")
+		}
+	}
+	if auth.Scheme == abi.AuthQuery {
+		if auth.Name == "" {
+			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s declares the query auth scheme without a parameter name", x.caps.Name)
+		}
+		q.Set(auth.Name, cred.Key)
+	}
+	u.RawQuery = q.Encode()
+	if auth.Scheme == abi.AuthAWSSigV4 {
+		u.RawPath = sigv4.EncodePath(u.Path)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "building the HTTP request")
+	}
+	for k, v := range x.p.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	for k, v := range pr.Headers {
+		switch strings.ToLower(k) {
+		case "host", "content-length", "accept-encoding", "authorization", "connection", "transfer-encoding":
+			continue // owned by the host
+		}
+		req.Header.Set(k, v)
+	}
+	if body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept-Encoding", "gzip, zstd")
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "wasmadapt-host/1")
+	}
+	switch auth.Scheme {
+	case abi.AuthBearer:
+		req.Header.Set("Authorization", "Bearer "+cred.Key)
+	case abi.AuthHeader:
+		if auth.Name == "" {
+			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s declares the header auth scheme without a header name", x.caps.Name)
+		}
+		req.Header.Set(auth.Name, auth.Prefix+cred.Key)
+	case abi.AuthAWSSigV4:
+		if x.p.Region == "" {
+			return nil, abi.Errorf(abi.CodeInvalidRequest, "module %s signs with aws-sigv4: set Provider.Region (e.g. us-east-1)", x.caps.Name)
+		}
+		s := sigv4.Signer{Region: x.p.Region, Service: auth.Service, SingleEncodePath: auth.Service == "s3"}
+		err := s.Sign(req, sigv4.PayloadHash(pr.Body), sigv4.Credentials{
+			AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey, SessionToken: cred.SessionToken,
+		}, x.c.now())
+		if err != nil {
+			return nil, abi.Wrap(abi.CodeAuthentication, err, "signing the request")
+		}
+	case abi.AuthQuery, abi.AuthNone, "":
+	default:
+		return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s declares an unknown auth scheme %q", x.caps.Name, auth.Scheme)
+	}
+	x.c.log.DebugContext(ctx, "host: sending", slog.String("method", method), slog.String("host", u.Host),
+		slog.String("path", u.Path), slog.String("module", x.caps.Name))
+	return req, nil
+}
+
+// idleReader resets the idle timer on every read that made progress.
+type idleReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (i *idleReader) Read(p []byte) (int, error) {
+	n, err := i.r.Read(p)
+	if n > 0 {
+		i.t.Reset(i.d)
+	}
+	return n, err
+}
+
+// CloseIdleConnections closes the idle connections of the transport shared
+// by clients made without WithHTTPClient or WithTransport.
+func CloseIdleConnections() { sharedTransport.CloseIdleConnections() }

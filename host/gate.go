@@ -1,0 +1,155 @@
+package host
+
+import (
+	"strconv"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Downgrade names one explicit, opt-in relaxation of the capability gate.
+// Without it the gate refuses, with capability_unsupported, any request the
+// model cannot serve as asked: the host never falls back silently.
+type Downgrade int
+
+const (
+	// StreamToGenerate serves a streaming request to a model without
+	// streaming with one non-streamed call: the events arrive all at once
+	// at the end (whole texts in single deltas).
+	StreamToGenerate Downgrade = iota + 1
+	// DropReasoning sends a request with a reasoning configuration to a
+	// model without reasoning with the configuration removed.
+	DropReasoning
+	// SchemaToJSONMode lets a json_schema response format go to a model
+	// whose structured output is only "json_mode": the model is asked for
+	// JSON, but the schema is not enforced by the provider. The adapter
+	// decides how to project it.
+	SchemaToJSONMode
+)
+
+// String returns the downgrade's name.
+func (d Downgrade) String() string {
+	switch d {
+	case StreamToGenerate:
+		return "StreamToGenerate"
+	case DropReasoning:
+		return "DropReasoning"
+	case SchemaToJSONMode:
+		return "SchemaToJSONMode"
+	}
+	return "Downgrade(?)"
+}
+
+// CallOption configures one Stream or Generate call (and every request of
+// a tool loop that is given it).
+type CallOption func(*callConfig)
+
+type callConfig struct {
+	downgrades map[Downgrade]bool
+}
+
+// AllowDowngrade opts in to the named downgrades for this call. Each one
+// the gate applies is logged and reported to the observer.
+func AllowDowngrade(ds ...Downgrade) CallOption {
+	return func(c *callConfig) {
+		if c.downgrades == nil {
+			c.downgrades = map[Downgrade]bool{}
+		}
+		for _, d := range ds {
+			c.downgrades[d] = true
+		}
+	}
+}
+
+// CheckCapabilities is the capability gate every call passes through
+// before anything is sent: it checks req against the model's capabilities. It returns the request to send (req itself, or a modified copy
+// when an allowed downgrade applies) and the downgrades applied, or an
+// *abi.Error with code capability_unsupported that names the feature and
+// the reason.
+func CheckCapabilities(caps *abi.Capabilities, req *abi.Request, opts ...CallOption) (*abi.Request, []Downgrade, error) {
+	var cc callConfig
+	for _, o := range opts {
+		o(&cc)
+	}
+	return gate(caps, req, &cc)
+}
+
+func unsupported(caps *abi.Capabilities, model, what, why, fix string) error {
+	m := model
+	if m == "" {
+		m = "(default)"
+	}
+	msg := "model " + m + " of module " + caps.Name + " " + why + "; the request asks for " + what
+	if fix != "" {
+		msg += ": " + fix
+	}
+	return &abi.Error{Code: abi.CodeCapabilityUnsupported, Message: msg}
+}
+
+func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Request, []Downgrade, error) {
+	f := caps.Features
+	out := req
+	var applied []Downgrade
+	clone := func() {
+		if out == req {
+			c := *req
+			out = &c
+		}
+	}
+	if req.Stream && !f.Streaming {
+		if !cc.downgrades[StreamToGenerate] {
+			return nil, nil, unsupported(caps, req.Model, "streaming (stream: true)", "does not stream",
+				"send stream: false, or opt in with host.AllowDowngrade(host.StreamToGenerate)")
+		}
+		clone()
+		out.Stream = false
+		applied = append(applied, StreamToGenerate)
+	}
+	if len(req.Tools) > 0 || (req.ToolChoice != nil && req.ToolChoice.Mode != abi.ToolChoiceNone) {
+		if f.ToolCalling != abi.SupportNative && f.ToolCalling != abi.SupportEmulated {
+			what := "tool calling (" + itoa(len(req.Tools)) + " tools)"
+			return nil, nil, unsupported(caps, req.Model, what, "has no tool calling, native or emulated", "remove the tools or choose a model that calls tools")
+		}
+	}
+	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" {
+		switch f.StructuredOutput {
+		case abi.SupportNative:
+		case abi.SupportJSONMode:
+			if !cc.downgrades[SchemaToJSONMode] {
+				return nil, nil, unsupported(caps, req.Model, "a json_schema response format", "only has JSON mode, which does not enforce a schema",
+					"opt in with host.AllowDowngrade(host.SchemaToJSONMode) and validate the reply yourself")
+			}
+			applied = append(applied, SchemaToJSONMode)
+		default:
+			return nil, nil, unsupported(caps, req.Model, "a json_schema response format", "has no structured output", "")
+		}
+	}
+	if r := req.Reasoning; r != nil && (r.Effort != "" || r.BudgetTokens != nil) && !f.Reasoning {
+		if !cc.downgrades[DropReasoning] {
+			return nil, nil, unsupported(caps, req.Model, "a reasoning configuration", "is not a reasoning model",
+				"remove reasoning, or opt in with host.AllowDowngrade(host.DropReasoning)")
+		}
+		clone()
+		out.Reasoning = nil
+		applied = append(applied, DropReasoning)
+	}
+	var images, assistantTurns int
+	for _, m := range req.Messages {
+		if m.Role == abi.RoleAssistant {
+			assistantTurns++
+		}
+		for _, p := range m.Content {
+			if p.Type == abi.PartImage {
+				images++
+			}
+		}
+	}
+	if images > 0 && !f.Vision {
+		return nil, nil, unsupported(caps, req.Model, itoa(images)+" image part(s)", "has no vision", "remove the images or choose a vision model")
+	}
+	if assistantTurns > 0 && !f.MultiTurn {
+		return nil, nil, unsupported(caps, req.Model, "a multi-turn conversation ("+itoa(assistantTurns)+" assistant turns)", "is single-turn only", "send one user turn")
+	}
+	return out, applied, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,122 @@
+package host
+
+import (
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Response is a whole assistant response, accumulated from its events.
+type Response struct {
+	// ID and Model are those of the response-start event.
+	ID    string
+	Model string
+	// Provider is the module's provider name; it is stamped on the
+	// reasoning parts so that only that provider's adapters echo them.
+	Provider string
+	// Text is the concatenated text deltas.
+	Text string
+	// Reasoning holds the reasoning parts in order: text with its
+	// signature, or redacted data.
+	Reasoning []abi.Part
+	// ToolCalls holds the complete tool calls (parts of type tool-call),
+	// in the order the model made them.
+	ToolCalls []abi.Part
+	// Refusal is the refusal text, when the model refused.
+	Refusal string
+	// Usage is the last usage event's counts.
+	Usage abi.Usage
+	// FinishReason and RawFinishReason come from the finish event.
+	FinishReason    abi.FinishReason
+	RawFinishReason string
+}
+
+func (r *Response) setProvider(p string) {
+	r.Provider = p
+	for i := range r.Reasoning {
+		r.Reasoning[i].Provider = p
+	}
+}
+
+// Message returns the response as an assistant message for the
+// conversation history: its reasoning parts (signatures and redacted data
+// kept, Provider set), its text (or refusal text) and its tool calls.
+func (r *Response) Message() abi.Message {
+	m := abi.Message{Role: abi.RoleAssistant}
+	for _, p := range r.Reasoning {
+		p.Provider = r.Provider
+		m.Content = append(m.Content, p)
+	}
+	switch {
+	case r.Text != "":
+		m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: r.Text})
+	case r.Refusal != "":
+		m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: r.Refusal})
+	}
+	m.Content = append(m.Content, r.ToolCalls...)
+	if m.Content == nil {
+		m.Content = []abi.Part{{Type: abi.PartText, Text: ""}}
+	}
+	return m
+}
+
+// Accumulator builds a Response from a stream of events. The zero value is
+// ready to use.
+type Accumulator struct {
+	r        Response
+	text     []byte
+	refusal  []byte
+	openReas bool // the last reasoning part may still grow
+}
+
+// Add folds one event into the response.
+func (a *Accumulator) Add(ev abi.Event) {
+	r := &a.r
+	switch ev.Type {
+	case abi.EventResponseStart:
+		if ev.ID != "" {
+			r.ID = ev.ID
+		}
+		if ev.Model != "" {
+			r.Model = ev.Model
+		}
+	case abi.EventTextDelta:
+		a.text = append(a.text, ev.Text...)
+		a.openReas = false
+	case abi.EventReasoningDelta:
+		if !a.openReas {
+			r.Reasoning = append(r.Reasoning, abi.Part{Type: abi.PartReasoning})
+			a.openReas = true
+		}
+		p := &r.Reasoning[len(r.Reasoning)-1]
+		p.Text += ev.Text
+	case abi.EventReasoningSignature:
+		if a.openReas {
+			r.Reasoning[len(r.Reasoning)-1].Signature = ev.Signature
+		} else {
+			r.Reasoning = append(r.Reasoning, abi.Part{Type: abi.PartReasoning, Signature: ev.Signature})
+		}
+		a.openReas = false
+	case abi.EventReasoningRedacted:
+		r.Reasoning = append(r.Reasoning, abi.Part{Type: abi.PartReasoning, Redacted: ev.Data})
+		a.openReas = false
+	case abi.EventToolCall:
+		r.ToolCalls = append(r.ToolCalls, abi.Part{Type: abi.PartToolCall, ID: ev.ID, Name: ev.Name, Arguments: ev.Arguments})
+		a.openReas = false
+	case abi.EventRefusal:
+		a.refusal = append(a.refusal, ev.Text...)
+	case abi.EventUsage:
+		r.Usage = ev.Usage
+	case abi.EventFinish:
+		r.FinishReason = ev.Reason
+		r.RawFinishReason = ev.RawReason
+	}
+}
+
+// Response returns the response accumulated so far (a fresh copy).
+func (a *Accumulator) Response() *Response {
+	r := a.r
+	r.Text = string(a.text)
+	r.Refusal = string(a.refusal)
+	r.Reasoning = append([]abi.Part(nil), a.r.Reasoning...)
+	r.ToolCalls = append([]abi.Part(nil), a.r.ToolCalls...)
+	return &r
+}

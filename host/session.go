@@ -1,0 +1,126 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Session is one conversation: its ids and its multi-turn history. The
+// caller appends user turns; Client.Send and ToolLoop.Run append the
+// assistant turns (with reasoning parts, signatures and provider kept, so
+// that they can be echoed to the provider that made them and scrubbed by
+// the others) and the tool results. It is safe for concurrent use.
+type Session struct {
+	// ID and TraceID are sent as the request's session_id and trace_id.
+	ID      string
+	TraceID string
+
+	mu   sync.Mutex
+	msgs []abi.Message
+}
+
+// NewSession returns an empty session. An empty id or trace id is replaced
+// by a random one.
+func NewSession(id, traceID string) *Session {
+	if id == "" {
+		id = randomID(8)
+	}
+	if traceID == "" {
+		traceID = randomID(16)
+	}
+	return &Session{ID: id, TraceID: traceID}
+}
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Append adds messages to the history.
+func (s *Session) Append(msgs ...abi.Message) {
+	s.mu.Lock()
+	s.msgs = append(s.msgs, msgs...)
+	s.mu.Unlock()
+}
+
+// AddSystem appends a system message.
+func (s *Session) AddSystem(text string) {
+	s.Append(abi.Message{Role: abi.RoleSystem, Content: abi.Text(text)})
+}
+
+// AddUser appends a user message with one text part.
+func (s *Session) AddUser(text string) {
+	s.Append(abi.Message{Role: abi.RoleUser, Content: abi.Text(text)})
+}
+
+// AppendResponse appends the assistant turn of r.
+func (s *Session) AppendResponse(r *Response) { s.Append(r.Message()) }
+
+// AppendToolResults appends one tool message holding the results, in the
+// order given (the order of the calls).
+func (s *Session) AppendToolResults(results []ToolResult) {
+	if len(results) == 0 {
+		return
+	}
+	m := abi.Message{Role: abi.RoleTool}
+	for _, r := range results {
+		m.Content = append(m.Content, r.Part())
+	}
+	s.Append(m)
+}
+
+// Messages returns a copy of the history.
+func (s *Session) Messages() []abi.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]abi.Message, len(s.msgs))
+	for i, m := range s.msgs {
+		out[i] = abi.Message{Role: m.Role, Content: append([]abi.Part(nil), m.Content...)}
+	}
+	return out
+}
+
+// Request returns a copy of template with the session's ids and its
+// history as the messages (after template's own messages, which is where
+// a fixed system prompt can live).
+func (s *Session) Request(template *abi.Request) *abi.Request {
+	r := *template
+	r.SessionID, r.TraceID = s.ID, s.TraceID
+	r.Messages = append(append([]abi.Message(nil), template.Messages...), s.Messages()...)
+	return &r
+}
+
+// Send sends the session's history with template's settings, appends the
+// assistant turn to the session and returns the response.
+func (c *Client) Send(ctx context.Context, p Provider, s *Session, template *abi.Request, opts ...CallOption) (*Response, error) {
+	r, err := c.Generate(ctx, p, s.Request(template), opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.AppendResponse(r)
+	return r, nil
+}
+
+// Sessions holds sessions keyed by session id and trace id, for runtimes
+// that serve many conversations. The zero value is ready to use.
+type Sessions struct {
+	m sync.Map // [2]string -> *Session
+}
+
+// Get returns the session for the ids, creating it if needed.
+func (ss *Sessions) Get(sessionID, traceID string) *Session {
+	k := [2]string{sessionID, traceID}
+	if v, ok := ss.m.Load(k); ok {
+		return v.(*Session)
+	}
+	v, _ := ss.m.LoadOrStore(k, &Session{ID: sessionID, TraceID: traceID})
+	return v.(*Session)
+}
+
+// Delete forgets the session for the ids.
+func (ss *Sessions) Delete(sessionID, traceID string) { ss.m.Delete([2]string{sessionID, traceID}) }

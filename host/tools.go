@@ -1,0 +1,343 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/host/jsonschema"
+)
+
+// ToolHandler runs a tool: args is the call's JSON arguments object,
+// already validated against the tool's schema. The returned text goes back
+// to the model as the tool result; an error goes back as an error result
+// (its message is what the model sees).
+type ToolHandler func(ctx context.Context, args json.RawMessage) (string, error)
+
+// Tool is one tool: its definition (sent to the model) and its handler.
+type Tool struct {
+	// Name is what the model calls the tool by: 1 to 64 characters of
+	// A-Z a-z 0-9 _ - (the intersection every provider accepts).
+	Name        string
+	Description string
+	// Parameters is the JSON Schema of the arguments object; empty means
+	// any object. The loop validates arguments with host/jsonschema, whose
+	// package documentation lists the keywords it checks.
+	Parameters json.RawMessage
+	// Strict asks the provider to enforce the schema, where it can.
+	Strict  bool
+	Handler ToolHandler
+}
+
+// ToolRegistry is the single source of tool definitions: the tool loop
+// sends its Definitions with every request and dispatches calls by name.
+// It is safe for concurrent use.
+type ToolRegistry struct {
+	mu    sync.RWMutex
+	tools map[string]*registered
+	order []string
+}
+
+type registered struct {
+	Tool
+	schema *jsonschema.Schema
+}
+
+var toolName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// NewToolRegistry returns a registry holding tools.
+func NewToolRegistry(tools ...Tool) (*ToolRegistry, error) {
+	r := &ToolRegistry{tools: map[string]*registered{}}
+	for _, t := range tools {
+		if err := r.Register(t); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Register adds a tool. It refuses a bad name, a duplicate, a missing
+// handler, or a schema that does not compile or does not describe an
+// object.
+func (r *ToolRegistry) Register(t Tool) error {
+	if !toolName.MatchString(t.Name) {
+		return fmt.Errorf("host: tool name %q must be 1-64 characters of A-Z a-z 0-9 _ -", t.Name)
+	}
+	if t.Handler == nil {
+		return fmt.Errorf("host: tool %q has no handler", t.Name)
+	}
+	params := t.Parameters
+	if len(params) == 0 {
+		params = json.RawMessage(`{"type":"object"}`)
+	}
+	var probe struct {
+		Type any `json:"type"`
+	}
+	if err := json.Unmarshal(params, &probe); err != nil {
+		return fmt.Errorf("host: tool %q: parameters must be a JSON Schema object: %v", t.Name, err)
+	}
+	if probe.Type != nil && probe.Type != "object" {
+		return fmt.Errorf("host: tool %q: parameters must describe an object (type \"object\"), not %v", t.Name, probe.Type)
+	}
+	s, err := jsonschema.Compile(params)
+	if err != nil {
+		return fmt.Errorf("host: tool %q: %w", t.Name, err)
+	}
+	t.Parameters = params
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tools == nil {
+		r.tools = map[string]*registered{}
+	}
+	if _, dup := r.tools[t.Name]; dup {
+		return fmt.Errorf("host: tool %q is already registered", t.Name)
+	}
+	r.tools[t.Name] = &registered{Tool: t, schema: s}
+	r.order = append(r.order, t.Name)
+	return nil
+}
+
+// Definitions returns the tool definitions, in registration order.
+func (r *ToolRegistry) Definitions() []abi.ToolDefinition {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]abi.ToolDefinition, 0, len(r.order))
+	for _, n := range r.order {
+		t := r.tools[n]
+		out = append(out, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict})
+	}
+	return out
+}
+
+// Lookup returns the named tool.
+func (r *ToolRegistry) Lookup(name string) (Tool, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	t, ok := r.tools[name]
+	if !ok {
+		return Tool{}, false
+	}
+	return t.Tool, true
+}
+
+// Validate checks a call's arguments against the named tool's schema. The
+// error is an *abi.Error with code tool_arguments_invalid (Pointer set to
+// the offending argument), or not_found for an unknown tool.
+func (r *ToolRegistry) Validate(name string, args json.RawMessage) error {
+	r.mu.RLock()
+	t, ok := r.tools[name]
+	var names []string
+	if !ok {
+		names = append(names, r.order...)
+	}
+	r.mu.RUnlock()
+	if !ok {
+		sort.Strings(names)
+		return abi.Errorf(abi.CodeNotFound, "there is no tool named %q; the tools are: %s", name, strings.Join(names, ", "))
+	}
+	if len(strings.TrimSpace(string(args))) == 0 {
+		args = json.RawMessage("{}")
+	}
+	if err := t.schema.Validate(args); err != nil {
+		e := &abi.Error{Code: abi.CodeToolArgumentsInvalid, Message: "arguments of " + name + " do not match its schema: " + err.Error(), Err: err}
+		var ve *jsonschema.Error
+		if errors.As(err, &ve) {
+			e.Pointer = ve.Pointer
+		}
+		return e
+	}
+	return nil
+}
+
+// ToolCall is one call the model made.
+type ToolCall struct {
+	// Index is the call's position in the response (from 0).
+	Index int
+	// ID correlates the call with its result.
+	ID   string
+	Name string
+	// Arguments is the JSON arguments object.
+	Arguments json.RawMessage
+}
+
+// ToolResult is the outcome of one tool call, sent back to the model.
+type ToolResult struct {
+	ToolCallID string
+	Name       string
+	// Content is the handler's output, or the error text the model sees.
+	Content string
+	// IsError marks a failed call.
+	IsError bool
+	// Err is why the call failed: an *abi.Error tool_arguments_invalid or
+	// not_found, ErrDenied wrapping the gate's error, or the handler's error.
+	Err error
+}
+
+// Part returns the result as a tool-result content part.
+func (r ToolResult) Part() abi.Part {
+	return abi.Part{Type: abi.PartToolResult, ToolCallID: r.ToolCallID, Name: r.Name, Content: r.Content, IsError: r.IsError}
+}
+
+// Gate decides whether a tool call may run: the one place where consent
+// prompts and policy plug in. A non-nil error denies the call; the model
+// receives an error result saying so, with the error's text.
+type Gate func(ctx context.Context, call ToolCall) error
+
+// ErrDenied is the cause (errors.Is) of ToolResult.Err when the gate
+// denied a call.
+var ErrDenied = errors.New("host: tool call denied by the gate")
+
+// ErrStepLimit is returned by ToolLoop.Run when the model still calls
+// tools after MaxSteps requests.
+var ErrStepLimit = errors.New("host: tool loop step limit reached")
+
+// DefaultMaxSteps is the ToolLoop step limit when MaxSteps is zero.
+const DefaultMaxSteps = 10
+
+// ToolLoop runs the agent loop: send the conversation with the registry's
+// tools, run the tool calls the model makes, append their results, and
+// repeat until the model finishes without calling a tool.
+type ToolLoop struct {
+	Client   *Client
+	Provider Provider
+	Tools    *ToolRegistry
+	// Gate, when set, is asked before every handler runs.
+	Gate Gate
+	// MaxSteps bounds the requests of one Run (default DefaultMaxSteps).
+	MaxSteps int
+	// MaxParallel bounds the tool calls of one step that run at once
+	// (0: all of them).
+	MaxParallel int
+	// Options apply to every request.
+	Options []CallOption
+}
+
+// Run continues the session s: it sends req (the model and settings; its
+// messages, tools and ids are replaced by the session's history, the
+// registry's definitions and the session's ids) and loops through tool
+// calls. Each assistant turn and each step's tool results are appended to
+// s as they happen. It returns the final response, or the last response
+// with an error wrapping ErrStepLimit when the model keeps calling tools.
+func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Response, error) {
+	if l.Client == nil || l.Tools == nil || s == nil || req == nil {
+		return nil, errors.New("host: ToolLoop needs a Client, Tools, a Session and a request")
+	}
+	max := l.MaxSteps
+	if max <= 0 {
+		max = DefaultMaxSteps
+	}
+	var last *Response
+	for step := 1; step <= max; step++ {
+		sctx := withStep(ctx, step)
+		r := s.Request(req)
+		r.Tools = l.Tools.Definitions()
+		obs := &observer{ctx: sctx, o: l.Client.obs, base: StepEvent{SessionID: s.ID, TraceID: s.TraceID, Step: step, Module: l.Provider.Module.Name(), Model: req.Model}}
+		obs.emit(StepEvent{Kind: KindStepStart})
+		resp, err := l.Client.Generate(sctx, l.Provider, r, l.Options...)
+		if err != nil {
+			obs.emit(StepEvent{Kind: KindStepEnd, Err: err})
+			return last, err
+		}
+		last = resp
+		s.AppendResponse(resp)
+		if len(resp.ToolCalls) == 0 {
+			obs.emit(StepEvent{Kind: KindStepEnd, Response: resp})
+			return resp, nil
+		}
+		results := l.runCalls(sctx, obs, resp.ToolCalls)
+		s.AppendToolResults(results)
+		obs.emit(StepEvent{Kind: KindStepEnd, Response: resp})
+	}
+	return last, fmt.Errorf("%w: the model still called tools after %d requests; raise ToolLoop.MaxSteps or check the tools' results", ErrStepLimit, max)
+}
+
+func (l *ToolLoop) runCalls(ctx context.Context, obs *observer, calls []abi.Part) []ToolResult {
+	results := make([]ToolResult, len(calls))
+	var wg sync.WaitGroup
+	var sem chan struct{}
+	if l.MaxParallel > 0 {
+		sem = make(chan struct{}, l.MaxParallel)
+	}
+	for i, p := range calls {
+		call := ToolCall{Index: i, ID: p.ID, Name: p.Name, Arguments: json.RawMessage(p.Arguments)}
+		obs.emit(StepEvent{Kind: KindToolCall, ToolCall: &call})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sem != nil {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+			}
+			res := l.runCall(ctx, call)
+			results[i] = res
+			obs.emit(StepEvent{Kind: KindToolResult, ToolCall: &call, Result: &res, Err: res.Err})
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func (l *ToolLoop) runCall(ctx context.Context, call ToolCall) (res ToolResult) {
+	res = ToolResult{ToolCallID: call.ID, Name: call.Name}
+	ctx, span := l.Client.tel.tracer.Start(ctx, "execute_tool "+call.Name, trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attribute.String(AttrOperationName, "execute_tool"), attribute.String(AttrToolName, call.Name),
+			attribute.String(AttrToolCallID, call.ID)))
+	defer func() {
+		if res.IsError {
+			span.SetStatus(codes.Error, res.Content)
+			if c := abi.CodeOf(res.Err); c != "" {
+				span.SetAttributes(attribute.String(AttrErrorType, string(c)))
+			}
+		}
+		span.End()
+	}()
+	fail := func(err error, content string) ToolResult {
+		res.IsError, res.Err, res.Content = true, err, content
+		return res
+	}
+	if err := l.Tools.Validate(call.Name, call.Arguments); err != nil {
+		var ae *abi.Error
+		errors.As(err, &ae)
+		msg := string(ae.Code) + ": " + ae.Message
+		if ae.Code == abi.CodeToolArgumentsInvalid {
+			msg += ". Call the tool again with arguments that match its schema."
+		}
+		return fail(err, msg)
+	}
+	if l.Gate != nil {
+		if err := l.Gate(ctx, call); err != nil {
+			return fail(fmt.Errorf("%w: %w", ErrDenied, err), "the call was not allowed: "+err.Error())
+		}
+	}
+	t, _ := l.Tools.Lookup(call.Name)
+	args := call.Arguments
+	if len(strings.TrimSpace(string(args))) == 0 {
+		args = json.RawMessage("{}")
+	}
+	out, err := safeHandle(ctx, t.Handler, slices.Clone(args))
+	if err != nil {
+		return fail(err, "the tool failed: "+err.Error())
+	}
+	res.Content = out
+	return res
+}
+
+func safeHandle(ctx context.Context, h ToolHandler, args json.RawMessage) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("tool handler panicked: %v", r)
+		}
+	}()
+	return h(ctx, args)
+}
