@@ -398,7 +398,9 @@ func FuzzTransforms(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, run := range []func() (json.RawMessage, error){
 			func() (json.RawMessage, error) { return Strict(b, StrictOptions{}) },
-			func() (json.RawMessage, error) { return Subset(b, OpenAPIKeywords(), SubsetOptions{Closed: DropClosed}) },
+			func() (json.RawMessage, error) {
+				return Subset(b, OpenAPIKeywords(), SubsetOptions{Closed: DropClosed})
+			},
 			func() (json.RawMessage, error) { return MoveToDescription(b, BoundKeywords()) },
 		} {
 			out, err := run()
