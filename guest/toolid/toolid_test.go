@@ -17,7 +17,7 @@ func TestBase62(t *testing.T) {
 		{"too long", "abcDEF1234", 9, false},
 		{"too short", "abc", 9, false},
 		{"underscore", "call_9866", 9, false},
-		{"bedrock-like", "tooluse_AbCdEfGhIjKlMnOp", 9, false},
+		{"shared-prefix style", "tooluse_AbCdEfGhIjKlMnOp", 9, false},
 		{"empty", "", 9, false},
 		{"unicode", "functions.Bash:0", 12, false},
 		{"long n", "x", 100, false},
