@@ -1,0 +1,407 @@
+package ollama
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func mustRequest(t *testing.T, s string) *abi.Request {
+	t.Helper()
+	var r abi.Request
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("request %s: %v", s, err)
+	}
+	return &r
+}
+
+func canon(t *testing.T, b []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
+}
+
+func TestProject(t *testing.T) {
+	tests := []struct {
+		name, req, framing, body string
+	}{
+		{"stream text with options", `{"model":"llama3.2","stream":true,"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hi"}],
+			"max_output_tokens":50,"temperature":0,"top_p":0.5,"stop":["\n\n"],"provider_options":{"keep_alive":"10m","options":{"num_ctx":8192,"seed":7}}}`,
+			"ndjson",
+			`{"keep_alive":"10m","messages":[{"content":"Be brief.","role":"system"},{"content":"hi","role":"user"}],"model":"llama3.2",` +
+				`"options":{"num_ctx":8192,"num_predict":50,"seed":7,"stop":["\n\n"],"temperature":0,"top_p":0.5},"stream":true}`},
+		{"whole, tools and history", `{"model":"qwen3-vl:8b","messages":[
+			{"role":"user","content":[{"type":"text","text":"Weather?"},{"type":"image","media_type":"image/png","data":"iVBO"}]},
+			{"role":"assistant","content":[{"type":"reasoning","text":"hmm","provider":"ollama"},{"type":"reasoning","text":"other","provider":"anthropic","signature":"s"},
+				{"type":"tool-call","id":"call_1","name":"weather","arguments":"{\"city\": \"Paris\"}"},{"type":"tool-call","id":"call_2","name":"time","arguments":""}]},
+			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"call_1","content":"sunny"}]},
+			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"call_2","name":"time","content":"noon"}]}],
+			"tools":[{"name":"weather","description":"Get weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}},{"name":"time"}],
+			"tool_choice":"auto","reasoning":{"effort":"high"},"response_format":{"type":"json_schema","schema":{"type":"object"}}}`,
+			"none",
+			`{"format":{"type":"object"},"messages":[{"content":"Weather?","images":["iVBO"],"role":"user"},` +
+				`{"content":"","role":"assistant","thinking":"hmm","tool_calls":[{"function":{"arguments":{"city":"Paris"},"name":"weather"}},{"function":{"arguments":{},"name":"time"}}]},` +
+				`{"content":"sunny","role":"tool","tool_name":"weather"},{"content":"noon","role":"tool","tool_name":"time"}],"model":"qwen3-vl:8b","stream":false,"think":true,` +
+				`"tools":[{"function":{"description":"Get weather","name":"weather","parameters":{"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"}},"type":"function"},` +
+				`{"function":{"name":"time","parameters":{"properties":{},"type":"object"}},"type":"function"}]}`},
+		{"gpt-oss think level, json mode, tool_choice none", `{"model":"gpt-oss:20b","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f"}],"tool_choice":"none",
+			"reasoning":{"effort":"low"},"response_format":{"type":"json_schema"}}`,
+			"none",
+			`{"format":"json","messages":[{"content":"hi","role":"user"}],"model":"gpt-oss:20b","stream":false,"think":"low"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr, err := New().Project(mustRequest(t, tt.req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Method != "POST" || pr.Path != "/api/chat" || pr.StreamFraming != tt.framing {
+				t.Errorf("got %s %s framing %s", pr.Method, pr.Path, pr.StreamFraming)
+			}
+			if got := canon(t, pr.Body); got != tt.body {
+				t.Errorf("body\n got %s\nwant %s", got, tt.body)
+			}
+		})
+	}
+}
+
+func TestProjectErrors(t *testing.T) {
+	user := `"messages":[{"role":"user","content":"hi"}]`
+	tests := []struct {
+		name, req string
+		code      abi.Code
+		pointer   string
+	}{
+		{"no model", `{"model":"",` + user + `}`, abi.CodeInvalidRequest, "/model"},
+		{"required tool", `{"model":"llama3.2",` + user + `,"tools":[{"name":"f"}],"tool_choice":"required"}`, abi.CodeCapabilityUnsupported, ""},
+		{"named tool", `{"model":"llama3.2",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"f"}}`, abi.CodeCapabilityUnsupported, ""},
+		{"budget", `{"model":"qwen3",` + user + `,"reasoning":{"budget_tokens":100}}`, abi.CodeCapabilityUnsupported, ""},
+		{"thinking on a non-thinking model", `{"model":"llama3.2",` + user + `,"reasoning":{"effort":"high"}}`, abi.CodeCapabilityUnsupported, ""},
+		{"tools on gemma3", `{"model":"gemma3:1b",` + user + `,"tools":[{"name":"f"}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"image url", `{"model":"llava","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"unknown option", `{"model":"llama3.2",` + user + `,"provider_options":{"format":"json"}}`, abi.CodeInvalidRequest, "/provider_options/format"},
+		{"option conflict", `{"model":"llama3.2",` + user + `,"temperature":1,"provider_options":{"options":{"temperature":0.1}}}`, abi.CodeInvalidRequest, "/provider_options/options/temperature"},
+		{"unmatched result", `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"x","content":"1"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
+		{"arguments not an object", `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool-call","id":"c","name":"f","arguments":"[]"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New().Project(mustRequest(t, tt.req))
+			var e *abi.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want %s", err, tt.code)
+			}
+			if e.Code != tt.code || e.Pointer != tt.pointer {
+				t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, tt.code, tt.pointer)
+			}
+		})
+	}
+}
+
+func run(t *testing.T, lines []string, batch int) []string {
+	t.Helper()
+	a := New()
+	var state []byte
+	var evs []string
+	call := func(cs []string, flags uint32) {
+		in := &abi.TransformInput{Flags: flags, State: state}
+		for _, c := range cs {
+			in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(c)})
+		}
+		var out guest.Output
+		if err := a.Transform(in, &out); err != nil {
+			t.Fatalf("Transform: %v", err)
+		}
+		state = append([]byte(nil), out.State()...)
+		for _, l := range strings.Split(string(out.Events()), "\n") {
+			if l == "" {
+				continue
+			}
+			if !json.Valid([]byte(l)) {
+				t.Fatalf("invalid event JSON: %s", l)
+			}
+			evs = append(evs, l)
+		}
+	}
+	if batch == 0 {
+		call(lines, 0)
+	} else {
+		for i := 0; i < len(lines); i += batch {
+			call(lines[i:min(i+batch, len(lines))], 0)
+		}
+	}
+	call(nil, abi.FlagEnd)
+	return evs
+}
+
+func TestTransform(t *testing.T) {
+	const head = `{"model":"qwen3:8b","created_at":"2025-08-20T13:48:24.316155Z",`
+	tests := []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"thinking then text",
+			[]string{
+				head + `"message":{"role":"assistant","content":"","thinking":"Let me"},"done":false}`,
+				head + `"message":{"role":"assistant","content":"","thinking":" think"},"done":false}`,
+				head + `"message":{"role":"assistant","content":"Hi \"there\""},"done":false}`,
+				head + `"message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"total_duration":1,"prompt_eval_count":16,"eval_count":22}`,
+			},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"reasoning-delta","text":"Let me"}`,
+				`{"type":"reasoning-delta","text":" think"}`,
+				`{"type":"text-delta","text":"Hi \"there\""}`,
+				`{"type":"usage","input_tokens":16,"output_tokens":22,"cached_input_tokens":0,"reasoning_tokens":0}`,
+				`{"type":"finish","reason":"stop","raw_reason":"stop"}`,
+			}},
+		{"parallel tool calls",
+			[]string{
+				head + `"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"weather","arguments":{"city": "Paris", "days": 2}}},{"function":{"index":1,"name":"now","arguments":{}}}]},"done":false}`,
+				head + `"message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"prompt_eval_count":30,"eval_count":12}`,
+			},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"tool-call-start","index":0,"id":"ID0","name":"weather"}`,
+				`{"type":"tool-call-delta","index":0,"arguments":"{\"city\":\"Paris\",\"days\":2}"}`,
+				`{"type":"tool-call","index":0,"id":"ID0","name":"weather","arguments":"{\"city\":\"Paris\",\"days\":2}"}`,
+				`{"type":"tool-call-start","index":1,"id":"ID1","name":"now"}`,
+				`{"type":"tool-call-delta","index":1,"arguments":"{}"}`,
+				`{"type":"tool-call","index":1,"id":"ID1","name":"now","arguments":"{}"}`,
+				`{"type":"usage","input_tokens":30,"output_tokens":12,"cached_input_tokens":0,"reasoning_tokens":0}`,
+				`{"type":"finish","reason":"tool-calls","raw_reason":"stop"}`,
+			}},
+		{"length",
+			[]string{head + `"message":{"role":"assistant","content":"a"},"done_reason":"length","done":true,"eval_count":1}`},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"text-delta","text":"a"}`,
+				`{"type":"usage","input_tokens":0,"output_tokens":1,"cached_input_tokens":0,"reasoning_tokens":0}`,
+				`{"type":"finish","reason":"length","raw_reason":"length"}`,
+			}},
+		{"load",
+			[]string{head + `"message":{"role":"assistant","content":""},"done_reason":"load","done":true}`},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"usage","input_tokens":0,"output_tokens":0,"cached_input_tokens":0,"reasoning_tokens":0}`,
+				`{"type":"finish","reason":"other","raw_reason":"load"}`,
+			}},
+		{"error line",
+			[]string{head + `"message":{"role":"assistant","content":"a"},"done":false}`, `{"error":"an error was encountered while running the model: unexpected EOF"}`, head + `"message":{"role":"assistant","content":"b"},"done":true}`},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"text-delta","text":"a"}`,
+				`{"type":"error","code":"server_error","message":"ollama: an error was encountered while running the model: unexpected EOF","retryable":true}`,
+			}},
+		{"truncated",
+			[]string{head + `"message":{"role":"assistant","content":"a"},"done":false}`},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"text-delta","text":"a"}`,
+				`{"type":"error","code":"stream_truncated","message":"the Ollama stream ended before its done:true line: the response is incomplete","retryable":true}`,
+			}},
+		{"bad arguments",
+			[]string{head + `"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":[1]}}]},"done":false}`},
+			[]string{
+				`{"type":"response-start","id":"RESP","model":"qwen3:8b"}`,
+				`{"type":"error","code":"tool_arguments_invalid","message":"Ollama sent tool-call arguments that are not a JSON object","retryable":false}`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			norm := func(evs []string) string {
+				ids := map[string]string{}
+				for i, l := range evs {
+					var e struct{ Type, ID string }
+					json.Unmarshal([]byte(l), &e)
+					if e.ID == "" {
+						continue
+					}
+					ph, ok := ids[e.ID]
+					if !ok {
+						if e.Type == "response-start" {
+							ph = "RESP"
+							if !strings.HasPrefix(e.ID, "resp_") {
+								t.Errorf("response id %q", e.ID)
+							}
+						} else {
+							ph = "ID" + string(rune('0'+len(ids)-1))
+							if !strings.HasPrefix(e.ID, "call_") || len(e.ID) != 27 {
+								t.Errorf("tool-call id %q", e.ID)
+							}
+						}
+						ids[e.ID] = ph
+					}
+					evs[i] = strings.ReplaceAll(l, e.ID, ph)
+				}
+				return strings.Join(evs, "\n")
+			}
+			got := norm(run(t, tt.lines, 0))
+			if want := strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("events\n got %s\nwant %s", got, want)
+			}
+			if one := norm(run(t, tt.lines, 1)); one != got {
+				t.Errorf("one line per call differs:\n%s", one)
+			}
+		})
+	}
+}
+
+// IDs are deterministic and differ between responses (created_at).
+func TestIDs(t *testing.T) {
+	resp := func(created string) []string {
+		return []string{`{"model":"m","created_at":"` + created + `","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":{}}},{"function":{"name":"f","arguments":{}}}]},"done":true,"done_reason":"stop"}`}
+	}
+	ids := func(evs []string) (out []string) {
+		for _, l := range evs {
+			var e struct{ Type, ID string }
+			json.Unmarshal([]byte(l), &e)
+			if e.Type == "tool-call" || e.Type == "response-start" {
+				out = append(out, e.ID)
+			}
+		}
+		return out
+	}
+	a, a2, b := ids(run(t, resp("t1"), 0)), ids(run(t, resp("t1"), 0)), ids(run(t, resp("t2"), 0))
+	if strings.Join(a, ",") != strings.Join(a2, ",") {
+		t.Error("IDs are not deterministic")
+	}
+	seen := map[string]bool{}
+	for _, id := range append(a, b...) {
+		if seen[id] {
+			t.Errorf("ID %s repeats: %v %v", id, a, b)
+		}
+		seen[id] = true
+	}
+	// An id Ollama sends is kept.
+	got := ids(run(t, []string{`{"model":"m","created_at":"t","message":{"role":"assistant","content":"","tool_calls":[{"id":"call_x9","function":{"name":"f","arguments":{}}}]},"done":true}`}, 0))
+	if got[1] != "call_x9" {
+		t.Errorf("provider id not kept: %v", got)
+	}
+}
+
+func TestParseResponse(t *testing.T) {
+	body := `{"model":"llama3.2","created_at":"2025-01-01T00:00:00Z","message":{"role":"assistant","content":"{\"a\":1}","tool_calls":[{"function":{"name":"f","arguments":{"x":"y"}}}]},"done_reason":"stop","done":true,"prompt_eval_count":5,"eval_count":3}`
+	var out guest.Output
+	if err := New().ParseResponse(&abi.ResponseInput{Status: 200, Body: []byte(body)}, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out.Events())), "\n")
+	var types []string
+	for _, l := range lines {
+		var e abi.Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, string(e.Type))
+		if e.Type == abi.EventToolCall && (e.Arguments != `{"x":"y"}` || e.Name != "f") {
+			t.Errorf("tool-call %s", l)
+		}
+		if e.Type == abi.EventTextDelta && e.Text != `{"a":1}` {
+			t.Errorf("text %s", l)
+		}
+	}
+	if got := strings.Join(types, ","); got != "response-start,text-delta,tool-call,usage,finish" {
+		t.Errorf("event types %s", got)
+	}
+}
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		status    uint32
+		body      string
+		code      abi.Code
+		retryable bool
+	}{
+		{404, `{"error":"model \"llama9\" not found, try pulling it first"}`, abi.CodeNotFound, false},
+		{400, `{"error":"registry.ollama.ai/library/gemma3:1b does not support tools"}`, abi.CodeCapabilityUnsupported, false},
+		{400, `{"error":"invalid message format"}`, abi.CodeInvalidRequest, false},
+		{500, `{"error":"llama runner process has terminated"}`, abi.CodeServerError, true},
+		{503, `{"error":"server busy, please try again.  maximum pending requests exceeded"}`, abi.CodeOverloaded, true},
+		{401, `{"error":"unauthorized"}`, abi.CodeAuthentication, false},
+		{429, `{"error":"too many requests"}`, abi.CodeRateLimited, true},
+		{502, `Bad Gateway`, abi.CodeServerError, true},
+	}
+	for _, tt := range tests {
+		var out guest.Output
+		if err := New().MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
+			t.Fatal(err)
+		}
+		ev := bytes.TrimSpace(out.Events())
+		var e abi.Event
+		if err := json.Unmarshal(ev, &e); err != nil || bytes.Count(ev, []byte("\n")) != 0 {
+			t.Fatalf("%s: %v", ev, err)
+		}
+		if e.Type != abi.EventError || e.Code != tt.code || e.Retryable != tt.retryable {
+			t.Errorf("%d %s: got %s, want %s retryable %v", tt.status, tt.body, ev, tt.code, tt.retryable)
+		}
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	for _, tt := range []struct {
+		model             string
+		tools             string
+		reasoning, vision bool
+	}{
+		{"", abi.SupportNative, true, true},
+		{"my-finetune:latest", abi.SupportNative, true, true},
+		{"llama3.2", abi.SupportNative, false, false},
+		{"qwen3:8b", abi.SupportNative, true, false},
+		{"gemma3:4b", abi.SupportNone, false, true},
+		{"hf.co/org/llava:7b", abi.SupportNone, false, true},
+	} {
+		c := New().Capabilities(tt.model)
+		if c.Features.ToolCalling != tt.tools || c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Auth.Scheme != abi.AuthNone || c.StateFormat != StateFormat {
+			t.Errorf("%q: %+v", tt.model, c)
+		}
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	s := state{started: true, sawCall: true, calls: 300, key: []byte("m\x00t")}
+	var d state
+	if err := d.decode(s.encode(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if d.started != s.started || d.done != s.done || d.sawCall != s.sawCall || d.calls != s.calls || string(d.key) != string(s.key) {
+		t.Errorf("got %+v", d)
+	}
+	for _, bad := range []string{"\x02\x00\x00", "\x01\x00", "\x01\x00\x80"} {
+		if d.decode([]byte(bad)) == nil {
+			t.Errorf("decode(%q) accepted a bad state", bad)
+		}
+	}
+}
+
+func FuzzTransform(f *testing.F) {
+	f.Add(`{"model":"m","message":{"content":"a","tool_calls":[{"function":{"name":"f","arguments":{"a":[1,{"b":"\u00e9"}]}}}]}}`, `{"done":true,"done_reason":"stop"}`)
+	f.Add(`{"error":"x"}`, `{`)
+	f.Add(`{"message":{"tool_calls":[{"function":{"name":"f","arguments":"{\"a\": 1}"}}]}}`, `{"done":true}`)
+	f.Fuzz(func(t *testing.T, a, b string) {
+		all := run(t, []string{a, b}, 0)
+		one := run(t, []string{a, b}, 1)
+		if strings.Join(all, "\n") != strings.Join(one, "\n") {
+			t.Errorf("batching changes events:\n%v\n%v", all, one)
+		}
+		for _, l := range all {
+			var e abi.Event
+			if json.Unmarshal([]byte(l), &e) == nil && e.Type == abi.EventToolCall {
+				var obj map[string]any
+				if json.Unmarshal([]byte(e.Arguments), &obj) != nil {
+					t.Errorf("tool-call arguments are not a JSON object: %s", l)
+				}
+			}
+		}
+	})
+}

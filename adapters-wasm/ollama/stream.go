@@ -1,0 +1,330 @@
+package ollama
+
+import (
+	"encoding/binary"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
+)
+
+// state is the transform state between calls of one stream: flag bits, the
+// number of tool calls so far, and the response key (model NUL created_at
+// of the first line).
+type state struct {
+	started, done, sawCall bool
+	calls                  int
+	key                    []byte
+}
+
+const stateVersion = 1
+
+var errState = errors.New("ollama: transform state is not from this module version")
+
+func (s *state) decode(b []byte) error {
+	*s = state{key: s.key[:0]}
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) < 3 || b[0] != stateVersion {
+		return errState
+	}
+	f := b[1]
+	s.started, s.done, s.sawCall = f&1 != 0, f&2 != 0, f&4 != 0
+	n, k := binary.Uvarint(b[2:])
+	if k <= 0 || n > 1<<20 {
+		return errState
+	}
+	s.calls = int(n)
+	s.key = append(s.key, b[2+k:]...)
+	return nil
+}
+
+func (s *state) encode(dst []byte) []byte {
+	var f byte
+	for i, on := range [...]bool{s.started, s.done, s.sawCall} {
+		if on {
+			f |= 1 << i
+		}
+	}
+	dst = append(dst, stateVersion, f)
+	dst = binary.AppendUvarint(dst, uint64(s.calls))
+	return append(dst, s.key...)
+}
+
+// Transform turns NDJSON lines of /api/chat into events. It reads JSON with
+// guest/jsonx and writes events as raw JSON: no encoding/json, no
+// reflection.
+func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+	var (
+		st      state
+		kb      [64]byte
+		scratch [512]byte
+	)
+	st.key = kb[:0]
+	if err := st.decode(in.State); err != nil {
+		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
+	}
+	p := processor{st: &st, out: out, buf: scratch[:0]}
+	for i := range in.Chunks {
+		p.line(in.Chunks[i].Data)
+	}
+	if in.Flags&abi.FlagEnd != 0 {
+		p.end()
+	}
+	out.SetState(st.encode(p.buf[:0]))
+	return nil
+}
+
+// ParseResponse turns a whole stream=false /api/chat response into the
+// events its stream would give.
+func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
+	var st state
+	p := processor{st: &st, out: out, whole: true}
+	p.line(in.Body)
+	p.end()
+	return nil
+}
+
+type processor struct {
+	st    *state
+	out   *guest.Output
+	buf   []byte
+	whole bool
+}
+
+func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
+	p.out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
+	p.st.done = true
+}
+
+func (p *processor) end() {
+	if !p.st.done {
+		p.errorEvent(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
+	}
+}
+
+func (p *processor) line(data []byte) {
+	st := p.st
+	if st.done {
+		return
+	}
+	var model, created, message, doneReason, errv []byte
+	var promptCount, evalCount int64
+	done := false
+	it := jsonx.Object(data)
+	for it.Next() {
+		switch {
+		case it.KeyIs("model"):
+			model, _ = jsonx.Str(it.Value())
+		case it.KeyIs("created_at"):
+			created, _ = jsonx.Str(it.Value())
+		case it.KeyIs("message"):
+			message = it.Value()
+		case it.KeyIs("done"):
+			done, _ = jsonx.Bool(it.Value())
+		case it.KeyIs("done_reason"):
+			doneReason, _ = jsonx.Str(it.Value())
+		case it.KeyIs("prompt_eval_count"):
+			promptCount, _ = jsonx.Int(it.Value())
+		case it.KeyIs("eval_count"):
+			evalCount, _ = jsonx.Int(it.Value())
+		case it.KeyIs("error"):
+			errv = it.Value()
+		}
+	}
+	if it.Err() != nil {
+		p.errorEvent(abi.CodeStreamTruncated, "Ollama sent a line that is not a JSON object", false)
+		return
+	}
+	if errv != nil {
+		msg, _ := jsonx.AppendUnescaped(nil, errv)
+		e := classify(0, string(msg))
+		p.errorEvent(e.Code, e.Message, e.Retryable)
+		return
+	}
+	if !st.started {
+		st.started = true
+		st.key = append(append(append(st.key[:0], model...), 0), created...)
+		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
+		p.buf = append(p.buf, toolid.Synthesize("resp_", string(st.key), 0)...)
+		p.buf = append(p.buf, `","model":"`...)
+		p.buf = append(p.buf, model...)
+		p.buf = append(p.buf, `"}`...)
+		p.out.EmitRaw(p.buf)
+	}
+	if message != nil {
+		p.message(message)
+		if st.done {
+			return
+		}
+	}
+	if done {
+		if promptCount < 0 {
+			promptCount = 0
+		}
+		if evalCount < 0 {
+			evalCount = 0
+		}
+		p.buf = emitUsage(p.out, p.buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
+		reason := abi.FinishOther
+		switch string(doneReason) {
+		case "stop", "":
+			reason = abi.FinishStop
+			if st.sawCall {
+				reason = abi.FinishToolCalls
+			}
+		case "length":
+			reason = abi.FinishLength
+		}
+		p.buf = emitFinish(p.out, p.buf, reason, doneReason)
+		st.done = true
+	}
+}
+
+func (p *processor) message(m []byte) {
+	var content, thinking, calls []byte
+	it := jsonx.Object(m)
+	for it.Next() {
+		switch {
+		case it.KeyIs("content"):
+			content, _ = jsonx.Str(it.Value())
+		case it.KeyIs("thinking"):
+			thinking, _ = jsonx.Str(it.Value())
+		case it.KeyIs("tool_calls"):
+			calls = it.Value()
+		}
+	}
+	if len(thinking) > 0 {
+		p.buf = emitRawString(p.out, p.buf, "reasoning-delta", "text", thinking)
+	}
+	if len(content) > 0 {
+		p.buf = emitRawString(p.out, p.buf, "text-delta", "text", content)
+	}
+	if calls == nil || jsonx.IsNull(calls) {
+		return
+	}
+	ai := jsonx.Array(calls)
+	for ai.Next() {
+		if !p.toolCall(ai.Value()) {
+			return
+		}
+	}
+}
+
+func (p *processor) toolCall(b []byte) bool {
+	st := p.st
+	var id, name, args []byte
+	it := jsonx.Object(b)
+	for it.Next() {
+		switch {
+		case it.KeyIs("id"):
+			id, _ = jsonx.Str(it.Value())
+		case it.KeyIs("function"):
+			fi := jsonx.Object(it.Value())
+			for fi.Next() {
+				switch {
+				case fi.KeyIs("name"):
+					name, _ = jsonx.Str(fi.Value())
+				case fi.KeyIs("arguments"):
+					args = fi.Value()
+				}
+			}
+		}
+	}
+	var ab [256]byte
+	a := ab[:0]
+	switch jsonx.KindOf(args) {
+	case jsonx.KindObject:
+		a = compactJSON(a, args)
+	case jsonx.KindInvalid, jsonx.KindNull:
+		a = append(a, "{}"...)
+	case jsonx.KindString: // OpenAI-style string arguments, seen on some builds
+		u, err := jsonx.AppendUnescaped(a, args)
+		if err != nil || jsonx.KindOf(u) != jsonx.KindObject || !jsonx.Valid(u) {
+			p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
+			return false
+		}
+		a = compactJSON(ab[:0], u)
+	default:
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
+		return false
+	}
+	if len(name) == 0 {
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent a tool call without a function name", false)
+		return false
+	}
+	var idb [64]byte
+	cid := idb[:0]
+	switch {
+	case safeID(id):
+		cid = append(cid, id...)
+	case len(id) > 0:
+		cid = append(cid, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
+	default:
+		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
+	}
+	st.sawCall = true
+	p.buf = emitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
+	st.calls++
+	return true
+}
+
+// MapError turns a non-2xx Ollama response ({"error":"..."}) into one error
+// event.
+func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	msg := ""
+	if v, ok, _ := jsonx.Lookup(in.Body, "error"); ok {
+		if b, err := jsonx.AppendUnescaped(nil, v); err == nil {
+			msg = string(b)
+		}
+	}
+	if msg == "" {
+		msg = strings.TrimSpace(string(in.Body))
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+	}
+	e := classify(int(in.Status), msg)
+	out.Emit(&abi.Event{Type: abi.EventError, Code: e.Code, Message: e.Message, Retryable: e.Retryable})
+	return nil
+}
+
+// classify maps an Ollama error message and HTTP status (0 inside a
+// stream) to a stable code.
+func classify(status int, msg string) *abi.Error {
+	low := strings.ToLower(msg)
+	e := &abi.Error{Status: status, Message: "ollama: " + msg}
+	if msg == "" {
+		e.Message = "ollama: HTTP " + strconv.Itoa(status)
+	}
+	switch {
+	case strings.Contains(low, "does not support"):
+		// "registry.ollama.ai/library/gemma3:1b does not support tools",
+		// "... does not support thinking".
+		e.Code = abi.CodeCapabilityUnsupported
+	case strings.Contains(low, "not found") && (status == 404 || status == 0 || strings.Contains(low, "model")):
+		e.Code = abi.CodeNotFound
+	case strings.Contains(low, "context length") || strings.Contains(low, "context window") || strings.Contains(low, "exceeds the context"):
+		e.Code = abi.CodeContextLengthExceeded
+	case status == 401:
+		e.Code = abi.CodeAuthentication
+	case status == 403:
+		e.Code = abi.CodePermission
+	case status == 404:
+		e.Code = abi.CodeNotFound
+	case status == 429:
+		e.Code, e.Retryable = abi.CodeRateLimited, true
+	case status == 503 || strings.Contains(low, "server busy"):
+		e.Code, e.Retryable = abi.CodeOverloaded, true
+	case status >= 500 || status == 0:
+		e.Code, e.Retryable = abi.CodeServerError, true
+	default:
+		e.Code = abi.CodeInvalidRequest
+	}
+	return e
+}
