@@ -108,6 +108,9 @@ type ErrorInfo struct {
 	Type    string
 	Code    string
 	Param   string
+	// Body is the whole error body (or stream chunk) the fields were read
+	// from, for dialects whose errors carry more (metadata, details).
+	Body []byte
 }
 
 // Dialect configures the protocol for one provider. Only the fields above
@@ -142,6 +145,15 @@ type Dialect struct {
 	// DoneOptional: the provider may end a stream without "data: [DONE]";
 	// a finish_reason then ends the response cleanly at the end of body.
 	DoneOptional bool
+	// FinishOptional: "data: [DONE]" ends the response cleanly even when
+	// no finish_reason came (routers relaying upstreams that omit it); the
+	// finish is then tool-calls when the response holds tool calls, else
+	// other with an empty raw_reason.
+	FinishOptional bool
+	// UsageIn are top-level chunk keys whose object may hold a "usage"
+	// object, read when the chunk has no top-level usage (Groq: x_groq).
+	// A chunk's usage is counted once either way.
+	UsageIn []string
 
 	// Route returns the path and query of the request; nil means
 	// POST /v1/chat/completions (Azure routes by deployment).

@@ -103,6 +103,7 @@ func ParseError(body []byte) (info ErrorInfo, ok bool) {
 func (d *Dialect) mapError(status int, body []byte) *abi.Error {
 	info, ok := ParseError(body)
 	info.Status = status
+	info.Body = body
 	e := &abi.Error{Status: status}
 	switch {
 	case info.Code == "context_length_exceeded" || strings.Contains(info.Message, "maximum context length"):

@@ -220,6 +220,10 @@ func isDone(b []byte) bool {
 func (r *run) chunk(c *abi.Chunk) {
 	st := r.st()
 	if isDone(c.Data) {
+		if st.flags&fFinish == 0 && r.d.FinishOptional {
+			r.flushTools(false)
+			st.flags |= fFinish
+		}
 		if st.flags&fFinish == 0 {
 			r.flushTools(true)
 			if st.flags&fFailed == 0 {
@@ -240,7 +244,7 @@ func (r *run) chunk(c *abi.Chunk) {
 // object handles one chunk object (or, with r.whole, one whole response).
 func (r *run) object(data []byte) {
 	st := r.st()
-	var id, model, choices, usage, errObj []byte
+	var id, model, choices, usage, errObj, nested []byte
 	it := jsonx.Object(data)
 	for it.Next() {
 		switch {
@@ -254,6 +258,12 @@ func (r *run) object(data []byte) {
 			usage = it.Value()
 		case it.KeyIs("error"):
 			errObj = it.Value()
+		default:
+			for _, k := range r.d.UsageIn {
+				if it.KeyIs(k) && jsonx.KindOf(it.Value()) == jsonx.KindObject {
+					nested = it.Value()
+				}
+			}
 		}
 	}
 	if err := it.Err(); err != nil {
@@ -275,6 +285,9 @@ func (r *run) object(data []byte) {
 				return
 			}
 		}
+	}
+	if (usage == nil || jsonx.IsNull(usage)) && nested != nil {
+		usage, _, _ = jsonx.Lookup(nested, "usage")
 	}
 	if usage != nil && !jsonx.IsNull(usage) && jsonx.KindOf(usage) == jsonx.KindObject {
 		var u abi.Usage
@@ -314,6 +327,15 @@ func (r *run) start(id, model []byte) {
 	ev := abi.Event{Type: abi.EventResponseStart, ID: str(idText), Model: str(modelText)}
 	r.out.Emit(&ev)
 }
+
+// ReadUsage reads an OpenAI usage object (prompt_tokens,
+// completion_tokens, prompt_tokens_details.cached_tokens,
+// completion_tokens_details.reasoning_tokens) into u; Usage hooks call it
+// and adjust what their provider counts differently.
+func ReadUsage(b []byte, u *abi.Usage) error { return readUsage(b, u) }
+
+// IntOr0 reads a JSON integer, 0 when v is not a non-negative integer.
+func IntOr0(v []byte) int { return intOr0(v) }
 
 // readUsage reads an OpenAI usage object.
 func readUsage(b []byte, u *abi.Usage) error {
@@ -406,7 +428,11 @@ func (r *run) delta(delta []byte) {
 		}
 	}
 	r.text(abi.EventReasoningDelta, reasoning)
-	r.text(abi.EventTextDelta, content)
+	if jsonx.KindOf(content) == jsonx.KindArray {
+		r.contentParts(content)
+	} else {
+		r.text(abi.EventTextDelta, content)
+	}
 	if r.text(abi.EventRefusal, refusal) {
 		r.st().flags |= fRefusal
 	}
@@ -414,6 +440,50 @@ func (r *run) delta(delta []byte) {
 		ai := jsonx.TrustedArray(toolCalls)
 		for ai.Next() {
 			r.toolDelta(ai.ValueObject(), ai.Index())
+		}
+	}
+}
+
+// contentParts handles content sent as an array of typed parts (Mistral's
+// magistral models): {"type":"text","text"} is text, {"type":"thinking",
+// "thinking":[{"type":"text","text"}] or "..."} is reasoning, in order.
+// Parts of other types carry no text and are skipped.
+func (r *run) contentParts(content []byte) {
+	ai := jsonx.TrustedArray(content)
+	for ai.Next() {
+		if jsonx.KindOf(ai.Value()) != jsonx.KindObject {
+			continue
+		}
+		var typ, text, thinking []byte
+		pi := ai.ValueObject()
+		for pi.Next() {
+			switch {
+			case pi.KeyIs("type"):
+				typ, _ = pi.ValueStr()
+			case pi.KeyIs("text"):
+				text = pi.Value()
+			case pi.KeyIs("thinking"):
+				thinking = pi.Value()
+			}
+		}
+		switch string(typ) {
+		case "text":
+			r.text(abi.EventTextDelta, text)
+		case "thinking":
+			if jsonx.KindOf(thinking) != jsonx.KindArray {
+				r.text(abi.EventReasoningDelta, thinking)
+				continue
+			}
+			ti := jsonx.TrustedArray(thinking)
+			for ti.Next() {
+				if jsonx.KindOf(ti.Value()) != jsonx.KindObject {
+					r.text(abi.EventReasoningDelta, ti.Value())
+					continue
+				}
+				if v, ok, _ := jsonx.Lookup(ti.Value(), "text"); ok {
+					r.text(abi.EventReasoningDelta, v)
+				}
+			}
 		}
 	}
 }
