@@ -28,6 +28,7 @@ const (
 // that a transformed schema is written back in the order it came in and the
 // same input always gives the same bytes.
 type Node struct {
+	// Kind is the JSON type; it says which other field holds the value.
 	Kind Kind
 	// Bool is the value of a Bool node.
 	Bool bool
@@ -43,7 +44,9 @@ type Node struct {
 
 // Member is one member of an object.
 type Member struct {
-	Key   string
+	// Key is the member name.
+	Key string
+	// Value is the member value.
 	Value *Node
 }
 

@@ -134,6 +134,11 @@ func TestStrict(t *testing.T) {
 			want: `{"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}}},"required":["kids"],"additionalProperties":false}`,
 		},
 		{
+			name: "object union stays open at the union, closed in the branches",
+			in:   `{"type":"object","properties":{"shape":{"type":"object","anyOf":[{"type":"object","properties":{"r":{"type":"number"}},"required":["r"]},{"$ref":"#/$defs/Sq"}]}},"required":["shape"],"$defs":{"Sq":{"type":"object","properties":{"side":{"type":"number"}},"required":["side"]}}}`,
+			want: `{"type":"object","properties":{"shape":{"type":"object","anyOf":[{"type":"object","properties":{"r":{"type":"number"}},"required":["r"],"additionalProperties":false},{"$ref":"#/$defs/Sq"}]}},"required":["shape"],"$defs":{"Sq":{"type":"object","properties":{"side":{"type":"number"}},"required":["side"],"additionalProperties":false}},"additionalProperties":false}`,
+		},
+		{
 			name: "property named like a keyword",
 			in:   `{"type":"object","properties":{"patternProperties":{"type":"string"},"minimum":{"type":"number"}},"required":["patternProperties","minimum"]}`,
 			want: `{"type":"object","properties":{"patternProperties":{"type":"string"},"minimum":{"type":"number"}},"required":["patternProperties","minimum"],"additionalProperties":false}`,
@@ -185,6 +190,8 @@ func TestStrictRefusals(t *testing.T) {
 		{"keyword outside a custom set", StrictOptions{Keywords: StrictKeywords().Without("minimum")}, `{"type":"object","properties":{"n":{"type":"number","minimum":0}},"required":["n"]}`, "/properties/n/minimum"},
 		{"nullable needs anyOf", StrictOptions{Keywords: StrictKeywords().Without("anyOf")}, `{"type":"object","properties":{"r":{"$ref":"#"}}}`, "/properties/r"},
 		{"minProperties", StrictOptions{}, `{"type":"object","minProperties":1}`, "/minProperties"},
+		{"anyOf beside properties", StrictOptions{}, `{"type":"object","properties":{"a":{"type":"string"}},"anyOf":[{"properties":{"b":{"type":"string"}}}]}`, "/anyOf"},
+		{"ref beside properties", StrictOptions{}, `{"type":"object","properties":{"o":{"properties":{"a":{"type":"string"}},"$ref":"#/$defs/B"}},"$defs":{"B":{"type":"object"}}}`, "/properties/o/$ref"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,4 +422,25 @@ func FuzzTransforms(f *testing.F) {
 			}
 		}
 	})
+}
+
+const benchSchema = `{"type":"object","properties":{"city":{"type":"string","description":"City"},"days":{"type":"integer","minimum":1,"maximum":14},"units":{"enum":["c","f"]},"opts":{"$ref":"#/$defs/Opts"}},"required":["city"],"$defs":{"Opts":{"type":"object","properties":{"hourly":{"type":["boolean","null"]}}}}}`
+
+func BenchmarkStrict(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Strict(json.RawMessage(benchSchema), StrictOptions{ObjectRoot: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSubset(b *testing.B) {
+	kw := OpenAPIKeywords()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Subset(json.RawMessage(benchSchema), kw, SubsetOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -61,7 +61,11 @@ type StrictOptions struct {
 //     that was not required becomes nullable (see NullStyle), so the model
 //     sends null instead of omitting it. A required name with no property
 //     is refused (strict objects cannot have undeclared properties).
-//   - an object without properties gets "properties":{} and "required":[].
+//   - an object without properties gets "properties":{} and "required":[],
+//     unless it is an anyOf or a $ref, whose alternatives or target are
+//     made strict where they are; an object with properties beside an anyOf
+//     or a $ref is refused, since closing it would forbid the properties
+//     those declare.
 //
 // Keywords not in the supported set are refused with their pointer
 // (patternProperties, allOf, oneOf, not, if/then/else, dependentRequired,
@@ -155,6 +159,17 @@ func (st *strictor) node(n *Node, ptr string) error {
 
 func (st *strictor) object(n *Node, ptr string) error {
 	props := n.Get("properties")
+	for _, k := range [...]string{"anyOf", "$ref"} {
+		if !n.Has(k) {
+			continue
+		}
+		if props != nil {
+			return unsupported(at(ptr, k), "%s beside properties cannot be made strict: closing this object would forbid the properties the %s declares; move the shared properties into each alternative", k, k)
+		}
+		// The alternatives (or the target) are closed where they are
+		// defined; closing this node too would forbid their properties.
+		return nil
+	}
 	if props == nil {
 		props = &Node{Kind: Object, Obj: []Member{}}
 		n.Set("properties", props)

@@ -60,7 +60,9 @@ func (k Kind) String() string {
 // Piece is a run of text or reasoning. Text aliases the delta given to Feed
 // or a tag string of the Options; it is never empty.
 type Piece struct {
+	// Kind says whether Text is reasoning or text.
 	Kind Kind
+	// Text is the content.
 	Text string
 }
 
