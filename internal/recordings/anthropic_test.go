@@ -1,0 +1,137 @@
+package recordings_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/host/cases"
+	"github.com/wasmadapt/wasmadapt/internal/recordings"
+)
+
+// TestAnthropicCases runs the golden cases of testdata/anthropic through
+// the adapter natively (wasmrun test runs the same cases through the Wasm
+// module).
+func TestAnthropicCases(t *testing.T) { nativeCases(t, "anthropic", anthropic.New()) }
+
+// TestAnthropicRecordings replays every anthropic recording in ../shared
+// and compares the events with our reviewed expectations in
+// testdata/anthropic/recordings.
+func TestAnthropicRecordings(t *testing.T) {
+	nativeRecordings(t, "anthropic", "anthropic", anthropic.New())
+}
+
+// nativeCases runs every case directory of testdata/<name>.
+func nativeCases(t *testing.T, name string, a guest.Adapter) {
+	t.Helper()
+	m := engine.NewNative(name, a)
+	t.Cleanup(func() { m.Close(context.Background()) })
+	cs, err := cases.Load(filepath.Join("..", "..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		t.Run(c.Name, func(t *testing.T) {
+			if err := cases.Run(context.Background(), m, c); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// nativeReplay gives the events of one recording: map_error for error
+// statuses, parse_response for whole bodies, the host's framer and
+// transform otherwise, checked to be the same with all chunks in one call
+// and with one chunk per call.
+func nativeReplay(t *testing.T, m engine.Module, r *recordings.Recording) []byte {
+	t.Helper()
+	ctx := context.Background()
+	switch {
+	case r.Status >= 400:
+		in := &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body}
+		if r.ContentType != "" {
+			in.Headers = [][2][]byte{{[]byte("content-type"), []byte(r.ContentType)}}
+		}
+		ev, err := m.MapError(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cases.AppendLines(nil, []abi.Event{ev})
+	case r.Framing == abi.FramingNone:
+		evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cases.AppendLines(nil, evs)
+	}
+	all, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cases.AppendLines(nil, all)
+	if alt := cases.AppendLines(nil, one); !bytes.Equal(alt, got) {
+		t.Fatalf("events depend on batching:\n%s\nversus\n%s", got, alt)
+	}
+	return got
+}
+
+// nativeRecordings compares every recording of a provider directory with
+// testdata/<name>/recordings/<recording>.events.jsonl.
+func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter) {
+	t.Helper()
+	root, ok := recordings.Dir()
+	if !ok {
+		t.Skip("no ../shared/fixtures/provider-recordings: recordings not present")
+	}
+	recs, err := recordings.LoadProvider(root, provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Skipf("no %s recordings", provider)
+	}
+	m := engine.NewNative(name, a)
+	t.Cleanup(func() { m.Close(context.Background()) })
+	expDir := filepath.Join("..", "..", "testdata", name, "recordings")
+	for i := range recs {
+		r := &recs[i]
+		t.Run(r.Name(), func(t *testing.T) {
+			got := nativeReplay(t, m, r)
+			path := filepath.Join(expDir, r.Name()+".events.jsonl")
+			want, err := os.ReadFile(path)
+			if errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("no expected events %s: review the recording and write them", path)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+				for j := 0; j < len(gl) || j < len(wl); j++ {
+					var g, w string
+					if j < len(gl) {
+						g = gl[j]
+					}
+					if j < len(wl) {
+						w = wl[j]
+					}
+					if g != w {
+						t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
+					}
+				}
+			}
+		})
+	}
+}
