@@ -112,6 +112,11 @@ func TestStrict(t *testing.T) {
 			want: `{"type":"object","properties":{"a":{"type":["string","null"]},"b":{"type":["string","integer","null"]}},"required":["a","b"],"additionalProperties":false}`,
 		},
 		{
+			name: "type with null but enum without null",
+			in:   `{"type":"object","properties":{"e":{"type":["string","null"],"enum":["a"]}}}`,
+			want: `{"type":"object","properties":{"e":{"type":["string","null"],"enum":["a",null]}},"required":["e"],"additionalProperties":false}`,
+		},
+		{
 			name: "ref, const and anyOf use anyOf null",
 			in:   `{"type":"object","properties":{"r":{"$ref":"#/$defs/P"},"c":{"const":"k"},"u":{"anyOf":[{"type":"string"},{"type":"number"}],"description":"d"}},"$defs":{"P":{"type":"object","properties":{"x":{"type":"boolean"}},"required":["x"]}}}`,
 			want: `{"type":"object","properties":{"r":{"anyOf":[{"$ref":"#/$defs/P"},{"type":"null"}]},"c":{"anyOf":[{"const":"k"},{"type":"null"}]},"u":{"anyOf":[{"type":"string"},{"type":"number"},{"type":"null"}],"description":"d"}},"$defs":{"P":{"type":"object","properties":{"x":{"type":"boolean"}},"required":["x"],"additionalProperties":false}},"required":["r","c","u"],"additionalProperties":false}`,
@@ -229,6 +234,12 @@ func TestSubset(t *testing.T) {
 			want: `{"description":"d","type":"string","maxLength":3,"nullable":true}`,
 		},
 		{
+			name: "annotated null branch",
+			kw:   gem,
+			in:   `{"anyOf":[{"type":"null","title":"none","description":"absent"},{"type":"string"}]}`,
+			want: `{"type":"string","nullable":true}`,
+		},
+		{
 			name: "anyOf with null and several branches",
 			kw:   gem,
 			in:   `{"anyOf":[{"type":"string"},{"type":"null"},{"type":"integer"}]}`,
@@ -310,6 +321,7 @@ func TestSubsetRefusals(t *testing.T) {
 		{"additionalProperties schema", gem, SubsetOptions{Closed: DropClosed}, `{"type":"object","additionalProperties":{"type":"integer"}}`, "/additionalProperties"},
 		{"type list of two", gem, SubsetOptions{}, `{"type":"object","properties":{"x":{"type":["string","integer"]}}}`, "/properties/x/type"},
 		{"null alone", gem, SubsetOptions{}, `{"type":["null"]}`, "/type"},
+		{"null type string", gem, SubsetOptions{}, `{"type":"object","properties":{"z":{"type":"null"}}}`, "/properties/z/type"},
 		{"oneOf", gem, SubsetOptions{}, `{"oneOf":[{"type":"string"}]}`, "/oneOf"},
 		{"exclusiveMinimum in def reports def pointer", gem, SubsetOptions{}, `{"type":"object","properties":{"p":{"$ref":"#/$defs/P"}},"$defs":{"P":{"type":"number","exclusiveMinimum":0}}}`, "/$defs/P/exclusiveMinimum"},
 		{"sibling beside ref", gem, SubsetOptions{}, `{"type":"object","properties":{"p":{"$ref":"#/$defs/P","minimum":1}},"$defs":{"P":{"type":"number"}}}`, "/properties/p/minimum"},

@@ -236,8 +236,11 @@ func (st *strictor) nullable(s *Node, ptr string) (*Node, error) {
 		if !ok {
 			return nil, unsupported(at(ptr, "type"), "type must be a string or an array of strings")
 		}
+		if !slices.Contains(names, "null") {
+			names = append(names, "null")
+		}
 		list := &Node{Kind: Array}
-		for _, name := range append(names, "null") {
+		for _, name := range names {
 			list.Arr = append(list.Arr, Str(name))
 		}
 		s.Set("type", list)

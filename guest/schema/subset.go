@@ -144,6 +144,9 @@ func (sb *subsetter) node(n *Node, ptr string, stack []string) (*Node, error) {
 				return nil, unsupported(p, "type must be a string or an array of strings")
 			}
 			if v.Kind == String {
+				if v.Str == "null" {
+					return nil, unsupported(p, "type null on its own cannot be expressed here (only as nullable beside another type)")
+				}
 				break
 			}
 			rest := slices.DeleteFunc(slices.Clone(names), func(s string) bool { return s == "null" })
@@ -182,7 +185,7 @@ func (sb *subsetter) node(n *Node, ptr string, stack []string) (*Node, error) {
 			branches := make([]*Node, 0, len(v.Arr))
 			hadNull := false
 			for i, b := range v.Arr {
-				if b.Kind == Object && len(b.Obj) == 1 && b.Get("type") != nil && b.Get("type").Kind == String && b.Get("type").Str == "null" {
+				if sb.isNullSchema(b) {
 					hadNull = true
 					continue
 				}
@@ -325,4 +328,19 @@ func (sb *subsetter) ref(n, ref *Node, ptr string, stack []string) (*Node, error
 		}
 	}
 	return out, nil
+}
+
+// isNullSchema reports whether b is {"type":"null"}, possibly with a
+// description or droppable annotations.
+func (sb *subsetter) isNullSchema(b *Node) bool {
+	t := b.Get("type")
+	if t == nil || t.Kind != String || t.Str != "null" {
+		return false
+	}
+	for _, m := range b.Obj {
+		if m.Key != "type" && m.Key != "description" && !sb.opts.Drop[m.Key] {
+			return false
+		}
+	}
+	return true
 }
