@@ -80,7 +80,9 @@
 // SPII and the IMAGE_* safety reasons are content-filter; MALFORMED_FUNCTION_CALL,
 // UNEXPECTED_TOOL_CALL and TOO_MANY_TOOL_CALLS are error (the raw reason says
 // which: the model failed to produce a usable call, so neither a clean stop
-// nor a tool-calls finish is true); anything else is other. A prompt blocked
+// nor a tool-calls finish is true); anything else is other. Finish and block
+// reasons sent as protobuf enum numbers (clients that ask for
+// enum-encoding=int) are mapped by number, the number kept as raw_reason. A prompt blocked
 // by promptFeedback.blockReason finishes with content-filter and the block
 // reason as raw_reason. Gemini streams have no end sentinel: the chunk that
 // carries finishReason (or a prompt block) ends the response, and a body that

@@ -429,13 +429,23 @@ func TestFinishReasons(t *testing.T) {
 		{"MALFORMED_FUNCTION_CALL", false, abi.FinishError, "MALFORMED_FUNCTION_CALL"},
 		{"LANGUAGE", false, abi.FinishOther, "LANGUAGE"},
 		{"SOMETHING_NEW", false, abi.FinishOther, "SOMETHING_NEW"},
+		{"1", false, abi.FinishStop, "1"},
+		{"1", true, abi.FinishToolCalls, "1"},
+		{"2", false, abi.FinishLength, "2"},
+		{"3", false, abi.FinishContentFilter, "3"},
+		{"10", false, abi.FinishError, "10"},
+		{"6", false, abi.FinishOther, "6"},
 	}
 	for _, tt := range tests {
 		part := `{"text":"x"}`
 		if tt.call {
 			part = `{"functionCall":{"name":"f","args":{}}}`
 		}
-		lines := run(t, ctx25, []string{`{"candidates":[{"content":{"parts":[` + part + `]},"finishReason":"` + tt.raw + `"}],"responseId":"r"}`}, 0)
+		fr := `"` + tt.raw + `"`
+		if tt.raw[0] >= '0' && tt.raw[0] <= '9' {
+			fr = tt.raw // protobuf enum number
+		}
+		lines := run(t, ctx25, []string{`{"candidates":[{"content":{"parts":[` + part + `]},"finishReason":` + fr + `}],"responseId":"r"}`}, 0)
 		want := `{"type":"finish","reason":"` + string(tt.want) + `","raw_reason":"` + tt.wantRaw + `"}`
 		if last := lines[len(lines)-1]; last != want {
 			t.Errorf("%s (call %v): got %s, want %s", tt.raw, tt.call, last, want)

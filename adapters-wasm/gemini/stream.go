@@ -35,11 +35,23 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 }
 
 // ParseResponse turns a whole generateContent response into the events its
-// stream would give.
+// stream would give. A streamGenerateContent body fetched without alt=sse
+// (a JSON array of responses) is accepted too: its elements are handled as
+// the chunks of a stream.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
 	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
-	p.chunk(in.Body)
+	if jsonx.KindOf(in.Body) == jsonx.KindArray {
+		ai := jsonx.Array(in.Body)
+		for ai.Next() {
+			p.chunk(ai.Value())
+		}
+		if ai.Err() != nil && !st.done {
+			p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
+		}
+	} else {
+		p.chunk(in.Body)
+	}
 	p.end()
 	return nil
 }
@@ -134,7 +146,7 @@ func (p *processor) chunk(data []byte) {
 	}
 	if feedback != nil && cands == nil {
 		if br, ok, _ := jsonx.Lookup(feedback, "blockReason"); ok {
-			raw, _ := jsonx.Str(br)
+			raw := enumValue(br)
 			if st.hasUsage {
 				p.buf = emitUsage(p.out, p.buf, &st.usage)
 			}
@@ -188,7 +200,7 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 		case it.KeyIs("content"):
 			content = it.Value()
 		case it.KeyIs("finishReason"):
-			finish, _ = jsonx.Str(it.Value())
+			finish = enumValue(it.Value())
 		}
 	}
 	if content != nil {
@@ -424,8 +436,33 @@ func (p *processor) closeCall() {
 	st.callID, st.callName, st.callArgs, st.callPath = st.callID[:0], st.callName[:0], st.callArgs[:0], st.callPath[:0]
 }
 
-// finishReason maps Gemini's finishReason (see the package documentation).
+// enumValue returns the raw content of an enum value: a string's content,
+// or the digits of a number (the API's protobuf enum numbers, sent when a
+// client asks for enum-encoding=int).
+func enumValue(v []byte) []byte {
+	if jsonx.KindOf(v) == jsonx.KindNumber {
+		if n, err := jsonx.Int(v); err == nil && n >= 0 {
+			return v
+		}
+		return nil
+	}
+	s, _ := jsonx.Str(v)
+	return s
+}
+
+// finishReason maps Gemini's finishReason (see the package documentation),
+// by name or by its protobuf enum number.
 func finishReason(raw []byte, sawCall bool) abi.FinishReason {
+	switch string(raw) {
+	case "1":
+		raw = []byte("STOP")
+	case "2":
+		raw = []byte("MAX_TOKENS")
+	case "3", "4", "7", "8", "9", "11":
+		return abi.FinishContentFilter // SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII, IMAGE_SAFETY
+	case "10":
+		return abi.FinishError // MALFORMED_FUNCTION_CALL
+	}
 	switch string(raw) {
 	case "STOP":
 		if sawCall {

@@ -1,0 +1,131 @@
+package recordings_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/internal/recordings"
+)
+
+// replayFramed runs one recording through a the way the host does, with the
+// host's own framer: map_error for error statuses, parse_response for whole
+// bodies, and for streams framing.Split then one transform call per chunk
+// with host-owned state and a final call with FlagEnd. Streams are replayed
+// a second time with all chunks in one call, and both replays must agree.
+func replayFramed(t *testing.T, a guest.Adapter, r *recordings.Recording, sctx []byte) []byte {
+	t.Helper()
+	d := guest.NewDispatcher(a)
+	check := func(res []byte) []byte {
+		if abi.Status(res[0]) != abi.StatusOK {
+			t.Fatalf("adapter call failed: %s", res[1:])
+		}
+		return res[1:]
+	}
+	switch {
+	case r.Status >= 400:
+		return bytes.Clone(check(d.MapError(abi.AppendResponseInput(nil, &abi.ResponseInput{Status: uint32(r.Status), Context: sctx, Body: r.Body}))))
+	case r.Framing == abi.FramingNone:
+		return bytes.Clone(check(d.ParseResponse(abi.AppendResponseInput(nil, &abi.ResponseInput{Status: uint32(r.Status), Context: sctx, Body: r.Body}))))
+	}
+	var chunks []abi.Chunk
+	for c, err := range framing.Split(bytes.NewReader(r.Body), r.Framing, framing.Options{}) {
+		if err != nil {
+			t.Fatalf("framing the recording: %v", err)
+		}
+		chunks = append(chunks, abi.Chunk{Event: bytes.Clone(c.Event), Data: bytes.Clone(c.Data)})
+	}
+	run := func(batch int) []byte {
+		var state, events []byte
+		call := func(cs []abi.Chunk, flags uint32) {
+			in := abi.TransformInput{Flags: flags, State: state, Chunks: cs}
+			if len(state) == 0 {
+				in.Context = sctx
+			}
+			st, evs, err := abi.DecodeTransformOutput(check(d.Transform(abi.AppendTransformInput(nil, &in))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			state = bytes.Clone(st)
+			events = append(events, evs...)
+		}
+		if batch == 0 {
+			call(chunks, 0)
+		} else {
+			for i := 0; i < len(chunks); i += batch {
+				call(chunks[i:min(i+batch, len(chunks))], 0)
+			}
+		}
+		call(nil, abi.FlagEnd)
+		return events
+	}
+	one, all := run(1), run(0)
+	if !bytes.Equal(one, all) {
+		t.Fatalf("events depend on batching:\none chunk per call:\n%s\nall chunks in one call:\n%s", one, all)
+	}
+	return one
+}
+
+// checkRecordings runs every recording of provider through a and compares
+// the events with the reviewed expectations in
+// testdata/<dir>/recordings/<name>.events.jsonl. skip names the recordings
+// the adapter does not serve, with the reason.
+func checkRecordings(t *testing.T, provider, dir string, a guest.Adapter, sctx []byte, skip map[string]string) {
+	root, ok := recordings.Dir()
+	if !ok {
+		t.Skip("no ../shared/fixtures/provider-recordings: recordings not present")
+	}
+	recs, err := recordings.LoadProvider(root, provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Skipf("no %s recordings", provider)
+	}
+	expDir := filepath.Join("..", "..", "testdata", dir, "recordings")
+	for i := range recs {
+		r := &recs[i]
+		t.Run(r.Name(), func(t *testing.T) {
+			if why, ok := skip[r.File]; ok {
+				t.Skip(why)
+			}
+			got := replayFramed(t, a, r, sctx)
+			path := filepath.Join(expDir, r.Name()+".events.jsonl")
+			want, err := os.ReadFile(path)
+			if os.IsNotExist(err) {
+				t.Fatalf("no expected events %s: review the recording and write them; the adapter gives\n%s", path, got)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+				for j := 0; j < len(gl) || j < len(wl); j++ {
+					var g, w string
+					if j < len(gl) {
+						g = gl[j]
+					}
+					if j < len(wl) {
+						w = wl[j]
+					}
+					if g != w {
+						t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGeminiRecordings runs the gemini recordings through the gemini
+// adapter. Every recording is of the Gemini API's GenerateContentResponse
+// (the Vertex AI one has the same shape), so none is skipped.
+func TestGeminiRecordings(t *testing.T) {
+	checkRecordings(t, "gemini", "gemini", gemini.New(), []byte(`{"model":"gemini-2.5-flash","stream":true}`), nil)
+}
