@@ -155,6 +155,17 @@ type Dialect struct {
 	// A chunk's usage is counted once either way.
 	UsageIn []string
 
+	// Refused are provider_options keys of the OpenAI protocol the
+	// provider does not support, each with what to do instead: a request
+	// using one fails with capability_unsupported naming the model. They
+	// are not listed among the module's provider options.
+	Refused map[string]string
+
+	// Rewrite runs first and returns the request to project (a copy when
+	// it changes anything; req itself must not be modified): per-model
+	// checks a Model cannot express and history rewrites such as
+	// Mistral's tool-call IDs. nil means req as is.
+	Rewrite func(req *abi.Request) (*abi.Request, error)
 	// Route returns the path and query of the request; nil means
 	// POST /v1/chat/completions (Azure routes by deployment).
 	Route func(req *abi.Request) (path string, query map[string]string, err error)

@@ -103,6 +103,13 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if req.Model == "" {
 		return nil, invalid("/model", "the request names no model: set model")
 	}
+	if d.Rewrite != nil {
+		r, err := d.Rewrite(req)
+		if err != nil {
+			return nil, err
+		}
+		req = r
+	}
 	m := d.model(req.Model)
 	f := m.Features
 	var body Body
@@ -312,6 +319,10 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		if why, ok := d.Refused[k]; ok {
+			return &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/" + pointerEscape(k),
+				Message: fmt.Sprintf("%s model %q does not support provider option %q: %s", d.Provider, req.Model, k, why)}
+		}
 		i := slices.IndexFunc(d.Options, func(o Option) bool { return o.Key == k })
 		if i < 0 {
 			known := make([]string, len(d.Options))

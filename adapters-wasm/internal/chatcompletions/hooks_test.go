@@ -1,0 +1,134 @@
+package chatcompletions
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// TestContentParts: content sent as an array of typed parts (Mistral
+// magistral) gives reasoning for thinking parts and text for text parts, in
+// order, in streams and whole responses alike.
+func TestContentParts(t *testing.T) {
+	d := testDialect()
+	tests := []struct {
+		name, delta, want string
+	}{
+		{"thinking nested text", `{"content":[{"type":"thinking","thinking":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]}`,
+			`{"type":"reasoning-delta","text":"a"}` + "\n" + `{"type":"reasoning-delta","text":"b"}` + "\n"},
+		{"thinking string", `{"content":[{"type":"thinking","thinking":"t"}]}`, `{"type":"reasoning-delta","text":"t"}` + "\n"},
+		{"thinking then text", `{"content":[{"type":"thinking","thinking":[{"type":"text","text":"r"}]},{"type":"text","text":"x"}]}`,
+			`{"type":"reasoning-delta","text":"r"}` + "\n" + `{"type":"text-delta","text":"x"}` + "\n"},
+		{"unknown part skipped", `{"content":[{"type":"image_url","image_url":"u"},{"type":"text","text":"y"}]}`, `{"type":"text-delta","text":"y"}` + "\n"},
+		{"escaped", `{"content":[{"type":"text","text":"a\"b"}]}`, `{"type":"text-delta","text":"a\"b"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := stream(t, d, 1, `{"id":"r","model":"m","choices":[{"index":0,"delta":`+tt.delta+`}]}`, chunk(`{}`, "stop"), "[DONE]")
+			want := `{"type":"response-start","id":"r","model":"m"}` + "\n" + tt.want + `{"type":"finish","reason":"stop","raw_reason":"stop"}` + "\n"
+			if got != want {
+				t.Errorf("stream:\ngot  %s\nwant %s", got, want)
+			}
+			var out guest.Output
+			body := `{"id":"r","model":"m","choices":[{"index":0,"message":` + tt.delta + `,"finish_reason":"stop"}]}`
+			if err := d.ParseResponse(&abi.ResponseInput{Status: 200, Body: []byte(body)}, &out); err != nil {
+				t.Fatal(err)
+			}
+			if string(out.Events()) != want {
+				t.Errorf("whole:\ngot  %s\nwant %s", out.Events(), want)
+			}
+		})
+	}
+}
+
+// TestFinishOptional: [DONE] without a finish_reason is a clean end only
+// when the dialect says so.
+func TestFinishOptional(t *testing.T) {
+	tool := `{"id":"r","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"0","function":{"name":"f","arguments":"{}"}}]}}]}`
+	for _, tt := range []struct {
+		optional bool
+		last     string
+	}{
+		{false, `"code":"stream_truncated"`},
+		{true, `{"type":"finish","reason":"tool-calls","raw_reason":""}`},
+	} {
+		d := testDialect()
+		d.FinishOptional = tt.optional
+		got := stream(t, d, 0, tool, "[DONE]")
+		lines := strings.Split(strings.TrimSpace(got), "\n")
+		if !strings.Contains(lines[len(lines)-1], tt.last) {
+			t.Errorf("optional=%v: last event %s, want %s", tt.optional, lines[len(lines)-1], tt.last)
+		}
+		if tt.optional && !strings.Contains(got, `{"type":"tool-call","index":0,"id":"0","name":"f","arguments":"{}"}`) {
+			t.Errorf("optional: tool call not flushed:\n%s", got)
+		}
+	}
+	d := testDialect()
+	d.FinishOptional = true
+	if got := stream(t, d, 0, `{"id":"r","model":"m","choices":[{"index":0,"delta":{"content":"hi"}}]}`, "[DONE]"); !strings.HasSuffix(got, `{"type":"finish","reason":"other","raw_reason":""}`+"\n") {
+		t.Errorf("text without finish_reason: %s", got)
+	}
+}
+
+// TestUsageIn: a usage object nested under a listed key counts when the
+// chunk has no top-level usage, and a chunk with both counts once.
+func TestUsageIn(t *testing.T) {
+	d := testDialect()
+	d.UsageIn = []string{"x_groq"}
+	u := `{"prompt_tokens":3,"completion_tokens":4}`
+	want := `{"type":"usage","input_tokens":3,"output_tokens":4,"cached_input_tokens":0,"reasoning_tokens":0}`
+	for name, c := range map[string]string{
+		"nested only": `{"id":"r","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"q","usage":` + u + `}}`,
+		"both":        `{"id":"r","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"q","usage":` + u + `},"usage":` + u + `}`,
+	} {
+		got := stream(t, d, 0, c, "[DONE]")
+		if strings.Count(got, want) != 1 {
+			t.Errorf("%s: want usage once:\n%s", name, got)
+		}
+	}
+	d.UsageIn = nil
+	if got := stream(t, d, 0, `{"id":"r","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"usage":`+u+`}}`, "[DONE]"); strings.Contains(got, "usage") {
+		t.Errorf("nested usage read without UsageIn: %s", got)
+	}
+}
+
+// TestRefusedAndRewrite: refused provider options fail with
+// capability_unsupported; Rewrite sees the request first and its result is
+// projected.
+func TestRefusedAndRewrite(t *testing.T) {
+	d := testDialect()
+	d.Refused = map[string]string{"logprobs": "drop it"}
+	d.Rewrite = func(req *abi.Request) (*abi.Request, error) {
+		if req.Model == "bad" {
+			return nil, abi.Errorf(abi.CodeCapabilityUnsupported, "bad model")
+		}
+		c := *req
+		c.Model = "rewritten"
+		return &c, nil
+	}
+	req := &abi.Request{Model: "m", Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}},
+		ProviderOptions: map[string]json.RawMessage{"logprobs": json.RawMessage("true")}}
+	_, err := d.Project(req)
+	var e *abi.Error
+	if !errors.As(err, &e) || e.Code != abi.CodeCapabilityUnsupported || e.Pointer != "/provider_options/logprobs" || !strings.Contains(e.Message, "drop it") {
+		t.Fatalf("refused option: %v", err)
+	}
+	req.ProviderOptions = nil
+	pr, err := d.Project(req)
+	if err != nil || !strings.Contains(string(pr.Body), `"model":"rewritten"`) || req.Model != "m" {
+		t.Fatalf("rewrite: %v %s (req.Model %q)", err, pr.Body, req.Model)
+	}
+	req.Model = "bad"
+	if _, err := d.Project(req); abi.CodeOf(err) != abi.CodeCapabilityUnsupported {
+		t.Fatalf("rewrite error not returned: %v", err)
+	}
+	for _, k := range New(d).Capabilities("m").ProviderOptions {
+		if k == "logprobs" {
+			t.Error("refused key listed among provider options")
+		}
+	}
+}
