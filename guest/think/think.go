@@ -108,8 +108,9 @@ const (
 	modeLimit  = 6
 )
 
-// Splitter splits one stream. Its zero value is not ready: use New. A
-// Splitter is a small value; copy it freely (its state is its fields).
+// Splitter splits one stream. Its zero value behaves like the result of
+// New(Options{}). A Splitter is a small value; copy it freely (its state is
+// its fields).
 type Splitter struct {
 	open, close string
 	opts        Options
@@ -155,6 +156,9 @@ func (s *Splitter) LoadState(b []byte) error {
 	}
 	if len(b) != StateSize || b[0] != stateVersion || b[1] >= modeLimit {
 		return abi.Errorf(abi.CodeInvalidRequest, "think: state %x is not a valid splitter state: restart the stream", b)
+	}
+	if s.open == "" {
+		s.open, s.close = DefaultOpen, DefaultClose
 	}
 	t := Splitter{open: s.open, close: s.close, opts: s.opts, mode: b[1], held: b[2]}
 	if tag := t.target(); int(t.held) >= max(len(tag), 1) && t.held != 0 {
@@ -257,6 +261,9 @@ func appendRange(dst []Piece, kind Kind, carry, delta string, a, b int) []Piece 
 // dst. Bytes that may begin a tag are held back until a later Feed or
 // Finish decides them.
 func (s *Splitter) Feed(dst []Piece, delta string) []Piece {
+	if s.open == "" {
+		s.open, s.close = DefaultOpen, DefaultClose
+	}
 	if s.mode == modeFresh {
 		s.mode = s.initial()
 	}

@@ -278,3 +278,17 @@ func BenchmarkFeed(b *testing.B) {
 		dst = s.Feed(dst[:0], delta)
 	}
 }
+
+func TestZeroValue(t *testing.T) {
+	var s Splitter
+	got := s.Feed(nil, "<think>r</th")
+	got = s.Finish(got)
+	want := []Piece{{Reasoning, "r"}, {Reasoning, "</th"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("zero Splitter: %v", got)
+	}
+	var z Splitter
+	if err := z.LoadState([]byte{1, modeReason, 3}); err != nil {
+		t.Fatalf("zero Splitter LoadState: %v", err)
+	}
+}
