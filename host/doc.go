@@ -1,0 +1,77 @@
+// Package host is the wasmadapt client an agent runtime embeds: it turns
+// adapter modules into one provider-agnostic LLM client. The host owns
+// everything that touches the outside world, so adapters stay pure: HTTP,
+// stream framing, decompression, credentials, retries, cancellation and
+// the tool loop.
+//
+// # Overview
+//
+// A Provider is an adapter module (engine.Module, loaded by the engine or
+// native), a base URL and a credential source. A Client sends normalized
+// requests (abi.Request) to a provider:
+//
+//	client := host.NewClient()
+//	p := host.Provider{Module: mod, Credentials: host.EnvKey("OPENAI_API_KEY")}
+//	for ev, err := range client.Stream(ctx, p, req) {
+//		if err != nil { ... } // *abi.Error with a stable code
+//		fmt.Println(ev.String())
+//	}
+//	resp, err := client.Generate(ctx, p, req) // the whole response
+//
+// Each call goes through these stages:
+//
+//  1. The capability gate (CheckCapabilities): the module's capabilities
+//     for the model are checked against the request before a byte is
+//     sent; streaming, tools, json_schema output, images, reasoning or a
+//     multi-turn history the model cannot serve is capability_unsupported.
+//     There is no silent fallback: AllowDowngrade opts in to a documented
+//     downgrade.
+//  2. Projection: the module turns the request into a provider request;
+//     the host builds the HTTP request on the base URL, injects the
+//     credential per the module's declared auth scheme (bearer, header,
+//     query, aws-sigv4 via host/sigv4, none) and asks for gzip or zstd.
+//     The module never sees the credential.
+//  3. Transport: a shared net/http transport (connection reuse, HTTP/2
+//     where offered). A non-2xx answer goes to the module's error mapping
+//     and becomes an *abi.Error (Status set). Retryable errors (rate
+//     limits, overload, 5xx, connection failures, a stream that broke
+//     before its first event) are retried with exponential backoff and
+//     jitter, honouring Retry-After, but only while no event has reached
+//     the caller.
+//  4. Streaming: the body is decompressed with a size limit, split by the
+//     framing the module declared (host/framing) and fed to the module's
+//     transform with host-owned state; the end of the body is signalled
+//     with abi.FlagEnd. A stream that ends or breaks before the provider's
+//     end marker, or stalls past the idle timeout, fails with
+//     stream_truncated: nothing is reported as a clean finish. A cancelled
+//     context, or a loop that stops ranging, closes the connection at once.
+//
+// A Session holds a conversation's history, keyed by session id and trace
+// id (Sessions stores many). Client.Send appends each assistant turn as it
+// comes back, reasoning parts included with their signatures and the
+// producing provider's name, so that the same provider gets them back and
+// other providers' adapters can drop them.
+//
+// A ToolRegistry is the single source of tool definitions; a ToolLoop
+// sends the conversation with them, validates each tool call's arguments
+// against the tool's JSON Schema (host/jsonschema), asks the Gate, runs
+// the handlers of one step concurrently, appends the results in call order
+// and repeats until the model answers without calling a tool or MaxSteps
+// is reached.
+//
+// # Observability
+//
+// Every step (request, retry, downgrade, event, response, tool call, tool
+// result, loop step) is reported to an Observer with the session id, trace
+// id and step number. Retries and downgrades are logged with log/slog.
+// Each call is an OpenTelemetry span "chat {model}" and each tool
+// execution a span "execute_tool {name}", with attributes and metrics
+// named by the GenAI semantic conventions (see the Attr* and Metric*
+// constants).
+//
+// # Testing
+//
+// Package host/providertest is a loopback mock provider that replays
+// recorded responses, cut at random byte boundaries, slowed, stalled,
+// dropped or preceded by error answers.
+package host
