@@ -16,3 +16,6 @@ func TestOllamaRecordings(t *testing.T) {
 		"test_ollama_cloud_tool_output.yaml": "Ollama's OpenAI-compatible /v1/chat/completions, served by the openai-compatible adapter, not /api/chat",
 	})
 }
+
+// TestOllamaCases runs testdata/ollama natively.
+func TestOllamaCases(t *testing.T) { runCases(t, "ollama", ollama.New()) }
