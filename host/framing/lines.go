@@ -56,7 +56,7 @@ type lineReader struct {
 
 func newLineReader(r io.Reader, max int, cr bool, name string) *lineReader {
 	return &lineReader{
-		buffer: newBuffer(r, max+1),
+		buffer: newBuffer(r, max+3), // room for a line, its line end, and a BOM
 		name:   name,
 		max:    max,
 		cr:     cr,
@@ -73,7 +73,7 @@ func (l *lineReader) fill() {
 
 // stripBOM drops a leading UTF-8 byte order mark.
 func (l *lineReader) stripBOM() {
-	for l.w-l.r0 < 3 && l.err == nil {
+	for l.w-l.r0 < 3 && l.err == nil && len(l.buf) >= 3 {
 		l.fill()
 	}
 	if bytes.HasPrefix(l.buf[l.r0:l.w], []byte("\xEF\xBB\xBF")) {
@@ -100,6 +100,9 @@ func (l *lineReader) next() (line []byte, ok bool, err error) {
 			}
 			if cri := l.crf.find(l.buf, l.r0, lim); cri >= 0 {
 				line = l.buf[l.r0:cri]
+				if len(line) > l.max {
+					return nil, false, l.tooLong()
+				}
 				l.r0 = cri + 1
 				if l.r0 < l.w {
 					if l.buf[l.r0] == '\n' {
@@ -113,12 +116,14 @@ func (l *lineReader) next() (line []byte, ok bool, err error) {
 		}
 		if lfi >= 0 {
 			line = l.buf[l.r0:lfi]
+			if len(line) > l.max {
+				return nil, false, l.tooLong()
+			}
 			l.r0 = lfi + 1
 			return line, true, nil
 		}
 		if l.w-l.r0 > l.max {
-			return nil, false, tooLarge("%s: a line starting at byte %d is longer than the limit of %d bytes: raise Options.MaxEventBytes if such events are expected",
-				l.name, l.lineStart, l.max)
+			return nil, false, l.tooLong()
 		}
 		if l.err != nil {
 			if l.err != io.EOF {
@@ -133,6 +138,11 @@ func (l *lineReader) next() (line []byte, ok bool, err error) {
 		}
 		l.fill()
 	}
+}
+
+func (l *lineReader) tooLong() error {
+	return tooLarge("%s: a line starting at byte %d is longer than the limit of %d bytes: raise Options.MaxEventBytes if such events are expected",
+		l.name, l.lineStart, l.max)
 }
 
 // SSE yields the events of a Server-Sent Events body, one chunk per
