@@ -119,10 +119,14 @@ func TestProjectRules(t *testing.T) {
 		{"auto stays", func(r *abi.Request) { r.ToolChoice = &abi.ToolChoice{Mode: "auto"} }, "", `"tool_choice":"auto"`},
 		{"named tool", func(r *abi.Request) { r.ToolChoice = &abi.ToolChoice{Tool: "f"} }, "", `"tool_choice":{"type":"function","function":{"name":"f"}}`},
 		{"max_tokens", func(r *abi.Request) { n := 9; r.MaxOutputTokens = &n }, "", `"max_tokens":9`},
-		{"random_seed", func(r *abi.Request) { r.ProviderOptions = map[string]json.RawMessage{"random_seed": json.RawMessage("7")} }, "", `"random_seed":7`},
+		{"random_seed", func(r *abi.Request) {
+			r.ProviderOptions = map[string]json.RawMessage{"random_seed": json.RawMessage("7")}
+		}, "", `"random_seed":7`},
 		{"stream has no stream_options", func(r *abi.Request) { r.Stream = true }, "", `"stream":true}`},
 		{"seed refused", func(r *abi.Request) { r.ProviderOptions = map[string]json.RawMessage{"seed": json.RawMessage("7")} }, abi.CodeCapabilityUnsupported, ""},
-		{"logit_bias refused", func(r *abi.Request) { r.ProviderOptions = map[string]json.RawMessage{"logit_bias": json.RawMessage("{}")} }, abi.CodeCapabilityUnsupported, ""},
+		{"logit_bias refused", func(r *abi.Request) {
+			r.ProviderOptions = map[string]json.RawMessage{"logit_bias": json.RawMessage("{}")}
+		}, abi.CodeCapabilityUnsupported, ""},
 		{"unknown option", func(r *abi.Request) { r.ProviderOptions = map[string]json.RawMessage{"nope": json.RawMessage("1")} }, abi.CodeInvalidRequest, ""},
 		{"effort on magistral", func(r *abi.Request) { r.Model = "magistral-small-2509"; r.Reasoning = &abi.Reasoning{Effort: "low"} }, abi.CodeCapabilityUnsupported, ""},
 		{"effort on small", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "low"} }, abi.CodeCapabilityUnsupported, ""},
