@@ -187,6 +187,9 @@ func TestBadState(t *testing.T) {
 }
 
 func TestTransformNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector (sync.Pool drops items on purpose)")
+	}
 	d := testDialect()
 	var out guest.Output
 	in := abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(chunk(`{"role":"assistant","content":""}`, ""))}}}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package chatcompletions
+
+const raceEnabled = false
