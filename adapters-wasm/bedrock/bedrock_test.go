@@ -191,6 +191,8 @@ func TestTransform(t *testing.T) {
 			lines(evStartN, `{"type":"error","code":"server_error","message":"bedrock: modelStreamErrorException: boom","retryable":true}`)},
 		{"service unavailable", ctxNova, []abi.Chunk{ev("exception:serviceUnavailableException", `{"message":"busy"}`)},
 			lines(`{"type":"error","code":"overloaded","message":"bedrock: serviceUnavailableException: busy","retryable":true}`)},
+		{"event-stream error message", ctxNova, []abi.Chunk{start, ev("error:InternalFailure", `{"message":"internal"}`)},
+			lines(evStartN, `{"type":"error","code":"server_error","message":"bedrock: InternalFailure: internal","retryable":false}`)},
 		{"truncated after messageStop", ctxNova, []abi.Chunk{start, ev("messageStop", `{"stopReason":"end_turn"}`)},
 			lines(evStartN, `{"type":"error","code":"stream_truncated","message":"bedrock: the stream ended after messageStop but before its metadata event (usage); retry the request if usage matters","retryable":true}`)},
 		{"server tool use is not a client tool call", ctxNova, []abi.Chunk{start,

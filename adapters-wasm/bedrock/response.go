@@ -234,7 +234,9 @@ func errorCode(typ string, status int, msg string) (abi.Code, bool) {
 		return abi.CodeRateLimited, true
 	case status == 503:
 		return abi.CodeOverloaded, true
-	case status >= 500, status == 408, status == 424:
+	case status == 424: // ModelErrorException: the model failed on this input
+		return abi.CodeServerError, false
+	case status >= 500, status == 408:
 		return abi.CodeServerError, true
 	case status >= 400:
 		if isContextLength(msg) {

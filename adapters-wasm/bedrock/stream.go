@@ -11,7 +11,7 @@ import (
 )
 
 // exceptionPrefix marks the event name of an event-stream exception
-// message (abi.Chunk).
+// message (abi.Chunk); "error:" marks an event-stream error message.
 const exceptionPrefix = "exception:"
 
 // Transform maps ConverseStream event-stream messages to normalized events.
@@ -139,7 +139,12 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 	}
 	ev := string(event)
-	if typ, ok := strings.CutPrefix(ev, exceptionPrefix); ok {
+	typ, isErr := strings.CutPrefix(ev, exceptionPrefix)
+	if !isErr {
+		// An event-stream "error" message (:error-code, :error-message).
+		typ, isErr = strings.CutPrefix(ev, "error:")
+	}
+	if isErr {
 		msg := ""
 		if v, found, _ := jsonx.Lookup(data, "message"); found {
 			msg = str(v)
