@@ -142,6 +142,13 @@ type Dialect struct {
 	// ReasoningFields are the delta/message fields carrying reasoning text
 	// ("reasoning_content" for DeepSeek, "reasoning" for some hosts).
 	ReasoningFields []string
+	// EchoReasoning: for models with Features.Reasoning, assistant
+	// messages that hold tool calls carry "reasoning_content": the text of
+	// the reasoning parts this provider produced (Part.Provider is Name or
+	// Provider), "" when there are none. DeepSeek's thinking mode requires
+	// it on tool-call turns. Reasoning of other providers, and reasoning of
+	// turns without tool calls, is never sent.
+	EchoReasoning bool
 	// DoneOptional: the provider may end a stream without "data: [DONE]";
 	// a finish_reason then ends the response cleanly at the end of body.
 	DoneOptional bool

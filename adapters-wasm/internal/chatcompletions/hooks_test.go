@@ -132,3 +132,57 @@ func TestRefusedAndRewrite(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoReasoning: only the dialect's own reasoning, only on tool-call
+// turns of reasoning models, and only with EchoReasoning.
+func TestEchoReasoning(t *testing.T) {
+	msgs := []abi.Message{
+		{Role: abi.RoleUser, Content: abi.Text("q")},
+		{Role: abi.RoleAssistant, Content: []abi.Part{
+			{Type: abi.PartReasoning, Text: "mine ", Provider: "test"},
+			{Type: abi.PartReasoning, Text: "theirs", Provider: "anthropic", Signature: "sig"},
+			{Type: abi.PartReasoning, Text: "too", Provider: "testprov"},
+			{Type: abi.PartToolCall, ID: "c1", Name: "f", Arguments: "{}"}}},
+		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "c1", Content: "r"}}},
+		{Role: abi.RoleAssistant, Content: []abi.Part{{Type: abi.PartReasoning, Text: "plain-turn", Provider: "test"}, {Type: abi.PartText, Text: "a"}}},
+		{Role: abi.RoleAssistant, Content: []abi.Part{{Type: abi.PartReasoning, Text: "other", Provider: "openai"}, {Type: abi.PartToolCall, ID: "c2", Name: "f"}}},
+		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "c2", Content: "r"}}},
+	}
+	tests := []struct {
+		echo  bool
+		model string
+		want  []string // reasoning_content values in order
+	}{
+		{true, "think-1", []string{"mine too", ""}},
+		{true, "plain", nil},
+		{false, "think-1", nil},
+	}
+	for _, tt := range tests {
+		d := testDialect()
+		d.EchoReasoning = tt.echo
+		pr, err := d.Project(&abi.Request{Model: tt.model, Messages: msgs, Tools: []abi.ToolDefinition{{Name: "f"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Messages []struct {
+				ReasoningContent *string `json:"reasoning_content"`
+			} `json:"messages"`
+		}
+		if err := json.Unmarshal(pr.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range body.Messages {
+			if m.ReasoningContent != nil {
+				got = append(got, *m.ReasoningContent)
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("echo=%v model=%s: reasoning_content %q, want %q", tt.echo, tt.model, got, tt.want)
+		}
+		if strings.Contains(string(pr.Body), "theirs") || strings.Contains(string(pr.Body), "plain-turn") || strings.Contains(string(pr.Body), "\"other") {
+			t.Errorf("foreign or non-tool-turn reasoning sent: %s", pr.Body)
+		}
+	}
+}

@@ -65,6 +65,8 @@ type wireMessage struct {
 	Name       string     `json:"name,omitempty"`
 	ToolCalls  []toolCall `json:"tool_calls,omitempty"`
 	ToolCallID string     `json:"tool_call_id,omitempty"`
+	// ReasoningContent is sent only with Dialect.EchoReasoning.
+	ReasoningContent *string `json:"reasoning_content,omitempty"`
 }
 
 type wireFunction struct {
@@ -465,6 +467,7 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 		case abi.RoleAssistant:
 			var texts []textPart
 			var calls []toolCall
+			var reasoning strings.Builder
 			for j, p := range msg.Content {
 				pptr := fmt.Sprintf("%s/content/%d", ptr, j)
 				switch p.Type {
@@ -483,14 +486,21 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 					}
 					calls = append(calls, toolCall{ID: d.toolID(p.ID), Type: "function", Function: toolCallFn{p.Name, args}})
 				case abi.PartReasoning:
-					// Reasoning is not part of the Chat Completions history,
-					// whichever provider produced it (thinking-block
-					// scrubbing): dropped.
+					// Reasoning is not part of the Chat Completions history
+					// (thinking-block scrubbing): dropped, except a dialect's
+					// own reasoning on tool-call turns with EchoReasoning.
+					if d.EchoReasoning && (p.Provider == d.Name || p.Provider == d.Provider) {
+						reasoning.WriteString(p.Text)
+					}
 				default:
 					return nil, invalid(pptr, "an assistant message cannot hold a %s part", p.Type)
 				}
 			}
 			wm := wireMessage{Role: "assistant", ToolCalls: calls}
+			if d.EchoReasoning && m.Features.Reasoning && len(calls) > 0 {
+				r := reasoning.String()
+				wm.ReasoningContent = &r
+			}
 			if len(texts) > 0 {
 				wm.Content = textContent(texts)
 			} else if len(calls) == 0 {
