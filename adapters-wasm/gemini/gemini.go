@@ -54,11 +54,15 @@
 // Models of the 2.5 and 3 families take full JSON Schema: tools use
 // parametersJsonSchema and structured output responseJsonSchema, the schema
 // passed as given. Older models (1.5, 2.0, Gemma) take Gemini's OpenAPI
-// subset in parameters/responseSchema: the schema is projected (local $ref
-// inlined, [T,"null"] to nullable, const to enum, annotations such as $schema
-// and examples dropped, additionalProperties:false dropped because the
-// subset never generates undeclared properties), and a keyword the subset
-// cannot express is refused with schema_unsupported and its JSON pointer.
+// subset in parameters/responseSchema: the schema is projected with
+// guest/schema.Subset (local $ref inlined, a cycle refused; [T,"null"] to
+// nullable; const to enum; annotations such as $schema, title, default and
+// examples dropped; format passed through, which the API accepts for any
+// value; additionalProperties:false dropped, a documented widening since
+// the subset cannot forbid extra properties and the host validates against
+// the full schema), and a keyword the subset cannot express (oneOf, allOf,
+// not, exclusiveMinimum, patternProperties, an enum value "", ...) is refused
+// with schema_unsupported and its JSON pointer in the request.
 // The provider option "schema_mode" ("json_schema" or "openapi") overrides
 // the choice.
 //

@@ -76,7 +76,7 @@ func TestProjectErrors(t *testing.T) {
 		{"openapi additionalProperties schema", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}}]}`,
 			abi.CodeSchemaUnsupported, "/tools/0/parameters/additionalProperties"},
 		{"openapi recursive ref", `{"model":"gemini-2.0-flash",` + user + `,"response_format":{"type":"json_schema","schema":{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}}}`,
-			abi.CodeSchemaUnsupported, "/response_format/schema/$ref/properties/next/$ref"},
+			abi.CodeSchemaUnsupported, "/response_format/schema/$defs/n/properties/next/$ref"},
 		{"openapi empty enum value", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["x",""]}}}}]}`,
 			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/enum/1"},
 		{"schema_mode forces openapi", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"schema_mode":"openapi"},"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}]}`,
@@ -169,7 +169,7 @@ func TestProjectToolsAndConfig(t *testing.T) {
 			"tools":[{"name":"weather","description":"Get weather","parameters":` + params + `},{"name":"noargs","parameters":{"type":"object","properties":{}}}],
 			"tool_choice":{"tool":"weather"},"temperature":0.2,"top_p":0.9,"max_output_tokens":100,"stop":["END"]}`,
 			map[string]string{
-				"tools": `[{"functionDeclarations":[{"description":"Get weather","name":"weather","parameters":{"properties":{"city":{"description":"City","type":"string"},` +
+				"tools": `[{"functionDeclarations":[{"description":"Get weather","name":"weather","parameters":{"properties":{"city":{"description":"City","format":"email","type":"string"},` +
 					`"kind":{"enum":["w"]},"loc":{"properties":{"lat":{"type":"number"}},"type":"object"},"unit":{"enum":["c","f"],"nullable":true,"type":"string"}},"required":["city"],"type":"object"}},{"name":"noargs"}]}]`,
 				"toolConfig":       `{"functionCallingConfig":{"allowedFunctionNames":["weather"],"mode":"ANY"}}`,
 				"generationConfig": `{"maxOutputTokens":100,"stopSequences":["END"],"temperature":0.2,"topP":0.9}`,
