@@ -192,20 +192,26 @@ func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string
 	return caps, nil
 }
 
-// Stream sends req and yields the normalized events as they arrive. A
-// failure is yielded last as (zero Event, err) where err is an *abi.Error
-// with a stable code (match it with errors.Is against the abi sentinels),
-// or the context's error when ctx ends; an error the provider reports,
-// before or inside the stream, is such an error too, never an event.
-// Stopping the loop early closes the connection.
+// Stream sends req and yields the normalized events as they arrive.
+//
+// Every failure is yielded as its error event together with the error, an
+// *abi.Error with a stable code (match it with errors.Is against the abi
+// sentinels): (abi.Event{Type: "error", ...}, err). An error the provider
+// reports inside a stream may be followed by more events (a tool call cut
+// off by the token limit, then usage and finish), and the loop may go on
+// ranging to get them; every other failure (an error response, a broken
+// or truncated stream, an adapter fault) is the last value yielded. When
+// ctx ends, the last value is (zero Event, ctx's error). Stopping the loop
+// early closes the connection.
 //
 // With req.Stream false the response is fetched whole and its events are
 // yielded at once.
 func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) iter.Seq2[abi.Event, error] {
 	return func(yield func(abi.Event, error) bool) {
-		err := c.run(ctx, p, req, opts, func(ev *abi.Event) bool { return yield(*ev, nil) })
+		err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool { return yield(*ev, err) })
 		if err != nil && !errors.Is(err, errStopped) {
-			yield(abi.Event{}, err)
+			ev, _ := ErrorEvent(err)
+			yield(ev, err)
 		}
 	}
 }
@@ -213,18 +219,31 @@ func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts 
 // Generate sends req and returns the whole response: text, reasoning
 // parts, tool calls, usage and finish reason. With req.Stream false it uses
 // the provider's non-streamed endpoint; with req.Stream true it streams and
-// accumulates. On error it returns a nil response.
+// accumulates.
+//
+// The response is never nil. When err is not nil it holds what arrived
+// before or after the failure; err is the first error (an error event of
+// the provider, or the failure that ended the call).
 func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) (*Response, error) {
 	var acc Accumulator
-	err := c.run(ctx, p, req, opts, func(ev *abi.Event) bool { acc.Add(*ev); return true })
-	if err != nil {
-		return nil, err
-	}
+	var first error
+	err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool {
+		acc.Add(*ev)
+		if err != nil && first == nil {
+			first = err
+		}
+		return true
+	})
 	r := acc.Response()
-	if caps, cerr := c.Capabilities(ctx, p.Module, req.Model); cerr == nil {
-		r.setProvider(caps.Provider)
+	if p.Module != nil && req != nil {
+		if caps, cerr := c.Capabilities(ctx, p.Module, req.Model); cerr == nil {
+			r.setProvider(caps.Provider)
+		}
 	}
-	return r, nil
+	if first != nil {
+		return r, first
+	}
+	return r, err
 }
 
 var errStopped = errors.New("host: the caller stopped the stream")
@@ -233,7 +252,7 @@ var errStopped = errors.New("host: the caller stopped the stream")
 // streaming response stays silent longer than the idle timeout.
 var ErrIdleTimeout = errors.New("host: idle timeout")
 
-func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []CallOption, emit func(*abi.Event) bool) (err error) {
+func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []CallOption, emit func(*abi.Event, error) bool) (err error) {
 	if p.Module == nil {
 		return abi.Errorf(abi.CodeInvalidRequest, "host.Provider has no Module: load an adapter module and set Provider.Module")
 	}
@@ -280,10 +299,10 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 		return abi.Errorf(abi.CodeInvalidRequest, "module %s declares no default base URL: set Provider.BaseURL", caps.Name)
 	}
 	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs}
-	x.emit = func(ev *abi.Event) bool {
+	x.emit = func(ev *abi.Event, err error) bool {
 		op.event(ev)
-		obs.emit(StepEvent{Kind: KindEvent, Event: ev})
-		return emit(ev)
+		obs.emit(StepEvent{Kind: KindEvent, Event: ev, Err: err})
+		return emit(ev, err)
 	}
 	for attempt := 0; ; attempt++ {
 		obs.emit(StepEvent{Kind: KindRequest, Attempt: attempt + 1})
@@ -327,21 +346,31 @@ type exchange struct {
 	base      string
 	op        *operation
 	obs       *observer
-	emit      func(*abi.Event) bool
+	emit      func(*abi.Event, error) bool
 	delivered bool
 }
 
-func (x *exchange) deliver(events []abi.Event, sawFinish *bool) error {
+// deliver hands events to the caller. A retryable error event that comes
+// before anything reached the caller ends the attempt, so that it can be
+// retried; any other error event is delivered with its error and the
+// stream goes on.
+func (x *exchange) deliver(events []abi.Event, sawEnd *bool) error {
 	for i := range events {
 		ev := &events[i]
-		if ev.Type == abi.EventError {
-			return ev.Err()
-		}
-		if ev.Type == abi.EventFinish {
-			*sawFinish = true
+		var err error
+		switch ev.Type {
+		case abi.EventError:
+			e := ev.Err()
+			if !x.delivered && e.Retryable {
+				return e
+			}
+			err = e
+			*sawEnd = true
+		case abi.EventFinish:
+			*sawEnd = true
 		}
 		x.delivered = true
-		if !x.emit(ev) {
+		if !x.emit(ev, err) {
 			return errStopped
 		}
 	}
@@ -408,7 +437,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		ra, _ := ParseRetryAfter(resp.Header, c.now())
 		return ra, e
 	}
-	sawFinish := false
+	sawEnd := false
 	if !streaming {
 		data, err := io.ReadAll(dec)
 		if err != nil {
@@ -418,7 +447,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		if err != nil {
 			return 0, err
 		}
-		return 0, x.deliver(events, &sawFinish)
+		return 0, x.deliver(events, &sawEnd)
 	}
 	var state []byte
 	in := abi.TransformInput{}
@@ -436,7 +465,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := x.deliver(events, &sawFinish); err != nil {
+		if err := x.deliver(events, &sawEnd); err != nil {
 			return 0, err
 		}
 	}
@@ -448,12 +477,12 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := x.deliver(events, &sawFinish); err != nil {
+	if err := x.deliver(events, &sawEnd); err != nil {
 		return 0, err
 	}
-	if !sawFinish {
+	if !sawEnd {
 		return 0, &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true,
-			Message: "the stream from " + hreq.URL.Host + " ended without a finish event: the response is incomplete"}
+			Message: "the stream from " + hreq.URL.Host + " ended without a finish or error event: the response is incomplete"}
 	}
 	return 0, nil
 }

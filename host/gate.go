@@ -19,11 +19,6 @@ const (
 	// DropReasoning sends a request with a reasoning configuration to a
 	// model without reasoning with the configuration removed.
 	DropReasoning
-	// SchemaToJSONMode lets a json_schema response format go to a model
-	// whose structured output is only "json_mode": the model is asked for
-	// JSON, but the schema is not enforced by the provider. The adapter
-	// decides how to project it.
-	SchemaToJSONMode
 )
 
 // String returns the downgrade's name.
@@ -33,8 +28,6 @@ func (d Downgrade) String() string {
 		return "StreamToGenerate"
 	case DropReasoning:
 		return "DropReasoning"
-	case SchemaToJSONMode:
-		return "SchemaToJSONMode"
 	}
 	return "Downgrade(?)"
 }
@@ -111,16 +104,11 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 		}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" {
-		switch f.StructuredOutput {
-		case abi.SupportNative:
-		case abi.SupportJSONMode:
-			if !cc.downgrades[SchemaToJSONMode] {
-				return nil, nil, unsupported(caps, req.Model, "a json_schema response format", "only has JSON mode, which does not enforce a schema",
-					"opt in with host.AllowDowngrade(host.SchemaToJSONMode) and validate the reply yourself")
-			}
-			applied = append(applied, SchemaToJSONMode)
-		default:
-			return nil, nil, unsupported(caps, req.Model, "a json_schema response format", "has no structured output", "")
+		// "json_mode" passes: the module declared how it serves a schema
+		// (JSON mode, an emulation), and refuses what it cannot project
+		// with schema_unsupported.
+		if f.StructuredOutput != abi.SupportNative && f.StructuredOutput != abi.SupportJSONMode {
+			return nil, nil, unsupported(caps, req.Model, "a json_schema response format", "has no structured output", "remove response_format or choose a model with structured output")
 		}
 	}
 	if r := req.Reasoning; r != nil && (r.Effort != "" || r.BudgetTokens != nil) && !f.Reasoning {

@@ -210,12 +210,8 @@ func TestSigV4SignatureVerifiesServerSide(t *testing.T) {
 func TestCheckCapabilitiesDirect(t *testing.T) {
 	caps := &abi.Capabilities{Name: "m", Features: abi.Features{Streaming: true, ToolCalling: abi.SupportNone, StructuredOutput: abi.SupportJSONMode}}
 	req := &abi.Request{Model: "x", ResponseFormat: &abi.ResponseFormat{Type: "json_schema"}}
-	if _, _, err := host.CheckCapabilities(caps, req); !errors.Is(err, abi.ErrCapabilityUnsupported) {
-		t.Fatalf("json_mode model: err = %v", err)
-	}
-	out, applied, err := host.CheckCapabilities(caps, req, host.AllowDowngrade(host.SchemaToJSONMode))
-	if err != nil || out != req || len(applied) != 1 || applied[0] != host.SchemaToJSONMode {
-		t.Fatalf("with SchemaToJSONMode: %v %v %v", out, applied, err)
+	if out, applied, err := host.CheckCapabilities(caps, req); err != nil || out != req || applied != nil {
+		t.Fatalf("json_mode model: %v %v %v", out, applied, err)
 	}
 	req2 := &abi.Request{Model: "x", ToolChoice: &abi.ToolChoice{Mode: abi.ToolChoiceRequired}}
 	if _, _, err := host.CheckCapabilities(caps, req2); !errors.Is(err, abi.ErrCapabilityUnsupported) {

@@ -1,6 +1,8 @@
 package host
 
 import (
+	"errors"
+
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
@@ -27,6 +29,9 @@ type Response struct {
 	// FinishReason and RawFinishReason come from the finish event.
 	FinishReason    abi.FinishReason
 	RawFinishReason string
+	// Errors holds the errors the provider reported inside the response,
+	// in order.
+	Errors []*abi.Error
 }
 
 func (r *Response) setProvider(p string) {
@@ -108,6 +113,8 @@ func (a *Accumulator) Add(ev abi.Event) {
 	case abi.EventFinish:
 		r.FinishReason = ev.Reason
 		r.RawFinishReason = ev.RawReason
+	case abi.EventError:
+		r.Errors = append(r.Errors, ev.Err())
 	}
 }
 
@@ -118,5 +125,18 @@ func (a *Accumulator) Response() *Response {
 	r.Refusal = string(a.refusal)
 	r.Reasoning = append([]abi.Part(nil), a.r.Reasoning...)
 	r.ToolCalls = append([]abi.Part(nil), a.r.ToolCalls...)
+	r.Errors = append([]*abi.Error(nil), a.r.Errors...)
 	return &r
+}
+
+// ErrorEvent returns the error event that reports err, for callers that
+// print a stream as event lines: an *abi.Error in err's chain becomes
+// {"type":"error","code","message","retryable"}. It reports false for an
+// error without a stable code (a cancelled context, say).
+func ErrorEvent(err error) (abi.Event, bool) {
+	var ae *abi.Error
+	if !errors.As(err, &ae) || !ae.Code.Valid() {
+		return abi.Event{}, false
+	}
+	return abi.Event{Type: abi.EventError, Code: ae.Code, Message: ae.Message, Retryable: ae.Retryable}, true
 }

@@ -96,11 +96,13 @@ func (s *Session) Request(template *abi.Request) *abi.Request {
 }
 
 // Send sends the session's history with template's settings, appends the
-// assistant turn to the session and returns the response.
+// assistant turn to the session and returns the response. On error the
+// turn is not appended and the partial response is returned with the
+// error, as Generate does.
 func (c *Client) Send(ctx context.Context, p Provider, s *Session, template *abi.Request, opts ...CallOption) (*Response, error) {
 	r, err := c.Generate(ctx, p, s.Request(template), opts...)
 	if err != nil {
-		return nil, err
+		return r, err
 	}
 	s.AppendResponse(r)
 	return r, nil

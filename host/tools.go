@@ -229,6 +229,8 @@ type ToolLoop struct {
 // calls. Each assistant turn and each step's tool results are appended to
 // s as they happen. It returns the final response, or the last response
 // with an error wrapping ErrStepLimit when the model keeps calling tools.
+// A failed request (Client.Generate's error) ends the loop with that error
+// and the partial response; its turn is not appended.
 func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Response, error) {
 	if l.Client == nil || l.Tools == nil || s == nil || req == nil {
 		return nil, errors.New("host: ToolLoop needs a Client, Tools, a Session and a request")
@@ -246,8 +248,8 @@ func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Resp
 		obs.emit(StepEvent{Kind: KindStepStart})
 		resp, err := l.Client.Generate(sctx, l.Provider, r, l.Options...)
 		if err != nil {
-			obs.emit(StepEvent{Kind: KindStepEnd, Err: err})
-			return last, err
+			obs.emit(StepEvent{Kind: KindStepEnd, Response: resp, Err: err})
+			return resp, err
 		}
 		last = resp
 		s.AppendResponse(resp)

@@ -52,7 +52,8 @@ type Case struct {
 	// Framing.
 	Header http.Header
 	// Framing is the stream framing of Body ("sse", "ndjson",
-	// "aws-eventstream", "none").
+	// "aws-eventstream", "none"). LoadCase fills it, when case.json names
+	// none, from the projection's stream_framing, else "sse".
 	Framing string
 	// Body is the raw response body.
 	Body []byte
@@ -107,7 +108,22 @@ func LoadCase(dir string) (Case, error) {
 	if c.Events, err = read("events.jsonl"); err != nil {
 		return c, err
 	}
+	if c.Framing == "" {
+		c.Framing = defaultFraming(c.Projection)
+	}
 	return c, nil
+}
+
+// defaultFraming is the framing of a case whose case.json names none: the
+// projection's stream_framing, else "sse" (as `wasmrun test` reads cases).
+func defaultFraming(projection []byte) string {
+	var p struct {
+		StreamFraming string `json:"stream_framing"`
+	}
+	if json.Unmarshal(projection, &p) == nil && p.StreamFraming != "" {
+		return p.StreamFraming
+	}
+	return "sse"
 }
 
 // LoadCases reads every case under dir (each subdirectory holding a
