@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -30,8 +31,9 @@ const zstdMaxWindow = 8 << 20
 // limit is a stream_truncated error caused by ErrLimit, so a compression
 // bomb costs at most limit bytes of output and a small, fixed amount of
 // memory (the zstd window is capped at 8 MiB and decoded on the calling
-// goroutine; a zstd frame that declares more content than limit, or a
-// larger window, fails up front, also with ErrLimit). Nothing is read from body before the first Read. Corrupt
+// goroutine; a zstd frame that asks for a larger window, as RFC 9659
+// forbids for HTTP, fails up front, also with ErrLimit). zstd decoders are
+// pooled. Nothing is read from body before the first Read. Corrupt
 // compressed data is a stream_truncated error caused by the decoder's own
 // error; errors of body are returned wrapped (errors.Is still matches
 // them). The reader implements io.Closer: Close releases the decoder (it
@@ -79,11 +81,7 @@ func (d *decoder) open() error {
 		}
 		d.r = zr
 	case "zstd":
-		zr, err := zstd.NewReader(d.src,
-			zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(zstdMaxWindow),
-			zstd.WithDecoderMaxMemory(uint64(min(d.limit, zstdMaxWindow))))
+		zr, err := getZstd(d.src)
 		if err != nil {
 			return d.wrap(err)
 		}
@@ -106,8 +104,8 @@ func (d *decoder) wrap(err error) error {
 	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 		return &abi.Error{
 			Code: abi.CodeStreamTruncated,
-			Message: fmt.Sprintf("%s: the compressed body needs more memory than allowed (%v; the limit is %d bytes of output and an 8 MiB window): raise the Decompress limit if such bodies are expected",
-				d.enc, err, d.limit),
+			Message: fmt.Sprintf("%s: the body asks for a decoding window over 8 MiB (%v), more than RFC 9659 allows for HTTP: the provider's encoder is misconfigured; ask it for gzip or no encoding",
+				d.enc, err),
 			Err: errors.Join(ErrLimit, err),
 		}
 	}
@@ -160,9 +158,16 @@ func (d *decoder) encName() string {
 	return d.enc
 }
 
-// fail records the sticky error and releases the decoder.
+// fail records the sticky error and releases the decoder: to the pool
+// after a clean end, closed after an error.
 func (d *decoder) fail(err error) {
 	d.err = err
+	if err == io.EOF && d.zr != nil {
+		if d.zr.Reset(nil) == nil {
+			zstdDecoders.Put(d.zr)
+		}
+		d.zr = nil
+	}
 	d.release()
 }
 
@@ -171,6 +176,27 @@ func (d *decoder) release() {
 		d.zr.Close()
 		d.zr = nil
 	}
+}
+
+// zstdDecoders pools zstd decoders (each holds its window buffers, about
+// 1.6 MB), which all share the same options.
+var zstdDecoders sync.Pool
+
+// getZstd returns a decoder reading r: single goroutine, window (and so
+// memory) capped at 8 MiB, no whole-buffer shortcut.
+func getZstd(r io.Reader) (*zstd.Decoder, error) {
+	if zr, ok := zstdDecoders.Get().(*zstd.Decoder); ok {
+		if err := zr.Reset(r); err == nil {
+			return zr, nil
+		}
+		zr.Close()
+	}
+	return zstd.NewReader(r,
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(zstdMaxWindow),
+		zstd.WithDecoderMaxMemory(zstdMaxWindow),
+		zstd.WithDecodeBuffersBelow(0))
 }
 
 // Close releases the decoder; later reads fail. It does not close the
