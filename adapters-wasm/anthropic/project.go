@@ -216,8 +216,13 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.Strict && !m.structured {
-			return nil, unsupported(p+"/strict", "model %s has no strict tool use: set strict to false or use a model with structured outputs (Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6)", req.Model)
+		if t.Strict {
+			if !m.structured {
+				return nil, unsupported(p+"/strict", "model %s has no strict tool use: set strict to false or use a model with structured outputs (Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6)", req.Model)
+			}
+			if schema, err = StrictSchema(schema, p+"/parameters"); err != nil {
+				return nil, err
+			}
 		}
 		w.Tools = append(w.Tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict})
 	}
@@ -260,6 +265,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 				return nil, err
 			}
 			if m.structured {
+				if schema, err = StrictSchema(schema, "/response_format/schema"); err != nil {
+					return nil, err
+				}
 				if w.OutputConfig == nil {
 					w.OutputConfig = &wireOutputCfg{}
 				}

@@ -47,7 +47,7 @@ func TestProject(t *testing.T) {
 		{"native structured output on Claude 4.5",
 			`{"model":"global.anthropic.claude-haiku-4-5-20251001-v1:0","response_format":{"type":"json_schema","name":"p","schema":{"type":"object","properties":{"a":{"type":"string"}}}},"messages":[{"role":"user","content":"q"}]}`,
 			"/model/global.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse", abi.FramingNone,
-			`{"messages":[{"role":"user","content":[{"text":"q"}]}],"outputConfig":{"textFormat":{"type":"json_schema","structure":{"jsonSchema":{"schema":"{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}","name":"p"}}}}}`},
+			`{"messages":[{"role":"user","content":[{"text":"q"}]}],"outputConfig":{"textFormat":{"type":"json_schema","structure":{"jsonSchema":{"schema":"{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"additionalProperties\":false}","name":"p"}}}}}`},
 		{"emulated structured output on Nova: one forced tool",
 			`{"model":"us.amazon.nova-micro-v1:0","response_format":{"type":"json_schema","schema":{"type":"object"}},"provider_options":{"guardrail_config":{"guardrailIdentifier":"g","guardrailVersion":"1"},"additional_model_request_fields":{"inferenceConfig":{"topK":20}}},"messages":[{"role":"user","content":"q"}]}`,
 			"/model/us.amazon.nova-micro-v1%3A0/converse", abi.FramingNone,

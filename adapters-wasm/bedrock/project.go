@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -263,8 +264,13 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.Strict && !m.structured {
-			return nil, unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
+		if t.Strict {
+			if !m.structured {
+				return nil, unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
+			}
+			if schema, err = anthropic.StrictSchema(schema, p+"/parameters"); err != nil {
+				return nil, err
+			}
 		}
 		var spec wireToolSpec
 		spec.Name, spec.Description, spec.Strict = t.Name, t.Description, t.Strict
@@ -316,6 +322,10 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			}
 			switch {
 			case m.structured:
+				// The models with structured outputs on Bedrock are Claude's.
+				if schema, err = anthropic.StrictSchema(schema, "/response_format/schema"); err != nil {
+					return nil, err
+				}
 				var oc wireOutputCfg
 				oc.TextFormat.Type = "json_schema"
 				oc.TextFormat.Structure.JSONSchema = wireJSONSchema{Schema: string(schema), Name: rf.Name}
