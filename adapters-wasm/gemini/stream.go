@@ -3,6 +3,7 @@ package gemini
 import (
 	"bytes"
 	"strconv"
+	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -14,25 +15,33 @@ import (
 // GenerateContentResponse) into events. It reads JSON with guest/jsonx and
 // writes events as raw JSON: no encoding/json, no reflection.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	var (
-		st      state
-		idb     [32]byte
-		scratch [512]byte
-	)
-	st.responseID = idb[:0]
-	if err := st.decode(in.State); err != nil {
+	w := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(w)
+	if err := w.st.decode(in.State); err != nil {
 		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
 	}
-	p := processor{st: &st, out: out, ctx: in.Context, buf: scratch[:0]}
+	p := processor{st: &w.st, out: out, ctx: in.Context, buf: w.buf[:0]}
 	for i := range in.Chunks {
 		p.chunk(in.Chunks[i].Data)
 	}
 	if in.Flags&abi.FlagEnd != 0 {
 		p.end()
 	}
-	out.SetState(st.encode(p.buf[:0]))
+	p.buf = w.st.encode(p.buf[:0])
+	out.SetState(p.buf)
+	w.buf = p.buf[:0]
 	return nil
 }
+
+// scratch holds the buffers of one Transform call. They are pooled so that
+// the steady state allocates nothing; decode resets every field, so nothing
+// of one call reaches the next.
+type scratch struct {
+	st  state
+	buf []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 512)} }}
 
 // ParseResponse turns a whole generateContent response into the events its
 // stream would give. A streamGenerateContent body fetched without alt=sse

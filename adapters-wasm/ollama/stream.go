@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -60,25 +61,33 @@ func (s *state) encode(dst []byte) []byte {
 // guest/jsonx and writes events as raw JSON: no encoding/json, no
 // reflection.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	var (
-		st      state
-		kb      [64]byte
-		scratch [512]byte
-	)
-	st.key = kb[:0]
-	if err := st.decode(in.State); err != nil {
+	w := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(w)
+	if err := w.st.decode(in.State); err != nil {
 		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
 	}
-	p := processor{st: &st, out: out, buf: scratch[:0]}
+	p := processor{st: &w.st, out: out, buf: w.buf[:0]}
 	for i := range in.Chunks {
 		p.line(in.Chunks[i].Data)
 	}
 	if in.Flags&abi.FlagEnd != 0 {
 		p.end()
 	}
-	out.SetState(st.encode(p.buf[:0]))
+	p.buf = w.st.encode(p.buf[:0])
+	out.SetState(p.buf)
+	w.buf = p.buf[:0]
 	return nil
 }
+
+// scratch holds the buffers of one Transform call. They are pooled so that
+// the steady state allocates nothing; decode resets every field, so nothing
+// of one call reaches the next.
+type scratch struct {
+	st  state
+	buf []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 512)} }}
 
 // ParseResponse turns a whole stream=false /api/chat response into the
 // events its stream would give.
