@@ -30,6 +30,8 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 			}
 		case it.KeyIs("usage"):
 			usage = it.Value()
+		case it.KeyIs("stop_details"):
+			readStopDetails(&s, it.Value())
 		}
 	}
 	if err := it.Err(); err != nil {

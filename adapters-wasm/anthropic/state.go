@@ -11,6 +11,7 @@ import (
 //	flags     byte (flag* below)
 //	usage     4 uvarints: input, cache read, cache creation, output tokens
 //	stop      bytes: the stop_reason of message_delta
+//	refusal   bytes: stop_details.explanation of a refusal, or empty
 //	jsonTool  bytes: the forced structured-output tool's name, or empty
 //	ntools    uvarint: tool calls started so far
 //	nblocks   uvarint, then per open content block:
@@ -52,6 +53,7 @@ type state struct {
 	flags                                 byte
 	input, cacheRead, cacheCreate, output uint64
 	stop                                  []byte
+	refusal                               []byte
 	jsonTool                              []byte
 	ntools                                uint64
 	blocks                                []block
@@ -88,6 +90,7 @@ func (s *state) append(dst []byte) []byte {
 		dst = binary.AppendUvarint(dst, v)
 	}
 	dst = appendBytes(dst, s.stop)
+	dst = appendBytes(dst, s.refusal)
 	dst = appendBytes(dst, s.jsonTool)
 	dst = binary.AppendUvarint(dst, s.ntools)
 	dst = binary.AppendUvarint(dst, uint64(len(s.blocks)))
@@ -147,6 +150,7 @@ func (s *state) load(b []byte) error {
 	s.flags = r.byte()
 	s.input, s.cacheRead, s.cacheCreate, s.output = r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
 	s.stop = r.bytes()
+	s.refusal = r.bytes()
 	s.jsonTool = r.bytes()
 	s.ntools = r.uvarint()
 	n := r.uvarint()

@@ -7,6 +7,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/refusal"
 )
 
 // Transform maps Anthropic SSE events to normalized events. The event type
@@ -107,7 +108,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	if len(data) == 0 || string(data) == "[DONE]" {
 		return
 	}
-	var typ, message, index, cb, delta, usage, errObj []byte
+	var typ, message, index, cb, delta, usage, errObj, stopDetails []byte
 	it := jsonx.Object(data)
 	for it.Next() {
 		switch {
@@ -125,6 +126,8 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 			usage = it.Value()
 		case it.KeyIs("error"):
 			errObj = it.Value()
+		case it.KeyIs("stop_details"):
+			stopDetails = it.Value()
 		}
 	}
 	if it.Err() != nil {
@@ -176,9 +179,15 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	case "message_delta":
 		d := jsonx.Object(delta)
 		for d.Next() {
-			if d.KeyIs("stop_reason") && !jsonx.IsNull(d.Value()) {
+			switch {
+			case d.KeyIs("stop_reason") && !jsonx.IsNull(d.Value()):
 				s.stop = []byte(str(d.Value()))
+			case d.KeyIs("stop_details"):
+				readStopDetails(s, d.Value())
 			}
+		}
+		if stopDetails != nil {
+			readStopDetails(s, stopDetails)
 		}
 		if usage != nil {
 			readUsage(s, usage)
@@ -203,6 +212,14 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	default:
 		// Event types added after this module was written carry nothing
 		// the normalized stream has a place for; they are skipped.
+	}
+}
+
+// readStopDetails keeps the explanation of a refusal's stop_details
+// ({"type":"refusal","category","explanation"}).
+func readStopDetails(s *state, v []byte) {
+	if e, found, _ := jsonx.Lookup(v, "explanation"); found {
+		s.refusal = []byte(str(e))
 	}
 }
 
@@ -399,8 +416,8 @@ func emitFinish(s *state, out *guest.Output) {
 	}})
 	stop := string(s.stop)
 	if stop == "refusal" {
-		out.Emit(&abi.Event{Type: abi.EventRefusal, Source: "provider",
-			Text: "the model declined to respond (stop_reason refusal)"})
+		ev := refusal.ProviderEvent(string(s.refusal))
+		out.Emit(&ev)
 	}
 	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
 }
