@@ -1,0 +1,130 @@
+package deepseek
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want abi.Usage
+	}{
+		{"hit and miss with details", `{"prompt_tokens":339,"completion_tokens":83,"total_tokens":422,"prompt_tokens_details":{"cached_tokens":320},"completion_tokens_details":{"reasoning_tokens":39},"prompt_cache_hit_tokens":320,"prompt_cache_miss_tokens":19}`,
+			abi.Usage{InputTokens: 339, OutputTokens: 83, CachedInputTokens: 320, ReasoningTokens: 39}},
+		{"hit and miss only", `{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
+			abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
+		{"no prompt_tokens", `{"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
+			abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
+		{"hit wins over details", `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3},"prompt_cache_hit_tokens":4,"prompt_cache_miss_tokens":6}`,
+			abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 4}},
+		{"openai only", `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3}}`,
+			abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 3}},
+	}
+	for _, tt := range tests {
+		var u abi.Usage
+		if err := Usage([]byte(tt.in), &u); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if u != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, u, tt.want)
+		}
+	}
+}
+
+func TestProjectRules(t *testing.T) {
+	tests := []struct {
+		name string
+		req  string
+		code abi.Code
+		has  []string
+		not  []string
+	}{
+		{"chat temperature ok", `{"model":"deepseek-chat","temperature":1.3,"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"temperature":1.3`}, nil},
+		{"reasoner temperature refused", `{"model":"deepseek-reasoner","temperature":0,"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"v4 top_p refused", `{"model":"deepseek-v4-pro","top_p":0.5,"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"reasoner presence_penalty refused", `{"model":"deepseek-reasoner","messages":[{"role":"user","content":"hi"}],"provider_options":{"presence_penalty":1}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"chat presence_penalty ok", `{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}],"provider_options":{"presence_penalty":1}}`, "", []string{`"presence_penalty":1`}, nil},
+		{"chat effort refused", `{"model":"deepseek-chat","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"reasoner budget refused", `{"model":"deepseek-reasoner","reasoning":{"budget_tokens":100},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"seed refused", `{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}],"provider_options":{"seed":1}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"thinking passthrough", `{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}],"provider_options":{"thinking":{"type":"enabled"}}}`, "", []string{`"thinking":{"type":"enabled"}`}, nil},
+		{"chat tool turn has no reasoning_content", `{"model":"deepseek-chat","tools":[{"name":"f"}],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"reasoning","text":"r","provider":"deepseek"},{"type":"tool-call","id":"c","name":"f","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c","content":"x"}]}]}`,
+			"", nil, []string{"reasoning_content"}},
+		{"reasoner tool turn from another provider gets empty reasoning_content", `{"model":"deepseek-reasoner","tools":[{"name":"f"}],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"reasoning","text":"secret","provider":"openai"},{"type":"tool-call","id":"c","name":"f","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c","content":"x"}]}]}`,
+			"", []string{`"reasoning_content":""`}, []string{"secret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req abi.Request
+			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
+				t.Fatal(err)
+			}
+			pr, err := New().Project(&req)
+			if tt.code != "" {
+				if abi.CodeOf(err) != tt.code || !strings.Contains(err.Error(), req.Model) {
+					t.Fatalf("err = %v, want %s naming %s", err, tt.code, req.Model)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Path != "/chat/completions" {
+				t.Errorf("path %s", pr.Path)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(string(pr.Body), s) {
+					t.Errorf("body lacks %s: %s", s, pr.Body)
+				}
+			}
+			for _, s := range tt.not {
+				if strings.Contains(string(pr.Body), s) {
+					t.Errorf("body has %s: %s", s, pr.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		status    int
+		code      abi.Code
+		retryable bool
+	}{
+		{400, abi.CodeInvalidRequest, false}, {401, abi.CodeAuthentication, false}, {402, abi.CodeRateLimited, false},
+		{422, abi.CodeInvalidRequest, false}, {429, abi.CodeRateLimited, true}, {500, abi.CodeServerError, true}, {503, abi.CodeOverloaded, true},
+	}
+	for _, tt := range tests {
+		var out guest.Output
+		body := `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`
+		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(body)}, &out); err != nil {
+			t.Fatal(err)
+		}
+		var ev abi.Event
+		if err := json.Unmarshal(out.Events(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Code != tt.code || ev.Retryable != tt.retryable {
+			t.Errorf("%d: got %s", tt.status, out.Events())
+		}
+	}
+}
+
+func TestFinishAndModels(t *testing.T) {
+	if Finish("insufficient_system_resource") != abi.FinishError || Finish("stop") != "" {
+		t.Error("finish mapping")
+	}
+	for model, reasoning := range map[string]bool{"deepseek-chat": false, "deepseek-reasoner": true, "deepseek-v4-flash": true} {
+		f := New().Capabilities(model).Features
+		if f.Reasoning != reasoning || f.Vision || f.StructuredOutput != abi.SupportJSONMode || f.ToolCalling != abi.SupportNative {
+			t.Errorf("%s: %+v", model, f)
+		}
+	}
+}

@@ -1,0 +1,13 @@
+// Command module is the DeepSeek Chat Completions adapter module, built with
+// GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared to
+// bin/adapters/deepseek.wasm.
+package main
+
+import (
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func init() { guest.Register(deepseek.New()) }
+
+func main() {}
