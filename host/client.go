@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -178,17 +179,22 @@ func NewClient(opts ...Option) *Client {
 }
 
 // Capabilities returns the module's capabilities for model, cached per
-// module and model.
+// module and model (a module value that is not comparable is not cached).
 func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string) (*abi.Capabilities, error) {
+	cacheable := reflect.TypeOf(m).Comparable()
 	k := capsKey{m, model}
-	if v, ok := c.caps.Load(k); ok {
-		return v.(*abi.Capabilities), nil
+	if cacheable {
+		if v, ok := c.caps.Load(k); ok {
+			return v.(*abi.Capabilities), nil
+		}
 	}
 	caps, err := m.Capabilities(ctx, model)
 	if err != nil {
 		return nil, err
 	}
-	c.caps.Store(k, caps)
+	if cacheable {
+		c.caps.Store(k, caps)
+	}
 	return caps, nil
 }
 

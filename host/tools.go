@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"sort"
@@ -246,6 +247,7 @@ func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Resp
 		r.Tools = l.Tools.Definitions()
 		obs := &observer{ctx: sctx, o: l.Client.obs, base: StepEvent{SessionID: s.ID, TraceID: s.TraceID, Step: step, Module: l.Provider.Module.Name(), Model: req.Model}}
 		obs.emit(StepEvent{Kind: KindStepStart})
+		l.Client.log.DebugContext(sctx, "host: tool loop step", slog.String("session_id", s.ID), slog.String("trace_id", s.TraceID), slog.Int("step", step))
 		resp, err := l.Client.Generate(sctx, l.Provider, r, l.Options...)
 		if err != nil {
 			obs.emit(StepEvent{Kind: KindStepEnd, Response: resp, Err: err})
@@ -283,6 +285,8 @@ func (l *ToolLoop) runCalls(ctx context.Context, obs *observer, calls []abi.Part
 			}
 			res := l.runCall(ctx, call)
 			results[i] = res
+			l.Client.log.DebugContext(ctx, "host: tool call", slog.String("session_id", obs.base.SessionID), slog.String("trace_id", obs.base.TraceID),
+				slog.Int("step", obs.base.Step), slog.String("tool", call.Name), slog.String("id", call.ID), slog.Bool("error", res.IsError))
 			obs.emit(StepEvent{Kind: KindToolResult, ToolCall: &call, Result: &res, Err: res.Err})
 		}()
 	}
