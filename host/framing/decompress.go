@@ -162,6 +162,7 @@ func (d *decoder) encName() string {
 // after a clean end, closed after an error.
 func (d *decoder) fail(err error) {
 	d.err = err
+	d.r = nil
 	if err == io.EOF && d.zr != nil {
 		if d.zr.Reset(nil) == nil {
 			zstdDecoders.Put(d.zr)
