@@ -81,3 +81,22 @@ func TestNoProgress(t *testing.T) {
 		wantCode(t, err, abi.CodeStreamTruncated, nil)
 	}
 }
+
+// TestTenMegabyteEvent: a 10 MB single event passes whole under the
+// default limit, in every framing, and is refused under a 1 MiB limit.
+func TestTenMegabyteEvent(t *testing.T) {
+	big := strings.Repeat("x", 10<<20)
+	bodies := map[string][]byte{
+		abi.FramingSSE:            []byte("data: {\"t\":\"" + big + "\"}\n\n"),
+		abi.FramingNDJSON:         []byte("{\"t\":\"" + big + "\"}\n"),
+		abi.FramingAWSEventStream: eventMsg("contentBlockDelta", "{\"t\":\""+big+"\"}"),
+	}
+	for framing, body := range bodies {
+		got, err := collect(t, Split(newRandReader(body, 1, 1<<16), framing, Options{}))
+		if err != nil || len(got) != 1 || len(got[0].Data) != len(big)+8 {
+			t.Errorf("%s: %d chunks, %v", framing, len(got), err)
+		}
+		_, err = collect(t, Split(bytes.NewReader(body), framing, Options{MaxEventBytes: 1 << 20}))
+		wantCode(t, err, abi.CodeStreamTruncated, ErrLimit)
+	}
+}
