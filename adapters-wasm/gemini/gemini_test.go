@@ -585,7 +585,42 @@ func FuzzTransform(f *testing.F) {
 		if strings.Join(all, "\n") != strings.Join(one, "\n") {
 			t.Errorf("batching changes events:\n%v\n%v", all, one)
 		}
+		checkEvents(t, all)
 	})
+}
+
+// checkEvents checks what the host's validator checks: tool-call arguments
+// are a JSON object, finish reasons and error codes are stable values, and
+// the stream ends with exactly one finish or error.
+func checkEvents(t *testing.T, lines []string) {
+	t.Helper()
+	ends := 0
+	for _, l := range lines {
+		var e abi.Event
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("event %s: %v", l, err)
+		}
+		switch e.Type {
+		case abi.EventToolCall:
+			var obj map[string]any
+			if json.Unmarshal([]byte(e.Arguments), &obj) != nil {
+				t.Errorf("tool-call arguments are not a JSON object: %s", l)
+			}
+		case abi.EventFinish:
+			ends++
+			if !e.Reason.Valid() {
+				t.Errorf("bad finish reason: %s", l)
+			}
+		case abi.EventError:
+			ends++
+			if !e.Code.Valid() {
+				t.Errorf("bad error code: %s", l)
+			}
+		}
+	}
+	if ends != 1 {
+		t.Errorf("want exactly one finish or error, got %d: %v", ends, lines)
+	}
 }
 
 // BenchmarkTransformTextChunk measures one text chunk per call with
