@@ -308,6 +308,12 @@ func TestTransform(t *testing.T) {
 				`{"type":"usage","input_tokens":8,"output_tokens":0,"cached_input_tokens":0,"reasoning_tokens":0}`,
 				`{"type":"finish","reason":"content-filter","raw_reason":"PROHIBITED_CONTENT"}`,
 			}},
+		{"prompt blocked with empty candidates",
+			[]string{`{"candidates": [],"promptFeedback": {"blockReason": "OTHER"},"responseId": "b2"}`},
+			[]string{
+				`{"type":"response-start","id":"b2","model":"gemini-2.5-flash"}`,
+				`{"type":"finish","reason":"content-filter","raw_reason":"OTHER"}`,
+			}},
 		{"truncated",
 			[]string{`{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"responseId":"t1"}`},
 			[]string{

@@ -153,7 +153,7 @@ func (p *processor) chunk(data []byte) {
 		p.finish(finish)
 		return
 	}
-	if feedback != nil && cands == nil {
+	if feedback != nil {
 		if br, ok, _ := jsonx.Lookup(feedback, "blockReason"); ok {
 			raw := enumValue(br)
 			if st.hasUsage {

@@ -53,6 +53,12 @@ func TestProject(t *testing.T) {
 				`{"content":"sunny","role":"tool","tool_name":"weather"},{"content":"noon","role":"tool","tool_name":"time"}],"model":"qwen3-vl:8b","stream":false,"think":true,` +
 				`"tools":[{"function":{"description":"Get weather","name":"weather","parameters":{"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"}},"type":"function"},` +
 				`{"function":{"name":"time","parameters":{"properties":{},"type":"object"}},"type":"function"}]}`},
+		{"results before the user's text in a mixed user message", `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},
+			{"role":"assistant","content":[{"type":"tool-call","id":"c9","name":"now","arguments":"{}"}]},
+			{"role":"user","content":[{"type":"text","text":"and?"},{"type":"tool-result","tool_call_id":"c9","content":"noon","is_error":false}]}]}`,
+			"none",
+			`{"messages":[{"content":"hi","role":"user"},{"content":"","role":"assistant","tool_calls":[{"function":{"arguments":{},"name":"now"}}]},` +
+				`{"content":"noon","role":"tool","tool_name":"now"},{"content":"and?","role":"user"}],"model":"llama3.2","stream":false}`},
 		{"gpt-oss think level, json mode, tool_choice none", `{"model":"gpt-oss:20b","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f"}],"tool_choice":"none",
 			"reasoning":{"effort":"low"},"response_format":{"type":"json_schema"}}`,
 			"none",

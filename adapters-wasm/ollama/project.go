@@ -297,10 +297,12 @@ func messages(req *abi.Request, body *oRequest) error {
 			}
 		}
 		om.Content = strings.Join(texts, "\n")
+		// Tool results answer the calls before this message: they go
+		// first, then whatever else a (user) message holds.
+		body.Messages = append(body.Messages, results...)
 		if m.Role != abi.RoleTool && (om.Content != "" || len(om.Images) > 0 || len(om.ToolCalls) > 0 || om.Thinking != "" || len(results) == 0) {
 			body.Messages = append(body.Messages, om)
 		}
-		body.Messages = append(body.Messages, results...)
 	}
 	if len(body.Messages) == 0 {
 		return invalid("/messages", "the request has no messages")
