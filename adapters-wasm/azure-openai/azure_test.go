@@ -1,0 +1,142 @@
+package azureopenai
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func request(t *testing.T, js string) *abi.Request {
+	t.Helper()
+	var r abi.Request
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+func TestRoute(t *testing.T) {
+	tests := []struct {
+		name, req, path, query, model string
+		code                          abi.Code
+	}{
+		{"default deployment surface", `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`,
+			"/openai/deployments/gpt-4o/chat/completions", "2024-10-21", "gpt-4o", ""},
+		{"deployment option", `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"provider_options":{"deployment":"prod/a"}}`,
+			"/openai/deployments/prod%2Fa/chat/completions", "2024-10-21", "gpt-4o", ""},
+		{"api version option", `{"model":"m","messages":[{"role":"user","content":"x"}],"provider_options":{"api_version":"2025-04-01-preview"}}`,
+			"/openai/deployments/m/chat/completions", "2025-04-01-preview", "m", ""},
+		{"v1 surface", `{"model":"m","messages":[{"role":"user","content":"x"}],"provider_options":{"api_surface":"v1"}}`,
+			"/openai/v1/chat/completions", "", "m", ""},
+		{"v1 surface with deployment and preview", `{"model":"m","messages":[{"role":"user","content":"x"}],"provider_options":{"api_surface":"v1","deployment":"d","api_version":"preview"}}`,
+			"/openai/v1/chat/completions", "preview", "d", ""},
+		{"unknown surface", `{"model":"m","messages":[{"role":"user","content":"x"}],"provider_options":{"api_surface":"v2"}}`,
+			"", "", "", abi.CodeInvalidRequest},
+		{"empty deployment", `{"model":"m","messages":[{"role":"user","content":"x"}],"provider_options":{"deployment":""}}`,
+			"", "", "", abi.CodeInvalidRequest},
+		{"deployment not a string", `{"model":"m","messages":[{"role":"user","content":"x"}],"provider_options":{"deployment":3}}`,
+			"", "", "", abi.CodeInvalidRequest},
+	}
+	a := New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr, err := a.Project(request(t, tt.req))
+			if tt.code != "" {
+				if abi.CodeOf(err) != tt.code {
+					t.Fatalf("err = %v, want code %s", err, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pr.Path != tt.path || pr.Query["api-version"] != tt.query {
+				t.Errorf("path %s query %v, want %s api-version=%s", pr.Path, pr.Query, tt.path, tt.query)
+			}
+			var body struct{ Model string }
+			if err := json.Unmarshal(pr.Body, &body); err != nil || body.Model != tt.model {
+				t.Errorf("body model %q (%v), want %q", body.Model, err, tt.model)
+			}
+		})
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	c := New().Capabilities("o3-mini")
+	if c.DefaultBaseURL != "" {
+		t.Errorf("default base URL %q: Azure resources have none", c.DefaultBaseURL)
+	}
+	if c.Auth != (abi.Auth{Scheme: abi.AuthHeader, Name: "api-key"}) {
+		t.Errorf("auth %+v", c.Auth)
+	}
+	if !c.Features.Reasoning {
+		t.Error("o3-mini deployments are reasoning models")
+	}
+	if !strings.Contains(strings.Join(c.ProviderOptions, ","), "api_surface") {
+		t.Errorf("provider options %v lack api_surface", c.ProviderOptions)
+	}
+}
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    uint32
+		body      string
+		code      abi.Code
+		retryable bool
+		contains  string
+	}{
+		{"content filter code", 400, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}`,
+			abi.CodeContentFilter, false, "filtered"},
+		{"innererror only", 400, `{"error":{"code":"BadRequest","message":"Your request was rejected as a result of our safety system.","innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"violence":{"filtered":true,"severity":"high"}}}}}`,
+			abi.CodeContentFilter, false, "content filter blocked"},
+		{"deployment not found", 404, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`,
+			abi.CodeNotFound, false, "provider_options.deployment"},
+		{"unauthorized", 401, `{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint."}}`,
+			abi.CodeAuthentication, false, "Access denied"},
+		{"statusCode body", 401, `{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect, or have expired."}`,
+			abi.CodeAuthentication, false, "Unauthorized"},
+		{"rate limit", 429, `{"error":{"code":"429","message":"Requests ... exceeded token rate limit"}}`, abi.CodeRateLimited, true, "rate limit"},
+		{"server error", 500, `{"error":{"code":"InternalServerError","message":"The server had an error"}}`, abi.CodeServerError, true, "server had"},
+		{"unavailable", 503, `upstream connect error`, abi.CodeOverloaded, true, "upstream"},
+	}
+	a := New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out guest.Output
+			if err := a.MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
+				t.Fatal(err)
+			}
+			var ev abi.Event
+			if err := json.Unmarshal(out.Events(), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.contains) {
+				t.Errorf("got %s", out.Events())
+			}
+		})
+	}
+}
+
+// TestStreamContentFilterError: an error object inside an Azure stream
+// (the filter blocking the completion mid-stream) ends it with one
+// content_filter error event.
+func TestStreamContentFilterError(t *testing.T) {
+	a := New()
+	var out guest.Output
+	in := &abi.TransformInput{Chunks: []abi.Chunk{
+		{Data: []byte(`{"choices":[{"content_filter_results":{},"delta":{"content":"Once"},"finish_reason":null,"index":0}],"created":1,"id":"chatcmpl-1","model":"gpt-4o","object":"chat.completion.chunk"}`)},
+		{Data: []byte(`{"error":{"code":"BadRequest","message":"blocked","innererror":{"code":"ResponsibleAIPolicyViolation"}}}`)},
+		{Data: []byte(`{"choices":[{"delta":{"content":"ignored"},"index":0}],"id":"chatcmpl-1","model":"gpt-4o"}`)},
+	}, Flags: abi.FlagEnd}
+	if err := a.Transform(in, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out.Events())), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[2], `"code":"content_filter"`) || strings.Contains(string(out.Events()), "ignored") {
+		t.Fatalf("events:\n%s", out.Events())
+	}
+}
