@@ -1,0 +1,142 @@
+package groq
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func TestProjectRules(t *testing.T) {
+	tests := []struct {
+		name string
+		req  string
+		code abi.Code
+		has  []string
+		not  []string
+	}{
+		{"logprobs refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"logprobs":true}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"top_logprobs refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"top_logprobs":2}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"logit_bias refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"logit_bias":{}}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"n 3 refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"n":3}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"n 1 ok", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"n":1}}`, "", []string{`"n":1`}, nil},
+		{"raw refused", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"raw"}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"bogus format", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"x"}}`, abi.CodeInvalidRequest, nil, nil},
+		{"hidden kept", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"hidden"}}`, "", []string{`"reasoning_format":"hidden"`}, []string{`"parsed"`}},
+		{"qwen gets parsed", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}]}`, "", []string{`"reasoning_format":"parsed"`}, nil},
+		{"gpt-oss gets no format", `{"model":"openai/gpt-oss-120b","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"reasoning_effort":"high"`}, []string{"reasoning_format"}},
+		{"llama effort refused", `{"model":"llama-3.3-70b-versatile","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"strict tool refused", `{"model":"openai/gpt-oss-120b","tools":[{"name":"f","strict":true,"parameters":{"type":"object","properties":{}}}],"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"strict schema on gpt-oss", `{"model":"openai/gpt-oss-120b","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"string"}}}},"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"strict":true`, `"additionalProperties":false`}, nil},
+		{"best effort schema on kimi", `{"model":"moonshotai/kimi-k2-instruct","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"json_schema"`}, nil},
+		{"strict schema on kimi refused", `{"model":"moonshotai/kimi-k2-instruct","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"schema on llama-3.3 refused", `{"model":"llama-3.3-70b-versatile","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"image on llama-4", `{"model":"meta-llama/llama-4-maverick-17b-128e-instruct","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, "", []string{"image_url"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req abi.Request
+			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
+				t.Fatal(err)
+			}
+			pr, err := New().Project(&req)
+			if tt.code != "" {
+				if abi.CodeOf(err) != tt.code {
+					t.Fatalf("err = %v, want %s", err, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(string(pr.Body), s) {
+					t.Errorf("body lacks %s: %s", s, pr.Body)
+				}
+			}
+			for _, s := range tt.not {
+				if strings.Contains(string(pr.Body), s) {
+					t.Errorf("body has %s: %s", s, pr.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		status    int
+		body      string
+		code      abi.Code
+		retryable bool
+		msg       string
+	}{
+		{400, `{"error":{"message":"m","type":"invalid_request_error","code":"tool_use_failed","failed_generation":"{\"x\":1}"}}`, abi.CodeToolArgumentsInvalid, true, `failed generation "{\"x\":1}"`},
+		{400, `{"error":{"message":"bad","type":"invalid_request_error"}}`, abi.CodeInvalidRequest, false, "bad"},
+		{404, `{"error":{"message":"no model","type":"invalid_request_error","code":"model_not_found"}}`, abi.CodeNotFound, false, "no model"},
+		{413, `{"error":{"message":"too large","type":"tokens","code":"rate_limit_exceeded"}}`, abi.CodeRateLimited, false, "retrying will not help"},
+		{413, `{"error":{"message":"entity too large"}}`, abi.CodeInvalidRequest, false, "entity"},
+		{429, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`, abi.CodeRateLimited, true, "slow"},
+		{498, `{"error":{"message":"Flex tier capacity exceeded.","type":"capacity_exceeded"}}`, abi.CodeOverloaded, true, "flex"},
+		{500, `{"error":{"message":"internal"}}`, abi.CodeServerError, true, "internal"},
+		{503, `{"error":{"message":"over capacity"}}`, abi.CodeOverloaded, true, "capacity"},
+	}
+	for _, tt := range tests {
+		var out guest.Output
+		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(tt.body)}, &out); err != nil {
+			t.Fatal(err)
+		}
+		var ev abi.Event
+		if err := json.Unmarshal(out.Events(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.msg) {
+			t.Errorf("%d %s: got %s", tt.status, tt.body, out.Events())
+		}
+	}
+}
+
+// TestStreamErrorEvent: an "event: error" chunk ends the stream with one
+// error event; later chunks and the end are ignored.
+func TestStreamErrorEvent(t *testing.T) {
+	d := New()
+	in := abi.TransformInput{Flags: abi.FlagEnd, Chunks: []abi.Chunk{
+		{Data: []byte(`{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"a"}}]}`)},
+		{Event: []byte("error"), Data: []byte(`{"error":{"message":"boom","type":"invalid_request_error","code":"tool_use_failed","failed_generation":""}}`)},
+		{Data: []byte(`{"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"late"},"finish_reason":"stop"}]}`)},
+		{Data: []byte(`[DONE]`)},
+	}}
+	var out guest.Output
+	if err := d.Transform(&in, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out.Events())), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[2], `"code":"tool_arguments_invalid"`) || strings.Contains(string(out.Events()), "late") || strings.Contains(string(out.Events()), "failed generation") {
+		t.Errorf("events:\n%s", out.Events())
+	}
+}
+
+func TestModels(t *testing.T) {
+	tests := []struct {
+		model             string
+		reasoning, vision bool
+		so                string
+	}{
+		{"openai/gpt-oss-120b", true, false, abi.SupportNative},
+		{"qwen/qwen3-32b", true, false, abi.SupportJSONMode},
+		{"llama-3.3-70b-versatile", false, false, abi.SupportJSONMode},
+		{"meta-llama/llama-4-scout-17b-16e-instruct", false, true, abi.SupportNative},
+		{"moonshotai/kimi-k2-instruct-0905", false, false, abi.SupportNative},
+	}
+	for _, tt := range tests {
+		c := New().Capabilities(tt.model)
+		if c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Features.StructuredOutput != tt.so {
+			t.Errorf("%s: %+v", tt.model, c.Features)
+		}
+		if c.DefaultBaseURL != "https://api.groq.com/openai" {
+			t.Errorf("base URL %s", c.DefaultBaseURL)
+		}
+	}
+}

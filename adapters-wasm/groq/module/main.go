@@ -1,0 +1,13 @@
+// Command module is the Groq Chat Completions adapter module, built with
+// GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared to
+// bin/adapters/groq.wasm.
+package main
+
+import (
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func init() { guest.Register(groq.New()) }
+
+func main() {}
