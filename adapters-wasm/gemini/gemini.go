@@ -31,8 +31,11 @@
 // conversation, and replaying the same bytes gives the same IDs. A response
 // without a responseId is keyed by the call's name and arguments instead: two
 // identical calls in different turns would then share an ID (a documented
-// limitation; every recorded Gemini response carries a responseId). IDs are
-// never sent back to Gemini: results are matched to calls by name and order.
+// limitation; every recorded Gemini response carries a responseId).
+// Results are matched to calls by name and order; in addition, since
+// Gemini asks that a call it gave an id be answered with that id, a
+// tool-call's ID is sent back as functionCall.id and functionResponse.id,
+// except an ID of the synthesized form, which Gemini never issued.
 //
 // # Thought signatures
 //

@@ -125,8 +125,8 @@ func TestProjectConversation(t *testing.T) {
 	m := body(t, req)
 	want := `{"contents":[` +
 		`{"parts":[{"text":"Weather in Paris and Rome?"},{"inlineData":{"data":"iVBO","mimeType":"image/png"}}],"role":"user"},` +
-		`{"parts":[{"functionCall":{"args":{"city":"Paris"},"name":"weather"},"thoughtSignature":"SIG1"},{"functionCall":{"args":{"city":"Rome"},"name":"weather"}}],"role":"model"},` +
-		`{"parts":[{"functionResponse":{"name":"weather","response":{"output":"sun"}}},{"functionResponse":{"name":"weather","response":{"output":"rain"}}}],"role":"user"},` +
+		`{"parts":[{"functionCall":{"args":{"city":"Paris"},"id":"call_a","name":"weather"},"thoughtSignature":"SIG1"},{"functionCall":{"args":{"city":"Rome"},"id":"call_b","name":"weather"}}],"role":"model"},` +
+		`{"parts":[{"functionResponse":{"id":"call_a","name":"weather","response":{"output":"sun"}}},{"functionResponse":{"id":"call_b","name":"weather","response":{"output":"rain"}}}],"role":"user"},` +
 		`{"parts":[{"text":"Sun and rain."},{"text":"","thoughtSignature":"SIG2"}],"role":"model"},` +
 		`{"parts":[{"text":"Thanks"}],"role":"user"}],` +
 		`"systemInstruction":{"parts":[{"text":"Be brief."}]}}`
@@ -142,15 +142,15 @@ func TestProjectSignaturePlaceholder(t *testing.T) {
 		{"role":"assistant","content":[{"type":"tool-call","id":"x1","name":"f","arguments":"{}"},{"type":"tool-call","id":"x2","name":"f","arguments":"{}"}]},
 		{"role":"tool","content":[{"type":"tool-result","tool_call_id":"x1","name":"f","content":"1"},{"type":"tool-result","tool_call_id":"x2","content":"2","is_error":true}]}]`
 	for _, tt := range []struct{ model, want string }{
-		{"gemini-3-flash-preview", `[{"functionCall":{"args":{},"name":"f"},"thoughtSignature":"skip_thought_signature_validator"},{"functionCall":{"args":{},"name":"f"}}]`},
-		{"gemini-2.5-flash", `[{"functionCall":{"args":{},"name":"f"}},{"functionCall":{"args":{},"name":"f"}}]`},
+		{"gemini-3-flash-preview", `[{"functionCall":{"args":{},"id":"x1","name":"f"},"thoughtSignature":"skip_thought_signature_validator"},{"functionCall":{"args":{},"id":"x2","name":"f"}}]`},
+		{"gemini-2.5-flash", `[{"functionCall":{"args":{},"id":"x1","name":"f"}},{"functionCall":{"args":{},"id":"x2","name":"f"}}]`},
 	} {
 		m := body(t, `{"model":"`+tt.model+`",`+conv+`}`)
 		contents := m["contents"].([]any)
 		if got := jsonOf(contents[1].(map[string]any)["parts"]); got != tt.want {
 			t.Errorf("%s: model parts %s, want %s", tt.model, got, tt.want)
 		}
-		if got := jsonOf(contents[2]); !strings.Contains(got, `{"error":"2"}`) {
+		if got := jsonOf(contents[2]); !strings.Contains(got, `"id":"x2","name":"f","response":{"error":"2"}`) {
 			t.Errorf("%s: is_error result not sent as error: %s", tt.model, got)
 		}
 	}
@@ -381,6 +381,21 @@ func TestTransform(t *testing.T) {
 				t.Errorf("one chunk per call differs:\n%s", strings.Join(one, "\n"))
 			}
 		})
+	}
+}
+
+// IDs Gemini gave are echoed on the call and its result; synthesized ones
+// are not.
+func TestProjectEchoesProviderIDs(t *testing.T) {
+	m := body(t, `{"model":"gemini-3-flash-preview","messages":[{"role":"user","content":"hi"},
+		{"role":"assistant","content":[{"type":"reasoning","signature":"S","provider":"gemini"},
+			{"type":"tool-call","id":"96c1su3s","name":"f","arguments":"{}"},{"type":"tool-call","id":"call_LDx43kLJQRAndrkHcjMa2b","name":"g","arguments":"{}"}]},
+		{"role":"tool","content":[{"type":"tool-result","tool_call_id":"call_LDx43kLJQRAndrkHcjMa2b","content":"2"},{"type":"tool-result","tool_call_id":"96c1su3s","content":"1"}]}]}`)
+	want := `[{"parts":[{"text":"hi"}],"role":"user"},` +
+		`{"parts":[{"functionCall":{"args":{},"id":"96c1su3s","name":"f"},"thoughtSignature":"S"},{"functionCall":{"args":{},"name":"g"}}],"role":"model"},` +
+		`{"parts":[{"functionResponse":{"id":"96c1su3s","name":"f","response":{"output":"1"}}},{"functionResponse":{"name":"g","response":{"output":"2"}}}],"role":"user"}]`
+	if got := jsonOf(m["contents"]); got != want {
+		t.Errorf("contents\n got %s\nwant %s", got, want)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // dummySignature is the value the Gemini documentation gives for function
@@ -48,13 +49,26 @@ type gFile struct {
 }
 
 type gFunctionCall struct {
+	ID   string          `json:"id,omitempty"`
 	Name string          `json:"name"`
 	Args json.RawMessage `json:"args"`
 }
 
 type gFunctionResponse struct {
+	ID       string          `json:"id,omitempty"`
 	Name     string          `json:"name"`
 	Response json.RawMessage `json:"response"`
+}
+
+// echoID returns the id to send back to Gemini for a tool call: Gemini
+// asks that a call it gave an id be answered with that id, so every ID is
+// sent back except the ones this adapter synthesized ("call_" and 22
+// base62 characters, see toolID), which Gemini never saw.
+func echoID(id string) string {
+	if len(id) == 5+toolid.SynthLen && strings.HasPrefix(id, "call_") && toolid.IsBase62(id[5:], toolid.SynthLen) {
+		return ""
+	}
+	return id
 }
 
 type gTool struct {
@@ -483,7 +497,7 @@ func projectMessages(req *abi.Request, fam family, body *gRequest) error {
 						key = "error"
 					}
 					resp, _ := json.Marshal(map[string]string{key: p.Content})
-					c.result = &gPart{FunctionResponse: &gFunctionResponse{Name: c.name, Response: resp}}
+					c.result = &gPart{FunctionResponse: &gFunctionResponse{ID: echoID(c.id), Name: c.name, Response: resp}}
 					answered[p.ToolCallID] = true
 				default:
 					if m.Role == abi.RoleTool {
@@ -539,7 +553,7 @@ func projectMessages(req *abi.Request, fam family, body *gRequest) error {
 					if p.ID == "" {
 						return invalid(pptr+"/id", "a tool-call needs an id so that its result can be matched")
 					}
-					gp = &gPart{FunctionCall: &gFunctionCall{Name: p.Name, Args: args}}
+					gp = &gPart{FunctionCall: &gFunctionCall{ID: echoID(p.ID), Name: p.Name, Args: args}}
 					pending = append(pending, pendingCall{id: p.ID, name: p.Name})
 					if firstCall && sig == "" && fam.needsSignature {
 						sig = dummySignature
