@@ -48,7 +48,9 @@
 // tool-call: Ollama sends a call whole, its arguments an object, which the
 // adapter compacts to JSON text (keys in the order sent). The line with
 // done:true gives usage (prompt_eval_count as input, eval_count, thinking
-// included, as output; Ollama reports no cached or reasoning split) and
+// included, as output; Ollama reports no cached or reasoning split, and
+// omits prompt_eval_count when its prompt cache served the whole prompt,
+// which then reads as 0 input tokens) and
 // finish: done_reason "stop" is stop, or tool-calls when the response held a
 // call; "length" is length; anything else ("load", "unload", ...) is other.
 // A line with "error" is one error event and ends the stream; a body that
