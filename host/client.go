@@ -49,21 +49,23 @@ type Provider struct {
 // Client sends normalized requests through adapter modules. It is safe for
 // concurrent use and should be reused: it holds the connection pool.
 type Client struct {
-	hc         *http.Client
-	log        *slog.Logger
-	retry      RetryPolicy
-	idle       time.Duration
-	maxBody    int64
-	maxErrBody int64
-	maxEvent   int
-	sleep      Sleeper
-	now        func() time.Time
-	rnd        func() float64
-	obs        Observer
-	tel        *telemetry
-	tp         trace.TracerProvider
-	mp         metric.MeterProvider
-	caps       sync.Map // capsKey -> *abi.Capabilities
+	hc            *http.Client
+	log           *slog.Logger
+	retry         RetryPolicy
+	idle          time.Duration
+	maxBody       int64
+	maxErrBody    int64
+	maxEvent      int
+	sleep         Sleeper
+	now           func() time.Time
+	rnd           func() float64
+	obs           Observer
+	tel           *telemetry
+	maxBatch      int
+	maxBatchBytes int
+	tp            trace.TracerProvider
+	mp            metric.MeterProvider
+	caps          sync.Map // capsKey -> *abi.Capabilities
 }
 
 type capsKey struct {
@@ -85,7 +87,17 @@ const (
 	// DefaultMaxErrorBodyBytes bounds the body of an error response given
 	// to the module's error mapping.
 	DefaultMaxErrorBodyBytes = 1 << 20
+	// DefaultMaxBatch is the most stream chunks passed to one transform
+	// call, and DefaultMaxBatchBytes the most bytes queued for it.
+	DefaultMaxBatch      = 64
+	DefaultMaxBatchBytes = 1 << 20
 )
+
+// WithMaxBatch sets the most chunks one transform call receives (default
+// DefaultMaxBatch). Chunks are batched only when they are already framed
+// while the previous call runs, so batching never delays an event; 1 makes
+// one call per chunk on the caller's goroutine.
+func WithMaxBatch(n int) Option { return func(c *Client) { c.maxBatch = n } }
 
 // sharedTransport is the transport of every Client made without
 // WithHTTPClient or WithTransport: one connection pool per process.
@@ -157,12 +169,14 @@ func WithMeterProvider(mp metric.MeterProvider) Option { return func(c *Client) 
 // NewClient returns a client with the given options.
 func NewClient(opts ...Option) *Client {
 	c := &Client{
-		idle:       DefaultIdleTimeout,
-		maxBody:    DefaultMaxBodyBytes,
-		maxErrBody: DefaultMaxErrorBodyBytes,
-		sleep:      realSleep,
-		now:        time.Now,
-		rnd:        defaultRand,
+		idle:          DefaultIdleTimeout,
+		maxBody:       DefaultMaxBodyBytes,
+		maxErrBody:    DefaultMaxErrorBodyBytes,
+		sleep:         realSleep,
+		maxBatch:      DefaultMaxBatch,
+		maxBatchBytes: DefaultMaxBatchBytes,
+		now:           time.Now,
+		rnd:           defaultRand,
 	}
 	for _, o := range opts {
 		o(c)
@@ -455,42 +469,177 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		}
 		return 0, x.deliver(events, &sawEnd)
 	}
-	var state []byte
-	in := abi.TransformInput{}
-	for chunk, err := range framing.Split(dec, x.preq.StreamFraming, framing.Options{MaxEventBytes: c.maxEvent}) {
-		if err != nil {
-			return 0, x.readErr(ctx, actx, err)
-		}
-		x.op.chunk()
-		in = abi.TransformInput{State: state, Chunks: append(in.Chunks[:0], chunk)}
-		if len(state) == 0 {
-			in.Context = x.ctxJSON
-		}
-		var events []abi.Event
-		state, events, err = x.p.Module.Transform(ctx, &in)
-		if err != nil {
-			return 0, err
-		}
-		if err := x.deliver(events, &sawEnd); err != nil {
-			return 0, err
-		}
+	st := &streamRun{x: x, ctx: ctx}
+	var err2 error
+	if c.maxBatch <= 1 {
+		err2 = st.direct(actx, dec)
+	} else {
+		err2 = st.batched(actx, dec, cancel, resp.Body)
 	}
-	in = abi.TransformInput{Flags: abi.FlagEnd, State: state}
-	if len(state) == 0 {
-		in.Context = x.ctxJSON
+	if err2 != nil {
+		return 0, err2
 	}
-	_, events, err := x.p.Module.Transform(ctx, &in)
-	if err != nil {
+	if err := st.transform(nil, abi.FlagEnd); err != nil {
 		return 0, err
 	}
-	if err := x.deliver(events, &sawEnd); err != nil {
-		return 0, err
-	}
-	if !sawEnd {
+	if !st.sawEnd {
 		return 0, &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true,
 			Message: "the stream from " + hreq.URL.Host + " ended without a finish or error event: the response is incomplete"}
 	}
 	return 0, nil
+}
+
+// streamRun feeds one streamed body through the module's transform.
+type streamRun struct {
+	x      *exchange
+	ctx    context.Context
+	state  []byte
+	in     abi.TransformInput
+	sawEnd bool
+}
+
+// transform runs one transform call over chunks and delivers its events.
+func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
+	s.in = abi.TransformInput{Flags: flags, State: s.state, Chunks: chunks}
+	if len(s.state) == 0 {
+		s.in.Context = s.x.ctxJSON
+	}
+	state, events, err := s.x.p.Module.Transform(s.ctx, &s.in)
+	if err != nil {
+		return err
+	}
+	s.state = state
+	s.x.op.chunks += len(chunks)
+	return s.x.deliver(events, &s.sawEnd)
+}
+
+// direct makes one transform call per chunk, on the caller's goroutine.
+func (s *streamRun) direct(actx context.Context, body io.Reader) error {
+	one := make([]abi.Chunk, 1)
+	for chunk, err := range framing.Split(body, s.x.preq.StreamFraming, framing.Options{MaxEventBytes: s.x.c.maxEvent}) {
+		if err != nil {
+			return s.x.readErr(s.ctx, actx, err)
+		}
+		one[0] = chunk
+		if err := s.transform(one, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batched reads and frames the body on a second goroutine, which queues
+// copies of the chunks while a transform call runs; each call then takes
+// every chunk queued so far (up to the batch limits). Events do not depend
+// on batching (the ABI requires it), and nothing waits for a batch to
+// fill: an idle transform takes the first chunk as soon as it is framed.
+func (s *streamRun) batched(actx context.Context, body io.Reader, cancel context.CancelCauseFunc, raw io.Closer) error {
+	c := s.x.c
+	b := &batcher{maxChunks: c.maxBatch, maxBytes: c.maxBatchBytes}
+	b.cond.L = &b.mu
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.produce(framing.Split(body, s.x.preq.StreamFraming, framing.Options{MaxEventBytes: c.maxEvent}))
+	}()
+	defer func() {
+		b.stop()
+		cancel(nil) // unblocks a read in progress
+		raw.Close()
+		<-done
+	}()
+	var chunks []abi.Chunk
+	var arena []byte
+	for {
+		var err error
+		chunks, arena, err = b.take(chunks, arena)
+		if len(chunks) > 0 {
+			if terr := s.transform(chunks, 0); terr != nil {
+				return terr
+			}
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		return s.x.readErr(s.ctx, actx, err)
+	}
+}
+
+// batcher is a bounded queue of copied chunks between the goroutine that
+// frames the body and the one that calls transform.
+type batcher struct {
+	mu        sync.Mutex
+	cond      sync.Cond
+	pending   []abi.Chunk
+	arena     []byte
+	freeC     []abi.Chunk
+	freeA     []byte
+	err       error
+	done      bool
+	stopped   bool
+	maxChunks int
+	maxBytes  int
+}
+
+func (b *batcher) produce(seq iter.Seq2[abi.Chunk, error]) {
+	for ch, err := range seq {
+		b.mu.Lock()
+		for !b.stopped && (len(b.pending) >= b.maxChunks || len(b.arena) >= b.maxBytes) {
+			b.cond.Wait()
+		}
+		if b.stopped {
+			b.mu.Unlock()
+			return
+		}
+		if err != nil {
+			b.err, b.done = err, true
+			b.cond.Broadcast()
+			b.mu.Unlock()
+			return
+		}
+		start := len(b.arena)
+		b.arena = append(b.arena, ch.Event...)
+		mid := len(b.arena)
+		b.arena = append(b.arena, ch.Data...)
+		end := len(b.arena)
+		b.pending = append(b.pending, abi.Chunk{Event: b.arena[start:mid:mid], Data: b.arena[mid:end:end]})
+		b.cond.Broadcast()
+		b.mu.Unlock()
+	}
+	b.mu.Lock()
+	b.err, b.done = io.EOF, true
+	b.cond.Broadcast()
+	b.mu.Unlock()
+}
+
+// take gives back the buffers of the batch the caller is done with and
+// waits for the next one. With no chunk left it returns the framer's
+// final error (io.EOF at a clean end).
+func (b *batcher) take(doneC []abi.Chunk, doneA []byte) ([]abi.Chunk, []byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if doneC != nil {
+		b.freeC, b.freeA = doneC[:0], doneA[:0]
+	}
+	for len(b.pending) == 0 && !b.done {
+		b.cond.Wait()
+	}
+	if len(b.pending) == 0 {
+		return nil, nil, b.err
+	}
+	out, outA := b.pending, b.arena
+	b.pending, b.arena = b.freeC, b.freeA
+	b.freeC, b.freeA = nil, nil
+	b.cond.Broadcast()
+	return out, outA, nil
+}
+
+func (b *batcher) stop() {
+	b.mu.Lock()
+	b.stopped = true
+	b.cond.Broadcast()
+	b.mu.Unlock()
 }
 
 // readErr classifies an error met while reading a 2xx body.

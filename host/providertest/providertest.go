@@ -8,7 +8,7 @@
 // provider response body) and events.jsonl.
 //
 // Which case answers a request: the case named by the X-Providertest-Case
-// header when present; else, with WithSequence, the next case in order;
+// header when present (a host.Provider can send it with its Header field); else, with WithSequence, the next case in order;
 // else the only case, if there is one; else the case whose projection
 // (method, path and JSON body, compared as JSON values) matches the
 // request. A request no case matches gets a 404 with a JSON error body
@@ -273,14 +273,25 @@ func (s *Server) clientGone() {
 
 // NewServer starts a server replaying cases on 127.0.0.1.
 func NewServer(cases []Case, opts ...Option) *Server {
+	s := NewHandler(cases, opts...)
+	s.ts = httptest.NewServer(s)
+	s.URL = s.ts.URL
+	return s
+}
+
+// NewHandler returns a Server that is not listening: an http.Handler to
+// mount on a server of the caller's (a fixed address, a CLI's demo
+// provider). Its URL is empty; Close ends stalled responses.
+func NewHandler(cases []Case, opts ...Option) *Server {
 	s := &Server{cases: cases, closing: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.ts.URL
 	return s
 }
+
+// ServeHTTP replays the case that matches r.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // Close stops the server, ending stalled responses.
 func (s *Server) Close() {
@@ -291,8 +302,10 @@ func (s *Server) Close() {
 		close(s.closing)
 	}
 	s.mu.Unlock()
-	s.ts.CloseClientConnections()
-	s.ts.Close()
+	if s.ts != nil {
+		s.ts.CloseClientConnections()
+		s.ts.Close()
+	}
 }
 
 // Requests returns the requests received so far.
