@@ -40,8 +40,8 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 // providerError maps the object under "error" (status is the HTTP status,
 // 0 inside a stream).
 func providerError(status int, v []byte) *abi.Error {
-	var msg, gstatus, reason string
-	code := 0
+	var msg, gstatus, reason, retryDelay string
+	code, daily := 0, false
 	it := jsonx.Object(v)
 	for it.Next() {
 		switch {
@@ -58,7 +58,7 @@ func providerError(status int, v []byte) *abi.Error {
 				code = int(n)
 			}
 		case it.KeyIs("details"):
-			reason = detailReason(it.Value())
+			reason, retryDelay, daily = details(it.Value())
 		}
 	}
 	if status == 0 {
@@ -86,7 +86,9 @@ func providerError(status int, v []byte) *abi.Error {
 	case "NOT_FOUND":
 		e = &abi.Error{Code: abi.CodeNotFound}
 	case "RESOURCE_EXHAUSTED":
-		e = &abi.Error{Code: abi.CodeRateLimited, Retryable: true}
+		// A per-minute quota refills; a per-day one does not within any
+		// sensible retry window.
+		e = &abi.Error{Code: abi.CodeRateLimited, Retryable: !daily}
 	case "UNAVAILABLE":
 		e = &abi.Error{Code: abi.CodeOverloaded, Retryable: true}
 	case "INTERNAL", "DEADLINE_EXCEEDED", "UNKNOWN", "ABORTED":
@@ -105,21 +107,47 @@ func providerError(status int, v []byte) *abi.Error {
 		}
 		e.Message += ")"
 	}
+	switch {
+	case daily:
+		e.Message += ": a daily quota is exhausted; retry tomorrow or raise the quota"
+	case retryDelay != "" && e.Retryable:
+		e.Message += ": retry after " + retryDelay
+	}
 	e.Status = status
 	return e
 }
 
-// detailReason returns the reason of the first google.rpc.ErrorInfo detail.
-func detailReason(details []byte) string {
-	ai := jsonx.Array(details)
+// details reads the google.rpc details of an error: the reason of an
+// ErrorInfo, the retryDelay of a RetryInfo, and whether a QuotaFailure names
+// a per-day quota.
+func details(v []byte) (reason, retryDelay string, daily bool) {
+	str := func(b []byte) string {
+		u, err := jsonx.AppendUnescaped(nil, b)
+		if err != nil {
+			return ""
+		}
+		return string(u)
+	}
+	ai := jsonx.Array(v)
 	for ai.Next() {
-		if r, ok, _ := jsonx.Lookup(ai.Value(), "reason"); ok {
-			if b, err := jsonx.AppendUnescaped(nil, r); err == nil {
-				return string(b)
+		it := jsonx.Object(ai.Value())
+		for it.Next() {
+			switch {
+			case it.KeyIs("reason") && reason == "":
+				reason = str(it.Value())
+			case it.KeyIs("retryDelay"):
+				retryDelay = str(it.Value())
+			case it.KeyIs("violations"):
+				vi := jsonx.Array(it.Value())
+				for vi.Next() {
+					if q, ok, _ := jsonx.Lookup(vi.Value(), "quotaId"); ok && strings.Contains(str(q), "PerDay") {
+						daily = true
+					}
+				}
 			}
 		}
 	}
-	return ""
+	return reason, retryDelay, daily
 }
 
 // statusError maps an HTTP status alone.

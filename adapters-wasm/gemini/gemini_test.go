@@ -517,6 +517,8 @@ func TestMapError(t *testing.T) {
 		code      abi.Code
 		retryable bool
 	}{
+		{"per-minute quota with retry delay", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}`, abi.CodeRateLimited, true},
+		{"daily quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"20s"}]}}`, abi.CodeRateLimited, false},
 		{"quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, abi.CodeRateLimited, true},
 		{"overloaded", 503, `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, abi.CodeOverloaded, true},
 		{"internal", 500, `{"error":{"code":500,"message":"Internal error","status":"INTERNAL"}}`, abi.CodeServerError, true},
