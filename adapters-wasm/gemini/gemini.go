@@ -87,16 +87,44 @@
 // SPII and the IMAGE_* safety reasons are content-filter; MALFORMED_FUNCTION_CALL,
 // UNEXPECTED_TOOL_CALL and TOO_MANY_TOOL_CALLS are error (the raw reason says
 // which: the model failed to produce a usable call, so neither a clean stop
-// nor a tool-calls finish is true); anything else is other. Finish and block
-// reasons sent as protobuf enum numbers (clients that ask for
-// enum-encoding=int) are mapped by number, the number kept as raw_reason. A prompt blocked
-// by promptFeedback.blockReason finishes with content-filter and the block
-// reason as raw_reason. Gemini streams have no end sentinel: the chunk that
+// nor a tool-calls finish is true); anything else is other. Finish and
+// block reasons sent as protobuf enum numbers (clients that ask for
+// enum-encoding=int) are mapped by number, the number kept as raw_reason. A
+// prompt blocked by promptFeedback.blockReason finishes with content-filter
+// and the block reason as raw_reason. Gemini streams have no end sentinel: the chunk that
 // carries finishReason (or a prompt block) ends the response, and a body that
 // ends without one is stream_truncated. Usage: input is promptTokenCount
 // (cached tokens included) plus toolUsePromptTokenCount, output is
 // candidatesTokenCount plus thoughtsTokenCount, cached is
 // cachedContentTokenCount, reasoning is thoughtsTokenCount.
+//
+// # Models and reasoning
+//
+// Capabilities are per model family: gemini-3* (and "") and gemini-2.5*
+// have everything, thinking included; gemini-2.0* and gemini-1.5* do not
+// think (but the -thinking variants); gemma-* has no tools and no
+// structured output. A request for a feature the model lacks is
+// capability_unsupported. reasoning.effort is thinkingConfig.thinkingLevel
+// on Gemini 3 ("minimal", "low", "medium", "high"; thinking cannot be
+// switched off there) and a thinkingBudget on older models (none 0,
+// minimal 512, low 1024, medium 8192, high 24576; 2.5 Pro cannot switch
+// thinking off); reasoning.budget_tokens is thinkingBudget (-1 dynamic).
+// When a request sets both, the model's native one is used: the level on
+// Gemini 3, the budget elsewhere. includeThoughts is set when reasoning is
+// requested, so thought summaries stream as reasoning-delta.
+//
+// # Errors
+//
+// Error bodies {"error":{"code","message","status","details"}} map by
+// status: INVALID_ARGUMENT, FAILED_PRECONDITION and OUT_OF_RANGE are
+// invalid_request (authentication when the ErrorInfo reason is
+// API_KEY_INVALID, context_length_exceeded when the input token count
+// exceeds the maximum), UNAUTHENTICATED authentication, PERMISSION_DENIED
+// permission, NOT_FOUND not_found, RESOURCE_EXHAUSTED rate_limited
+// (retryable, with the RetryInfo delay in the message, unless a
+// QuotaFailure names a per-day quota), UNAVAILABLE overloaded (retryable),
+// INTERNAL, DEADLINE_EXCEEDED, UNKNOWN and ABORTED server_error
+// (retryable); a body without that shape maps by HTTP status.
 //
 // # Provider options
 //
