@@ -421,6 +421,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 			return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: ErrIdleTimeout,
 				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + c.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
 		}
+		err = redactURLError(err)
 		return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: err,
 			Message: "could not reach the provider at " + hreq.URL.Scheme + "://" + hreq.URL.Host + ": " + err.Error() + "; check the base URL and the network"}
 	}
@@ -781,6 +782,25 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	x.c.log.DebugContext(ctx, "host: sending", slog.String("method", method), slog.String("host", u.Host),
 		slog.String("path", u.Path), slog.String("module", x.caps.Name))
 	return req, nil
+}
+
+// redactURLError removes the query (where a query-scheme credential
+// lives) from the URL net/http puts in its errors, so that no secret
+// reaches an error message or a log.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return &url.Error{Op: ue.Op, URL: "[redacted]", Err: ue.Err}
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "[redacted]"
+	}
+	u.User = nil
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
 
 // idleReader resets the idle timer on every read that made progress.

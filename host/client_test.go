@@ -333,3 +333,44 @@ func sharedTransportIdle() {
 	http.DefaultClient.CloseIdleConnections()
 	host.CloseIdleConnections()
 }
+
+func TestConnectionErrorDoesNotLeakQueryKey(t *testing.T) {
+	srv := providertest.NewServer(nil)
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	p := host.Provider{Module: authModule{toyModule(t), abi.Auth{Scheme: abi.AuthQuery, Name: "key"}}, BaseURL: url, Credentials: host.StaticKey(testKey)}
+	sl := &sleeps{}
+	_, err := collect(newClient(sl).Stream(context.Background(), p, streamReq("toy-1")))
+	ae := requireCode(t, err, abi.CodeServerError)
+	if !ae.Retryable || len(sl.get()) != 2 {
+		t.Errorf("a connection failure should be retried: %+v, waits %v", ae, sl.get())
+	}
+	for e := error(ae); e != nil; e = errors.Unwrap(e) {
+		if strings.Contains(e.Error(), testKey) {
+			t.Fatalf("the key leaked: %v", e)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		h    http.Header
+		want time.Duration
+		ok   bool
+	}{
+		{http.Header{"Retry-After": {"2"}}, 2 * time.Second, true},
+		{http.Header{"Retry-After": {"1.5"}}, 1500 * time.Millisecond, true},
+		{http.Header{"Retry-After": {now.Add(time.Minute).Format(http.TimeFormat)}}, time.Minute, true},
+		{http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0, true},
+		{http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"9"}}, 250 * time.Millisecond, true},
+		{http.Header{"Retry-After": {"soon"}}, 0, false},
+		{http.Header{"Retry-After": {"-3"}}, 0, false},
+		{http.Header{}, 0, false},
+	} {
+		got, ok := host.ParseRetryAfter(tt.h, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseRetryAfter(%v) = %v %v, want %v %v", tt.h, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -134,7 +134,6 @@ func (t *telemetry) start(ctx context.Context, now func() time.Time, caps *abi.C
 }
 
 func (o *operation) status(code int) { o.lastHTTP = code }
-func (o *operation) chunk()          { o.chunks++ }
 
 func (o *operation) event(ev *abi.Event) {
 	if !o.first {

@@ -233,8 +233,8 @@ type ToolLoop struct {
 // A failed request (Client.Generate's error) ends the loop with that error
 // and the partial response; its turn is not appended.
 func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Response, error) {
-	if l.Client == nil || l.Tools == nil || s == nil || req == nil {
-		return nil, errors.New("host: ToolLoop needs a Client, Tools, a Session and a request")
+	if l.Client == nil || l.Tools == nil || l.Provider.Module == nil || s == nil || req == nil {
+		return nil, errors.New("host: ToolLoop needs a Client, Tools, a Provider with a Module, a Session and a request")
 	}
 	max := l.MaxSteps
 	if max <= 0 {
