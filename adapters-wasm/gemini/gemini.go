@@ -106,7 +106,7 @@
 // structured output. A request for a feature the model lacks is
 // capability_unsupported. reasoning.effort is thinkingConfig.thinkingLevel
 // on Gemini 3 ("minimal", "low", "medium", "high"; thinking cannot be
-// switched off there) and a thinkingBudget on older models (none 0,
+// switched off there, and the Pro models have no "minimal") and a thinkingBudget on older models (none 0,
 // minimal 512, low 1024, medium 8192, high 24576; 2.5 Pro cannot switch
 // thinking off); reasoning.budget_tokens is thinkingBudget (-1 dynamic).
 // When a request sets both, the model's native one is used: the level on
@@ -180,6 +180,8 @@ type family struct {
 	needsSignature bool
 	// noDisableThinking: thinking cannot be switched off (2.5 Pro).
 	noDisableThinking bool
+	// noMinimal: the model has no "minimal" thinking level (Gemini 3 Pro).
+	noMinimal bool
 }
 
 func modelFamily(model string) family {
@@ -188,7 +190,8 @@ func modelFamily(model string) family {
 		StructuredOutput: abi.SupportNative, MultiTurn: true, Reasoning: true, Vision: true}
 	switch {
 	case m == "" || strings.HasPrefix(m, "gemini-3"):
-		return family{features: full, jsonSchema: true, levels: true, needsSignature: true}
+		return family{features: full, jsonSchema: true, levels: true, needsSignature: true,
+			noMinimal: strings.Contains(m, "-pro")}
 	case strings.HasPrefix(m, "gemini-2.5-pro"):
 		return family{features: full, jsonSchema: true, noDisableThinking: true}
 	case strings.HasPrefix(m, "gemini-2.5"), strings.HasPrefix(m, "gemini-flash-latest"), strings.HasPrefix(m, "gemini-flash-lite-latest"), strings.HasPrefix(m, "gemini-pro-latest"):

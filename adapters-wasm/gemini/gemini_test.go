@@ -84,6 +84,7 @@ func TestProjectErrors(t *testing.T) {
 		{"bad tool name", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"1bad"}]}`, abi.CodeInvalidRequest, "/tools/0/name"},
 		{"gemma tools", `{"model":"gemma-3-27b-it",` + user + `,"tools":[{"name":"f"}]}`, abi.CodeCapabilityUnsupported, ""},
 		{"reasoning on 2.0", `{"model":"gemini-2.0-flash",` + user + `,"reasoning":{"effort":"low"}}`, abi.CodeCapabilityUnsupported, ""},
+		{"no minimal level on 3 pro", `{"model":"gemini-3.1-pro-preview",` + user + `,"reasoning":{"effort":"minimal"}}`, abi.CodeCapabilityUnsupported, ""},
 		{"no thinking off on 2.5 pro", `{"model":"gemini-2.5-pro",` + user + `,"reasoning":{"budget_tokens":0}}`, abi.CodeCapabilityUnsupported, ""},
 		{"named tool unknown", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"g"}}`, abi.CodeInvalidRequest, "/tool_choice"},
 		{"unanswered call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},

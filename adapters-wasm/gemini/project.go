@@ -302,6 +302,9 @@ func thinking(req *abi.Request, model string, fam family, opts options) (*gThink
 			if !validLevel(r.Effort) {
 				return nil, invalid("/reasoning/effort", `reasoning.effort must be "minimal", "low", "medium" or "high" for %s`, model)
 			}
+			if r.Effort == "minimal" && fam.noMinimal {
+				return nil, unsupportedCap(model, "there is no \"minimal\" thinking level on this model; use \"low\"")
+			}
 			t.ThinkingLevel = r.Effort
 		case r.BudgetTokens != nil:
 			b := *r.BudgetTokens
@@ -328,6 +331,9 @@ func thinking(req *abi.Request, model string, fam family, opts options) (*gThink
 	if opts.thinkingLevel != "" {
 		if !fam.levels {
 			return nil, unsupportedCap(model, "thinking_level is a Gemini 3 setting; use reasoning.budget_tokens")
+		}
+		if opts.thinkingLevel == "minimal" && fam.noMinimal {
+			return nil, unsupportedCap(model, "there is no \"minimal\" thinking level on this model; use \"low\"")
 		}
 		t.ThinkingLevel = opts.thinkingLevel
 		t.ThinkingBudget = nil
