@@ -1,0 +1,13 @@
+// Command module is the xAI Chat Completions adapter module, built with
+// GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared to
+// bin/adapters/xai.wasm.
+package main
+
+import (
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func init() { guest.Register(xai.New()) }
+
+func main() {}

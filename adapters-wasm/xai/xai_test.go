@@ -1,0 +1,119 @@
+package xai
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     abi.Usage
+	}{
+		{"reasoning excluded (total = p + c + r)", `{"prompt_tokens":12,"completion_tokens":1,"total_tokens":303,"prompt_tokens_details":{"cached_tokens":11},"completion_tokens_details":{"reasoning_tokens":290}}`,
+			abi.Usage{InputTokens: 12, OutputTokens: 291, CachedInputTokens: 11, ReasoningTokens: 290}},
+		{"reasoning included (total = p + c)", `{"prompt_tokens":30,"completion_tokens":150,"total_tokens":180,"completion_tokens_details":{"reasoning_tokens":148}}`,
+			abi.Usage{InputTokens: 30, OutputTokens: 150, ReasoningTokens: 148}},
+		{"no total: xAI's documented split", `{"prompt_tokens":5,"completion_tokens":2,"completion_tokens_details":{"reasoning_tokens":7}}`,
+			abi.Usage{InputTokens: 5, OutputTokens: 9, ReasoningTokens: 7}},
+		{"no reasoning", `{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}`, abi.Usage{InputTokens: 5, OutputTokens: 2}},
+	}
+	for _, tt := range tests {
+		var u abi.Usage
+		if err := Usage([]byte(tt.in), &u); err != nil {
+			t.Fatal(err)
+		}
+		if u != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, u, tt.want)
+		}
+	}
+}
+
+func TestProjectRules(t *testing.T) {
+	tests := []struct {
+		name, req string
+		code      abi.Code
+		has       string
+	}{
+		{"grok-3-mini effort", `{"model":"grok-3-mini","reasoning":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}`, "", `"reasoning_effort":"low"`},
+		{"grok-4.3 effort", `{"model":"grok-4.3","reasoning":{"effort":"medium"},"messages":[{"role":"user","content":"hi"}]}`, "", `"reasoning_effort":"medium"`},
+		{"grok-4 effort refused", `{"model":"grok-4-0709","reasoning":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"grok-3 effort refused", `{"model":"grok-3","reasoning":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"code-fast stop refused", `{"model":"grok-code-fast-1","stop":["x"],"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"mini frequency_penalty refused", `{"model":"grok-3-mini","messages":[{"role":"user","content":"hi"}],"provider_options":{"frequency_penalty":1}}`, abi.CodeCapabilityUnsupported, ""},
+		{"grok-3 frequency_penalty ok", `{"model":"grok-3","messages":[{"role":"user","content":"hi"}],"provider_options":{"frequency_penalty":1}}`, "", `"frequency_penalty":1`},
+		{"grok-3 stop ok", `{"model":"grok-3","stop":["x"],"messages":[{"role":"user","content":"hi"}]}`, "", `"stop":["x"]`},
+		{"strict tool refused", `{"model":"grok-3","tools":[{"name":"f","strict":true}],"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, ""},
+		{"strict schema ok", `{"model":"grok-4","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"string"}}}},"messages":[{"role":"user","content":"hi"}]}`, "", `"strict":true`},
+		{"image on grok-4", `{"model":"grok-4","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, "", "image_url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req abi.Request
+			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
+				t.Fatal(err)
+			}
+			pr, err := New().Project(&req)
+			if tt.code != "" {
+				if abi.CodeOf(err) != tt.code || !strings.Contains(err.Error(), req.Model) {
+					t.Fatalf("err = %v, want %s naming %s", err, tt.code, req.Model)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(pr.Body), tt.has) {
+				t.Errorf("body lacks %s: %s", tt.has, pr.Body)
+			}
+		})
+	}
+}
+
+func TestMapError(t *testing.T) {
+	tests := []struct {
+		status    int
+		body      string
+		code      abi.Code
+		retryable bool
+		msg       string
+	}{
+		{400, `{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***."}`, abi.CodeAuthentication, false, "Incorrect API key"},
+		{400, `{"code":"Client specified an invalid argument","error":"bad param"}`, abi.CodeInvalidRequest, false, "(Client specified an invalid argument): fix the request"},
+		{403, `{"code":"The caller does not have permission","error":"Your team has exceeded its monthly spending limit"}`, abi.CodeRateLimited, false, "retrying will not help"},
+		{403, `{"code":"The caller does not have permission","error":"no access to model"}`, abi.CodePermission, false, "no access"},
+		{404, `{"code":"Some requested entity was not found","error":"The model grok-9 does not exist"}`, abi.CodeNotFound, false, "grok-9"},
+		{400, `{"error":{"message":"This model's maximum prompt length is 10 but the request contains 20 tokens.","type":"invalid_request_error"}}`, abi.CodeContextLengthExceeded, false, "maximum prompt length"},
+		{429, `{"code":"Some resource has been exhausted","error":"slow down"}`, abi.CodeRateLimited, true, "slow down"},
+		{500, `{"code":"Internal error","error":"oops"}`, abi.CodeServerError, true, "oops"},
+	}
+	for _, tt := range tests {
+		var out guest.Output
+		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(tt.body)}, &out); err != nil {
+			t.Fatal(err)
+		}
+		var ev abi.Event
+		if err := json.Unmarshal(out.Events(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.msg) {
+			t.Errorf("%d %s: got %s", tt.status, tt.body, out.Events())
+		}
+	}
+}
+
+func TestModels(t *testing.T) {
+	for model, want := range map[string][2]bool{ // reasoning, vision
+		"grok-3-mini": {true, false}, "grok-3": {false, false}, "grok-4-0709": {true, true},
+		"grok-4-fast-non-reasoning": {false, true}, "grok-code-fast-1": {true, false}, "grok-2-vision-1212": {false, true},
+	} {
+		f := New().Capabilities(model).Features
+		if f.Reasoning != want[0] || f.Vision != want[1] {
+			t.Errorf("%s: %+v", model, f)
+		}
+	}
+}
