@@ -315,6 +315,12 @@ func TestTransform(t *testing.T) {
 				`{"type":"response-start","id":"b2","model":"gemini-2.5-flash"}`,
 				`{"type":"finish","reason":"content-filter","raw_reason":"OTHER"}`,
 			}},
+		{"call without a name",
+			[]string{`{"candidates":[{"content":{"parts":[{"functionCall":{"args":{"a":1}}}]},"finishReason":"STOP"}],"responseId":"n1"}`},
+			[]string{
+				`{"type":"response-start","id":"n1","model":"gemini-2.5-flash"}`,
+				`{"type":"error","code":"tool_arguments_invalid","message":"Gemini sent a function call without a name","retryable":false}`,
+			}},
 		{"truncated",
 			[]string{`{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"responseId":"t1"}`},
 			[]string{
@@ -625,7 +631,14 @@ func checkEvents(t *testing.T, lines []string) {
 			t.Fatalf("event %s: %v", l, err)
 		}
 		switch e.Type {
+		case abi.EventToolCallStart:
+			if e.ID == "" || e.Name == "" {
+				t.Errorf("tool-call-start without id or name: %s", l)
+			}
 		case abi.EventToolCall:
+			if e.ID == "" || e.Name == "" {
+				t.Errorf("tool-call without id or name: %s", l)
+			}
 			var obj map[string]any
 			if json.Unmarshal([]byte(e.Arguments), &obj) != nil {
 				t.Errorf("tool-call arguments are not a JSON object: %s", l)

@@ -279,10 +279,14 @@ func (p *processor) functionCall(b []byte) {
 			willContinue, _ = jsonx.Bool(it.Value())
 		}
 	}
-	if !st.inCall && !willContinue && partial == nil {
-		if len(name) == 0 && args == nil {
+	if !st.inCall && len(name) == 0 {
+		if args == nil && partial == nil && !willContinue {
 			return // an empty part
 		}
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini sent a function call without a name", false)
+		return
+	}
+	if !st.inCall && !willContinue && partial == nil {
 		// A whole call.
 		var idb, ab [128]byte
 		cid := p.callID(idb[:0], id, name, args)

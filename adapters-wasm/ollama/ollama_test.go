@@ -407,7 +407,14 @@ func FuzzTransform(f *testing.F) {
 				t.Fatalf("event %s: %v", l, err)
 			}
 			switch e.Type {
+			case abi.EventToolCallStart:
+				if e.ID == "" || e.Name == "" {
+					t.Errorf("tool-call-start without id or name: %s", l)
+				}
 			case abi.EventToolCall:
+				if e.ID == "" || e.Name == "" {
+					t.Errorf("tool-call without id or name: %s", l)
+				}
 				var obj map[string]any
 				if json.Unmarshal([]byte(e.Arguments), &obj) != nil {
 					t.Errorf("tool-call arguments are not a JSON object: %s", l)
