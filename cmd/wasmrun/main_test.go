@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/host/providertest"
+)
+
+// cacheDir is the compilation cache every invocation of a test run
+// shares, as invocations on a user's machine do.
+var cacheDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wasmrun-cache")
+	if err != nil {
+		panic(err)
+	}
+	cacheDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var (
+	moduleOnce sync.Once
+	modulePath string
+	moduleErr  error
+)
+
+// openaiModule returns the openai module: the one `make` built, or a fresh
+// build in a temporary directory.
+func openaiModule(t *testing.T) string {
+	t.Helper()
+	moduleOnce.Do(func() {
+		if p, _ := filepath.Abs("../../bin/adapters/openai.wasm"); fileExists(p) {
+			modulePath = p
+			return
+		}
+		dir, err := os.MkdirTemp("", "wasmrun-test")
+		if err != nil {
+			moduleErr = err
+			return
+		}
+		modulePath = filepath.Join(dir, "openai.wasm")
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", modulePath, "../../adapters-wasm/openai/module")
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			moduleErr = err
+			modulePath = string(out)
+		}
+	})
+	if moduleErr != nil {
+		t.Fatalf("building the openai module: %v\n%s", moduleErr, modulePath)
+	}
+	return modulePath
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// wasmrun runs one CLI invocation in-process.
+func wasmrun(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), append([]string{"--cache", cacheDir}, args...), &o, &e)
+	return o.String(), e.String(), code
+}
+
+func TestInspect(t *testing.T) {
+	mod := openaiModule(t)
+	out, errOut, code := wasmrun(t, "inspect", mod, "--model", "gpt-4.1-mini")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var caps struct {
+		ABIVersion string `json:"abi_version"`
+		Name       string `json:"name"`
+		Model      string `json:"model"`
+		Auth       struct {
+			Scheme string `json:"scheme"`
+		} `json:"auth"`
+		Capabilities struct {
+			Streaming   bool   `json:"streaming"`
+			ToolCalling string `json:"tool_calling"`
+		} `json:"capabilities"`
+	}
+	if err := json.Unmarshal([]byte(out), &caps); err != nil {
+		t.Fatalf("inspect printed no JSON: %v\n%s", err, out)
+	}
+	if caps.Name != "openai" || caps.Model != "gpt-4.1-mini" || caps.Auth.Scheme != "bearer" || !caps.Capabilities.Streaming || caps.Capabilities.ToolCalling != "native" {
+		t.Errorf("unexpected capabilities: %+v", caps)
+	}
+}
+
+func TestProjectMatchesGoldenCase(t *testing.T) {
+	mod := openaiModule(t)
+	out, errOut, code := wasmrun(t, "project", mod, "../../testdata/openai/project-full/request.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want, err := os.ReadFile("../../testdata/openai/project-full/projection.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g, w any
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := json.Marshal(g)
+	wb, _ := json.Marshal(w)
+	if !bytes.Equal(gb, wb) {
+		t.Errorf("projection differs:\n got %s\nwant %s", gb, wb)
+	}
+}
+
+func TestReplay(t *testing.T) {
+	mod := openaiModule(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"stream", []string{"../../testdata/openai/stream-text-usage/body", "--request", "../../testdata/openai/stream-text-usage/request.json"}, "../../testdata/openai/stream-text-usage/events.jsonl"},
+		{"whole body", []string{"../../testdata/openai/whole-text/body", "--framing", "none"}, "../../testdata/openai/whole-text/events.jsonl"},
+		{"error body", []string{"../../testdata/openai/error-401/body", "--status", "401"}, "../../testdata/openai/error-401/events.jsonl"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := wasmrun(t, append([]string{"replay", mod}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			want, err := os.ReadFile(tc.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != string(want) {
+				t.Errorf("replay printed\n%s\nwant\n%s", out, want)
+			}
+		})
+	}
+}
+
+func TestTestCommand(t *testing.T) {
+	mod := openaiModule(t)
+	out, errOut, code := wasmrun(t, "test", mod, "../../testdata/openai")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
+	}
+	last := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	if !strings.HasSuffix(last, " passed, 0 failed") || strings.HasPrefix(last, "0 passed") {
+		t.Errorf("last line %q", last)
+	}
+
+	// A case whose expectation is wrong fails with exit 1 and is counted.
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "wrong")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := os.ReadFile("../../testdata/openai/whole-text/body")
+	os.WriteFile(filepath.Join(bad, "body"), body, 0o644)
+	os.WriteFile(filepath.Join(bad, "case.json"), []byte(`{"framing":"none"}`), 0o644)
+	os.WriteFile(filepath.Join(bad, "events.jsonl"), []byte(`{"type":"finish","reason":"stop","raw_reason":"stop"}`+"\n"), 0o644)
+	out, _, code = wasmrun(t, "test", mod, dir)
+	if code != 1 || !strings.Contains(out, "FAIL wrong") || !strings.HasSuffix(strings.TrimSpace(out), "0 passed, 1 failed") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	mod := openaiModule(t)
+	notWasm := filepath.Join(t.TempDir(), "x.wasm")
+	os.WriteFile(notWasm, []byte("not a module"), 0o644)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"no command", nil, 2, ""},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"missing argument", []string{"inspect"}, 2, "expected MODULE"},
+		{"unknown option", []string{"inspect", mod, "--nope"}, 2, "unknown option --nope"},
+		{"bad framing", []string{"replay", mod, "x", "--framing", "xml"}, 2, "unknown framing"},
+		{"missing module", []string{"inspect", "/nonexistent.wasm"}, 1, "reading module"},
+		{"not a module", []string{"inspect", notWasm}, 1, "abi_mismatch"},
+		{"invalid request", []string{"project", mod, "../../testdata/openai/stream-text-usage/body"}, 1, "invalid_request"},
+		{"refused projection", []string{"project", mod, "../../testdata/openai/project-refuse-temperature-reasoning/request.json"}, 1, "capability_unsupported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := wasmrun(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.inStderr) {
+				t.Errorf("exit %d (want %d), stderr %q (want it to contain %q)", code, tc.code, errOut, tc.inStderr)
+			}
+		})
+	}
+}
+
+func demoEvents(t *testing.T) string {
+	var want []byte
+	for _, c := range []string{"01-tool-calls", "02-answer"} {
+		b, err := os.ReadFile(filepath.Join("testdata/demo", c, "events.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, b...)
+	}
+	return string(want)
+}
+
+func TestDemo(t *testing.T) {
+	mod := openaiModule(t)
+	out, errOut, code := wasmrun(t, "demo", "--module", mod, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := demoEvents(t); out != want {
+		t.Errorf("demo events:\n%s\nwant\n%s", out, want)
+	}
+	out, errOut, code = wasmrun(t, "demo", "--module", mod)
+	if code != 0 || !strings.Contains(out, "final answer (stop): It's 14 °C and cloudy in Paris, and 19 °C with clear skies in Tokyo.") ||
+		!strings.Contains(out, `tool result for call_Qm4xWeatherParis (ok): {"city":"Paris"`) {
+		t.Errorf("exit %d, narrated demo:\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestChatRecordThenTest(t *testing.T) {
+	mod := openaiModule(t)
+	cs, err := loadDemoCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := providertest.NewServer(cs[1:], providertest.WithCuts(3, 10), providertest.WithGzip())
+	defer srv.Close()
+	t.Setenv("WASMRUN_TEST_KEY", "sk-test-secret-123")
+	rec := filepath.Join(t.TempDir(), "recorded")
+	out, errOut, code := wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json",
+		"--base-url", srv.URL, "--api-key-env", "WASMRUN_TEST_KEY", "--record", rec)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want, _ := os.ReadFile("testdata/demo/02-answer/events.jsonl")
+	if out != string(want) {
+		t.Errorf("chat printed\n%s\nwant\n%s", out, want)
+	}
+	if got := srv.Requests(); len(got) != 1 || got[0].Header.Get("Authorization") != "Bearer sk-test-secret-123" {
+		t.Fatalf("requests: %+v", got)
+	}
+	// The recorded case holds no credential and passes `wasmrun test`.
+	filepath.Walk(rec, func(p string, info os.FileInfo, err error) error {
+		if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("sk-test-secret-123")) {
+			t.Errorf("%s holds the API key", p)
+		}
+		return nil
+	})
+	out, errOut, code = wasmrun(t, "test", mod, filepath.Dir(rec))
+	if code != 0 || !strings.Contains(out, "1 passed, 0 failed") {
+		t.Errorf("test of the recorded case: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestChatErrors(t *testing.T) {
+	mod := openaiModule(t)
+	srv := providertest.NewServer(nil, providertest.WithFailures(providertest.Unauthorized()))
+	defer srv.Close()
+	t.Setenv("WASMRUN_TEST_KEY", "wrong")
+	out, errOut, code := wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL, "--api-key-env", "WASMRUN_TEST_KEY")
+	if code != 1 || out != "" || !strings.Contains(errOut, "authentication") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	_, errOut, code = wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL)
+	if code != 2 || !strings.Contains(errOut, "--api-key-env") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
