@@ -12,7 +12,7 @@ import (
 )
 
 // sse parses an SSE text into chunks (event name, joined data lines).
-func sse(t *testing.T, text string) []abi.Chunk {
+func sse(t testing.TB, text string) []abi.Chunk {
 	t.Helper()
 	var out []abi.Chunk
 	var ev string

@@ -19,14 +19,14 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
-			id = str(it.Value())
+			id = s.str(it.Value())
 		case it.KeyIs("model"):
-			model = str(it.Value())
+			model = s.str(it.Value())
 		case it.KeyIs("content"):
 			content = it.Value()
 		case it.KeyIs("stop_reason"):
 			if !jsonx.IsNull(it.Value()) {
-				s.stop = []byte(str(it.Value()))
+				s.stop = s.bytes(it.Value())
 			}
 		case it.KeyIs("usage"):
 			usage = it.Value()
@@ -75,22 +75,22 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			input = it.Value()
 		}
 	}
-	switch str(typ) {
+	switch s.str(typ) {
 	case "text":
-		if t := str(text); t != "" {
+		if t := s.str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		}
 	case "thinking":
-		if t := str(thinking); t != "" {
+		if t := s.str(thinking); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
-		if sg := str(sig); sg != "" {
+		if sg := s.str(sig); sg != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 		}
 	case "redacted_thinking":
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(data)})
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(data)})
 	case "tool_use":
-		n := str(name)
+		n := s.str(name)
 		args := initialInput(input)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
 			if len(args) == 0 {
@@ -101,7 +101,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 		}
 		idx := int(s.ntools)
 		s.ntools++
-		tid := str(id)
+		tid := s.str(id)
 		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: tid, Name: n})
 		if len(args) > 0 {
 			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
@@ -113,15 +113,16 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 // MapError maps an error response ({"type":"error","error":{"type",
 // "message"}}) to one error event.
 func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	var s state
 	var et, msg string
 	e, _, _ := jsonx.Lookup(in.Body, "error")
 	it := jsonx.Object(e)
 	for it.Next() {
 		switch {
 		case it.KeyIs("type"):
-			et = str(it.Value())
+			et = s.str(it.Value())
 		case it.KeyIs("message"):
-			msg = str(it.Value())
+			msg = s.str(it.Value())
 		}
 	}
 	if et == "" && msg == "" {

@@ -15,7 +15,9 @@ import (
 // the API's definition, and is used only when the data has none), so
 // streams whose event: lines were stripped are read the same.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	var s state
+	s := statePool.Get().(*state)
+	defer statePool.Put(s)
+	s.reset()
 	if len(in.State) > 0 {
 		if err := s.load(in.State); err != nil {
 			return abi.Wrap(abi.CodeInvalidRequest, err, "loading the transform state")
@@ -23,13 +25,13 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	}
 	if s.flags&flagInit == 0 {
 		s.flags |= flagInit
-		initFromContext(&s, in.Context)
+		initFromContext(s, in.Context)
 	}
 	for _, c := range in.Chunks {
 		if s.flags&(flagEnded|flagFailed) != 0 {
 			break // nothing after the end marker or an error is meaningful
 		}
-		handleEvent(&s, c.Event, c.Data, out)
+		handleEvent(s, c.Event, c.Data, out)
 	}
 	if in.Flags&abi.FlagEnd != 0 && s.flags&(flagEnded|flagFailed) == 0 {
 		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Retryable: true,
@@ -70,22 +72,6 @@ func initFromContext(s *state, ctx []byte) {
 	}
 	s.flags |= flagJSONMode
 	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(rfName)}))
-}
-
-// str returns the decoded text of a JSON string value ("" for others).
-func str(v []byte) string {
-	raw, err := jsonx.Str(v)
-	if err != nil {
-		return ""
-	}
-	if !jsonx.HasEscape(raw) {
-		return string(raw)
-	}
-	b, err := jsonx.Unescape(nil, raw)
-	if err != nil {
-		return ""
-	}
-	return string(b)
 }
 
 func uintVal(v []byte) (uint64, bool) {
@@ -134,11 +120,11 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		malformed(s, out, "data is not a JSON object: "+preview(data))
 		return
 	}
-	t := str(typ)
+	t := s.bytes(typ)
 	if typ == nil {
-		t = string(event)
+		t = event
 	}
-	switch t {
+	switch string(t) {
 	case "ping":
 	case "message_start":
 		s.flags |= flagStarted
@@ -147,9 +133,9 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for m.Next() {
 			switch {
 			case m.KeyIs("id"):
-				id = str(m.Value())
+				id = s.str(m.Value())
 			case m.KeyIs("model"):
-				model = str(m.Value())
+				model = s.str(m.Value())
 			case m.KeyIs("usage"):
 				readUsage(s, m.Value())
 			}
@@ -181,7 +167,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for d.Next() {
 			switch {
 			case d.KeyIs("stop_reason") && !jsonx.IsNull(d.Value()):
-				s.stop = []byte(str(d.Value()))
+				s.stop = s.bytes(d.Value())
 			case d.KeyIs("stop_details"):
 				readStopDetails(s, d.Value())
 			}
@@ -201,9 +187,9 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for e.Next() {
 			switch {
 			case e.KeyIs("type"):
-				et = str(e.Value())
+				et = s.str(e.Value())
 			case e.KeyIs("message"):
-				msg = str(e.Value())
+				msg = s.str(e.Value())
 			}
 		}
 		code, retry := errorCode(et, 0, msg)
@@ -219,7 +205,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 // ({"type":"refusal","category","explanation"}).
 func readStopDetails(s *state, v []byte) {
 	if e, found, _ := jsonx.Lookup(v, "explanation"); found {
-		s.refusal = []byte(str(e))
+		s.refusal = s.bytes(e)
 	}
 }
 
@@ -264,22 +250,22 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 	}
 	s.remove(idx)
 	b := block{index: idx, kind: blockOther}
-	switch str(typ) {
+	switch string(s.bytes(typ)) {
 	case "text":
 		b.kind = blockText
-		if t := str(text); t != "" {
+		if t := s.str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		}
 	case "thinking":
 		b.kind = blockThinking
-		if t := str(text); t != "" {
+		if t := s.str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
 	case "redacted_thinking":
 		b.kind = blockRedacted
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(data)})
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(data)})
 	case "tool_use":
-		n := str(name)
+		n := s.str(name)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
 			b.kind = blockJSON
 			b.args = initialInput(input)
@@ -291,12 +277,12 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		b.kind = blockTool
 		b.toolIdx = s.ntools
 		s.ntools++
-		b.id = []byte(str(id))
-		b.name = []byte(n)
+		b.id = s.bytes(id)
+		b.name = s.bytes(name)
 		b.args = initialInput(input)
-		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: string(b.id), Name: n})
+		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: view(b.id), Name: n})
 		if len(b.args) > 0 {
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: string(b.args)})
+			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: view(b.args)})
 		}
 	}
 	s.blocks = append(s.blocks, b)
@@ -331,31 +317,31 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 		}
 	}
 	b := s.find(idx)
-	switch str(typ) {
+	switch string(s.bytes(typ)) {
 	case "text_delta":
-		if t := str(text); t != "" && (b == nil || b.kind == blockText) {
+		if t := s.str(text); t != "" && (b == nil || b.kind == blockText) {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		}
 	case "thinking_delta":
-		if t := str(text); t != "" {
+		if t := s.str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
 	case "signature_delta":
-		if sg := str(sig); sg != "" {
+		if sg := s.str(sig); sg != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 		}
 	case "input_json_delta":
-		p := str(partial)
-		if b == nil || p == "" {
+		p := s.bytes(partial)
+		if b == nil || len(p) == 0 {
 			return
 		}
 		switch b.kind {
 		case blockTool:
-			b.args = append(b.args, p...)
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: p})
+			b.args = s.appendArgs(b.args, p)
+			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: view(p)})
 		case blockJSON:
-			b.args = append(b.args, p...)
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: p})
+			b.args = s.appendArgs(b.args, p)
+			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: view(p)})
 		}
 	}
 }
@@ -366,7 +352,7 @@ func stopBlock(s *state, idx uint64, out *guest.Output) {
 		return
 	}
 	if b.kind == blockTool {
-		emitToolCall(out, int(b.toolIdx), string(b.id), string(b.name), b.args)
+		emitToolCall(out, int(b.toolIdx), view(b.id), view(b.name), b.args)
 	}
 	s.remove(idx)
 }
@@ -383,7 +369,7 @@ func emitToolCall(out *guest.Output, index int, id, name string, args []byte) {
 			Message: "anthropic: the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by max_tokens"})
 		return
 	}
-	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: string(args)})
+	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: view(args)})
 }
 
 // finishReason maps a stop_reason.
@@ -414,9 +400,9 @@ func emitFinish(s *state, out *guest.Output) {
 		OutputTokens:      int(s.output),
 		CachedInputTokens: int(s.cacheRead),
 	}})
-	stop := string(s.stop)
+	stop := view(s.stop)
 	if stop == "refusal" {
-		ev := refusal.ProviderEvent(string(s.refusal))
+		ev := refusal.ProviderEvent(view(s.refusal))
 		out.Emit(&ev)
 	}
 	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
