@@ -63,6 +63,7 @@ type Client struct {
 	tel           *telemetry
 	maxBatch      int
 	maxBatchBytes int
+	recorder      func(context.Context, *Recording)
 	tp            trace.TracerProvider
 	mp            metric.MeterProvider
 	caps          sync.Map // capsKey -> *abi.Capabilities
@@ -157,6 +158,32 @@ func WithJitter(rnd func() float64) Option { return func(c *Client) { c.rnd = rn
 // WithObserver receives every step of every call: requests, downgrades,
 // retries, events, responses, and the tool loop's steps.
 func WithObserver(o Observer) Option { return func(c *Client) { c.obs = o } }
+
+// Recording is one HTTP exchange as the host saw it: what `wasmrun chat
+// --record` saves as a replayable case. It holds no credential: the
+// provider request is the module's projection, to which the host adds
+// credentials only on the wire.
+type Recording struct {
+	// Request is the normalized request sent (after any downgrade).
+	Request *abi.Request
+	// ProviderRequest is the module's projection of it.
+	ProviderRequest *abi.ProviderRequest
+	// Attempt counts the HTTP attempts of the call, from 1.
+	Attempt int
+	// Status and Header are the response's.
+	Status int
+	Header http.Header
+	// Body is the response body as read (decompressed); it is cut short
+	// when the stream broke or the caller stopped early.
+	Body []byte
+}
+
+// WithRecorder calls f after each HTTP attempt that got a response, with
+// the exchange. f runs on the calling goroutine and may keep the
+// Recording.
+func WithRecorder(f func(ctx context.Context, r *Recording)) Option {
+	return func(c *Client) { c.recorder = f }
+}
 
 // WithTracerProvider sets the OpenTelemetry tracer provider (default the
 // global one, a no-op unless the program installs an SDK).
@@ -318,7 +345,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if base == "" {
 		return abi.Errorf(abi.CodeInvalidRequest, "module %s declares no default base URL: set Provider.BaseURL", caps.Name)
 	}
-	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs}
+	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs, sent: sendReq}
 	x.emit = func(ev *abi.Event, err error) bool {
 		op.event(ev)
 		obs.emit(StepEvent{Kind: KindEvent, Event: ev, Err: err})
@@ -326,6 +353,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	}
 	for attempt := 0; ; attempt++ {
 		obs.emit(StepEvent{Kind: KindRequest, Attempt: attempt + 1})
+		x.attempts = attempt + 1
 		retryAfter, err := x.attempt(ctx)
 		if err == nil || errors.Is(err, errStopped) {
 			return err
@@ -368,6 +396,8 @@ type exchange struct {
 	obs       *observer
 	emit      func(*abi.Event, error) bool
 	delivered bool
+	sent      *abi.Request
+	attempts  int
 }
 
 // deliver hands events to the caller. A retryable error event that comes
@@ -439,6 +469,14 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 	}
 	if closer, ok := dec.(io.Closer); ok {
 		defer closer.Close()
+	}
+	if c.recorder != nil {
+		var buf bytes.Buffer
+		dec = io.TeeReader(dec, &buf)
+		defer func() {
+			c.recorder(ctx, &Recording{Request: x.sent, ProviderRequest: x.preq, Attempt: x.attempts,
+				Status: resp.StatusCode, Header: resp.Header.Clone(), Body: buf.Bytes()})
+		}()
 	}
 	headers := responseHeaders(resp.Header)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

@@ -374,3 +374,23 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestRecorderSeesEveryAttempt(t *testing.T) {
+	srv := providertest.NewServer([]providertest.Case{sseCase("full", toyStream)},
+		providertest.WithFailures(providertest.ServerError()), providertest.WithGzip(), providertest.WithCuts(9, 10))
+	defer srv.Close()
+	var recs []*host.Recording
+	c := newClient(&sleeps{}, host.WithRecorder(func(ctx context.Context, r *host.Recording) { recs = append(recs, r) }))
+	if _, err := collect(c.Stream(context.Background(), provider(toyModule(t), srv), streamReq("toy-1"))); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Status != 500 || recs[1].Status != 200 || recs[1].Attempt != 2 {
+		t.Fatalf("recordings = %+v", recs)
+	}
+	if string(recs[1].Body) != string(toyStream) || recs[1].ProviderRequest.Path != "/v1/toy/chat" || recs[1].Request.Model != "toy-1" {
+		t.Errorf("recording = %+v", recs[1])
+	}
+	if !strings.Contains(string(recs[0].Body), "internal error") {
+		t.Errorf("error body = %q", recs[0].Body)
+	}
+}
