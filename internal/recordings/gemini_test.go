@@ -157,3 +157,46 @@ func runCases(t *testing.T, dir string, a guest.Adapter) {
 
 // TestGeminiCases runs testdata/gemini natively.
 func TestGeminiCases(t *testing.T) { runCases(t, "gemini", gemini.New()) }
+
+// fuzzValidated feeds two chunks, a whole body and an error body through m
+// (a native module: every event passes the engine's validator) and fails on
+// any call error, such as adapter_bad_output for an event that breaks the
+// contract.
+func fuzzValidated(t *testing.T, m engine.Module, sctx []byte, a, b string) {
+	ctx := context.Background()
+	var state []byte
+	for i, c := range []string{a, b, ""} {
+		in := &abi.TransformInput{State: state}
+		if len(state) == 0 {
+			in.Context = sctx
+		}
+		if i < 2 {
+			in.Chunks = []abi.Chunk{{Data: []byte(c)}}
+		} else {
+			in.Flags = abi.FlagEnd
+		}
+		st, _, err := m.Transform(ctx, in)
+		if err != nil {
+			t.Fatalf("transform: %v", err)
+		}
+		state = st
+	}
+	if _, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: 200, Context: sctx, Body: []byte(a)}); err != nil {
+		t.Fatalf("parse_response: %v", err)
+	}
+	if _, err := m.MapError(ctx, &abi.ResponseInput{Status: 400, Context: sctx, Body: []byte(b)}); err != nil {
+		t.Fatalf("map_error: %v", err)
+	}
+}
+
+// FuzzGeminiValidated checks every gemini output against the engine's
+// event validator.
+func FuzzGeminiValidated(f *testing.F) {
+	f.Add(`{"candidates":[{"content":{"parts":[{"text":"a","thoughtSignature":"s"},{"functionCall":{"name":"f","args":{"x":1}}}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":1},"responseId":"r"}`, `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"m"}}`)
+	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.a","stringValue":"x"}]}}]},"finishReason":"MAX_TOKENS"}]}`)
+	f.Add(`[{"promptFeedback":{"blockReason":"SAFETY"}}]`, `<html>`)
+	m := engine.NewNative("gemini", gemini.New())
+	f.Fuzz(func(t *testing.T, a, b string) {
+		fuzzValidated(t, m, []byte(`{"model":"gemini-2.5-flash","stream":true}`), a, b)
+	})
+}

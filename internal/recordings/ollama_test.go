@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // TestOllamaRecordings runs the ollama recordings of the native /api/chat
@@ -19,3 +20,14 @@ func TestOllamaRecordings(t *testing.T) {
 
 // TestOllamaCases runs testdata/ollama natively.
 func TestOllamaCases(t *testing.T) { runCases(t, "ollama", ollama.New()) }
+
+// FuzzOllamaValidated checks every ollama output against the engine's
+// event validator.
+func FuzzOllamaValidated(f *testing.F) {
+	f.Add(`{"model":"m","created_at":"t","message":{"role":"assistant","content":"a","thinking":"b","tool_calls":[{"function":{"name":"f","arguments":{"x":[1]}}}]},"done":false}`, `{"done":true,"done_reason":"stop","prompt_eval_count":1,"eval_count":2}`)
+	f.Add(`{"error":"boom"}`, `{"error":"model \"x\" not found"}`)
+	m := engine.NewNative("ollama", ollama.New())
+	f.Fuzz(func(t *testing.T, a, b string) {
+		fuzzValidated(t, m, []byte(`{"model":"llama3.2","stream":true}`), a, b)
+	})
+}
