@@ -22,7 +22,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 			msg, _, _ := jsonx.Lookup(it.Value(), "message")
 			content, _, _ = jsonx.Lookup(msg, "content")
 		case it.KeyIs("stopReason"):
-			s.stop = []byte(str(it.Value()))
+			s.stop = s.bytes(it.Value())
 		case it.KeyIs("usage"):
 			usage = it.Value()
 		}
@@ -50,7 +50,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 	for it.Next() {
 		switch {
 		case it.KeyIs("text"):
-			if t := str(it.Value()); t != "" {
+			if t := s.str(it.Value()); t != "" {
 				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 			}
 		case it.KeyIs("reasoningContent"):
@@ -63,9 +63,9 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 					for rt.Next() {
 						switch {
 						case rt.KeyIs("text"):
-							text = str(rt.Value())
+							text = s.str(rt.Value())
 						case rt.KeyIs("signature"):
-							sig = str(rt.Value())
+							sig = s.str(rt.Value())
 						}
 					}
 					if text != "" {
@@ -75,7 +75,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 						out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sig})
 					}
 				case rc.KeyIs("redactedContent"):
-					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(rc.Value())})
+					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(rc.Value())})
 				}
 			}
 		case it.KeyIs("toolUse"):
@@ -85,13 +85,13 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			for tu.Next() {
 				switch {
 				case tu.KeyIs("toolUseId"):
-					id = str(tu.Value())
+					id = s.str(tu.Value())
 				case tu.KeyIs("name"):
-					name = str(tu.Value())
+					name = s.str(tu.Value())
 				case tu.KeyIs("input"):
 					input = tu.Value()
 				case tu.KeyIs("type"):
-					typ = str(tu.Value())
+					typ = s.str(tu.Value())
 				}
 			}
 			if typ == "server_tool_use" {
@@ -159,16 +159,17 @@ func compactObject(v []byte) []byte {
 // from the x-amzn-errortype header ("ThrottlingException:http://..."),
 // else the body's __type, else the HTTP status.
 func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	var s state
 	typ := string(in.Header("x-amzn-errortype"))
 	var msg string
 	it := jsonx.Object(in.Body)
 	for it.Next() {
 		switch {
 		case it.KeyIs("message"), it.KeyIs("Message"):
-			msg = str(it.Value())
+			msg = s.str(it.Value())
 		case it.KeyIs("__type"):
 			if typ == "" {
-				typ = str(it.Value())
+				typ = s.str(it.Value())
 			}
 		}
 	}

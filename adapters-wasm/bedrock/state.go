@@ -3,6 +3,10 @@ package bedrock
 import (
 	"encoding/binary"
 	"errors"
+	"sync"
+	"unsafe"
+
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // The transform state is a compact binary record (format StateFormat):
@@ -50,6 +54,11 @@ type block struct {
 }
 
 type state struct {
+	// buf holds unescaped strings and arena tool arguments for the
+	// duration of one call; both are reused from call to call (the state
+	// is pooled) and are not part of the encoded state.
+	buf, arena []byte
+
 	flags                                 byte
 	input, cacheRead, cacheCreate, output uint64
 	stop                                  []byte
@@ -60,6 +69,53 @@ type state struct {
 }
 
 var errState = errors.New("bedrock: transform state is corrupt (was it produced by another module version?)")
+
+var statePool = sync.Pool{New: func() any { return new(state) }}
+
+// reset empties s for a new call, keeping its buffers.
+func (s *state) reset() {
+	*s = state{buf: s.buf[:0], arena: s.arena[:0], blocks: s.blocks[:0]}
+}
+
+// view returns b as a string without copying. The string must not outlive
+// b's contents: events are encoded by guest.Output.Emit at once, and the
+// buffers it may point into live until the end of the call.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// bytes returns the decoded content of the JSON string value v: the raw
+// bytes when there is no escape, else a copy unescaped into s.buf. It
+// returns nil for other values. The result is valid until the call ends.
+func (s *state) bytes(v []byte) []byte {
+	raw, err := jsonx.Str(v)
+	if err != nil || !jsonx.HasEscape(raw) {
+		return raw
+	}
+	start := len(s.buf)
+	if s.buf, err = jsonx.Unescape(s.buf, raw); err != nil {
+		s.buf = s.buf[:start]
+		return nil
+	}
+	return s.buf[start:len(s.buf):len(s.buf)]
+}
+
+// str is bytes as a string view.
+func (s *state) str(v []byte) string { return view(s.bytes(v)) }
+
+// appendArgs appends p to a tool call's arguments so far. The arguments
+// live at the end of s.arena (moved there first when they alias the input
+// state), so a call with steady tool-argument deltas allocates nothing once
+// the arena has grown.
+func (s *state) appendArgs(args, p []byte) []byte {
+	n := len(s.arena)
+	if len(args) == 0 || n < len(args) || &s.arena[n-len(args)] != &args[0] {
+		n = len(s.arena)
+		s.arena = append(s.arena, args...)
+	} else {
+		n -= len(args)
+	}
+	s.arena = append(s.arena, p...)
+	return s.arena[n:len(s.arena):len(s.arena)]
+}
 
 func (s *state) find(index uint64) *block {
 	for i := range s.blocks {

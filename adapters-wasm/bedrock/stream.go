@@ -20,7 +20,9 @@ const exceptionPrefix = "exception:"
 // ignored. A chunk without an event name whose payload is a one-key object
 // {"<eventType>":{...}} (the decoded form some tools log) is read the same.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	var s state
+	s := statePool.Get().(*state)
+	defer statePool.Put(s)
+	s.reset()
 	if len(in.State) > 0 {
 		if err := s.load(in.State); err != nil {
 			return abi.Wrap(abi.CodeInvalidRequest, err, "loading the transform state")
@@ -28,13 +30,13 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	}
 	if s.flags&flagInit == 0 {
 		s.flags |= flagInit
-		initFromContext(&s, in.Context)
+		initFromContext(s, in.Context)
 	}
 	for _, c := range in.Chunks {
 		if s.flags&(flagEnded|flagFailed) != 0 {
 			break
 		}
-		handleEvent(&s, c.Event, c.Data, out)
+		handleEvent(s, c.Event, c.Data, out)
 	}
 	if in.Flags&abi.FlagEnd != 0 && s.flags&(flagEnded|flagFailed) == 0 {
 		msg := "bedrock: the stream ended before its metadata event; the response is incomplete: retry the request"
@@ -82,21 +84,6 @@ func initFromContext(s *state, ctx []byte) {
 	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(rfName)}))
 }
 
-func str(v []byte) string {
-	raw, err := jsonx.Str(v)
-	if err != nil {
-		return ""
-	}
-	if !jsonx.HasEscape(raw) {
-		return string(raw)
-	}
-	b, err := jsonx.Unescape(nil, raw)
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
 func uintVal(v []byte) (uint64, bool) {
 	n, err := jsonx.Int(v)
 	if err != nil || n < 0 {
@@ -138,19 +125,18 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 			event = append([]byte(exceptionPrefix), event...)
 		}
 	}
-	ev := string(event)
-	typ, isErr := strings.CutPrefix(ev, exceptionPrefix)
+	typ, isErr := bytes.CutPrefix(event, []byte(exceptionPrefix))
 	if !isErr {
 		// An event-stream "error" message (:error-code, :error-message).
-		typ, isErr = strings.CutPrefix(ev, "error:")
+		typ, isErr = bytes.CutPrefix(event, []byte("error:"))
 	}
 	if isErr {
-		msg := ""
+		var msg []byte
 		if v, found, _ := jsonx.Lookup(data, "message"); found {
-			msg = str(v)
+			msg = s.bytes(v)
 		}
-		code, retry := errorCode(typ, 0, msg)
-		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + typ + ": " + msg})
+		code, retry := errorCode(string(typ), 0, string(msg))
+		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + string(typ) + ": " + string(msg)})
 		s.flags |= flagFailed
 		return
 	}
@@ -172,21 +158,21 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 	}
 	if it.Err() != nil {
-		malformed(s, out, ev+" payload is not a JSON object: "+preview(data))
+		malformed(s, out, string(event)+" payload is not a JSON object: "+preview(data))
 		return
 	}
 	var idx uint64
 	if hasIndex {
 		var ok bool
 		if idx, ok = uintVal(index); !ok {
-			malformed(s, out, ev+" has a bad contentBlockIndex")
+			malformed(s, out, string(event)+" has a bad contentBlockIndex")
 			return
 		}
 	}
-	switch ev {
+	switch string(event) {
 	case "messageStart":
 		s.flags |= flagStarted
-		out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: string(s.model)})
+		out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: view(s.model)})
 	case "contentBlockStart":
 		startBlock(s, idx, start, out)
 	case "contentBlockDelta":
@@ -194,13 +180,13 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	case "contentBlockStop":
 		if b := s.find(idx); b != nil {
 			if b.kind == blockTool {
-				emitToolCall(out, int(b.toolIdx), string(b.id), string(b.name), b.args)
+				emitToolCall(out, int(b.toolIdx), view(b.id), view(b.name), b.args)
 			}
 			s.remove(idx)
 		}
 	case "messageStop":
 		s.flags |= flagStopped
-		s.stop = []byte(str(stop))
+		s.stop = s.bytes(stop)
 	case "metadata":
 		if usage != nil {
 			readUsage(s, usage)
@@ -236,30 +222,30 @@ func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
 	s.remove(idx)
 	b := block{index: idx, kind: blockOther}
 	if tu, found, _ := jsonx.Lookup(start, "toolUse"); found {
-		var id, name, typ string
+		var id, name, typ []byte
 		it := jsonx.Object(tu)
 		for it.Next() {
 			switch {
 			case it.KeyIs("toolUseId"):
-				id = str(it.Value())
+				id = s.bytes(it.Value())
 			case it.KeyIs("name"):
-				name = str(it.Value())
+				name = s.bytes(it.Value())
 			case it.KeyIs("type"):
-				typ = str(it.Value())
+				typ = s.bytes(it.Value())
 			}
 		}
 		switch {
-		case typ == "server_tool_use":
+		case string(typ) == "server_tool_use":
 			// A tool Bedrock runs itself (e.g. nova_code_interpreter):
 			// not a call for the client to execute.
-		case s.flags&flagJSONMode != 0 && name == string(s.jsonTool):
+		case s.flags&flagJSONMode != 0 && bytes.Equal(name, s.jsonTool):
 			b.kind = blockJSON
 		default:
 			b.kind = blockTool
 			b.toolIdx = s.ntools
 			s.ntools++
-			b.id, b.name = []byte(id), []byte(name)
-			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: id, Name: name})
+			b.id, b.name = id, name
+			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: view(id), Name: view(name)})
 		}
 	}
 	s.blocks = append(s.blocks, b)
@@ -275,7 +261,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 				s.blocks = append(s.blocks, block{index: idx, kind: blockText})
 				b = s.find(idx)
 			}
-			if t := str(it.Value()); t != "" && b.kind == blockText {
+			if t := s.str(it.Value()); t != "" && b.kind == blockText {
 				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 			}
 		case it.KeyIs("reasoningContent"):
@@ -288,15 +274,15 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 			for rc.Next() {
 				switch {
 				case rc.KeyIs("text"):
-					if t := str(rc.Value()); t != "" {
+					if t := s.str(rc.Value()); t != "" {
 						out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 					}
 				case rc.KeyIs("signature"):
-					if sg := str(rc.Value()); sg != "" {
+					if sg := s.str(rc.Value()); sg != "" {
 						out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 					}
 				case rc.KeyIs("redactedContent"):
-					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: str(rc.Value())})
+					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(rc.Value())})
 				}
 			}
 		case it.KeyIs("toolUse"):
@@ -304,17 +290,17 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 				continue
 			}
 			in, _, _ := jsonx.Lookup(it.Value(), "input")
-			p := str(in)
-			if p == "" {
+			p := s.bytes(in)
+			if len(p) == 0 {
 				continue
 			}
 			switch b.kind {
 			case blockTool:
-				b.args = append(b.args, p...)
-				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: p})
+				b.args = s.appendArgs(b.args, p)
+				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: view(p)})
 			case blockJSON:
-				b.args = append(b.args, p...)
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: p})
+				b.args = s.appendArgs(b.args, p)
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: view(p)})
 			}
 		}
 	}
@@ -332,7 +318,7 @@ func emitToolCall(out *guest.Output, index int, id, name string, args []byte) {
 			Message: "bedrock: the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by maxTokens"})
 		return
 	}
-	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: string(args)})
+	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: view(args)})
 }
 
 // finishReason maps a Converse stopReason.
@@ -367,6 +353,6 @@ func emitFinish(s *state, out *guest.Output) {
 		OutputTokens:      int(s.output),
 		CachedInputTokens: int(s.cacheRead),
 	}})
-	stop := string(s.stop)
+	stop := view(s.stop)
 	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
 }

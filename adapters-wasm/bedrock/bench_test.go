@@ -1,0 +1,74 @@
+package bedrock
+
+import (
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+var (
+	textDelta = abi.Chunk{Event: []byte("contentBlockDelta"), Data: []byte(`{"contentBlockIndex":0,"delta":{"text":" world, and a few more words"},"p":"abcdefghijklmnopqrstu"}`)}
+	toolDelta = abi.Chunk{Event: []byte("contentBlockDelta"), Data: []byte(`{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\": \"Paris\", \"unit\":"}},"p":"abcdefgh"}`)}
+)
+
+// stateAfter returns the state after the given chunks.
+func stateAfter(tb testing.TB, chunks ...abi.Chunk) []byte {
+	var out guest.Output
+	in := abi.TransformInput{Context: []byte(ctxNova), Chunks: chunks}
+	if err := New().Transform(&in, &out); err != nil {
+		tb.Fatal(err)
+	}
+	return append([]byte(nil), out.State()...)
+}
+
+func textState(tb testing.TB) []byte {
+	return stateAfter(tb, ev("messageStart", `{"p":"abc","role":"assistant"}`), textDelta)
+}
+
+func toolState(tb testing.TB) []byte {
+	return stateAfter(tb, ev("messageStart", `{"p":"abc","role":"assistant"}`),
+		ev("contentBlockStart", `{"contentBlockIndex":1,"start":{"toolUse":{"name":"get","toolUseId":"tooluse_1"}}}`), toolDelta)
+}
+
+func benchChunk(b *testing.B, state []byte, c abi.Chunk) {
+	a := New()
+	in := abi.TransformInput{State: state, Chunks: []abi.Chunk{c}}
+	var out guest.Output
+	b.SetBytes(int64(len(c.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		if err := a.Transform(&in, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTransformTextChunk(b *testing.B) { benchChunk(b, textState(b), textDelta) }
+
+func BenchmarkTransformToolChunk(b *testing.B) { benchChunk(b, toolState(b), toolDelta) }
+
+// TestTransformAllocs pins the hot path: a steady text or tool-input
+// chunk allocates nothing.
+func TestTransformAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	a := New()
+	for name, in := range map[string]*abi.TransformInput{
+		"text": {State: textState(t), Chunks: []abi.Chunk{textDelta}},
+		"tool": {State: toolState(t), Chunks: []abi.Chunk{toolDelta}},
+	} {
+		var out guest.Output
+		allocs := testing.AllocsPerRun(200, func() {
+			out.Reset()
+			if err := a.Transform(in, &out); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: allocations per chunk = %v, want 0", name, allocs)
+		}
+	}
+}
