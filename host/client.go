@@ -102,9 +102,14 @@ func WithMaxBatch(n int) Option { return func(c *Client) { c.maxBatch = n } }
 
 // sharedTransport is the transport of every Client made without
 // WithHTTPClient or WithTransport: one connection pool per process.
-var sharedTransport = newTransport()
+var sharedTransport = NewTransport()
 
-func newTransport() *http.Transport {
+// NewTransport returns a new transport with the host's settings: HTTP/2
+// attempted on TLS connections, the transport's own compression off (the
+// host asks for gzip and zstd and decodes them with a size limit), and
+// larger idle pools. Use it with WithTransport to change TLS or proxy
+// settings while keeping the rest.
+func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ForceAttemptHTTP2 = true
 	// The host advertises gzip and zstd itself and decodes them with a

@@ -394,3 +394,43 @@ func TestRecorderSeesEveryAttempt(t *testing.T) {
 		t.Errorf("error body = %q", recs[0].Body)
 	}
 }
+
+func TestHeaderStallIdleTimeout(t *testing.T) {
+	srv := providertest.NewServer([]providertest.Case{sseCase("full", toyStream)}, providertest.WithHeaderStall())
+	defer srv.Close()
+	sl := &sleeps{}
+	c := newClient(sl, host.WithIdleTimeout(50*time.Millisecond), host.WithRetry(host.RetryPolicy{MaxRetries: 1}))
+	_, err := collect(c.Stream(context.Background(), provider(toyModule(t), srv), streamReq("toy-1")))
+	ae := requireCode(t, err, abi.CodeServerError)
+	if !errors.Is(err, host.ErrIdleTimeout) || !ae.Retryable || len(srv.Requests()) != 2 || len(sl.get()) != 1 {
+		t.Errorf("err %v, requests %d, waits %v", err, len(srv.Requests()), sl.get())
+	}
+}
+
+func TestConnectionReuseAndHTTP2(t *testing.T) {
+	for _, tls := range []bool{false, true} {
+		opts := []providertest.Option{}
+		if tls {
+			opts = append(opts, providertest.WithTLS())
+		}
+		srv := providertest.NewServer([]providertest.Case{sseCase("full", toyStream)}, opts...)
+		tr := host.NewTransport()
+		tr.TLSClientConfig = srv.TLSConfig()
+		c := host.NewClient(host.WithTransport(tr))
+		p := provider(toyModule(t), srv)
+		for range 3 {
+			if _, err := collect(c.Stream(context.Background(), p, streamReq("toy-1"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reqs := srv.Requests()
+		if reqs[0].RemoteAddr != reqs[1].RemoteAddr || reqs[1].RemoteAddr != reqs[2].RemoteAddr {
+			t.Errorf("tls=%v: connections not reused: %s %s %s", tls, reqs[0].RemoteAddr, reqs[1].RemoteAddr, reqs[2].RemoteAddr)
+		}
+		if want := map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[tls]; reqs[0].Proto != want {
+			t.Errorf("tls=%v: proto %s, want %s", tls, reqs[0].Proto, want)
+		}
+		srv.Close()
+		tr.CloseIdleConnections()
+	}
+}

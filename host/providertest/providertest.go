@@ -25,6 +25,7 @@ package providertest
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -201,6 +202,15 @@ func WithDelay(d time.Duration) Option { return func(s *Server) { s.delay = d } 
 // the server closes.
 func WithStall(n int) Option { return func(s *Server) { s.stall = n } }
 
+// WithHeaderStall holds every response before its headers until the
+// client goes away or the server closes: a provider that accepted the
+// connection and never answers.
+func WithHeaderStall() Option { return func(s *Server) { s.headerStall = true } }
+
+// WithTLS serves HTTPS with HTTP/2 enabled (NewServer only). Clients must
+// trust the server's certificate: see Server.TLSConfig.
+func WithTLS() Option { return func(s *Server) { s.tls = true } }
+
 // WithDropAfter sends the first n bytes of each 2xx body, then closes the
 // connection abruptly.
 func WithDropAfter(n int) Option { return func(s *Server) { s.drop = n } }
@@ -229,6 +239,10 @@ type Request struct {
 	Case string
 	// Status is the status answered.
 	Status int
+	// Proto is the HTTP version ("HTTP/1.1", "HTTP/2.0") and RemoteAddr
+	// the client's address (one per connection).
+	Proto      string
+	RemoteAddr string
 }
 
 // Server is a running mock provider.
@@ -247,6 +261,9 @@ type Server struct {
 	gzip     bool
 	auth     func(*http.Request) bool
 	closing  chan struct{}
+
+	headerStall bool
+	tls         bool
 
 	mu       sync.Mutex
 	failures []Failure
@@ -274,9 +291,24 @@ func (s *Server) clientGone() {
 // NewServer starts a server replaying cases on 127.0.0.1.
 func NewServer(cases []Case, opts ...Option) *Server {
 	s := NewHandler(cases, opts...)
-	s.ts = httptest.NewServer(s)
+	if s.tls {
+		s.ts = httptest.NewUnstartedServer(s)
+		s.ts.EnableHTTP2 = true
+		s.ts.StartTLS()
+	} else {
+		s.ts = httptest.NewServer(s)
+	}
 	s.URL = s.ts.URL
 	return s
+}
+
+// TLSConfig returns a TLS configuration that trusts the server's
+// certificate (nil without WithTLS).
+func (s *Server) TLSConfig() *tls.Config {
+	if s.ts == nil || s.ts.TLS == nil {
+		return nil
+	}
+	return s.ts.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 }
 
 // NewHandler returns a Server that is not listening: an http.Handler to
@@ -330,7 +362,17 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	rec := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
+	rec := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body,
+		Proto: r.Proto, RemoteAddr: r.RemoteAddr}
+	if s.headerStall {
+		s.record(rec)
+		select {
+		case <-r.Context().Done():
+			s.clientGone()
+		case <-s.closing:
+		}
+		return
+	}
 	if s.auth != nil && !s.auth(r) {
 		rec.Status = 401
 		s.record(rec)
