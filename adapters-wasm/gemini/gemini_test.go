@@ -189,6 +189,13 @@ func TestProjectToolsAndConfig(t *testing.T) {
 			map[string]string{
 				"generationConfig": `{"responseMimeType":"application/json","responseSchema":{"properties":{"n":{"type":"integer"}},"type":"object"},"thinkingConfig":{"includeThoughts":false,"thinkingLevel":"low"}}`,
 			}},
+		{"provider options", `{"model":"gemini-3-flash-preview","messages":[{"role":"user","content":"hi"}],
+			"provider_options":{"safety_settings":[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_ONLY_HIGH"}],"cached_content":"cachedContents/abc123","thinking_level":"minimal"}}`,
+			map[string]string{
+				"safetySettings":   `[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_ONLY_HIGH"}]`,
+				"cachedContent":    `"cachedContents/abc123"`,
+				"generationConfig": `{"thinkingConfig":{"thinkingLevel":"minimal"}}`,
+			}},
 		{"effort mapped to budget on 2.5", `{"model":"gemini-2.5-flash-lite","messages":[{"role":"user","content":"hi"}],"reasoning":{"effort":"none"},"tools":[{"name":"f"}],"tool_choice":"auto"}`,
 			map[string]string{
 				"generationConfig": `{"thinkingConfig":{"thinkingBudget":0}}`,
