@@ -437,15 +437,15 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 	streaming := x.preq.StreamFraming != abi.FramingNone && x.preq.StreamFraming != ""
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	hreq, err := x.build(actx)
+	if err != nil {
+		return 0, err
+	}
 	var idle *idleReader
 	if streaming && c.idle > 0 {
 		idle = &idleReader{d: c.idle}
 		idle.t = time.AfterFunc(c.idle, func() { cancel(ErrIdleTimeout) })
 		defer idle.t.Stop()
-	}
-	hreq, err := x.build(actx)
-	if err != nil {
-		return 0, err
 	}
 	resp, err := c.hc.Do(hreq)
 	if err != nil {

@@ -41,7 +41,9 @@ const (
 // carries the request's session and trace ids and, inside a tool loop, the
 // step number.
 type StepEvent struct {
-	Kind      StepKind
+	// Kind says what happened.
+	Kind StepKind
+	// SessionID and TraceID are the request's.
 	SessionID string
 	TraceID   string
 	// Step is the tool loop step (from 1), 0 outside a tool loop.

@@ -30,14 +30,16 @@ type ToolHandler func(ctx context.Context, args json.RawMessage) (string, error)
 type Tool struct {
 	// Name is what the model calls the tool by: 1 to 64 characters of
 	// A-Z a-z 0-9 _ - (the intersection every provider accepts).
-	Name        string
+	Name string
+	// Description tells the model what the tool does and when to call it.
 	Description string
 	// Parameters is the JSON Schema of the arguments object; empty means
 	// any object. The loop validates arguments with host/jsonschema, whose
 	// package documentation lists the keywords it checks.
 	Parameters json.RawMessage
 	// Strict asks the provider to enforce the schema, where it can.
-	Strict  bool
+	Strict bool
+	// Handler runs the tool.
 	Handler ToolHandler
 }
 
@@ -166,7 +168,8 @@ type ToolCall struct {
 	// Index is the call's position in the response (from 0).
 	Index int
 	// ID correlates the call with its result.
-	ID   string
+	ID string
+	// Name is the tool called.
 	Name string
 	// Arguments is the JSON arguments object.
 	Arguments json.RawMessage
@@ -174,8 +177,10 @@ type ToolCall struct {
 
 // ToolResult is the outcome of one tool call, sent back to the model.
 type ToolResult struct {
+	// ToolCallID is the ID of the call this result answers.
 	ToolCallID string
-	Name       string
+	// Name is the tool's name.
+	Name string
 	// Content is the handler's output, or the error text the model sees.
 	Content string
 	// IsError marks a failed call.
@@ -210,9 +215,12 @@ const DefaultMaxSteps = 10
 // tools, run the tool calls the model makes, append their results, and
 // repeat until the model finishes without calling a tool.
 type ToolLoop struct {
-	Client   *Client
+	// Client sends the requests.
+	Client *Client
+	// Provider is where they go.
 	Provider Provider
-	Tools    *ToolRegistry
+	// Tools are offered with every request and run when called.
+	Tools *ToolRegistry
 	// Gate, when set, is asked before every handler runs.
 	Gate Gate
 	// MaxSteps bounds the requests of one Run (default DefaultMaxSteps).

@@ -45,7 +45,8 @@ import (
 // Case is one recorded exchange.
 type Case struct {
 	// Name is the case's directory name.
-	Name        string
+	Name string
+	// Description says what the case shows.
 	Description string
 	// Status is the HTTP status to answer with (default 200).
 	Status int
@@ -154,6 +155,7 @@ func LoadCases(dir string) ([]Case, error) {
 
 // Failure is a canned error response served before the cases.
 type Failure struct {
+	// Status, Header and Body make the response.
 	Status int
 	Header http.Header
 	Body   []byte
@@ -229,6 +231,7 @@ func WithAuth(ok func(r *http.Request) bool) Option { return func(s *Server) { s
 
 // Request is a request the server received.
 type Request struct {
+	// Method, Path, RawQuery, Header and Body are the request's.
 	Method   string
 	Path     string
 	RawQuery string
