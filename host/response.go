@@ -66,6 +66,10 @@ func (r *Response) Message() abi.Message {
 // Accumulator builds a Response from a stream of events. The zero value is
 // ready to use.
 type Accumulator struct {
+	// Provider, when set, is stamped on the response and its reasoning
+	// parts (Client.Generate sets it from the module's capabilities).
+	Provider string
+
 	r        Response
 	text     []byte
 	refusal  []byte
@@ -126,6 +130,9 @@ func (a *Accumulator) Response() *Response {
 	r.Reasoning = append([]abi.Part(nil), a.r.Reasoning...)
 	r.ToolCalls = append([]abi.Part(nil), a.r.ToolCalls...)
 	r.Errors = append([]*abi.Error(nil), a.r.Errors...)
+	if a.Provider != "" {
+		r.setProvider(a.Provider)
+	}
 	return &r
 }
 
