@@ -5,13 +5,17 @@
 // the conversation alternate strictly user/assistant starting with user
 // (consecutive same-role messages merged, all tool results of a turn in one
 // user message right after the assistant turn that called the tools, empty
-// text blocks dropped), always sends max_tokens (the model's documented
-// maximum output when the request sets none), maps tool_choice and its
-// limits under extended thinking, sends structured output natively
-// (output_config.format) on the models that have it and as one forced tool
-// elsewhere, echoes thinking and redacted_thinking blocks only when they
-// came from this provider, and rewrites tool-use IDs to ^[a-zA-Z0-9_-]+$
-// with one injective mapping per request.
+// text blocks dropped), and always sends max_tokens: when the request sets
+// none, the model's documented maximum output for streams and at most
+// 16384 for whole responses (see models.go). It maps tool_choice
+// (auto/any/tool/none) and refuses forced tool use under extended thinking.
+// Structured output is native (output_config.format, generally available
+// on Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6 and
+// Opus 4.7; the schema put in Claude's dialect by StrictSchema) on those
+// models and one forced tool elsewhere (capabilities say json_mode there).
+// Thinking and redacted_thinking blocks are echoed unchanged only when
+// they came from this provider; tool-use IDs are rewritten to
+// ^[a-zA-Z0-9_-]+$ with one injective mapping per request.
 //
 // Transform maps the SSE event stream (message_start, content_block_*,
 // message_delta, message_stop, ping, error) to normalized events; its state

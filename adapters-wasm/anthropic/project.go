@@ -19,6 +19,13 @@ const jsonToolName = "json_response"
 // Reasoning effort → budget_tokens for models that take a budget only.
 var effortBudget = map[string]int{"low": 2048, "medium": 8192, "high": 16384}
 
+// nonStreamingMaxTokens caps the default max_tokens of a whole
+// (non-streamed) response: Anthropic refuses non-streaming requests whose
+// max_tokens implies more than ten minutes of generation (about 21,333
+// tokens), so without an explicit max_output_tokens a whole response gets
+// at most this many; streams get the model's maximum.
+const nonStreamingMaxTokens = 16384
+
 // minThinkingBudget is the smallest budget_tokens Anthropic accepts.
 const minThinkingBudget = 1024
 
@@ -168,6 +175,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		w.MaxTokens = *req.MaxOutputTokens
 	default:
 		w.MaxTokens = m.maxOutput
+		if !req.Stream && w.MaxTokens > nonStreamingMaxTokens {
+			w.MaxTokens = nonStreamingMaxTokens
+		}
 	}
 	if budget > 0 && budget >= w.MaxTokens {
 		// An effort-derived budget shrinks to fit; an explicit one is the

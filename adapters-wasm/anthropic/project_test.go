@@ -14,9 +14,12 @@ func TestProjectBody(t *testing.T) {
 	tests := []struct {
 		name, req, want string
 	}{
-		{"minimal: max_tokens defaults to the model's maximum",
+		{"minimal whole response: default max_tokens capped for non-streaming",
 			`{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"Hi"}]}`,
-			`{"model":"claude-sonnet-4-5","max_tokens":64000,"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}]}`},
+			`{"model":"claude-sonnet-4-5","max_tokens":16384,"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}]}`},
+		{"minimal stream: max_tokens defaults to the model's maximum",
+			`{"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"Hi"}]}`,
+			`{"model":"claude-sonnet-4-5","max_tokens":64000,"stream":true,"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}]}`},
 		{"max_output_tokens 0 is refused",
 			`{"model":"claude-future","messages":[{"role":"user","content":"Hi"}],"max_output_tokens":0}`,
 			``},
