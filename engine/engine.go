@@ -28,21 +28,24 @@ const (
 )
 
 // deadlineMode selects how the per-call deadline is enforced. Only
-// deadlineWatchdog ships; the others exist so that the benchmarks can
-// measure the alternatives (see the comment on Config).
+// deadlineInstrument ships; the others exist so that the benchmarks can
+// measure the alternatives (numbers in deadline.go).
 type deadlineMode int
 
 const (
-	// deadlineWatchdog: termination checks compiled in
-	// (WithCloseOnContextDone), the caller's context passed through, and
-	// a per-instance reusable timer that closes the instance when
-	// CallTimeout passes.
-	deadlineWatchdog deadlineMode = iota
-	// deadlineContext: termination checks compiled in and a
+	// deadlineInstrument: every loop header tests an injected global
+	// (instrumentLoops); a per-instance reusable timer sets it when the
+	// deadline passes, and the guest traps at its next loop iteration.
+	deadlineInstrument deadlineMode = iota
+	// deadlineWatchdog: wazero's termination checks compiled in
+	// (WithCloseOnContextDone) and a per-instance reusable timer that
+	// closes the instance when the deadline passes.
+	deadlineWatchdog
+	// deadlineContext: wazero's termination checks compiled in and a
 	// context.WithTimeout per call.
 	deadlineContext
-	// deadlineNone: no termination checks at all. An infinite loop is
-	// never stopped. Benchmarks only.
+	// deadlineNone: no deadline at all: an infinite loop is never
+	// stopped. Benchmarks only (the floor).
 	deadlineNone
 )
 
@@ -156,6 +159,7 @@ var wasiSignatures = func() map[string]funcSig {
 		"clock_time_get":      s(i32, valI64, i32),
 		"random_get":          s(i32, i32),
 		"fd_write":            s(i32, i32, i32, i32),
+		"fd_read":             s(i32, i32, i32, i32),
 		"fd_close":            s(i32),
 		"fd_fdstat_get":       s(i32, i32),
 		"fd_fdstat_set_flags": s(i32, i32),
@@ -250,6 +254,13 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 		return nil, errors.New("engine: Load on a closed Engine")
 	}
 	sum := sha256.Sum256(wasm)
+	if e.cfg.deadline == deadlineInstrument {
+		iw, err := instrumentLoops(wasm)
+		if err != nil {
+			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline (build it for plain wasm32 without SIMD, threads or exceptions)", name))
+		}
+		wasm = iw
+	}
 	cm, err := e.be.compile(ctx, wasm)
 	if err != nil {
 		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))

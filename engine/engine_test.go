@@ -78,7 +78,7 @@ func TestEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if caps.Model != "m1" || caps.ABIVersion != "1.0.0" || caps.Auth.Scheme != abi.AuthBearer {
+	if caps.Model != "m1" || caps.ABIVersion != abi.VersionString(abi.Version) || caps.Auth.Scheme != abi.AuthBearer {
 		t.Fatalf("capabilities %+v", caps)
 	}
 	pr, err := m.Project(ctx, &abi.Request{Model: "m1", Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}}})
@@ -132,7 +132,7 @@ func eventsText(evs []abi.Event) string {
 
 func TestHostile(t *testing.T) {
 	ctx := context.Background()
-	const timeout = 300 * time.Millisecond
+	const timeout = time.Second
 	e := newEngine(t, Config{PoolSize: 2, CallTimeout: timeout, MemoryLimitBytes: 48 << 20, MaxOutputBytes: 1 << 20,
 		Logger: slog.New(slog.DiscardHandler)})
 	h := load(t, e, "hostile")

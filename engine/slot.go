@@ -46,7 +46,7 @@ func newWasmSlot(ctx context.Context, m *module, cm compiledModule, hasInit bool
 	s.inst = inst
 	s.timeout = m.cfg.CallTimeout
 	s.mode = m.cfg.deadline
-	if s.mode == deadlineWatchdog {
+	if s.mode == deadlineWatchdog || s.mode == deadlineInstrument {
 		s.watchdog = time.AfterFunc(time.Hour, s.fire)
 		s.watchdog.Stop()
 	}
@@ -91,6 +91,19 @@ func (s *wasmSlot) guard(ctx context.Context, fn exportID, f func(ctx context.Co
 	s.stderr.oom = false
 	var err error
 	switch s.mode {
+	case deadlineInstrument:
+		// The guest does not watch ctx: the caller's own deadline, when
+		// shorter, arms the timer instead. A cancellation without a
+		// deadline is noticed only before the call.
+		d := s.timeout
+		if dl, ok := ctx.Deadline(); ok {
+			d = min(d, time.Until(dl))
+		}
+		s.watchdog.Reset(d)
+		err = f(ctx)
+		if !s.watchdog.Stop() && err == nil {
+			err = &fault{kind: faultInterrupted, err: errors.New("deadline passed")}
+		}
 	case deadlineWatchdog:
 		s.watchdog.Reset(s.timeout)
 		err = f(ctx)
@@ -121,7 +134,7 @@ func (s *wasmSlot) classify(ctx context.Context, fn exportID, err error) *abi.Er
 		return abi.Wrap(abi.CodeAdapterTrap, err, fmt.Sprintf("module %q: %s failed", s.m.name, name))
 	}
 	if f.kind == faultInterrupted || s.fired.Load() {
-		if cerr := ctx.Err(); cerr != nil && !s.fired.Load() {
+		if cerr := ctx.Err(); cerr != nil {
 			return &abi.Error{Code: abi.CodeAdapterTimeout, Message: fmt.Sprintf("module %q: %s stopped: the call's context ended (%v)", s.m.name, name, cerr), Err: cerr}
 		}
 		return &abi.Error{Code: abi.CodeAdapterTimeout, Message: fmt.Sprintf("module %q: %s ran past the %v deadline and was stopped (raise Config.CallTimeout only if the adapter is legitimately slow)", s.m.name, name, s.timeout), Err: f}

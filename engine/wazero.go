@@ -29,6 +29,9 @@ const (
 	RandomSeed uint64 = 0x7761736d61646170 // "wasmadap"
 )
 
+// errInterrupted unwinds an instrumented guest whose deadline passed.
+var errInterrupted = errors.New("call interrupted: deadline passed")
+
 // exitCodeInterrupted is the exit code the watchdog closes an instance with.
 const exitCodeInterrupted = 0xdead_0001
 
@@ -67,9 +70,9 @@ func newWazeroBackend(ctx context.Context, cfg *Config) (*wazeroBackend, error) 
 	}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithMemoryLimitPages(pages).
-		// The termination checks compiled into loops and function
-		// entries are what lets the watchdog stop an infinite loop.
-		WithCloseOnContextDone(cfg.deadline != deadlineNone)
+		// wazero's own termination checks (a call into Go at every
+		// loop header) only for the modes that rely on them.
+		WithCloseOnContextDone(cfg.deadline == deadlineWatchdog || cfg.deadline == deadlineContext)
 	var cache wazero.CompilationCache
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -190,8 +193,13 @@ var exportNames = [numExports]string{
 }
 
 func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (instance, error) {
-	mc := c.b.modCfg.WithStdout(cfg.stdout).WithStderr(cfg.stderr).WithStartFunctions(cfg.start...)
-	inst := &wazeroInstance{}
+	inst := &wazeroInstance{instrumented: c.b.deadline == deadlineInstrument}
+	mc := c.b.modCfg.WithStdout(cfg.stdout).WithStderr(cfg.stderr).WithStartFunctions(cfg.start...).
+		WithOsyield(func() {
+			if inst.interrupted.Load() {
+				panic(errInterrupted)
+			}
+		})
 	mod, err := c.b.rt.InstantiateModule(ctx, c.cm, mc)
 	if err != nil {
 		return nil, classifyWazero(err, inst)
@@ -205,6 +213,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (i
 	for i, name := range exportNames {
 		inst.fns[i] = mod.ExportedFunction(name)
 	}
+
 	return inst, nil
 }
 
@@ -214,6 +223,9 @@ type wazeroInstance struct {
 	fns         [numExports]api.Function
 	stack       [2]uint64
 	interrupted atomic.Bool
+	// instrumented: the module's loops call sched_yield regularly
+	// (instrumentLoops), and interrupt works through it.
+	instrumented bool
 }
 
 func (w *wazeroInstance) has(fn exportID) bool { return w.fns[fn] != nil }
@@ -258,6 +270,12 @@ func (w *wazeroInstance) memorySize() uint64 { return uint64(w.mem.Size()) }
 
 func (w *wazeroInstance) interrupt() {
 	w.interrupted.Store(true)
+	if w.instrumented {
+		// The guest reaches sched_yield within yieldEvery loop
+		// iterations; the instance's osyield then panics, which
+		// unwinds the call as an error.
+		return
+	}
 	// Closing the instance sets the flag that the termination checks
 	// compiled into every loop header and function entry test; the
 	// running call then unwinds with a sys.ExitError. The instance's
