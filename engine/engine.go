@@ -52,9 +52,10 @@ const (
 // Config configures an Engine. The zero value is usable: zero fields take
 // the defaults documented on each.
 //
-// The per-call deadline mechanism was chosen by measurement (issue 8); see
-// BenchmarkDeadline in bench_test.go and the numbers recorded in
-// deadline.go.
+// The per-call deadline mechanism was chosen by measurement (issue 8):
+// loops are instrumented at load to return to the host regularly, where an
+// expired deadline stops the guest. deadline.go records the alternatives
+// and their numbers (BenchmarkDeadline, BenchmarkBoundary).
 type Config struct {
 	// CacheDir is the directory of wazero's on-disk compilation cache;
 	// "" keeps compiled code in memory only.
@@ -65,7 +66,8 @@ type Config struct {
 	// CallTimeout is the deadline of one call into a module (default
 	// DefaultCallTimeout). A call that exceeds it is stopped and fails
 	// with adapter_timeout; a shorter deadline on the call's context
-	// also applies.
+	// also applies. Cancelling the context without a deadline does not
+	// stop a call already running.
 	CallTimeout time.Duration
 	// MemoryLimitBytes caps each instance's linear memory (default
 	// DefaultMemoryLimitBytes, rounded down to 64 KiB pages).

@@ -1,0 +1,52 @@
+package engine
+
+// The per-call deadline: why loop instrumentation (issue 8).
+//
+// Guarantee: a guest that never returns (an infinite loop in any export)
+// must be stopped within the call's deadline and reported as
+// adapter_timeout, and the instance discarded. wazero's native code cannot
+// be preempted by Go, so something must be compiled into the guest's loops.
+//
+// Measured on the development machine (2 shared cores, AMD EPYC,
+// go test -bench 'Deadline|Boundary' -benchtime=20000x -count=3, medians),
+// Go echo guest, one transform call of a ~190-byte chunk:
+//
+//	mechanism                                    transform   empty call (abi_version)
+//	none (no deadline; floor, cannot stop loops)  3.5 µs       21 ns
+//	instrument (shipped)                          3.8 µs       95 ns
+//	watchdog: WithCloseOnContextDone + reused     16.0 µs     270 ns, 3 allocs
+//	  timer closing the module
+//	context: WithCloseOnContextDone +             16.3 µs     718 ns, 8 allocs
+//	  context.WithTimeout per call
+//	native floor (same adapter code, no Wasm)      1.0 µs
+//
+// WithCloseOnContextDone costs little per call (a goroutine per call into
+// the guest, ~250 ns) but a lot inside the guest: at every loop header the
+// compiled code leaves native code for Go to test whether the module was
+// closed, which made the Go guest's own work 4-5x slower. The per-call
+// context.WithTimeout adds allocations on top.
+//
+// instrumentLoops instead rewrites the module at load so that each loop
+// header decrements a private global and, every yieldEvery (16384)
+// iterations, calls the module's own wasi sched_yield import. A reusable
+// per-instance time.Timer (Reset/Stop per call, no allocation) marks the
+// instance interrupted when the deadline passes; the next sched_yield then
+// panics in the host, which unwinds the guest as an error that the engine
+// reports as adapter_timeout. Regular returns to Go also keep Go's
+// stop-the-world phases from waiting on a spinning guest (without them a GC
+// started during an infinite loop deadlocks the whole process: observed
+// while testing a pure global-flag check). The cost is the countdown
+// (a few native instructions per loop iteration, +8% on the echo
+// transform) and ~70 ns per call for arming and stopping the timer.
+//
+// Limits: the caller's context is consulted before the call and its
+// deadline (when shorter than CallTimeout) arms the timer, but a
+// cancellation without a deadline does not stop a call already running
+// (CallTimeout still bounds it). A module that does not import sched_yield
+// (Go guests always do) or uses instructions the rewriter does not know
+// (SIMD, threads, exception handling) is refused at load with abi_mismatch.
+//
+// Other numbers measured (BenchmarkLoad, BenchmarkInstantiate, echo guest,
+// 3.5 MB): New+Load with a cold compilation cache ~750 ms, with the on-disk
+// cache warm ~40 ms; one new instance (instantiate + Go runtime
+// _initialize) ~2.6 ms and 3.4 MB of linear memory (3.25 MiB) after init.
