@@ -1,0 +1,596 @@
+// Package openairesponses is the wasmadapt adapter for the OpenAI Responses
+// API (POST /v1/responses). It shares the OpenAI model rules of package
+// openai, and the request-body builder, strict-schema transform and HTTP
+// error mapping of package chatcompletions; the wire protocol itself (input
+// items, typed stream events) is its own.
+//
+// # Projection
+//
+// System messages before the first other message become "instructions"
+// (joined by a blank line); later ones stay in "input" as role "system"
+// messages. User text and images become input_text and input_image parts
+// (inline images as data: URLs), assistant text output_text parts, tool
+// calls function_call items {call_id, name, arguments} and tool results
+// function_call_output items {call_id, output} ("Error: " prefixed when
+// is_error: the item has no error flag). Tools are flat function tools
+// {type, name, description, parameters, strict} made from the one
+// ToolDefinition; strict is always sent, because the Responses API treats
+// an absent strict as true. A strict tool or json_schema response format
+// is made strict-compatible or refused with schema_unsupported and the
+// JSON pointer of the offending keyword. response_format json_schema
+// becomes text.format {type json_schema, name, schema, strict}.
+// max_output_tokens, temperature and top_p are copied; stop sequences do
+// not exist in the Responses API and are refused with
+// capability_unsupported, as is reasoning.budget_tokens (effort only).
+//
+// Reasoning models (o-series, gpt-5 except its chat models): reasoning
+// {effort, summary} is sent when the request has reasoning or
+// provider_options.reasoning_summary ("auto", "concise", "detailed"; the
+// default "auto" when the request has reasoning; "none" sends none). The
+// module is stateless: it never relies on stored responses, so for reasoning
+// models it sends store false and include ["reasoning.encrypted_content"]
+// (unless provider_options.store says otherwise), and echoes the reasoning
+// of earlier turns back as reasoning items {type, summary, encrypted_content}
+// in their place in the history: only reasoning parts whose provider is
+// this module's (Provider) and that carry encrypted content (redacted);
+// reasoning from other providers, and any reasoning sent to a model that is
+// not a reasoning model, is dropped (thinking-block scrubbing). The item's
+// id is not part of the normalized history and is not sent: with store
+// false, the API reads the encrypted content.
+//
+// # Stream events
+//
+// The typed SSE events map to normalized events (the type is read from the
+// data's "type", else the SSE event name):
+//
+//   - response.created (or the first response.in_progress): response-start
+//     with the response id and model.
+//   - response.output_text.delta: text-delta; response.refusal.delta:
+//     refusal (source "provider"). When a message item starts after text
+//     of an earlier one (a commentary then a final answer), its text is
+//     preceded by a "\n\n" text-delta, so the texts stay paragraphs.
+//   - response.reasoning_summary_text.delta and response.reasoning_text.delta:
+//     reasoning-delta; a summary part after the first one of an item is
+//     preceded by a "\n\n" reasoning-delta, so parts stay paragraphs.
+//   - response.output_item.added of a function_call: tool-call-start with a
+//     dense index (0, 1, ... in the order the calls start), its call_id and
+//     name; response.function_call_arguments.delta: tool-call-delta;
+//     response.output_item.done of the call: the complete tool-call ("" is
+//     "{}"; arguments that are no JSON object are the error
+//     tool_arguments_invalid, never guessed).
+//   - response.output_item.done of a reasoning item with encrypted_content:
+//     reasoning-redacted with it (the host stores it as a reasoning part's
+//     redacted field with this module's provider, for the next turn).
+//   - response.completed, response.incomplete, response.failed end the
+//     stream: usage (input_tokens, cached input_tokens_details.cached_tokens,
+//     output_tokens, reasoning output_tokens_details.reasoning_tokens), then
+//     finish. completed is stop, or tool-calls when the response holds
+//     function calls, refusal when it holds a refusal, other when it holds
+//     a client-executed built-in call (local_shell_call, computer_call, ...)
+//     the normalized events cannot express; raw_reason "completed".
+//     incomplete: incomplete_details.reason max_output_tokens is length,
+//     content_filter is content-filter, anything else other (raw_reason is
+//     the reason). failed: an error event from response.error, then finish
+//     error (raw_reason "failed").
+//   - error: one error event; the stream is over and later chunks are
+//     ignored, as are chunks after the end marker (a body holding several
+//     responses yields the first).
+//
+// Built-in tool items (web_search_call, file_search_call,
+// code_interpreter_call, image_generation_call, mcp_*, local_shell_call,
+// computer_call, custom_tool_call) have no normalized event and are skipped;
+// text a server-side tool contributes arrives in message items as usual.
+// Other events (content_part.*, output_text.done, annotations, *.in_progress,
+// *.searching) carry nothing new and are skipped. A body that ends
+// (FlagEnd) before an end marker gets the error stream_truncated.
+//
+// ParseResponse gives the same events for a whole response object, with
+// whole texts. MapError maps error bodies as package chatcompletions does
+// (429 and 5xx retryable, insufficient_quota not).
+//
+// Provider options: reasoning_summary (above), and metadata,
+// parallel_tool_calls, previous_response_id, prompt_cache_key,
+// safety_identifier, service_tier, store, truncation, user, copied to the
+// body after a type check. Any other key is refused with invalid_request.
+package openairesponses
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// Version is the module's version.
+const Version = "1.0.0"
+
+// Provider is the module's provider name: reasoning parts carrying it are
+// echoed back to it.
+const Provider = "openai-responses"
+
+// StateFormat names the transform state layout.
+const StateFormat = "openai-responses/1"
+
+// Path is the Responses API path relative to the base URL.
+const Path = "/v1/responses"
+
+// Adapter is the OpenAI Responses API adapter. It is stateless and safe
+// for concurrent use.
+type Adapter struct{}
+
+var _ guest.Adapter = Adapter{}
+
+// New returns the adapter.
+func New() Adapter { return Adapter{} }
+
+var passThrough = []chatcompletions.Option{
+	chatcompletions.PassThrough("metadata", "object"),
+	chatcompletions.PassThrough("parallel_tool_calls", "boolean"),
+	chatcompletions.PassThrough("previous_response_id", "string"),
+	chatcompletions.PassThrough("prompt_cache_key", "string"),
+	chatcompletions.PassThrough("safety_identifier", "string"),
+	chatcompletions.PassThrough("service_tier", "string"),
+	chatcompletions.PassThrough("store", "boolean"),
+	chatcompletions.PassThrough("truncation", "string"),
+	chatcompletions.PassThrough("user", "string"),
+}
+
+// Capabilities describes the module for model ("" for the defaults): the
+// features of package openai's model rules.
+func (Adapter) Capabilities(model string) abi.Capabilities {
+	keys := []string{"reasoning_summary"}
+	for _, o := range passThrough {
+		keys = append(keys, o.Key)
+	}
+	slices.Sort(keys)
+	return abi.Capabilities{
+		ABIVersion:      abi.VersionString(abi.Version),
+		Name:            "openai-responses",
+		Version:         Version,
+		Provider:        Provider,
+		Model:           model,
+		DefaultBaseURL:  "https://api.openai.com",
+		Auth:            abi.Auth{Scheme: abi.AuthBearer},
+		StateFormat:     StateFormat,
+		ProviderOptions: keys,
+		Features:        openai.Model(model).Features,
+	}
+}
+
+func invalid(ptr, format string, args ...any) error {
+	return &abi.Error{Code: abi.CodeInvalidRequest, Message: fmt.Sprintf(format, args...), Pointer: ptr}
+}
+
+func unsupported(model, feature, what string) error {
+	return &abi.Error{Code: abi.CodeCapabilityUnsupported,
+		Message: fmt.Sprintf("%s model %q does not support %s: %s", Provider, model, feature, what)}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with values that always encode
+	}
+	return b
+}
+
+type textPart struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type imagePart struct {
+	Type     string `json:"type"`
+	ImageURL string `json:"image_url"`
+	Detail   string `json:"detail"`
+}
+
+type messageItem struct {
+	Role    string `json:"role"`
+	Content []any  `json:"content"`
+}
+
+type functionCallItem struct {
+	Type      string `json:"type"`
+	CallID    string `json:"call_id"`
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+type functionOutputItem struct {
+	Type   string `json:"type"`
+	CallID string `json:"call_id"`
+	Output string `json:"output"`
+}
+
+type reasoningItem struct {
+	Type             string     `json:"type"`
+	Summary          []textPart `json:"summary"`
+	EncryptedContent string     `json:"encrypted_content"`
+}
+
+type functionTool struct {
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters"`
+	Strict      bool            `json:"strict"`
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// gate applies a model rule: send reports whether the field is sent.
+func gate(m chatcompletions.Model, model, feature string) (send bool, err error) {
+	act, listed := m.Unsupported[feature]
+	if !listed {
+		return true, nil
+	}
+	if act == chatcompletions.Strip {
+		return false, nil
+	}
+	return false, unsupported(model, feature, "remove it from the request")
+}
+
+// Project builds the Responses API request for req.
+func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+	if req.Model == "" {
+		return nil, invalid("/model", "the request names no model: set model")
+	}
+	m := openai.Model(req.Model)
+	f := m.Features
+	var body chatcompletions.Body
+	body.SetRaw("model", mustJSON(req.Model))
+
+	instructions, input, err := projectInput(req, m)
+	if err != nil {
+		return nil, err
+	}
+	if instructions != "" {
+		if err := body.Set("instructions", instructions); err != nil {
+			return nil, err
+		}
+	}
+	if err := body.Set("input", input); err != nil {
+		return nil, err
+	}
+
+	names := map[string]bool{}
+	if len(req.Tools) > 0 {
+		if f.ToolCalling != abi.SupportNative {
+			return nil, unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
+		}
+		tools := make([]functionTool, 0, len(req.Tools))
+		for i, t := range req.Tools {
+			ptr := fmt.Sprintf("/tools/%d", i)
+			if !validName(t.Name) {
+				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+			}
+			if names[t.Name] {
+				return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
+			}
+			names[t.Name] = true
+			params := t.Parameters
+			if t.Strict {
+				if params, err = chatcompletions.StrictSchema(t.Parameters, ptr+"/parameters"); err != nil {
+					return nil, err
+				}
+			} else if len(params) == 0 {
+				params = json.RawMessage(`{"type":"object","properties":{}}`)
+			} else if !json.Valid(params) {
+				return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
+			}
+			tools = append(tools, functionTool{Type: "function", Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict})
+		}
+		if err := body.Set("tools", tools); err != nil {
+			return nil, err
+		}
+	}
+	if tc := req.ToolChoice; tc != nil {
+		switch {
+		case tc.Tool != "":
+			if !names[tc.Tool] {
+				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
+			}
+			body.SetRaw("tool_choice", mustJSON(map[string]string{"type": "function", "name": tc.Tool}))
+		case tc.Mode == abi.ToolChoiceNone:
+			if len(req.Tools) > 0 {
+				body.SetRaw("tool_choice", mustJSON(tc.Mode))
+			}
+		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
+			if len(req.Tools) == 0 {
+				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
+			}
+			body.SetRaw("tool_choice", mustJSON(tc.Mode))
+		default:
+			return nil, invalid("/tool_choice", `tool_choice must be auto, none, required or {"tool":name}`)
+		}
+	}
+	if rf := req.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
+		if rf.Type != "json_schema" {
+			return nil, invalid("/response_format/type", "response_format type %q is unknown: use text or json_schema", rf.Type)
+		}
+		if f.StructuredOutput != abi.SupportNative {
+			return nil, unsupported(req.Model, "response_format json_schema", "drop response_format or pick a model with structured outputs")
+		}
+		name := rf.Name
+		if name == "" {
+			name = "response"
+		}
+		if !validName(name) {
+			return nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
+		}
+		schema := rf.Schema
+		if rf.Strict {
+			if schema, err = chatcompletions.StrictSchema(rf.Schema, "/response_format/schema"); err != nil {
+				return nil, err
+			}
+		} else if len(schema) == 0 || !json.Valid(schema) {
+			return nil, invalid("/response_format/schema", "response_format json_schema needs a valid JSON schema")
+		}
+		format := struct {
+			Type   string          `json:"type"`
+			Name   string          `json:"name"`
+			Schema json.RawMessage `json:"schema"`
+			Strict bool            `json:"strict"`
+		}{"json_schema", name, schema, rf.Strict}
+		if err := body.Set("text", map[string]any{"format": format}); err != nil {
+			return nil, err
+		}
+	}
+	if len(req.Stop) > 0 {
+		return nil, unsupported(req.Model, "stop", "the Responses API has no stop sequences: drop stop, or use the openai (Chat Completions) module")
+	}
+	if req.Temperature != nil {
+		if send, err := gate(m, req.Model, chatcompletions.FeatureTemperature); err != nil {
+			return nil, err
+		} else if send {
+			body.SetRaw("temperature", mustJSON(*req.Temperature))
+		}
+	}
+	if req.TopP != nil {
+		if send, err := gate(m, req.Model, chatcompletions.FeatureTopP); err != nil {
+			return nil, err
+		} else if send {
+			body.SetRaw("top_p", mustJSON(*req.TopP))
+		}
+	}
+	if req.MaxOutputTokens != nil {
+		if *req.MaxOutputTokens <= 0 {
+			return nil, invalid("/max_output_tokens", "max_output_tokens must be positive")
+		}
+		body.SetRaw("max_output_tokens", mustJSON(*req.MaxOutputTokens))
+	}
+	if err := projectReasoning(req, f, &body); err != nil {
+		return nil, err
+	}
+	if err := applyOptions(req, &body); err != nil {
+		return nil, err
+	}
+	if f.Reasoning {
+		if _, set := body.Get("store"); !set {
+			body.SetRaw("store", json.RawMessage("false"))
+		}
+		if v, _ := body.Get("store"); string(v) == "false" {
+			body.SetRaw("include", json.RawMessage(`["reasoning.encrypted_content"]`))
+		}
+	}
+	framing := abi.FramingNone
+	if req.Stream {
+		if !f.Streaming {
+			return nil, unsupported(req.Model, "streaming", "send the request with stream false")
+		}
+		framing = abi.FramingSSE
+		body.SetRaw("stream", json.RawMessage("true"))
+	}
+	raw, err := body.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return &abi.ProviderRequest{Method: "POST", Path: Path, Body: raw, StreamFraming: framing}, nil
+}
+
+func projectReasoning(req *abi.Request, f abi.Features, body *chatcompletions.Body) error {
+	summary := ""
+	summarySet := false
+	if v, ok := req.ProviderOptions["reasoning_summary"]; ok {
+		if err := json.Unmarshal(v, &summary); err != nil || !slices.Contains([]string{"auto", "concise", "detailed", "none"}, summary) {
+			return invalid("/provider_options/reasoning_summary", `provider option "reasoning_summary" must be "auto", "concise", "detailed" or "none"`)
+		}
+		summarySet = true
+	}
+	r := req.Reasoning
+	if r == nil && !summarySet {
+		return nil
+	}
+	if r != nil && r.BudgetTokens != nil {
+		return unsupported(req.Model, chatcompletions.FeatureReasoningBudget, "the Responses API takes an effort level: set reasoning.effort instead")
+	}
+	if !f.Reasoning {
+		return unsupported(req.Model, "reasoning", "it is not a reasoning model: drop reasoning and reasoning_summary")
+	}
+	if !summarySet {
+		summary = "auto"
+	}
+	out := map[string]string{}
+	if r != nil && r.Effort != "" {
+		out["effort"] = r.Effort
+	}
+	if summary != "none" {
+		out["summary"] = summary
+	}
+	if len(out) > 0 {
+		return body.Set("reasoning", out)
+	}
+	return nil
+}
+
+func applyOptions(req *abi.Request, body *chatcompletions.Body) error {
+	keys := make([]string, 0, len(req.ProviderOptions))
+	for k := range req.ProviderOptions {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if k == "reasoning_summary" {
+			continue
+		}
+		i := slices.IndexFunc(passThrough, func(o chatcompletions.Option) bool { return o.Key == k })
+		if i < 0 {
+			return invalid("/provider_options/"+strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1"),
+				"%s does not know provider option %q: known options are %s", Provider, k, strings.Join(New().Capabilities("").ProviderOptions, ", "))
+		}
+		if err := passThrough[i].Apply(req.ProviderOptions[k], body); err != nil {
+			return invalid("/provider_options/"+k, "%v", err)
+		}
+	}
+	return nil
+}
+
+// projectInput builds the instructions and the input items.
+func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, error) {
+	var instructions []string
+	var items []any
+	leading := true
+	for i, msg := range req.Messages {
+		ptr := fmt.Sprintf("/messages/%d", i)
+		switch msg.Role {
+		case abi.RoleSystem:
+			if act, ok := m.Unsupported[chatcompletions.FeatureSystemMessage]; ok && act == chatcompletions.Refuse {
+				return "", nil, unsupported(req.Model, chatcompletions.FeatureSystemMessage, "put the instructions in the first user message")
+			}
+			var texts []string
+			for j, p := range msg.Content {
+				switch p.Type {
+				case abi.PartText:
+					texts = append(texts, p.Text)
+				case abi.PartReasoning:
+				default:
+					return "", nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
+				}
+			}
+			text := strings.Join(texts, "\n\n")
+			if leading {
+				instructions = append(instructions, text)
+			} else {
+				items = append(items, messageItem{Role: "system", Content: []any{textPart{"input_text", text}}})
+			}
+			continue
+		case abi.RoleUser, abi.RoleTool:
+			var parts []any
+			for j, p := range msg.Content {
+				pptr := fmt.Sprintf("%s/content/%d", ptr, j)
+				switch p.Type {
+				case abi.PartText:
+					if msg.Role == abi.RoleTool {
+						return "", nil, invalid(pptr, "a tool message holds tool-result parts only: put text in a user message")
+					}
+					parts = append(parts, textPart{"input_text", p.Text})
+				case abi.PartImage:
+					if msg.Role == abi.RoleTool {
+						return "", nil, invalid(pptr, "a tool message holds tool-result parts only")
+					}
+					if !m.Features.Vision {
+						return "", nil, unsupported(req.Model, "image input", "remove the image parts or pick a vision model")
+					}
+					url := p.URL
+					if p.Data != "" {
+						if p.MediaType == "" {
+							return "", nil, invalid(pptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
+						}
+						url = "data:" + p.MediaType + ";base64," + p.Data
+					}
+					if url == "" {
+						return "", nil, invalid(pptr, "an image part needs data (with media_type) or url")
+					}
+					parts = append(parts, imagePart{"input_image", url, "auto"})
+				case abi.PartToolResult:
+					if p.ToolCallID == "" {
+						return "", nil, invalid(pptr+"/tool_call_id", "a tool result needs the tool_call_id of its call")
+					}
+					out := p.Content
+					if p.IsError {
+						out = "Error: " + out
+					}
+					if len(parts) > 0 {
+						items = append(items, messageItem{Role: "user", Content: parts})
+						parts = nil
+					}
+					items = append(items, functionOutputItem{"function_call_output", p.ToolCallID, out})
+				case abi.PartReasoning:
+				default:
+					return "", nil, invalid(pptr, "a %s message cannot hold a %s part", msg.Role, p.Type)
+				}
+			}
+			if len(parts) > 0 {
+				items = append(items, messageItem{Role: "user", Content: parts})
+			} else if msg.Role == abi.RoleUser && len(msg.Content) == 0 {
+				return "", nil, invalid(ptr+"/content", "a user message needs content")
+			}
+		case abi.RoleAssistant:
+			var texts []any
+			flush := func() {
+				if len(texts) > 0 {
+					items = append(items, messageItem{Role: "assistant", Content: texts})
+					texts = nil
+				}
+			}
+			for j, p := range msg.Content {
+				pptr := fmt.Sprintf("%s/content/%d", ptr, j)
+				switch p.Type {
+				case abi.PartText:
+					texts = append(texts, textPart{"output_text", p.Text})
+				case abi.PartToolCall:
+					if p.ID == "" || p.Name == "" {
+						return "", nil, invalid(pptr, "a tool call needs id and name")
+					}
+					args := p.Arguments
+					if strings.TrimSpace(args) == "" {
+						args = "{}"
+					}
+					if !json.Valid([]byte(args)) {
+						return "", nil, invalid(pptr+"/arguments", "tool call arguments are not valid JSON")
+					}
+					flush()
+					items = append(items, functionCallItem{"function_call", p.ID, p.Name, args})
+				case abi.PartReasoning:
+					// Only this module's own encrypted reasoning, and only
+					// to a reasoning model, is echoed; the rest is dropped.
+					if p.Provider != Provider || p.Redacted == "" || !m.Features.Reasoning {
+						continue
+					}
+					flush()
+					summary := []textPart{}
+					if p.Text != "" {
+						summary = append(summary, textPart{"summary_text", p.Text})
+					}
+					items = append(items, reasoningItem{"reasoning", summary, p.Redacted})
+				default:
+					return "", nil, invalid(pptr, "an assistant message cannot hold a %s part", p.Type)
+				}
+			}
+			flush()
+		default:
+			return "", nil, invalid(ptr+"/role", "unknown role %q: use system, user, assistant or tool", msg.Role)
+		}
+		leading = false
+	}
+	if len(items) == 0 {
+		return "", nil, invalid("/messages", "the request has no user, assistant or tool messages")
+	}
+	return strings.Join(instructions, "\n\n"), items, nil
+}
