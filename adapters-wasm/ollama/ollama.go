@@ -38,7 +38,13 @@
 // Provider options: "keep_alive" (a duration string or a number of
 // seconds, sent as is) and "options" (an object of further Ollama model
 // options such as num_ctx, seed or top_k; a key that the normalized request
-// also sets is invalid_request).
+// also sets is invalid_request), and "think_tags" (a boolean, default
+// false): split a <think>...</think> block at the start of message.content
+// into reasoning-delta and text-delta events, for thinking models whose
+// reasoning Ollama leaves inline (a request without reasoning leaves "think"
+// unset, and such models then write their thoughts into the content). The
+// split holds a tag cut across lines back until it is decided, through the
+// host-owned state, so events do not depend on how lines are batched.
 //
 // # Events
 //
@@ -89,7 +95,7 @@ const StateFormat = "ollama-ndjson/1"
 // DefaultBaseURL is a local Ollama server.
 const DefaultBaseURL = "http://localhost:11434"
 
-var providerOptions = []string{"keep_alive", "options"}
+var providerOptions = []string{"keep_alive", "options", "think_tags"}
 
 // Adapter implements guest.Adapter for Ollama's /api/chat. It holds no state.
 type Adapter struct{}

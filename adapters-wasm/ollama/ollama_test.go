@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/think"
 )
 
 func mustRequest(t *testing.T, s string) *abi.Request {
@@ -115,11 +116,20 @@ func TestProjectErrors(t *testing.T) {
 
 func run(t *testing.T, lines []string, batch int) []string {
 	t.Helper()
+	return runCtx(t, "", lines, batch)
+}
+
+// runCtx is run with a stream context.
+func runCtx(t *testing.T, ctx string, lines []string, batch int) []string {
+	t.Helper()
 	a := New()
 	var state []byte
 	var evs []string
 	call := func(cs []string, flags uint32) {
 		in := &abi.TransformInput{Flags: flags, State: state}
+		if len(state) == 0 {
+			in.Context = []byte(ctx)
+		}
 		for _, c := range cs {
 			in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(c)})
 		}
@@ -263,6 +273,51 @@ func TestTransform(t *testing.T) {
 	}
 }
 
+func TestThinkTags(t *testing.T) {
+	const head = `{"model":"qwen3:8b","created_at":"2025-01-01T00:00:00.5Z","message":{"role":"assistant","content":`
+	lines := []string{
+		head + `"\u003cthi"},"done":false}`,
+		head + `"nk\u003eLet me"},"done":false}`,
+		head + `"see.\u003c/th"},"done":false}`,
+		head + `"ink\u003e\n\nIt is 4 \u003c 5."},"done":false}`,
+		head + `""},"done_reason":"stop","done":true,"prompt_eval_count":5,"eval_count":9}`,
+	}
+	on := `{"model":"qwen3:8b","stream":true,"provider_options":{"think_tags":true}}`
+	want := []string{
+		`{"type":"reasoning-delta","text":"Let me"}`,
+		`{"type":"reasoning-delta","text":"see."}`,
+		`{"type":"text-delta","text":"It is 4 < 5."}`,
+		`{"type":"usage","input_tokens":5,"output_tokens":9,"cached_input_tokens":0,"reasoning_tokens":0}`,
+		`{"type":"finish","reason":"stop","raw_reason":"stop"}`,
+	}
+	for _, batch := range []int{0, 1, 2} {
+		got := runCtx(t, on, lines, batch)[1:] // after response-start
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("batch %d:\n got %s\nwant %s", batch, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	// Off (the default): the content is text as sent.
+	off := runCtx(t, `{"model":"qwen3:8b","stream":true}`, lines, 0)
+	if off[1] != `{"type":"text-delta","text":"\u003cthi"}` {
+		t.Errorf("think_tags off changed the text: %v", off)
+	}
+	// Cut off inside the block: what is held is flushed as reasoning before
+	// the truncation error.
+	cut := runCtx(t, on, lines[:2], 1)
+	if got := strings.Join(cut[1:], "\n"); got != `{"type":"reasoning-delta","text":"Let me"}`+"\n"+`{"type":"error","code":"stream_truncated","message":"the Ollama stream ended before its done:true line: the response is incomplete","retryable":true}` {
+		t.Errorf("cut stream: %s", got)
+	}
+	// A whole response.
+	var out guest.Output
+	body := `{"model":"qwen3:8b","created_at":"t","message":{"role":"assistant","content":"\u003cthink\u003eHmm.\u003c/think\u003e\nYes."},"done_reason":"stop","done":true}`
+	if err := New().ParseResponse(&abi.ResponseInput{Status: 200, Context: []byte(on), Body: []byte(body)}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(out.Events()); !strings.Contains(got, `{"type":"reasoning-delta","text":"Hmm."}`+"\n"+`{"type":"text-delta","text":"Yes."}`) {
+		t.Errorf("whole response: %s", got)
+	}
+}
+
 // IDs are deterministic and differ between responses (created_at).
 func TestIDs(t *testing.T) {
 	resp := func(created string) []string {
@@ -383,7 +438,17 @@ func TestStateRoundTrip(t *testing.T) {
 	if d.started != s.started || d.done != s.done || d.sawCall != s.sawCall || d.calls != s.calls || string(d.key) != string(s.key) {
 		t.Errorf("got %+v", d)
 	}
-	for _, bad := range []string{"\x02\x00\x00", "\x01\x00", "\x01\x00\x80"} {
+	// With the splitter inside a think block.
+	s.split = true
+	s.splitter, _ = think.New(splitOptions)
+	s.splitter.Feed(nil, "<think>abc</th")
+	if err := d.decode(s.encode(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !d.split || string(d.splitter.AppendState(nil)) != string(s.splitter.AppendState(nil)) || string(d.key) != string(s.key) {
+		t.Errorf("splitter state lost: %+v", d)
+	}
+	for _, bad := range []string{"\x02\x00\x00", "\x01\x00", "\x01\x00\x80", "\x01\x08\x00\x01"} {
 		if d.decode([]byte(bad)) == nil {
 			t.Errorf("decode(%q) accepted a bad state", bad)
 		}
@@ -393,10 +458,15 @@ func TestStateRoundTrip(t *testing.T) {
 func FuzzTransform(f *testing.F) {
 	f.Add(`{"model":"m","message":{"content":"a","tool_calls":[{"function":{"name":"f","arguments":{"a":[1,{"b":"\u00e9"}]}}}]}}`, `{"done":true,"done_reason":"stop"}`)
 	f.Add(`{"error":"x"}`, `{`)
+	f.Add(`{"model":"m","created_at":"t","message":{"content":"<think>a</thi"}}`, `{"message":{"content":"nk>b<"},"done":true}`)
 	f.Add(`{"message":{"tool_calls":[{"function":{"name":"f","arguments":"{\"a\": 1}"}}]}}`, `{"done":true}`)
 	f.Fuzz(func(t *testing.T, a, b string) {
-		all := run(t, []string{a, b}, 0)
-		one := run(t, []string{a, b}, 1)
+		ctx := `{"model":"m","provider_options":{"think_tags":true}}`
+		if len(a)%2 == 0 {
+			ctx = ""
+		}
+		all := runCtx(t, ctx, []string{a, b}, 0)
+		one := runCtx(t, ctx, []string{a, b}, 1)
 		if strings.Join(all, "\n") != strings.Join(one, "\n") {
 			t.Errorf("batching changes events:\n%v\n%v", all, one)
 		}

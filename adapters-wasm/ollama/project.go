@@ -192,6 +192,12 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 				}
 				opts[ek] = ev
 			}
+		case "think_tags":
+			var b bool
+			if json.Unmarshal(v, &b) != nil {
+				return nil, invalid(ptr, "think_tags must be a boolean")
+			}
+			// Read by Transform and ParseResponse from the stream context.
 		default:
 			return nil, invalid(ptr, "unknown provider option %q; the ollama adapter reads %s", k, strings.Join(providerOptions, ", "))
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/think"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -18,9 +19,15 @@ import (
 // of the first line).
 type state struct {
 	started, done, sawCall bool
-	calls                  int
-	key                    []byte
+	// split: the think_tags option is on; splitter carries its state.
+	split    bool
+	splitter think.Splitter
+	calls    int
+	key      []byte
 }
+
+// splitOptions configure the inline <think> splitter of think_tags.
+var splitOptions = think.Options{TrimSpaceAfterClose: true}
 
 const stateVersion = 1
 
@@ -35,25 +42,39 @@ func (s *state) decode(b []byte) error {
 		return errState
 	}
 	f := b[1]
-	s.started, s.done, s.sawCall = f&1 != 0, f&2 != 0, f&4 != 0
+	s.started, s.done, s.sawCall, s.split = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 	n, k := binary.Uvarint(b[2:])
 	if k <= 0 || n > 1<<20 {
 		return errState
 	}
 	s.calls = int(n)
-	s.key = append(s.key, b[2+k:]...)
+	b = b[2+k:]
+	if s.split {
+		if len(b) < think.StateSize {
+			return errState
+		}
+		s.splitter, _ = think.New(splitOptions)
+		if err := s.splitter.LoadState(b[:think.StateSize]); err != nil {
+			return errState
+		}
+		b = b[think.StateSize:]
+	}
+	s.key = append(s.key, b...)
 	return nil
 }
 
 func (s *state) encode(dst []byte) []byte {
 	var f byte
-	for i, on := range [...]bool{s.started, s.done, s.sawCall} {
+	for i, on := range [...]bool{s.started, s.done, s.sawCall, s.split} {
 		if on {
 			f |= 1 << i
 		}
 	}
 	dst = append(dst, stateVersion, f)
 	dst = binary.AppendUvarint(dst, uint64(s.calls))
+	if s.split {
+		dst = s.splitter.AppendState(dst)
+	}
 	return append(dst, s.key...)
 }
 
@@ -66,7 +87,7 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	if err := w.st.decode(in.State); err != nil {
 		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
 	}
-	p := processor{st: &w.st, out: out, buf: w.buf[:0]}
+	p := processor{st: &w.st, out: out, ctx: in.Context, buf: w.buf[:0]}
 	for i := range in.Chunks {
 		p.line(in.Chunks[i].Data)
 	}
@@ -93,7 +114,7 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, whole: true}
+	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
 	p.line(in.Body)
 	p.end()
 	return nil
@@ -102,8 +123,46 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 type processor struct {
 	st    *state
 	out   *guest.Output
+	ctx   []byte
 	buf   []byte
 	whole bool
+	// pieces is the splitter's output buffer (think_tags only).
+	pieces []think.Piece
+}
+
+// thinkTags reports whether the stream context sets provider option
+// think_tags.
+func thinkTags(ctx []byte) bool {
+	po, ok, _ := jsonx.Lookup(ctx, "provider_options")
+	if !ok {
+		return false
+	}
+	v, ok, _ := jsonx.Lookup(po, "think_tags")
+	if !ok {
+		return false
+	}
+	b, _ := jsonx.Bool(v)
+	return b
+}
+
+// emitPieces emits split pieces as reasoning-delta and text-delta.
+func (p *processor) emitPieces() {
+	for _, pc := range p.pieces {
+		t := abi.EventTextDelta
+		if pc.Kind == think.Reasoning {
+			t = abi.EventReasoningDelta
+		}
+		p.out.Emit(&abi.Event{Type: t, Text: pc.Text})
+	}
+	p.pieces = p.pieces[:0]
+}
+
+// flushSplit releases what the splitter holds.
+func (p *processor) flushSplit() {
+	if p.st.split {
+		p.pieces = p.st.splitter.Finish(p.pieces[:0])
+		p.emitPieces()
+	}
 }
 
 func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
@@ -113,6 +172,7 @@ func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
 
 func (p *processor) end() {
 	if !p.st.done {
+		p.flushSplit()
 		p.errorEvent(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
 	}
 }
@@ -158,6 +218,10 @@ func (p *processor) line(data []byte) {
 	}
 	if !st.started {
 		st.started = true
+		if thinkTags(p.ctx) {
+			st.split = true
+			st.splitter, _ = think.New(splitOptions)
+		}
 		st.key = append(append(append(st.key[:0], model...), 0), created...)
 		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
 		p.buf = append(p.buf, toolid.Synthesize("resp_", string(st.key), 0)...)
@@ -173,6 +237,7 @@ func (p *processor) line(data []byte) {
 		}
 	}
 	if done {
+		p.flushSplit()
 		if promptCount < 0 {
 			promptCount = 0
 		}
@@ -212,7 +277,16 @@ func (p *processor) message(m []byte) {
 		p.buf = emitRawString(p.out, p.buf, "reasoning-delta", "text", thinking)
 	}
 	if len(content) > 0 {
-		p.buf = emitRawString(p.out, p.buf, "text-delta", "text", content)
+		if p.st.split {
+			// The splitter works on decoded text (tags may be escaped).
+			dec, err := jsonx.Unescape(p.buf[:0], content)
+			if err == nil {
+				p.pieces = p.st.splitter.Feed(p.pieces[:0], string(dec))
+				p.emitPieces()
+			}
+		} else {
+			p.buf = emitRawString(p.out, p.buf, "text-delta", "text", content)
+		}
 	}
 	if calls == nil || jsonx.IsNull(calls) {
 		return
