@@ -211,6 +211,24 @@ func TestTransform(t *testing.T) {
 			ev("contentBlockStop", `{"contentBlockIndex":0}`),
 			ev("messageStop", `{"stopReason":"tool_use"}`), meta},
 			lines(`{"type":"response-start","id":"","model":"us.amazon.nova-micro-v1:0"}`, `{"type":"text-delta","text":"{\"a\":1}"}`, usage, `{"type":"finish","reason":"stop","raw_reason":"tool_use"}`)},
+		{"Nova: a leading <thinking> block cut across chunks is reasoning", ctxNova, []abi.Chunk{start,
+			ev("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"\n<thin"}}`),
+			ev("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"king> Need the tool.</th"}}`),
+			ev("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"inking>\n"}}`),
+			ev("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Calling it. <thinking> stays text"}}`),
+			ev("contentBlockStop", `{"contentBlockIndex":0}`),
+			ev("messageStop", `{"stopReason":"end_turn"}`), meta},
+			lines(evStartN, `{"type":"text-delta","text":"\n"}`, `{"type":"reasoning-delta","text":" Need the tool."}`,
+				`{"type":"text-delta","text":"Calling it. <thinking> stays text"}`, usage, `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
+		{"Nova: a held partial tag is released at the block's end", ctxNova, []abi.Chunk{start,
+			ev("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"<thi"}}`),
+			ev("contentBlockStop", `{"contentBlockIndex":0}`),
+			ev("messageStop", `{"stopReason":"end_turn"}`), meta},
+			lines(evStartN, `{"type":"text-delta","text":"<thi"}`, usage, `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
+		{"Claude: <thinking> in text is left alone", `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0"}`, []abi.Chunk{start,
+			ev("contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"<thinking>x</thinking>y"}}`),
+			ev("messageStop", `{"stopReason":"end_turn"}`), meta},
+			lines(`{"type":"response-start","id":"","model":"us.anthropic.claude-sonnet-4-20250514-v1:0"}`, `{"type":"text-delta","text":"<thinking>x</thinking>y"}`, usage, `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
 		{"decoded form without event names", ctxNova, []abi.Chunk{
 			ev("", `{"messageStart":{"role":"assistant"}}`),
 			ev("", `{"contentBlockDelta":{"contentBlockIndex":0,"delta":{"text":"x"}}}`),
@@ -305,5 +323,20 @@ func TestCapabilities(t *testing.T) {
 		if c.Auth != (abi.Auth{Scheme: abi.AuthAWSSigV4, Service: "bedrock"}) {
 			t.Errorf("%s: auth %+v", tt.model, c.Auth)
 		}
+	}
+}
+
+func TestParseResponseNovaThinking(t *testing.T) {
+	body := `{"output":{"message":{"role":"assistant","content":[{"text":"\n<thinking> Look it up. </thinking>\nIt is 30°C."}]}},"stopReason":"end_turn","usage":{"inputTokens":3,"outputTokens":4,"totalTokens":7}}`
+	want := lines(`{"type":"response-start","id":"","model":"us.amazon.nova-micro-v1:0"}`, `{"type":"text-delta","text":"\n"}`,
+		`{"type":"reasoning-delta","text":" Look it up. "}`, `{"type":"text-delta","text":"It is 30°C."}`,
+		`{"type":"usage","input_tokens":3,"output_tokens":4,"cached_input_tokens":0,"reasoning_tokens":0}`,
+		`{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)
+	var out guest.Output
+	if err := New().ParseResponse(&abi.ResponseInput{Status: 200, Context: []byte(`{"model":"us.amazon.nova-micro-v1:0"}`), Body: []byte(body)}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(out.Events()); got != want {
+		t.Errorf("events\n got:\n%s\nwant:\n%s", got, want)
 	}
 }

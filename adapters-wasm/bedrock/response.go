@@ -51,7 +51,8 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 		switch {
 		case it.KeyIs("text"):
 			if t := s.str(it.Value()); t != "" {
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+				s.emitText(out, t)
+				s.flushText(out)
 			}
 		case it.KeyIs("reasoningContent"):
 			rc := jsonx.Object(it.Value())

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/think"
 )
 
 // The transform state is a compact binary record (format StateFormat):
@@ -17,6 +18,7 @@ import (
 //	stop      bytes: the stopReason of messageStop
 //	jsonTool  bytes: the forced structured-output tool's name, or empty
 //	model     bytes: the model ID from the stream context
+//	think     bytes: the Nova <thinking> splitter's state (guest/think), or empty
 //	ntools    uvarint: tool calls started so far
 //	nblocks   uvarint, then per open content block:
 //	          uvarint index, byte kind, uvarint tool index,
@@ -33,6 +35,7 @@ const (
 	flagJSONMode = 1 << 3 // structured output arrives as a forced tool
 	flagInit     = 1 << 4 // the stream context was read
 	flagStopped  = 1 << 5 // messageStop seen
+	flagNova     = 1 << 6 // Amazon Nova: split a leading <thinking> block out of text
 )
 
 // Kinds of content blocks.
@@ -64,6 +67,8 @@ type state struct {
 	stop                                  []byte
 	jsonTool                              []byte
 	model                                 []byte
+	thinkState                            []byte
+	thinkArr                              [think.StateSize]byte
 	ntools                                uint64
 	blocks                                []block
 }
@@ -148,6 +153,7 @@ func (s *state) append(dst []byte) []byte {
 	dst = appendBytes(dst, s.stop)
 	dst = appendBytes(dst, s.jsonTool)
 	dst = appendBytes(dst, s.model)
+	dst = appendBytes(dst, s.thinkState)
 	dst = binary.AppendUvarint(dst, s.ntools)
 	dst = binary.AppendUvarint(dst, uint64(len(s.blocks)))
 	for _, b := range s.blocks {
@@ -208,6 +214,7 @@ func (s *state) load(b []byte) error {
 	s.stop = r.bytes()
 	s.jsonTool = r.bytes()
 	s.model = r.bytes()
+	s.thinkState = r.bytes()
 	s.ntools = r.uvarint()
 	n := r.uvarint()
 	if r.bad || n > uint64(len(r.b)) {

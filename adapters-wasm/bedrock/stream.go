@@ -8,6 +8,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/think"
 )
 
 // exceptionPrefix marks the event name of an event-stream exception
@@ -39,6 +40,7 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 		handleEvent(s, c.Event, c.Data, out)
 	}
 	if in.Flags&abi.FlagEnd != 0 && s.flags&(flagEnded|flagFailed) == 0 {
+		s.flushText(out)
 		msg := "bedrock: the stream ended before its metadata event; the response is incomplete: retry the request"
 		if s.flags&flagStopped != 0 {
 			msg = "bedrock: the stream ended after messageStop but before its metadata event (usage); retry the request if usage matters"
@@ -73,6 +75,9 @@ func initFromContext(s *state, ctx []byte) {
 				}
 			}
 		}
+	}
+	if strings.HasPrefix(baseModelID(string(s.model)), "amazon.nova") {
+		s.flags |= flagNova
 	}
 	if string(rfType) != "json_schema" {
 		return
@@ -179,6 +184,9 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		blockDelta(s, idx, delta, out)
 	case "contentBlockStop":
 		if b := s.find(idx); b != nil {
+			if b.kind == blockText {
+				s.flushText(out)
+			}
 			if b.kind == blockTool {
 				emitToolCall(out, int(b.toolIdx), view(b.id), view(b.name), b.args)
 			}
@@ -188,6 +196,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		s.flags |= flagStopped
 		s.stop = s.bytes(stop)
 	case "metadata":
+		s.flushText(out)
 		if usage != nil {
 			readUsage(s, usage)
 		}
@@ -196,6 +205,53 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	default:
 		// Event types added after this module was written are skipped.
 	}
+}
+
+// novaThink splits the chain of thought Amazon Nova writes into its text
+// as a leading <thinking>...</thinking> block (before tool calls, for
+// example) out as reasoning.
+var novaThink = think.Options{Open: "<thinking>", Close: "</thinking>", TrimSpaceAfterClose: true}
+
+// emitText emits a text delta; for Nova, through the <thinking> splitter,
+// whose state travels in the transform state.
+func (s *state) emitText(out *guest.Output, t string) {
+	if s.flags&flagNova == 0 {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+		return
+	}
+	sp, _ := think.New(novaThink)
+	if err := sp.LoadState(s.thinkState); err != nil {
+		sp.Reset() // a corrupt splitter state restarts the split
+	}
+	var buf [4]think.Piece
+	for _, p := range sp.Feed(buf[:0], t) {
+		emitPiece(out, p)
+	}
+	s.thinkState = sp.AppendState(s.thinkArr[:0])
+}
+
+// flushText releases the bytes the splitter holds (a possible partial tag)
+// at the end of a text block or of the stream.
+func (s *state) flushText(out *guest.Output) {
+	if s.flags&flagNova == 0 || len(s.thinkState) == 0 {
+		return
+	}
+	sp, _ := think.New(novaThink)
+	if err := sp.LoadState(s.thinkState); err == nil {
+		var buf [2]think.Piece
+		for _, p := range sp.Finish(buf[:0]) {
+			emitPiece(out, p)
+		}
+	}
+	s.thinkState = nil
+}
+
+func emitPiece(out *guest.Output, p think.Piece) {
+	t := abi.EventTextDelta
+	if p.Kind == think.Reasoning {
+		t = abi.EventReasoningDelta
+	}
+	out.Emit(&abi.Event{Type: t, Text: p.Text})
 }
 
 func readUsage(s *state, u []byte) {
@@ -262,7 +318,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 				b = s.find(idx)
 			}
 			if t := s.str(it.Value()); t != "" && b.kind == blockText {
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+				s.emitText(out, t)
 			}
 		case it.KeyIs("reasoningContent"):
 			if b == nil {

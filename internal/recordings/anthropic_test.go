@@ -26,7 +26,7 @@ func TestAnthropicCases(t *testing.T) { nativeCases(t, "anthropic", anthropic.Ne
 // and compares the events with our reviewed expectations in
 // testdata/anthropic/recordings.
 func TestAnthropicRecordings(t *testing.T) {
-	nativeRecordings(t, "anthropic", "anthropic", anthropic.New())
+	nativeRecordings(t, "anthropic", "anthropic", anthropic.New(), nil)
 }
 
 // nativeCases runs every case directory of testdata/<name>.
@@ -50,8 +50,8 @@ func nativeCases(t *testing.T, name string, a guest.Adapter) {
 // nativeReplay gives the events of one recording: map_error for error
 // statuses, parse_response for whole bodies, the host's framer and
 // transform otherwise, checked to be the same with all chunks in one call
-// and with one chunk per call.
-func nativeReplay(t *testing.T, m engine.Module, r *recordings.Recording) []byte {
+// and with one chunk per call. sctx is the stream context, or nil.
+func nativeReplay(t *testing.T, m engine.Module, r *recordings.Recording, sctx []byte) []byte {
 	t.Helper()
 	ctx := context.Background()
 	switch {
@@ -66,17 +66,17 @@ func nativeReplay(t *testing.T, m engine.Module, r *recordings.Recording) []byte
 		}
 		return cases.AppendLines(nil, []abi.Event{ev})
 	case r.Framing == abi.FramingNone:
-		evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body})
+		evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(r.Status), Context: sctx, Body: r.Body})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return cases.AppendLines(nil, evs)
 	}
-	all, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 0)
+	all, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, sctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 1)
+	one, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, sctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +88,10 @@ func nativeReplay(t *testing.T, m engine.Module, r *recordings.Recording) []byte
 }
 
 // nativeRecordings compares every recording of a provider directory with
-// testdata/<name>/recordings/<recording>.events.jsonl.
-func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter) {
+// testdata/<name>/recordings/<recording>.events.jsonl. contextOf, when not
+// nil, gives the stream context of a recording (by file name), for
+// adapters whose events depend on the request (the model, say).
+func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter, contextOf func(file string) []byte) {
 	t.Helper()
 	root, ok := recordings.Dir()
 	if !ok {
@@ -108,7 +110,11 @@ func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter) {
 	for i := range recs {
 		r := &recs[i]
 		t.Run(r.Name(), func(t *testing.T) {
-			got := nativeReplay(t, m, r)
+			var sctx []byte
+			if contextOf != nil {
+				sctx = contextOf(r.File)
+			}
+			got := nativeReplay(t, m, r, sctx)
 			path := filepath.Join(expDir, r.Name()+".events.jsonl")
 			want, err := os.ReadFile(path)
 			if errors.Is(err, os.ErrNotExist) {

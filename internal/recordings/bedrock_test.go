@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
@@ -14,8 +15,32 @@ import (
 func TestBedrockCases(t *testing.T) { nativeCases(t, "bedrock", bedrock.New()) }
 
 // TestBedrockRecordings replays every bedrock recording in ../shared and
-// compares the events with testdata/bedrock/recordings.
-func TestBedrockRecordings(t *testing.T) { nativeRecordings(t, "bedrock", "bedrock", bedrock.New()) }
+// compares the events with testdata/bedrock/recordings. The stream context
+// names the model each recording was made with (the model ID is in the
+// request path, which the loader does not keep); the events depend on it
+// (response-start's model, Nova's <thinking> split).
+func TestBedrockRecordings(t *testing.T) {
+	nativeRecordings(t, "bedrock", "bedrock", bedrock.New(), func(file string) []byte {
+		for prefix, model := range bedrockRecordingModels {
+			if strings.HasPrefix(file, prefix) {
+				return []byte(`{"model":"` + model + `"}`)
+			}
+		}
+		return nil
+	})
+}
+
+// bedrockRecordingModels maps recording file prefixes to the model ID of
+// their request URIs (the pydantic-ai cassettes); the vercel/ai fixtures
+// and the langchaingo trace record no Converse model, so they get none.
+var bedrockRecordingModels = map[string]string{
+	"test_bedrock_model_stream.":                     "us.amazon.nova-micro-v1:0",
+	"test_bedrock_model_iter_stream.":                "us.amazon.nova-micro-v1:0",
+	"test_bedrock_model_structured_output.":          "us.amazon.nova-micro-v1:0",
+	"test_bedrock_model_code_execution_tool_stream.": "us.amazon.nova-2-lite-v1:0",
+	"test_bedrock_model_thinking_part_stream.":       "us.anthropic.claude-sonnet-4-20250514-v1:0",
+	"test_bedrock_error.":                            "us.does-not-exist-model-v1:0",
+}
 
 // esMsg is one ConverseStream event-stream message: an event (Event is its
 // :event-type) or, with Exception set, an exception (:exception-type).
