@@ -23,7 +23,8 @@ const InstrumentationName = "github.com/wasmadapt/wasmadapt/host"
 // The OpenTelemetry names the host emits, from the GenAI semantic
 // conventions. Each call is a span "chat {model}" (kind client) with the
 // gen_ai.* attributes below; each tool execution a span
-// "execute_tool {tool}". Time to first token is measured on the client,
+// "execute_tool {tool}"; a ToolLoop.Run a span "invoke_agent", parent of
+// its chat and execute_tool spans. Time to first token is measured on the client,
 // from the call's start to the first event handed to the caller, and
 // recorded as gen_ai.client.operation.time_to_first_chunk.
 const (

@@ -1,7 +1,10 @@
 package host_test
 
 import (
+	"encoding/json"
+
 	"context"
+	"github.com/wasmadapt/wasmadapt/abi"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -92,5 +95,59 @@ func TestTelemetryErrorType(t *testing.T) {
 	}
 	if !found || span.Status().Code.String() != "Error" {
 		t.Errorf("span attributes %v status %v", span.Attributes(), span.Status())
+	}
+}
+
+func TestToolSpans(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	srv := providertest.NewServer([]providertest.Case{
+		sseCase("1", providertest.SSE("start", `{"id":"r1","model":"toy-1"}`, "call", call("k1", "noop", `{}`), "done", "tool_calls")),
+		sseCase("2", providertest.SSE("start", `{"id":"r2","model":"toy-1"}`, "text", "done", "done", "stop")),
+	}, providertest.WithSequence())
+	defer srv.Close()
+	reg, _ := host.NewToolRegistry(host.Tool{Name: "noop", Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
+	loop := &host.ToolLoop{Client: host.NewClient(host.WithTracerProvider(tp)), Provider: provider(toyModule(t), srv), Tools: reg}
+	if _, err := loop.Run(context.Background(), host.NewSession("", ""), &abi.Request{Model: "toy-1", Stream: true}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var tool sdktrace.ReadOnlySpan
+	for _, s := range sr.Ended() {
+		names = append(names, s.Name())
+		if s.Name() == "execute_tool noop" {
+			tool = s
+		}
+	}
+	if len(names) != 4 || tool == nil {
+		t.Fatalf("spans = %v", names)
+	}
+	got := map[attribute.Key]string{}
+	for _, kv := range tool.Attributes() {
+		got[kv.Key] = kv.Value.Emit()
+	}
+	if got[host.AttrToolCallID] != "k1" || got[host.AttrOperationName] != "execute_tool" || got[host.AttrToolName] != "noop" {
+		t.Errorf("tool span attributes = %v", got)
+	}
+	// The chat and tool spans are children of the loop's span.
+	var loopSpan sdktrace.ReadOnlySpan
+	for _, s := range sr.Ended() {
+		if s.Name() == "invoke_agent" {
+			loopSpan = s
+		}
+	}
+	if loopSpan == nil {
+		t.Fatal("no invoke_agent span")
+	}
+	for _, s := range sr.Ended() {
+		if s.Name() == "invoke_agent" {
+			if s.Parent().IsValid() {
+				t.Error("the loop span has a parent")
+			}
+			continue
+		}
+		if s.Parent().SpanID() != loopSpan.SpanContext().SpanID() {
+			t.Errorf("span %s is not a child of the loop span", s.Name())
+		}
 	}
 }

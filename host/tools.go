@@ -248,6 +248,12 @@ func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Resp
 	if max <= 0 {
 		max = DefaultMaxSteps
 	}
+	// One span for the whole loop: the chat and execute_tool spans of its
+	// steps are its children.
+	ctx, span := l.Client.tel.tracer.Start(ctx, "invoke_agent", trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attribute.String(AttrOperationName, "invoke_agent"), attribute.String(AttrConversationID, s.ID),
+			attribute.String(AttrRequestModel, req.Model)))
+	defer span.End()
 	var last *Response
 	for step := 1; step <= max; step++ {
 		sctx := withStep(ctx, step)
@@ -271,6 +277,7 @@ func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Resp
 		s.AppendToolResults(results)
 		obs.emit(StepEvent{Kind: KindStepEnd, Response: resp})
 	}
+	span.SetStatus(codes.Error, "step limit")
 	return last, fmt.Errorf("%w: the model still called tools after %d requests; raise ToolLoop.MaxSteps or check the tools' results", ErrStepLimit, max)
 }
 
