@@ -23,6 +23,10 @@ const (
 	// not) after the chunks in this call. The adapter flushes what it holds
 	// and reports stream_truncated if it never saw its end marker.
 	FlagEnd uint32 = 1 << 0
+	// FlagTape (ABI 1.1) says every chunk in the envelope is followed by
+	// its tape (see AppendTape). The host sets it only for a module that
+	// opted in by exporting ExportTapeMarker.
+	FlagTape uint32 = 1 << 1
 )
 
 // Chunk is one framed piece of a provider stream: an SSE event (Event is its
@@ -32,6 +36,11 @@ const (
 type Chunk struct {
 	Event []byte
 	Data  []byte
+	// Tape (ABI 1.1) is the tape of Data (see AppendTape), present only in
+	// an envelope with FlagTape; empty when the host sends none for this
+	// chunk (Data is not one JSON value, or is too large or dense), in
+	// which case the module reads Data.
+	Tape []byte
 }
 
 // TransformInput is the decoded input of wasmadapt_transform.
@@ -70,6 +79,8 @@ func appendBytes(dst, b []byte) []byte {
 }
 
 // AppendTransformInput appends the envelope of a transform call to dst.
+// With FlagTape in in.Flags, each chunk's Tape follows its data as given;
+// hosts use AppendTransformInputTaped to compute the tapes instead.
 func AppendTransformInput(dst []byte, in *TransformInput) []byte {
 	dst = appendU32(dst, in.Flags)
 	dst = appendBytes(dst, in.Context)
@@ -78,6 +89,30 @@ func AppendTransformInput(dst []byte, in *TransformInput) []byte {
 	for _, c := range in.Chunks {
 		dst = appendBytes(dst, c.Event)
 		dst = appendBytes(dst, c.Data)
+		if in.Flags&FlagTape != 0 {
+			dst = appendBytes(dst, c.Tape)
+		}
+	}
+	return dst
+}
+
+// AppendTransformInputTaped appends the envelope of a transform call for a
+// module that opted in to tapes (ABI 1.1): FlagTape is set and each
+// chunk's data is followed by the tape AppendTape computes for it, written
+// straight into dst (an empty tape when the data has none). The chunks'
+// Tape fields are ignored. It allocates nothing beyond growing dst.
+func AppendTransformInputTaped(dst []byte, in *TransformInput) []byte {
+	dst = appendU32(dst, in.Flags|FlagTape)
+	dst = appendBytes(dst, in.Context)
+	dst = appendBytes(dst, in.State)
+	dst = appendU32(dst, uint32(len(in.Chunks)))
+	for _, c := range in.Chunks {
+		dst = appendBytes(dst, c.Event)
+		dst = appendBytes(dst, c.Data)
+		at := len(dst)
+		dst = appendU32(dst, 0)
+		dst, _ = AppendTape(dst, c.Data)
+		binary.LittleEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
 	}
 	return dst
 }
@@ -117,17 +152,26 @@ func DecodeTransformInput(b []byte, in *TransformInput) error {
 	in.Context = r.bytes()
 	in.State = r.bytes()
 	n := r.u32()
-	if r.bad || uint64(n)*8 > uint64(len(r.b)) {
+	per := uint64(8)
+	taped := in.Flags&FlagTape != 0
+	if taped {
+		per = 12
+	}
+	if r.bad || uint64(n)*per > uint64(len(r.b)) {
 		return ErrEnvelope
 	}
 	in.Chunks = in.Chunks[:0]
 	for i := uint32(0); i < n; i++ {
 		ev := r.bytes()
 		data := r.bytes()
+		var tape []byte
+		if taped {
+			tape = r.bytes()
+		}
 		if r.bad {
 			return ErrEnvelope
 		}
-		in.Chunks = append(in.Chunks, Chunk{Event: ev, Data: data})
+		in.Chunks = append(in.Chunks, Chunk{Event: ev, Data: data, Tape: tape})
 	}
 	if len(r.b) != 0 {
 		return ErrEnvelope

@@ -17,7 +17,7 @@ import "fmt"
 // not know).
 const (
 	Major = 1
-	Minor = 0
+	Minor = 1
 	Patch = 0
 )
 
@@ -69,6 +69,12 @@ const (
 	ExportMapError      = "wasmadapt_map_error"
 	// ExportSelfTest is optional: it returns the module's own golden cases.
 	ExportSelfTest = "wasmadapt_selftest"
+	// ExportTapeMarker is optional (ABI 1.1): a function of no parameters
+	// and no results that the host never calls. A module that reports
+	// ABI 1.1 or later and exports it receives transform envelopes with
+	// FlagTape: each chunk's tape next to its data. A Go module gets it
+	// by importing guest/jsonx/usetape.
+	ExportTapeMarker = "wasmadapt_tape_v1"
 	// ExportInitialize is the reactor initializer that Go, C and Rust
 	// toolchains emit; the host calls it once per instance when present.
 	ExportInitialize = "_initialize"

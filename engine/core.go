@@ -26,6 +26,27 @@ type module struct {
 	onClose    func()
 	closeOnce  sync.Once
 	faults     atomic.Uint64
+	// tapeOnce/tape: whether transform envelopes carry tapes (ABI 1.1,
+	// abi/tape.go), decided once: see usesTape.
+	tapeOnce sync.Once
+	tape     bool
+}
+
+// usesTape reports whether the module opted in to tapes: it reports ABI
+// 1.1 or later and exports abi.ExportTapeMarker as a function of no
+// parameters and results. Such a module gets each chunk's tape, computed
+// here natively, so that it does not scan the chunk's bytes itself; any
+// other module (ABI 1.0, or native) gets plain chunks as before.
+func (m *module) usesTape() bool {
+	m.tapeOnce.Do(func() {
+		if m.compiled == nil {
+			return
+		}
+		_, minor, _ := abi.UnpackVersion(m.abiVersion)
+		sig, ok := m.compiled.exports()[abi.ExportTapeMarker]
+		m.tape = minor >= 1 && ok && sig.equal(funcSig{})
+	})
+	return m.tape
 }
 
 func newModule(name, digest string, cfg *Config) *module {
@@ -171,7 +192,13 @@ func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte,
 	var state []byte
 	var events []abi.Event
 	err := m.call(ctx, expTransform,
-		func(dst []byte) []byte { return abi.AppendTransformInput(dst, in) },
+		func(dst []byte) []byte {
+			if m.usesTape() {
+				// Tapes are built straight into the envelope.
+				return abi.AppendTransformInputTaped(dst, in)
+			}
+			return abi.AppendTransformInput(dst, in)
+		},
 		func(w *worker, p []byte) error {
 			st, evs, err := abi.DecodeTransformOutput(p)
 			if err != nil {

@@ -341,6 +341,10 @@ type ObjectIter struct {
 	// are found by a fast structural scan.
 	trusted bool
 	keyEsc  bool // the current key has an escape
+	// Tape-backed iteration (t != nil): b is the whole document, ti the
+	// next entry, tend the container's end entry, vi the current value's.
+	t            []byte
+	ti, tend, vi int
 }
 
 // Object returns an iterator over the object v (whitespace around it is
@@ -359,6 +363,9 @@ func TrustedArray(v []byte) ArrayIter { return ArrayIter{b: v, n: -1, trusted: t
 
 // Next advances to the next field and reports whether there is one.
 func (it *ObjectIter) Next() bool {
+	if it.t != nil {
+		return it.nextTape()
+	}
 	b := it.b
 	switch it.state {
 	case 2:
@@ -465,11 +472,11 @@ func (it *ObjectIter) Err() error { return it.err }
 // ValueObject returns an iterator over the current value, which must be an
 // object (else its Err is ErrType). The value was validated by Next, so the
 // child iterator does not validate it again: prefer it to Object(Value()).
-func (it *ObjectIter) ValueObject() ObjectIter { return ObjectIter{b: it.val, trusted: true} }
+func (it *ObjectIter) ValueObject() ObjectIter { return it.Val().Object() }
 
 // ValueArray returns an iterator over the current value, which must be an
 // array; see ValueObject.
-func (it *ObjectIter) ValueArray() ArrayIter { return ArrayIter{b: it.val, n: -1, trusted: true} }
+func (it *ObjectIter) ValueArray() ArrayIter { return it.Val().Array() }
 
 // ValueStr returns the raw content of the current value if it is a string
 // (see Str), without validating it again.
@@ -488,6 +495,9 @@ type ArrayIter struct {
 	err     error
 	state   uint8
 	trusted bool
+	// Tape-backed iteration; see ObjectIter.
+	t            []byte
+	ti, tend, vi int
 }
 
 // Array returns an iterator over the array v (whitespace around it is
@@ -497,6 +507,9 @@ func Array(v []byte) ArrayIter { return ArrayIter{b: v, n: -1} }
 
 // Next advances to the next element and reports whether there is one.
 func (it *ArrayIter) Next() bool {
+	if it.t != nil {
+		return it.nextTape()
+	}
 	b := it.b
 	switch it.state {
 	case 2:
@@ -567,11 +580,11 @@ func (it *ArrayIter) Err() error { return it.err }
 
 // ValueObject returns an iterator over the current element, which must be
 // an object; see ObjectIter.ValueObject.
-func (it *ArrayIter) ValueObject() ObjectIter { return ObjectIter{b: it.val, trusted: true} }
+func (it *ArrayIter) ValueObject() ObjectIter { return it.Val().Object() }
 
 // ValueArray returns an iterator over the current element, which must be an
 // array; see ObjectIter.ValueObject.
-func (it *ArrayIter) ValueArray() ArrayIter { return ArrayIter{b: it.val, n: -1, trusted: true} }
+func (it *ArrayIter) ValueArray() ArrayIter { return it.Val().Array() }
 
 // ValueStr returns the raw content of the current element if it is a
 // string; see ObjectIter.ValueStr.

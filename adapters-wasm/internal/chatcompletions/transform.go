@@ -9,6 +9,8 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	// Chunks are read through jsonx.Doc(c.Data, c.Tape): opt in to tapes.
+	_ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape"
 )
 
 // State flags.
@@ -44,6 +46,7 @@ type scratch struct {
 	st   streamState
 	text []byte
 	msg  []byte
+	ev   []byte // an event built from a raw string literal
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -238,14 +241,19 @@ func (r *run) chunk(c *abi.Chunk) {
 		r.streamError(c.Data)
 		return
 	}
-	r.object(c.Data)
+	r.value(jsonx.Doc(c.Data, c.Tape))
 }
 
-// object handles one chunk object (or, with r.whole, one whole response).
-func (r *run) object(data []byte) {
+// object handles one whole response body.
+func (r *run) object(data []byte) { r.value(jsonx.Doc(data, nil)) }
+
+// value handles one chunk object (or, with r.whole, one whole response),
+// tape-backed when the host sent a tape.
+func (r *run) value(doc jsonx.Value) {
 	st := r.st()
-	var id, model, choices, usage, errObj, nested []byte
-	it := jsonx.Object(data)
+	var id, model []byte
+	var choices, usage, errObj, nested jsonx.Value
+	it := doc.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
@@ -253,15 +261,15 @@ func (r *run) object(data []byte) {
 		case it.KeyIs("model"):
 			model, _ = it.ValueStr()
 		case it.KeyIs("choices"):
-			choices = it.Value()
+			choices = it.Val()
 		case it.KeyIs("usage"):
-			usage = it.Value()
+			usage = it.Val()
 		case it.KeyIs("error"):
-			errObj = it.Value()
+			errObj = it.Val()
 		default:
 			for _, k := range r.d.UsageIn {
-				if it.KeyIs(k) && jsonx.KindOf(it.Value()) == jsonx.KindObject {
-					nested = it.Value()
+				if it.KeyIs(k) && it.Val().Kind() == jsonx.KindObject {
+					nested = it.Val()
 				}
 			}
 		}
@@ -270,15 +278,15 @@ func (r *run) object(data []byte) {
 		r.fail(abi.CodeServerError, r.d.Provider+": a response chunk is not a JSON object ("+err.Error()+" at byte "+strconv.Itoa(it.Offset())+"): the provider sent malformed data; retry the request", true)
 		return
 	}
-	if errObj != nil && !jsonx.IsNull(errObj) {
-		r.streamError(data)
+	if errObj.Exists() && !errObj.IsNull() {
+		r.streamError(doc.Raw())
 		return
 	}
 	if st.flags&fStarted == 0 && (len(id) > 0 || hasChoices(choices)) {
 		r.start(id, model)
 	}
-	if choices != nil && !jsonx.IsNull(choices) {
-		ai := jsonx.TrustedArray(choices)
+	if choices.Exists() && !choices.IsNull() {
+		ai := choices.Array()
 		for ai.Next() {
 			r.choice(ai.ValueObject())
 			if st.flags&fFailed != 0 {
@@ -286,16 +294,16 @@ func (r *run) object(data []byte) {
 			}
 		}
 	}
-	if (usage == nil || jsonx.IsNull(usage)) && nested != nil {
-		usage, _, _ = jsonx.Lookup(nested, "usage")
+	if (!usage.Exists() || usage.IsNull()) && nested.Exists() {
+		usage, _, _ = nested.Lookup("usage")
 	}
-	if usage != nil && !jsonx.IsNull(usage) && jsonx.KindOf(usage) == jsonx.KindObject {
+	if usage.Kind() == jsonx.KindObject {
 		var u abi.Usage
 		var err error
 		if r.d.Usage != nil {
-			err = r.d.Usage(usage, &u)
+			err = r.d.Usage(usage.Raw(), &u)
 		} else {
-			err = readUsage(usage, &u)
+			err = readUsage(usage.Raw(), &u)
 		}
 		if err != nil {
 			r.fail(abi.CodeServerError, r.d.Provider+": the usage object is malformed: "+err.Error(), true)
@@ -309,8 +317,8 @@ func (r *run) object(data []byte) {
 	}
 }
 
-func hasChoices(choices []byte) bool {
-	ai := jsonx.TrustedArray(choices)
+func hasChoices(choices jsonx.Value) bool {
+	ai := choices.Array()
 	return ai.Next()
 }
 
@@ -379,28 +387,28 @@ func (r *run) isReasoningField(it *jsonx.ObjectIter) bool {
 // choice handles one element of choices: its delta (or, whole, message)
 // and finish_reason.
 func (r *run) choice(ci jsonx.ObjectIter) {
-	var delta, finish []byte
+	var delta, finish jsonx.Value
 	var index int64
 	for ci.Next() {
 		switch {
 		case ci.KeyIs("index"):
-			index, _ = jsonx.Int(ci.Value())
+			index, _ = ci.Val().Int()
 		case ci.KeyIs("delta"), ci.KeyIs("message"):
-			delta = ci.Value()
+			delta = ci.Val()
 		case ci.KeyIs("finish_reason"):
-			finish = ci.Value()
+			finish = ci.Val()
 		}
 	}
 	if index != 0 {
 		return // only the first choice: projection never asks for n > 1
 	}
-	if jsonx.KindOf(delta) == jsonx.KindObject {
+	if delta.Kind() == jsonx.KindObject {
 		r.delta(delta)
 		if r.st().flags&fFailed != 0 {
 			return
 		}
 	}
-	if raw, null, err := jsonx.StrOrNull(finish); finish != nil && !null && err == nil {
+	if raw, null, err := finish.StrOrNull(); finish.Exists() && !null && err == nil {
 		st := r.st()
 		if st.flags&fFinish == 0 {
 			st.finish = append(st.finish[:0], raw...)
@@ -410,25 +418,25 @@ func (r *run) choice(ci jsonx.ObjectIter) {
 	}
 }
 
-func (r *run) delta(delta []byte) {
-	var content, refusal, toolCalls, reasoning []byte
-	it := jsonx.TrustedObject(delta)
+func (r *run) delta(delta jsonx.Value) {
+	var content, refusal, toolCalls, reasoning jsonx.Value
+	it := delta.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("content"):
-			content = it.Value()
+			content = it.Val()
 		case it.KeyIs("refusal"):
-			refusal = it.Value()
+			refusal = it.Val()
 		case it.KeyIs("tool_calls"):
-			toolCalls = it.Value()
+			toolCalls = it.Val()
 		default:
 			if r.isReasoningField(&it) {
-				reasoning = it.Value()
+				reasoning = it.Val()
 			}
 		}
 	}
 	r.text(abi.EventReasoningDelta, reasoning)
-	if jsonx.KindOf(content) == jsonx.KindArray {
+	if content.Kind() == jsonx.KindArray {
 		r.contentParts(content)
 	} else {
 		r.text(abi.EventTextDelta, content)
@@ -436,8 +444,8 @@ func (r *run) delta(delta []byte) {
 	if r.text(abi.EventRefusal, refusal) {
 		r.st().flags |= fRefusal
 	}
-	if jsonx.KindOf(toolCalls) == jsonx.KindArray {
-		ai := jsonx.TrustedArray(toolCalls)
+	if toolCalls.Kind() == jsonx.KindArray {
+		ai := toolCalls.Array()
 		for ai.Next() {
 			r.toolDelta(ai.ValueObject(), ai.Index())
 		}
@@ -448,39 +456,40 @@ func (r *run) delta(delta []byte) {
 // magistral models): {"type":"text","text"} is text, {"type":"thinking",
 // "thinking":[{"type":"text","text"}] or "..."} is reasoning, in order.
 // Parts of other types carry no text and are skipped.
-func (r *run) contentParts(content []byte) {
-	ai := jsonx.TrustedArray(content)
+func (r *run) contentParts(content jsonx.Value) {
+	ai := content.Array()
 	for ai.Next() {
-		if jsonx.KindOf(ai.Value()) != jsonx.KindObject {
+		if ai.Val().Kind() != jsonx.KindObject {
 			continue
 		}
-		var typ, text, thinking []byte
+		var typ []byte
+		var text, thinking jsonx.Value
 		pi := ai.ValueObject()
 		for pi.Next() {
 			switch {
 			case pi.KeyIs("type"):
 				typ, _ = pi.ValueStr()
 			case pi.KeyIs("text"):
-				text = pi.Value()
+				text = pi.Val()
 			case pi.KeyIs("thinking"):
-				thinking = pi.Value()
+				thinking = pi.Val()
 			}
 		}
 		switch string(typ) {
 		case "text":
 			r.text(abi.EventTextDelta, text)
 		case "thinking":
-			if jsonx.KindOf(thinking) != jsonx.KindArray {
+			if thinking.Kind() != jsonx.KindArray {
 				r.text(abi.EventReasoningDelta, thinking)
 				continue
 			}
-			ti := jsonx.TrustedArray(thinking)
+			ti := thinking.Array()
 			for ti.Next() {
-				if jsonx.KindOf(ti.Value()) != jsonx.KindObject {
-					r.text(abi.EventReasoningDelta, ti.Value())
+				if ti.Val().Kind() != jsonx.KindObject {
+					r.text(abi.EventReasoningDelta, ti.Val())
 					continue
 				}
-				if v, ok, _ := jsonx.Lookup(ti.Value(), "text"); ok {
+				if v, ok, _ := ti.Val().Lookup("text"); ok {
 					r.text(abi.EventReasoningDelta, v)
 				}
 			}
@@ -489,10 +498,27 @@ func (r *run) contentParts(content []byte) {
 }
 
 // text emits a text-like event for a string value; it reports whether it
-// emitted one.
-func (r *run) text(typ abi.EventType, v []byte) bool {
-	raw, null, err := jsonx.StrOrNull(v)
-	if v == nil || null || err != nil || len(raw) == 0 {
+// emitted one. A literal without \u escapes is copied into the event as
+// is (the host decodes it when it validates the event); others are
+// decoded here and encoded again.
+func (r *run) text(typ abi.EventType, v jsonx.Value) bool {
+	if lit, ok := v.Literal(); ok {
+		if len(lit) <= 2 {
+			return false
+		}
+		b := append(r.sc.ev[:0], `{"type":"`...)
+		b = append(b, typ...)
+		b = append(b, `","text":`...)
+		b = append(b, lit...)
+		if typ == abi.EventRefusal {
+			b = append(b, `,"source":"provider"`...)
+		}
+		r.sc.ev = append(b, '}')
+		r.out.EmitRaw(r.sc.ev)
+		return true
+	}
+	raw, null, err := v.StrOrNull()
+	if !v.Exists() || null || err != nil || len(raw) == 0 {
 		return false
 	}
 	if r.sc.text, err = jsonx.Unescape(r.sc.text[:0], raw); err != nil {
@@ -513,7 +539,7 @@ func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
 	for ti.Next() {
 		switch {
 		case ti.KeyIs("index"):
-			if n, err := jsonx.Int(ti.Value()); err == nil && n >= 0 && n < 1<<31 {
+			if n, err := ti.Val().Int(); err == nil && n >= 0 && n < 1<<31 {
 				index = int(n)
 			}
 		case ti.KeyIs("id"):
@@ -525,7 +551,7 @@ func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
 				case fi.KeyIs("name"):
 					name, _ = fi.ValueStr()
 				case fi.KeyIs("arguments"):
-					if jsonx.KindOf(fi.Value()) == jsonx.KindObject {
+					if fi.Val().Kind() == jsonx.KindObject {
 						// Some hosts send the arguments as an object.
 						argsObj = fi.Value()
 					} else {

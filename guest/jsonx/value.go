@@ -1,0 +1,316 @@
+package jsonx
+
+import (
+	"encoding/binary"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Value is one JSON value, backed either by its bytes or by a tape the
+// host computed (ABI 1.1, abi/tape.go). Adapter code written against Value
+// and the iterators runs unchanged on both: tape-backed, a value's kind,
+// extent, string content and members are known in O(1) without scanning a
+// byte, and skipping a subtree costs nothing; byte-backed, the iterators
+// validate as they go, exactly as Object and Array do.
+//
+// The zero Value is "absent": Exists reports false, Kind is KindInvalid,
+// IsNull is false and every accessor fails with ErrType.
+type Value struct {
+	// b: byte-backed, the value's bytes; tape-backed, the whole document.
+	b []byte
+	// t: the tape, nil for a byte-backed value.
+	t []byte
+	// i: tape-backed, the value's entry.
+	i int
+	// trusted: byte-backed bytes that an iterator already validated.
+	trusted bool
+}
+
+// Doc returns the JSON document data as a Value: tape-backed when tape is
+// the non-empty tape the host sent with data (abi.Chunk.Tape), byte-backed
+// otherwise. A transform reads each chunk as
+//
+//	v := jsonx.Doc(c.Data, c.Tape)
+//	it := v.Object()
+//	for it.Next() { ... it.KeyIs("choices") ... it.Val() ... }
+//	if err := it.Err(); err != nil { ... } // only byte-backed values fail
+//
+// A non-empty tape means the host validated data as one JSON value, so a
+// tape-backed document never yields ErrSyntax; only ErrType (data is JSON
+// of another kind) remains. A byte-backed document is validated lazily by
+// its iterators, as with Object.
+func Doc(data, tape []byte) Value {
+	if len(tape) >= abi.TapeEntrySize {
+		return Value{b: data, t: tape}
+	}
+	return Value{b: data}
+}
+
+// Bytes returns a byte-backed Value for v, validated lazily by its
+// iterators and accessors.
+func Bytes(v []byte) Value { return Value{b: v} }
+
+// tapeEntry reads entry i of t; kind 0 when i is out of range, so that a
+// malformed tape reads as nothing rather than panicking.
+func tapeEntry(t []byte, i int) (k abi.TapeKind, pos, aux uint32) {
+	o := i * abi.TapeEntrySize
+	if i < 0 || o+abi.TapeEntrySize > len(t) {
+		return 0, 0, 0
+	}
+	w0 := binary.LittleEndian.Uint32(t[o:])
+	return abi.TapeKind(w0 >> 28), w0 & abi.TapeOffsetMask, binary.LittleEndian.Uint32(t[o+4:])
+}
+
+// span returns b[lo:hi], or nil when the range is not inside b.
+func span(b []byte, lo, hi uint32) []byte {
+	if lo > hi || int(hi) > len(b) {
+		return nil
+	}
+	return b[lo:hi]
+}
+
+// tapeSpan returns the raw bytes of the value at entry i of t over the
+// document b, and the index of the entry after it.
+func tapeSpan(b, t []byte, i int) (raw []byte, next int) {
+	k, pos, aux := tapeEntry(t, i)
+	switch k {
+	case abi.TapeObject, abi.TapeArray:
+		next = int(aux)
+		if next <= i+1 {
+			return nil, len(t) / abi.TapeEntrySize // malformed: stop
+		}
+		_, end, _ := tapeEntry(t, next-1)
+		return span(b, pos, end+1), next
+	case 0, abi.TapeEnd:
+		return nil, len(t) / abi.TapeEntrySize
+	}
+	return span(b, pos, aux&abi.TapeOffsetMask), i + 1
+}
+
+// Exists reports whether v is a value (not the zero Value).
+func (v Value) Exists() bool { return v.b != nil }
+
+// Tape reports whether v is tape-backed.
+func (v Value) Tape() bool { return v.t != nil }
+
+// Kind returns v's kind; KindInvalid for the zero Value. Byte-backed, it is
+// judged from the first byte, as KindOf does.
+func (v Value) Kind() Kind {
+	if v.t == nil {
+		return KindOf(v.b)
+	}
+	k, _, _ := tapeEntry(v.t, v.i)
+	if k > abi.TapeArray {
+		return KindInvalid
+	}
+	return Kind(k)
+}
+
+// Raw returns v's bytes (without surrounding whitespace when tape-backed or
+// taken from an iterator).
+func (v Value) Raw() []byte {
+	if v.t == nil {
+		return v.b
+	}
+	raw, _ := tapeSpan(v.b, v.t, v.i)
+	return raw
+}
+
+// IsNull reports whether v is the literal null.
+func (v Value) IsNull() bool {
+	if v.t == nil {
+		return v.b != nil && IsNull(v.b)
+	}
+	return v.Kind() == KindNull
+}
+
+// Str returns the raw content of the string v (between the quotes, escapes
+// not decoded); see Str.
+func (v Value) Str() ([]byte, error) {
+	if v.t == nil {
+		if v.trusted {
+			return trustedStr(v.b)
+		}
+		return Str(v.b)
+	}
+	k, pos, aux := tapeEntry(v.t, v.i)
+	if k != abi.TapeString {
+		return nil, ErrType
+	}
+	return span(v.b, pos+1, aux&abi.TapeOffsetMask-1), nil
+}
+
+// StrOrNull is Str that also accepts null, returning nil content for it.
+func (v Value) StrOrNull() (raw []byte, null bool, err error) {
+	if v.IsNull() {
+		return nil, true, nil
+	}
+	raw, err = v.Str()
+	return raw, false, err
+}
+
+// Literal returns the string v as its raw JSON literal, quotes included,
+// when that literal can be copied into JSON output as is: v is a string
+// whose escapes (if any) are all short ones (\n, \", \\ ...), which every
+// JSON parser decodes the same way. ok is false for other values, and for
+// strings with \u escapes, which an adapter decodes with Unescape instead
+// (a lone surrogate's decoding differs between parsers). Copying literals
+// is how an adapter passes text through without decoding and re-encoding
+// it: the host re-parses every event anyway.
+func (v Value) Literal() (lit []byte, ok bool) {
+	if v.t != nil {
+		k, pos, aux := tapeEntry(v.t, v.i)
+		if k != abi.TapeString || aux&abi.TapeUnicodeEscaped != 0 {
+			return nil, false
+		}
+		lit = span(v.b, pos, aux&abi.TapeOffsetMask)
+		return lit, len(lit) >= 2
+	}
+	raw, err := v.Str()
+	if err != nil {
+		return nil, false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '\\' {
+			if i+1 < len(raw) && raw[i+1] == 'u' {
+				return nil, false
+			}
+			i++
+		}
+	}
+	return trim(v.b), true
+}
+
+// Int returns the integer v; see Int.
+func (v Value) Int() (int64, error) {
+	if v.t == nil {
+		return Int(v.b)
+	}
+	if v.Kind() != KindNumber {
+		return 0, ErrType
+	}
+	return Int(v.Raw())
+}
+
+// Bool returns the boolean v.
+func (v Value) Bool() (bool, error) {
+	if v.t == nil {
+		return Bool(v.b)
+	}
+	switch v.Kind() {
+	case KindTrue:
+		return true, nil
+	case KindFalse:
+		return false, nil
+	}
+	return false, ErrType
+}
+
+// Object returns an iterator over the object v; see ObjectIter. For a
+// value that is not an object, Next returns false and Err is ErrType.
+func (v Value) Object() ObjectIter {
+	if v.t != nil {
+		return ObjectIter{b: v.b, t: v.t, ti: v.i}
+	}
+	return ObjectIter{b: v.b, trusted: v.trusted}
+}
+
+// Array returns an iterator over the array v; see ArrayIter.
+func (v Value) Array() ArrayIter {
+	if v.t != nil {
+		return ArrayIter{b: v.b, n: -1, t: v.t, ti: v.i}
+	}
+	return ArrayIter{b: v.b, n: -1, trusted: v.trusted}
+}
+
+// Lookup returns the value of the first member named key of the object v;
+// see Lookup.
+func (v Value) Lookup(key string) (Value, bool, error) {
+	it := v.Object()
+	for it.Next() {
+		if it.KeyIs(key) {
+			return it.Val(), true, nil
+		}
+	}
+	return Value{}, false, it.Err()
+}
+
+// Val returns the current member's value as a Value (tape-backed when the
+// iterator is).
+func (it *ObjectIter) Val() Value {
+	if it.t != nil {
+		return Value{b: it.b, t: it.t, i: it.vi}
+	}
+	if it.val == nil {
+		return Value{}
+	}
+	return Value{b: it.val, trusted: true}
+}
+
+// Val returns the current element as a Value (tape-backed when the
+// iterator is).
+func (it *ArrayIter) Val() Value {
+	if it.t != nil {
+		return Value{b: it.b, t: it.t, i: it.vi}
+	}
+	if it.val == nil {
+		return Value{}
+	}
+	return Value{b: it.val, trusted: true}
+}
+
+// nextTape is ObjectIter.Next over a tape.
+func (it *ObjectIter) nextTape() bool {
+	switch it.state {
+	case 2:
+		return false
+	case 0:
+		k, pos, aux := tapeEntry(it.t, it.ti)
+		if k != abi.TapeObject {
+			return it.fail(ErrType, int(pos))
+		}
+		it.state = 1
+		it.tend = int(aux) - 1
+		it.ti++
+	}
+	if it.ti >= it.tend {
+		_, pos, _ := tapeEntry(it.t, it.tend)
+		it.key, it.val, it.state, it.i = nil, nil, 2, int(pos)+1
+		return false
+	}
+	k, pos, aux := tapeEntry(it.t, it.ti)
+	if k != abi.TapeString {
+		return it.fail(ErrSyntax, int(pos))
+	}
+	it.key = span(it.b, pos+1, aux&abi.TapeOffsetMask-1)
+	it.keyEsc = aux&abi.TapeEscaped != 0
+	it.vi = it.ti + 1
+	it.val, it.ti = tapeSpan(it.b, it.t, it.vi)
+	it.i = int(pos)
+	return true
+}
+
+// nextTape is ArrayIter.Next over a tape.
+func (it *ArrayIter) nextTape() bool {
+	switch it.state {
+	case 2:
+		return false
+	case 0:
+		k, pos, aux := tapeEntry(it.t, it.ti)
+		if k != abi.TapeArray {
+			return it.fail(ErrType, int(pos))
+		}
+		it.state = 1
+		it.tend = int(aux) - 1
+		it.ti++
+	}
+	if it.ti >= it.tend {
+		_, pos, _ := tapeEntry(it.t, it.tend)
+		it.val, it.state, it.i = nil, 2, int(pos)+1
+		return false
+	}
+	it.vi = it.ti
+	it.val, it.ti = tapeSpan(it.b, it.t, it.vi)
+	it.n++
+	return true
+}
