@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// spinModule is a hand-assembled module importing sched_yield and exporting
+// "spin", an infinite loop: (func (loop (br 0))).
+func spinModule(withYield bool) []byte {
+	b := []byte("\x00asm\x01\x00\x00\x00")
+	b = append(b, 1, 8, 2, 0x60, 0, 1, 0x7f, 0x60, 0, 0) // types: () -> i32, () -> ()
+	fn := byte(0)
+	if withYield {
+		imp := []byte{1, 22}
+		imp = append(imp, "wasi_snapshot_preview1"...)
+		imp = append(imp, 11)
+		imp = append(imp, "sched_yield"...)
+		imp = append(imp, 0, 0)
+		b = append(b, 2, byte(len(imp)))
+		b = append(b, imp...)
+		fn = 1
+	}
+	b = append(b, 3, 2, 1, 1)                                      // one function of type 1
+	b = append(b, 7, 8, 1, 4, 's', 'p', 'i', 'n', 0, fn)           // export "spin"
+	b = append(b, 10, 9, 1, 7, 0, 0x03, 0x40, 0x0c, 0, 0x0b, 0x0b) // code
+	return b
+}
+
+func TestInstrumentLoopsStopsSpin(t *testing.T) {
+	ctx := context.Background()
+	wasm, err := instrumentLoops(spinModule(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	yields := 0
+	stop := errors.New("stop")
+	cfg := wazero.NewModuleConfig().WithOsyield(func() {
+		yields++
+		if yields == 3 {
+			panic(stop)
+		}
+	})
+	mod, err := rt.InstantiateWithConfig(ctx, wasm, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = mod.ExportedFunction("spin").Call(ctx)
+	if err == nil {
+		t.Fatalf("spin returned %v", err)
+	}
+	if yields != 3 {
+		t.Fatalf("sched_yield called %d times, want 3", yields)
+	}
+}
+
+func TestInstrumentLoopsRefuses(t *testing.T) {
+	for name, in := range map[string][]byte{
+		"no sched_yield": spinModule(false),
+		"not wasm":       []byte("hello"),
+		"truncated":      spinModule(true)[:30],
+	} {
+		if _, err := instrumentLoops(in); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func FuzzInstrumentLoops(f *testing.F) {
+	f.Add(spinModule(true))
+	f.Add(spinModule(false))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		instrumentLoops(b) // must not panic or hang
+	})
+}
