@@ -12,13 +12,13 @@
 //     answers 400 otherwise), so for reasoning models a tool-call turn
 //     carries the text of its DeepSeek-produced reasoning parts
 //     (Part.Provider "deepseek"), "" when there are none.
-//   - Reasoning models (deepseek-reasoner, deepseek-v4-*) accept
-//     temperature and top_p without effect: the adapter refuses them with
+//   - Thinking mode (deepseek-reasoner and deepseek-v4-* by default, or as
+//     the provider option thinking says) accepts temperature, top_p and the
+//     penalties without effect: the adapter refuses them with
 //     capability_unsupported rather than let them be silently ignored, and
-//     refuses the provider options presence_penalty, frequency_penalty,
-//     logprobs and top_logprobs likewise (the last two are rejected by the
-//     API). reasoning.effort is sent as reasoning_effort; a token budget is
-//     refused.
+//     refuses logprobs and top_logprobs (rejected by the API) likewise.
+//     reasoning.effort is sent as reasoning_effort on reasoning models; a
+//     token budget is refused.
 //   - Usage: prompt_cache_hit_tokens is cached_input_tokens and input
 //     tokens are prompt_tokens (= hit + miss; hit + miss when
 //     prompt_tokens is absent); completion_tokens includes
@@ -46,6 +46,7 @@
 package deepseek
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -108,29 +109,37 @@ func IsReasoningModel(model string) bool {
 }
 
 // Model returns what the adapter knows of a DeepSeek model: text only, JSON
-// mode only, tools on every model; reasoning models refuse temperature and
-// top_p (accepted by the API without effect).
+// mode only, tools on every model; deepseek-reasoner and deepseek-v4 run in
+// thinking mode by default (Rewrite applies the thinking-mode rules).
 func Model(name string) chatcompletions.Model {
 	f := chatcompletions.DefaultFeatures
 	f.Vision = false
 	f.StructuredOutput = abi.SupportJSONMode
-	var un map[string]chatcompletions.Action
-	if IsReasoningModel(name) {
-		f.Reasoning = true
-		un = map[string]chatcompletions.Action{
-			chatcompletions.FeatureTemperature: chatcompletions.Refuse,
-			chatcompletions.FeatureTopP:        chatcompletions.Refuse,
-		}
-	}
-	return chatcompletions.Model{Features: f, Unsupported: un}
+	f.Reasoning = IsReasoningModel(name)
+	return chatcompletions.Model{Features: f}
 }
 
-// reasoningRefused are the provider options a reasoning model does not
-// honour.
-var reasoningRefused = []string{"presence_penalty", "frequency_penalty", "logprobs", "top_logprobs"}
+// Thinking reports whether req runs in thinking mode: the provider option
+// thinking {"type":"enabled"|"disabled"} when set, else the model's default.
+func Thinking(req *abi.Request) bool {
+	if v, ok := req.ProviderOptions["thinking"]; ok {
+		var t struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(v, &t) == nil && (t.Type == "enabled" || t.Type == "disabled") {
+			return t.Type == "enabled"
+		}
+	}
+	return IsReasoningModel(req.Model)
+}
 
-// Rewrite refuses what DeepSeek cannot do for the model: strict tools and,
-// on reasoning models, the options thinking mode ignores or rejects.
+// thinkingRefused are the provider options thinking mode ignores (the
+// penalties) or rejects (logprobs).
+var thinkingRefused = []string{"presence_penalty", "frequency_penalty", "logprobs", "top_logprobs"}
+
+// Rewrite refuses what DeepSeek cannot do for the request: strict tools,
+// and in thinking mode temperature, top_p and the options thinking mode
+// ignores or rejects.
 func Rewrite(req *abi.Request) (*abi.Request, error) {
 	for i, t := range req.Tools {
 		if t.Strict {
@@ -138,12 +147,31 @@ func Rewrite(req *abi.Request) (*abi.Request, error) {
 				Message: fmt.Sprintf("deepseek model %q does not support strict tools: strict function calling exists only on DeepSeek's beta endpoint; set strict false", req.Model)}
 		}
 	}
-	if IsReasoningModel(req.Model) {
-		for _, k := range reasoningRefused {
-			if _, ok := req.ProviderOptions[k]; ok {
-				return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/" + k,
-					Message: fmt.Sprintf("deepseek model %q does not support %s in thinking mode: remove it", req.Model, k)}
-			}
+	if v, ok := req.ProviderOptions["thinking"]; ok {
+		var t struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(v, &t) != nil || (t.Type != "enabled" && t.Type != "disabled") {
+			return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/provider_options/thinking",
+				Message: `provider option "thinking" must be {"type":"enabled"} or {"type":"disabled"}`}
+		}
+	}
+	if !Thinking(req) {
+		return req, nil
+	}
+	refuse := func(ptr, what string) error {
+		return &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: ptr,
+			Message: fmt.Sprintf("deepseek model %q does not support %s in thinking mode (DeepSeek ignores or rejects it): remove it, or disable thinking", req.Model, what)}
+	}
+	if req.Temperature != nil {
+		return nil, refuse("/temperature", "temperature")
+	}
+	if req.TopP != nil {
+		return nil, refuse("/top_p", "top_p")
+	}
+	for _, k := range thinkingRefused {
+		if _, ok := req.ProviderOptions[k]; ok {
+			return nil, refuse("/provider_options/"+k, k)
 		}
 	}
 	return req, nil

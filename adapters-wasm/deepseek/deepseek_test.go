@@ -53,6 +53,9 @@ func TestProjectRules(t *testing.T) {
 		{"chat effort refused", `{"model":"deepseek-chat","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
 		{"reasoner budget refused", `{"model":"deepseek-reasoner","reasoning":{"budget_tokens":100},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
 		{"seed refused", `{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}],"provider_options":{"seed":1}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"chat in thinking mode refuses temperature", `{"model":"deepseek-chat","temperature":0.5,"messages":[{"role":"user","content":"hi"}],"provider_options":{"thinking":{"type":"enabled"}}}`, abi.CodeCapabilityUnsupported, nil, nil},
+		{"v4 with thinking disabled takes temperature", `{"model":"deepseek-v4-flash","temperature":0.5,"messages":[{"role":"user","content":"hi"}],"provider_options":{"thinking":{"type":"disabled"}}}`, "", []string{`"temperature":0.5`, `"thinking":{"type":"disabled"}`}, nil},
+		{"bad thinking", `{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}],"provider_options":{"thinking":{"type":"auto"}}}`, abi.CodeInvalidRequest, nil, nil},
 		{"thinking passthrough", `{"model":"deepseek-chat","messages":[{"role":"user","content":"hi"}],"provider_options":{"thinking":{"type":"enabled"}}}`, "", []string{`"thinking":{"type":"enabled"}`}, nil},
 		{"chat tool turn has no reasoning_content", `{"model":"deepseek-chat","tools":[{"name":"f"}],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"reasoning","text":"r","provider":"deepseek"},{"type":"tool-call","id":"c","name":"f","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c","content":"x"}]}]}`,
 			"", nil, []string{"reasoning_content"}},
@@ -67,7 +70,7 @@ func TestProjectRules(t *testing.T) {
 			}
 			pr, err := New().Project(&req)
 			if tt.code != "" {
-				if abi.CodeOf(err) != tt.code || !strings.Contains(err.Error(), req.Model) {
+				if abi.CodeOf(err) != tt.code || (tt.code == abi.CodeCapabilityUnsupported && !strings.Contains(err.Error(), req.Model)) {
 					t.Fatalf("err = %v, want %s naming %s", err, tt.code, req.Model)
 				}
 				return
