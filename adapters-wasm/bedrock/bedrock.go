@@ -12,7 +12,10 @@
 // Transform maps the event-stream messages (messageStart,
 // contentBlockStart/Delta/Stop, messageStop, metadata and the exception
 // events) to normalized events; metadata, the last event Bedrock sends, is
-// the end marker.
+// the end marker. Amazon Nova models write their chain of thought into the
+// text as a leading <thinking>...</thinking> block; for them that block is
+// emitted as reasoning (guest/think, its state carried in the transform
+// state), the rest as text.
 //
 // Provider options read from the request's provider_options:
 //
