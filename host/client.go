@@ -257,7 +257,8 @@ func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string
 // early closes the connection.
 //
 // With req.Stream false the response is fetched whole and its events are
-// yielded at once.
+// yielded at once. Each range over the returned sequence sends the request
+// anew.
 func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) iter.Seq2[abi.Event, error] {
 	return func(yield func(abi.Event, error) bool) {
 		err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool { return yield(*ev, err) })

@@ -48,6 +48,9 @@ const (
 	AttrToolName             = "gen_ai.tool.name"
 	AttrToolCallID           = "gen_ai.tool.call.id"
 	AttrErrorType            = "error.type"
+	// AttrTraceID carries the request's trace_id (the runtime's own trace
+	// key, not the OpenTelemetry trace id).
+	AttrTraceID = "wasmadapt.trace_id"
 )
 
 type telemetry struct {
@@ -120,6 +123,9 @@ func (t *telemetry) start(ctx context.Context, now func() time.Time, caps *abi.C
 	spanAttrs := append([]attribute.KeyValue(nil), attrs...)
 	if req.SessionID != "" {
 		spanAttrs = append(spanAttrs, attribute.String(AttrConversationID, req.SessionID))
+	}
+	if req.TraceID != "" {
+		spanAttrs = append(spanAttrs, attribute.String(AttrTraceID, req.TraceID))
 	}
 	if req.MaxOutputTokens != nil {
 		spanAttrs = append(spanAttrs, attribute.Int(AttrRequestMaxTokens, *req.MaxOutputTokens))
