@@ -9,9 +9,9 @@
 //     assistant turns without tool calls, are never sent. DeepSeek's
 //     current thinking-mode documentation requires the reasoning_content
 //     of assistant turns that made tool calls to be passed back (the API
-//     answers 400 otherwise), so for reasoning models a tool-call turn
-//     carries the text of its DeepSeek-produced reasoning parts
-//     (Part.Provider "deepseek"), "" when there are none.
+//     answers 400 otherwise), so in thinking mode (see Thinking) a
+//     tool-call turn carries the text of its DeepSeek-produced reasoning
+//     parts (Part.Provider "deepseek"), "" when there are none.
 //   - Thinking mode (deepseek-reasoner and deepseek-v4-* by default, or as
 //     the provider option thinking says) accepts temperature, top_p and the
 //     penalties without effect: the adapter refuses them with
@@ -77,6 +77,7 @@ func Dialect() *chatcompletions.Dialect {
 		StreamUsage:          true,
 		ReasoningFields:      []string{"reasoning_content"},
 		EchoReasoning:        true,
+		ReasoningMode:        Thinking,
 		Options: []chatcompletions.Option{
 			pt("frequency_penalty", "number"),
 			pt("logprobs", "boolean"),

@@ -149,6 +149,9 @@ type Dialect struct {
 	// it on tool-call turns. Reasoning of other providers, and reasoning of
 	// turns without tool calls, is never sent.
 	EchoReasoning bool
+	// ReasoningMode reports whether req runs its model in reasoning mode,
+	// for EchoReasoning; nil means the model's Features.Reasoning.
+	ReasoningMode func(req *abi.Request) bool
 	// DoneOptional: the provider may end a stream without "data: [DONE]";
 	// a finish_reason then ends the response cleanly at the end of body.
 	DoneOptional bool

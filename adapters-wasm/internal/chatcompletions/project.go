@@ -497,7 +497,7 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 				}
 			}
 			wm := wireMessage{Role: "assistant", ToolCalls: calls}
-			if d.EchoReasoning && m.Features.Reasoning && len(calls) > 0 {
+			if d.EchoReasoning && len(calls) > 0 && d.reasoningMode(req, m) {
 				r := reasoning.String()
 				wm.ReasoningContent = &r
 			}
@@ -515,6 +515,13 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 		return nil, invalid("/messages", "the request has no messages")
 	}
 	return out, nil
+}
+
+func (d *Dialect) reasoningMode(req *abi.Request, m Model) bool {
+	if d.ReasoningMode != nil {
+		return d.ReasoningMode(req)
+	}
+	return m.Features.Reasoning
 }
 
 func hasToolResult(parts []abi.Part) bool {
