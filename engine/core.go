@@ -3,9 +3,12 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 )
@@ -261,4 +264,26 @@ func eventTypes(evs []abi.Event) string {
 		s += string(e.Type)
 	}
 	return s
+}
+
+// SelfTest returns the module's own golden cases (the optional
+// wasmadapt_selftest export): a JSON array in the format of `wasmrun test`,
+// "[]" when the module has none. The array is checked to be valid JSON.
+func SelfTest(ctx context.Context, m Module) ([]byte, error) {
+	mm, ok := m.(*module)
+	if !ok {
+		return nil, fmt.Errorf("engine: SelfTest needs a Module from Engine.Load or NewNative, got %T", m)
+	}
+	var out []byte
+	err := mm.call(ctx, expSelfTest,
+		func(dst []byte) []byte { return dst },
+		func(w *worker, p []byte) error {
+			v, err := w.p.ParseBytes(p)
+			if err != nil || v.Type() != fastjson.TypeArray {
+				return badOutput("%s did not return a JSON array", abi.ExportSelfTest)
+			}
+			out = append([]byte(nil), p...)
+			return nil
+		})
+	return out, err
 }

@@ -65,6 +65,9 @@ func TestLoadRefuses(t *testing.T) {
 	if _, _, err := m.Transform(context.Background(), chunks("x")); err != nil {
 		t.Fatalf("raw module: %v", err)
 	}
+	if st, err := SelfTest(context.Background(), m); err != nil || string(st) != "[]" {
+		t.Fatalf("SelfTest of a module without wasmadapt_selftest: %q %v", st, err)
+	}
 }
 
 func TestEcho(t *testing.T) {
@@ -114,6 +117,10 @@ func TestEcho(t *testing.T) {
 	evs, err = m.ParseResponse(ctx, &abi.ResponseInput{Status: 200, Body: []byte("whole")})
 	if err != nil || len(evs) != 3 || evs[1].Text != "whole" {
 		t.Fatalf("ParseResponse %v %v", evs, err)
+	}
+	st, err := SelfTest(ctx, m)
+	if err != nil || string(st) != "[]" {
+		t.Fatalf("SelfTest %q %v", st, err)
 	}
 	ev, err := m.MapError(ctx, &abi.ResponseInput{Status: 429, Body: []byte("slow down")})
 	if err != nil || ev.Code != abi.CodeRateLimited || !ev.Retryable || ev.Message != "slow down" {
