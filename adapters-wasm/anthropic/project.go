@@ -17,7 +17,7 @@ import (
 const jsonToolName = "json_response"
 
 // Reasoning effort → budget_tokens for models that take a budget only.
-var effortBudget = map[string]int{"low": 2048, "medium": 8192, "high": 16384}
+var effortBudget = map[string]int{"minimal": minThinkingBudget, "low": 2048, "medium": 8192, "high": 16384}
 
 // nonStreamingMaxTokens caps the default max_tokens of a whole
 // (non-streamed) response: Anthropic refuses non-streaming requests whose
@@ -149,17 +149,20 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			}
 			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
 		case m.thinking == thinkingAdaptive || m.thinking == thinkingAdaptiveOnly:
-			switch r.Effort {
+			effort := r.Effort
+			switch effort {
+			case "minimal":
+				effort = "low" // the lowest level adaptive thinking has
 			case "low", "medium", "high", "max":
 			default:
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high, max", r.Effort)
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high, max", r.Effort)
 			}
 			w.Thinking = &wireThinking{Type: "adaptive"}
-			w.OutputConfig = &wireOutputCfg{Effort: r.Effort}
+			w.OutputConfig = &wireOutputCfg{Effort: effort}
 		default:
 			b, ok := effortBudget[r.Effort]
 			if !ok {
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high (or set reasoning.budget_tokens)", r.Effort)
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high (or set reasoning.budget_tokens)", r.Effort)
 			}
 			budget = b
 			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
@@ -206,6 +209,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, unsupported("/top_p", "with extended thinking top_p must be between 0.95 and 1 (got %v)", *p)
 		}
 		w.TopP = p
+	}
+	if thinkingOn && w.TopK != nil {
+		return nil, unsupported("/provider_options/top_k", "model %s with extended thinking does not take top_k: remove it or disable reasoning", req.Model)
 	}
 	if m.oneSampler && w.Temperature != nil && w.TopP != nil {
 		return nil, invalid("/top_p", "model %s accepts temperature or top_p, not both: remove one", req.Model)

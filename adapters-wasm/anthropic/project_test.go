@@ -136,6 +136,8 @@ func TestProjectRefusals(t *testing.T) {
 		{"budget above max_tokens", `{"model":"claude-sonnet-4-5","max_output_tokens":2000,"reasoning":{"budget_tokens":2000},` + user + `}`, abi.CodeInvalidRequest, "/reasoning/budget_tokens"},
 		{"temperature above 1", `{"model":"claude-sonnet-4-5","temperature":1.5,` + user + `}`, abi.CodeInvalidRequest, "/temperature"},
 		{"temperature with thinking", `{"model":"claude-sonnet-4-5","temperature":0.2,"reasoning":{"budget_tokens":2000},` + user + `}`, abi.CodeCapabilityUnsupported, "/temperature"},
+		{"top_k with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"provider_options":{"top_k":5},` + user + `}`, abi.CodeCapabilityUnsupported, "/provider_options/top_k"},
+		{"unknown effort", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"xhigh"},` + user + `}`, abi.CodeInvalidRequest, "/reasoning/effort"},
 		{"temperature and top_p on 4.5", `{"model":"claude-sonnet-4-5","temperature":0.2,"top_p":0.5,` + user + `}`, abi.CodeInvalidRequest, "/top_p"},
 		{"strict tool on an old model", `{"model":"claude-3-5-sonnet-latest","tools":[{"name":"t","strict":true}],` + user + `}`, abi.CodeCapabilityUnsupported, "/tools/0/strict"},
 		{"bad tool name", `{"model":"claude-sonnet-4-5","tools":[{"name":"a.b"}],` + user + `}`, abi.CodeInvalidRequest, "/tools/0/name"},

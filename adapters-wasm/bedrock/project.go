@@ -20,7 +20,7 @@ const jsonToolName = "json_response"
 // idRule is Bedrock's toolUseId rule: ^[a-zA-Z0-9_-]+$, at most 64 bytes.
 var idRule = toolid.CharsetRule{Allowed: toolid.IsAlnumDashUnderscore, MaxLen: 64, Replacement: '_', Sep: '_', HashLen: 8}
 
-var effortBudget = map[string]int{"low": 2048, "medium": 8192, "high": 16384}
+var effortBudget = map[string]int{"minimal": minThinkingBudget, "low": 2048, "medium": 8192, "high": 16384}
 
 const minThinkingBudget = 1024
 
@@ -184,17 +184,20 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 				return nil, invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; Claude requires at least %d", budget, minThinkingBudget)
 			}
 		case m.thinking == thinkingAdaptive || m.thinking == thinkingAdaptiveOnly:
-			switch r.Effort {
+			effort := r.Effort
+			switch effort {
+			case "minimal":
+				effort = "low" // the lowest level adaptive thinking has
 			case "low", "medium", "high", "max":
 			default:
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high, max", r.Effort)
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high, max", r.Effort)
 			}
 			extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
-			extra["output_config"] = json.RawMessage(`{"effort":"` + r.Effort + `"}`)
+			extra["output_config"] = json.RawMessage(`{"effort":"` + effort + `"}`)
 		default:
 			b, ok := effortBudget[r.Effort]
 			if !ok {
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of low, medium, high (or set reasoning.budget_tokens)", r.Effort)
+				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high (or set reasoning.budget_tokens)", r.Effort)
 			}
 			budget = b
 		}
