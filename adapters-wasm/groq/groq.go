@@ -134,9 +134,17 @@ func Model(name string) chatcompletions.Model {
 	return chatcompletions.Model{Features: f}
 }
 
-// Rewrite refuses strict tools, and strict response formats on models
-// without strict mode.
+// Rewrite refuses, naming the model, n other than 1, raw reasoning, strict
+// tools, and strict response formats on models without strict mode.
 func Rewrite(req *abi.Request) (*abi.Request, error) {
+	if v, ok := req.ProviderOptions["n"]; ok && strings.TrimSpace(string(v)) != "1" {
+		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/n",
+			Message: fmt.Sprintf("groq model %q does not support n other than 1 (one choice per request): remove n or set it to 1", req.Model)}
+	}
+	if v, ok := req.ProviderOptions["reasoning_format"]; ok && strings.TrimSpace(string(v)) == `"raw"` {
+		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/reasoning_format",
+			Message: fmt.Sprintf(`groq model %q with reasoning_format "raw" puts <think> text inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`, req.Model)}
+	}
 	for i, t := range req.Tools {
 		if t.Strict {
 			return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: fmt.Sprintf("/tools/%d/strict", i),

@@ -46,6 +46,9 @@ func TestProjectRules(t *testing.T) {
 				if abi.CodeOf(err) != tt.code {
 					t.Fatalf("err = %v, want %s", err, tt.code)
 				}
+				if tt.code == abi.CodeCapabilityUnsupported && !strings.Contains(err.Error(), req.Model) {
+					t.Errorf("refusal does not name the model: %v", err)
+				}
 				return
 			}
 			if err != nil {
