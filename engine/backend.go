@@ -88,6 +88,10 @@ type instanceConfig struct {
 	stdout, stderr io.Writer
 	// start lists the start functions to run ("_initialize" when exported).
 	start []string
+	// interrupted, when set, is polled by an instrumented module's
+	// sched_yield (instrumentLoops): once it reports true the guest is
+	// unwound, during instantiation as well as during calls.
+	interrupted func() bool
 }
 
 // backend compiles modules. It is safe for concurrent use.

@@ -3,7 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -11,7 +15,10 @@ import (
 
 // spinModule is a hand-assembled module importing sched_yield and exporting
 // "spin", an infinite loop: (func (loop (br 0))).
-func spinModule(withYield bool) []byte {
+func spinModule(withYield bool) []byte { return spinModuleExporting(withYield, "spin") }
+
+// spinModuleExporting is spinModule with the loop exported as name.
+func spinModuleExporting(withYield bool, name string) []byte {
 	b := []byte("\x00asm\x01\x00\x00\x00")
 	b = append(b, 1, 8, 2, 0x60, 0, 1, 0x7f, 0x60, 0, 0) // types: () -> i32, () -> ()
 	fn := byte(0)
@@ -25,8 +32,10 @@ func spinModule(withYield bool) []byte {
 		b = append(b, imp...)
 		fn = 1
 	}
-	b = append(b, 3, 2, 1, 1)                                      // one function of type 1
-	b = append(b, 7, 8, 1, 4, 's', 'p', 'i', 'n', 0, fn)           // export "spin"
+	b = append(b, 3, 2, 1, 1) // one function of type 1
+	b = append(b, 7, byte(4+len(name)), 1, byte(len(name)))
+	b = append(b, name...)
+	b = append(b, 0, fn)                                           // export
 	b = append(b, 10, 9, 1, 7, 0, 0x03, 0x40, 0x0c, 0, 0x0b, 0x0b) // code
 	return b
 }
@@ -79,4 +88,30 @@ func FuzzInstrumentLoops(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		instrumentLoops(b) // must not panic or hang
 	})
+}
+
+func TestInitializeDeadline(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{CallTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	cfg.withDefaults()
+	be, err := newWazeroBackend(ctx, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.close(ctx)
+	wasm, err := instrumentLoops(spinModuleExporting(true, "_initialize"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := be.compile(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModule("spin", "", &cfg)
+	start := time.Now()
+	_, err = newWasmSlot(ctx, m, cm, true, cfg.Logger, be.memoryLimitBytes())
+	wantCode(t, err, abi.CodeAdapterTimeout, "_initialize ran past")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("stopping _initialize took %v", d)
+	}
 }

@@ -29,13 +29,25 @@ func newWasmSlot(ctx context.Context, m *module, cm compiledModule, hasInit bool
 	s := &wasmSlot{m: m, limit: limit}
 	s.stdout = &lineWriter{log: log, stream: "stdout", level: slog.LevelInfo}
 	s.stderr = &lineWriter{log: log, stream: "stderr", level: slog.LevelWarn}
-	ic := instanceConfig{stdout: s.stdout, stderr: s.stderr}
+	ic := instanceConfig{stdout: s.stdout, stderr: s.stderr, interrupted: s.fired.Load}
 	if hasInit {
 		ic.start = []string{abi.ExportInitialize}
+	}
+	s.timeout = m.cfg.CallTimeout
+	s.mode = m.cfg.deadline
+	if s.mode == deadlineInstrument {
+		// _initialize runs under the deadline too.
+		s.watchdog = time.AfterFunc(s.timeout, s.fire)
 	}
 	inst, err := cm.instantiate(ctx, ic)
 	s.stdout.flush()
 	s.stderr.flush()
+	if s.watchdog != nil && !s.watchdog.Stop() {
+		if err == nil {
+			inst.close(ctx)
+		}
+		return nil, abi.Errorf(abi.CodeAdapterTimeout, "module %q: %s ran past the %v deadline and was stopped", m.name, abi.ExportInitialize, s.timeout)
+	}
 	if err != nil {
 		var f *fault
 		if errors.As(err, &f) {
@@ -44,18 +56,20 @@ func newWasmSlot(ctx context.Context, m *module, cm compiledModule, hasInit bool
 		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instantiated", m.name))
 	}
 	s.inst = inst
-	s.timeout = m.cfg.CallTimeout
-	s.mode = m.cfg.deadline
-	if s.mode == deadlineWatchdog || s.mode == deadlineInstrument {
+	if s.mode == deadlineWatchdog {
 		s.watchdog = time.AfterFunc(time.Hour, s.fire)
 		s.watchdog.Stop()
 	}
 	return s, nil
 }
 
+// fire runs on the watchdog's goroutine when a deadline passes.
 func (s *wasmSlot) fire() {
 	s.fired.Store(true)
-	s.inst.interrupt()
+	if s.mode == deadlineWatchdog {
+		// Armed only after instantiation, so s.inst is set.
+		s.inst.interrupt()
+	}
 }
 
 func (s *wasmSlot) memorySize() uint64 { return s.inst.memorySize() }

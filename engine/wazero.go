@@ -196,7 +196,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (i
 	inst := &wazeroInstance{instrumented: c.b.deadline == deadlineInstrument}
 	mc := c.b.modCfg.WithStdout(cfg.stdout).WithStderr(cfg.stderr).WithStartFunctions(cfg.start...).
 		WithOsyield(func() {
-			if inst.interrupted.Load() {
+			if inst.interrupted.Load() || (cfg.interrupted != nil && cfg.interrupted()) {
 				panic(errInterrupted)
 			}
 		})
@@ -205,10 +205,10 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (i
 		return nil, classifyWazero(err, inst)
 	}
 	inst.mod = mod
-	inst.mem = mod.Memory()
+	inst.mem = mod.ExportedMemory("memory")
 	if inst.mem == nil {
 		mod.Close(ctx)
-		return nil, errors.New("module has no linear memory")
+		return nil, errors.New(`module does not export its linear memory as "memory"`)
 	}
 	for i, name := range exportNames {
 		inst.fns[i] = mod.ExportedFunction(name)
