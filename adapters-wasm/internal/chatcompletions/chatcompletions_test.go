@@ -110,7 +110,7 @@ func TestTransform(t *testing.T) {
 			chunk(`{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\""}}]}`, ""),
 			chunk(`{"tool_calls":[{"index":0,"function":{"name":"f","arguments":":2}"}}]}`, ""),
 			chunk(`{}`, "tool_calls"), "[DONE]",
-		}, []string{start, `{"type":"tool-call-start","index":0,"id":"","name":"f"}`,
+		}, []string{start, `{"type":"tool-call-start","index":0,"id":"call_0","name":"f"}`,
 			`{"type":"tool-call-delta","index":0,"arguments":"{\"a\":2}"}`,
 			`{"type":"tool-call","index":0,"id":"call_0","name":"f","arguments":"{\"a\":2}"}`,
 			`{"type":"finish","reason":"tool-calls","raw_reason":"tool_calls"}`}},

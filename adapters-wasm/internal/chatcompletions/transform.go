@@ -579,6 +579,12 @@ func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
 	}
 	if !t.started && len(t.name) > 0 && !r.whole {
 		t.started = true
+		if len(t.id) == 0 {
+			// The host sent the name before (or without) an id: the
+			// call_<index> of flushTools, kept for the whole call so that
+			// tool-call-start and tool-call agree.
+			t.id = strconv.AppendInt(append(t.id[:0], "call_"...), int64(t.index), 10)
+		}
 		ev := abi.Event{Type: abi.EventToolCallStart, Index: t.index, ID: str(t.id), Name: str(t.name)}
 		r.out.Emit(&ev)
 		if len(t.args) > 0 {
