@@ -196,8 +196,8 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if *t < 0 || *t > 1 {
 			return nil, invalid("/temperature", "temperature %v is out of Anthropic's range 0..1", *t)
 		}
-		if thinkingOn {
-			return nil, unsupported("/temperature", "model %s with extended thinking does not take temperature: remove it or disable reasoning", req.Model)
+		if thinkingOn && *t != 1 {
+			return nil, unsupported("/temperature", "model %s with extended thinking takes only the default temperature 1: remove temperature or disable reasoning", req.Model)
 		}
 		w.Temperature = t
 	}

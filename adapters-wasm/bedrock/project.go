@@ -223,8 +223,8 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if *t < 0 || *t > 1 {
 			return nil, invalid("/temperature", "temperature %v is out of Bedrock's range 0..1", *t)
 		}
-		if thinkingOn {
-			return nil, unsupported("/temperature", "model %s with reasoning does not take temperature: remove it or disable reasoning", req.Model)
+		if thinkingOn && *t != 1 {
+			return nil, unsupported("/temperature", "model %s with reasoning takes only the default temperature 1: remove temperature or disable reasoning", req.Model)
 		}
 		inf.Temperature = t
 	}
