@@ -8,6 +8,13 @@
 // arguments, environment, files or sockets, a fixed clock, a seeded random
 // source, and stdout/stderr routed to the host's slog.Logger.
 //
+// At load a module is checked against the ABI before anything runs (only the
+// closed WASI import set, every export with its exact signature, then the
+// version wasmadapt_abi_version reports), and its loops are instrumented so
+// that the per-call deadline can stop any guest cheaply (see deadline.go).
+// Results are validated on the host side: the status byte, the error object,
+// and every event's exact shape (adapter_bad_output otherwise).
+//
 // Every failure is an *abi.Error with a stable code (adapter_trap,
 // adapter_timeout, adapter_memory, adapter_bad_output, abi_mismatch, or the
 // code the adapter itself reported).
