@@ -777,7 +777,9 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	}
 	u.RawQuery = q.Encode()
 	if auth.Scheme == abi.AuthAWSSigV4 {
-		u.RawPath = sigv4.EncodePath(u.Path)
+		// Re-encode from the escaped form, so that an escaped '/' the
+		// module projected inside a segment (a model ARN) stays escaped.
+		u.RawPath = sigv4.CanonicalEscapedURI(u.EscapedPath(), false)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (s Signer) CanonicalRequest(req *http.Request, payloadHash string) (creq, s
 	var b strings.Builder
 	b.WriteString(req.Method)
 	b.WriteByte('\n')
-	b.WriteString(CanonicalURI(req.URL.Path, !s.SingleEncodePath))
+	b.WriteString(CanonicalEscapedURI(req.URL.EscapedPath(), !s.SingleEncodePath))
 	b.WriteByte('\n')
 	b.WriteString(CanonicalQuery(req.URL.RawQuery))
 	b.WriteByte('\n')
@@ -215,6 +216,28 @@ func CanonicalURI(path string, double bool) string {
 // EncodePath returns the path with each segment URI-encoded once, the form
 // to send on the wire (url.URL.RawPath) so that it matches CanonicalURI.
 func EncodePath(path string) string { return CanonicalURI(path, false) }
+
+// CanonicalEscapedURI is CanonicalURI for a path as sent on the wire
+// (url.URL.EscapedPath): segments are split on the literal '/' first and
+// only then decoded, so an escaped slash inside a segment (a resource ARN
+// in a path, "%2F") stays inside its segment.
+func CanonicalEscapedURI(escaped string, double bool) string {
+	if escaped == "" {
+		return "/"
+	}
+	segs := strings.Split(escaped, "/")
+	for i, s := range segs {
+		if d, err := url.PathUnescape(s); err == nil {
+			s = d
+		}
+		s = URIEncode(s)
+		if double {
+			s = URIEncode(s)
+		}
+		segs[i] = s
+	}
+	return strings.Join(segs, "/")
+}
 
 // CanonicalQuery returns the canonical query string of a raw query: pairs
 // decoded, re-encoded with URIEncode, sorted by key then value, and joined
