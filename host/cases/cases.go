@@ -4,7 +4,7 @@
 //
 // A case is a directory holding some of these files:
 //
-//	case.json        {"description","status","framing","expect_error"} (all optional)
+//	case.json        {"description","status","framing","expect_error","headers"} (all optional)
 //	request.json     the normalized request
 //	projection.json  the provider request projection must produce (compared as JSON)
 //	body             the raw response body (SSE text, NDJSON, event-stream bytes or a JSON body)
@@ -50,6 +50,29 @@ type Meta struct {
 	Status      int      `json:"status,omitempty"`
 	Framing     string   `json:"framing,omitempty"`
 	ExpectError abi.Code `json:"expect_error,omitempty"`
+	// Headers are response headers passed to parse_response and
+	// map_error (names are lower-cased, sorted by name).
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// responseHeaders returns the case's headers in envelope form.
+func (c *Case) responseHeaders() [][2][]byte {
+	if len(c.Meta.Headers) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(c.Meta.Headers))
+	lower := make(map[string]string, len(c.Meta.Headers))
+	for k, v := range c.Meta.Headers {
+		n := strings.ToLower(k)
+		names = append(names, n)
+		lower[n] = v
+	}
+	sort.Strings(names)
+	out := make([][2][]byte, len(names))
+	for i, n := range names {
+		out[i] = [2][]byte{[]byte(n), []byte(lower[n])}
+	}
+	return out
 }
 
 // Case is one golden case. Nil slices mean the file is absent.
@@ -276,13 +299,13 @@ func events(ctx context.Context, m engine.Module, c *Case, req *abi.Request, bat
 	status := c.status()
 	switch fr := c.framing(pr); {
 	case status >= 400:
-		ev, err := m.MapError(ctx, &abi.ResponseInput{Status: uint32(status), Context: sctx, Body: c.Body})
+		ev, err := m.MapError(ctx, &abi.ResponseInput{Status: uint32(status), Headers: c.responseHeaders(), Context: sctx, Body: c.Body})
 		if err != nil {
 			return nil, err
 		}
 		return []abi.Event{ev}, nil
 	case fr == abi.FramingNone:
-		return m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(status), Context: sctx, Body: c.Body})
+		return m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(status), Headers: c.responseHeaders(), Context: sctx, Body: c.Body})
 	default:
 		return Replay(ctx, m, bytes.NewReader(c.Body), fr, sctx, batch)
 	}
