@@ -20,6 +20,10 @@ package engine
 //	  context.WithTimeout per call
 //	native floor (same adapter code, no Wasm)      1.0 µs
 //
+// The same comparison on a real chat-completions adapter of adapters-wasm
+// (one typical streamed chunk, state carried over): none 5.2 µs,
+// instrument 5.8 µs, watchdog 26.2 µs, context 26.4 µs.
+//
 // WithCloseOnContextDone costs little per call (a goroutine per call into
 // the guest, ~250 ns) but a lot inside the guest: at every loop header the
 // compiled code leaves native code for Go to test whether the module was
