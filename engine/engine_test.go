@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -389,4 +390,54 @@ func TestModuleClose(t *testing.T) {
 	}
 	_, _, err := m.Transform(context.Background(), chunks("x"))
 	wantCode(t, err, abi.CodeAdapterTrap, "closed")
+}
+
+// Hostile calls mixed with good ones from many goroutines: every call gets
+// its own exact result, faults are counted once each, and closing the
+// engine leaves no goroutine behind.
+func TestConcurrentMixed(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e, err := New(context.Background(), Config{PoolSize: 2, CacheDir: cacheDir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := load(t, e, "hostile")
+	want := map[string]abi.Code{"panic": abi.CodeAdapterTrap, "badjson": abi.CodeAdapterBadOutput, "refuse": abi.CodeCapabilityUnsupported, "ok": ""}
+	kinds := []string{"panic", "ok", "badjson", "ok", "refuse", "ok"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 6 {
+				what := kinds[(g+i)%len(kinds)]
+				_, evs, err := h.Transform(context.Background(), chunks(what))
+				if got := abi.CodeOf(err); got != want[what] {
+					errs <- fmt.Errorf("%s: got %q (%v), want %q", what, got, err, want[what])
+				}
+				if what == "ok" && (len(evs) != 1 || evs[0].Text != "ok") {
+					errs <- fmt.Errorf("ok: events %v", evs)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := Faults(h); n != 6*6*2/6 {
+		t.Errorf("Faults = %d, want %d", n, 6*6*2/6)
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Fatalf("%d goroutines before, %d after Close", before, after)
+	}
 }
