@@ -140,3 +140,23 @@ func TestStreamContentFilterError(t *testing.T) {
 		t.Fatalf("events:\n%s", out.Events())
 	}
 }
+
+// FuzzMapError: any status and body map to exactly one error event with a
+// stable code (the Azure hook reads innererror from untrusted bytes).
+func FuzzMapError(f *testing.F) {
+	f.Add(uint16(400), []byte(`{"error":{"code":"content_filter","message":"m","innererror":{"code":"ResponsibleAIPolicyViolation"}}}`))
+	f.Add(uint16(404), []byte(`{"error":{"code":"DeploymentNotFound","message":"m"}}`))
+	f.Add(uint16(400), []byte(`{"error":{"innererror":[]}}`))
+	a := New()
+	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
+		var out guest.Output
+		if err := a.MapError(&abi.ResponseInput{Status: uint32(status), Body: body}, &out); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(out.Events()), "\n"), "\n")
+		var ev abi.Event
+		if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &ev) != nil || ev.Type != abi.EventError || !ev.Code.Valid() {
+			t.Fatalf("events %q", out.Events())
+		}
+	})
+}

@@ -188,7 +188,7 @@ func TestParseResponseFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"type":"response-start","id":"r","model":"m"}` + "\n" +
-		`{"type":"error","code":"server_error","message":"openai-responses stream error: boom (code server_error): retry after a delay","retryable":true}` + "\n" +
+		`{"type":"error","code":"server_error","message":"openai-responses: the response failed: boom (code server_error): retry after a delay","retryable":true}` + "\n" +
 		`{"type":"finish","reason":"error","raw_reason":"failed"}` + "\n"
 	if string(out.Events()) != want {
 		t.Errorf("got\n%s\nwant\n%s", out.Events(), want)

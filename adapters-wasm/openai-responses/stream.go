@@ -66,7 +66,7 @@ func (s *streamState) decode(b []byte) bool {
 	}
 	b = b[k:]
 	for range n {
-		o, k1 := binary.Uvarint(b)
+		o, k1 := binary.Uvarint(b) // output_index + 1 (0: none)
 		if k1 <= 0 || o > 1<<20 {
 			return false
 		}
@@ -75,7 +75,7 @@ func (s *streamState) decode(b []byte) bool {
 			return false
 		}
 		b = b[k1+k2:]
-		s.calls = append(s.calls, call{int(o), int(i)})
+		s.calls = append(s.calls, call{int(o) - 1, int(i)})
 	}
 	return len(b) == 0
 }
@@ -85,7 +85,7 @@ func (s *streamState) encode(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(s.tools))
 	dst = binary.AppendUvarint(dst, uint64(len(s.calls)))
 	for _, c := range s.calls {
-		dst = binary.AppendUvarint(dst, uint64(c.output))
+		dst = binary.AppendUvarint(dst, uint64(c.output+1))
 		dst = binary.AppendUvarint(dst, uint64(c.index))
 	}
 	return dst
@@ -148,9 +148,13 @@ func (r *run) chunk(c *abi.Chunk) {
 		case it.KeyIs("delta"):
 			f.delta = it.Value()
 		case it.KeyIs("output_index"):
-			f.output, _ = jsonx.Int(it.Value())
+			if n, err := jsonx.Int(it.Value()); err == nil && n >= 0 && n < 1<<20 {
+				f.output = n
+			}
 		case it.KeyIs("summary_index"):
-			f.summary, _ = jsonx.Int(it.Value())
+			if n, err := jsonx.Int(it.Value()); err == nil {
+				f.summary = n
+			}
 		case it.KeyIs("code"):
 			f.code = it.Value()
 		case it.KeyIs("message"):
@@ -311,11 +315,15 @@ func (r *run) itemAdded(output int, item []byte) {
 		return
 	}
 	st := r.st()
+	if len(f.name) == 0 {
+		r.emitError(abi.CodeServerError, Provider+": the provider sent a function_call item without a name: the response cannot be used; retry the request", true)
+		return
+	}
 	c := call{output, st.tools}
 	st.tools++
 	st.calls = append(st.calls, c)
 	st.flags |= fToolCalls
-	r.sc.text, _ = jsonx.Unescape(r.sc.text[:0], f.callID)
+	r.sc.text = r.appendCallID(r.sc.text[:0], f.callID, c.index)
 	n := len(r.sc.text)
 	r.sc.text, _ = jsonx.Unescape(r.sc.text, f.name)
 	ev := abi.Event{Type: abi.EventToolCallStart, Index: c.index, ID: str(r.sc.text[:n]), Name: str(r.sc.text[n:])}
@@ -377,7 +385,22 @@ func (r *run) itemDone(output int, item []byte) {
 	}
 }
 
+// appendCallID appends a call's call_id, or call_<index> when the item
+// has none (the same at tool-call-start and tool-call).
+func (r *run) appendCallID(dst, raw []byte, idx int) []byte {
+	n := len(dst)
+	dst, err := jsonx.Unescape(dst, raw)
+	if err != nil || len(dst) == n {
+		dst = strconv.AppendInt(append(dst[:n], "call_"...), int64(idx), 10)
+	}
+	return dst
+}
+
 func (r *run) toolCall(idx int, f itemFields) {
+	if len(f.name) == 0 {
+		r.emitError(abi.CodeServerError, Provider+": the provider sent a function_call item without a name: the response cannot be used; retry the request", true)
+		return
+	}
 	var err error
 	r.sc.aux, err = jsonx.Unescape(r.sc.aux[:0], f.args)
 	args := r.sc.aux
@@ -391,7 +414,7 @@ func (r *run) toolCall(idx int, f itemFields) {
 		r.out.Emit(&ev)
 		return
 	}
-	r.sc.text, _ = jsonx.Unescape(r.sc.text[:0], f.callID)
+	r.sc.text = r.appendCallID(r.sc.text[:0], f.callID, idx)
 	n := len(r.sc.text)
 	r.sc.text, _ = jsonx.Unescape(r.sc.text, f.name)
 	ev := abi.Event{Type: abi.EventToolCall, Index: idx, ID: str(r.sc.text[:n]), Name: str(r.sc.text[n:]), Arguments: str(args)}
@@ -428,7 +451,7 @@ func (r *run) end(resp []byte) {
 		r.start(resp)
 	}
 	if string(status) == "failed" {
-		r.errorObject(errObj, "the response failed")
+		r.errorObject(errObj, Provider+": the response failed: ", "the provider gave no reason")
 		st.flags &^= fFailed
 	}
 	if jsonx.KindOf(usage) == jsonx.KindObject {
@@ -497,18 +520,18 @@ func (r *run) end(resp []byte) {
 // streamError handles an "error" stream event: {"type":"error","code",
 // "message","param"}.
 func (r *run) streamError(data []byte) {
-	r.errorObject(data, "the stream reported an error")
+	r.errorObject(data, Provider+" stream error: ", "the provider gave no message")
 }
 
 // errorObject emits the error event of an error object {code, message}
 // (a stream error event or a failed response's error).
-func (r *run) errorObject(obj []byte, fallback string) {
+func (r *run) errorObject(obj []byte, prefix, fallback string) {
 	info, ok := chatcompletions.ParseError(obj)
 	if !ok || info.Message == "" {
 		info.Message = fallback
 	}
 	code, retryable := streamCode(info.Code)
-	msg := Provider + " stream error: " + info.Message
+	msg := prefix + info.Message
 	if info.Code != "" {
 		msg += " (code " + info.Code + ")"
 	}
@@ -583,6 +606,9 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 				r.wholeItem(ai.Value())
 			}
 		}
+	}
+	if r.st().flags&fFailed != 0 {
+		return nil
 	}
 	if len(status) == 0 {
 		r.emitError(abi.CodeStreamTruncated, Provider+": the response has no status: it is incomplete; retry the request", true)
