@@ -1,0 +1,36 @@
+package openairesponses_test
+
+import (
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// typicalChunk is one response.output_text.delta event as the Responses API
+// streams it.
+const typicalChunk = `{"type":"response.output_text.delta","sequence_number":7,"item_id":"msg_01830d662ab3856501693c32183a488190a612c410a0a39823","output_index":0,"content_index":0,"delta":" world","logprobs":[],"obfuscation":"XVAoDXXbkE"}`
+
+const created = `{"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","model":"gpt-4.1-mini","output":[]}}`
+
+// BenchmarkChunk measures one transform call carrying one typical chunk
+// through the Dispatcher the wasip1 exports use (the native floor of
+// issue 8).
+func BenchmarkChunk(b *testing.B) {
+	d := guest.NewDispatcher(openairesponses.New())
+	first := d.Transform(abi.AppendTransformInput(nil, &abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}}))
+	state, _, err := abi.DecodeTransformOutput(first[1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := abi.AppendTransformInput(nil, &abi.TransformInput{State: append([]byte(nil), state...),
+		Chunks: []abi.Chunk{{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)}}})
+	b.SetBytes(int64(len(typicalChunk)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := d.Transform(in); res[0] != byte(abi.StatusOK) {
+			b.Fatalf("%s", res)
+		}
+	}
+}
