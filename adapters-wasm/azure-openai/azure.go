@@ -74,8 +74,11 @@ const Version = "1.0.0"
 
 // DefaultAPIVersion is the api-version of the deployments surface when
 // provider_options.api_version does not set one: the latest generally
-// available data-plane inference version that has reasoning models'
-// max_completion_tokens, reasoning_effort and stream_options.
+// available data-plane inference version (it has max_completion_tokens,
+// structured outputs and stream_options.include_usage). reasoning_effort
+// came with later preview versions: requests with reasoning.effort need
+// provider_options.api_version "2024-12-01-preview" or later, or
+// api_surface "v1".
 const DefaultAPIVersion = "2024-10-21"
 
 // The values of provider_options.api_surface.
