@@ -18,6 +18,8 @@ package jsonx
 import (
 	"errors"
 	"unicode/utf8"
+
+	"github.com/wasmadapt/wasmadapt/abi"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects the reader accepts.
@@ -342,9 +344,14 @@ type ObjectIter struct {
 	trusted bool
 	keyEsc  bool // the current key has an escape
 	// Tape-backed iteration (t != nil): b is the whole document, ti the
-	// next entry, tend the container's end entry, vi the current value's.
-	t            []byte
-	ti, tend, vi int
+	// next entry, tend the container's end entry, ki and vi the current
+	// key's and value's entries. key and val stay nil: Key, KeyIs and
+	// Value read the entries, so Next only moves indices.
+	t                []byte
+	ti, tend, ki, vi int
+	// klen is the current key's length when it has no escape, else -1:
+	// KeyIs rejects most keys on it without a call.
+	klen int
 }
 
 // Object returns an iterator over the object v (whitespace around it is
@@ -361,11 +368,8 @@ func TrustedObject(v []byte) ObjectIter { return ObjectIter{b: v, trusted: true}
 // TrustedArray is Array for bytes already validated; see TrustedObject.
 func TrustedArray(v []byte) ArrayIter { return ArrayIter{b: v, n: -1, trusted: true} }
 
-// Next advances to the next field and reports whether there is one.
-func (it *ObjectIter) Next() bool {
-	if it.t != nil {
-		return it.nextTape()
-	}
+// nextBytes is Next over bytes.
+func (it *ObjectIter) nextBytes() bool {
 	b := it.b
 	switch it.state {
 	case 2:
@@ -410,6 +414,10 @@ func (it *ObjectIter) Next() bool {
 	}
 	it.key = b[i+1 : end-1]
 	it.keyEsc = HasEscape(it.key)
+	it.klen = len(it.key)
+	if it.keyEsc {
+		it.klen = -1
+	}
 	i = skipWS(b, end)
 	if i >= len(b) || b[i] != ':' {
 		return it.fail(ErrSyntax, i)
@@ -435,14 +443,14 @@ func typeOrSyntax(b []byte, i int) error {
 }
 
 func (it *ObjectIter) fail(err error, at int) bool {
-	it.err, it.i, it.state = err, at, 2
+	it.err, it.i, it.state, it.klen = err, at, 2, 0
 	it.key, it.val = nil, nil
 	return false
 }
 
 func (it *ObjectIter) finish(end int) bool {
 	it.key, it.val = nil, nil
-	it.state = 2
+	it.state, it.klen = 2, 0
 	if skipWS(it.b, end) != len(it.b) {
 		it.err, it.i = ErrSyntax, end
 		return false
@@ -453,10 +461,34 @@ func (it *ObjectIter) finish(end int) bool {
 
 // Key returns the current key's raw bytes, escapes included, without the
 // quotes.
-func (it *ObjectIter) Key() []byte { return it.key }
+func (it *ObjectIter) Key() []byte {
+	if it.t != nil && it.state == 1 {
+		_, pos, aux := tapeEntry(it.t, it.ki)
+		return span(it.b, pos+1, aux&abi.TapeOffsetMask-1)
+	}
+	return it.key
+}
 
 // KeyIs reports whether the current key, unescaped, equals k.
 func (it *ObjectIter) KeyIs(k string) bool {
+	if it.klen >= 0 && it.klen != len(k) {
+		return false // the common case, decided inline
+	}
+	return it.keyIs(k)
+}
+
+func (it *ObjectIter) keyIs(k string) bool {
+	if it.t != nil {
+		if it.state != 1 {
+			return false
+		}
+		_, pos, aux := tapeEntry(it.t, it.ki)
+		key := span(it.b, pos+1, aux&abi.TapeOffsetMask-1)
+		if aux&abi.TapeEscaped != 0 {
+			return rawEquals(key, k)
+		}
+		return string(key) == k
+	}
 	if !it.keyEsc {
 		return string(it.key) == k
 	}
@@ -464,7 +496,13 @@ func (it *ObjectIter) KeyIs(k string) bool {
 }
 
 // Value returns the current value's raw bytes (no surrounding whitespace).
-func (it *ObjectIter) Value() []byte { return it.val }
+func (it *ObjectIter) Value() []byte {
+	if it.t != nil && it.state == 1 {
+		raw, _ := tapeSpan(it.b, it.t, it.vi)
+		return raw
+	}
+	return it.val
+}
 
 // Err returns the error that stopped the iteration, or nil.
 func (it *ObjectIter) Err() error { return it.err }
@@ -480,11 +518,22 @@ func (it *ObjectIter) ValueArray() ArrayIter { return it.Val().Array() }
 
 // ValueStr returns the raw content of the current value if it is a string
 // (see Str), without validating it again.
-func (it *ObjectIter) ValueStr() ([]byte, error) { return trustedStr(it.val) }
+func (it *ObjectIter) ValueStr() ([]byte, error) {
+	if it.t != nil {
+		return tapeStr(it.b, it.t, it.vi)
+	}
+	return trustedStr(it.val)
+}
 
 // Offset returns the byte offset in the iterated value where the iterator
 // stands; after an error, where the error was found.
-func (it *ObjectIter) Offset() int { return it.i }
+func (it *ObjectIter) Offset() int {
+	if it.t != nil && it.state == 1 {
+		_, pos, _ := tapeEntry(it.t, it.ki)
+		return int(pos)
+	}
+	return it.i
+}
 
 // ArrayIter iterates the elements of one JSON array; see ObjectIter.
 type ArrayIter struct {
@@ -495,7 +544,7 @@ type ArrayIter struct {
 	err     error
 	state   uint8
 	trusted bool
-	// Tape-backed iteration; see ObjectIter.
+	// Tape-backed iteration; see ObjectIter (val stays nil).
 	t            []byte
 	ti, tend, vi int
 }
@@ -505,11 +554,8 @@ type ArrayIter struct {
 // ErrSyntax).
 func Array(v []byte) ArrayIter { return ArrayIter{b: v, n: -1} }
 
-// Next advances to the next element and reports whether there is one.
-func (it *ArrayIter) Next() bool {
-	if it.t != nil {
-		return it.nextTape()
-	}
+// nextBytes is Next over bytes.
+func (it *ArrayIter) nextBytes() bool {
 	b := it.b
 	switch it.state {
 	case 2:
@@ -570,7 +616,13 @@ func (it *ArrayIter) finish(end int) bool {
 }
 
 // Value returns the current element's raw bytes (no surrounding whitespace).
-func (it *ArrayIter) Value() []byte { return it.val }
+func (it *ArrayIter) Value() []byte {
+	if it.t != nil && it.state == 1 {
+		raw, _ := tapeSpan(it.b, it.t, it.vi)
+		return raw
+	}
+	return it.val
+}
 
 // Index returns the current element's position, from 0.
 func (it *ArrayIter) Index() int { return it.n }
@@ -588,7 +640,12 @@ func (it *ArrayIter) ValueArray() ArrayIter { return it.Val().Array() }
 
 // ValueStr returns the raw content of the current element if it is a
 // string; see ObjectIter.ValueStr.
-func (it *ArrayIter) ValueStr() ([]byte, error) { return trustedStr(it.val) }
+func (it *ArrayIter) ValueStr() ([]byte, error) {
+	if it.t != nil {
+		return tapeStr(it.b, it.t, it.vi)
+	}
+	return trustedStr(it.val)
+}
 
 func trustedStr(v []byte) ([]byte, error) {
 	if len(v) < 2 || v[0] != '"' {

@@ -1,10 +1,6 @@
 package jsonx
 
-import (
-	"encoding/binary"
-
-	"github.com/wasmadapt/wasmadapt/abi"
-)
+import "github.com/wasmadapt/wasmadapt/abi"
 
 // Value is one JSON value, backed either by its bytes or by a tape the
 // host computed (ABI 1.1, abi/tape.go). Adapter code written against Value
@@ -53,12 +49,11 @@ func Bytes(v []byte) Value { return Value{b: v} }
 // tapeEntry reads entry i of t; kind 0 when i is out of range, so that a
 // malformed tape reads as nothing rather than panicking.
 func tapeEntry(t []byte, i int) (k abi.TapeKind, pos, aux uint32) {
-	o := i * abi.TapeEntrySize
-	if i < 0 || o+abi.TapeEntrySize > len(t) {
+	if uint(i) >= uint(len(t)/abi.TapeEntrySize) {
 		return 0, 0, 0
 	}
-	w0 := binary.LittleEndian.Uint32(t[o:])
-	return abi.TapeKind(w0 >> 28), w0 & abi.TapeOffsetMask, binary.LittleEndian.Uint32(t[o+4:])
+	e := load64(t, i*abi.TapeEntrySize)
+	return abi.TapeKind(uint32(e) >> 28), uint32(e) & abi.TapeOffsetMask, uint32(e >> 32)
 }
 
 // span returns b[lo:hi], or nil when the range is not inside b.
@@ -67,6 +62,18 @@ func span(b []byte, lo, hi uint32) []byte {
 		return nil
 	}
 	return b[lo:hi]
+}
+
+// tapeNext returns the index of the entry after the value at entry i.
+func tapeNext(t []byte, i int) int {
+	k, _, aux := tapeEntry(t, i)
+	switch {
+	case k == 0 || k > abi.TapeArray || (k >= abi.TapeObject && int(aux) <= i+1):
+		return len(t) / abi.TapeEntrySize // malformed: stop
+	case k >= abi.TapeObject:
+		return int(aux)
+	}
+	return i + 1
 }
 
 // tapeSpan returns the raw bytes of the value at entry i of t over the
@@ -133,11 +140,16 @@ func (v Value) Str() ([]byte, error) {
 		}
 		return Str(v.b)
 	}
-	k, pos, aux := tapeEntry(v.t, v.i)
+	return tapeStr(v.b, v.t, v.i)
+}
+
+// tapeStr returns the raw content of the string at entry i.
+func tapeStr(b, t []byte, i int) ([]byte, error) {
+	k, pos, aux := tapeEntry(t, i)
 	if k != abi.TapeString {
 		return nil, ErrType
 	}
-	return span(v.b, pos+1, aux&abi.TapeOffsetMask-1), nil
+	return span(b, pos+1, aux&abi.TapeOffsetMask-1), nil
 }
 
 // StrOrNull is Str that also accepts null, returning nil content for it.
@@ -239,6 +251,9 @@ func (v Value) Lookup(key string) (Value, bool, error) {
 // iterator is).
 func (it *ObjectIter) Val() Value {
 	if it.t != nil {
+		if it.state != 1 {
+			return Value{}
+		}
 		return Value{b: it.b, t: it.t, i: it.vi}
 	}
 	if it.val == nil {
@@ -251,6 +266,9 @@ func (it *ObjectIter) Val() Value {
 // iterator is).
 func (it *ArrayIter) Val() Value {
 	if it.t != nil {
+		if it.state != 1 {
+			return Value{}
+		}
 		return Value{b: it.b, t: it.t, i: it.vi}
 	}
 	if it.val == nil {
@@ -259,8 +277,11 @@ func (it *ArrayIter) Val() Value {
 	return Value{b: it.val, trusted: true}
 }
 
-// nextTape is ObjectIter.Next over a tape.
-func (it *ObjectIter) nextTape() bool {
+// Next advances to the next field and reports whether there is one.
+func (it *ObjectIter) Next() bool {
+	if it.t == nil {
+		return it.nextBytes()
+	}
 	switch it.state {
 	case 2:
 		return false
@@ -274,24 +295,24 @@ func (it *ObjectIter) nextTape() bool {
 		it.ti++
 	}
 	if it.ti >= it.tend {
-		_, pos, _ := tapeEntry(it.t, it.tend)
-		it.key, it.val, it.state, it.i = nil, nil, 2, int(pos)+1
+		it.state, it.klen = 2, 0
 		return false
 	}
-	k, pos, aux := tapeEntry(it.t, it.ti)
-	if k != abi.TapeString {
-		return it.fail(ErrSyntax, int(pos))
+	it.ki, it.vi = it.ti, it.ti+1
+	_, pos, aux := tapeEntry(it.t, it.ki)
+	it.klen = int(aux&abi.TapeOffsetMask) - int(pos) - 2
+	if aux&abi.TapeEscaped != 0 {
+		it.klen = -1
 	}
-	it.key = span(it.b, pos+1, aux&abi.TapeOffsetMask-1)
-	it.keyEsc = aux&abi.TapeEscaped != 0
-	it.vi = it.ti + 1
-	it.val, it.ti = tapeSpan(it.b, it.t, it.vi)
-	it.i = int(pos)
+	it.ti = tapeNext(it.t, it.vi)
 	return true
 }
 
-// nextTape is ArrayIter.Next over a tape.
-func (it *ArrayIter) nextTape() bool {
+// Next advances to the next element and reports whether there is one.
+func (it *ArrayIter) Next() bool {
+	if it.t == nil {
+		return it.nextBytes()
+	}
 	switch it.state {
 	case 2:
 		return false
@@ -305,12 +326,11 @@ func (it *ArrayIter) nextTape() bool {
 		it.ti++
 	}
 	if it.ti >= it.tend {
-		_, pos, _ := tapeEntry(it.t, it.tend)
-		it.val, it.state, it.i = nil, 2, int(pos)+1
+		it.state = 2
 		return false
 	}
 	it.vi = it.ti
-	it.val, it.ti = tapeSpan(it.b, it.t, it.vi)
+	it.ti = tapeNext(it.t, it.vi)
 	it.n++
 	return true
 }

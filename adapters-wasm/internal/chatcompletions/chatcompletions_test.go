@@ -1,6 +1,7 @@
 package chatcompletions
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -367,4 +368,40 @@ func TestProject(t *testing.T) {
 	if err != nil || string(pr.Body) != `{"model":"think-1","messages":[{"role":"user","content":"hi"}],"reasoning_effort":"high"}` || pr.StreamFraming != abi.FramingNone {
 		t.Errorf("reasoning model: %s %v", pr.Body, err)
 	}
+}
+
+// BenchmarkDispatchChunk is one typical chunk through the Dispatcher the
+// wasip1 exports use (envelope decode, state, events, result), reading the
+// chunk's bytes (bytes) or the host's tape (tape); tape-host adds the
+// host's cost of building the taped envelope.
+func BenchmarkDispatchChunk(b *testing.B) {
+	data := []byte(`{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4.1-2025-04-14","service_tier":"default","system_fingerprint":"fp_f9f4fb6dbf","choices":[{"index":0,"delta":{"content":" world"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"Ab3"}`)
+	d := guest.NewDispatcher(New(testDialect()))
+	first := d.Transform(abi.AppendTransformInput(nil, &abi.TransformInput{Chunks: []abi.Chunk{{Data: data}}}))
+	st, _, err := abi.DecodeTransformOutput(first[1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := abi.TransformInput{State: bytes.Clone(st), Chunks: []abi.Chunk{{Data: data}}}
+	plain := abi.AppendTransformInput(nil, &in)
+	taped := abi.AppendTransformInputTaped(nil, &in)
+	b.Run("bytes", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			d.Transform(plain)
+		}
+	})
+	b.Run("tape", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			d.Transform(taped)
+		}
+	})
+	b.Run("tape-host", func(b *testing.B) {
+		var env []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			env = abi.AppendTransformInputTaped(env[:0], &in)
+		}
+	})
 }

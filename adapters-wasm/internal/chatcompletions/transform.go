@@ -288,7 +288,8 @@ func (r *run) value(doc jsonx.Value) {
 	if choices.Exists() && !choices.IsNull() {
 		ai := choices.Array()
 		for ai.Next() {
-			r.choice(ai.ValueObject())
+			ci := ai.ValueObject()
+			r.choice(&ci)
 			if st.flags&fFailed != 0 {
 				return
 			}
@@ -386,7 +387,7 @@ func (r *run) isReasoningField(it *jsonx.ObjectIter) bool {
 
 // choice handles one element of choices: its delta (or, whole, message)
 // and finish_reason.
-func (r *run) choice(ci jsonx.ObjectIter) {
+func (r *run) choice(ci *jsonx.ObjectIter) {
 	var delta, finish jsonx.Value
 	var index int64
 	for ci.Next() {
@@ -430,7 +431,7 @@ func (r *run) delta(delta jsonx.Value) {
 		case it.KeyIs("tool_calls"):
 			toolCalls = it.Val()
 		default:
-			if r.isReasoningField(&it) {
+			if len(r.d.ReasoningFields) > 0 && r.isReasoningField(&it) {
 				reasoning = it.Val()
 			}
 		}
@@ -502,6 +503,9 @@ func (r *run) contentParts(content jsonx.Value) {
 // is (the host decodes it when it validates the event); others are
 // decoded here and encoded again.
 func (r *run) text(typ abi.EventType, v jsonx.Value) bool {
+	if !v.Exists() {
+		return false
+	}
 	if lit, ok := v.Literal(); ok {
 		if len(lit) <= 2 {
 			return false

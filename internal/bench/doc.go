@@ -1,0 +1,12 @@
+// Package bench holds the cross-package benchmarks of issue 8: one
+// adapter's per-chunk transform natively (the floor) and in wazero, over a
+// typical recorded stream of its golden cases. It is test-only, so it may
+// import the adapters, the engine and the host's framing together.
+//
+// Run with
+//
+//	go test ./internal/bench -run '^$' -bench Chunk -count 5
+//
+// The wazero sub-benchmarks build the adapter modules on first use (a few
+// seconds each, cached by the Go build cache).
+package bench
