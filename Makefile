@@ -10,7 +10,7 @@ ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-was
 WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
 FUZZTIME ?= 10s
 
-.PHONY: all adapters wasmrun demo test vet unit conformance fuzz bench clean FORCE
+.PHONY: all adapters wasmrun demo test vet unit conformance fuzz bench clean FORCE hostile
 
 all: wasmrun adapters
 
@@ -36,8 +36,22 @@ vet:
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
 
-unit: all
+unit: all hostile
 	$(GO) test -race -count=1 ./...
+
+# The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
+# built to bin/hostile/<name>.wasm for internal/sandboxtest: module.wat with
+# wabt's wat2wasm (installed from Debian's registry when missing), a package
+# named in `source` ("<dir> [tags]") or main.go with go build.
+hostile:
+	@mkdir -p bin/hostile
+	@command -v wat2wasm >/dev/null || { echo "== installing wabt (wat2wasm)"; apt-get install -y wabt || { apt-get update && apt-get install -y wabt; }; }
+	@set -e; for d in testdata/hostile/*/; do n=$$(basename $$d); \
+		if [ -f $$d/module.wat ]; then wat2wasm $$d/module.wat -o bin/hostile/$$n.wasm; \
+		elif [ -f $$d/source ]; then read pkg tags < $$d/source; \
+			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
+		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o bin/hostile/$$n.wasm ./$$d; fi; \
+	done
 
 # Every adapter's golden cases, through the real module and the host's framing.
 conformance: all

@@ -1,0 +1,298 @@
+package sandboxtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+)
+
+// repoRoot is the repository root, relative to this package.
+const repoRoot = "../.."
+
+// corpusDir is the hostile-module corpus.
+var corpusDir = filepath.Join(repoRoot, "testdata", "hostile")
+
+// corpusConfig is the engine configuration every corpus expectation is
+// written against (testdata/hostile/README.md).
+func corpusConfig() engine.Config {
+	return engine.Config{
+		CacheDir:         cacheDir,
+		PoolSize:         1,
+		CallTimeout:      500 * time.Millisecond,
+		MemoryLimitBytes: 48 << 20,
+		MaxOutputBytes:   1 << 20,
+		Logger:           slog.New(slog.DiscardHandler),
+	}
+}
+
+// timeoutSlack is how much later than the deadline an adapter_timeout may
+// be reported on a loaded machine.
+const timeoutSlack = 1500 * time.Millisecond
+
+// expectation is one entry of a corpus case's expect.json.
+type expectation struct {
+	// Export is "load" (the module must be refused by Engine.Load) or the
+	// export to call: capabilities, project, transform, parse_response,
+	// map_error, selftest.
+	Export string `json:"export"`
+	// Input is the call's input: the model (capabilities, project), the
+	// chunk data (transform) or the body (parse_response, map_error).
+	Input string `json:"input"`
+	// Code is the *abi.Error code the call must fail with; "" means it
+	// must succeed.
+	Code abi.Code `json:"code"`
+	// Contains must appear in the error's message.
+	Contains string `json:"contains"`
+	// Text, when set, is what a successful call must return: the text of
+	// its text-delta events (the model for capabilities, the body for
+	// project, the message for map_error).
+	Text *string `json:"text"`
+	// After is a call the same module must then serve (for example
+	// "calls" answering 1: a fresh instance replaced the faulted one).
+	After *expectation `json:"after"`
+}
+
+type corpusCase struct {
+	Description string        `json:"description"`
+	Expect      []expectation `json:"expect"`
+}
+
+func loadCorpus(t *testing.T) map[string]corpusCase {
+	t.Helper()
+	entries, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]corpusCase{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(corpusDir, e.Name(), "expect.json"))
+		if err != nil {
+			t.Fatalf("corpus case %s: %v (every case needs expect.json)", e.Name(), err)
+		}
+		var c corpusCase
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			t.Fatalf("corpus case %s: expect.json: %v", e.Name(), err)
+		}
+		if len(c.Expect) == 0 {
+			t.Fatalf("corpus case %s: expect.json has no expectations", e.Name())
+		}
+		out[e.Name()] = c
+	}
+	if len(out) == 0 {
+		t.Fatal("empty hostile corpus")
+	}
+	return out
+}
+
+var (
+	buildMu  sync.Mutex
+	buildDir string
+	// cacheDir is wazero's compilation cache, shared by every engine of
+	// the test binary: each module is compiled once.
+	cacheDir string
+)
+
+// newestMod returns the latest modification time of the regular files
+// under dirs.
+func newestMod(dirs ...string) time.Time {
+	var newest time.Time
+	for _, d := range dirs {
+		filepath.WalkDir(d, func(p string, de fs.DirEntry, err error) error {
+			if err != nil || de.IsDir() {
+				return nil
+			}
+			if info, err := de.Info(); err == nil && info.ModTime().After(newest) {
+				newest = info.ModTime()
+			}
+			return nil
+		})
+	}
+	return newest
+}
+
+// corpusWasm returns the bytes of corpus module name: bin/hostile/<name>.wasm
+// as `make hostile` built it when it is newer than the case's sources, else
+// a fresh build into a temporary directory (wat2wasm for module.wat, go
+// build otherwise). A WAT case is skipped when wat2wasm is missing.
+func corpusWasm(tb testing.TB, name string) []byte {
+	tb.Helper()
+	dir := filepath.Join(corpusDir, name)
+	srcDirs := []string{dir}
+	var pkg, tags string
+	if b, err := os.ReadFile(filepath.Join(dir, "source")); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) > 0 {
+			pkg = f[0]
+			srcDirs = append(srcDirs, filepath.Join(repoRoot, pkg))
+		}
+		if len(f) > 1 {
+			tags = f[1]
+		}
+	} else {
+		pkg = "./" + filepath.ToSlash(filepath.Join("testdata", "hostile", name))
+	}
+	built := filepath.Join(repoRoot, "bin", "hostile", name+".wasm")
+	if info, err := os.Stat(built); err == nil && !info.ModTime().Before(newestMod(srcDirs...)) {
+		b, err := os.ReadFile(built)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "sandboxtest-corpus-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buildDir = d
+	}
+	out := filepath.Join(buildDir, name+".wasm")
+	if b, err := os.ReadFile(out); err == nil {
+		return b
+	}
+	var cmd *exec.Cmd
+	if _, err := os.Stat(filepath.Join(dir, "module.wat")); err == nil {
+		if _, err := exec.LookPath("wat2wasm"); err != nil {
+			tb.Skipf("%s is a WAT module and wat2wasm is missing: run `make hostile` (it installs Debian's wabt)", name)
+		}
+		cmd = exec.Command("wat2wasm", filepath.Join(dir, "module.wat"), "-o", out)
+	} else {
+		cmd = exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-tags", tags, "-o", out, pkg)
+		cmd.Dir = repoRoot
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if !filepath.IsAbs(out) {
+			tb.Fatalf("build output %s is not absolute", out)
+		}
+	}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building corpus module %s: %v\n%s", name, err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "sandboxtest-cache-")
+	if err != nil {
+		panic(err)
+	}
+	cacheDir = d
+	code := m.Run()
+	os.RemoveAll(cacheDir)
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// eventText concatenates the text of text-delta events.
+func eventText(evs []abi.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		if e.Type == abi.EventTextDelta {
+			b.WriteString(e.Text)
+		}
+	}
+	return b.String()
+}
+
+// callExport runs one corpus call and returns what it answered as text.
+func callExport(ctx context.Context, m engine.Module, export, input string) (string, error) {
+	switch export {
+	case "capabilities":
+		c, err := m.Capabilities(ctx, input)
+		if err != nil {
+			return "", err
+		}
+		return c.Model, nil
+	case "project":
+		pr, err := m.Project(ctx, &abi.Request{Model: input, Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}}})
+		if err != nil {
+			return "", err
+		}
+		return string(pr.Body), nil
+	case "transform":
+		_, evs, err := m.Transform(ctx, &abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(input)}}})
+		return eventText(evs), err
+	case "parse_response":
+		evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: 200, Body: []byte(input)})
+		return eventText(evs), err
+	case "map_error":
+		ev, err := m.MapError(ctx, &abi.ResponseInput{Status: 500, Body: []byte(input)})
+		return ev.Message, err
+	case "selftest":
+		b, err := engine.SelfTest(ctx, m)
+		return string(b), err
+	}
+	return "", fmt.Errorf("expect.json names an unknown export %q", export)
+}
+
+// check runs x against m and reports how it differs from the expectation.
+func (x *expectation) check(ctx context.Context, cfg engine.Config, m engine.Module) error {
+	start := time.Now()
+	text, err := callExport(ctx, m, x.Export, x.Input)
+	elapsed := time.Since(start)
+	if err := x.match(err, elapsed, cfg); err != nil {
+		return fmt.Errorf("%s(%q): %w", x.Export, x.Input, err)
+	}
+	if x.Text != nil && err == nil && text != *x.Text {
+		return fmt.Errorf("%s(%q) answered %q, want %q", x.Export, x.Input, text, *x.Text)
+	}
+	return nil
+}
+
+// match checks err against the expected code and message, and that a
+// timeout came within the deadline.
+func (x *expectation) match(err error, elapsed time.Duration, cfg engine.Config) error {
+	if x.Code == "" {
+		if err != nil {
+			return fmt.Errorf("failed with %v, want success", err)
+		}
+		return nil
+	}
+	if err == nil {
+		return fmt.Errorf("succeeded, want %s", x.Code)
+	}
+	if got := abi.CodeOf(err); got != x.Code {
+		return fmt.Errorf("failed with code %q (%v), want %s", got, err, x.Code)
+	}
+	if !strings.Contains(err.Error(), x.Contains) {
+		return fmt.Errorf("error %q does not mention %q", err, x.Contains)
+	}
+	if x.Code == abi.CodeAdapterTimeout && elapsed > cfg.CallTimeout+timeoutSlack {
+		return fmt.Errorf("adapter_timeout after %v, deadline %v", elapsed, cfg.CallTimeout)
+	}
+	return nil
+}
+
+func corpusNames(c map[string]corpusCase) []string {
+	names := make([]string, 0, len(c))
+	for n := range c {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,104 @@
+package sandboxtest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+)
+
+// isFault reports whether code is an executor fault, after which the
+// instance is discarded and the module's fault counter grows.
+func isFault(code abi.Code) bool {
+	switch code {
+	case abi.CodeAdapterTrap, abi.CodeAdapterTimeout, abi.CodeAdapterMemory, abi.CodeAdapterBadOutput:
+		return true
+	}
+	return false
+}
+
+// TestHostileCorpus runs every case of testdata/hostile against one engine:
+// each expectation must fail (or succeed) exactly as expect.json says, a
+// fault must discard the instance (the module's fault counter grows by
+// one, and the module serves its next call from a fresh instance), and
+// after every case a well-behaved module loaded in the same engine must
+// still answer correctly.
+func TestHostileCorpus(t *testing.T) {
+	ctx := context.Background()
+	cfg := corpusConfig()
+	e, err := engine.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	control, err := e.Load(ctx, "control", corpusWasm(t, "control"))
+	if err != nil {
+		t.Fatalf("control module: %v", err)
+	}
+	stillServes := func(t *testing.T) {
+		t.Helper()
+		if text, err := callExport(ctx, control, "transform", "fine"); err != nil || text != "fine" {
+			t.Fatalf("the control module no longer serves: %q, %v", text, err)
+		}
+	}
+	corpus := loadCorpus(t)
+	for _, name := range corpusNames(corpus) {
+		c := corpus[name]
+		t.Run(name, func(t *testing.T) {
+			wasm := corpusWasm(t, name)
+			if c.Expect[0].Export == "load" {
+				x := c.Expect[0]
+				if len(c.Expect) != 1 {
+					t.Fatal(`expect.json: a "load" expectation must be the only one`)
+				}
+				m, err := e.Load(ctx, name, wasm)
+				if m != nil {
+					m.Close(ctx)
+				}
+				if x.Code == "" {
+					t.Fatal(`expect.json: a "load" expectation needs a code`)
+				}
+				if err := x.match(err, 0, cfg); err != nil {
+					t.Fatalf("load: %v", err)
+				}
+				stillServes(t)
+				return
+			}
+			m, err := e.Load(ctx, name, wasm)
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			defer m.Close(ctx)
+			for _, x := range c.Expect {
+				if x.Export == "load" {
+					t.Fatal(`expect.json: "load" must be the only expectation`)
+				}
+				before := engine.Faults(m)
+				if err := x.check(ctx, cfg, m); err != nil {
+					t.Error(err)
+					continue
+				}
+				if got := engine.Faults(m) - before; isFault(x.Code) && got != 1 {
+					t.Errorf("%s(%q): fault counter grew by %d, want 1 (the instance must be discarded)", x.Export, x.Input, got)
+				} else if !isFault(x.Code) && got != 0 {
+					t.Errorf("%s(%q): fault counter grew by %d on a call that did not fault", x.Export, x.Input, got)
+				}
+				if x.After != nil {
+					if err := x.After.check(ctx, cfg, m); err != nil {
+						t.Errorf("after %s(%q): %v", x.Export, x.Input, err)
+					}
+				}
+				stillServes(t)
+			}
+		})
+	}
+	// The engine still loads modules after the whole corpus.
+	again, err := e.Load(ctx, "control-again", corpusWasm(t, "control"))
+	if err != nil {
+		t.Fatalf("loading a good module after the corpus: %v", err)
+	}
+	if text, err := callExport(ctx, again, "transform", "still"); err != nil || text != "still" {
+		t.Fatalf("good module loaded after the corpus: %q, %v", text, err)
+	}
+}
