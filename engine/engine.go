@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -82,6 +83,11 @@ type Config struct {
 	// Logger receives guest stdout/stderr (one record per line) and the
 	// engine's own diagnostics (default slog.Default()).
 	Logger *slog.Logger
+	// Backend names the WebAssembly runtime: "wazero" (pure Go, always
+	// available) or "wasmtime" (wasmtime-go, cgo: only in binaries built
+	// with -tags wasmtime). "" means the WASMADAPT_BACKEND environment
+	// variable when it is set, else "wazero".
+	Backend string
 
 	deadline deadlineMode
 }
@@ -118,10 +124,28 @@ type Engine struct {
 	closed  bool
 }
 
-// New returns an Engine with the wazero backend in compiler mode.
+// backends maps Config.Backend names to constructors; a backend built
+// only under a build tag adds itself in an init function.
+var backends = map[string]func(ctx context.Context, cfg *Config) (backend, error){
+	"wazero": func(ctx context.Context, cfg *Config) (backend, error) { return newWazeroBackend(ctx, cfg) },
+}
+
+// New returns an Engine with the backend Config.Backend names (wazero in
+// compiler mode by default).
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	cfg.withDefaults()
-	be, err := newWazeroBackend(ctx, &cfg)
+	name := cfg.Backend
+	if name == "" {
+		name = os.Getenv("WASMADAPT_BACKEND")
+	}
+	if name == "" {
+		name = "wazero"
+	}
+	newBackend, ok := backends[name]
+	if !ok {
+		return nil, fmt.Errorf("engine: backend %q is not compiled into this binary: use \"wazero\", or build with -tags wasmtime for \"wasmtime\"", name)
+	}
+	be, err := newBackend(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +280,10 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 		return nil, errors.New("engine: Load on a closed Engine")
 	}
 	sum := sha256.Sum256(wasm)
-	if e.cfg.deadline == deadlineInstrument {
+	// A backend that stops guests itself (wasmtime: epochs) needs no
+	// rewriting.
+	_, stopsLoops := e.be.(interface{ stopsLoops() })
+	if e.cfg.deadline == deadlineInstrument && !stopsLoops {
 		iw, err := instrumentLoops(wasm)
 		if err != nil {
 			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline (build it for plain wasm32 without SIMD, threads or exceptions)", name))

@@ -1,0 +1,139 @@
+//go:build wasmtime
+
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bytecodealliance/wasmtime-go/v39"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// The whole engine suite runs against wasmtime with
+//
+//	WASMADAPT_BACKEND=wasmtime go test -tags wasmtime ./engine/
+//
+// (make test-wasmtime). The tests here are the ones specific to the
+// backend seam: selection, and agreement between the two runtimes.
+
+func TestBackendSelection(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		backend, env string
+		want         string // type of the backend, "" for an error
+	}{
+		{"wasmtime", "", "*engine.wasmtimeBackend"},
+		{"wazero", "wasmtime", "*engine.wazeroBackend"},
+		{"", "wasmtime", "*engine.wasmtimeBackend"},
+		{"", "wazero", "*engine.wazeroBackend"},
+		{"v8", "", ""},
+	} {
+		t.Run(tt.backend+"/"+tt.env, func(t *testing.T) {
+			t.Setenv("WASMADAPT_BACKEND", tt.env)
+			e, err := New(ctx, Config{Backend: tt.backend, Logger: slog.New(slog.DiscardHandler)})
+			if tt.want == "" {
+				if err == nil || !strings.Contains(err.Error(), "not compiled into this binary") {
+					t.Fatalf("New(%q) = %v, want a not-compiled-in error", tt.backend, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close(ctx)
+			if got := typeName(e.be); got != tt.want {
+				t.Fatalf("backend %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case *wasmtimeBackend:
+		return "*engine.wasmtimeBackend"
+	case *wazeroBackend:
+		return "*engine.wazeroBackend"
+	}
+	return "?"
+}
+
+// TestBackendsAgree runs the same calls on both runtimes: the guest's view
+// of the environment (clock, random, args, env) and its output are equal.
+func TestBackendsAgree(t *testing.T) {
+	ctx := context.Background()
+	var texts [2][]string
+	for i, name := range []string{"wazero", "wasmtime"} {
+		e := newEngine(t, Config{Backend: name, PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+		h := load(t, e, "hostile")
+		echo := load(t, e, "echo")
+		texts[i] = append(texts[i], textOf(t, h, "env"), textOf(t, h, "calls"), textOf(t, echo, "héllo \u2028"))
+		st, err := SelfTest(ctx, echo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[i] = append(texts[i], string(st))
+	}
+	for j := range texts[0] {
+		if texts[0][j] != texts[1][j] {
+			t.Errorf("call %d: wazero %q, wasmtime %q", j, texts[0][j], texts[1][j])
+		}
+	}
+}
+
+// TestWasmtimeInitializeDeadline: an _initialize that never returns (and
+// never calls the host: nothing but the epoch can stop it) ends in
+// adapter_timeout.
+func TestWasmtimeInitializeDeadline(t *testing.T) {
+	ctx := context.Background()
+	wasm, err := wasmtime.Wat2Wasm(`(module
+		(memory (export "memory") 1)
+		(func (export "_initialize") (loop (br 0))))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{CallTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	cfg.withDefaults()
+	be, err := newWasmtimeBackend(ctx, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.close(ctx)
+	cm, err := be.compile(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cm.close(ctx)
+	m := newModule("spin", "", &cfg)
+	start := time.Now()
+	_, err = newWasmSlot(ctx, m, cm, true, cfg.Logger, be.memoryLimitBytes())
+	wantCode(t, err, abi.CodeAdapterTimeout, "_initialize ran past")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("stopping _initialize took %v", d)
+	}
+}
+
+// TestWasmtimeCache: a second backend on the same cache directory
+// deserializes the compiled code instead of compiling, and the module
+// works.
+func TestWasmtimeCache(t *testing.T) {
+	dir := t.TempDir()
+	var loads [2]time.Duration
+	for i := range loads {
+		e := newEngine(t, Config{Backend: "wasmtime", CacheDir: dir, Logger: slog.New(slog.DiscardHandler)})
+		start := time.Now()
+		m := load(t, e, "echo")
+		loads[i] = time.Since(start)
+		if got := textOf(t, m, "cached"); got != "cached" {
+			t.Fatalf("echo said %q", got)
+		}
+	}
+	if loads[1] >= loads[0] {
+		t.Fatalf("load with a warm cache took %v, cold %v: the cache was not used", loads[1], loads[0])
+	}
+}
