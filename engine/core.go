@@ -29,6 +29,8 @@ type module struct {
 	onClose    func()
 	closeOnce  sync.Once
 	faults     atomic.Uint64
+	// crashes suspends the module after a crash loop (suspend.go).
+	crashes *crashGuard
 	// tapeOnce/tape: whether transform envelopes carry tapes (ABI 1.1,
 	// abi/tape.go), decided once: see usesTape.
 	tapeOnce sync.Once
@@ -53,7 +55,8 @@ func (m *module) usesTape() bool {
 }
 
 func newModule(name, digest string, cfg *Config) *module {
-	m := &module{name: name, digest: digest, cfg: cfg, maxOut: cfg.MaxOutputBytes, recycle: cfg.RecycleMemoryBytes, log: cfg.Logger}
+	m := &module{name: name, digest: digest, cfg: cfg, maxOut: cfg.MaxOutputBytes, recycle: cfg.RecycleMemoryBytes, log: cfg.Logger,
+		crashes: newCrashGuard(cfg.Crashes)}
 	m.pool = newPool(cfg.PoolSize, func(ctx context.Context) (slot, error) { return m.newSlot(ctx) })
 	return m
 }
@@ -84,6 +87,11 @@ func (m *module) Close(ctx context.Context) error {
 // breaks the contract. A guest's own ERROR result is returned as its
 // *abi.Error and the worker is kept; every other failure discards it.
 func (m *module) call(ctx context.Context, fn exportID, encode func(dst []byte) []byte, decode func(w *worker, payload []byte) error) error {
+	// A module suspended after a crash loop fails at once, without
+	// creating instances for it to crash (suspend.go).
+	if err := m.crashes.check(); err != nil {
+		return err
+	}
 	w, err := m.pool.acquire(ctx)
 	if err != nil {
 		return err
@@ -136,6 +144,12 @@ func (m *module) fault(fn exportID, err error) {
 	m.faults.Add(1)
 	m.log.Warn("engine: adapter fault, instance discarded", slog.String("module", m.name),
 		slog.String("export", exportNames[fn]), slog.Any("error", err))
+	// Count the fault towards crash-loop suspension (suspend.go).
+	if d := m.crashes.record(m.name); d > 0 {
+		m.log.Error("engine: module suspended after a crash loop", slog.String("module", m.name),
+			slog.Int("crashes", m.crashes.policy.Limit), slog.Duration("window", m.crashes.policy.Window),
+			slog.Duration("suspended_for", d))
+	}
 }
 
 // Faults returns how many calls of m ended in an executor fault (trap,

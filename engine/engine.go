@@ -80,6 +80,11 @@ type Config struct {
 	// that left its linear memory larger than this (Wasm memory never
 	// shrinks); the pool replaces it lazily.
 	RecycleMemoryBytes uint64
+	// Crashes stops a module's crash loop (issue 7): past Crashes.Limit
+	// faults within Crashes.Window the module is suspended with backoff
+	// and its calls fail at once with adapter_trap saying when to retry.
+	// The zero value takes CrashPolicy's defaults; Limit -1 disables it.
+	Crashes CrashPolicy
 	// Logger receives guest stdout/stderr (one record per line) and the
 	// engine's own diagnostics (default slog.Default()).
 	Logger *slog.Logger

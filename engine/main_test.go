@@ -81,6 +81,12 @@ func newEngine(tb testing.TB, cfg Config) *Engine {
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = cacheDir
 	}
+	if cfg.Crashes == (CrashPolicy{}) {
+		// These tests provoke faults on purpose, many in a row:
+		// crash-loop suspension is off unless a test sets it
+		// (suspend_test.go).
+		cfg.Crashes.Limit = -1
+	}
 	e, err := New(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
