@@ -3,14 +3,15 @@
 #   make          build bin/wasmrun and every adapter to bin/adapters/<name>.wasm
 #   make demo     build, then run one chat against the built-in recorded provider (no API key)
 #   make test     vet, race tests, every adapter's golden cases through wasmrun, short fuzz runs
-#   make bench    benchmarks (see BENCHMARKS.md)
+#   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
+#   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
 
 GO       ?= go
 ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-wasm/*/module/main.go)))))
 WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
 FUZZTIME ?= 10s
 
-.PHONY: all adapters wasmrun demo test vet unit conformance fuzz bench clean FORCE hostile
+.PHONY: all adapters wasmrun demo test vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun adapters
 
@@ -72,3 +73,13 @@ bench: all
 
 clean:
 	rm -rf bin
+
+# The wasmtime backend (cgo, -tags wasmtime) through the same engine tests
+# and golden cases as wazero; WASMADAPT_BACKEND selects it in engine.New.
+test-wasmtime: adapters
+	@mkdir -p bin
+	CGO_ENABLED=1 $(GO) build -tags wasmtime -o bin/wasmrun-wasmtime ./cmd/wasmrun
+	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(GO) test -race -tags wasmtime -count=1 ./engine/...
+	@set -e; for a in $(ADAPTERS); do \
+		if [ -d testdata/$$a ]; then echo "== wasmrun test $$a (wasmtime)"; WASMADAPT_BACKEND=wasmtime bin/wasmrun-wasmtime test bin/adapters/$$a.wasm testdata/$$a; fi; \
+	done
