@@ -397,7 +397,10 @@ func TestModuleClose(t *testing.T) {
 // engine leaves no goroutine behind.
 func TestConcurrentMixed(t *testing.T) {
 	before := runtime.NumGoroutine()
-	e, err := New(context.Background(), Config{PoolSize: 2, CacheDir: cacheDir, Logger: slog.New(slog.DiscardHandler)})
+	// Crash-loop suspension off: this test faults on purpose, a dozen
+	// times in a row (suspend_test.go tests suspension).
+	e, err := New(context.Background(), Config{PoolSize: 2, CacheDir: cacheDir, Logger: slog.New(slog.DiscardHandler),
+		Crashes: CrashPolicy{Limit: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
