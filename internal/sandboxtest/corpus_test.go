@@ -35,6 +35,9 @@ func corpusConfig() engine.Config {
 		MemoryLimitBytes: 48 << 20,
 		MaxOutputBytes:   1 << 20,
 		Logger:           slog.New(slog.DiscardHandler),
+		// The corpus faults dozens of times in a row on purpose:
+		// crash-loop suspension (engine/suspend_test.go) is off.
+		Crashes: engine.CrashPolicy{Limit: -1},
 	}
 }
 
