@@ -57,30 +57,22 @@ const (
 // KindOf returns the kind of the value v starts with (after whitespace),
 // judged by its first byte only; use Valid to check the whole value.
 func KindOf(v []byte) Kind {
-	i := skipWS(v, 0)
-	if i >= len(v) {
-		return KindInvalid
-	}
-	switch c := v[i]; c {
-	case 'n':
-		return KindNull
-	case 'f':
-		return KindFalse
-	case 't':
-		return KindTrue
-	case '"':
-		return KindString
-	case '{':
-		return KindObject
-	case '[':
-		return KindArray
-	default:
-		if c == '-' || (c >= '0' && c <= '9') {
-			return KindNumber
+	for _, c := range v {
+		if c > ' ' || !isWS(c) {
+			return kindByte[c]
 		}
 	}
 	return KindInvalid
 }
+
+// kindByte is the kind each first byte of a value announces.
+var kindByte = func() (t [256]Kind) {
+	t['n'], t['f'], t['t'], t['"'], t['{'], t['['], t['-'] = KindNull, KindFalse, KindTrue, KindString, KindObject, KindArray, KindNumber
+	for c := '0'; c <= '9'; c++ {
+		t[c] = KindNumber
+	}
+	return t
+}()
 
 func isWS(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
@@ -349,8 +341,9 @@ type ObjectIter struct {
 	// Value read the entries, so Next only moves indices.
 	t                []byte
 	ti, tend, ki, vi int
-	// klen is the current key's length when it has no escape, else -1:
-	// KeyIs rejects most keys on it without a call.
+	// klen is the current key's length when it has no escape, -1 when it
+	// has, -2 when there is no current key: KeyIs rejects most keys on it
+	// without a call.
 	klen int
 }
 
@@ -443,14 +436,14 @@ func typeOrSyntax(b []byte, i int) error {
 }
 
 func (it *ObjectIter) fail(err error, at int) bool {
-	it.err, it.i, it.state, it.klen = err, at, 2, 0
+	it.err, it.i, it.state, it.klen = err, at, 2, -2
 	it.key, it.val = nil, nil
 	return false
 }
 
 func (it *ObjectIter) finish(end int) bool {
 	it.key, it.val = nil, nil
-	it.state, it.klen = 2, 0
+	it.state, it.klen = 2, -2
 	if skipWS(it.b, end) != len(it.b) {
 		it.err, it.i = ErrSyntax, end
 		return false
@@ -471,7 +464,7 @@ func (it *ObjectIter) Key() []byte {
 
 // KeyIs reports whether the current key, unescaped, equals k.
 func (it *ObjectIter) KeyIs(k string) bool {
-	if it.klen >= 0 && it.klen != len(k) {
+	if it.klen != len(k) && it.klen != -1 {
 		return false // the common case, decided inline
 	}
 	return it.keyIs(k)
@@ -487,7 +480,20 @@ func (it *ObjectIter) keyIs(k string) bool {
 		if aux&abi.TapeEscaped != 0 {
 			return rawEquals(key, k)
 		}
-		return string(key) == k
+		// A byte loop, not ==: keys are short, and runtime.memequal is
+		// two calls a Wasm guest pays dearly for.
+		if len(key) != len(k) {
+			return false
+		}
+		for i := range len(k) {
+			if key[i] != k[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if it.state != 1 {
+		return false
 	}
 	if !it.keyEsc {
 		return string(it.key) == k

@@ -31,7 +31,9 @@ type Value struct {
 //	for it.Next() { ... it.KeyIs("choices") ... it.Val() ... }
 //	if err := it.Err(); err != nil { ... } // only byte-backed values fail
 //
-// A non-empty tape means the host validated data as one JSON value, so a
+// Offsets an iterator reports (ObjectIter.Offset) are byte offsets in data
+// either way; Raw of a byte-backed document includes the whitespace around
+// it. A non-empty tape means the host validated data as one JSON value, so a
 // tape-backed document never yields ErrSyntax; only ErrType (data is JSON
 // of another kind) remains. A byte-backed document is validated lazily by
 // its iterators, as with Object.
@@ -39,12 +41,18 @@ func Doc(data, tape []byte) Value {
 	if len(tape) >= abi.TapeEntrySize {
 		return Value{b: data, t: tape}
 	}
+	// Not trimmed: iterator offsets are offsets in data either way.
 	return Value{b: data}
 }
 
-// Bytes returns a byte-backed Value for v, validated lazily by its
-// iterators and accessors.
-func Bytes(v []byte) Value { return Value{b: v} }
+// Bytes returns a byte-backed Value for v (without the whitespace around
+// it), validated lazily by its iterators and accessors.
+func Bytes(v []byte) Value {
+	if t := trim(v); len(t) > 0 || v == nil {
+		return Value{b: t}
+	}
+	return Value{b: v[:0]}
+}
 
 // tapeEntry reads entry i of t; kind 0 when i is out of range, so that a
 // malformed tape reads as nothing rather than panicking.
@@ -62,18 +70,6 @@ func span(b []byte, lo, hi uint32) []byte {
 		return nil
 	}
 	return b[lo:hi]
-}
-
-// tapeNext returns the index of the entry after the value at entry i.
-func tapeNext(t []byte, i int) int {
-	k, _, aux := tapeEntry(t, i)
-	switch {
-	case k == 0 || k > abi.TapeArray || (k >= abi.TapeObject && int(aux) <= i+1):
-		return len(t) / abi.TapeEntrySize // malformed: stop
-	case k >= abi.TapeObject:
-		return int(aux)
-	}
-	return i + 1
 }
 
 // tapeSpan returns the raw bytes of the value at entry i of t over the
@@ -103,15 +99,25 @@ func (v Value) Tape() bool { return v.t != nil }
 // Kind returns v's kind; KindInvalid for the zero Value. Byte-backed, it is
 // judged from the first byte, as KindOf does.
 func (v Value) Kind() Kind {
-	if v.t == nil {
-		return KindOf(v.b)
+	if v.t != nil {
+		return tapeKind(v.t, v.i)
 	}
-	k, _, _ := tapeEntry(v.t, v.i)
-	if k > abi.TapeArray {
-		return KindInvalid
-	}
-	return Kind(k)
+	return KindOf(v.b)
 }
+
+// tapeKind returns the JSON kind of entry i: the top four bits of word 0,
+// read as one byte (small enough to inline: calls are what a Go guest
+// pays for most in Wasm).
+func tapeKind(t []byte, i int) Kind {
+	if o := i*abi.TapeEntrySize + 3; uint(o) < uint(len(t)) {
+		return tapeKinds[t[o]>>4]
+	}
+	return KindInvalid
+}
+
+// tapeKinds maps a tape entry kind to a JSON kind (END and unknown kinds
+// are KindInvalid).
+var tapeKinds = [16]Kind{KindInvalid, KindNull, KindFalse, KindTrue, KindNumber, KindString, KindObject, KindArray}
 
 // Raw returns v's bytes (without surrounding whitespace when tape-backed or
 // taken from an iterator).
@@ -125,10 +131,10 @@ func (v Value) Raw() []byte {
 
 // IsNull reports whether v is the literal null.
 func (v Value) IsNull() bool {
-	if v.t == nil {
-		return v.b != nil && IsNull(v.b)
+	if v.t != nil {
+		return tapeKind(v.t, v.i) == KindNull
 	}
-	return v.Kind() == KindNull
+	return v.b != nil && IsNull(v.b)
 }
 
 // Str returns the raw content of the string v (between the quotes, escapes
@@ -291,11 +297,12 @@ func (it *ObjectIter) Next() bool {
 			return it.fail(ErrType, int(pos))
 		}
 		it.state = 1
-		it.tend = int(aux) - 1
+		// A corrupted tape's end index must not outrun the tape.
+		it.tend = min(int(aux)-1, len(it.t)/abi.TapeEntrySize)
 		it.ti++
 	}
 	if it.ti >= it.tend {
-		it.state, it.klen = 2, 0
+		it.state, it.klen = 2, -2
 		return false
 	}
 	it.ki, it.vi = it.ti, it.ti+1
@@ -304,7 +311,15 @@ func (it *ObjectIter) Next() bool {
 	if aux&abi.TapeEscaped != 0 {
 		it.klen = -1
 	}
-	it.ti = tapeNext(it.t, it.vi)
+	// Skip the value; a container's entry names the entry after it.
+	switch k, _, aux := tapeEntry(it.t, it.vi); {
+	case k >= abi.TapeObject && k <= abi.TapeArray && int(aux) > it.vi+1:
+		it.ti = int(aux)
+	case k == 0 || k >= abi.TapeObject:
+		it.ti = it.tend // malformed: stop
+	default:
+		it.ti = it.vi + 1
+	}
 	return true
 }
 
@@ -322,7 +337,8 @@ func (it *ArrayIter) Next() bool {
 			return it.fail(ErrType, int(pos))
 		}
 		it.state = 1
-		it.tend = int(aux) - 1
+		// A corrupted tape's end index must not outrun the tape.
+		it.tend = min(int(aux)-1, len(it.t)/abi.TapeEntrySize)
 		it.ti++
 	}
 	if it.ti >= it.tend {
@@ -330,7 +346,14 @@ func (it *ArrayIter) Next() bool {
 		return false
 	}
 	it.vi = it.ti
-	it.ti = tapeNext(it.t, it.vi)
+	switch k, _, aux := tapeEntry(it.t, it.vi); {
+	case k >= abi.TapeObject && k <= abi.TapeArray && int(aux) > it.vi+1:
+		it.ti = int(aux)
+	case k == 0 || k >= abi.TapeObject:
+		it.ti = it.tend // malformed: stop
+	default:
+		it.ti = it.vi + 1
+	}
 	it.n++
 	return true
 }

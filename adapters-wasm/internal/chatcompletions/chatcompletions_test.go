@@ -2,6 +2,7 @@ package chatcompletions
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -34,8 +35,45 @@ func testDialect() *Dialect {
 }
 
 // stream runs chunks through Transform with the given batch size (0: all
-// in one call) and returns the events.
+// in one call) and returns the events. It runs them twice, as plain bytes
+// and with the tapes a host sends to a module that opted in (ABI 1.1),
+// and fails the test unless both give the same events.
 func stream(t *testing.T, d *Dialect, batch int, data ...string) string {
+	t.Helper()
+	plain := streamWith(t, d, batch, false, data...)
+	if taped := streamWith(t, d, batch, true, data...); canon(t, taped) != canon(t, plain) {
+		t.Errorf("tapes change the events:\nbytes:\n%s\ntapes:\n%s", plain, taped)
+	}
+	return plain
+}
+
+// canon re-encodes event lines canonically: a string copied as a raw
+// literal (tape path) and one decoded and encoded again are the same
+// event once the host has parsed them.
+func canon(t *testing.T, events string) string {
+	t.Helper()
+	var sb strings.Builder
+	for line := range strings.Lines(events) {
+		var e abi.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("event %q: %v", line, err)
+		}
+		sb.Write(e.AppendJSON(nil))
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// withTape returns a chunk of data, with its tape when taped.
+func withTape(data []byte, taped bool) abi.Chunk {
+	c := abi.Chunk{Data: data}
+	if taped {
+		c.Tape, _ = abi.AppendTape(nil, data)
+	}
+	return c
+}
+
+func streamWith(t *testing.T, d *Dialect, batch int, taped bool, data ...string) string {
 	t.Helper()
 	var state []byte
 	var events strings.Builder
@@ -45,7 +83,7 @@ func stream(t *testing.T, d *Dialect, batch int, data ...string) string {
 	for i := 0; i <= len(data); i += batch {
 		in := abi.TransformInput{State: state}
 		for j := i; j < i+batch && j < len(data); j++ {
-			in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(data[j])})
+			in.Chunks = append(in.Chunks, withTape([]byte(data[j]), taped))
 		}
 		if i+batch > len(data) {
 			in.Flags = abi.FlagEnd
@@ -404,4 +442,36 @@ func BenchmarkDispatchChunk(b *testing.B) {
 			env = abi.AppendTransformInputTaped(env[:0], &in)
 		}
 	})
+}
+
+// TestTransformReadsTape proves the transform walks the host's tape, not
+// the bytes, when a chunk carries one: a tape that (falsely) marks the
+// content as a number silences the text-delta the bytes would give.
+func TestTransformReadsTape(t *testing.T) {
+	data := []byte(chunk(`{"content":"hi"}`, ""))
+	tape, ok := abi.AppendTape(nil, data)
+	if !ok {
+		t.Fatal("no tape")
+	}
+	run := func(tape []byte) string {
+		var out guest.Output
+		if err := testDialect().Transform(&abi.TransformInput{Chunks: []abi.Chunk{{Data: data, Tape: tape}}}, &out); err != nil {
+			t.Fatal(err)
+		}
+		return string(out.Events())
+	}
+	if got := run(tape); !strings.Contains(got, `"text-delta","text":"hi"`) {
+		t.Fatalf("taped chunk: %s", got)
+	}
+	at := bytes.Index(data, []byte(`"hi"`))
+	forged := bytes.Clone(tape)
+	for i := 0; i < len(forged); i += abi.TapeEntrySize {
+		w0 := binary.LittleEndian.Uint32(forged[i:])
+		if w0&abi.TapeOffsetMask == uint32(at) {
+			binary.LittleEndian.PutUint32(forged[i:], uint32(abi.TapeNumber)<<28|uint32(at))
+		}
+	}
+	if got := run(forged); strings.Contains(got, "text-delta") {
+		t.Errorf("the transform read the bytes, not the tape: %s", got)
+	}
 }

@@ -48,6 +48,12 @@ func FuzzTransform(f *testing.F) {
 			t.Fatalf("batching changed the events:\none call:\n%s\nsplit:\n%s", one, split)
 		}
 		checkEvents(t, []byte(one))
+		// The same chunks with the host's tapes (ABI 1.1) give the same
+		// events once parsed.
+		taped, ok3 := run([][]abi.Chunk{{withTape(a, true), withTape(b, true)}})
+		if ok3 != ok1 || canon(t, taped) != canon(t, one) {
+			t.Fatalf("tapes changed the events:\nbytes:\n%s\ntapes:\n%s", one, taped)
+		}
 		var out guest.Output
 		_ = d.ParseResponse(&abi.ResponseInput{Status: 200, Body: a}, &out)
 		checkEvents(t, out.Events())

@@ -172,9 +172,15 @@ func (r *run) fail(code abi.Code, msg string, retryable bool) {
 
 // Transform consumes chunks of a Chat Completions SSE stream.
 func (d *Dialect) Transform(in *abi.TransformInput, out *guest.Output) error {
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	sc := getScratch()
 	r := run{d: d, sc: sc, out: out}
+	err := r.transform(in)
+	putScratch(sc)
+	return err
+}
+
+func (r *run) transform(in *abi.TransformInput) error {
+	d, out := r.d, r.out
 	st := r.st()
 	if !st.decode(in.State) {
 		return abi.Errorf(abi.CodeInvalidRequest, "transform state is not %s state: the stream was started by another module version; restart it", d.stateFormat())
@@ -251,15 +257,15 @@ func (r *run) object(data []byte) { r.value(jsonx.Doc(data, nil)) }
 // tape-backed when the host sent a tape.
 func (r *run) value(doc jsonx.Value) {
 	st := r.st()
-	var id, model []byte
-	var choices, usage, errObj, nested jsonx.Value
+	// id and model are read only when the response starts.
+	var id, model, choices, usage, errObj, nested jsonx.Value
 	it := doc.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
-			id, _ = it.ValueStr()
+			id = it.Val()
 		case it.KeyIs("model"):
-			model, _ = it.ValueStr()
+			model = it.Val()
 		case it.KeyIs("choices"):
 			choices = it.Val()
 		case it.KeyIs("usage"):
@@ -278,14 +284,14 @@ func (r *run) value(doc jsonx.Value) {
 		r.fail(abi.CodeServerError, r.d.Provider+": a response chunk is not a JSON object ("+err.Error()+" at byte "+strconv.Itoa(it.Offset())+"): the provider sent malformed data; retry the request", true)
 		return
 	}
-	if errObj.Exists() && !errObj.IsNull() {
+	if errObj.Exists() && errObj.Kind() != jsonx.KindNull {
 		r.streamError(doc.Raw())
 		return
 	}
-	if st.flags&fStarted == 0 && (len(id) > 0 || hasChoices(choices)) {
-		r.start(id, model)
+	if st.flags&fStarted == 0 && (len(strOf(id)) > 0 || hasChoices(choices)) {
+		r.start(strOf(id), strOf(model))
 	}
-	if choices.Exists() && !choices.IsNull() {
+	if choices.Exists() && choices.Kind() != jsonx.KindNull {
 		ai := choices.Array()
 		for ai.Next() {
 			ci := ai.ValueObject()
@@ -295,7 +301,7 @@ func (r *run) value(doc jsonx.Value) {
 			}
 		}
 	}
-	if (!usage.Exists() || usage.IsNull()) && nested.Exists() {
+	if (!usage.Exists() || usage.Kind() == jsonx.KindNull) && nested.Exists() {
 		usage, _, _ = nested.Lookup("usage")
 	}
 	if usage.Kind() == jsonx.KindObject {
@@ -311,11 +317,17 @@ func (r *run) value(doc jsonx.Value) {
 			return
 		}
 		if st.flags&fStarted == 0 {
-			r.start(id, model)
+			r.start(strOf(id), strOf(model))
 		}
 		ev := abi.Event{Type: abi.EventUsage, Usage: u}
 		r.out.Emit(&ev)
 	}
+}
+
+// strOf returns the raw content of the string v, nil for anything else.
+func strOf(v jsonx.Value) []byte {
+	b, _ := v.Str()
+	return b
 }
 
 func hasChoices(choices jsonx.Value) bool {
@@ -409,7 +421,8 @@ func (r *run) choice(ci *jsonx.ObjectIter) {
 			return
 		}
 	}
-	if raw, null, err := finish.StrOrNull(); finish.Exists() && !null && err == nil {
+	if finish.Kind() == jsonx.KindString {
+		raw := strOf(finish)
 		st := r.st()
 		if st.flags&fFinish == 0 {
 			st.finish = append(st.finish[:0], raw...)
@@ -436,13 +449,16 @@ func (r *run) delta(delta jsonx.Value) {
 			}
 		}
 	}
-	r.text(abi.EventReasoningDelta, reasoning)
+	// (Exists first: in a Wasm guest even a call that does nothing costs.)
+	if reasoning.Exists() {
+		r.text(abi.EventReasoningDelta, reasoning)
+	}
 	if content.Kind() == jsonx.KindArray {
 		r.contentParts(content)
-	} else {
+	} else if content.Exists() {
 		r.text(abi.EventTextDelta, content)
 	}
-	if r.text(abi.EventRefusal, refusal) {
+	if refusal.Exists() && r.text(abi.EventRefusal, refusal) {
 		r.st().flags |= fRefusal
 	}
 	if toolCalls.Kind() == jsonx.KindArray {
@@ -510,9 +526,17 @@ func (r *run) text(typ abi.EventType, v jsonx.Value) bool {
 		if len(lit) <= 2 {
 			return false
 		}
-		b := append(r.sc.ev[:0], `{"type":"`...)
-		b = append(b, typ...)
-		b = append(b, `","text":`...)
+		var b []byte
+		switch typ {
+		case abi.EventTextDelta:
+			b = append(r.sc.ev[:0], `{"type":"text-delta","text":`...)
+		case abi.EventReasoningDelta:
+			b = append(r.sc.ev[:0], `{"type":"reasoning-delta","text":`...)
+		default:
+			b = append(r.sc.ev[:0], `{"type":"`...)
+			b = append(b, typ...)
+			b = append(b, `","text":`...)
+		}
 		b = append(b, lit...)
 		if typ == abi.EventRefusal {
 			b = append(b, `,"source":"provider"`...)
