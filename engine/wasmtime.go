@@ -285,6 +285,7 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 	for i, name := range exportNames {
 		w.fns[i] = wi.GetFunc(w.store, name)
 	}
+	w.raw = newRawState(w.store, w.mem, &w.fns)
 	for _, name := range cfg.start {
 		f := wi.GetFunc(w.store, name)
 		if f == nil {
@@ -307,6 +308,7 @@ type wasmtimeInstance struct {
 	store         *wasmtime.Store
 	mem           *wasmtime.Memory
 	fns           [numExports]*wasmtime.Func
+	raw           *rawState // the hot path (wasmtime_cgo.go)
 	stdout        io.Writer
 	stderr        io.Writer
 	interruptedFn func() bool
@@ -331,29 +333,15 @@ func (w *wasmtimeInstance) call(ctx context.Context, fn exportID, args ...uint64
 		// sequence (alloc, then the export).
 		return 0, &fault{kind: faultInterrupted, err: errors.New("deadline passed")}
 	}
-	w.arm(ctx)
-	var r any
-	var err error
-	switch len(args) {
-	case 0:
-		r, err = f.Call(w.store)
-	case 1:
-		r, err = f.Call(w.store, int32(uint32(args[0])))
-	default:
-		r, err = f.Call(w.store, int32(uint32(args[0])), int32(uint32(args[1])))
-	}
-	if err != nil {
-		ferr := w.classify(err)
+	n, bound := w.b.ticks(ctx)
+	w.callerBound = bound
+	r, rf := w.raw.call(fn, n, args)
+	if rf != nil {
+		ferr := w.classify(rf)
 		w.settle(ctx, ferr)
 		return 0, ferr
 	}
-	switch v := r.(type) {
-	case int32:
-		return uint64(uint32(v)), nil
-	case int64:
-		return uint64(v), nil
-	}
-	return 0, nil
+	return r, nil
 }
 
 // settle runs after a call failed: when the epoch stopped the guest, the
@@ -382,6 +370,18 @@ func (w *wasmtimeInstance) classify(err error) error {
 	if w.interrupted.Load() {
 		return &fault{kind: faultInterrupted, err: err}
 	}
+	var rf *rawFailure
+	if errors.As(err, &rf) {
+		switch {
+		case rf.trap && rf.code == wasmtimeTrapInterrupt:
+			return &fault{kind: faultInterrupted, err: err}
+		case w.exited:
+			return &fault{kind: faultExit, exitCode: w.exitCode, err: err}
+		case !rf.trap && rf.status >= 0:
+			return &fault{kind: faultExit, exitCode: uint32(rf.status), err: err}
+		}
+		return &fault{kind: faultTrap, err: err}
+	}
 	var trap *wasmtime.Trap
 	if errors.As(err, &trap) {
 		if c := trap.Code(); c != nil && *c == wasmtime.Interrupt {
@@ -401,7 +401,7 @@ func (w *wasmtimeInstance) classify(err error) error {
 }
 
 func (w *wasmtimeInstance) read(ptr, n uint32) ([]byte, bool) {
-	data := w.mem.UnsafeData(w.store)
+	data := w.raw.memory()
 	end := uint64(ptr) + uint64(n)
 	if end > uint64(len(data)) {
 		return nil, false
@@ -413,7 +413,7 @@ func (w *wasmtimeInstance) read(ptr, n uint32) ([]byte, bool) {
 }
 
 func (w *wasmtimeInstance) write(ptr uint32, b []byte) bool {
-	data := w.mem.UnsafeData(w.store)
+	data := w.raw.memory()
 	if uint64(ptr)+uint64(len(b)) > uint64(len(data)) {
 		return false
 	}
@@ -421,7 +421,7 @@ func (w *wasmtimeInstance) write(ptr uint32, b []byte) bool {
 	return true
 }
 
-func (w *wasmtimeInstance) memorySize() uint64 { return uint64(w.mem.DataSize(w.store)) }
+func (w *wasmtimeInstance) memorySize() uint64 { return uint64(len(w.raw.memory())) }
 
 // interrupt marks the instance interrupted. A running guest stops at its
 // next sched_yield or, at the latest, at its epoch deadline; the engine's

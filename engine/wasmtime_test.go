@@ -137,3 +137,38 @@ func TestWasmtimeCache(t *testing.T) {
 		t.Fatalf("load with a warm cache took %v, cold %v: the cache was not used", loads[1], loads[0])
 	}
 }
+
+// TestWasmtimeRawMatchesAPI checks the C hot path (wasmtime_cgo.go, which
+// declares wasmtime's struct layouts itself) against wasmtime-go's own
+// API on a live instance: the same call result and the same memory.
+func TestWasmtimeRawMatchesAPI(t *testing.T) {
+	e := newEngine(t, Config{Backend: "wasmtime", PoolSize: 1})
+	m := load(t, e, "echo").(*module)
+	w, err := m.pool.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.pool.release(w, false)
+	inst := w.s.(*wasmSlot).inst.(*wasmtimeInstance)
+	want, err := inst.fns[expABIVersion].Call(inst.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := inst.call(context.Background(), expABIVersion)
+	if err != nil || uint32(got) != uint32(want.(int32)) {
+		t.Fatalf("raw call = %#x, %v; wasmtime-go Call = %#x", got, err, want)
+	}
+	if got, want := inst.memorySize(), uint64(inst.mem.DataSize(inst.store)); got != want || got == 0 {
+		t.Fatalf("raw memory size %d, wasmtime-go %d", got, want)
+	}
+	api := inst.mem.UnsafeData(inst.store)
+	if !inst.write(16, []byte("wasmadapt")) || string(api[16:25]) != "wasmadapt" {
+		t.Fatal("a raw write is not visible through wasmtime-go's view of the same memory")
+	}
+	if v, ok := inst.read(uint32(len(api))-4, 4); !ok || len(v) != 4 {
+		t.Fatal("raw read of the last 4 bytes failed")
+	}
+	if _, ok := inst.read(uint32(len(api))-4, 5); ok {
+		t.Fatal("raw read past the end succeeded")
+	}
+}
