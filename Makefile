@@ -68,8 +68,12 @@ fuzz:
 		done; \
 	done
 
+# Runs internal/bench (every backend: -tags wasmtime, cgo) with -benchmem
+# -count $(BENCHCOUNT), saves the raw output to bench/raw.txt (benchstat
+# format) and regenerates BENCHMARKS.md from it; about 10 minutes on 2 cores.
+BENCHCOUNT ?= 5
 bench: all
-	$(GO) run ./internal/benchreport -o BENCHMARKS.md
+	CGO_ENABLED=1 $(GO) run ./internal/benchreport -run -count $(BENCHCOUNT) -raw bench/raw.txt -o BENCHMARKS.md
 
 clean:
 	rm -rf bin

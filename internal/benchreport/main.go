@@ -1,0 +1,308 @@
+// Command benchreport runs wasmadapt's benchmarks (issue 8) and writes
+// BENCHMARKS.md from their raw output.
+//
+//	go run ./internal/benchreport -run                # run, save bench/raw.txt, write BENCHMARKS.md
+//	go run ./internal/benchreport                     # rewrite BENCHMARKS.md from bench/raw.txt
+//
+// With -run it runs `go test -bench` over internal/bench (with -tags
+// wasmtime and cgo, so that every backend is measured) in a few
+// invocations, each with a benchtime that suits what it measures, every
+// one with -benchmem and -count (default 5), and saves their output,
+// preceded by configuration lines describing the machine (CPU model, cores,
+// Go version, load average before and after), to the raw file. That file
+// is benchstat-ready (benchstat bench/raw.txt). The report is regenerated
+// entirely from the raw file: every number in it is a median over the
+// -count runs.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// invocation is one `go test -bench` run.
+type invocation struct {
+	bench     string // -bench regexp
+	benchtime string
+	why       string
+}
+
+var invocations = []invocation{
+	{`^(BenchmarkChunk|BenchmarkChunkWasmtime|BenchmarkTypicalChunk|BenchmarkTypicalChunkWasmtime)$`, "200ms", "per-chunk transform"},
+	{`^BenchmarkProject$`, "200ms", "projection"},
+	{`^BenchmarkCompile$`, "1x", "compile"},
+	{`^(BenchmarkInstantiate|BenchmarkInstanceMemory)$`, "200ms", "instantiate and memory"},
+	{`^BenchmarkE2ELatency$`, "500ms", "end-to-end latency"},
+	{`^BenchmarkE2EThroughput$`, "2x", "end-to-end throughput"},
+	{`^BenchmarkHotSwap$`, "5x", "hot swap"},
+}
+
+func main() {
+	run := flag.Bool("run", false, "run the benchmarks and save their raw output first")
+	raw := flag.String("raw", "bench/raw.txt", "raw benchmark output (benchstat format)")
+	out := flag.String("o", "BENCHMARKS.md", "report to write")
+	count := flag.Int("count", 5, "go test -count for each benchmark")
+	pkg := flag.String("pkg", "./internal/bench/", "package holding the benchmarks")
+	flag.Parse()
+	log.SetFlags(0)
+	if *run {
+		if err := runAll(*raw, *pkg, *count); err != nil {
+			log.Fatalf("benchreport: %v", err)
+		}
+	}
+	data, err := os.ReadFile(*raw)
+	if err != nil {
+		log.Fatalf("benchreport: %v (run with -run to produce it)", err)
+	}
+	res := parse(data)
+	var buf bytes.Buffer
+	writeReport(&buf, res)
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		log.Fatalf("benchreport: %v", err)
+	}
+	log.Printf("benchreport: wrote %s from %s (%d benchmarks)", *out, *raw, len(res.order))
+}
+
+// runAll runs every invocation, streaming its output to stderr and to the
+// raw file.
+func runAll(raw, pkg string, count int) error {
+	if err := os.MkdirAll(filepath.Dir(raw), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(raw)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := io.MultiWriter(f, os.Stderr)
+	fmt.Fprintf(w, "machine-cpu: %s\n", cpuModel())
+	fmt.Fprintf(w, "machine-cores: %d\n", runtime.NumCPU())
+	fmt.Fprintf(w, "machine-go: %s\n", goVersion())
+	fmt.Fprintf(w, "machine-load-start: %s\n", loadAvg())
+	fmt.Fprintf(w, "run-date: %s\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "run-count: %d\n", count)
+	start := time.Now()
+	for _, inv := range invocations {
+		fmt.Fprintf(w, "run-step: %s (benchtime %s) load %s\n", strings.ReplaceAll(inv.why, " ", "-"), inv.benchtime, loadAvg())
+		args := []string{"test", "-tags", "wasmtime", "-run", "^$", "-bench", inv.bench,
+			"-benchmem", "-count", strconv.Itoa(count), "-benchtime", inv.benchtime, "-timeout", "30m", pkg}
+		cmd := exec.Command("go", args...)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		cmd.Stdout = w
+		cmd.Stderr = w
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go %s: %v", strings.Join(args, " "), err)
+		}
+	}
+	fmt.Fprintf(w, "machine-load-end: %s\n", loadAvg())
+	fmt.Fprintf(w, "run-seconds: %.0f\n", time.Since(start).Seconds())
+	return nil
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func goVersion() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// results are the parsed raw output: per benchmark name (without the
+// -GOMAXPROCS suffix), per unit, the values of every run.
+type results struct {
+	config map[string][]string
+	vals   map[string]map[string][]float64
+	order  []string
+}
+
+func parse(data []byte) *results {
+	r := &results{config: map[string][]string{}, vals: map[string]map[string][]float64{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "Benchmark") {
+			f := strings.Fields(line)
+			if len(f) < 4 {
+				continue
+			}
+			name := f[0]
+			if i := strings.LastIndexByte(name, '-'); i > 0 {
+				if _, err := strconv.Atoi(name[i+1:]); err == nil {
+					name = name[:i]
+				}
+			}
+			if _, err := strconv.Atoi(f[1]); err != nil {
+				continue
+			}
+			m := r.vals[name]
+			if m == nil {
+				m = map[string][]float64{}
+				r.vals[name] = m
+				r.order = append(r.order, name)
+			}
+			for i := 2; i+1 < len(f); i += 2 {
+				v, err := strconv.ParseFloat(f[i], 64)
+				if err != nil {
+					continue
+				}
+				m[f[i+1]] = append(m[f[i+1]], v)
+			}
+			continue
+		}
+		if k, v, ok := strings.Cut(line, ": "); ok && !strings.ContainsAny(k, " \t") && k != "" && k[0] >= 'a' && k[0] <= 'z' {
+			r.config[k] = append(r.config[k], v)
+		}
+	}
+	return r
+}
+
+// med is the median of name's unit, and whether it was measured.
+func (r *results) med(name, unit string) (float64, bool) {
+	vs := r.vals[name][unit]
+	if len(vs) == 0 {
+		return 0, false
+	}
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2], true
+	}
+	return (s[n/2-1] + s[n/2]) / 2, true
+}
+
+// spread is (max-min)/median of name's unit in percent, over its runs.
+func (r *results) spread(name, unit string) (float64, bool) {
+	vs := r.vals[name][unit]
+	m, ok := r.med(name, unit)
+	if !ok || m == 0 || len(vs) < 2 {
+		return 0, false
+	}
+	lo, hi := vs[0], vs[0]
+	for _, v := range vs {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return 100 * (hi - lo) / m, true
+}
+
+func (r *results) runs(name, unit string) int { return len(r.vals[name][unit]) }
+
+func (r *results) cfg(k string) string {
+	if v := r.config[k]; len(v) > 0 {
+		return v[0]
+	}
+	return "unknown"
+}
+
+// fmtNs formats nanoseconds with a unit that keeps 3 significant digits.
+func fmtNs(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.2f s", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.1f ms", ns/1e6)
+	case ns >= 1e4:
+		return fmt.Sprintf("%.0f µs", ns/1e3)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func fmtBytes(b float64) string {
+	return fmt.Sprintf("%.2f MiB", b/(1<<20))
+}
+
+const missing = "—"
+
+// cell formats a median with f, or missing.
+func (r *results) cell(name, unit string, f func(float64) string) string {
+	v, ok := r.med(name, unit)
+	if !ok {
+		return missing
+	}
+	return f(v)
+}
+
+func ratio(a, b float64, okA, okB bool) string {
+	if !okA || !okB || b == 0 {
+		return missing
+	}
+	return fmt.Sprintf("%.1fx", a/b)
+}
+
+// perChunk is allocs/op scaled to one chunk (ops are whole streams).
+func (r *results) allocsPerChunk(name string) (float64, bool) {
+	a, ok1 := r.med(name, "allocs/op")
+	op, ok2 := r.med(name, "ns/op")
+	ch, ok3 := r.med(name, "ns/chunk")
+	if !ok1 || !ok2 || !ok3 || op == 0 {
+		return 0, false
+	}
+	return a * ch / op, true
+}
+
+// adapters lists the adapters of BenchmarkChunk, in the order measured.
+func (r *results) adapters() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range r.order {
+		rest, ok := strings.CutPrefix(n, "BenchmarkChunk/")
+		if !ok {
+			continue
+		}
+		a, _, _ := strings.Cut(rest, "/")
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (r *results) has(prefix string) bool {
+	for _, n := range r.order {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return false
+}
