@@ -13,6 +13,34 @@
 // Nothing in this package allocates: errors are sentinels, iterators are
 // plain values, and unescaping appends into a buffer the caller owns.
 // Valid is a strict RFC 8259 validator (invalid UTF-8 is refused).
+//
+// # Tapes: reading a chunk without scanning it
+//
+// A Go guest scans bytes about ten times slower in Wasm than natively. Since
+// ABI 1.1 the host can send each transform chunk with a tape (abi/tape.go):
+// its native tokenization, one entry per JSON value with offsets and
+// subtree sizes. A Value reads either form behind one API, so an adapter
+// uses the tape with two changes:
+//
+//  1. import _ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape" (the
+//     module opts in; without it the host sends no tapes), and
+//  2. read each chunk as jsonx.Doc(c.Data, c.Tape) and pass jsonx.Value
+//     around instead of []byte: Value.Object, Value.Array, ObjectIter.Val,
+//     Value.Kind, Value.Str, Value.Int, Value.Lookup.
+//
+// The same code runs natively in tests (c.Tape empty: byte-backed, validated
+// as it is iterated) and in the module (tape-backed: no scanning, no
+// validation, subtrees skipped in one step). When a chunk has no tape
+// (not JSON, like "[DONE]"), Doc is byte-backed there too. To copy text
+// into an event without decoding and re-encoding it, use Value.Literal and
+// guest.Output.EmitRaw. Tests should run an adapter both ways and compare
+// the events once parsed (see adapters-wasm/internal/chatcompletions).
+//
+// In a Wasm guest every function call is expensive, more than the work of
+// a short loop: prefer KeyIs chains over ObjectIter (KeyIs rejects most
+// keys inline), test Exists before calling a helper on a value that is
+// usually absent, and read members through the iterator rather than
+// through Lookup for each key.
 package jsonx
 
 import (
