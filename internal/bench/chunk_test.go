@@ -105,7 +105,7 @@ var (
 
 // wasmOf builds the adapter's module (with extra build tags) once per
 // process and returns its bytes.
-func wasmOf(b *testing.B, adapter, tags string) []byte {
+func wasmOf(b testing.TB, adapter, tags string) []byte {
 	b.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -139,7 +139,7 @@ func wasmOf(b *testing.B, adapter, tags string) []byte {
 	return w
 }
 
-func loadWasm(b *testing.B, adapter, tags string) engine.Module {
+func loadWasm(b testing.TB, adapter, tags string) engine.Module {
 	b.Helper()
 	ctx := context.Background()
 	e, err := engine.New(ctx, engine.Config{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
