@@ -31,7 +31,7 @@ func corpusConfig() engine.Config {
 	return engine.Config{
 		CacheDir:         cacheDir,
 		PoolSize:         1,
-		CallTimeout:      500 * time.Millisecond,
+		CallTimeout:      scaled(500 * time.Millisecond),
 		MemoryLimitBytes: 48 << 20,
 		MaxOutputBytes:   1 << 20,
 		Logger:           slog.New(slog.DiscardHandler),
@@ -41,9 +41,19 @@ func corpusConfig() engine.Config {
 	}
 }
 
+// scaled stretches a deadline under the race detector, which slows the
+// host's side of a guest's work (memory growth, instantiation) several
+// times: a memory bomb must reach the memory cap before its deadline.
+func scaled(d time.Duration) time.Duration {
+	if raceEnabled {
+		return 4 * d
+	}
+	return d
+}
+
 // timeoutSlack is how much later than the deadline an adapter_timeout may
 // be reported on a loaded machine.
-const timeoutSlack = 1500 * time.Millisecond
+var timeoutSlack = scaled(1500 * time.Millisecond)
 
 // expectation is one entry of a corpus case's expect.json.
 type expectation struct {

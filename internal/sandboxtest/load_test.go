@@ -41,7 +41,7 @@ func TestLoadWithHostileModules(t *testing.T) {
 	ctx := context.Background()
 	cfg := corpusConfig()
 	cfg.PoolSize = pool
-	cfg.CallTimeout = 300 * time.Millisecond
+	cfg.CallTimeout = scaled(300 * time.Millisecond)
 	cfg.RecycleMemoryBytes = recycle
 	e, err := engine.New(ctx, cfg)
 	if err != nil {
