@@ -2,7 +2,7 @@
 #
 #   make          build bin/wasmrun and every adapter to bin/adapters/<name>.wasm
 #   make demo     build, then run one chat against the built-in recorded provider (no API key)
-#   make test     vet, race tests, every adapter's golden cases through wasmrun, short fuzz runs
+#   make test     vet, race tests, every adapter's golden cases through wasmrun, short fuzz runs, test-wasmtime
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
 
@@ -31,7 +31,7 @@ bin/adapters/%.wasm: FORCE
 demo: all
 	bin/wasmrun demo
 
-test: vet unit conformance fuzz
+test: vet unit conformance fuzz test-wasmtime
 
 vet:
 	$(GO) vet ./...
@@ -80,8 +80,10 @@ clean:
 
 # The wasmtime backend (cgo, -tags wasmtime) through the same engine tests
 # and golden cases as wazero; WASMADAPT_BACKEND selects it in engine.New.
+# Part of `test` (about 1.5 minutes on 2 loaded cores; needs a C compiler).
 test-wasmtime: adapters
 	@mkdir -p bin
+	CGO_ENABLED=1 $(GO) vet -tags wasmtime ./engine/... ./internal/bench/...
 	CGO_ENABLED=1 $(GO) build -tags wasmtime -o bin/wasmrun-wasmtime ./cmd/wasmrun
 	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(GO) test -race -tags wasmtime -count=1 ./engine/...
 	@set -e; for a in $(ADAPTERS); do \
