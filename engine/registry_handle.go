@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Pinner is implemented by a Module whose version may change between calls
+// (a registry Handle). A host calls Pin once per request or stream and
+// sends every call of it to the returned Module, then calls release: the
+// whole request is served by one version, and the version's generation is
+// not closed before release.
+type Pinner interface {
+	// Pin returns the Module that serves the current version and the
+	// function that releases it (safe to call more than once).
+	Pin() (m Module, release func())
+}
+
+// Handle is the registry-backed Module of one name (Registry.Module). It
+// can be passed wherever an engine.Module is expected (host.Provider.Module):
+//
+//   - Capabilities, Project, ParseResponse and MapError are served by the
+//     generation active at the call's start; a swap during the call does
+//     not affect it, and the generation is not closed before it returns.
+//   - Transform pins a stream to the generation that served its first call
+//     (the call with empty state): the state it returns is the adapter's
+//     state prefixed with the generation and a stream number, and later
+//     calls with that state go to the same generation, until the call with
+//     abi.FlagEnd or a failed call ends the stream. With
+//     RegistryOptions.MigrateStreams, a stream whose generation was retired
+//     continues on the active one when both declare the same non-empty
+//     state format.
+//   - Pin (Pinner) pins a whole request: a host that calls it gets the
+//     generation's own Module, with no state prefix and no lookups.
+//
+// Name is the registry name; Digest is the active version's digest at the
+// time of the call.
+type Handle struct {
+	r  *Registry
+	en *entry
+}
+
+var _ Module = (*Handle)(nil)
+var _ Pinner = (*Handle)(nil)
+
+// Name implements Module.
+func (h *Handle) Name() string { return h.en.name }
+
+// Digest implements Module: the active version's digest ("" when none).
+func (h *Handle) Digest() string {
+	if g := h.en.active.Load(); g != nil {
+		return g.v.Digest
+	}
+	return ""
+}
+
+// Active returns the active version and its generation number (zero when
+// none is active).
+func (h *Handle) Active() (Version, uint64) {
+	if g := h.en.active.Load(); g != nil {
+		return g.v, g.id
+	}
+	return Version{}, 0
+}
+
+// Pin implements Pinner. With no active version it returns h itself, whose
+// calls then fail with adapter_trap.
+func (h *Handle) Pin() (Module, func()) {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return h, func() {}
+	}
+	var once sync.Once
+	return g.mod, func() { once.Do(func() { h.r.release(g) }) }
+}
+
+// Close implements Module. It does nothing: the Registry owns the
+// generations (Registry.Close).
+func (h *Handle) Close(context.Context) error { return nil }
+
+// Capabilities implements Module on the active generation.
+func (h *Handle) Capabilities(ctx context.Context, model string) (*abi.Capabilities, error) {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return nil, err
+	}
+	defer h.r.release(g)
+	return g.mod.Capabilities(ctx, model)
+}
+
+// Project implements Module on the active generation.
+func (h *Handle) Project(ctx context.Context, req *abi.Request) (*abi.ProviderRequest, error) {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return nil, err
+	}
+	defer h.r.release(g)
+	return g.mod.Project(ctx, req)
+}
+
+// ParseResponse implements Module on the active generation.
+func (h *Handle) ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]abi.Event, error) {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return nil, err
+	}
+	defer h.r.release(g)
+	return g.mod.ParseResponse(ctx, in)
+}
+
+// MapError implements Module on the active generation.
+func (h *Handle) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event, error) {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return abi.Event{}, err
+	}
+	defer h.r.release(g)
+	return g.mod.MapError(ctx, in)
+}
+
+// stateMagic starts every state a Handle returns; the generation and the
+// stream number follow (8 bytes each, little endian), then the adapter's
+// own state.
+const stateMagic = "\xffwgs"
+
+const stateHeader = len(stateMagic) + 16
+
+func tagState(gid, sid uint64, inner []byte) []byte {
+	b := make([]byte, stateHeader, stateHeader+len(inner))
+	copy(b, stateMagic)
+	binary.LittleEndian.PutUint64(b[4:], gid)
+	binary.LittleEndian.PutUint64(b[12:], sid)
+	return append(b, inner...)
+}
+
+func untagState(st []byte) (gid, sid uint64, inner []byte, ok bool) {
+	if len(st) < stateHeader || string(st[:4]) != stateMagic {
+		return 0, 0, nil, false
+	}
+	return binary.LittleEndian.Uint64(st[4:]), binary.LittleEndian.Uint64(st[12:]), st[stateHeader:], true
+}
+
+// openStream registers stream sid on g, holding one reference of g until
+// endStream. The caller holds a reference of g.
+func (g *generation) openStream(sid uint64) {
+	g.refs.Add(1)
+	g.mu.Lock()
+	g.streams[sid] = struct{}{}
+	g.mu.Unlock()
+}
+
+// endStream drops stream sid's reference of g, once.
+func (r *Registry) endStream(g *generation, sid uint64) {
+	g.mu.Lock()
+	_, ok := g.streams[sid]
+	delete(g.streams, sid)
+	g.mu.Unlock()
+	if ok {
+		r.release(g)
+	}
+}
+
+// lookup returns the generation numbered id if it is still open.
+func (r *Registry) lookup(en *entry, id uint64) *generation {
+	if g := en.active.Load(); g != nil && g.id == id {
+		return g
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for g := range en.draining {
+		if g.id == id {
+			return g
+		}
+	}
+	return nil
+}
+
+// Transform implements Module, pinning each stream to the generation of
+// its first call (see Handle).
+func (h *Handle) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
+	r := h.r
+	end := in.Flags&abi.FlagEnd != 0
+	if len(in.State) == 0 {
+		g, err := r.acquire(h.en)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer r.release(g)
+		sid := r.streamID.Add(1)
+		st, evs, err := g.mod.Transform(ctx, in)
+		if err != nil || end {
+			return st, evs, err
+		}
+		g.openStream(sid)
+		return tagState(g.id, sid, st), evs, nil
+	}
+	gid, sid, inner, ok := untagState(in.State)
+	if !ok {
+		return nil, nil, abi.Errorf(abi.CodeInvalidRequest, "module %q: the transform state was not returned by this registry handle: pass back the state the previous call returned", h.en.name)
+	}
+	g := r.lookup(h.en, gid)
+	if g != nil && !g.tryAcquire() {
+		g = nil
+	}
+	if g != nil && r.opts.MigrateStreams {
+		if a := h.en.active.Load(); a != nil && a != g && g.v.StateFormat != "" && a.v.StateFormat == g.v.StateFormat && a.tryAcquire() {
+			// Move the stream to the active generation.
+			a.openStream(sid)
+			r.endStream(g, sid)
+			r.release(g)
+			g = a
+		}
+	}
+	if g == nil {
+		return nil, nil, abi.Errorf(abi.CodeAdapterTrap, "module %q: the version that started this stream was retired and closed (its drain timed out, or the registry closed): retry the request", h.en.name)
+	}
+	defer r.release(g)
+	sub := *in
+	sub.State = inner
+	st, evs, err := g.mod.Transform(ctx, &sub)
+	if err != nil || end {
+		r.endStream(g, sid)
+		return st, evs, err
+	}
+	return tagState(g.id, sid, st), evs, nil
+}

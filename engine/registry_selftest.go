@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// selfTestCase is one element of the wasmadapt_selftest array
+// (abi/README.md).
+type selfTestCase struct {
+	Name        string            `json:"name"`
+	Request     json.RawMessage   `json:"request"`
+	Projection  json.RawMessage   `json:"projection"`
+	Status      int               `json:"status"`
+	Framing     string            `json:"framing"`
+	Body        *string           `json:"body"`
+	Chunks      []selfTestChunk   `json:"chunks"`
+	Events      []json.RawMessage `json:"events"`
+	ExpectError abi.Code          `json:"expect_error"`
+}
+
+// selfTestChunk is one pre-framed chunk of a self-test stream.
+type selfTestChunk struct {
+	Event string `json:"event"`
+	Data  string `json:"data"`
+}
+
+func countCases(cases []byte) int {
+	var arr []json.RawMessage
+	if json.Unmarshal(cases, &arr) != nil {
+		return 0
+	}
+	return len(arr)
+}
+
+// RunSelfTest runs a module's own cases (the JSON array its
+// wasmadapt_selftest export returns, see SelfTest) against m and returns
+// how many passed; the error names the first case that failed and why.
+//
+// It is the registry's built-in runner, independent of the host: a case's
+// request is projected (and compared with its projection, or its
+// expect_error checked); a body with a status of 400 or more goes through
+// map_error, framing "none" through parse_response; a stream is given
+// either as pre-framed "chunks" or as a body in framing "sse" or "ndjson"
+// (framed here with the plain rules of those formats) and is replayed
+// twice, all chunks in one transform call and one chunk per call, both of
+// which must give the case's events. A stream in another framing needs a
+// runner with the host's framing (RegistryOptions.SelfTest).
+func RunSelfTest(ctx context.Context, m Module, cases []byte) (int, error) {
+	var cs []selfTestCase
+	if err := json.Unmarshal(cases, &cs); err != nil {
+		return 0, fmt.Errorf("self-test cases are not a JSON array of case objects: %v (see abi/README.md, wasmadapt_selftest)", err)
+	}
+	for i, c := range cs {
+		if c.Name == "" {
+			c.Name = fmt.Sprintf("case %d", i)
+		}
+		if err := runSelfTestCase(ctx, m, &c); err != nil {
+			return i, fmt.Errorf("self-test %q failed: %w", c.Name, err)
+		}
+	}
+	return len(cs), nil
+}
+
+func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
+	var sctx []byte
+	var pr *abi.ProviderRequest
+	hasBody := c.Body != nil || c.Chunks != nil
+	if len(c.Request) > 0 {
+		var req abi.Request
+		if err := json.Unmarshal(c.Request, &req); err != nil {
+			return fmt.Errorf("its request is not a normalized request: %v", err)
+		}
+		var err error
+		pr, err = m.Project(ctx, &req)
+		if c.ExpectError != "" && !hasBody {
+			if err == nil {
+				return fmt.Errorf("projection succeeded, the case expects error %s", c.ExpectError)
+			}
+			if code := abi.CodeOf(err); code != c.ExpectError {
+				return fmt.Errorf("projection failed with %v, the case expects code %s", err, c.ExpectError)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("projection failed: %v", err)
+		}
+		if len(c.Projection) > 0 {
+			got, err := json.Marshal(pr)
+			if err != nil {
+				return err
+			}
+			if !sameJSON(c.Projection, got) {
+				return fmt.Errorf("projection differs: got %s, the case wants %s", got, c.Projection)
+			}
+		}
+		rc := req.Context()
+		if sctx, err = json.Marshal(&rc); err != nil {
+			return err
+		}
+	}
+	if !hasBody {
+		if len(c.Request) == 0 {
+			return fmt.Errorf("a case needs a request, a body or chunks")
+		}
+		return nil
+	}
+	framing := c.Framing
+	if framing == "" && pr != nil {
+		framing = pr.StreamFraming
+	}
+	if framing == "" {
+		framing = abi.FramingSSE
+	}
+	status := c.Status
+	if status == 0 {
+		status = 200
+	}
+	var body []byte
+	if c.Body != nil {
+		body = []byte(*c.Body)
+	}
+	var got []abi.Event
+	switch {
+	case status >= 400:
+		ev, err := m.MapError(ctx, &abi.ResponseInput{Status: uint32(status), Context: sctx, Body: body})
+		if err != nil {
+			return fmt.Errorf("map_error failed: %v", err)
+		}
+		got = []abi.Event{ev}
+	case framing == abi.FramingNone && c.Chunks == nil:
+		evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(status), Context: sctx, Body: body})
+		if err != nil {
+			return fmt.Errorf("parse_response failed: %v", err)
+		}
+		got = evs
+	default:
+		chunks, err := selfTestChunks(c, body, framing)
+		if err != nil {
+			return err
+		}
+		all, err := replayChunks(ctx, m, chunks, sctx, 0)
+		if err != nil {
+			return fmt.Errorf("transform failed: %v", err)
+		}
+		one, err := replayChunks(ctx, m, chunks, sctx, 1)
+		if err != nil {
+			return fmt.Errorf("transform (a chunk per call) failed: %v", err)
+		}
+		if a, b := eventLines(all), eventLines(one); !bytes.Equal(a, b) {
+			return fmt.Errorf("events depend on batching: all chunks in one call gave\n%s\none chunk per call gave\n%s", a, b)
+		}
+		got = all
+	}
+	if c.Events == nil {
+		return fmt.Errorf("the case has a body but no events")
+	}
+	if len(got) != len(c.Events) {
+		return fmt.Errorf("got %d events, the case wants %d:\n%s", len(got), len(c.Events), eventLines(got))
+	}
+	for i := range got {
+		line := got[i].AppendJSON(nil)
+		if !sameJSON(c.Events[i], line) {
+			return fmt.Errorf("event %d is %s, the case wants %s", i, line, c.Events[i])
+		}
+	}
+	return nil
+}
+
+func eventLines(evs []abi.Event) []byte {
+	var b []byte
+	for i := range evs {
+		b = evs[i].AppendJSON(b)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func selfTestChunks(c *selfTestCase, body []byte, framing string) ([]abi.Chunk, error) {
+	if c.Chunks != nil {
+		out := make([]abi.Chunk, len(c.Chunks))
+		for i, ch := range c.Chunks {
+			out[i] = abi.Chunk{Event: []byte(ch.Event), Data: []byte(ch.Data)}
+		}
+		return out, nil
+	}
+	switch framing {
+	case abi.FramingSSE:
+		return splitSSE(body), nil
+	case abi.FramingNDJSON:
+		var out []abi.Chunk
+		for _, line := range bytes.Split(body, []byte("\n")) {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			if len(bytes.TrimSpace(line)) > 0 {
+				out = append(out, abi.Chunk{Data: line})
+			}
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("framing %q cannot be run by the engine's built-in runner: give the case pre-framed \"chunks\", or configure RegistryOptions.SelfTest with the host's case runner", framing)
+	}
+}
+
+// splitSSE frames an SSE body by the plain rules: events end at a blank
+// line, "event:" names the event, "data:" lines are joined with "\n",
+// comments and other fields are ignored, and events with no data are
+// dropped.
+func splitSSE(body []byte) []abi.Chunk {
+	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+	var out []abi.Chunk
+	var ev, data []byte
+	hasData := false
+	flush := func() {
+		if hasData {
+			out = append(out, abi.Chunk{Event: ev, Data: data})
+		}
+		ev, data, hasData = nil, nil, false
+	}
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if len(line) == 0 {
+			flush()
+			continue
+		}
+		field, value, _ := bytes.Cut(line, []byte(":"))
+		value = bytes.TrimPrefix(value, []byte(" "))
+		switch string(field) {
+		case "event":
+			ev = append([]byte(nil), value...)
+		case "data":
+			if hasData {
+				data = append(data, '\n')
+			}
+			data = append(data, value...)
+			hasData = true
+		}
+	}
+	flush()
+	return out
+}
+
+// replayChunks feeds chunks through m's transform with host-owned state,
+// batch chunks per call (0: all in one call), then an end call.
+func replayChunks(ctx context.Context, m Module, chunks []abi.Chunk, sctx []byte, batch int) ([]abi.Event, error) {
+	var events []abi.Event
+	var state []byte
+	call := func(cs []abi.Chunk, flags uint32) error {
+		in := &abi.TransformInput{Flags: flags, State: state, Chunks: cs}
+		if len(state) == 0 {
+			in.Context = sctx
+		}
+		st, evs, err := m.Transform(ctx, in)
+		if err != nil {
+			return err
+		}
+		state = st
+		events = append(events, evs...)
+		return nil
+	}
+	if batch > 0 {
+		for i := 0; i < len(chunks); i += batch {
+			if err := call(chunks[i:min(i+batch, len(chunks))], 0); err != nil {
+				return events, err
+			}
+		}
+		return events, call(nil, abi.FlagEnd)
+	}
+	return events, call(chunks, abi.FlagEnd)
+}
