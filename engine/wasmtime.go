@@ -59,6 +59,7 @@ type wasmtimeBackend struct {
 	limit    uint64
 	timeout  time.Duration
 	cacheDir string
+	cacheTag string
 	stop     chan struct{}
 	done     chan struct{}
 	once     sync.Once
@@ -74,16 +75,23 @@ func newWasmtimeBackend(_ context.Context, cfg *Config) (*wasmtimeBackend, error
 			return nil, fmt.Errorf("engine: compilation cache in %s: %w (check the directory is writable)", cfg.CacheDir, err)
 		}
 	}
+	// deadlineNone (benchmarks only: the floor that cannot stop a loop)
+	// compiles without the epoch checks.
+	epochs := cfg.deadline != deadlineNone
 	wc := wasmtime.NewConfig()
-	wc.SetEpochInterruption(true)
+	wc.SetEpochInterruption(epochs)
 	eng := wasmtime.NewEngineWithConfig(wc)
 	b := &wasmtimeBackend{
 		eng:      eng,
 		limit:    pages * 65536,
 		timeout:  cfg.CallTimeout,
 		cacheDir: cfg.CacheDir,
+		cacheTag: wasmtimeCacheTag,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+	}
+	if !epochs {
+		b.cacheTag += "-none"
 	}
 	linker, err := newWasmtimeLinker(eng)
 	if err != nil {
@@ -161,7 +169,7 @@ func (b *wasmtimeBackend) compile(_ context.Context, wasm []byte) (compiledModul
 	var path string
 	if b.cacheDir != "" {
 		sum := sha256.Sum256(wasm)
-		path = filepath.Join(b.cacheDir, wasmtimeCacheTag+"-"+hex.EncodeToString(sum[:])+".cwasm")
+		path = filepath.Join(b.cacheDir, b.cacheTag+"-"+hex.EncodeToString(sum[:])+".cwasm")
 		if m, err := wasmtime.NewModuleDeserializeFile(b.eng, path); err == nil {
 			return newWasmtimeCompiled(b, m), nil
 		}
