@@ -47,8 +47,12 @@ func writeReport(w io.Writer, r *results) {
 	p("built with `GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath` (Go's own wasm port, no TinyGo).\n")
 	p("`wasmtime` is wasmtime-go v39 (Cranelift) behind the same backend seam (`-tags wasmtime`, cgo).\n\n")
 
+	if f := r.config["run-failed"]; len(f) > 0 {
+		p("**Steps that failed in this run** (their tables say not measured): %s.\n\n", strings.Join(f, "; "))
+	}
 	writeChunk(w, r)
 	writeTypical(w, r)
+	writeDeadline(w, r)
 	writeProject(w, r)
 	writeModule(w, r)
 	writeE2E(w, r)
@@ -347,5 +351,41 @@ func writeHotSwap(w io.Writer, r *results) {
 		}
 		p("| %s | %s | %s | %d |\n", strings.TrimPrefix(n, "BenchmarkHotSwap/"), r.cell(n, "ns/op", fmtNs), sp, r.runs(n, "ns/op"))
 	}
+	p("\n")
+}
+
+func writeDeadline(w io.Writer, r *results) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## The deadline mechanism (`BenchmarkDeadline`, `BenchmarkDeadlineWasmtime`, package engine)\n\n")
+	p("One transform call of a small chunk through the engine's echo test guest (a Go guest with the SDK) under each\n")
+	p("way of enforcing the per-call deadline. `none` cannot stop an infinite loop: it is the floor. Shipped:\n")
+	p("`instrument` on wazero (loops counted down, a sched_yield every 16384 iterations checks a per-instance timer;\n")
+	p("engine/deadline.go), `epoch` on wasmtime (epoch checks compiled in, a 1 ms engine-wide ticker).\n\n")
+	if !r.has("BenchmarkDeadline") {
+		p("_Not measured in this run._\n\n")
+		return
+	}
+	p("| backend | mechanism | ns/op | cost over none | allocs/op |\n|---|---|---:|---:|---:|\n")
+	row := func(be, mech, name, floor string) {
+		if !r.has(name) {
+			return
+		}
+		v, ok := r.med(name, "ns/op")
+		f, fok := r.med(floor, "ns/op")
+		over := missing
+		if ok && fok && f > 0 {
+			over = fmt.Sprintf("%+.0f%%", 100*(v-f)/f)
+		}
+		p("| %s | %s | %s | %s | %s |\n", be, mech, r.cell(name, "ns/op", fmtNs), over, r.cell(name, "allocs/op", func(f float64) string { return fmt.Sprintf("%.0f", f) }))
+	}
+	for _, m := range []string{"none", "instrument", "watchdog", "context"} {
+		label := m
+		if m == "instrument" {
+			label = "instrument (shipped)"
+		}
+		row("wazero", label, "BenchmarkDeadline/"+m, "BenchmarkDeadline/none")
+	}
+	row("wasmtime", "none", "BenchmarkDeadlineWasmtime/none", "BenchmarkDeadlineWasmtime/none")
+	row("wasmtime", "epoch (shipped)", "BenchmarkDeadlineWasmtime/epoch", "BenchmarkDeadlineWasmtime/none")
 	p("\n")
 }
