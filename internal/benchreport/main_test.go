@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const sample = `machine-cpu: Test CPU
+machine-cores: 2
+run-count: 3
+goos: linux
+pkg: github.com/wasmadapt/wasmadapt/internal/bench
+BenchmarkTypicalChunk/native-2   	 1000	 1000 ns/op	 900 cpu-ns/chunk	 1000 ns/chunk	 288 B/op	 4 allocs/op
+BenchmarkTypicalChunk/native-2   	 1000	 3000 ns/op	 1100 cpu-ns/chunk	 3000 ns/chunk	 288 B/op	 4 allocs/op
+BenchmarkTypicalChunk/native-2   	 1000	 2000 ns/op	 1000 cpu-ns/chunk	 2000 ns/chunk	 288 B/op	 4 allocs/op
+BenchmarkTypicalChunk/wazero-2   	 1000	 5000 ns/op	 2900 cpu-ns/chunk	 5000 ns/chunk	 304 B/op	 6 allocs/op
+BenchmarkTypicalChunk/wazero-2   	 1000	 5500 ns/op	 3000 cpu-ns/chunk	 5500 ns/chunk	 304 B/op	 6 allocs/op
+BenchmarkTypicalChunk/wazero-2   	 1000	 6000 ns/op	 3100 cpu-ns/chunk	 6000 ns/chunk	 304 B/op	 6 allocs/op
+BenchmarkChunk/openai/native-2   	 10	 10000 ns/op	 1000 cpu-ns/chunk	 1000 ns/chunk	 100 B/op	 40 allocs/op
+not a benchmark line: 12
+`
+
+func TestParseMedians(t *testing.T) {
+	r := parse([]byte(sample))
+	for _, tt := range []struct {
+		name, unit string
+		want       float64
+	}{
+		{"BenchmarkTypicalChunk/native", "ns/chunk", 2000},
+		{"BenchmarkTypicalChunk/native", "cpu-ns/chunk", 1000},
+		{"BenchmarkTypicalChunk/wazero", "ns/chunk", 5500},
+		{"BenchmarkTypicalChunk/wazero", "allocs/op", 6},
+	} {
+		if got, ok := r.med(tt.name, tt.unit); !ok || got != tt.want {
+			t.Errorf("median %s %s = %v (%v), want %v", tt.name, tt.unit, got, ok, tt.want)
+		}
+	}
+	if _, ok := r.med("BenchmarkTypicalChunk/wasmtime", "ns/chunk"); ok {
+		t.Error("a benchmark that did not run has a median")
+	}
+	if r.cfg("machine-cpu") != "Test CPU" || r.cfg("run-count") != "3" || r.cfg("missing") != "unknown" {
+		t.Errorf("config %v", r.config)
+	}
+	if s, ok := r.spread("BenchmarkTypicalChunk/native", "ns/chunk"); !ok || s != 100 {
+		t.Errorf("spread = %v, want 100%%", s)
+	}
+	if a, ok := r.allocsPerChunk("BenchmarkChunk/openai/native"); !ok || a != 4 {
+		t.Errorf("allocs per chunk = %v, want 4 (40 per 10-chunk stream)", a)
+	}
+}
+
+func TestReportVerdicts(t *testing.T) {
+	var buf bytes.Buffer
+	writeReport(&buf, parse([]byte(sample)))
+	out := buf.String()
+	for _, want := range []string{
+		"| CPU | Test CPU |",
+		"at most 3x native: wall 2.8x (5.50 µs vs 2.00 µs), CPU 3.0x (3.00 µs vs 1.00 µs) — **met**",
+		"under 2 µs per chunk: wall 5.50 µs, CPU 3.00 µs — **not met**",
+		"### Why not",
+		"**pending**",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
