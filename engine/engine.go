@@ -303,6 +303,13 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 		cm.close(ctx)
 		return nil, err
 	}
+	// Imported tables and globals are refused here, naming them (issue 7):
+	// the backends do not list them, and instantiation would fail with a
+	// misleading message.
+	if other := tableAndGlobalImports(wasm); len(other) > 0 {
+		cm.close(ctx)
+		return nil, abi.Errorf(abi.CodeABIMismatch, "module %q imports %s, which the host does not provide: an adapter defines its own tables, globals and memory and imports only WASI functions", name, other[0])
+	}
 	_, hasInit := cm.exports()[abi.ExportInitialize]
 	m := newModule(name, hex.EncodeToString(sum[:]), &e.cfg)
 	m.compiled = cm
