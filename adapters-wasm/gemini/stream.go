@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
@@ -157,9 +158,9 @@ func (p *processor) chunk(data []byte) {
 		if br, ok, _ := jsonx.Lookup(feedback, "blockReason"); ok {
 			raw := enumValue(br)
 			if st.hasUsage {
-				p.buf = emitUsage(p.out, p.buf, &st.usage)
+				p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
 			}
-			p.buf = emitFinish(p.out, p.buf, abi.FinishContentFilter, raw)
+			p.buf = rawevent.EmitFinish(p.out, p.buf, abi.FinishContentFilter, raw)
 			st.done = true
 		}
 	}
@@ -242,18 +243,18 @@ func (p *processor) part(b []byte) {
 	}
 	if thought {
 		if len(text) > 0 {
-			p.buf = emitRawString(p.out, p.buf, "reasoning-delta", "text", text)
+			p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-delta", "text", text)
 		}
 		if len(sig) > 0 {
-			p.buf = emitRawString(p.out, p.buf, "reasoning-signature", "signature", sig)
+			p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
 		}
 		return
 	}
 	if len(sig) > 0 {
-		p.buf = emitRawString(p.out, p.buf, "reasoning-signature", "signature", sig)
+		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
 	}
 	if hasText && len(text) > 0 {
-		p.buf = emitRawString(p.out, p.buf, "text-delta", "text", text)
+		p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", text)
 	}
 	if call != nil {
 		p.functionCall(call)
@@ -292,12 +293,12 @@ func (p *processor) functionCall(b []byte) {
 		cid := p.callID(idb[:0], id, name, args)
 		a := ab[:0]
 		if jsonx.KindOf(args) == jsonx.KindObject {
-			a = compactJSON(a, args)
+			a = rawevent.CompactJSON(a, args)
 		} else {
 			a = append(a, "{}"...)
 		}
 		st.sawCall = true
-		p.buf = emitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
+		p.buf = rawevent.EmitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
 		st.calls++
 		return
 	}
@@ -333,7 +334,7 @@ func (p *processor) functionCall(b []byte) {
 
 func (p *processor) callID(dst, id, name, args []byte) []byte {
 	if len(id) > 0 {
-		if safeID(id) {
+		if rawevent.SafeID(id) {
 			return append(dst, id...)
 		}
 		return append(dst, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
@@ -352,7 +353,7 @@ func (p *processor) argDelta(off int) {
 	p.buf = append(p.buf[:0], `{"type":"tool-call-delta","index":`...)
 	p.buf = appendInt(p.buf, st.calls)
 	p.buf = append(p.buf, `,"arguments":`...)
-	p.buf = appendQuoted(p.buf, st.callArgs[off:])
+	p.buf = rawevent.AppendQuoted(p.buf, st.callArgs[off:])
 	p.buf = append(p.buf, '}')
 	p.out.EmitRaw(p.buf)
 }
@@ -441,7 +442,7 @@ func (p *processor) closeCall() {
 	p.buf = append(p.buf, `","name":"`...)
 	p.buf = append(p.buf, st.callName...)
 	p.buf = append(p.buf, `","arguments":`...)
-	p.buf = appendQuoted(p.buf, st.callArgs)
+	p.buf = rawevent.AppendQuoted(p.buf, st.callArgs)
 	p.buf = append(p.buf, '}')
 	p.out.EmitRaw(p.buf)
 	st.calls++
@@ -500,8 +501,8 @@ func (p *processor) finish(raw []byte) {
 		return
 	}
 	if st.hasUsage {
-		p.buf = emitUsage(p.out, p.buf, &st.usage)
+		p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
 	}
-	p.buf = emitFinish(p.out, p.buf, finishReason(raw, st.sawCall), raw)
+	p.buf = rawevent.EmitFinish(p.out, p.buf, finishReason(raw, st.sawCall), raw)
 	st.done = true
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/think"
@@ -244,7 +245,7 @@ func (p *processor) line(data []byte) {
 		if evalCount < 0 {
 			evalCount = 0
 		}
-		p.buf = emitUsage(p.out, p.buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
+		p.buf = rawevent.EmitUsage(p.out, p.buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
 		reason := abi.FinishOther
 		switch string(doneReason) {
 		case "stop", "":
@@ -255,7 +256,7 @@ func (p *processor) line(data []byte) {
 		case "length":
 			reason = abi.FinishLength
 		}
-		p.buf = emitFinish(p.out, p.buf, reason, doneReason)
+		p.buf = rawevent.EmitFinish(p.out, p.buf, reason, doneReason)
 		st.done = true
 	}
 }
@@ -274,7 +275,7 @@ func (p *processor) message(m []byte) {
 		}
 	}
 	if len(thinking) > 0 {
-		p.buf = emitRawString(p.out, p.buf, "reasoning-delta", "text", thinking)
+		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-delta", "text", thinking)
 	}
 	if len(content) > 0 {
 		if p.st.split {
@@ -285,7 +286,7 @@ func (p *processor) message(m []byte) {
 				p.emitPieces()
 			}
 		} else {
-			p.buf = emitRawString(p.out, p.buf, "text-delta", "text", content)
+			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", content)
 		}
 	}
 	if calls == nil || jsonx.IsNull(calls) {
@@ -323,7 +324,7 @@ func (p *processor) toolCall(b []byte) bool {
 	a := ab[:0]
 	switch jsonx.KindOf(args) {
 	case jsonx.KindObject:
-		a = compactJSON(a, args)
+		a = rawevent.CompactJSON(a, args)
 	case jsonx.KindInvalid, jsonx.KindNull:
 		a = append(a, "{}"...)
 	case jsonx.KindString: // OpenAI-style string arguments, seen on some builds
@@ -332,7 +333,7 @@ func (p *processor) toolCall(b []byte) bool {
 			p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
 			return false
 		}
-		a = compactJSON(ab[:0], u)
+		a = rawevent.CompactJSON(ab[:0], u)
 	default:
 		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
 		return false
@@ -344,7 +345,7 @@ func (p *processor) toolCall(b []byte) bool {
 	var idb [64]byte
 	cid := idb[:0]
 	switch {
-	case safeID(id):
+	case rawevent.SafeID(id):
 		cid = append(cid, id...)
 	case len(id) > 0:
 		cid = append(cid, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
@@ -352,7 +353,7 @@ func (p *processor) toolCall(b []byte) bool {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true
-	p.buf = emitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
+	p.buf = rawevent.EmitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
 	st.calls++
 	return true
 }

@@ -1,4 +1,12 @@
-package ollama
+// Package rawevent writes normalized events as raw JSON for the hot path of
+// the adapters that stream line-delimited JSON objects (Gemini, Ollama):
+// string values are copied from the provider's JSON as they were escaped
+// there (the reader validated them), so that no string is allocated. Every
+// Emit function takes a scratch buffer, writes the event into buf[:0],
+// hands it to guest.Output.EmitRaw and returns the buffer for reuse.
+//
+// The package compiles into each adapter module (GOOS=wasip1) and natively.
+package rawevent
 
 import (
 	"strconv"
@@ -7,13 +15,9 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
-// Event writing for the hot path: events are written as raw JSON, string
-// values copied from the provider's JSON as they were escaped there (the
-// reader validated them), so that no string is allocated.
-
-// emitRawString emits {"type":<typ>,"<key>":"<raw>"} where raw is the
+// EmitString emits {"type":"<typ>","<key>":"<raw>"} where raw is the
 // escaped content of a JSON string.
-func emitRawString(out *guest.Output, buf []byte, typ, key string, raw []byte) []byte {
+func EmitString(out *guest.Output, buf []byte, typ, key string, raw []byte) []byte {
 	buf = append(buf[:0], `{"type":"`...)
 	buf = append(buf, typ...)
 	buf = append(buf, `","`...)
@@ -25,10 +29,10 @@ func emitRawString(out *guest.Output, buf []byte, typ, key string, raw []byte) [
 	return buf
 }
 
-// appendQuoted appends b, which is valid compact JSON text, as a JSON string.
+// AppendQuoted appends b, which is valid compact JSON text, as a JSON string.
 // Valid JSON text has no raw control characters, so only quotes and
 // backslashes need escaping.
-func appendQuoted(dst, b []byte) []byte {
+func AppendQuoted(dst, b []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i, c := range b {
@@ -42,8 +46,8 @@ func appendQuoted(dst, b []byte) []byte {
 	return append(dst, '"')
 }
 
-// compactJSON appends src, valid JSON, without insignificant whitespace.
-func compactJSON(dst, src []byte) []byte {
+// CompactJSON appends src, valid JSON, without insignificant whitespace.
+func CompactJSON(dst, src []byte) []byte {
 	in, esc := false, false
 	for _, c := range src {
 		if in {
@@ -69,10 +73,11 @@ func compactJSON(dst, src []byte) []byte {
 	return dst
 }
 
-// emitToolCall emits tool-call-start, one tool-call-delta with the whole
-// arguments, and tool-call. id is plain ASCII (see toolID); name and args
+// EmitToolCall emits tool-call-start, one tool-call-delta with the whole
+// arguments, and tool-call; with whole set (a whole, non-streamed response)
+// only tool-call. id is plain ASCII (see SafeID); name and args
 // are raw (escaped string content, and compact JSON object text).
-func emitToolCall(out *guest.Output, buf []byte, whole bool, index int, id, name, args []byte) []byte {
+func EmitToolCall(out *guest.Output, buf []byte, whole bool, index int, id, name, args []byte) []byte {
 	if whole {
 		goto call
 	}
@@ -87,7 +92,7 @@ func emitToolCall(out *guest.Output, buf []byte, whole bool, index int, id, name
 	buf = append(buf[:0], `{"type":"tool-call-delta","index":`...)
 	buf = strconv.AppendInt(buf, int64(index), 10)
 	buf = append(buf, `,"arguments":`...)
-	buf = appendQuoted(buf, args)
+	buf = AppendQuoted(buf, args)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
 call:
@@ -98,15 +103,15 @@ call:
 	buf = append(buf, `","name":"`...)
 	buf = append(buf, name...)
 	buf = append(buf, `","arguments":`...)
-	buf = appendQuoted(buf, args)
+	buf = AppendQuoted(buf, args)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
 	return buf
 }
 
-// safeID reports whether s may be used in an ID as is: [A-Za-z0-9_-], as
-// provider-given IDs must be to be used unchanged.
-func safeID(s []byte) bool {
+// SafeID reports whether s may be used in an ID as is: 1 to 128 bytes of
+// [A-Za-z0-9_-], as provider-given IDs must be to be used unchanged.
+func SafeID(s []byte) bool {
 	if len(s) == 0 || len(s) > 128 {
 		return false
 	}
@@ -118,7 +123,8 @@ func safeID(s []byte) bool {
 	return true
 }
 
-func emitUsage(out *guest.Output, buf []byte, u *abi.Usage) []byte {
+// EmitUsage emits a usage event with all four token counts of u.
+func EmitUsage(out *guest.Output, buf []byte, u *abi.Usage) []byte {
 	buf = append(buf[:0], `{"type":"usage","input_tokens":`...)
 	buf = strconv.AppendInt(buf, int64(u.InputTokens), 10)
 	buf = append(buf, `,"output_tokens":`...)
@@ -132,8 +138,9 @@ func emitUsage(out *guest.Output, buf []byte, u *abi.Usage) []byte {
 	return buf
 }
 
-// emitFinish emits a finish event; raw is escaped string content.
-func emitFinish(out *guest.Output, buf []byte, reason abi.FinishReason, raw []byte) []byte {
+// EmitFinish emits a finish event; raw is the escaped string content of
+// the provider's reason.
+func EmitFinish(out *guest.Output, buf []byte, reason abi.FinishReason, raw []byte) []byte {
 	buf = append(buf[:0], `{"type":"finish","reason":"`...)
 	buf = append(buf, reason...)
 	buf = append(buf, `","raw_reason":"`...)

@@ -1,0 +1,113 @@
+package rawevent
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func TestCompactJSON(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{ "a" : [1, 2 ,3] }`, `{"a":[1,2,3]}`},
+		{"{\n\t\"s\": \"keep  spaces\\\" and \\\\\" ,\r\n \"b\": true}", `{"s":"keep  spaces\" and \\","b":true}`},
+		{`"x\" y"`, `"x\" y"`},
+		{``, ``},
+	}
+	for _, tt := range tests {
+		got := CompactJSON([]byte("pre:"), []byte(tt.in))
+		if string(got) != "pre:"+tt.want {
+			t.Errorf("CompactJSON(%q) = %q, want %q", tt.in, got, "pre:"+tt.want)
+		}
+	}
+}
+
+func TestAppendQuoted(t *testing.T) {
+	for _, in := range []string{`{"a":"b\"c\\d"}`, `[]`, `"é"`} {
+		got := AppendQuoted(nil, []byte(in))
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil || back != in {
+			t.Errorf("AppendQuoted(%s) = %s, decodes to %q (%v)", in, got, back, err)
+		}
+	}
+}
+
+func TestSafeID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"call_Ab-9", true},
+		{"", false},
+		{strings.Repeat("a", 128), true},
+		{strings.Repeat("a", 129), false},
+		{"a b", false},
+		{`a"b`, false},
+		{"é", false},
+	}
+	for _, tt := range tests {
+		if got := SafeID([]byte(tt.id)); got != tt.want {
+			t.Errorf("SafeID(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}
+
+// TestEvents checks that each raw event is valid JSON that decodes to the
+// event the adapters mean, and what it reuses.
+func TestEvents(t *testing.T) {
+	var out guest.Output
+	buf := make([]byte, 0, 8)
+	buf = EmitString(&out, buf, "text-delta", "text", []byte(`hi \"there\"\n`))
+	buf = EmitToolCall(&out, buf, false, 1, []byte("call_1"), []byte(`get\"x`), []byte(`{"q":"a\"b"}`))
+	buf = EmitToolCall(&out, buf, true, 2, []byte("call_2"), []byte("put"), []byte(`{}`))
+	buf = EmitUsage(&out, buf, &abi.Usage{InputTokens: 10, OutputTokens: 3, CachedInputTokens: 4, ReasoningTokens: 2})
+	EmitFinish(&out, buf, abi.FinishStop, []byte("STOP"))
+
+	want := []map[string]any{
+		{"type": "text-delta", "text": "hi \"there\"\n"},
+		{"type": "tool-call-start", "index": 1.0, "id": "call_1", "name": `get"x`},
+		{"type": "tool-call-delta", "index": 1.0, "arguments": `{"q":"a\"b"}`},
+		{"type": "tool-call", "index": 1.0, "id": "call_1", "name": `get"x`, "arguments": `{"q":"a\"b"}`},
+		{"type": "tool-call", "index": 2.0, "id": "call_2", "name": "put", "arguments": `{}`},
+		{"type": "usage", "input_tokens": 10.0, "output_tokens": 3.0, "cached_input_tokens": 4.0, "reasoning_tokens": 2.0},
+		{"type": "finish", "reason": string(abi.FinishStop), "raw_reason": "STOP"},
+	}
+	lines := bytes.Split(bytes.TrimSuffix(out.Events(), []byte("\n")), []byte("\n"))
+	if len(lines) != len(want) {
+		t.Fatalf("got %d events, want %d:\n%s", len(lines), len(want), out.Events())
+	}
+	for i, line := range lines {
+		var got map[string]any
+		if err := json.Unmarshal(line, &got); err != nil {
+			t.Fatalf("event %d %s: %v", i, line, err)
+		}
+		if len(got) != len(want[i]) {
+			t.Errorf("event %d = %v, want %v", i, got, want[i])
+			continue
+		}
+		for k, v := range want[i] {
+			if got[k] != v {
+				t.Errorf("event %d %s = %v, want %v", i, k, got[k], v)
+			}
+		}
+	}
+}
+
+func TestEventsDoNotAllocate(t *testing.T) {
+	var out guest.Output
+	buf := make([]byte, 0, 256)
+	u := abi.Usage{InputTokens: 1}
+	allocs := testing.AllocsPerRun(100, func() {
+		out.Reset()
+		buf = EmitString(&out, buf, "text-delta", "text", []byte("chunk"))
+		buf = EmitToolCall(&out, buf, false, 0, []byte("c"), []byte("n"), []byte(`{"a":1}`))
+		buf = EmitUsage(&out, buf, &u)
+		buf = EmitFinish(&out, buf, abi.FinishStop, []byte("stop"))
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations a round once the buffers have grown", allocs)
+	}
+}
