@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -19,14 +20,14 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
-			id = s.str(it.Value())
+			id = s.Str(it.Value())
 		case it.KeyIs("model"):
-			model = s.str(it.Value())
+			model = s.Str(it.Value())
 		case it.KeyIs("content"):
 			content = it.Value()
 		case it.KeyIs("stop_reason"):
 			if !jsonx.IsNull(it.Value()) {
-				s.stop = s.bytes(it.Value())
+				s.stop = s.Bytes(it.Value())
 			}
 		case it.KeyIs("usage"):
 			usage = it.Value()
@@ -75,22 +76,22 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			input = it.Value()
 		}
 	}
-	switch s.str(typ) {
+	switch s.Str(typ) {
 	case "text":
-		if t := s.str(text); t != "" {
+		if t := s.Str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		}
 	case "thinking":
-		if t := s.str(thinking); t != "" {
+		if t := s.Str(thinking); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
-		if sg := s.str(sig); sg != "" {
+		if sg := s.Str(sig); sg != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 		}
 	case "redacted_thinking":
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(data)})
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
 	case "tool_use":
-		n := s.str(name)
+		n := s.Str(name)
 		args := initialInput(input)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
 			if len(args) == 0 {
@@ -101,12 +102,12 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 		}
 		idx := int(s.ntools)
 		s.ntools++
-		tid := s.str(id)
+		tid := s.Str(id)
 		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: tid, Name: n})
 		if len(args) > 0 {
 			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
 		}
-		emitToolCall(out, idx, tid, n, args)
+		blockstate.EmitToolCall(out, "anthropic", "max_tokens", idx, tid, n, args)
 	}
 }
 
@@ -120,9 +121,9 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	for it.Next() {
 		switch {
 		case it.KeyIs("type"):
-			et = s.str(it.Value())
+			et = s.Str(it.Value())
 		case it.KeyIs("message"):
-			msg = s.str(it.Value())
+			msg = s.Str(it.Value())
 		}
 	}
 	if et == "" && msg == "" {

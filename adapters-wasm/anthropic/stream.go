@@ -2,9 +2,10 @@ package anthropic
 
 import (
 	"bytes"
-	"strconv"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/refusal"
@@ -117,10 +118,10 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 	}
 	if it.Err() != nil {
-		malformed(s, out, "data is not a JSON object: "+preview(data))
+		malformed(s, out, "data is not a JSON object: "+blockstate.Preview(data))
 		return
 	}
-	t := s.bytes(typ)
+	t := s.Bytes(typ)
 	if typ == nil {
 		t = event
 	}
@@ -133,9 +134,9 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for m.Next() {
 			switch {
 			case m.KeyIs("id"):
-				id = s.str(m.Value())
+				id = s.Str(m.Value())
 			case m.KeyIs("model"):
-				model = s.str(m.Value())
+				model = s.Str(m.Value())
 			case m.KeyIs("usage"):
 				readUsage(s, m.Value())
 			}
@@ -167,7 +168,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for d.Next() {
 			switch {
 			case d.KeyIs("stop_reason") && !jsonx.IsNull(d.Value()):
-				s.stop = s.bytes(d.Value())
+				s.stop = s.Bytes(d.Value())
 			case d.KeyIs("stop_details"):
 				readStopDetails(s, d.Value())
 			}
@@ -187,9 +188,9 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for e.Next() {
 			switch {
 			case e.KeyIs("type"):
-				et = s.str(e.Value())
+				et = s.Str(e.Value())
 			case e.KeyIs("message"):
-				msg = s.str(e.Value())
+				msg = s.Str(e.Value())
 			}
 		}
 		code, retry := errorCode(et, 0, msg)
@@ -205,7 +206,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 // ({"type":"refusal","category","explanation"}).
 func readStopDetails(s *state, v []byte) {
 	if e, found, _ := jsonx.Lookup(v, "explanation"); found {
-		s.refusal = s.bytes(e)
+		s.refusal = s.Bytes(e)
 	}
 }
 
@@ -248,41 +249,41 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 			input = it.Value()
 		}
 	}
-	s.remove(idx)
-	b := block{index: idx, kind: blockOther}
-	switch string(s.bytes(typ)) {
+	s.blocks.Remove(idx)
+	b := blockstate.Block{Index: idx, Kind: blockOther}
+	switch string(s.Bytes(typ)) {
 	case "text":
-		b.kind = blockText
-		if t := s.str(text); t != "" {
+		b.Kind = blockText
+		if t := s.Str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		}
 	case "thinking":
-		b.kind = blockThinking
-		if t := s.str(text); t != "" {
+		b.Kind = blockThinking
+		if t := s.Str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
 	case "redacted_thinking":
-		b.kind = blockRedacted
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(data)})
+		b.Kind = blockRedacted
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
 	case "tool_use":
-		n := s.str(name)
+		n := s.Str(name)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
-			b.kind = blockJSON
-			b.args = initialInput(input)
-			if len(b.args) > 0 {
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(b.args)})
+			b.Kind = blockJSON
+			b.Args = initialInput(input)
+			if len(b.Args) > 0 {
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(b.Args)})
 			}
 			break
 		}
-		b.kind = blockTool
-		b.toolIdx = s.ntools
+		b.Kind = blockTool
+		b.ToolIdx = s.ntools
 		s.ntools++
-		b.id = s.bytes(id)
-		b.name = s.bytes(name)
-		b.args = initialInput(input)
-		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: view(b.id), Name: n})
-		if len(b.args) > 0 {
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: view(b.args)})
+		b.ID = s.Bytes(id)
+		b.Name = s.Bytes(name)
+		b.Args = initialInput(input)
+		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(b.ID), Name: n})
+		if len(b.Args) > 0 {
+			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(b.Args)})
 		}
 	}
 	s.blocks = append(s.blocks, b)
@@ -298,7 +299,7 @@ func initialInput(v []byte) []byte {
 	if !it.Next() {
 		return nil // {}
 	}
-	return compactJSON(nil, v)
+	return rawevent.CompactJSON(nil, v)
 }
 
 func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
@@ -316,60 +317,45 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 			sig = it.Value()
 		}
 	}
-	b := s.find(idx)
-	switch string(s.bytes(typ)) {
+	b := s.blocks.Find(idx)
+	switch string(s.Bytes(typ)) {
 	case "text_delta":
-		if t := s.str(text); t != "" && (b == nil || b.kind == blockText) {
+		if t := s.Str(text); t != "" && (b == nil || b.Kind == blockText) {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		}
 	case "thinking_delta":
-		if t := s.str(text); t != "" {
+		if t := s.Str(text); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
 	case "signature_delta":
-		if sg := s.str(sig); sg != "" {
+		if sg := s.Str(sig); sg != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 		}
 	case "input_json_delta":
-		p := s.bytes(partial)
+		p := s.Bytes(partial)
 		if b == nil || len(p) == 0 {
 			return
 		}
-		switch b.kind {
+		switch b.Kind {
 		case blockTool:
-			b.args = s.appendArgs(b.args, p)
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: view(p)})
+			b.Args = s.AppendArgs(b.Args, p)
+			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(p)})
 		case blockJSON:
-			b.args = s.appendArgs(b.args, p)
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: view(p)})
+			b.Args = s.AppendArgs(b.Args, p)
+			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: blockstate.View(p)})
 		}
 	}
 }
 
 func stopBlock(s *state, idx uint64, out *guest.Output) {
-	b := s.find(idx)
+	b := s.blocks.Find(idx)
 	if b == nil {
 		return
 	}
-	if b.kind == blockTool {
-		emitToolCall(out, int(b.toolIdx), view(b.id), view(b.name), b.args)
+	if b.Kind == blockTool {
+		blockstate.EmitToolCall(out, "anthropic", "max_tokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
 	}
-	s.remove(idx)
-}
-
-// emitToolCall emits the complete tool call, or an error event when the
-// arguments are not a JSON object (a call cut off by max_tokens).
-func emitToolCall(out *guest.Output, index int, id, name string, args []byte) {
-	args = bytes.TrimSpace(args)
-	if len(args) == 0 {
-		args = []byte("{}")
-	}
-	if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
-		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-			Message: "anthropic: the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by max_tokens"})
-		return
-	}
-	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: view(args)})
+	s.blocks.Remove(idx)
 }
 
 // finishReason maps a stop_reason.
@@ -400,47 +386,10 @@ func emitFinish(s *state, out *guest.Output) {
 		OutputTokens:      int(s.output),
 		CachedInputTokens: int(s.cacheRead),
 	}})
-	stop := view(s.stop)
+	stop := blockstate.View(s.stop)
 	if stop == "refusal" {
-		ev := refusal.ProviderEvent(view(s.refusal))
+		ev := refusal.ProviderEvent(blockstate.View(s.refusal))
 		out.Emit(&ev)
 	}
 	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
-}
-
-func preview(b []byte) string {
-	if len(b) > 64 {
-		return strconv.Quote(string(b[:64])) + "..."
-	}
-	return strconv.Quote(string(b))
-}
-
-// compactJSON appends v without insignificant whitespace. v must be valid.
-func compactJSON(dst, v []byte) []byte {
-	inStr := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if inStr {
-			dst = append(dst, c)
-			switch c {
-			case '\\':
-				if i+1 < len(v) {
-					i++
-					dst = append(dst, v[i])
-				}
-			case '"':
-				inStr = false
-			}
-			continue
-		}
-		switch c {
-		case ' ', '\t', '\n', '\r':
-		case '"':
-			inStr = true
-			dst = append(dst, c)
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -22,7 +24,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 			msg, _, _ := jsonx.Lookup(it.Value(), "message")
 			content, _, _ = jsonx.Lookup(msg, "content")
 		case it.KeyIs("stopReason"):
-			s.stop = s.bytes(it.Value())
+			s.stop = s.Bytes(it.Value())
 		case it.KeyIs("usage"):
 			usage = it.Value()
 		}
@@ -50,7 +52,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 	for it.Next() {
 		switch {
 		case it.KeyIs("text"):
-			if t := s.str(it.Value()); t != "" {
+			if t := s.Str(it.Value()); t != "" {
 				s.emitText(out, t)
 				s.flushText(out)
 			}
@@ -64,9 +66,9 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 					for rt.Next() {
 						switch {
 						case rt.KeyIs("text"):
-							text = s.str(rt.Value())
+							text = s.Str(rt.Value())
 						case rt.KeyIs("signature"):
-							sig = s.str(rt.Value())
+							sig = s.Str(rt.Value())
 						}
 					}
 					if text != "" {
@@ -76,7 +78,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 						out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sig})
 					}
 				case rc.KeyIs("redactedContent"):
-					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(rc.Value())})
+					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(rc.Value())})
 				}
 			}
 		case it.KeyIs("toolUse"):
@@ -86,13 +88,13 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			for tu.Next() {
 				switch {
 				case tu.KeyIs("toolUseId"):
-					id = s.str(tu.Value())
+					id = s.Str(tu.Value())
 				case tu.KeyIs("name"):
-					name = s.str(tu.Value())
+					name = s.Str(tu.Value())
 				case tu.KeyIs("input"):
 					input = tu.Value()
 				case tu.KeyIs("type"):
-					typ = s.str(tu.Value())
+					typ = s.Str(tu.Value())
 				}
 			}
 			if typ == "server_tool_use" {
@@ -112,7 +114,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			if len(args) > 0 {
 				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
 			}
-			emitToolCall(out, idx, id, name, args)
+			blockstate.EmitToolCall(out, "bedrock", "maxTokens", idx, id, name, args)
 		}
 	}
 }
@@ -127,33 +129,7 @@ func compactObject(v []byte) []byte {
 	if !it.Next() {
 		return nil
 	}
-	var dst []byte
-	inStr := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if inStr {
-			dst = append(dst, c)
-			switch c {
-			case '\\':
-				if i+1 < len(v) {
-					i++
-					dst = append(dst, v[i])
-				}
-			case '"':
-				inStr = false
-			}
-			continue
-		}
-		switch c {
-		case ' ', '\t', '\n', '\r':
-		case '"':
-			inStr = true
-			dst = append(dst, c)
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return dst
+	return rawevent.CompactJSON(nil, v)
 }
 
 // MapError maps an error response to one error event. The error type comes
@@ -167,10 +143,10 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	for it.Next() {
 		switch {
 		case it.KeyIs("message"), it.KeyIs("Message"):
-			msg = s.str(it.Value())
+			msg = s.Str(it.Value())
 		case it.KeyIs("__type"):
 			if typ == "" {
-				typ = s.str(it.Value())
+				typ = s.Str(it.Value())
 			}
 		}
 	}

@@ -2,10 +2,10 @@ package bedrock
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/think"
@@ -97,13 +97,6 @@ func uintVal(v []byte) (uint64, bool) {
 	return uint64(n), true
 }
 
-func preview(b []byte) string {
-	if len(b) > 64 {
-		return strconv.Quote(string(b[:64])) + "..."
-	}
-	return strconv.Quote(string(b))
-}
-
 func malformed(s *state, out *guest.Output, what string) {
 	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "bedrock: malformed stream event: " + what})
 	s.flags |= flagFailed
@@ -138,7 +131,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	if isErr {
 		var msg []byte
 		if v, found, _ := jsonx.Lookup(data, "message"); found {
-			msg = s.bytes(v)
+			msg = s.Bytes(v)
 		}
 		code, retry := errorCode(string(typ), 0, string(msg))
 		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + string(typ) + ": " + string(msg)})
@@ -163,7 +156,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 	}
 	if it.Err() != nil {
-		malformed(s, out, string(event)+" payload is not a JSON object: "+preview(data))
+		malformed(s, out, string(event)+" payload is not a JSON object: "+blockstate.Preview(data))
 		return
 	}
 	var idx uint64
@@ -177,24 +170,24 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	switch string(event) {
 	case "messageStart":
 		s.flags |= flagStarted
-		out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: view(s.model)})
+		out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: blockstate.View(s.model)})
 	case "contentBlockStart":
 		startBlock(s, idx, start, out)
 	case "contentBlockDelta":
 		blockDelta(s, idx, delta, out)
 	case "contentBlockStop":
-		if b := s.find(idx); b != nil {
-			if b.kind == blockText {
+		if b := s.blocks.Find(idx); b != nil {
+			if b.Kind == blockText {
 				s.flushText(out)
 			}
-			if b.kind == blockTool {
-				emitToolCall(out, int(b.toolIdx), view(b.id), view(b.name), b.args)
+			if b.Kind == blockTool {
+				blockstate.EmitToolCall(out, "bedrock", "maxTokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
 			}
-			s.remove(idx)
+			s.blocks.Remove(idx)
 		}
 	case "messageStop":
 		s.flags |= flagStopped
-		s.stop = s.bytes(stop)
+		s.stop = s.Bytes(stop)
 	case "metadata":
 		s.flushText(out)
 		if usage != nil {
@@ -275,19 +268,19 @@ func readUsage(s *state, u []byte) {
 }
 
 func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
-	s.remove(idx)
-	b := block{index: idx, kind: blockOther}
+	s.blocks.Remove(idx)
+	b := blockstate.Block{Index: idx, Kind: blockOther}
 	if tu, found, _ := jsonx.Lookup(start, "toolUse"); found {
 		var id, name, typ []byte
 		it := jsonx.Object(tu)
 		for it.Next() {
 			switch {
 			case it.KeyIs("toolUseId"):
-				id = s.bytes(it.Value())
+				id = s.Bytes(it.Value())
 			case it.KeyIs("name"):
-				name = s.bytes(it.Value())
+				name = s.Bytes(it.Value())
 			case it.KeyIs("type"):
-				typ = s.bytes(it.Value())
+				typ = s.Bytes(it.Value())
 			}
 		}
 		switch {
@@ -295,50 +288,50 @@ func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
 			// A tool Bedrock runs itself (e.g. nova_code_interpreter):
 			// not a call for the client to execute.
 		case s.flags&flagJSONMode != 0 && bytes.Equal(name, s.jsonTool):
-			b.kind = blockJSON
+			b.Kind = blockJSON
 		default:
-			b.kind = blockTool
-			b.toolIdx = s.ntools
+			b.Kind = blockTool
+			b.ToolIdx = s.ntools
 			s.ntools++
-			b.id, b.name = id, name
-			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.toolIdx), ID: view(id), Name: view(name)})
+			b.ID, b.Name = id, name
+			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(id), Name: blockstate.View(name)})
 		}
 	}
 	s.blocks = append(s.blocks, b)
 }
 
 func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
-	b := s.find(idx)
+	b := s.blocks.Find(idx)
 	it := jsonx.Object(delta)
 	for it.Next() {
 		switch {
 		case it.KeyIs("text"):
 			if b == nil {
-				s.blocks = append(s.blocks, block{index: idx, kind: blockText})
-				b = s.find(idx)
+				s.blocks = append(s.blocks, blockstate.Block{Index: idx, Kind: blockText})
+				b = s.blocks.Find(idx)
 			}
-			if t := s.str(it.Value()); t != "" && b.kind == blockText {
+			if t := s.Str(it.Value()); t != "" && b.Kind == blockText {
 				s.emitText(out, t)
 			}
 		case it.KeyIs("reasoningContent"):
 			if b == nil {
 				// Redacted reasoning arrives without a contentBlockStart.
-				s.blocks = append(s.blocks, block{index: idx, kind: blockThinking})
-				b = s.find(idx)
+				s.blocks = append(s.blocks, blockstate.Block{Index: idx, Kind: blockThinking})
+				b = s.blocks.Find(idx)
 			}
 			rc := jsonx.Object(it.Value())
 			for rc.Next() {
 				switch {
 				case rc.KeyIs("text"):
-					if t := s.str(rc.Value()); t != "" {
+					if t := s.Str(rc.Value()); t != "" {
 						out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 					}
 				case rc.KeyIs("signature"):
-					if sg := s.str(rc.Value()); sg != "" {
+					if sg := s.Str(rc.Value()); sg != "" {
 						out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 					}
 				case rc.KeyIs("redactedContent"):
-					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.str(rc.Value())})
+					out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(rc.Value())})
 				}
 			}
 		case it.KeyIs("toolUse"):
@@ -346,35 +339,20 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 				continue
 			}
 			in, _, _ := jsonx.Lookup(it.Value(), "input")
-			p := s.bytes(in)
+			p := s.Bytes(in)
 			if len(p) == 0 {
 				continue
 			}
-			switch b.kind {
+			switch b.Kind {
 			case blockTool:
-				b.args = s.appendArgs(b.args, p)
-				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.toolIdx), Arguments: view(p)})
+				b.Args = s.AppendArgs(b.Args, p)
+				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(p)})
 			case blockJSON:
-				b.args = s.appendArgs(b.args, p)
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: view(p)})
+				b.Args = s.AppendArgs(b.Args, p)
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: blockstate.View(p)})
 			}
 		}
 	}
-}
-
-// emitToolCall emits the complete tool call, or an error event when the
-// arguments are not a JSON object (a call cut off by maxTokens).
-func emitToolCall(out *guest.Output, index int, id, name string, args []byte) {
-	args = bytes.TrimSpace(args)
-	if len(args) == 0 {
-		args = []byte("{}")
-	}
-	if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
-		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-			Message: "bedrock: the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by maxTokens"})
-		return
-	}
-	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: view(args)})
 }
 
 // finishReason maps a Converse stopReason.
@@ -409,6 +387,6 @@ func emitFinish(s *state, out *guest.Output) {
 		OutputTokens:      int(s.output),
 		CachedInputTokens: int(s.cacheRead),
 	}})
-	stop := view(s.stop)
+	stop := blockstate.View(s.stop)
 	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
 }

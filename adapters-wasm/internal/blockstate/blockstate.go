@@ -1,0 +1,230 @@
+// Package blockstate holds the content-block stream state shared by the
+// adapters whose providers stream indexed content blocks (Anthropic's
+// Messages API and Bedrock's Converse API): the per-call scratch buffers
+// that unescape strings and accumulate tool arguments without allocating
+// once grown, the open blocks of a stream, and the binary encoding of both
+// in the host-owned transform state.
+//
+// The package compiles into each adapter module (GOOS=wasip1) and natively.
+// Nothing here uses encoding/json or allocates on the per-chunk path once
+// the pooled buffers have grown.
+package blockstate
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strconv"
+	"unsafe"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+)
+
+// View returns b as a string without copying. The string must not outlive
+// b's contents: events are encoded by guest.Output.Emit at once, and the
+// buffers it may point into live until the end of the call.
+func View(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// Block is one open content block of a stream. Kind is the adapter's own
+// block-kind code (the adapters number their kinds differently); it is
+// stored as one byte.
+type Block struct {
+	Index   uint64 // the provider's content-block index
+	Kind    byte   // the adapter's block kind
+	ToolIdx uint64 // the normalized tool-call index, for tool blocks
+	ID      []byte // the tool call's ID, for tool blocks
+	Name    []byte // the tool's name, for tool blocks
+	Args    []byte // the tool call's arguments so far
+}
+
+// Blocks is the list of open content blocks of a stream.
+type Blocks []Block
+
+// Find returns the open block with the provider index, or nil. The pointer
+// is valid until the list is next changed.
+func (bs Blocks) Find(index uint64) *Block {
+	for i := range bs {
+		if bs[i].Index == index {
+			return &bs[i]
+		}
+	}
+	return nil
+}
+
+// Remove drops the open block with the provider index, if any.
+func (bs *Blocks) Remove(index uint64) {
+	l := *bs
+	for i := range l {
+		if l[i].Index == index {
+			*bs = append(l[:i], l[i+1:]...)
+			return
+		}
+	}
+}
+
+// Scratch holds the buffers of one call: unescaped strings and arena tool
+// arguments. Both are reused from call to call (the adapters pool their
+// state) and are not part of the encoded state. The zero value is ready.
+type Scratch struct {
+	buf, arena []byte
+}
+
+// Reset empties s for a new call, keeping its buffers.
+func (s *Scratch) Reset() { s.buf, s.arena = s.buf[:0], s.arena[:0] }
+
+// Bytes returns the decoded content of the JSON string value v: the raw
+// bytes when there is no escape, else a copy unescaped into s's buffer. It
+// returns nil for other values. The result is valid until the call ends.
+func (s *Scratch) Bytes(v []byte) []byte {
+	raw, err := jsonx.Str(v)
+	if err != nil || !jsonx.HasEscape(raw) {
+		return raw
+	}
+	start := len(s.buf)
+	if s.buf, err = jsonx.Unescape(s.buf, raw); err != nil {
+		s.buf = s.buf[:start]
+		return nil
+	}
+	return s.buf[start:len(s.buf):len(s.buf)]
+}
+
+// Str is Bytes as a string view (see View).
+func (s *Scratch) Str(v []byte) string { return View(s.Bytes(v)) }
+
+// AppendArgs appends p to a tool call's arguments so far and returns the
+// result. The arguments live at the end of s's arena (moved there first
+// when they alias the input state), so a call with steady tool-argument
+// deltas allocates nothing once the arena has grown.
+func (s *Scratch) AppendArgs(args, p []byte) []byte {
+	n := len(s.arena)
+	if len(args) == 0 || n < len(args) || &s.arena[n-len(args)] != &args[0] {
+		n = len(s.arena)
+		s.arena = append(s.arena, args...)
+	} else {
+		n -= len(args)
+	}
+	s.arena = append(s.arena, p...)
+	return s.arena[n:len(s.arena):len(s.arena)]
+}
+
+// AppendBytes appends b to dst as a uvarint length and the bytes.
+func AppendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+// AppendBlocks appends the open blocks to dst: a uvarint count, then per
+// block uvarint index, byte kind, uvarint tool index, and the ID, name and
+// arguments each as AppendBytes writes them.
+func AppendBlocks(dst []byte, bs Blocks) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(bs)))
+	for _, b := range bs {
+		dst = binary.AppendUvarint(dst, b.Index)
+		dst = append(dst, b.Kind)
+		dst = binary.AppendUvarint(dst, b.ToolIdx)
+		dst = AppendBytes(dst, b.ID)
+		dst = AppendBytes(dst, b.Name)
+		dst = AppendBytes(dst, b.Args)
+	}
+	return dst
+}
+
+// Reader decodes a state record. A read past the end or a malformed value
+// marks the reader bad and returns a zero value; check Bad (or OK) once at
+// the end.
+type Reader struct {
+	b   []byte
+	bad bool
+}
+
+// NewReader returns a Reader of b. Byte slices it returns alias b.
+func NewReader(b []byte) Reader { return Reader{b: b} }
+
+// Bad reports whether a read failed.
+func (r *Reader) Bad() bool { return r.bad }
+
+// OK reports whether every read succeeded and the record was read to its end.
+func (r *Reader) OK() bool { return !r.bad && len(r.b) == 0 }
+
+// Uvarint reads a uvarint.
+func (r *Reader) Uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// Byte reads one byte.
+func (r *Reader) Byte() byte {
+	if len(r.b) == 0 {
+		r.bad = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+// Bytes reads bytes written by AppendBytes. The result aliases the record.
+func (r *Reader) Bytes() []byte {
+	n := r.Uvarint()
+	if r.bad || n > uint64(len(r.b)) {
+		r.bad = true
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// Blocks reads blocks written by AppendBlocks into dst[:0] and returns it.
+// A count larger than the bytes left marks the reader bad.
+func (r *Reader) Blocks(dst Blocks) Blocks {
+	n := r.Uvarint()
+	if r.bad || n > uint64(len(r.b)) {
+		r.bad = true
+		return dst[:0]
+	}
+	dst = dst[:0]
+	for i := uint64(0); i < n; i++ {
+		var bl Block
+		bl.Index = r.Uvarint()
+		bl.Kind = r.Byte()
+		bl.ToolIdx = r.Uvarint()
+		bl.ID = r.Bytes()
+		bl.Name = r.Bytes()
+		bl.Args = r.Bytes()
+		dst = append(dst, bl)
+	}
+	return dst
+}
+
+// EmitToolCall emits the complete tool call, or an error event
+// (tool_arguments_invalid) when the arguments are not a JSON object, as when
+// a call was cut off by the output-token limit. provider prefixes the
+// message ("anthropic") and limit names the provider's limit parameter
+// ("max_tokens").
+func EmitToolCall(out *guest.Output, provider, limit string, index int, id, name string, args []byte) {
+	args = bytes.TrimSpace(args)
+	if len(args) == 0 {
+		args = []byte("{}")
+	}
+	if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+			Message: provider + ": the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by " + limit})
+		return
+	}
+	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: View(args)})
+}
+
+// Preview quotes at most the first 64 bytes of b for an error message.
+func Preview(b []byte) string {
+	if len(b) > 64 {
+		return strconv.Quote(string(b[:64])) + "..."
+	}
+	return strconv.Quote(string(b))
+}

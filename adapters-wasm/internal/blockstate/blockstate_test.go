@@ -1,0 +1,193 @@
+package blockstate
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func TestBlocksRoundTrip(t *testing.T) {
+	tests := []struct {
+		name   string
+		blocks Blocks
+	}{
+		{"none", nil},
+		{"text", Blocks{{Index: 0, Kind: 1}}},
+		{"tool and text", Blocks{
+			{Index: 3, Kind: 2, ToolIdx: 1, ID: []byte("toolu_1"), Name: []byte("get"), Args: []byte(`{"a":`)},
+			{Index: 300, Kind: 0},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := AppendBytes(nil, []byte("head"))
+			rec = AppendBlocks(rec, tt.blocks)
+			r := NewReader(rec)
+			if got := r.Bytes(); string(got) != "head" {
+				t.Fatalf("Bytes = %q, want head", got)
+			}
+			got := r.Blocks(make(Blocks, 5))
+			if !r.OK() {
+				t.Fatalf("reader not OK after reading %x", rec)
+			}
+			if len(got) != len(tt.blocks) {
+				t.Fatalf("got %d blocks, want %d", len(got), len(tt.blocks))
+			}
+			for i, b := range tt.blocks {
+				g := got[i]
+				if g.Index != b.Index || g.Kind != b.Kind || g.ToolIdx != b.ToolIdx ||
+					!bytes.Equal(g.ID, b.ID) || !bytes.Equal(g.Name, b.Name) || !bytes.Equal(g.Args, b.Args) {
+					t.Errorf("block %d = %+v, want %+v", i, g, b)
+				}
+			}
+		})
+	}
+}
+
+func TestReaderCorrupt(t *testing.T) {
+	good := AppendBlocks(nil, Blocks{{Index: 1, Kind: 2, ID: []byte("id"), Name: []byte("n"), Args: []byte("{}")}})
+	tests := []struct {
+		name string
+		rec  []byte
+	}{
+		{"empty", nil},
+		{"truncated", good[:len(good)-1]},
+		{"trailing byte", append(append([]byte(nil), good...), 0)},
+		{"count beyond record", []byte{0x7f}},
+		{"length beyond record", []byte{1, 0, 0, 0, 9, 'a'}},
+		{"bad uvarint", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(tt.rec)
+			r.Blocks(nil)
+			if r.OK() {
+				t.Fatalf("reader OK on corrupt record %x", tt.rec)
+			}
+		})
+	}
+}
+
+func TestFindRemove(t *testing.T) {
+	bs := Blocks{{Index: 4}, {Index: 7, Kind: 3}, {Index: 9}}
+	if b := bs.Find(7); b == nil || b.Kind != 3 {
+		t.Fatalf("Find(7) = %+v", b)
+	}
+	bs.Find(7).Kind = 5
+	if bs[1].Kind != 5 {
+		t.Fatal("Find does not point into the list")
+	}
+	if b := bs.Find(8); b != nil {
+		t.Fatalf("Find(8) = %+v, want nil", b)
+	}
+	bs.Remove(7)
+	bs.Remove(8)
+	if len(bs) != 2 || bs[0].Index != 4 || bs[1].Index != 9 {
+		t.Fatalf("after Remove(7): %+v", bs)
+	}
+}
+
+func TestScratchBytes(t *testing.T) {
+	tests := []struct {
+		in, want string
+		isNil    bool
+	}{
+		{`"plain"`, "plain", false},
+		{`"a\nb\u00e9\"q"`, "a\nb\u00e9\"q", false},
+		{`12`, "", true},
+		{`"bad \x escape"`, "", true},
+	}
+	var s Scratch
+	for _, tt := range tests {
+		got := s.Bytes([]byte(tt.in))
+		if tt.isNil != (got == nil) || string(got) != tt.want {
+			t.Errorf("Bytes(%s) = %q (nil %v), want %q (nil %v)", tt.in, got, got == nil, tt.want, tt.isNil)
+		}
+		if s.Str([]byte(tt.in)) != tt.want {
+			t.Errorf("Str(%s) = %q, want %q", tt.in, s.Str([]byte(tt.in)), tt.want)
+		}
+	}
+}
+
+func TestAppendArgs(t *testing.T) {
+	var s Scratch
+	input := []byte(`{"city":`) // aliases the input state, not the arena
+	args := s.AppendArgs(input, []byte(` "Paris"`))
+	other := s.AppendArgs(nil, []byte(`{"x":1`)) // a second call's arguments
+	args = s.AppendArgs(args, []byte(`}`))
+	if string(args) != `{"city": "Paris"}` || string(other) != `{"x":1` {
+		t.Fatalf("args %q, other %q", args, other)
+	}
+	if string(input) != `{"city":` {
+		t.Fatalf("input changed: %q", input)
+	}
+	// Steady deltas to the last arguments of the arena grow them in place.
+	s.Reset()
+	args = s.AppendArgs(nil, []byte("{"))
+	allocs := testing.AllocsPerRun(100, func() {
+		s.Reset()
+		args = s.AppendArgs(nil, []byte("{"))
+		for range 8 {
+			args = s.AppendArgs(args, []byte(`"k":1,`))
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("AppendArgs allocates %v times a call once grown", allocs)
+	}
+}
+
+func TestEmitToolCall(t *testing.T) {
+	tests := []struct {
+		name, args string
+		want       abi.Event
+	}{
+		{"object", ` {"a":1} `, abi.Event{Type: abi.EventToolCall, Index: 2, ID: "t1", Name: "get", Arguments: `{"a":1}`}},
+		{"empty is {}", "", abi.Event{Type: abi.EventToolCall, Index: 2, ID: "t1", Name: "get", Arguments: `{}`}},
+		{"cut off", `{"a":`, abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+			Message: `prov: the arguments of tool call "t1" (get) are not a complete JSON object; the call was probably cut off by max_out`}},
+		{"array", `[1]`, abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+			Message: `prov: the arguments of tool call "t1" (get) are not a complete JSON object; the call was probably cut off by max_out`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out guest.Output
+			EmitToolCall(&out, "prov", "max_out", 2, "t1", "get", []byte(tt.args))
+			evs := decodeEvents(t, out.Events())
+			if len(evs) != 1 {
+				t.Fatalf("got %d events, want 1", len(evs))
+			}
+			g := evs[0]
+			if g.Type != tt.want.Type || g.Code != tt.want.Code || g.Message != tt.want.Message ||
+				g.Index != tt.want.Index || g.ID != tt.want.ID || g.Name != tt.want.Name || g.Arguments != tt.want.Arguments {
+				t.Errorf("got %+v, want %+v", g, tt.want)
+			}
+		})
+	}
+}
+
+func TestPreview(t *testing.T) {
+	if got := Preview([]byte("a\"b")); got != `"a\"b"` {
+		t.Errorf("Preview short = %s", got)
+	}
+	long := bytes.Repeat([]byte("x"), 70)
+	if got := Preview(long); got != `"`+string(long[:64])+`"...` {
+		t.Errorf("Preview long = %s", got)
+	}
+}
+
+// decodeEvents decodes newline-terminated JSON events.
+func decodeEvents(t *testing.T, raw []byte) []abi.Event {
+	t.Helper()
+	var evs []abi.Event
+	for line := range bytes.Lines(raw) {
+		var e abi.Event
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("event %s: %v", line, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
