@@ -504,6 +504,9 @@ var wasmtimeWASI = map[string]wasiCall{
 		default:
 			return wasiEBadf, nil
 		}
+		if int64(a[2].I32())*8 > int64(len(mem)) {
+			return wasiEFault, nil
+		}
 		iovs, ok := span(mem, a[1].I32(), a[2].I32()*8)
 		if !ok {
 			return wasiEFault, nil
@@ -551,6 +554,9 @@ var wasmtimeWASI = map[string]wasiCall{
 		n := a[2].I32()
 		if n <= 0 {
 			return wasiEInval, nil
+		}
+		if int64(n)*48 > int64(len(mem)) {
+			return wasiEFault, nil
 		}
 		subs, ok := span(mem, a[0].I32(), n*48)
 		if !ok {
@@ -655,7 +661,14 @@ func newWasmtimeLinker(eng *wasmtime.Engine) (*wasmtime.Linker, error) {
 		}
 		ty := wasmtime.NewFuncType(wasmtimeValTypes(sig.params), wasmtimeValTypes(sig.results))
 		hasResult := len(sig.results) > 0
-		err := l.FuncNew(abi.WASIModule, name, ty, func(c *wasmtime.Caller, args []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
+		err := l.FuncNew(abi.WASIModule, name, ty, func(c *wasmtime.Caller, args []wasmtime.Val) (res []wasmtime.Val, trap *wasmtime.Trap) {
+			// A bug here must fail the call (the instance is then
+			// discarded), never the host process.
+			defer func() {
+				if p := recover(); p != nil {
+					res, trap = nil, wasmtime.NewTrap(fmt.Sprintf("host function %s failed: %v", name, p))
+				}
+			}()
 			w := c.Data().(*wasmtimeInstance)
 			var mem []byte
 			if ext := c.GetExport("memory"); ext != nil {

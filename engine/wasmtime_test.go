@@ -172,3 +172,51 @@ func TestWasmtimeRawMatchesAPI(t *testing.T) {
 		t.Fatal("raw read past the end succeeded")
 	}
 }
+
+// TestWasmtimeWASIHostileArgs: the host-implemented WASI functions answer
+// out-of-range pointers and overflowing counts with an errno (EFAULT 21,
+// EINVAL 28, EBADF 8) instead of failing the host. The module's
+// _initialize checks each answer and traps on a wrong one.
+func TestWasmtimeWASIHostileArgs(t *testing.T) {
+	ctx := context.Background()
+	wasm, err := wasmtime.Wat2Wasm(`(module
+		(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+		(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+		(import "wasi_snapshot_preview1" "random_get" (func $rand (param i32 i32) (result i32)))
+		(import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+		(memory (export "memory") 1)
+		(func $want (param i32 i32) (if (i32.ne (local.get 0) (local.get 1)) (then unreachable)))
+		(func (export "_initialize")
+			;; 0x05555556 subscriptions: 48 * n overflows 32 bits
+			(call $want (call $poll (i32.const 0) (i32.const 0) (i32.const 0x05555556) (i32.const 0)) (i32.const 21))
+			(call $want (call $poll (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)) (i32.const 28))
+			;; 0x20000001 iovecs: 8 * n overflows 32 bits
+			(call $want (call $write (i32.const 1) (i32.const 0) (i32.const 0x20000001) (i32.const 0)) (i32.const 21))
+			(call $want (call $write (i32.const 7) (i32.const 0) (i32.const 1) (i32.const 0)) (i32.const 8))
+			(call $want (call $rand (i32.const 65530) (i32.const 100)) (i32.const 21))
+			(call $want (call $rand (i32.const -1) (i32.const -1)) (i32.const 21))
+			(call $want (call $clock (i32.const 0) (i64.const 0) (i32.const 65532)) (i32.const 21))
+			(call $want (call $clock (i32.const 9) (i64.const 0) (i32.const 0)) (i32.const 28))
+			(call $want (call $clock (i32.const 0) (i64.const 0) (i32.const 8)) (i32.const 0))
+			(if (i64.ne (i64.load (i32.const 8)) (i64.const 946684800000000000)) (then unreachable))))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Logger: slog.New(slog.DiscardHandler)}
+	cfg.withDefaults()
+	be, err := newWasmtimeBackend(ctx, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.close(ctx)
+	cm, err := be.compile(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cm.close(ctx)
+	s, err := newWasmSlot(ctx, newModule("hostile-args", "", &cfg), cm, true, cfg.Logger, be.memoryLimitBytes())
+	if err != nil {
+		t.Fatalf("a WASI call answered wrongly: %v", err)
+	}
+	s.close(ctx)
+}
