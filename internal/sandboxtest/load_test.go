@@ -41,7 +41,11 @@ func TestLoadWithHostileModules(t *testing.T) {
 	ctx := context.Background()
 	cfg := corpusConfig()
 	cfg.PoolSize = pool
-	cfg.CallTimeout = scaled(300 * time.Millisecond)
+	// A memory bomb must reach the cap before the deadline even with 16
+	// concurrent streams on a loaded machine: a smaller cap, a longer
+	// deadline than the corpus's.
+	cfg.CallTimeout = scaled(time.Second)
+	cfg.MemoryLimitBytes = 32 << 20
 	cfg.RecycleMemoryBytes = recycle
 	e, err := engine.New(ctx, cfg)
 	if err != nil {
