@@ -32,7 +32,7 @@ func corpusConfig() engine.Config {
 		CacheDir:         cacheDir,
 		PoolSize:         1,
 		CallTimeout:      scaled(500 * time.Millisecond),
-		MemoryLimitBytes: 48 << 20,
+		MemoryLimitBytes: 32 << 20,
 		MaxOutputBytes:   1 << 20,
 		Logger:           slog.New(slog.DiscardHandler),
 		// The corpus faults dozens of times in a row on purpose:
