@@ -201,7 +201,7 @@ type entry struct {
 	op       sync.Mutex
 	active   atomic.Pointer[generation]
 	versions []*stored // newest first
-	previous string     // digest Rollback restores
+	previous string    // digest Rollback restores
 	// staged is the validated Module of the newest version loaded, kept
 	// so that activating it does not compile again.
 	staged *stored
@@ -561,7 +561,15 @@ func (r *Registry) activateLocked(ctx context.Context, en *entry, s *stored, kin
 	}
 	g := &generation{id: r.genID.Add(1), v: s.v, mod: m, streams: map[uint64]struct{}{}, done: make(chan struct{})}
 	g.refs.Store(1) // the registry's reference while active
-	old := en.active.Swap(g)
+	// The replaced generation is listed as draining before it stops
+	// being active, so that its streams always find it (lookup).
+	old := en.active.Load()
+	if old != nil {
+		r.mu.Lock()
+		en.draining[old] = struct{}{}
+		r.mu.Unlock()
+	}
+	en.active.Store(g)
 	var prev Version
 	if old != nil {
 		prev = old.v
@@ -576,10 +584,8 @@ func (r *Registry) activateLocked(ctx context.Context, en *entry, s *stored, kin
 }
 
 // retire drops the registry's reference to g and closes it once drained.
+// The caller listed g in en.draining before it stopped being active.
 func (r *Registry) retire(en *entry, g *generation) {
-	r.mu.Lock()
-	en.draining[g] = struct{}{}
-	r.mu.Unlock()
 	r.drains.Add(1)
 	r.release(g)
 	go func() {
@@ -691,7 +697,11 @@ func (r *Registry) Close(ctx context.Context) error {
 	r.mu.Unlock()
 	for _, en := range ens {
 		en.op.Lock()
-		if g := en.active.Swap(nil); g != nil {
+		if g := en.active.Load(); g != nil {
+			r.mu.Lock()
+			en.draining[g] = struct{}{}
+			r.mu.Unlock()
+			en.active.Store(nil)
 			r.retire(en, g)
 		}
 		if en.staged != nil && en.staged.mod != nil {
