@@ -1,0 +1,329 @@
+// Package adaptertest holds the test harness the adapters share: feeding a
+// stream through Transform in batches with host-owned state (as the host
+// does), the batching-invariance check every fuzz target makes, the checks
+// of the event stream the host's validator makes, and a minimal SSE
+// splitter for hand-written streams and recordings.
+//
+// It is imported only by tests (it imports package testing). It compiles
+// natively and for GOOS=wasip1 like the adapters.
+package adaptertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// Transformer is the streaming half of an adapter; every guest.Adapter is
+// one.
+type Transformer interface {
+	Transform(in *abi.TransformInput, out *guest.Output) error
+}
+
+// Stream says how Run feeds a stream.
+type Stream struct {
+	// Context is the stream context. It is sent while the state is empty
+	// (the first call of a stream), as the host does; with EveryCall set it
+	// is sent on every call, which the host may also do.
+	Context   []byte
+	EveryCall bool
+	// State is the state of the first call: empty for a new stream, or
+	// untrusted bytes in a fuzz target.
+	State []byte
+	// MayRefuse allows Transform to refuse the stream with an
+	// invalid_request error (a corrupt state or context): Run then returns
+	// ok false. Without it, and for any other code, an error fails the test.
+	MayRefuse bool
+}
+
+// Run feeds the batches to a, one Transform call per batch, the last with
+// FlagEnd, each with the state the previous call returned. It returns the
+// events of all calls (newline-terminated JSON objects) and whether the
+// stream was accepted (see Stream.MayRefuse).
+func Run(t testing.TB, a Transformer, s Stream, batches ...[]abi.Chunk) (events []byte, ok bool) {
+	t.Helper()
+	st := s.State
+	var out guest.Output
+	for i, chunks := range batches {
+		in := abi.TransformInput{State: st, Chunks: chunks}
+		if s.EveryCall || len(st) == 0 {
+			in.Context = s.Context
+		}
+		if i == len(batches)-1 {
+			in.Flags = abi.FlagEnd
+		}
+		out.Reset()
+		if err := a.Transform(&in, &out); err != nil {
+			if s.MayRefuse && abi.CodeOf(err) == abi.CodeInvalidRequest {
+				return nil, false
+			}
+			t.Fatalf("Transform: error with code %q: %v", abi.CodeOf(err), err)
+		}
+		st = bytes.Clone(out.State())
+		events = append(events, out.Events()...)
+	}
+	return events, true
+}
+
+// Batches returns chunks as Run's batches: n chunks a call (all in one call
+// when n is 0), then an empty call that carries FlagEnd.
+func Batches(chunks []abi.Chunk, n int) [][]abi.Chunk {
+	var bs [][]abi.Chunk
+	if n <= 0 {
+		bs = append(bs, chunks)
+	} else {
+		for i := 0; i < len(chunks); i += n {
+			bs = append(bs, chunks[i:min(i+n, len(chunks))])
+		}
+	}
+	return append(bs, nil)
+}
+
+// Batched runs chunks n a call (see Batches) and returns the events; an
+// error fails the test.
+func Batched(t testing.TB, a Transformer, ctx []byte, chunks []abi.Chunk, n int) []byte {
+	t.Helper()
+	evs, _ := Run(t, a, Stream{Context: ctx}, Batches(chunks, n)...)
+	return evs
+}
+
+// Stable runs chunks all in one call and one chunk a call, each followed by
+// an end call, fails the test if the events differ, and returns them.
+func Stable(t testing.TB, a Transformer, ctx []byte, chunks []abi.Chunk) []byte {
+	t.Helper()
+	all := Batched(t, a, ctx, chunks, 0)
+	if one := Batched(t, a, ctx, chunks, 1); !bytes.Equal(one, all) {
+		t.Fatalf("events depend on batching:\nall at once:\n%s\none per call:\n%s", all, one)
+	}
+	return all
+}
+
+// SameSplit is the check of the fuzz targets: it runs the chunks all in one
+// call that carries FlagEnd, then one chunk a call and an empty end call,
+// and fails the test if acceptance or the events differ. It returns the
+// events and whether the stream was accepted.
+func SameSplit(t testing.TB, a Transformer, s Stream, chunks ...abi.Chunk) (events []byte, ok bool) {
+	t.Helper()
+	one, ok1 := Run(t, a, s, chunks)
+	split := make([][]abi.Chunk, 0, len(chunks)+1)
+	for i := range chunks {
+		split = append(split, chunks[i:i+1])
+	}
+	split = append(split, nil)
+	two, ok2 := Run(t, a, s, split...)
+	if ok1 != ok2 || !bytes.Equal(one, two) {
+		t.Fatalf("batching changed the events:\none call:\n%s\nsplit:\n%s", one, two)
+	}
+	return one, ok1
+}
+
+// Lines splits newline-terminated events into lines, failing the test on a
+// line that is not valid JSON.
+func Lines(t testing.TB, events []byte) []string {
+	t.Helper()
+	var lines []string
+	for line := range bytes.Lines(events) {
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		if len(line) == 0 {
+			continue
+		}
+		if !json.Valid(line) {
+			t.Fatalf("invalid event JSON: %s", line)
+		}
+		lines = append(lines, string(line))
+	}
+	return lines
+}
+
+// Summary counts what Check saw.
+type Summary struct {
+	Events int // events in all
+	Ends   int // finish and error events
+}
+
+// Check checks each event the way the host's validator does and fails the
+// test on the first bad one: a JSON object with a type; tool-call-start and
+// tool-call with an ID and a name; tool-call arguments a JSON object;
+// finish reasons and error codes among the stable values; error events
+// with a message. Callers assert on the returned counts (MapError gives
+// exactly one event, a stream ends with exactly one finish or error).
+func Check(t testing.TB, events []byte) Summary {
+	t.Helper()
+	return check(t, events, true)
+}
+
+func check(t testing.TB, events []byte, identity bool) Summary {
+	t.Helper()
+	var s Summary
+	for line := range bytes.Lines(events) {
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		if len(line) == 0 {
+			continue
+		}
+		s.Events++
+		var e abi.Event
+		if err := json.Unmarshal(line, &e); err != nil || e.Type == "" {
+			t.Fatalf("bad event %q: %v", line, err)
+		}
+		switch e.Type {
+		case abi.EventToolCallStart:
+			if identity && (e.ID == "" || e.Name == "") {
+				t.Fatalf("tool-call-start without an ID or a name: %s", line)
+			}
+		case abi.EventToolCall:
+			if identity && (e.ID == "" || e.Name == "") {
+				t.Fatalf("tool-call without an ID or a name: %s", line)
+			}
+			var args map[string]any
+			if err := json.Unmarshal([]byte(e.Arguments), &args); err != nil || args == nil {
+				t.Fatalf("tool-call arguments are not a JSON object: %s", line)
+			}
+		case abi.EventFinish:
+			s.Ends++
+			if !e.Reason.Valid() {
+				t.Fatalf("bad finish reason: %s", line)
+			}
+		case abi.EventError:
+			s.Ends++
+			if !e.Code.Valid() || e.Message == "" {
+				t.Fatalf("bad error event (unknown code or no message): %s", line)
+			}
+		}
+	}
+	return s
+}
+
+// SplitSSE is a minimal SSE splitter for tests (the host's framer is the
+// real one): an event ends at a blank line and is kept when it has data,
+// data lines join with "\n", comment lines are dropped, CRLF line ends are
+// accepted.
+func SplitSSE(body []byte) []abi.Chunk {
+	var chunks []abi.Chunk
+	var ev, data []byte
+	hasData := false
+	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		switch {
+		case len(line) == 0:
+			if hasData {
+				chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
+			}
+			ev, data, hasData = nil, nil, false
+		case line[0] == ':':
+		default:
+			field, value, _ := bytes.Cut(line, []byte(":"))
+			value = bytes.TrimPrefix(value, []byte(" "))
+			switch string(field) {
+			case "event":
+				ev = bytes.Clone(value)
+			case "data":
+				if hasData {
+					data = append(data, '\n')
+				}
+				data = append(data, value...)
+				hasData = true
+			}
+		}
+	}
+	if hasData {
+		chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
+	}
+	return chunks
+}
+
+// DispatchStream feeds chunks through d's encoded transform entry point the
+// way the host does: one call a chunk with the state of the previous call
+// (ctx on the first), then an empty call with FlagEnd. It returns the
+// events and fails the test when a call fails.
+func DispatchStream(t testing.TB, d *guest.Dispatcher, ctx []byte, chunks []abi.Chunk) []byte {
+	t.Helper()
+	var state, events []byte
+	for i := 0; i <= len(chunks); i++ {
+		in := abi.TransformInput{State: state}
+		if len(state) == 0 {
+			in.Context = ctx
+		}
+		if i < len(chunks) {
+			in.Chunks = chunks[i : i+1]
+		} else {
+			in.Flags = abi.FlagEnd
+		}
+		res := d.Transform(abi.AppendTransformInput(nil, &in))
+		if abi.Status(res[0]) != abi.StatusOK {
+			t.Fatalf("transform failed: %s", res[1:])
+		}
+		st, evs, err := abi.DecodeTransformOutput(res[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		state = bytes.Clone(st)
+		events = append(events, evs...)
+	}
+	return events
+}
+
+// Input is one input of a fuzz target for CheckAdapter.
+type Input struct {
+	// Stream and Chunks are fed to Transform (see SameSplit).
+	Stream Stream
+	Chunks []abi.Chunk
+	// Body is given to ParseResponse (status 200) and to MapError, with
+	// the stream context.
+	Body []byte
+	// Statuses are the error statuses MapError is called with; none: it
+	// is not called.
+	Statuses []uint32
+	// AllowEmptyToolIdentity skips Check's test that tool-call-start and
+	// tool-call events have an ID and a name, for an adapter with that
+	// known gap (the host rejects such events as adapter_bad_output).
+	AllowEmptyToolIdentity bool
+}
+
+// CheckAdapter makes the checks every adapter's fuzz target makes on
+// untrusted provider bytes (and, when the input says so, an untrusted state
+// or context): nothing panics; the stream gives the same events however
+// its chunks are batched, and every event passes Check; ParseResponse's
+// events pass Check whether or not it fails; MapError gives exactly one
+// event, which passes Check.
+func CheckAdapter(t testing.TB, a guest.Adapter, in Input) {
+	t.Helper()
+	identity := !in.AllowEmptyToolIdentity
+	evs, _ := SameSplit(t, a, in.Stream, in.Chunks...)
+	check(t, evs, identity)
+	var out guest.Output
+	_ = a.ParseResponse(&abi.ResponseInput{Status: 200, Context: in.Stream.Context, Body: in.Body}, &out)
+	check(t, out.Events(), identity)
+	for _, status := range in.Statuses {
+		out.Reset()
+		if err := a.MapError(&abi.ResponseInput{Status: status, Context: in.Stream.Context, Body: in.Body}, &out); err != nil {
+			t.Fatalf("MapError(%d): %v", status, err)
+		}
+		if n := check(t, out.Events(), identity).Events; n != 1 {
+			t.Fatalf("MapError(%d) gave %d events, want 1:\n%s", status, n, out.Events())
+		}
+	}
+}
+
+// Project decodes reqJSON as an abi.Request, failing the test when it is not
+// one, and returns a's projection of it.
+func Project(t testing.TB, a guest.Adapter, reqJSON string) (*abi.ProviderRequest, error) {
+	t.Helper()
+	var req abi.Request
+	if err := json.Unmarshal([]byte(reqJSON), &req); err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	return a.Project(&req)
+}
+
+// JoinLines returns the lines each followed by a newline, the form of
+// Run's events; no lines give "".
+func JoinLines(lines ...string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,146 @@
+package adaptertest
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// recorder is a testing.TB whose Fatalf records the failure and stops the
+// goroutine, so that tests can assert that a check fails.
+type recorder struct {
+	testing.TB
+	failed string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (r *recorder) Fatal(args ...any) { r.Fatalf("%s", fmt.Sprint(args...)) }
+
+// fails runs f with a recorder and returns its failure message, "" if none.
+func fails(t *testing.T, f func(tb testing.TB)) string {
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(r)
+	}()
+	<-done
+	return r.failed
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name, events string
+		bad          bool
+		ends         int
+	}{
+		{"good", `{"type":"text-delta","text":"a"}` + "\n" + `{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"{}"}` + "\n" + `{"type":"finish","reason":"stop"}` + "\n", false, 1},
+		{"not json", "{\n", true, 0},
+		{"no type", `{"text":"a"}` + "\n", true, 0},
+		{"tool call without id", `{"type":"tool-call","index":0,"name":"f","arguments":"{}"}` + "\n", true, 0},
+		{"tool-call-start without name", `{"type":"tool-call-start","index":0,"id":"c"}` + "\n", true, 0},
+		{"arguments not an object", `{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"[1]"}` + "\n", true, 0},
+		{"arguments null", `{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"null"}` + "\n", true, 0},
+		{"unknown reason", `{"type":"finish","reason":"done"}` + "\n", true, 0},
+		{"unknown code", `{"type":"error","code":"oops","message":"m"}` + "\n", true, 0},
+		{"error without message", `{"type":"error","code":"server_error"}` + "\n", true, 0},
+		{"two ends", `{"type":"error","code":"server_error","message":"m"}` + "\n" + `{"type":"finish","reason":"stop"}` + "\n", false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s Summary
+			msg := fails(t, func(tb testing.TB) { s = Check(tb, []byte(tt.events)) })
+			if (msg != "") != tt.bad {
+				t.Fatalf("failure %q, want failure %v", msg, tt.bad)
+			}
+			if !tt.bad && s.Ends != tt.ends {
+				t.Errorf("Ends = %d, want %d", s.Ends, tt.ends)
+			}
+		})
+	}
+}
+
+func TestSplitSSE(t *testing.T) {
+	body := ": comment\r\nevent: a\r\ndata: 1\r\ndata:2\r\n\r\nevent: no-data\n\ndata: {}\n"
+	got := SplitSSE([]byte(body))
+	want := []abi.Chunk{{Event: []byte("a"), Data: []byte("1\n2")}, {Data: []byte("{}")}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d chunks, want %d: %q", len(got), len(want), got)
+	}
+	for i := range want {
+		if string(got[i].Event) != string(want[i].Event) || string(got[i].Data) != string(want[i].Data) {
+			t.Errorf("chunk %d = %q/%q, want %q/%q", i, got[i].Event, got[i].Data, want[i].Event, want[i].Data)
+		}
+	}
+}
+
+func TestBatches(t *testing.T) {
+	cs := make([]abi.Chunk, 5)
+	for _, tt := range []struct{ n, calls, first int }{{0, 2, 5}, {1, 6, 1}, {2, 4, 2}, {9, 2, 5}} {
+		bs := Batches(cs, tt.n)
+		if len(bs) != tt.calls || len(bs[0]) != tt.first || len(bs[len(bs)-1]) != 0 {
+			t.Errorf("Batches(5, %d): %d calls, first of %d, last of %d", tt.n, len(bs), len(bs[0]), len(bs[len(bs)-1]))
+		}
+	}
+}
+
+// counter emits one text-delta per chunk and counts calls in its state; it
+// refuses a state that is not one byte, and with batchy set its events
+// depend on the batching.
+type counter struct{ batchy bool }
+
+func (c counter) Transform(in *abi.TransformInput, out *guest.Output) error {
+	if len(in.State) > 1 {
+		return &abi.Error{Code: abi.CodeInvalidRequest, Message: "bad state"}
+	}
+	n := byte(0)
+	if len(in.State) == 1 {
+		n = in.State[0]
+	}
+	for _, ch := range in.Chunks {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(ch.Data)})
+	}
+	if c.batchy && len(in.Chunks) > 1 {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "batch"})
+	}
+	if in.Flags&abi.FlagEnd != 0 {
+		out.Emit(&abi.Event{Type: abi.EventFinish, Reason: abi.FinishStop, RawReason: string(in.Context)})
+	}
+	out.SetState([]byte{n + 1})
+	return nil
+}
+
+func TestRunAndSameSplit(t *testing.T) {
+	cs := []abi.Chunk{{Data: []byte("a")}, {Data: []byte("b")}}
+	evs, ok := SameSplit(t, counter{}, Stream{Context: []byte("ctx"), EveryCall: true}, cs...)
+	want := JoinLines(`{"type":"text-delta","text":"a"}`, `{"type":"text-delta","text":"b"}`, `{"type":"finish","reason":"stop","raw_reason":"ctx"}`)
+	if !ok || string(evs) != want {
+		t.Fatalf("SameSplit = %q, %v; want %q", evs, ok, want)
+	}
+	// The context goes only with the first call unless EveryCall.
+	evs, _ = Run(t, counter{}, Stream{Context: []byte("ctx")}, cs, nil)
+	if Check(t, evs).Ends != 1 || string(evs) == want {
+		t.Errorf("context sent after the first call: %s", evs)
+	}
+	if evs, _ = Run(t, counter{}, Stream{Context: []byte("ctx"), EveryCall: true}, cs, nil); string(evs) != want {
+		t.Errorf("EveryCall: %s", evs)
+	}
+	if msg := fails(t, func(tb testing.TB) { SameSplit(tb, counter{batchy: true}, Stream{}, cs...) }); msg == "" {
+		t.Error("SameSplit accepted events that depend on batching")
+	}
+	bad := Stream{State: []byte{1, 2}}
+	if msg := fails(t, func(tb testing.TB) { Run(tb, counter{}, bad, cs) }); msg == "" {
+		t.Error("Run accepted a refusal without MayRefuse")
+	}
+	bad.MayRefuse = true
+	if _, ok := Run(t, counter{}, bad, cs); ok {
+		t.Error("Run reported a refused stream as accepted")
+	}
+}
