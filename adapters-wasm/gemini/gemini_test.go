@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -231,40 +232,16 @@ func TestSchemaKeepsOrder(t *testing.T) {
 // then an END call, with host-owned state; it returns the event lines.
 func run(t *testing.T, ctx string, chunks []string, batch int) []string {
 	t.Helper()
-	a := New()
-	var state []byte
-	var lines []string
-	call := func(cs []string, flags uint32) {
-		in := &abi.TransformInput{Flags: flags, State: state}
-		if len(state) == 0 {
-			in.Context = []byte(ctx)
-		}
-		for _, c := range cs {
-			in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(c)})
-		}
-		var out guest.Output
-		if err := a.Transform(in, &out); err != nil {
-			t.Fatalf("Transform: %v", err)
-		}
-		state = append([]byte(nil), out.State()...)
-		for _, l := range strings.Split(strings.TrimSuffix(string(out.Events()), "\n"), "\n") {
-			if l != "" {
-				if !json.Valid([]byte(l)) {
-					t.Fatalf("invalid event JSON: %s", l)
-				}
-				lines = append(lines, l)
-			}
-		}
+	return adaptertest.Lines(t, adaptertest.Batched(t, New(), []byte(ctx), dataChunks(chunks), batch))
+}
+
+// dataChunks returns each string as the data of one chunk.
+func dataChunks(data []string) []abi.Chunk {
+	cs := make([]abi.Chunk, len(data))
+	for i, d := range data {
+		cs[i] = abi.Chunk{Data: []byte(d)}
 	}
-	if batch == 0 {
-		call(chunks, 0)
-	} else {
-		for i := 0; i < len(chunks); i += batch {
-			call(chunks[i:min(i+batch, len(chunks))], 0)
-		}
-	}
-	call(nil, abi.FlagEnd)
-	return lines
+	return cs
 }
 
 const ctx25 = `{"model":"gemini-2.5-flash","stream":true}`
@@ -626,43 +603,11 @@ func FuzzTransform(f *testing.F) {
 	})
 }
 
-// checkEvents checks what the host's validator checks: tool-call arguments
-// are a JSON object, finish reasons and error codes are stable values, and
-// the stream ends with exactly one finish or error.
+// checkEvents checks what the host's validator checks (adaptertest.Check)
+// and that the stream ends with exactly one finish or error.
 func checkEvents(t *testing.T, lines []string) {
 	t.Helper()
-	ends := 0
-	for _, l := range lines {
-		var e abi.Event
-		if err := json.Unmarshal([]byte(l), &e); err != nil {
-			t.Fatalf("event %s: %v", l, err)
-		}
-		switch e.Type {
-		case abi.EventToolCallStart:
-			if e.ID == "" || e.Name == "" {
-				t.Errorf("tool-call-start without id or name: %s", l)
-			}
-		case abi.EventToolCall:
-			if e.ID == "" || e.Name == "" {
-				t.Errorf("tool-call without id or name: %s", l)
-			}
-			var obj map[string]any
-			if json.Unmarshal([]byte(e.Arguments), &obj) != nil {
-				t.Errorf("tool-call arguments are not a JSON object: %s", l)
-			}
-		case abi.EventFinish:
-			ends++
-			if !e.Reason.Valid() {
-				t.Errorf("bad finish reason: %s", l)
-			}
-		case abi.EventError:
-			ends++
-			if !e.Code.Valid() {
-				t.Errorf("bad error code: %s", l)
-			}
-		}
-	}
-	if ends != 1 {
+	if ends := adaptertest.Check(t, []byte(strings.Join(lines, "\n"))).Ends; ends != 1 {
 		t.Errorf("want exactly one finish or error, got %d: %v", ends, lines)
 	}
 }

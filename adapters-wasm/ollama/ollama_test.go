@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/think"
 )
@@ -119,44 +120,15 @@ func run(t *testing.T, lines []string, batch int) []string {
 	return runCtx(t, "", lines, batch)
 }
 
-// runCtx is run with a stream context.
+// runCtx is run with a stream context: lines fed batch a call (0: all in
+// one), then an end call; it returns the event lines.
 func runCtx(t *testing.T, ctx string, lines []string, batch int) []string {
 	t.Helper()
-	a := New()
-	var state []byte
-	var evs []string
-	call := func(cs []string, flags uint32) {
-		in := &abi.TransformInput{Flags: flags, State: state}
-		if len(state) == 0 {
-			in.Context = []byte(ctx)
-		}
-		for _, c := range cs {
-			in.Chunks = append(in.Chunks, abi.Chunk{Data: []byte(c)})
-		}
-		var out guest.Output
-		if err := a.Transform(in, &out); err != nil {
-			t.Fatalf("Transform: %v", err)
-		}
-		state = append([]byte(nil), out.State()...)
-		for _, l := range strings.Split(string(out.Events()), "\n") {
-			if l == "" {
-				continue
-			}
-			if !json.Valid([]byte(l)) {
-				t.Fatalf("invalid event JSON: %s", l)
-			}
-			evs = append(evs, l)
-		}
+	cs := make([]abi.Chunk, len(lines))
+	for i, l := range lines {
+		cs[i] = abi.Chunk{Data: []byte(l)}
 	}
-	if batch == 0 {
-		call(lines, 0)
-	} else {
-		for i := 0; i < len(lines); i += batch {
-			call(lines[i:min(i+batch, len(lines))], 0)
-		}
-	}
-	call(nil, abi.FlagEnd)
-	return evs
+	return adaptertest.Lines(t, adaptertest.Batched(t, New(), []byte(ctx), cs, batch))
 }
 
 func TestTransform(t *testing.T) {
@@ -470,38 +442,7 @@ func FuzzTransform(f *testing.F) {
 		if strings.Join(all, "\n") != strings.Join(one, "\n") {
 			t.Errorf("batching changes events:\n%v\n%v", all, one)
 		}
-		ends := 0
-		for _, l := range all {
-			var e abi.Event
-			if err := json.Unmarshal([]byte(l), &e); err != nil {
-				t.Fatalf("event %s: %v", l, err)
-			}
-			switch e.Type {
-			case abi.EventToolCallStart:
-				if e.ID == "" || e.Name == "" {
-					t.Errorf("tool-call-start without id or name: %s", l)
-				}
-			case abi.EventToolCall:
-				if e.ID == "" || e.Name == "" {
-					t.Errorf("tool-call without id or name: %s", l)
-				}
-				var obj map[string]any
-				if json.Unmarshal([]byte(e.Arguments), &obj) != nil {
-					t.Errorf("tool-call arguments are not a JSON object: %s", l)
-				}
-			case abi.EventFinish:
-				ends++
-				if !e.Reason.Valid() {
-					t.Errorf("bad finish reason: %s", l)
-				}
-			case abi.EventError:
-				ends++
-				if !e.Code.Valid() {
-					t.Errorf("bad error code: %s", l)
-				}
-			}
-		}
-		if ends != 1 {
+		if ends := adaptertest.Check(t, []byte(strings.Join(all, "\n"))).Ends; ends != 1 {
 			t.Errorf("want exactly one finish or error, got %d: %v", ends, all)
 		}
 	})
