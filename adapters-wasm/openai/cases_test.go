@@ -1,7 +1,6 @@
 package openai_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -20,72 +20,6 @@ type caseFile struct {
 	Status      int    `json:"status"`
 	Framing     string `json:"framing"`
 	ExpectError string `json:"expect_error"`
-}
-
-// splitSSE is a minimal SSE splitter for these tests (the host's framer
-// is the real one): events end at a blank line, data lines are joined by
-// "\n", comments are dropped.
-func splitSSE(body []byte) []abi.Chunk {
-	var chunks []abi.Chunk
-	var ev, data []byte
-	hasData := false
-	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		switch {
-		case len(line) == 0:
-			if hasData {
-				chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
-			}
-			ev, data, hasData = nil, nil, false
-		case line[0] == ':':
-		default:
-			field, value, _ := bytes.Cut(line, []byte(":"))
-			value = bytes.TrimPrefix(value, []byte(" "))
-			switch string(field) {
-			case "event":
-				ev = append([]byte(nil), value...)
-			case "data":
-				if hasData {
-					data = append(data, '\n')
-				}
-				data = append(data, value...)
-				hasData = true
-			}
-		}
-	}
-	if hasData {
-		chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
-	}
-	return chunks
-}
-
-// runStream feeds chunks one call per chunk through the dispatcher, then an
-// empty call with FlagEnd, and returns the events.
-func runStream(t *testing.T, d *guest.Dispatcher, ctx []byte, chunks []abi.Chunk) []byte {
-	t.Helper()
-	var state, events []byte
-	for i := 0; i <= len(chunks); i++ {
-		in := abi.TransformInput{State: state}
-		if len(state) == 0 {
-			in.Context = ctx
-		}
-		if i < len(chunks) {
-			in.Chunks = []abi.Chunk{chunks[i]}
-		} else {
-			in.Flags = abi.FlagEnd
-		}
-		res := d.Transform(abi.AppendTransformInput(nil, &in))
-		if abi.Status(res[0]) != abi.StatusOK {
-			t.Fatalf("transform failed: %s", res[1:])
-		}
-		st, evs, err := abi.DecodeTransformOutput(res[1:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		state = append([]byte(nil), st...)
-		events = append(events, evs...)
-	}
-	return events
 }
 
 func jsonEqual(a, b []byte) bool {
@@ -165,7 +99,7 @@ func TestCases(t *testing.T) {
 				}
 				got = res[1:]
 			default:
-				got = runStream(t, d, ctx, splitSSE(body))
+				got = adaptertest.DispatchStream(t, d, ctx, adaptertest.SplitSSE(body))
 			}
 			if want := read("events.jsonl"); string(got) != string(want) {
 				t.Errorf("events:\ngot\n%s\nwant\n%s", got, want)
