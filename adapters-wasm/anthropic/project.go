@@ -1,14 +1,13 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -105,17 +104,10 @@ type wireMetadata struct {
 	UserID string `json:"user_id"`
 }
 
-func invalid(pointer, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
-	e.Pointer = pointer
-	return e
-}
-
-func unsupported(pointer, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeCapabilityUnsupported, format, args...)
-	e.Pointer = pointer
-	return e
-}
+var (
+	invalid     = blockproject.Invalid
+	unsupported = blockproject.Unsupported
+)
 
 // Project turns a normalized request into a POST /v1/messages request.
 func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
@@ -221,14 +213,14 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	toolNames := make(map[string]bool, len(req.Tools))
 	for i, t := range req.Tools {
 		p := "/tools/" + strconv.Itoa(i)
-		if !validToolName(t.Name) {
+		if !blockproject.ValidToolName(t.Name) {
 			return nil, invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
 		}
 		if toolNames[t.Name] {
 			return nil, invalid(p+"/name", "tool name %q is defined twice", t.Name)
 		}
 		toolNames[t.Name] = true
-		schema, err := objectSchema(t.Parameters, p+"/parameters")
+		schema, err := blockproject.ObjectSchema(t.Parameters, p+"/parameters")
 		if err != nil {
 			return nil, err
 		}
@@ -276,7 +268,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		switch rf.Type {
 		case "", "text":
 		case "json_schema":
-			schema, err := objectSchema(rf.Schema, "/response_format/schema")
+			schema, err := blockproject.ObjectSchema(rf.Schema, "/response_format/schema")
 			if err != nil {
 				return nil, err
 			}
@@ -344,10 +336,7 @@ func framingFor(stream bool) string {
 
 // emulatedToolName is the forced tool's name for a response format.
 func emulatedToolName(rf *abi.ResponseFormat) string {
-	if rf != nil && validToolName(rf.Name) {
-		return rf.Name
-	}
-	return jsonToolName
+	return blockproject.EmulatedToolName(rf, jsonToolName)
 }
 
 func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string) error {
@@ -391,184 +380,37 @@ func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string)
 	return nil
 }
 
-func validToolName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !toolid.IsAlnumDashUnderscore(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// objectSchema returns a tool or output schema, compacted; an absent schema
-// is the empty object schema.
-func objectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
-	s = bytes.TrimSpace(s)
-	if len(s) == 0 || string(s) == "null" {
-		return json.RawMessage(`{"type":"object","properties":{}}`), nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, s); err != nil || s[0] != '{' {
-		return nil, invalid(pointer, "schema must be a JSON object")
-	}
-	return buf.Bytes(), nil
-}
-
-// turn is a provider message under construction, with where it came from.
-type turn struct {
-	role   string
-	blocks []wireBlock
-	// src[i] is the JSON pointer of blocks[i] in the normalized request.
-	src []string
-}
-
 // projectMessages builds the system blocks and the alternating messages.
 func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, hasToolBlocks bool, err error) {
-	// One injective ID mapping for the whole request.
-	var ids []string
-	for _, msg := range in {
-		for _, p := range msg.Content {
-			switch p.Type {
-			case abi.PartToolCall:
-				ids = append(ids, p.ID)
-			case abi.PartToolResult:
-				ids = append(ids, p.ToolCallID)
+	mapID := blockproject.IDMapper(in, toolid.AlnumDashUnderscore)
+	turns, hasToolBlocks, err := blockproject.Turns(in, &blockproject.Dialect[wireBlock]{
+		API: "Anthropic",
+		ToolUse: func(b *wireBlock) (string, string, bool) {
+			return b.ID, b.Name, b.Type == "tool_use"
+		},
+		ToolResult: func(b *wireBlock) (string, bool) {
+			return b.ToolUseID, b.Type == "tool_result"
+		},
+		ResultRule: "Anthropic requires every tool result in the user message right after its tool_use",
+		CallRule:   "Anthropic requires a result for every tool call",
+		Part: func(role abi.Role, p abi.Part, pointer string) (wireBlock, bool, error) {
+			return projectPart(role, p, pointer, mapID)
+		},
+		System: func(text string) { system = append(system, wireBlock{Type: "text", Text: text}) },
+		TrimPrefill: func(b *wireBlock) {
+			if b.Type == "text" {
+				b.Text = strings.TrimRight(b.Text, " \t\r\n")
 			}
-		}
-	}
-	mapper := toolid.NewMapper(toolid.AlnumDashUnderscore, ids)
-	mapID := func(id string) string { s, _ := mapper.Map(id); return s }
-
-	var turns []turn
-	for i, msg := range in {
-		mp := "/messages/" + strconv.Itoa(i)
-		t := turn{}
-		switch msg.Role {
-		case abi.RoleSystem:
-			for j, p := range msg.Content {
-				if p.Type != abi.PartText {
-					return nil, nil, false, invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
-				}
-				if strings.TrimSpace(p.Text) != "" {
-					system = append(system, wireBlock{Type: "text", Text: p.Text})
-				}
-			}
-			continue
-		case abi.RoleUser, abi.RoleTool:
-			t.role = "user"
-		case abi.RoleAssistant:
-			t.role = "assistant"
-		default:
-			return nil, nil, false, invalid(mp+"/role", "unknown role %q", msg.Role)
-		}
-		for j, p := range msg.Content {
-			pp := mp + "/content/" + strconv.Itoa(j)
-			b, keep, err := projectPart(msg.Role, p, pp, mapID)
-			if err != nil {
-				return nil, nil, false, err
-			}
-			if keep {
-				if b.Type == "tool_use" || b.Type == "tool_result" {
-					hasToolBlocks = true
-				}
-				t.blocks = append(t.blocks, b)
-				t.src = append(t.src, pp)
-			}
-		}
-		if len(t.blocks) == 0 {
-			continue
-		}
-		if n := len(turns); n > 0 && turns[n-1].role == t.role {
-			turns[n-1].blocks = append(turns[n-1].blocks, t.blocks...)
-			turns[n-1].src = append(turns[n-1].src, t.src...)
-			continue
-		}
-		turns = append(turns, t)
-	}
-	if len(turns) == 0 {
-		return nil, nil, false, invalid("/messages", "the request has no user or assistant content: Anthropic needs at least one non-empty user message")
-	}
-	if turns[0].role != "user" {
-		return nil, nil, false, invalid(turns[0].src[0], "the conversation starts with an assistant turn; Anthropic requires the first message to be from the user: add the user message that preceded it")
-	}
-	for i := range turns {
-		t := &turns[i]
-		if t.role == "user" {
-			toolResultsFirst(t)
-		}
-		if err := checkToolPairing(turns, i); err != nil {
-			return nil, nil, false, err
-		}
-	}
-	// A final assistant turn is a prefill: it must not end in whitespace.
-	if last := &turns[len(turns)-1]; last.role == "assistant" {
-		if b := &last.blocks[len(last.blocks)-1]; b.Type == "text" {
-			b.Text = strings.TrimRight(b.Text, " \t\r\n")
-		}
+		},
+	})
+	if err != nil {
+		return nil, nil, false, err
 	}
 	out = make([]wireMessage, len(turns))
 	for i, t := range turns {
-		out[i] = wireMessage{Role: t.role, Content: t.blocks}
+		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
 	}
 	return system, out, hasToolBlocks, nil
-}
-
-// toolResultsFirst moves a user turn's tool_result blocks before its other
-// blocks, keeping the order within each group: Anthropic requires tool
-// results to come first in the message that answers a tool_use turn.
-func toolResultsFirst(t *turn) {
-	var blocks []wireBlock
-	var src []string
-	for pass := 0; pass < 2; pass++ {
-		for i, b := range t.blocks {
-			if (b.Type == "tool_result") == (pass == 0) {
-				blocks = append(blocks, b)
-				src = append(src, t.src[i])
-			}
-		}
-	}
-	t.blocks, t.src = blocks, src
-}
-
-// checkToolPairing checks turn i: tool results must answer the tool calls
-// of the assistant turn right before, and an assistant turn's tool calls
-// must all be answered by the user turn right after it (when there is one).
-func checkToolPairing(turns []turn, i int) error {
-	t := turns[i]
-	if t.role == "user" {
-		called := map[string]bool{}
-		if i > 0 {
-			for _, b := range turns[i-1].blocks {
-				if b.Type == "tool_use" {
-					called[b.ID] = true
-				}
-			}
-		}
-		for j, b := range t.blocks {
-			if b.Type == "tool_result" && !called[b.ToolUseID] {
-				return invalid(t.src[j], "tool result for call %q does not follow the assistant turn that made that call; Anthropic requires every tool result in the user message right after its tool_use", b.ToolUseID)
-			}
-		}
-		return nil
-	}
-	if i+1 >= len(turns) {
-		return nil
-	}
-	answered := map[string]bool{}
-	for _, b := range turns[i+1].blocks {
-		if b.Type == "tool_result" {
-			answered[b.ToolUseID] = true
-		}
-	}
-	for j, b := range t.blocks {
-		if b.Type == "tool_use" && !answered[b.ID] {
-			return invalid(t.src[j], "tool call %q (%s) has no tool result in the next user message; Anthropic requires a result for every tool call", b.ID, b.Name)
-		}
-	}
-	return nil
 }
 
 // projectPart converts one part; keep is false for parts that are dropped
@@ -617,10 +459,10 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		if p.ID == "" {
 			return wireBlock{}, false, invalid(pointer+"/id", "tool call has no id")
 		}
-		if !validToolName(p.Name) {
+		if !blockproject.ValidToolName(p.Name) {
 			return wireBlock{}, false, invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
 		}
-		input, err := argumentsObject(p.Arguments)
+		input, err := blockproject.ArgumentsObject(p.Arguments)
 		if err != nil {
 			return wireBlock{}, false, invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
 		}
@@ -635,22 +477,6 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		return wireBlock{Type: "tool_result", ToolUseID: mapID(p.ToolCallID), Content: p.Content, IsError: p.IsError}, true, nil
 	}
 	return wireBlock{}, false, invalid(pointer+"/type", "unknown part type %q", p.Type)
-}
-
-// argumentsObject parses tool-call arguments: "" is the empty object.
-func argumentsObject(args string) (json.RawMessage, error) {
-	s := bytes.TrimSpace([]byte(args))
-	if len(s) == 0 {
-		return json.RawMessage("{}"), nil
-	}
-	if s[0] != '{' {
-		return nil, fmt.Errorf("got %.20q", args)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, s); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}

@@ -3,13 +3,13 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -121,18 +121,6 @@ type wireJSONSchema struct {
 	Name   string `json:"name,omitempty"`
 }
 
-func invalid(pointer, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
-	e.Pointer = pointer
-	return e
-}
-
-func unsupported(pointer, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeCapabilityUnsupported, format, args...)
-	e.Pointer = pointer
-	return e
-}
-
 // escapePath escapes a model ID for one URL path segment the way the AWS
 // SDKs do: every byte but the unreserved characters is percent-encoded
 // (":" and "/" of ARNs included), so the signed and the sent path agree.
@@ -151,6 +139,11 @@ func escapePath(s string) string {
 	}
 	return b.String()
 }
+
+var (
+	invalid     = blockproject.Invalid
+	unsupported = blockproject.Unsupported
+)
 
 // Project turns a normalized request into a Converse or ConverseStream
 // request.
@@ -256,14 +249,14 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 	for i, t := range req.Tools {
 		p := "/tools/" + strconv.Itoa(i)
-		if !validToolName(t.Name) {
+		if !blockproject.ValidToolName(t.Name) {
 			return nil, invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
 		}
 		if toolNames[t.Name] {
 			return nil, invalid(p+"/name", "tool name %q is defined twice", t.Name)
 		}
 		toolNames[t.Name] = true
-		schema, err := objectSchema(t.Parameters, p+"/parameters")
+		schema, err := blockproject.ObjectSchema(t.Parameters, p+"/parameters")
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +312,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		switch rf.Type {
 		case "", "text":
 		case "json_schema":
-			schema, err := objectSchema(rf.Schema, "/response_format/schema")
+			schema, err := blockproject.ObjectSchema(rf.Schema, "/response_format/schema")
 			if err != nil {
 				return nil, err
 			}
@@ -383,10 +376,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 }
 
 func emulatedToolName(rf *abi.ResponseFormat) string {
-	if rf != nil && validToolName(rf.Name) {
-		return rf.Name
-	}
-	return jsonToolName
+	return blockproject.EmulatedToolName(rf, jsonToolName)
 }
 
 func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawMessage) error {
@@ -424,170 +414,42 @@ func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawM
 	return nil
 }
 
-func validToolName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !toolid.IsAlnumDashUnderscore(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func objectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
-	s = bytes.TrimSpace(s)
-	if len(s) == 0 || string(s) == "null" {
-		return json.RawMessage(`{"type":"object","properties":{}}`), nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, s); err != nil || s[0] != '{' {
-		return nil, invalid(pointer, "schema must be a JSON object")
-	}
-	return buf.Bytes(), nil
-}
-
-type turn struct {
-	role   string
-	blocks []wireBlock
-	src    []string
-}
-
 func projectMessages(in []abi.Message, m model, modelID string) (system []wireText, out []wireMessage, hasToolBlocks bool, err error) {
-	var ids []string
-	for _, msg := range in {
-		for _, p := range msg.Content {
-			switch p.Type {
-			case abi.PartToolCall:
-				ids = append(ids, p.ID)
-			case abi.PartToolResult:
-				ids = append(ids, p.ToolCallID)
+	mapID := blockproject.IDMapper(in, idRule)
+	turns, hasToolBlocks, err := blockproject.Turns(in, &blockproject.Dialect[wireBlock]{
+		API: "Converse",
+		ToolUse: func(b *wireBlock) (string, string, bool) {
+			if b.ToolUse == nil {
+				return "", "", false
 			}
-		}
-	}
-	mapper := toolid.NewMapper(idRule, ids)
-	mapID := func(id string) string { s, _ := mapper.Map(id); return s }
-
-	var turns []turn
-	for i, msg := range in {
-		mp := "/messages/" + strconv.Itoa(i)
-		t := turn{}
-		switch msg.Role {
-		case abi.RoleSystem:
-			for j, p := range msg.Content {
-				if p.Type != abi.PartText {
-					return nil, nil, false, invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
-				}
-				if strings.TrimSpace(p.Text) != "" {
-					system = append(system, wireText{Text: p.Text})
-				}
+			return b.ToolUse.ToolUseID, b.ToolUse.Name, true
+		},
+		ToolResult: func(b *wireBlock) (string, bool) {
+			if b.ToolResult == nil {
+				return "", false
 			}
-			continue
-		case abi.RoleUser, abi.RoleTool:
-			t.role = "user"
-		case abi.RoleAssistant:
-			t.role = "assistant"
-		default:
-			return nil, nil, false, invalid(mp+"/role", "unknown role %q", msg.Role)
-		}
-		for j, p := range msg.Content {
-			pp := mp + "/content/" + strconv.Itoa(j)
-			b, keep, err := projectPart(msg.Role, p, pp, mapID, m, modelID)
-			if err != nil {
-				return nil, nil, false, err
+			return b.ToolResult.ToolUseID, true
+		},
+		ResultRule: "Converse requires every toolResult in the user message right after its toolUse",
+		CallRule:   "Converse requires a result for every toolUse",
+		Part: func(role abi.Role, p abi.Part, pointer string) (wireBlock, bool, error) {
+			return projectPart(role, p, pointer, mapID, m, modelID)
+		},
+		System: func(text string) { system = append(system, wireText{Text: text}) },
+		TrimPrefill: func(b *wireBlock) {
+			if b.Text != "" {
+				b.Text = strings.TrimRight(b.Text, " \t\r\n")
 			}
-			if keep {
-				if b.ToolUse != nil || b.ToolResult != nil {
-					hasToolBlocks = true
-				}
-				t.blocks = append(t.blocks, b)
-				t.src = append(t.src, pp)
-			}
-		}
-		if len(t.blocks) == 0 {
-			continue
-		}
-		if n := len(turns); n > 0 && turns[n-1].role == t.role {
-			turns[n-1].blocks = append(turns[n-1].blocks, t.blocks...)
-			turns[n-1].src = append(turns[n-1].src, t.src...)
-			continue
-		}
-		turns = append(turns, t)
-	}
-	if len(turns) == 0 {
-		return nil, nil, false, invalid("/messages", "the request has no user or assistant content: Converse needs at least one non-empty user message")
-	}
-	if turns[0].role != "user" {
-		return nil, nil, false, invalid(turns[0].src[0], "the conversation starts with an assistant turn; Converse requires the first message to be from the user: add the user message that preceded it")
-	}
-	for i := range turns {
-		if turns[i].role == "user" {
-			toolResultsFirst(&turns[i])
-		}
-		if err := checkToolPairing(turns, i); err != nil {
-			return nil, nil, false, err
-		}
-	}
-	if last := &turns[len(turns)-1]; last.role == "assistant" {
-		if b := &last.blocks[len(last.blocks)-1]; b.Text != "" {
-			b.Text = strings.TrimRight(b.Text, " \t\r\n")
-		}
+		},
+	})
+	if err != nil {
+		return nil, nil, false, err
 	}
 	out = make([]wireMessage, len(turns))
 	for i, t := range turns {
-		out[i] = wireMessage{Role: t.role, Content: t.blocks}
+		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
 	}
 	return system, out, hasToolBlocks, nil
-}
-
-func toolResultsFirst(t *turn) {
-	var blocks []wireBlock
-	var src []string
-	for pass := 0; pass < 2; pass++ {
-		for i, b := range t.blocks {
-			if (b.ToolResult != nil) == (pass == 0) {
-				blocks = append(blocks, b)
-				src = append(src, t.src[i])
-			}
-		}
-	}
-	t.blocks, t.src = blocks, src
-}
-
-func checkToolPairing(turns []turn, i int) error {
-	t := turns[i]
-	if t.role == "user" {
-		called := map[string]bool{}
-		if i > 0 {
-			for _, b := range turns[i-1].blocks {
-				if b.ToolUse != nil {
-					called[b.ToolUse.ToolUseID] = true
-				}
-			}
-		}
-		for j, b := range t.blocks {
-			if b.ToolResult != nil && !called[b.ToolResult.ToolUseID] {
-				return invalid(t.src[j], "tool result for call %q does not follow the assistant turn that made that call; Converse requires every toolResult in the user message right after its toolUse", b.ToolResult.ToolUseID)
-			}
-		}
-		return nil
-	}
-	if i+1 >= len(turns) {
-		return nil
-	}
-	answered := map[string]bool{}
-	for _, b := range turns[i+1].blocks {
-		if b.ToolResult != nil {
-			answered[b.ToolResult.ToolUseID] = true
-		}
-	}
-	for j, b := range t.blocks {
-		if b.ToolUse != nil && !answered[b.ToolUse.ToolUseID] {
-			return invalid(t.src[j], "tool call %q (%s) has no tool result in the next user message; Converse requires a result for every toolUse", b.ToolUse.ToolUseID, b.ToolUse.Name)
-		}
-	}
-	return nil
 }
 
 var imageFormats = map[string]string{"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
@@ -651,10 +513,10 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		if p.ID == "" {
 			return wireBlock{}, false, invalid(pointer+"/id", "tool call has no id")
 		}
-		if !validToolName(p.Name) {
+		if !blockproject.ValidToolName(p.Name) {
 			return wireBlock{}, false, invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
 		}
-		input, err := argumentsObject(p.Arguments)
+		input, err := blockproject.ArgumentsObject(p.Arguments)
 		if err != nil {
 			return wireBlock{}, false, invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
 		}
@@ -676,19 +538,4 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		return wireBlock{ToolResult: r}, true, nil
 	}
 	return wireBlock{}, false, invalid(pointer+"/type", "unknown part type %q", p.Type)
-}
-
-func argumentsObject(args string) (json.RawMessage, error) {
-	s := bytes.TrimSpace([]byte(args))
-	if len(s) == 0 {
-		return json.RawMessage("{}"), nil
-	}
-	if s[0] != '{' {
-		return nil, fmt.Errorf("got %.20q", args)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, s); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -1,0 +1,275 @@
+// Package blockproject holds the request projection shared by the adapters
+// whose providers take alternating user and assistant turns of content
+// blocks (Anthropic's Messages API and Bedrock's Converse API): grouping the
+// normalized messages into turns, tool results first in a user turn, the
+// pairing of tool calls and results between neighbouring turns, one
+// injective tool-call ID mapping per request, and the small validations of
+// tool names, schemas and arguments.
+//
+// Projection runs once per request, not per chunk; it compiles into each
+// adapter module (GOOS=wasip1) and natively.
+package blockproject
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
+)
+
+// Invalid is an invalid_request error at the JSON pointer of the
+// normalized request.
+func Invalid(pointer, format string, args ...any) error {
+	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
+	e.Pointer = pointer
+	return e
+}
+
+// Unsupported is a capability_unsupported error at the JSON pointer of the
+// normalized request.
+func Unsupported(pointer, format string, args ...any) error {
+	e := abi.Errorf(abi.CodeCapabilityUnsupported, format, args...)
+	e.Pointer = pointer
+	return e
+}
+
+// ValidToolName reports whether s is a tool name both APIs accept: 1 to 64
+// bytes of [A-Za-z0-9_-].
+func ValidToolName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !toolid.IsAlnumDashUnderscore(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// EmulatedToolName is the name of the forced tool that carries structured
+// output for the response format: its own name when that is a valid tool
+// name, else fallback.
+func EmulatedToolName(rf *abi.ResponseFormat, fallback string) string {
+	if rf != nil && ValidToolName(rf.Name) {
+		return rf.Name
+	}
+	return fallback
+}
+
+// ObjectSchema returns a tool or output schema, compacted; an absent schema
+// is the empty object schema, and anything but a JSON object is an
+// invalid_request error at pointer.
+func ObjectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
+	s = bytes.TrimSpace(s)
+	if len(s) == 0 || string(s) == "null" {
+		return json.RawMessage(`{"type":"object","properties":{}}`), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s); err != nil || s[0] != '{' {
+		return nil, Invalid(pointer, "schema must be a JSON object")
+	}
+	return buf.Bytes(), nil
+}
+
+// ArgumentsObject parses tool-call arguments, compacted: "" is the empty
+// object, and anything but a JSON object is an error.
+func ArgumentsObject(args string) (json.RawMessage, error) {
+	s := bytes.TrimSpace([]byte(args))
+	if len(s) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	if s[0] != '{' {
+		return nil, fmt.Errorf("got %.20q", args)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// IDMapper returns the request's one injective mapping of tool-call IDs
+// (of tool calls and tool results alike) under rule, so that a call and
+// its result still match after the mapping.
+func IDMapper(in []abi.Message, rule toolid.Rule) func(string) string {
+	var ids []string
+	for _, msg := range in {
+		for _, p := range msg.Content {
+			switch p.Type {
+			case abi.PartToolCall:
+				ids = append(ids, p.ID)
+			case abi.PartToolResult:
+				ids = append(ids, p.ToolCallID)
+			}
+		}
+	}
+	mapper := toolid.NewMapper(rule, ids)
+	return func(id string) string { s, _ := mapper.Map(id); return s }
+}
+
+// Turn is a provider message under construction, with where its blocks
+// came from.
+type Turn[B any] struct {
+	Role   string // "user" or "assistant"
+	Blocks []B
+	// Src[i] is the JSON pointer of Blocks[i] in the normalized request.
+	Src []string
+}
+
+// Dialect describes an API's content blocks to Turns.
+type Dialect[B any] struct {
+	// API names the API in error messages ("Anthropic").
+	API string
+	// ToolUse returns the ID and name of a tool-call block; ok is false
+	// for other blocks.
+	ToolUse func(b *B) (id, name string, ok bool)
+	// ToolResult returns the call ID of a tool-result block; ok is false
+	// for other blocks.
+	ToolResult func(b *B) (callID string, ok bool)
+	// ResultRule and CallRule end the messages of the pairing errors:
+	// where a tool result must stand, and that every call needs a result.
+	ResultRule, CallRule string
+	// Part projects one part of a user or assistant message; keep is
+	// false for a part that is dropped.
+	Part func(role abi.Role, p abi.Part, pointer string) (b B, keep bool, err error)
+	// System takes the text of a non-blank system part.
+	System func(text string)
+	// TrimPrefill trims trailing whitespace off a final assistant turn's
+	// last block (a prefill must not end in whitespace).
+	TrimPrefill func(b *B)
+}
+
+// Turns groups the messages into alternating turns for d: system text goes
+// to d.System; user and tool messages make user turns, assistant messages
+// assistant turns, and neighbouring messages of one role merge. It checks
+// that the conversation starts with a user turn, moves tool results first
+// in each user turn, checks the pairing of tool calls and results, and
+// trims a final assistant turn. hasToolBlocks reports whether any tool
+// call or result was kept.
+func Turns[B any](in []abi.Message, d *Dialect[B]) (turns []Turn[B], hasToolBlocks bool, err error) {
+	for i, msg := range in {
+		mp := "/messages/" + strconv.Itoa(i)
+		t := Turn[B]{}
+		switch msg.Role {
+		case abi.RoleSystem:
+			for j, p := range msg.Content {
+				if p.Type != abi.PartText {
+					return nil, false, Invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
+				}
+				if strings.TrimSpace(p.Text) != "" {
+					d.System(p.Text)
+				}
+			}
+			continue
+		case abi.RoleUser, abi.RoleTool:
+			t.Role = "user"
+		case abi.RoleAssistant:
+			t.Role = "assistant"
+		default:
+			return nil, false, Invalid(mp+"/role", "unknown role %q", msg.Role)
+		}
+		for j, p := range msg.Content {
+			pp := mp + "/content/" + strconv.Itoa(j)
+			b, keep, err := d.Part(msg.Role, p, pp)
+			if err != nil {
+				return nil, false, err
+			}
+			if keep {
+				if _, _, ok := d.ToolUse(&b); ok {
+					hasToolBlocks = true
+				} else if _, ok := d.ToolResult(&b); ok {
+					hasToolBlocks = true
+				}
+				t.Blocks = append(t.Blocks, b)
+				t.Src = append(t.Src, pp)
+			}
+		}
+		if len(t.Blocks) == 0 {
+			continue
+		}
+		if n := len(turns); n > 0 && turns[n-1].Role == t.Role {
+			turns[n-1].Blocks = append(turns[n-1].Blocks, t.Blocks...)
+			turns[n-1].Src = append(turns[n-1].Src, t.Src...)
+			continue
+		}
+		turns = append(turns, t)
+	}
+	if len(turns) == 0 {
+		return nil, false, Invalid("/messages", "the request has no user or assistant content: %s needs at least one non-empty user message", d.API)
+	}
+	if turns[0].Role != "user" {
+		return nil, false, Invalid(turns[0].Src[0], "the conversation starts with an assistant turn; %s requires the first message to be from the user: add the user message that preceded it", d.API)
+	}
+	for i := range turns {
+		if turns[i].Role == "user" {
+			d.toolResultsFirst(&turns[i])
+		}
+		if err := d.checkToolPairing(turns, i); err != nil {
+			return nil, false, err
+		}
+	}
+	if last := &turns[len(turns)-1]; last.Role == "assistant" {
+		d.TrimPrefill(&last.Blocks[len(last.Blocks)-1])
+	}
+	return turns, hasToolBlocks, nil
+}
+
+// toolResultsFirst moves a user turn's tool-result blocks before its other
+// blocks, keeping the order within each group: both APIs require tool
+// results to come first in the message that answers a tool-call turn.
+func (d *Dialect[B]) toolResultsFirst(t *Turn[B]) {
+	var blocks []B
+	var src []string
+	for pass := 0; pass < 2; pass++ {
+		for i := range t.Blocks {
+			if _, ok := d.ToolResult(&t.Blocks[i]); ok == (pass == 0) {
+				blocks = append(blocks, t.Blocks[i])
+				src = append(src, t.Src[i])
+			}
+		}
+	}
+	t.Blocks, t.Src = blocks, src
+}
+
+// checkToolPairing checks turn i: tool results must answer the tool calls
+// of the assistant turn right before, and an assistant turn's tool calls
+// must all be answered by the user turn right after it (when there is one).
+func (d *Dialect[B]) checkToolPairing(turns []Turn[B], i int) error {
+	t := turns[i]
+	if t.Role == "user" {
+		called := map[string]bool{}
+		if i > 0 {
+			for k := range turns[i-1].Blocks {
+				if id, _, ok := d.ToolUse(&turns[i-1].Blocks[k]); ok {
+					called[id] = true
+				}
+			}
+		}
+		for j := range t.Blocks {
+			if id, ok := d.ToolResult(&t.Blocks[j]); ok && !called[id] {
+				return Invalid(t.Src[j], "tool result for call %q does not follow the assistant turn that made that call; %s", id, d.ResultRule)
+			}
+		}
+		return nil
+	}
+	if i+1 >= len(turns) {
+		return nil
+	}
+	answered := map[string]bool{}
+	for k := range turns[i+1].Blocks {
+		if id, ok := d.ToolResult(&turns[i+1].Blocks[k]); ok {
+			answered[id] = true
+		}
+	}
+	for j := range t.Blocks {
+		if id, name, ok := d.ToolUse(&t.Blocks[j]); ok && !answered[id] {
+			return Invalid(t.Src[j], "tool call %q (%s) has no tool result in the next user message; %s", id, name, d.CallRule)
+		}
+	}
+	return nil
+}

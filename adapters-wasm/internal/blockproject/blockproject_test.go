@@ -1,0 +1,161 @@
+package blockproject
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
+)
+
+// block is a test dialect's block: kind is "text", "call" or "result".
+type block struct{ kind, id, name, text string }
+
+func dialect(system *[]string) *Dialect[block] {
+	return &Dialect[block]{
+		API:        "Test",
+		ToolUse:    func(b *block) (string, string, bool) { return b.id, b.name, b.kind == "call" },
+		ToolResult: func(b *block) (string, bool) { return b.id, b.kind == "result" },
+		ResultRule: "results follow calls",
+		CallRule:   "calls need results",
+		Part: func(role abi.Role, p abi.Part, pointer string) (block, bool, error) {
+			switch p.Type {
+			case abi.PartText:
+				return block{kind: "text", text: p.Text}, strings.TrimSpace(p.Text) != "", nil
+			case abi.PartToolCall:
+				return block{kind: "call", id: p.ID, name: p.Name}, true, nil
+			case abi.PartToolResult:
+				return block{kind: "result", id: p.ToolCallID}, true, nil
+			}
+			return block{}, false, Invalid(pointer, "bad part")
+		},
+		System:      func(text string) { *system = append(*system, text) },
+		TrimPrefill: func(b *block) { b.text = strings.TrimRight(b.text, " \n") },
+	}
+}
+
+func msg(role abi.Role, parts ...abi.Part) abi.Message {
+	return abi.Message{Role: role, Content: parts}
+}
+func text(s string) abi.Part    { return abi.Part{Type: abi.PartText, Text: s} }
+func call(id string) abi.Part   { return abi.Part{Type: abi.PartToolCall, ID: id, Name: "f"} }
+func result(id string) abi.Part { return abi.Part{Type: abi.PartToolResult, ToolCallID: id} }
+
+func TestTurns(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        []abi.Message
+		want      string // turns as role:kinds|...
+		tools     bool
+		errPtr    string
+		errSubstr string
+	}{
+		{"merge and system", []abi.Message{msg(abi.RoleSystem, text("sys")), msg(abi.RoleUser, text("a")), msg(abi.RoleUser, text(" ")), msg(abi.RoleUser, text("b"))},
+			"user:text,text", false, "", ""},
+		{"results first", []abi.Message{msg(abi.RoleUser, text("q")), msg(abi.RoleAssistant, call("1"), call("2")), msg(abi.RoleTool, result("1")), msg(abi.RoleUser, text("and"), result("2"))},
+			"user:text|assistant:call,call|user:result,result,text", true, "", ""},
+		{"prefill trimmed", []abi.Message{msg(abi.RoleUser, text("q")), msg(abi.RoleAssistant, text("pre \n"))},
+			"user:text|assistant:text", false, "", ""},
+		{"empty", []abi.Message{msg(abi.RoleSystem, text("s"))}, "", false, "/messages", "Test needs at least one"},
+		{"assistant first", []abi.Message{msg(abi.RoleUser, text(" ")), msg(abi.RoleAssistant, text("a"))}, "", false, "/messages/1/content/0", "starts with an assistant turn"},
+		{"orphan result", []abi.Message{msg(abi.RoleUser, text("q")), msg(abi.RoleAssistant, text("a")), msg(abi.RoleTool, result("9"))}, "", false, "/messages/2/content/0", "results follow calls"},
+		{"unanswered call", []abi.Message{msg(abi.RoleUser, text("q")), msg(abi.RoleAssistant, call("1"), call("2")), msg(abi.RoleTool, result("1"))}, "", false, "/messages/1/content/1", "calls need results"},
+		{"system non-text", []abi.Message{msg(abi.RoleSystem, call("1"))}, "", false, "/messages/0/content/0", "text only"},
+		{"unknown role", []abi.Message{msg("narrator", text("x"))}, "", false, "/messages/0/role", "unknown role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var system []string
+			turns, tools, err := Turns(tt.in, dialect(&system))
+			if tt.errPtr != "" {
+				var e *abi.Error
+				if !errors.As(err, &e) || e.Code != abi.CodeInvalidRequest || e.Pointer != tt.errPtr || !strings.Contains(e.Message, tt.errSubstr) {
+					t.Fatalf("err = %v, want invalid_request at %s containing %q", err, tt.errPtr, tt.errSubstr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parts []string
+			for _, tr := range turns {
+				var kinds []string
+				for i, b := range tr.Blocks {
+					kinds = append(kinds, b.kind)
+					if tr.Src[i] == "" {
+						t.Errorf("block without a source pointer")
+					}
+				}
+				parts = append(parts, tr.Role+":"+strings.Join(kinds, ","))
+			}
+			if got := strings.Join(parts, "|"); got != tt.want || tools != tt.tools {
+				t.Errorf("turns %s (tools %v), want %s (tools %v)", got, tools, tt.want, tt.tools)
+			}
+			if tt.name == "merge and system" && (len(system) != 1 || system[0] != "sys") {
+				t.Errorf("system = %q", system)
+			}
+			if tt.name == "prefill trimmed" && turns[1].Blocks[0].text != "pre" {
+				t.Errorf("prefill %q not trimmed", turns[1].Blocks[0].text)
+			}
+			if tt.name == "results first" && turns[2].Src[2] != "/messages/3/content/0" {
+				t.Errorf("sources not moved with their blocks: %q", turns[2].Src)
+			}
+		})
+	}
+}
+
+func TestValidToolName(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{{"get_weather-2", true}, {"", false}, {strings.Repeat("a", 64), true}, {strings.Repeat("a", 65), false}, {"a.b", false}, {"a b", false}} {
+		if got := ValidToolName(tt.s); got != tt.want {
+			t.Errorf("ValidToolName(%q) = %v", tt.s, got)
+		}
+	}
+	if got := EmulatedToolName(&abi.ResponseFormat{Name: "person"}, "json"); got != "person" {
+		t.Errorf("EmulatedToolName named = %q", got)
+	}
+	if got := EmulatedToolName(&abi.ResponseFormat{Name: "a b"}, "json"); got != "json" {
+		t.Errorf("EmulatedToolName invalid name = %q", got)
+	}
+	if got := EmulatedToolName(nil, "json"); got != "json" {
+		t.Errorf("EmulatedToolName nil = %q", got)
+	}
+}
+
+func TestObjectSchemaAndArguments(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", `{"type":"object","properties":{}}`}, {"null", `{"type":"object","properties":{}}`},
+		{` { "type" : "object" } `, `{"type":"object"}`}, {`[1]`, "error"}, {`{"a":`, "error"},
+	} {
+		got, err := ObjectSchema([]byte(tt.in), "/p")
+		if (err != nil) != (tt.want == "error") || (err == nil && string(got) != tt.want) {
+			t.Errorf("ObjectSchema(%q) = %s, %v", tt.in, got, err)
+		}
+		if err != nil && abi.CodeOf(err) != abi.CodeInvalidRequest {
+			t.Errorf("ObjectSchema(%q) error code %q", tt.in, abi.CodeOf(err))
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"", "{}"}, {" ", "{}"}, {`{ "a" : 1 }`, `{"a":1}`}, {`[]`, "error"}, {`{"a"`, "error"}, {`"s"`, "error"},
+	} {
+		got, err := ArgumentsObject(tt.in)
+		if (err != nil) != (tt.want == "error") || (err == nil && string(got) != tt.want) {
+			t.Errorf("ArgumentsObject(%q) = %s, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestIDMapper(t *testing.T) {
+	in := []abi.Message{msg(abi.RoleAssistant, call("call.1"), call("call:1")), msg(abi.RoleTool, result("call.1"), result("call:1"))}
+	m := IDMapper(in, toolid.AlnumDashUnderscore)
+	a, b := m("call.1"), m("call:1")
+	if a == b || !ValidToolName(a) || !ValidToolName(b) {
+		t.Errorf("mapping not injective or not valid: %q %q", a, b)
+	}
+	if m("call.1") != a {
+		t.Error("mapping not stable")
+	}
+}
