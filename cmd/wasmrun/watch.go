@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/engine"
+)
+
+func init() {
+	register(&command{name: "watch", usage: "watch DIR [--once] [--no-activate] [--debounce 500ms] [--interval 200ms] [--key PUBKEY[,PUBKEY...]]",
+		help: "load every NAME.wasm in DIR into a module registry and activate it, then print loads, rejections (with reasons), swaps and drains, one line each, as files change; --once handles the files present and exits; --key (ed25519 public keys, hex or base64) requires a NAME.wasm.sig signature next to each module",
+		run: runWatch})
+}
+
+func parseKeys(s string) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		b, err := hex.DecodeString(k)
+		if err != nil {
+			b, err = base64.StdEncoding.DecodeString(k)
+		}
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return nil, usagef("--key %q is not an ed25519 public key (32 bytes, hex or base64)", k)
+		}
+		keys = append(keys, ed25519.PublicKey(b))
+	}
+	return keys, nil
+}
+
+func runWatch(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	once := fs.Bool("once", false, "handle the files present, then exit")
+	noActivate := fs.Bool("no-activate", false, "load and validate without activating")
+	debounce := fs.Duration("debounce", 500*time.Millisecond, "how long a file must be stable before it is read")
+	interval := fs.Duration("interval", 200*time.Millisecond, "how often the directory is scanned")
+	keyList := fs.String("key", "", "ed25519 public keys (hex or base64, comma-separated) that must sign each module")
+	pos, err := parseArgs(fs, args, "DIR")
+	if err != nil {
+		return err
+	}
+	keys, err := parseKeys(*keyList)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(ctx, engine.Config{CacheDir: e.cacheDir, Logger: e.logger})
+	if err != nil {
+		return err
+	}
+	defer eng.Close(context.Background())
+	rejected := 0
+	reg := engine.NewRegistry(eng, engine.RegistryOptions{
+		PublicKeys: keys,
+		OnChange: func(c engine.Change) {
+			if c.Kind == engine.ChangeRejected {
+				rejected++
+			}
+			fmt.Fprintf(e.stdout, "%s %s\n", c.Time.Format("15:04:05.000"), c)
+		},
+	})
+	werr := engine.WatchDir(ctx, pos[0], reg, engine.WatchOptions{Interval: *interval, Debounce: *debounce, NoActivate: *noActivate, Once: *once})
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if *once {
+		for _, mi := range reg.List() {
+			act := "none active"
+			if mi.Active.Digest != "" {
+				act = "active " + mi.Active.String()
+			}
+			fmt.Fprintf(e.stdout, "%s: %s, %d version(s) kept\n", mi.Name, act, len(mi.Versions))
+		}
+	}
+	reg.Close(cctx)
+	if werr != nil {
+		return werr
+	}
+	if *once && rejected > 0 {
+		return fmt.Errorf("%d module(s) rejected", rejected)
+	}
+	return nil
+}
