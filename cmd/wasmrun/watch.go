@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{name: "watch", usage: "watch DIR [--once] [--no-activate] [--debounce 500ms] [--interval 200ms] [--key PUBKEY[,PUBKEY...]]",
 		help: "load every NAME.wasm in DIR into a module registry and activate it, then print loads, rejections (with reasons), swaps and drains, one line each, as files change; --once handles the files present and exits; --key (ed25519 public keys, hex or base64) requires a NAME.wasm.sig signature next to each module",
-		run: runWatch})
+		run:  runWatch})
 }
 
 func parseKeys(s string) ([]ed25519.PublicKey, error) {
