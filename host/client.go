@@ -227,7 +227,10 @@ func NewClient(opts ...Option) *Client {
 // Capabilities returns the module's capabilities for model, cached per
 // module and model (a module value that is not comparable is not cached).
 func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string) (*abi.Capabilities, error) {
-	cacheable := reflect.TypeOf(m).Comparable()
+	// A Pinner (a registry handle) changes version between calls: its
+	// capabilities are not cached (its pinned versions are).
+	_, pinner := m.(engine.Pinner)
+	cacheable := !pinner && reflect.TypeOf(m).Comparable()
 	k := capsKey{m, model}
 	if cacheable {
 		if v, ok := c.caps.Load(k); ok {
@@ -311,6 +314,15 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	}
 	if req == nil {
 		return abi.Errorf(abi.CodeInvalidRequest, "nil request")
+	}
+	// A module whose version can change between calls (an engine.Registry
+	// handle) is pinned for the whole request, retries included: every
+	// call goes to one version, which is not closed before the request
+	// ends.
+	if pn, ok := p.Module.(engine.Pinner); ok {
+		m, release := pn.Pin()
+		defer release()
+		p.Module = m
 	}
 	var cc callConfig
 	for _, o := range opts {
