@@ -229,9 +229,17 @@ type lineWriter struct {
 	// oom is set when a line mentions "out of memory" (the Go runtime's
 	// fatal error when memory.grow fails).
 	oom bool
+	// lines counts the records emitted since the last flush (one call),
+	// dropped the lines beyond maxLogLinesPerCall (issue 7: a guest must
+	// not flood the host's log; SECURITY.md).
+	lines, dropped int
 }
 
 const maxLogLine = 1024
+
+// maxLogLinesPerCall caps the records one stream of one call (or one
+// instantiation) logs; flush reports how many more lines were dropped.
+const maxLogLinesPerCall = 100
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	n := len(p)
@@ -257,10 +265,17 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 }
 
 func (w *lineWriter) emit() {
-	line := string(w.buf)
 	if bytes.Contains(w.buf, []byte("out of memory")) {
 		w.oom = true
 	}
+	if w.lines >= maxLogLinesPerCall {
+		w.dropped++
+		w.buf = w.buf[:0]
+		w.truncated = false
+		return
+	}
+	w.lines++
+	line := string(w.buf)
 	if w.truncated {
 		w.log.Log(context.Background(), w.level, line, slog.String("stream", w.stream), slog.Bool("truncated", true))
 	} else {
@@ -270,8 +285,16 @@ func (w *lineWriter) emit() {
 	w.truncated = false
 }
 
+// flush emits a pending partial line and ends the call: the lines
+// dropped past maxLogLinesPerCall are reported in one record, and the
+// count starts again.
 func (w *lineWriter) flush() {
 	if len(w.buf) > 0 || w.truncated {
 		w.emit()
 	}
+	if w.dropped > 0 {
+		w.log.Log(context.Background(), w.level, "engine: guest log lines dropped",
+			slog.String("stream", w.stream), slog.Int("dropped", w.dropped), slog.Int("limit", maxLogLinesPerCall))
+	}
+	w.lines, w.dropped = 0, 0
 }

@@ -10,6 +10,7 @@
 //	sleep       time.Sleep(time.Hour): the guest's clock never advances
 //	goroutine   starts a goroutine that spins forever, then returns
 //	stderr      writes 4 MiB to stderr without a newline, then answers
+//	lines       writes 100000 short lines to stdout, then answers
 //	slices      allocates 4 MiB, drops it, answers (the heap peak stays)
 //
 // Anything else is echoed as a text-delta (a good answer).
@@ -77,6 +78,9 @@ func behave(what string, out *guest.Output) error {
 	case "stderr":
 		os.Stderr.Write([]byte(strings.Repeat("y", 4<<20)))
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "logged"})
+	case "lines":
+		os.Stdout.Write([]byte(strings.Repeat("flood\n", 100000)))
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "flooded"})
 	case "slices":
 		sink = make([]byte, 4<<20)
 		sink = nil
