@@ -133,7 +133,11 @@ func TestRecycleClosesInstance(t *testing.T) {
 		if len(m.pool.idle) != 1 {
 			t.Fatalf("%d idle instances, want 1", len(m.pool.idle))
 		}
-		inst, ok := m.pool.idle[0].s.(*wasmSlot).inst.(*wazeroInstance)
+		ws, ok := m.pool.idle[0].s.(*wasmSlot)
+		if !ok {
+			t.Fatalf("idle slot %T, want *wasmSlot", m.pool.idle[0].s)
+		}
+		inst, ok := ws.inst.(*wazeroInstance)
 		if !ok {
 			t.Skip("not the wazero backend")
 		}
