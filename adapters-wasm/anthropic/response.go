@@ -92,7 +92,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
 	case "tool_use":
 		n := s.Str(name)
-		args := initialInput(input)
+		args := blockstate.NonEmptyObject(input)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
 			if len(args) == 0 {
 				args = []byte("{}")

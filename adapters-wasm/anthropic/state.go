@@ -49,13 +49,13 @@ type state struct {
 	// pooled) and is not part of the encoded state.
 	blockstate.Scratch
 
-	flags                                 byte
-	input, cacheRead, cacheCreate, output uint64
-	stop                                  []byte
-	refusal                               []byte
-	jsonTool                              []byte
-	ntools                                uint64
-	blocks                                blockstate.Blocks
+	flags    byte
+	usage    blockstate.Usage
+	stop     []byte
+	refusal  []byte
+	jsonTool []byte
+	ntools   uint64
+	blocks   blockstate.Blocks
 }
 
 var errState = errors.New("anthropic: transform state is corrupt (was it produced by another module version?)")
@@ -71,9 +71,7 @@ func (s *state) reset() {
 
 func (s *state) append(dst []byte) []byte {
 	dst = append(dst, stateVersion, s.flags)
-	for _, v := range [...]uint64{s.input, s.cacheRead, s.cacheCreate, s.output} {
-		dst = binary.AppendUvarint(dst, v)
-	}
+	dst = s.usage.Append(dst)
 	dst = blockstate.AppendBytes(dst, s.stop)
 	dst = blockstate.AppendBytes(dst, s.refusal)
 	dst = blockstate.AppendBytes(dst, s.jsonTool)
@@ -89,7 +87,7 @@ func (s *state) load(b []byte) error {
 		return errState
 	}
 	s.flags = r.Byte()
-	s.input, s.cacheRead, s.cacheCreate, s.output = r.Uvarint(), r.Uvarint(), r.Uvarint(), r.Uvarint()
+	s.usage = r.Usage()
 	s.stop = r.Bytes()
 	s.refusal = r.Bytes()
 	s.jsonTool = r.Bytes()

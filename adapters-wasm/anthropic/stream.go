@@ -5,7 +5,6 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/refusal"
@@ -50,37 +49,12 @@ func initFromContext(s *state, ctx []byte) {
 	if len(ctx) == 0 {
 		return
 	}
-	var model, rfType, rfName []byte
-	it := jsonx.Object(ctx)
-	for it.Next() {
-		switch {
-		case it.KeyIs("model"):
-			model, _ = jsonx.AppendUnescaped(nil, it.Value())
-		case it.KeyIs("response_format"):
-			rf := jsonx.Object(it.Value())
-			for rf.Next() {
-				switch {
-				case rf.KeyIs("type"):
-					rfType, _ = jsonx.AppendUnescaped(nil, rf.Value())
-				case rf.KeyIs("name"):
-					rfName, _ = jsonx.AppendUnescaped(nil, rf.Value())
-				}
-			}
-		}
-	}
-	if string(rfType) != "json_schema" || lookup(string(model)).structured {
+	c := blockstate.StreamContext(ctx)
+	if string(c.RFType) != "json_schema" || lookup(string(c.Model)).structured {
 		return
 	}
 	s.flags |= flagJSONMode
-	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(rfName)}))
-}
-
-func uintVal(v []byte) (uint64, bool) {
-	n, err := jsonx.Int(v)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return uint64(n), true
+	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(c.RFName)}))
 }
 
 func malformed(s *state, out *guest.Output, what string) {
@@ -143,21 +117,21 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 		out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
 	case "content_block_start":
-		idx, ok := uintVal(index)
+		idx, ok := blockstate.Uint(index)
 		if !ok {
 			malformed(s, out, "content_block_start without index")
 			return
 		}
 		startBlock(s, idx, cb, out)
 	case "content_block_delta":
-		idx, ok := uintVal(index)
+		idx, ok := blockstate.Uint(index)
 		if !ok {
 			malformed(s, out, "content_block_delta without index")
 			return
 		}
 		blockDelta(s, idx, delta, out)
 	case "content_block_stop":
-		idx, ok := uintVal(index)
+		idx, ok := blockstate.Uint(index)
 		if !ok {
 			malformed(s, out, "content_block_stop without index")
 			return
@@ -213,19 +187,19 @@ func readStopDetails(s *state, v []byte) {
 func readUsage(s *state, u []byte) {
 	it := jsonx.Object(u)
 	for it.Next() {
-		v, ok := uintVal(it.Value())
+		v, ok := blockstate.Uint(it.Value())
 		if !ok {
 			continue
 		}
 		switch {
 		case it.KeyIs("input_tokens"):
-			s.input = v
+			s.usage.Input = v
 		case it.KeyIs("cache_read_input_tokens"):
-			s.cacheRead = v
+			s.usage.CacheRead = v
 		case it.KeyIs("cache_creation_input_tokens"):
-			s.cacheCreate = v
+			s.usage.CacheCreate = v
 		case it.KeyIs("output_tokens"):
-			s.output = v
+			s.usage.Output = v
 		}
 	}
 }
@@ -269,7 +243,7 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		n := s.Str(name)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
 			b.Kind = blockJSON
-			b.Args = initialInput(input)
+			b.Args = blockstate.NonEmptyObject(input)
 			if len(b.Args) > 0 {
 				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(b.Args)})
 			}
@@ -280,26 +254,13 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		s.ntools++
 		b.ID = s.Bytes(id)
 		b.Name = s.Bytes(name)
-		b.Args = initialInput(input)
+		b.Args = blockstate.NonEmptyObject(input)
 		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(b.ID), Name: n})
 		if len(b.Args) > 0 {
 			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(b.Args)})
 		}
 	}
 	s.blocks = append(s.blocks, b)
-}
-
-// initialInput is a tool_use block's input when the start event already
-// carries it (streams send {} and then input_json_delta pieces).
-func initialInput(v []byte) []byte {
-	if len(v) == 0 || jsonx.KindOf(v) != jsonx.KindObject {
-		return nil
-	}
-	it := jsonx.Object(v)
-	if !it.Next() {
-		return nil // {}
-	}
-	return rawevent.CompactJSON(nil, v)
 }
 
 func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
@@ -336,14 +297,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 		if b == nil || len(p) == 0 {
 			return
 		}
-		switch b.Kind {
-		case blockTool:
-			b.Args = s.AppendArgs(b.Args, p)
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(p)})
-		case blockJSON:
-			b.Args = s.AppendArgs(b.Args, p)
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: blockstate.View(p)})
-		}
+		s.ArgsDelta(out, b, p, blockTool, blockJSON)
 	}
 }
 
@@ -381,11 +335,7 @@ func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
 }
 
 func emitFinish(s *state, out *guest.Output) {
-	out.Emit(&abi.Event{Type: abi.EventUsage, Usage: abi.Usage{
-		InputTokens:       int(s.input + s.cacheRead + s.cacheCreate),
-		OutputTokens:      int(s.output),
-		CachedInputTokens: int(s.cacheRead),
-	}})
+	s.usage.Emit(out)
 	stop := blockstate.View(s.stop)
 	if stop == "refusal" {
 		ev := refusal.ProviderEvent(blockstate.View(s.refusal))

@@ -6,7 +6,6 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -100,7 +99,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			if typ == "server_tool_use" {
 				continue // run by Bedrock itself, not by the client
 			}
-			args := compactObject(input)
+			args := blockstate.NonEmptyObject(input)
 			if s.flags&flagJSONMode != 0 && name == string(s.jsonTool) {
 				if len(args) == 0 {
 					args = []byte("{}")
@@ -121,16 +120,6 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 
 // compactObject returns a non-empty object value without insignificant
 // whitespace, or nil for {} and non-objects.
-func compactObject(v []byte) []byte {
-	if len(v) == 0 || jsonx.KindOf(v) != jsonx.KindObject {
-		return nil
-	}
-	it := jsonx.Object(v)
-	if !it.Next() {
-		return nil
-	}
-	return rawevent.CompactJSON(nil, v)
-}
 
 // MapError maps an error response to one error event. The error type comes
 // from the x-amzn-errortype header ("ThrottlingException:http://..."),

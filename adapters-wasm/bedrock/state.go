@@ -52,15 +52,15 @@ type state struct {
 	// pooled) and is not part of the encoded state.
 	blockstate.Scratch
 
-	flags                                 byte
-	input, cacheRead, cacheCreate, output uint64
-	stop                                  []byte
-	jsonTool                              []byte
-	model                                 []byte
-	thinkState                            []byte
-	thinkArr                              [think.StateSize]byte
-	ntools                                uint64
-	blocks                                blockstate.Blocks
+	flags      byte
+	usage      blockstate.Usage
+	stop       []byte
+	jsonTool   []byte
+	model      []byte
+	thinkState []byte
+	thinkArr   [think.StateSize]byte
+	ntools     uint64
+	blocks     blockstate.Blocks
 }
 
 var errState = errors.New("bedrock: transform state is corrupt (was it produced by another module version?)")
@@ -76,9 +76,7 @@ func (s *state) reset() {
 
 func (s *state) append(dst []byte) []byte {
 	dst = append(dst, stateVersion, s.flags)
-	for _, v := range [...]uint64{s.input, s.cacheRead, s.cacheCreate, s.output} {
-		dst = binary.AppendUvarint(dst, v)
-	}
+	dst = s.usage.Append(dst)
 	dst = blockstate.AppendBytes(dst, s.stop)
 	dst = blockstate.AppendBytes(dst, s.jsonTool)
 	dst = blockstate.AppendBytes(dst, s.model)
@@ -95,7 +93,7 @@ func (s *state) load(b []byte) error {
 		return errState
 	}
 	s.flags = r.Byte()
-	s.input, s.cacheRead, s.cacheCreate, s.output = r.Uvarint(), r.Uvarint(), r.Uvarint(), r.Uvarint()
+	s.usage = r.Usage()
 	s.stop = r.Bytes()
 	s.jsonTool = r.Bytes()
 	s.model = r.Bytes()

@@ -58,43 +58,21 @@ func initFromContext(s *state, ctx []byte) {
 	if len(ctx) == 0 {
 		return
 	}
-	var rfType, rfName []byte
-	it := jsonx.Object(ctx)
-	for it.Next() {
-		switch {
-		case it.KeyIs("model"):
-			s.model, _ = jsonx.AppendUnescaped(nil, it.Value())
-		case it.KeyIs("response_format"):
-			rf := jsonx.Object(it.Value())
-			for rf.Next() {
-				switch {
-				case rf.KeyIs("type"):
-					rfType, _ = jsonx.AppendUnescaped(nil, rf.Value())
-				case rf.KeyIs("name"):
-					rfName, _ = jsonx.AppendUnescaped(nil, rf.Value())
-				}
-			}
-		}
+	c := blockstate.StreamContext(ctx)
+	if c.HasModel {
+		s.model = c.Model
 	}
 	if strings.HasPrefix(baseModelID(string(s.model)), "amazon.nova") {
 		s.flags |= flagNova
 	}
-	if string(rfType) != "json_schema" {
+	if string(c.RFType) != "json_schema" {
 		return
 	}
 	if m := lookup(string(s.model)); m.structured || !m.forcedTool {
 		return
 	}
 	s.flags |= flagJSONMode
-	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(rfName)}))
-}
-
-func uintVal(v []byte) (uint64, bool) {
-	n, err := jsonx.Int(v)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return uint64(n), true
+	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(c.RFName)}))
 }
 
 func malformed(s *state, out *guest.Output, what string) {
@@ -162,7 +140,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	var idx uint64
 	if hasIndex {
 		var ok bool
-		if idx, ok = uintVal(index); !ok {
+		if idx, ok = blockstate.Uint(index); !ok {
 			malformed(s, out, string(event)+" has a bad contentBlockIndex")
 			return
 		}
@@ -250,19 +228,19 @@ func emitPiece(out *guest.Output, p think.Piece) {
 func readUsage(s *state, u []byte) {
 	it := jsonx.Object(u)
 	for it.Next() {
-		v, ok := uintVal(it.Value())
+		v, ok := blockstate.Uint(it.Value())
 		if !ok {
 			continue
 		}
 		switch {
 		case it.KeyIs("inputTokens"):
-			s.input = v
+			s.usage.Input = v
 		case it.KeyIs("outputTokens"):
-			s.output = v
+			s.usage.Output = v
 		case it.KeyIs("cacheReadInputTokens"):
-			s.cacheRead = v
+			s.usage.CacheRead = v
 		case it.KeyIs("cacheWriteInputTokens"):
-			s.cacheCreate = v
+			s.usage.CacheCreate = v
 		}
 	}
 }
@@ -343,14 +321,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 			if len(p) == 0 {
 				continue
 			}
-			switch b.Kind {
-			case blockTool:
-				b.Args = s.AppendArgs(b.Args, p)
-				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(p)})
-			case blockJSON:
-				b.Args = s.AppendArgs(b.Args, p)
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: blockstate.View(p)})
-			}
+			s.ArgsDelta(out, b, p, blockTool, blockJSON)
 		}
 	}
 }
@@ -382,11 +353,7 @@ func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
 }
 
 func emitFinish(s *state, out *guest.Output) {
-	out.Emit(&abi.Event{Type: abi.EventUsage, Usage: abi.Usage{
-		InputTokens:       int(s.input + s.cacheRead + s.cacheCreate),
-		OutputTokens:      int(s.output),
-		CachedInputTokens: int(s.cacheRead),
-	}})
+	s.usage.Emit(out)
 	stop := blockstate.View(s.stop)
 	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
 }

@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -227,4 +228,105 @@ func Preview(b []byte) string {
 		return strconv.Quote(string(b[:64])) + "..."
 	}
 	return strconv.Quote(string(b))
+}
+
+// Uint reads a JSON integer that must not be negative; ok is false for
+// anything else.
+func Uint(v []byte) (n uint64, ok bool) {
+	i, err := jsonx.Int(v)
+	if err != nil || i < 0 {
+		return 0, false
+	}
+	return uint64(i), true
+}
+
+// NonEmptyObject returns v without insignificant whitespace when it is a
+// JSON object with at least one member, else nil (for {}, other values and
+// nothing): a tool call's input when it arrives whole.
+func NonEmptyObject(v []byte) []byte {
+	if len(v) == 0 || jsonx.KindOf(v) != jsonx.KindObject {
+		return nil
+	}
+	it := jsonx.Object(v)
+	if !it.Next() {
+		return nil // {}
+	}
+	return rawevent.CompactJSON(nil, v)
+}
+
+// Context is what both adapters take from the stream context
+// (Request.Context as JSON), unescaped into new slices.
+type Context struct {
+	Model    []byte
+	HasModel bool   // the context has a "model" member
+	RFType   []byte // response_format.type
+	RFName   []byte // response_format.name
+}
+
+// StreamContext reads ctx. It runs once per stream.
+func StreamContext(ctx []byte) Context {
+	var c Context
+	it := jsonx.Object(ctx)
+	for it.Next() {
+		switch {
+		case it.KeyIs("model"):
+			c.Model, _ = jsonx.AppendUnescaped(nil, it.Value())
+			c.HasModel = true
+		case it.KeyIs("response_format"):
+			rf := jsonx.Object(it.Value())
+			for rf.Next() {
+				switch {
+				case rf.KeyIs("type"):
+					c.RFType, _ = jsonx.AppendUnescaped(nil, rf.Value())
+				case rf.KeyIs("name"):
+					c.RFName, _ = jsonx.AppendUnescaped(nil, rf.Value())
+				}
+			}
+		}
+	}
+	return c
+}
+
+// ArgsDelta handles a piece p of a tool call's input for the open block b:
+// for a block of kind tool it is appended to the arguments and emitted as a
+// tool-call-delta; for a block of kind json (the forced structured-output
+// tool, whose input is the answer) it is appended and emitted as
+// text-delta; other blocks ignore it.
+func (s *Scratch) ArgsDelta(out *guest.Output, b *Block, p []byte, tool, json byte) {
+	switch b.Kind {
+	case tool:
+		b.Args = s.AppendArgs(b.Args, p)
+		out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: View(p)})
+	case json:
+		b.Args = s.AppendArgs(b.Args, p)
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: View(p)})
+	}
+}
+
+// Usage is the token usage of a stream as both APIs report it.
+type Usage struct {
+	Input, CacheRead, CacheCreate, Output uint64
+}
+
+// Append appends u to a state record: four uvarints in field order.
+func (u *Usage) Append(dst []byte) []byte {
+	for _, v := range [...]uint64{u.Input, u.CacheRead, u.CacheCreate, u.Output} {
+		dst = binary.AppendUvarint(dst, v)
+	}
+	return dst
+}
+
+// Usage reads a Usage written by Usage.Append.
+func (r *Reader) Usage() Usage {
+	return Usage{Input: r.Uvarint(), CacheRead: r.Uvarint(), CacheCreate: r.Uvarint(), Output: r.Uvarint()}
+}
+
+// Emit emits the usage event: input tokens count the cached and
+// cache-written ones too, as the normalized usage does.
+func (u *Usage) Emit(out *guest.Output) {
+	out.Emit(&abi.Event{Type: abi.EventUsage, Usage: abi.Usage{
+		InputTokens:       int(u.Input + u.CacheRead + u.CacheCreate),
+		OutputTokens:      int(u.Output),
+		CachedInputTokens: int(u.CacheRead),
+	}})
 }

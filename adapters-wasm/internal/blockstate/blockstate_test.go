@@ -191,3 +191,69 @@ func decodeEvents(t *testing.T, raw []byte) []abi.Event {
 	}
 	return evs
 }
+
+func TestUsage(t *testing.T) {
+	u := Usage{Input: 10, CacheRead: 300, CacheCreate: 2, Output: 7}
+	rec := u.Append(nil)
+	r := NewReader(rec)
+	if got := r.Usage(); got != u || !r.OK() {
+		t.Fatalf("round trip: %+v (ok %v), want %+v", got, r.OK(), u)
+	}
+	r = NewReader(rec[:len(rec)-1])
+	if r.Usage(); r.OK() {
+		t.Error("truncated usage read as OK")
+	}
+	var out guest.Output
+	u.Emit(&out)
+	if got, want := string(out.Events()), `{"type":"usage","input_tokens":312,"output_tokens":7,"cached_input_tokens":300,"reasoning_tokens":0}`+"\n"; got != want {
+		t.Errorf("Emit = %s, want %s", got, want)
+	}
+}
+
+func TestUintAndNonEmptyObject(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    uint64
+		isOK bool
+	}{{"0", 0, true}, {"42", 42, true}, {"-1", 0, false}, {`"3"`, 0, false}, {"", 0, false}} {
+		if n, ok := Uint([]byte(tt.in)); n != tt.n || ok != tt.isOK {
+			t.Errorf("Uint(%q) = %d, %v", tt.in, n, ok)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`{ "a" : [1, "b c"] }`, `{"a":[1,"b c"]}`}, {`{}`, ""}, {` { } `, ""}, {`[1]`, ""}, {``, ""}, {`"x"`, ""},
+	} {
+		if got := NonEmptyObject([]byte(tt.in)); string(got) != tt.want {
+			t.Errorf("NonEmptyObject(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStreamContext(t *testing.T) {
+	c := StreamContext([]byte(`{"stream":true,"model":"m\u00e9","response_format":{"type":"json_schema","name":"p","schema":{}}}`))
+	if string(c.Model) != "mé" || !c.HasModel || string(c.RFType) != "json_schema" || string(c.RFName) != "p" {
+		t.Errorf("got %+v", c)
+	}
+	if c := StreamContext([]byte(`{"response_format":{"type":"text"}}`)); c.HasModel || c.Model != nil || string(c.RFType) != "text" {
+		t.Errorf("no model: got %+v", c)
+	}
+}
+
+func TestArgsDelta(t *testing.T) {
+	const tool, jsonKind, other = 3, 4, 5
+	var s Scratch
+	var out guest.Output
+	bt := &Block{Kind: tool, ToolIdx: 2, Args: []byte(`{"a":`)}
+	bj := &Block{Kind: jsonKind}
+	bo := &Block{Kind: other}
+	s.ArgsDelta(&out, bt, []byte(`1}`), tool, jsonKind)
+	s.ArgsDelta(&out, bj, []byte(`{"x"`), tool, jsonKind)
+	s.ArgsDelta(&out, bo, []byte(`zzz`), tool, jsonKind)
+	if string(bt.Args) != `{"a":1}` || string(bj.Args) != `{"x"` || bo.Args != nil {
+		t.Errorf("args: %q %q %q", bt.Args, bj.Args, bo.Args)
+	}
+	want := `{"type":"tool-call-delta","index":2,"arguments":"1}"}` + "\n" + `{"type":"text-delta","text":"{\"x\""}` + "\n"
+	if string(out.Events()) != want {
+		t.Errorf("events:\n%s\nwant\n%s", out.Events(), want)
+	}
+}
