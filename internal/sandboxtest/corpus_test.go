@@ -29,6 +29,9 @@ var corpusDir = filepath.Join(repoRoot, "testdata", "hostile")
 // written against (testdata/hostile/README.md).
 func corpusConfig() engine.Config {
 	return engine.Config{
+		// The expectations' messages are the wazero backend's, whatever
+		// WASMADAPT_BACKEND says.
+		Backend:          "wazero",
 		CacheDir:         cacheDir,
 		PoolSize:         1,
 		CallTimeout:      scaled(500 * time.Millisecond),

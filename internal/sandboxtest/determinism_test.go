@@ -200,7 +200,7 @@ func TestDeterminism(t *testing.T) {
 	}
 	for _, pool := range []int{1, 2, 8} {
 		t.Run(fmt.Sprintf("wasm-pool-%d", pool), func(t *testing.T) {
-			cfg := engine.Config{CacheDir: cacheDir, PoolSize: pool}
+			cfg := engine.Config{Backend: "wazero", CacheDir: cacheDir, PoolSize: pool}
 			e, err := engine.New(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
