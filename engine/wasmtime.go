@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,11 @@ type wasmtimeBackend struct {
 	stop     chan struct{}
 	done     chan struct{}
 	once     sync.Once
+	// The ticker's view of the calls (enter, exit).
+	started  atomic.Uint64
+	active   atomic.Int64
+	sleeping atomic.Bool
+	wake     chan struct{}
 }
 
 func newWasmtimeBackend(_ context.Context, cfg *Config) (*wasmtimeBackend, error) {
@@ -89,6 +95,7 @@ func newWasmtimeBackend(_ context.Context, cfg *Config) (*wasmtimeBackend, error
 		cacheTag: wasmtimeCacheTag,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 	}
 	if !epochs {
 		b.cacheTag += "-none"
@@ -99,31 +106,83 @@ func newWasmtimeBackend(_ context.Context, cfg *Config) (*wasmtimeBackend, error
 		return nil, fmt.Errorf("engine: define WASI for wasmtime: %w", err)
 	}
 	b.linker = linker
-	go b.tick()
+	if epochs {
+		go b.tick()
+	} else {
+		close(b.done)
+	}
 	return b, nil
 }
 
-// tick advances the engine's epoch once per epochTick of real time until
-// close. A ticker drops ticks when its goroutine runs late (a loaded
-// machine), so each wake-up catches the epoch up with the clock instead of
-// counting ticks: deadlines stay in real time.
+// idleTicks is how many ticks without any call the ticker waits before it
+// sleeps until the next call (an idle engine costs no wake-ups).
+const idleTicks = 100
+
+// tick advances the engine's epoch once per epochTick of real time while
+// calls run, until close. A ticker drops ticks when its goroutine runs late
+// (a loaded machine), so each wake-up catches the epoch up with the clock
+// instead of counting ticks: deadlines stay in real time. After idleTicks
+// without a call it sleeps until enter wakes it, then counts from zero
+// again (no catch-up across the sleep, which would fire fresh deadlines).
 func (b *wasmtimeBackend) tick() {
 	t := time.NewTicker(epochTick)
 	defer t.Stop()
 	defer close(b.done)
 	start := time.Now()
 	var epoch int64
+	idle, last := 0, b.started.Load()
 	for {
 		select {
 		case <-t.C:
-			for now := int64(time.Since(start) / epochTick); epoch < now; epoch++ {
-				b.eng.IncrementEpoch()
-			}
 		case <-b.stop:
 			return
 		}
+		for now := int64(time.Since(start) / epochTick); epoch < now; epoch++ {
+			b.eng.IncrementEpoch()
+		}
+		if s := b.started.Load(); s != last || b.active.Load() > 0 {
+			last, idle = s, 0
+			continue
+		}
+		if idle++; idle < idleTicks {
+			continue
+		}
+		t.Stop()
+		// enter increments started and active, then reads sleeping;
+		// this stores sleeping, then reads them: one of the two sees
+		// the other, so a call never starts unseen.
+		b.sleeping.Store(true)
+		if b.active.Load() == 0 && b.started.Load() == last {
+			select {
+			case <-b.wake:
+			case <-b.stop:
+				return
+			}
+		}
+		b.sleeping.Store(false)
+		select {
+		case <-b.wake:
+		default:
+		}
+		t.Reset(epochTick)
+		start, epoch, idle, last = time.Now(), 0, 0, b.started.Load()
 	}
 }
+
+// enter marks a call into the guest as running (the ticker must tick);
+// exit marks its end.
+func (b *wasmtimeBackend) enter() {
+	b.started.Add(1)
+	b.active.Add(1)
+	if b.sleeping.Load() {
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (b *wasmtimeBackend) exit() { b.active.Add(-1) }
 
 // stopsLoops marks a backend that stops running guests itself (epochs), so
 // Load does not rewrite modules with instrumentLoops.
@@ -171,11 +230,17 @@ func (b *wasmtimeBackend) compile(_ context.Context, wasm []byte) (compiledModul
 		sum := sha256.Sum256(wasm)
 		path = filepath.Join(b.cacheDir, b.cacheTag+"-"+hex.EncodeToString(sum[:])+".cwasm")
 		if m, err := wasmtime.NewModuleDeserializeFile(b.eng, path); err == nil {
+			if err := b.checkMemoryMin(m); err != nil {
+				return nil, err
+			}
 			return newWasmtimeCompiled(b, m), nil
 		}
 	}
 	m, err := wasmtime.NewModule(b.eng, wasm)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.checkMemoryMin(m); err != nil {
 		return nil, err
 	}
 	if path != "" {
@@ -192,6 +257,19 @@ func (b *wasmtimeBackend) compile(_ context.Context, wasm []byte) (compiledModul
 		}
 	}
 	return newWasmtimeCompiled(b, m), nil
+}
+
+// checkMemoryMin refuses, as wazero does at compile time, a module whose
+// memory's minimum size is over the cap (closing it), instead of failing
+// at instantiation.
+func (b *wasmtimeBackend) checkMemoryMin(m *wasmtime.Module) error {
+	for _, et := range m.Exports() {
+		if mt := et.Type().MemoryType(); mt != nil && mt.Minimum()*65536 > b.limit {
+			m.Close()
+			return fmt.Errorf("memory %q has a minimum of %d pages, over the limit of %d pages (Config.MemoryLimitBytes)", et.Name(), mt.Minimum(), b.limit/65536)
+		}
+	}
+	return nil
 }
 
 type wasmtimeCompiled struct {
@@ -279,7 +357,9 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 	w.store = wasmtime.NewStoreWithData(c.b.eng, w)
 	w.store.Limiter(int64(c.b.limit), -1, -1, -1, -1)
 	w.arm(ctx)
+	c.b.enter() // the module's start section runs here
 	wi, err := c.b.linker.Instantiate(w.store, c.m)
+	c.b.exit()
 	if err != nil {
 		w.store.Close()
 		return nil, w.classify(err)
@@ -300,7 +380,10 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 			continue
 		}
 		w.arm(ctx)
-		if _, err := f.Call(w.store); err != nil {
+		c.b.enter()
+		_, err := f.Call(w.store)
+		c.b.exit()
+		if err != nil {
 			ferr := w.classify(err)
 			w.settle(ctx, ferr)
 			w.store.Close()
@@ -343,7 +426,9 @@ func (w *wasmtimeInstance) call(ctx context.Context, fn exportID, args ...uint64
 	}
 	n, bound := w.b.ticks(ctx)
 	w.callerBound = bound
+	w.b.enter()
 	r, rf := w.raw.call(fn, n, args)
+	w.b.exit()
 	if rf != nil {
 		ferr := w.classify(rf)
 		w.settle(ctx, ferr)
@@ -373,10 +458,52 @@ func (w *wasmtimeInstance) settle(ctx context.Context, err error) {
 	}
 }
 
+// wasmtimeTrapKinds names wasmtime's trap codes with the words wazero
+// uses ("wasm error: unreachable"), so that errors read the same on both
+// backends.
+var wasmtimeTrapKinds = map[uint8]string{
+	uint8(wasmtime.StackOverflow):          "stack overflow",
+	uint8(wasmtime.MemoryOutOfBounds):      "out of bounds memory access",
+	uint8(wasmtime.HeapMisaligned):         "unaligned atomic",
+	uint8(wasmtime.TableOutOfBounds):       "invalid table access",
+	uint8(wasmtime.IndirectCallToNull):     "invalid table access",
+	uint8(wasmtime.BadSignature):           "indirect call type mismatch",
+	uint8(wasmtime.IntegerOverflow):        "integer overflow",
+	uint8(wasmtime.IntegerDivisionByZero):  "integer divide by zero",
+	uint8(wasmtime.BadConversionToInteger): "invalid conversion to integer",
+	uint8(wasmtime.UnreachableCodeReached): "unreachable",
+	uint8(wasmtime.Interrupt):              "interrupted: deadline passed",
+}
+
+// trapText is the message of a failed call: "wasm error: <kind>" for a
+// trap with a code (else the message's first line), then the wasm
+// backtrace wasmtime reported, without its Rust-side backtrace.
+func trapText(code uint8, msg string) string {
+	text, _, _ := strings.Cut(msg, "\n")
+	if kind, ok := wasmtimeTrapKinds[code]; ok {
+		text = "wasm error: " + kind
+	} else if c, ok := strings.CutPrefix(msg, "error while executing at wasm backtrace:"); ok {
+		if _, cause, ok := strings.Cut(c, "Caused by:\n"); ok {
+			text, _, _ = strings.Cut(strings.TrimSpace(cause), "\n")
+		}
+	}
+	if _, bt, ok := strings.Cut(msg, "wasm backtrace:\n"); ok {
+		bt, _, _ = strings.Cut(bt, "\n\n")
+		text += "\nwasm backtrace (wasmtime):\n" + bt
+	}
+	return text
+}
+
 // classify turns a wasmtime error into a *fault.
 func (w *wasmtimeInstance) classify(err error) error {
 	if w.interrupted.Load() {
 		return &fault{kind: faultInterrupted, err: err}
+	}
+	if isStackOverflow(err) {
+		// The guest's call stack ran out: a memory exhaustion, reported
+		// as such (the engine reads "out of memory" on stderr as
+		// adapter_memory, as it does for the Go runtime's own message).
+		fmt.Fprintf(w.stderr, "wasmtime: the guest's wasm call stack is exhausted: out of memory for its stack (runaway recursion?)\n")
 	}
 	var rf *rawFailure
 	if errors.As(err, &rf) {
@@ -406,6 +533,19 @@ func (w *wasmtimeInstance) classify(err error) error {
 		}
 	}
 	return &fault{kind: faultTrap, err: err}
+}
+
+func isStackOverflow(err error) bool {
+	var rf *rawFailure
+	if errors.As(err, &rf) {
+		return rf.trap && rf.code == uint8(wasmtime.StackOverflow)
+	}
+	var trap *wasmtime.Trap
+	if errors.As(err, &trap) {
+		c := trap.Code()
+		return c != nil && *c == wasmtime.StackOverflow
+	}
+	return false
 }
 
 func (w *wasmtimeInstance) read(ptr, n uint32) ([]byte, bool) {

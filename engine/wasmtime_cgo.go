@@ -68,6 +68,7 @@ static uint8_t *wa_mem(const wasmtime_context_t *ctx, const wa_memory_t *m, size
 import "C"
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/bytecodealliance/wasmtime-go/v39"
@@ -125,9 +126,11 @@ func (r *rawState) call(fn exportID, ticks uint64, args []uint64) (uint64, *rawF
 	case 0:
 		return uint64(*(*uint64)(unsafe.Pointer(&r.vals[0]))), nil
 	case 1:
-		return 0, &rawFailure{trap: true, code: uint8(r.code), msg: r.takeMsg()}
+		f := &rawFailure{trap: true, code: uint8(r.code)}
+		f.msg = trapText(f.code, r.takeMsg())
+		return 0, f
 	default:
-		return 0, &rawFailure{status: int(r.status), msg: r.takeMsg()}
+		return 0, &rawFailure{status: int(r.status), msg: trapText(255, r.takeMsg())}
 	}
 }
 
@@ -135,7 +138,7 @@ func (r *rawState) takeMsg() string {
 	s := C.GoStringN(r.msg.data, C.int(r.msg.size))
 	C.wasm_byte_vec_delete(&r.msg)
 	r.msg = C.wa_byte_vec_t{}
-	return s
+	return strings.TrimRight(s, "\x00")
 }
 
 // memory is the guest's linear memory, valid until the next call.

@@ -220,3 +220,26 @@ func TestWasmtimeWASIHostileArgs(t *testing.T) {
 	}
 	s.close(ctx)
 }
+
+// TestWasmtimeTickerSleepsWhenIdle: an idle engine's epoch ticker sleeps,
+// and a call that starts then still has its deadline enforced.
+func TestWasmtimeTickerSleepsWhenIdle(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	e := newEngine(t, Config{Backend: "wasmtime", PoolSize: 1, CallTimeout: timeout, Logger: slog.New(slog.DiscardHandler)})
+	h := load(t, e, "hostile")
+	be := e.be.(*wasmtimeBackend)
+	for start := time.Now(); !be.sleeping.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the ticker never went to sleep on an idle engine")
+		}
+	}
+	start := time.Now()
+	_, _, err := h.Transform(context.Background(), chunks("loop"))
+	wantCode(t, err, abi.CodeAdapterTimeout, "ran past")
+	if d := time.Since(start); d > timeout+time.Second {
+		t.Fatalf("the loop was stopped after %v, deadline %v", d, timeout)
+	}
+	if got := textOf(t, h, "fine"); got != "fine" {
+		t.Fatalf("after the timeout the module said %q", got)
+	}
+}
