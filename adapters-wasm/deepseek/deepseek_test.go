@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 )
 
 func TestUsage(t *testing.T) {
@@ -83,16 +83,7 @@ func TestProjectRules(t *testing.T) {
 			if pr.Path != "/chat/completions" {
 				t.Errorf("path %s", pr.Path)
 			}
-			for _, s := range tt.has {
-				if !strings.Contains(string(pr.Body), s) {
-					t.Errorf("body lacks %s: %s", s, pr.Body)
-				}
-			}
-			for _, s := range tt.not {
-				if strings.Contains(string(pr.Body), s) {
-					t.Errorf("body has %s: %s", s, pr.Body)
-				}
-			}
+			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
 		})
 	}
 }
@@ -106,20 +97,11 @@ func TestMapError(t *testing.T) {
 		{400, abi.CodeInvalidRequest, false}, {401, abi.CodeAuthentication, false}, {402, abi.CodeRateLimited, false},
 		{422, abi.CodeInvalidRequest, false}, {429, abi.CodeRateLimited, true}, {500, abi.CodeServerError, true}, {503, abi.CodeOverloaded, true},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		body := `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`
-		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		var ev abi.Event
-		if err := json.Unmarshal(out.Events(), &ev); err != nil {
-			t.Fatal(err)
-		}
-		if ev.Code != tt.code || ev.Retryable != tt.retryable {
-			t.Errorf("%d: got %s", tt.status, out.Events())
-		}
+	cases := make([]adaptertest.ErrorCase, len(tests))
+	for i, tt := range tests {
+		cases[i] = adaptertest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
 	}
+	adaptertest.MapErrors(t, New(), cases)
 }
 
 func TestFinishAndModels(t *testing.T) {

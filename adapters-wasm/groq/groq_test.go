@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -54,51 +55,24 @@ func TestProjectRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range tt.has {
-				if !strings.Contains(string(pr.Body), s) {
-					t.Errorf("body lacks %s: %s", s, pr.Body)
-				}
-			}
-			for _, s := range tt.not {
-				if strings.Contains(string(pr.Body), s) {
-					t.Errorf("body has %s: %s", s, pr.Body)
-				}
-			}
+			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
 		})
 	}
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		code      abi.Code
-		retryable bool
-		msg       string
-	}{
-		{400, `{"error":{"message":"m","type":"invalid_request_error","code":"tool_use_failed","failed_generation":"{\"x\":1}"}}`, abi.CodeToolArgumentsInvalid, true, `failed generation "{\"x\":1}"`},
-		{400, `{"error":{"message":"bad","type":"invalid_request_error"}}`, abi.CodeInvalidRequest, false, "bad"},
-		{404, `{"error":{"message":"no model","type":"invalid_request_error","code":"model_not_found"}}`, abi.CodeNotFound, false, "no model"},
-		{413, `{"error":{"message":"too large","type":"tokens","code":"rate_limit_exceeded"}}`, abi.CodeRateLimited, false, "retrying will not help"},
-		{413, `{"error":{"message":"entity too large"}}`, abi.CodeInvalidRequest, false, "entity"},
-		{429, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`, abi.CodeRateLimited, true, "slow"},
-		{498, `{"error":{"message":"Flex tier capacity exceeded.","type":"capacity_exceeded"}}`, abi.CodeOverloaded, true, "flex"},
-		{500, `{"error":{"message":"internal"}}`, abi.CodeServerError, true, "internal"},
-		{503, `{"error":{"message":"over capacity"}}`, abi.CodeOverloaded, true, "capacity"},
+	tests := []adaptertest.ErrorCase{
+		{Status: 400, Body: `{"error":{"message":"m","type":"invalid_request_error","code":"tool_use_failed","failed_generation":"{\"x\":1}"}}`, Code: abi.CodeToolArgumentsInvalid, Retryable: true, Msg: `failed generation "{\"x\":1}"`},
+		{Status: 400, Body: `{"error":{"message":"bad","type":"invalid_request_error"}}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "bad"},
+		{Status: 404, Body: `{"error":{"message":"no model","type":"invalid_request_error","code":"model_not_found"}}`, Code: abi.CodeNotFound, Retryable: false, Msg: "no model"},
+		{Status: 413, Body: `{"error":{"message":"too large","type":"tokens","code":"rate_limit_exceeded"}}`, Code: abi.CodeRateLimited, Retryable: false, Msg: "retrying will not help"},
+		{Status: 413, Body: `{"error":{"message":"entity too large"}}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "entity"},
+		{Status: 429, Body: `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "slow"},
+		{Status: 498, Body: `{"error":{"message":"Flex tier capacity exceeded.","type":"capacity_exceeded"}}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "flex"},
+		{Status: 500, Body: `{"error":{"message":"internal"}}`, Code: abi.CodeServerError, Retryable: true, Msg: "internal"},
+		{Status: 503, Body: `{"error":{"message":"over capacity"}}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "capacity"},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(tt.body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		var ev abi.Event
-		if err := json.Unmarshal(out.Events(), &ev); err != nil {
-			t.Fatal(err)
-		}
-		if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.msg) {
-			t.Errorf("%d %s: got %s", tt.status, tt.body, out.Events())
-		}
-	}
+	adaptertest.MapErrors(t, New(), tests)
 }
 
 // TestStreamErrorEvent: an "event: error" chunk ends the stream with one

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -171,34 +171,16 @@ func TestFinish(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		code      abi.Code
-		retryable bool
-		msg       string
-	}{
-		{422, `{"object":"error","message":{"detail":[{"msg":"Field required"}]},"type":"invalid_request_error","param":null,"code":null}`, abi.CodeInvalidRequest, false, "Field required"},
-		{422, `{"detail":[{"msg":"bad"}]}`, abi.CodeInvalidRequest, false, "bad"},
-		{401, `{"message":"Unauthorized","request_id":"r"}`, abi.CodeAuthentication, false, "Unauthorized"},
-		{429, `{"message":"Requests rate limit exceeded"}`, abi.CodeRateLimited, true, "rate limit"},
-		{400, `{"object":"error","message":"Prompt contains 9 tokens, too large for model with 8 maximum context length","type":"invalid_request_message_error","param":null,"code":"3051"}`, abi.CodeContextLengthExceeded, false, "maximum context length"},
-		{500, `upstream connect error`, abi.CodeServerError, true, "upstream connect error"},
-		{503, `{"object":"error","message":"Service unavailable.","type":"internal_server_error","param":null,"code":"1000"}`, abi.CodeOverloaded, true, "unavailable"},
+	tests := []adaptertest.ErrorCase{
+		{Status: 422, Body: `{"object":"error","message":{"detail":[{"msg":"Field required"}]},"type":"invalid_request_error","param":null,"code":null}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "Field required"},
+		{Status: 422, Body: `{"detail":[{"msg":"bad"}]}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "bad"},
+		{Status: 401, Body: `{"message":"Unauthorized","request_id":"r"}`, Code: abi.CodeAuthentication, Retryable: false, Msg: "Unauthorized"},
+		{Status: 429, Body: `{"message":"Requests rate limit exceeded"}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "rate limit"},
+		{Status: 400, Body: `{"object":"error","message":"Prompt contains 9 tokens, too large for model with 8 maximum context length","type":"invalid_request_message_error","param":null,"code":"3051"}`, Code: abi.CodeContextLengthExceeded, Retryable: false, Msg: "maximum context length"},
+		{Status: 500, Body: `upstream connect error`, Code: abi.CodeServerError, Retryable: true, Msg: "upstream connect error"},
+		{Status: 503, Body: `{"object":"error","message":"Service unavailable.","type":"internal_server_error","param":null,"code":"1000"}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "unavailable"},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(tt.body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		var ev abi.Event
-		if err := json.Unmarshal(out.Events(), &ev); err != nil {
-			t.Fatal(err)
-		}
-		if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.msg) {
-			t.Errorf("%d %s: got %s", tt.status, tt.body, out.Events())
-		}
-	}
+	adaptertest.MapErrors(t, New(), tests)
 }
 
 func TestModel(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -54,16 +55,7 @@ func TestProjectRouting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range tt.has {
-				if !strings.Contains(string(pr.Body), s) {
-					t.Errorf("body lacks %s: %s", s, pr.Body)
-				}
-			}
-			for _, s := range tt.not {
-				if strings.Contains(string(pr.Body), s) {
-					t.Errorf("body has %s: %s", s, pr.Body)
-				}
-			}
+			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
 			if strings.Contains(tt.name, "header") && pr.Headers["X-Title"] != "x" {
 				t.Errorf("headers %v", pr.Headers)
 			}
@@ -72,35 +64,17 @@ func TestProjectRouting(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		code      abi.Code
-		retryable bool
-		msg       string
-	}{
-		{429, `{"error":{"code":429,"message":"Provider returned error","metadata":{"provider_name":"Google","raw":"slow down"}}}`, abi.CodeRateLimited, true, `(upstream Google): "slow down"`},
-		{402, `{"error":{"code":402,"message":"Insufficient credits"}}`, abi.CodeRateLimited, false, "retrying will not help"},
-		{403, `{"error":{"code":403,"message":"flagged","metadata":{"reasons":["violence"],"flagged_input":"x"}}}`, abi.CodeContentFilter, false, `["violence"]`},
-		{403, `{"error":{"code":403,"message":"key disabled"}}`, abi.CodePermission, false, "key disabled"},
-		{408, `{"error":{"code":408,"message":"timeout"}}`, abi.CodeServerError, true, "timeout"},
-		{502, `{"error":{"code":502,"message":"down","metadata":{"raw":{"error":"x"}}}}`, abi.CodeServerError, true, `{\"error\":\"x\"}`},
-		{503, `{"error":{"code":503,"message":"no endpoints"}}`, abi.CodeOverloaded, true, "no endpoints"},
-		{400, `{"error":{"code":400,"message":"This endpoint's maximum context length is 8192 tokens."}}`, abi.CodeContextLengthExceeded, false, "maximum context length"},
+	tests := []adaptertest.ErrorCase{
+		{Status: 429, Body: `{"error":{"code":429,"message":"Provider returned error","metadata":{"provider_name":"Google","raw":"slow down"}}}`, Code: abi.CodeRateLimited, Retryable: true, Msg: `(upstream Google): "slow down"`},
+		{Status: 402, Body: `{"error":{"code":402,"message":"Insufficient credits"}}`, Code: abi.CodeRateLimited, Retryable: false, Msg: "retrying will not help"},
+		{Status: 403, Body: `{"error":{"code":403,"message":"flagged","metadata":{"reasons":["violence"],"flagged_input":"x"}}}`, Code: abi.CodeContentFilter, Retryable: false, Msg: `["violence"]`},
+		{Status: 403, Body: `{"error":{"code":403,"message":"key disabled"}}`, Code: abi.CodePermission, Retryable: false, Msg: "key disabled"},
+		{Status: 408, Body: `{"error":{"code":408,"message":"timeout"}}`, Code: abi.CodeServerError, Retryable: true, Msg: "timeout"},
+		{Status: 502, Body: `{"error":{"code":502,"message":"down","metadata":{"raw":{"error":"x"}}}}`, Code: abi.CodeServerError, Retryable: true, Msg: `{\"error\":\"x\"}`},
+		{Status: 503, Body: `{"error":{"code":503,"message":"no endpoints"}}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "no endpoints"},
+		{Status: 400, Body: `{"error":{"code":400,"message":"This endpoint's maximum context length is 8192 tokens."}}`, Code: abi.CodeContextLengthExceeded, Retryable: false, Msg: "maximum context length"},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(tt.body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		var ev abi.Event
-		if err := json.Unmarshal(out.Events(), &ev); err != nil {
-			t.Fatal(err)
-		}
-		if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.msg) {
-			t.Errorf("%d %s: got %s", tt.status, tt.body, out.Events())
-		}
-	}
+	adaptertest.MapErrors(t, New(), tests)
 }
 
 // TestStreamErrorCodes: an error chunk inside a 200 stream is mapped by its

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 )
 
 func TestUsage(t *testing.T) {
@@ -75,35 +75,17 @@ func TestProjectRules(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    int
-		body      string
-		code      abi.Code
-		retryable bool
-		msg       string
-	}{
-		{400, `{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***."}`, abi.CodeAuthentication, false, "Incorrect API key"},
-		{400, `{"code":"Client specified an invalid argument","error":"bad param"}`, abi.CodeInvalidRequest, false, "(Client specified an invalid argument): fix the request"},
-		{403, `{"code":"The caller does not have permission","error":"Your team has exceeded its monthly spending limit"}`, abi.CodeRateLimited, false, "retrying will not help"},
-		{403, `{"code":"The caller does not have permission","error":"no access to model"}`, abi.CodePermission, false, "no access"},
-		{404, `{"code":"Some requested entity was not found","error":"The model grok-9 does not exist"}`, abi.CodeNotFound, false, "grok-9"},
-		{400, `{"error":{"message":"This model's maximum prompt length is 10 but the request contains 20 tokens.","type":"invalid_request_error"}}`, abi.CodeContextLengthExceeded, false, "maximum prompt length"},
-		{429, `{"code":"Some resource has been exhausted","error":"slow down"}`, abi.CodeRateLimited, true, "slow down"},
-		{500, `{"code":"Internal error","error":"oops"}`, abi.CodeServerError, true, "oops"},
+	tests := []adaptertest.ErrorCase{
+		{Status: 400, Body: `{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***."}`, Code: abi.CodeAuthentication, Retryable: false, Msg: "Incorrect API key"},
+		{Status: 400, Body: `{"code":"Client specified an invalid argument","error":"bad param"}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "(Client specified an invalid argument): fix the request"},
+		{Status: 403, Body: `{"code":"The caller does not have permission","error":"Your team has exceeded its monthly spending limit"}`, Code: abi.CodeRateLimited, Retryable: false, Msg: "retrying will not help"},
+		{Status: 403, Body: `{"code":"The caller does not have permission","error":"no access to model"}`, Code: abi.CodePermission, Retryable: false, Msg: "no access"},
+		{Status: 404, Body: `{"code":"Some requested entity was not found","error":"The model grok-9 does not exist"}`, Code: abi.CodeNotFound, Retryable: false, Msg: "grok-9"},
+		{Status: 400, Body: `{"error":{"message":"This model's maximum prompt length is 10 but the request contains 20 tokens.","type":"invalid_request_error"}}`, Code: abi.CodeContextLengthExceeded, Retryable: false, Msg: "maximum prompt length"},
+		{Status: 429, Body: `{"code":"Some resource has been exhausted","error":"slow down"}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "slow down"},
+		{Status: 500, Body: `{"code":"Internal error","error":"oops"}`, Code: abi.CodeServerError, Retryable: true, Msg: "oops"},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		if err := New().MapError(&abi.ResponseInput{Status: uint32(tt.status), Body: []byte(tt.body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		var ev abi.Event
-		if err := json.Unmarshal(out.Events(), &ev); err != nil {
-			t.Fatal(err)
-		}
-		if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.msg) {
-			t.Errorf("%d %s: got %s", tt.status, tt.body, out.Events())
-		}
-	}
+	adaptertest.MapErrors(t, New(), tests)
 }
 
 func TestModels(t *testing.T) {

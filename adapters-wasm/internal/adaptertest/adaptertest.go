@@ -327,3 +327,53 @@ func JoinLines(lines ...string) string {
 	}
 	return strings.Join(lines, "\n") + "\n"
 }
+
+// ErrorCase is one row of a MapError table: the response's status and body,
+// and the error event's code, retryable flag and a part of its message.
+type ErrorCase struct {
+	Status    int
+	Body      string
+	Code      abi.Code
+	Retryable bool
+	Msg       string
+}
+
+// MapErrors runs each case through a's MapError and checks that it gives
+// exactly one error event (see Check) with the case's code, retryable flag
+// and a message containing Msg.
+func MapErrors(t testing.TB, a guest.Adapter, cases []ErrorCase) {
+	t.Helper()
+	for _, c := range cases {
+		var out guest.Output
+		if err := a.MapError(&abi.ResponseInput{Status: uint32(c.Status), Body: []byte(c.Body)}, &out); err != nil {
+			t.Fatalf("%d %s: %v", c.Status, c.Body, err)
+		}
+		if n := Check(t, out.Events()).Events; n != 1 {
+			t.Errorf("%d %s: %d events, want 1: %s", c.Status, c.Body, n, out.Events())
+			continue
+		}
+		var ev abi.Event
+		if err := json.Unmarshal(out.Events(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type != abi.EventError || ev.Code != c.Code || ev.Retryable != c.Retryable || !strings.Contains(ev.Message, c.Msg) {
+			t.Errorf("%d %s: got %s", c.Status, c.Body, out.Events())
+		}
+	}
+}
+
+// BodyHas checks that a projected body contains each string of has and
+// none of not.
+func BodyHas(t testing.TB, body []byte, has, not []string) {
+	t.Helper()
+	for _, s := range has {
+		if !bytes.Contains(body, []byte(s)) {
+			t.Errorf("body lacks %s: %s", s, body)
+		}
+	}
+	for _, s := range not {
+		if bytes.Contains(body, []byte(s)) {
+			t.Errorf("body has %s: %s", s, body)
+		}
+	}
+}

@@ -22,6 +22,11 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 func (r *recorder) Fatal(args ...any) { r.Fatalf("%s", fmt.Sprint(args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	if r.failed == "" {
+		r.failed = fmt.Sprintf(format, args...)
+	}
+}
 
 // fails runs f with a recorder and returns its failure message, "" if none.
 func fails(t *testing.T, f func(tb testing.TB)) string {
@@ -142,5 +147,58 @@ func TestRunAndSameSplit(t *testing.T) {
 	bad.MayRefuse = true
 	if _, ok := Run(t, counter{}, bad, cs); ok {
 		t.Error("Run reported a refused stream as accepted")
+	}
+}
+
+func TestBodyHas(t *testing.T) {
+	body := []byte(`{"model":"m","max_tokens":5}`)
+	if msg := fails(t, func(tb testing.TB) { BodyHas(tb, body, []string{`"max_tokens":5`}, []string{"temperature"}) }); msg != "" {
+		t.Errorf("BodyHas failed on a good body: %s", msg)
+	}
+	if msg := fails(t, func(tb testing.TB) { BodyHas(tb, body, []string{"temperature"}, nil) }); msg == "" {
+		t.Error("BodyHas accepted a missing string")
+	}
+	if msg := fails(t, func(tb testing.TB) { BodyHas(tb, body, nil, []string{`"model"`}) }); msg == "" {
+		t.Error("BodyHas accepted a forbidden string")
+	}
+}
+
+// mapper is an adapter whose MapError emits events for the status: 429
+// rate_limited retryable, 400 two events, else server_error.
+type mapper struct{ counter }
+
+func (mapper) Capabilities(string) abi.Capabilities                  { return abi.Capabilities{} }
+func (mapper) Project(*abi.Request) (*abi.ProviderRequest, error)    { return nil, nil }
+func (mapper) ParseResponse(*abi.ResponseInput, *guest.Output) error { return nil }
+func (mapper) MapError(in *abi.ResponseInput, out *guest.Output) error {
+	switch in.Status {
+	case 429:
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeRateLimited, Retryable: true, Message: "slow: " + string(in.Body)})
+	case 400:
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeInvalidRequest, Message: "a"})
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeInvalidRequest, Message: "b"})
+	default:
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "x"})
+	}
+	return nil
+}
+
+func TestMapErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		c    ErrorCase
+		bad  bool
+	}{
+		{"match", ErrorCase{Status: 429, Body: "b", Code: abi.CodeRateLimited, Retryable: true, Msg: "slow: b"}, false},
+		{"wrong code", ErrorCase{Status: 500, Code: abi.CodeOverloaded}, true},
+		{"wrong retryable", ErrorCase{Status: 429, Code: abi.CodeRateLimited}, true},
+		{"wrong message", ErrorCase{Status: 429, Code: abi.CodeRateLimited, Retryable: true, Msg: "fast"}, true},
+		{"two events", ErrorCase{Status: 400, Code: abi.CodeInvalidRequest}, true},
+	}
+	for _, tt := range tests {
+		msg := fails(t, func(tb testing.TB) { MapErrors(tb, mapper{}, []ErrorCase{tt.c}) })
+		if (msg != "") != tt.bad {
+			t.Errorf("%s: failure %q, want failure %v", tt.name, msg, tt.bad)
+		}
 	}
 }
