@@ -75,6 +75,11 @@ type RegistryOptions struct {
 	// and by default, streams stay pinned to the generation that served
 	// their first call.
 	MigrateStreams bool
+	// NoPrewarm skips filling a generation's pool before it is
+	// activated. By default every instance of the pool (Config.PoolSize)
+	// is created and initialized before the swap, so that the first
+	// requests on the new version do not pay for instantiation.
+	NoPrewarm bool
 	// KeepVersions is how many versions' bytes are kept per name for
 	// Activate (default 4; the active and previous ones are always
 	// kept).
@@ -559,6 +564,12 @@ func (r *Registry) activateLocked(ctx context.Context, en *entry, s *stored, kin
 			return fmt.Errorf("engine: activating %s: %w", s.v, err)
 		}
 	}
+	if !r.opts.NoPrewarm {
+		if err := prewarm(ctx, m); err != nil {
+			m.Close(context.WithoutCancel(ctx))
+			return fmt.Errorf("engine: activating %s: instantiating its pool: %w", s.v, err)
+		}
+	}
 	g := &generation{id: r.genID.Add(1), v: s.v, mod: m, streams: map[uint64]struct{}{}, done: make(chan struct{})}
 	g.refs.Store(1) // the registry's reference while active
 	// The replaced generation is listed as draining before it stops
@@ -719,4 +730,27 @@ func (r *Registry) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// prewarm creates and initializes every instance of m's pool (up to
+// Config.PoolSize) and returns them to the pool idle.
+func prewarm(ctx context.Context, m Module) error {
+	mm, ok := m.(*module)
+	if !ok {
+		return nil
+	}
+	ws := make([]*worker, 0, mm.cfg.PoolSize)
+	var err error
+	for range mm.cfg.PoolSize {
+		w, e := mm.pool.acquire(ctx)
+		if e != nil {
+			err = e
+			break
+		}
+		ws = append(ws, w)
+	}
+	for _, w := range ws {
+		mm.pool.release(w, false)
+	}
+	return err
 }

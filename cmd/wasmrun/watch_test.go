@@ -3,12 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
@@ -94,4 +102,132 @@ func TestWatchUsage(t *testing.T) {
 	if code := run(context.Background(), []string{"watch"}, &out, &errb); code != 2 {
 		t.Fatalf("exit %d without DIR, want 2", code)
 	}
+}
+
+// buildSwapGuest builds engine/testdata/swap/guest (the OpenAI adapter
+// named "chat" with its version set at link time).
+func buildSwapGuest(t *testing.T, dir, version string) []byte {
+	t.Helper()
+	out := filepath.Join(dir, "chat-"+version+".wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-ldflags", "-X main.version="+version, "-o", out, "../../engine/testdata/swap/guest")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the swap guest: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSwapThroughHost: concurrent streams through host.Client against a
+// loopback provider replaying a recording, while a watched directory swaps
+// the module between two versions: every stream succeeds with events
+// byte-identical to a run without swaps.
+func TestSwapThroughHost(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip(err)
+	}
+	pc, err := providertest.LoadCase("../../testdata/openai/stream-parallel-tools")
+	if err != nil {
+		t.Skip("recording not present:", err)
+	}
+	build := t.TempDir()
+	v1, v2 := buildSwapGuest(t, build, "1.0.0"), buildSwapGuest(t, build, "2.0.0")
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.Config{CacheDir: cacheDir, PoolSize: 4, CallTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	activated := make(chan engine.Version, 16)
+	reg := engine.NewRegistry(eng, engine.RegistryOptions{OnChange: func(c engine.Change) {
+		if c.Kind == engine.ChangeActivated {
+			activated <- c.Version
+		}
+	}})
+	defer reg.Close(ctx)
+	dir := t.TempDir()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go engine.WatchDir(wctx, dir, reg, engine.WatchOptions{Interval: 5 * time.Millisecond, Debounce: 20 * time.Millisecond})
+	put := func(b []byte) engine.Version {
+		tmp := filepath.Join(dir, ".chat.tmp")
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "chat.wasm")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case v := <-activated:
+			return v
+		case <-time.After(2 * time.Minute):
+			t.Fatal("no activation")
+		}
+		return engine.Version{}
+	}
+	put(v1)
+
+	srv := providertest.NewServer([]providertest.Case{pc}, providertest.WithCuts(5, 64))
+	defer srv.Close()
+	client := host.NewClient()
+	p := host.Provider{Module: reg.Module("chat"), BaseURL: srv.URL, Credentials: host.StaticKey("test")}
+	req := &abi.Request{Model: "gpt-4.1-mini", Stream: true, Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("weather?")}}}
+	stream := func() ([]byte, error) {
+		var out []byte
+		for ev, err := range client.Stream(ctx, p, req) {
+			if err != nil {
+				return out, err
+			}
+			out = ev.AppendJSON(out)
+			out = append(out, '\n')
+		}
+		return out, nil
+	}
+	want, err := stream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var n atomic.Int64
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for !stop.Load() {
+				got, err := stream()
+				n.Add(1)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got, want) {
+					errs <- fmt.Errorf("events differ from the run without swaps:\n got %s\nwant %s", got, want)
+					return
+				}
+			}
+		})
+	}
+	for i := range 6 {
+		b, ver := v2, "2.0.0"
+		if i%2 == 1 {
+			b, ver = v1, "1.0.0"
+		}
+		if v := put(b); v.Declared != ver {
+			t.Fatalf("activated %s, want %s", v, ver)
+		}
+		caps, err := client.Capabilities(ctx, p.Module, "")
+		if err != nil || caps.Version != ver {
+			t.Fatalf("capabilities after the swap: %v %v, want version %s", caps, err, ver)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	t.Logf("%d streams through the host across 6 swaps", n.Load())
 }
