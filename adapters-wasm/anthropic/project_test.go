@@ -1,11 +1,11 @@
 package anthropic
 
 import (
-	"encoding/json"
 	"errors"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -89,18 +89,7 @@ func TestProjectBody(t *testing.T) {
 			if pr.Method != "POST" || pr.Path != "/v1/messages" || pr.Headers["anthropic-version"] != "2023-06-01" {
 				t.Errorf("request line/headers = %s %s %v", pr.Method, pr.Path, pr.Headers)
 			}
-			var got, want any
-			if err := json.Unmarshal(pr.Body, &got); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
-				t.Fatalf("want: %v", err)
-			}
-			g, _ := json.Marshal(got)
-			w, _ := json.Marshal(want)
-			if string(g) != string(w) {
-				t.Errorf("body\n got %s\nwant %s", g, w)
-			}
+			adaptertest.SameJSON(t, "body", pr.Body, tt.want)
 		})
 	}
 }

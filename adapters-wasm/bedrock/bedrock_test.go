@@ -1,12 +1,12 @@
 package bedrock
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
@@ -71,18 +71,7 @@ func TestProject(t *testing.T) {
 			if pr.Method != "POST" || pr.Path != tt.path || pr.StreamFraming != tt.framing {
 				t.Errorf("got %s %s %s, want POST %s %s", pr.Method, pr.Path, pr.StreamFraming, tt.path, tt.framing)
 			}
-			var got, want any
-			if err := json.Unmarshal(pr.Body, &got); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
-				t.Fatalf("want: %v", err)
-			}
-			g, _ := json.Marshal(got)
-			w, _ := json.Marshal(want)
-			if string(g) != string(w) {
-				t.Errorf("body\n got %s\nwant %s", g, w)
-			}
+			adaptertest.SameJSON(t, "body", pr.Body, tt.want)
 		})
 	}
 }

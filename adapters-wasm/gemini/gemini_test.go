@@ -3,7 +3,6 @@ package gemini
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
@@ -12,19 +11,10 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
-func mustRequest(t *testing.T, s string) *abi.Request {
-	t.Helper()
-	var r abi.Request
-	if err := json.Unmarshal([]byte(s), &r); err != nil {
-		t.Fatalf("request %s: %v", s, err)
-	}
-	return &r
-}
-
 // body projects req and returns the body decoded as generic JSON.
 func body(t *testing.T, req string) map[string]any {
 	t.Helper()
-	pr, err := New().Project(mustRequest(t, req))
+	pr, err := New().Project(adaptertest.Request(t, req))
 	if err != nil {
 		t.Fatalf("Project: %v", err)
 	}
@@ -52,7 +42,7 @@ func TestProjectRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, err := New().Project(mustRequest(t, tt.req))
+			pr, err := New().Project(adaptertest.Request(t, tt.req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,14 +90,7 @@ func TestProjectErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New().Project(mustRequest(t, tt.req))
-			var e *abi.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("got %v, want an *abi.Error %s", err, tt.code)
-			}
-			if e.Code != tt.code || e.Pointer != tt.pointer {
-				t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, tt.code, tt.pointer)
-			}
+			adaptertest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
 		})
 	}
 }

@@ -3,7 +3,6 @@ package ollama
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
@@ -12,25 +11,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/think"
 )
-
-func mustRequest(t *testing.T, s string) *abi.Request {
-	t.Helper()
-	var r abi.Request
-	if err := json.Unmarshal([]byte(s), &r); err != nil {
-		t.Fatalf("request %s: %v", s, err)
-	}
-	return &r
-}
-
-func canon(t *testing.T, b []byte) string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
-	out, _ := json.Marshal(v)
-	return string(out)
-}
 
 func TestProject(t *testing.T) {
 	tests := []struct {
@@ -68,14 +48,14 @@ func TestProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, err := New().Project(mustRequest(t, tt.req))
+			pr, err := New().Project(adaptertest.Request(t, tt.req))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if pr.Method != "POST" || pr.Path != "/api/chat" || pr.StreamFraming != tt.framing {
 				t.Errorf("got %s %s framing %s", pr.Method, pr.Path, pr.StreamFraming)
 			}
-			if got := canon(t, pr.Body); got != tt.body {
+			if got := adaptertest.Canon(t, pr.Body); got != tt.body {
 				t.Errorf("body\n got %s\nwant %s", got, tt.body)
 			}
 		})
@@ -103,14 +83,7 @@ func TestProjectErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New().Project(mustRequest(t, tt.req))
-			var e *abi.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("got %v, want %s", err, tt.code)
-			}
-			if e.Code != tt.code || e.Pointer != tt.pointer {
-				t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, tt.code, tt.pointer)
-			}
+			adaptertest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
 		})
 	}
 }

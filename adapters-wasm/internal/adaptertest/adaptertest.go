@@ -11,6 +11,7 @@ package adaptertest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -312,11 +313,7 @@ func CheckAdapter(t testing.TB, a guest.Adapter, in Input) {
 // one, and returns a's projection of it.
 func Project(t testing.TB, a guest.Adapter, reqJSON string) (*abi.ProviderRequest, error) {
 	t.Helper()
-	var req abi.Request
-	if err := json.Unmarshal([]byte(reqJSON), &req); err != nil {
-		t.Fatalf("request: %v", err)
-	}
-	return a.Project(&req)
+	return a.Project(Request(t, reqJSON))
 }
 
 // JoinLines returns the lines each followed by a newline, the form of
@@ -375,5 +372,50 @@ func BodyHas(t testing.TB, body []byte, has, not []string) {
 		if bytes.Contains(body, []byte(s)) {
 			t.Errorf("body has %s: %s", s, body)
 		}
+	}
+}
+
+// Request decodes a normalized request, failing the test when s is not one.
+func Request(t testing.TB, s string) *abi.Request {
+	t.Helper()
+	var r abi.Request
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("request %s: %v", s, err)
+	}
+	return &r
+}
+
+// ProjectError checks that a refuses to project req with an *abi.Error of
+// the code at the JSON pointer ("" for none).
+func ProjectError(t testing.TB, a guest.Adapter, req string, code abi.Code, pointer string) {
+	t.Helper()
+	_, err := a.Project(Request(t, req))
+	var e *abi.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v, want an *abi.Error %s", err, code)
+	}
+	if e.Code != code || e.Pointer != pointer {
+		t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, code, pointer)
+	}
+}
+
+// Canon returns the JSON text b re-encoded by encoding/json (object members
+// sorted, no insignificant whitespace), failing the test when b is not JSON.
+func Canon(t testing.TB, b []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
+}
+
+// SameJSON fails the test when got and want are not the same JSON value;
+// what names got in the message.
+func SameJSON(t testing.TB, what string, got []byte, want string) {
+	t.Helper()
+	if g, w := Canon(t, got), Canon(t, []byte(want)); g != w {
+		t.Errorf("%s\n got %s\nwant %s", what, g, w)
 	}
 }

@@ -167,8 +167,13 @@ func TestBodyHas(t *testing.T) {
 // rate_limited retryable, 400 two events, else server_error.
 type mapper struct{ counter }
 
-func (mapper) Capabilities(string) abi.Capabilities                  { return abi.Capabilities{} }
-func (mapper) Project(*abi.Request) (*abi.ProviderRequest, error)    { return nil, nil }
+func (mapper) Capabilities(string) abi.Capabilities { return abi.Capabilities{} }
+func (mapper) Project(r *abi.Request) (*abi.ProviderRequest, error) {
+	if r.Model == "bad" {
+		return nil, &abi.Error{Code: abi.CodeInvalidRequest, Message: "bad model", Pointer: "/model"}
+	}
+	return &abi.ProviderRequest{}, nil
+}
 func (mapper) ParseResponse(*abi.ResponseInput, *guest.Output) error { return nil }
 func (mapper) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	switch in.Status {
@@ -200,5 +205,34 @@ func TestMapErrors(t *testing.T) {
 		if (msg != "") != tt.bad {
 			t.Errorf("%s: failure %q, want failure %v", tt.name, msg, tt.bad)
 		}
+	}
+}
+
+func TestProjectError(t *testing.T) {
+	tests := []struct {
+		name, req, pointer string
+		code               abi.Code
+		bad                bool
+	}{
+		{"match", `{"model":"bad"}`, "/model", abi.CodeInvalidRequest, false},
+		{"wrong pointer", `{"model":"bad"}`, "", abi.CodeInvalidRequest, true},
+		{"wrong code", `{"model":"bad"}`, "/model", abi.CodeCapabilityUnsupported, true},
+		{"no error", `{"model":"good"}`, "", abi.CodeInvalidRequest, true},
+		{"not a request", `[`, "", abi.CodeInvalidRequest, true},
+	}
+	for _, tt := range tests {
+		msg := fails(t, func(tb testing.TB) { ProjectError(tb, mapper{}, tt.req, tt.code, tt.pointer) })
+		if (msg != "") != tt.bad {
+			t.Errorf("%s: failure %q, want failure %v", tt.name, msg, tt.bad)
+		}
+	}
+}
+
+func TestSameJSON(t *testing.T) {
+	if msg := fails(t, func(tb testing.TB) { SameJSON(tb, "x", []byte(`{"b":1, "a":[true]}`), `{"a":[true],"b":1}`) }); msg != "" {
+		t.Errorf("SameJSON failed on equal values: %s", msg)
+	}
+	if msg := fails(t, func(tb testing.TB) { SameJSON(tb, "x", []byte(`{"a":1}`), `{"a":2}`) }); msg == "" {
+		t.Error("SameJSON accepted different values")
 	}
 }
