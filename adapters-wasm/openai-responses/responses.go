@@ -101,6 +101,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -222,18 +223,6 @@ type functionTool struct {
 	Strict      bool            `json:"strict"`
 }
 
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // gate applies a model rule: send reports whether the field is sent.
 func gate(m chatcompletions.Model, model, feature string) (send bool, err error) {
 	act, listed := m.Unsupported[feature]
@@ -277,7 +266,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		tools := make([]functionTool, 0, len(req.Tools))
 		for i, t := range req.Tools {
 			ptr := fmt.Sprintf("/tools/%d", i)
-			if !validName(t.Name) {
+			if !blockproject.ValidToolName(t.Name) {
 				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
 			}
 			if names[t.Name] {
@@ -331,7 +320,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if name == "" {
 			name = "response"
 		}
-		if !validName(name) {
+		if !blockproject.ValidToolName(name) {
 			return nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
 		}
 		schema := rf.Schema

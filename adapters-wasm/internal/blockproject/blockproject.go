@@ -37,8 +37,8 @@ func Unsupported(pointer, format string, args ...any) error {
 	return e
 }
 
-// ValidToolName reports whether s is a tool name both APIs accept: 1 to 64
-// bytes of [A-Za-z0-9_-].
+// ValidToolName reports whether s is a tool name Anthropic, Bedrock and
+// OpenAI all accept: 1 to 64 bytes of [A-Za-z0-9_-].
 func ValidToolName(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
