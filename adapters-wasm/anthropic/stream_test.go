@@ -1,10 +1,10 @@
 package anthropic
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -181,15 +181,9 @@ func TestMapError(t *testing.T) {
 		{502, `<html>bad gateway</html>`, abi.CodeServerError, true},
 		{529, ``, abi.CodeOverloaded, true},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		if err := New().MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		want := `"code":"` + string(tt.code) + `"`
-		got := string(out.Events())
-		if !strings.Contains(got, want) || strings.Contains(got, `"retryable":true`) != tt.retryable {
-			t.Errorf("%d %s: got %s, want code %s retryable %v", tt.status, tt.body, got, tt.code, tt.retryable)
-		}
+	cases := make([]adaptertest.ErrorCase, len(tests))
+	for i, tt := range tests {
+		cases[i] = adaptertest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
 	}
+	adaptertest.MapErrors(t, New(), cases)
 }

@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -506,21 +505,7 @@ func TestMapError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out guest.Output
-			if err := New().MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
-				t.Fatal(err)
-			}
-			ev := bytes.TrimSpace(out.Events())
-			if bytes.Count(ev, []byte("\n")) != 0 {
-				t.Fatalf("want exactly one event, got %s", ev)
-			}
-			var e abi.Event
-			if err := json.Unmarshal(ev, &e); err != nil {
-				t.Fatal(err)
-			}
-			if e.Type != abi.EventError || e.Code != tt.code || e.Retryable != tt.retryable || e.Message == "" {
-				t.Errorf("got %s, want code %s retryable %v", ev, tt.code, tt.retryable)
-			}
+			adaptertest.MapErrors(t, New(), []adaptertest.ErrorCase{{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}})
 		})
 	}
 }

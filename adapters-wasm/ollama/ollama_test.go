@@ -1,7 +1,6 @@
 package ollama
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -338,20 +337,11 @@ func TestMapError(t *testing.T) {
 		{429, `{"error":"too many requests"}`, abi.CodeRateLimited, true},
 		{502, `Bad Gateway`, abi.CodeServerError, true},
 	}
-	for _, tt := range tests {
-		var out guest.Output
-		if err := New().MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
-			t.Fatal(err)
-		}
-		ev := bytes.TrimSpace(out.Events())
-		var e abi.Event
-		if err := json.Unmarshal(ev, &e); err != nil || bytes.Count(ev, []byte("\n")) != 0 {
-			t.Fatalf("%s: %v", ev, err)
-		}
-		if e.Type != abi.EventError || e.Code != tt.code || e.Retryable != tt.retryable {
-			t.Errorf("%d %s: got %s, want %s retryable %v", tt.status, tt.body, ev, tt.code, tt.retryable)
-		}
+	cases := make([]adaptertest.ErrorCase, len(tests))
+	for i, tt := range tests {
+		cases[i] = adaptertest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
 	}
+	adaptertest.MapErrors(t, New(), cases)
 }
 
 func TestCapabilities(t *testing.T) {
