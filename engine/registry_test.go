@@ -619,3 +619,37 @@ func TestSplitSSE(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryAbandonedStream: a stream that never sends its end call
+// keeps its generation only until DrainTimeout; a later call of it fails
+// with adapter_trap instead of running on a closed generation.
+func TestRegistryAbandonedStream(t *testing.T) {
+	ctx := context.Background()
+	r, log := newRegistry(t, RegistryOptions{DrainTimeout: 200 * time.Millisecond}, Config{PoolSize: 1})
+	h := r.Module("chat")
+	if _, err := r.Load(ctx, "chat", swapWasm(t, "v1"), WithActivate()); err != nil {
+		t.Fatal(err)
+	}
+	chunk := abi.Chunk{Data: []byte(`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}`)}
+	st, _, err := h.Transform(ctx, &abi.TransformInput{Chunks: []abi.Chunk{chunk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Load(ctx, "chat", swapWasm(t, "v2"), WithActivate()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	log.wait(t, ChangeDrained, "chat")
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("drained after %v, before the drain timeout", d)
+	}
+	_, _, err = h.Transform(ctx, &abi.TransformInput{State: st, Flags: abi.FlagEnd})
+	if abi.CodeOf(err) != abi.CodeAdapterTrap || !strings.Contains(err.Error(), "retired") {
+		t.Fatalf("call of an abandoned stream: %v", err)
+	}
+	// A state the handle did not make is refused.
+	_, _, err = h.Transform(ctx, &abi.TransformInput{State: []byte("foreign"), Chunks: []abi.Chunk{chunk}})
+	if abi.CodeOf(err) != abi.CodeInvalidRequest {
+		t.Fatalf("foreign state: %v", err)
+	}
+}
