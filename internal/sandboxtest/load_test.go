@@ -31,11 +31,14 @@ func heapInuse() uint64 {
 // heap comes back down, and closing everything leaves no goroutine behind.
 func TestLoadWithHostileModules(t *testing.T) {
 	const (
-		pool      = 4
-		recycle   = 16 << 20
-		workers   = 16
-		perWorker = 12
+		pool    = 4
+		recycle = 16 << 20
+		workers = 16
 	)
+	perWorker := 12
+	if raceEnabled {
+		perWorker = 6 // the race detector slows everything; keep it a few seconds
+	}
 	goroutinesBefore := runtime.NumGoroutine()
 	heapBefore := heapInuse()
 	ctx := context.Background()
