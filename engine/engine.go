@@ -285,15 +285,18 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 		return nil, errors.New("engine: Load on a closed Engine")
 	}
 	sum := sha256.Sum256(wasm)
-	// A backend that stops guests itself (wasmtime: epochs) needs no
-	// rewriting.
+	// A backend that stops guests itself (wasmtime: epochs) runs the
+	// module as it is, but refuses what the default backend would refuse,
+	// so that a module loads on both or on neither.
 	_, stopsLoops := e.be.(interface{ stopsLoops() })
-	if e.cfg.deadline == deadlineInstrument && !stopsLoops {
+	if e.cfg.deadline == deadlineInstrument {
 		iw, err := instrumentLoops(wasm)
 		if err != nil {
 			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline (build it for plain wasm32 without SIMD, threads or exceptions)", name))
 		}
-		wasm = iw
+		if !stopsLoops {
+			wasm = iw
+		}
 	}
 	cm, err := e.be.compile(ctx, wasm)
 	if err != nil {
