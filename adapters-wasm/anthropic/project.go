@@ -15,18 +15,12 @@ import (
 // models without output_config.format, when the response format has no name.
 const jsonToolName = "json_response"
 
-// Reasoning effort → budget_tokens for models that take a budget only.
-var effortBudget = map[string]int{"minimal": minThinkingBudget, "low": 2048, "medium": 8192, "high": 16384}
-
 // nonStreamingMaxTokens caps the default max_tokens of a whole
 // (non-streamed) response: Anthropic refuses non-streaming requests whose
 // max_tokens implies more than ten minutes of generation (about 21,333
 // tokens), so without an explicit max_output_tokens a whole response gets
 // at most this many; streams get the model's maximum.
 const nonStreamingMaxTokens = 16384
-
-// minThinkingBudget is the smallest budget_tokens Anthropic accepts.
-const minThinkingBudget = 1024
 
 type wireRequest struct {
 	Model         string          `json:"model"`
@@ -130,33 +124,16 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, unsupported("/reasoning", "model %s has no extended thinking: remove reasoning from the request or pick a model with extended thinking (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
 		}
 		thinkingOn = true
-		switch {
-		case r.BudgetTokens != nil:
-			if m.thinking == thinkingAdaptiveOnly {
-				return nil, unsupported("/reasoning/budget_tokens", "model %s takes adaptive thinking only: set reasoning.effort instead of budget_tokens", req.Model)
-			}
-			budget = *r.BudgetTokens
-			if budget < minThinkingBudget {
-				return nil, invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; Anthropic requires at least %d", budget, minThinkingBudget)
-			}
-			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
-		case m.thinking == thinkingAdaptive || m.thinking == thinkingAdaptiveOnly:
-			effort := r.Effort
-			switch effort {
-			case "minimal":
-				effort = "low" // the lowest level adaptive thinking has
-			case "low", "medium", "high", "max":
-			default:
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high, max", r.Effort)
-			}
+		var effort string
+		var err error
+		budget, effort, err = blockproject.ThinkingFor(r, req.Model, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Anthropic")
+		if err != nil {
+			return nil, err
+		}
+		if effort != "" {
 			w.Thinking = &wireThinking{Type: "adaptive"}
 			w.OutputConfig = &wireOutputCfg{Effort: effort}
-		default:
-			b, ok := effortBudget[r.Effort]
-			if !ok {
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high (or set reasoning.budget_tokens)", r.Effort)
-			}
-			budget = b
+		} else {
 			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
 		}
 	}
@@ -174,34 +151,21 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			w.MaxTokens = nonStreamingMaxTokens
 		}
 	}
-	if budget > 0 && budget >= w.MaxTokens {
+	if budget > 0 {
 		// An effort-derived budget shrinks to fit; an explicit one is the
 		// caller's to fix.
-		if req.Reasoning.BudgetTokens != nil || w.MaxTokens-1 < minThinkingBudget {
-			return nil, invalid("/reasoning/budget_tokens", "thinking budget %d must be below max_tokens %d (and at least %d): raise max_output_tokens or lower the budget", budget, w.MaxTokens, minThinkingBudget)
+		fit, err := blockproject.FitBudget(budget, w.MaxTokens, req.Reasoning.BudgetTokens != nil, "max_tokens")
+		if err != nil {
+			return nil, err
 		}
-		w.Thinking.BudgetTokens = w.MaxTokens - 1
+		w.Thinking.BudgetTokens = fit
 	}
 
 	// Sampling.
-	if t := req.Temperature; t != nil {
-		if *t < 0 || *t > 1 {
-			return nil, invalid("/temperature", "temperature %v is out of Anthropic's range 0..1", *t)
-		}
-		if thinkingOn && *t != 1 {
-			return nil, unsupported("/temperature", "model %s with extended thinking takes only the default temperature 1: remove temperature or disable reasoning", req.Model)
-		}
-		w.Temperature = t
+	if err := (blockproject.Sampling{API: "Anthropic", Thinking: "extended thinking"}).CheckSampling(req, thinkingOn); err != nil {
+		return nil, err
 	}
-	if p := req.TopP; p != nil {
-		if *p < 0 || *p > 1 {
-			return nil, invalid("/top_p", "top_p %v is out of range 0..1", *p)
-		}
-		if thinkingOn && *p < 0.95 {
-			return nil, unsupported("/top_p", "with extended thinking top_p must be between 0.95 and 1 (got %v)", *p)
-		}
-		w.TopP = p
-	}
+	w.Temperature, w.TopP = req.Temperature, req.TopP
 	if thinkingOn && w.TopK != nil {
 		return nil, unsupported("/provider_options/top_k", "model %s with extended thinking does not take top_k: remove it or disable reasoning", req.Model)
 	}

@@ -20,10 +20,6 @@ const jsonToolName = "json_response"
 // idRule is Bedrock's toolUseId rule: ^[a-zA-Z0-9_-]+$, at most 64 bytes.
 var idRule = toolid.CharsetRule{Allowed: toolid.IsAlnumDashUnderscore, MaxLen: 64, Replacement: '_', Sep: '_', HashLen: 8}
 
-var effortBudget = map[string]int{"minimal": minThinkingBudget, "low": 2048, "medium": 8192, "high": 16384}
-
-const minThinkingBudget = 1024
-
 type wireRequest struct {
 	Messages                     []wireMessage   `json:"messages"`
 	System                       []wireText      `json:"system,omitempty"`
@@ -167,32 +163,15 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, unsupported("/reasoning", "model %s reasons on its own and takes no reasoning settings through Converse: remove reasoning from the request", req.Model)
 		}
 		thinkingOn = true
-		switch {
-		case r.BudgetTokens != nil:
-			if m.thinking == thinkingAdaptiveOnly {
-				return nil, unsupported("/reasoning/budget_tokens", "model %s takes adaptive thinking only: set reasoning.effort instead of budget_tokens", req.Model)
-			}
-			budget = *r.BudgetTokens
-			if budget < minThinkingBudget {
-				return nil, invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; Claude requires at least %d", budget, minThinkingBudget)
-			}
-		case m.thinking == thinkingAdaptive || m.thinking == thinkingAdaptiveOnly:
-			effort := r.Effort
-			switch effort {
-			case "minimal":
-				effort = "low" // the lowest level adaptive thinking has
-			case "low", "medium", "high", "max":
-			default:
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high, max", r.Effort)
-			}
+		var effort string
+		var err error
+		budget, effort, err = blockproject.ThinkingFor(r, req.Model, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Claude")
+		if err != nil {
+			return nil, err
+		}
+		if effort != "" {
 			extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
 			extra["output_config"] = json.RawMessage(`{"effort":"` + effort + `"}`)
-		default:
-			b, ok := effortBudget[r.Effort]
-			if !ok {
-				return nil, invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high (or set reasoning.budget_tokens)", r.Effort)
-			}
-			budget = b
 		}
 	}
 	if req.MaxOutputTokens != nil {
@@ -204,32 +183,16 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		inf.MaxTokens = m.maxOutput // thinking needs room above its budget
 	}
 	if budget > 0 {
-		if budget >= inf.MaxTokens {
-			if req.Reasoning.BudgetTokens != nil || inf.MaxTokens-1 < minThinkingBudget {
-				return nil, invalid("/reasoning/budget_tokens", "thinking budget %d must be below maxTokens %d (and at least %d): raise max_output_tokens or lower the budget", budget, inf.MaxTokens, minThinkingBudget)
-			}
-			budget = inf.MaxTokens - 1
+		var err error
+		if budget, err = blockproject.FitBudget(budget, inf.MaxTokens, req.Reasoning.BudgetTokens != nil, "maxTokens"); err != nil {
+			return nil, err
 		}
 		extra["thinking"] = json.RawMessage(`{"type":"enabled","budget_tokens":` + strconv.Itoa(budget) + `}`)
 	}
-	if t := req.Temperature; t != nil {
-		if *t < 0 || *t > 1 {
-			return nil, invalid("/temperature", "temperature %v is out of Bedrock's range 0..1", *t)
-		}
-		if thinkingOn && *t != 1 {
-			return nil, unsupported("/temperature", "model %s with reasoning takes only the default temperature 1: remove temperature or disable reasoning", req.Model)
-		}
-		inf.Temperature = t
+	if err := (blockproject.Sampling{API: "Bedrock", Thinking: "reasoning"}).CheckSampling(req, thinkingOn); err != nil {
+		return nil, err
 	}
-	if p := req.TopP; p != nil {
-		if *p < 0 || *p > 1 {
-			return nil, invalid("/top_p", "top_p %v is out of range 0..1", *p)
-		}
-		if thinkingOn && *p < 0.95 {
-			return nil, unsupported("/top_p", "with reasoning top_p must be between 0.95 and 1 (got %v)", *p)
-		}
-		inf.TopP = p
-	}
+	inf.Temperature, inf.TopP = req.Temperature, req.TopP
 	if inf.MaxTokens != 0 || inf.Temperature != nil || inf.TopP != nil || len(inf.StopSequences) > 0 {
 		w.InferenceConfig = &inf
 	}

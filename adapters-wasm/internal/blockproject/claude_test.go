@@ -1,0 +1,97 @@
+package blockproject
+
+import (
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+func TestThinkingFor(t *testing.T) {
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		name                   string
+		r                      abi.Reasoning
+		adaptive, adaptiveOnly bool
+		budget                 int
+		effort                 string
+		code                   abi.Code
+		pointer                string
+	}{
+		{"explicit budget", abi.Reasoning{BudgetTokens: n(4000)}, false, false, 4000, "", "", ""},
+		{"budget on adaptive model", abi.Reasoning{BudgetTokens: n(4000)}, true, false, 4000, "", "", ""},
+		{"budget too small", abi.Reasoning{BudgetTokens: n(1000)}, false, false, 0, "", abi.CodeInvalidRequest, "/reasoning/budget_tokens"},
+		{"budget on adaptive-only model", abi.Reasoning{BudgetTokens: n(4000)}, false, true, 0, "", abi.CodeCapabilityUnsupported, "/reasoning/budget_tokens"},
+		{"effort to budget", abi.Reasoning{Effort: "medium"}, false, false, 8192, "", "", ""},
+		{"minimal effort to budget", abi.Reasoning{Effort: "minimal"}, false, false, MinThinkingBudget, "", "", ""},
+		{"max effort without adaptive", abi.Reasoning{Effort: "max"}, false, false, 0, "", abi.CodeInvalidRequest, "/reasoning/effort"},
+		{"adaptive effort", abi.Reasoning{Effort: "max"}, true, false, 0, "max", "", ""},
+		{"adaptive minimal is low", abi.Reasoning{Effort: "minimal"}, false, true, 0, "low", "", ""},
+		{"adaptive unknown effort", abi.Reasoning{Effort: "extreme"}, true, false, 0, "", abi.CodeInvalidRequest, "/reasoning/effort"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			budget, effort, err := ThinkingFor(&tt.r, "m", tt.adaptive, tt.adaptiveOnly, "Test")
+			if tt.code != "" {
+				if e, ok := err.(*abi.Error); !ok || e.Code != tt.code || e.Pointer != tt.pointer {
+					t.Fatalf("err = %v, want %s at %s", err, tt.code, tt.pointer)
+				}
+				return
+			}
+			if err != nil || budget != tt.budget || effort != tt.effort {
+				t.Errorf("got %d %q %v, want %d %q", budget, effort, err, tt.budget, tt.effort)
+			}
+		})
+	}
+}
+
+func TestFitBudget(t *testing.T) {
+	tests := []struct {
+		budget, max int
+		explicit    bool
+		want        int
+		bad         bool
+	}{
+		{2048, 4096, true, 2048, false},
+		{8192, 4096, false, 4095, false},
+		{8192, 4096, true, 0, true},
+		{2048, 1024, false, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := FitBudget(tt.budget, tt.max, tt.explicit, "max_tokens")
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("FitBudget(%d, %d, %v) = %d, %v", tt.budget, tt.max, tt.explicit, got, err)
+		}
+	}
+}
+
+func TestCheckSampling(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	s := Sampling{API: "Test", Thinking: "thinking"}
+	tests := []struct {
+		name     string
+		req      abi.Request
+		thinking bool
+		pointer  string
+	}{
+		{"defaults", abi.Request{}, true, ""},
+		{"in range", abi.Request{Temperature: f(0.5), TopP: f(0.9)}, false, ""},
+		{"temperature range", abi.Request{Temperature: f(1.5)}, false, "/temperature"},
+		{"temperature with thinking", abi.Request{Temperature: f(0.5)}, true, "/temperature"},
+		{"temperature 1 with thinking", abi.Request{Temperature: f(1)}, true, ""},
+		{"top_p range", abi.Request{TopP: f(-0.1)}, false, "/top_p"},
+		{"low top_p with thinking", abi.Request{TopP: f(0.9)}, true, "/top_p"},
+		{"high top_p with thinking", abi.Request{TopP: f(0.95)}, true, ""},
+	}
+	for _, tt := range tests {
+		err := s.CheckSampling(&tt.req, tt.thinking)
+		if tt.pointer == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+			continue
+		}
+		if e, ok := err.(*abi.Error); !ok || e.Pointer != tt.pointer {
+			t.Errorf("%s: err = %v, want one at %s", tt.name, err, tt.pointer)
+		}
+	}
+}
