@@ -312,18 +312,25 @@ var (
 	ErrRegistryClosed = errors.New("engine: registry is closed")
 )
 
-// rejectError is the error of a rejected version: Reason names the step
-// that failed.
-type rejectError struct {
-	name, step string
-	err        error
+// RejectError is the error of a rejected version (errors.As): Step names
+// the validation step that failed ("digest pin", "signature", "compile",
+// "capabilities", "self-test") and Err says why.
+type RejectError struct {
+	// Name is the module's registry name.
+	Name string
+	// Step is the validation step that failed.
+	Step string
+	// Err is the step's error.
+	Err error
 }
 
-func (e *rejectError) Error() string {
-	return fmt.Sprintf("module %q rejected at %s: %v", e.name, e.step, e.err)
+// Error says which module was rejected at which step, and why.
+func (e *RejectError) Error() string {
+	return fmt.Sprintf("module %q rejected at %s: %v", e.Name, e.Step, e.Err)
 }
 
-func (e *rejectError) Unwrap() error { return e.err }
+// Unwrap returns the step's error.
+func (e *RejectError) Unwrap() error { return e.Err }
 
 // Load validates wasm as a version of the module name and keeps it; it
 // does not activate it unless WithActivate is given. Validation, in order:
@@ -372,7 +379,7 @@ func (r *Registry) load(ctx context.Context, name string, wasm []byte, lc *loadC
 	digest := Digest(wasm)
 	v := Version{Name: name, Digest: digest}
 	reject := func(step string, err error) (Version, error) {
-		re := &rejectError{name: name, step: step, err: err}
+		re := &RejectError{Name: name, Step: step, Err: err}
 		r.emit(Change{Kind: ChangeRejected, Name: name, Version: v, Err: re})
 		return v, re
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // selfTestCase is one element of the wasmadapt_selftest array
-// (abi/README.md).
+// (abi/README.md); the fields mean what the files of a case directory
+// mean, plus Chunks, the pre-framed alternative to Body.
 type selfTestCase struct {
 	Name        string            `json:"name"`
 	Request     json.RawMessage   `json:"request"`
@@ -24,7 +25,8 @@ type selfTestCase struct {
 	ExpectError abi.Code          `json:"expect_error"`
 }
 
-// selfTestChunk is one pre-framed chunk of a self-test stream.
+// selfTestChunk is one pre-framed chunk of a self-test stream: an
+// abi.Chunk's Event and Data as JSON strings.
 type selfTestChunk struct {
 	Event string `json:"event"`
 	Data  string `json:"data"`

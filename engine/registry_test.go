@@ -548,6 +548,10 @@ func TestRegistryRejects(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
+			var re *RejectError
+			if !errors.As(err, &re) || re.Name != "chat" || re.Step == "" {
+				t.Fatalf("error %v is not a *RejectError naming its step", err)
+			}
 			c := log.wait(t, ChangeRejected, "chat")
 			if c.Version.Digest != Digest(tc.wasm) || !errors.Is(c.Err, err) && c.Err.Error() != err.Error() {
 				t.Fatalf("change %+v", c)
