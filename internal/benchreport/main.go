@@ -48,7 +48,7 @@ var invocations = []invocation{
 	{`^(BenchmarkInstantiate|BenchmarkInstanceMemory)$`, "200ms", "instantiate and memory", ""},
 	{`^BenchmarkE2ELatency$`, "500ms", "end-to-end latency", ""},
 	{`^BenchmarkE2EThroughput$`, "2x", "end-to-end throughput", ""},
-	{`^BenchmarkHotSwap$`, "5x", "hot swap", ""},
+	{`^BenchmarkHotSwap$`, "3x", "hot swap", ""},
 }
 
 func main() {
