@@ -3,7 +3,6 @@ package anthropic
 import (
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -175,26 +174,16 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 
 	// Tools.
 	toolNames := make(map[string]bool, len(req.Tools))
+	var refuseStrict func(string) error
+	if !m.structured {
+		refuseStrict = func(p string) error {
+			return unsupported(p+"/strict", "model %s has no strict tool use: set strict to false or use a model with structured outputs (Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6)", req.Model)
+		}
+	}
 	for i, t := range req.Tools {
-		p := "/tools/" + strconv.Itoa(i)
-		if !blockproject.ValidToolName(t.Name) {
-			return nil, invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
-		}
-		if toolNames[t.Name] {
-			return nil, invalid(p+"/name", "tool name %q is defined twice", t.Name)
-		}
-		toolNames[t.Name] = true
-		schema, err := blockproject.ObjectSchema(t.Parameters, p+"/parameters")
+		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, StrictSchema)
 		if err != nil {
 			return nil, err
-		}
-		if t.Strict {
-			if !m.structured {
-				return nil, unsupported(p+"/strict", "model %s has no strict tool use: set strict to false or use a model with structured outputs (Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6)", req.Model)
-			}
-			if schema, err = StrictSchema(schema, p+"/parameters"); err != nil {
-				return nil, err
-			}
 		}
 		w.Tools = append(w.Tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict})
 	}
@@ -380,67 +369,30 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 // projectPart converts one part; keep is false for parts that are dropped
 // (empty text, reasoning from another provider).
 func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string) (b wireBlock, keep bool, err error) {
-	wrongRole := func() (wireBlock, bool, error) {
-		return wireBlock{}, false, invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	keep, input, err := blockproject.CheckPart(role, &p, pointer, Provider)
+	if err != nil || !keep {
+		return wireBlock{}, false, err
 	}
 	switch p.Type {
-	case abi.PartText:
-		if role == abi.RoleTool {
-			return wrongRole()
-		}
-		if strings.TrimSpace(p.Text) == "" {
-			return wireBlock{}, false, nil
-		}
-		return wireBlock{Type: "text", Text: p.Text}, true, nil
 	case abi.PartImage:
-		if role != abi.RoleUser {
-			return wrongRole()
-		}
 		src, err := imageSource(p, pointer)
 		if err != nil {
 			return wireBlock{}, false, err
 		}
 		return wireBlock{Type: "image", Source: src}, true, nil
 	case abi.PartReasoning:
-		if role != abi.RoleAssistant {
-			return wrongRole()
-		}
-		if p.Provider != Provider {
-			return wireBlock{}, false, nil // another provider's reasoning is never sent here
-		}
 		if p.Redacted != "" {
 			return wireBlock{Type: "redacted_thinking", Data: p.Redacted}, true, nil
-		}
-		if p.Signature == "" {
-			return wireBlock{}, false, nil // unsigned thinking cannot be echoed
 		}
 		text := p.Text
 		return wireBlock{Type: "thinking", Thinking: &text, Signature: p.Signature}, true, nil
 	case abi.PartToolCall:
-		if role != abi.RoleAssistant {
-			return wrongRole()
-		}
-		if p.ID == "" {
-			return wireBlock{}, false, invalid(pointer+"/id", "tool call has no id")
-		}
-		if !blockproject.ValidToolName(p.Name) {
-			return wireBlock{}, false, invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
-		}
-		input, err := blockproject.ArgumentsObject(p.Arguments)
-		if err != nil {
-			return wireBlock{}, false, invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
-		}
 		return wireBlock{Type: "tool_use", ID: mapID(p.ID), Name: p.Name, Input: input}, true, nil
 	case abi.PartToolResult:
-		if role != abi.RoleTool && role != abi.RoleUser {
-			return wrongRole()
-		}
-		if p.ToolCallID == "" {
-			return wireBlock{}, false, invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
-		}
 		return wireBlock{Type: "tool_result", ToolUseID: mapID(p.ToolCallID), Content: p.Content, IsError: p.IsError}, true, nil
 	}
-	return wireBlock{}, false, invalid(pointer+"/type", "unknown part type %q", p.Type)
+	// abi.PartText: CheckPart refused every other type.
+	return wireBlock{Type: "text", Text: p.Text}, true, nil
 }
 
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}

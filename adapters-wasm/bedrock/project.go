@@ -210,26 +210,16 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if len(req.Tools) > 0 && !m.tools {
 		return nil, unsupported("/tools", "model %s does not take tools through Converse: remove the tools or pick a model with tool use", req.Model)
 	}
+	var refuseStrict func(string) error
+	if !m.structured {
+		refuseStrict = func(p string) error {
+			return unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
+		}
+	}
 	for i, t := range req.Tools {
-		p := "/tools/" + strconv.Itoa(i)
-		if !blockproject.ValidToolName(t.Name) {
-			return nil, invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
-		}
-		if toolNames[t.Name] {
-			return nil, invalid(p+"/name", "tool name %q is defined twice", t.Name)
-		}
-		toolNames[t.Name] = true
-		schema, err := blockproject.ObjectSchema(t.Parameters, p+"/parameters")
+		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, anthropic.StrictSchema)
 		if err != nil {
 			return nil, err
-		}
-		if t.Strict {
-			if !m.structured {
-				return nil, unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
-			}
-			if schema, err = anthropic.StrictSchema(schema, p+"/parameters"); err != nil {
-				return nil, err
-			}
 		}
 		var spec wireToolSpec
 		spec.Name, spec.Description, spec.Strict = t.Name, t.Description, t.Strict
@@ -418,22 +408,12 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireTe
 var imageFormats = map[string]string{"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
 func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string, m model, modelID string) (b wireBlock, keep bool, err error) {
-	wrongRole := func() (wireBlock, bool, error) {
-		return wireBlock{}, false, invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	keep, input, err := blockproject.CheckPart(role, &p, pointer, Provider)
+	if err != nil || !keep {
+		return wireBlock{}, false, err
 	}
 	switch p.Type {
-	case abi.PartText:
-		if role == abi.RoleTool {
-			return wrongRole()
-		}
-		if strings.TrimSpace(p.Text) == "" {
-			return wireBlock{}, false, nil
-		}
-		return wireBlock{Text: p.Text}, true, nil
 	case abi.PartImage:
-		if role != abi.RoleUser {
-			return wrongRole()
-		}
 		if !m.vision {
 			return wireBlock{}, false, unsupported(pointer, "model %s takes no images through Converse", modelID)
 		}
@@ -456,41 +436,13 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		img.Source.Bytes = data
 		return wireBlock{Image: img}, true, nil
 	case abi.PartReasoning:
-		if role != abi.RoleAssistant {
-			return wrongRole()
-		}
-		if p.Provider != Provider {
-			return wireBlock{}, false, nil // another provider's reasoning is never sent here
-		}
 		if p.Redacted != "" {
 			return wireBlock{ReasoningContent: &wireReasoning{RedactedContent: p.Redacted}}, true, nil
 		}
-		if p.Signature == "" {
-			return wireBlock{}, false, nil // unsigned reasoning cannot be echoed
-		}
 		return wireBlock{ReasoningContent: &wireReasoning{ReasoningText: &wireReasoningText{Text: p.Text, Signature: p.Signature}}}, true, nil
 	case abi.PartToolCall:
-		if role != abi.RoleAssistant {
-			return wrongRole()
-		}
-		if p.ID == "" {
-			return wireBlock{}, false, invalid(pointer+"/id", "tool call has no id")
-		}
-		if !blockproject.ValidToolName(p.Name) {
-			return wireBlock{}, false, invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
-		}
-		input, err := blockproject.ArgumentsObject(p.Arguments)
-		if err != nil {
-			return wireBlock{}, false, invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
-		}
 		return wireBlock{ToolUse: &wireToolUse{ToolUseID: mapID(p.ID), Name: p.Name, Input: input}}, true, nil
 	case abi.PartToolResult:
-		if role != abi.RoleTool && role != abi.RoleUser {
-			return wrongRole()
-		}
-		if p.ToolCallID == "" {
-			return wireBlock{}, false, invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
-		}
 		r := &wireToolResult{ToolUseID: mapID(p.ToolCallID), Content: []wireText{}}
 		if p.Content != "" {
 			r.Content = []wireText{{Text: p.Content}}
@@ -500,5 +452,6 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		}
 		return wireBlock{ToolResult: r}, true, nil
 	}
-	return wireBlock{}, false, invalid(pointer+"/type", "unknown part type %q", p.Type)
+	// abi.PartText: CheckPart refused every other type.
+	return wireBlock{Text: p.Text}, true, nil
 }

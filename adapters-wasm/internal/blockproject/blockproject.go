@@ -273,3 +273,87 @@ func (d *Dialect[B]) checkToolPairing(turns []Turn[B], i int) error {
 	}
 	return nil
 }
+
+// ToolSchema checks tool definition i of the request (a valid name, not
+// defined before: seen records the names) and returns its parameters
+// schema, compacted and, for a strict tool, made strict by strict. For a
+// strict tool on a model without strict tool use, refuseStrict (non-nil
+// exactly then) gives the error, from the tool's JSON pointer.
+func ToolSchema(i int, t *abi.ToolDefinition, seen map[string]bool, refuseStrict func(pointer string) error, strict func(schema json.RawMessage, pointer string) (json.RawMessage, error)) (json.RawMessage, error) {
+	p := "/tools/" + strconv.Itoa(i)
+	if !ValidToolName(t.Name) {
+		return nil, Invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
+	}
+	if seen[t.Name] {
+		return nil, Invalid(p+"/name", "tool name %q is defined twice", t.Name)
+	}
+	seen[t.Name] = true
+	schema, err := ObjectSchema(t.Parameters, p+"/parameters")
+	if err != nil {
+		return nil, err
+	}
+	if t.Strict {
+		if refuseStrict != nil {
+			return nil, refuseStrict(p)
+		}
+		return strict(schema, p+"/parameters")
+	}
+	return schema, nil
+}
+
+// CheckPart checks one part of a message with the given role against the
+// rules both APIs share, and says whether it is kept: text not in tool
+// messages (blank text is dropped); images in user messages only;
+// reasoning in assistant messages only, kept when it came from provider
+// and is redacted or signed; tool calls in assistant messages only, with an
+// ID, a valid name and object arguments (returned as input, compacted);
+// tool results in tool or user messages only, with a tool_call_id. Any
+// other part type is an error.
+func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool, input json.RawMessage, err error) {
+	wrongRole := func() (bool, json.RawMessage, error) {
+		return false, nil, Invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	}
+	switch p.Type {
+	case abi.PartText:
+		if role == abi.RoleTool {
+			return wrongRole()
+		}
+		return strings.TrimSpace(p.Text) != "", nil, nil
+	case abi.PartImage:
+		if role != abi.RoleUser {
+			return wrongRole()
+		}
+		return true, nil, nil
+	case abi.PartReasoning:
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		// Another provider's reasoning is never sent, and unsigned
+		// reasoning cannot be echoed.
+		return p.Provider == provider && (p.Redacted != "" || p.Signature != ""), nil, nil
+	case abi.PartToolCall:
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		if p.ID == "" {
+			return false, nil, Invalid(pointer+"/id", "tool call has no id")
+		}
+		if !ValidToolName(p.Name) {
+			return false, nil, Invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
+		}
+		input, err := ArgumentsObject(p.Arguments)
+		if err != nil {
+			return false, nil, Invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
+		}
+		return true, input, nil
+	case abi.PartToolResult:
+		if role != abi.RoleTool && role != abi.RoleUser {
+			return wrongRole()
+		}
+		if p.ToolCallID == "" {
+			return false, nil, Invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
+		}
+		return true, nil, nil
+	}
+	return false, nil, Invalid(pointer+"/type", "unknown part type %q", p.Type)
+}

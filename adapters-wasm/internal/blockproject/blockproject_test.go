@@ -1,6 +1,7 @@
 package blockproject
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -157,5 +158,83 @@ func TestIDMapper(t *testing.T) {
 	}
 	if m("call.1") != a {
 		t.Error("mapping not stable")
+	}
+}
+
+func TestToolSchema(t *testing.T) {
+	strict := func(s json.RawMessage, pointer string) (json.RawMessage, error) {
+		return json.RawMessage(`{"strict":true}`), nil
+	}
+	refuse := func(p string) error { return Unsupported(p+"/strict", "no strict") }
+	seen := map[string]bool{}
+	tests := []struct {
+		name    string
+		t       abi.ToolDefinition
+		refuse  func(string) error
+		want    string
+		pointer string
+	}{
+		{"plain", abi.ToolDefinition{Name: "f", Parameters: json.RawMessage(` {"type": "object"} `)}, nil, `{"type":"object"}`, ""},
+		{"twice", abi.ToolDefinition{Name: "f"}, nil, "", "/tools/1/name"},
+		{"bad name", abi.ToolDefinition{Name: "a b"}, nil, "", "/tools/2/name"},
+		{"bad schema", abi.ToolDefinition{Name: "g", Parameters: json.RawMessage(`[]`)}, nil, "", "/tools/3/parameters"},
+		{"strict", abi.ToolDefinition{Name: "h", Strict: true}, nil, `{"strict":true}`, ""},
+		{"strict refused", abi.ToolDefinition{Name: "k", Strict: true}, refuse, "", "/tools/5/strict"},
+	}
+	for i, tt := range tests {
+		got, err := ToolSchema(i, &tt.t, seen, tt.refuse, strict)
+		if tt.pointer != "" {
+			if e, ok := err.(*abi.Error); !ok || e.Pointer != tt.pointer {
+				t.Errorf("%s: err = %v, want one at %s", tt.name, err, tt.pointer)
+			}
+			continue
+		}
+		if err != nil || string(got) != tt.want {
+			t.Errorf("%s: got %s, %v; want %s", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestCheckPart(t *testing.T) {
+	tests := []struct {
+		name    string
+		role    abi.Role
+		p       abi.Part
+		keep    bool
+		input   string
+		pointer string
+	}{
+		{"text", abi.RoleUser, abi.Part{Type: abi.PartText, Text: "hi"}, true, "", ""},
+		{"blank text", abi.RoleAssistant, abi.Part{Type: abi.PartText, Text: " \n"}, false, "", ""},
+		{"text in tool message", abi.RoleTool, abi.Part{Type: abi.PartText, Text: "x"}, false, "", "/p"},
+		{"image from assistant", abi.RoleAssistant, abi.Part{Type: abi.PartImage}, false, "", "/p"},
+		{"image", abi.RoleUser, abi.Part{Type: abi.PartImage}, true, "", ""},
+		{"signed reasoning", abi.RoleAssistant, abi.Part{Type: abi.PartReasoning, Provider: "me", Signature: "s"}, true, "", ""},
+		{"redacted reasoning", abi.RoleAssistant, abi.Part{Type: abi.PartReasoning, Provider: "me", Redacted: "r"}, true, "", ""},
+		{"unsigned reasoning", abi.RoleAssistant, abi.Part{Type: abi.PartReasoning, Provider: "me", Text: "t"}, false, "", ""},
+		{"other provider's reasoning", abi.RoleAssistant, abi.Part{Type: abi.PartReasoning, Provider: "them", Signature: "s"}, false, "", ""},
+		{"reasoning from user", abi.RoleUser, abi.Part{Type: abi.PartReasoning}, false, "", "/p"},
+		{"tool call", abi.RoleAssistant, abi.Part{Type: abi.PartToolCall, ID: "c", Name: "f", Arguments: ` {"a": 1} `}, true, `{"a":1}`, ""},
+		{"tool call without id", abi.RoleAssistant, abi.Part{Type: abi.PartToolCall, Name: "f"}, false, "", "/p/id"},
+		{"tool call bad name", abi.RoleAssistant, abi.Part{Type: abi.PartToolCall, ID: "c", Name: "f g"}, false, "", "/p/name"},
+		{"tool call bad arguments", abi.RoleAssistant, abi.Part{Type: abi.PartToolCall, ID: "c", Name: "f", Arguments: "[1]"}, false, "", "/p/arguments"},
+		{"tool call from user", abi.RoleUser, abi.Part{Type: abi.PartToolCall, ID: "c", Name: "f"}, false, "", "/p"},
+		{"tool result", abi.RoleTool, abi.Part{Type: abi.PartToolResult, ToolCallID: "c"}, true, "", ""},
+		{"tool result in user message", abi.RoleUser, abi.Part{Type: abi.PartToolResult, ToolCallID: "c"}, true, "", ""},
+		{"tool result without id", abi.RoleTool, abi.Part{Type: abi.PartToolResult}, false, "", "/p/tool_call_id"},
+		{"tool result from assistant", abi.RoleAssistant, abi.Part{Type: abi.PartToolResult, ToolCallID: "c"}, false, "", "/p"},
+		{"unknown type", abi.RoleUser, abi.Part{Type: "audio"}, false, "", "/p/type"},
+	}
+	for _, tt := range tests {
+		keep, input, err := CheckPart(tt.role, &tt.p, "/p", "me")
+		if tt.pointer != "" {
+			if e, ok := err.(*abi.Error); !ok || e.Pointer != tt.pointer || e.Code != abi.CodeInvalidRequest {
+				t.Errorf("%s: err = %v, want invalid_request at %s", tt.name, err, tt.pointer)
+			}
+			continue
+		}
+		if err != nil || keep != tt.keep || string(input) != tt.input {
+			t.Errorf("%s: got %v %s %v, want %v %s", tt.name, keep, input, err, tt.keep, tt.input)
+		}
 	}
 }
