@@ -3,7 +3,6 @@ package xai
 import (
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 )
 
@@ -11,18 +10,11 @@ import (
 // Transform (with its hooks), ParseResponse and MapError: nothing may
 // panic, every event must pass the host's checks, MapError gives exactly
 // one error event, and the events must not depend on how the chunks were
-// batched (see adaptertest.CheckAdapter).
+// batched (see adaptertest.FuzzChunks).
 func FuzzProvider(f *testing.F) {
 	f.Add([]byte(`{"id":"a","model":"grok-3-mini","choices":[{"index":0,"delta":{"reasoning_content":"r","role":"assistant"}}]}`), []byte("[DONE]"))
 	f.Add([]byte(`{"id":"a","model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":5,"completion_tokens_details":{"reasoning_tokens":3}}}`), []byte("[DONE]"))
 	f.Add([]byte(`{"code":"Client specified an invalid argument","error":"Incorrect API key provided"}`), []byte("[DONE]"))
 	f.Add([]byte(`{"id":"a","model":"grok-3-mini","choices":[{"index":0,"delta":{"reasoning_content":"r","role":"assistant"}}]}`), []byte(`{"id":"a","model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":5,"completion_tokens_details":{"reasoning_tokens":3}}}`))
-	a := New()
-	f.Fuzz(func(t *testing.T, x, y []byte) {
-		adaptertest.CheckAdapter(t, a, adaptertest.Input{
-			Chunks:   []abi.Chunk{{Data: x}, {Data: y}},
-			Body:     x,
-			Statuses: []uint32{400, 402, 403, 429, 498, 503},
-		})
-	})
+	adaptertest.FuzzChunks(f, New(), 400, 402, 403, 429, 498, 503)
 }

@@ -419,3 +419,16 @@ func SameJSON(t testing.TB, what string, got []byte, want string) {
 		t.Errorf("%s\n got %s\nwant %s", what, g, w)
 	}
 }
+
+// FuzzChunks registers f's fuzz function for an adapter whose fuzz inputs
+// are the data of two chunks of a new stream: CheckAdapter with the first
+// as the body of ParseResponse and of MapError at each of statuses.
+func FuzzChunks(f *testing.F, a guest.Adapter, statuses ...uint32) {
+	f.Fuzz(func(t *testing.T, x, y []byte) {
+		CheckAdapter(t, a, Input{
+			Chunks:   []abi.Chunk{{Data: x}, {Data: y}},
+			Body:     x,
+			Statuses: statuses,
+		})
+	})
+}
