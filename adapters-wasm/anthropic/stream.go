@@ -116,27 +116,20 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 			}
 		}
 		out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
-	case "content_block_start":
+	case "content_block_start", "content_block_delta", "content_block_stop":
 		idx, ok := blockstate.Uint(index)
 		if !ok {
-			malformed(s, out, "content_block_start without index")
+			malformed(s, out, string(t)+" without index")
 			return
 		}
-		startBlock(s, idx, cb, out)
-	case "content_block_delta":
-		idx, ok := blockstate.Uint(index)
-		if !ok {
-			malformed(s, out, "content_block_delta without index")
-			return
+		switch string(t) {
+		case "content_block_start":
+			startBlock(s, idx, cb, out)
+		case "content_block_delta":
+			blockDelta(s, idx, delta, out)
+		default:
+			stopBlock(s, idx, out)
 		}
-		blockDelta(s, idx, delta, out)
-	case "content_block_stop":
-		idx, ok := blockstate.Uint(index)
-		if !ok {
-			malformed(s, out, "content_block_stop without index")
-			return
-		}
-		stopBlock(s, idx, out)
 	case "message_delta":
 		d := jsonx.Object(delta)
 		for d.Next() {
