@@ -37,7 +37,9 @@ const stateVersion = 1
 
 var errState = errors.New("gemini: transform state is not from this module version")
 
-func (s *state) decode(b []byte) error {
+// Decode resets s, keeping its buffers, and reads the record b (empty at
+// the start of a stream); it implements rawevent.State.
+func (s *state) Decode(b []byte) error {
 	*s = state{responseID: s.responseID[:0], callID: s.callID[:0], callName: s.callName[:0], callArgs: s.callArgs[:0], callPath: s.callPath[:0]}
 	if len(b) == 0 {
 		return nil
@@ -73,7 +75,8 @@ func (s *state) decode(b []byte) error {
 	return nil
 }
 
-func (s *state) encode(dst []byte) []byte {
+// Encode appends the record of s to dst.
+func (s *state) Encode(dst []byte) []byte {
 	var f byte
 	for i, on := range [...]bool{s.started, s.done, s.sawCall, s.hasUsage, s.inCall, s.openStr} {
 		if on {

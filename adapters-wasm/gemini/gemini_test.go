@@ -537,14 +537,14 @@ func TestStateRoundTrip(t *testing.T) {
 		usage:      abi.Usage{InputTokens: 1 << 20, OutputTokens: 5, CachedInputTokens: 2, ReasoningTokens: 1},
 		responseID: []byte("rid"), callID: []byte("call_x"), callName: []byte("f"), callArgs: []byte(`{"a":"b`), callPath: []byte("$.a")}
 	var d state
-	if err := d.decode(s.encode(nil)); err != nil {
+	if err := d.Decode(s.Encode(nil)); err != nil {
 		t.Fatal(err)
 	}
 	if jsonOf(fmtState(d)) != jsonOf(fmtState(s)) {
 		t.Errorf("got %+v, want %+v", d, s)
 	}
 	for _, bad := range []string{"\x02\x00", "\x01", "\x01\x00\x80", "\x01\x00\x00\x00\x00\x00\x00\x09ab"} {
-		if err := d.decode([]byte(bad)); err == nil {
+		if err := d.Decode([]byte(bad)); err == nil {
 			t.Errorf("decode(%q) accepted a bad state", bad)
 		}
 	}

@@ -18,31 +18,22 @@ import (
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	w := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(w)
-	if err := w.st.decode(in.State); err != nil {
-		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
-	}
-	p := processor{st: &w.st, out: out, ctx: in.Context, buf: w.buf[:0]}
-	for i := range in.Chunks {
-		p.chunk(in.Chunks[i].Data)
-	}
-	if in.Flags&abi.FlagEnd != 0 {
-		p.end()
-	}
-	p.buf = w.st.encode(p.buf[:0])
-	out.SetState(p.buf)
-	w.buf = p.buf[:0]
-	return nil
+	w.p = processor{st: &w.st, out: out, ctx: in.Context, buf: w.p.buf[:0]}
+	err := rawevent.Transform(&w.st, &w.p, in, out, &w.p.buf)
+	w.p.out, w.p.ctx = nil, nil // the pool keeps no reference to the call
+	return err
 }
 
-// scratch holds the buffers of one Transform call. They are pooled so that
-// the steady state allocates nothing; decode resets every field, so nothing
-// of one call reaches the next.
+// scratch holds the state and processor of one Transform call. They are
+// pooled so that the steady state allocates nothing; Decode resets every
+// state field and Transform rebuilds the processor, so nothing of one call
+// reaches the next.
 type scratch struct {
-	st  state
-	buf []byte
+	st state
+	p  processor
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 512)} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: make([]byte, 0, 512)}} }}
 
 // ParseResponse turns a whole generateContent response into the events its
 // stream would give. A streamGenerateContent body fetched without alt=sse
@@ -54,15 +45,15 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	if jsonx.KindOf(in.Body) == jsonx.KindArray {
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
-			p.chunk(ai.Value())
+			p.Chunk(ai.Value())
 		}
 		if ai.Err() != nil && !st.done {
 			p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
 		}
 	} else {
-		p.chunk(in.Body)
+		p.Chunk(in.Body)
 	}
-	p.end()
+	p.End()
 	return nil
 }
 
@@ -81,14 +72,15 @@ func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
 	p.st.done = true
 }
 
-// end handles the end of the body.
-func (p *processor) end() {
+// End handles the end of the body.
+func (p *processor) End() {
 	if !p.st.done {
 		p.errorEvent(abi.CodeStreamTruncated, "the Gemini stream ended without a finishReason: the response is incomplete", true)
 	}
 }
 
-func (p *processor) chunk(data []byte) {
+// Chunk handles one chunk: a JSON object of the stream.
+func (p *processor) Chunk(data []byte) {
 	st := p.st
 	if st.done {
 		return

@@ -367,7 +367,7 @@ func TestCapabilities(t *testing.T) {
 func TestStateRoundTrip(t *testing.T) {
 	s := state{started: true, sawCall: true, calls: 300, key: []byte("m\x00t")}
 	var d state
-	if err := d.decode(s.encode(nil)); err != nil {
+	if err := d.Decode(s.Encode(nil)); err != nil {
 		t.Fatal(err)
 	}
 	if d.started != s.started || d.done != s.done || d.sawCall != s.sawCall || d.calls != s.calls || string(d.key) != string(s.key) {
@@ -377,14 +377,14 @@ func TestStateRoundTrip(t *testing.T) {
 	s.split = true
 	s.splitter, _ = think.New(splitOptions)
 	s.splitter.Feed(nil, "<think>abc</th")
-	if err := d.decode(s.encode(nil)); err != nil {
+	if err := d.Decode(s.Encode(nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !d.split || string(d.splitter.AppendState(nil)) != string(s.splitter.AppendState(nil)) || string(d.key) != string(s.key) {
 		t.Errorf("splitter state lost: %+v", d)
 	}
 	for _, bad := range []string{"\x02\x00\x00", "\x01\x00", "\x01\x00\x80", "\x01\x08\x00\x01"} {
-		if d.decode([]byte(bad)) == nil {
+		if d.Decode([]byte(bad)) == nil {
 			t.Errorf("decode(%q) accepted a bad state", bad)
 		}
 	}

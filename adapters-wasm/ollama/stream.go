@@ -34,7 +34,9 @@ const stateVersion = 1
 
 var errState = errors.New("ollama: transform state is not from this module version")
 
-func (s *state) decode(b []byte) error {
+// Decode resets s, keeping its buffers, and reads the record b (empty at
+// the start of a stream); it implements rawevent.State.
+func (s *state) Decode(b []byte) error {
 	*s = state{key: s.key[:0]}
 	if len(b) == 0 {
 		return nil
@@ -64,7 +66,8 @@ func (s *state) decode(b []byte) error {
 	return nil
 }
 
-func (s *state) encode(dst []byte) []byte {
+// Encode appends the record of s to dst.
+func (s *state) Encode(dst []byte) []byte {
 	var f byte
 	for i, on := range [...]bool{s.started, s.done, s.sawCall, s.split} {
 		if on {
@@ -85,39 +88,30 @@ func (s *state) encode(dst []byte) []byte {
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	w := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(w)
-	if err := w.st.decode(in.State); err != nil {
-		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
-	}
-	p := processor{st: &w.st, out: out, ctx: in.Context, buf: w.buf[:0]}
-	for i := range in.Chunks {
-		p.line(in.Chunks[i].Data)
-	}
-	if in.Flags&abi.FlagEnd != 0 {
-		p.end()
-	}
-	p.buf = w.st.encode(p.buf[:0])
-	out.SetState(p.buf)
-	w.buf = p.buf[:0]
-	return nil
+	w.p = processor{st: &w.st, out: out, ctx: in.Context, buf: w.p.buf[:0], pieces: w.p.pieces[:0]}
+	err := rawevent.Transform(&w.st, &w.p, in, out, &w.p.buf)
+	w.p.out, w.p.ctx = nil, nil // the pool keeps no reference to the call
+	return err
 }
 
-// scratch holds the buffers of one Transform call. They are pooled so that
-// the steady state allocates nothing; decode resets every field, so nothing
-// of one call reaches the next.
+// scratch holds the state and processor of one Transform call. They are
+// pooled so that the steady state allocates nothing; Decode resets every
+// state field and Transform rebuilds the processor, so nothing of one call
+// reaches the next.
 type scratch struct {
-	st  state
-	buf []byte
+	st state
+	p  processor
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 512)} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: make([]byte, 0, 512)}} }}
 
 // ParseResponse turns a whole stream=false /api/chat response into the
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
 	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
-	p.line(in.Body)
-	p.end()
+	p.Chunk(in.Body)
+	p.End()
 	return nil
 }
 
@@ -171,14 +165,16 @@ func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
 	p.st.done = true
 }
 
-func (p *processor) end() {
+// End handles the end of the body.
+func (p *processor) End() {
 	if !p.st.done {
 		p.flushSplit()
 		p.errorEvent(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
 	}
 }
 
-func (p *processor) line(data []byte) {
+// Chunk handles one chunk: a JSON object of the stream.
+func (p *processor) Chunk(data []byte) {
 	st := p.st
 	if st.done {
 		return

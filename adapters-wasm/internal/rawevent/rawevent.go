@@ -4,6 +4,7 @@
 // there (the reader validated them), so that no string is allocated. Every
 // Emit function takes a scratch buffer, writes the event into buf[:0],
 // hands it to guest.Output.EmitRaw and returns the buffer for reuse.
+// Transform runs the common frame of those adapters' Transform calls.
 //
 // The package compiles into each adapter module (GOOS=wasip1) and natively.
 package rawevent
@@ -148,4 +149,44 @@ func EmitFinish(out *guest.Output, buf []byte, reason abi.FinishReason, raw []by
 	buf = append(buf, `"}`...)
 	out.EmitRaw(buf)
 	return buf
+}
+
+// State is the transform state of a stream, kept by the host between
+// calls as the record Encode writes.
+type State interface {
+	// Decode resets the state and reads the record b (empty at the start
+	// of a stream), keeping the state's buffers.
+	Decode(b []byte) error
+	// Encode appends the record to dst.
+	Encode(dst []byte) []byte
+}
+
+// Processor turns the chunks of one call into events.
+type Processor interface {
+	// Chunk handles the data of one chunk (one JSON object).
+	Chunk(data []byte)
+	// End handles the end of the body.
+	End()
+}
+
+// Transform runs one Transform call: it decodes st from in.State (a
+// corrupt record is an invalid_request error), feeds in's chunks to p, then
+// End when in carries FlagEnd, and sets the encoded st as out's state. buf
+// is the scratch buffer p writes events into; the state is encoded into it
+// too, and it is left empty for the next call. Keep st, p and *buf in a
+// pooled object so that a call allocates nothing.
+func Transform(st State, p Processor, in *abi.TransformInput, out *guest.Output, buf *[]byte) error {
+	if err := st.Decode(in.State); err != nil {
+		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
+	}
+	for i := range in.Chunks {
+		p.Chunk(in.Chunks[i].Data)
+	}
+	if in.Flags&abi.FlagEnd != 0 {
+		p.End()
+	}
+	*buf = st.Encode((*buf)[:0])
+	out.SetState(*buf)
+	*buf = (*buf)[:0]
+	return nil
 }

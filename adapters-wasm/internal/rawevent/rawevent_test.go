@@ -3,6 +3,7 @@ package rawevent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -109,5 +110,60 @@ func TestEventsDoNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations a round once the buffers have grown", allocs)
+	}
+}
+
+// countState is a State that counts chunks in one byte; a record other
+// than empty or one byte is corrupt.
+type countState struct{ n byte }
+
+func (s *countState) Decode(b []byte) error {
+	s.n = 0
+	switch len(b) {
+	case 0:
+		return nil
+	case 1:
+		s.n = b[0]
+		return nil
+	}
+	return errors.New("corrupt")
+}
+func (s *countState) Encode(dst []byte) []byte { return append(dst, s.n) }
+
+type countProc struct {
+	st    *countState
+	out   *guest.Output
+	buf   []byte
+	ended bool
+}
+
+func (p *countProc) Chunk(data []byte) {
+	p.st.n++
+	p.buf = EmitString(p.out, p.buf, "text-delta", "text", data)
+}
+func (p *countProc) End() { p.ended = true }
+
+func TestTransform(t *testing.T) {
+	var st countState
+	var out guest.Output
+	p := countProc{st: &st, out: &out}
+	in := abi.TransformInput{State: []byte{2}, Chunks: []abi.Chunk{{Data: []byte("a")}, {Data: []byte("b")}}}
+	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil {
+		t.Fatal(err)
+	}
+	if string(out.State()) != "\x04" || p.ended || len(p.buf) != 0 {
+		t.Errorf("state %q, ended %v, buf %q", out.State(), p.ended, p.buf)
+	}
+	if want := "{\"type\":\"text-delta\",\"text\":\"a\"}\n{\"type\":\"text-delta\",\"text\":\"b\"}\n"; string(out.Events()) != want {
+		t.Errorf("events %q", out.Events())
+	}
+	in = abi.TransformInput{Flags: abi.FlagEnd, State: out.State()}
+	out.Reset()
+	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil || !p.ended || string(out.State()) != "\x04" {
+		t.Errorf("end call: %v, ended %v, state %q", err, p.ended, out.State())
+	}
+	in = abi.TransformInput{State: []byte{1, 2}}
+	if err := Transform(&st, &p, &in, &out, &p.buf); abi.CodeOf(err) != abi.CodeInvalidRequest {
+		t.Errorf("corrupt state: %v, want invalid_request", err)
 	}
 }
