@@ -67,22 +67,6 @@ func FuzzAdapterProject(f *testing.F) {
 	})
 }
 
-// knownChatCompletionsFlush matches a known bug of the shared Chat
-// Completions transform (adapters-wasm/internal/chatcompletions), found by
-// FuzzAdapterTransform: given argument deltas of a tool call whose opening
-// delta (id, name) never came, it flushes at the end of the stream a
-// tool-call event with an empty name, which the engine refuses as
-// adapter_bad_output (nothing reaches the caller). Remove this once the
-// adapter reports such a stream as malformed instead.
-func knownChatCompletionsFlush(adapter, line string) bool {
-	switch adapter {
-	case "openai", "azure-openai", "deepseek", "groq", "mistral", "openrouter", "xai", "openai-compatible":
-	default:
-		return false
-	}
-	return strings.Contains(line, "adapter_bad_output") && strings.Contains(line, `(tool-call): field \"name\" is empty`)
-}
-
 // FuzzAdapterTransform feeds two arbitrary chunks to one adapter (the
 // first byte picks it) with the stream context of one of its recorded
 // requests: no fault, only valid events (the engine's validator), the same
@@ -129,8 +113,6 @@ func FuzzAdapterTransform(f *testing.F) {
 			switch {
 			case abi.Code(code) == abi.CodeInvalidRequest:
 				// A refusal (a corrupt state or context), not a fault.
-			case knownChatCompletionsFlush(name, line):
-				t.Skipf("known adapter bug, reported (issue 7 report): %s", line)
 			default:
 				t.Fatalf("%s: transform failed: %s", name, line)
 			}

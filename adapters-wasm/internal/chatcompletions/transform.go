@@ -655,6 +655,18 @@ func (r *run) flushTools(truncated bool) {
 	st := r.st()
 	for i := range st.tools[:st.n] {
 		t := &st.tools[i]
+		if len(t.name) == 0 {
+			// Argument deltas whose opening delta (with the function
+			// name) never came: the call cannot be run, and guessing a
+			// name would be a silent fallback.
+			if truncated {
+				continue
+			}
+			msg := r.d.Provider + ": tool call " + strconv.Itoa(t.index) + " streamed arguments but never a function name: the stream is malformed; retry the request"
+			ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid, Message: msg}
+			r.out.Emit(&ev)
+			continue
+		}
 		args := t.args
 		if len(trimWS(args)) == 0 {
 			if truncated {
