@@ -28,10 +28,6 @@ func FuzzTransform(f *testing.F) {
 			Chunks:   []abi.Chunk{{Event: e1, Data: d1}, {Event: e2, Data: d2}},
 			Body:     d1,
 			Statuses: []uint32{503},
-			// Known gap, kept as it was: a toolUse start without toolUseId
-			// or name gives a tool-call-start with an empty ID and name
-			// (seed 0bc14b8e5d46e270), which the host rejects.
-			AllowEmptyToolIdentity: true,
 		})
 	})
 }

@@ -107,6 +107,11 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
 				continue
 			}
+			if id == "" || name == "" {
+				out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+					Message: "bedrock: a toolUse block came without toolUseId or name: the response is malformed; retry the request"})
+				continue
+			}
 			idx := int(s.ntools)
 			s.ntools++
 			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: id, Name: name})

@@ -267,6 +267,11 @@ func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
 			// not a call for the client to execute.
 		case s.flags&flagJSONMode != 0 && bytes.Equal(name, s.jsonTool):
 			b.Kind = blockJSON
+		case len(id) == 0 || len(name) == 0:
+			// A call without its id or name cannot be run or answered:
+			// report the malformed block; its deltas are ignored.
+			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+				Message: "bedrock: a toolUse content block came without toolUseId or name: the stream is malformed; retry the request"})
 		default:
 			b.Kind = blockTool
 			b.ToolIdx = s.ntools
