@@ -6,6 +6,9 @@ package main
 import (
 	azureopenai "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
 	"github.com/wasmadapt/wasmadapt/guest"
+	// The Chat Completions transform reads chunks through
+	// jsonx.Doc(c.Data, c.Tape): opt in to host-tokenized tapes.
+	_ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape"
 )
 
 func init() { guest.Register(azureopenai.New()) }

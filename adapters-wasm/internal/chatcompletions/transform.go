@@ -9,8 +9,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
-	// Chunks are read through jsonx.Doc(c.Data, c.Tape): opt in to tapes.
-	_ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape"
 )
 
 // State flags.
