@@ -697,6 +697,22 @@ func (r *Registry) Module(name string) *Handle {
 	return &Handle{r: r, en: r.entry(name, true)}
 }
 
+// Get pins the active version of name, like Handle.Pin: every call of
+// the returned Module is served by that version, whose generation stays
+// open until release is called (once or more).
+func (r *Registry) Get(name string) (m Module, release func(), err error) {
+	en := r.entry(name, false)
+	if en == nil {
+		return nil, nil, fmt.Errorf("%w (%q)", ErrUnknownModule, name)
+	}
+	g, err := r.acquire(en)
+	if err != nil {
+		return nil, nil, err
+	}
+	var once sync.Once
+	return g.mod, func() { once.Do(func() { r.release(g) }) }, nil
+}
+
 // Close retires every active generation, waits for every generation to
 // drain (bounded by ctx: past it, waiting stops and generations still in
 // use close when their last call ends) and drops the kept versions. It

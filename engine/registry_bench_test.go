@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
 )
 
 // BenchmarkSwap measures the time from writing a new module file into a
@@ -86,6 +88,50 @@ func BenchmarkSwap(b *testing.B) {
 			}
 			b.ReportMetric(float64(loadTotal.Milliseconds())/float64(b.N), "load-ms")
 			b.ReportMetric(float64(debounce.Milliseconds()), "debounce-ms")
+		})
+	}
+}
+
+// BenchmarkHandleTransform compares one transform call (a typical chunk)
+// on a module directly, through a registry handle (active generation
+// lookup, reference counting and the state prefix of stream pinning) and
+// on a pinned generation.
+func BenchmarkHandleTransform(b *testing.B) {
+	ctx := context.Background()
+	wasm := swapWasm(b, "v1")
+	e := newEngine(b, Config{PoolSize: 1})
+	r := NewRegistry(e, RegistryOptions{})
+	b.Cleanup(func() { r.Close(ctx) })
+	if _, err := r.Load(ctx, "chat", wasm, WithActivate()); err != nil {
+		b.Fatal(err)
+	}
+	direct, err := e.Load(ctx, "chat", wasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := r.Module("chat")
+	pinned, release, err := r.Get("chat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer release()
+	chunk := []abi.Chunk{{Data: []byte(`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4.1-mini","choices":[{"index":0,"delta":{"content":"Hello there"},"finish_reason":null}]}`)}}
+	for _, bc := range []struct {
+		name string
+		m    Module
+	}{{"direct", direct}, {"handle", h}, {"pinned", pinned}} {
+		b.Run(bc.name, func(b *testing.B) {
+			st, _, err := bc.m.Transform(ctx, &abi.TransformInput{Chunks: chunk})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, _, err := bc.m.Transform(ctx, &abi.TransformInput{State: st, Chunks: chunk}); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

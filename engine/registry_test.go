@@ -412,7 +412,13 @@ func TestRegistryPin(t *testing.T) {
 	if _, err := r.Load(ctx, "chat", swapWasm(t, "v1"), WithActivate()); err != nil {
 		t.Fatal(err)
 	}
-	m, release := h.Pin()
+	if _, _, err := r.Get("nope"); !errors.Is(err, ErrUnknownModule) {
+		t.Fatalf("Get of an unknown name: %v", err)
+	}
+	m, release, err := r.Get("chat")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.Load(ctx, "chat", swapWasm(t, "v2"), WithActivate()); err != nil {
 		t.Fatal(err)
 	}
