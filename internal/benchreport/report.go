@@ -365,7 +365,9 @@ func writeDeadline(w io.Writer, r *results) {
 	p("One transform call of a small chunk through the engine's echo test guest (a Go guest with the SDK) under each\n")
 	p("way of enforcing the per-call deadline. `none` cannot stop an infinite loop: it is the floor. Shipped:\n")
 	p("`instrument` on wazero (loops counted down, a sched_yield every 16384 iterations checks a per-instance timer;\n")
-	p("engine/deadline.go), `epoch` on wasmtime (epoch checks compiled in, a 1 ms engine-wide ticker).\n\n")
+	p("engine/deadline.go), `epoch` on wasmtime (epoch checks compiled in, a 1 ms engine-wide ticker). Wall time,\n")
+	p("median of %s runs of 20000 calls each (three times -count: each run is short, so a burst of load from other\n", r.cfgRuns("BenchmarkDeadline/none", "ns/op"))
+	p("processes moves it); compare rows of the same backend.\n\n")
 	if !r.has("BenchmarkDeadline") {
 		p("_Not measured in this run._\n\n")
 		return
@@ -394,3 +396,6 @@ func writeDeadline(w io.Writer, r *results) {
 	row("wasmtime", "epoch (shipped)", "BenchmarkDeadlineWasmtime/epoch", "BenchmarkDeadlineWasmtime/none")
 	p("\n")
 }
+
+// cfgRuns is the number of runs of name's unit, as text.
+func (r *results) cfgRuns(name, unit string) string { return fmt.Sprint(r.runs(name, unit)) }
