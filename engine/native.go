@@ -17,6 +17,9 @@ type NativeConfig struct {
 	MaxOutputBytes int
 	// Logger receives fault diagnostics (default slog.Default()).
 	Logger *slog.Logger
+	// Crashes is the crash-loop policy, as in Config (Limit -1: never
+	// suspend, e.g. for fuzzing, where every input must see the adapter).
+	Crashes CrashPolicy
 }
 
 // NewNative returns a Module that runs a natively through
@@ -32,7 +35,7 @@ func NewNative(name string, a guest.Adapter) Module {
 
 // NewNativeWithConfig is NewNative with explicit limits.
 func NewNativeWithConfig(name string, a guest.Adapter, nc NativeConfig) Module {
-	cfg := Config{PoolSize: nc.PoolSize, MaxOutputBytes: nc.MaxOutputBytes, Logger: nc.Logger}
+	cfg := Config{PoolSize: nc.PoolSize, MaxOutputBytes: nc.MaxOutputBytes, Logger: nc.Logger, Crashes: nc.Crashes}
 	cfg.withDefaults()
 	m := newModule(name, "", &cfg)
 	m.abiVersion = abi.Version

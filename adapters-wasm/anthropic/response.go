@@ -100,9 +100,14 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
 			return
 		}
+		tid := s.Str(id)
+		if n == "" || tid == "" {
+			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+				Message: "anthropic: a tool_use block came without id or name: the response is malformed; retry the request"})
+			return
+		}
 		idx := int(s.ntools)
 		s.ntools++
-		tid := s.Str(id)
 		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: tid, Name: n})
 		if len(args) > 0 {
 			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})

@@ -242,10 +242,18 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 			}
 			break
 		}
+		bid := s.Bytes(id)
+		if n == "" || len(bid) == 0 {
+			// A call without its id or name cannot be run or answered:
+			// report the malformed block; its deltas are ignored.
+			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+				Message: "anthropic: a tool_use content block came without id or name: the stream is malformed; retry the request"})
+			break
+		}
 		b.Kind = blockTool
 		b.ToolIdx = s.ntools
 		s.ntools++
-		b.ID = s.Bytes(id)
+		b.ID = bid
 		b.Name = s.Bytes(name)
 		b.Args = blockstate.NonEmptyObject(input)
 		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(b.ID), Name: n})

@@ -128,5 +128,8 @@ func streamCases(t testing.TB) []adapterCase {
 // nativeModule returns the adapter's native build behind the engine's
 // Module (pool, result decoding and the real event validator).
 func nativeModule(name string) engine.Module {
-	return engine.NewNativeWithConfig(name, adapters[name](), engine.NativeConfig{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+	return engine.NewNativeWithConfig(name, adapters[name](), engine.NativeConfig{PoolSize: 1, Logger: slog.New(slog.DiscardHandler),
+		// Fuzzing must see every input's own outcome, not a suspension
+		// left by an earlier one.
+		Crashes: engine.CrashPolicy{Limit: -1}})
 }
