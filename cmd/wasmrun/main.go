@@ -4,6 +4,9 @@
 //	wasmrun project MODULE REQUEST.json
 //	wasmrun replay  MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]
 //	wasmrun test    MODULE CASES_DIR
+//	wasmrun chat    MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]
+//	wasmrun demo    [--module MODULE] [--json]
+//	wasmrun watch   DIR [--once]
 //
 // Events print as JSON lines on stdout; an error the provider sent is an
 // error event like any other. An error of the run itself (bad arguments, a
