@@ -2,63 +2,17 @@ package engine
 
 import (
 	"context"
-	"encoding/binary"
 	"log/slog"
-	"strconv"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine/internal/echo"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
-// echoAdapter is the native twin of testdata/guests/echo: the same code,
-// so the Wasm module's output can be compared with it byte for byte.
-type echoAdapter struct{}
+// echoAdapter is the adapter of testdata/guests/echo, run natively.
+type echoAdapter = echo.Adapter
 
-func (echoAdapter) Capabilities(model string) abi.Capabilities {
-	return abi.Capabilities{
-		Name: "echo", Version: "0.1.0", Provider: "echo", Model: model,
-		Auth:     abi.Auth{Scheme: abi.AuthBearer},
-		Features: abi.Features{Streaming: true, ToolCalling: abi.SupportNone, StructuredOutput: abi.SupportNone},
-	}
-}
-
-func (echoAdapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
-	if req.Model == "" {
-		return nil, abi.Errorf(abi.CodeInvalidRequest, "model is required")
-	}
-	return &abi.ProviderRequest{Method: "POST", Path: "/echo/" + req.Model, StreamFraming: abi.FramingSSE,
-		Body: []byte(`{"n":` + strconv.Itoa(len(req.Messages)) + `}`)}, nil
-}
-
-func (echoAdapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	var n uint32
-	if len(in.State) == 4 {
-		n = binary.LittleEndian.Uint32(in.State)
-	}
-	for _, c := range in.Chunks {
-		n++
-		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(c.Data)})
-	}
-	if in.Flags&abi.FlagEnd != 0 {
-		out.Emit(&abi.Event{Type: abi.EventUsage, Usage: abi.Usage{OutputTokens: int(n)}})
-		out.Emit(&abi.Event{Type: abi.EventFinish, Reason: abi.FinishStop, RawReason: "end"})
-	}
-	out.SetState(binary.LittleEndian.AppendUint32(nil, n))
-	return nil
-}
-
-func (echoAdapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
-	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(in.Body)})
-	return nil
-}
-
-func (echoAdapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
-	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: string(in.Body)})
-	return nil
-}
-
-// badAdapter misbehaves natively according to the chunk data.
 type badAdapter struct{ echoAdapter }
 
 func (badAdapter) Transform(in *abi.TransformInput, out *guest.Output) error {
