@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"encoding/json"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"sort"
 	"strings"
 
@@ -98,8 +99,8 @@ type wireMetadata struct {
 }
 
 var (
-	invalid     = blockproject.Invalid
-	unsupported = blockproject.Unsupported
+	invalid     = guest.Invalid
+	unsupported = guest.Unsupported
 )
 
 // Project turns a normalized request into a POST /v1/messages request.

@@ -3,6 +3,7 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,8 +138,8 @@ func escapePath(s string) string {
 }
 
 var (
-	invalid     = blockproject.Invalid
-	unsupported = blockproject.Unsupported
+	invalid     = guest.Invalid
+	unsupported = guest.Unsupported
 )
 
 // Project turns a normalized request into a Converse or ConverseStream

@@ -403,12 +403,8 @@ func (r *run) toolCall(idx int, f itemFields) {
 	}
 	var err error
 	r.sc.aux, err = jsonx.Unescape(r.sc.aux[:0], f.args)
-	args := r.sc.aux
-	if err == nil && len(trimWS(args)) == 0 {
-		args = append(args[:0], "{}"...)
-		r.sc.aux = args
-	}
-	if err != nil || jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+	args, ok := guest.ToolArguments(r.sc.aux)
+	if err != nil || !ok {
 		ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
 			Message: Provider + ": the arguments of tool call " + strconv.Itoa(idx) + " (" + string(f.name) + ") are not a complete JSON object: the model produced malformed arguments; retry or report them to the model"}
 		r.out.Emit(&ev)
@@ -419,13 +415,6 @@ func (r *run) toolCall(idx int, f itemFields) {
 	r.sc.text, _ = jsonx.Unescape(r.sc.text, f.name)
 	ev := abi.Event{Type: abi.EventToolCall, Index: idx, ID: str(r.sc.text[:n]), Name: str(r.sc.text[n:]), Arguments: str(args)}
 	r.out.Emit(&ev)
-}
-
-func trimWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
 }
 
 // end handles the response object of response.completed / incomplete /

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"io"
 	"strconv"
 	"strings"
@@ -267,13 +268,9 @@ func Str(s string) *Node { return &Node{Kind: String, Str: s} }
 func BoolNode(b bool) *Node { return &Node{Kind: Bool, Bool: b} }
 
 // EscapeToken escapes a JSON pointer reference token (RFC 6901): "~" as
-// "~0" and "/" as "~1".
-func EscapeToken(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}
+// "~0" and "/" as "~1". It is guest.PointerToken, kept under this name for
+// the package's callers.
+func EscapeToken(s string) string { return guest.PointerToken(s) }
 
 func unescapeToken(s string) string {
 	if !strings.Contains(s, "~") {

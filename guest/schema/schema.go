@@ -39,10 +39,9 @@ package schema
 
 import (
 	"encoding/json"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"slices"
 	"strconv"
-
-	"github.com/wasmadapt/wasmadapt/abi"
 )
 
 // Keywords is a set of JSON Schema keywords.
@@ -102,11 +101,7 @@ var (
 	listSchema = NewKeywords("anyOf", "oneOf", "allOf", "prefixItems")
 )
 
-func unsupported(ptr, format string, args ...any) *abi.Error {
-	e := abi.Errorf(abi.CodeSchemaUnsupported, format, args...)
-	e.Pointer = ptr
-	return e
-}
+var unsupported = guest.SchemaUnsupported
 
 func at(ptr, key string) string { return ptr + "/" + EscapeToken(key) }
 

@@ -665,15 +665,11 @@ func (r *run) flushTools(truncated bool) {
 			r.out.Emit(&ev)
 			continue
 		}
-		args := t.args
-		if len(trimWS(args)) == 0 {
-			if truncated {
-				continue
-			}
-			args = append(args[:0], "{}"...)
-			t.args = args
+		if truncated && guest.IsBlank(t.args) {
+			continue
 		}
-		if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+		args, ok := guest.ToolArguments(t.args)
+		if !ok {
 			if truncated {
 				continue
 			}
@@ -699,13 +695,6 @@ func (r *run) flushTools(truncated bool) {
 		r.out.Emit(&ev)
 	}
 	st.n = 0
-}
-
-func trimWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
 }
 
 // emitFinish emits the finish event and ends the stream.
