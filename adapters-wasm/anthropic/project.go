@@ -2,12 +2,12 @@ package anthropic
 
 import (
 	"encoding/json"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"sort"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 

@@ -2,9 +2,9 @@ package anthropic
 
 import (
 	"encoding/json"
-	"github.com/wasmadapt/wasmadapt/guest"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/schema"
 )
 

@@ -66,6 +66,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -188,7 +189,7 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the Azure OpenAI adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // mapError adds Azure's content-filter signals to the OpenAI mapping: an
 // innererror with code ResponsibleAIPolicyViolation (or a

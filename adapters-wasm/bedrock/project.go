@@ -3,7 +3,6 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 

@@ -3,11 +3,11 @@ package gemini
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 

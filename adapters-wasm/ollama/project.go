@@ -3,12 +3,12 @@ package ollama
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 type oRequest struct {

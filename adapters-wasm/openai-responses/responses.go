@@ -127,7 +127,7 @@ type Adapter struct{}
 var _ guest.Adapter = Adapter{}
 
 // New returns the adapter.
-func New() Adapter { return Adapter{} }
+func New() guest.Adapter { return Adapter{} }
 
 var passThrough = []chatcompletions.Option{
 	chatcompletions.PassThrough("metadata", "object"),

@@ -24,6 +24,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -64,7 +65,7 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the OpenAI adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // IsReasoningModel reports whether model is an o-series or gpt-5 reasoning
 // model.

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Kind is the JSON type of a Node.

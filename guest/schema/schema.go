@@ -39,9 +39,10 @@ package schema
 
 import (
 	"encoding/json"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"slices"
 	"strconv"
+
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Keywords is a set of JSON Schema keywords.

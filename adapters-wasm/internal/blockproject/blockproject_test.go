@@ -3,11 +3,11 @@ package blockproject
 import (
 	"encoding/json"
 	"errors"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 

@@ -111,6 +111,13 @@ type ErrorInfo struct {
 	// Body is the whole error body (or stream chunk) the fields were read
 	// from, for dialects whose errors carry more (metadata, details).
 	Body []byte
+	// Summary is the default message without its hint: "<provider> HTTP
+	// <status>: <message> (type ..., code ..., param ...)", and Hint the
+	// default code's advice (": fix the request"), "" when it has none.
+	// The default message is Summary + Hint; a Dialect.Error hook that
+	// changes the code builds its message from Summary with its own hint,
+	// rather than editing the default message.
+	Summary, Hint string
 }
 
 // Dialect configures the protocol for one provider. Only the fields above
@@ -169,6 +176,14 @@ type Dialect struct {
 	// provider does not support, each with what to do instead: a request
 	// using one fails with capability_unsupported naming the model. They
 	// are not listed among the module's provider options.
+	//
+	// A dialect refuses a request it cannot serve in one way: with a
+	// capability_unsupported error built by guest.Unsupported (or
+	// guest.ModelUnsupported) at the JSON pointer of the field, naming the
+	// model. What a table can say is said here (Refused) or in
+	// Model.Unsupported; every other refusal belongs in Rewrite, which runs
+	// before anything else. Option.Apply only validates a value
+	// (invalid_request); it never refuses a capability.
 	Refused map[string]string
 
 	// Rewrite runs first and returns the request to project (a copy when

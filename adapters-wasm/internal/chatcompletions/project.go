@@ -3,11 +3,11 @@ package chatcompletions
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // DefaultPath is the Chat Completions path relative to the base URL.
@@ -320,8 +320,8 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if why, ok := d.Refused[k]; ok {
-			return &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/" + guest.PointerToken(k),
-				Message: fmt.Sprintf("%s model %q does not support provider option %q: %s", d.Provider, req.Model, k, why)}
+			return guest.Unsupported("/provider_options/"+guest.PointerToken(k),
+				"%s model %q does not support provider option %q: %s", d.Provider, req.Model, k, why)
 		}
 		i := slices.IndexFunc(d.Options, func(o Option) bool { return o.Key == k })
 		if i < 0 {

@@ -170,8 +170,9 @@ func (d *Dialect) mapError(status int, body []byte) *abi.Error {
 	} else {
 		msg.WriteString("body is not a provider error object: " + snippet(body))
 	}
-	msg.WriteString(hint(e.Code, info.Code))
-	e.Message = msg.String()
+	info.Summary = msg.String()
+	info.Hint = hint(e.Code, info.Code)
+	e.Message = info.Summary + info.Hint
 	if d.Error != nil {
 		d.Error(&info, e)
 	}

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"io"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // node is a parsed JSON value that keeps object key order: *object, []any,
