@@ -267,8 +267,10 @@ func TestMapError(t *testing.T) {
 		code      abi.Code
 		retryable bool
 	}{
-		{400, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", `{"message":"The provided model identifier is invalid."}`, abi.CodeInvalidRequest, false},
-		{400, "", `{"message":"The provided model identifier is invalid."}`, abi.CodeInvalidRequest, false},
+		{400, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", `{"message":"The provided model identifier is invalid."}`, abi.CodeNotFound, false},
+		{400, "", `{"message":"The provided model identifier is invalid."}`, abi.CodeNotFound, false},
+		{400, "ValidationException", `{"message":"messages: text content blocks must be non-empty"}`, abi.CodeInvalidRequest, false},
+		{400, "", `{"message":"Malformed input request"}`, abi.CodeInvalidRequest, false},
 		{403, "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/", `{"Message":"no access"}`, abi.CodePermission, false},
 		{403, "UnrecognizedClientException", `{"message":"The security token included in the request is invalid."}`, abi.CodeAuthentication, false},
 		{404, "ResourceNotFoundException", `{"message":"x"}`, abi.CodeNotFound, false},
