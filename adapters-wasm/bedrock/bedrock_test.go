@@ -335,3 +335,39 @@ func TestParseResponseNovaThinking(t *testing.T) {
 		t.Errorf("events\n got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestLookupFamilies(t *testing.T) {
+	tests := []struct {
+		id, want string // want: the table prefix served, "" for unknownModel
+	}{
+		{"us.anthropic.claude-opus-4-7", "anthropic.claude-opus-4-7"},
+		{"anthropic.claude-opus-4-20250514-v1:0", "anthropic.claude-opus-4"},
+		{"us.anthropic.claude-opus-4-8-v1:0", "anthropic.claude-opus-4-7"},
+		{"anthropic.claude-sonnet-5-v1:0", "anthropic.claude-sonnet-4-6"},
+		{"anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3"},
+		{"anthropic.claude-v2:1", "anthropic.claude"},
+		{"acme.unknown-model-v1", ""},
+	}
+	for _, tt := range tests {
+		if got := lookup(tt.id).prefix; got != tt.want {
+			t.Errorf("lookup(%q) serves %q, want %q", tt.id, got, tt.want)
+		}
+	}
+}
+
+func TestOpus47Sampling(t *testing.T) {
+	for _, tt := range []struct {
+		req, pointer string
+	}{
+		{`{"model":"us.anthropic.claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
+		{`{"model":"anthropic.claude-opus-4-7","top_p":0.5,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
+		{`{"model":"anthropic.claude-opus-4-7","provider_options":{"additional_model_request_fields":{"top_k":5}},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/additional_model_request_fields/top_k"},
+	} {
+		adaptertest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
+	}
+	p, err := adaptertest.Project(t, New(), `{"model":"anthropic.claude-opus-4-7","temperature":1,"messages":[{"role":"user","content":"q"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "inferenceConfig"})
+}
