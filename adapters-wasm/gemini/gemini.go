@@ -75,10 +75,11 @@
 // reasoning-delta (thought parts), reasoning-signature, and per function
 // call tool-call-start, tool-call-delta and tool-call (a whole call arrives
 // in one part: its arguments come in one delta, compacted; calls whose
-// arguments Gemini streams in pieces (partialArgs, top-level paths only)
-// give one delta per piece), then usage and finish. ParseResponse gives the
-// same minus tool-call-start and tool-call-delta. An error object inside the
-// stream is one error event and ends the stream.
+// arguments Gemini streams in pieces (partialArgs, nested JSONPaths such
+// as $.recipe.ingredients[0].amount build nested values) give one delta
+// per piece), then usage and finish. ParseResponse gives the same events
+// a stream of the response gives. An error object inside the stream is one
+// error event and ends the stream.
 //
 // # Finish reasons and usage
 //
