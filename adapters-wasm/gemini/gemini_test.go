@@ -681,3 +681,27 @@ func TestNestedPartialArgs(t *testing.T) {
 		})
 	}
 }
+
+func TestModelFamilyRule(t *testing.T) {
+	tests := []struct {
+		model                      string
+		levels, noMinimal, thinks  bool
+		noDisableThinking, jsonSch bool
+	}{
+		{"gemini-3-pro-preview", true, true, true, false, true},
+		{"gemini-3.5-pro", true, true, true, false, true},
+		{"gemini-4-flash", true, false, true, false, true},
+		{"models/gemini-3.1-flash-lite", true, false, true, false, true},
+		{"gemini-2.5-pro", false, false, true, true, true},
+		{"gemini-2.7-flash", false, false, true, false, true},
+		{"gemini-2.0-flash", false, false, false, false, false},
+		{"gemini-2.0-flash-thinking-exp", false, false, true, false, false},
+		{"gemini-exp-1206", false, false, false, false, false},
+	}
+	for _, tt := range tests {
+		f := modelFamily(tt.model)
+		if f.levels != tt.levels || f.noMinimal != tt.noMinimal || f.features.Reasoning != tt.thinks || f.noDisableThinking != tt.noDisableThinking || f.jsonSchema != tt.jsonSch {
+			t.Errorf("%s: %+v", tt.model, f)
+		}
+	}
+}
