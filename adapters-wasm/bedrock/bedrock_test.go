@@ -371,3 +371,20 @@ func TestOpus47Sampling(t *testing.T) {
 	}
 	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "inferenceConfig"})
 }
+
+func TestStateVersion1Loads(t *testing.T) {
+	// A version 1 record (no boundary byte) from the previous module
+	// version still loads, with no text boundary pending.
+	var s state
+	s.boundary = boundaryText | boundaryGap
+	rec := s.append(nil)
+	rec[0] = 1
+	rec = rec[:len(rec)-1]
+	var got state
+	if err := got.load(rec); err != nil || got.boundary != 0 {
+		t.Fatalf("load: %v, boundary %d", err, got.boundary)
+	}
+	if err := got.load(s.append(nil)); err != nil || got.boundary != boundaryText|boundaryGap {
+		t.Fatalf("load v2: %v, boundary %d", err, got.boundary)
+	}
+}

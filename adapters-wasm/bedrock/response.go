@@ -49,6 +49,9 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 func parseBlock(s *state, v []byte, out *guest.Output) {
 	it := jsonx.Object(v)
 	for it.Next() {
+		if !it.KeyIs("text") {
+			s.otherBlock()
+		}
 		switch {
 		case it.KeyIs("text"):
 			if t := s.Str(it.Value()); t != "" {
