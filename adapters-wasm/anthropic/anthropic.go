@@ -13,6 +13,12 @@
 // on Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6 and
 // Opus 4.7; the schema put in Claude's dialect by StrictSchema) on those
 // models and one forced tool elsewhere (capabilities say json_mode there).
+// Claude Opus 4.7 takes temperature, top_p and top_k only at their
+// defaults: other values are refused with capability_unsupported (pointer
+// at the field) and default ones are not sent. A model name the table does
+// not know but of a known family (claude-opus-4-8, claude-sonnet-5) is
+// served as the newest known model of that family not newer than it (see
+// lookup in models.go).
 // Thinking and redacted_thinking blocks are echoed unchanged only when
 // they came from this provider; tool-use IDs are rewritten to
 // ^[a-zA-Z0-9_-]+$ with one injective mapping per request.

@@ -61,7 +61,7 @@
 // call; "length" is length; anything else ("load", "unload", ...) is other.
 // A line with "error" is one error event and ends the stream; a body that
 // ends before done:true is stream_truncated. ParseResponse gives the same
-// events minus tool-call-start and tool-call-delta.
+// events, with whole texts in single deltas.
 //
 // # IDs
 //

@@ -38,18 +38,17 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: 
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
+	p := processor{st: &st, out: out, ctx: in.Context}
 	p.Chunk(in.Body)
 	p.End()
 	return nil
 }
 
 type processor struct {
-	st    *state
-	out   *guest.Output
-	ctx   []byte
-	buf   []byte
-	whole bool
+	st  *state
+	out *guest.Output
+	ctx []byte
+	buf []byte
 	// pieces is the splitter's output buffer (think_tags only).
 	pieces []think.Piece
 }
@@ -278,7 +277,7 @@ func (p *processor) toolCall(b []byte) bool {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true
-	p.buf = rawevent.EmitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
+	p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
 	st.calls++
 	return true
 }

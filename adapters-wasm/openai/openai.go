@@ -68,13 +68,29 @@ func Dialect() *chatcompletions.Dialect {
 func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // IsReasoningModel reports whether model is an o-series or gpt-5 reasoning
-// model.
+// model. Newer names follow the family rule: gpt-5.5-foo, gpt-6 and later
+// are reasoning models like gpt-5 (the newest family the adapter knows),
+// the -chat variants excepted.
 func IsReasoningModel(model string) bool {
 	m := strings.ToLower(model)
 	if len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9' {
 		return true
 	}
-	return strings.HasPrefix(m, "gpt-5") && !strings.Contains(m, "-chat")
+	return gptMajor(m) >= 5 && !strings.Contains(m, "-chat")
+}
+
+// gptMajor returns the major version of a gpt-N... name (gpt-5.5-foo is 5,
+// gpt-4o is 4), or 0 when the name is not one.
+func gptMajor(m string) int {
+	rest, ok := strings.CutPrefix(m, "gpt-")
+	if !ok {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(rest) && i < 3 && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		n = n*10 + int(rest[i]-'0')
+	}
+	return n
 }
 
 // Model returns what the adapter knows of an OpenAI model.

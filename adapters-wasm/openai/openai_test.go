@@ -82,3 +82,27 @@ func errorsAs(err error, e **abi.Error) bool {
 	*e = v
 	return ok
 }
+
+func TestIsReasoningModelFamilies(t *testing.T) {
+	tests := []struct {
+		model string
+		want  bool
+	}{
+		{"gpt-5", true},
+		{"gpt-5-mini-2025-08-07", true},
+		{"gpt-5.5-foo", true},
+		{"gpt-6", true},
+		{"gpt-10-nano", true},
+		{"gpt-5-chat-latest", false},
+		{"gpt-4.1-mini", false},
+		{"gpt-4o", false},
+		{"o3-mini", true},
+		{"o9", true},
+		{"omni-moderation-latest", false},
+	}
+	for _, tt := range tests {
+		if got := openai.IsReasoningModel(tt.model); got != tt.want {
+			t.Errorf("IsReasoningModel(%q) = %v, want %v", tt.model, got, tt.want)
+		}
+	}
+}

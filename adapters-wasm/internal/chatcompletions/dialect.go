@@ -42,8 +42,10 @@
 // event, and the stream is over: later chunks are ignored.
 //
 // ParseResponse gives the events a stream of the same response would give,
-// minus the deltas: response-start, reasoning-delta and text-delta with
-// whole texts, refusal, tool-call, usage, finish.
+// with whole texts in single deltas: response-start, reasoning-delta and
+// text-delta with whole texts, refusal, tool-call-start and one
+// tool-call-delta with the whole arguments per call, then tool-call,
+// usage, finish.
 //
 // # State
 //

@@ -11,7 +11,7 @@ import (
 )
 
 // ParseResponse turns a whole (non-streamed) Chat Completions body into the
-// events a stream of it would give, minus the deltas.
+// events a stream of it would give, with whole texts in single deltas.
 func (d *Dialect) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)

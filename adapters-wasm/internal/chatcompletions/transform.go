@@ -157,7 +157,7 @@ type run struct {
 	d     *Dialect
 	sc    *scratch
 	out   *guest.Output
-	whole bool // ParseResponse: no deltas, no tool-call-start
+	whole bool // ParseResponse: a whole body, tool calls indexed by position
 }
 
 func (r *run) st() *streamState { return &r.sc.st }
@@ -603,7 +603,7 @@ func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
 			r.addArgs(t, r.sc.text)
 		}
 	}
-	if !t.started && len(t.name) > 0 && !r.whole {
+	if !t.started && len(t.name) > 0 {
 		t.started = true
 		if len(t.id) == 0 {
 			// The host sent the name before (or without) an id: the
@@ -640,7 +640,7 @@ func (r *run) tool(index int, id []byte, pos int) *toolState {
 
 func (r *run) addArgs(t *toolState, piece []byte) {
 	t.args = append(t.args, piece...)
-	if t.started && !r.whole {
+	if t.started {
 		ev := abi.Event{Type: abi.EventToolCallDelta, Index: t.index, Arguments: str(piece)}
 		r.out.Emit(&ev)
 	}
