@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // ClaudeVersion is a Claude model's place in its family: the tier (opus,
@@ -119,13 +120,13 @@ func ClaudeFamily(name string, n int, prefix func(i int) string) int {
 // and project again.
 func CheckDefaultSampling(req *abi.Request, topK bool, topKPointer string) error {
 	if t := req.Temperature; t != nil && *t != 1 {
-		return Unsupported("/temperature", "model %s takes only the default temperature (1): remove temperature", req.Model)
+		return guest.Unsupported("/temperature", "model %s takes only the default temperature (1): remove temperature", req.Model)
 	}
 	if p := req.TopP; p != nil && *p != 1 {
-		return Unsupported("/top_p", "model %s takes only the default top_p (1): remove top_p", req.Model)
+		return guest.Unsupported("/top_p", "model %s takes only the default top_p (1): remove top_p", req.Model)
 	}
 	if topK {
-		return Unsupported(topKPointer, "model %s does not take top_k: remove it", req.Model)
+		return guest.Unsupported(topKPointer, "model %s does not take top_k: remove it", req.Model)
 	}
 	return nil
 }
