@@ -15,6 +15,7 @@
 package hosted
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -45,8 +46,9 @@ type Family struct {
 	// accepted when the Spec has an effort field) and takes images.
 	Reasoning, Vision bool
 	// NoTools: the model has no tool calling; NoParallel: one tool call
-	// per turn.
-	NoTools, NoParallel bool
+	// per turn; NoStrictTools: strict tools refused even where the
+	// platform enforces them for other models.
+	NoTools, NoParallel, NoStrictTools bool
 	// Structured is the structured-output level (Schema, ...).
 	Structured int
 	// Unsupported maps chatcompletions feature names to what projection
@@ -55,6 +57,9 @@ type Family struct {
 	// Refused maps provider_options keys the family rejects or ignores to
 	// what to do instead.
 	Refused map[string]string
+	// Defaults are body fields (raw JSON) the family gets when the request
+	// does not set them (Cerebras: reasoning_format "parsed").
+	Defaults map[string]string
 }
 
 // ErrorRule maps a provider error. A rule applies when every set field
@@ -97,6 +102,9 @@ type Spec struct {
 	Options []chatcompletions.Option
 	// Refused are OpenAI provider_options the whole platform rejects.
 	Refused map[string]string
+	// RefusedValues maps a provider option to values (raw JSON, such as
+	// `"raw"`) refused for every model, each with what to do instead.
+	RefusedValues map[string]map[string]string
 	// Families are matched in order; Default is the family of any other
 	// model.
 	Families []Family
@@ -167,11 +175,14 @@ func (s *Spec) refuse(ptr, model, what, why string) error {
 // runs the Spec's own Rewrite.
 func (s *Spec) check(req *abi.Request) (*abi.Request, error) {
 	fam := s.Family(req.Model)
-	if !s.StrictTools {
+	if !s.StrictTools || fam.NoStrictTools {
+		why := s.provider() + " does not enforce strict tool schemas; set strict false"
+		if s.StrictTools {
+			why = s.provider() + " enforces strict tool schemas on other models only; set strict false or pick another model"
+		}
 		for i, t := range req.Tools {
 			if t.Strict {
-				return nil, s.refuse(fmt.Sprintf("/tools/%d/strict", i), req.Model, "strict tools",
-					s.provider()+" does not enforce strict tool schemas; set strict false")
+				return nil, s.refuse(fmt.Sprintf("/tools/%d/strict", i), req.Model, "strict tools", why)
 			}
 		}
 	}
@@ -184,6 +195,13 @@ func (s *Spec) check(req *abi.Request) (*abi.Request, error) {
 			return nil, s.refuse("/provider_options/parallel_tool_calls", req.Model, "parallel tool calls", "remove parallel_tool_calls")
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(s.RefusedValues)) {
+		if v, ok := req.ProviderOptions[k]; ok {
+			if why, ok := s.RefusedValues[k][strings.TrimSpace(string(v))]; ok {
+				return nil, s.refuse("/provider_options/"+k, req.Model, fmt.Sprintf("provider option %s %s", k, strings.TrimSpace(string(v))), why)
+			}
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(fam.Refused)) {
 		if _, ok := req.ProviderOptions[k]; ok {
 			return nil, s.refuse("/provider_options/"+k, req.Model, fmt.Sprintf("provider option %q", k), fam.Refused[k])
@@ -193,6 +211,21 @@ func (s *Spec) check(req *abi.Request) (*abi.Request, error) {
 		return s.Rewrite(req)
 	}
 	return req, nil
+}
+
+// extend sets the family's default body fields, then runs the Spec's
+// Extend.
+func (s *Spec) extend(req *abi.Request, body *chatcompletions.Body) error {
+	fam := s.Family(req.Model)
+	for _, k := range slices.Sorted(maps.Keys(fam.Defaults)) {
+		if _, ok := body.Get(k); !ok {
+			body.SetRaw(k, json.RawMessage(fam.Defaults[k]))
+		}
+	}
+	if s.Extend != nil {
+		return s.Extend(req, body)
+	}
+	return nil
 }
 
 // Error applies the Spec's error rules to a mapped error.
@@ -241,7 +274,7 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		Rewrite:              s.check,
 		Model:                s.Model,
 		ToolCallID:           s.ToolCallID,
-		Extend:               s.Extend,
+		Extend:               s.extend,
 		Usage:                s.Usage,
 		Headers:              s.Headers,
 		Error:                s.Error,
