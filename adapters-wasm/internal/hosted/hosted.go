@@ -95,6 +95,8 @@ type Spec struct {
 	NoStreamUsage bool
 	// DoneOptional: the platform may end a stream without [DONE].
 	DoneOptional bool
+	// UsageInChoice: usage comes inside the finishing choice.
+	UsageInChoice bool
 	// EchoReasoning, ReasoningMode: see chatcompletions.Dialect.
 	EchoReasoning bool
 	ReasoningMode func(req *abi.Request) bool
@@ -228,8 +230,45 @@ func (s *Spec) extend(req *abi.Request, body *chatcompletions.Body) error {
 	return nil
 }
 
-// Error applies the Spec's error rules to a mapped error.
+// problem reads the error bodies of servers that answer in FastAPI
+// ({"detail": "..."} or {"detail": {"error": "..."}}) or RFC 9457
+// ({"title", "detail", "status"}) form rather than OpenAI's.
+func problem(body []byte) (detail, title string) {
+	var p struct {
+		Detail json.RawMessage `json:"detail"`
+		Title  string          `json:"title"`
+	}
+	if json.Unmarshal(body, &p) != nil {
+		return "", ""
+	}
+	if json.Unmarshal(p.Detail, &detail) != nil {
+		var obj struct{ Error, Message string }
+		if json.Unmarshal(p.Detail, &obj) == nil {
+			detail = obj.Error + obj.Message
+		}
+	}
+	return detail, p.Title
+}
+
+// Error applies the Spec's error rules to a mapped error. A body in
+// FastAPI or RFC 9457 form gets its detail (and title) as the message.
 func (s *Spec) Error(info *chatcompletions.ErrorInfo, e *abi.Error) {
+	if info.Message == "" && info.Status != 0 {
+		if detail, title := problem(info.Body); detail != "" || title != "" {
+			hint := ""
+			if i := strings.LastIndex(e.Message, ": "); i >= 0 {
+				hint = e.Message[i:]
+			}
+			info.Message = detail
+			switch {
+			case detail == "":
+				info.Message = title
+			case title != "":
+				info.Message += " (" + title + ")"
+			}
+			e.Message = fmt.Sprintf("%s HTTP %d: %s%s", s.provider(), info.Status, info.Message, hint)
+		}
+	}
 	msg := strings.ToLower(info.Message)
 	for _, r := range s.Errors {
 		if (r.Status != 0 && r.Status != info.Status) ||
@@ -270,6 +309,7 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		EchoReasoning:        s.EchoReasoning,
 		ReasoningMode:        s.ReasoningMode,
 		DoneOptional:         s.DoneOptional,
+		UsageInChoice:        s.UsageInChoice,
 		Refused:              s.Refused,
 		Rewrite:              s.check,
 		Model:                s.Model,
