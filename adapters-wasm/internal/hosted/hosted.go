@@ -23,6 +23,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // Structured-output levels of a Family.
@@ -359,4 +360,21 @@ func Same(why string, keys ...string) map[string]string {
 // 402 (no credit) is rate_limited and not retryable.
 var CommonErrors = []ErrorRule{
 	{Status: 402, To: abi.CodeRateLimited, Hint: "the account has no credit left; add credit (retrying will not help)"},
+}
+
+// TopLevelCached returns a usage reader for platforms that report cached
+// input tokens in a top-level usage field (Moonshot: cached_tokens)
+// rather than in prompt_tokens_details.
+func TopLevelCached(key string) func(b []byte, u *abi.Usage) error {
+	return func(b []byte, u *abi.Usage) error {
+		if err := chatcompletions.ReadUsage(b, u); err != nil {
+			return err
+		}
+		if v, ok, _ := jsonx.Lookup(b, key); ok {
+			if n := chatcompletions.IntOr0(v); n > 0 {
+				u.CachedInputTokens = n
+			}
+		}
+		return nil
+	}
 }
