@@ -55,6 +55,7 @@ var Spec = hosted.Spec{
 	Name:            "dashscope",
 	BaseURL:         "https://dashscope-intl.aliyuncs.com/compatible-mode",
 	ReasoningFields: []string{"reasoning_content"},
+	NoEffort:        "it takes a thinking budget: set reasoning.budget_tokens instead",
 	Options: hosted.Pass("enable_search:boolean", "enable_thinking:boolean", "logprobs:boolean", "n:integer",
 		"parallel_tool_calls:boolean", "presence_penalty:number", "repetition_penalty:number", "search_options:object",
 		"seed:integer", "thinking_budget:integer", "top_k:integer", "top_logprobs:integer", "vl_high_resolution_images:boolean"),
@@ -114,13 +115,9 @@ func Thinking(req *abi.Request) bool {
 	return ThinksByDefault(req.Model)
 }
 
-// Rewrite refuses reasoning.effort and thinking asked for (or always on)
-// outside streaming mode.
+// Rewrite refuses thinking asked for (or always on) outside streaming
+// mode.
 func Rewrite(req *abi.Request) (*abi.Request, error) {
-	if r := req.Reasoning; r != nil && r.Effort != "" {
-		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/reasoning/effort",
-			Message: fmt.Sprintf("dashscope model %q does not support reasoning.effort: DashScope takes a thinking budget; set reasoning.budget_tokens instead", req.Model)}
-	}
 	fam := Spec.Family(req.Model)
 	if !req.Stream && fam.Reasoning && (explicit(req) || fam.Structured == hosted.NoStructured) {
 		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/stream",

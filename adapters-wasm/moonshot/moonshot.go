@@ -33,7 +33,6 @@ package moonshot
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
@@ -73,7 +72,9 @@ var Spec = hosted.Spec{
 			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
 		{Match: []string{"vision"}, Vision: true, Structured: hosted.JSONMode},
 	},
-	Default: hosted.Family{Structured: hosted.JSONMode},
+	Default:           hosted.Family{Structured: hosted.JSONMode},
+	MaxTemperature:    1,
+	ToolChoiceRefused: map[string]string{"required": "Kimi does not support it; use auto, or name the tool"},
 	Errors: []hosted.ErrorRule{
 		{Code: "exceeded_current_quota_error", To: abi.CodeRateLimited, Hint: "the Moonshot account balance is spent; top it up (retrying will not help)"},
 		{Code: "engine_overloaded_error", To: abi.CodeOverloaded, Retryable: true, Hint: "Kimi is overloaded; retry after a delay"},
@@ -100,25 +101,14 @@ func Thinking(req *abi.Request) bool {
 	return Spec.Family(req.Model).Reasoning
 }
 
-// Rewrite refuses tool_choice required and checks the thinking option
-// and the temperature range (models with fixed sampling refuse any
-// temperature later, naming the model).
+// Rewrite checks the thinking option.
 func Rewrite(req *abi.Request) (*abi.Request, error) {
-	if tc := req.ToolChoice; tc != nil && tc.Mode == abi.ToolChoiceRequired {
-		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/tool_choice",
-			Message: fmt.Sprintf("moonshot model %q does not support tool_choice required: use auto, or name the tool", req.Model)}
-	}
 	if v, ok := req.ProviderOptions["thinking"]; ok {
 		var t struct{ Type string }
 		if json.Unmarshal(v, &t) != nil || (t.Type != "enabled" && t.Type != "disabled") {
 			return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/provider_options/thinking",
 				Message: `provider option "thinking" must be {"type":"enabled"} or {"type":"disabled"}`}
 		}
-	}
-	_, fixed := Spec.Family(req.Model).Unsupported[chatcompletions.FeatureTemperature]
-	if req.Temperature != nil && (*req.Temperature < 0 || *req.Temperature > 1) && !fixed {
-		return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/temperature",
-			Message: fmt.Sprintf("moonshot takes temperature in [0, 1], not %g", *req.Temperature)}
 	}
 	return req, nil
 }

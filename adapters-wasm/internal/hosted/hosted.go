@@ -89,6 +89,9 @@ type Spec struct {
 	// max_output_tokens ("" is max_tokens) and reasoning.effort ("" means
 	// the platform takes no effort: it is refused).
 	MaxTokensField, ReasoningEffortField string
+	// NoEffort says what to do instead of reasoning.effort on reasoning
+	// models of a platform without an effort field ("" is "remove it").
+	NoEffort string
 	// ReasoningFields are the delta and message fields holding reasoning.
 	ReasoningFields []string
 	// NoStreamUsage leaves stream_options out (the platform sends usage
@@ -115,6 +118,13 @@ type Spec struct {
 	// StrictTools: the platform enforces strict tool schemas; without it a
 	// strict tool is refused.
 	StrictTools bool
+	// MaxTemperature is the platform's upper temperature bound (0: no
+	// bound of its own); a higher temperature is invalid_request, except on
+	// families that refuse temperature anyway.
+	MaxTemperature float64
+	// ToolChoiceRefused maps tool_choice modes the platform lacks ("auto",
+	// "none", "required", or "tool" for a named tool) to what to do instead.
+	ToolChoiceRefused map[string]string
 	// Finish maps raw finish reasons OpenAI lacks.
 	Finish map[string]abi.FinishReason
 	// Errors are the platform's error rules, tried in order.
@@ -188,6 +198,27 @@ func (s *Spec) check(req *abi.Request) (*abi.Request, error) {
 				return nil, s.refuse(fmt.Sprintf("/tools/%d/strict", i), req.Model, "strict tools", why)
 			}
 		}
+	}
+	if r := req.Reasoning; r != nil && r.Effort != "" && s.ReasoningEffortField == "" && fam.Reasoning {
+		why := s.NoEffort
+		if why == "" {
+			why = "remove it; the model decides how long it thinks"
+		}
+		return nil, s.refuse("/reasoning/effort", req.Model, "reasoning.effort", s.provider()+" has no effort setting; "+why)
+	}
+	if tc := req.ToolChoice; tc != nil {
+		mode := tc.Mode
+		if tc.Tool != "" {
+			mode = "tool"
+		}
+		if why, ok := s.ToolChoiceRefused[mode]; ok {
+			return nil, s.refuse("/tool_choice", req.Model, "tool_choice "+mode, why)
+		}
+	}
+	if _, fixed := fam.Unsupported[chatcompletions.FeatureTemperature]; req.Temperature != nil && s.MaxTemperature > 0 && !fixed &&
+		(*req.Temperature < 0 || *req.Temperature > s.MaxTemperature) {
+		return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/temperature",
+			Message: fmt.Sprintf("%s takes temperature in [0, %g], not %g", s.provider(), s.MaxTemperature, *req.Temperature)}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" && rf.Strict && fam.Structured == BestEffortSchema {
 		return nil, s.refuse("/response_format/strict", req.Model, "strict json_schema",
