@@ -173,6 +173,9 @@ type Dialect struct {
 	// object, read when the chunk has no top-level usage (Groq: x_groq).
 	// A chunk's usage is counted once either way.
 	UsageIn []string
+	// UsageInChoice: the provider puts the usage object inside the choice
+	// that finishes (Moonshot), read as well as a top-level one.
+	UsageInChoice bool
 
 	// Refused are provider_options keys of the OpenAI protocol the
 	// provider does not support, each with what to do instead: a request

@@ -303,23 +303,28 @@ func (r *run) value(doc jsonx.Value) {
 		usage, _, _ = nested.Lookup("usage")
 	}
 	if usage.Kind() == jsonx.KindObject {
-		var u abi.Usage
-		var err error
-		if r.d.Usage != nil {
-			err = r.d.Usage(usage.Raw(), &u)
-		} else {
-			err = readUsage(usage.Raw(), &u)
-		}
-		if err != nil {
-			r.fail(abi.CodeServerError, r.d.Provider+": the usage object is malformed: "+err.Error(), true)
-			return
-		}
-		if st.flags&fStarted == 0 {
-			r.start(strOf(id), strOf(model))
-		}
-		ev := abi.Event{Type: abi.EventUsage, Usage: u}
-		r.out.Emit(&ev)
+		r.usage(usage, id, model)
 	}
+}
+
+// usage emits the usage event of a usage object.
+func (r *run) usage(usage, id, model jsonx.Value) {
+	var u abi.Usage
+	var err error
+	if r.d.Usage != nil {
+		err = r.d.Usage(usage.Raw(), &u)
+	} else {
+		err = readUsage(usage.Raw(), &u)
+	}
+	if err != nil {
+		r.fail(abi.CodeServerError, r.d.Provider+": the usage object is malformed: "+err.Error(), true)
+		return
+	}
+	if r.st().flags&fStarted == 0 {
+		r.start(strOf(id), strOf(model))
+	}
+	ev := abi.Event{Type: abi.EventUsage, Usage: u}
+	r.out.Emit(&ev)
 }
 
 // strOf returns the raw content of the string v, nil for anything else.
@@ -398,7 +403,7 @@ func (r *run) isReasoningField(it *jsonx.ObjectIter) bool {
 // choice handles one element of choices: its delta (or, whole, message)
 // and finish_reason.
 func (r *run) choice(ci *jsonx.ObjectIter) {
-	var delta, finish jsonx.Value
+	var delta, finish, usage jsonx.Value
 	var index int64
 	for ci.Next() {
 		switch {
@@ -408,6 +413,8 @@ func (r *run) choice(ci *jsonx.ObjectIter) {
 			delta = ci.Val()
 		case ci.KeyIs("finish_reason"):
 			finish = ci.Val()
+		case ci.KeyIs("usage"):
+			usage = ci.Val()
 		}
 	}
 	if index != 0 {
@@ -427,6 +434,9 @@ func (r *run) choice(ci *jsonx.ObjectIter) {
 			st.flags |= fFinish
 			r.flushTools(false)
 		}
+	}
+	if r.d.UsageInChoice && usage.Kind() == jsonx.KindObject && r.st().flags&fFailed == 0 {
+		r.usage(usage, jsonx.Value{}, jsonx.Value{})
 	}
 }
 
