@@ -30,6 +30,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -66,4 +67,4 @@ var Spec = hosted.Spec{
 }
 
 // New returns the Cerebras adapter.
-func New() *chatcompletions.Adapter { return Spec.New(Version) }
+func New() guest.Adapter { return Spec.New(Version) }

@@ -41,6 +41,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -79,7 +80,7 @@ var Spec = hosted.Spec{
 func init() { Spec.Rewrite, Spec.Extend = Rewrite, extend }
 
 // New returns the DashScope adapter.
-func New() *chatcompletions.Adapter { return Spec.New(Version) }
+func New() guest.Adapter { return Spec.New(Version) }
 
 // ThinksByDefault reports whether model thinks when enable_thinking is not
 // set: the thinking-only models and the open Qwen3 models.

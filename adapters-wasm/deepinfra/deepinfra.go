@@ -29,6 +29,7 @@ package deepinfra
 import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -57,4 +58,4 @@ var Spec = hosted.Spec{
 }
 
 // New returns the DeepInfra adapter.
-func New() *chatcompletions.Adapter { return Spec.New(Version) }
+func New() guest.Adapter { return Spec.New(Version) }

@@ -33,6 +33,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -62,4 +63,4 @@ var Spec = hosted.Spec{
 }
 
 // New returns the Fireworks AI adapter.
-func New() *chatcompletions.Adapter { return Spec.New(Version) }
+func New() guest.Adapter { return Spec.New(Version) }

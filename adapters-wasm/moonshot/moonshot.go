@@ -37,6 +37,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -87,7 +88,7 @@ var Spec = hosted.Spec{
 func init() { Spec.ReasoningMode, Spec.Rewrite = Thinking, Rewrite }
 
 // New returns the Moonshot adapter.
-func New() *chatcompletions.Adapter { return Spec.New(Version) }
+func New() guest.Adapter { return Spec.New(Version) }
 
 // Thinking reports whether req runs in thinking mode: the provider option
 // thinking when set, else whether the model reasons.

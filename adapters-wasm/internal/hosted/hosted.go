@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -363,7 +364,7 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 }
 
 // New returns the adapter of s at version.
-func (s *Spec) New(version string) *chatcompletions.Adapter {
+func (s *Spec) New(version string) guest.Adapter {
 	return chatcompletions.New(s.Dialect(version))
 }
 
