@@ -299,6 +299,9 @@ func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opt
 	if first != nil {
 		return r, first
 	}
+	if err == nil {
+		err = verifyOutput(req, r, opts) // structured.go
+	}
 	return r, err
 }
 
@@ -324,10 +327,9 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 		defer release()
 		p.Module = m
 	}
-	var cc callConfig
-	for _, o := range opts {
-		o(&cc)
-	}
+	cc := callConfigOf(opts)
+	ctx, cancelCall, p, retry, idle := cc.apply(ctx, c, p)
+	defer cancelCall()
 	start := c.now()
 	caps, err := c.Capabilities(ctx, p.Module, req.Model)
 	if err != nil {
@@ -335,6 +337,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	}
 	ctx, op := c.tel.start(ctx, c.now, caps, p, req)
 	obs := c.observer(ctx, req, p, caps)
+	obs.o = withObservers(obs.o, cc.observers)
 	defer func() {
 		op.end(err, start)
 		obs.response(op.acc.Response(), err)
@@ -363,7 +366,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if base == "" {
 		return abi.Errorf(abi.CodeInvalidRequest, "module %s declares no default base URL: set Provider.BaseURL", caps.Name)
 	}
-	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs, sent: sendReq}
+	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs, sent: sendReq, idle: idle}
 	x.emit = func(ev *abi.Event, err error) bool {
 		op.event(ev)
 		obs.emit(StepEvent{Kind: KindEvent, Event: ev, Err: err})
@@ -380,12 +383,12 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 			return context.Cause(ctx)
 		}
 		var ae *abi.Error
-		if x.delivered || attempt >= c.retry.MaxRetries || !errors.As(err, &ae) || !ae.Retryable {
+		if x.delivered || attempt >= retry.MaxRetries || !errors.As(err, &ae) || !ae.Retryable {
 			return err
 		}
-		wait := c.retry.backoff(attempt, c.rnd)
+		wait := retry.backoff(attempt, c.rnd)
 		if retryAfter > 0 {
-			if retryAfter > c.retry.MaxRetryAfter {
+			if retryAfter > retry.MaxRetryAfter {
 				e := *ae
 				e.Message += " (the provider asks to retry after " + retryAfter.Round(time.Second).String() + ", longer than the retry policy's MaxRetryAfter)"
 				return &e
@@ -416,6 +419,7 @@ type exchange struct {
 	delivered bool
 	sent      *abi.Request
 	attempts  int
+	idle      time.Duration
 }
 
 // deliver hands events to the caller. A retryable error event that comes
@@ -455,9 +459,9 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	var idle *idleReader
-	if streaming && c.idle > 0 {
-		idle = &idleReader{d: c.idle}
-		idle.t = time.AfterFunc(c.idle, func() { cancel(ErrIdleTimeout) })
+	if streaming && x.idle > 0 {
+		idle = &idleReader{d: x.idle}
+		idle.t = time.AfterFunc(x.idle, func() { cancel(ErrIdleTimeout) })
 		defer idle.t.Stop()
 	}
 	resp, err := c.hc.Do(hreq)
@@ -466,19 +470,17 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 			return 0, context.Cause(ctx)
 		}
 		if context.Cause(actx) == ErrIdleTimeout {
-			return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: ErrIdleTimeout,
-				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + c.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
+			return 0, &abi.Error{Code: abi.CodeTimeout, Retryable: true, Err: ErrIdleTimeout,
+				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + x.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
 		}
-		err = redactURLError(err)
-		return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: err,
-			Message: "could not reach the provider at " + hreq.URL.Scheme + "://" + hreq.URL.Host + ": " + err.Error() + "; check the base URL and the network"}
+		return 0, netError(redactURLError(err), hreq.URL)
 	}
 	defer resp.Body.Close()
 	x.op.status(resp.StatusCode)
 	var body io.Reader = resp.Body
 	if idle != nil {
 		idle.r = resp.Body
-		idle.t.Reset(c.idle)
+		idle.t.Reset(x.idle)
 		body = idle
 	}
 	dec, err := framing.Decompress(body, resp.Header.Get("Content-Encoding"), c.maxBody)
@@ -706,7 +708,7 @@ func (x *exchange) readErr(ctx, actx context.Context, err error) error {
 	}
 	if context.Cause(actx) == ErrIdleTimeout {
 		return &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true, Err: ErrIdleTimeout,
-			Message: "the provider sent nothing for " + x.c.idle.String() + " (idle timeout): the connection stalled mid-response; retry, or raise host.WithIdleTimeout"}
+			Message: "the provider sent nothing for " + x.idle.String() + " (idle timeout): the connection stalled mid-response; retry, or raise host.WithIdleTimeout"}
 	}
 	if errors.Is(err, framing.ErrMalformed) || errors.Is(err, framing.ErrLimit) {
 		return err
