@@ -281,6 +281,12 @@ func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts 
 // before or after the failure; err is the first error (an error event of
 // the provider, or the failure that ended the call).
 func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) (*Response, error) {
+	return c.generate(ctx, p, req, opts, nil)
+}
+
+// generate is Generate; a non-nil stop, when it reports true after an
+// event, ends the call with errStopped.
+func (c *Client) generate(ctx context.Context, p Provider, req *abi.Request, opts []CallOption, stop func() bool) (*Response, error) {
 	var acc Accumulator
 	var first error
 	err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool {
@@ -288,7 +294,7 @@ func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opt
 		if err != nil && first == nil {
 			first = err
 		}
-		return true
+		return stop == nil || !stop()
 	})
 	r := acc.Response()
 	if p.Module != nil && req != nil {
