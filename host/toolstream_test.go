@@ -209,7 +209,9 @@ func TestResumedLoopSendsTheSameBytesAsAnUninterruptedOne(t *testing.T) {
 		straight host.Gate
 		result   string
 	}{
-		{"approved", func(p *host.PendingApproval) []host.Decision { return []host.Decision{host.Approve(p.Awaiting()[0].ID)} },
+		{"approved", func(p *host.PendingApproval) []host.Decision {
+			return []host.Decision{host.Approve(p.Awaiting()[0].ID)}
+		},
 			nil, `"c2:remove:{\"args\":\"{\\\"key\\\":\\\"b\\\"}\",\"tool\":\"remove\"}"`},
 		{"denied", func(p *host.PendingApproval) []host.Decision { return []host.Decision{host.Deny("c2", "not today")} },
 			func(ctx context.Context, c host.ToolCall) error {
