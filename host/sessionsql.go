@@ -56,8 +56,8 @@ func NewSQLStore(ctx context.Context, db *sql.DB, dialect SQLDialect, table stri
 		return nil, fmt.Errorf("host: creating the session table %s: %w", table, err)
 	}
 	return &SQLStore{
-		db:  db,
-		now: now,
+		db:   db,
+		now:  now,
 		load: "SELECT data FROM " + table + " WHERE id = " + ph(1),
 		save: "INSERT INTO " + table + " (id, data, updated_at) VALUES (" + ph(1) + ", " + ph(2) + ", " + ph(3) + ")" +
 			" ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
