@@ -426,6 +426,7 @@ type exchange struct {
 	sent      *abi.Request
 	attempts  int
 	idle      time.Duration
+	cred      Credential // this attempt's, for a CredentialReporter
 }
 
 // deliver hands events to the caller. A retryable error event that comes
@@ -520,7 +521,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		}
 		e.Status = resp.StatusCode
 		ra, _ := ParseRetryAfter(resp.Header, c.now())
-		return ra, e
+		return x.reportCredential(resp.StatusCode, ra), e
 	}
 	sawEnd := false
 	if !streaming {
@@ -781,6 +782,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (e.g. host.EnvKey(\"API_KEY_VAR\"))", x.caps.Name, auth.Scheme)
 		}
 		cred, err = x.p.Credentials.Credential(ctx)
+		x.cred = cred
 		if err != nil {
 			var ae *abi.Error
 			if errors.As(err, &ae) {

@@ -224,6 +224,9 @@ type ToolLoop struct {
 	Client *Client
 	// Provider is where they go.
 	Provider Provider
+	// Route, when set, is used instead of Provider: each request goes to
+	// the first of its targets that serves it.
+	Route *Route
 	// Tools are offered with every request and run when called.
 	Tools *ToolRegistry
 	// Gate, when set, is asked before every handler runs.

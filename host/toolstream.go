@@ -75,7 +75,9 @@ func (r *loopRun) send(e StepEvent, err error) {
 // observers and the Stream caller.
 func (r *loopRun) emit(ctx context.Context, step int, e StepEvent, err error) {
 	e.SessionID, e.TraceID, e.Step, e.Model = r.s.ID, r.traceID, step, r.model
-	e.Module = r.l.Provider.Module.Name()
+	if m := r.l.Provider.Module; m != nil && r.l.Route == nil {
+		e.Module = m.Name()
+	}
 	if o := r.l.Client.obs; o != nil {
 		o.Observe(ctx, e)
 	}
@@ -86,8 +88,8 @@ func (r *loopRun) emit(ctx context.Context, step int, e StepEvent, err error) {
 }
 
 func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resume *PendingApproval, opts []CallOption, yield func(StepEvent, error) bool) (*Response, error) {
-	if l.Client == nil || l.Tools == nil || l.Provider.Module == nil || s == nil || req == nil {
-		err := errors.New("host: ToolLoop needs a Client, Tools, a Provider with a Module, a Session and a request")
+	if l.Client == nil || l.Tools == nil || (l.Provider.Module == nil && l.Route == nil) || s == nil || req == nil {
+		err := errors.New("host: ToolLoop needs a Client, Tools, a Provider with a Module (or a Route), a Session and a request")
 		if yield != nil {
 			yield(StepEvent{Kind: KindStepEnd, Err: err}, err)
 		}
@@ -129,7 +131,13 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 		r.traceID = rq.TraceID
 		r.emit(sctx, step, StepEvent{Kind: KindStepStart}, nil)
 		l.Client.log.DebugContext(sctx, "host: tool loop step", slog.String("session_id", s.ID), slog.String("trace_id", rq.TraceID), slog.Int("step", step))
-		resp, err := l.Client.generate(sctx, l.Provider, rq, r.opts, func() bool { return r.stopped })
+		var resp *Response
+		var err error
+		if l.Route != nil {
+			resp, err = l.Client.generateRoute(sctx, l.Route, rq, r.opts, func() bool { return r.stopped })
+		} else {
+			resp, err = l.Client.generate(sctx, l.Provider, rq, r.opts, func() bool { return r.stopped })
+		}
 		if r.stopped {
 			return resp, errStopped
 		}
