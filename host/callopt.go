@@ -23,7 +23,8 @@ type callExtras struct {
 // WithCallRetry sets the retry policy of this call (or of every request of
 // a tool loop), instead of the client's.
 func WithCallRetry(p RetryPolicy) CallOption {
-	return func(c *callConfig) { p = p.withDefaults(); c.retry = &p }
+	p = p.withDefaults()
+	return func(c *callConfig) { c.retry = &p }
 }
 
 // WithTimeout bounds the whole call, retries and waits included; for a

@@ -134,3 +134,21 @@ func TestKeyPoolAllCoolingIsRateLimited(t *testing.T) {
 	_, err = pool.Credential(context.Background())
 	requireCode(t, err, abi.CodeAuthentication)
 }
+
+func TestRouteWithCallRetryFallsOverAtOnce(t *testing.T) {
+	// The options are applied by the route's capability check and by each
+	// call: WithCallRetry must mean the same every time.
+	down := providertest.NewServer(nil, providertest.WithFailures(unavailable503(), unavailable503()))
+	defer down.Close()
+	up := providertest.NewServer([]providertest.Case{sseCase("ok", providertest.SSE("text", "ok", "done", "stop"))})
+	defer up.Close()
+	mod := toyModule(t)
+	rt := &host.Route{Targets: []host.Target{{Provider: provider(mod, down)}, {Provider: provider(mod, up)}}}
+	sl := &sleeps{}
+	if _, err := newClient(sl).GenerateRoute(context.Background(), rt, streamReq("toy-1"), host.WithCallRetry(host.RetryPolicy{MaxRetries: -1})); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(down.Requests()); n != 1 || len(sl.get()) != 0 {
+		t.Errorf("first target got %d requests, waits %v; want 1 and none", n, sl.get())
+	}
+}

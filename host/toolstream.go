@@ -97,9 +97,12 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 	}
 	all := append(slices.Clone(l.Options), opts...)
 	r := &loopRun{l: l, s: s, yield: yield, cc: callConfigOf(all), model: req.Model}
-	r.opts = append(all, WithCallObserver(ObserverFunc(func(_ context.Context, e StepEvent) { r.send(e, nil) })))
 	ctx, cancel := timeoutCtx(ctx, r.cc.total, "total timeout (host.WithTimeout)")
 	defer cancel()
+	// The loop's context carries the total timeout: each request gets
+	// only the step timeout.
+	r.opts = append(all, func(c *callConfig) { c.total = 0 },
+		WithCallObserver(ObserverFunc(func(_ context.Context, e StepEvent) { r.send(e, nil) })))
 	max := l.MaxSteps
 	if max <= 0 {
 		max = DefaultMaxSteps

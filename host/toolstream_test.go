@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/host"
@@ -262,4 +264,57 @@ func TestResumeNeedsADecisionForEveryPendingCall(t *testing.T) {
 			t.Errorf("decisions %v accepted", ds)
 		}
 	}
+}
+
+func TestToolLoopOptionsReachEveryRequest(t *testing.T) {
+	srv := twoStepServer()
+	defer srv.Close()
+	var seen []host.ToolCall
+	var observed []string
+	loop := &host.ToolLoop{Client: host.NewClient(), Provider: provider(toyModule(t), srv), Tools: callTools(t, &seen), MaxParallel: 1,
+		Options: []host.CallOption{host.WithHeader(http.Header{"X-Tenant": {"t-1"}})}}
+	s := host.NewSession("s", "t")
+	s.AddUser("go")
+	obs := host.ObserverFunc(func(ctx context.Context, e host.StepEvent) {
+		if e.Kind == host.KindStepStart || e.Kind == host.KindRequest {
+			observed = append(observed, fmt.Sprintf("%d:%s", e.Step, e.Kind))
+		}
+	})
+	_, err := collectSteps(loop.Stream(context.Background(), s, &abi.Request{Model: "toy-1", Stream: true},
+		host.WithCallObserver(obs), host.WithStepTimeout(time.Minute), host.WithTimeout(time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range srv.Requests() {
+		if r.Header.Get("X-Tenant") != "t-1" {
+			t.Errorf("request %d lacks the header", i+1)
+		}
+	}
+	if strings.Join(observed, " ") != "1:step-start 1:request 2:step-start 2:request" {
+		t.Errorf("the call's observer saw %v", observed)
+	}
+}
+
+func TestToolLoopTotalTimeout(t *testing.T) {
+	srv := providertest.NewServer([]providertest.Case{sseCase("s", providertest.SSE("text", "x", "done", "stop"))}, providertest.WithHeaderStall())
+	defer srv.Close()
+	var seen []host.ToolCall
+	loop := &host.ToolLoop{Client: host.NewClient(), Provider: provider(toyModule(t), srv), Tools: callTools(t, &seen)}
+	s := host.NewSession("s", "t")
+	s.AddUser("go")
+	_, err := collectSteps(loop.Stream(context.Background(), s, &abi.Request{Model: "toy-1", Stream: true}, host.WithTimeout(30*time.Millisecond)))
+	if ae := requireCode(t, err, abi.CodeTimeout); !strings.Contains(ae.Message, "total timeout") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func collectSteps(seq func(func(host.StepEvent, error) bool)) ([]host.StepEvent, error) {
+	var out []host.StepEvent
+	for ev, err := range seq {
+		out = append(out, ev)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
