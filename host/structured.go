@@ -21,7 +21,11 @@ var compiled sync.Map // string -> *jsonschema.Schema
 // json_schema response format: nil when there is nothing to check (no
 // json_schema format, a refusal, a step that called tools), else an
 // *abi.Error with code output_invalid whose Pointer is the first
-// violation's JSON pointer ("" when the text is not JSON at all). The
+// violation's JSON pointer ("" for the whole answer: a violation at the
+// root, such as a missing required property, or text that is not JSON;
+// the message says which). Client.Generate, GenerateRoute, the tool loop
+// and StreamObject apply it; Client.Stream passes events through
+// unchecked. The
 // check is the same whether the provider enforced the schema natively,
 // through a "strict" mode or through a JSON-mode emulation.
 func VerifyOutput(req *abi.Request, r *Response) error {
@@ -47,9 +51,6 @@ func VerifyOutput(req *abi.Request, r *Response) error {
 		var ve *jsonschema.Error
 		if errors.As(err, &ve) {
 			e.Pointer = ve.Pointer
-			if e.Pointer == "" {
-				e.Pointer = "/"
-			}
 		}
 		return e
 	}

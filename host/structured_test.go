@@ -33,7 +33,8 @@ func TestStructuredOutputIsValidated(t *testing.T) {
 	for _, tc := range []struct {
 		text, pointer string
 	}{
-		{`{"town":42}`, "/"},
+		{`{"town":42}`, ""}, // city is missing: a violation at the root
+		{`{"city":"Oslo","town":42}`, "/town"},
 		{`{"city":"Oslo","pop":"many"}`, "/pop"},
 		{`not json`, ""},
 	} {
