@@ -45,14 +45,20 @@ func WithCallIdleTimeout(d time.Duration) CallOption {
 
 // WithHeader adds headers to this call's HTTP requests, after the
 // provider's Header (a value set here replaces the provider's). Headers
-// the host owns (Authorization, Host, Content-Length...) cannot be set.
+// the host owns (Authorization, Host, Content-Length, Accept-Encoding,
+// Connection, Transfer-Encoding) are ignored.
 func WithHeader(h http.Header) CallOption {
 	return func(c *callConfig) {
 		if c.header == nil {
 			c.header = http.Header{}
 		}
 		for k, v := range h {
-			c.header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+			k = http.CanonicalHeaderKey(k)
+			switch k {
+			case "Host", "Content-Length", "Accept-Encoding", "Authorization", "Connection", "Transfer-Encoding":
+				continue // owned by the host
+			}
+			c.header[k] = append([]string(nil), v...)
 		}
 	}
 }

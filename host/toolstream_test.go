@@ -318,3 +318,17 @@ func collectSteps(seq func(func(host.StepEvent, error) bool)) ([]host.StepEvent,
 	}
 	return out, nil
 }
+
+func TestWithHeaderCannotSetHostOwnedHeaders(t *testing.T) {
+	srv := providertest.NewServer([]providertest.Case{sseCase("s", providertest.SSE("text", "x", "done", "stop"))})
+	defer srv.Close()
+	_, err := host.NewClient().Generate(context.Background(), provider(toyModule(t), srv), streamReq("toy-1"),
+		host.WithHeader(http.Header{"authorization": {"Bearer stolen"}, "X-Trace": {"a"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Requests()[0].Header
+	if h.Get("Authorization") != "Bearer "+testKey || h.Get("X-Trace") != "a" {
+		t.Errorf("headers %v", h)
+	}
+}
