@@ -44,7 +44,8 @@ func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Resp
 // fails or pauses for approval: (its step-end event, the error Run would
 // return). The final response is the last step-end event's Response.
 // Stopping the range early stops the loop (a step in progress is
-// abandoned; tool calls already running finish first). opts apply after
+// abandoned; tool calls already running finish first). Events may be
+// kept after the iteration (KindEvent's Event is a copy). opts apply after
 // the loop's Options.
 func (l *ToolLoop) Stream(ctx context.Context, s *Session, req *abi.Request, opts ...CallOption) iter.Seq2[StepEvent, error] {
 	return func(yield func(StepEvent, error) bool) {
@@ -64,9 +65,17 @@ type loopRun struct {
 	traceID string
 }
 
-// send hands e to the Stream caller, if any and still listening.
+// send hands e to the Stream caller, if any and still listening. An
+// event is copied: the caller may keep it.
 func (r *loopRun) send(e StepEvent, err error) {
-	if r.yield != nil && !r.stopped && !r.yield(e, err) {
+	if r.yield == nil || r.stopped {
+		return
+	}
+	if e.Event != nil {
+		ev := *e.Event
+		e.Event = &ev
+	}
+	if !r.yield(e, err) {
 		r.stopped = true
 	}
 }
