@@ -261,10 +261,16 @@ func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string
 //
 // With req.Stream false the response is fetched whole and its events are
 // yielded at once. Each range over the returned sequence sends the request
-// anew.
+// anew. With a json_schema response format, an answer that does not match
+// the schema ends the sequence with an output_invalid error after its
+// events (see VerifyOutput).
 func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) iter.Seq2[abi.Event, error] {
 	return func(yield func(abi.Event, error) bool) {
-		err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool { return yield(*ev, err) })
+		v := newOutputCheck(req, opts) // structured.go
+		err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool { v.add(ev); return yield(*ev, err) })
+		if err == nil {
+			err = v.check()
+		}
 		if err != nil && !errors.Is(err, errStopped) {
 			ev, _ := ErrorEvent(err)
 			yield(ev, err)

@@ -23,9 +23,9 @@ var compiled sync.Map // string -> *jsonschema.Schema
 // *abi.Error with code output_invalid whose Pointer is the first
 // violation's JSON pointer ("" for the whole answer: a violation at the
 // root, such as a missing required property, or text that is not JSON;
-// the message says which). Client.Generate, GenerateRoute, the tool loop
-// and StreamObject apply it; Client.Stream passes events through
-// unchecked. The
+// the message says which). Client.Stream, Generate, GenerateRoute, the
+// tool loop and StreamObject apply it unless SkipOutputValidation is
+// given. The
 // check is the same whether the provider enforced the schema natively,
 // through a "strict" mode or through a JSON-mode emulation.
 func VerifyOutput(req *abi.Request, r *Response) error {
@@ -70,6 +70,39 @@ func verifyOutput(req *abi.Request, r *Response, opts []CallOption) error {
 		return nil
 	}
 	return VerifyOutput(req, r)
+}
+
+// outputCheck accumulates a stream to check its answer at the end; nil
+// when there is nothing to check.
+type outputCheck struct {
+	req *abi.Request
+	acc Accumulator
+}
+
+func newOutputCheck(req *abi.Request, opts []CallOption) *outputCheck {
+	if req == nil || req.ResponseFormat == nil || req.ResponseFormat.Type != "json_schema" || callConfigOf(opts).noVerify {
+		return nil
+	}
+	return &outputCheck{req: req}
+}
+
+func (o *outputCheck) add(ev *abi.Event) {
+	if o != nil {
+		o.acc.Add(*ev)
+	}
+}
+
+// check verifies the answer of a stream that ended without error (one
+// that reported an error event is not checked).
+func (o *outputCheck) check() error {
+	if o == nil {
+		return nil
+	}
+	r := o.acc.Response()
+	if len(r.Errors) > 0 {
+		return nil
+	}
+	return VerifyOutput(o.req, r)
 }
 
 var nonName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

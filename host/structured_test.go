@@ -115,3 +115,17 @@ func TestPartialJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestStreamEndsWithOutputInvalid(t *testing.T) {
+	srv := textServer(`{"city":"Oslo",`, `"pop":"many"}`)
+	defer srv.Close()
+	evs, err := collect(newClient(nil).Stream(context.Background(), provider(toyModule(t), srv), schemaReq()))
+	ae := requireCode(t, err, abi.CodeOutputInvalid)
+	if ae.Pointer != "/pop" || len(evs) < 4 || !strings.Contains(evs[len(evs)-1], `"finish"`) {
+		t.Errorf("pointer %q, events %v", ae.Pointer, evs)
+	}
+	_, err = collect(newClient(nil).Stream(context.Background(), provider(toyModule(t), srv), schemaReq(), host.SkipOutputValidation()))
+	if err != nil {
+		t.Errorf("opt-out: %v", err)
+	}
+}
