@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
@@ -150,5 +153,50 @@ func TestRouteWithCallRetryFallsOverAtOnce(t *testing.T) {
 	}
 	if n := len(down.Requests()); n != 1 || len(sl.get()) != 0 {
 		t.Errorf("first target got %d requests, waits %v; want 1 and none", n, sl.get())
+	}
+}
+
+func TestToolLoopOverARouteRecordsTheTargetOnTheSpan(t *testing.T) {
+	down := providertest.NewServer(nil, providertest.WithFailures(unavailable503(), unavailable503()))
+	defer down.Close()
+	srv := twoStepServer()
+	defer srv.Close()
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	mod := toyModule(t)
+	var seen []host.ToolCall
+	loop := &host.ToolLoop{
+		Client: newClient(&sleeps{}, host.WithTracerProvider(tp)),
+		Route: &host.Route{Targets: []host.Target{
+			{Name: "down", Provider: provider(mod, down)},
+			{Name: "up", Provider: provider(mod, srv)},
+		}},
+		Tools:       callTools(t, &seen),
+		MaxParallel: 1,
+		Options:     []host.CallOption{host.WithCallRetry(host.RetryPolicy{MaxRetries: -1})},
+	}
+	s := host.NewSession("s", "t")
+	s.AddUser("go")
+	resp, err := loop.Run(context.Background(), s, &abi.Request{Model: "toy-1", Stream: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Served != "up" || resp.Text != "done" || len(seen) != 2 {
+		t.Errorf("response %+v, calls %d", resp, len(seen))
+	}
+	var targets []string
+	for _, sp := range sr.Ended() {
+		if sp.Name() != "route" {
+			continue
+		}
+		for _, a := range sp.Attributes() {
+			if string(a.Key) == host.AttrRouteTarget {
+				targets = append(targets, a.Value.AsString())
+			}
+		}
+	}
+	// Each step falls over from down to up.
+	if strings.Join(targets, ",") != "up,up" || len(down.Requests()) != 2 {
+		t.Errorf("route spans' targets %v", targets)
 	}
 }
