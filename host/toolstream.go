@@ -294,7 +294,12 @@ func (l *ToolLoop) runCall(ctx context.Context, call ToolCall, refused *ToolResu
 	if refused != nil {
 		return *refused
 	}
-	t, _ := l.Tools.Lookup(call.Name)
+	t, ok := l.Tools.Lookup(call.Name)
+	if !ok { // a resumed loop whose registry lost the tool
+		err := abi.Errorf(abi.CodeNotFound, "there is no tool named %q", call.Name)
+		res.IsError, res.Err, res.Content = true, err, string(err.Code)+": "+err.Message
+		return res
+	}
 	args := call.Arguments
 	if len(strings.TrimSpace(string(args))) == 0 {
 		args = json.RawMessage("{}")
