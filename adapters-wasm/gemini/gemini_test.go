@@ -562,6 +562,7 @@ func fmtState(s state) []any {
 func FuzzTransform(f *testing.F) {
 	f.Add(`{"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],"responseId":"r"}`, `{"error":{}}`)
 	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.a","stringValue":"x\"y"}]}}]}}]}`)
+	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.r.i[0].a","numberValue":1},{"jsonPath":"$.r.i[1]['b c']","stringValue":"x","willContinue":true},{"jsonPath":"$.r.t[0][2]","boolValue":true}]}}]}}]}`)
 	f.Add(`{"promptFeedback":{"blockReason":"SAFETY"}}`, `[`)
 	f.Fuzz(func(t *testing.T, a, b string) {
 		all := run(t, ctx25, []string{a, b}, 0)
