@@ -721,3 +721,42 @@ func TestCapabilitiesSource(t *testing.T) {
 		}
 	}
 }
+
+func TestTextBoundaries(t *testing.T) {
+	tests := []struct {
+		name  string
+		parts []string // one chunk each
+		want  string   // the text-deltas joined with |
+	}{
+		{"text split across chunks", []string{`{"text":"a"}`, `{"text":"b"}`}, "a|b"},
+		{"a thought between texts", []string{`{"text":"a"}`, `{"text":"t","thought":true}`, `{"text":"b"}`}, "a|\n\n|b"},
+		{"code execution between texts", []string{`{"text":"a"}`, `{"executableCode":{"code":"1"}}`, `{"codeExecutionResult":{"output":"1"}}`, `{"text":"b"}`}, "a|\n\n|b"},
+		{"a signature-only part is no boundary", []string{`{"text":"a"}`, `{"text":"","thoughtSignature":"S"}`, `{"text":"b"}`}, "a|b"},
+		{"a thought before any text is no boundary", []string{`{"text":"t","thought":true}`, `{"text":"a"}`}, "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var chunks []string
+			for i, p := range tt.parts {
+				fin := ""
+				if i == len(tt.parts)-1 {
+					fin = `,"finishReason":"STOP"`
+				}
+				chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[`+p+`]}`+fin+`}],"responseId":"b1"}`)
+			}
+			var texts []string
+			for _, l := range adaptertest.Lines(t, adaptertest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))) {
+				var e abi.Event
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatal(err)
+				}
+				if e.Type == abi.EventTextDelta {
+					texts = append(texts, e.Text)
+				}
+			}
+			if got := strings.Join(texts, "|"); got != tt.want {
+				t.Errorf("text-deltas %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
