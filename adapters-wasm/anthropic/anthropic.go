@@ -25,7 +25,14 @@
 //
 // Transform maps the SSE event stream (message_start, content_block_*,
 // message_delta, message_stop, ping, error) to normalized events; its state
-// is a compact binary record owned by the host (see state.go).
+// is a compact binary record owned by the host (see state.go). Content
+// blocks a message_start already carries (whole tool_use blocks, as
+// programmatic tool calling sends them) give the events of a whole
+// response's blocks, and its stop_reason counts like message_delta's. One
+// body is one message: a second message_start is a malformed stream, an
+// error event server_error ("malformed stream event") that ends it. Text
+// blocks separated by a block of another kind are joined by a "\n\n"
+// text-delta (see the ABI's text boundaries).
 //
 // Provider options read from the request's provider_options:
 //

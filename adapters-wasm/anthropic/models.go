@@ -22,6 +22,9 @@ const (
 
 // model is what the adapter knows about one Claude model family.
 type model struct {
+	// source is where lookup found the model (abi.Source*); set by
+	// lookup, not in the table.
+	source string
 	// prefix matches the model name (aliases and dated snapshots alike).
 	prefix string
 	// maxOutput is the documented maximum of output tokens; it is also the
@@ -75,13 +78,20 @@ var unknownModel = model{maxOutput: 4096, vision: true}
 func lookup(name string) model {
 	for _, m := range models {
 		if blockproject.ClaudePrefixMatches(name, m.prefix) {
+			m.source = abi.SourceTable
 			return m
 		}
 	}
 	if i := blockproject.ClaudeFamily(name, len(models), func(i int) string { return models[i].prefix }); i >= 0 {
-		return models[i]
+		m := models[i]
+		m.source = abi.SourceFamily
+		return m
 	}
-	return unknownModel
+	m := unknownModel
+	if name != "" {
+		m.source = abi.SourceUnknown
+	}
+	return m
 }
 
 func (m model) features() abi.Features {
@@ -93,6 +103,7 @@ func (m model) features() abi.Features {
 		MultiTurn:         true,
 		Reasoning:         m.thinking != thinkingNone,
 		Vision:            m.vision,
+		Source:            m.source,
 	}
 	if m.structured {
 		f.StructuredOutput = abi.SupportNative

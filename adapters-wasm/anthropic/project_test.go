@@ -218,3 +218,16 @@ func TestOpus47Sampling(t *testing.T) {
 	}
 	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "top_p"})
 }
+
+func TestCapabilitiesSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"claude-sonnet-4-5-20250929", abi.SourceTable},
+		{"claude-opus-4-8", abi.SourceFamily},
+		{"no-such-model-1", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}

@@ -388,3 +388,17 @@ func TestStateVersion1Loads(t *testing.T) {
 		t.Fatalf("load v2: %v, boundary %d", err, got.boundary)
 	}
 }
+
+func TestCapabilitiesSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"us.anthropic.claude-sonnet-4-5-20250929-v1:0", abi.SourceTable},
+		{"amazon.nova-pro-v1:0", abi.SourceTable},
+		{"anthropic.claude-opus-4-8-v1:0", abi.SourceFamily},
+		{"no-such-model-1", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}

@@ -20,6 +20,9 @@ const (
 
 // model is what the adapter knows about one Bedrock model family.
 type model struct {
+	// source is where lookup found the model (abi.Source*); set by
+	// lookup, not in the table.
+	source string
 	// prefix matches the model ID after any inference-profile region
 	// prefix (us., eu., apac., global., ...) and ARN path are removed.
 	prefix string
@@ -109,13 +112,20 @@ func lookup(id string) model {
 	base := baseModelID(id)
 	for _, m := range models {
 		if blockproject.ClaudePrefixMatches(base, m.prefix) {
+			m.source = abi.SourceTable
 			return m
 		}
 	}
 	if i := blockproject.ClaudeFamily(base, len(models), func(i int) string { return models[i].prefix }); i >= 0 {
-		return models[i]
+		m := models[i]
+		m.source = abi.SourceFamily
+		return m
 	}
-	return unknownModel
+	m := unknownModel
+	if id != "" {
+		m.source = abi.SourceUnknown
+	}
+	return m
 }
 
 func (m model) features() abi.Features {
@@ -126,6 +136,7 @@ func (m model) features() abi.Features {
 		MultiTurn:        true,
 		Reasoning:        m.thinking != thinkingNone,
 		Vision:           m.vision,
+		Source:           m.source,
 	}
 	if m.tools {
 		f.ToolCalling = abi.SupportNative

@@ -141,6 +141,7 @@
 package gemini
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -215,6 +216,26 @@ func modelFamily(model string) family {
 	}
 }
 
+// knownLines are the Gemini lines the adapter's table was written for.
+var knownLines = []string{"gemini-3-", "gemini-2.5-", "gemini-2.0-", "gemini-1.5-", "gemma-",
+	"gemini-flash-latest", "gemini-flash-lite-latest", "gemini-pro-latest"}
+
+// modelSource says where the adapter's knowledge of a model comes from
+// (abi.Source*): a known line, the family rule (a newer gemini-N.M name),
+// or nothing ("unknown"; "" for the defaults).
+func modelSource(model string) string {
+	m := strings.TrimPrefix(model, "models/")
+	switch {
+	case m == "":
+		return ""
+	case slices.ContainsFunc(knownLines, func(l string) bool { return strings.HasPrefix(m, l) }):
+		return abi.SourceTable
+	case geminiVersion(m) > 25:
+		return abi.SourceFamily
+	}
+	return abi.SourceUnknown
+}
+
 // geminiVersion returns ten times the version of a gemini-N[.M] name
 // (gemini-2.5-flash is 25, gemini-3-pro-preview 30), or 0 when the name
 // is not one.
@@ -237,6 +258,8 @@ func geminiVersion(m string) int {
 // Capabilities describes the module for model ("" for the defaults, which
 // are those of the current Gemini 3 family).
 func (Adapter) Capabilities(model string) abi.Capabilities {
+	f := modelFamily(model).features
+	f.Source = modelSource(model)
 	return abi.Capabilities{
 		Name:            Name,
 		Version:         Version,
@@ -246,6 +269,6 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthHeader, Name: "x-goog-api-key"},
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
-		Features:        modelFamily(model).features,
+		Features:        f,
 	}
 }

@@ -562,6 +562,7 @@ func fmtState(s state) []any {
 func FuzzTransform(f *testing.F) {
 	f.Add(`{"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],"responseId":"r"}`, `{"error":{}}`)
 	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.a","stringValue":"x\"y"}]}}]}}]}`)
+	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.r.i[0].a","numberValue":1},{"jsonPath":"$.r.i[1]['b c']","stringValue":"x","willContinue":true},{"jsonPath":"$.r.t[0][2]","boolValue":true}]}}]}}]}`)
 	f.Add(`{"promptFeedback":{"blockReason":"SAFETY"}}`, `[`)
 	f.Fuzz(func(t *testing.T, a, b string) {
 		all := run(t, ctx25, []string{a, b}, 0)
@@ -703,5 +704,59 @@ func TestModelFamilyRule(t *testing.T) {
 		if f.levels != tt.levels || f.noMinimal != tt.noMinimal || f.features.Reasoning != tt.thinks || f.noDisableThinking != tt.noDisableThinking || f.jsonSchema != tt.jsonSch {
 			t.Errorf("%s: %+v", tt.model, f)
 		}
+	}
+}
+
+func TestCapabilitiesSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"gemini-2.5-flash", abi.SourceTable},
+		{"models/gemini-3-pro-preview", abi.SourceTable},
+		{"gemini-3.5-pro", abi.SourceFamily},
+		{"gemini-4-flash", abi.SourceFamily},
+		{"no-such-model-1", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}
+
+func TestTextBoundaries(t *testing.T) {
+	tests := []struct {
+		name  string
+		parts []string // one chunk each
+		want  string   // the text-deltas joined with |
+	}{
+		{"text split across chunks", []string{`{"text":"a"}`, `{"text":"b"}`}, "a|b"},
+		{"a thought between texts", []string{`{"text":"a"}`, `{"text":"t","thought":true}`, `{"text":"b"}`}, "a|\n\n|b"},
+		{"code execution between texts", []string{`{"text":"a"}`, `{"executableCode":{"code":"1"}}`, `{"codeExecutionResult":{"output":"1"}}`, `{"text":"b"}`}, "a|\n\n|b"},
+		{"a signature-only part is no boundary", []string{`{"text":"a"}`, `{"text":"","thoughtSignature":"S"}`, `{"text":"b"}`}, "a|b"},
+		{"a thought before any text is no boundary", []string{`{"text":"t","thought":true}`, `{"text":"a"}`}, "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var chunks []string
+			for i, p := range tt.parts {
+				fin := ""
+				if i == len(tt.parts)-1 {
+					fin = `,"finishReason":"STOP"`
+				}
+				chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[`+p+`]}`+fin+`}],"responseId":"b1"}`)
+			}
+			var texts []string
+			for _, l := range adaptertest.Lines(t, adaptertest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))) {
+				var e abi.Event
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatal(err)
+				}
+				if e.Type == abi.EventTextDelta {
+					texts = append(texts, e.Text)
+				}
+			}
+			if got := strings.Join(texts, "|"); got != tt.want {
+				t.Errorf("text-deltas %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

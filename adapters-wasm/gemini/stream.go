@@ -213,9 +213,14 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 	return finish
 }
 
+// part handles one part. Text parts continue one another (a stream's
+// chunks split the text anywhere); when a part of another kind (a thought,
+// a function call, code execution and its result) comes between two text
+// parts, a text-delta "\n\n" comes before the later text, so that the two
+// do not run together (the ABI's text boundaries).
 func (p *processor) part(b []byte) {
 	var text, sig, call []byte
-	hasText, thought := false, false
+	hasText, thought, other := false, false, false
 	it := jsonx.Object(b)
 	for it.Next() {
 		switch {
@@ -228,7 +233,12 @@ func (p *processor) part(b []byte) {
 			sig, _ = jsonx.Str(it.Value())
 		case it.KeyIs("functionCall"):
 			call = it.Value()
+		case it.KeyIs("executableCode"), it.KeyIs("codeExecutionResult"):
+			other = true
 		}
+	}
+	if (other || call != nil || thought && len(text) > 0) && p.st.textSeen {
+		p.st.textGap = true
 	}
 	if thought {
 		if len(text) > 0 {
@@ -243,6 +253,11 @@ func (p *processor) part(b []byte) {
 		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
 	}
 	if hasText && len(text) > 0 {
+		if p.st.textGap {
+			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", []byte(`\n\n`))
+			p.st.textGap = false
+		}
+		p.st.textSeen = true
 		p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", text)
 	}
 	if call != nil {

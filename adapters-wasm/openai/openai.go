@@ -20,6 +20,7 @@
 package openai
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -124,5 +125,31 @@ func Model(name string) chatcompletions.Model {
 		f.Vision = false
 		f.StructuredOutput = abi.SupportNone
 	}
+	f.Source = Source(m)
 	return chatcompletions.Model{Features: f, Unsupported: un}
+}
+
+// knownLines are the model lines of the adapter's table: a name is one of
+// them when it is the line's name or continues it with "-" (gpt-4o-mini,
+// o3-2025-04-16), not with another version (gpt-5.5 is not gpt-5).
+var knownLines = []string{
+	"gpt-5.1", "gpt-5", "gpt-4.1", "gpt-4o", "gpt-4-turbo", "gpt-4", "gpt-3.5-turbo",
+	"chatgpt-4o-latest", "o1", "o3", "o4-mini",
+}
+
+// Source says where the adapter's knowledge of a model comes from
+// (abi.Source*): its table of model lines, the family rules (a newer
+// gpt-N or o-series name, served as the newest line), or nothing
+// ("unknown"; "" for no model).
+func Source(model string) string {
+	m := strings.ToLower(model)
+	switch {
+	case m == "":
+		return ""
+	case slices.ContainsFunc(knownLines, func(l string) bool { return m == l || strings.HasPrefix(m, l+"-") }):
+		return abi.SourceTable
+	case gptMajor(m) >= 5, len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9':
+		return abi.SourceFamily
+	}
+	return abi.SourceUnknown
 }

@@ -106,3 +106,20 @@ func TestIsReasoningModelFamilies(t *testing.T) {
 		}
 	}
 }
+
+func TestSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"gpt-4o-mini", abi.SourceTable},
+		{"gpt-5", abi.SourceTable},
+		{"o3-2025-04-16", abi.SourceTable},
+		{"gpt-5.5-foo", abi.SourceFamily},
+		{"gpt-6", abi.SourceFamily},
+		{"o5-mini", abi.SourceFamily},
+		{"whatever-model", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := openai.Model(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}
