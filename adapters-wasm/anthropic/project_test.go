@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -89,7 +89,7 @@ func TestProjectBody(t *testing.T) {
 			if pr.Method != "POST" || pr.Path != "/v1/messages" || pr.Headers["anthropic-version"] != "2023-06-01" {
 				t.Errorf("request line/headers = %s %s %v", pr.Method, pr.Path, pr.Headers)
 			}
-			adaptertest.SameJSON(t, "body", pr.Body, tt.want)
+			guesttest.SameJSON(t, "body", pr.Body, tt.want)
 		})
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -71,7 +71,7 @@ func TestProject(t *testing.T) {
 			if pr.Method != "POST" || pr.Path != tt.path || pr.StreamFraming != tt.framing {
 				t.Errorf("got %s %s %s, want POST %s %s", pr.Method, pr.Path, pr.StreamFraming, tt.path, tt.framing)
 			}
-			adaptertest.SameJSON(t, "body", pr.Body, tt.want)
+			guesttest.SameJSON(t, "body", pr.Body, tt.want)
 		})
 	}
 }

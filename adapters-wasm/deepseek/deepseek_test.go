@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestUsage(t *testing.T) {
@@ -83,7 +83,7 @@ func TestProjectRules(t *testing.T) {
 			if pr.Path != "/chat/completions" {
 				t.Errorf("path %s", pr.Path)
 			}
-			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
+			guesttest.BodyHas(t, pr.Body, tt.has, tt.not)
 		})
 	}
 }
@@ -97,11 +97,11 @@ func TestMapError(t *testing.T) {
 		{400, abi.CodeInvalidRequest, false}, {401, abi.CodeAuthentication, false}, {402, abi.CodeRateLimited, false},
 		{422, abi.CodeInvalidRequest, false}, {429, abi.CodeRateLimited, true}, {500, abi.CodeServerError, true}, {503, abi.CodeOverloaded, true},
 	}
-	cases := make([]adaptertest.ErrorCase, len(tests))
+	cases := make([]guesttest.ErrorCase, len(tests))
 	for i, tt := range tests {
-		cases[i] = adaptertest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
+		cases[i] = guesttest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
 	}
-	adaptertest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), cases)
 }
 
 func TestFinishAndModels(t *testing.T) {

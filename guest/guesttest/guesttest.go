@@ -1,12 +1,35 @@
-// Package adaptertest holds the test harness the adapters share: feeding a
-// stream through Transform in batches with host-owned state (as the host
-// does), the batching-invariance check every fuzz target makes, the checks
-// of the event stream the host's validator makes, and a minimal SSE
-// splitter for hand-written streams and recordings.
+// Package guesttest is the test kit of the guest SDK: the checks every
+// adapter's tests make, public so that an adapter written outside this
+// repository meets the same bar. It holds
+//
+//   - feeding a stream through Transform in batches with host-owned state,
+//     as the host does (Run, Batches, Batched), and the batching-invariance
+//     check (Stable, SameSplit);
+//   - the checks of the event stream the host's validator makes (Check,
+//     Lines);
+//   - the fuzz helpers (CheckAdapter, FuzzChunks) every adapter's fuzz
+//     target uses on untrusted provider bytes;
+//   - error and projection tables (MapErrors, ProjectError, BodyHas,
+//     SameJSON);
+//   - a minimal SSE splitter for hand-written streams and recordings
+//     (SplitSSE), and DispatchStream, which runs a stream through the
+//     encoded entry points of a guest.Dispatcher.
+//
+// A typical adapter test:
+//
+//	func TestStream(t *testing.T) {
+//		chunks := guesttest.SplitSSE(body)
+//		events := guesttest.Stable(t, myadapter.New(), nil, chunks)
+//		if s := guesttest.Check(t, events); s.Ends != 1 {
+//			t.Fatalf("%d ends", s.Ends)
+//		}
+//	}
+//
+//	func FuzzStream(f *testing.F) { guesttest.FuzzChunks(f, myadapter.New(), 400, 500) }
 //
 // It is imported only by tests (it imports package testing). It compiles
 // natively and for GOOS=wasip1 like the adapters.
-package adaptertest
+package guesttest
 
 import (
 	"bytes"
