@@ -15,8 +15,8 @@ const typicalChunk = `{"type":"response.output_text.delta","sequence_number":7,"
 const created = `{"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","model":"gpt-4.1-mini","output":[]}}`
 
 // BenchmarkChunk measures one transform call carrying one typical chunk
-// through the Dispatcher the wasip1 exports use (the native floor of
-// issue 8).
+// through the Dispatcher the wasip1 exports use (the native floor the
+// Wasm runtimes are compared against, BENCHMARKS.md).
 func BenchmarkChunk(b *testing.B) {
 	d := guest.NewDispatcher(openairesponses.New())
 	first := d.Transform(abi.AppendTransformInput(nil, &abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}}))

@@ -14,7 +14,7 @@ const typicalChunk = `{"id":"chatcmpl-Wa7xQ2mZ9rT4uV1bN8cL3pK6hG0sD","object":"c
 // BenchmarkChunk measures one transform call carrying one typical chunk,
 // through the same Dispatcher the wasip1 exports use (envelope decode,
 // state in and out, event encoding). The native sub-benchmark is the floor
-// that issue 8 compares the Wasm runtimes against.
+// that BENCHMARKS.md compares the Wasm runtimes against.
 func BenchmarkChunk(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
 		d := guest.NewDispatcher(openai.New())

@@ -240,7 +240,7 @@ func usesTape(b *testing.B, adapter string) bool {
 	return bytes.Contains(out, []byte("guest/jsonx/usetape\n"))
 }
 
-// BenchmarkChunk is issue 8's per-chunk transform benchmark: per adapter,
+// BenchmarkChunk is the per-chunk transform benchmark: per adapter,
 // its typical recorded stream replayed one chunk per call natively
 // (native, the floor: the same adapter code through engine.NewNative) and
 // in wazero with the shipped deadline mechanism on (wazero). For adapters
