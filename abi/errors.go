@@ -3,6 +3,7 @@ package abi
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Code is a stable error code. Codes are part of the public contract: they
@@ -34,8 +35,9 @@ const (
 	CodeABIMismatch           Code = "abi_mismatch"
 )
 
-// Codes lists every stable error code, in the order of abi/README.md.
-var Codes = []Code{
+// codes lists every stable error code, in the order of abi/README.md. It
+// is unexported so that no importer can widen what Valid accepts.
+var codes = []Code{
 	CodeInvalidRequest, CodeAuthentication, CodePermission, CodeNotFound,
 	CodeRateLimited, CodeOverloaded, CodeServerError, CodeContextLengthExceeded,
 	CodeContentFilter, CodeCapabilityUnsupported, CodeSchemaUnsupported,
@@ -44,9 +46,13 @@ var Codes = []Code{
 	CodeABIMismatch,
 }
 
+// Codes returns every stable error code, in the order of abi/README.md. The
+// slice is a fresh copy on every call.
+func Codes() []Code { return slices.Clone(codes) }
+
 // Valid reports whether c is one of the stable codes.
 func (c Code) Valid() bool {
-	for _, k := range Codes {
+	for _, k := range codes {
 		if k == c {
 			return true
 		}
