@@ -455,3 +455,33 @@ func FuzzChunks(f *testing.F, a guest.Adapter, statuses ...uint32) {
 		})
 	})
 }
+
+// BenchTransform measures one transform call carrying chunks through a's
+// Dispatcher, the path the wasip1 exports take (envelope decode, state in
+// and out, event encoding): first is the call that starts the stream (its
+// context and first chunks), and every measured call continues from the
+// state it left. Bytes per operation are the chunks' data.
+func BenchTransform(b *testing.B, a guest.Adapter, first abi.TransformInput, chunks ...abi.Chunk) {
+	b.Helper()
+	d := guest.NewDispatcher(a)
+	res := d.Transform(abi.AppendTransformInput(nil, &first))
+	if res[0] != byte(abi.StatusOK) {
+		b.Fatalf("%s", res)
+	}
+	state, _, err := abi.DecodeTransformOutput(res[1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := abi.AppendTransformInput(nil, &abi.TransformInput{State: bytes.Clone(state), Chunks: chunks})
+	n := 0
+	for _, c := range chunks {
+		n += len(c.Data)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := d.Transform(in); res[0] != byte(abi.StatusOK) {
+			b.Fatalf("%s", res)
+		}
+	}
+}

@@ -14,6 +14,7 @@ package adapterset
 //go:generate go run ./gen
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -21,14 +22,7 @@ import (
 
 // Names returns the adapters' names (their adapters-wasm and testdata
 // directories), sorted.
-func Names() []string {
-	names := make([]string, 0, len(constructors))
-	for n := range constructors {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(constructors)) }
 
 // New returns a new native instance of the named adapter, or nil when the
 // repository has no adapter of that name.
@@ -41,10 +35,4 @@ func New(name string) guest.Adapter {
 
 // Constructors returns a fresh map from each adapter's name to its
 // constructor.
-func Constructors() map[string]func() guest.Adapter {
-	m := make(map[string]func() guest.Adapter, len(constructors))
-	for n, c := range constructors {
-		m[n] = c
-	}
-	return m
-}
+func Constructors() map[string]func() guest.Adapter { return maps.Clone(constructors) }

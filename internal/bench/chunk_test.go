@@ -279,30 +279,7 @@ const typicalChunk = `{"id":"chatcmpl-Wa7xQ2mZ9rT4uV1bN8cL3pK6hG0sD","object":"c
 // wazero with tapes, and in wazero with plain bytes. The batch variants
 // carry 8 such chunks per call; ns/chunk divides by the chunk count.
 func BenchmarkTypicalChunk(b *testing.B) {
-	run := func(b *testing.B, m engine.Module, per int) {
-		ctx := context.Background()
-		first := abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}}
-		state, _, err := m.Transform(ctx, &first)
-		if err != nil {
-			b.Fatal(err)
-		}
-		chunks := make([]abi.Chunk, per)
-		for i := range chunks {
-			chunks[i] = abi.Chunk{Data: []byte(typicalChunk)}
-		}
-		in := abi.TransformInput{State: state, Chunks: chunks}
-		b.SetBytes(int64(len(typicalChunk) * per))
-		b.ReportAllocs()
-		b.ResetTimer()
-		cpu := cpuNanos()
-		for b.Loop() {
-			_, evs, err := m.Transform(ctx, &in)
-			if err != nil || len(evs) != per {
-				b.Fatalf("%d events, %v", len(evs), err)
-			}
-		}
-		report(b, cpu, per)
-	}
+	run := typicalChunkRun
 	for _, per := range []int{1, 8} {
 		suffix := ""
 		if per > 1 {
