@@ -236,3 +236,12 @@ func TestSameJSON(t *testing.T) {
 		t.Error("SameJSON accepted different values")
 	}
 }
+
+func TestBenchTransform(t *testing.T) {
+	r := testing.Benchmark(func(b *testing.B) {
+		BenchTransform(b, mapper{}, abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte("a")}}}, abi.Chunk{Data: []byte("bc")})
+	})
+	if r.N == 0 || r.Bytes != 2 {
+		t.Fatalf("BenchTransform ran %d times with %d bytes an op, want some with 2", r.N, r.Bytes)
+	}
+}
