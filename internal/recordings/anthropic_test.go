@@ -17,34 +17,11 @@ import (
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
-// TestAnthropicCases runs the golden cases of testdata/anthropic through
-// the adapter natively (wasmrun test runs the same cases through the Wasm
-// module).
-func TestAnthropicCases(t *testing.T) { nativeCases(t, "anthropic", anthropic.New()) }
-
 // TestAnthropicRecordings replays every anthropic recording in ../shared
 // and compares the events with our reviewed expectations in
 // testdata/anthropic/recordings.
 func TestAnthropicRecordings(t *testing.T) {
 	nativeRecordings(t, "anthropic", "anthropic", anthropic.New(), nil)
-}
-
-// nativeCases runs every case directory of testdata/<name>.
-func nativeCases(t *testing.T, name string, a guest.Adapter) {
-	t.Helper()
-	m := engine.NewNative(name, a)
-	t.Cleanup(func() { m.Close(context.Background()) })
-	cs, err := cases.Load(filepath.Join("..", "..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		t.Run(c.Name, func(t *testing.T) {
-			if err := cases.Run(context.Background(), m, c); err != nil {
-				t.Error(err)
-			}
-		})
-	}
 }
 
 // nativeReplay gives the events of one recording: map_error for error

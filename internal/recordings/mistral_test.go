@@ -20,28 +20,6 @@ import (
 // files are never overwritten.
 const familyUpdateEnv = "WASMADAPT_WRITE_MISSING_RECORDING_EVENTS"
 
-// familyGolden runs the golden cases of testdata/<name> natively: the same
-// runner as `wasmrun test`, without the Wasm build.
-func familyGolden(t *testing.T, name string, a guest.Adapter, min int) {
-	t.Helper()
-	m := engine.NewNative(name, a)
-	defer m.Close(context.Background())
-	cs, err := cases.Load(filepath.Join("..", "..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs) < min {
-		t.Errorf("testdata/%s holds %d cases, want at least %d", name, len(cs), min)
-	}
-	for _, c := range cs {
-		t.Run("case/"+c.Name, func(t *testing.T) {
-			if err := cases.Run(context.Background(), m, c); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-}
-
 // familyRecordings replays every recording of provider through adapter a
 // and compares the events with testdata/<name>/recordings/<file>.events.jsonl.
 // Recordings listed in skip (another API of the provider) must have no
@@ -122,8 +100,6 @@ func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip
 		t.Errorf("no recording of %s was checked", provider)
 	}
 }
-
-func TestMistralCases(t *testing.T) { familyGolden(t, "mistral", mistral.New(), 6) }
 
 func TestMistralRecordings(t *testing.T) {
 	familyRecordings(t, "mistral", "mistral", mistral.New(), map[string]string{
