@@ -100,21 +100,29 @@ func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter, cont
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for j := 0; j < len(gl) || j < len(wl); j++ {
-					var g, w string
-					if j < len(gl) {
-						g = gl[j]
-					}
-					if j < len(wl) {
-						w = wl[j]
-					}
-					if g != w {
-						t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
-					}
-				}
-			}
+			sameLines(t, got, want)
 		})
+	}
+}
+
+// sameLines fails the test at the first event line where got and want
+// differ.
+func sameLines(t *testing.T, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for j := 0; j < len(gl) || j < len(wl); j++ {
+		var g, w string
+		if j < len(gl) {
+			g = gl[j]
+		}
+		if j < len(wl) {
+			w = wl[j]
+		}
+		if g != w {
+			t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
+		}
 	}
 }

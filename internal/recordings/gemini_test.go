@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -106,21 +105,7 @@ func checkRecordings(t *testing.T, provider, dir string, a guest.Adapter, sctx [
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != string(want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for j := 0; j < len(gl) || j < len(wl); j++ {
-					var g, w string
-					if j < len(gl) {
-						g = gl[j]
-					}
-					if j < len(wl) {
-						w = wl[j]
-					}
-					if g != w {
-						t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
-					}
-				}
-			}
+			sameLines(t, got, want)
 		})
 	}
 }

@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
@@ -37,7 +35,6 @@ func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip
 	}
 	m := engine.NewNative(name, a)
 	defer m.Close(context.Background())
-	ctx := context.Background()
 	seen := 0
 	for _, r := range recs {
 		t.Run(r.Name(), func(t *testing.T) {
@@ -48,34 +45,7 @@ func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip
 				}
 				t.Skip(why)
 			}
-			var got []byte
-			switch {
-			case r.Status >= 400:
-				ev, err := m.MapError(ctx, &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = cases.AppendLines(nil, []abi.Event{ev})
-			case r.Framing == abi.FramingNone:
-				evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = cases.AppendLines(nil, evs)
-			default:
-				all, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				one, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = cases.AppendLines(nil, all)
-				if alt := cases.AppendLines(nil, one); !bytes.Equal(alt, got) {
-					t.Fatalf("events depend on batching:\n%s\nvs\n%s", got, alt)
-				}
-			}
+			got := nativeReplay(t, m, &r, nil)
 			exp, err := os.ReadFile(want)
 			if os.IsNotExist(err) && os.Getenv(familyUpdateEnv) == "1" {
 				if err := os.MkdirAll(filepath.Dir(want), 0o755); err != nil {
