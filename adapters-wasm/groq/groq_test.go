@@ -1,7 +1,6 @@
 package groq
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -38,11 +37,8 @@ func TestProjectRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req abi.Request
-			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
-				t.Fatal(err)
-			}
-			pr, err := New().Project(&req)
+			req := guesttest.Request(t, tt.req)
+			pr, err := New().Project(req)
 			if tt.code != "" {
 				if abi.CodeOf(err) != tt.code {
 					t.Fatalf("err = %v, want %s", err, tt.code)

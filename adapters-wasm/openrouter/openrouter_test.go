@@ -37,11 +37,8 @@ func TestProjectRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req abi.Request
-			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
-				t.Fatal(err)
-			}
-			pr, err := New().Project(&req)
+			req := guesttest.Request(t, tt.req)
+			pr, err := New().Project(req)
 			if tt.code != "" {
 				var e *abi.Error
 				if abi.CodeOf(err) != tt.code {
