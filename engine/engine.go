@@ -30,7 +30,7 @@ const (
 
 // deadlineMode selects how the per-call deadline is enforced. Only
 // deadlineInstrument ships; the others exist so that the benchmarks can
-// measure the alternatives (numbers in deadline.go).
+// measure the alternatives (numbers in RATIONALE.md).
 type deadlineMode int
 
 const (
@@ -53,9 +53,9 @@ const (
 // Config configures an Engine. The zero value is usable: zero fields take
 // the defaults documented on each.
 //
-// The per-call deadline mechanism was chosen by measurement (issue 8):
+// The per-call deadline mechanism was chosen by measurement:
 // loops are instrumented at load to return to the host regularly, where an
-// expired deadline stops the guest. deadline.go records the alternatives
+// expired deadline stops the guest. RATIONALE.md records the alternatives
 // and their numbers (BenchmarkDeadline, BenchmarkBoundary).
 type Config struct {
 	// CacheDir is the directory of wazero's on-disk compilation cache;
@@ -80,7 +80,7 @@ type Config struct {
 	// that left its linear memory larger than this (Wasm memory never
 	// shrinks); the pool replaces it lazily.
 	RecycleMemoryBytes uint64
-	// Crashes stops a module's crash loop (issue 7): past Crashes.Limit
+	// Crashes stops a module's crash loop: past Crashes.Limit
 	// faults within Crashes.Window the module is suspended with backoff
 	// and its calls fail at once with adapter_trap saying when to retry.
 	// The zero value takes CrashPolicy's defaults; Limit -1 disables it.
@@ -323,7 +323,7 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 		cm.close(ctx)
 		return nil, err
 	}
-	// Imported tables and globals are refused here, naming them (issue 7):
+	// Imported tables and globals are refused here, naming them:
 	// the backends do not list them, and instantiation would fail with a
 	// misleading message.
 	if other := tableAndGlobalImports(wasm); len(other) > 0 {

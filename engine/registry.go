@@ -18,7 +18,7 @@ import (
 
 // Registry holds adapter modules by name, each with its versions (addressed
 // by the sha256 digest of their bytes), one active version per name and the
-// previously active one kept for rollback (issue 6: hot swap).
+// previously active one kept for rollback (hot swap).
 //
 // Every activation starts a new generation: the version's own Module, with
 // its own bounded pool. A Handle (Registry.Module) resolves the active

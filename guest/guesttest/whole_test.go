@@ -1,4 +1,4 @@
-package adaptertest_test
+package guesttest_test
 
 import (
 	"path/filepath"
@@ -10,7 +10,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
@@ -19,12 +18,13 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openrouter"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // TestWholeMatchesStream checks, for every adapter, each pair of golden
 // cases stream-NAME / whole-NAME in testdata/<adapter>/: ParseResponse of
 // the whole body gives the events the stream gives (see
-// adaptertest.WholeMatchesStream).
+// guesttest.WholeMatchesStream).
 func TestWholeMatchesStream(t *testing.T) {
 	adapters := []struct {
 		name string
@@ -47,7 +47,7 @@ func TestWholeMatchesStream(t *testing.T) {
 	pairs := 0
 	for _, ad := range adapters {
 		t.Run(ad.name, func(t *testing.T) {
-			pairs += adaptertest.WholeMatchesStream(t, ad.a, filepath.Join("..", "..", "..", "testdata", ad.name))
+			pairs += guesttest.WholeMatchesStream(t, ad.a, filepath.Join("..", "..", "..", "testdata", ad.name))
 		})
 	}
 	if pairs == 0 {
@@ -57,19 +57,19 @@ func TestWholeMatchesStream(t *testing.T) {
 
 func TestMerge(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"runs of deltas merge", adaptertest.JoinLines(
+		{"runs of deltas merge", guesttest.JoinLines(
 			`{"type":"text-delta","text":"a"}`, `{"type":"text-delta","text":"b"}`,
 			`{"type":"reasoning-delta","text":"r"}`, `{"type":"reasoning-delta","text":"s"}`,
 			`{"type":"text-delta","text":"c"}`),
-			adaptertest.JoinLines(`{"type":"text-delta","text":"ab"}`, `{"type":"reasoning-delta","text":"rs"}`, `{"type":"text-delta","text":"c"}`)},
-		{"tool-call deltas merge per index only", adaptertest.JoinLines(
+			guesttest.JoinLines(`{"type":"text-delta","text":"ab"}`, `{"type":"reasoning-delta","text":"rs"}`, `{"type":"text-delta","text":"c"}`)},
+		{"tool-call deltas merge per index only", guesttest.JoinLines(
 			`{"type":"tool-call-delta","index":0,"arguments":"{"}`, `{"type":"tool-call-delta","index":0,"arguments":"}"}`,
 			`{"type":"tool-call-delta","index":1,"arguments":"{}"}`),
-			adaptertest.JoinLines(`{"type":"tool-call-delta","index":0,"arguments":"{}"}`, `{"type":"tool-call-delta","index":1,"arguments":"{}"}`)},
+			guesttest.JoinLines(`{"type":"tool-call-delta","index":0,"arguments":"{}"}`, `{"type":"tool-call-delta","index":1,"arguments":"{}"}`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, want := adaptertest.Merge(t, []byte(tt.in)), adaptertest.Merge(t, []byte(tt.want)); got != want {
+			if got, want := guesttest.Merge(t, []byte(tt.in)), guesttest.Merge(t, []byte(tt.want)); got != want {
 				t.Errorf("got\n%s\nwant\n%s", got, want)
 			}
 		})
