@@ -1,59 +1,10 @@
 package guesttest_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
-	azure "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
-	compatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
-	responses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/openrouter"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
-
-// TestWholeMatchesStream checks, for every adapter, each pair of golden
-// cases stream-NAME / whole-NAME in testdata/<adapter>/: ParseResponse of
-// the whole body gives the events the stream gives (see
-// guesttest.WholeMatchesStream).
-func TestWholeMatchesStream(t *testing.T) {
-	adapters := []struct {
-		name string
-		a    guest.Adapter
-	}{
-		{"anthropic", anthropic.New()},
-		{"azure-openai", azure.New()},
-		{"bedrock", bedrock.New()},
-		{"deepseek", deepseek.New()},
-		{"gemini", gemini.New()},
-		{"groq", groq.New()},
-		{"mistral", mistral.New()},
-		{"ollama", ollama.New()},
-		{"openai", openai.New()},
-		{"openai-compatible", compatible.New()},
-		{"openai-responses", responses.New()},
-		{"openrouter", openrouter.New()},
-		{"xai", xai.New()},
-	}
-	pairs := 0
-	for _, ad := range adapters {
-		t.Run(ad.name, func(t *testing.T) {
-			pairs += guesttest.WholeMatchesStream(t, ad.a, filepath.Join("..", "..", "..", "testdata", ad.name))
-		})
-	}
-	if pairs == 0 {
-		t.Error("no stream-NAME / whole-NAME case pairs found")
-	}
-}
 
 func TestMerge(t *testing.T) {
 	tests := []struct{ name, in, want string }{

@@ -6,16 +6,26 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	azureopenai "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/cerebras"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/dashscope"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepinfra"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/fireworks"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/nvidia"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
 	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openrouter"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/sambanova"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
 
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -26,14 +36,24 @@ var constructors = map[string]func() guest.Adapter{
 	"anthropic":         func() guest.Adapter { return anthropic.New() },
 	"azure-openai":      func() guest.Adapter { return azureopenai.New() },
 	"bedrock":           func() guest.Adapter { return bedrock.New() },
+	"cerebras":          func() guest.Adapter { return cerebras.New() },
+	"dashscope":         func() guest.Adapter { return dashscope.New() },
+	"deepinfra":         func() guest.Adapter { return deepinfra.New() },
 	"deepseek":          func() guest.Adapter { return deepseek.New() },
+	"fireworks":         func() guest.Adapter { return fireworks.New() },
 	"gemini":            func() guest.Adapter { return gemini.New() },
 	"groq":              func() guest.Adapter { return groq.New() },
 	"mistral":           func() guest.Adapter { return mistral.New() },
+	"moonshot":          func() guest.Adapter { return moonshot.New() },
+	"nebius":            func() guest.Adapter { return nebius.New() },
+	"nvidia":            func() guest.Adapter { return nvidia.New() },
 	"ollama":            func() guest.Adapter { return ollama.New() },
 	"openai-compatible": func() guest.Adapter { return openaicompatible.New() },
 	"openai-responses":  func() guest.Adapter { return openairesponses.New() },
 	"openai":            func() guest.Adapter { return openai.New() },
 	"openrouter":        func() guest.Adapter { return openrouter.New() },
+	"sambanova":         func() guest.Adapter { return sambanova.New() },
+	"together":          func() guest.Adapter { return together.New() },
 	"xai":               func() guest.Adapter { return xai.New() },
+	"zhipu":             func() guest.Adapter { return zhipu.New() },
 }
