@@ -36,8 +36,8 @@ func checkMethod(module, method string) error {
 }
 
 // resolvePath joins a projected path (without its query) to the base URL
-// and checks that the result stays inside it: same scheme, host and user
-// info, and a path under the base URL's path. The path must start with
+// and checks that the result stays inside it: same scheme and host, and a
+// path under the base URL's path (the base URL's user info is kept). The path must start with
 // "/" and may not hold empty segments (a leading "//host"), dot segments
 // (also percent-encoded, also inside an encoded "/"), backslashes, a
 // segment starting with "@", control characters or a fragment. Percent
@@ -88,6 +88,7 @@ func resolvePath(module string, base *url.URL, path string) (*url.URL, error) {
 		!strings.HasPrefix(u.EscapedPath(), prefix+"/") {
 		return nil, bad("leaves the base URL")
 	}
+	u.User = base.User // the operator's, if any
 	return u, nil
 }
 
