@@ -613,11 +613,12 @@ func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
 	s.state = state
 	s.x.op.chunks += len(chunks)
 	s.events += len(events)
-	if flags&abi.FlagEnd != 0 {
+	if flags&abi.FlagEnd != 0 && !s.x.delivered {
 		// The last call carries no chunk: an error it reports is the
-		// module's verdict on a body that arrived whole (no end
-		// marker), not the provider's, and retrying would be billed
-		// for the same answer.
+		// module's verdict on a body that arrived whole, not the
+		// provider's. When nothing came before it, the module could
+		// read nothing in that body (an HTML page, an unknown format):
+		// a retry would be billed for the same answer.
 		for i := range events {
 			events[i].Retryable = false
 		}
