@@ -1,0 +1,23 @@
+package perplexity
+
+import (
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
+)
+
+func TestFeatures(t *testing.T) {
+	sonar := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false })
+	hostedtest.Features(t, New(), map[string]abi.Features{"sonar": sonar, "sonar-pro": sonar})
+}
+
+func TestProjectRules(t *testing.T) {
+	hostedtest.Rules(t, New(), []hostedtest.Rule{
+		{Name: "deep research refused", Req: `{"model":"sonar-deep-research","messages":[{"role":"user","content":"hi"}]}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "effort refused", Req: `{"model":"sonar","reasoning":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "domain filter must be an array", Req: `{"model":"sonar","messages":[{"role":"user","content":"hi"}],"provider_options":{"search_domain_filter":"a.com"}}`, Code: abi.CodeInvalidRequest},
+		{Name: "image accepted", Req: `{"model":"sonar","messages":[{"role":"user","content":[{"type":"image","url":"https://example.com/a.png"}]}]}`, Has: []string{`"image_url"`}, Path: "/chat/completions"},
+	})
+}
