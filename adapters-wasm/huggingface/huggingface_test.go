@@ -4,18 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	text := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.Vision = false })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"meta-llama/Llama-3.3-70B-Instruct:groq": text,
-		"Qwen/Qwen2.5-VL-7B-Instruct":            chatcompletions.DefaultFeatures,
-		"deepseek-ai/DeepSeek-R1:fastest":        hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true }),
-	})
-}
 
 func TestProjectRules(t *testing.T) {
 	hostedtest.Rules(t, New(), []hostedtest.Rule{

@@ -4,14 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	sonar := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false })
-	hostedtest.Features(t, New(), map[string]abi.Features{"sonar": sonar, "sonar-pro": sonar})
-}
 
 func TestProjectRules(t *testing.T) {
 	hostedtest.Rules(t, New(), []hostedtest.Rule{
