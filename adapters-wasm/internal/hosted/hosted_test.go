@@ -19,6 +19,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/perplexity"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/sambanova"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/watsonx"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
 )
 
@@ -82,6 +83,7 @@ func TestErrors(t *testing.T) {
 		{Status: 401, Body: `{"detail":"bad key"}`, Code: abi.CodeAuthentication, Msg: "p HTTP 401: bad key: check the API key"},
 		{Status: 401, Body: `{"detail":{"error":"no key"}}`, Code: abi.CodeAuthentication, Msg: "p HTTP 401: no key: check"},
 		{Status: 422, Body: `{"status":422,"title":"Unprocessable","detail":"max_tokens"}`, Code: abi.CodeInvalidRequest, Msg: "max_tokens (Unprocessable): fix the request"},
+		{Status: 401, Body: `{"errors":[{"code":"authentication_token_expired","message":"expired"}],"trace":"t","status_code":401}`, Code: abi.CodeAuthentication, Msg: "p HTTP 401: expired (code authentication_token_expired): check"},
 		{Status: 429, Body: `{"title":"Too Many Requests"}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "p HTTP 429: Too Many Requests: retry"},
 		{Status: 500, Body: `not json`, Code: abi.CodeServerError, Retryable: true, Msg: "not a provider error object"},
 	})
@@ -100,7 +102,7 @@ func TestTopLevelCached(t *testing.T) {
 // adapters are every module built on a hosted.Spec.
 var adapters = []*chatcompletions.Adapter{
 	cerebras.New(), dashscope.New(), deepinfra.New(), fireworks.New(), huggingface.New(), moonshot.New(),
-	nebius.New(), nvidia.New(), perplexity.New(), sambanova.New(), together.New(), zhipu.New(),
+	nebius.New(), nvidia.New(), perplexity.New(), sambanova.New(), together.New(), watsonx.New(), zhipu.New(),
 }
 
 // FuzzHosted feeds arbitrary provider bytes through every hosted module's
@@ -197,6 +199,11 @@ var features = map[string]map[string]string{
 		"deepseek-ai/DeepSeek-R1":                           "r",
 		"openai/gpt-oss-20b":                                "r",
 		"Gryphe/MythoMax-L2-13b":                            "j",
+	},
+	"watsonx": {
+		"meta-llama/llama-3-3-70b-instruct":                 "j",
+		"meta-llama/llama-4-maverick-17b-128e-instruct-fp8": "jv",
+		"openai/gpt-oss-120b":                               "jr",
 	},
 	"zhipu": {
 		"glm-4.6":     "jr",
