@@ -249,3 +249,52 @@ func IBMIAM(apiKey string, o TokenOptions) *TokenSource {
 		return tok, nil
 	})
 }
+
+// Transport returns a transport that sends through base (nil:
+// http.DefaultTransport) and, when a request carrying one of s's tokens as
+// its bearer credential is answered 401, drops that token, fetches a new
+// one and sends the request once more with it. Install it with
+// WithTransport on the client whose Provider has s as Credentials, so that
+// a token revoked or expired early costs one retry instead of a failed
+// request. A request whose body cannot be replayed is not retried.
+func (s *TokenSource) Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &refreshTransport{src: s, base: base}
+}
+
+type refreshTransport struct {
+	src  *TokenSource
+	base http.RoundTripper
+}
+
+func (t *refreshTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	sent, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if !ok || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, nil
+	}
+	t.src.mu.Lock()
+	if t.src.tok != nil && t.src.tok.AccessToken == sent {
+		t.src.tok = nil // another request may have replaced it already
+	}
+	t.src.mu.Unlock()
+	cred, cerr := t.src.Credential(req.Context())
+	if cerr != nil || cred.Key == sent {
+		return resp, nil
+	}
+	retry := req.Clone(req.Context())
+	if req.GetBody != nil {
+		if retry.Body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	retry.Header.Set("Authorization", "Bearer "+cred.Key)
+	return t.base.RoundTrip(retry)
+}

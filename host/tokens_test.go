@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -198,5 +199,49 @@ func TestConcurrentFetch(t *testing.T) {
 	}
 	if n := s.fetches.Load(); n != 1 {
 		t.Errorf("%d fetches, want 1", n)
+	}
+}
+
+// TestTransportRefreshOn401: a 401 to a cached token drops it and sends
+// the request once more with a fresh one; a second 401 is returned.
+func TestTransportRefreshOn401(t *testing.T) {
+	ts := newTokenServer(t, time.Hour, func(*http.Request) string { return "" })
+	src := IBMIAM("k", TokenOptions{TokenURL: ts.URL})
+	var calls atomic.Int32
+	accept := atomic.Value{}
+	accept.Store("Bearer tok-2")
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Authorization") != accept.Load().(string) {
+			w.WriteHeader(401)
+			return
+		}
+		w.Write(b)
+	}))
+	defer provider.Close()
+	hc := &http.Client{Transport: src.Transport(nil)}
+	send := func() (*http.Response, string) {
+		t.Helper()
+		c, err := src.Credential(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", provider.URL, strings.NewReader(`{"q":1}`))
+		req.Header.Set("Authorization", "Bearer "+c.Key)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, body := send(); resp.StatusCode != 200 || body != `{"q":1}` || calls.Load() != 2 || ts.fetches.Load() != 2 {
+		t.Fatalf("refresh: %d %q, %d calls, %d fetches", resp.StatusCode, body, calls.Load(), ts.fetches.Load())
+	}
+	accept.Store("never")
+	if resp, _ := send(); resp.StatusCode != 401 || calls.Load() != 4 || ts.fetches.Load() != 3 {
+		t.Fatalf("second 401: %d, %d calls, %d fetches", resp.StatusCode, calls.Load(), ts.fetches.Load())
 	}
 }
