@@ -4,22 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	text := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.Vision = false })
-	reasoning := hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"llama-3.3-70b":                  text,
-		"llama-4-scout-17b-16e-instruct": text,
-		"gpt-oss-120b":                   reasoning,
-		"qwen-3-32b":                     reasoning,
-		"qwen-3-235b-a22b-instruct-2507": text,
-		"zai-glm-4.7":                    reasoning,
-	})
-}
 
 func TestProjectRules(t *testing.T) {
 	hostedtest.Rules(t, New(), []hostedtest.Rule{

@@ -4,21 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	text := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.Vision, f.StructuredOutput = false, abi.SupportJSONMode })
-	reasoning := hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"qwen-plus":                     reasoning,
-		"qwen3-32b":                     reasoning,
-		"qwen3-235b-a22b-instruct-2507": text,
-		"qwen-vl-max":                   hostedtest.With(text, func(f *abi.Features) { f.Vision = true }),
-		"qwq-plus":                      hostedtest.With(reasoning, func(f *abi.Features) { f.StructuredOutput = abi.SupportNone }),
-	})
-}
 
 func TestThinking(t *testing.T) {
 	for model, want := range map[string]bool{"qwen3-32b": true, "qwen3-235b-a22b": true, "qwen-plus": false, "qwq-plus": true, "qwen3-max": false, "qwen-max": false} {

@@ -4,20 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	text := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.Vision, f.StructuredOutput = false, abi.SupportJSONMode })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"moonshot-v1-8k":                text,
-		"moonshot-v1-8k-vision-preview": hostedtest.With(text, func(f *abi.Features) { f.Vision = true }),
-		"kimi-k2-0905-preview":          text,
-		"kimi-k2-thinking":              hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true }),
-		"kimi-k2.6":                     hostedtest.With(text, func(f *abi.Features) { f.Reasoning, f.Vision = true, true }),
-	})
-}
 
 func TestProjectRules(t *testing.T) {
 	hist := func(model, opts string) string {

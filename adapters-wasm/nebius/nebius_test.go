@@ -4,19 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	text := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.Vision = false })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"meta-llama/Llama-3.3-70B-Instruct":  text,
-		"Qwen/Qwen3-235B-A22B-Instruct-2507": text,
-		"Qwen/Qwen3-235B-A22B":               hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true }),
-		"Qwen/Qwen2.5-VL-72B-Instruct":       chatcompletions.DefaultFeatures,
-	})
-}
 
 func TestProjectRules(t *testing.T) {
 	hostedtest.Rules(t, New(), []hostedtest.Rule{

@@ -4,21 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	d := chatcompletions.DefaultFeatures
-	text := hostedtest.With(d, func(f *abi.Features) { f.Vision = false })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"meta-llama/Llama-3.3-70B-Instruct-Turbo":           text,
-		"meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8": d,
-		"deepseek-ai/DeepSeek-R1":                           hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true }),
-		"openai/gpt-oss-20b":                                hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true }),
-		"Gryphe/MythoMax-L2-13b":                            hostedtest.With(text, func(f *abi.Features) { f.StructuredOutput = abi.SupportJSONMode }),
-	})
-}
 
 func TestProjectRules(t *testing.T) {
 	hostedtest.Rules(t, New(), []hostedtest.Rule{

@@ -4,20 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 )
-
-func TestFeatures(t *testing.T) {
-	text := hostedtest.With(chatcompletions.DefaultFeatures, func(f *abi.Features) { f.Vision, f.StructuredOutput = false, abi.SupportJSONMode })
-	reasoning := hostedtest.With(text, func(f *abi.Features) { f.Reasoning = true })
-	hostedtest.Features(t, New(), map[string]abi.Features{
-		"glm-4.6":     reasoning,
-		"glm-4.5-air": reasoning,
-		"glm-4.5v":    hostedtest.With(reasoning, func(f *abi.Features) { f.Vision = true }),
-		"glm-4-plus":  text,
-	})
-}
 
 func TestProjectRules(t *testing.T) {
 	hostedtest.Rules(t, New(), []hostedtest.Rule{

@@ -7,12 +7,14 @@ import (
 	azureopenai "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/cerebras"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/cohere"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/dashscope"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepinfra"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/fireworks"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/huggingface"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
@@ -22,8 +24,12 @@ import (
 	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
 	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openrouter"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/perplexity"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/sambanova"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
+	vertexanthropic "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-anthropic"
+	vertexgemini "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-gemini"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/watsonx"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
 
@@ -37,12 +43,14 @@ var constructors = map[string]func() guest.Adapter{
 	"azure-openai":      func() guest.Adapter { return azureopenai.New() },
 	"bedrock":           func() guest.Adapter { return bedrock.New() },
 	"cerebras":          func() guest.Adapter { return cerebras.New() },
+	"cohere":            func() guest.Adapter { return cohere.New() },
 	"dashscope":         func() guest.Adapter { return dashscope.New() },
 	"deepinfra":         func() guest.Adapter { return deepinfra.New() },
 	"deepseek":          func() guest.Adapter { return deepseek.New() },
 	"fireworks":         func() guest.Adapter { return fireworks.New() },
 	"gemini":            func() guest.Adapter { return gemini.New() },
 	"groq":              func() guest.Adapter { return groq.New() },
+	"huggingface":       func() guest.Adapter { return huggingface.New() },
 	"mistral":           func() guest.Adapter { return mistral.New() },
 	"moonshot":          func() guest.Adapter { return moonshot.New() },
 	"nebius":            func() guest.Adapter { return nebius.New() },
@@ -52,8 +60,12 @@ var constructors = map[string]func() guest.Adapter{
 	"openai-responses":  func() guest.Adapter { return openairesponses.New() },
 	"openai":            func() guest.Adapter { return openai.New() },
 	"openrouter":        func() guest.Adapter { return openrouter.New() },
+	"perplexity":        func() guest.Adapter { return perplexity.New() },
 	"sambanova":         func() guest.Adapter { return sambanova.New() },
 	"together":          func() guest.Adapter { return together.New() },
+	"vertex-anthropic":  func() guest.Adapter { return vertexanthropic.New() },
+	"vertex-gemini":     func() guest.Adapter { return vertexgemini.New() },
+	"watsonx":           func() guest.Adapter { return watsonx.New() },
 	"xai":               func() guest.Adapter { return xai.New() },
 	"zhipu":             func() guest.Adapter { return zhipu.New() },
 }

@@ -1,7 +1,7 @@
 // Package hosted builds the Chat Completions dialects of hosted inference
 // platforms (Together AI, Fireworks AI, Cerebras, DeepInfra, Hugging Face,
-// Moonshot, DashScope, Zhipu, MiniMax, SambaNova, Nebius, NVIDIA NIM,
-// Perplexity) from data: a Spec lists the model families with their
+// Moonshot, DashScope, Zhipu, SambaNova, Nebius, NVIDIA NIM, Perplexity,
+// IBM watsonx.ai) from data: a Spec lists the model families with their
 // features, the parameters each family or the whole platform refuses, the
 // platform's error rules and finish reasons, and Dialect turns it into a
 // chatcompletions.Dialect. What a platform needs beyond that (its usage
@@ -133,6 +133,7 @@ type Spec struct {
 	// Rewrite runs after the Spec's own checks; Extend, Usage, Headers,
 	// Route, ToolCallID are passed to the dialect as they are.
 	Rewrite    func(req *abi.Request) (*abi.Request, error)
+	Route      func(req *abi.Request) (path string, query map[string]string, err error)
 	Extend     func(req *abi.Request, body *chatcompletions.Body) error
 	Usage      func(usage []byte, u *abi.Usage) error
 	Headers    func(req *abi.Request) map[string]string
@@ -264,15 +265,21 @@ func (s *Spec) extend(req *abi.Request, body *chatcompletions.Body) error {
 }
 
 // problem reads the error bodies of servers that answer in FastAPI
-// ({"detail": "..."} or {"detail": {"error": "..."}}) or RFC 9457
-// ({"title", "detail", "status"}) form rather than OpenAI's.
-func problem(body []byte) (detail, title string) {
+// ({"detail": "..."} or {"detail": {"error": "..."}}), RFC 9457
+// ({"title", "detail", "status"}) or IBM ({"errors":[{"code","message"}]})
+// form rather than OpenAI's.
+func problem(body []byte) (detail, title, code string) {
 	var p struct {
 		Detail json.RawMessage `json:"detail"`
 		Title  string          `json:"title"`
+		// Errors is IBM's form: {"errors":[{"code","message"}],"trace"}.
+		Errors []struct{ Code, Message string } `json:"errors"`
 	}
 	if json.Unmarshal(body, &p) != nil {
-		return "", ""
+		return "", "", ""
+	}
+	if len(p.Errors) > 0 {
+		return p.Errors[0].Message, "", p.Errors[0].Code
 	}
 	if json.Unmarshal(p.Detail, &detail) != nil {
 		var obj struct{ Error, Message string }
@@ -280,14 +287,15 @@ func problem(body []byte) (detail, title string) {
 			detail = obj.Error + obj.Message
 		}
 	}
-	return detail, p.Title
+	return detail, p.Title, ""
 }
 
 // Error applies the Spec's error rules to a mapped error. A body in
 // FastAPI or RFC 9457 form gets its detail (and title) as the message.
 func (s *Spec) Error(info *chatcompletions.ErrorInfo, e *abi.Error) {
 	if info.Message == "" && info.Status != 0 {
-		if detail, title := problem(info.Body); detail != "" || title != "" {
+		if detail, title, code := problem(info.Body); detail != "" || title != "" {
+			info.Code = code
 			hint := ""
 			if i := strings.LastIndex(e.Message, ": "); i >= 0 {
 				hint = e.Message[i:]
@@ -299,7 +307,11 @@ func (s *Spec) Error(info *chatcompletions.ErrorInfo, e *abi.Error) {
 			case title != "":
 				info.Message += " (" + title + ")"
 			}
-			e.Message = fmt.Sprintf("%s HTTP %d: %s%s", s.provider(), info.Status, info.Message, hint)
+			tag := ""
+			if code != "" {
+				tag = " (code " + code + ")"
+			}
+			e.Message = fmt.Sprintf("%s HTTP %d: %s%s%s", s.provider(), info.Status, info.Message, tag, hint)
 		}
 	}
 	msg := strings.ToLower(info.Message)
@@ -352,7 +364,9 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		Headers:              s.Headers,
 		Error:                s.Error,
 	}
-	if s.Path != "" {
+	if s.Route != nil {
+		d.Route = s.Route
+	} else if s.Path != "" {
 		path := s.Path
 		d.Route = func(*abi.Request) (string, map[string]string, error) { return path, nil, nil }
 	}

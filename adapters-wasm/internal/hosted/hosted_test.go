@@ -1,0 +1,247 @@
+package hosted_test
+
+import (
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/cerebras"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/dashscope"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepinfra"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/fireworks"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/huggingface"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/nvidia"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/perplexity"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/sambanova"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/watsonx"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
+)
+
+var spec = hosted.Spec{
+	Name:              "p",
+	BaseURL:           "https://p.example",
+	StrictTools:       true,
+	MaxTemperature:    1,
+	Options:           hosted.Pass("mode:string", "k:integer|string"),
+	Refused:           hosted.Same("P lacks it", "seed"),
+	RefusedValues:     map[string]map[string]string{"mode": {`"raw"`: "use parsed"}},
+	ToolChoiceRefused: hosted.Same("auto only", "required"),
+	Families: []hosted.Family{
+		{Match: []string{"think"}, Reasoning: true, NoStrictTools: true, Defaults: map[string]string{"mode": `"parsed"`}},
+		{Match: []string{"thin"}, Structured: hosted.JSONMode, Refused: hosted.Same("not on thin", "k")},
+		{Match: []string{"fixed"}, Structured: hosted.BestEffortSchema,
+			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureTemperature: chatcompletions.Refuse}},
+	},
+	Default: hosted.Family{NoTools: true},
+	Errors: append([]hosted.ErrorRule{
+		{Status: 400, Code: "quota", To: abi.CodeRateLimited, Hint: "top up"},
+		{Contains: "too long", To: abi.CodeContextLengthExceeded},
+	}, hosted.CommonErrors...),
+	Usage: hosted.TopLevelCached("cached_tokens"),
+}
+
+func TestFamilies(t *testing.T) {
+	a := spec.New("1.0.0")
+	d := chatcompletions.DefaultFeatures
+	hostedtest.Features(t, a, map[string]abi.Features{
+		"x-think-1": hostedtest.With(d, func(f *abi.Features) { f.Reasoning, f.Vision = true, false }),
+		"x-thin-1":  hostedtest.With(d, func(f *abi.Features) { f.Vision, f.StructuredOutput = false, abi.SupportJSONMode }),
+		"other":     hostedtest.With(d, func(f *abi.Features) { f.Vision, f.ToolCalling, f.ParallelToolCalls = false, abi.SupportNone, false }),
+	})
+}
+
+func TestCheck(t *testing.T) {
+	msg := `"messages":[{"role":"user","content":"hi"}]`
+	strictTool := `"tools":[{"name":"f","parameters":{"type":"object","properties":{}},"strict":true}]`
+	hostedtest.Rules(t, spec.New("1.0.0"), []hostedtest.Rule{
+		{Name: "default body field", Req: `{"model":"think",` + msg + `}`, Has: []string{`"mode":"parsed"`}},
+		{Name: "request value wins over the default", Req: `{"model":"think",` + msg + `,"provider_options":{"mode":"hidden"}}`, Has: []string{`"mode":"hidden"`}, Not: []string{"parsed"}},
+		{Name: "refused value", Req: `{"model":"think",` + msg + `,"provider_options":{"mode":"raw"}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "platform refusal", Req: `{"model":"think",` + msg + `,"provider_options":{"seed":1}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "family refusal", Req: `{"model":"thin",` + msg + `,"provider_options":{"k":1}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "strict tools where enforced", Req: `{"model":"thin",` + msg + `,` + strictTool + `}`, Has: []string{`"strict":true`}},
+		{Name: "strict tools refused for the family", Req: `{"model":"think",` + msg + `,` + strictTool + `}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "refused tool choice", Req: `{"model":"thin",` + msg + `,"tools":[{"name":"f"}],"tool_choice":"required"}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "temperature bound", Req: `{"model":"thin","temperature":1.5,` + msg + `}`, Code: abi.CodeInvalidRequest},
+		{Name: "fixed temperature refused, not out of range", Req: `{"model":"fixed","temperature":1.5,` + msg + `}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "best-effort schema refuses strict", Req: `{"model":"fixed",` + msg + `,"response_format":{"type":"json_schema","schema":{"type":"object"},"strict":true}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "no effort field", Req: `{"model":"think","reasoning":{"effort":"low"},` + msg + `}`, Code: abi.CodeCapabilityUnsupported},
+	})
+}
+
+func TestErrors(t *testing.T) {
+	guesttest.MapErrors(t, spec.New("1.0.0"), []guesttest.ErrorCase{
+		{Status: 400, Body: `{"error":{"message":"no money","code":"quota"}}`, Code: abi.CodeRateLimited, Msg: "no money (code quota): top up"},
+		{Status: 400, Body: `{"error":{"message":"Prompt too long"}}`, Code: abi.CodeContextLengthExceeded, Msg: "Prompt too long: fix the request"},
+		{Status: 402, Body: `{"error":{"message":"pay"}}`, Code: abi.CodeRateLimited, Msg: "retrying will not help"},
+		{Status: 401, Body: `{"detail":"bad key"}`, Code: abi.CodeAuthentication, Msg: "p HTTP 401: bad key: check the API key"},
+		{Status: 401, Body: `{"detail":{"error":"no key"}}`, Code: abi.CodeAuthentication, Msg: "p HTTP 401: no key: check"},
+		{Status: 422, Body: `{"status":422,"title":"Unprocessable","detail":"max_tokens"}`, Code: abi.CodeInvalidRequest, Msg: "max_tokens (Unprocessable): fix the request"},
+		{Status: 401, Body: `{"errors":[{"code":"authentication_token_expired","message":"expired"}],"trace":"t","status_code":401}`, Code: abi.CodeAuthentication, Msg: "p HTTP 401: expired (code authentication_token_expired): check"},
+		{Status: 429, Body: `{"title":"Too Many Requests"}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "p HTTP 429: Too Many Requests: retry"},
+		{Status: 500, Body: `not json`, Code: abi.CodeServerError, Retryable: true, Msg: "not a provider error object"},
+	})
+}
+
+func TestTopLevelCached(t *testing.T) {
+	var u abi.Usage
+	if err := hosted.TopLevelCached("cached_tokens")([]byte(`{"prompt_tokens":10,"completion_tokens":2,"cached_tokens":6}`), &u); err != nil {
+		t.Fatal(err)
+	}
+	if u != (abi.Usage{InputTokens: 10, OutputTokens: 2, CachedInputTokens: 6}) {
+		t.Errorf("%+v", u)
+	}
+}
+
+// adapters are every module built on a hosted.Spec.
+var adapters = []guest.Adapter{
+	cerebras.New(), dashscope.New(), deepinfra.New(), fireworks.New(), huggingface.New(), moonshot.New(),
+	nebius.New(), nvidia.New(), perplexity.New(), sambanova.New(), together.New(), watsonx.New(), zhipu.New(),
+}
+
+// FuzzHosted feeds arbitrary provider bytes through every hosted module's
+// Transform, ParseResponse and MapError (see guesttest.CheckAdapter):
+// one target for all of them, as they share the transform and differ only
+// in their hooks.
+func FuzzHosted(f *testing.F) {
+	f.Add([]byte(`{"id":"a","model":"m","choices":[{"index":0,"delta":{"reasoning":"r","reasoning_content":"s"},"finish_reason":"stop","usage":{"prompt_tokens":3,"cached_tokens":1}}]}`), []byte("[DONE]"))
+	f.Add([]byte(`{"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"eos"}],"usage":{"prompt_tokens":1},"citations":["u"]}`), []byte(`{"detail":{"error":"x"}}`))
+	f.Add([]byte(`{"type":"about:blank","status":422,"title":"T","detail":"d"}`), []byte(`{"error":{"code":"1113","message":"m"}}`))
+	f.Fuzz(func(t *testing.T, x, y []byte) {
+		for _, a := range adapters {
+			guesttest.CheckAdapter(t, a, guesttest.Input{
+				Chunks:   []abi.Chunk{{Data: x}, {Data: y}},
+				Body:     x,
+				Statuses: []uint32{400, 401, 402, 412, 429, 503},
+			})
+		}
+	})
+}
+
+// features are the capabilities each hosted module reports per model:
+// r reasoning, v vision, j JSON mode only, n no structured output, t no
+// tools; anything else is as chatcompletions.DefaultFeatures.
+var features = map[string]map[string]string{
+	"cerebras": {
+		"llama-3.3-70b":                  "",
+		"llama-4-scout-17b-16e-instruct": "",
+		"gpt-oss-120b":                   "r",
+		"qwen-3-32b":                     "r",
+		"qwen-3-235b-a22b-instruct-2507": "",
+		"zai-glm-4.7":                    "r",
+	},
+	"dashscope": {
+		"qwen-plus":                     "jr",
+		"qwen3-32b":                     "jr",
+		"qwen3-235b-a22b-instruct-2507": "j",
+		"qwen-vl-max":                   "jv",
+		"qwq-plus":                      "nr",
+	},
+	"deepinfra": {
+		"meta-llama/Llama-3.3-70B-Instruct-Turbo":   "",
+		"meta-llama/Llama-4-Scout-17B-16E-Instruct": "v",
+		"deepseek-ai/DeepSeek-R1-0528":              "jr",
+		"Qwen/Qwen3-235B-A22B-Thinking-2507":        "r",
+		"Qwen/Qwen3-235B-A22B-Instruct-2507":        "",
+		"Sao10K/L3.3-70B-Euryale-v2.3":              "j",
+	},
+	"fireworks": {
+		"accounts/fireworks/models/llama-v3p3-70b-instruct":        "",
+		"accounts/fireworks/models/llama4-maverick-instruct-basic": "v",
+		"accounts/fireworks/models/deepseek-r1-0528":               "r",
+		"accounts/fireworks/models/qwen3-235b-a22b-thinking-2507":  "r",
+		"accounts/fireworks/models/gpt-oss-120b":                   "r",
+		"accounts/fireworks/models/qwen2p5-vl-32b-instruct":        "v",
+	},
+	"huggingface": {
+		"meta-llama/Llama-3.3-70B-Instruct:groq": "",
+		"Qwen/Qwen2.5-VL-7B-Instruct":            "v",
+		"deepseek-ai/DeepSeek-R1:fastest":        "r",
+	},
+	"moonshot": {
+		"moonshot-v1-8k":                "j",
+		"moonshot-v1-8k-vision-preview": "jv",
+		"kimi-k2-0905-preview":          "j",
+		"kimi-k2-thinking":              "jr",
+		"kimi-k2.6":                     "jrv",
+	},
+	"nebius": {
+		"meta-llama/Llama-3.3-70B-Instruct":  "",
+		"Qwen/Qwen3-235B-A22B-Instruct-2507": "",
+		"Qwen/Qwen3-235B-A22B":               "r",
+		"Qwen/Qwen2.5-VL-72B-Instruct":       "v",
+	},
+	"nvidia": {
+		"meta/llama-3.3-70b-instruct":             "j",
+		"meta/llama-3.2-90b-vision-instruct":      "jv",
+		"deepseek-ai/deepseek-r1":                 "jr",
+		"nvidia/llama-3.1-nemotron-ultra-253b-v1": "j",
+	},
+	"perplexity": {
+		"sonar":     "tv",
+		"sonar-pro": "tv",
+	},
+	"sambanova": {
+		"Meta-Llama-3.3-70B-Instruct":        "",
+		"Llama-4-Maverick-17B-128E-Instruct": "v",
+		"DeepSeek-R1-0528":                   "r",
+		"gpt-oss-120b":                       "r",
+	},
+	"together": {
+		"meta-llama/Llama-3.3-70B-Instruct-Turbo":           "",
+		"meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8": "v",
+		"deepseek-ai/DeepSeek-R1":                           "r",
+		"openai/gpt-oss-20b":                                "r",
+		"Gryphe/MythoMax-L2-13b":                            "j",
+	},
+	"watsonx": {
+		"meta-llama/llama-3-3-70b-instruct":                 "j",
+		"meta-llama/llama-4-maverick-17b-128e-instruct-fp8": "jv",
+		"openai/gpt-oss-120b":                               "jr",
+	},
+	"zhipu": {
+		"glm-4.6":     "jr",
+		"glm-4.5-air": "jr",
+		"glm-4.5v":    "jrv",
+		"glm-4-plus":  "j",
+	},
+}
+
+// TestModuleFeatures checks each hosted module's capabilities against
+// features.
+func TestModuleFeatures(t *testing.T) {
+	for _, a := range adapters {
+		name := a.Capabilities("").Name
+		want := map[string]abi.Features{}
+		for model, code := range features[name] {
+			f := chatcompletions.DefaultFeatures
+			f.Vision = false
+			for _, c := range code {
+				switch c {
+				case 'r':
+					f.Reasoning = true
+				case 'v':
+					f.Vision = true
+				case 'j':
+					f.StructuredOutput = abi.SupportJSONMode
+				case 'n':
+					f.StructuredOutput = abi.SupportNone
+				case 't':
+					f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
+				}
+			}
+			want[model] = f
+		}
+		if len(want) == 0 {
+			t.Errorf("%s: no feature rows", name)
+		}
+		t.Run(name, func(t *testing.T) { hostedtest.Features(t, a, want) })
+	}
+}

@@ -1,0 +1,13 @@
+// Command module is the Vertex AI Anthropic adapter module, built with
+// GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared to
+// bin/adapters/vertex-anthropic.wasm.
+package main
+
+import (
+	vertexanthropic "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-anthropic"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+func init() { guest.Register(vertexanthropic.New()) }
+
+func main() {}
