@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -22,8 +23,8 @@ func init() {
 		help: "print the provider request the module projects from a normalized request", run: runProject})
 	register(&command{name: "replay", usage: "replay MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]",
 		help: "frame a recorded response body with the host's framing and print the module's events as JSON lines", run: runReplay})
-	register(&command{name: "test", usage: "test MODULE CASES_DIR",
-		help: "run the golden cases in CASES_DIR against the module; ends with 'N passed, M failed'", run: runTest})
+	register(&command{name: "test", usage: "test MODULE CASES [-run REGEX] [--update]",
+		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them", run: runTest})
 }
 
 // openModule compiles and validates the module at path with the CLI's
@@ -33,7 +34,7 @@ func openModule(ctx context.Context, e *env, path string) (engine.Module, func()
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading module: %w", err)
 	}
-	eng, err := engine.New(ctx, engine.Config{CacheDir: e.cacheDir, Logger: e.logger})
+	eng, err := engine.New(ctx, e.engineConfig())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,13 +157,34 @@ type testFailures struct{ failed int }
 func (t *testFailures) Error() string { return fmt.Sprintf("%d case(s) failed", t.failed) }
 
 func runTest(ctx context.Context, e *env, args []string) error {
-	pos, err := parseArgs(flag.NewFlagSet("test", flag.ContinueOnError), args, "MODULE", "CASES_DIR")
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	runPattern := fs.String("run", "", "run only the cases whose name matches this regular expression")
+	update := fs.Bool("update", false, "rewrite each case's events.jsonl and projection.json with the module's output, listing the files that changed")
+	pos, err := parseArgs(fs, args, "MODULE", "CASES")
 	if err != nil {
 		return err
 	}
-	all, err := cases.Load(pos[1])
+	var match *regexp.Regexp
+	if *runPattern != "" {
+		if match, err = regexp.Compile(*runPattern); err != nil {
+			return usagef("-run %q: %v", *runPattern, err)
+		}
+	}
+	all, err := loadCases(pos[1])
 	if err != nil {
 		return err
+	}
+	if match != nil {
+		var sel []*cases.Case
+		for _, c := range all {
+			if match.MatchString(c.Name) {
+				sel = append(sel, c)
+			}
+		}
+		if len(sel) == 0 {
+			return fmt.Errorf("no case in %s matches -run %q", pos[1], *runPattern)
+		}
+		all = sel
 	}
 	m, done, err := openModule(ctx, e, pos[0])
 	if err != nil {
@@ -170,7 +192,20 @@ func runTest(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	passed, failed := 0, 0
+	var updated []string
 	for _, c := range all {
+		if *update {
+			changed, err := cases.Update(ctx, m, c)
+			for _, f := range changed {
+				updated = append(updated, filepath.Join(c.Dir, f))
+				fmt.Fprintf(e.stdout, "updated %s\n", filepath.Join(c.Dir, f))
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(e.stdout, "FAIL %s: %s\n", c.Name, strings.TrimPrefix(err.Error(), c.Name+": "))
+				continue
+			}
+		}
 		if err := cases.Run(ctx, m, c); err != nil {
 			failed++
 			fmt.Fprintf(e.stdout, "FAIL %s: %s\n", c.Name, strings.TrimPrefix(err.Error(), c.Name+": "))
@@ -179,9 +214,26 @@ func runTest(ctx context.Context, e *env, args []string) error {
 		passed++
 		fmt.Fprintf(e.stdout, "ok   %s\n", c.Name)
 	}
-	fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
+	if *update {
+		fmt.Fprintf(e.stdout, "%d passed, %d failed, %d file(s) updated\n", passed, failed, len(updated))
+	} else {
+		fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
+	}
 	if failed > 0 {
 		return &testFailures{failed: failed}
 	}
 	return nil
+}
+
+// loadCases loads dir as one case when it holds case files itself (what
+// `wasmrun chat --record DIR` writes), else every case directly below it.
+func loadCases(dir string) ([]*cases.Case, error) {
+	c, err := cases.LoadCase(dir)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		return []*cases.Case{c}, nil
+	}
+	return cases.Load(dir)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, err := engine.New(ctx, engine.Config{CacheDir: e.cacheDir, Logger: e.logger})
+	eng, err := engine.New(ctx, e.engineConfig())
 	if err != nil {
 		return err
 	}
@@ -68,6 +69,22 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s %s\n", c.Time.Format("15:04:05.000"), c)
 		},
 	})
+	abs, err := filepath.Abs(pos[0])
+	if err != nil {
+		abs = pos[0]
+	}
+	if *once {
+		fmt.Fprintf(e.stdout, "loading the NAME.wasm files in %s once", abs)
+	} else {
+		fmt.Fprintf(e.stdout, "watching %s for NAME.wasm files (scan every %s, a file is read once stable for %s)", abs, *interval, *debounce)
+	}
+	switch {
+	case len(keys) > 0:
+		fmt.Fprintf(e.stdout, "; each needs a NAME.wasm.sig signed by one of %d key(s)", len(keys))
+	case *noActivate:
+		fmt.Fprint(e.stdout, "; loaded modules are not activated")
+	}
+	fmt.Fprintln(e.stdout)
 	werr := engine.WatchDir(ctx, pos[0], reg, engine.WatchOptions{Interval: *interval, Debounce: *debounce, NoActivate: *noActivate, Once: *once})
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
