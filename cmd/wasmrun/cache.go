@@ -38,7 +38,7 @@ func parseSize(s string) (int64, error) {
 	return int64(n * float64(mult)), nil
 }
 
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+func mb(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func runCache(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("cache", flag.ContinueOnError)

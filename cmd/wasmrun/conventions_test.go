@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine/compilecache"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
 
@@ -186,4 +188,36 @@ func jsonEqual(a, b []byte) bool {
 	xb, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return bytes.Equal(xb, yb)
+}
+
+func TestCacheCommand(t *testing.T) {
+	dir := t.TempDir()
+	c, err := compilecache.Open(dir, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range []string{"0123456789abcdef", "fedcba9876543210"} {
+		if _, err := c.Track(d, fmt.Sprintf("mod%d", i), func() error {
+			return os.WriteFile(filepath.Join(dir, d), make([]byte, (i+1)<<20), 0o644)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, code := wasmrun(t, "cache", "list", "--cache", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || !strings.HasPrefix(strings.Join(strings.Fields(lines[0]), " "), "fedcba987654 2.0 MiB") || !strings.HasSuffix(lines[0], "mod1") ||
+		!strings.HasPrefix(lines[1], "0123456789ab") || !strings.HasSuffix(lines[2], ": 2 module(s), 3.0 MiB of 512.0 MiB") {
+		t.Errorf("cache list: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = wasmrun(t, "cache", "clean", "--max", "2.5MiB", "--cache", dir)
+	if code != 0 || !strings.HasPrefix(out, "removed 1 module(s), 1.0 MiB; 2.0 MiB left") {
+		t.Errorf("cache clean --max: exit %d\n%s", code, out)
+	}
+	out, _, code = wasmrun(t, "cache", "clean", "--cache", dir)
+	if code != 0 || !strings.HasPrefix(out, "removed 1 module(s), 2.0 MiB; 0.0 MiB left") {
+		t.Errorf("cache clean: exit %d\n%s", code, out)
+	}
+	if _, errOut, code := wasmrun(t, "cache", "prune"); code != 2 || !strings.Contains(errOut, "list or clean") {
+		t.Errorf("cache prune: exit %d, %q", code, errOut)
+	}
 }

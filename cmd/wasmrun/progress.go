@@ -67,6 +67,8 @@ func (e *env) compileProgress() func(engine.CompileEvent) {
 			fmt.Fprintf(e.stderr, "wasmrun: compiling %s.wasm failed after %s\n", ev.Module, ev.Elapsed.Round(time.Millisecond))
 		case ev.Evicted > 0:
 			fmt.Fprintf(e.stderr, "wasmrun: compiled %s.wasm in %s (evicted %d least recently used module(s) from the compile cache)\n", ev.Module, ev.Elapsed.Round(time.Millisecond), ev.Evicted)
+		case ev.Cached:
+			fmt.Fprintf(e.stderr, "wasmrun: loaded %s.wasm from the compile cache in %s\n", ev.Module, ev.Elapsed.Round(time.Millisecond))
 		default:
 			fmt.Fprintf(e.stderr, "wasmrun: compiled %s.wasm in %s\n", ev.Module, ev.Elapsed.Round(time.Millisecond))
 		}
