@@ -28,11 +28,18 @@ func init() {
 }
 
 // openModule compiles and validates the module at path with the CLI's
-// engine settings. The returned function closes both.
+// engine settings; a path that is a shipped module's name (openai) and no
+// file is built from the sources first. The returned function closes both.
 func openModule(ctx context.Context, e *env, path string) (engine.Module, func(), error) {
-	b, err := os.ReadFile(path)
+	var b []byte
+	var err error
+	if isModuleName(path) {
+		b, err = buildShipped(ctx, e, path, false)
+	} else if b, err = os.ReadFile(path); err != nil {
+		err = fmt.Errorf("reading module: %w", err)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading module: %w", err)
+		return nil, nil, err
 	}
 	eng, err := engine.New(ctx, e.engineConfig())
 	if err != nil {

@@ -63,8 +63,6 @@ func openaiModule(t *testing.T) string {
 	return modulePath
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 // wasmrun runs one CLI invocation in-process.
 func wasmrun(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
