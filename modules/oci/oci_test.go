@@ -1,0 +1,213 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// startRegistry runs Debian's docker-registry (the CNCF distribution
+// registry) on a loopback port with storage in a temporary directory and
+// returns its host:port and storage root. Outside CI a machine without it
+// skips, saying so; in CI it is installed.
+func startRegistry(t *testing.T) (host, root string) {
+	t.Helper()
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil && os.Getenv("CI") != "" {
+		install := func() error {
+			return exec.Command("apt-get", "install", "-y", "docker-registry").Run()
+		}
+		if install() != nil {
+			exec.Command("apt-get", "update").Run()
+			install()
+		}
+		bin, err = exec.LookPath("docker-registry")
+	}
+	if err != nil {
+		t.Skip("docker-registry is not installed (apt-get install docker-registry): the OCI round trip against a real registry is not tested")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host = l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	root = filepath.Join(dir, "storage")
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", root, host)
+	cfgPath := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "serve", cfgPath)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get("http://" + host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return host, root
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("docker-registry did not start: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func fakeModule(t *testing.T) []byte {
+	b := make([]byte, 64<<10)
+	rand.Read(b)
+	return append([]byte("\x00asm\x01\x00\x00\x00"), b...)
+}
+
+func TestParseReference(t *testing.T) {
+	d := "sha256:" + strings.Repeat("ab", 32)
+	for in, want := range map[string]Reference{
+		"oci://localhost:5000/adapters/openai:v1": {Registry: "localhost:5000", Repository: "adapters/openai", Tag: "v1"},
+		"ghcr.io/x/openai":                        {Registry: "ghcr.io", Repository: "x/openai", Tag: "latest"},
+		"oci://127.0.0.1:5000/openai@" + d:        {Registry: "127.0.0.1:5000", Repository: "openai", Digest: d},
+		"h:1/openai:v2@" + d:                      {Registry: "h:1", Repository: "openai", Tag: "v2", Digest: d},
+	} {
+		got, err := ParseReference(in)
+		if err != nil || got != want {
+			t.Errorf("ParseReference(%q) = %+v, %v, want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"openai", "oci://host/x@sha256:zz", "oci:///x"} {
+		if _, err := ParseReference(bad); err == nil {
+			t.Errorf("ParseReference(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPushPullRoundTrip(t *testing.T) {
+	host, root := startRegistry(t)
+	ctx := context.Background()
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	wasm := fakeModule(t)
+	caps := &abi.Capabilities{ABIVersion: "1.1.0", Name: "openai", Version: "1.2.3"}
+	ref := "oci://" + host + "/adapters/openai:v1"
+
+	man, err := Push(ctx, ref, wasm, PushOptions{Capabilities: caps, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same bytes, same capabilities: the same manifest (reproducible).
+	if again, err := Push(ctx, ref, wasm, PushOptions{Capabilities: caps, Key: key}); err != nil || again.Digest != man.Digest {
+		t.Errorf("second push: %v, %v (first %s)", again.Digest, err, man.Digest)
+	}
+	if d, err := Resolve(ctx, ref, Options{}); err != nil || d != man.Digest.String() {
+		t.Errorf("Resolve = %s, %v", d, err)
+	}
+
+	a, err := Pull(ctx, ref, PullOptions{PublicKeys: []ed25519.PublicKey{otherPub, pub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Wasm, wasm) || a.Manifest != man.Digest.String() || len(a.Signature) != ed25519.SignatureSize ||
+		a.Annotations[AnnotationModule] != "openai" || a.Annotations[AnnotationABIVersion] != "1.1.0" || !strings.Contains(a.Annotations[AnnotationCapabilities], `"version":"1.2.3"`) {
+		t.Errorf("pulled %d bytes, manifest %s, annotations %v", len(a.Wasm), a.Manifest, a.Annotations)
+	}
+	// Digest pinning.
+	pinned := "oci://" + host + "/adapters/openai@" + man.Digest.String()
+	if a, err := Pull(ctx, pinned, PullOptions{}); err != nil || !bytes.Equal(a.Wasm, wasm) {
+		t.Errorf("pinned pull: %v", err)
+	}
+	other := "oci://" + host + "/adapters/openai@sha256:" + strings.Repeat("0", 64)
+	if _, err := Pull(ctx, other, PullOptions{}); err == nil {
+		t.Error("a pin to a digest the registry does not hold was served")
+	}
+
+	var ve *VerifyError
+	// A key that signed nothing: refused.
+	if _, err := Pull(ctx, ref, PullOptions{PublicKeys: []ed25519.PublicKey{otherPub}}); !errors.As(err, &ve) || !strings.Contains(err.Error(), "signature") {
+		t.Errorf("pull with a foreign key: %v", err)
+	}
+	// An unsigned module, when a signature is required: refused.
+	unsigned := "oci://" + host + "/adapters/openai:unsigned"
+	if _, err := Push(ctx, unsigned, fakeModule(t), PushOptions{Capabilities: caps}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pull(ctx, unsigned, PullOptions{PublicKeys: []ed25519.PublicKey{pub}}); !errors.As(err, &ve) {
+		t.Errorf("unsigned pull with keys: %v", err)
+	}
+
+	// The registry serves other bytes for the module's layer (tampered
+	// storage): refused, whatever the signature.
+	hex := strings.TrimPrefix(a.Layer, "sha256:")
+	data := filepath.Join(root, "docker", "registry", "v2", "blobs", "sha256", hex[:2], hex, "data")
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[100] ^= 0xff
+	if err := os.WriteFile(data, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pull(ctx, ref, PullOptions{}); !errors.As(err, &ve) || !strings.Contains(err.Error(), "other bytes") {
+		t.Errorf("tampered layer: %v", err)
+	}
+}
+
+// A registry that is down, or accepts and never answers, fails the pull
+// within the caller's deadline.
+func TestRegistryDownOrSlow(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := l.Addr().String()
+	l.Close()
+	if _, err := Pull(context.Background(), "oci://"+down+"/x:v1", PullOptions{}); err == nil {
+		t.Error("pull from a registry that is down succeeded")
+	}
+
+	slow, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	go func() {
+		for {
+			c, err := slow.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold it open, say nothing
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := Pull(ctx, "oci://"+slow.Addr().String()+"/x:v1", PullOptions{}); err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("pull from a silent registry: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the deadline was not kept: %s", d)
+	}
+}
