@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host/cases"
+	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
 func init() {
@@ -27,25 +29,55 @@ func init() {
 		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them", run: runTest})
 }
 
-// openModule compiles and validates the module at path with the CLI's
-// engine settings; a path that is a shipped module's name (openai) and no
-// file is built from the sources first. The returned function closes both.
-func openModule(ctx context.Context, e *env, path string) (engine.Module, func(), error) {
-	var b []byte
-	var err error
-	if isModuleName(path) {
-		b, err = buildShipped(ctx, e, path, false)
-	} else if b, err = os.ReadFile(path); err != nil {
-		err = fmt.Errorf("reading module: %w", err)
+// moduleBytes reads a MODULE argument: a .wasm file, a shipped module's
+// name (openai: built from the sources) or an oci:// reference (pulled,
+// digests verified).
+func moduleBytes(ctx context.Context, e *env, arg string) ([]byte, error) {
+	switch {
+	case strings.HasPrefix(arg, "oci://"):
+		a, err := oci.Pull(ctx, arg, oci.PullOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return a.Wasm, nil
+	case isModuleName(arg):
+		return buildShipped(ctx, e, arg, false)
 	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, fmt.Errorf("reading module: %w", err)
+	}
+	return b, nil
+}
+
+// moduleName is the name a MODULE argument is loaded under.
+func moduleName(arg string) string {
+	if strings.HasPrefix(arg, "oci://") {
+		if r, err := oci.ParseReference(arg); err == nil {
+			return path.Base(r.Repository)
+		}
+	}
+	return strings.TrimSuffix(filepath.Base(arg), ".wasm")
+}
+
+// openModule compiles and validates the module a MODULE argument names
+// (see moduleBytes) with the CLI's engine settings. The returned function
+// closes both.
+func openModule(ctx context.Context, e *env, arg string) (engine.Module, func(), error) {
+	b, err := moduleBytes(ctx, e, arg)
 	if err != nil {
 		return nil, nil, err
 	}
+	return loadBytes(ctx, e, moduleName(arg), b)
+}
+
+// loadBytes compiles and validates a module with the CLI's engine
+// settings. The returned function closes both.
+func loadBytes(ctx context.Context, e *env, name string, b []byte) (engine.Module, func(), error) {
 	eng, err := engine.New(ctx, e.engineConfig())
 	if err != nil {
 		return nil, nil, err
 	}
-	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
 	m, err := eng.Load(ctx, name, b)
 	if err != nil {
 		eng.Close(ctx)

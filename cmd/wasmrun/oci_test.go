@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/internal/registrytest"
+)
+
+// push, pull and load through a real registry: signed, pinned, and a
+// tampered artifact refused before anything compiles it.
+func TestPushPull(t *testing.T) {
+	host, root := registrytest.Start(t)
+	mod := openaiModule(t)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "signing.key")
+	pub, errOut, code := wasmrun(t, "keygen", keyFile)
+	pub = strings.TrimSpace(pub)
+	if code != 0 || len(pub) != 64 {
+		t.Fatalf("keygen: exit %d, %q %s", code, pub, errOut)
+	}
+	ref := "oci://" + host + "/adapters/openai:v1"
+	out, errOut, code := wasmrun(t, "push", mod, ref, "--key", keyFile)
+	if code != 0 || !strings.HasPrefix(out, "pushed openai ") || !strings.Contains(out, "@sha256:") || !strings.Contains(out, "signed by "+pub[:16]) {
+		t.Fatalf("push: exit %d\n%s%s", code, out, errOut)
+	}
+	pinned := strings.TrimSpace(out[strings.Index(out, " to ")+4:])
+
+	modules := filepath.Join(dir, "modules")
+	os.MkdirAll(modules, 0o755)
+	for _, r := range []string{ref, pinned} {
+		out, errOut, code = wasmrun(t, "pull", r, "--key", pub, "-o", filepath.Join(modules, "openai.wasm"))
+		if code != 0 || !strings.Contains(out, "signature verified") || !strings.Contains(out, pinned[len("oci://"+host+"/adapters/openai"):]) {
+			t.Fatalf("pull %s: exit %d\n%s%s", r, code, out, errOut)
+		}
+	}
+	want, _ := os.ReadFile(mod)
+	if got, _ := os.ReadFile(filepath.Join(modules, "openai.wasm")); !bytes.Equal(got, want) {
+		t.Fatal("pulled bytes differ from the pushed module")
+	}
+	// The pulled module and its signature are what `watch --key` takes.
+	if out, errOut, code = wasmrun(t, "watch", modules, "--once", "--key", pub); code != 0 || !strings.Contains(out, "active openai@") {
+		t.Errorf("watch --once --key of the pulled module: exit %d\n%s%s", code, out, errOut)
+	}
+	// A MODULE argument may be a reference.
+	if out, errOut, code = wasmrun(t, "inspect", pinned); code != 0 || !strings.Contains(out, `"name": "openai"`) {
+		t.Errorf("inspect %s: exit %d\n%s%s", pinned, code, out, errOut)
+	}
+
+	// Tamper with the module's blob in the registry's storage: the pull is
+	// refused and nothing is written or compiled.
+	blobs := filepath.Join(root, "docker", "registry", "v2", "blobs")
+	var biggest string
+	var size int64
+	filepath.Walk(blobs, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() && fi.Size() > size {
+			biggest, size = p, fi.Size()
+		}
+		return nil
+	})
+	b, _ := os.ReadFile(biggest)
+	b[len(b)/2] ^= 1
+	os.WriteFile(biggest, b, 0o644)
+	target := filepath.Join(dir, "tampered.wasm")
+	out, errOut, code = wasmrun(t, "pull", ref, "--key", pub, "-o", target, "-v")
+	if code != 1 || !strings.Contains(errOut, "refused: the registry served other bytes") || strings.Contains(errOut, "compiling") {
+		t.Errorf("pull of a tampered module: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("the tampered module was written")
+	}
+	if _, errOut, code = wasmrun(t, "inspect", ref, "-v"); code != 1 || !strings.Contains(errOut, "refused") || strings.Contains(errOut, "compiling") {
+		t.Errorf("inspect of a tampered module: exit %d\n%s", code, errOut)
+	}
+}
