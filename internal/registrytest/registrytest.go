@@ -72,4 +72,3 @@ func Start(t testing.TB) (host, root string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
