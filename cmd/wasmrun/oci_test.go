@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/internal/registrytest"
 )
@@ -74,5 +76,59 @@ func TestPushPull(t *testing.T) {
 	}
 	if _, errOut, code = wasmrun(t, "inspect", ref, "-v"); code != 1 || !strings.Contains(errOut, "refused") || strings.Contains(errOut, "compiling") {
 		t.Errorf("inspect of a tampered module: exit %d\n%s", code, errOut)
+	}
+}
+
+// watch follows an OCI tag: a push that moves the tag swaps the module in;
+// a module signed by another key is refused and the active one serves on.
+func TestWatchOCITag(t *testing.T) {
+	host, _ := registrytest.Start(t)
+	dir := t.TempDir()
+	v1, v2, v3 := buildSwapGuest(t, dir, "1.0.0"), buildSwapGuest(t, dir, "2.0.0"), buildSwapGuest(t, dir, "3.0.0")
+	os.WriteFile(filepath.Join(dir, "v1.wasm"), v1, 0o644)
+	os.WriteFile(filepath.Join(dir, "v2.wasm"), v2, 0o644)
+	os.WriteFile(filepath.Join(dir, "v3.wasm"), v3, 0o644)
+	key, other := filepath.Join(dir, "k"), filepath.Join(dir, "other")
+	pub, _, _ := wasmrun(t, "keygen", key)
+	wasmrun(t, "keygen", other)
+	pub = strings.TrimSpace(pub)
+	ref := "oci://" + host + "/fleet/chat:stable"
+	push := func(file, k string) {
+		t.Helper()
+		if out, errOut, code := wasmrun(t, "push", filepath.Join(dir, file), ref, "--key", k); code != 0 {
+			t.Fatalf("push %s: exit %d\n%s%s", file, code, out, errOut)
+		}
+	}
+	push("v1.wasm", key)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--cache", cacheDir, "watch", ref, "--interval", "50ms", "--key", pub}, &out, &errb)
+	}()
+	waitFor := func(s string) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(out.String(), s) {
+			if time.Now().After(deadline) {
+				cancel()
+				<-done
+				t.Fatalf("no %q; stdout:\n%s\nstderr:\n%s", s, out.String(), errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("activated chat@1.0.0")
+	push("v2.wasm", key)
+	waitFor("activated chat@2.0.0")
+	push("v3.wasm", other) // signed by a key the watcher does not trust
+	waitFor("no valid signature")
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "watching "+ref) || strings.Contains(out.String(), "chat@3.0.0") {
+		t.Errorf("stdout:\n%s", out.String())
 	}
 }

@@ -215,11 +215,6 @@ func Push(ctx context.Context, ref string, wasm []byte, o PushOptions) (ocispec.
 	if r.Digest != "" && r.Digest != man.Digest.String() {
 		return man, &VerifyError{Ref: ref, Reason: "the pushed manifest is " + man.Digest.String()}
 	}
-	if r.Tag != "" {
-		if err := repo.Tag(ctx, man, r.Tag); err != nil {
-			return man, fmt.Errorf("oci: tagging %s: %w", r.Tag, err)
-		}
-	}
 	if o.Key != nil {
 		sig := ed25519.Sign(o.Key, wasm)
 		sigDesc, err := oras.PushBytes(ctx, repo, MediaTypeSignature, sig)
@@ -232,6 +227,13 @@ func Push(ctx context.Context, ref string, wasm []byte, o PushOptions) (ocispec.
 			ManifestAnnotations: map[string]string{ocispec.AnnotationCreated: createdAt, AnnotationPublicKey: fmt.Sprintf("%x", []byte(pub))},
 		}); err != nil {
 			return man, fmt.Errorf("oci: pushing the signature manifest: %w", err)
+		}
+	}
+	// The tag moves last: a watcher that sees the new digest finds its
+	// signature already there.
+	if r.Tag != "" {
+		if err := repo.Tag(ctx, man, r.Tag); err != nil {
+			return man, fmt.Errorf("oci: tagging %s: %w", r.Tag, err)
 		}
 	}
 	return man, nil
