@@ -9,8 +9,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/engine/compilecache"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
@@ -60,17 +62,22 @@ func TestVersion(t *testing.T) {
 // Global options are accepted after the command and its arguments too.
 func TestGlobalOptionsAnywhere(t *testing.T) {
 	mod := openaiModule(t)
-	cache := t.TempDir()
+	// The last --cache wins: were the one after the command ignored, the
+	// first (a file, not a directory) would fail the run. The shared
+	// cache keeps the module compiled (a cold compile under -race takes
+	// over a minute).
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o644)
 	var o, e bytes.Buffer
-	code := run(t.Context(), []string{"inspect", mod, "--cache", cache, "-v", "--model", "gpt-4.1"}, &o, &e)
+	code := run(t.Context(), []string{"--cache", notDir, "inspect", mod, "--cache", cacheDir, "-v", "--model", "gpt-4.1"}, &o, &e)
 	if code != 0 || !strings.Contains(o.String(), `"name": "openai"`) {
 		t.Fatalf("exit %d: %s%s", code, o.String(), e.String())
 	}
-	if ents, _ := os.ReadDir(cache); len(ents) == 0 {
-		t.Errorf("--cache after the command was not used: %s is empty", cache)
-	}
-	if !strings.Contains(e.String(), "compiling openai.wasm") {
+	if !strings.Contains(e.String(), "wasmrun: compiling openai.wasm (") {
 		t.Errorf("-v after the command shows no compile progress: %q", e.String())
+	}
+	if code := run(t.Context(), []string{"inspect", mod, "--cache", notDir}, &o, &e); code != 1 {
+		t.Errorf("--cache naming a file: exit %d, want 1", code)
 	}
 	if _, errOut, code := wasmrun(t, "inspect", mod, "--cache"); code != 2 || !strings.Contains(errOut, "needs a directory") {
 		t.Errorf("--cache without a value: exit %d, %q", code, errOut)
@@ -219,5 +226,26 @@ func TestCacheCommand(t *testing.T) {
 	}
 	if _, errOut, code := wasmrun(t, "cache", "prune"); code != 2 || !strings.Contains(errOut, "list or clean") {
 		t.Errorf("cache prune: exit %d, %q", code, errOut)
+	}
+}
+
+// Without -v, a compilation is announced only once it has run for
+// progressDelay, then its duration; a quick one prints nothing.
+func TestCompileProgress(t *testing.T) {
+	var buf syncBuffer
+	e := &env{stderr: &buf, cacheDir: "/cache"}
+	p := e.compileProgress()
+	quick := engine.CompileEvent{Module: "quick", Digest: "d1"}
+	p(quick)
+	quick.Done, quick.Elapsed = true, time.Millisecond
+	p(quick)
+	slow := engine.CompileEvent{Module: "openai", Digest: "d2"}
+	p(slow)
+	time.Sleep(progressDelay + 300*time.Millisecond)
+	slow.Done, slow.Elapsed = true, 4200*time.Millisecond
+	p(slow)
+	want := "wasmrun: compiling openai.wasm (first time)…\nwasmrun: compiled openai.wasm in 4.2s\n"
+	if buf.String() != want {
+		t.Errorf("stderr %q, want %q", buf.String(), want)
 	}
 }
