@@ -150,3 +150,55 @@ func TestRegistryDownOrSlow(t *testing.T) {
 		t.Errorf("the deadline was not kept: %s", d)
 	}
 }
+
+// WatchTag hands each new digest, verified, to the Load hook.
+func TestWatchTagLoadHook(t *testing.T) {
+	host, _ := registrytest.Start(t)
+	ctx := context.Background()
+	ref := "oci://" + host + "/fleet/openai:stable"
+	w1, w2 := fakeModule(t), fakeModule(t)
+	caps := &abi.Capabilities{ABIVersion: "1.1.0", Name: "openai", Version: "1"}
+	if _, err := Push(ctx, ref, w1, PushOptions{Capabilities: caps}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 4)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 1)
+	go func() {
+		errs <- WatchTag(wctx, ref, nil, WatchOptions{Interval: 20 * time.Millisecond, Load: func(_ context.Context, name string, a *Artifact) error {
+			if name != "openai" {
+				t.Errorf("name %q", name)
+			}
+			got <- a.Wasm
+			return nil
+		}})
+	}()
+	next := func() []byte {
+		select {
+		case b := <-got:
+			return b
+		case <-time.After(20 * time.Second):
+			t.Fatal("the watcher loaded nothing")
+		}
+		return nil
+	}
+	if !bytes.Equal(next(), w1) {
+		t.Fatal("first load is not the pushed module")
+	}
+	if _, err := Push(ctx, ref, w2, PushOptions{Capabilities: caps}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(next(), w2) {
+		t.Fatal("the moved tag's module was not loaded")
+	}
+	select {
+	case b := <-got:
+		t.Fatalf("loaded again (%d bytes) without a tag move", len(b))
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	if err := <-errs; err != nil {
+		t.Error(err)
+	}
+}

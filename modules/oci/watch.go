@@ -26,6 +26,10 @@ type WatchOptions struct {
 	NoActivate bool
 	// Once returns after the tag's current digest has been handled.
 	Once bool
+	// Load, when set, takes each new verified artifact instead of
+	// reg.LoadPinned (reg may then be nil): for example to compile it
+	// and start a canary of it (package engine/rollout).
+	Load func(ctx context.Context, name string, a *Artifact) error
 	// OnError receives each failed poll: a registry that is down or
 	// slow (retried at the next interval) or an artifact refused
 	// (not retried until the tag moves). The active version keeps
@@ -78,6 +82,9 @@ func WatchTag(ctx context.Context, ref string, reg *engine.Registry, o WatchOpti
 		}
 		if name == "" || strings.ContainsAny(name, `/\`) {
 			name = path.Base(r.Repository)
+		}
+		if o.Load != nil {
+			return o.Load(ctx, name, a)
 		}
 		var opts []engine.LoadOption
 		if a.Signature != nil {
