@@ -18,7 +18,7 @@ import (
 
 func init() {
 	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]",
-		help: "run one live exchange through the host and print the events as JSON lines; --record saves it as a golden case", run: runChat})
+		help: "run one live exchange through the host and print the events as JSON lines; the API key comes from the module's usual variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...; NAME_API_KEY otherwise) unless --api-key-env names one; --record saves the exchange as a golden case", run: runChat})
 }
 
 func runChat(ctx context.Context, e *env, args []string) error {

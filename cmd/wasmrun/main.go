@@ -6,12 +6,18 @@
 //	wasmrun test    MODULE CASES [-run REGEX] [--update]
 //	wasmrun chat    MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]
 //	wasmrun demo    [--module MODULE] [--json]
-//	wasmrun watch   DIR [--once]
+//	wasmrun watch   DIR|oci://HOST/REPO:TAG [--once] [--key PUBKEY]
+//	wasmrun build   NAME|PATH [-o FILE] [--strip]
+//	wasmrun push    MODULE oci://HOST/REPO:TAG [--key KEYFILE]
+//	wasmrun pull    oci://HOST/REPO[:TAG][@sha256:DIGEST] [-o FILE] [--key PUBKEY]
+//	wasmrun keygen  KEYFILE
 //	wasmrun cache   list|clean [--max SIZE]
 //	wasmrun help    [COMMAND]
 //
-// Every command takes -h/--help; the global options (--cache DIR,
-// --no-cache, -v, --version) may stand anywhere on the line.
+// MODULE is a .wasm file, a shipped module's name (built from the sources,
+// see package modules) or an oci:// reference (pulled and verified, see
+// package modules/oci). Every command takes -h/--help; the global options
+// (--cache DIR, --no-cache, -v, --version) may stand anywhere on the line.
 //
 // Events print as JSON lines on stdout; an error the provider sent is an
 // error event like any other, printed once: the run ends with exit status
