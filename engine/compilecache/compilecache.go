@@ -65,7 +65,8 @@ type Cache struct {
 	dir   string
 	limit int64
 
-	mu sync.Mutex // serializes index updates and cold compiles
+	mu   sync.Mutex // serializes index reads and updates
+	cold sync.Mutex // serializes cold compiles (file attribution)
 }
 
 // Open returns the Cache of dir, creating dir if needed. maxBytes is the
@@ -165,7 +166,8 @@ func (c *Cache) Cached(digest string) bool {
 // marks the entry used, then evicts least recently used entries past the
 // limit (never this one). It returns the evicted entries. Cold compiles
 // (of a digest not cached) run one at a time so that new files are
-// attributed to the right module; loads from the cache run concurrently.
+// attributed to the right module; loads from the cache run concurrently
+// with them and with each other.
 func (c *Cache) Track(digest, name string, compile func() error) ([]Entry, error) {
 	if c.Cached(digest) {
 		if err := compile(); err != nil {
@@ -180,8 +182,10 @@ func (c *Cache) Track(digest, name string, compile func() error) ([]Entry, error
 		}
 		return nil, c.save(ix)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	// Only cold compiles wait for each other: a load from the cache (or
+	// an index read) never waits for a compilation that takes seconds.
+	c.cold.Lock()
+	defer c.cold.Unlock()
 	before, err := c.files()
 	if err != nil {
 		return nil, err
@@ -189,6 +193,8 @@ func (c *Cache) Track(digest, name string, compile func() error) ([]Entry, error
 	if err := compile(); err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	after, err := c.files()
 	if err != nil {
 		return nil, err

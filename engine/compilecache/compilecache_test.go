@@ -212,3 +212,45 @@ func mustTime(s string) (t time.Time) {
 	t, _ = time.Parse(time.RFC3339, s)
 	return t
 }
+
+// A load from the cache does not wait for a cold compilation in progress.
+func TestWarmDoesNotWaitForCold(t *testing.T) {
+	dir := t.TempDir()
+	c, err := compilecache.Open(dir, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string) func() error {
+		return func() error { return os.WriteFile(filepath.Join(dir, name), []byte("code"), 0o644) }
+	}
+	if _, err := c.Track("warm", "w", write("warm")); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	started := make(chan struct{})
+	coldDone := make(chan struct{})
+	go func() {
+		defer close(coldDone)
+		c.Track("cold", "c", func() error {
+			close(started)
+			<-release
+			return write("cold")()
+		})
+	}()
+	<-started
+	done := make(chan struct{})
+	go func() {
+		c.Track("warm", "w", func() error { return nil })
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("a load from the cache waited for a cold compilation")
+	}
+	close(release)
+	<-coldDone
+	if !c.Cached("cold") {
+		t.Error("the cold compilation's file was not attributed")
+	}
+}
