@@ -1,10 +1,13 @@
 package compilecache_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,8 +117,13 @@ func TestEngineCacheStaysUnderLimit(t *testing.T) {
 		}
 		return last
 	}
-	// Measure one module's compiled code, then allow about five.
-	load(engine.Config{CacheMaxBytes: -1}, 1)
+	// Measure one module's compiled code, then allow about five. The
+	// compilation is logged (Info: it was not cached).
+	var logs bytes.Buffer
+	load(engine.Config{CacheMaxBytes: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, 1)
+	if l := logs.String(); !strings.Contains(l, `level=INFO msg="engine: compiling module" module=stub`) || !strings.Contains(l, `msg="engine: compiled module" module=stub cached=false elapsed=`) {
+		t.Errorf("the compilation was not logged at Info:\n%s", l)
+	}
 	one := dirSize(t, dir)
 	if one == 0 {
 		t.Fatal("the first compilation wrote nothing to the cache")
