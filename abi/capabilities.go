@@ -61,6 +61,23 @@ const (
 	SupportNone     = "none"
 )
 
+// The values of Features.Source: where a module's knowledge of a model
+// comes from.
+const (
+	// SourceTable: the model is in the module's table of known models.
+	SourceTable = "table"
+	// SourceFamily: the model is not in the table but matches one of the
+	// module's model families (name patterns, such as a newer version of
+	// a known line), whose capabilities it is given.
+	SourceFamily = "family"
+	// SourceDiscovered: the capabilities come from the provider's own
+	// model list.
+	SourceDiscovered = "discovered"
+	// SourceUnknown: the name matches no table entry and no family; the
+	// flags are the module's assumptions, not facts about the model.
+	SourceUnknown = "unknown"
+)
+
 // Features are a model's capability flags.
 type Features struct {
 	Streaming bool `json:"streaming"`
@@ -72,4 +89,7 @@ type Features struct {
 	MultiTurn        bool   `json:"multi_turn"`
 	Reasoning        bool   `json:"reasoning"`
 	Vision           bool   `json:"vision"`
+	// Source says where the flags come from (Source* above); empty when
+	// the module does not say, or for a module's defaults (no model).
+	Source string `json:"source,omitempty"`
 }

@@ -32,6 +32,13 @@ const (
 	CodeAdapterMemory         Code = "adapter_memory"
 	CodeAdapterBadOutput      Code = "adapter_bad_output"
 	CodeABIMismatch           Code = "abi_mismatch"
+
+	// Failures to reach the provider, told apart by the host.
+	CodeUnavailable Code = "unavailable"
+	CodeTimeout     Code = "timeout"
+
+	// A structured answer that does not match its response_format schema.
+	CodeOutputInvalid Code = "output_invalid"
 )
 
 // Codes lists every stable error code, in the order of abi/README.md.
@@ -41,7 +48,7 @@ var Codes = []Code{
 	CodeContentFilter, CodeCapabilityUnsupported, CodeSchemaUnsupported,
 	CodeToolArgumentsInvalid, CodeEmulationParseFailed, CodeStreamTruncated,
 	CodeAdapterTrap, CodeAdapterTimeout, CodeAdapterMemory, CodeAdapterBadOutput,
-	CodeABIMismatch,
+	CodeABIMismatch, CodeUnavailable, CodeTimeout, CodeOutputInvalid,
 }
 
 // Valid reports whether c is one of the stable codes.
@@ -134,6 +141,9 @@ var (
 	ErrAdapterMemory         = &Error{Code: CodeAdapterMemory}
 	ErrAdapterBadOutput      = &Error{Code: CodeAdapterBadOutput}
 	ErrABIMismatch           = &Error{Code: CodeABIMismatch}
+	ErrUnavailable           = &Error{Code: CodeUnavailable}
+	ErrTimeout               = &Error{Code: CodeTimeout}
+	ErrOutputInvalid         = &Error{Code: CodeOutputInvalid}
 )
 
 // AppendJSON appends the error's JSON object

@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 )
@@ -58,9 +59,14 @@ type Usage struct {
 	ReasoningTokens   int `json:"reasoning_tokens"`
 }
 
-// Event is one normalized event. Only the fields of its Type are meaningful;
-// AppendJSON writes exactly those, in a fixed order, so equal events encode
-// to identical bytes.
+// Event is one normalized event. Only the fields of its Type are meaningful.
+//
+// An event has one JSON encoding, the canonical one of abi/README.md
+// ("Events"): AppendJSON writes exactly the fields of its Type, in a fixed
+// order, so equal events encode to identical bytes. MarshalJSON and
+// UnmarshalJSON use the same encoding, so encoding/json neither drops the
+// token counts of a usage event nor a tool call's index 0. The struct tags
+// below name the keys; they are not an encoding of their own.
 type Event struct {
 	Type EventType `json:"type"`
 	// response-start
@@ -146,6 +152,31 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = strconv.AppendBool(dst, e.Retryable)
 	}
 	return append(dst, '}')
+}
+
+// MarshalJSON returns the canonical JSON encoding (see AppendJSON), so that
+// encoding/json writes an Event as the host and the guest do.
+func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
+
+// UnmarshalJSON decodes the canonical JSON encoding: the keys of the struct
+// tags, and for a usage event the four token counts at the top level.
+// Unknown keys are ignored.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	type fields Event // the same fields without these methods
+	var w struct {
+		fields
+		InputTokens       int `json:"input_tokens"`
+		OutputTokens      int `json:"output_tokens"`
+		CachedInputTokens int `json:"cached_input_tokens"`
+		ReasoningTokens   int `json:"reasoning_tokens"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*e = Event(w.fields)
+	e.Usage = Usage{InputTokens: w.InputTokens, OutputTokens: w.OutputTokens,
+		CachedInputTokens: w.CachedInputTokens, ReasoningTokens: w.ReasoningTokens}
+	return nil
 }
 
 // String returns the canonical JSON encoding.

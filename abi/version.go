@@ -8,7 +8,10 @@
 // specification, with each export's WAT signature, is abi/README.md.
 package abi
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // The ABI version implemented by this package. A module reports the version
 // it was built against through the wasmadapt_abi_version export; the host
@@ -83,13 +86,10 @@ const (
 // WASIModule is the only import module an adapter may use.
 const WASIModule = "wasi_snapshot_preview1"
 
-// AllowedWASIImports is the closed set of WASI preview1 functions an adapter
-// may import. The host backs each with a deterministic stub: no arguments or
-// environment, a fixed clock, a seeded random source, no files or pre-opened
-// directories, an empty stdin (fd_read reads end of file), and fd 1 and 2
-// routed to the host's logger. A module that
-// imports anything else is refused at load.
-var AllowedWASIImports = map[string]bool{
+// allowedWASIImports is the closed set of WASI preview1 functions an
+// adapter may import. It is unexported so that no importer of this package
+// can widen the sandbox: read it through WASIImportAllowed and WASIImports.
+var allowedWASIImports = map[string]bool{
 	"args_get":            true,
 	"args_sizes_get":      true,
 	"environ_get":         true,
@@ -107,4 +107,24 @@ var AllowedWASIImports = map[string]bool{
 	"poll_oneoff":         true,
 	"sched_yield":         true,
 	"proc_exit":           true,
+}
+
+// WASIImportAllowed reports whether an adapter may import the function name
+// of module WASIModule. The host backs each allowed function with a
+// deterministic stub: no arguments or environment, a fixed clock, a seeded
+// random source, no files or pre-opened directories, an empty stdin
+// (fd_read reads end of file), and fd 1 and 2 routed to the host's logger.
+// A module that imports anything else is refused at load.
+func WASIImportAllowed(name string) bool { return allowedWASIImports[name] }
+
+// WASIImports returns the names of the WASI preview1 functions an adapter
+// may import (see WASIImportAllowed), sorted. The slice is a fresh copy on
+// every call.
+func WASIImports() []string {
+	names := make([]string, 0, len(allowedWASIImports))
+	for n := range allowedWASIImports {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }

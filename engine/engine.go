@@ -3,13 +3,13 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -242,12 +242,23 @@ var (
 )
 
 func allowedImportList() string {
-	names := make([]string, 0, len(abi.AllowedWASIImports))
-	for n := range abi.AllowedWASIImports {
-		names = append(names, n)
+	return strings.Join(abi.WASIImports(), ", ")
+}
+
+// checkHeader refuses bytes that are not a WebAssembly 1.0 binary, with
+// the cause first: a text file or a truncated download is not a module,
+// and no build advice fits it.
+func checkHeader(name string, wasm []byte) error {
+	if len(wasm) < 4 || string(wasm[:4]) != "\x00asm" {
+		return abi.Errorf(abi.CodeABIMismatch, "module %q is not a WebAssembly module (bad magic: it does not begin with \\0asm)", name)
 	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	if len(wasm) < 8 {
+		return abi.Errorf(abi.CodeABIMismatch, "module %q is not a WebAssembly module (truncated header: %d bytes)", name, len(wasm))
+	}
+	if v := binary.LittleEndian.Uint32(wasm[4:8]); v != 1 {
+		return abi.Errorf(abi.CodeABIMismatch, "module %q is not a WebAssembly 1.0 module (binary format version %d, want 1)", name, v)
+	}
+	return nil
 }
 
 // checkContract inspects a compiled module's imports and exports against
@@ -255,7 +266,7 @@ func allowedImportList() string {
 func checkContract(name string, cm compiledModule) error {
 	for _, imp := range cm.imports() {
 		want, ok := wasiSignatures[imp.name]
-		if imp.module != abi.WASIModule || !ok || !abi.AllowedWASIImports[imp.name] {
+		if imp.module != abi.WASIModule || !ok || !abi.WASIImportAllowed(imp.name) {
 			return abi.Errorf(abi.CodeABIMismatch,
 				"module %q imports %s.%s %s, which the host does not provide: an adapter may import only %s functions %s; remove the import (no files, sockets or host calls)",
 				name, imp.module, imp.name, imp.sig, abi.WASIModule, allowedImportList())
@@ -307,10 +318,16 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	// module as it is, but refuses what the default backend would refuse,
 	// so that a module loads on both or on neither.
 	_, stopsLoops := e.be.(interface{ stopsLoops() })
+	if err := checkHeader(name, wasm); err != nil {
+		return nil, err
+	}
 	if e.cfg.deadline == deadlineInstrument {
 		iw, err := instrumentLoops(wasm)
-		if err != nil {
+		if errors.Is(err, errUnsupportedOp) {
 			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline (build it for plain wasm32 without SIMD, threads or exceptions)", name))
+		}
+		if err != nil {
+			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline", name))
 		}
 		if !stopsLoops {
 			wasm = iw

@@ -46,8 +46,9 @@ func TestLoadRefuses(t *testing.T) {
 		{"wrong ABI version", wasmOf(t, "raw-wrongversion"), "ABI 2.0.0"},
 		{"missing export", wasmOf(t, "raw-missing"), "does not export wasmadapt_map_error (i32 i32) -> (i64)"},
 		{"forbidden import", wasmOf(t, "raw-forbidden"), "imports env.forbidden (i32) -> (i32)"},
-		{"not wasm", []byte("\x00asm but not really"), "not a valid WebAssembly module"},
-		{"empty", nil, "not a valid WebAssembly module"},
+		{"not wasm", []byte("\x00asm but not really"), "is not a WebAssembly 1.0 module (binary format version"},
+		{"text file", []byte("#!/bin/sh\necho hello\n"), `module "bad" is not a WebAssembly module (bad magic`},
+		{"empty", nil, "is not a WebAssembly module (bad magic"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,10 +233,10 @@ func instrumentBody(out, body []byte, check []byte) ([]byte, error) {
 			case sub == 9, sub == 11, sub == 13, sub == 15, sub == 16, sub == 17:
 				r.u32()
 			default:
-				return nil, fmt.Errorf("unsupported instruction 0xfc %d", sub)
+				return nil, fmt.Errorf("%w 0xfc %d", errUnsupportedOp, sub)
 			}
 		default:
-			return nil, fmt.Errorf("unsupported opcode %#x at byte %d (SIMD, threads and exception handling are not supported)", op, len(body)-len(r.b)-1)
+			return nil, fmt.Errorf("%w: opcode %#x at byte %d (SIMD, threads and exception handling are not supported)", errUnsupportedOp, op, len(body)-len(r.b)-1)
 		}
 	}
 	if r.err != nil {
@@ -252,6 +252,10 @@ type wreader struct {
 }
 
 var errShort = errors.New("unexpected end of data")
+
+// errUnsupportedOp marks an instruction the loop rewriter does not know:
+// the one instrumentation failure a different build of the module avoids.
+var errUnsupportedOp = errors.New("unsupported instruction")
 
 func (r *wreader) eof() bool { return len(r.b) == 0 }
 

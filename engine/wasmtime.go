@@ -600,7 +600,7 @@ type wasiCall func(w *wasmtimeInstance, mem []byte, args []wasmtime.Val) (int32,
 // instance is interrupted.
 const errInterruptedTrap = "call interrupted: deadline passed"
 
-// wasmtimeWASI implements every function of abi.AllowedWASIImports, with
+// wasmtimeWASI implements every function of abi.WASIImports, with
 // the semantics the wazero backend configures: no arguments or
 // environment, a fixed clock (FixedWalltime, FixedNanotime), the seeded
 // random source, no files (only fds 0-2 exist; stdin reads end of file),
@@ -787,12 +787,12 @@ func wasmtimeValTypes(ts []valType) []*wasmtime.ValType {
 	return out
 }
 
-// newWasmtimeLinker defines the WASI functions of abi.AllowedWASIImports
+// newWasmtimeLinker defines the WASI functions of abi.WASIImports
 // (with the signatures of wasiSignatures) in a linker shared by every
 // instance; each function finds its instance through the store's data.
 func newWasmtimeLinker(eng *wasmtime.Engine) (*wasmtime.Linker, error) {
 	l := wasmtime.NewLinker(eng)
-	for name := range abi.AllowedWASIImports {
+	for _, name := range abi.WASIImports() {
 		impl, ok := wasmtimeWASI[name]
 		sig, sok := wasiSignatures[name]
 		if !ok || !sok {

@@ -261,10 +261,16 @@ func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string
 //
 // With req.Stream false the response is fetched whole and its events are
 // yielded at once. Each range over the returned sequence sends the request
-// anew.
+// anew. With a json_schema response format, an answer that does not match
+// the schema ends the sequence with an output_invalid error after its
+// events (see VerifyOutput).
 func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) iter.Seq2[abi.Event, error] {
 	return func(yield func(abi.Event, error) bool) {
-		err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool { return yield(*ev, err) })
+		v := newOutputCheck(req, opts) // structured.go
+		err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool { v.add(ev); return yield(*ev, err) })
+		if err == nil {
+			err = v.check()
+		}
 		if err != nil && !errors.Is(err, errStopped) {
 			ev, _ := ErrorEvent(err)
 			yield(ev, err)
@@ -281,6 +287,12 @@ func (c *Client) Stream(ctx context.Context, p Provider, req *abi.Request, opts 
 // before or after the failure; err is the first error (an error event of
 // the provider, or the failure that ended the call).
 func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opts ...CallOption) (*Response, error) {
+	return c.generate(ctx, p, req, opts, nil)
+}
+
+// generate is Generate; a non-nil stop, when it reports true after an
+// event, ends the call with errStopped.
+func (c *Client) generate(ctx context.Context, p Provider, req *abi.Request, opts []CallOption, stop func() bool) (*Response, error) {
 	var acc Accumulator
 	var first error
 	err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool {
@@ -288,7 +300,7 @@ func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opt
 		if err != nil && first == nil {
 			first = err
 		}
-		return true
+		return stop == nil || !stop()
 	})
 	r := acc.Response()
 	if p.Module != nil && req != nil {
@@ -298,6 +310,9 @@ func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opt
 	}
 	if first != nil {
 		return r, first
+	}
+	if err == nil {
+		err = verifyOutput(req, r, opts) // structured.go
 	}
 	return r, err
 }
@@ -324,10 +339,9 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 		defer release()
 		p.Module = m
 	}
-	var cc callConfig
-	for _, o := range opts {
-		o(&cc)
-	}
+	cc := callConfigOf(opts)
+	ctx, cancelCall, p, retry, idle := cc.apply(ctx, c, p)
+	defer cancelCall()
 	start := c.now()
 	caps, err := c.Capabilities(ctx, p.Module, req.Model)
 	if err != nil {
@@ -335,6 +349,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	}
 	ctx, op := c.tel.start(ctx, c.now, caps, p, req)
 	obs := c.observer(ctx, req, p, caps)
+	obs.o = withObservers(obs.o, cc.observers)
 	defer func() {
 		op.end(err, start)
 		obs.response(op.acc.Response(), err)
@@ -363,7 +378,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if base == "" {
 		return abi.Errorf(abi.CodeInvalidRequest, "module %s declares no default base URL: set Provider.BaseURL", caps.Name)
 	}
-	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs, sent: sendReq}
+	x := &exchange{c: c, p: p, caps: caps, preq: preq, ctxJSON: ctxJSON, base: base, op: op, obs: obs, sent: sendReq, idle: idle}
 	x.emit = func(ev *abi.Event, err error) bool {
 		op.event(ev)
 		obs.emit(StepEvent{Kind: KindEvent, Event: ev, Err: err})
@@ -380,12 +395,12 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 			return context.Cause(ctx)
 		}
 		var ae *abi.Error
-		if x.delivered || attempt >= c.retry.MaxRetries || !errors.As(err, &ae) || !ae.Retryable {
+		if x.delivered || attempt >= retry.MaxRetries || !errors.As(err, &ae) || !ae.Retryable {
 			return err
 		}
-		wait := c.retry.backoff(attempt, c.rnd)
+		wait := retry.backoff(attempt, c.rnd)
 		if retryAfter > 0 {
-			if retryAfter > c.retry.MaxRetryAfter {
+			if retryAfter > retry.MaxRetryAfter {
 				e := *ae
 				e.Message += " (the provider asks to retry after " + retryAfter.Round(time.Second).String() + ", longer than the retry policy's MaxRetryAfter)"
 				return &e
@@ -416,6 +431,8 @@ type exchange struct {
 	delivered bool
 	sent      *abi.Request
 	attempts  int
+	idle      time.Duration
+	cred      Credential // this attempt's, for a CredentialReporter
 }
 
 // deliver hands events to the caller. A retryable error event that comes
@@ -455,9 +472,9 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	var idle *idleReader
-	if streaming && c.idle > 0 {
-		idle = &idleReader{d: c.idle}
-		idle.t = time.AfterFunc(c.idle, func() { cancel(ErrIdleTimeout) })
+	if streaming && x.idle > 0 {
+		idle = &idleReader{d: x.idle}
+		idle.t = time.AfterFunc(x.idle, func() { cancel(ErrIdleTimeout) })
 		defer idle.t.Stop()
 	}
 	resp, err := c.hc.Do(hreq)
@@ -466,19 +483,17 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 			return 0, context.Cause(ctx)
 		}
 		if context.Cause(actx) == ErrIdleTimeout {
-			return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: ErrIdleTimeout,
-				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + c.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
+			return 0, &abi.Error{Code: abi.CodeTimeout, Retryable: true, Err: ErrIdleTimeout,
+				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + x.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
 		}
-		err = redactURLError(err)
-		return 0, &abi.Error{Code: abi.CodeServerError, Retryable: true, Err: err,
-			Message: "could not reach the provider at " + hreq.URL.Scheme + "://" + hreq.URL.Host + ": " + err.Error() + "; check the base URL and the network"}
+		return 0, netError(redactURLError(err), hreq.URL)
 	}
 	defer resp.Body.Close()
 	x.op.status(resp.StatusCode)
 	var body io.Reader = resp.Body
 	if idle != nil {
 		idle.r = resp.Body
-		idle.t.Reset(c.idle)
+		idle.t.Reset(x.idle)
 		body = idle
 	}
 	dec, err := framing.Decompress(body, resp.Header.Get("Content-Encoding"), c.maxBody)
@@ -512,7 +527,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		}
 		e.Status = resp.StatusCode
 		ra, _ := ParseRetryAfter(resp.Header, c.now())
-		return ra, e
+		return x.reportCredential(resp.StatusCode, ra), e
 	}
 	sawEnd := false
 	if !streaming {
@@ -706,7 +721,7 @@ func (x *exchange) readErr(ctx, actx context.Context, err error) error {
 	}
 	if context.Cause(actx) == ErrIdleTimeout {
 		return &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true, Err: ErrIdleTimeout,
-			Message: "the provider sent nothing for " + x.c.idle.String() + " (idle timeout): the connection stalled mid-response; retry, or raise host.WithIdleTimeout"}
+			Message: "the provider sent nothing for " + x.idle.String() + " (idle timeout): the connection stalled mid-response; retry, or raise host.WithIdleTimeout"}
 	}
 	if errors.Is(err, framing.ErrMalformed) || errors.Is(err, framing.ErrLimit) {
 		return err
@@ -773,6 +788,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (e.g. host.EnvKey(\"API_KEY_VAR\"))", x.caps.Name, auth.Scheme)
 		}
 		cred, err = x.p.Credentials.Credential(ctx)
+		x.cred = cred
 		if err != nil {
 			var ae *abi.Error
 			if errors.As(err, &ae) {

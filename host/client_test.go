@@ -341,7 +341,7 @@ func TestConnectionErrorDoesNotLeakQueryKey(t *testing.T) {
 	p := host.Provider{Module: authModule{toyModule(t), abi.Auth{Scheme: abi.AuthQuery, Name: "key"}}, BaseURL: url, Credentials: host.StaticKey(testKey)}
 	sl := &sleeps{}
 	_, err := collect(newClient(sl).Stream(context.Background(), p, streamReq("toy-1")))
-	ae := requireCode(t, err, abi.CodeServerError)
+	ae := requireCode(t, err, abi.CodeUnavailable)
 	if !ae.Retryable || len(sl.get()) != 2 {
 		t.Errorf("a connection failure should be retried: %+v, waits %v", ae, sl.get())
 	}
@@ -401,7 +401,7 @@ func TestHeaderStallIdleTimeout(t *testing.T) {
 	sl := &sleeps{}
 	c := newClient(sl, host.WithIdleTimeout(50*time.Millisecond), host.WithRetry(host.RetryPolicy{MaxRetries: 1}))
 	_, err := collect(c.Stream(context.Background(), provider(toyModule(t), srv), streamReq("toy-1")))
-	ae := requireCode(t, err, abi.CodeServerError)
+	ae := requireCode(t, err, abi.CodeTimeout)
 	if !errors.Is(err, host.ErrIdleTimeout) || !ae.Retryable || len(srv.Requests()) != 2 || len(sl.get()) != 1 {
 		t.Errorf("err %v, requests %d, waits %v", err, len(srv.Requests()), sl.get())
 	}

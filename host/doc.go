@@ -33,11 +33,12 @@
 //     The module never sees the credential.
 //  3. Transport: a shared net/http transport (connection reuse, HTTP/2
 //     where offered). A non-2xx answer goes to the module's error mapping
-//     and becomes an *abi.Error (Status set). Retryable errors (rate
-//     limits, overload, 5xx, connection failures, a stream that broke
-//     before its first event) are retried with exponential backoff and
-//     jitter, honouring Retry-After, but only while no event has reached
-//     the caller.
+//     and becomes an *abi.Error (Status set). A provider that cannot be
+//     reached is unavailable (refused, reset, DNS, TLS) or timeout, with
+//     the host named. Retryable errors (rate limits, overload, 5xx,
+//     connection failures, a stream that broke before its first event) are
+//     retried with exponential backoff and jitter, honouring Retry-After,
+//     but only while no event has reached the caller.
 //  4. Streaming: the body is decompressed with a size limit, split by the
 //     framing the module declared (host/framing) and fed to the module's
 //     transform with host-owned state; the end of the body is signalled
@@ -46,18 +47,35 @@
 //     stream_truncated: nothing is reported as a clean finish. A cancelled
 //     context, or a loop that stops ranging, closes the connection at once.
 //
-// A Session holds a conversation's history, keyed by session id and trace
-// id (Sessions stores many). Client.Send appends each assistant turn as it
+// Per-call options (CallOption) set retries, timeouts (total, per step,
+// idle), extra headers and an observer of that call only.
+//
+// A Session holds a conversation's history, keyed by session id; the
+// trace id is per turn. Client.Send appends each assistant turn as it
 // comes back, reasoning parts included with their signatures and the
 // producing provider's name, so that the same provider gets them back and
-// other providers' adapters can drop them.
+// other providers' adapters can drop them. A session marshals to JSON
+// losslessly; a SessionStore keeps sessions (MemoryStore, bounded by LRU
+// and TTL; SQLStore, in SQLite or PostgreSQL through database/sql).
 //
-// A ToolRegistry is the single source of tool definitions; a ToolLoop
-// sends the conversation with them, validates each tool call's arguments
-// against the tool's JSON Schema (host/jsonschema), asks the Gate, runs
-// the handlers of one step concurrently, appends the results in call order
+// A ToolRegistry is the single source of tool definitions (NewTool
+// derives a tool's schema from its Go argument type); a ToolLoop sends the
+// conversation with them, validates each tool call's arguments against
+// the tool's JSON Schema (host/jsonschema), asks the Gate, runs the
+// handlers of one step concurrently, appends the results in call order
 // and repeats until the model answers without calling a tool or MaxSteps
-// is reached.
+// is reached. ToolLoop.Stream yields the loop's step events as they
+// happen. A Gate may leave a call pending (ErrPending): the loop stops with
+// an approval request kept in the session, and ToolLoop.Resume continues
+// with the caller's decisions without asking the model again.
+//
+// With a json_schema response format the final text is validated against
+// the schema (output_invalid, with the JSON pointer of the first
+// violation); GenerateObject and StreamObject decode it into a Go type.
+//
+// A Route tries ordered (provider, model) targets, moving on when one
+// fails with a retryable error before its first event; a KeyPool rotates a
+// provider's keys and rests one after a 429.
 //
 // # Observability
 //

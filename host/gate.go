@@ -38,6 +38,7 @@ type CallOption func(*callConfig)
 
 type callConfig struct {
 	downgrades map[Downgrade]bool
+	callExtras // callopt.go
 }
 
 // AllowDowngrade opts in to the named downgrades for this call. Each one

@@ -71,8 +71,9 @@ type StepEvent struct {
 }
 
 // Observer receives step events. It is called synchronously on the
-// goroutine doing the work (tool results from the goroutine that ran the
-// handler), so it must be quick and safe for concurrent use.
+// goroutine doing the work (a tool loop's events, tool results included,
+// on the loop's goroutine), so it must be quick and safe for concurrent
+// use.
 type Observer interface {
 	Observe(ctx context.Context, e StepEvent)
 }

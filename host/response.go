@@ -32,6 +32,10 @@ type Response struct {
 	// Errors holds the errors the provider reported inside the response,
 	// in order.
 	Errors []*abi.Error
+	// Served names the route target that served the response, and Route
+	// records every target tried or skipped before it (Client.GenerateRoute).
+	Served string
+	Route  []RouteAttempt
 }
 
 func (r *Response) setProvider(p string) {

@@ -19,8 +19,9 @@ type Session struct {
 	ID      string
 	TraceID string
 
-	mu   sync.Mutex
-	msgs []abi.Message
+	mu      sync.Mutex
+	msgs    []abi.Message
+	pending *PendingApproval
 }
 
 // NewSession returns an empty session. An empty id or trace id is replaced
@@ -87,10 +88,14 @@ func (s *Session) Messages() []abi.Message {
 
 // Request returns a copy of template with the session's ids and its
 // history as the messages (after template's own messages, which is where
-// a fixed system prompt can live).
+// a fixed system prompt can live). A TraceID set on template wins over the
+// session's: a runtime that mints a trace id per turn sets it there.
 func (s *Session) Request(template *abi.Request) *abi.Request {
 	r := *template
 	r.SessionID, r.TraceID = s.ID, s.TraceID
+	if template.TraceID != "" {
+		r.TraceID = template.TraceID
+	}
 	r.Messages = append(append([]abi.Message(nil), template.Messages...), s.Messages()...)
 	return &r
 }
@@ -108,21 +113,30 @@ func (c *Client) Send(ctx context.Context, p Provider, s *Session, template *abi
 	return r, nil
 }
 
-// Sessions holds sessions keyed by session id and trace id, for runtimes
-// that serve many conversations. The zero value is ready to use.
+// Sessions holds sessions keyed by session id, for runtimes that serve
+// many conversations; the trace id is per turn. The zero value is ready to
+// use and never forgets a session: a SessionStore (NewMemoryStore) bounds
+// and persists them.
 type Sessions struct {
-	m sync.Map // [2]string -> *Session
+	m sync.Map // string -> *Session
 }
 
-// Get returns the session for the ids, creating it if needed.
+// Get returns the session with sessionID, creating it if needed; a
+// non-empty traceID becomes its trace id for the turn (one turn of a
+// session at a time).
 func (ss *Sessions) Get(sessionID, traceID string) *Session {
-	k := [2]string{sessionID, traceID}
-	if v, ok := ss.m.Load(k); ok {
-		return v.(*Session)
+	v, ok := ss.m.Load(sessionID)
+	if !ok {
+		v, _ = ss.m.LoadOrStore(sessionID, &Session{ID: sessionID, TraceID: traceID})
 	}
-	v, _ := ss.m.LoadOrStore(k, &Session{ID: sessionID, TraceID: traceID})
-	return v.(*Session)
+	s := v.(*Session)
+	if traceID != "" && s.TraceID != traceID {
+		s.mu.Lock()
+		s.TraceID = traceID
+		s.mu.Unlock()
+	}
+	return s
 }
 
-// Delete forgets the session for the ids.
-func (ss *Sessions) Delete(sessionID, traceID string) { ss.m.Delete([2]string{sessionID, traceID}) }
+// Delete forgets the session with sessionID (the trace id is ignored).
+func (ss *Sessions) Delete(sessionID, traceID string) { ss.m.Delete(sessionID) }

@@ -17,8 +17,8 @@ func TestSessionSendKeepsHistory(t *testing.T) {
 	defer srv.Close()
 	var store host.Sessions
 	s := store.Get("s-9", "t-9")
-	if store.Get("s-9", "t-9") != s || store.Get("s-9", "other") == s {
-		t.Fatal("Sessions is not keyed by session id and trace id")
+	if store.Get("s-9", "t-9") != s || store.Get("s-9", "") != s || s.TraceID != "t-9" {
+		t.Fatal("Sessions is not keyed by session id")
 	}
 	c := host.NewClient()
 	p := provider(toyModule(t), srv)
@@ -43,5 +43,25 @@ func TestSessionSendKeepsHistory(t *testing.T) {
 	}
 	if r := s.Request(tmpl); r.SessionID != "s-9" || r.TraceID != "t-9" {
 		t.Errorf("ids = %q %q", r.SessionID, r.TraceID)
+	}
+}
+
+func TestSessionsKeyedBySessionIDTracePerTurn(t *testing.T) {
+	var store host.Sessions
+	s := store.Get("s-1", "turn-1")
+	s.AddUser("hello")
+	s2 := store.Get("s-1", "turn-2")
+	if s2 != s || len(s2.Messages()) != 1 {
+		t.Fatal("a new trace id lost the history")
+	}
+	if r := s.Request(&abi.Request{Model: "m"}); r.TraceID != "turn-2" || r.SessionID != "s-1" {
+		t.Errorf("ids = %q %q", r.SessionID, r.TraceID)
+	}
+	if r := s.Request(&abi.Request{Model: "m", TraceID: "turn-3"}); r.TraceID != "turn-3" {
+		t.Errorf("the template's trace id should win: %q", r.TraceID)
+	}
+	store.Delete("s-1", "")
+	if store.Get("s-1", "") == s {
+		t.Error("Delete kept the session")
 	}
 }

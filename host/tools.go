@@ -5,16 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/host/jsonschema"
@@ -39,8 +33,12 @@ type Tool struct {
 	Parameters json.RawMessage
 	// Strict asks the provider to enforce the schema, where it can.
 	Strict bool
-	// Handler runs the tool.
+	// Handler runs the tool. Set Handler or Func (Func wins when both
+	// are set).
 	Handler ToolHandler
+	// Func runs the tool with its call (id, name, session, trace and
+	// step) and returns text or JSON; see NewTool for a typed form.
+	Func ToolFunc
 }
 
 // ToolRegistry is the single source of tool definitions: the tool loop
@@ -77,7 +75,7 @@ func (r *ToolRegistry) Register(t Tool) error {
 	if !toolName.MatchString(t.Name) {
 		return fmt.Errorf("host: tool name %q must be 1-64 characters of A-Z a-z 0-9 _ -", t.Name)
 	}
-	if t.Handler == nil {
+	if t.Handler == nil && t.Func == nil {
 		return fmt.Errorf("host: tool %q has no handler", t.Name)
 	}
 	params := t.Parameters
@@ -173,6 +171,11 @@ type ToolCall struct {
 	Name string
 	// Arguments is the JSON arguments object.
 	Arguments json.RawMessage
+	// SessionID and TraceID are the conversation's and the turn's ids,
+	// and Step the tool loop step that made the call (from 1).
+	SessionID string
+	TraceID   string
+	Step      int
 }
 
 // ToolResult is the outcome of one tool call, sent back to the model.
@@ -196,8 +199,10 @@ func (r ToolResult) Part() abi.Part {
 }
 
 // Gate decides whether a tool call may run: the one place where consent
-// prompts and policy plug in. A non-nil error denies the call; the model
-// receives an error result saying so, with the error's text.
+// prompts and policy plug in. It answers allow (nil), pending (an error
+// matching ErrPending: the loop stops with an approval request that
+// ToolLoop.Resume answers later) or deny (any other error: the model
+// receives an error result saying so, with the error's text).
 type Gate func(ctx context.Context, call ToolCall) error
 
 // ErrDenied is the cause (errors.Is) of ToolResult.Err when the gate
@@ -219,6 +224,9 @@ type ToolLoop struct {
 	Client *Client
 	// Provider is where they go.
 	Provider Provider
+	// Route, when set, is used instead of Provider: each request goes to
+	// the first of its targets that serves it.
+	Route *Route
 	// Tools are offered with every request and run when called.
 	Tools *ToolRegistry
 	// Gate, when set, is asked before every handler runs.
@@ -226,139 +234,9 @@ type ToolLoop struct {
 	// MaxSteps bounds the requests of one Run (default DefaultMaxSteps).
 	MaxSteps int
 	// MaxParallel bounds the tool calls of one step that run at once
-	// (0: all of them).
+	// (0: all of them; 1: one after the other, in the model's order).
 	MaxParallel int
-	// Options apply to every request.
+	// Options apply to every request (and WithTimeout to the whole
+	// loop).
 	Options []CallOption
-}
-
-// Run continues the session s: it sends req (the model and settings; its
-// messages, tools and ids are replaced by the session's history, the
-// registry's definitions and the session's ids) and loops through tool
-// calls. Each assistant turn and each step's tool results are appended to
-// s as they happen. It returns the final response, or the last response
-// with an error wrapping ErrStepLimit when the model keeps calling tools.
-// A failed request (Client.Generate's error) ends the loop with that error
-// and the partial response; its turn is not appended.
-func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Response, error) {
-	if l.Client == nil || l.Tools == nil || l.Provider.Module == nil || s == nil || req == nil {
-		return nil, errors.New("host: ToolLoop needs a Client, Tools, a Provider with a Module, a Session and a request")
-	}
-	max := l.MaxSteps
-	if max <= 0 {
-		max = DefaultMaxSteps
-	}
-	// One span for the whole loop: the chat and execute_tool spans of its
-	// steps are its children.
-	ctx, span := l.Client.tel.tracer.Start(ctx, "invoke_agent", trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attribute.String(AttrOperationName, "invoke_agent"), attribute.String(AttrConversationID, s.ID),
-			attribute.String(AttrRequestModel, req.Model)))
-	defer span.End()
-	var last *Response
-	for step := 1; step <= max; step++ {
-		sctx := withStep(ctx, step)
-		r := s.Request(req)
-		r.Tools = l.Tools.Definitions()
-		obs := &observer{ctx: sctx, o: l.Client.obs, base: StepEvent{SessionID: s.ID, TraceID: s.TraceID, Step: step, Module: l.Provider.Module.Name(), Model: req.Model}}
-		obs.emit(StepEvent{Kind: KindStepStart})
-		l.Client.log.DebugContext(sctx, "host: tool loop step", slog.String("session_id", s.ID), slog.String("trace_id", s.TraceID), slog.Int("step", step))
-		resp, err := l.Client.Generate(sctx, l.Provider, r, l.Options...)
-		if err != nil {
-			obs.emit(StepEvent{Kind: KindStepEnd, Response: resp, Err: err})
-			return resp, err
-		}
-		last = resp
-		s.AppendResponse(resp)
-		if len(resp.ToolCalls) == 0 {
-			obs.emit(StepEvent{Kind: KindStepEnd, Response: resp})
-			return resp, nil
-		}
-		results := l.runCalls(sctx, obs, resp.ToolCalls)
-		s.AppendToolResults(results)
-		obs.emit(StepEvent{Kind: KindStepEnd, Response: resp})
-	}
-	span.SetStatus(codes.Error, "step limit")
-	return last, fmt.Errorf("%w: the model still called tools after %d requests; raise ToolLoop.MaxSteps or check the tools' results", ErrStepLimit, max)
-}
-
-func (l *ToolLoop) runCalls(ctx context.Context, obs *observer, calls []abi.Part) []ToolResult {
-	results := make([]ToolResult, len(calls))
-	var wg sync.WaitGroup
-	var sem chan struct{}
-	if l.MaxParallel > 0 {
-		sem = make(chan struct{}, l.MaxParallel)
-	}
-	for i, p := range calls {
-		call := ToolCall{Index: i, ID: p.ID, Name: p.Name, Arguments: json.RawMessage(p.Arguments)}
-		obs.emit(StepEvent{Kind: KindToolCall, ToolCall: &call})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if sem != nil {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-			}
-			res := l.runCall(ctx, call)
-			results[i] = res
-			l.Client.log.DebugContext(ctx, "host: tool call", slog.String("session_id", obs.base.SessionID), slog.String("trace_id", obs.base.TraceID),
-				slog.Int("step", obs.base.Step), slog.String("tool", call.Name), slog.String("id", call.ID), slog.Bool("error", res.IsError))
-			obs.emit(StepEvent{Kind: KindToolResult, ToolCall: &call, Result: &res, Err: res.Err})
-		}()
-	}
-	wg.Wait()
-	return results
-}
-
-func (l *ToolLoop) runCall(ctx context.Context, call ToolCall) (res ToolResult) {
-	res = ToolResult{ToolCallID: call.ID, Name: call.Name}
-	ctx, span := l.Client.tel.tracer.Start(ctx, "execute_tool "+call.Name, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attribute.String(AttrOperationName, "execute_tool"), attribute.String(AttrToolName, call.Name),
-			attribute.String(AttrToolCallID, call.ID)))
-	defer func() {
-		if res.IsError {
-			span.SetStatus(codes.Error, res.Content)
-			if c := abi.CodeOf(res.Err); c != "" {
-				span.SetAttributes(attribute.String(AttrErrorType, string(c)))
-			}
-		}
-		span.End()
-	}()
-	fail := func(err error, content string) ToolResult {
-		res.IsError, res.Err, res.Content = true, err, content
-		return res
-	}
-	if err := l.Tools.Validate(call.Name, call.Arguments); err != nil {
-		var ae *abi.Error
-		errors.As(err, &ae)
-		msg := string(ae.Code) + ": " + ae.Message
-		if ae.Code == abi.CodeToolArgumentsInvalid {
-			msg += ". Call the tool again with arguments that match its schema."
-		}
-		return fail(err, msg)
-	}
-	if l.Gate != nil {
-		if err := l.Gate(ctx, call); err != nil {
-			return fail(fmt.Errorf("%w: %w", ErrDenied, err), "the call was not allowed: "+err.Error())
-		}
-	}
-	t, _ := l.Tools.Lookup(call.Name)
-	args := call.Arguments
-	if len(strings.TrimSpace(string(args))) == 0 {
-		args = json.RawMessage("{}")
-	}
-	out, err := safeHandle(ctx, t.Handler, slices.Clone(args))
-	if err != nil {
-		return fail(err, "the tool failed: "+err.Error())
-	}
-	res.Content = out
-	return res
-}
-
-func safeHandle(ctx context.Context, h ToolHandler, args json.RawMessage) (out string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("tool handler panicked: %v", r)
-		}
-	}()
-	return h(ctx, args)
 }

@@ -13,13 +13,26 @@
 // on Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6 and
 // Opus 4.7; the schema put in Claude's dialect by StrictSchema) on those
 // models and one forced tool elsewhere (capabilities say json_mode there).
+// Claude Opus 4.7 takes temperature, top_p and top_k only at their
+// defaults: other values are refused with capability_unsupported (pointer
+// at the field) and default ones are not sent. A model name the table does
+// not know but of a known family (claude-opus-4-8, claude-sonnet-5) is
+// served as the newest known model of that family not newer than it (see
+// lookup in models.go).
 // Thinking and redacted_thinking blocks are echoed unchanged only when
 // they came from this provider; tool-use IDs are rewritten to
 // ^[a-zA-Z0-9_-]+$ with one injective mapping per request.
 //
 // Transform maps the SSE event stream (message_start, content_block_*,
 // message_delta, message_stop, ping, error) to normalized events; its state
-// is a compact binary record owned by the host (see state.go).
+// is a compact binary record owned by the host (see state.go). Content
+// blocks a message_start already carries (whole tool_use blocks, as
+// programmatic tool calling sends them) give the events of a whole
+// response's blocks, and its stop_reason counts like message_delta's. One
+// body is one message: a second message_start is a malformed stream, an
+// error event server_error ("malformed stream event") that ends it. Text
+// blocks separated by a block of another kind are joined by a "\n\n"
+// text-delta (see the ABI's text boundaries).
 //
 // Provider options read from the request's provider_options:
 //

@@ -1,9 +1,8 @@
 package anthropic
 
 import (
-	"strings"
-
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 )
 
 // thinkingMode says how a model takes extended thinking.
@@ -23,6 +22,9 @@ const (
 
 // model is what the adapter knows about one Claude model family.
 type model struct {
+	// source is where lookup found the model (abi.Source*); set by
+	// lookup, not in the table.
+	source string
 	// prefix matches the model name (aliases and dated snapshots alike).
 	prefix string
 	// maxOutput is the documented maximum of output tokens; it is also the
@@ -34,7 +36,10 @@ type model struct {
 	structured bool
 	// oneSampler: the model refuses temperature and top_p together.
 	oneSampler bool
-	vision     bool
+	// defaultSampling: the model takes temperature, top_p and top_k only
+	// at their defaults and answers 400 otherwise (Opus 4.7).
+	defaultSampling bool
+	vision          bool
 }
 
 // models lists the Claude families, most specific prefix first. Sources:
@@ -43,7 +48,7 @@ type model struct {
 // Sonnet 4.6, Sonnet 4.5, Opus 4.5 and Haiku 4.5; Opus 4.7 is listed by
 // the Claude-on-Vertex page too).
 var models = []model{
-	{prefix: "claude-opus-4-7", maxOutput: 128000, thinking: thinkingAdaptiveOnly, structured: true, oneSampler: true, vision: true},
+	{prefix: "claude-opus-4-7", maxOutput: 128000, thinking: thinkingAdaptiveOnly, structured: true, oneSampler: true, defaultSampling: true, vision: true},
 	{prefix: "claude-opus-4-6", maxOutput: 128000, thinking: thinkingAdaptive, structured: true, oneSampler: true, vision: true},
 	{prefix: "claude-sonnet-4-6", maxOutput: 64000, thinking: thinkingAdaptive, structured: true, oneSampler: true, vision: true},
 	{prefix: "claude-opus-4-5", maxOutput: 64000, thinking: thinkingBudget, structured: true, oneSampler: true, vision: true},
@@ -64,14 +69,29 @@ var models = []model{
 // older models, and the smallest documented max_tokens.
 var unknownModel = model{maxOutput: 4096, vision: true}
 
-// lookup returns what the adapter knows about the named model.
+// lookup returns what the adapter knows about the named model: its table
+// entry (a prefix of the name; a prefix such as claude-opus-4 does not
+// name a later minor version such as claude-opus-4-8), else, for a newer
+// name of a known family, the newest entry of that family not newer than
+// it (claude-opus-4-8 is served as claude-opus-4-7, claude-sonnet-5 as
+// claude-sonnet-4-6), else unknownModel.
 func lookup(name string) model {
 	for _, m := range models {
-		if strings.HasPrefix(name, m.prefix) {
+		if blockproject.ClaudePrefixMatches(name, m.prefix) {
+			m.source = abi.SourceTable
 			return m
 		}
 	}
-	return unknownModel
+	if i := blockproject.ClaudeFamily(name, len(models), func(i int) string { return models[i].prefix }); i >= 0 {
+		m := models[i]
+		m.source = abi.SourceFamily
+		return m
+	}
+	m := unknownModel
+	if name != "" {
+		m.source = abi.SourceUnknown
+	}
+	return m
 }
 
 func (m model) features() abi.Features {
@@ -83,6 +103,7 @@ func (m model) features() abi.Features {
 		MultiTurn:         true,
 		Reasoning:         m.thinking != thinkingNone,
 		Vision:            m.vision,
+		Source:            m.source,
 	}
 	if m.structured {
 		f.StructuredOutput = abi.SupportNative

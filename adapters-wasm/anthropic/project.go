@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -98,8 +99,8 @@ type wireMetadata struct {
 }
 
 var (
-	invalid     = blockproject.Invalid
-	unsupported = blockproject.Unsupported
+	invalid     = guest.Invalid
+	unsupported = guest.Unsupported
 )
 
 // Project turns a normalized request into a POST /v1/messages request.
@@ -165,6 +166,12 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, err
 	}
 	w.Temperature, w.TopP = req.Temperature, req.TopP
+	if m.defaultSampling {
+		if err := blockproject.CheckDefaultSampling(req, w.TopK != nil, "/provider_options/top_k"); err != nil {
+			return nil, err
+		}
+		w.Temperature, w.TopP = nil, nil // the defaults: not sent
+	}
 	if thinkingOn && w.TopK != nil {
 		return nil, unsupported("/provider_options/top_k", "model %s with extended thinking does not take top_k: remove it or disable reasoning", req.Model)
 	}

@@ -180,3 +180,54 @@ func TestCapabilities(t *testing.T) {
 		}
 	}
 }
+
+func TestLookupFamilies(t *testing.T) {
+	tests := []struct {
+		name, want string // want: the table prefix served, "" for unknownModel
+	}{
+		{"claude-opus-4-7", "claude-opus-4-7"},
+		{"claude-opus-4-20250514", "claude-opus-4"},
+		{"claude-opus-4-8", "claude-opus-4-7"},
+		{"claude-opus-5-20270101", "claude-opus-4-7"},
+		{"claude-sonnet-4-7", "claude-sonnet-4-6"},
+		{"claude-haiku-4-6", "claude-haiku-4-5"},
+		{"claude-3-5-sonnet-latest", "claude-3-5-sonnet"},
+		{"claude-mythos-1", ""},
+		{"whatever-model", ""},
+	}
+	for _, tt := range tests {
+		if got := lookup(tt.name).prefix; got != tt.want {
+			t.Errorf("lookup(%q) serves %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestOpus47Sampling(t *testing.T) {
+	for _, tt := range []struct {
+		req, pointer string
+	}{
+		{`{"model":"claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
+		{`{"model":"claude-opus-4-7","top_p":0.9,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
+		{`{"model":"claude-opus-4-8","provider_options":{"top_k":5},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/top_k"},
+	} {
+		adaptertest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
+	}
+	p, err := project(t, `{"model":"claude-opus-4-7","temperature":1,"top_p":1,"messages":[{"role":"user","content":"q"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "top_p"})
+}
+
+func TestCapabilitiesSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"claude-sonnet-4-5-20250929", abi.SourceTable},
+		{"claude-opus-4-8", abi.SourceFamily},
+		{"no-such-model-1", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}

@@ -76,10 +76,14 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			input = it.Value()
 		}
 	}
-	switch s.Str(typ) {
+	kind := s.Str(typ)
+	if kind != "text" {
+		blockBoundary(s)
+	}
+	switch kind {
 	case "text":
 		if t := s.Str(text); t != "" {
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+			emitText(s, t, out)
 		}
 	case "thinking":
 		if t := s.Str(thinking); t != "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/schema"
 )
 
@@ -53,11 +54,7 @@ func prefixPointer(err error, pointer string) error {
 	return err
 }
 
-func schemaErr(ptr, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeSchemaUnsupported, format, args...)
-	e.Pointer = ptr
-	return e
-}
+var schemaErr = guest.SchemaUnsupported
 
 func isObjectSchema(n *schema.Node) bool {
 	if n.Has("properties") {
@@ -84,7 +81,7 @@ func closeObjects(n *schema.Node, ptr string) error {
 	}
 	for _, m := range n.Obj {
 		if refusedKeywords[m.Key] {
-			return schemaErr(ptr+"/"+schema.EscapeToken(m.Key), "Claude structured outputs do not support the %q keyword: rewrite the schema without it or do not ask for strict/structured output", m.Key)
+			return schemaErr(ptr+"/"+guest.PointerToken(m.Key), "Claude structured outputs do not support the %q keyword: rewrite the schema without it or do not ask for strict/structured output", m.Key)
 		}
 	}
 	if ap := n.Get("additionalProperties"); ap != nil {
@@ -95,14 +92,14 @@ func closeObjects(n *schema.Node, ptr string) error {
 		n.Set("additionalProperties", schema.BoolNode(false))
 	}
 	for _, m := range n.Obj {
-		p := ptr + "/" + schema.EscapeToken(m.Key)
+		p := ptr + "/" + guest.PointerToken(m.Key)
 		switch m.Key {
 		case "properties", "$defs", "definitions":
 			if m.Value.Kind != schema.Object {
 				return schemaErr(p, "%s must be an object of schemas", m.Key)
 			}
 			for _, s := range m.Value.Obj {
-				if err := closeObjects(s.Value, p+"/"+schema.EscapeToken(s.Key)); err != nil {
+				if err := closeObjects(s.Value, p+"/"+guest.PointerToken(s.Key)); err != nil {
 					return err
 				}
 			}

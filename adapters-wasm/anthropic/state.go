@@ -31,6 +31,8 @@ const (
 	flagFailed   = 1 << 2 // an error event was emitted
 	flagJSONMode = 1 << 3 // structured output arrives as a forced tool
 	flagInit     = 1 << 4 // the stream context was read
+	flagText     = 1 << 5 // a text block has given text
+	flagGap      = 1 << 6 // a non-text block began after the last text
 )
 
 // Kinds of content blocks.

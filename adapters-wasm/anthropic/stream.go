@@ -102,20 +102,15 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	switch string(t) {
 	case "ping":
 	case "message_start":
-		s.flags |= flagStarted
-		var id, model string
-		m := jsonx.Object(message)
-		for m.Next() {
-			switch {
-			case m.KeyIs("id"):
-				id = s.Str(m.Value())
-			case m.KeyIs("model"):
-				model = s.Str(m.Value())
-			case m.KeyIs("usage"):
-				readUsage(s, m.Value())
-			}
+		if s.flags&flagStarted != 0 {
+			// One body is one message: a second message_start would
+			// either restart the response (duplicating its text and
+			// tool calls) or be merged into it; neither is safe.
+			malformed(s, out, "a second message_start in one stream")
+			return
 		}
-		out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
+		s.flags |= flagStarted
+		messageStart(s, message, out)
 	case "content_block_start", "content_block_delta", "content_block_stop":
 		idx, ok := blockstate.Uint(index)
 		if !ok {
@@ -169,6 +164,38 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	}
 }
 
+// messageStart emits response-start for a message_start's message and the
+// events of any content blocks the message already carries. Those are
+// complete blocks (a tool_use with its whole input, as programmatic tool
+// calling sends them): each gives the events of a whole response's block.
+// A stop_reason there is kept like one of message_delta.
+func messageStart(s *state, message []byte, out *guest.Output) {
+	var id, model string
+	var content []byte
+	m := jsonx.Object(message)
+	for m.Next() {
+		switch {
+		case m.KeyIs("id"):
+			id = s.Str(m.Value())
+		case m.KeyIs("model"):
+			model = s.Str(m.Value())
+		case m.KeyIs("usage"):
+			readUsage(s, m.Value())
+		case m.KeyIs("content"):
+			content = m.Value()
+		case m.KeyIs("stop_reason") && !jsonx.IsNull(m.Value()):
+			s.stop = s.Bytes(m.Value())
+		case m.KeyIs("stop_details") && !jsonx.IsNull(m.Value()):
+			readStopDetails(s, m.Value())
+		}
+	}
+	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
+	blocks := jsonx.Array(content)
+	for blocks.Next() {
+		parseBlock(s, blocks.Value(), out)
+	}
+}
+
 // readStopDetails keeps the explanation of a refusal's stop_details
 // ({"type":"refusal","category","explanation"}).
 func readStopDetails(s *state, v []byte) {
@@ -218,11 +245,15 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 	}
 	s.blocks.Remove(idx)
 	b := blockstate.Block{Index: idx, Kind: blockOther}
-	switch string(s.Bytes(typ)) {
+	kind := string(s.Bytes(typ))
+	if kind != "text" {
+		blockBoundary(s)
+	}
+	switch kind {
 	case "text":
 		b.Kind = blockText
 		if t := s.Str(text); t != "" {
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+			emitText(s, t, out)
 		}
 	case "thinking":
 		b.Kind = blockThinking
@@ -264,6 +295,28 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 	s.blocks = append(s.blocks, b)
 }
 
+// blockBoundary notes that a block other than text began: text after it
+// is a new paragraph (see emitText).
+func blockBoundary(s *state) {
+	if s.flags&flagText != 0 {
+		s.flags |= flagGap
+	}
+}
+
+// emitText emits a text block's text. Text blocks that follow one another
+// directly (Anthropic splits cited text into such blocks) are one text and
+// are joined as they are; when another block (a server tool call and its
+// result, thinking, a tool call) sits between two text blocks, a
+// text-delta "\n\n" comes before the later block's first text, so that
+// the two do not run together. A whole response gives the same events.
+func emitText(s *state, t string, out *guest.Output) {
+	if s.flags&(flagText|flagGap) == flagText|flagGap {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
+	}
+	s.flags = s.flags&^flagGap | flagText
+	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+}
+
 func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 	var typ, text, partial, sig []byte
 	it := jsonx.Object(delta)
@@ -283,7 +336,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 	switch string(s.Bytes(typ)) {
 	case "text_delta":
 		if t := s.Str(text); t != "" && (b == nil || b.Kind == blockText) {
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
+			emitText(s, t, out)
 		}
 	case "thinking_delta":
 		if t := s.Str(text); t != "" {

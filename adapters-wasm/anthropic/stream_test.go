@@ -102,6 +102,26 @@ func TestTransform(t *testing.T) {
 				"event: future_event\ndata: {\"type\":\"future_event\",\"x\":1}\n\n" +
 				msgDelta("end_turn", 4) + msgStop,
 			lines(evStart, usageLine(4), `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
+		{"message_start carrying a whole tool_use block and a stop_reason", "",
+			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_p\",\"name\":\"get\",\"input\":{\"q\":1}}],\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":3,\"cache_read_input_tokens\":5,\"output_tokens\":6}}}\n\n" +
+				msgStop,
+			lines(evStart, `{"type":"tool-call-start","index":0,"id":"toolu_p","name":"get"}`, `{"type":"tool-call-delta","index":0,"arguments":"{\"q\":1}"}`,
+				`{"type":"tool-call","index":0,"id":"toolu_p","name":"get","arguments":"{\"q\":1}"}`,
+				usageLine(6), `{"type":"finish","reason":"tool-calls","raw_reason":"tool_use"}`)},
+		{"a second message_start is a malformed stream", "",
+			msgStart + msgStart + msgDelta("end_turn", 2) + msgStop,
+			lines(evStart, `{"type":"error","code":"server_error","message":"anthropic: malformed stream event: a second message_start in one stream","retryable":false}`)},
+		{"text blocks around thinking are separated; adjacent text blocks are not", "",
+			msgStart +
+				"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"a\"}}\n\n" +
+				"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"b\"}}\n\n" +
+				"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"t\"}}\n\n" +
+				"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":3,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n" +
+				"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"text_delta\",\"text\":\"c\"}}\n\n" +
+				msgDelta("end_turn", 4) + msgStop,
+			lines(evStart, `{"type":"text-delta","text":"a"}`, `{"type":"text-delta","text":"b"}`, `{"type":"reasoning-delta","text":"t"}`,
+				`{"type":"text-delta","text":"\n\n"}`, `{"type":"text-delta","text":"c"}`,
+				usageLine(4), `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
 		{"malformed data", "",
 			msgStart + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\n\n",
 			lines(evStart, `{"type":"error","code":"server_error","message":"anthropic: malformed stream event: data is not a JSON object: \"{\\\"type\\\":\\\"content_block_delta\\\",\"","retryable":false}`)},

@@ -42,6 +42,18 @@
 // (not retryable: rephrase the request). Asynchronous-filter annotations
 // (content_filter_offsets) emit nothing either.
 //
+// # Reasoning of non-OpenAI models
+//
+// Azure AI Foundry also serves reasoning models of other vendors through
+// this API (DeepSeek-R1, MAI-DS-R1, DeepSeek-V3.1 ...); they stream their
+// reasoning as reasoning_content (deltas in streams, a message field in
+// whole responses), which becomes reasoning-delta events. In the history,
+// reasoning parts this module produced (Part.Provider "azure-openai") are
+// sent back as reasoning_content on assistant turns that made tool calls,
+// when the deployment is a DeepSeek reasoning model (as the deepseek
+// module does: DeepSeek's thinking mode requires it there); other turns,
+// other models and other providers' reasoning carry none.
+//
 // # Models
 //
 // A deployment's name is chosen by its owner; capabilities and per-model
@@ -64,8 +76,10 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -159,6 +173,9 @@ func Dialect() *chatcompletions.Dialect {
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,
+		ReasoningFields:      []string{"reasoning_content"},
+		EchoReasoning:        true,
+		ReasoningMode:        EchoesReasoning,
 		Options: []chatcompletions.Option{
 			stringOption("api_surface", SurfaceDeployments, SurfaceV1),
 			stringOption("api_version"),
@@ -187,8 +204,15 @@ func Dialect() *chatcompletions.Dialect {
 	}
 }
 
+// EchoesReasoning reports whether a request's assistant tool-call turns
+// carry their reasoning back as reasoning_content: when the deployment (or
+// the model name) is a DeepSeek reasoning model.
+func EchoesReasoning(req *abi.Request) bool {
+	return deepseek.IsReasoningModel(Deployment(req)) || deepseek.IsReasoningModel(req.Model)
+}
+
 // New returns the Azure OpenAI adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // mapError adds Azure's content-filter signals to the OpenAI mapping: an
 // innererror with code ResponsibleAIPolicyViolation (or a

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -159,4 +160,36 @@ func FuzzMapError(f *testing.F) {
 			t.Fatalf("events %q", out.Events())
 		}
 	})
+}
+
+func TestEchoesReasoning(t *testing.T) {
+	tests := []struct {
+		req  string
+		want bool
+	}{
+		{`{"model":"DeepSeek-R1"}`, true},
+		{`{"model":"MAI-DS-R1"}`, true},
+		{`{"model":"my-deployment","provider_options":{"deployment":"deepseek-r1-0528"}}`, true},
+		{`{"model":"gpt-4o"}`, false},
+		{`{"model":"o3-mini"}`, false},
+	}
+	for _, tt := range tests {
+		if got := EchoesReasoning(adaptertest.Request(t, tt.req)); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.req, got, tt.want)
+		}
+	}
+}
+
+func TestReasoningContent(t *testing.T) {
+	chunks := adaptertest.SplitSSE([]byte(`data: {"choices":[{"delta":{"role":"assistant","reasoning_content":"think"},"index":0}],"id":"c1","model":"DeepSeek-R1"}
+
+data: {"choices":[{"delta":{"content":"ok","reasoning_content":null},"finish_reason":"stop","index":0}],"id":"c1","model":"DeepSeek-R1"}
+
+data: [DONE]
+
+`))
+	got := string(adaptertest.Stable(t, New(), nil, chunks))
+	if !strings.Contains(got, `{"type":"reasoning-delta","text":"think"}`) || !strings.Contains(got, `{"type":"text-delta","text":"ok"}`) {
+		t.Errorf("events:\n%s", got)
+	}
 }

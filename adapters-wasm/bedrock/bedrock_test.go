@@ -267,8 +267,10 @@ func TestMapError(t *testing.T) {
 		code      abi.Code
 		retryable bool
 	}{
-		{400, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", `{"message":"The provided model identifier is invalid."}`, abi.CodeInvalidRequest, false},
-		{400, "", `{"message":"The provided model identifier is invalid."}`, abi.CodeInvalidRequest, false},
+		{400, "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/", `{"message":"The provided model identifier is invalid."}`, abi.CodeNotFound, false},
+		{400, "", `{"message":"The provided model identifier is invalid."}`, abi.CodeNotFound, false},
+		{400, "ValidationException", `{"message":"messages: text content blocks must be non-empty"}`, abi.CodeInvalidRequest, false},
+		{400, "", `{"message":"Malformed input request"}`, abi.CodeInvalidRequest, false},
 		{403, "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/", `{"Message":"no access"}`, abi.CodePermission, false},
 		{403, "UnrecognizedClientException", `{"message":"The security token included in the request is invalid."}`, abi.CodeAuthentication, false},
 		{404, "ResourceNotFoundException", `{"message":"x"}`, abi.CodeNotFound, false},
@@ -331,5 +333,72 @@ func TestParseResponseNovaThinking(t *testing.T) {
 	}
 	if got := string(out.Events()); got != want {
 		t.Errorf("events\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestLookupFamilies(t *testing.T) {
+	tests := []struct {
+		id, want string // want: the table prefix served, "" for unknownModel
+	}{
+		{"us.anthropic.claude-opus-4-7", "anthropic.claude-opus-4-7"},
+		{"anthropic.claude-opus-4-20250514-v1:0", "anthropic.claude-opus-4"},
+		{"us.anthropic.claude-opus-4-8-v1:0", "anthropic.claude-opus-4-7"},
+		{"anthropic.claude-sonnet-5-v1:0", "anthropic.claude-sonnet-4-6"},
+		{"anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3"},
+		{"anthropic.claude-v2:1", "anthropic.claude"},
+		{"acme.unknown-model-v1", ""},
+	}
+	for _, tt := range tests {
+		if got := lookup(tt.id).prefix; got != tt.want {
+			t.Errorf("lookup(%q) serves %q, want %q", tt.id, got, tt.want)
+		}
+	}
+}
+
+func TestOpus47Sampling(t *testing.T) {
+	for _, tt := range []struct {
+		req, pointer string
+	}{
+		{`{"model":"us.anthropic.claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
+		{`{"model":"anthropic.claude-opus-4-7","top_p":0.5,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
+		{`{"model":"anthropic.claude-opus-4-7","provider_options":{"additional_model_request_fields":{"top_k":5}},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/additional_model_request_fields/top_k"},
+	} {
+		adaptertest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
+	}
+	p, err := adaptertest.Project(t, New(), `{"model":"anthropic.claude-opus-4-7","temperature":1,"messages":[{"role":"user","content":"q"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "inferenceConfig"})
+}
+
+func TestStateVersion1Loads(t *testing.T) {
+	// A version 1 record (no boundary byte) from the previous module
+	// version still loads, with no text boundary pending.
+	var s state
+	s.boundary = boundaryText | boundaryGap
+	rec := s.append(nil)
+	rec[0] = 1
+	rec = rec[:len(rec)-1]
+	var got state
+	if err := got.load(rec); err != nil || got.boundary != 0 {
+		t.Fatalf("load: %v, boundary %d", err, got.boundary)
+	}
+	if err := got.load(s.append(nil)); err != nil || got.boundary != boundaryText|boundaryGap {
+		t.Fatalf("load v2: %v, boundary %d", err, got.boundary)
+	}
+}
+
+func TestCapabilitiesSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"us.anthropic.claude-sonnet-4-5-20250929-v1:0", abi.SourceTable},
+		{"amazon.nova-pro-v1:0", abi.SourceTable},
+		{"anthropic.claude-opus-4-8-v1:0", abi.SourceFamily},
+		{"no-such-model-1", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 )
 
 // thinking says how a model takes reasoning configuration.
@@ -19,6 +20,9 @@ const (
 
 // model is what the adapter knows about one Bedrock model family.
 type model struct {
+	// source is where lookup found the model (abi.Source*); set by
+	// lookup, not in the table.
+	source string
 	// prefix matches the model ID after any inference-profile region
 	// prefix (us., eu., apac., global., ...) and ARN path are removed.
 	prefix string
@@ -35,6 +39,9 @@ type model struct {
 	// maxOutput is the documented maximum output, sent as maxTokens when
 	// thinking needs one and the request sets none.
 	maxOutput int
+	// defaultSampling: the model takes temperature, top_p and top_k only
+	// at their defaults and answers 400 otherwise (Claude Opus 4.7).
+	defaultSampling bool
 }
 
 // models lists the families, most specific prefix first. Tool support and
@@ -42,7 +49,7 @@ type model struct {
 // per model; structured outputs follow the Bedrock structured-output page
 // (Claude 4.5 and later).
 var models = []model{
-	{prefix: "anthropic.claude-opus-4-7", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptiveOnly, vision: true, maxOutput: 128000},
+	{prefix: "anthropic.claude-opus-4-7", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptiveOnly, vision: true, maxOutput: 128000, defaultSampling: true},
 	{prefix: "anthropic.claude-opus-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, maxOutput: 128000},
 	{prefix: "anthropic.claude-sonnet-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, maxOutput: 64000},
 	{prefix: "anthropic.claude-opus-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
@@ -95,14 +102,30 @@ func baseModelID(id string) string {
 	return id
 }
 
+// lookup returns what the adapter knows about a model ID: its table entry
+// (a prefix of the base ID; for Claude IDs of the current scheme, only a
+// prefix of the same version: anthropic.claude-opus-4 does not name
+// anthropic.claude-opus-4-8), else, for a newer Claude of a known family,
+// the newest entry of that family not newer than it (Opus 4.8 is served
+// as Opus 4.7 until the table knows it), else unknownModel.
 func lookup(id string) model {
 	base := baseModelID(id)
 	for _, m := range models {
-		if strings.HasPrefix(base, m.prefix) {
+		if blockproject.ClaudePrefixMatches(base, m.prefix) {
+			m.source = abi.SourceTable
 			return m
 		}
 	}
-	return unknownModel
+	if i := blockproject.ClaudeFamily(base, len(models), func(i int) string { return models[i].prefix }); i >= 0 {
+		m := models[i]
+		m.source = abi.SourceFamily
+		return m
+	}
+	m := unknownModel
+	if id != "" {
+		m.source = abi.SourceUnknown
+	}
+	return m
 }
 
 func (m model) features() abi.Features {
@@ -113,6 +136,7 @@ func (m model) features() abi.Features {
 		MultiTurn:        true,
 		Reasoning:        m.thinking != thinkingNone,
 		Vision:           m.vision,
+		Source:           m.source,
 	}
 	if m.tools {
 		f.ToolCalling = abi.SupportNative

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -137,8 +138,8 @@ func escapePath(s string) string {
 }
 
 var (
-	invalid     = blockproject.Invalid
-	unsupported = blockproject.Unsupported
+	invalid     = guest.Invalid
+	unsupported = guest.Unsupported
 )
 
 // Project turns a normalized request into a Converse or ConverseStream
@@ -193,6 +194,14 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, err
 	}
 	inf.Temperature, inf.TopP = req.Temperature, req.TopP
+	if m.defaultSampling {
+		// top_k, which Converse has only as an additional field, is
+		// checked with the provider options below.
+		if err := blockproject.CheckDefaultSampling(req, false, ""); err != nil {
+			return nil, err
+		}
+		inf.Temperature, inf.TopP = nil, nil // the defaults: not sent
+	}
 	if inf.MaxTokens != 0 || inf.Temperature != nil || inf.TopP != nil || len(inf.StopSequences) > 0 {
 		w.InferenceConfig = &inf
 	}
@@ -308,6 +317,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 
 	if err := projectOptions(req, &w, extra); err != nil {
 		return nil, err
+	}
+	if _, topK := extra["top_k"]; topK && m.defaultSampling {
+		return nil, unsupported("/provider_options/additional_model_request_fields/top_k", "model %s does not take top_k: remove it", req.Model)
 	}
 	if len(extra) > 0 {
 		w.AdditionalModelRequestFields, _ = json.Marshal(extra)

@@ -49,6 +49,9 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 func parseBlock(s *state, v []byte, out *guest.Output) {
 	it := jsonx.Object(v)
 	for it.Next() {
+		if !it.KeyIs("text") {
+			s.otherBlock()
+		}
 		switch {
 		case it.KeyIs("text"):
 			if t := s.Str(it.Value()); t != "" {
@@ -181,6 +184,9 @@ func errorCode(typ string, status int, msg string) (abi.Code, bool) {
 		if isContextLength(msg) {
 			return abi.CodeContextLengthExceeded, false
 		}
+		if isUnknownModel(msg) {
+			return abi.CodeNotFound, false
+		}
 		return abi.CodeInvalidRequest, false
 	case "accessDeniedException":
 		return abi.CodePermission, false
@@ -214,9 +220,20 @@ func errorCode(typ string, status int, msg string) (abi.Code, bool) {
 		if isContextLength(msg) {
 			return abi.CodeContextLengthExceeded, false
 		}
+		if isUnknownModel(msg) {
+			return abi.CodeNotFound, false
+		}
 		return abi.CodeInvalidRequest, false
 	}
 	return abi.CodeServerError, false
+}
+
+// isUnknownModel reports whether a validation message says the model ID
+// names no model: Bedrock answers an unknown model ID with a 400
+// ValidationException ("The provided model identifier is invalid.") where
+// every other provider answers 404, so it is not_found like theirs.
+func isUnknownModel(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "model identifier is invalid")
 }
 
 func isContextLength(msg string) bool {

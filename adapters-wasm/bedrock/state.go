@@ -11,7 +11,7 @@ import (
 
 // The transform state is a compact binary record (format StateFormat):
 //
-//	version   byte (1)
+//	version   byte (2)
 //	flags     byte (flag* below)
 //	usage     4 uvarints: input, cache read, cache write, output tokens
 //	stop      bytes: the stopReason of messageStop
@@ -22,10 +22,18 @@ import (
 //	nblocks   uvarint, then per open content block:
 //	          uvarint index, byte kind, uvarint tool index,
 //	          bytes id, bytes name, bytes arguments so far
+//	boundary  byte: text boundary bits (boundary* below); absent in
+//	          version 1 records, which load as 0
 //
 // bytes is a uvarint length and the bytes. The host owns the record and
 // passes it back on the next call of the stream.
-const stateVersion = 1
+const stateVersion = 2
+
+// Text boundary bits (see state.emitText).
+const (
+	boundaryText = 1 << 0 // text has been emitted
+	boundaryGap  = 1 << 1 // a block other than text began after it
+)
 
 const (
 	flagStarted  = 1 << 0 // messageStart seen
@@ -61,6 +69,7 @@ type state struct {
 	thinkArr   [think.StateSize]byte
 	ntools     uint64
 	blocks     blockstate.Blocks
+	boundary   byte
 }
 
 var errState = errors.New("bedrock: transform state is corrupt (was it produced by another module version?)")
@@ -83,13 +92,15 @@ func (s *state) append(dst []byte) []byte {
 	dst = blockstate.AppendBytes(dst, s.thinkState)
 	dst = binary.AppendUvarint(dst, s.ntools)
 	dst = blockstate.AppendBlocks(dst, s.blocks)
+	dst = append(dst, s.boundary)
 	return dst
 }
 
 // load decodes b into s; the byte slices alias b.
 func (s *state) load(b []byte) error {
 	r := blockstate.NewReader(b)
-	if r.Byte() != stateVersion {
+	version := r.Byte()
+	if version != 1 && version != stateVersion {
 		return errState
 	}
 	s.flags = r.Byte()
@@ -100,6 +111,9 @@ func (s *state) load(b []byte) error {
 	s.thinkState = r.Bytes()
 	s.ntools = r.Uvarint()
 	s.blocks = r.Blocks(s.blocks)
+	if version >= 2 {
+		s.boundary = r.Byte()
+	}
 	if !r.OK() {
 		return errState
 	}

@@ -185,7 +185,16 @@ var novaThink = think.Options{Open: "<thinking>", Close: "</thinking>", TrimSpac
 
 // emitText emits a text delta; for Nova, through the <thinking> splitter,
 // whose state travels in the transform state.
+// emitText emits a text block's text. Text blocks that follow one another
+// directly are one text; when a block of another kind (reasoning, a tool
+// call, a server tool and its result) sits between two text blocks, a
+// text-delta "\n\n" comes before the later block's first text, so that
+// the two do not run together. A whole response gives the same events.
 func (s *state) emitText(out *guest.Output, t string) {
+	if s.boundary == boundaryText|boundaryGap {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
+	}
+	s.boundary = boundaryText
 	if s.flags&flagNova == 0 {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		return
@@ -199,6 +208,13 @@ func (s *state) emitText(out *guest.Output, t string) {
 		emitPiece(out, p)
 	}
 	s.thinkState = sp.AppendState(s.thinkArr[:0])
+}
+
+// otherBlock notes that a block other than text began (see emitText).
+func (s *state) otherBlock() {
+	if s.boundary&boundaryText != 0 {
+		s.boundary |= boundaryGap
+	}
 }
 
 // flushText releases the bytes the splitter holds (a possible partial tag)
@@ -246,6 +262,7 @@ func readUsage(s *state, u []byte) {
 }
 
 func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
+	s.otherBlock() // Converse starts no text block: text arrives as deltas
 	s.blocks.Remove(idx)
 	b := blockstate.Block{Index: idx, Kind: blockOther}
 	if tu, found, _ := jsonx.Lookup(start, "toolUse"); found {
@@ -299,6 +316,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 		case it.KeyIs("reasoningContent"):
 			if b == nil {
 				// Redacted reasoning arrives without a contentBlockStart.
+				s.otherBlock()
 				s.blocks = append(s.blocks, blockstate.Block{Index: idx, Kind: blockThinking})
 				b = s.blocks.Find(idx)
 			}

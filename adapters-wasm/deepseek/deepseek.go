@@ -52,6 +52,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -100,7 +101,7 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the DeepSeek adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // IsReasoningModel reports whether model runs in thinking mode by default:
 // deepseek-reasoner and the deepseek-v4 models.
@@ -144,8 +145,8 @@ var thinkingRefused = []string{"presence_penalty", "frequency_penalty", "logprob
 func Rewrite(req *abi.Request) (*abi.Request, error) {
 	for i, t := range req.Tools {
 		if t.Strict {
-			return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: fmt.Sprintf("/tools/%d/strict", i),
-				Message: fmt.Sprintf("deepseek model %q does not support strict tools: strict function calling exists only on DeepSeek's beta endpoint; set strict false", req.Model)}
+			return nil, guest.Unsupported(fmt.Sprintf("/tools/%d/strict", i),
+				"deepseek model %q does not support strict tools: strict function calling exists only on DeepSeek's beta endpoint; set strict false", req.Model)
 		}
 	}
 	if v, ok := req.ProviderOptions["thinking"]; ok {
@@ -153,16 +154,16 @@ func Rewrite(req *abi.Request) (*abi.Request, error) {
 			Type string `json:"type"`
 		}
 		if json.Unmarshal(v, &t) != nil || (t.Type != "enabled" && t.Type != "disabled") {
-			return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/provider_options/thinking",
-				Message: `provider option "thinking" must be {"type":"enabled"} or {"type":"disabled"}`}
+			return nil, guest.Invalid("/provider_options/thinking",
+				`provider option "thinking" must be {"type":"enabled"} or {"type":"disabled"}`)
 		}
 	}
 	if !Thinking(req) {
 		return req, nil
 	}
 	refuse := func(ptr, what string) error {
-		return &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: ptr,
-			Message: fmt.Sprintf("deepseek model %q does not support %s in thinking mode (DeepSeek ignores or rejects it): remove it, or disable thinking", req.Model, what)}
+		return guest.Unsupported(ptr,
+			"deepseek model %q does not support %s in thinking mode (DeepSeek ignores or rejects it): remove it, or disable thinking", req.Model, what)
 	}
 	if req.Temperature != nil {
 		return nil, refuse("/temperature", "temperature")
@@ -217,6 +218,6 @@ func Usage(b []byte, u *abi.Usage) error {
 func mapError(info *chatcompletions.ErrorInfo, e *abi.Error) {
 	if info.Status == 402 {
 		e.Code, e.Retryable = abi.CodeRateLimited, false
-		e.Message = strings.TrimSuffix(e.Message, ": fix the request") + ": the DeepSeek account balance is exhausted; top it up (retrying will not help)"
+		e.Message = info.Summary + ": the DeepSeek account balance is exhausted; top it up (retrying will not help)"
 	}
 }

@@ -75,10 +75,11 @@
 // reasoning-delta (thought parts), reasoning-signature, and per function
 // call tool-call-start, tool-call-delta and tool-call (a whole call arrives
 // in one part: its arguments come in one delta, compacted; calls whose
-// arguments Gemini streams in pieces (partialArgs, top-level paths only)
-// give one delta per piece), then usage and finish. ParseResponse gives the
-// same minus tool-call-start and tool-call-delta. An error object inside the
-// stream is one error event and ends the stream.
+// arguments Gemini streams in pieces (partialArgs, nested JSONPaths such
+// as $.recipe.ingredients[0].amount build nested values) give one delta
+// per piece), then usage and finish. ParseResponse gives the same events
+// a stream of the response gives. An error object inside the stream is one
+// error event and ends the stream.
 //
 // # Finish reasons and usage
 //
@@ -101,7 +102,9 @@
 // # Models and reasoning
 //
 // Capabilities are per model family: gemini-3* (and "") and gemini-2.5*
-// have everything, thinking included; gemini-2.0* and gemini-1.5* do not
+// have everything, thinking included (a newer versioned name, such as
+// gemini-3.5-pro or gemini-4-flash, is served as the newest family not
+// newer than it); gemini-2.0* and gemini-1.5* do not
 // think (but the -thinking variants); gemma-* has no tools and no
 // structured output. A request for a feature the model lacks is
 // capability_unsupported. reasoning.effort is thinkingConfig.thinkingLevel
@@ -138,6 +141,7 @@
 package gemini
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -184,17 +188,22 @@ type family struct {
 	noMinimal bool
 }
 
+// modelFamily returns the family of a model name. Versioned names follow
+// the family rule: a gemini-N.M name is served as the newest family not
+// newer than it, so gemini-3.5-pro and gemini-4-flash are Gemini 3 and a
+// gemini-2.7 name would be 2.5, until the adapter knows them.
 func modelFamily(model string) family {
 	m := strings.TrimPrefix(model, "models/")
 	full := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, ParallelToolCalls: true,
 		StructuredOutput: abi.SupportNative, MultiTurn: true, Reasoning: true, Vision: true}
+	v := geminiVersion(m)
 	switch {
-	case m == "" || strings.HasPrefix(m, "gemini-3"):
+	case m == "" || v >= 30:
 		return family{features: full, jsonSchema: true, levels: true, needsSignature: true,
 			noMinimal: strings.Contains(m, "-pro")}
-	case strings.HasPrefix(m, "gemini-2.5-pro"):
+	case v >= 25 && strings.Contains(m, "-pro"):
 		return family{features: full, jsonSchema: true, noDisableThinking: true}
-	case strings.HasPrefix(m, "gemini-2.5"), strings.HasPrefix(m, "gemini-flash-latest"), strings.HasPrefix(m, "gemini-flash-lite-latest"), strings.HasPrefix(m, "gemini-pro-latest"):
+	case v >= 25, strings.HasPrefix(m, "gemini-flash-latest"), strings.HasPrefix(m, "gemini-flash-lite-latest"), strings.HasPrefix(m, "gemini-pro-latest"):
 		return family{features: full, jsonSchema: true}
 	case strings.HasPrefix(m, "gemma"):
 		f := full
@@ -207,9 +216,50 @@ func modelFamily(model string) family {
 	}
 }
 
+// knownLines are the Gemini lines the adapter's table was written for.
+var knownLines = []string{"gemini-3-", "gemini-2.5-", "gemini-2.0-", "gemini-1.5-", "gemma-",
+	"gemini-flash-latest", "gemini-flash-lite-latest", "gemini-pro-latest"}
+
+// modelSource says where the adapter's knowledge of a model comes from
+// (abi.Source*): a known line, the family rule (a newer gemini-N.M name),
+// or nothing ("unknown"; "" for the defaults).
+func modelSource(model string) string {
+	m := strings.TrimPrefix(model, "models/")
+	switch {
+	case m == "":
+		return ""
+	case slices.ContainsFunc(knownLines, func(l string) bool { return strings.HasPrefix(m, l) }):
+		return abi.SourceTable
+	case geminiVersion(m) > 25:
+		return abi.SourceFamily
+	}
+	return abi.SourceUnknown
+}
+
+// geminiVersion returns ten times the version of a gemini-N[.M] name
+// (gemini-2.5-flash is 25, gemini-3-pro-preview 30), or 0 when the name
+// is not one.
+func geminiVersion(m string) int {
+	rest, ok := strings.CutPrefix(m, "gemini-")
+	if !ok || len(rest) == 0 || rest[0] < '0' || rest[0] > '9' {
+		return 0
+	}
+	major, i := 0, 0
+	for ; i < len(rest) && i < 2 && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		major = major*10 + int(rest[i]-'0')
+	}
+	minor := 0
+	if i+1 < len(rest) && rest[i] == '.' && rest[i+1] >= '0' && rest[i+1] <= '9' {
+		minor = int(rest[i+1] - '0')
+	}
+	return major*10 + minor
+}
+
 // Capabilities describes the module for model ("" for the defaults, which
 // are those of the current Gemini 3 family).
 func (Adapter) Capabilities(model string) abi.Capabilities {
+	f := modelFamily(model).features
+	f.Source = modelSource(model)
 	return abi.Capabilities{
 		Name:            Name,
 		Version:         Version,
@@ -219,6 +269,6 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthHeader, Name: "x-goog-api-key"},
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
-		Features:        modelFamily(model).features,
+		Features:        f,
 	}
 }

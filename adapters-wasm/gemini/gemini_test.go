@@ -460,13 +460,15 @@ func TestParseResponse(t *testing.T) {
 	}
 	got := strings.TrimSpace(string(out.Events()))
 	lines := strings.Split(got, "\n")
-	if len(lines) != 6 {
+	if len(lines) != 8 {
 		t.Fatalf("got %d events:\n%s", len(lines), got)
 	}
 	want := []string{
 		`{"type":"response-start","id":"w1","model":"gemini-2.5-flash-001"}`,
 		`{"type":"reasoning-signature","signature":"QUJD"}`,
 		`{"type":"text-delta","text":"Hi there"}`,
+		``, // tool-call-start
+		`{"type":"tool-call-delta","index":0,"arguments":"{\"a\":[1,2]}"}`,
 		``, // tool-call, checked below
 		`{"type":"usage","input_tokens":4,"output_tokens":6,"cached_input_tokens":0,"reasoning_tokens":0}`,
 		`{"type":"finish","reason":"tool-calls","raw_reason":"STOP"}`,
@@ -477,8 +479,8 @@ func TestParseResponse(t *testing.T) {
 		}
 	}
 	var tc abi.Event
-	if err := json.Unmarshal([]byte(lines[3]), &tc); err != nil || tc.Type != abi.EventToolCall || tc.Name != "f" || tc.Arguments != `{"a":[1,2]}` || tc.Index != 0 {
-		t.Errorf("tool-call event %s (%v)", lines[3], err)
+	if err := json.Unmarshal([]byte(lines[5]), &tc); err != nil || tc.Type != abi.EventToolCall || tc.Name != "f" || tc.Arguments != `{"a":[1,2]}` || tc.Index != 0 {
+		t.Errorf("tool-call event %s (%v)", lines[5], err)
 	}
 }
 
@@ -560,6 +562,7 @@ func fmtState(s state) []any {
 func FuzzTransform(f *testing.F) {
 	f.Add(`{"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],"responseId":"r"}`, `{"error":{}}`)
 	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.a","stringValue":"x\"y"}]}}]}}]}`)
+	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.r.i[0].a","numberValue":1},{"jsonPath":"$.r.i[1]['b c']","stringValue":"x","willContinue":true},{"jsonPath":"$.r.t[0][2]","boolValue":true}]}}]}}]}`)
 	f.Add(`{"promptFeedback":{"blockReason":"SAFETY"}}`, `[`)
 	f.Fuzz(func(t *testing.T, a, b string) {
 		all := run(t, ctx25, []string{a, b}, 0)
@@ -599,5 +602,161 @@ func BenchmarkTransformTextChunk(b *testing.B) {
 		if err := a.Transform(in, &out); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestNestedPartialArgs checks that streamed function-call arguments with
+// nested JSONPaths build nested values, whatever the chunking, and that
+// the deltas concatenate to the arguments of the tool-call event.
+func TestNestedPartialArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		pieces  []string // partialArgs elements, one part each
+		want    string   // the tool-call arguments, or "" for an error
+		errCode abi.Code
+	}{
+		{"nested objects and an array of objects", []string{
+			`{"jsonPath":"$.recipe.name","stringValue":"Crê","willContinue":true}`,
+			`{"jsonPath":"$.recipe.name","stringValue":"pes"}`,
+			`{"jsonPath":"$.recipe.ingredients[0].item","stringValue":"flour"}`,
+			`{"jsonPath":"$.recipe.ingredients[0].amount","numberValue":250}`,
+			`{"jsonPath":"$.recipe.ingredients[1].item","stringValue":"milk"}`,
+			`{"jsonPath":"$.recipe.ingredients[1].amount","numberValue":0.5}`,
+			`{"jsonPath":"$.recipe.vegan","boolValue":false}`,
+			`{"jsonPath":"$.servings","numberValue":4}`,
+		}, `{"recipe":{"name":"Crêpes","ingredients":[{"item":"flour","amount":250},{"item":"milk","amount":0.5}],"vegan":false},"servings":4}`, ""},
+		{"array of scalars, bracket keys, null", []string{
+			`{"jsonPath":"$.tags[0]","stringValue":"a"}`,
+			`{"jsonPath":"$.tags[1]","stringValue":"b"}`,
+			`{"jsonPath":"$['odd key'].x","nullValue":null}`,
+			`{"jsonPath":"$.m[0][1]","numberValue":2}`,
+		}, `{"tags":["a","b"],"odd key":{"x":null},"m":[[2]]}`, ""},
+		{"ends inside nested containers", []string{
+			`{"jsonPath":"$.a.b.c","stringValue":"deep","willContinue":true}`,
+		}, `{"a":{"b":{"c":"deep"}}}`, ""},
+		{"one container used as object and array", []string{
+			`{"jsonPath":"$.a[0]","numberValue":1}`,
+			`{"jsonPath":"$.a.b","numberValue":2}`,
+		}, "", abi.CodeToolArgumentsInvalid},
+		{"path not under the root object", []string{
+			`{"jsonPath":"$[0]","numberValue":1}`,
+		}, "", abi.CodeToolArgumentsInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := []string{`{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"cook","willContinue":true}}]}}],"responseId":"n1"}`}
+			for _, p := range tt.pieces {
+				chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"partialArgs":[`+p+`],"willContinue":true}}]}}],"responseId":"n1"}`)
+			}
+			chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{}}]},"finishReason":"STOP"}],"responseId":"n1"}`)
+			events := adaptertest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))
+			var deltas, args string
+			var code abi.Code
+			for _, l := range adaptertest.Lines(t, events) {
+				var e struct {
+					Type      abi.EventType
+					Arguments string
+					Code      abi.Code
+				}
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatal(err)
+				}
+				switch e.Type {
+				case abi.EventToolCallDelta:
+					deltas += e.Arguments
+				case abi.EventToolCall:
+					args = e.Arguments
+				case abi.EventError:
+					code = e.Code
+				}
+			}
+			if tt.want == "" {
+				if code != tt.errCode {
+					t.Errorf("error code %q, want %q:\n%s", code, tt.errCode, events)
+				}
+				return
+			}
+			if args != tt.want || deltas != tt.want {
+				t.Errorf("arguments %s, deltas %s; want %s\n%s", args, deltas, tt.want, events)
+			}
+		})
+	}
+}
+
+func TestModelFamilyRule(t *testing.T) {
+	tests := []struct {
+		model                      string
+		levels, noMinimal, thinks  bool
+		noDisableThinking, jsonSch bool
+	}{
+		{"gemini-3-pro-preview", true, true, true, false, true},
+		{"gemini-3.5-pro", true, true, true, false, true},
+		{"gemini-4-flash", true, false, true, false, true},
+		{"models/gemini-3.1-flash-lite", true, false, true, false, true},
+		{"gemini-2.5-pro", false, false, true, true, true},
+		{"gemini-2.7-flash", false, false, true, false, true},
+		{"gemini-2.0-flash", false, false, false, false, false},
+		{"gemini-2.0-flash-thinking-exp", false, false, true, false, false},
+		{"gemini-exp-1206", false, false, false, false, false},
+	}
+	for _, tt := range tests {
+		f := modelFamily(tt.model)
+		if f.levels != tt.levels || f.noMinimal != tt.noMinimal || f.features.Reasoning != tt.thinks || f.noDisableThinking != tt.noDisableThinking || f.jsonSchema != tt.jsonSch {
+			t.Errorf("%s: %+v", tt.model, f)
+		}
+	}
+}
+
+func TestCapabilitiesSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"gemini-2.5-flash", abi.SourceTable},
+		{"models/gemini-3-pro-preview", abi.SourceTable},
+		{"gemini-3.5-pro", abi.SourceFamily},
+		{"gemini-4-flash", abi.SourceFamily},
+		{"no-such-model-1", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}
+
+func TestTextBoundaries(t *testing.T) {
+	tests := []struct {
+		name  string
+		parts []string // one chunk each
+		want  string   // the text-deltas joined with |
+	}{
+		{"text split across chunks", []string{`{"text":"a"}`, `{"text":"b"}`}, "a|b"},
+		{"a thought between texts", []string{`{"text":"a"}`, `{"text":"t","thought":true}`, `{"text":"b"}`}, "a|\n\n|b"},
+		{"code execution between texts", []string{`{"text":"a"}`, `{"executableCode":{"code":"1"}}`, `{"codeExecutionResult":{"output":"1"}}`, `{"text":"b"}`}, "a|\n\n|b"},
+		{"a signature-only part is no boundary", []string{`{"text":"a"}`, `{"text":"","thoughtSignature":"S"}`, `{"text":"b"}`}, "a|b"},
+		{"a thought before any text is no boundary", []string{`{"text":"t","thought":true}`, `{"text":"a"}`}, "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var chunks []string
+			for i, p := range tt.parts {
+				fin := ""
+				if i == len(tt.parts)-1 {
+					fin = `,"finishReason":"STOP"`
+				}
+				chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[`+p+`]}`+fin+`}],"responseId":"b1"}`)
+			}
+			var texts []string
+			for _, l := range adaptertest.Lines(t, adaptertest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))) {
+				var e abi.Event
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatal(err)
+				}
+				if e.Type == abi.EventTextDelta {
+					texts = append(texts, e.Text)
+				}
+			}
+			if got := strings.Join(texts, "|"); got != tt.want {
+				t.Errorf("text-deltas %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -116,20 +117,16 @@ type options struct {
 	thinkingLevel   string
 }
 
-func invalid(ptr, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
-	e.Pointer = ptr
-	return e
-}
+var invalid = guest.Invalid
 
 func unsupportedCap(model, format string, args ...any) error {
-	return abi.Errorf(abi.CodeCapabilityUnsupported, "model %q: "+format, append([]any{model}, args...)...)
+	return guest.Unsupported("", "model %q: "+format, append([]any{model}, args...)...)
 }
 
 func parseOptions(po map[string]json.RawMessage) (options, error) {
 	var o options
 	for k, v := range po {
-		ptr := "/provider_options/" + escapePointer(k)
+		ptr := "/provider_options/" + guest.PointerToken(k)
 		switch k {
 		case "safety_settings":
 			if t := bytes.TrimSpace(v); len(t) == 0 || t[0] != '[' {

@@ -17,8 +17,6 @@ var openAPIKeywords = schema.OpenAPIKeywords().Without("title", "default", "exam
 
 var openAPIDrop = schema.Annotations().With("example")
 
-func escapePointer(s string) string { return schema.EscapeToken(s) }
-
 // toOpenAPI projects s (raw JSON Schema) to Gemini's OpenAPI subset with
 // guest/schema.Subset: local $ref inlined (a cycle refused), [T,"null"] to
 // nullable, const to enum, annotations dropped, enum value "" refused, and

@@ -41,7 +41,7 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: 
 // the chunks of a stream.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
+	p := processor{st: &st, out: out, ctx: in.Context}
 	if jsonx.KindOf(in.Body) == jsonx.KindArray {
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
@@ -62,9 +62,6 @@ type processor struct {
 	out *guest.Output
 	ctx []byte
 	buf []byte
-	// whole: a whole response (ParseResponse): tool calls are reported by
-	// their tool-call event alone, without start and delta.
-	whole bool
 }
 
 func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
@@ -216,9 +213,14 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 	return finish
 }
 
+// part handles one part. Text parts continue one another (a stream's
+// chunks split the text anywhere); when a part of another kind (a thought,
+// a function call, code execution and its result) comes between two text
+// parts, a text-delta "\n\n" comes before the later text, so that the two
+// do not run together (the ABI's text boundaries).
 func (p *processor) part(b []byte) {
 	var text, sig, call []byte
-	hasText, thought := false, false
+	hasText, thought, other := false, false, false
 	it := jsonx.Object(b)
 	for it.Next() {
 		switch {
@@ -231,7 +233,12 @@ func (p *processor) part(b []byte) {
 			sig, _ = jsonx.Str(it.Value())
 		case it.KeyIs("functionCall"):
 			call = it.Value()
+		case it.KeyIs("executableCode"), it.KeyIs("codeExecutionResult"):
+			other = true
 		}
+	}
+	if (other || call != nil || thought && len(text) > 0) && p.st.textSeen {
+		p.st.textGap = true
 	}
 	if thought {
 		if len(text) > 0 {
@@ -246,6 +253,11 @@ func (p *processor) part(b []byte) {
 		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
 	}
 	if hasText && len(text) > 0 {
+		if p.st.textGap {
+			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", []byte(`\n\n`))
+			p.st.textGap = false
+		}
+		p.st.textSeen = true
 		p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", text)
 	}
 	if call != nil {
@@ -290,7 +302,7 @@ func (p *processor) functionCall(b []byte) {
 			a = append(a, "{}"...)
 		}
 		st.sawCall = true
-		p.buf = rawevent.EmitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
+		p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
 		st.calls++
 		return
 	}
@@ -351,8 +363,13 @@ func (p *processor) argDelta(off int) {
 }
 
 // partialArg adds one {jsonPath, stringValue|numberValue|boolValue|nullValue,
-// willContinue} piece to the open call. Only top-level paths ("$.name") are
-// supported; anything else ends the stream with tool_arguments_invalid.
+// willContinue} piece to the open call. Paths may be nested
+// ("$.recipe.ingredients[0].amount", "$.tags[1]", "$['a b']"): the
+// arguments are written as JSON text in the order the pieces come, opening
+// and closing objects and arrays as the path moves (see pathStep), so the
+// deltas concatenate to the arguments. A path that is not a JSONPath of
+// keys and indices under the root object, or that treats one container as
+// both an object and an array, ends the stream with tool_arguments_invalid.
 func (p *processor) partialArg(b []byte) bool {
 	st := p.st
 	var path, val []byte
@@ -374,8 +391,10 @@ func (p *processor) partialArg(b []byte) bool {
 			cont, _ = jsonx.Bool(it.Value())
 		}
 	}
-	if !bytes.HasPrefix(path, []byte("$.")) || len(path) < 3 || bytes.ContainsAny(path[2:], ".[]") || kind == jsonx.KindInvalid {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot assemble (only top-level \"$.name\" paths are supported)", false)
+	var curBuf, prevBuf [16]pathSeg
+	cur, ok := parsePath(curBuf[:0], path)
+	if !ok || kind == jsonx.KindInvalid {
+		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot read (a JSONPath of keys and indices under $ is expected)", false)
 		return false
 	}
 	off := len(st.callArgs)
@@ -386,18 +405,16 @@ func (p *processor) partialArg(b []byte) bool {
 			st.callArgs = append(st.callArgs, '"')
 			st.openStr = false
 		}
-		if len(st.callArgs) == 0 {
-			st.callArgs = append(st.callArgs, '{')
-		} else {
-			st.callArgs = append(st.callArgs, ',')
+		prev, _ := parsePath(prevBuf[:0], st.callPath)
+		var stepOK bool
+		if st.callArgs, stepOK = pathStep(st.callArgs, prev, cur); !stepOK {
+			p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed function-call arguments whose paths use one value both as an object and as an array", false)
+			return false
 		}
-		st.callArgs = append(st.callArgs, '"')
-		st.callArgs = append(st.callArgs, path[2:]...)
-		st.callArgs = append(st.callArgs, '"', ':')
+		st.callPath = append(st.callPath[:0], path...)
 		if kind == jsonx.KindString {
 			st.callArgs = append(st.callArgs, '"')
 			st.callArgs = append(st.callArgs, val...)
-			st.callPath = append(st.callPath[:0], path...)
 			st.openStr = true
 		} else {
 			st.callArgs = append(st.callArgs, val...)
@@ -411,6 +428,132 @@ func (p *processor) partialArg(b []byte) bool {
 	return true
 }
 
+// pathSeg is one step of a JSONPath: an object key (raw JSON string
+// content) or an array index.
+type pathSeg struct {
+	key   []byte
+	index int
+	isIdx bool
+}
+
+// parsePath appends the steps of a JSONPath ("$", then ".key", "[n]",
+// "['key']" or "[\"key\"]" steps; at least one, the first a key: the
+// arguments are an object) to dst. ok is false for anything else.
+func parsePath(dst []pathSeg, path []byte) (segs []pathSeg, ok bool) {
+	if len(path) == 0 {
+		return dst, true // no value yet
+	}
+	if path[0] != '$' {
+		return dst, false
+	}
+	rest := path[1:]
+	for len(rest) > 0 {
+		switch rest[0] {
+		case '.':
+			n := 1
+			for n < len(rest) && rest[n] != '.' && rest[n] != '[' {
+				n++
+			}
+			if n == 1 {
+				return dst, false
+			}
+			dst = append(dst, pathSeg{key: rest[1:n]})
+			rest = rest[n:]
+		case '[':
+			end := bytes.IndexByte(rest, ']')
+			if end < 2 {
+				return dst, false
+			}
+			in := rest[1:end]
+			if q := in[0]; q == '\'' || q == '"' {
+				if len(in) < 3 || in[len(in)-1] != q {
+					return dst, false
+				}
+				dst = append(dst, pathSeg{key: in[1 : len(in)-1]})
+			} else {
+				v := 0
+				for _, c := range in {
+					if c < '0' || c > '9' || v > 1<<24 {
+						return dst, false
+					}
+					v = v*10 + int(c-'0')
+				}
+				dst = append(dst, pathSeg{index: v, isIdx: true})
+			}
+			rest = rest[end+1:]
+		default:
+			return dst, false
+		}
+	}
+	return dst, len(dst) > 0 && !dst[0].isIdx
+}
+
+// pathStep appends to args (the arguments written so far, whose last value
+// is at path prev, or nothing when prev is empty) the JSON text that leads
+// to a value at path cur: the containers of prev that cur leaves are
+// closed, a comma separates cur from the last member of the container the
+// two share, and cur's own containers are opened, each with its key. It
+// reports false when cur uses a container of prev as the other kind
+// (object or array). Values arrive in document order, so closing a
+// container is final.
+func pathStep(args []byte, prev, cur []pathSeg) ([]byte, bool) {
+	if len(args) == 0 {
+		args = append(args, '{')
+	} else if len(prev) == 0 {
+		// Arguments written before the path was kept (top-level values
+		// only): the root object is the open container.
+		args = append(args, ',')
+		prev = nil
+	}
+	// k: the depth of the deepest container prev and cur share (0 is the
+	// root object). Containers of prev are at depths 0..len(prev)-1.
+	k := 0
+	for k < len(prev)-1 && k < len(cur)-1 && sameSeg(prev[k], cur[k]) {
+		k++
+	}
+	if len(prev) > 0 {
+		if prev[k].isIdx != cur[k].isIdx {
+			return args, false
+		}
+		for i := len(prev) - 1; i > k; i-- {
+			args = closeFor(args, prev[i])
+		}
+		args = append(args, ',')
+	}
+	for i := k; i < len(cur); i++ {
+		if i > k {
+			args = openFor(args, cur[i])
+		}
+		if !cur[i].isIdx {
+			args = append(args, '"')
+			args = append(args, cur[i].key...)
+			args = append(args, '"', ':')
+		}
+	}
+	return args, true
+}
+
+func sameSeg(a, b pathSeg) bool {
+	return a.isIdx == b.isIdx && a.index == b.index && bytes.Equal(a.key, b.key)
+}
+
+// openFor opens the container a step leads into: an array for an index,
+// an object for a key.
+func openFor(args []byte, s pathSeg) []byte {
+	if s.isIdx {
+		return append(args, '[')
+	}
+	return append(args, '{')
+}
+
+// closeFor closes the container a step led into.
+func closeFor(args []byte, s pathSeg) []byte {
+	if s.isIdx {
+		return append(args, ']')
+	}
+	return append(args, '}')
+}
+
 func (p *processor) closeCall() {
 	st := p.st
 	off := len(st.callArgs)
@@ -420,6 +563,11 @@ func (p *processor) closeCall() {
 	}
 	if len(st.callArgs) == 0 {
 		st.callArgs = append(st.callArgs, '{')
+	}
+	var prevBuf [16]pathSeg
+	prev, _ := parsePath(prevBuf[:0], st.callPath)
+	for i := len(prev) - 1; i > 0; i-- {
+		st.callArgs = closeFor(st.callArgs, prev[i])
 	}
 	st.callArgs = append(st.callArgs, '}')
 	p.argDelta(off)

@@ -44,6 +44,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -89,12 +90,10 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the Groq adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
+// applyN sends n, which Rewrite has checked to be 1.
 func applyN(v json.RawMessage, body *chatcompletions.Body) error {
-	if strings.TrimSpace(string(v)) != "1" {
-		return &abi.Error{Code: abi.CodeCapabilityUnsupported, Message: "groq supports n = 1 only (one choice per request): remove n or set it to 1"}
-	}
 	body.SetRaw("n", v)
 	return nil
 }
@@ -108,8 +107,6 @@ func applyReasoningFormat(v json.RawMessage, body *chatcompletions.Body) error {
 	case "parsed", "hidden":
 		body.SetRaw("reasoning_format", v)
 		return nil
-	case "raw":
-		return &abi.Error{Code: abi.CodeCapabilityUnsupported, Message: `groq reasoning_format "raw" puts <think> text inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`}
 	}
 	return fmt.Errorf(`provider option "reasoning_format" must be "parsed" or "hidden", not %q`, s)
 }
@@ -138,22 +135,22 @@ func Model(name string) chatcompletions.Model {
 // tools, and strict response formats on models without strict mode.
 func Rewrite(req *abi.Request) (*abi.Request, error) {
 	if v, ok := req.ProviderOptions["n"]; ok && strings.TrimSpace(string(v)) != "1" {
-		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/n",
-			Message: fmt.Sprintf("groq model %q does not support n other than 1 (one choice per request): remove n or set it to 1", req.Model)}
+		return nil, guest.Unsupported("/provider_options/n",
+			"groq model %q does not support n other than 1 (one choice per request): remove n or set it to 1", req.Model)
 	}
 	if v, ok := req.ProviderOptions["reasoning_format"]; ok && strings.TrimSpace(string(v)) == `"raw"` {
-		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/reasoning_format",
-			Message: fmt.Sprintf(`groq model %q with reasoning_format "raw" puts <think> text inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`, req.Model)}
+		return nil, guest.Unsupported("/provider_options/reasoning_format",
+			`groq model %q with reasoning_format "raw" puts <think> text inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`, req.Model)
 	}
 	for i, t := range req.Tools {
 		if t.Strict {
-			return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: fmt.Sprintf("/tools/%d/strict", i),
-				Message: fmt.Sprintf("groq model %q does not support strict tools (Groq's strict mode covers response formats only): set strict false", req.Model)}
+			return nil, guest.Unsupported(fmt.Sprintf("/tools/%d/strict", i),
+				"groq model %q does not support strict tools (Groq's strict mode covers response formats only): set strict false", req.Model)
 		}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" && rf.Strict && !IsGPTOSS(req.Model) && Model(req.Model).Features.StructuredOutput == abi.SupportNative {
-		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/response_format/strict",
-			Message: fmt.Sprintf("groq model %q does not support strict json_schema (best-effort only; strict mode is on gpt-oss models): set strict false or pick openai/gpt-oss-120b", req.Model)}
+		return nil, guest.Unsupported("/response_format/strict",
+			"groq model %q does not support strict json_schema (best-effort only; strict mode is on gpt-oss models): set strict false or pick openai/gpt-oss-120b", req.Model)
 	}
 	return req, nil
 }
@@ -171,7 +168,7 @@ func mapError(info *chatcompletions.ErrorInfo, e *abi.Error) {
 	switch {
 	case info.Code == "tool_use_failed":
 		e.Code, e.Retryable = abi.CodeToolArgumentsInvalid, true
-		msg := strings.TrimSuffix(e.Message, ": fix the request")
+		msg := info.Summary
 		if v, ok, _ := jsonx.Lookup(errorObject(info.Body), "failed_generation"); ok {
 			if raw, err := jsonx.Str(v); err == nil && len(raw) > 0 {
 				g, _ := jsonx.Unescape(nil, raw)
@@ -185,10 +182,10 @@ func mapError(info *chatcompletions.ErrorInfo, e *abi.Error) {
 		e.Message = msg + ": the model's tool call failed Groq's validation; retry, or relax tool_choice"
 	case info.Status == 498:
 		e.Code, e.Retryable = abi.CodeOverloaded, true
-		e.Message = strings.TrimSuffix(e.Message, ": fix the request") + ": the flex tier is at capacity; retry after a delay"
+		e.Message = info.Summary + ": the flex tier is at capacity; retry after a delay"
 	case info.Status == 413 && info.Code == "rate_limit_exceeded":
 		e.Code, e.Retryable = abi.CodeRateLimited, false
-		e.Message = strings.TrimSuffix(e.Message, ": fix the request") + ": the request alone exceeds the token-per-minute limit; shorten it (retrying will not help)"
+		e.Message = info.Summary + ": the request alone exceeds the token-per-minute limit; shorten it (retrying will not help)"
 	}
 }
 

@@ -45,6 +45,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
@@ -95,7 +96,7 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the Mistral adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // IsReasoningModel reports whether model is a magistral reasoning model.
 func IsReasoningModel(model string) bool {
@@ -126,8 +127,8 @@ func Rewrite(req *abi.Request) (*abi.Request, error) {
 		if IsReasoningModel(req.Model) {
 			what = "magistral models always reason and take no effort or budget: drop reasoning"
 		}
-		return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/reasoning",
-			Message: fmt.Sprintf("mistral model %q does not support %s: %s", req.Model, chatcompletions.FeatureReasoningEffort, what)}
+		return nil, guest.Unsupported("/reasoning",
+			"mistral model %q does not support %s: %s", req.Model, chatcompletions.FeatureReasoningEffort, what)
 	}
 	var ids []string
 	names := map[string]string{}
@@ -172,8 +173,8 @@ func Rewrite(req *abi.Request) (*abi.Request, error) {
 					p.Name = names[p.ToolCallID]
 				}
 				if p.Name == "" {
-					return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: fmt.Sprintf("/messages/%d/content/%d/name", i, j),
-						Message: fmt.Sprintf("tool result %q answers no tool call of the history and names no tool: Mistral needs the tool name; set name", p.ToolCallID)}
+					return nil, guest.Invalid(fmt.Sprintf("/messages/%d/content/%d/name", i, j),
+						"tool result %q answers no tool call of the history and names no tool: Mistral needs the tool name; set name", p.ToolCallID)
 				}
 				p.ToolCallID, _ = mp.Map(p.ToolCallID)
 			}

@@ -61,7 +61,7 @@
 // call; "length" is length; anything else ("load", "unload", ...) is other.
 // A line with "error" is one error event and ends the stream; a body that
 // ends before done:true is stream_truncated. ParseResponse gives the same
-// events minus tool-call-start and tool-call-delta.
+// events, with whole texts in single deltas.
 //
 // # IDs
 //
@@ -76,8 +76,6 @@
 package ollama
 
 import (
-	"strings"
-
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -104,46 +102,6 @@ type Adapter struct{}
 func New() guest.Adapter { return Adapter{} }
 
 var _ guest.Adapter = Adapter{}
-
-// Model families whose capabilities are known. Ollama serves any model, so
-// a model of no listed family gets the permissive defaults: the server
-// itself answers 400 ("does not support tools/thinking"), which MapError
-// turns into capability_unsupported.
-var (
-	noTools   = []string{"gemma2", "gemma3:", "gemma3n", "llava", "llama2", "phi3", "bakllava", "moondream", "codellama", "tinyllama", "deepseek-r1:1.5b"}
-	thinkers  = []string{"qwen3", "deepseek-r1", "gpt-oss", "magistral", "qwq", "deepseek-v3.1", "phi4-reasoning", "cogito"}
-	vision    = []string{"llava", "bakllava", "gemma3:4b", "gemma3:12b", "gemma3:27b", "llama3.2-vision", "llama4", "qwen2.5vl", "qwen3-vl", "minicpm-v", "moondream", "mistral-small3.1", "mistral-small3.2", "granite3.2-vision"}
-	knownBase = []string{"llama3", "llama3.1", "llama3.2", "llama3.3", "mistral", "mixtral", "qwen2", "qwen2.5", "phi4", "command-r", "granite3"}
-)
-
-func hasPrefix(model string, list []string) bool {
-	for _, p := range list {
-		if strings.HasPrefix(model, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func features(model string) abi.Features {
-	f := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, ParallelToolCalls: true,
-		StructuredOutput: abi.SupportNative, MultiTurn: true, Reasoning: true, Vision: true}
-	if model == "" {
-		return f
-	}
-	m := strings.ToLower(model)
-	m = m[strings.LastIndexByte(m, '/')+1:] // namespace/model:tag
-	known := hasPrefix(m, noTools) || hasPrefix(m, thinkers) || hasPrefix(m, vision) || hasPrefix(m, knownBase)
-	if !known {
-		return f
-	}
-	if hasPrefix(m, noTools) {
-		f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
-	}
-	f.Reasoning = hasPrefix(m, thinkers)
-	f.Vision = hasPrefix(m, vision)
-	return f
-}
 
 // Capabilities describes the module for model (see the model families
 // above; "" and unknown models get every feature).

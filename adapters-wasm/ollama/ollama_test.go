@@ -316,7 +316,7 @@ func TestParseResponse(t *testing.T) {
 			t.Errorf("text %s", l)
 		}
 	}
-	if got := strings.Join(types, ","); got != "response-start,text-delta,tool-call,usage,finish" {
+	if got := strings.Join(types, ","); got != "response-start,text-delta,tool-call-start,tool-call-delta,tool-call,usage,finish" {
 		t.Errorf("event types %s", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 type oRequest struct {
@@ -50,18 +51,10 @@ type oFunction struct {
 	Parameters  json.RawMessage `json:"parameters,omitempty"`
 }
 
-func invalid(ptr, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
-	e.Pointer = ptr
-	return e
-}
+var invalid = guest.Invalid
 
 func unsupportedCap(model, format string, args ...any) error {
-	return abi.Errorf(abi.CodeCapabilityUnsupported, "model %q: "+format, append([]any{model}, args...)...)
-}
-
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+	return guest.Unsupported("", "model %q: "+format, append([]any{model}, args...)...)
 }
 
 // Project turns a normalized request into an Ollama /api/chat request.
@@ -174,7 +167,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := bytes.TrimSpace(req.ProviderOptions[k])
-		ptr := "/provider_options/" + escapePointer(k)
+		ptr := "/provider_options/" + guest.PointerToken(k)
 		switch k {
 		case "keep_alive":
 			if len(v) == 0 || (v[0] != '"' && (v[0] < '0' || v[0] > '9') && v[0] != '-') || !json.Valid(v) {
@@ -188,7 +181,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			}
 			for ek, ev := range extra {
 				if _, dup := opts[ek]; dup {
-					return nil, invalid(ptr+"/"+escapePointer(ek), "option %q is also set by the normalized request; set it in one place", ek)
+					return nil, invalid(ptr+"/"+guest.PointerToken(ek), "option %q is also set by the normalized request; set it in one place", ek)
 				}
 				opts[ek] = ev
 			}

@@ -1,10 +1,6 @@
 package ollama
 
 import (
-	"encoding/binary"
-	"errors"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -14,73 +10,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest/think"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
-
-// state is the transform state between calls of one stream: flag bits, the
-// number of tool calls so far, and the response key (model NUL created_at
-// of the first line).
-type state struct {
-	started, done, sawCall bool
-	// split: the think_tags option is on; splitter carries its state.
-	split    bool
-	splitter think.Splitter
-	calls    int
-	key      []byte
-}
-
-// splitOptions configure the inline <think> splitter of think_tags.
-var splitOptions = think.Options{TrimSpaceAfterClose: true}
-
-const stateVersion = 1
-
-var errState = errors.New("ollama: transform state is not from this module version")
-
-// Decode resets s, keeping its buffers, and reads the record b (empty at
-// the start of a stream); it implements rawevent.State.
-func (s *state) Decode(b []byte) error {
-	*s = state{key: s.key[:0]}
-	if len(b) == 0 {
-		return nil
-	}
-	if len(b) < 3 || b[0] != stateVersion {
-		return errState
-	}
-	f := b[1]
-	s.started, s.done, s.sawCall, s.split = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
-	n, k := binary.Uvarint(b[2:])
-	if k <= 0 || n > 1<<20 {
-		return errState
-	}
-	s.calls = int(n)
-	b = b[2+k:]
-	if s.split {
-		if len(b) < think.StateSize {
-			return errState
-		}
-		s.splitter, _ = think.New(splitOptions)
-		if err := s.splitter.LoadState(b[:think.StateSize]); err != nil {
-			return errState
-		}
-		b = b[think.StateSize:]
-	}
-	s.key = append(s.key, b...)
-	return nil
-}
-
-// Encode appends the record of s to dst.
-func (s *state) Encode(dst []byte) []byte {
-	var f byte
-	for i, on := range [...]bool{s.started, s.done, s.sawCall, s.split} {
-		if on {
-			f |= 1 << i
-		}
-	}
-	dst = append(dst, stateVersion, f)
-	dst = binary.AppendUvarint(dst, uint64(s.calls))
-	if s.split {
-		dst = s.splitter.AppendState(dst)
-	}
-	return append(dst, s.key...)
-}
 
 // Transform turns NDJSON lines of /api/chat into events. It reads JSON with
 // guest/jsonx and writes events as raw JSON: no encoding/json, no
@@ -109,18 +38,17 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: 
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context, whole: true}
+	p := processor{st: &st, out: out, ctx: in.Context}
 	p.Chunk(in.Body)
 	p.End()
 	return nil
 }
 
 type processor struct {
-	st    *state
-	out   *guest.Output
-	ctx   []byte
-	buf   []byte
-	whole bool
+	st  *state
+	out *guest.Output
+	ctx []byte
+	buf []byte
 	// pieces is the splitter's output buffer (think_tags only).
 	pieces []think.Piece
 }
@@ -349,62 +277,7 @@ func (p *processor) toolCall(b []byte) bool {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true
-	p.buf = rawevent.EmitToolCall(p.out, p.buf, p.whole, st.calls, cid, name, a)
+	p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
 	st.calls++
 	return true
-}
-
-// MapError turns a non-2xx Ollama response ({"error":"..."}) into one error
-// event.
-func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
-	msg := ""
-	if v, ok, _ := jsonx.Lookup(in.Body, "error"); ok {
-		if b, err := jsonx.AppendUnescaped(nil, v); err == nil {
-			msg = string(b)
-		}
-	}
-	if msg == "" {
-		msg = strings.TrimSpace(string(in.Body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
-	}
-	e := classify(int(in.Status), msg)
-	out.Emit(&abi.Event{Type: abi.EventError, Code: e.Code, Message: e.Message, Retryable: e.Retryable})
-	return nil
-}
-
-// classify maps an Ollama error message and HTTP status (0 inside a
-// stream) to a stable code.
-func classify(status int, msg string) *abi.Error {
-	low := strings.ToLower(msg)
-	e := &abi.Error{Status: status, Message: "ollama: " + msg}
-	if msg == "" {
-		e.Message = "ollama: HTTP " + strconv.Itoa(status)
-	}
-	switch {
-	case strings.Contains(low, "does not support"):
-		// "registry.ollama.ai/library/gemma3:1b does not support tools",
-		// "... does not support thinking".
-		e.Code = abi.CodeCapabilityUnsupported
-	case strings.Contains(low, "not found") && (status == 404 || status == 0 || strings.Contains(low, "model")):
-		e.Code = abi.CodeNotFound
-	case strings.Contains(low, "context length") || strings.Contains(low, "context window") || strings.Contains(low, "exceeds the context"):
-		e.Code = abi.CodeContextLengthExceeded
-	case status == 401:
-		e.Code = abi.CodeAuthentication
-	case status == 403:
-		e.Code = abi.CodePermission
-	case status == 404:
-		e.Code = abi.CodeNotFound
-	case status == 429:
-		e.Code, e.Retryable = abi.CodeRateLimited, true
-	case status == 503 || strings.Contains(low, "server busy"):
-		e.Code, e.Retryable = abi.CodeOverloaded, true
-	case status >= 500 || status == 0:
-		e.Code, e.Retryable = abi.CodeServerError, true
-	default:
-		e.Code = abi.CodeInvalidRequest
-	}
-	return e
 }

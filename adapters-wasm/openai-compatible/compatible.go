@@ -124,13 +124,13 @@ const (
 // Adapter is the OpenAI-compatible adapter: the chatcompletions dialect
 // plus think splitting and tool-call emulation. Safe for concurrent use.
 type Adapter struct {
-	inner *chatcompletions.Adapter
+	inner guest.Adapter
 }
 
 var _ guest.Adapter = (*Adapter)(nil)
 
 // New returns the adapter.
-func New() *Adapter { return &Adapter{inner: chatcompletions.New(Dialect())} }
+func New() guest.Adapter { return &Adapter{inner: chatcompletions.New(Dialect())} }
 
 // ParseModel splits the model-name suffixes off name.
 func ParseModel(name string) (base string, emulated, noAuth bool) {

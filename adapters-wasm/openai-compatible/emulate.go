@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -18,13 +19,13 @@ func Instruction(tools []abi.ToolDefinition, choice *abi.ToolChoice) (string, er
 	b.WriteString("You have access to the following tools. Each is listed with its name, a description and the JSON Schema of its arguments.\n")
 	for i, t := range tools {
 		if t.Name == "" {
-			return "", &abi.Error{Code: abi.CodeInvalidRequest, Pointer: fmt.Sprintf("/tools/%d/name", i), Message: "a tool needs a name"}
+			return "", guest.Invalid(fmt.Sprintf("/tools/%d/name", i), "a tool needs a name")
 		}
 		schema := []byte(`{"type":"object","properties":{}}`)
 		if len(bytes.TrimSpace(t.Parameters)) > 0 {
 			var c bytes.Buffer
 			if err := json.Compact(&c, t.Parameters); err != nil {
-				return "", &abi.Error{Code: abi.CodeInvalidRequest, Pointer: fmt.Sprintf("/tools/%d/parameters", i), Message: "tool parameters are not valid JSON"}
+				return "", guest.Invalid(fmt.Sprintf("/tools/%d/parameters", i), "tool parameters are not valid JSON")
 			}
 			schema = c.Bytes()
 		}
@@ -76,7 +77,7 @@ func emulate(r abi.Request) (abi.Request, error) {
 		names[t.Name] = true
 	}
 	if tc := r.ToolChoice; tc != nil && tc.Tool != "" && !names[tc.Tool] {
-		return r, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/tool_choice", Message: fmt.Sprintf("tool_choice names %q, which is not among the request's tools", tc.Tool)}
+		return r, guest.Invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
 	}
 	msgs := make([]abi.Message, 0, len(r.Messages)+1)
 	for i, m := range r.Messages {
@@ -94,7 +95,7 @@ func emulate(r abi.Request) (abi.Request, error) {
 					args = "{}"
 				}
 				if jsonx.KindOf([]byte(args)) != jsonx.KindObject || !json.Valid([]byte(args)) {
-					return r, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: fmt.Sprintf("/messages/%d/content/%d/arguments", i, j), Message: "tool call arguments are not a JSON object"}
+					return r, guest.Invalid(fmt.Sprintf("/messages/%d/content/%d/arguments", i, j), "tool call arguments are not a JSON object")
 				}
 				calls = append(calls, envelopeCall{p.Name, json.RawMessage(args)})
 			}

@@ -127,7 +127,7 @@ type Adapter struct{}
 var _ guest.Adapter = Adapter{}
 
 // New returns the adapter.
-func New() Adapter { return Adapter{} }
+func New() guest.Adapter { return Adapter{} }
 
 var passThrough = []chatcompletions.Option{
 	chatcompletions.PassThrough("metadata", "object"),
@@ -163,13 +163,10 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 	}
 }
 
-func invalid(ptr, format string, args ...any) error {
-	return &abi.Error{Code: abi.CodeInvalidRequest, Message: fmt.Sprintf(format, args...), Pointer: ptr}
-}
+var invalid = guest.Invalid
 
 func unsupported(model, feature, what string) error {
-	return &abi.Error{Code: abi.CodeCapabilityUnsupported,
-		Message: fmt.Sprintf("%s model %q does not support %s: %s", Provider, model, feature, what)}
+	return guest.ModelUnsupported(Provider, model, feature, what)
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -440,7 +437,7 @@ func applyOptions(req *abi.Request, body *chatcompletions.Body) error {
 		}
 		i := slices.IndexFunc(passThrough, func(o chatcompletions.Option) bool { return o.Key == k })
 		if i < 0 {
-			return invalid("/provider_options/"+strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1"),
+			return invalid("/provider_options/"+guest.PointerToken(k),
 				"%s does not know provider option %q: known options are %s", Provider, k, strings.Join(New().Capabilities("").ProviderOptions, ", "))
 		}
 		if err := passThrough[i].Apply(req.ProviderOptions[k], body); err != nil {

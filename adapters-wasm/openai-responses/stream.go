@@ -92,9 +92,8 @@ func (s *streamState) encode(dst []byte) []byte {
 }
 
 type run struct {
-	sc    *scratch
-	out   *guest.Output
-	whole bool
+	sc  *scratch
+	out *guest.Output
 }
 
 func (r *run) st() *streamState { return &r.sc.st }
@@ -365,7 +364,7 @@ func (r *run) itemDone(output int, item []byte) {
 	switch string(f.typ) {
 	case "function_call":
 		idx := r.callIndex(output)
-		if idx < 0 || r.whole {
+		if idx < 0 {
 			st := r.st()
 			idx = st.tools
 			st.tools++
@@ -403,12 +402,8 @@ func (r *run) toolCall(idx int, f itemFields) {
 	}
 	var err error
 	r.sc.aux, err = jsonx.Unescape(r.sc.aux[:0], f.args)
-	args := r.sc.aux
-	if err == nil && len(trimWS(args)) == 0 {
-		args = append(args[:0], "{}"...)
-		r.sc.aux = args
-	}
-	if err != nil || jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+	args, ok := guest.ToolArguments(r.sc.aux)
+	if err != nil || !ok {
 		ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
 			Message: Provider + ": the arguments of tool call " + strconv.Itoa(idx) + " (" + string(f.name) + ") are not a complete JSON object: the model produced malformed arguments; retry or report them to the model"}
 		r.out.Emit(&ev)
@@ -419,13 +414,6 @@ func (r *run) toolCall(idx int, f itemFields) {
 	r.sc.text, _ = jsonx.Unescape(r.sc.text, f.name)
 	ev := abi.Event{Type: abi.EventToolCall, Index: idx, ID: str(r.sc.text[:n]), Name: str(r.sc.text[n:]), Arguments: str(args)}
 	r.out.Emit(&ev)
-}
-
-func trimWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
 }
 
 // end handles the response object of response.completed / incomplete /
@@ -582,7 +570,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	sc.st.decode(nil)
-	r := run{sc: sc, out: out, whole: true}
+	r := run{sc: sc, out: out}
 	body := in.Body
 	if jsonx.KindOf(body) != jsonx.KindObject || !jsonx.Valid(body) {
 		r.emitError(abi.CodeServerError, Provider+": the response body is not a JSON object; retry the request", true)
@@ -601,9 +589,9 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	r.start(body)
 	if jsonx.KindOf(output) == jsonx.KindArray {
 		ai := jsonx.TrustedArray(output)
-		for ai.Next() {
+		for pos := 0; ai.Next(); pos++ {
 			if jsonx.KindOf(ai.Value()) == jsonx.KindObject {
-				r.wholeItem(ai.Value())
+				r.wholeItem(pos, ai.Value())
 			}
 		}
 	}
@@ -618,8 +606,11 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	return nil
 }
 
-// wholeItem emits the events of one output item of a whole response.
-func (r *run) wholeItem(item []byte) {
+// wholeItem emits the events of output item pos of a whole response: those
+// its response.output_item.added and .done events would give in a stream
+// (a function call: tool-call-start, one tool-call-delta with the whole
+// arguments, tool-call), with whole texts.
+func (r *run) wholeItem(pos int, item []byte) {
 	f := readItem(item)
 	switch string(f.typ) {
 	case "message":
@@ -676,9 +667,14 @@ func (r *run) wholeItem(item []byte) {
 			ev := abi.Event{Type: abi.EventReasoningDelta, Text: string(all)}
 			r.out.Emit(&ev)
 		}
-		r.itemDone(-1, item)
+		r.itemDone(pos, item)
+	case "function_call":
+		r.itemAdded(pos, item)
+		if r.st().flags&fFailed == 0 {
+			r.itemDone(pos, item)
+		}
 	default:
-		r.itemDone(-1, item)
+		r.itemDone(pos, item)
 	}
 }
 

@@ -20,10 +20,12 @@
 package openai
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
@@ -64,16 +66,32 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the OpenAI adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // IsReasoningModel reports whether model is an o-series or gpt-5 reasoning
-// model.
+// model. Newer names follow the family rule: gpt-5.5-foo, gpt-6 and later
+// are reasoning models like gpt-5 (the newest family the adapter knows),
+// the -chat variants excepted.
 func IsReasoningModel(model string) bool {
 	m := strings.ToLower(model)
 	if len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9' {
 		return true
 	}
-	return strings.HasPrefix(m, "gpt-5") && !strings.Contains(m, "-chat")
+	return gptMajor(m) >= 5 && !strings.Contains(m, "-chat")
+}
+
+// gptMajor returns the major version of a gpt-N... name (gpt-5.5-foo is 5,
+// gpt-4o is 4), or 0 when the name is not one.
+func gptMajor(m string) int {
+	rest, ok := strings.CutPrefix(m, "gpt-")
+	if !ok {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(rest) && i < 3 && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		n = n*10 + int(rest[i]-'0')
+	}
+	return n
 }
 
 // Model returns what the adapter knows of an OpenAI model.
@@ -107,5 +125,31 @@ func Model(name string) chatcompletions.Model {
 		f.Vision = false
 		f.StructuredOutput = abi.SupportNone
 	}
+	f.Source = Source(m)
 	return chatcompletions.Model{Features: f, Unsupported: un}
+}
+
+// knownLines are the model lines of the adapter's table: a name is one of
+// them when it is the line's name or continues it with "-" (gpt-4o-mini,
+// o3-2025-04-16), not with another version (gpt-5.5 is not gpt-5).
+var knownLines = []string{
+	"gpt-5.1", "gpt-5", "gpt-4.1", "gpt-4o", "gpt-4-turbo", "gpt-4", "gpt-3.5-turbo",
+	"chatgpt-4o-latest", "o1", "o3", "o4-mini",
+}
+
+// Source says where the adapter's knowledge of a model comes from
+// (abi.Source*): its table of model lines, the family rules (a newer
+// gpt-N or o-series name, served as the newest line), or nothing
+// ("unknown"; "" for no model).
+func Source(model string) string {
+	m := strings.ToLower(model)
+	switch {
+	case m == "":
+		return ""
+	case slices.ContainsFunc(knownLines, func(l string) bool { return m == l || strings.HasPrefix(m, l+"-") }):
+		return abi.SourceTable
+	case gptMajor(m) >= 5, len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9':
+		return abi.SourceFamily
+	}
+	return abi.SourceUnknown
 }

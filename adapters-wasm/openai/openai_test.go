@@ -82,3 +82,44 @@ func errorsAs(err error, e **abi.Error) bool {
 	*e = v
 	return ok
 }
+
+func TestIsReasoningModelFamilies(t *testing.T) {
+	tests := []struct {
+		model string
+		want  bool
+	}{
+		{"gpt-5", true},
+		{"gpt-5-mini-2025-08-07", true},
+		{"gpt-5.5-foo", true},
+		{"gpt-6", true},
+		{"gpt-10-nano", true},
+		{"gpt-5-chat-latest", false},
+		{"gpt-4.1-mini", false},
+		{"gpt-4o", false},
+		{"o3-mini", true},
+		{"o9", true},
+		{"omni-moderation-latest", false},
+	}
+	for _, tt := range tests {
+		if got := openai.IsReasoningModel(tt.model); got != tt.want {
+			t.Errorf("IsReasoningModel(%q) = %v, want %v", tt.model, got, tt.want)
+		}
+	}
+}
+
+func TestSource(t *testing.T) {
+	for _, tt := range []struct{ model, want string }{
+		{"gpt-4o-mini", abi.SourceTable},
+		{"gpt-5", abi.SourceTable},
+		{"o3-2025-04-16", abi.SourceTable},
+		{"gpt-5.5-foo", abi.SourceFamily},
+		{"gpt-6", abi.SourceFamily},
+		{"o5-mini", abi.SourceFamily},
+		{"whatever-model", abi.SourceUnknown},
+		{"", ""},
+	} {
+		if got := openai.Model(tt.model).Features.Source; got != tt.want {
+			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
+		}
+	}
+}

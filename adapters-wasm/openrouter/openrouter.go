@@ -51,6 +51,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -101,7 +102,7 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the OpenRouter adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // Model reports the same features for every model: OpenRouter routes to
 // whichever provider serves the parameters (see require_parameters).
@@ -165,12 +166,12 @@ func applyProvider(v json.RawMessage, body *chatcompletions.Body) error {
 	for k, raw := range m {
 		kinds, ok := providerKeys[k]
 		if !ok {
-			return &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/provider_options/provider/" + k,
-				Message: fmt.Sprintf("openrouter provider preference %q is unknown: use order, only, ignore, allow_fallbacks, require_parameters, data_collection, zdr, enforce_distillable_text, quantizations, sort, max_price, preferred_min_throughput or preferred_max_latency", k)}
+			return guest.Invalid("/provider_options/provider/"+k,
+				"openrouter provider preference %q is unknown: use order, only, ignore, allow_fallbacks, require_parameters, data_collection, zdr, enforce_distillable_text, quantizations, sort, max_price, preferred_min_throughput or preferred_max_latency", k)
 		}
 		if !kindOK(raw, kinds) {
-			return &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/provider_options/provider/" + k,
-				Message: fmt.Sprintf("openrouter provider preference %q must be %s", k, strings.Join(kinds, " or "))}
+			return guest.Invalid("/provider_options/provider/"+k,
+				"openrouter provider preference %q must be %s", k, strings.Join(kinds, " or "))
 		}
 	}
 	body.SetRaw("provider", v)
@@ -221,8 +222,8 @@ func extend(req *abi.Request, body *chatcompletions.Body) error {
 	var reasoning map[string]any
 	if r := req.Reasoning; r != nil {
 		if r.Effort != "" && r.BudgetTokens != nil {
-			return &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/reasoning",
-				Message: "openrouter takes reasoning.effort or reasoning.budget_tokens, not both: drop one"}
+			return guest.Invalid("/reasoning",
+				"openrouter takes reasoning.effort or reasoning.budget_tokens, not both: drop one")
 		}
 		if v, ok := body.Get("reasoning_effort"); ok {
 			body.Delete("reasoning_effort")
@@ -230,7 +231,7 @@ func extend(req *abi.Request, body *chatcompletions.Body) error {
 		}
 		if r.BudgetTokens != nil {
 			if *r.BudgetTokens <= 0 {
-				return &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/reasoning/budget_tokens", Message: "reasoning.budget_tokens must be positive"}
+				return guest.Invalid("/reasoning/budget_tokens", "reasoning.budget_tokens must be positive")
 			}
 			reasoning = map[string]any{"max_tokens": *r.BudgetTokens}
 		}

@@ -41,6 +41,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -78,7 +79,7 @@ func Dialect() *chatcompletions.Dialect {
 }
 
 // New returns the xAI adapter.
-func New() *chatcompletions.Adapter { return chatcompletions.New(Dialect()) }
+func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
 // IsReasoningModel reports whether model is a grok reasoning model.
 func IsReasoningModel(model string) bool {
@@ -120,15 +121,15 @@ func Model(name string) chatcompletions.Model {
 func Rewrite(req *abi.Request) (*abi.Request, error) {
 	for i, t := range req.Tools {
 		if t.Strict {
-			return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: fmt.Sprintf("/tools/%d/strict", i),
-				Message: fmt.Sprintf("xai model %q does not support strict tools: set strict false (strict json_schema response formats are supported)", req.Model)}
+			return nil, guest.Unsupported(fmt.Sprintf("/tools/%d/strict", i),
+				"xai model %q does not support strict tools: set strict false (strict json_schema response formats are supported)", req.Model)
 		}
 	}
 	if IsReasoningModel(req.Model) {
 		for _, k := range []string{"presence_penalty", "frequency_penalty"} {
 			if _, ok := req.ProviderOptions[k]; ok {
-				return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/" + k,
-					Message: fmt.Sprintf("xai model %q does not support %s: reasoning models reject it; remove it", req.Model, k)}
+				return nil, guest.Unsupported("/provider_options/"+k,
+					"xai model %q does not support %s: reasoning models reject it; remove it", req.Model, k)
 			}
 		}
 	}
@@ -181,10 +182,7 @@ func mapError(info *chatcompletions.ErrorInfo, e *abi.Error) {
 		s += " (" + code + ")"
 	}
 	if hint == "" {
-		// keep the default hint of the default code
-		if i := strings.LastIndex(e.Message, ": "); i >= 0 {
-			hint = e.Message[i:]
-		}
+		hint = info.Hint // the default code keeps its default hint
 	}
 	e.Message = s + hint
 }

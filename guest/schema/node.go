@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Kind is the JSON type of a Node.
@@ -267,13 +268,9 @@ func Str(s string) *Node { return &Node{Kind: String, Str: s} }
 func BoolNode(b bool) *Node { return &Node{Kind: Bool, Bool: b} }
 
 // EscapeToken escapes a JSON pointer reference token (RFC 6901): "~" as
-// "~0" and "/" as "~1".
-func EscapeToken(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}
+// "~0" and "/" as "~1". It is guest.PointerToken, kept under this name for
+// the package's callers.
+func EscapeToken(s string) string { return guest.PointerToken(s) }
 
 func unescapeToken(s string) string {
 	if !strings.Contains(s, "~") {

@@ -42,7 +42,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Keywords is a set of JSON Schema keywords.
@@ -102,11 +102,7 @@ var (
 	listSchema = NewKeywords("anyOf", "oneOf", "allOf", "prefixItems")
 )
 
-func unsupported(ptr, format string, args ...any) *abi.Error {
-	e := abi.Errorf(abi.CodeSchemaUnsupported, format, args...)
-	e.Pointer = ptr
-	return e
-}
+var unsupported = guest.SchemaUnsupported
 
 func at(ptr, key string) string { return ptr + "/" + EscapeToken(key) }
 

@@ -27,6 +27,12 @@
 // is ignored: a value is never refused because of a keyword this package
 // does not know. Compile refuses a schema whose supported keywords are
 // malformed (a pattern that does not compile, a $ref that points nowhere).
+//
+// Why not a general draft 2020-12 validator such as
+// santhosh-tekuri/jsonschema/v6: tool schemas in the wild are OpenAPI
+// flavoured, and that validator refuses them where this package's tests
+// require acceptance: it ignores "nullable": true (null is refused) and
+// rejects the draft 4 boolean exclusiveMinimum at compile time.
 package jsonschema
 
 import (

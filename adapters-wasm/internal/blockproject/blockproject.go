@@ -18,24 +18,9 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
-
-// Invalid is an invalid_request error at the JSON pointer of the
-// normalized request.
-func Invalid(pointer, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeInvalidRequest, format, args...)
-	e.Pointer = pointer
-	return e
-}
-
-// Unsupported is a capability_unsupported error at the JSON pointer of the
-// normalized request.
-func Unsupported(pointer, format string, args ...any) error {
-	e := abi.Errorf(abi.CodeCapabilityUnsupported, format, args...)
-	e.Pointer = pointer
-	return e
-}
 
 // ValidToolName reports whether s is a tool name Anthropic, Bedrock and
 // OpenAI all accept: 1 to 64 bytes of [A-Za-z0-9_-].
@@ -71,7 +56,7 @@ func ObjectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, s); err != nil || s[0] != '{' {
-		return nil, Invalid(pointer, "schema must be a JSON object")
+		return nil, guest.Invalid(pointer, "schema must be a JSON object")
 	}
 	return buf.Bytes(), nil
 }
@@ -159,7 +144,7 @@ func Turns[B any](in []abi.Message, d *Dialect[B]) (turns []Turn[B], hasToolBloc
 		case abi.RoleSystem:
 			for j, p := range msg.Content {
 				if p.Type != abi.PartText {
-					return nil, false, Invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
+					return nil, false, guest.Invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
 				}
 				if strings.TrimSpace(p.Text) != "" {
 					d.System(p.Text)
@@ -171,7 +156,7 @@ func Turns[B any](in []abi.Message, d *Dialect[B]) (turns []Turn[B], hasToolBloc
 		case abi.RoleAssistant:
 			t.Role = "assistant"
 		default:
-			return nil, false, Invalid(mp+"/role", "unknown role %q", msg.Role)
+			return nil, false, guest.Invalid(mp+"/role", "unknown role %q", msg.Role)
 		}
 		for j, p := range msg.Content {
 			pp := mp + "/content/" + strconv.Itoa(j)
@@ -200,10 +185,10 @@ func Turns[B any](in []abi.Message, d *Dialect[B]) (turns []Turn[B], hasToolBloc
 		turns = append(turns, t)
 	}
 	if len(turns) == 0 {
-		return nil, false, Invalid("/messages", "the request has no user or assistant content: %s needs at least one non-empty user message", d.API)
+		return nil, false, guest.Invalid("/messages", "the request has no user or assistant content: %s needs at least one non-empty user message", d.API)
 	}
 	if turns[0].Role != "user" {
-		return nil, false, Invalid(turns[0].Src[0], "the conversation starts with an assistant turn; %s requires the first message to be from the user: add the user message that preceded it", d.API)
+		return nil, false, guest.Invalid(turns[0].Src[0], "the conversation starts with an assistant turn; %s requires the first message to be from the user: add the user message that preceded it", d.API)
 	}
 	for i := range turns {
 		if turns[i].Role == "user" {
@@ -252,7 +237,7 @@ func (d *Dialect[B]) checkToolPairing(turns []Turn[B], i int) error {
 		}
 		for j := range t.Blocks {
 			if id, ok := d.ToolResult(&t.Blocks[j]); ok && !called[id] {
-				return Invalid(t.Src[j], "tool result for call %q does not follow the assistant turn that made that call; %s", id, d.ResultRule)
+				return guest.Invalid(t.Src[j], "tool result for call %q does not follow the assistant turn that made that call; %s", id, d.ResultRule)
 			}
 		}
 		return nil
@@ -268,7 +253,7 @@ func (d *Dialect[B]) checkToolPairing(turns []Turn[B], i int) error {
 	}
 	for j := range t.Blocks {
 		if id, name, ok := d.ToolUse(&t.Blocks[j]); ok && !answered[id] {
-			return Invalid(t.Src[j], "tool call %q (%s) has no tool result in the next user message; %s", id, name, d.CallRule)
+			return guest.Invalid(t.Src[j], "tool call %q (%s) has no tool result in the next user message; %s", id, name, d.CallRule)
 		}
 	}
 	return nil
@@ -282,10 +267,10 @@ func (d *Dialect[B]) checkToolPairing(turns []Turn[B], i int) error {
 func ToolSchema(i int, t *abi.ToolDefinition, seen map[string]bool, refuseStrict func(pointer string) error, strict func(schema json.RawMessage, pointer string) (json.RawMessage, error)) (json.RawMessage, error) {
 	p := "/tools/" + strconv.Itoa(i)
 	if !ValidToolName(t.Name) {
-		return nil, Invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
+		return nil, guest.Invalid(p+"/name", "tool name %q must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
 	}
 	if seen[t.Name] {
-		return nil, Invalid(p+"/name", "tool name %q is defined twice", t.Name)
+		return nil, guest.Invalid(p+"/name", "tool name %q is defined twice", t.Name)
 	}
 	seen[t.Name] = true
 	schema, err := ObjectSchema(t.Parameters, p+"/parameters")
@@ -311,7 +296,7 @@ func ToolSchema(i int, t *abi.ToolDefinition, seen map[string]bool, refuseStrict
 // other part type is an error.
 func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool, input json.RawMessage, err error) {
 	wrongRole := func() (bool, json.RawMessage, error) {
-		return false, nil, Invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+		return false, nil, guest.Invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
 	}
 	switch p.Type {
 	case abi.PartText:
@@ -336,14 +321,14 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 			return wrongRole()
 		}
 		if p.ID == "" {
-			return false, nil, Invalid(pointer+"/id", "tool call has no id")
+			return false, nil, guest.Invalid(pointer+"/id", "tool call has no id")
 		}
 		if !ValidToolName(p.Name) {
-			return false, nil, Invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
+			return false, nil, guest.Invalid(pointer+"/name", "tool call name %q must match ^[a-zA-Z0-9_-]{1,64}$", p.Name)
 		}
 		input, err := ArgumentsObject(p.Arguments)
 		if err != nil {
-			return false, nil, Invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
+			return false, nil, guest.Invalid(pointer+"/arguments", "tool call arguments must be a JSON object: %v", err)
 		}
 		return true, input, nil
 	case abi.PartToolResult:
@@ -351,9 +336,9 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 			return wrongRole()
 		}
 		if p.ToolCallID == "" {
-			return false, nil, Invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
+			return false, nil, guest.Invalid(pointer+"/tool_call_id", "tool result has no tool_call_id")
 		}
 		return true, nil, nil
 	}
-	return false, nil, Invalid(pointer+"/type", "unknown part type %q", p.Type)
+	return false, nil, guest.Invalid(pointer+"/type", "unknown part type %q", p.Type)
 }

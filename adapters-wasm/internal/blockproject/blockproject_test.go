@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -29,7 +30,7 @@ func dialect(system *[]string) *Dialect[block] {
 			case abi.PartToolResult:
 				return block{kind: "result", id: p.ToolCallID}, true, nil
 			}
-			return block{}, false, Invalid(pointer, "bad part")
+			return block{}, false, guest.Invalid(pointer, "bad part")
 		},
 		System:      func(text string) { *system = append(*system, text) },
 		TrimPrefill: func(b *block) { b.text = strings.TrimRight(b.text, " \n") },
@@ -165,7 +166,7 @@ func TestToolSchema(t *testing.T) {
 	strict := func(s json.RawMessage, pointer string) (json.RawMessage, error) {
 		return json.RawMessage(`{"strict":true}`), nil
 	}
-	refuse := func(p string) error { return Unsupported(p+"/strict", "no strict") }
+	refuse := func(p string) error { return guest.Unsupported(p+"/strict", "no strict") }
 	seen := map[string]bool{}
 	tests := []struct {
 		name    string

@@ -1,6 +1,9 @@
 package blockproject
 
-import "github.com/wasmadapt/wasmadapt/abi"
+import (
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
 
 // MinThinkingBudget is the smallest thinking budget (budget_tokens) Claude
 // models take.
@@ -20,11 +23,11 @@ func ThinkingFor(r *abi.Reasoning, model string, adaptive, adaptiveOnly bool, wh
 	switch {
 	case r.BudgetTokens != nil:
 		if adaptiveOnly {
-			return 0, "", Unsupported("/reasoning/budget_tokens", "model %s takes adaptive thinking only: set reasoning.effort instead of budget_tokens", model)
+			return 0, "", guest.Unsupported("/reasoning/budget_tokens", "model %s takes adaptive thinking only: set reasoning.effort instead of budget_tokens", model)
 		}
 		budget = *r.BudgetTokens
 		if budget < MinThinkingBudget {
-			return 0, "", Invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; %s requires at least %d", budget, who, MinThinkingBudget)
+			return 0, "", guest.Invalid("/reasoning/budget_tokens", "reasoning.budget_tokens is %d; %s requires at least %d", budget, who, MinThinkingBudget)
 		}
 		return budget, "", nil
 	case adaptive || adaptiveOnly:
@@ -34,13 +37,13 @@ func ThinkingFor(r *abi.Reasoning, model string, adaptive, adaptiveOnly bool, wh
 			effort = "low" // the lowest level adaptive thinking has
 		case "low", "medium", "high", "max":
 		default:
-			return 0, "", Invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high, max", r.Effort)
+			return 0, "", guest.Invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high, max", r.Effort)
 		}
 		return 0, effort, nil
 	}
 	b, ok := EffortBudget[r.Effort]
 	if !ok {
-		return 0, "", Invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high (or set reasoning.budget_tokens)", r.Effort)
+		return 0, "", guest.Invalid("/reasoning/effort", "reasoning.effort %q is not one of minimal, low, medium, high (or set reasoning.budget_tokens)", r.Effort)
 	}
 	return b, "", nil
 }
@@ -54,7 +57,7 @@ func FitBudget(budget, maxTokens int, explicit bool, field string) (int, error) 
 		return budget, nil
 	}
 	if explicit || maxTokens-1 < MinThinkingBudget {
-		return 0, Invalid("/reasoning/budget_tokens", "thinking budget %d must be below %s %d (and at least %d): raise max_output_tokens or lower the budget", budget, field, maxTokens, MinThinkingBudget)
+		return 0, guest.Invalid("/reasoning/budget_tokens", "thinking budget %d must be below %s %d (and at least %d): raise max_output_tokens or lower the budget", budget, field, maxTokens, MinThinkingBudget)
 	}
 	return maxTokens - 1, nil
 }
@@ -74,18 +77,18 @@ type Sampling struct {
 func (s Sampling) CheckSampling(req *abi.Request, thinkingOn bool) error {
 	if t := req.Temperature; t != nil {
 		if *t < 0 || *t > 1 {
-			return Invalid("/temperature", "temperature %v is out of %s's range 0..1", *t, s.API)
+			return guest.Invalid("/temperature", "temperature %v is out of %s's range 0..1", *t, s.API)
 		}
 		if thinkingOn && *t != 1 {
-			return Unsupported("/temperature", "model %s with %s takes only the default temperature 1: remove temperature or disable reasoning", req.Model, s.Thinking)
+			return guest.Unsupported("/temperature", "model %s with %s takes only the default temperature 1: remove temperature or disable reasoning", req.Model, s.Thinking)
 		}
 	}
 	if p := req.TopP; p != nil {
 		if *p < 0 || *p > 1 {
-			return Invalid("/top_p", "top_p %v is out of range 0..1", *p)
+			return guest.Invalid("/top_p", "top_p %v is out of range 0..1", *p)
 		}
 		if thinkingOn && *p < 0.95 {
-			return Unsupported("/top_p", "with %s top_p must be between 0.95 and 1 (got %v)", s.Thinking, *p)
+			return guest.Unsupported("/top_p", "with %s top_p must be between 0.95 and 1 (got %v)", s.Thinking, *p)
 		}
 	}
 	return nil

@@ -210,11 +210,8 @@ func (r *Reader) Blocks(dst Blocks) Blocks {
 // message ("anthropic") and limit names the provider's limit parameter
 // ("max_tokens").
 func EmitToolCall(out *guest.Output, provider, limit string, index int, id, name string, args []byte) {
-	args = bytes.TrimSpace(args)
-	if len(args) == 0 {
-		args = []byte("{}")
-	}
-	if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+	args, ok := guest.ToolArguments(bytes.TrimSpace(args))
+	if !ok {
 		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
 			Message: provider + ": the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by " + limit})
 		return

@@ -7,22 +7,17 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
-// Adapter is a guest.Adapter speaking one Dialect. It is safe for
+// adapter is the guest.Adapter speaking one Dialect. It is safe for
 // concurrent use: every call is a pure function of its input.
-type Adapter struct {
+type adapter struct {
 	d *Dialect
 }
 
-var _ guest.Adapter = (*Adapter)(nil)
-
-// New returns the Adapter of d. d must not change afterwards.
-func New(d *Dialect) *Adapter { return &Adapter{d: d} }
-
-// Dialect returns the adapter's dialect.
-func (a *Adapter) Dialect() *Dialect { return a.d }
+// New returns the adapter speaking d. d must not change afterwards.
+func New(d *Dialect) guest.Adapter { return &adapter{d: d} }
 
 // Capabilities describes the module for model ("" for the defaults).
-func (a *Adapter) Capabilities(model string) abi.Capabilities {
+func (a *adapter) Capabilities(model string) abi.Capabilities {
 	d := a.d
 	keys := make([]string, len(d.Options))
 	for i, o := range d.Options {
@@ -44,21 +39,21 @@ func (a *Adapter) Capabilities(model string) abi.Capabilities {
 }
 
 // Project turns a normalized request into the provider request.
-func (a *Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+func (a *adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	return a.d.Project(req)
 }
 
 // Transform consumes stream chunks; see the package doc for the events.
-func (a *Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+func (a *adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	return a.d.Transform(in, out)
 }
 
 // ParseResponse turns a whole body into events.
-func (a *Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
+func (a *adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	return a.d.ParseResponse(in, out)
 }
 
 // MapError turns an error response into one error event.
-func (a *Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
+func (a *adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	return a.d.MapError(in, out)
 }

@@ -275,6 +275,9 @@ func TestParseResponse(t *testing.T) {
 	}
 	want := `{"type":"response-start","id":"chatcmpl-9","model":"m-2"}
 {"type":"text-delta","text":"Hi"}
+{"type":"tool-call-start","index":0,"id":"call_1","name":"a"}
+{"type":"tool-call-delta","index":0,"arguments":"{\"x\":1}"}
+{"type":"tool-call-start","index":1,"id":"call_2","name":"b"}
 {"type":"tool-call","index":0,"id":"call_1","name":"a","arguments":"{\"x\":1}"}
 {"type":"tool-call","index":1,"id":"call_2","name":"b","arguments":"{}"}
 {"type":"usage","input_tokens":5,"output_tokens":7,"cached_input_tokens":0,"reasoning_tokens":0}

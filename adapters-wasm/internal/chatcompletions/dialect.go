@@ -42,8 +42,10 @@
 // event, and the stream is over: later chunks are ignored.
 //
 // ParseResponse gives the events a stream of the same response would give,
-// minus the deltas: response-start, reasoning-delta and text-delta with
-// whole texts, refusal, tool-call, usage, finish.
+// with whole texts in single deltas: response-start, reasoning-delta and
+// text-delta with whole texts, refusal, tool-call-start and one
+// tool-call-delta with the whole arguments per call, then tool-call,
+// usage, finish.
 //
 // # State
 //
@@ -111,6 +113,13 @@ type ErrorInfo struct {
 	// Body is the whole error body (or stream chunk) the fields were read
 	// from, for dialects whose errors carry more (metadata, details).
 	Body []byte
+	// Summary is the default message without its hint: "<provider> HTTP
+	// <status>: <message> (type ..., code ..., param ...)", and Hint the
+	// default code's advice (": fix the request"), "" when it has none.
+	// The default message is Summary + Hint; a Dialect.Error hook that
+	// changes the code builds its message from Summary with its own hint,
+	// rather than editing the default message.
+	Summary, Hint string
 }
 
 // Dialect configures the protocol for one provider. Only the fields above
@@ -164,11 +173,22 @@ type Dialect struct {
 	// object, read when the chunk has no top-level usage (Groq: x_groq).
 	// A chunk's usage is counted once either way.
 	UsageIn []string
+	// UsageInChoice: the provider puts the usage object inside the choice
+	// that finishes (Moonshot), read as well as a top-level one.
+	UsageInChoice bool
 
 	// Refused are provider_options keys of the OpenAI protocol the
 	// provider does not support, each with what to do instead: a request
 	// using one fails with capability_unsupported naming the model. They
 	// are not listed among the module's provider options.
+	//
+	// A dialect refuses a request it cannot serve in one way: with a
+	// capability_unsupported error built by guest.Unsupported (or
+	// guest.ModelUnsupported) at the JSON pointer of the field, naming the
+	// model. What a table can say is said here (Refused) or in
+	// Model.Unsupported; every other refusal belongs in Rewrite, which runs
+	// before anything else. Option.Apply only validates a value
+	// (invalid_request); it never refuses a capability.
 	Refused map[string]string
 
 	// Rewrite runs first and returns the request to project (a copy when

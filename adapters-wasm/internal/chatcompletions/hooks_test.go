@@ -186,3 +186,17 @@ func TestEchoReasoning(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageInChoice: a usage object inside the finishing choice is read
+// only when the dialect says so.
+func TestUsageInChoice(t *testing.T) {
+	last := `{"id":"r","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop","usage":{"prompt_tokens":3,"completion_tokens":2}}]}`
+	for _, in := range []bool{false, true} {
+		d := testDialect()
+		d.UsageInChoice = in
+		got := stream(t, d, 1, `{"id":"r","model":"m","choices":[{"index":0,"delta":{"content":"a"}}]}`, last, "[DONE]")
+		if has := strings.Contains(got, `{"type":"usage","input_tokens":3,"output_tokens":2`); has != in {
+			t.Errorf("UsageInChoice %v: %s", in, got)
+		}
+	}
+}

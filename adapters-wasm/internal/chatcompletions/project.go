@@ -7,18 +7,16 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // DefaultPath is the Chat Completions path relative to the base URL.
 const DefaultPath = "/v1/chat/completions"
 
-func invalid(ptr, format string, args ...any) error {
-	return &abi.Error{Code: abi.CodeInvalidRequest, Message: fmt.Sprintf(format, args...), Pointer: ptr}
-}
+var invalid = guest.Invalid
 
 func (d *Dialect) unsupported(model, feature, what string) error {
-	return &abi.Error{Code: abi.CodeCapabilityUnsupported,
-		Message: fmt.Sprintf("%s model %q does not support %s: %s", d.Provider, model, feature, what)}
+	return guest.ModelUnsupported(d.Provider, model, feature, what)
 }
 
 // gate applies the model's rule for feature: ok reports whether the field
@@ -322,8 +320,8 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if why, ok := d.Refused[k]; ok {
-			return &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/" + pointerEscape(k),
-				Message: fmt.Sprintf("%s model %q does not support provider option %q: %s", d.Provider, req.Model, k, why)}
+			return guest.Unsupported("/provider_options/"+guest.PointerToken(k),
+				"%s model %q does not support provider option %q: %s", d.Provider, req.Model, k, why)
 		}
 		i := slices.IndexFunc(d.Options, func(o Option) bool { return o.Key == k })
 		if i < 0 {
@@ -331,7 +329,7 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 			for j, o := range d.Options {
 				known[j] = o.Key
 			}
-			return invalid("/provider_options/"+pointerEscape(k), "%s does not know provider option %q: known options are %s", d.Name, k, strings.Join(known, ", "))
+			return invalid("/provider_options/"+guest.PointerToken(k), "%s does not know provider option %q: known options are %s", d.Name, k, strings.Join(known, ", "))
 		}
 		if err := d.Options[i].Apply(req.ProviderOptions[k], body); err != nil {
 			var e *abi.Error
@@ -341,7 +339,7 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 				e = &abi.Error{Code: abi.CodeInvalidRequest, Message: err.Error()}
 			}
 			if e.Pointer == "" {
-				e.Pointer = "/provider_options/" + pointerEscape(k)
+				e.Pointer = "/provider_options/" + guest.PointerToken(k)
 			}
 			return e
 		}

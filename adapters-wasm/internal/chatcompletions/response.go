@@ -11,7 +11,7 @@ import (
 )
 
 // ParseResponse turns a whole (non-streamed) Chat Completions body into the
-// events a stream of it would give, minus the deltas.
+// events a stream of it would give, with whole texts in single deltas.
 func (d *Dialect) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
@@ -170,8 +170,9 @@ func (d *Dialect) mapError(status int, body []byte) *abi.Error {
 	} else {
 		msg.WriteString("body is not a provider error object: " + snippet(body))
 	}
-	msg.WriteString(hint(e.Code, info.Code))
-	e.Message = msg.String()
+	info.Summary = msg.String()
+	info.Hint = hint(e.Code, info.Code)
+	e.Message = info.Summary + info.Hint
 	if d.Error != nil {
 		d.Error(&info, e)
 	}

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // node is a parsed JSON value that keeps object key order: *object, []any,
@@ -128,10 +128,6 @@ var strictUnsupported = map[string]bool{
 	"minLength": true, "maxLength": true,
 }
 
-func pointerEscape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
 // StrictSchema turns a JSON Schema into the form strict mode accepts without
 // changing which values it allows beyond what strict mode itself implies:
 // every object gets additionalProperties:false and lists all its properties
@@ -161,13 +157,13 @@ func StrictSchema(schema json.RawMessage, ptr string) (json.RawMessage, error) {
 }
 
 func schemaErr(ptr, format string, args ...any) error {
-	return &abi.Error{Code: abi.CodeSchemaUnsupported, Message: fmt.Sprintf(format, args...) + ": rewrite the schema, or send it without strict", Pointer: ptr}
+	return guest.SchemaUnsupported(ptr, format+": rewrite the schema, or send it without strict", args...)
 }
 
 func strictify(o *object, ptr string) error {
 	for _, k := range o.keys {
 		if strictUnsupported[k] {
-			return schemaErr(ptr+"/"+pointerEscape(k), "strict mode does not support the keyword %q", k)
+			return schemaErr(ptr+"/"+guest.PointerToken(k), "strict mode does not support the keyword %q", k)
 		}
 	}
 	isObject := false
@@ -212,7 +208,7 @@ func strictify(o *object, ptr string) error {
 		}
 		all := make([]any, 0, len(props.keys))
 		for i, k := range props.keys {
-			pptr := ptr + "/properties/" + pointerEscape(k)
+			pptr := ptr + "/properties/" + guest.PointerToken(k)
 			p, ok := props.vals[i].(*object)
 			if !ok {
 				return schemaErr(pptr, "strict mode needs every property schema to be an object (not true/false)")
@@ -260,7 +256,7 @@ func strictify(o *object, ptr string) error {
 				return &abi.Error{Code: abi.CodeInvalidRequest, Message: defs + " must be an object", Pointer: ptr + "/" + defs}
 			}
 			for i, k := range do.keys {
-				dptr := ptr + "/" + defs + "/" + pointerEscape(k)
+				dptr := ptr + "/" + defs + "/" + guest.PointerToken(k)
 				x, ok := do.vals[i].(*object)
 				if !ok {
 					return schemaErr(dptr, "strict mode needs definitions to be schema objects")

@@ -157,7 +157,7 @@ type run struct {
 	d     *Dialect
 	sc    *scratch
 	out   *guest.Output
-	whole bool // ParseResponse: no deltas, no tool-call-start
+	whole bool // ParseResponse: a whole body, tool calls indexed by position
 }
 
 func (r *run) st() *streamState { return &r.sc.st }
@@ -303,23 +303,28 @@ func (r *run) value(doc jsonx.Value) {
 		usage, _, _ = nested.Lookup("usage")
 	}
 	if usage.Kind() == jsonx.KindObject {
-		var u abi.Usage
-		var err error
-		if r.d.Usage != nil {
-			err = r.d.Usage(usage.Raw(), &u)
-		} else {
-			err = readUsage(usage.Raw(), &u)
-		}
-		if err != nil {
-			r.fail(abi.CodeServerError, r.d.Provider+": the usage object is malformed: "+err.Error(), true)
-			return
-		}
-		if st.flags&fStarted == 0 {
-			r.start(strOf(id), strOf(model))
-		}
-		ev := abi.Event{Type: abi.EventUsage, Usage: u}
-		r.out.Emit(&ev)
+		r.usage(usage, id, model)
 	}
+}
+
+// usage emits the usage event of a usage object.
+func (r *run) usage(usage, id, model jsonx.Value) {
+	var u abi.Usage
+	var err error
+	if r.d.Usage != nil {
+		err = r.d.Usage(usage.Raw(), &u)
+	} else {
+		err = readUsage(usage.Raw(), &u)
+	}
+	if err != nil {
+		r.fail(abi.CodeServerError, r.d.Provider+": the usage object is malformed: "+err.Error(), true)
+		return
+	}
+	if r.st().flags&fStarted == 0 {
+		r.start(strOf(id), strOf(model))
+	}
+	ev := abi.Event{Type: abi.EventUsage, Usage: u}
+	r.out.Emit(&ev)
 }
 
 // strOf returns the raw content of the string v, nil for anything else.
@@ -398,7 +403,7 @@ func (r *run) isReasoningField(it *jsonx.ObjectIter) bool {
 // choice handles one element of choices: its delta (or, whole, message)
 // and finish_reason.
 func (r *run) choice(ci *jsonx.ObjectIter) {
-	var delta, finish jsonx.Value
+	var delta, finish, usage jsonx.Value
 	var index int64
 	for ci.Next() {
 		switch {
@@ -408,6 +413,8 @@ func (r *run) choice(ci *jsonx.ObjectIter) {
 			delta = ci.Val()
 		case ci.KeyIs("finish_reason"):
 			finish = ci.Val()
+		case ci.KeyIs("usage"):
+			usage = ci.Val()
 		}
 	}
 	if index != 0 {
@@ -427,6 +434,9 @@ func (r *run) choice(ci *jsonx.ObjectIter) {
 			st.flags |= fFinish
 			r.flushTools(false)
 		}
+	}
+	if r.d.UsageInChoice && usage.Kind() == jsonx.KindObject && r.st().flags&fFailed == 0 {
+		r.usage(usage, jsonx.Value{}, jsonx.Value{})
 	}
 }
 
@@ -603,7 +613,7 @@ func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
 			r.addArgs(t, r.sc.text)
 		}
 	}
-	if !t.started && len(t.name) > 0 && !r.whole {
+	if !t.started && len(t.name) > 0 {
 		t.started = true
 		if len(t.id) == 0 {
 			// The host sent the name before (or without) an id: the
@@ -640,7 +650,7 @@ func (r *run) tool(index int, id []byte, pos int) *toolState {
 
 func (r *run) addArgs(t *toolState, piece []byte) {
 	t.args = append(t.args, piece...)
-	if t.started && !r.whole {
+	if t.started {
 		ev := abi.Event{Type: abi.EventToolCallDelta, Index: t.index, Arguments: str(piece)}
 		r.out.Emit(&ev)
 	}
@@ -665,15 +675,11 @@ func (r *run) flushTools(truncated bool) {
 			r.out.Emit(&ev)
 			continue
 		}
-		args := t.args
-		if len(trimWS(args)) == 0 {
-			if truncated {
-				continue
-			}
-			args = append(args[:0], "{}"...)
-			t.args = args
+		if truncated && guest.IsBlank(t.args) {
+			continue
 		}
-		if jsonx.KindOf(args) != jsonx.KindObject || !jsonx.Valid(args) {
+		args, ok := guest.ToolArguments(t.args)
+		if !ok {
 			if truncated {
 				continue
 			}
@@ -699,13 +705,6 @@ func (r *run) flushTools(truncated bool) {
 		r.out.Emit(&ev)
 	}
 	st.n = 0
-}
-
-func trimWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return b
 }
 
 // emitFinish emits the finish event and ends the stream.

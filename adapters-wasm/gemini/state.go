@@ -25,9 +25,12 @@ type state struct {
 	// inCall: a function call whose arguments Gemini streams in pieces
 	// (partialArgs) is open; openStr: its current string value is open.
 	inCall, openStr bool
-	calls           int
-	usage           abi.Usage
-	responseID      []byte
+	// textSeen: a text part has given text; textGap: a part of another
+	// kind came after it (the next text is a new paragraph).
+	textSeen, textGap bool
+	calls             int
+	usage             abi.Usage
+	responseID        []byte
 	// The open streamed call: its ID, name, arguments so far and the path
 	// of the open string value.
 	callID, callName, callArgs, callPath []byte
@@ -50,6 +53,7 @@ func (s *state) Decode(b []byte) error {
 	f := b[1]
 	s.started, s.done, s.sawCall, s.hasUsage = f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
 	s.inCall, s.openStr = f&16 != 0, f&32 != 0
+	s.textSeen, s.textGap = f&64 != 0, f&128 != 0
 	b = b[2:]
 	var vals [5]uint64
 	for i := range vals {
@@ -78,7 +82,7 @@ func (s *state) Decode(b []byte) error {
 // Encode appends the record of s to dst.
 func (s *state) Encode(dst []byte) []byte {
 	var f byte
-	for i, on := range [...]bool{s.started, s.done, s.sawCall, s.hasUsage, s.inCall, s.openStr} {
+	for i, on := range [...]bool{s.started, s.done, s.sawCall, s.hasUsage, s.inCall, s.openStr, s.textSeen, s.textGap} {
 		if on {
 			f |= 1 << i
 		}

@@ -1,0 +1,184 @@
+package adaptertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// WholeMatchesStream checks the ABI's rule for wasmadapt_parse_response on
+// every pair of golden cases in dir named stream-NAME and whole-NAME: the
+// whole body's events are the events the stream gives, with whole texts in
+// single deltas. Both sides are compared after Merge. The stream case is
+// framed with SplitSSE (framing "sse" or none given) or split into lines
+// (framing "ndjson"); pairs in other framings are skipped. The stream
+// context comes from the stream case's request.json, else the whole
+// case's, else is empty. A pair whose responses have different ids (two
+// unrelated responses that happen to share a name) is skipped. It returns
+// the number of pairs found.
+func WholeMatchesStream(t *testing.T, a guest.Adapter, dir string) int {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		name, ok := strings.CutPrefix(e.Name(), "whole-")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		sdir, wdir := filepath.Join(dir, "stream-"+name), filepath.Join(dir, e.Name())
+		if _, err := os.Stat(sdir); err != nil {
+			continue
+		}
+		var chunks []abi.Chunk
+		body := readFile(t, filepath.Join(sdir, "body"))
+		switch caseFraming(t, sdir) {
+		case "", abi.FramingSSE:
+			chunks = SplitSSE(body)
+		case abi.FramingNDJSON:
+			for line := range bytes.Lines(body) {
+				if line = bytes.TrimSpace(line); len(line) > 0 {
+					chunks = append(chunks, abi.Chunk{Data: line})
+				}
+			}
+		default:
+			continue
+		}
+		ctx := caseContext(t, sdir)
+		if ctx == nil {
+			ctx = caseContext(t, wdir)
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			streamed := Batched(t, a, ctx, chunks, 0)
+			var out guest.Output
+			if err := a.ParseResponse(&abi.ResponseInput{Status: 200, Context: ctx, Body: readFile(t, filepath.Join(wdir, "body"))}, &out); err != nil {
+				t.Fatalf("ParseResponse: %v", err)
+			}
+			if sid, wid := responseID(t, streamed), responseID(t, out.Events()); sid != wid {
+				t.Skipf("stream-%s and whole-%s are different responses (ids %q and %q)", name, name, sid, wid)
+			}
+			s, w := Merge(t, streamed), Merge(t, out.Events())
+			if s != w {
+				t.Errorf("whole-%s gives other events than stream-%s (deltas merged):\nstream:\n%s\nwhole:\n%s", name, name, s, w)
+			}
+		})
+	}
+	return n
+}
+
+// Merge returns newline-terminated events with each run of consecutive
+// text-delta events, of reasoning-delta events, of refusal events and of
+// tool-call-delta events of one index merged into one event, each
+// re-encoded with its members sorted: the form in which a stream and the
+// whole response of it must agree.
+func Merge(t testing.TB, events []byte) string {
+	t.Helper()
+	var evs []map[string]any
+	for _, line := range Lines(t, events) {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("event %s: %v", line, err)
+		}
+		if k := len(evs) - 1; k >= 0 && evs[k]["type"] == e["type"] {
+			last := evs[k]
+			switch abi.EventType(str(e["type"])) {
+			case abi.EventTextDelta, abi.EventReasoningDelta:
+				last["text"] = str(last["text"]) + str(e["text"])
+				continue
+			case abi.EventRefusal:
+				if last["source"] == e["source"] {
+					last["text"] = str(last["text"]) + str(e["text"])
+					continue
+				}
+			case abi.EventToolCallDelta:
+				if last["index"] == e["index"] {
+					last["arguments"] = str(last["arguments"]) + str(e["arguments"])
+					continue
+				}
+			}
+		}
+		evs = append(evs, e)
+	}
+	var b strings.Builder
+	for _, e := range evs {
+		j, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// responseID returns the id of the first response-start event, or "".
+func responseID(t testing.TB, events []byte) string {
+	t.Helper()
+	for _, line := range Lines(t, events) {
+		var e struct {
+			Type abi.EventType
+			ID   string
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Type == abi.EventResponseStart {
+			return e.ID
+		}
+	}
+	return ""
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// caseFraming returns the "framing" of a case's case.json ("" when none).
+func caseFraming(t testing.TB, dir string) string {
+	t.Helper()
+	var c struct {
+		Framing string `json:"framing"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "case.json")); err == nil {
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatalf("%s/case.json: %v", dir, err)
+		}
+	}
+	return c.Framing
+}
+
+// caseContext returns the stream context of a case's request.json, or nil
+// when it has none.
+func caseContext(t testing.TB, dir string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "request.json"))
+	if err != nil {
+		return nil
+	}
+	var r abi.Request
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%s/request.json: %v", dir, err)
+	}
+	c := r.Context()
+	ctx, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
