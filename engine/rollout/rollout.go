@@ -91,6 +91,9 @@ func (s Stats) String() string {
 		codes = append(codes, fmt.Sprintf("%s×%d", c, n))
 	}
 	sort.Strings(codes)
+	if len(codes) == 0 {
+		return fmt.Sprintf("%d/%d failed (%.1f%%)", s.Failed, s.Requests, 100*s.Rate())
+	}
 	return fmt.Sprintf("%d/%d failed (%.1f%%; %s)", s.Failed, s.Requests, 100*s.Rate(), strings.Join(codes, " "))
 }
 
