@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host/cases"
+	"github.com/wasmadapt/wasmadapt/modules"
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
@@ -30,8 +32,8 @@ func init() {
 }
 
 // moduleBytes reads a MODULE argument: a .wasm file, a shipped module's
-// name (openai: built from the sources) or an oci:// reference (pulled,
-// digests verified).
+// name (openai: built from the sources), an oci:// reference (pulled,
+// digests verified) or an http(s) URL (#sha256=HEX pins the bytes).
 func moduleBytes(ctx context.Context, e *env, arg string) ([]byte, error) {
 	switch {
 	case strings.HasPrefix(arg, "oci://"):
@@ -40,6 +42,8 @@ func moduleBytes(ctx context.Context, e *env, arg string) ([]byte, error) {
 			return nil, err
 		}
 		return a.Wasm, nil
+	case strings.HasPrefix(arg, "https://") || strings.HasPrefix(arg, "http://"):
+		return modules.Fetch(ctx, nil, arg)
 	case isModuleName(arg):
 		return buildShipped(ctx, e, arg, false)
 	}
@@ -56,6 +60,9 @@ func moduleName(arg string) string {
 		if r, err := oci.ParseReference(arg); err == nil {
 			return path.Base(r.Repository)
 		}
+	}
+	if u, err := url.Parse(arg); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+		return strings.TrimSuffix(path.Base(u.Path), ".wasm")
 	}
 	return strings.TrimSuffix(filepath.Base(arg), ".wasm")
 }

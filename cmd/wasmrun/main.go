@@ -15,8 +15,8 @@
 //	wasmrun help    [COMMAND]
 //
 // MODULE is a .wasm file, a shipped module's name (built from the sources,
-// see package modules) or an oci:// reference (pulled and verified, see
-// package modules/oci). Every command takes -h/--help; the global options
+// see package modules), an oci:// reference (pulled and verified, see
+// package modules/oci) or an http(s) URL (#sha256=HEX pins its bytes). Every command takes -h/--help; the global options
 // (--cache DIR, --no-cache, -v, --version) may stand anywhere on the line.
 //
 // Events print as JSON lines on stdout; an error the provider sent is an

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/internal/registrytest"
 )
 
@@ -130,5 +133,22 @@ func TestWatchOCITag(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "watching "+ref) || strings.Contains(out.String(), "chat@3.0.0") {
 		t.Errorf("stdout:\n%s", out.String())
+	}
+}
+
+// A MODULE argument may be an http(s) URL; #sha256= pins its bytes, and
+// other bytes are refused before compilation.
+func TestModuleFromURL(t *testing.T) {
+	mod := openaiModule(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(mod))))
+	defer srv.Close()
+	b, _ := os.ReadFile(mod)
+	url := srv.URL + "/" + filepath.Base(mod) + "#sha256=" + engine.Digest(b)
+	if out, errOut, code := wasmrun(t, "inspect", url); code != 0 || !strings.Contains(out, `"name": "openai"`) {
+		t.Errorf("inspect %s: exit %d\n%s%s", url, code, out, errOut)
+	}
+	wrong := srv.URL + "/" + filepath.Base(mod) + "#sha256=" + strings.Repeat("1", 64)
+	if _, errOut, code := wasmrun(t, "inspect", wrong, "-v"); code != 1 || !strings.Contains(errOut, "refused") || strings.Contains(errOut, "compiling") {
+		t.Errorf("inspect with a wrong pin: exit %d\n%s", code, errOut)
 	}
 }
