@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,13 @@ func isModuleName(arg string) bool {
 // buildShipped builds a shipped module from source, telling the user.
 func buildShipped(ctx context.Context, e *env, name string, strip bool) ([]byte, error) {
 	start := time.Now()
+	names, err := modules.Names(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("no file %s, and no sources to build it as a shipped module: %w", name, err)
+	}
+	if !slices.Contains(names, name) {
+		return nil, fmt.Errorf("no file %s, and no shipped module of that name (%s)", name, strings.Join(names, ", "))
+	}
 	fmt.Fprintf(e.stderr, "wasmrun: building %s from the wasmadapt sources…\n", name)
 	b, err := modules.Build(ctx, name, modules.Options{Strip: strip})
 	if err == nil && e.verbose {

@@ -249,3 +249,10 @@ func TestCompileProgress(t *testing.T) {
 		t.Errorf("stderr %q, want %q", buf.String(), want)
 	}
 }
+
+func TestMissingModuleName(t *testing.T) {
+	_, errOut, code := wasmrun(t, "inspect", "opena")
+	if code != 1 || !strings.Contains(errOut, "no file opena, and no shipped module of that name (anthropic,") {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}
