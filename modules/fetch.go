@@ -20,6 +20,7 @@ type DigestError struct {
 	URL, Want, Got string
 }
 
+// Error names both digests.
 func (e *DigestError) Error() string {
 	return fmt.Sprintf("modules: %s: refused: the bytes have sha256 %s, the reference pins %s", e.URL, e.Got, e.Want)
 }

@@ -46,6 +46,7 @@ type UnknownModuleError struct {
 	Known []string
 }
 
+// Error lists the shipped modules.
 func (e *UnknownModuleError) Error() string {
 	return fmt.Sprintf("modules: no shipped module %q (shipped: %s)", e.Name, strings.Join(e.Known, ", "))
 }
@@ -57,10 +58,12 @@ type BuildError struct {
 	Err     error
 }
 
+// Error includes the go command's output.
 func (e *BuildError) Error() string {
 	return fmt.Sprintf("modules: building %s: %v\n%s", e.Package, e.Err, strings.TrimSpace(e.Output))
 }
 
+// Unwrap returns the go command's error.
 func (e *BuildError) Unwrap() error { return e.Err }
 
 // Options adjust Build. The zero value builds from the sources Source

@@ -85,6 +85,7 @@ func (s Stats) Rate() float64 {
 	return float64(s.Failed) / float64(s.Requests)
 }
 
+// String formats the stats as "F/N failed (R%; code×n ...)".
 func (s Stats) String() string {
 	codes := make([]string, 0, len(s.Codes))
 	for c, n := range s.Codes {
@@ -107,6 +108,7 @@ type Decision struct {
 	Stable, CandStats Stats
 }
 
+// String is one line: the module, the candidate, the verdict and why.
 func (d Decision) String() string {
 	verb := "rolled back"
 	if d.Promoted {

@@ -75,6 +75,7 @@ type VerifyError struct {
 	Reason string
 }
 
+// Error says what was refused and why.
 func (e *VerifyError) Error() string { return "oci: " + e.Ref + ": refused: " + e.Reason }
 
 // Reference is a parsed module reference: oci://host[:port]/repo[:tag][@sha256:...]
