@@ -11,7 +11,7 @@ ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-was
 WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
 FUZZTIME ?= 4s
 
-.PHONY: all adapters wasmrun demo test vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun demo test generate vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun adapters
 
@@ -34,11 +34,16 @@ demo: all
 
 test: vet unit conformance fuzz test-wasmtime
 
-vet:
+# The native adapter set of the tests (internal/adapterset), derived from
+# adapters-wasm/*/module: adding an adapter directory needs no list edited.
+generate:
+	$(GO) generate ./internal/adapterset
+
+vet: generate
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
 
-unit: all hostile
+unit: all hostile generate
 	$(GO) test -race -count=1 ./...
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),

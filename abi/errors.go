@@ -3,6 +3,7 @@ package abi
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Code is a stable error code. Codes are part of the public contract: they
@@ -41,8 +42,9 @@ const (
 	CodeOutputInvalid Code = "output_invalid"
 )
 
-// Codes lists every stable error code, in the order of abi/README.md.
-var Codes = []Code{
+// codes lists every stable error code, in the order of abi/README.md. It
+// is unexported so that no importer can widen what Valid accepts.
+var codes = []Code{
 	CodeInvalidRequest, CodeAuthentication, CodePermission, CodeNotFound,
 	CodeRateLimited, CodeOverloaded, CodeServerError, CodeContextLengthExceeded,
 	CodeContentFilter, CodeCapabilityUnsupported, CodeSchemaUnsupported,
@@ -51,9 +53,13 @@ var Codes = []Code{
 	CodeABIMismatch, CodeUnavailable, CodeTimeout, CodeOutputInvalid,
 }
 
+// Codes returns every stable error code, in the order of abi/README.md. The
+// slice is a fresh copy on every call.
+func Codes() []Code { return slices.Clone(codes) }
+
 // Valid reports whether c is one of the stable codes.
 func (c Code) Valid() bool {
-	for _, k := range Codes {
+	for _, k := range codes {
 		if k == c {
 			return true
 		}

@@ -62,7 +62,7 @@ type Usage struct {
 // Event is one normalized event. Only the fields of its Type are meaningful.
 //
 // An event has one JSON encoding, the canonical one of abi/README.md
-// ("Events"): AppendJSON writes exactly the fields of its Type, in a fixed
+// ("Canonical encoding"): AppendJSON writes exactly the fields of its Type, in a fixed
 // order, so equal events encode to identical bytes. MarshalJSON and
 // UnmarshalJSON use the same encoding, so encoding/json neither drops the
 // token counts of a usage event nor a tool call's index 0. The struct tags

@@ -10,6 +10,7 @@ package abi
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -120,11 +121,4 @@ func WASIImportAllowed(name string) bool { return allowedWASIImports[name] }
 // WASIImports returns the names of the WASI preview1 functions an adapter
 // may import (see WASIImportAllowed), sorted. The slice is a fresh copy on
 // every call.
-func WASIImports() []string {
-	names := make([]string, 0, len(allowedWASIImports))
-	for n := range allowedWASIImports {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func WASIImports() []string { return slices.Sorted(maps.Keys(allowedWASIImports)) }

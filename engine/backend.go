@@ -8,7 +8,7 @@ import (
 // This file is the seam between the engine's backend-neutral code (loading
 // checks, pool, result decoding, event validation) and a WebAssembly
 // runtime. wazero implements it in wazero.go; a second runtime (wasmtime-go
-// under the build tag "wasmtime", issue 8) implements the same interfaces
+// under the build tag "wasmtime") implements the same interfaces
 // without touching the rest of the package.
 
 // valType is a WebAssembly value type in a function signature.

@@ -97,9 +97,15 @@ func (m *module) call(ctx context.Context, fn exportID, encode func(dst []byte) 
 		return err
 	}
 	w.in = encode(w.in[:0])
+	// Inputs over the documented limit and callers already gone never
+	// reach the module (attribution in suspend.go).
+	if err := m.admit(ctx, fn, len(w.in)); err != nil {
+		m.pool.release(w, false)
+		return err
+	}
 	res, ferr := w.s.invoke(ctx, fn, w.in)
 	if ferr != nil {
-		m.fault(fn, ferr)
+		m.faultCtx(ctx, fn, ferr)
 		m.pool.release(w, true)
 		return ferr
 	}

@@ -27,11 +27,19 @@ const (
 	DefaultMemoryLimitBytes = 64 << 20
 	// DefaultMaxOutputBytes caps the size of one call's result.
 	DefaultMaxOutputBytes = 16 << 20
+	// DefaultMaxModuleBytes caps the size of a module's bytes (a Go
+	// adapter is a few MiB).
+	DefaultMaxModuleBytes = 32 << 20
 )
+
+// ErrModuleTooLarge is the cause (errors.Is) of the refusal of module bytes
+// larger than Config.MaxModuleBytes, by Engine.Load, Registry.Load and
+// WatchDir (which checks a file's size before reading it).
+var ErrModuleTooLarge = errors.New("engine: the module is larger than the module size limit (Config.MaxModuleBytes)")
 
 // deadlineMode selects how the per-call deadline is enforced. Only
 // deadlineInstrument ships; the others exist so that the benchmarks can
-// measure the alternatives (numbers in deadline.go).
+// measure the alternatives (numbers in RATIONALE.md).
 type deadlineMode int
 
 const (
@@ -54,9 +62,9 @@ const (
 // Config configures an Engine. The zero value is usable: zero fields take
 // the defaults documented on each.
 //
-// The per-call deadline mechanism was chosen by measurement (issue 8):
+// The per-call deadline mechanism was chosen by measurement:
 // loops are instrumented at load to return to the host regularly, where an
-// expired deadline stops the guest. deadline.go records the alternatives
+// expired deadline stops the guest. RATIONALE.md records the alternatives
 // and their numbers (BenchmarkDeadline, BenchmarkBoundary).
 type Config struct {
 	// CacheDir is the directory of the backend's on-disk compilation
@@ -86,11 +94,21 @@ type Config struct {
 	// MaxOutputBytes caps the size of one call's result (default
 	// DefaultMaxOutputBytes); a larger result is adapter_bad_output.
 	MaxOutputBytes int
+	// MaxInputBytes caps the input of one call (default
+	// MemoryLimitBytes/8, see InputLimit): a module must serve inputs up
+	// to it within its memory cap. A larger input (a huge provider event
+	// or body, a huge request) is refused before the module runs, with
+	// ErrInputTooLarge as the cause, and never counts as a fault.
+	MaxInputBytes int
+	// MaxModuleBytes caps the size of a module's bytes (default
+	// DefaultMaxModuleBytes): Engine.Load and the registry refuse larger
+	// ones, and WatchDir does not read a larger file.
+	MaxModuleBytes int
 	// RecycleMemoryBytes, when non-zero, retires an instance after a call
 	// that left its linear memory larger than this (Wasm memory never
 	// shrinks); the pool replaces it lazily.
 	RecycleMemoryBytes uint64
-	// Crashes stops a module's crash loop (issue 7): past Crashes.Limit
+	// Crashes stops a module's crash loop: past Crashes.Limit
 	// faults within Crashes.Window the module is suspended with backoff
 	// and its calls fail at once with adapter_trap saying when to retry.
 	// The zero value takes CrashPolicy's defaults; Limit -1 disables it.
@@ -122,6 +140,12 @@ func (c *Config) withDefaults() {
 	}
 	if c.MaxOutputBytes <= 0 {
 		c.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if c.MaxModuleBytes <= 0 {
+		c.MaxModuleBytes = DefaultMaxModuleBytes
+	}
+	if c.MaxInputBytes <= 0 {
+		c.MaxInputBytes = int(c.MemoryLimitBytes / 8)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -304,7 +328,8 @@ func checkContract(name string, cm compiledModule) error {
 // Load compiles wasm, checks it against the ABI (imports, exports and their
 // signatures, then the version its wasmadapt_abi_version reports) and
 // returns the module, with one instance ready. A module that breaks the
-// contract is refused with an *abi.Error of code abi_mismatch that names
+// contract, or is larger than Config.MaxModuleBytes (ErrModuleTooLarge), is
+// refused with an *abi.Error of code abi_mismatch that names
 // what is wrong.
 func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, error) {
 	e.mu.Lock()
@@ -312,6 +337,9 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	e.mu.Unlock()
 	if closed {
 		return nil, errors.New("engine: Load on a closed Engine")
+	}
+	if len(wasm) > e.cfg.MaxModuleBytes {
+		return nil, abi.Wrap(abi.CodeABIMismatch, ErrModuleTooLarge, fmt.Sprintf("module %q is %d bytes", name, len(wasm)))
 	}
 	sum := sha256.Sum256(wasm)
 	// A backend that stops guests itself (wasmtime: epochs) runs the
@@ -341,7 +369,7 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 		cm.close(ctx)
 		return nil, err
 	}
-	// Imported tables and globals are refused here, naming them (issue 7):
+	// Imported tables and globals are refused here, naming them:
 	// the backends do not list them, and instantiation would fail with a
 	// misleading message.
 	if other := tableAndGlobalImports(wasm); len(other) > 0 {

@@ -26,7 +26,7 @@ const yieldEvery = 1 << 14
 // regularly, a Go garbage collection never waits on a spinning guest (native
 // code cannot be preempted). The countdown costs a few native instructions
 // per iteration, far less than wazero's WithCloseOnContextDone, whose check
-// leaves native code for Go at every loop iteration (numbers in deadline.go).
+// leaves native code for Go at every loop iteration (numbers in RATIONALE.md).
 //
 // A module must import sched_yield (Go guests always do); instructions the
 // rewriter does not know (SIMD, threads, exception handling) make it fail:

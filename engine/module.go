@@ -11,7 +11,7 @@
 // At load a module is checked against the ABI before anything runs (only the
 // closed WASI import set, every export with its exact signature, then the
 // version wasmadapt_abi_version reports), and its loops are instrumented so
-// that the per-call deadline can stop any guest cheaply (see deadline.go).
+// that the per-call deadline can stop any guest cheaply (see RATIONALE.md).
 // Results are validated on the host side: the status byte, the error object,
 // and every event's exact shape (adapter_bad_output otherwise).
 //

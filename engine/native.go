@@ -20,6 +20,9 @@ type NativeConfig struct {
 	// Crashes is the crash-loop policy, as in Config (Limit -1: never
 	// suspend, e.g. for fuzzing, where every input must see the adapter).
 	Crashes CrashPolicy
+	// MaxInputBytes caps one call's input, as in Config (default
+	// DefaultMemoryLimitBytes/8).
+	MaxInputBytes int
 }
 
 // NewNative returns a Module that runs a natively through
@@ -35,7 +38,7 @@ func NewNative(name string, a guest.Adapter) Module {
 
 // NewNativeWithConfig is NewNative with explicit limits.
 func NewNativeWithConfig(name string, a guest.Adapter, nc NativeConfig) Module {
-	cfg := Config{PoolSize: nc.PoolSize, MaxOutputBytes: nc.MaxOutputBytes, Logger: nc.Logger, Crashes: nc.Crashes}
+	cfg := Config{PoolSize: nc.PoolSize, MaxOutputBytes: nc.MaxOutputBytes, Logger: nc.Logger, Crashes: nc.Crashes, MaxInputBytes: nc.MaxInputBytes}
 	cfg.withDefaults()
 	m := newModule(name, "", &cfg)
 	m.abiVersion = abi.Version

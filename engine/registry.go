@@ -18,7 +18,7 @@ import (
 
 // Registry holds adapter modules by name, each with its versions (addressed
 // by the sha256 digest of their bytes), one active version per name and the
-// previously active one kept for rollback (issue 6: hot swap).
+// previously active one kept for rollback (hot swap).
 //
 // Every activation starts a new generation: the version's own Module, with
 // its own bounded pool. A Handle (Registry.Module) resolves the active
@@ -290,6 +290,7 @@ type loadConfig struct {
 	sig      []byte
 	activate bool
 	pinned   string
+	pinSet   bool // LoadPinned: pinned must be a digest
 }
 
 // WithSignature gives the ed25519 signature of the module's bytes (64 raw
@@ -313,8 +314,8 @@ var (
 )
 
 // RejectError is the error of a rejected version (errors.As): Step names
-// the validation step that failed ("digest pin", "signature", "compile",
-// "capabilities", "self-test") and Err says why.
+// the validation step that failed ("digest pin", "size", "signature",
+// "compile", "capabilities", "self-test") and Err says why.
 type RejectError struct {
 	// Name is the module's registry name.
 	Name string
@@ -334,7 +335,8 @@ func (e *RejectError) Unwrap() error { return e.Err }
 
 // Load validates wasm as a version of the module name and keeps it; it
 // does not activate it unless WithActivate is given. Validation, in order:
-// the signature (when RegistryOptions.PublicKeys is set), compilation
+// the size (Config.MaxModuleBytes), the signature (when
+// RegistryOptions.PublicKeys is set; checked on every load), compilation
 // within the engine's limits with the ABI checks of Engine.Load (imports,
 // exports, ABI version), capabilities for "" (sane, and declaring name),
 // then the module's own self-test cases. A failure returns an error saying
@@ -351,13 +353,23 @@ func (r *Registry) Load(ctx context.Context, name string, wasm []byte, opts ...L
 
 // LoadPinned is Load for bytes that must have the digest wantDigest (hex
 // sha256): bytes with another digest are refused before anything is
-// compiled.
+// compiled. A pin that is not 64 hex digits (an empty one included) is
+// refused: it would pin nothing.
 func (r *Registry) LoadPinned(ctx context.Context, name, wantDigest string, wasm []byte, opts ...LoadOption) (Version, error) {
-	lc := loadConfig{pinned: strings.ToLower(wantDigest)}
+	lc := loadConfig{pinned: strings.ToLower(wantDigest), pinSet: true}
 	for _, o := range opts {
 		o(&lc)
 	}
 	return r.load(ctx, name, wasm, &lc)
+}
+
+// validDigest reports whether d is a lower-case hex sha256.
+func validDigest(d string) bool {
+	if len(d) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(d)
+	return err == nil
 }
 
 // Digest returns the hex sha256 of wasm: the name of a version.
@@ -383,9 +395,33 @@ func (r *Registry) load(ctx context.Context, name string, wasm []byte, lc *loadC
 		r.emit(Change{Kind: ChangeRejected, Name: name, Version: v, Err: re})
 		return v, re
 	}
-	if lc.pinned != "" && lc.pinned != digest {
+	if lc.pinSet && !validDigest(lc.pinned) {
+		return reject("digest pin", fmt.Errorf("the pin %q is not a hex sha256 (64 hex digits): an empty or malformed pin would pin nothing", lc.pinned))
+	}
+	if lc.pinSet && lc.pinned != digest {
 		return reject("digest pin", fmt.Errorf("bytes have sha256 %s, the pin wants %s: refusing to compile them (fetch the module the pin names)", digest, lc.pinned))
 	}
+	if max := r.eng.cfg.MaxModuleBytes; len(wasm) > max {
+		return reject("size", fmt.Errorf("%w: %d bytes, the limit is %d (Config.MaxModuleBytes)", ErrModuleTooLarge, len(wasm), max))
+	}
+	// Every load verifies the signature, bytes already known included:
+	// a known digest with a wrong signature is refused, not a no-op.
+	signed := false
+	if len(r.opts.PublicKeys) > 0 {
+		if len(lc.sig) == 0 {
+			return reject("signature", errors.New("module is unsigned and public keys are configured: sign its bytes with ed25519 and give the signature (a .sig file next to the .wasm)"))
+		}
+		for _, k := range r.opts.PublicKeys {
+			if len(k) == ed25519.PublicKeySize && len(lc.sig) == ed25519.SignatureSize && ed25519.Verify(k, wasm, lc.sig) {
+				signed = true
+				break
+			}
+		}
+		if !signed {
+			return reject("signature", errors.New("the signature does not verify against any configured public key: re-sign the exact bytes with a trusted key"))
+		}
+	}
+	v.Signed = signed
 	en := r.entry(name, true)
 	en.op.Lock()
 	defer en.op.Unlock()
@@ -399,22 +435,6 @@ func (r *Registry) load(ctx context.Context, name string, wasm []byte, lc *loadC
 			}
 		}
 		return s.v, nil
-	}
-	if len(r.opts.PublicKeys) > 0 {
-		if len(lc.sig) == 0 {
-			return reject("signature", errors.New("module is unsigned and public keys are configured: sign its bytes with ed25519 and give the signature (a .sig file next to the .wasm)"))
-		}
-		ok := false
-		for _, k := range r.opts.PublicKeys {
-			if len(k) == ed25519.PublicKeySize && len(lc.sig) == ed25519.SignatureSize && ed25519.Verify(k, wasm, lc.sig) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return reject("signature", errors.New("the signature does not verify against any configured public key: re-sign the exact bytes with a trusted key"))
-		}
-		v.Signed = true
 	}
 	start := time.Now()
 	m, err := r.eng.Load(ctx, name, wasm)

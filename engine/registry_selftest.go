@@ -162,6 +162,12 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 	if c.Events == nil {
 		return fmt.Errorf("the case has a body but no events")
 	}
+	var order EventOrder
+	for i := range got {
+		if err := order.Check(&got[i]); err != nil {
+			return err
+		}
+	}
 	if len(got) != len(c.Events) {
 		return fmt.Errorf("got %d events, the case wants %d:\n%s", len(got), len(c.Events), eventLines(got))
 	}

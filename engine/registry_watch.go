@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,8 +58,11 @@ type watched struct {
 // their base64); a change of the .sig file alone also triggers a reload.
 // Removing a file does not unload its module.
 //
-// Load failures (bytes that do not compile, a failed self-test, a bad
-// signature) are reported through RegistryOptions.OnChange as rejections
+// A file larger than the engine's Config.MaxModuleBytes, or a .sig file
+// larger than 1 KiB, is never read: it is reported as a rejection at step
+// "size" (ErrModuleTooLarge). Load failures (bytes that do not compile, a
+// failed self-test, a bad signature) are reported through
+// RegistryOptions.OnChange as rejections
 // and the active version keeps serving. WatchDir returns when ctx ends
 // (nil), or with opts.Once when every file was handled; a directory that
 // cannot be read is an error.
@@ -124,7 +129,23 @@ func scanDir(ctx context.Context, dir string, reg *Registry, opts *WatchOptions,
 		if now.Sub(w.since) < opts.Debounce {
 			continue
 		}
-		b, err := os.ReadFile(path)
+		name := strings.TrimSuffix(fn, ".wasm")
+		limit := reg.eng.cfg.MaxModuleBytes
+		if mark.size > int64(limit) || mark.sigSize > maxSigFileBytes {
+			// Never read a file past the limits: a huge (sparse) file
+			// would exhaust memory. Reported once per change.
+			w.handled, w.done = mark, true
+			pending--
+			what, size, max := fn, mark.size, int64(limit)
+			if mark.size <= int64(limit) {
+				what, size, max = fn+".sig", mark.sigSize, maxSigFileBytes
+			}
+			err := &RejectError{Name: name, Step: "size", Err: fmt.Errorf("%w: %s is %d bytes, the limit is %d (Config.MaxModuleBytes; %d for a .sig file); it was not read",
+				ErrModuleTooLarge, what, size, max, maxSigFileBytes)}
+			reg.emit(Change{Kind: ChangeRejected, Name: name, Err: err})
+			continue
+		}
+		b, err := readLimited(path, int64(limit))
 		if err != nil {
 			continue
 		}
@@ -147,7 +168,7 @@ func scanDir(ctx context.Context, dir string, reg *Registry, opts *WatchOptions,
 			lo = append(lo, WithActivate())
 		}
 		// Errors are reported through OnChange.
-		_, _ = reg.Load(ctx, strings.TrimSuffix(fn, ".wasm"), b, lo...)
+		_, _ = reg.Load(ctx, name, b, lo...)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return pending, nil
 		}
@@ -167,9 +188,31 @@ func markOf(path string) (fileMark, bool) {
 	return m, true
 }
 
+// maxSigFileBytes caps a .sig file: 64 bytes, or their base64 with some
+// white space.
+const maxSigFileBytes = 1024
+
+// readLimited reads the file at path, which must not be larger than max
+// bytes (a file that grew past it since it was measured is an error).
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, ErrModuleTooLarge
+	}
+	return b, nil
+}
+
 // readSig reads a detached signature: 64 raw bytes, or their base64.
 func readSig(path string) []byte {
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, maxSigFileBytes)
 	if err != nil {
 		return nil
 	}

@@ -230,7 +230,7 @@ type lineWriter struct {
 	// fatal error when memory.grow fails).
 	oom bool
 	// lines counts the records emitted since the last flush (one call),
-	// dropped the lines beyond maxLogLinesPerCall (issue 7: a guest must
+	// dropped the lines beyond maxLogLinesPerCall (a guest must
 	// not flood the host's log; SECURITY.md).
 	lines, dropped int
 }

@@ -1,6 +1,10 @@
 package engine
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -151,4 +155,69 @@ func Suspended(m Module) (until time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	return g.until, true
+}
+
+// Fault attribution: only faults the module caused count towards
+// suspension. A call whose caller went away (its context cancelled, or its
+// own deadline passed) is not the module's fault, and neither is an input
+// over Config.MaxInputBytes, which is refused before the module runs.
+
+// ErrInputTooLarge is the cause (errors.Is) of the error of a call whose
+// input is larger than Config.MaxInputBytes: stream_truncated for a
+// provider's event or body (transform, parse_response, map_error),
+// invalid_request for a request or model name. The module never sees it
+// and it never counts towards suspension.
+var ErrInputTooLarge = errors.New("engine: the call's input is larger than the module's input limit (Config.MaxInputBytes)")
+
+// InputLimit returns the largest input m accepts in one call
+// (Config.MaxInputBytes), or 0 when m is not made by this package.
+func InputLimit(m Module) int {
+	if mm, ok := m.(*module); ok {
+		return mm.cfg.MaxInputBytes
+	}
+	return 0
+}
+
+// admit refuses a call whose input exceeds the input limit, or whose
+// caller is already gone, before the module runs.
+func (m *module) admit(ctx context.Context, fn exportID, n int) error {
+	if limit := m.cfg.MaxInputBytes; limit > 0 && n > limit {
+		code := abi.CodeStreamTruncated
+		what := "the provider's response"
+		if fn == expProject || fn == expCapabilities {
+			code, what = abi.CodeInvalidRequest, "the request"
+		}
+		return &abi.Error{Code: code, Err: ErrInputTooLarge, Message: fmt.Sprintf(
+			"%s input of module %q is %d bytes, more than its %d-byte input limit (Config.MaxInputBytes): %s is too large for the module; it was not called",
+			exportNames[fn], m.name, n, limit, what)}
+	}
+	if err := ctx.Err(); err != nil {
+		return &abi.Error{Code: abi.CodeAdapterTimeout, Message: "the call's context ended before the call", Err: err}
+	}
+	return nil
+}
+
+// callerEnded reports whether a failed call ended because of its caller:
+// the context is done, its own deadline has passed (the engine stops a
+// call at the caller's deadline when it is shorter than CallTimeout, and
+// may see it before the context does).
+func callerEnded(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
+// faultCtx is fault for a call made with ctx: the instance is discarded
+// and counted in Faults either way, but a call that failed because its
+// caller went away does not count towards suspension.
+func (m *module) faultCtx(ctx context.Context, fn exportID, err error) {
+	if !callerEnded(ctx) {
+		m.fault(fn, err)
+		return
+	}
+	m.faults.Add(1)
+	m.log.Debug("engine: call stopped by its caller, instance discarded", slog.String("module", m.name),
+		slog.String("export", exportNames[fn]), slog.Any("error", err))
 }

@@ -17,9 +17,28 @@ import (
 // errBadErrorObject marks an ERROR result whose error object is malformed.
 var errBadErrorObject = errors.New("malformed error object")
 
+// HostOnlyCodes are the error codes only the host can observe: a module
+// that claims one (in an ERROR result or an error event) poses as the
+// host, and the call is adapter_bad_output instead.
+var HostOnlyCodes = []abi.Code{abi.CodeAdapterTrap, abi.CodeAdapterTimeout, abi.CodeAdapterMemory, abi.CodeAdapterBadOutput, abi.CodeABIMismatch}
+
+// MaxErrorMessageBytes caps the message of a module's ERROR result; a
+// longer one is adapter_bad_output.
+const MaxErrorMessageBytes = 64 << 10
+
+func hostOnly(c abi.Code) bool {
+	for _, h := range HostOnlyCodes {
+		if h == c {
+			return true
+		}
+	}
+	return false
+}
+
 // decodeGuestError decodes the payload of an ERROR result. A malformed
-// object or an unknown code is adapter_bad_output (with errBadErrorObject
-// as its cause).
+// object, an unknown or host-only code, or a message or pointer that is
+// not valid UTF-8 or is longer than MaxErrorMessageBytes is
+// adapter_bad_output (with errBadErrorObject as its cause).
 func decodeGuestError(p *fastjson.Parser, b []byte) error {
 	bad := func(format string, args ...any) error {
 		return &abi.Error{Code: abi.CodeAdapterBadOutput, Message: "ERROR result: " + fmt.Sprintf(format, args...), Err: errBadErrorObject}
@@ -52,11 +71,19 @@ func decodeGuestError(p *fastjson.Parser, b []byte) error {
 				ferr = bad("message is not a string")
 				return
 			}
+			if !utf8.Valid(s) || len(s) > MaxErrorMessageBytes {
+				ferr = bad("message is not valid UTF-8 of at most %d bytes", MaxErrorMessageBytes)
+				return
+			}
 			e.Message = string(s)
 		case "pointer":
 			s, err := v.StringBytes()
 			if err != nil {
 				ferr = bad("pointer is not a string")
+				return
+			}
+			if !utf8.Valid(s) || len(s) > MaxErrorMessageBytes {
+				ferr = bad("pointer is not valid UTF-8 of at most %d bytes", MaxErrorMessageBytes)
 				return
 			}
 			e.Pointer = string(s)
@@ -81,6 +108,9 @@ func decodeGuestError(p *fastjson.Parser, b []byte) error {
 	}
 	if !e.Code.Valid() {
 		return bad("unknown error code %q: use one of the stable codes of abi/README.md", e.Code)
+	}
+	if hostOnly(e.Code) {
+		return bad("code %q is one only the host observes; a module reports what the provider said (see abi/README.md, \"Error codes\")", e.Code)
 	}
 	return e
 }
@@ -426,6 +456,9 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 	case abi.EventError:
 		if !e.Code.Valid() {
 			return e, eventError(i, e.Type, `field "code" is %q, not a stable error code`, e.Code)
+		}
+		if hostOnly(e.Code) {
+			return e, eventError(i, e.Type, `field "code" is %q, which only the host observes`, e.Code)
 		}
 	}
 	return e, nil

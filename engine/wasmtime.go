@@ -22,7 +22,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
-// The wasmtime backend (issue 8): wasmtime-go, Cranelift-compiled native
+// The wasmtime backend: wasmtime-go, Cranelift-compiled native
 // code, linked with cgo. Binaries built with -tags wasmtime can select it
 // with Config.Backend = "wasmtime" (or WASMADAPT_BACKEND=wasmtime).
 //

@@ -27,6 +27,26 @@
 // abi/README.md and dispatches them to the registered Adapter. On other
 // platforms, Dispatcher runs the very same code paths natively, which is how
 // tests and the native benchmark floor call an adapter.
+//
+// # Shared rules
+//
+// The rules every adapter applies alike are functions here, so that an
+// adapter calls them instead of writing them again: Invalid, Unsupported,
+// SchemaUnsupported and ModelUnsupported build the refusals of Project
+// (with the JSON pointer of the field, its tokens escaped by PointerToken),
+// and ToolArguments is the completion rule of a tool call's arguments
+// (empty means {}, anything but one JSON object is tool_arguments_invalid).
+//
+// # Layout of an adapter
+//
+// The adapters of this repository share one file layout, each file present
+// where the adapter has that part: <name>.go (the package documentation,
+// Adapter, New returning a guest.Adapter, Capabilities), models.go (what is
+// known of each model), project.go (Project), schema.go (JSON Schema
+// projection), state.go (the transform state's encoding), stream.go
+// (Transform), response.go (ParseResponse), errors.go (MapError, or in
+// response.go where it shares the response reader). Their tests use the
+// public test kit, package guesttest.
 package guest
 
 import (
@@ -58,8 +78,8 @@ type Adapter interface {
 
 // SelfTester is implemented by adapters that ship their own golden cases
 // (returned by the optional wasmadapt_selftest export): a JSON array of
-// cases in the format of `wasmrun test`. Hosts run them before activating a
-// module.
+// cases in the format of abi/README.md ("Self-test cases"). Hosts run them
+// before activating a module.
 type SelfTester interface {
 	SelfTest() []byte
 }

@@ -66,12 +66,8 @@ type Client struct {
 	recorder      func(context.Context, *Recording)
 	tp            trace.TracerProvider
 	mp            metric.MeterProvider
-	caps          sync.Map // capsKey -> *abi.Capabilities
-}
-
-type capsKey struct {
-	m     engine.Module
-	model string
+	caps          capsCache
+	capsSize      int
 }
 
 // Option configures a Client.
@@ -121,7 +117,9 @@ func NewTransport() *http.Transport {
 }
 
 // WithHTTPClient makes the client send with hc. Its Timeout should be zero:
-// a stream may last minutes; use contexts and WithIdleTimeout instead.
+// a stream may last minutes; use contexts and WithIdleTimeout instead. The
+// client uses a copy of hc whose CheckRedirect refuses every redirect: a
+// provider's 3xx answer is an invalid_request error caused by ErrRedirect.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
 
 // WithTransport makes the client send through rt (a shared transport with
@@ -216,16 +214,28 @@ func NewClient(opts ...Option) *Client {
 	if c.hc == nil {
 		c.hc = &http.Client{Transport: sharedTransport}
 	}
+	// Redirects are never followed, whatever the given client says: Go's
+	// client resends every header but Authorization and Cookie to another
+	// host, API keys and signed AWS headers included (policy.go).
+	hc := *c.hc
+	hc.CheckRedirect = noRedirect
+	c.hc = &hc
 	if c.log == nil {
 		c.log = slog.Default()
 	}
 	c.retry = c.retry.withDefaults()
+	c.caps.max = c.capsSize
+	if c.caps.max <= 0 {
+		c.caps.max = DefaultCapabilitiesCacheSize
+	}
 	c.tel = newTelemetry(c.tp, c.mp)
 	return c
 }
 
 // Capabilities returns the module's capabilities for model, cached per
-// module and model (a module value that is not comparable is not cached).
+// module and model (a module value that is not comparable is not cached)
+// in a bounded LRU cache (WithCapabilitiesCacheSize) that forgets closed
+// modules.
 func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string) (*abi.Capabilities, error) {
 	// A Pinner (a registry handle) changes version between calls: its
 	// capabilities are not cached (its pinned versions are).
@@ -233,8 +243,8 @@ func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string
 	cacheable := !pinner && reflect.TypeOf(m).Comparable()
 	k := capsKey{m, model}
 	if cacheable {
-		if v, ok := c.caps.Load(k); ok {
-			return v.(*abi.Capabilities), nil
+		if v, ok := c.caps.get(k); ok {
+			return v, nil
 		}
 	}
 	caps, err := m.Capabilities(ctx, model)
@@ -242,7 +252,7 @@ func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string
 		return nil, err
 	}
 	if cacheable {
-		c.caps.Store(k, caps)
+		c.caps.put(k, caps)
 	}
 	return caps, nil
 }
@@ -387,6 +397,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	for attempt := 0; ; attempt++ {
 		obs.emit(StepEvent{Kind: KindRequest, Attempt: attempt + 1})
 		x.attempts = attempt + 1
+		x.order = engine.EventOrder{}
 		retryAfter, err := x.attempt(ctx)
 		if err == nil || errors.Is(err, errStopped) {
 			return err
@@ -433,6 +444,11 @@ type exchange struct {
 	attempts  int
 	idle      time.Duration
 	cred      Credential // this attempt's, for a CredentialReporter
+	// secrets are the credential's parts sent with the current attempt:
+	// a response that contains one is refused (ErrCredentialEchoed).
+	secrets [][]byte
+	// order checks the attempt's events against the ABI's event order.
+	order engine.EventOrder
 }
 
 // deliver hands events to the caller. A retryable error event that comes
@@ -442,6 +458,9 @@ type exchange struct {
 func (x *exchange) deliver(events []abi.Event, sawEnd *bool) error {
 	for i := range events {
 		ev := &events[i]
+		if err := x.order.Check(ev); err != nil {
+			return err
+		}
 		var err error
 		switch ev.Type {
 		case abi.EventError:
@@ -512,10 +531,21 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		}()
 	}
 	headers := responseHeaders(resp.Header)
+	for _, h := range headers {
+		if echoed(x.secrets, h[1]) {
+			return 0, echoError(resp.StatusCode)
+		}
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return 0, redirectError(resp.StatusCode, resp.Header)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		data, rerr := io.ReadAll(io.LimitReader(dec, c.maxErrBody))
 		if rerr != nil && ctx.Err() != nil {
 			return 0, context.Cause(ctx)
+		}
+		if echoed(x.secrets, data) {
+			return 0, echoError(resp.StatusCode)
 		}
 		ev, err := x.p.Module.MapError(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: headers, Context: x.ctxJSON, Body: data})
 		if err != nil {
@@ -529,11 +559,17 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		ra, _ := ParseRetryAfter(resp.Header, c.now())
 		return x.reportCredential(resp.StatusCode, ra), e
 	}
+	if err := notAnAPIAnswer(resp); err != nil {
+		return 0, err
+	}
 	sawEnd := false
 	if !streaming {
 		data, err := io.ReadAll(dec)
 		if err != nil {
 			return 0, x.readErr(ctx, actx, err)
+		}
+		if echoed(x.secrets, data) {
+			return 0, echoError(resp.StatusCode)
 		}
 		events, err := x.p.Module.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: headers, Context: x.ctxJSON, Body: data})
 		if err != nil {
@@ -555,7 +591,10 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	if !st.sawEnd {
-		return 0, &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true,
+		// A body that ended cleanly without a single event is an
+		// answer the module cannot read, not a transient failure: a
+		// retry would be billed and answer the same.
+		return 0, &abi.Error{Code: abi.CodeStreamTruncated, Retryable: st.events > 0,
 			Message: "the stream from " + hreq.URL.Host + " ended without a finish or error event: the response is incomplete"}
 	}
 	return 0, nil
@@ -568,10 +607,16 @@ type streamRun struct {
 	state  []byte
 	in     abi.TransformInput
 	sawEnd bool
+	events int // events the module emitted for this attempt
 }
 
 // transform runs one transform call over chunks and delivers its events.
 func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
+	for i := range chunks {
+		if echoed(s.x.secrets, chunks[i].Event, chunks[i].Data) {
+			return echoError(http.StatusOK)
+		}
+	}
 	s.in = abi.TransformInput{Flags: flags, State: s.state, Chunks: chunks}
 	if len(s.state) == 0 {
 		s.in.Context = s.x.ctxJSON
@@ -582,6 +627,17 @@ func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
 	}
 	s.state = state
 	s.x.op.chunks += len(chunks)
+	s.events += len(events)
+	if flags&abi.FlagEnd != 0 && !s.x.delivered {
+		// The last call carries no chunk: an error it reports is the
+		// module's verdict on a body that arrived whole, not the
+		// provider's. When nothing came before it, the module could
+		// read nothing in that body (an HTML page, an unknown format):
+		// a retry would be billed for the same answer.
+		for i := range events {
+			events[i].Retryable = false
+		}
+	}
 	return s.x.deliver(events, &s.sawEnd)
 }
 
@@ -657,7 +713,10 @@ type batcher struct {
 func (b *batcher) produce(seq iter.Seq2[abi.Chunk, error]) {
 	for ch, err := range seq {
 		b.mu.Lock()
-		for !b.stopped && (len(b.pending) >= b.maxChunks || len(b.arena) >= b.maxBytes) {
+		// A batch holds at most maxBytes, unless it is one chunk: a
+		// batch never grows past the module's input limit because of
+		// the chunks around a large one.
+		for !b.stopped && len(b.pending) > 0 && (len(b.pending) >= b.maxChunks || len(b.arena)+len(ch.Event)+len(ch.Data) > b.maxBytes) {
 			b.cond.Wait()
 		}
 		if b.stopped {
@@ -745,33 +804,65 @@ func responseHeaders(h http.Header) [][2][]byte {
 	return out
 }
 
-// build turns the provider request into an HTTP request with credentials.
+// build turns the provider request into an HTTP request with credentials,
+// after checking it against the host's rules (policy.go): an allowed
+// method, a path that stays under the base URL, no query parameter named
+// like the query credential, and only headers the policy allows. Operator
+// headers (Provider.Header) win over projected ones.
 func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	pr := x.preq
+	name := x.caps.Name
+	if err := checkMethod(name, pr.Method); err != nil {
+		return nil, err
+	}
 	path := pr.Path
 	rawQuery := ""
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, rawQuery = path[:i], path[i+1:]
 	}
-	u, err := url.Parse(strings.TrimRight(x.base, "/") + "/" + strings.TrimLeft(path, "/"))
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, abi.Errorf(abi.CodeInvalidRequest, "base URL %q with path %q is not an absolute URL: set Provider.BaseURL to e.g. https://api.example.com", x.base, pr.Path)
+	bu, err := url.Parse(x.base)
+	if err != nil || bu.Scheme == "" || bu.Host == "" || bu.Opaque != "" {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "base URL %q is not an absolute URL: set Provider.BaseURL to e.g. https://api.example.com", x.base)
 	}
-	q, err := url.ParseQuery(u.RawQuery)
+	u, err := resolvePath(name, bu, path)
+	if err != nil {
+		return nil, err
+	}
+	q, err := url.ParseQuery(bu.RawQuery)
 	if err != nil {
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "base URL query: %v", err)
+	}
+	auth := x.caps.Auth
+	queryCred := func(k string) error {
+		if auth.Scheme == abi.AuthQuery && k == auth.Name {
+			return abi.Errorf(abi.CodeAdapterBadOutput, "module %s projected the query parameter %q, which carries the credential: only the host sets it", name, k)
+		}
+		return nil
 	}
 	if rawQuery != "" {
 		extra, err := url.ParseQuery(rawQuery)
 		if err != nil {
-			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s projected a path with a malformed query: %v", x.caps.Name, err)
+			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s projected a path with a malformed query: %v", name, err)
 		}
 		for k, v := range extra {
+			if err := queryCred(k); err != nil {
+				return nil, err
+			}
 			q[k] = v
 		}
 	}
 	for k, v := range pr.Query {
+		if err := queryCred(k); err != nil {
+			return nil, err
+		}
 		q.Set(k, v)
+	}
+	authHeader := ""
+	if auth.Scheme == abi.AuthHeader {
+		authHeader = auth.Name
+	}
+	if err := checkHeaders(name, pr.Headers, authHeader); err != nil {
+		return nil, err
 	}
 	method := pr.Method
 	if method == "" {
@@ -781,7 +872,6 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	if len(pr.Body) > 0 {
 		body = bytes.NewReader(pr.Body)
 	}
-	auth := x.caps.Auth
 	var cred Credential
 	if auth.Scheme != abi.AuthNone && auth.Scheme != "" {
 		if x.p.Credentials == nil {
@@ -797,6 +887,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 			return nil, abi.Wrap(abi.CodeAuthentication, err, "reading the credential")
 		}
 	}
+	x.secrets = secrets(cred)
 	if auth.Scheme == abi.AuthQuery {
 		if auth.Name == "" {
 			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s declares the query auth scheme without a parameter name", x.caps.Name)
@@ -813,15 +904,11 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	if err != nil {
 		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "building the HTTP request")
 	}
+	for k, v := range pr.Headers {
+		req.Header.Set(k, v)
+	}
 	for k, v := range x.p.Header {
 		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
-	}
-	for k, v := range pr.Headers {
-		switch strings.ToLower(k) {
-		case "host", "content-length", "accept-encoding", "authorization", "connection", "transfer-encoding":
-			continue // owned by the host
-		}
-		req.Header.Set(k, v)
 	}
 	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")

@@ -30,15 +30,21 @@
 //     the host builds the HTTP request on the base URL, injects the
 //     credential per the module's declared auth scheme (bearer, header,
 //     query, aws-sigv4 via host/sigv4, none) and asks for gzip or zstd.
-//     The module never sees the credential.
+//     The module never sees the credential. The projection must keep the
+//     host's rules (policy.go, SECURITY.md "Host rules"): GET, POST or
+//     DELETE, a path under the base URL, only allowed headers (operator
+//     headers win); anything else is adapter_bad_output.
 //  3. Transport: a shared net/http transport (connection reuse, HTTP/2
-//     where offered). A non-2xx answer goes to the module's error mapping
-//     and becomes an *abi.Error (Status set). A provider that cannot be
-//     reached is unavailable (refused, reset, DNS, TLS) or timeout, with
-//     the host named. Retryable errors (rate limits, overload, 5xx,
-//     connection failures, a stream that broke before its first event) are
-//     retried with exponential backoff and jitter, honouring Retry-After,
-//     but only while no event has reached the caller.
+//     where offered). Redirects are never followed (ErrRedirect), and a
+//     response that contains the credential never reaches the module
+//     (ErrCredentialEchoed). A non-2xx answer goes to the module's error
+//     mapping and becomes an *abi.Error (Status set). A provider that
+//     cannot be reached is unavailable (refused, reset, DNS, TLS) or
+//     timeout, with the host named. Retryable errors (rate limits,
+//     overload, 5xx, connection failures, a stream that broke before its
+//     first event) are retried with exponential backoff and jitter,
+//     honouring Retry-After, but only while no event has reached the
+//     caller.
 //  4. Streaming: the body is decompressed with a size limit, split by the
 //     framing the module declared (host/framing) and fed to the module's
 //     transform with host-owned state; the end of the body is signalled

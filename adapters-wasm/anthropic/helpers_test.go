@@ -4,29 +4,29 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // sse splits an SSE text into chunks (event name, joined data lines).
-func sse(_ testing.TB, text string) []abi.Chunk { return adaptertest.SplitSSE([]byte(text)) }
+func sse(_ testing.TB, text string) []abi.Chunk { return guesttest.SplitSSE([]byte(text)) }
 
 // run feeds chunks through Transform, batch chunks per call (0: all in
 // one), then an end call, and returns the event lines.
 func run(t *testing.T, ctx string, chunks []abi.Chunk, batch int) string {
 	t.Helper()
-	return string(adaptertest.Batched(t, New(), []byte(ctx), chunks, batch))
+	return string(guesttest.Batched(t, New(), []byte(ctx), chunks, batch))
 }
 
 // runBoth runs the stream all-at-once and one chunk per call and fails if
 // the two differ.
 func runBoth(t *testing.T, ctx string, chunks []abi.Chunk) string {
 	t.Helper()
-	return string(adaptertest.Stable(t, New(), []byte(ctx), chunks))
+	return string(guesttest.Stable(t, New(), []byte(ctx), chunks))
 }
 
 func project(t *testing.T, reqJSON string) (*abi.ProviderRequest, error) {
 	t.Helper()
-	return adaptertest.Project(t, New(), reqJSON)
+	return guesttest.Project(t, New(), reqJSON)
 }
 
-var lines = adaptertest.JoinLines
+var lines = guesttest.JoinLines

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -89,7 +89,7 @@ func TestProjectBody(t *testing.T) {
 			if pr.Method != "POST" || pr.Path != "/v1/messages" || pr.Headers["anthropic-version"] != "2023-06-01" {
 				t.Errorf("request line/headers = %s %s %v", pr.Method, pr.Path, pr.Headers)
 			}
-			adaptertest.SameJSON(t, "body", pr.Body, tt.want)
+			guesttest.SameJSON(t, "body", pr.Body, tt.want)
 		})
 	}
 }
@@ -210,13 +210,13 @@ func TestOpus47Sampling(t *testing.T) {
 		{`{"model":"claude-opus-4-7","top_p":0.9,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"claude-opus-4-8","provider_options":{"top_k":5},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/top_k"},
 	} {
-		adaptertest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
+		guesttest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
 	}
 	p, err := project(t, `{"model":"claude-opus-4-7","temperature":1,"top_p":1,"messages":[{"role":"user","content":"q"}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "top_p"})
+	guesttest.BodyHas(t, p.Body, nil, []string{"temperature", "top_p"})
 }
 
 func TestCapabilitiesSource(t *testing.T) {

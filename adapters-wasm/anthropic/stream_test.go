@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 const (
@@ -201,9 +201,9 @@ func TestMapError(t *testing.T) {
 		{502, `<html>bad gateway</html>`, abi.CodeServerError, true},
 		{529, ``, abi.CodeOverloaded, true},
 	}
-	cases := make([]adaptertest.ErrorCase, len(tests))
+	cases := make([]guesttest.ErrorCase, len(tests))
 	for i, tt := range tests {
-		cases[i] = adaptertest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
+		cases[i] = guesttest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
 	}
-	adaptertest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), cases)
 }

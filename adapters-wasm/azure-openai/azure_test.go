@@ -6,18 +6,12 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
-func request(t *testing.T, js string) *abi.Request {
-	t.Helper()
-	var r abi.Request
-	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		t.Fatal(err)
-	}
-	return &r
-}
+// request decodes a normalized request, failing the test when it is not one.
+var request = guesttest.Request
 
 func TestRoute(t *testing.T) {
 	tests := []struct {
@@ -174,21 +168,21 @@ func TestEchoesReasoning(t *testing.T) {
 		{`{"model":"o3-mini"}`, false},
 	}
 	for _, tt := range tests {
-		if got := EchoesReasoning(adaptertest.Request(t, tt.req)); got != tt.want {
+		if got := EchoesReasoning(guesttest.Request(t, tt.req)); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.req, got, tt.want)
 		}
 	}
 }
 
 func TestReasoningContent(t *testing.T) {
-	chunks := adaptertest.SplitSSE([]byte(`data: {"choices":[{"delta":{"role":"assistant","reasoning_content":"think"},"index":0}],"id":"c1","model":"DeepSeek-R1"}
+	chunks := guesttest.SplitSSE([]byte(`data: {"choices":[{"delta":{"role":"assistant","reasoning_content":"think"},"index":0}],"id":"c1","model":"DeepSeek-R1"}
 
 data: {"choices":[{"delta":{"content":"ok","reasoning_content":null},"finish_reason":"stop","index":0}],"id":"c1","model":"DeepSeek-R1"}
 
 data: [DONE]
 
 `))
-	got := string(adaptertest.Stable(t, New(), nil, chunks))
+	got := string(guesttest.Stable(t, New(), nil, chunks))
 	if !strings.Contains(got, `{"type":"reasoning-delta","text":"think"}`) || !strings.Contains(got, `{"type":"text-delta","text":"ok"}`) {
 		t.Errorf("events:\n%s", got)
 	}

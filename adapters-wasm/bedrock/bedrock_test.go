@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -71,7 +71,7 @@ func TestProject(t *testing.T) {
 			if pr.Method != "POST" || pr.Path != tt.path || pr.StreamFraming != tt.framing {
 				t.Errorf("got %s %s %s, want POST %s %s", pr.Method, pr.Path, pr.StreamFraming, tt.path, tt.framing)
 			}
-			adaptertest.SameJSON(t, "body", pr.Body, tt.want)
+			guesttest.SameJSON(t, "body", pr.Body, tt.want)
 		})
 	}
 }
@@ -363,13 +363,13 @@ func TestOpus47Sampling(t *testing.T) {
 		{`{"model":"anthropic.claude-opus-4-7","top_p":0.5,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"anthropic.claude-opus-4-7","provider_options":{"additional_model_request_fields":{"top_k":5}},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/additional_model_request_fields/top_k"},
 	} {
-		adaptertest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
+		guesttest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
 	}
-	p, err := adaptertest.Project(t, New(), `{"model":"anthropic.claude-opus-4-7","temperature":1,"messages":[{"role":"user","content":"q"}]}`)
+	p, err := guesttest.Project(t, New(), `{"model":"anthropic.claude-opus-4-7","temperature":1,"messages":[{"role":"user","content":"q"}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	adaptertest.BodyHas(t, p.Body, nil, []string{"temperature", "inferenceConfig"})
+	guesttest.BodyHas(t, p.Body, nil, []string{"temperature", "inferenceConfig"})
 }
 
 func TestStateVersion1Loads(t *testing.T) {

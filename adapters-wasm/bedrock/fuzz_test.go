@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // FuzzTransform feeds arbitrary events, data and states: the adapter must
 // not panic, must refuse only a corrupt state (invalid_request), must give
 // the same events however the chunks are batched, and must emit only
 // well-formed events; ParseResponse and MapError get the same bytes (see
-// adaptertest.CheckAdapter).
+// guesttest.CheckAdapter).
 func FuzzTransform(f *testing.F) {
 	f.Add([]byte("messageStart"), []byte(`{"p":"abc","role":"assistant"}`),
 		[]byte("contentBlockStart"), []byte(`{"contentBlockIndex":0,"start":{"toolUse":{"name":"n","toolUseId":"t"}}}`), []byte{})
@@ -23,8 +23,8 @@ func FuzzTransform(f *testing.F) {
 	a := New()
 	ctx := []byte(`{"model":"us.amazon.nova-micro-v1:0","response_format":{"type":"json_schema","name":"n","schema":{}}}`)
 	f.Fuzz(func(t *testing.T, e1, d1, e2, d2, state []byte) {
-		adaptertest.CheckAdapter(t, a, adaptertest.Input{
-			Stream:   adaptertest.Stream{Context: ctx, State: state, MayRefuse: true},
+		guesttest.CheckAdapter(t, a, guesttest.Input{
+			Stream:   guesttest.Stream{Context: ctx, State: state, MayRefuse: true},
 			Chunks:   []abi.Chunk{{Event: e1, Data: d1}, {Event: e2, Data: d2}},
 			Body:     d1,
 			Statuses: []uint32{503},

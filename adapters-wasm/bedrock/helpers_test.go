@@ -4,19 +4,19 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // runBoth runs the stream all-at-once and one chunk per call and fails if
 // the two differ.
 func runBoth(t *testing.T, ctx string, chunks []abi.Chunk) string {
 	t.Helper()
-	return string(adaptertest.Stable(t, New(), []byte(ctx), chunks))
+	return string(guesttest.Stable(t, New(), []byte(ctx), chunks))
 }
 
 func project(t *testing.T, reqJSON string) (*abi.ProviderRequest, error) {
 	t.Helper()
-	return adaptertest.Project(t, New(), reqJSON)
+	return guesttest.Project(t, New(), reqJSON)
 }
 
-var lines = adaptertest.JoinLines
+var lines = guesttest.JoinLines

@@ -71,8 +71,6 @@ func Dialect() *chatcompletions.Dialect {
 		Version:              Version,
 		Provider:             "deepseek",
 		DefaultBaseURL:       "https://api.deepseek.com",
-		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
-		StateFormat:          chatcompletions.StateFormat,
 		MaxTokensField:       "max_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,

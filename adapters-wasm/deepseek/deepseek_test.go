@@ -1,12 +1,11 @@
 package deepseek
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestUsage(t *testing.T) {
@@ -66,11 +65,8 @@ func TestProjectRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req abi.Request
-			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
-				t.Fatal(err)
-			}
-			pr, err := New().Project(&req)
+			req := guesttest.Request(t, tt.req)
+			pr, err := New().Project(req)
 			if tt.code != "" {
 				if abi.CodeOf(err) != tt.code || (tt.code == abi.CodeCapabilityUnsupported && !strings.Contains(err.Error(), req.Model)) {
 					t.Fatalf("err = %v, want %s naming %s", err, tt.code, req.Model)
@@ -83,7 +79,7 @@ func TestProjectRules(t *testing.T) {
 			if pr.Path != "/chat/completions" {
 				t.Errorf("path %s", pr.Path)
 			}
-			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
+			guesttest.BodyHas(t, pr.Body, tt.has, tt.not)
 		})
 	}
 }
@@ -97,11 +93,11 @@ func TestMapError(t *testing.T) {
 		{400, abi.CodeInvalidRequest, false}, {401, abi.CodeAuthentication, false}, {402, abi.CodeRateLimited, false},
 		{422, abi.CodeInvalidRequest, false}, {429, abi.CodeRateLimited, true}, {500, abi.CodeServerError, true}, {503, abi.CodeOverloaded, true},
 	}
-	cases := make([]adaptertest.ErrorCase, len(tests))
+	cases := make([]guesttest.ErrorCase, len(tests))
 	for i, tt := range tests {
-		cases[i] = adaptertest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
+		cases[i] = guesttest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
 	}
-	adaptertest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), cases)
 }
 
 func TestFinishAndModels(t *testing.T) {

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // body projects req and returns the body decoded as generic JSON.
 func body(t *testing.T, req string) map[string]any {
 	t.Helper()
-	pr, err := New().Project(adaptertest.Request(t, req))
+	pr, err := New().Project(guesttest.Request(t, req))
 	if err != nil {
 		t.Fatalf("Project: %v", err)
 	}
@@ -41,7 +41,7 @@ func TestProjectRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, err := New().Project(adaptertest.Request(t, tt.req))
+			pr, err := New().Project(guesttest.Request(t, tt.req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +89,7 @@ func TestProjectErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			adaptertest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
+			guesttest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
 		})
 	}
 }
@@ -214,7 +214,7 @@ func TestSchemaKeepsOrder(t *testing.T) {
 // then an END call, with host-owned state; it returns the event lines.
 func run(t *testing.T, ctx string, chunks []string, batch int) []string {
 	t.Helper()
-	return adaptertest.Lines(t, adaptertest.Batched(t, New(), []byte(ctx), dataChunks(chunks), batch))
+	return guesttest.Lines(t, guesttest.Batched(t, New(), []byte(ctx), dataChunks(chunks), batch))
 }
 
 // dataChunks returns each string as the data of one chunk.
@@ -507,7 +507,7 @@ func TestMapError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			adaptertest.MapErrors(t, New(), []adaptertest.ErrorCase{{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}})
+			guesttest.MapErrors(t, New(), []guesttest.ErrorCase{{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}})
 		})
 	}
 }
@@ -574,11 +574,11 @@ func FuzzTransform(f *testing.F) {
 	})
 }
 
-// checkEvents checks what the host's validator checks (adaptertest.Check)
+// checkEvents checks what the host's validator checks (guesttest.Check)
 // and that the stream ends with exactly one finish or error.
 func checkEvents(t *testing.T, lines []string) {
 	t.Helper()
-	if ends := adaptertest.Check(t, []byte(strings.Join(lines, "\n"))).Ends; ends != 1 {
+	if ends := guesttest.Check(t, []byte(strings.Join(lines, "\n"))).Ends; ends != 1 {
 		t.Errorf("want exactly one finish or error, got %d: %v", ends, lines)
 	}
 }
@@ -649,10 +649,10 @@ func TestNestedPartialArgs(t *testing.T) {
 				chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"partialArgs":[`+p+`],"willContinue":true}}]}}],"responseId":"n1"}`)
 			}
 			chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{}}]},"finishReason":"STOP"}],"responseId":"n1"}`)
-			events := adaptertest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))
+			events := guesttest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))
 			var deltas, args string
 			var code abi.Code
-			for _, l := range adaptertest.Lines(t, events) {
+			for _, l := range guesttest.Lines(t, events) {
 				var e struct {
 					Type      abi.EventType
 					Arguments string
@@ -745,7 +745,7 @@ func TestTextBoundaries(t *testing.T) {
 				chunks = append(chunks, `{"candidates":[{"content":{"role":"model","parts":[`+p+`]}`+fin+`}],"responseId":"b1"}`)
 			}
 			var texts []string
-			for _, l := range adaptertest.Lines(t, adaptertest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))) {
+			for _, l := range guesttest.Lines(t, guesttest.Stable(t, New(), []byte(ctx25), dataChunks(chunks))) {
 				var e abi.Event
 				if err := json.Unmarshal([]byte(l), &e); err != nil {
 					t.Fatal(err)

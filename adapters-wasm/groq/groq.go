@@ -59,8 +59,6 @@ func Dialect() *chatcompletions.Dialect {
 		Version:              Version,
 		Provider:             "groq",
 		DefaultBaseURL:       "https://api.groq.com/openai",
-		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
-		StateFormat:          chatcompletions.StateFormat,
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,

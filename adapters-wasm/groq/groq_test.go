@@ -1,13 +1,12 @@
 package groq
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestProjectRules(t *testing.T) {
@@ -38,11 +37,8 @@ func TestProjectRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req abi.Request
-			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
-				t.Fatal(err)
-			}
-			pr, err := New().Project(&req)
+			req := guesttest.Request(t, tt.req)
+			pr, err := New().Project(req)
 			if tt.code != "" {
 				if abi.CodeOf(err) != tt.code {
 					t.Fatalf("err = %v, want %s", err, tt.code)
@@ -55,13 +51,13 @@ func TestProjectRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
+			guesttest.BodyHas(t, pr.Body, tt.has, tt.not)
 		})
 	}
 }
 
 func TestMapError(t *testing.T) {
-	tests := []adaptertest.ErrorCase{
+	tests := []guesttest.ErrorCase{
 		{Status: 400, Body: `{"error":{"message":"m","type":"invalid_request_error","code":"tool_use_failed","failed_generation":"{\"x\":1}"}}`, Code: abi.CodeToolArgumentsInvalid, Retryable: true, Msg: `failed generation "{\"x\":1}"`},
 		{Status: 400, Body: `{"error":{"message":"bad","type":"invalid_request_error"}}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "bad"},
 		{Status: 404, Body: `{"error":{"message":"no model","type":"invalid_request_error","code":"model_not_found"}}`, Code: abi.CodeNotFound, Retryable: false, Msg: "no model"},
@@ -72,7 +68,7 @@ func TestMapError(t *testing.T) {
 		{Status: 500, Body: `{"error":{"message":"internal"}}`, Code: abi.CodeServerError, Retryable: true, Msg: "internal"},
 		{Status: 503, Body: `{"error":{"message":"over capacity"}}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "capacity"},
 	}
-	adaptertest.MapErrors(t, New(), tests)
+	guesttest.MapErrors(t, New(), tests)
 }
 
 // TestStreamErrorEvent: an "event: error" chunk ends the stream with one

@@ -64,8 +64,6 @@ func Dialect() *chatcompletions.Dialect {
 		Version:        Version,
 		Provider:       "mistral",
 		DefaultBaseURL: "https://api.mistral.ai",
-		Auth:           abi.Auth{Scheme: abi.AuthBearer},
-		StateFormat:    chatcompletions.StateFormat,
 		MaxTokensField: "max_tokens",
 		ToolResultName: true,
 		Options: []chatcompletions.Option{

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
@@ -171,7 +171,7 @@ func TestFinish(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []adaptertest.ErrorCase{
+	tests := []guesttest.ErrorCase{
 		{Status: 422, Body: `{"object":"error","message":{"detail":[{"msg":"Field required"}]},"type":"invalid_request_error","param":null,"code":null}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "Field required"},
 		{Status: 422, Body: `{"detail":[{"msg":"bad"}]}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "bad"},
 		{Status: 401, Body: `{"message":"Unauthorized","request_id":"r"}`, Code: abi.CodeAuthentication, Retryable: false, Msg: "Unauthorized"},
@@ -180,7 +180,7 @@ func TestMapError(t *testing.T) {
 		{Status: 500, Body: `upstream connect error`, Code: abi.CodeServerError, Retryable: true, Msg: "upstream connect error"},
 		{Status: 503, Body: `{"object":"error","message":"Service unavailable.","type":"internal_server_error","param":null,"code":"1000"}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "unavailable"},
 	}
-	adaptertest.MapErrors(t, New(), tests)
+	guesttest.MapErrors(t, New(), tests)
 }
 
 func TestModel(t *testing.T) {

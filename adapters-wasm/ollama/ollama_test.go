@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/think"
 )
 
@@ -47,14 +47,14 @@ func TestProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, err := New().Project(adaptertest.Request(t, tt.req))
+			pr, err := New().Project(guesttest.Request(t, tt.req))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if pr.Method != "POST" || pr.Path != "/api/chat" || pr.StreamFraming != tt.framing {
 				t.Errorf("got %s %s framing %s", pr.Method, pr.Path, pr.StreamFraming)
 			}
-			if got := adaptertest.Canon(t, pr.Body); got != tt.body {
+			if got := guesttest.Canon(t, pr.Body); got != tt.body {
 				t.Errorf("body\n got %s\nwant %s", got, tt.body)
 			}
 		})
@@ -82,7 +82,7 @@ func TestProjectErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			adaptertest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
+			guesttest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
 		})
 	}
 }
@@ -100,7 +100,7 @@ func runCtx(t *testing.T, ctx string, lines []string, batch int) []string {
 	for i, l := range lines {
 		cs[i] = abi.Chunk{Data: []byte(l)}
 	}
-	return adaptertest.Lines(t, adaptertest.Batched(t, New(), []byte(ctx), cs, batch))
+	return guesttest.Lines(t, guesttest.Batched(t, New(), []byte(ctx), cs, batch))
 }
 
 func TestTransform(t *testing.T) {
@@ -337,11 +337,11 @@ func TestMapError(t *testing.T) {
 		{429, `{"error":"too many requests"}`, abi.CodeRateLimited, true},
 		{502, `Bad Gateway`, abi.CodeServerError, true},
 	}
-	cases := make([]adaptertest.ErrorCase, len(tests))
+	cases := make([]guesttest.ErrorCase, len(tests))
 	for i, tt := range tests {
-		cases[i] = adaptertest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
+		cases[i] = guesttest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
 	}
-	adaptertest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), cases)
 }
 
 func TestCapabilities(t *testing.T) {
@@ -405,7 +405,7 @@ func FuzzTransform(f *testing.F) {
 		if strings.Join(all, "\n") != strings.Join(one, "\n") {
 			t.Errorf("batching changes events:\n%v\n%v", all, one)
 		}
-		if ends := adaptertest.Check(t, []byte(strings.Join(all, "\n"))).Ends; ends != 1 {
+		if ends := guesttest.Check(t, []byte(strings.Join(all, "\n"))).Ends; ends != 1 {
 			t.Errorf("want exactly one finish or error, got %d: %v", ends, all)
 		}
 	})

@@ -5,7 +5,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 const typicalChunk = `{"id":"chatcmpl-b7f3c2a1d0e94f5a","object":"chat.completion.chunk","created":1764003000,"model":"Qwen/Qwen3-8B","choices":[{"index":0,"delta":{"content":" world"},"logprobs":null,"finish_reason":null}]}`
@@ -19,23 +19,8 @@ func BenchmarkChunk(b *testing.B) {
 		{"think-emulated", `{"model":"Qwen/Qwen3-8B+emulated-tools","tools":[{"name":"f"}],"stream":true}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			d := guest.NewDispatcher(openaicompatible.New())
-			first := d.Transform(abi.AppendTransformInput(nil, &abi.TransformInput{Context: []byte(bc.ctx), Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}}))
-			if first[0] != byte(abi.StatusOK) {
-				b.Fatalf("%s", first)
-			}
-			state, _, err := abi.DecodeTransformOutput(first[1:])
-			if err != nil {
-				b.Fatal(err)
-			}
-			in := abi.AppendTransformInput(nil, &abi.TransformInput{State: append([]byte(nil), state...), Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}})
-			b.SetBytes(int64(len(typicalChunk)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if res := d.Transform(in); res[0] != byte(abi.StatusOK) {
-					b.Fatalf("%s", res)
-				}
-			}
+			chunk := abi.Chunk{Data: []byte(typicalChunk)}
+			guesttest.BenchTransform(b, openaicompatible.New(), abi.TransformInput{Context: []byte(bc.ctx), Chunks: []abi.Chunk{chunk}}, chunk)
 		})
 	}
 }

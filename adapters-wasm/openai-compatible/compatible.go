@@ -168,7 +168,6 @@ func Dialect() *chatcompletions.Dialect {
 		Name:                 "openai-compatible",
 		Version:              Version,
 		Provider:             Provider,
-		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
 		StateFormat:          StateFormat,
 		MaxTokensField:       "max_tokens",
 		ReasoningEffortField: "reasoning_effort",

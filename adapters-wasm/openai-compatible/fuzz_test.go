@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // FuzzTransform feeds arbitrary chunk data, state and stream context to the
 // wrapper (think splitting and emulation over chatcompletions). Nothing may
 // panic, every event must be a JSON object of a known shape, a tool call's
 // arguments an object, and batching must not change the events (see
-// adaptertest.CheckAdapter); ParseResponse gets the same bytes.
+// guesttest.CheckAdapter); ParseResponse gets the same bytes.
 func FuzzTransform(f *testing.F) {
 	emu := []byte(`{"model":"m+emulated-tools","tools":[{"name":"f"}]}`)
 	f.Add([]byte(content("<thi")), []byte(content("nk>a</think>b")), []byte{}, []byte{})
@@ -21,8 +21,8 @@ func FuzzTransform(f *testing.F) {
 	f.Add([]byte(content(" x")), []byte(`[DONE]`), []byte(`{"provider_options":{"think":false,"tool_mode":"emulated"}}`), []byte{1, 3, 1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	a := New()
 	f.Fuzz(func(t *testing.T, x, y, ctx, state []byte) {
-		adaptertest.CheckAdapter(t, a, adaptertest.Input{
-			Stream: adaptertest.Stream{Context: ctx, EveryCall: true, State: state, MayRefuse: true},
+		guesttest.CheckAdapter(t, a, guesttest.Input{
+			Stream: guesttest.Stream{Context: ctx, EveryCall: true, State: state, MayRefuse: true},
 			Chunks: []abi.Chunk{{Data: x}, {Data: y}},
 			Body:   x,
 		})

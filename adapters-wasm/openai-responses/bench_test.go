@@ -5,7 +5,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // typicalChunk is one response.output_text.delta event as the Responses API
@@ -15,22 +15,10 @@ const typicalChunk = `{"type":"response.output_text.delta","sequence_number":7,"
 const created = `{"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","model":"gpt-4.1-mini","output":[]}}`
 
 // BenchmarkChunk measures one transform call carrying one typical chunk
-// through the Dispatcher the wasip1 exports use (the native floor of
-// issue 8).
+// through the Dispatcher the wasip1 exports use (the native floor the
+// Wasm runtimes are compared against, BENCHMARKS.md).
 func BenchmarkChunk(b *testing.B) {
-	d := guest.NewDispatcher(openairesponses.New())
-	first := d.Transform(abi.AppendTransformInput(nil, &abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}}))
-	state, _, err := abi.DecodeTransformOutput(first[1:])
-	if err != nil {
-		b.Fatal(err)
-	}
-	in := abi.AppendTransformInput(nil, &abi.TransformInput{State: append([]byte(nil), state...),
-		Chunks: []abi.Chunk{{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)}}})
-	b.SetBytes(int64(len(typicalChunk)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if res := d.Transform(in); res[0] != byte(abi.StatusOK) {
-			b.Fatalf("%s", res)
-		}
-	}
+	start := abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}}
+	guesttest.BenchTransform(b, openairesponses.New(), start,
+		abi.Chunk{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)})
 }

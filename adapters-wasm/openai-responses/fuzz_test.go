@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // FuzzTransform feeds arbitrary event data, SSE event names and state to
@@ -13,7 +13,7 @@ import (
 // be a JSON object of a known shape (tool-call arguments an object, known
 // finish reasons and error codes), MapError gives exactly one event, and
 // the events must not depend on how the chunks were batched (see
-// adaptertest.CheckAdapter).
+// guesttest.CheckAdapter).
 func FuzzTransform(f *testing.F) {
 	f.Add([]byte(`{"type":"response.created","response":{"id":"r","model":"m"}}`), []byte(`{"type":"response.output_text.delta","delta":"hi"}`), []byte("response.completed"), []byte{})
 	f.Add([]byte(`{"type":"response.output_item.added","output_index":0,"item":{"type":"function_call","call_id":"c","name":"f","arguments":""}}`),
@@ -24,8 +24,8 @@ func FuzzTransform(f *testing.F) {
 		[]byte(`{"delta":"x"}`), []byte("response.refusal.delta"), []byte{})
 	a := New()
 	f.Fuzz(func(t *testing.T, x, y, event, state []byte) {
-		adaptertest.CheckAdapter(t, a, adaptertest.Input{
-			Stream:   adaptertest.Stream{State: state, MayRefuse: true},
+		guesttest.CheckAdapter(t, a, guesttest.Input{
+			Stream:   guesttest.Stream{State: state, MayRefuse: true},
 			Chunks:   []abi.Chunk{{Data: x}, {Event: event, Data: y}},
 			Body:     x,
 			Statuses: []uint32{429},

@@ -7,16 +7,11 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
-func request(t *testing.T, js string) *abi.Request {
-	t.Helper()
-	var r abi.Request
-	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		t.Fatal(err)
-	}
-	return &r
-}
+// request decodes a normalized request, failing the test when it is not one.
+var request = guesttest.Request
 
 func body(t *testing.T, pr *abi.ProviderRequest) map[string]any {
 	t.Helper()

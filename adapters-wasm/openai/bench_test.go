@@ -5,7 +5,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // typicalChunk is one text-delta chunk as OpenAI streams it.
@@ -14,22 +14,10 @@ const typicalChunk = `{"id":"chatcmpl-Wa7xQ2mZ9rT4uV1bN8cL3pK6hG0sD","object":"c
 // BenchmarkChunk measures one transform call carrying one typical chunk,
 // through the same Dispatcher the wasip1 exports use (envelope decode,
 // state in and out, event encoding). The native sub-benchmark is the floor
-// that issue 8 compares the Wasm runtimes against.
+// that BENCHMARKS.md compares the Wasm runtimes against.
 func BenchmarkChunk(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
-		d := guest.NewDispatcher(openai.New())
-		first := d.Transform(abi.AppendTransformInput(nil, &abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}}))
-		state, _, err := abi.DecodeTransformOutput(first[1:])
-		if err != nil {
-			b.Fatal(err)
-		}
-		in := abi.AppendTransformInput(nil, &abi.TransformInput{State: append([]byte(nil), state...), Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}})
-		b.SetBytes(int64(len(typicalChunk)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if res := d.Transform(in); res[0] != byte(abi.StatusOK) {
-				b.Fatalf("%s", res)
-			}
-		}
+		chunk := abi.Chunk{Data: []byte(typicalChunk)}
+		guesttest.BenchTransform(b, openai.New(), abi.TransformInput{Chunks: []abi.Chunk{chunk}}, chunk)
 	})
 }

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // caseFile is testdata/openai/<case>/case.json.
@@ -99,7 +99,7 @@ func TestCases(t *testing.T) {
 				}
 				got = res[1:]
 			default:
-				got = adaptertest.DispatchStream(t, d, ctx, adaptertest.SplitSSE(body))
+				got = guesttest.DispatchStream(t, d, ctx, guesttest.SplitSSE(body))
 			}
 			if want := read("events.jsonl"); string(got) != string(want) {
 				t.Errorf("events:\ngot\n%s\nwant\n%s", got, want)

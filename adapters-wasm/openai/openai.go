@@ -39,8 +39,6 @@ func Dialect() *chatcompletions.Dialect {
 		Version:              Version,
 		Provider:             "openai",
 		DefaultBaseURL:       "https://api.openai.com",
-		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
-		StateFormat:          chatcompletions.StateFormat,
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,

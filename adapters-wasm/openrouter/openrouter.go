@@ -66,8 +66,6 @@ func Dialect() *chatcompletions.Dialect {
 		Version:              Version,
 		Provider:             "openrouter",
 		DefaultBaseURL:       "https://openrouter.ai/api",
-		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
-		StateFormat:          chatcompletions.StateFormat,
 		MaxTokensField:       "max_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestProjectRouting(t *testing.T) {
@@ -37,11 +37,8 @@ func TestProjectRouting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req abi.Request
-			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
-				t.Fatal(err)
-			}
-			pr, err := New().Project(&req)
+			req := guesttest.Request(t, tt.req)
+			pr, err := New().Project(req)
 			if tt.code != "" {
 				var e *abi.Error
 				if abi.CodeOf(err) != tt.code {
@@ -55,7 +52,7 @@ func TestProjectRouting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			adaptertest.BodyHas(t, pr.Body, tt.has, tt.not)
+			guesttest.BodyHas(t, pr.Body, tt.has, tt.not)
 			if strings.Contains(tt.name, "header") && pr.Headers["X-Title"] != "x" {
 				t.Errorf("headers %v", pr.Headers)
 			}
@@ -64,7 +61,7 @@ func TestProjectRouting(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []adaptertest.ErrorCase{
+	tests := []guesttest.ErrorCase{
 		{Status: 429, Body: `{"error":{"code":429,"message":"Provider returned error","metadata":{"provider_name":"Google","raw":"slow down"}}}`, Code: abi.CodeRateLimited, Retryable: true, Msg: `(upstream Google): "slow down"`},
 		{Status: 402, Body: `{"error":{"code":402,"message":"Insufficient credits"}}`, Code: abi.CodeRateLimited, Retryable: false, Msg: "retrying will not help"},
 		{Status: 403, Body: `{"error":{"code":403,"message":"flagged","metadata":{"reasons":["violence"],"flagged_input":"x"}}}`, Code: abi.CodeContentFilter, Retryable: false, Msg: `["violence"]`},
@@ -74,7 +71,7 @@ func TestMapError(t *testing.T) {
 		{Status: 503, Body: `{"error":{"code":503,"message":"no endpoints"}}`, Code: abi.CodeOverloaded, Retryable: true, Msg: "no endpoints"},
 		{Status: 400, Body: `{"error":{"code":400,"message":"This endpoint's maximum context length is 8192 tokens."}}`, Code: abi.CodeContextLengthExceeded, Retryable: false, Msg: "maximum context length"},
 	}
-	adaptertest.MapErrors(t, New(), tests)
+	guesttest.MapErrors(t, New(), tests)
 }
 
 // TestStreamErrorCodes: an error chunk inside a 200 stream is mapped by its

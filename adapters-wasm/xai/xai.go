@@ -56,8 +56,6 @@ func Dialect() *chatcompletions.Dialect {
 		Version:              Version,
 		Provider:             "xai",
 		DefaultBaseURL:       "https://api.x.ai",
-		Auth:                 abi.Auth{Scheme: abi.AuthBearer},
-		StateFormat:          chatcompletions.StateFormat,
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,

@@ -1,12 +1,11 @@
 package xai
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestUsage(t *testing.T) {
@@ -53,11 +52,8 @@ func TestProjectRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var req abi.Request
-			if err := json.Unmarshal([]byte(tt.req), &req); err != nil {
-				t.Fatal(err)
-			}
-			pr, err := New().Project(&req)
+			req := guesttest.Request(t, tt.req)
+			pr, err := New().Project(req)
 			if tt.code != "" {
 				if abi.CodeOf(err) != tt.code || !strings.Contains(err.Error(), req.Model) {
 					t.Fatalf("err = %v, want %s naming %s", err, tt.code, req.Model)
@@ -75,7 +71,7 @@ func TestProjectRules(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []adaptertest.ErrorCase{
+	tests := []guesttest.ErrorCase{
 		{Status: 400, Body: `{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***."}`, Code: abi.CodeAuthentication, Retryable: false, Msg: "Incorrect API key"},
 		{Status: 400, Body: `{"code":"Client specified an invalid argument","error":"bad param"}`, Code: abi.CodeInvalidRequest, Retryable: false, Msg: "(Client specified an invalid argument): fix the request"},
 		{Status: 403, Body: `{"code":"The caller does not have permission","error":"Your team has exceeded its monthly spending limit"}`, Code: abi.CodeRateLimited, Retryable: false, Msg: "retrying will not help"},
@@ -85,7 +81,7 @@ func TestMapError(t *testing.T) {
 		{Status: 429, Body: `{"code":"Some resource has been exhausted","error":"slow down"}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "slow down"},
 		{Status: 500, Body: `{"code":"Internal error","error":"oops"}`, Code: abi.CodeServerError, Retryable: true, Msg: "oops"},
 	}
-	adaptertest.MapErrors(t, New(), tests)
+	guesttest.MapErrors(t, New(), tests)
 }
 
 func TestModels(t *testing.T) {

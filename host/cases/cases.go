@@ -280,7 +280,20 @@ func (c *Case) framing(pr *abi.ProviderRequest) string {
 	return abi.FramingSSE
 }
 
+// events runs the case through m and checks the events' order (as the
+// host does for every response).
 func events(ctx context.Context, m engine.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
+	evs, err := caseEvents(ctx, m, c, req, batch)
+	var order engine.EventOrder
+	for i := range evs {
+		if oerr := order.Check(&evs[i]); oerr != nil {
+			return evs[:i], oerr
+		}
+	}
+	return evs, err
+}
+
+func caseEvents(ctx context.Context, m engine.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
 	var sctx []byte
 	var pr *abi.ProviderRequest
 	if req != nil {

@@ -8,48 +8,67 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
-	azureopenai "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
-	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/openrouter"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/internal/adapterset"
 )
 
-// streams names each adapter's typical stream: a text (or reasoning plus
-// text) response with usage, from testdata/<adapter>/.
-var streams = []struct {
+// typicalStream names an adapter's typical stream where the first
+// streamed case of testdata/<adapter>/ is not it: a text (or reasoning plus
+// text) response with usage.
+var typicalStream = map[string]string{
+	"openai":           "stream-text-usage",
+	"azure-openai":     "stream-content-filter-finish",
+	"deepseek":         "stream-keepalive-reasoning",
+	"groq":             "stream-usage-x-groq-only",
+	"mistral":          "stream-model-length",
+	"openrouter":       "stream-processing-comments-reasoning",
+	"xai":              "stream-reasoning-usage-excludes-reasoning",
+	"anthropic":        "stream-text-cache-usage",
+	"bedrock":          "stream-text-cache-usage",
+	"gemini":           "stream-thinking-text",
+	"ollama":           "stream-thinking-text",
+	"openai-responses": "stream-text-usage",
+}
+
+// adapterStream is an adapter, its native constructor and its typical
+// stream.
+type adapterStream struct {
 	name    string
 	adapter func() guest.Adapter
 	stream  string
-}{
-	{"openai", func() guest.Adapter { return openai.New() }, "stream-text-usage"},
-	{"azure-openai", func() guest.Adapter { return azureopenai.New() }, "stream-content-filter-finish"},
-	{"deepseek", func() guest.Adapter { return deepseek.New() }, "stream-keepalive-reasoning"},
-	{"groq", func() guest.Adapter { return groq.New() }, "stream-usage-x-groq-only"},
-	{"mistral", func() guest.Adapter { return mistral.New() }, "stream-model-length"},
-	{"openrouter", func() guest.Adapter { return openrouter.New() }, "stream-processing-comments-reasoning"},
-	{"xai", func() guest.Adapter { return xai.New() }, "stream-reasoning-usage-excludes-reasoning"},
-	{"anthropic", func() guest.Adapter { return anthropic.New() }, "stream-text-cache-usage"},
-	{"bedrock", func() guest.Adapter { return bedrock.New() }, "stream-text-cache-usage"},
-	{"gemini", func() guest.Adapter { return gemini.New() }, "stream-thinking-text"},
-	{"ollama", func() guest.Adapter { return ollama.New() }, "stream-thinking-text"},
-	{"openai-responses", func() guest.Adapter { return openairesponses.New() }, "stream-text-usage"},
 }
+
+// streams is every adapter of internal/adapterset with its typical stream
+// (typicalStream, else the first case of testdata/<adapter>/ whose name
+// begins with "stream-"); an adapter without one is not benchmarked.
+var streams = func() []adapterStream {
+	var out []adapterStream
+	all := adapterset.Constructors()
+	for _, name := range adapterset.Names() {
+		stream := typicalStream[name]
+		if stream == "" {
+			entries, _ := os.ReadDir(filepath.Join(root, "testdata", name))
+			for _, e := range entries {
+				if e.IsDir() && strings.HasPrefix(e.Name(), "stream-") {
+					stream = e.Name()
+					break
+				}
+			}
+		}
+		if stream != "" {
+			out = append(out, adapterStream{name, all[name], stream})
+		}
+	}
+	return out
+}()
 
 // root is the repository root (this package is internal/bench).
 const root = "../.."
@@ -221,7 +240,7 @@ func usesTape(b *testing.B, adapter string) bool {
 	return bytes.Contains(out, []byte("guest/jsonx/usetape\n"))
 }
 
-// BenchmarkChunk is issue 8's per-chunk transform benchmark: per adapter,
+// BenchmarkChunk is the per-chunk transform benchmark: per adapter,
 // its typical recorded stream replayed one chunk per call natively
 // (native, the floor: the same adapter code through engine.NewNative) and
 // in wazero with the shipped deadline mechanism on (wazero). For adapters
@@ -260,37 +279,14 @@ const typicalChunk = `{"id":"chatcmpl-Wa7xQ2mZ9rT4uV1bN8cL3pK6hG0sD","object":"c
 // wazero with tapes, and in wazero with plain bytes. The batch variants
 // carry 8 such chunks per call; ns/chunk divides by the chunk count.
 func BenchmarkTypicalChunk(b *testing.B) {
-	run := func(b *testing.B, m engine.Module, per int) {
-		ctx := context.Background()
-		first := abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}}
-		state, _, err := m.Transform(ctx, &first)
-		if err != nil {
-			b.Fatal(err)
-		}
-		chunks := make([]abi.Chunk, per)
-		for i := range chunks {
-			chunks[i] = abi.Chunk{Data: []byte(typicalChunk)}
-		}
-		in := abi.TransformInput{State: state, Chunks: chunks}
-		b.SetBytes(int64(len(typicalChunk) * per))
-		b.ReportAllocs()
-		b.ResetTimer()
-		cpu := cpuNanos()
-		for b.Loop() {
-			_, evs, err := m.Transform(ctx, &in)
-			if err != nil || len(evs) != per {
-				b.Fatalf("%d events, %v", len(evs), err)
-			}
-		}
-		report(b, cpu, per)
-	}
+	run := typicalChunkRun
 	for _, per := range []int{1, 8} {
 		suffix := ""
 		if per > 1 {
 			suffix = "-batch8"
 		}
 		b.Run("native"+suffix, func(b *testing.B) {
-			run(b, engine.NewNativeWithConfig("openai", openai.New(), engine.NativeConfig{PoolSize: 1}), per)
+			run(b, engine.NewNativeWithConfig("openai", adapterset.New("openai"), engine.NativeConfig{PoolSize: 1}), per)
 		})
 		b.Run("wazero"+suffix, func(b *testing.B) { run(b, loadWasm(b, "openai", ""), per) })
 		b.Run("wazero-notape"+suffix, func(b *testing.B) { run(b, loadWasm(b, "openai", "wasmadapt_notape"), per) })

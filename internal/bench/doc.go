@@ -1,4 +1,4 @@
-// Package bench holds the cross-package benchmarks of issue 8: one
+// Package bench holds the cross-package benchmarks: one
 // adapter's per-chunk transform natively (the floor) and in wazero, over a
 // typical recorded stream of its golden cases. It is test-only, so it may
 // import the adapters, the engine and the host's framing together.

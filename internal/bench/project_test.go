@@ -13,7 +13,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
-// realisticRequest is issue 8's projection workload: a conversation of 20
+// realisticRequest is the projection workload of the benchmarks: a conversation of 20
 // messages (a system prompt, user turns, assistant turns with tool calls,
 // tool results) and 10 tools whose parameters are nested JSON Schemas
 // (objects in objects, arrays of objects, enums, required lists).

@@ -1,4 +1,4 @@
-// Command benchreport runs wasmadapt's benchmarks (issue 8) and writes
+// Command benchreport runs wasmadapt's benchmarks and writes
 // BENCHMARKS.md from their raw output.
 //
 //	go run ./internal/benchreport -run                # run, save bench/raw.txt, write BENCHMARKS.md

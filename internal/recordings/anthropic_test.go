@@ -17,34 +17,11 @@ import (
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
-// TestAnthropicCases runs the golden cases of testdata/anthropic through
-// the adapter natively (wasmrun test runs the same cases through the Wasm
-// module).
-func TestAnthropicCases(t *testing.T) { nativeCases(t, "anthropic", anthropic.New()) }
-
 // TestAnthropicRecordings replays every anthropic recording in ../shared
 // and compares the events with our reviewed expectations in
 // testdata/anthropic/recordings.
 func TestAnthropicRecordings(t *testing.T) {
 	nativeRecordings(t, "anthropic", "anthropic", anthropic.New(), nil)
-}
-
-// nativeCases runs every case directory of testdata/<name>.
-func nativeCases(t *testing.T, name string, a guest.Adapter) {
-	t.Helper()
-	m := engine.NewNative(name, a)
-	t.Cleanup(func() { m.Close(context.Background()) })
-	cs, err := cases.Load(filepath.Join("..", "..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		t.Run(c.Name, func(t *testing.T) {
-			if err := cases.Run(context.Background(), m, c); err != nil {
-				t.Error(err)
-			}
-		})
-	}
 }
 
 // nativeReplay gives the events of one recording: map_error for error
@@ -123,21 +100,29 @@ func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter, cont
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for j := 0; j < len(gl) || j < len(wl); j++ {
-					var g, w string
-					if j < len(gl) {
-						g = gl[j]
-					}
-					if j < len(wl) {
-						w = wl[j]
-					}
-					if g != w {
-						t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
-					}
-				}
-			}
+			sameLines(t, got, want)
 		})
+	}
+}
+
+// sameLines fails the test at the first event line where got and want
+// differ.
+func sameLines(t *testing.T, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for j := 0; j < len(gl) || j < len(wl); j++ {
+		var g, w string
+		if j < len(gl) {
+			g = gl[j]
+		}
+		if j < len(wl) {
+			w = wl[j]
+		}
+		if g != w {
+			t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
+		}
 	}
 }

@@ -6,11 +6,6 @@ import (
 	azureopenai "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
 )
 
-// TestAzureOpenAICases runs the golden cases of testdata/azure-openai
-// through the adapter natively (wasmrun test runs the same cases through
-// the Wasm module).
-func TestAzureOpenAICases(t *testing.T) { runCases(t, "azure-openai", azureopenai.New()) }
-
 // azureResponsesFiles are the azure-openai recordings of Azure's Responses
 // API surface: the openai-responses adapter serves them
 // (TestAzureResponsesRecordings), not the Chat Completions one.

@@ -11,9 +11,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/host/framing"
 )
 
-// TestBedrockCases runs the golden cases of testdata/bedrock natively.
-func TestBedrockCases(t *testing.T) { nativeCases(t, "bedrock", bedrock.New()) }
-
 // TestBedrockRecordings replays every bedrock recording in ../shared and
 // compares the events with testdata/bedrock/recordings. The stream context
 // names the model each recording was made with (the model ID is in the

@@ -3,17 +3,14 @@ package recordings_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/host/framing"
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
@@ -108,21 +105,7 @@ func checkRecordings(t *testing.T, provider, dir string, a guest.Adapter, sctx [
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != string(want) {
-				gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-				for j := 0; j < len(gl) || j < len(wl); j++ {
-					var g, w string
-					if j < len(gl) {
-						g = gl[j]
-					}
-					if j < len(wl) {
-						w = wl[j]
-					}
-					if g != w {
-						t.Fatalf("event line %d:\ngot  %s\nwant %s", j+1, g, w)
-					}
-				}
-			}
+			sameLines(t, got, want)
 		})
 	}
 }
@@ -133,30 +116,6 @@ func checkRecordings(t *testing.T, provider, dir string, a guest.Adapter, sctx [
 func TestGeminiRecordings(t *testing.T) {
 	checkRecordings(t, "gemini", "gemini", gemini.New(), []byte(`{"model":"gemini-2.5-flash","stream":true}`), nil)
 }
-
-// runCases runs the golden cases of testdata/<dir> against a, natively
-// (engine.NewNative), with the runner `wasmrun test` uses.
-func runCases(t *testing.T, dir string, a guest.Adapter) {
-	cs, err := cases.Load(filepath.Join("..", "..", "testdata", dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := engine.NewNative(dir, a)
-	for _, c := range cs {
-		t.Run(c.Name, func(t *testing.T) {
-			if err := cases.Run(context.Background(), m, c); err != nil {
-				var f *cases.Failure
-				if errors.As(err, &f) {
-					t.Fatal(f.Reason)
-				}
-				t.Fatal(err)
-			}
-		})
-	}
-}
-
-// TestGeminiCases runs testdata/gemini natively.
-func TestGeminiCases(t *testing.T) { runCases(t, "gemini", gemini.New()) }
 
 // fuzzValidated feeds two chunks, a whole body and an error body through m
 // (a native module: every event passes the engine's validator) and fails on

@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
@@ -19,28 +17,6 @@ import (
 // that have none yet (for review line by line before committing); existing
 // files are never overwritten.
 const familyUpdateEnv = "WASMADAPT_WRITE_MISSING_RECORDING_EVENTS"
-
-// familyGolden runs the golden cases of testdata/<name> natively: the same
-// runner as `wasmrun test`, without the Wasm build.
-func familyGolden(t *testing.T, name string, a guest.Adapter, min int) {
-	t.Helper()
-	m := engine.NewNative(name, a)
-	defer m.Close(context.Background())
-	cs, err := cases.Load(filepath.Join("..", "..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs) < min {
-		t.Errorf("testdata/%s holds %d cases, want at least %d", name, len(cs), min)
-	}
-	for _, c := range cs {
-		t.Run("case/"+c.Name, func(t *testing.T) {
-			if err := cases.Run(context.Background(), m, c); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-}
 
 // familyRecordings replays every recording of provider through adapter a
 // and compares the events with testdata/<name>/recordings/<file>.events.jsonl.
@@ -59,7 +35,6 @@ func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip
 	}
 	m := engine.NewNative(name, a)
 	defer m.Close(context.Background())
-	ctx := context.Background()
 	seen := 0
 	for _, r := range recs {
 		t.Run(r.Name(), func(t *testing.T) {
@@ -70,34 +45,7 @@ func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip
 				}
 				t.Skip(why)
 			}
-			var got []byte
-			switch {
-			case r.Status >= 400:
-				ev, err := m.MapError(ctx, &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = cases.AppendLines(nil, []abi.Event{ev})
-			case r.Framing == abi.FramingNone:
-				evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(r.Status), Body: r.Body})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = cases.AppendLines(nil, evs)
-			default:
-				all, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				one, err := cases.Replay(ctx, m, bytes.NewReader(r.Body), r.Framing, nil, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = cases.AppendLines(nil, all)
-				if alt := cases.AppendLines(nil, one); !bytes.Equal(alt, got) {
-					t.Fatalf("events depend on batching:\n%s\nvs\n%s", got, alt)
-				}
-			}
+			got := nativeReplay(t, m, &r, nil)
 			exp, err := os.ReadFile(want)
 			if os.IsNotExist(err) && os.Getenv(familyUpdateEnv) == "1" {
 				if err := os.MkdirAll(filepath.Dir(want), 0o755); err != nil {
@@ -122,8 +70,6 @@ func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip
 		t.Errorf("no recording of %s was checked", provider)
 	}
 }
-
-func TestMistralCases(t *testing.T) { familyGolden(t, "mistral", mistral.New(), 6) }
 
 func TestMistralRecordings(t *testing.T) {
 	familyRecordings(t, "mistral", "mistral", mistral.New(), map[string]string{

@@ -18,9 +18,6 @@ func TestOllamaRecordings(t *testing.T) {
 	})
 }
 
-// TestOllamaCases runs testdata/ollama natively.
-func TestOllamaCases(t *testing.T) { runCases(t, "ollama", ollama.New()) }
-
 // FuzzOllamaValidated checks every ollama output against the engine's
 // event validator.
 func FuzzOllamaValidated(f *testing.F) {

@@ -6,13 +6,6 @@ import (
 	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
 )
 
-// TestOpenAIResponsesCases runs the golden cases of
-// testdata/openai-responses through the adapter natively (wasmrun test runs
-// the same cases through the Wasm module).
-func TestOpenAIResponsesCases(t *testing.T) {
-	runCases(t, "openai-responses", openairesponses.New())
-}
-
 // TestOpenAIResponsesRecordings replays every openai-responses recording of
 // ../shared through the adapter and compares the events with our reviewed
 // expectations in testdata/openai-responses/recordings.

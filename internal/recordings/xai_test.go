@@ -6,8 +6,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 )
 
-func TestXAICases(t *testing.T) { familyGolden(t, "xai", xai.New(), 6) }
-
 func TestXAIRecordings(t *testing.T) {
 	responses := "an xAI Responses API (/v1/responses) stream or body; this module speaks Chat Completions"
 	familyRecordings(t, "xai", "xai", xai.New(), map[string]string{

@@ -5,71 +5,21 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
-	azureopenai "github.com/wasmadapt/wasmadapt/adapters-wasm/azure-openai"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
-	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
-	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/openrouter"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/engine"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host/cases"
+	"github.com/wasmadapt/wasmadapt/internal/adapterset"
 )
 
 // adapters maps each adapter's name (its adapters-wasm and testdata
-// directory) to its native constructor. TestAdapterListComplete keeps it
-// in step with adapters-wasm/.
-var adapters = map[string]func() guest.Adapter{
-	"anthropic":         func() guest.Adapter { return anthropic.New() },
-	"azure-openai":      func() guest.Adapter { return azureopenai.New() },
-	"bedrock":           func() guest.Adapter { return bedrock.New() },
-	"deepseek":          func() guest.Adapter { return deepseek.New() },
-	"gemini":            func() guest.Adapter { return gemini.New() },
-	"groq":              func() guest.Adapter { return groq.New() },
-	"mistral":           func() guest.Adapter { return mistral.New() },
-	"ollama":            func() guest.Adapter { return ollama.New() },
-	"openai":            func() guest.Adapter { return openai.New() },
-	"openai-compatible": func() guest.Adapter { return openaicompatible.New() },
-	"openai-responses":  func() guest.Adapter { return openairesponses.New() },
-	"openrouter":        func() guest.Adapter { return openrouter.New() },
-	"xai":               func() guest.Adapter { return xai.New() },
-}
+// directory) to its native constructor, derived from the adapter modules
+// (see internal/adapterset): the fuzz targets and the determinism test
+// cover every adapter without a hand-kept list.
+var adapters = adapterset.Constructors()
 
-func adapterNames() []string {
-	names := make([]string, 0, len(adapters))
-	for n := range adapters {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// TestAdapterListComplete: every adapter module in adapters-wasm/ is in
-// the adapters table, so that the fuzz targets and the determinism test
-// cover it.
-func TestAdapterListComplete(t *testing.T) {
-	mains, err := filepath.Glob(filepath.Join(repoRoot, "adapters-wasm", "*", "module", "main.go"))
-	if err != nil || len(mains) == 0 {
-		t.Fatalf("no adapter modules found: %v", err)
-	}
-	for _, m := range mains {
-		name := filepath.Base(filepath.Dir(filepath.Dir(m)))
-		if adapters[name] == nil {
-			t.Errorf("adapter %s is missing from internal/sandboxtest's adapters table", name)
-		}
-	}
-}
+func adapterNames() []string { return adapterset.Names() }
 
 // adapterCase is one recorded stream of an adapter's testdata.
 type adapterCase struct {

@@ -1,5 +1,5 @@
 // Package sandboxtest holds the project's cross-package tests of the
-// sandbox and of bad input (issue 7): the hostile-module corpus in
+// sandbox and of bad input: the hostile-module corpus in
 // testdata/hostile run through the engine and the host, malformed provider
 // bytes sent end to end through host.Client, fuzz targets over every
 // adapter's projection and transform, a determinism property test over

@@ -155,7 +155,8 @@ func rawServer(body []byte, contentEncoding string) *httptest.Server {
 // that explains it), deliver what arrived intact before the fault, never
 // panic, and never hand the caller an event with invalid UTF-8.
 func TestMalformedProviderInput(t *testing.T) {
-	big := strings.Repeat("x", 10<<20)
+	big := strings.Repeat("x", 6<<20)
+	overInput := strings.Repeat("z", 10<<20) // over the default module input limit (8 MiB)
 	over := strings.Repeat("y", framing.DefaultMaxEventBytes+1)
 	goodES := append(esMessage("delta", []byte("a")), esMessage("delta", []byte("END"))...)
 	badCRC := bytes.Clone(goodES)
@@ -187,8 +188,10 @@ func TestMalformedProviderInput(t *testing.T) {
 			body: []byte("data: a\n\ndata: b\n\n"), code: abi.CodeStreamTruncated, text: "ab"},
 		{name: "invalid UTF-8 in an event", framing: abi.FramingSSE, streaming: true,
 			body: []byte("data: \xff\xfeok\xc3\n\ndata: END\n\n"), text: "\ufffd\ufffdok\ufffd"},
-		{name: "a 10 MB single event is delivered whole", framing: abi.FramingSSE, streaming: true,
+		{name: "a 6 MB single event is delivered whole", framing: abi.FramingSSE, streaming: true,
 			body: []byte("data: " + big + "\n\ndata: END\n\n"), text: big},
+		{name: "an event over the module's input limit is refused before the module", framing: abi.FramingSSE, streaming: true,
+			body: []byte("data: a\n\ndata: " + overInput + "\n\ndata: END\n\n"), code: abi.CodeStreamTruncated, cause: engine.ErrInputTooLarge, text: "a"},
 		{name: "an event over the 16 MiB limit", framing: abi.FramingSSE, streaming: true,
 			body: []byte("data: a\n\ndata: " + over + "\n\ndata: END\n\n"), code: abi.CodeStreamTruncated, cause: framing.ErrLimit, text: "a"},
 		{name: "SSE last line without a newline at EOF", framing: abi.FramingSSE, streaming: true,

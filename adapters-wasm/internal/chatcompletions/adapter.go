@@ -31,7 +31,7 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		Provider:        d.Provider,
 		Model:           model,
 		DefaultBaseURL:  d.DefaultBaseURL,
-		Auth:            d.Auth,
+		Auth:            d.auth(),
 		StateFormat:     d.stateFormat(),
 		ProviderOptions: keys,
 		Features:        d.model(model).Features,

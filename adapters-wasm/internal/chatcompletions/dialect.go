@@ -130,10 +130,12 @@ type Dialect struct {
 	Name, Version, Provider string
 	// DefaultBaseURL is the provider's public base URL.
 	DefaultBaseURL string
-	// Auth is how the host injects credentials.
+	// Auth is how the host injects credentials; the zero value means
+	// bearer (Authorization: Bearer <key>).
 	Auth abi.Auth
-	// StateFormat names the transform state layout; dialects that do not
-	// change the transform keep StateFormat of this package.
+	// StateFormat names the transform state layout; empty means
+	// StateFormat of this package, right for every dialect that does not
+	// change the transform.
 	StateFormat string
 	// Options are the provider_options keys read, in documentation order.
 	Options []Option
@@ -235,6 +237,13 @@ var DefaultFeatures = abi.Features{
 	MultiTurn:         true,
 	Reasoning:         false,
 	Vision:            true,
+}
+
+func (d *Dialect) auth() abi.Auth {
+	if d.Auth == (abi.Auth{}) {
+		return abi.Auth{Scheme: abi.AuthBearer}
+	}
+	return d.Auth
 }
 
 func (d *Dialect) model(name string) Model {

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // Rule is one projection case: Req is a normalized request (JSON); with
@@ -31,7 +31,7 @@ func Rules(t *testing.T, a guest.Adapter, rules []Rule) {
 	t.Helper()
 	for _, r := range rules {
 		t.Run(r.Name, func(t *testing.T) {
-			req := adaptertest.Request(t, r.Req)
+			req := guesttest.Request(t, r.Req)
 			pr, err := a.Project(req)
 			if r.Code != "" {
 				if abi.CodeOf(err) != r.Code || (r.Code == abi.CodeCapabilityUnsupported && !strings.Contains(err.Error(), req.Model)) {
@@ -45,7 +45,7 @@ func Rules(t *testing.T, a guest.Adapter, rules []Rule) {
 			if r.Path != "" && pr.Path != r.Path {
 				t.Errorf("path %s, want %s", pr.Path, r.Path)
 			}
-			adaptertest.BodyHas(t, pr.Body, r.Has, r.Not)
+			guesttest.BodyHas(t, pr.Body, r.Has, r.Not)
 		})
 	}
 }

@@ -1,12 +1,35 @@
-// Package adaptertest holds the test harness the adapters share: feeding a
-// stream through Transform in batches with host-owned state (as the host
-// does), the batching-invariance check every fuzz target makes, the checks
-// of the event stream the host's validator makes, and a minimal SSE
-// splitter for hand-written streams and recordings.
+// Package guesttest is the test kit of the guest SDK: the checks every
+// adapter's tests make, public so that an adapter written outside this
+// repository meets the same bar. It holds
+//
+//   - feeding a stream through Transform in batches with host-owned state,
+//     as the host does (Run, Batches, Batched), and the batching-invariance
+//     check (Stable, SameSplit);
+//   - the checks of the event stream the host's validator makes (Check,
+//     Lines);
+//   - the fuzz helpers (CheckAdapter, FuzzChunks) every adapter's fuzz
+//     target uses on untrusted provider bytes;
+//   - error and projection tables (MapErrors, ProjectError, BodyHas,
+//     SameJSON);
+//   - a minimal SSE splitter for hand-written streams and recordings
+//     (SplitSSE), and DispatchStream, which runs a stream through the
+//     encoded entry points of a guest.Dispatcher.
+//
+// A typical adapter test:
+//
+//	func TestStream(t *testing.T) {
+//		chunks := guesttest.SplitSSE(body)
+//		events := guesttest.Stable(t, myadapter.New(), nil, chunks)
+//		if s := guesttest.Check(t, events); s.Ends != 1 {
+//			t.Fatalf("%d ends", s.Ends)
+//		}
+//	}
+//
+//	func FuzzStream(f *testing.F) { guesttest.FuzzChunks(f, myadapter.New(), 400, 500) }
 //
 // It is imported only by tests (it imports package testing). It compiles
 // natively and for GOOS=wasip1 like the adapters.
-package adaptertest
+package guesttest
 
 import (
 	"bytes"
@@ -431,4 +454,34 @@ func FuzzChunks(f *testing.F, a guest.Adapter, statuses ...uint32) {
 			Statuses: statuses,
 		})
 	})
+}
+
+// BenchTransform measures one transform call carrying chunks through a's
+// Dispatcher, the path the wasip1 exports take (envelope decode, state in
+// and out, event encoding): first is the call that starts the stream (its
+// context and first chunks), and every measured call continues from the
+// state it left. Bytes per operation are the chunks' data.
+func BenchTransform(b *testing.B, a guest.Adapter, first abi.TransformInput, chunks ...abi.Chunk) {
+	b.Helper()
+	d := guest.NewDispatcher(a)
+	res := d.Transform(abi.AppendTransformInput(nil, &first))
+	if res[0] != byte(abi.StatusOK) {
+		b.Fatalf("%s", res)
+	}
+	state, _, err := abi.DecodeTransformOutput(res[1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := abi.AppendTransformInput(nil, &abi.TransformInput{State: bytes.Clone(state), Chunks: chunks})
+	n := 0
+	for _, c := range chunks {
+		n += len(c.Data)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := d.Transform(in); res[0] != byte(abi.StatusOK) {
+			b.Fatalf("%s", res)
+		}
+	}
 }

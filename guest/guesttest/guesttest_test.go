@@ -1,4 +1,4 @@
-package adaptertest
+package guesttest
 
 import (
 	"fmt"
@@ -234,5 +234,14 @@ func TestSameJSON(t *testing.T) {
 	}
 	if msg := fails(t, func(tb testing.TB) { SameJSON(tb, "x", []byte(`{"a":1}`), `{"a":2}`) }); msg == "" {
 		t.Error("SameJSON accepted different values")
+	}
+}
+
+func TestBenchTransform(t *testing.T) {
+	r := testing.Benchmark(func(b *testing.B) {
+		BenchTransform(b, mapper{}, abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte("a")}}}, abi.Chunk{Data: []byte("bc")})
+	})
+	if r.N == 0 || r.Bytes != 2 {
+		t.Fatalf("BenchTransform ran %d times with %d bytes an op, want some with 2", r.N, r.Bytes)
 	}
 }

@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"strconv"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// EventOrder checks that the events of one response, across every
+// transform call of its stream (or the one parse_response call), come in
+// the order abi/README.md ("Event order") states:
+//
+//   - nothing follows a finish event (a second finish included);
+//   - a tool-call-delta continues an open tool call: a tool-call-start
+//     with its index came before, and no tool-call with that index since;
+//   - a tool-call-start does not reopen an index that is still open.
+//
+// Each event is validated alone by the engine; the order spans calls, so
+// whoever assembles a response (host.Client does) feeds every event to
+// one EventOrder. The zero value is ready for a new response.
+type EventOrder struct {
+	finished bool
+	open     map[int]bool
+	n        int
+}
+
+// Check accepts the next event, or returns the adapter_bad_output error
+// naming the rule it breaks.
+func (o *EventOrder) Check(ev *abi.Event) error {
+	i := o.n
+	o.n++
+	bad := func(why string) error {
+		return abi.Errorf(abi.CodeAdapterBadOutput, "event %d of the response (%s) is out of order: %s (see \"Event order\" in abi/README.md)", i, ev.Type, why)
+	}
+	if o.finished {
+		return bad("it follows the finish event; finish is the last event of a response")
+	}
+	switch ev.Type {
+	case abi.EventFinish:
+		o.finished = true
+	case abi.EventToolCallStart:
+		if o.open[ev.Index] {
+			return bad("tool call " + strconv.Itoa(ev.Index) + " was already started and not completed")
+		}
+		if o.open == nil {
+			o.open = map[int]bool{}
+		}
+		o.open[ev.Index] = true
+	case abi.EventToolCallDelta:
+		if !o.open[ev.Index] {
+			return bad("no tool-call-start opened tool call " + strconv.Itoa(ev.Index))
+		}
+	case abi.EventToolCall:
+		delete(o.open, ev.Index)
+	}
+	return nil
+}
