@@ -23,10 +23,11 @@ bin/wasmrun: FORCE
 
 adapters: $(WASMS)
 
-# go build is incremental: FORCE only asks it to check.
+# go build is incremental: FORCE only asks it to check. -buildvcs=false:
+# the same bytes as `wasmrun build NAME` (package modules) for a digest.
 bin/adapters/%.wasm: FORCE
 	@mkdir -p bin/adapters
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./adapters-wasm/$*/module
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -o $@ ./adapters-wasm/$*/module
 
 demo: all
 	bin/wasmrun demo

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine/compilecache"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -66,9 +67,18 @@ const (
 // expired deadline stops the guest. RATIONALE.md records the alternatives
 // and their numbers (BenchmarkDeadline, BenchmarkBoundary).
 type Config struct {
-	// CacheDir is the directory of wazero's on-disk compilation cache;
-	// "" keeps compiled code in memory only.
+	// CacheDir is the directory of the backend's on-disk compilation
+	// cache; "" keeps compiled code in memory only.
 	CacheDir string
+	// CacheMaxBytes bounds CacheDir (default DefaultCacheMaxBytes;
+	// negative: no limit): after a compilation adds code, the least
+	// recently used modules' code is evicted past it (package
+	// compilecache).
+	CacheMaxBytes int64
+	// OnCompile, when set, is called as each module's compilation starts
+	// and ends (the slow step of Load); both are also logged, at Info
+	// level when the code is not in the cache.
+	OnCompile func(CompileEvent)
 	// PoolSize is the most instances alive at once per module (default
 	// GOMAXPROCS). A call waits for a free instance when all are busy.
 	PoolSize int
@@ -145,8 +155,9 @@ func (c *Config) withDefaults() {
 // Engine compiles and serves adapter modules. It is safe for concurrent
 // use. Close it to release every module it loaded.
 type Engine struct {
-	cfg Config
-	be  backend
+	cfg   Config
+	be    backend
+	cache *compilecache.Cache // nil without a CacheDir
 
 	mu      sync.Mutex
 	modules map[*module]struct{}
@@ -178,7 +189,14 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{cfg: cfg, be: be, modules: map[*module]struct{}{}}, nil
+	var cache *compilecache.Cache
+	if cfg.CacheDir != "" {
+		if cache, err = compilecache.Open(cfg.CacheDir, cfg.CacheMaxBytes); err != nil {
+			be.close(ctx)
+			return nil, err
+		}
+	}
+	return &Engine{cfg: cfg, be: be, cache: cache, modules: map[*module]struct{}{}}, nil
 }
 
 // Close closes every module the engine loaded (calls in flight finish
@@ -343,7 +361,7 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 			wasm = iw
 		}
 	}
-	cm, err := e.be.compile(ctx, wasm)
+	cm, err := e.compile(ctx, name, hex.EncodeToString(sum[:]), wasm)
 	if err != nil {
 		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
@@ -17,13 +18,13 @@ import (
 
 func init() {
 	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]",
-		help: "run one live exchange through the host and print the events as JSON lines; --record saves it as a golden case", run: runChat})
+		help: "run one live exchange through the host and print the events as JSON lines; the API key comes from the module's usual variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...; NAME_API_KEY otherwise) unless --api-key-env names one; --record saves the exchange as a golden case", run: runChat})
 }
 
 func runChat(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	baseURL := fs.String("base-url", "", "provider base URL (default: the module's)")
-	keyEnv := fs.String("api-key-env", "", "environment variable holding the API key (AWS modules read the standard AWS_* variables)")
+	keyEnv := fs.String("api-key-env", "", "environment variable holding the API key (default: the module's conventional one, e.g. OPENAI_API_KEY; AWS modules read the standard AWS_* variables)")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "AWS region, for aws-sigv4 modules")
 	recordDir := fs.String("record", "", "save the exchange as a golden case in this directory")
 	pos, err := parseArgs(fs, args, "MODULE", "REQUEST.json")
@@ -49,7 +50,20 @@ func runChat(ctx context.Context, e *env, args []string) error {
 		creds = host.EnvAWS()
 	case caps.Auth.Scheme == abi.AuthNone:
 	case *keyEnv == "":
-		return usagef("module %s authenticates with %q: name the variable holding the key with --api-key-env", caps.Name, caps.Auth.Scheme)
+		vars := keyVariables(caps.Name)
+		for _, v := range vars {
+			if os.Getenv(v) != "" {
+				*keyEnv = v
+				break
+			}
+		}
+		if *keyEnv == "" {
+			return usagef("module %s authenticates with %q and %s is unset: set it, or name the variable holding the key with --api-key-env", caps.Name, caps.Auth.Scheme, strings.Join(vars, " or "))
+		}
+		if e.verbose {
+			fmt.Fprintf(e.stderr, "wasmrun chat: API key from %s\n", *keyEnv)
+		}
+		creds = host.EnvKey(*keyEnv)
 	default:
 		if os.Getenv(*keyEnv) == "" {
 			return abi.Errorf(abi.CodeAuthentication, "environment variable %s is empty or unset", *keyEnv)
@@ -62,9 +76,11 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	p := host.Provider{Module: m, BaseURL: *baseURL, Credentials: creds, Region: *region}
 	var events []abi.Event
 	var runErr error
+	shown := false // runErr was printed as an error event
 	for ev, err := range client.Stream(ctx, p, req) {
 		if err != nil && runErr == nil {
 			runErr = err
+			shown = ev.Type != ""
 		}
 		if ev.Type == "" {
 			continue
@@ -82,7 +98,37 @@ func runChat(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "wasmrun chat: recorded the exchange as a case in %s\n", *recordDir)
 	}
+	if runErr != nil && shown {
+		// Already on stdout as an error event: print it once.
+		return &reportedError{runErr}
+	}
 	return runErr
+}
+
+// keyEnvVars are the conventional environment variables of each shipped
+// module's API key, by module name (abi.Capabilities.Name), first choice
+// first. A module not listed reads NAME_API_KEY (upper case, '-' as '_').
+var keyEnvVars = map[string][]string{
+	"openai":            {"OPENAI_API_KEY"},
+	"openai-responses":  {"OPENAI_API_KEY"},
+	"openai-compatible": {"OPENAI_API_KEY"},
+	"azure-openai":      {"AZURE_OPENAI_API_KEY"},
+	"anthropic":         {"ANTHROPIC_API_KEY"},
+	"gemini":            {"GEMINI_API_KEY", "GOOGLE_API_KEY"},
+	"mistral":           {"MISTRAL_API_KEY"},
+	"deepseek":          {"DEEPSEEK_API_KEY"},
+	"groq":              {"GROQ_API_KEY"},
+	"xai":               {"XAI_API_KEY"},
+	"openrouter":        {"OPENROUTER_API_KEY"},
+}
+
+// keyVariables returns the environment variables chat reads the key of
+// module name from when --api-key-env is not given.
+func keyVariables(name string) []string {
+	if v, ok := keyEnvVars[name]; ok {
+		return v
+	}
+	return []string{strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name)) + "_API_KEY"}
 }
 
 // record writes the exchange as a case `wasmrun test` runs: the

@@ -6,13 +6,18 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host/cases"
+	"github.com/wasmadapt/wasmadapt/modules"
+	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
 func init() {
@@ -22,22 +27,64 @@ func init() {
 		help: "print the provider request the module projects from a normalized request", run: runProject})
 	register(&command{name: "replay", usage: "replay MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]",
 		help: "frame a recorded response body with the host's framing and print the module's events as JSON lines", run: runReplay})
-	register(&command{name: "test", usage: "test MODULE CASES_DIR",
-		help: "run the golden cases in CASES_DIR against the module; ends with 'N passed, M failed'", run: runTest})
+	register(&command{name: "test", usage: "test MODULE CASES [-run REGEX] [--update]",
+		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them", run: runTest})
 }
 
-// openModule compiles and validates the module at path with the CLI's
-// engine settings. The returned function closes both.
-func openModule(ctx context.Context, e *env, path string) (engine.Module, func(), error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading module: %w", err)
+// moduleBytes reads a MODULE argument: a .wasm file, a shipped module's
+// name (openai: built from the sources), an oci:// reference (pulled,
+// digests verified) or an http(s) URL (#sha256=HEX pins the bytes).
+func moduleBytes(ctx context.Context, e *env, arg string) ([]byte, error) {
+	switch {
+	case strings.HasPrefix(arg, "oci://"):
+		a, err := oci.Pull(ctx, arg, oci.PullOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return a.Wasm, nil
+	case strings.HasPrefix(arg, "https://") || strings.HasPrefix(arg, "http://"):
+		return modules.Fetch(ctx, nil, arg)
+	case isModuleName(arg):
+		return buildShipped(ctx, e, arg, false)
 	}
-	eng, err := engine.New(ctx, engine.Config{CacheDir: e.cacheDir, Logger: e.logger})
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, fmt.Errorf("reading module: %w", err)
+	}
+	return b, nil
+}
+
+// moduleName is the name a MODULE argument is loaded under.
+func moduleName(arg string) string {
+	if strings.HasPrefix(arg, "oci://") {
+		if r, err := oci.ParseReference(arg); err == nil {
+			return path.Base(r.Repository)
+		}
+	}
+	if u, err := url.Parse(arg); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+		return strings.TrimSuffix(path.Base(u.Path), ".wasm")
+	}
+	return strings.TrimSuffix(filepath.Base(arg), ".wasm")
+}
+
+// openModule compiles and validates the module a MODULE argument names
+// (see moduleBytes) with the CLI's engine settings. The returned function
+// closes both.
+func openModule(ctx context.Context, e *env, arg string) (engine.Module, func(), error) {
+	b, err := moduleBytes(ctx, e, arg)
 	if err != nil {
 		return nil, nil, err
 	}
-	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
+	return loadBytes(ctx, e, moduleName(arg), b)
+}
+
+// loadBytes compiles and validates a module with the CLI's engine
+// settings. The returned function closes both.
+func loadBytes(ctx context.Context, e *env, name string, b []byte) (engine.Module, func(), error) {
+	eng, err := engine.New(ctx, e.engineConfig())
+	if err != nil {
+		return nil, nil, err
+	}
 	m, err := eng.Load(ctx, name, b)
 	if err != nil {
 		eng.Close(ctx)
@@ -156,13 +203,34 @@ type testFailures struct{ failed int }
 func (t *testFailures) Error() string { return fmt.Sprintf("%d case(s) failed", t.failed) }
 
 func runTest(ctx context.Context, e *env, args []string) error {
-	pos, err := parseArgs(flag.NewFlagSet("test", flag.ContinueOnError), args, "MODULE", "CASES_DIR")
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	runPattern := fs.String("run", "", "run only the cases whose name matches this regular expression")
+	update := fs.Bool("update", false, "rewrite each case's events.jsonl and projection.json with the module's output, listing the files that changed")
+	pos, err := parseArgs(fs, args, "MODULE", "CASES")
 	if err != nil {
 		return err
 	}
-	all, err := cases.Load(pos[1])
+	var match *regexp.Regexp
+	if *runPattern != "" {
+		if match, err = regexp.Compile(*runPattern); err != nil {
+			return usagef("-run %q: %v", *runPattern, err)
+		}
+	}
+	all, err := loadCases(pos[1])
 	if err != nil {
 		return err
+	}
+	if match != nil {
+		var sel []*cases.Case
+		for _, c := range all {
+			if match.MatchString(c.Name) {
+				sel = append(sel, c)
+			}
+		}
+		if len(sel) == 0 {
+			return fmt.Errorf("no case in %s matches -run %q", pos[1], *runPattern)
+		}
+		all = sel
 	}
 	m, done, err := openModule(ctx, e, pos[0])
 	if err != nil {
@@ -170,7 +238,20 @@ func runTest(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	passed, failed := 0, 0
+	var updated []string
 	for _, c := range all {
+		if *update {
+			changed, err := cases.Update(ctx, m, c)
+			for _, f := range changed {
+				updated = append(updated, filepath.Join(c.Dir, f))
+				fmt.Fprintf(e.stdout, "updated %s\n", filepath.Join(c.Dir, f))
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(e.stdout, "FAIL %s: %s\n", c.Name, strings.TrimPrefix(err.Error(), c.Name+": "))
+				continue
+			}
+		}
 		if err := cases.Run(ctx, m, c); err != nil {
 			failed++
 			fmt.Fprintf(e.stdout, "FAIL %s: %s\n", c.Name, strings.TrimPrefix(err.Error(), c.Name+": "))
@@ -179,9 +260,26 @@ func runTest(ctx context.Context, e *env, args []string) error {
 		passed++
 		fmt.Fprintf(e.stdout, "ok   %s\n", c.Name)
 	}
-	fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
+	if *update {
+		fmt.Fprintf(e.stdout, "%d passed, %d failed, %d file(s) updated\n", passed, failed, len(updated))
+	} else {
+		fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
+	}
 	if failed > 0 {
 		return &testFailures{failed: failed}
 	}
 	return nil
+}
+
+// loadCases loads dir as one case when it holds case files itself (what
+// `wasmrun chat --record DIR` writes), else every case directly below it.
+func loadCases(dir string) ([]*cases.Case, error) {
+	c, err := cases.LoadCase(dir)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		return []*cases.Case{c}, nil
+	}
+	return cases.Load(dir)
 }

@@ -31,8 +31,9 @@ func init() {
 		help: "run a streaming tool-calling chat through the host against a built-in recorded provider (no API key)", run: runDemo})
 }
 
-// defaultModule finds the OpenAI module next to the binary
-// (bin/wasmrun -> bin/adapters/openai.wasm), else under ./bin.
+// defaultModule finds the module next to the binary (bin/wasmrun ->
+// bin/adapters/NAME.wasm), else under ./bin, else returns its name: it is
+// then built from the sources (a `go install`ed wasmrun has no bin/).
 func defaultModule(name string) string {
 	if exe, err := os.Executable(); err == nil {
 		p := filepath.Join(filepath.Dir(exe), "adapters", name+".wasm")
@@ -40,8 +41,13 @@ func defaultModule(name string) string {
 			return p
 		}
 	}
-	return filepath.Join("bin", "adapters", name+".wasm")
+	if p := filepath.Join("bin", "adapters", name+".wasm"); fileExists(p) {
+		return p
+	}
+	return name
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func loadDemoCases() ([]providertest.Case, error) {
 	const root = "testdata/demo"
@@ -84,7 +90,7 @@ func demoWeather(_ context.Context, args json.RawMessage) (string, error) {
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
-	modPath := fset.String("module", "", "adapter module (default: the openai module next to wasmrun)")
+	modPath := fset.String("module", "", "adapter module (default: bin/adapters/openai.wasm next to wasmrun, else openai built from the sources)")
 	asJSON := fset.Bool("json", false, "print every event as a JSON line instead of the narrated run")
 	if _, err := parseArgs(fset, args); err != nil {
 		return err
@@ -101,7 +107,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 	m, done, err := openModule(ctx, e, *modPath)
 	if err != nil {
-		return fmt.Errorf("%w (run `make` first to build the modules)", err)
+		return err
 	}
 	defer done()
 	tools, err := host.NewToolRegistry(host.Tool{

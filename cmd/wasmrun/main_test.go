@@ -63,8 +63,6 @@ func openaiModule(t *testing.T) string {
 	return modulePath
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 // wasmrun runs one CLI invocation in-process.
 func wasmrun(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
@@ -267,6 +265,11 @@ func TestChatRecordThenTest(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "1 passed, 0 failed") {
 		t.Errorf("test of the recorded case: exit %d\n%s%s", code, out, errOut)
 	}
+	// The directory --record wrote is itself a case `test` accepts.
+	out, errOut, code = wasmrun(t, "test", mod, rec)
+	if code != 0 || out != "ok   recorded\n1 passed, 0 failed\n" {
+		t.Errorf("test of the recorded case directory: exit %d\n%s%s", code, out, errOut)
+	}
 }
 
 func TestChatErrors(t *testing.T) {
@@ -276,12 +279,13 @@ func TestChatErrors(t *testing.T) {
 	t.Setenv("WASMRUN_TEST_KEY", "wrong")
 	out, errOut, code := wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL, "--api-key-env", "WASMRUN_TEST_KEY")
 	// The provider's error is an event line on stdout, and the run ends
-	// non-zero with the code on stderr.
-	if code != 1 || !strings.HasPrefix(out, `{"type":"error","code":"authentication"`) || !strings.Contains(errOut, "authentication") {
+	// non-zero; the error is printed once, not again on stderr.
+	if code != 1 || !strings.HasPrefix(out, `{"type":"error","code":"authentication"`) || strings.Contains(errOut, "authentication") || strings.Contains(errOut, "API key") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	t.Setenv("OPENAI_API_KEY", "")
 	_, errOut, code = wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL)
-	if code != 2 || !strings.Contains(errOut, "--api-key-env") {
+	if code != 2 || !strings.Contains(errOut, "--api-key-env") || !strings.Contains(errOut, "OPENAI_API_KEY is unset") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

@@ -7,15 +7,17 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
 func init() {
-	register(&command{name: "watch", usage: "watch DIR [--once] [--no-activate] [--debounce 500ms] [--interval 200ms] [--key PUBKEY[,PUBKEY...]]",
-		help: "load every NAME.wasm in DIR into a module registry and activate it, then print loads, rejections (with reasons), swaps and drains, one line each, as files change; --once handles the files present and exits; --key (ed25519 public keys, hex or base64) requires a NAME.wasm.sig signature next to each module",
+	register(&command{name: "watch", usage: "watch DIR|oci://HOST/REPO:TAG [--once] [--no-activate] [--debounce 500ms] [--interval 200ms] [--key PUBKEY[,PUBKEY...]]",
+		help: "load every NAME.wasm in DIR (or the module an OCI tag names: resolved every --interval, default 30s there, and pulled, verified and swapped in when its digest changes) into a module registry and activate it, then print loads, rejections (with reasons), swaps and drains, one line each, as files change; --once handles the files present and exits; --key (ed25519 public keys, hex or base64) requires a NAME.wasm.sig signature next to each module",
 		run:  runWatch})
 }
 
@@ -38,6 +40,17 @@ func parseKeys(s string) ([]ed25519.PublicKey, error) {
 	return keys, nil
 }
 
+// printWatchTail ends the line that says what watch watches.
+func printWatchTail(e *env, keys []ed25519.PublicKey, noActivate bool) {
+	switch {
+	case len(keys) > 0:
+		fmt.Fprintf(e.stdout, "; each needs a signature by one of %d key(s)", len(keys))
+	case noActivate:
+		fmt.Fprint(e.stdout, "; loaded modules are not activated")
+	}
+	fmt.Fprintln(e.stdout)
+}
+
 func runWatch(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
 	once := fs.Bool("once", false, "handle the files present, then exit")
@@ -53,7 +66,7 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, err := engine.New(ctx, engine.Config{CacheDir: e.cacheDir, Logger: e.logger})
+	eng, err := engine.New(ctx, e.engineConfig())
 	if err != nil {
 		return err
 	}
@@ -68,7 +81,34 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s %s\n", c.Time.Format("15:04:05.000"), c)
 		},
 	})
-	werr := engine.WatchDir(ctx, pos[0], reg, engine.WatchOptions{Interval: *interval, Debounce: *debounce, NoActivate: *noActivate, Once: *once})
+	var werr error
+	if strings.HasPrefix(pos[0], "oci://") {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["interval"] {
+			*interval = 30 * time.Second
+		}
+		if *once {
+			fmt.Fprintf(e.stdout, "loading %s once", pos[0])
+		} else {
+			fmt.Fprintf(e.stdout, "watching %s (resolving the tag every %s; a new digest is pulled, verified and loaded)", pos[0], *interval)
+		}
+		printWatchTail(e, keys, *noActivate)
+		werr = oci.WatchTag(ctx, pos[0], reg, oci.WatchOptions{Interval: *interval, PublicKeys: keys, NoActivate: *noActivate, Once: *once,
+			OnError: func(err error) { fmt.Fprintf(e.stdout, "%s error %v\n", time.Now().Format("15:04:05.000"), err) }})
+	} else {
+		abs, err := filepath.Abs(pos[0])
+		if err != nil {
+			abs = pos[0]
+		}
+		if *once {
+			fmt.Fprintf(e.stdout, "loading the NAME.wasm files in %s once", abs)
+		} else {
+			fmt.Fprintf(e.stdout, "watching %s for NAME.wasm files (scan every %s, a file is read once stable for %s)", abs, *interval, *debounce)
+		}
+		printWatchTail(e, keys, *noActivate)
+		werr = engine.WatchDir(ctx, pos[0], reg, engine.WatchOptions{Interval: *interval, Debounce: *debounce, NoActivate: *noActivate, Once: *once})
+	}
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if *once {

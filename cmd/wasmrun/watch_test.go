@@ -89,8 +89,11 @@ func TestWatchUntilInterrupted(t *testing.T) {
 	if !strings.Contains(out.String(), "drained openai@1.0.0") {
 		t.Errorf("no drain line on exit:\n%s", out.String())
 	}
-	if lines := strings.Count(out.String(), "\n"); lines != 3 {
-		t.Errorf("want 3 lines (loaded, activated, drained), got:\n%s", out.String())
+	if !strings.HasPrefix(out.String(), "watching "+dir+" for NAME.wasm files (scan every 5ms") {
+		t.Errorf("the first line does not say what is watched:\n%s", out.String())
+	}
+	if lines := strings.Count(out.String(), "\n"); lines != 4 {
+		t.Errorf("want 4 lines (watching, loaded, activated, drained), got:\n%s", out.String())
 	}
 }
 

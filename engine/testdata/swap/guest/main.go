@@ -7,10 +7,14 @@
 //
 // It ships self-test cases (wasmadapt_selftest) with pre-framed chunks;
 // -X main.mode=badselftest makes them expect different text, so that the
-// registry must reject the build.
+// registry must reject the build; -X main.mode=regress passes them but
+// fails every stream chunk that carries usage (as real traffic does), the
+// regression a canary must catch.
 package main
 
 import (
+	"bytes"
+
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -49,6 +53,17 @@ func (a adapter) SelfTest() []byte {
   {"type":"text-delta","text":"` + want + `"},
   {"type":"finish","reason":"stop","raw_reason":"stop"}]}
 ]`)
+}
+
+func (a adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+	if mode == "regress" {
+		for _, c := range in.Chunks {
+			if bytes.Contains(c.Data, []byte(`"usage"`)) {
+				return abi.Errorf(abi.CodeServerError, "regression: cannot read the usage chunk")
+			}
+		}
+	}
+	return a.Adapter.Transform(in, out)
 }
 
 func init() { guest.Register(adapter{openai.New()}) }

@@ -1,0 +1,100 @@
+package rollout_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/rollout"
+	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/internal/registrytest"
+	"github.com/wasmadapt/wasmadapt/modules/oci"
+)
+
+func buildSwapGuest(t *testing.T, dir, version, mode string) []byte {
+	t.Helper()
+	out := filepath.Join(dir, "chat-"+version+".wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-ldflags", "-X main.version="+version+" -X main.mode="+mode, "-o", out, "../testdata/swap/guest")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the swap guest: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Through an OCI tag watch: the first version goes live, a regressed
+// second one (it passes its self-tests but fails real streams) is
+// canaried and rolled back automatically; the first keeps serving.
+func TestCanaryThroughTagWatch(t *testing.T) {
+	if raceEnabled {
+		t.Skip("compiles two 4 MB modules: minutes under the race detector (the canary's logic runs under it in the other tests)")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip(err)
+	}
+	host_, _ := registrytest.Start(t)
+	dir := t.TempDir()
+	v1, v2 := buildSwapGuest(t, dir, "1.0.0", ""), buildSwapGuest(t, dir, "2.0.0", "regress")
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.Config{CacheDir: filepath.Join(dir, "cache"), CallTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	reg := engine.NewRegistry(eng, engine.RegistryOptions{})
+	defer reg.Close(ctx)
+	decisions := make(chan rollout.Decision, 1)
+	mgr := rollout.NewManager(reg, eng, "chat", rollout.Options{Fraction: 0.5, MinRequests: 10, Window: time.Minute,
+		OnDecision: func(d rollout.Decision) { decisions <- d }})
+	ref := "oci://" + host_ + "/fleet/chat:stable"
+	caps := &abi.Capabilities{Name: "chat"}
+	if _, err := oci.Push(ctx, ref, v1, oci.PushOptions{Capabilities: caps}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go oci.WatchTag(wctx, ref, reg, oci.WatchOptions{Interval: 50 * time.Millisecond,
+		Load:    func(ctx context.Context, _ string, a *oci.Artifact) error { return mgr.Offer(ctx, a.Wasm, a.Signature) },
+		OnError: func(err error) { t.Log(err) }})
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(2 * time.Minute); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s", what)
+			}
+		}
+	}
+	waitFor("active version", func() bool { return mgr.Module().Digest() == engine.Digest(v1) })
+	if _, err := oci.Push(ctx, ref, v2, oci.PushOptions{Capabilities: caps}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("canary", func() bool { return mgr.Canary() != nil })
+
+	failed := streams(t, host.Provider{Module: mgr.Module()}, 40)
+	var d rollout.Decision
+	select {
+	case d = <-decisions:
+	case <-time.After(time.Minute):
+		t.Fatal("no decision")
+	}
+	if d.Promoted || d.CandStats.Requests != 10 || d.CandStats.Failed != 10 || d.CandStats.Codes[abi.CodeServerError] != 10 || d.Stable.Failed != 0 || failed != 10 {
+		t.Errorf("decision %s; %d request(s) failed", d, failed)
+	}
+	if !strings.Contains(d.Reason, "server_error×10") {
+		t.Errorf("reason %q", d.Reason)
+	}
+	if got := mgr.Module().Digest(); got != engine.Digest(v1) || mgr.Canary() != nil {
+		t.Errorf("after the rollback the active digest is %s (want v1's), canary %v", got, mgr.Canary())
+	}
+	t.Log(d)
+}

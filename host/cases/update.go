@@ -1,0 +1,70 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/wasmadapt/wasmadapt/engine"
+)
+
+// ErrNoDir is returned by Update for a case not loaded from a directory.
+var ErrNoDir = errors.New("cases: the case has no directory to update")
+
+// Update rewrites the case's expectations with what m produces, for
+// golden files that are meant to follow the module: events.jsonl when the
+// case has a body, and projection.json when the case has one and its
+// projection is not expected to fail. A file is written only when it
+// differs from m's output (the projection compared as JSON, so formatting
+// alone is no change); Update returns the names of the files it wrote and
+// updates c to match. A case that expects an error (expect_error) keeps
+// that expectation: Update never writes case.json.
+func Update(ctx context.Context, m engine.Module, c *Case) ([]string, error) {
+	if c.Dir == "" {
+		return nil, ErrNoDir
+	}
+	req, err := c.request()
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	write := func(name string, b []byte, dst *[]byte) error {
+		if err := os.WriteFile(filepath.Join(c.Dir, name), b, 0o644); err != nil {
+			return err
+		}
+		*dst = b
+		changed = append(changed, name)
+		return nil
+	}
+	if req != nil && c.Projection != nil && (c.Meta.ExpectError == "" || c.Body != nil) {
+		pr, err := m.Project(ctx, req)
+		if err != nil {
+			return changed, fmt.Errorf("%s: projection failed: %w", c.Name, err)
+		}
+		got, err := json.MarshalIndent(pr, "", "  ")
+		if err != nil {
+			return changed, err
+		}
+		if jsonDiff(c.Projection, got) != "" {
+			if err := write(FileProjection, append(got, '\n'), &c.Projection); err != nil {
+				return changed, err
+			}
+		}
+	}
+	if c.Body != nil {
+		evs, err := events(ctx, m, c, req, 0)
+		if err != nil {
+			return changed, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		if got := appendLines(nil, evs); !bytes.Equal(got, c.Events) {
+			if err := write(FileEvents, got, &c.Events); err != nil {
+				return changed, err
+			}
+		}
+	}
+	return changed, nil
+}
