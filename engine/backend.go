@@ -173,7 +173,10 @@ const (
 type fault struct {
 	kind     faultKind
 	exitCode uint32
-	err      error
+	// limit names the sandbox cap the guest hit (capName), "" when none
+	// did: the call is then adapter_memory.
+	limit string
+	err   error
 }
 
 func (f *fault) Error() string { return f.err.Error() }

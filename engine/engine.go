@@ -26,6 +26,8 @@ const (
 	DefaultMemoryLimitBytes = 64 << 20
 	// DefaultMaxOutputBytes caps the size of one call's result.
 	DefaultMaxOutputBytes = 16 << 20
+	// DefaultMaxEventsPerCall caps the events one call may return.
+	DefaultMaxEventsPerCall = 1 << 16
 )
 
 // deadlineMode selects how the per-call deadline is enforced. Only
@@ -76,6 +78,13 @@ type Config struct {
 	// MaxOutputBytes caps the size of one call's result (default
 	// DefaultMaxOutputBytes); a larger result is adapter_bad_output.
 	MaxOutputBytes int
+	// MaxEventsPerCall caps the events one call may return (default
+	// DefaultMaxEventsPerCall); more is adapter_bad_output, found before
+	// any event is decoded. The host memory a call's result costs is then
+	// at most about MaxOutputBytes (the decoded strings) plus
+	// MaxEventsPerCall times the size of an abi.Event (about 16 MiB at
+	// the defaults), whatever the module returns.
+	MaxEventsPerCall int
 	// RecycleMemoryBytes, when non-zero, retires an instance after a call
 	// that left its linear memory larger than this (Wasm memory never
 	// shrinks); the pool replaces it lazily.
@@ -112,6 +121,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.MaxOutputBytes <= 0 {
 		c.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if c.MaxEventsPerCall <= 0 {
+		c.MaxEventsPerCall = DefaultMaxEventsPerCall
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -288,16 +300,13 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	// A backend that stops guests itself (wasmtime: epochs) runs the
 	// module as it is, but refuses what the default backend would refuse,
 	// so that a module loads on both or on neither.
+	// Both get the load-time caps and the table.grow cap (instrument).
 	_, stopsLoops := e.be.(interface{ stopsLoops() })
-	if e.cfg.deadline == deadlineInstrument {
-		iw, err := instrumentLoops(wasm)
-		if err != nil {
-			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline (build it for plain wasm32 without SIMD, threads or exceptions)", name))
-		}
-		if !stopsLoops {
-			wasm = iw
-		}
+	iw, err := instrument(wasm, e.cfg.deadline == deadlineInstrument && !stopsLoops)
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps (build it for plain wasm32 without SIMD, threads, exceptions or tail calls)", name))
 	}
+	wasm = iw
 	cm, err := e.be.compile(ctx, wasm)
 	if err != nil {
 		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))
