@@ -48,7 +48,7 @@ hostile:
 	@mkdir -p bin/hostile
 	@command -v wat2wasm >/dev/null || { echo "== installing wabt (wat2wasm)"; apt-get install -y wabt || { apt-get update && apt-get install -y wabt; }; }
 	@set -e; for d in testdata/hostile/*/; do n=$$(basename $$d); \
-		if [ -f $$d/module.wat ]; then wat2wasm $$d/module.wat -o bin/hostile/$$n.wasm; \
+		if [ -f $$d/module.wat ]; then wat2wasm $$(cat $$d/wat2wasm-flags 2>/dev/null) $$d/module.wat -o bin/hostile/$$n.wasm; \
 		elif [ -f $$d/source ]; then read pkg tags < $$d/source; \
 			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
 		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o bin/hostile/$$n.wasm ./$$d; fi; \

@@ -161,7 +161,7 @@ func (s *wasmSlot) classify(ctx context.Context, fn exportID, err error) *abi.Er
 		return &abi.Error{Code: abi.CodeAdapterTimeout, Message: fmt.Sprintf("module %q: %s ran past the %v deadline and was stopped (raise Config.CallTimeout only if the adapter is legitimately slow)", s.m.name, name, s.timeout), Err: f}
 	}
 	if f.limit != "" {
-		return &abi.Error{Code: abi.CodeAdapterMemory, Message: fmt.Sprintf("module %q: %s hit the sandbox's %s and was stopped", s.m.name, name, f.limit), Err: f}
+		return &abi.Error{Code: abi.CodeAdapterMemory, Message: fmt.Sprintf("module %q: %s ran out of memory: it hit the sandbox's %s and was stopped", s.m.name, name, f.limit), Err: f}
 	}
 	if mem := s.inst.memorySize(); s.stderr.oom || mem+s.limit/16 >= s.limit {
 		return &abi.Error{Code: abi.CodeAdapterMemory, Message: fmt.Sprintf("module %q: %s ran out of memory (%d of %d bytes of linear memory in use; Config.MemoryLimitBytes caps it)", s.m.name, name, mem, s.limit), Err: f}
