@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +117,110 @@ func TestInitializeDeadline(t *testing.T) {
 	wantCode(t, err, abi.CodeAdapterTimeout, "_initialize ran past")
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("stopping _initialize took %v", d)
+	}
+}
+
+// watModule compiles WebAssembly text with wat2wasm (flags first), or
+// skips the test when wat2wasm is missing.
+func watModule(t *testing.T, wat string, flags ...string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("wat2wasm"); err != nil {
+		t.Skip("wat2wasm is missing (Debian package wabt)")
+	}
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "m.wat"), filepath.Join(dir, "m.wasm")
+	if err := os.WriteFile(src, []byte(wat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("wat2wasm", append(flags, src, "-o", out)...).CombinedOutput(); err != nil {
+		t.Fatalf("wat2wasm: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const yieldImport = `(import "wasi_snapshot_preview1" "sched_yield" (func $y (result i32)))`
+
+// TestInstrumentRefuses: every reference the rewriter's own additions
+// could satisfy, and every shape past a load-time cap, is refused.
+func TestInstrumentRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+		flags            []string
+	}{
+		{"global.set past the module's globals", `(func (global.set 0 (i32.const 1)))`, "reference to global 0", []string{"--no-check"}},
+		{"global.get past the module's globals", `(global i32 (i32.const 0)) (func (drop (global.get 1)))`, "reference to global 1", []string{"--no-check"}},
+		{"exported appended global", `(export "g" (global 0))`, "reference to global 0", []string{"--no-check"}},
+		{"call past the module's functions", `(func (call 5))`, "reference to function 5", []string{"--no-check"}},
+		{"ref.func in an element", `(table 1 funcref) (elem (i32.const 0) func 7)`, "reference to function 7", []string{"--no-check"}},
+		{"start past the functions", `(start 3)`, "reference to function 3", []string{"--no-check"}},
+		{"call_indirect type past the types", `(table 1 funcref) (func (call_indirect (type 9) (i32.const 0)))`, "reference to type 9", []string{"--no-check"}},
+		{"reserved export name", `(global i32 (i32.const 0)) (export "wasmadapt:sandbox" (global 0))`, "reserved", nil},
+		{"table over the cap", `(table 131073 funcref)`, "over the host's cap", nil},
+		{"too many tables", `(table 0 funcref) (table 0 funcref) (table 0 funcref) (table 0 funcref) (table 0 funcref)`, "5 tables", nil},
+		{"tail call", `(func $f) (func (return_call $f))`, "tail calls", []string{"--enable-tail-call"}},
+		{"too many locals", `(func (local i32) (local i64) (local ` + strings.Repeat("i32 ", 50000) + `))`, "locals", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wasm := watModule(t, "(module "+yieldImport+" "+tc.body+")", tc.flags...)
+			for _, deadline := range []bool{true, false} {
+				_, err := instrument(wasm, deadline)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("deadline %v: error %v, want one mentioning %q", deadline, err, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestInstrumentCaps runs rewritten modules in wazero: a recursion past the
+// call-stack cap traps with flagStackCap set, one within it returns with
+// the depth counter back at zero (returns inside blocks included), and a
+// table.grow past the table cap traps with flagTableCap set.
+func TestInstrumentCaps(t *testing.T) {
+	ctx := context.Background()
+	wasm := watModule(t, `(module `+yieldImport+`
+		(table $t 1 funcref)
+		(func $down (export "down") (param $n i32) (result i32)
+			(block (br_if 0 (local.get $n)) (return (i32.const 7)))
+			(call $down (i32.sub (local.get $n) (i32.const 1))))
+		(func (export "grow") (param $n i32) (result i32)
+			(table.grow $t (ref.null func) (local.get $n))))`)
+	rewritten, err := instrument(wasm, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	for _, tc := range []struct {
+		fn       string
+		arg      uint64
+		wantFlag uint64
+		want     uint64
+	}{
+		{"down", 1000, 0, 7},
+		{"down", maxStackUnits + 1, flagStackCap, 0},
+		{"grow", 10, 0, 1},
+		{"grow", maxTableElements, flagTableCap, 0},
+		{"grow", 0xfffffff0, flagTableCap, 0},
+	} {
+		mod, err := rt.InstantiateWithConfig(ctx, rewritten, wazero.NewModuleConfig().WithName(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := mod.ExportedFunction(tc.fn).Call(ctx, tc.arg)
+		flags := mod.ExportedGlobal(sandboxExport).Get()
+		if tc.wantFlag != 0 {
+			if err == nil || flags&tc.wantFlag == 0 {
+				t.Errorf("%s(%d): %v, flags %b: want a trap with flag %b", tc.fn, tc.arg, err, flags, tc.wantFlag)
+			}
+		} else if err != nil || res[0] != tc.want {
+			t.Errorf("%s(%d) = %v, %v: want %d", tc.fn, tc.arg, res, err, tc.want)
+		}
+		mod.Close(ctx)
 	}
 }
