@@ -89,7 +89,8 @@ type instanceConfig struct {
 	// start lists the start functions to run ("_initialize" when exported).
 	start []string
 	// interrupted, when set, is polled by an instrumented module's
-	// sched_yield (instrumentLoops): once it reports true the guest is
+	// sched_yield (instrument) and by the host functions that can run
+	// long (random_get, fd_write): once it reports true the guest is
 	// unwound, during instantiation as well as during calls.
 	interrupted func() bool
 }

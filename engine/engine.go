@@ -36,8 +36,8 @@ const (
 type deadlineMode int
 
 const (
-	// deadlineInstrument: every loop header tests an injected global
-	// (instrumentLoops); a per-instance reusable timer sets it when the
+	// deadlineInstrument: every loop header and function entry counts
+	// down an injected global (instrument); a per-instance reusable timer sets it when the
 	// deadline passes, and the guest traps at its next loop iteration.
 	deadlineInstrument deadlineMode = iota
 	// deadlineWatchdog: wazero's termination checks compiled in

@@ -61,10 +61,6 @@ func capName(flags uint32) string {
 // global; a module may not export that name itself.
 const sandboxExport = "wasmadapt:sandbox"
 
-// instrumentLoops rewrites a module with the full instrumentation of the
-// wazero backend: instrument(wasm, true).
-func instrumentLoops(wasm []byte) ([]byte, error) { return instrument(wasm, true) }
-
 // instrument checks a WebAssembly binary against the sandbox's load-time
 // caps and rewrites it. It refuses (with an error naming the reason) a
 // module without a sched_yield import, with instructions the rewriter

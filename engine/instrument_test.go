@@ -17,6 +17,10 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
+// instrumentLoops rewrites a module with the full instrumentation of the
+// wazero backend.
+func instrumentLoops(wasm []byte) ([]byte, error) { return instrument(wasm, true) }
+
 // spinModule is a hand-assembled module importing sched_yield and exporting
 // "spin", an infinite loop: (func (loop (br 0))).
 func spinModule(withYield bool) []byte { return spinModuleExporting(withYield, "spin") }
@@ -142,6 +146,15 @@ func watModule(t testing.TB, wat string, flags ...string) []byte {
 	return b
 }
 
+// wasiRuntime is a wazero runtime with WASI, closed when the test ends.
+func wasiRuntime(tb testing.TB) wazero.Runtime {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	tb.Cleanup(func() { rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	return rt
+}
+
 const yieldImport = `(import "wasi_snapshot_preview1" "sched_yield" (func $y (result i32)))`
 
 // TestInstrumentRefuses: every reference the rewriter's own additions
@@ -193,9 +206,7 @@ func TestInstrumentCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := wazero.NewRuntime(ctx)
-	defer rt.Close(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	rt := wasiRuntime(t)
 	for _, tc := range []struct {
 		fn       string
 		arg      uint64
@@ -239,9 +250,7 @@ func BenchmarkRewrite(b *testing.B) {
 			(loop $l (memory.copy (i32.const 0) (i32.const 64) (i32.const 64))
 				(br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
 			(i32.const 0)))`)
-	rt := wazero.NewRuntime(ctx)
-	defer rt.Close(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	rt := wasiRuntime(b)
 	for _, fn := range []struct {
 		name string
 		arg  uint64

@@ -38,7 +38,10 @@ import (
 // so that the epoch never fires before the engine's per-call timer (the
 // timer decides what counts as a timeout; the epoch is what stops the
 // guest). A guest past its deadline traps with wasmtime.Interrupt, which is
-// reported as adapter_timeout. Modules are not rewritten by instrumentLoops.
+// reported as adapter_timeout. Modules are not instrumented for the deadline:
+// instrument only applies the load-time caps and routes table.grow through
+// the table cap; the store's limiter caps tables again, and wasmtime's own
+// wasm stack limit (512 KiB) is the call-stack cap.
 
 // epochTick is the period of the epoch ticker: the granularity of the
 // deadline.
@@ -185,7 +188,7 @@ func (b *wasmtimeBackend) enter() {
 func (b *wasmtimeBackend) exit() { b.active.Add(-1) }
 
 // stopsLoops marks a backend that stops running guests itself (epochs), so
-// Load does not rewrite modules with instrumentLoops.
+// Load rewrites modules only for the caps (instrument without deadline).
 func (b *wasmtimeBackend) stopsLoops() {}
 
 func (b *wasmtimeBackend) memoryLimitBytes() uint64 { return b.limit }

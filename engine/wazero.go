@@ -236,8 +236,8 @@ type wazeroInstance struct {
 	fns         [numExports]api.Function
 	stack       [2]uint64
 	interrupted atomic.Bool
-	// instrumented: the module's loops call sched_yield regularly
-	// (instrumentLoops), and interrupt works through it.
+	// instrumented: the module's loops and function entries call
+	// sched_yield regularly (instrument), and interrupt works through it.
 	instrumented bool
 	// flags is the rewriter's sandbox flags global (instrument), nil
 	// when the module was not rewritten.
