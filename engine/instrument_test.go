@@ -280,3 +280,44 @@ func BenchmarkRewrite(b *testing.B) {
 		}
 	}
 }
+
+// TestDeepStackRecycled: on wazero, which keeps a grown call stack with
+// the instance, a call that went deeper than deepStackUnits but returned
+// normally retires its instance; a shallow call keeps it.
+func TestDeepStackRecycled(t *testing.T) {
+	if b := os.Getenv("WASMADAPT_BACKEND"); b != "" && b != "wazero" {
+		t.Skip("wasmtime's call stack is not kept with the instance")
+	}
+	wasm := watModule(t, `(module `+yieldImport+`
+		(memory (export "memory") 1)
+		(data (i32.const 4104) "\00\00\00\00\00")
+		(func $down (param $n i32)
+			(if (local.get $n) (then (call $down (i32.sub (local.get $n) (i32.const 1))))))
+		(func (export "wasmadapt_abi_version") (result i32) (i32.const 0x010000))
+		(func (export "wasmadapt_alloc") (param i32) (result i32) (i32.const 0))
+		(func (export "wasmadapt_capabilities") (param i32 i32) (result i64) (i64.const 0))
+		(func (export "wasmadapt_project") (param i32 i32) (result i64) (i64.const 0))
+		(func (export "wasmadapt_transform") (param i32 i32) (result i64)
+			;; an input over 500 bytes: 30,000 frames; a shorter one: 100.
+			(call $down (select (i32.const 30000) (i32.const 100) (i32.gt_u (local.get 1) (i32.const 500))))
+			(i64.const 0x0000100800000005))
+		(func (export "wasmadapt_parse_response") (param i32 i32) (result i64) (i64.const 0))
+		(func (export "wasmadapt_map_error") (param i32 i32) (result i64) (i64.const 0)))`)
+	e := newEngine(t, Config{PoolSize: 1, Backend: "wazero"})
+	m, err := e.Load(context.Background(), "deep", wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		input string
+		idle  int
+	}{{"shallow", 1}, {strings.Repeat("deep", 200), 0}, {"shallow", 1}} {
+		in := &abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(tc.input)}}}
+		if _, _, err := m.Transform(context.Background(), in); err != nil {
+			t.Fatalf("%d bytes of input: %v", len(tc.input), err)
+		}
+		if got := InstanceStats(m).Idle; got != tc.idle {
+			t.Errorf("after a call with %d bytes of input: %d idle instances, want %d", len(tc.input), got, tc.idle)
+		}
+	}
+}
