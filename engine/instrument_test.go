@@ -94,7 +94,9 @@ func FuzzInstrumentLoops(f *testing.F) {
 	f.Add(spinModule(true))
 	f.Add(spinModule(false))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		instrumentLoops(b) // must not panic or hang
+		for _, deadline := range []bool{true, false} {
+			instrument(b, deadline) // must not panic or hang
+		}
 	})
 }
 

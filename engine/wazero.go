@@ -283,7 +283,7 @@ func classifyWazero(err error, w *wazeroInstance) error {
 		return &fault{kind: faultExit, exitCode: ee.ExitCode(), err: err}
 	}
 	if strings.Contains(err.Error(), "wasm error: stack overflow") { // wazero's own ceiling (400 MB)
-		return &fault{kind: faultTrap, limit: "call stack of the runtime", err: err}
+		return &fault{kind: faultTrap, limit: "runtime's call-stack ceiling", err: err}
 	}
 	return &fault{kind: faultTrap, limit: capName(w.sandboxFlags()), err: err}
 }
