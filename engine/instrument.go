@@ -436,8 +436,11 @@ func (m *modInfo) constExpr(r *wreader) error {
 type rewriter struct {
 	m        *modInfo
 	deadline bool
-	// Appended globals (cnt and depth only with deadline).
-	cnt, depth, flags uint32
+	// Appended globals (cnt, depth and limit only with deadline): the
+	// budget countdown, the call-stack units in use, the sandbox flags,
+	// and the depth at which function entries call deep (deepStackUnits,
+	// then maxStackUnits once deep has flagged the instance).
+	cnt, depth, flags, limit uint32
 	// Appended functions: slow (reset the countdown, sched_yield),
 	// charge (bulk instructions), deep (past deepStackUnits), and one
 	// table.grow helper per table, grow+t.
@@ -459,7 +462,7 @@ func newRewriter(m *modInfo, deadline bool) *rewriter {
 	rw := &rewriter{m: m, deadline: deadline, blockTypes: map[string]uint32{}}
 	g, f := m.nGlobals, m.nFuncs()
 	if deadline {
-		rw.cnt, rw.depth, rw.flags = g, g+1, g+2
+		rw.cnt, rw.depth, rw.flags, rw.limit = g, g+1, g+2, g+3
 		rw.slow, rw.charge, rw.deep, rw.grow = f, f+1, f+2, f+3
 	} else {
 		rw.flags, rw.grow = g, f
@@ -510,8 +513,11 @@ func (rw *rewriter) helpers() {
 		b = append(b, leb(rw.cnt)...)
 		b = append(rw.countCheck(b), 0x20, 0, 0x0b)
 		rw.addFunc(funcType{i32, i32}, b)
-		// deep: set flagDeepStack; past maxStackUnits set flagStackCap and trap.
+		// deep: set flagDeepStack and raise the limit to
+		// maxStackUnits; past it set flagStackCap and trap.
 		b = rw.orFlag([]byte{0}, flagDeepStack)
+		b = append(append(b, 0x41), sleb(maxStackUnits)...)
+		b = append(append(b, 0x24), leb(rw.limit)...)
 		b = append(append(b, 0x23), leb(rw.depth)...)
 		b = append(append(b, 0x41), sleb(maxStackUnits)...)
 		b = append(b, 0x4b, 0x04, 0x40) // i32.gt_u; if
@@ -540,12 +546,23 @@ func (rw *rewriter) countCheck(b []byte) []byte {
 	return append(append(b, leb(rw.slow)...), 0x0b)
 }
 
-// countdown appends the budget check of a loop header or function entry:
-// cnt -= 1; if cnt <= 0 { slow() }.
-func (rw *rewriter) countdown(b []byte) []byte {
-	b = append(append(b, 0x23), leb(rw.cnt)...)
-	b = append(append(b, 0x41, 1, 0x6b, 0x24), leb(rw.cnt)...)
-	return rw.countCheck(b)
+// countdown appends the budget check of a loop header or function entry,
+// tmp being a scratch local of the function (it saves reloading the
+// global): cnt -= 1; if cnt <= 0 { slow() }.
+func (rw *rewriter) countdown(b, tmp []byte) []byte {
+	return rw.addCheck(b, tmp, rw.cnt, -1, 0x4c, []byte{0x41, 0}, rw.slow) // i32.le_s 0
+}
+
+// addCheck appends: g += delta; if g <cmp> limit { call fn } (g through the
+// scratch local tmp; limit is the instruction that pushes it).
+func (rw *rewriter) addCheck(b, tmp []byte, g uint32, delta int32, cmp byte, limit []byte, fn uint32) []byte {
+	b = append(append(b, 0x23), leb(g)...)
+	b = append(append(b, 0x41), sleb(delta)...)
+	b = append(append(b, 0x6a, 0x22), tmp...) // i32.add; local.tee
+	b = append(append(b, 0x24), leb(g)...)
+	b = append(append(b, 0x20), tmp...)
+	b = append(append(b, limit...), cmp, 0x04, 0x40, 0x10)
+	return append(append(b, leb(fn)...), 0x0b)
 }
 
 // code rewrites the code section's bodies.
@@ -582,6 +599,7 @@ func (rw *rewriter) body(out []byte, ft funcType, body []byte) ([]byte, error) {
 	m := rw.m
 	r := &wreader{b: body}
 	groups := r.u32()
+	groupsEnd := len(body) - len(r.b)
 	var locals uint64
 	for i := uint32(0); i < groups && r.err == nil; i++ {
 		locals += uint64(r.u32())
@@ -591,17 +609,20 @@ func (rw *rewriter) body(out []byte, ft funcType, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%d locals, more than the %d the host allows", locals, maxLocals)
 	}
 	start := len(body) - len(r.b)
-	out = append(out, body[:start]...)
 	weight := int32(1 + (uint64(len(ft.params))+locals)/8 + uint64(len(body))/256)
-	if rw.deadline {
-		out = rw.countdown(out)
-		out = append(append(out, 0x23), leb(rw.depth)...)
-		out = append(append(out, 0x41), sleb(weight)...)
-		out = append(append(out, 0x6a, 0x24), leb(rw.depth)...)
-		out = append(append(out, 0x23), leb(rw.depth)...)
-		out = append(append(out, 0x41), sleb(deepStackUnits)...)
-		out = append(append(out, 0x4b, 0x04, 0x40, 0x10), leb(rw.deep)...)
-		out = append(out, 0x0b, 0x02) // end; block (the wrapper)
+	var tmp []byte
+	if !rw.deadline {
+		out = append(out, body[:start]...)
+	} else {
+		// One more local group, one i32: the scratch local of the
+		// checks, after the function's own (no index moves).
+		tmp = leb(uint32(uint64(len(ft.params)) + locals))
+		out = append(out, leb(groups+1)...)
+		out = append(out, body[groupsEnd:start]...)
+		out = append(out, 1, 0x7f)
+		out = rw.countdown(out, tmp)
+		out = rw.addCheck(out, tmp, rw.depth, weight, 0x4b, append([]byte{0x23}, leb(rw.limit)...), rw.deep) // i32.gt_u
+		out = append(out, 0x02)                                                                              // block (the wrapper)
 		switch len(ft.results) {
 		case 0:
 			out = append(out, 0x40)
@@ -622,7 +643,7 @@ func (rw *rewriter) body(out []byte, ft funcType, body []byte) ([]byte, error) {
 			nest++
 			if rw.deadline {
 				pos := len(body) - len(r.b)
-				out = rw.countdown(append(out, body[start:pos]...))
+				out = rw.countdown(append(out, body[start:pos]...), tmp)
 				start = pos
 			}
 		case op == 0x02 || op == 0x04:
@@ -772,11 +793,14 @@ func (rw *rewriter) assemble(header, code []byte) []byte {
 	var globals []byte
 	nGlobals := uint32(1)
 	if rw.deadline {
-		nGlobals = 3
+		nGlobals = 4
 		globals = append(append([]byte{0x7f, 0x01, 0x41}, sleb(yieldEvery)...), 0x0b) // cnt
 		globals = append(globals, 0x7f, 0x01, 0x41, 0, 0x0b)                          // depth
 	}
 	globals = append(globals, 0x7f, 0x01, 0x41, 0, 0x0b) // flags
+	if rw.deadline {
+		globals = append(append(append(globals, 0x7f, 0x01, 0x41), sleb(deepStackUnits)...), 0x0b) // limit
+	}
 	export := append(leb(uint32(len(sandboxExport))), sandboxExport...)
 	export = append(append(export, 3), leb(rw.flags)...)
 	var types, funcs, bodies []byte
