@@ -54,7 +54,7 @@ hostile:
 	@mkdir -p bin/hostile
 	@command -v wat2wasm >/dev/null || { echo "== installing wabt (wat2wasm)"; apt-get install -y wabt || { apt-get update && apt-get install -y wabt; }; }
 	@set -e; for d in testdata/hostile/*/; do n=$$(basename $$d); \
-		if [ -f $$d/module.wat ]; then wat2wasm $$d/module.wat -o bin/hostile/$$n.wasm; \
+		if [ -f $$d/module.wat ]; then wat2wasm $$(cat $$d/wat2wasm-flags 2>/dev/null) $$d/module.wat -o bin/hostile/$$n.wasm; \
 		elif [ -f $$d/source ]; then read pkg tags < $$d/source; \
 			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
 		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o bin/hostile/$$n.wasm ./$$d; fi; \
@@ -88,14 +88,16 @@ clean:
 
 # The wasmtime backend (cgo, -tags wasmtime) through the same engine tests
 # and golden cases as wazero; WASMADAPT_BACKEND selects it in engine.New.
-# Part of `test` (about 1.5 minutes on 2 loaded cores; needs a C compiler).
-# (internal/sandboxtest pins its engines to wazero, whose messages its
-# hostile-corpus expectations quote.)
-test-wasmtime: adapters
+# Part of `test` (about 1.5 minutes on 2 loaded cores; needs a C compiler),
+# plus the hostile corpus and the sandbox caps (internal/sandboxtest's
+# TestHostileCorpus and TestSandboxCapsRepeated, about 2.5 minutes more;
+# without -race, whose slowdown the caps' generous bounds do not need).
+test-wasmtime: adapters hostile
 	@mkdir -p bin
 	CGO_ENABLED=1 $(GO) vet -tags wasmtime ./engine/... ./internal/bench/...
 	CGO_ENABLED=1 $(GO) build -tags wasmtime -o bin/wasmrun-wasmtime ./cmd/wasmrun
 	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(GO) test -race -tags wasmtime -count=1 ./engine/...
+	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(GO) test -tags wasmtime -count=1 -run 'TestHostileCorpus|TestSandboxCapsRepeated|TestReplayHostile' ./internal/sandboxtest ./cmd/wasmrun
 	@set -e; for a in $(ADAPTERS); do \
 		if [ -d testdata/$$a ]; then echo "== wasmrun test $$a (wasmtime)"; WASMADAPT_BACKEND=wasmtime bin/wasmrun-wasmtime test bin/adapters/$$a.wasm testdata/$$a; fi; \
 	done

@@ -89,7 +89,8 @@ type instanceConfig struct {
 	// start lists the start functions to run ("_initialize" when exported).
 	start []string
 	// interrupted, when set, is polled by an instrumented module's
-	// sched_yield (instrumentLoops): once it reports true the guest is
+	// sched_yield (instrument) and by the host functions that can run
+	// long (random_get, fd_write): once it reports true the guest is
 	// unwound, during instantiation as well as during calls.
 	interrupted func() bool
 }
@@ -173,7 +174,10 @@ const (
 type fault struct {
 	kind     faultKind
 	exitCode uint32
-	err      error
+	// limit names the sandbox cap the guest hit (capName), "" when none
+	// did: the call is then adapter_memory.
+	limit string
+	err   error
 }
 
 func (f *fault) Error() string { return f.err.Error() }

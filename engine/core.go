@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -137,6 +138,11 @@ func (m *module) call(ctx context.Context, fn exportID, encode func(dst []byte) 
 		m.pool.release(w, true)
 		return err
 	}
+	if g, ok := w.s.(interface{ stackGrew() bool }); ok && g.stackGrew() {
+		m.log.Debug("engine: recycling instance: its call stack grew", slog.String("module", m.name))
+		m.pool.release(w, true)
+		return nil
+	}
 	if m.recycle > 0 && w.s.memorySize() > m.recycle {
 		m.log.Debug("engine: recycling instance", slog.String("module", m.name), slog.Uint64("memory_bytes", w.s.memorySize()))
 		m.pool.release(w, true)
@@ -172,6 +178,19 @@ func (m *module) checkOut(fn exportID, n int) *abi.Error {
 		return abi.Errorf(abi.CodeAdapterBadOutput, "%s returned %d bytes, more than the %d-byte output cap (Config.MaxOutputBytes)", exportNames[fn], n, m.maxOut)
 	}
 	return nil
+}
+
+// eventBuffer counts the events of payload p (its lines) before any is
+// decoded and returns an empty slice of exactly that capacity, or
+// adapter_bad_output past Config.MaxEventsPerCall: the events of one call
+// never cost the host more than that cap allows, and decoding never
+// reallocates.
+func (m *module) eventBuffer(fn exportID, p []byte) ([]abi.Event, error) {
+	n := bytes.Count(p, []byte{'\n'})
+	if n > m.cfg.MaxEventsPerCall {
+		return nil, abi.Errorf(abi.CodeAdapterBadOutput, "%s returned %d events, more than the %d-event cap (Config.MaxEventsPerCall)", exportNames[fn], n, m.cfg.MaxEventsPerCall)
+	}
+	return make([]abi.Event, 0, n), nil
 }
 
 // Capabilities implements Module.
@@ -227,7 +246,11 @@ func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte,
 			if err != nil {
 				return abi.Errorf(abi.CodeAdapterBadOutput, "transform result: the state field is malformed (%v)", err)
 			}
-			events, err = validateEvents(&w.p, &w.args, evs, nil)
+			dst, err := m.eventBuffer(expTransform, evs)
+			if err != nil {
+				return err
+			}
+			events, err = validateEvents(&w.p, &w.args, evs, dst)
 			if err != nil {
 				return err
 			}
@@ -246,8 +269,11 @@ func (m *module) ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]ab
 	err := m.call(ctx, expParseResponse,
 		func(dst []byte) []byte { return abi.AppendResponseInput(dst, in) },
 		func(w *worker, p []byte) error {
-			var err error
-			events, err = validateEvents(&w.p, &w.args, p, nil)
+			dst, err := m.eventBuffer(expParseResponse, p)
+			if err != nil {
+				return err
+			}
+			events, err = validateEvents(&w.p, &w.args, p, dst)
 			return err
 		})
 	if err != nil {
@@ -262,7 +288,11 @@ func (m *module) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event
 	err := m.call(ctx, expMapError,
 		func(dst []byte) []byte { return abi.AppendResponseInput(dst, in) },
 		func(w *worker, p []byte) error {
-			events, err := validateEvents(&w.p, &w.args, p, nil)
+			dst, err := m.eventBuffer(expMapError, p)
+			if err != nil {
+				return err
+			}
+			events, err := validateEvents(&w.p, &w.args, p, dst)
 			if err != nil {
 				return err
 			}

@@ -30,6 +30,8 @@ const (
 	// DefaultMaxModuleBytes caps the size of a module's bytes (a Go
 	// adapter is a few MiB).
 	DefaultMaxModuleBytes = 32 << 20
+	// DefaultMaxEventsPerCall caps the events one call may return.
+	DefaultMaxEventsPerCall = 1 << 16
 )
 
 // ErrModuleTooLarge is the cause (errors.Is) of the refusal of module bytes
@@ -43,8 +45,8 @@ var ErrModuleTooLarge = errors.New("engine: the module is larger than the module
 type deadlineMode int
 
 const (
-	// deadlineInstrument: every loop header tests an injected global
-	// (instrumentLoops); a per-instance reusable timer sets it when the
+	// deadlineInstrument: every loop header and function entry counts
+	// down an injected global (instrument); a per-instance reusable timer sets it when the
 	// deadline passes, and the guest traps at its next loop iteration.
 	deadlineInstrument deadlineMode = iota
 	// deadlineWatchdog: wazero's termination checks compiled in
@@ -104,6 +106,13 @@ type Config struct {
 	// DefaultMaxModuleBytes): Engine.Load and the registry refuse larger
 	// ones, and WatchDir does not read a larger file.
 	MaxModuleBytes int
+	// MaxEventsPerCall caps the events one call may return (default
+	// DefaultMaxEventsPerCall); more is adapter_bad_output, found before
+	// any event is decoded. The host memory a call's result costs is then
+	// at most about MaxOutputBytes (the decoded strings) plus
+	// MaxEventsPerCall times the size of an abi.Event (about 16 MiB at
+	// the defaults), whatever the module returns.
+	MaxEventsPerCall int
 	// RecycleMemoryBytes, when non-zero, retires an instance after a call
 	// that left its linear memory larger than this (Wasm memory never
 	// shrinks); the pool replaces it lazily.
@@ -146,6 +155,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.MaxInputBytes <= 0 {
 		c.MaxInputBytes = int(c.MemoryLimitBytes / 8)
+	}
+	if c.MaxEventsPerCall <= 0 {
+		c.MaxEventsPerCall = DefaultMaxEventsPerCall
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -345,22 +357,19 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	// A backend that stops guests itself (wasmtime: epochs) runs the
 	// module as it is, but refuses what the default backend would refuse,
 	// so that a module loads on both or on neither.
+	// Both get the load-time caps and the table.grow cap (instrument).
 	_, stopsLoops := e.be.(interface{ stopsLoops() })
 	if err := checkHeader(name, wasm); err != nil {
 		return nil, err
 	}
-	if e.cfg.deadline == deadlineInstrument {
-		iw, err := instrumentLoops(wasm)
-		if errors.Is(err, errUnsupportedOp) {
-			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline (build it for plain wasm32 without SIMD, threads or exceptions)", name))
-		}
-		if err != nil {
-			return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the call deadline", name))
-		}
-		if !stopsLoops {
-			wasm = iw
-		}
+	iw, err := instrument(wasm, e.cfg.deadline == deadlineInstrument && !stopsLoops)
+	if errors.Is(err, errUnsupportedOp) {
+		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps (build it for plain wasm32 without SIMD, threads, exceptions or tail calls)", name))
 	}
+	if err != nil {
+		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps", name))
+	}
+	wasm = iw
 	cm, err := e.compile(ctx, name, hex.EncodeToString(sum[:]), wasm)
 	if err != nil {
 		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))

@@ -27,8 +27,8 @@ type wasmSlot struct {
 
 func newWasmSlot(ctx context.Context, m *module, cm compiledModule, hasInit bool, log *slog.Logger, limit uint64) (*wasmSlot, error) {
 	s := &wasmSlot{m: m, limit: limit}
-	s.stdout = &lineWriter{log: log, stream: "stdout", level: slog.LevelInfo}
-	s.stderr = &lineWriter{log: log, stream: "stderr", level: slog.LevelWarn}
+	s.stdout = &lineWriter{log: log, stream: "stdout", level: slog.LevelInfo, stop: s.fired.Load}
+	s.stderr = &lineWriter{log: log, stream: "stderr", level: slog.LevelWarn, stop: s.fired.Load}
 	ic := instanceConfig{stdout: s.stdout, stderr: s.stderr, interrupted: s.fired.Load}
 	if hasInit {
 		ic.start = []string{abi.ExportInitialize}
@@ -73,6 +73,13 @@ func (s *wasmSlot) fire() {
 }
 
 func (s *wasmSlot) memorySize() uint64 { return s.inst.memorySize() }
+
+// stackGrew reports whether the instance's call stack grew past what an
+// idle instance should keep (deepStackUnits): the pool then retires it.
+func (s *wasmSlot) stackGrew() bool {
+	g, ok := s.inst.(interface{ stackGrew() bool })
+	return ok && g.stackGrew()
+}
 
 func (s *wasmSlot) close(ctx context.Context) {
 	if s.watchdog != nil {
@@ -153,6 +160,9 @@ func (s *wasmSlot) classify(ctx context.Context, fn exportID, err error) *abi.Er
 		}
 		return &abi.Error{Code: abi.CodeAdapterTimeout, Message: fmt.Sprintf("module %q: %s ran past the %v deadline and was stopped (raise Config.CallTimeout only if the adapter is legitimately slow)", s.m.name, name, s.timeout), Err: f}
 	}
+	if f.limit != "" {
+		return &abi.Error{Code: abi.CodeAdapterMemory, Message: fmt.Sprintf("module %q: %s ran out of memory: it hit the sandbox's %s and was stopped", s.m.name, name, f.limit), Err: f}
+	}
 	if mem := s.inst.memorySize(); s.stderr.oom || mem+s.limit/16 >= s.limit {
 		return &abi.Error{Code: abi.CodeAdapterMemory, Message: fmt.Sprintf("module %q: %s ran out of memory (%d of %d bytes of linear memory in use; Config.MemoryLimitBytes caps it)", s.m.name, name, mem, s.limit), Err: f}
 	}
@@ -219,7 +229,10 @@ func (s *wasmSlot) result(fn exportID, r uint64, res *[]byte, contract **abi.Err
 }
 
 // lineWriter sends guest output to slog, one record per line, each at most
-// maxLogLine bytes (longer lines are cut and marked truncated).
+// maxLogLine bytes (longer lines are cut and marked truncated). It reads at
+// most maxLogBytesPerCall bytes per call and drops the rest unread, so one
+// fd_write costs the host O(iovecs), whatever the bytes say; once the
+// call's deadline has passed (stop), a write unwinds the guest.
 type lineWriter struct {
 	log       *slog.Logger
 	stream    string
@@ -233,7 +246,15 @@ type lineWriter struct {
 	// dropped the lines beyond maxLogLinesPerCall (a guest must
 	// not flood the host's log; SECURITY.md).
 	lines, dropped int
+	// bytes counts the bytes read in this call; droppedBytes those
+	// dropped unread past maxLogBytesPerCall.
+	bytes, droppedBytes int
+	// stop reports that the call's deadline has passed.
+	stop func() bool
 }
+
+// maxLogBytesPerCall caps the guest output one stream of one call reads.
+const maxLogBytesPerCall = 1 << 20
 
 const maxLogLine = 1024
 
@@ -243,6 +264,14 @@ const maxLogLinesPerCall = 100
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	n := len(p)
+	if w.stop != nil && w.stop() {
+		panic(errInterrupted)
+	}
+	if room := maxLogBytesPerCall - w.bytes; len(p) > room {
+		w.droppedBytes += len(p) - room
+		p = p[:room]
+	}
+	w.bytes += len(p)
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		chunk := p
@@ -292,9 +321,10 @@ func (w *lineWriter) flush() {
 	if len(w.buf) > 0 || w.truncated {
 		w.emit()
 	}
-	if w.dropped > 0 {
+	if w.dropped > 0 || w.droppedBytes > 0 {
 		w.log.Log(context.Background(), w.level, "engine: guest log lines dropped",
-			slog.String("stream", w.stream), slog.Int("dropped", w.dropped), slog.Int("limit", maxLogLinesPerCall))
+			slog.String("stream", w.stream), slog.Int("dropped", w.dropped), slog.Int("limit", maxLogLinesPerCall),
+			slog.Int("dropped_unread_bytes", w.droppedBytes))
 	}
-	w.lines, w.dropped = 0, 0
+	w.lines, w.dropped, w.bytes, w.droppedBytes = 0, 0, 0, 0
 }

@@ -38,11 +38,19 @@ import (
 // so that the epoch never fires before the engine's per-call timer (the
 // timer decides what counts as a timeout; the epoch is what stops the
 // guest). A guest past its deadline traps with wasmtime.Interrupt, which is
-// reported as adapter_timeout. Modules are not rewritten by instrumentLoops.
+// reported as adapter_timeout. Modules are not instrumented for the deadline:
+// instrument only applies the load-time caps and routes table.grow through
+// the table cap; the store's limiter caps tables again, and wasmtime's own
+// wasm stack limit (512 KiB) is the call-stack cap.
 
 // epochTick is the period of the epoch ticker: the granularity of the
 // deadline.
 const epochTick = time.Millisecond
+
+// wasmtimeMaxWasmStack is the wasm stack of one call on the wasmtime
+// backend, its call-stack cap (wasmtime's default, set explicitly so that
+// SECURITY.md's number holds whatever a later wasmtime defaults to).
+const wasmtimeMaxWasmStack = 512 << 10
 
 // wasmtimeCacheTag names the cache files: a wasmtime version and the
 // engine settings that change the compiled code.
@@ -86,6 +94,7 @@ func newWasmtimeBackend(_ context.Context, cfg *Config) (*wasmtimeBackend, error
 	epochs := cfg.deadline != deadlineNone
 	wc := wasmtime.NewConfig()
 	wc.SetEpochInterruption(epochs)
+	wc.SetMaxWasmStack(wasmtimeMaxWasmStack)
 	eng := wasmtime.NewEngineWithConfig(wc)
 	b := &wasmtimeBackend{
 		eng:      eng,
@@ -185,7 +194,7 @@ func (b *wasmtimeBackend) enter() {
 func (b *wasmtimeBackend) exit() { b.active.Add(-1) }
 
 // stopsLoops marks a backend that stops running guests itself (epochs), so
-// Load does not rewrite modules with instrumentLoops.
+// Load rewrites modules only for the caps (instrument without deadline).
 func (b *wasmtimeBackend) stopsLoops() {}
 
 func (b *wasmtimeBackend) memoryLimitBytes() uint64 { return b.limit }
@@ -355,7 +364,9 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 		w.stderr = io.Discard
 	}
 	w.store = wasmtime.NewStoreWithData(c.b.eng, w)
-	w.store.Limiter(int64(c.b.limit), -1, -1, -1, -1)
+	// The table caps of instrument, again at the store (table.grow past
+	// them fails even without the rewritten helper).
+	w.store.Limiter(int64(c.b.limit), maxTableElements, -1, maxTables, -1)
 	w.arm(ctx)
 	c.b.enter() // the module's start section runs here
 	wi, err := c.b.linker.Instantiate(w.store, c.m)
@@ -370,6 +381,9 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 		return nil, errors.New(`module does not export its linear memory as "memory"`)
 	}
 	w.mem = ext.Memory()
+	if fx := wi.GetExport(w.store, sandboxExport); fx != nil {
+		w.flags = fx.Global()
+	}
 	for i, name := range exportNames {
 		w.fns[i] = wi.GetFunc(w.store, name)
 	}
@@ -404,15 +418,24 @@ type wasmtimeInstance struct {
 	stderr        io.Writer
 	interruptedFn func() bool
 	interrupted   atomic.Bool
-	exited        bool
-	exitCode      uint32
-	closed        bool
+	// flags is the rewriter's sandbox flags global (instrument), nil
+	// when the module has no table.grow to cap.
+	flags    *wasmtime.Global
+	exited   bool
+	exitCode uint32
+	closed   bool
 	// callerBound: the running call's deadline is its context's, which
 	// is shorter than CallTimeout.
 	callerBound bool
 }
 
 func (w *wasmtimeInstance) has(fn exportID) bool { return w.fns[fn] != nil }
+
+// stopped reports that the instance was interrupted or its call's
+// deadline has passed: host functions then unwind the guest.
+func (w *wasmtimeInstance) stopped() bool {
+	return w.interrupted.Load() || (w.interruptedFn != nil && w.interruptedFn())
+}
 
 func (w *wasmtimeInstance) call(ctx context.Context, fn exportID, args ...uint64) (uint64, error) {
 	f := w.fns[fn]
@@ -500,10 +523,14 @@ func (w *wasmtimeInstance) classify(err error) error {
 		return &fault{kind: faultInterrupted, err: err}
 	}
 	if isStackOverflow(err) {
-		// The guest's call stack ran out: a memory exhaustion, reported
-		// as such (the engine reads "out of memory" on stderr as
-		// adapter_memory, as it does for the Go runtime's own message).
-		fmt.Fprintf(w.stderr, "wasmtime: the guest's wasm call stack is exhausted: out of memory for its stack (runaway recursion?)\n")
+		// The guest's call stack ran out (wasmtime's max wasm stack,
+		// 512 KiB by default): adapter_memory, as the call-stack cap
+		// of the wazero backend.
+		return &fault{kind: faultTrap, limit: "call-stack cap (wasmtime's 512 KiB wasm stack)", err: err}
+	}
+	limit := ""
+	if w.flags != nil {
+		limit = capName(uint32(w.flags.Get(w.store).I32()))
 	}
 	var rf *rawFailure
 	if errors.As(err, &rf) {
@@ -515,7 +542,7 @@ func (w *wasmtimeInstance) classify(err error) error {
 		case !rf.trap && rf.status >= 0:
 			return &fault{kind: faultExit, exitCode: uint32(rf.status), err: err}
 		}
-		return &fault{kind: faultTrap, err: err}
+		return &fault{kind: faultTrap, limit: limit, err: err}
 	}
 	var trap *wasmtime.Trap
 	if errors.As(err, &trap) {
@@ -532,7 +559,7 @@ func (w *wasmtimeInstance) classify(err error) error {
 			return &fault{kind: faultExit, exitCode: uint32(st), err: err}
 		}
 	}
-	return &fault{kind: faultTrap, err: err}
+	return &fault{kind: faultTrap, limit: limit, err: err}
 }
 
 func isStackOverflow(err error) bool {
@@ -626,12 +653,12 @@ var wasmtimeWASI = map[string]wasiCall{
 		}
 		return wasiEInval, nil
 	},
-	"random_get": func(_ *wasmtimeInstance, mem []byte, a []wasmtime.Val) (int32, *wasmtime.Trap) {
+	"random_get": func(w *wasmtimeInstance, mem []byte, a []wasmtime.Val) (int32, *wasmtime.Trap) {
 		b, ok := span(mem, a[0].I32(), a[1].I32())
 		if !ok {
 			return wasiEFault, nil
 		}
-		seededRand{}.Read(b)
+		seededRand{stop: w.stopped}.Read(b)
 		return wasiESuccess, nil
 	},
 	"fd_write": func(w *wasmtimeInstance, mem []byte, a []wasmtime.Val) (int32, *wasmtime.Trap) {
@@ -722,7 +749,7 @@ var wasmtimeWASI = map[string]wasiCall{
 		return putU32(mem, a[3].I32(), uint32(n)), nil
 	},
 	"sched_yield": func(w *wasmtimeInstance, _ []byte, _ []wasmtime.Val) (int32, *wasmtime.Trap) {
-		if w.interrupted.Load() || (w.interruptedFn != nil && w.interruptedFn()) {
+		if w.stopped() {
 			w.interrupted.Store(true)
 			return 0, wasmtime.NewTrap(errInterruptedTrap)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
@@ -37,12 +38,21 @@ const exitCodeInterrupted = 0xdead_0001
 
 // seededRand is a stateless io.Reader: every Read fills p from the same
 // splitmix64 stream, so the bytes a guest gets never depend on its history
-// or on which instance serves it. It is safe for concurrent use.
-type seededRand struct{}
+// or on which instance serves it. It is safe for concurrent use. When stop
+// is set, a Read checks it every randCheckBytes and unwinds the guest
+// (panics with errInterrupted) once the call's deadline has passed.
+type seededRand struct{ stop func() bool }
 
-func (seededRand) Read(p []byte) (int, error) {
+// randCheckBytes is how many random bytes a Read fills between two
+// deadline checks (about a millisecond of work).
+const randCheckBytes = 1 << 20
+
+func (s seededRand) Read(p []byte) (int, error) {
 	x := RandomSeed
 	for i := 0; i < len(p); i += 8 {
+		if i%randCheckBytes == 0 && s.stop != nil && s.stop() {
+			panic(errInterrupted)
+		}
 		x += 0x9e3779b97f4a7c15
 		z := x
 		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
@@ -194,12 +204,14 @@ var exportNames = [numExports]string{
 
 func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (instance, error) {
 	inst := &wazeroInstance{instrumented: c.b.deadline == deadlineInstrument}
+	stop := func() bool { return inst.interrupted.Load() || (cfg.interrupted != nil && cfg.interrupted()) }
 	mc := c.b.modCfg.WithStdout(cfg.stdout).WithStderr(cfg.stderr).WithStartFunctions(cfg.start...).
 		WithOsyield(func() {
-			if inst.interrupted.Load() || (cfg.interrupted != nil && cfg.interrupted()) {
+			if stop() {
 				panic(errInterrupted)
 			}
-		})
+		}).
+		WithRandSource(seededRand{stop: stop})
 	mod, err := c.b.rt.InstantiateModule(ctx, c.cm, mc)
 	if err != nil {
 		return nil, classifyWazero(err, inst)
@@ -213,6 +225,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (i
 	for i, name := range exportNames {
 		inst.fns[i] = mod.ExportedFunction(name)
 	}
+	inst.flags = mod.ExportedGlobal(sandboxExport)
 
 	return inst, nil
 }
@@ -223,10 +236,25 @@ type wazeroInstance struct {
 	fns         [numExports]api.Function
 	stack       [2]uint64
 	interrupted atomic.Bool
-	// instrumented: the module's loops call sched_yield regularly
-	// (instrumentLoops), and interrupt works through it.
+	// instrumented: the module's loops and function entries call
+	// sched_yield regularly (instrument), and interrupt works through it.
 	instrumented bool
+	// flags is the rewriter's sandbox flags global (instrument), nil
+	// when the module was not rewritten.
+	flags api.Global
 }
+
+// sandboxFlags reads the flags global (0 when there is none).
+func (w *wazeroInstance) sandboxFlags() uint32 {
+	if w.flags == nil {
+		return 0
+	}
+	return uint32(w.flags.Get())
+}
+
+// stackGrew reports whether a call went deeper than deepStackUnits: wazero
+// keeps each export's grown call stack, so the instance is retired.
+func (w *wazeroInstance) stackGrew() bool { return w.sandboxFlags()&flagDeepStack != 0 }
 
 func (w *wazeroInstance) has(fn exportID) bool { return w.fns[fn] != nil }
 
@@ -254,7 +282,10 @@ func classifyWazero(err error, w *wazeroInstance) error {
 		}
 		return &fault{kind: faultExit, exitCode: ee.ExitCode(), err: err}
 	}
-	return &fault{kind: faultTrap, err: err}
+	if strings.Contains(err.Error(), "wasm error: stack overflow") { // wazero's own ceiling (400 MB)
+		return &fault{kind: faultTrap, limit: "runtime's call-stack ceiling", err: err}
+	}
+	return &fault{kind: faultTrap, limit: capName(w.sandboxFlags()), err: err}
 }
 
 func (w *wazeroInstance) read(ptr, n uint32) ([]byte, bool) {

@@ -18,6 +18,29 @@ func isFault(code abi.Code) bool {
 	return false
 }
 
+// controlEngine returns an engine of cfg, closed when the test ends, with
+// the control module loaded, and a check that the control module still
+// answers correctly.
+func controlEngine(t *testing.T, cfg engine.Config) (*engine.Engine, func(t *testing.T)) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := engine.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(ctx) })
+	control, err := e.Load(ctx, "control", corpusWasm(t, "control"))
+	if err != nil {
+		t.Fatalf("control module: %v", err)
+	}
+	return e, func(t *testing.T) {
+		t.Helper()
+		if text, err := callExport(ctx, control, "transform", "fine"); err != nil || text != "fine" {
+			t.Fatalf("the control module no longer serves: %q, %v", text, err)
+		}
+	}
+}
+
 // TestHostileCorpus runs every case of testdata/hostile against one engine:
 // each expectation must fail (or succeed) exactly as expect.json says, a
 // fault must discard the instance (the module's fault counter grows by
@@ -27,21 +50,7 @@ func isFault(code abi.Code) bool {
 func TestHostileCorpus(t *testing.T) {
 	ctx := context.Background()
 	cfg := corpusConfig()
-	e, err := engine.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	control, err := e.Load(ctx, "control", corpusWasm(t, "control"))
-	if err != nil {
-		t.Fatalf("control module: %v", err)
-	}
-	stillServes := func(t *testing.T) {
-		t.Helper()
-		if text, err := callExport(ctx, control, "transform", "fine"); err != nil || text != "fine" {
-			t.Fatalf("the control module no longer serves: %q, %v", text, err)
-		}
-	}
+	e, stillServes := controlEngine(t, cfg)
 	corpus := loadCorpus(t)
 	for _, name := range corpusNames(corpus) {
 		c := corpus[name]

@@ -1,0 +1,25 @@
+;; Transform calls a binary recursion tree of depth 40 (2^40 calls, no loop): the function-entry budget reaches sched_yield, and the deadline stops it.
+(module
+  ;; A minimal module written against abi/README.md directly. Only the
+  ;; function(s) marked HOSTILE misbehave.
+  (import "wasi_snapshot_preview1" "sched_yield" (func $sched_yield (result i32)))
+  (memory (export "memory") 1)
+  ;; 0..4095: input buffer; 4096: OK result (status 0); 4104: OK transform
+  ;; result (status 0, empty state, no events).
+  (data (i32.const 4096) "\00")
+  (data (i32.const 4104) "\00\00\00\00\00")
+  (func $tree (param $n i32)
+    (if (local.get $n) (then
+      (call $tree (i32.sub (local.get $n) (i32.const 1)))
+      (call $tree (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "wasmadapt_abi_version") (result i32) (i32.const 0x010000))
+  (func (export "wasmadapt_alloc") (param i32) (result i32) (i32.const 0))
+  (func (export "wasmadapt_capabilities") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
+  (func (export "wasmadapt_project") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
+  ;; HOSTILE
+  (func (export "wasmadapt_transform") (param i32 i32) (result i64)
+    (call $tree (i32.const 40))
+    (i64.const 0x0000100800000005))
+  (func (export "wasmadapt_parse_response") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
+  (func (export "wasmadapt_map_error") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
+)
