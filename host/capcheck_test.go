@@ -1,0 +1,195 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/host/providertest"
+)
+
+// TestUnknownModelPlainTextOnly: a model whose module does not know it
+// (source "unknown") gets plain text only; anything more is refused before
+// a byte is sent, unless the caller assumes capabilities.
+func TestUnknownModelPlainTextOnly(t *testing.T) {
+	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
+	tests := []struct {
+		name string
+		edit func(r *abi.Request)
+		want string // substring of the refusal; "" = allowed
+	}{
+		{"plain text", func(r *abi.Request) {}, ""},
+		{"tools", func(r *abi.Request) { r.Tools = tools }, "tool calling (1 tools)"},
+		{"json schema", func(r *abi.Request) {
+			r.ResponseFormat = &abi.ResponseFormat{Type: "json_schema", Name: "x", Schema: json.RawMessage(`{}`)}
+		}, "json_schema response format"},
+		{"json object", func(r *abi.Request) { r.ResponseFormat = &abi.ResponseFormat{Type: "json_object"} }, "json_object response format"},
+		{"reasoning", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "high"} }, "reasoning configuration"},
+		{"image", func(r *abi.Request) {
+			r.Messages = []abi.Message{{Role: abi.RoleUser, Content: []abi.Part{{Type: abi.PartImage, URL: "https://x/y.png"}}}}
+		}, "image part"},
+	}
+	m := toyModule(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := providertest.NewServer([]providertest.Case{sseCase("s", toyStream)})
+			defer srv.Close()
+			req := streamReq("toy-unknown")
+			tt.edit(req)
+			_, err := collect(newClient(nil).Stream(context.Background(), provider(m, srv), req))
+			if tt.want == "" {
+				if err != nil || len(srv.Requests()) != 1 {
+					t.Fatalf("err = %v, requests = %d: want plain text sent", err, len(srv.Requests()))
+				}
+				return
+			}
+			ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+			for _, s := range []string{tt.want, "toy-unknown", "not known to the module", "host.AssumeCapabilities"} {
+				if !strings.Contains(ae.Message, s) {
+					t.Errorf("message %q does not say %q", ae.Message, s)
+				}
+			}
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent: the refusal must come before any byte is sent", n)
+			}
+		})
+	}
+}
+
+// TestAssumeCapabilities: the per-call option and the client default let
+// an unknown model's request through, checked against the assumed
+// capabilities; the assumption is logged and on the span.
+func TestAssumeCapabilities(t *testing.T) {
+	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
+	withTools := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, MultiTurn: true}
+	m := toyModule(t)
+	run := func(t *testing.T, clientOpts []host.Option, callOpts []host.CallOption, edit func(*abi.Request)) (error, int, string, []sdktrace.ReadOnlySpan) {
+		t.Helper()
+		srv := providertest.NewServer([]providertest.Case{sseCase("s", toyStream)})
+		defer srv.Close()
+		var logs bytes.Buffer
+		exp := tracetest.NewInMemoryExporter()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+		opts := append([]host.Option{host.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), host.WithTracerProvider(tp)}, clientOpts...)
+		req := streamReq("toy-unknown")
+		req.Tools = tools
+		if edit != nil {
+			edit(req)
+		}
+		_, err := collect(host.NewClient(opts...).Stream(context.Background(), provider(m, srv), req, callOpts...))
+		return err, len(srv.Requests()), logs.String(), exp.GetSpans().Snapshots()
+	}
+	check := func(t *testing.T, err error, sent int, logs string, spans []sdktrace.ReadOnlySpan) {
+		t.Helper()
+		if err != nil || sent != 1 {
+			t.Fatalf("err = %v, requests = %d: want the request sent", err, sent)
+		}
+		if !strings.Contains(logs, "assuming capabilities") || !strings.Contains(logs, "model=toy-unknown") {
+			t.Errorf("the assumption is not logged: %s", logs)
+		}
+		if len(spans) != 1 || !slices.Contains(spans[0].Attributes(), attribute.Bool(host.AttrCapabilitiesAssumed, true)) ||
+			!slices.Contains(spans[0].Attributes(), attribute.String(host.AttrCapabilitiesSource, abi.SourceUnknown)) {
+			t.Errorf("the span does not record the assumption: %v", spans)
+		}
+	}
+	t.Run("per call", func(t *testing.T) {
+		err, sent, logs, spans := run(t, nil, []host.CallOption{host.AssumeCapabilities(withTools)}, nil)
+		check(t, err, sent, logs, spans)
+	})
+	t.Run("client default", func(t *testing.T) {
+		err, sent, logs, spans := run(t, []host.Option{host.WithAssumedCapabilities(withTools)}, nil, nil)
+		check(t, err, sent, logs, spans)
+	})
+	t.Run("checked against the assumption", func(t *testing.T) {
+		err, sent, _, _ := run(t, nil, []host.CallOption{host.AssumeCapabilities(withTools)}, func(r *abi.Request) {
+			r.Reasoning = &abi.Reasoning{Effort: "low"}
+		})
+		requireCode(t, err, abi.CodeCapabilityUnsupported)
+		if sent != 0 {
+			t.Errorf("%d requests sent", sent)
+		}
+	})
+	t.Run("call overrides the client default", func(t *testing.T) {
+		err, sent, _, _ := run(t, []host.Option{host.WithAssumedCapabilities(withTools)},
+			[]host.CallOption{host.AssumeCapabilities(abi.Features{Streaming: true})}, nil)
+		ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+		if !strings.Contains(ae.Message, "no tool calling") || sent != 0 {
+			t.Errorf("err = %v, requests = %d", ae, sent)
+		}
+	})
+}
+
+// TestDropRefusedSampling: Claude Opus 4.7 refuses a non-default
+// temperature; opted in, the host drops it, projects again and reports the
+// downgrade on the response and the span.
+func TestDropRefusedSampling(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "testdata", "anthropic", "stream-text-cache-usage", "body"))
+	if err != nil {
+		t.Skip("no recorded anthropic stream")
+	}
+	m := engine.NewNative("anthropic", anthropic.New())
+	t.Cleanup(func() { m.Close(context.Background()) })
+	temp, topP := 0.2, 0.9
+	newReq := func() *abi.Request {
+		return &abi.Request{Model: "claude-opus-4-7", Stream: true, Temperature: &temp, TopP: &topP,
+			ProviderOptions: map[string]json.RawMessage{"top_k": json.RawMessage("40")},
+			Messages:        []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}}}
+	}
+	t.Run("refused without the opt-in", func(t *testing.T) {
+		srv := providertest.NewServer([]providertest.Case{sseCase("s", body)})
+		defer srv.Close()
+		_, err := host.NewClient().Generate(context.Background(), provider(m, srv), newReq())
+		ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+		if ae.Pointer != "/temperature" {
+			t.Errorf("pointer = %q, want /temperature", ae.Pointer)
+		}
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+	})
+	t.Run("dropped with the opt-in", func(t *testing.T) {
+		srv := providertest.NewServer([]providertest.Case{sseCase("s", body)})
+		defer srv.Close()
+		exp := tracetest.NewInMemoryExporter()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+		req := newReq()
+		r, err := host.NewClient(host.WithTracerProvider(tp)).Generate(context.Background(), provider(m, srv), req,
+			host.AllowDowngrade(host.DropRefusedSampling))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.Downgrades, []host.Downgrade{host.DropRefusedSampling}) {
+			t.Errorf("Response.Downgrades = %v", r.Downgrades)
+		}
+		reqs := srv.Requests()
+		if len(reqs) != 1 {
+			t.Fatalf("%d requests sent", len(reqs))
+		}
+		for _, k := range []string{`"temperature"`, `"top_p"`, `"top_k"`} {
+			if bytes.Contains(reqs[0].Body, []byte(k)) {
+				t.Errorf("%s sent: %s", k, reqs[0].Body)
+			}
+		}
+		if req.Temperature == nil || req.TopP == nil || req.ProviderOptions["top_k"] == nil {
+			t.Error("the caller's request was modified")
+		}
+		spans := exp.GetSpans().Snapshots()
+		if len(spans) != 1 || !slices.Contains(spans[0].Attributes(), attribute.StringSlice(host.AttrDowngrades, []string{"DropRefusedSampling"})) {
+			t.Errorf("the span does not record the downgrade: %v", spans)
+		}
+	})
+}
