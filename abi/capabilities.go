@@ -93,3 +93,14 @@ type Features struct {
 	// the module does not say, or for a module's defaults (no model).
 	Source string `json:"source,omitempty"`
 }
+
+// PlainTextFeatures are the flags a module reports for a model it does not
+// know (Source "unknown"): streaming, multi-turn text, and nothing the
+// model may lack (no tools, structured output, reasoning or vision). The
+// host sends such a model plain text only unless the caller assumes
+// capabilities for it; the module's projection may still serve the
+// features it would assume, for a caller who does.
+func PlainTextFeatures() Features {
+	return Features{Streaming: true, ToolCalling: SupportNone, StructuredOutput: SupportNone,
+		MultiTurn: true, Source: SourceUnknown}
+}

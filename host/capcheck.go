@@ -45,11 +45,13 @@ func WithAssumedCapabilities(f abi.Features) Option {
 
 // unknownModel checks req against the plain-text policy for a model whose
 // module does not know it: it returns capability_unsupported for the first
-// feature beyond plain text the request asks for, or nil.
+// feature beyond plain text the request asks for, or nil. Tools pass when
+// the module emulates them: emulation is plain text on the wire.
 func unknownModel(caps *abi.Capabilities, req *abi.Request) error {
+	emulated := caps.Features.ToolCalling == abi.SupportEmulated
 	why := "is not known to the module (capabilities source \"unknown\"), so only plain text is sent to it"
 	fix := "choose a model the module knows (wasmrun inspect lists its source), or opt in with host.AssumeCapabilities (per call) or host.WithAssumedCapabilities (client default)"
-	if len(req.Tools) > 0 || (req.ToolChoice != nil && req.ToolChoice.Mode != abi.ToolChoiceNone) {
+	if !emulated && (len(req.Tools) > 0 || (req.ToolChoice != nil && req.ToolChoice.Mode != abi.ToolChoiceNone)) {
 		return unsupported(caps, req.Model, "tool calling ("+itoa(len(req.Tools))+" tools)", why, fix)
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
@@ -63,6 +65,9 @@ func unknownModel(caps *abi.Capabilities, req *abi.Request) error {
 			switch p.Type {
 			case abi.PartText:
 			case abi.PartToolCall, abi.PartToolResult:
+				if emulated {
+					continue
+				}
 				return unsupported(caps, req.Model, "tool calling (a "+string(p.Type)+" part at /messages/"+itoa(i)+"/content/"+itoa(j)+")", why, fix)
 			case abi.PartReasoning:
 				// Reasoning parts of an earlier answer are history the

@@ -126,6 +126,7 @@ func Model(name string) chatcompletions.Model {
 		f.StructuredOutput = abi.SupportNone
 	}
 	f.Source = Source(m)
+	chatcompletions.StripNotChat(m, &f)
 	return chatcompletions.Model{Features: f, Unsupported: un}
 }
 

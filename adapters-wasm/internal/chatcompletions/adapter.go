@@ -16,7 +16,8 @@ type adapter struct {
 // New returns the adapter speaking d. d must not change afterwards.
 func New(d *Dialect) guest.Adapter { return &adapter{d: d} }
 
-// Capabilities describes the module for model ("" for the defaults).
+// Capabilities describes the module for model ("" for the defaults); a
+// model the dialect does not know reports abi.PlainTextFeatures.
 func (a *adapter) Capabilities(model string) abi.Capabilities {
 	d := a.d
 	keys := make([]string, len(d.Options))
@@ -34,7 +35,7 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            d.Auth,
 		StateFormat:     d.stateFormat(),
 		ProviderOptions: keys,
-		Features:        d.model(model).Features,
+		Features:        Reported(d.model(model).Features),
 	}
 }
 
