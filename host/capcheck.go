@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"strings"
@@ -193,4 +194,15 @@ func (c *Client) precheck(caps *abi.Capabilities, req *abi.Request, opts []CallO
 	}
 	_, _, err := gate(caps, req, &cc)
 	return err
+}
+
+// ParseDowngrade returns the downgrade named name (as Downgrade.String
+// writes it).
+func ParseDowngrade(name string) (Downgrade, error) {
+	for d := StreamToGenerate; d <= DropRefusedSampling; d++ {
+		if d.String() == name {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("host: no downgrade named %q (StreamToGenerate, DropReasoning, DropRefusedSampling)", name)
 }

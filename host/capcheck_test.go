@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
@@ -192,4 +193,40 @@ func TestDropRefusedSampling(t *testing.T) {
 			t.Errorf("the span does not record the downgrade: %v", spans)
 		}
 	})
+}
+
+// TestUnknownModelWithARealModule: the openai module does not know
+// no-such-model-1; a request with tools to it is refused before sending,
+// and sent with the opt-in.
+func TestUnknownModelWithARealModule(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "testdata", "openai", "stream-parallel-tools", "body"))
+	if err != nil {
+		t.Skip("no recorded openai stream")
+	}
+	m := engine.NewNative("openai", openai.New())
+	t.Cleanup(func() { m.Close(context.Background()) })
+	caps, err := host.NewClient().Capabilities(context.Background(), m, "no-such-model-1")
+	if err != nil || caps.Features.Source != abi.SourceUnknown {
+		t.Fatalf("capabilities = %+v, %v; want source unknown", caps, err)
+	}
+	newReq := func() *abi.Request {
+		r := streamReq("no-such-model-1")
+		r.Tools = []abi.ToolDefinition{{Name: "get_weather", Parameters: json.RawMessage(`{"type":"object"}`)}}
+		return r
+	}
+	srv := providertest.NewServer([]providertest.Case{sseCase("s", body)})
+	defer srv.Close()
+	_, err = host.NewClient().Generate(context.Background(), provider(m, srv), newReq())
+	ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+	if !strings.Contains(ae.Message, "no-such-model-1") || len(srv.Requests()) != 0 {
+		t.Fatalf("err = %v, requests = %d: want a refusal naming the model, nothing sent", ae, len(srv.Requests()))
+	}
+	assumed := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, ParallelToolCalls: true, MultiTurn: true}
+	r, err := host.NewClient().Generate(context.Background(), provider(m, srv), newReq(), host.AssumeCapabilities(assumed))
+	if err != nil || len(srv.Requests()) != 1 || len(r.ToolCalls) == 0 {
+		t.Fatalf("err = %v, requests = %d, tool calls = %d: want the request sent with the opt-in", err, len(srv.Requests()), len(r.ToolCalls))
+	}
+	if !bytes.Contains(srv.Requests()[0].Body, []byte(`"tools"`)) {
+		t.Errorf("the tools were not sent: %s", srv.Requests()[0].Body)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
@@ -16,7 +17,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]",
+	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]",
 		help: "run one live exchange through the host and print the events as JSON lines; --record saves it as a golden case", run: runChat})
 }
 
@@ -26,7 +27,13 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	keyEnv := fs.String("api-key-env", "", "environment variable holding the API key (AWS modules read the standard AWS_* variables)")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "AWS region, for aws-sigv4 modules")
 	recordDir := fs.String("record", "", "save the exchange as a golden case in this directory")
+	assume := fs.String("assume", "", `capabilities (JSON, as "capabilities" of inspect; unset fields are plain text) assumed for a model the module does not know`)
+	allow := fs.String("allow-downgrade", "", "comma-separated downgrades to opt in to (StreamToGenerate, DropReasoning, DropRefusedSampling)")
 	pos, err := parseArgs(fs, args, "MODULE", "REQUEST.json")
+	if err != nil {
+		return err
+	}
+	opts, err := callOptions(*assume, *allow)
 	if err != nil {
 		return err
 	}
@@ -62,7 +69,7 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	p := host.Provider{Module: m, BaseURL: *baseURL, Credentials: creds, Region: *region}
 	var events []abi.Event
 	var runErr error
-	for ev, err := range client.Stream(ctx, p, req) {
+	for ev, err := range client.Stream(ctx, p, req, opts...) {
 		if err != nil && runErr == nil {
 			runErr = err
 		}
@@ -122,4 +129,28 @@ func record(ctx context.Context, dir string, m engine.Module, r *host.Recording,
 		}
 	}
 	return nil
+}
+
+// callOptions turns the --assume and --allow-downgrade flags into call
+// options.
+func callOptions(assume, allow string) ([]host.CallOption, error) {
+	var opts []host.CallOption
+	if assume != "" {
+		f := abi.PlainTextFeatures()
+		if err := json.Unmarshal([]byte(assume), &f); err != nil {
+			return nil, usagef("--assume: %v", err)
+		}
+		opts = append(opts, host.AssumeCapabilities(f))
+	}
+	for name := range strings.SplitSeq(allow, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		d, err := host.ParseDowngrade(name)
+		if err != nil {
+			return nil, usagef("--allow-downgrade: %v", err)
+		}
+		opts = append(opts, host.AllowDowngrade(d))
+	}
+	return opts, nil
 }
