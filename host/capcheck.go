@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -100,9 +101,13 @@ func (c *Client) noteCapabilities(ctx context.Context, op *operation, caps *abi.
 	op.span.SetAttributes(attribute.Bool(AttrCapabilitiesAssumed, true))
 }
 
-// downgraded reports one applied downgrade: logged, sent to the observer
-// and recorded on the span (with those applied before it, in *all).
+// downgraded reports one applied downgrade, once: logged, sent to the
+// observer and recorded on the span (with those applied before it, in
+// *all).
 func (c *Client) downgraded(ctx context.Context, op *operation, obs *observer, module, model string, d Downgrade, all *[]Downgrade) {
+	if slices.Contains(*all, d) {
+		return
+	}
 	c.log.InfoContext(ctx, "host: downgrade applied", slog.String("downgrade", d.String()),
 		slog.String("module", module), slog.String("model", model))
 	obs.emit(StepEvent{Kind: KindDowngrade, Downgrade: d})
@@ -162,7 +167,7 @@ func dropSampling(req *abi.Request, pointer string) (*abi.Request, bool) {
 		c.TopP = nil
 	default:
 		key, ok := strings.CutPrefix(pointer, "/provider_options/")
-		if !ok || (key != "top_k" && key != "topK") {
+		if !ok || (key != "top_k" && key != "topK" && key != "seed") {
 			return nil, false
 		}
 		if _, set := c.ProviderOptions[key]; !set {
@@ -205,4 +210,94 @@ func ParseDowngrade(name string) (Downgrade, error) {
 		}
 	}
 	return 0, fmt.Errorf("host: no downgrade named %q (StreamToGenerate, DropReasoning, DropRefusedSampling)", name)
+}
+
+// checkDetails checks req against the model's details, when the module
+// gives them: max_output_tokens above the model's limit, a sampling
+// parameter the model does not accept (dropped instead, reporting true,
+// with DropRefusedSampling allowed), an input modality it lacks, and a
+// reasoning setting outside its controls. It returns req or a modified
+// copy.
+func checkDetails(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Request, bool, error) {
+	d := caps.Details
+	if d == nil {
+		return req, false, nil
+	}
+	if n := req.MaxOutputTokens; n != nil && d.MaxOutputTokens > 0 && *n > d.MaxOutputTokens {
+		return nil, false, unsupported(caps, req.Model, "max_output_tokens "+itoa(*n), "produces at most "+itoa(d.MaxOutputTokens)+" output tokens",
+			"set max_output_tokens to "+itoa(d.MaxOutputTokens)+" or less")
+	}
+	dropped := false
+	if d.Sampling != nil {
+		for _, s := range samplingSet(req) {
+			if slices.Contains(d.Sampling, s.name) {
+				continue
+			}
+			if !cc.downgrades[DropRefusedSampling] {
+				err := unsupported(caps, req.Model, s.name+" (at "+s.pointer+")", "does not take "+s.name+" (it accepts: "+strings.Join(d.Sampling, ", ")+")",
+					"remove "+s.name+", or opt in with host.AllowDowngrade(host.DropRefusedSampling)")
+				err.(*abi.Error).Pointer = s.pointer
+				return nil, false, err
+			}
+			next, ok := dropSampling(req, s.pointer)
+			if !ok {
+				return nil, false, unsupported(caps, req.Model, s.name+" (at "+s.pointer+")", "does not take "+s.name, "remove "+s.name)
+			}
+			req, dropped = next, true
+		}
+	}
+	if len(d.InputModalities) > 0 {
+		for i, m := range req.Messages {
+			for j, p := range m.Content {
+				if p.Type == abi.PartImage && !slices.Contains(d.InputModalities, abi.ModalityImage) {
+					return nil, false, unsupported(caps, req.Model, "an image part (at /messages/"+itoa(i)+"/content/"+itoa(j)+")",
+						"reads no images (input modalities: "+strings.Join(d.InputModalities, ", ")+")", "remove the images or choose a vision model")
+				}
+			}
+		}
+	}
+	if rc, r := d.Reasoning, req.Reasoning; rc != nil && r != nil {
+		if r.Effort != "" && len(rc.Efforts) > 0 && !slices.Contains(rc.Efforts, r.Effort) {
+			return nil, false, unsupported(caps, req.Model, "reasoning effort "+r.Effort, "takes the reasoning efforts "+strings.Join(rc.Efforts, ", "), "use one of them")
+		}
+		if b := r.BudgetTokens; b != nil {
+			switch {
+			case !rc.Budget:
+				return nil, false, unsupported(caps, req.Model, "a reasoning budget", "takes no reasoning budget", "remove reasoning.budget_tokens (set an effort instead)")
+			case rc.BudgetMin > 0 && *b < rc.BudgetMin, rc.BudgetMax > 0 && *b > rc.BudgetMax:
+				return nil, false, unsupported(caps, req.Model, "reasoning.budget_tokens "+itoa(*b), "takes a reasoning budget of "+itoa(rc.BudgetMin)+" to "+budgetMax(rc.BudgetMax)+" tokens", "set a budget in that range")
+			}
+		}
+	}
+	return req, dropped, nil
+}
+
+func budgetMax(n int) string {
+	if n == 0 {
+		return "any number of"
+	}
+	return itoa(n)
+}
+
+// samplingParam is a sampling parameter a request sets, with its pointer.
+type samplingParam struct{ name, pointer string }
+
+// samplingSet lists the sampling parameters req sets.
+func samplingSet(req *abi.Request) []samplingParam {
+	var out []samplingParam
+	if req.Temperature != nil {
+		out = append(out, samplingParam{abi.SamplingTemperature, "/temperature"})
+	}
+	if req.TopP != nil {
+		out = append(out, samplingParam{abi.SamplingTopP, "/top_p"})
+	}
+	if len(req.Stop) > 0 {
+		out = append(out, samplingParam{abi.SamplingStop, "/stop"})
+	}
+	for _, k := range []string{abi.SamplingTopK, abi.SamplingSeed} {
+		if _, ok := req.ProviderOptions[k]; ok {
+			out = append(out, samplingParam{k, "/provider_options/" + k})
+		}
+	}
+	return out
 }

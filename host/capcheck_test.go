@@ -19,6 +19,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
@@ -142,8 +143,29 @@ func TestDropRefusedSampling(t *testing.T) {
 	if err != nil {
 		t.Skip("no recorded anthropic stream")
 	}
-	m := engine.NewNative("anthropic", anthropic.New())
-	t.Cleanup(func() { m.Close(context.Background()) })
+	// The module's details list the accepted sampling parameters, so the
+	// gate drops them; without details the module's projection refuses
+	// them and the host drops the one its pointer names and projects
+	// again.
+	for name, a := range map[string]guest.Adapter{"gate": anthropic.New(), "projection": noDetails{anthropic.New()}} {
+		t.Run(name, func(t *testing.T) {
+			m := engine.NewNative("anthropic", a)
+			t.Cleanup(func() { m.Close(context.Background()) })
+			dropRefusedSampling(t, m, body)
+		})
+	}
+}
+
+// noDetails is an adapter whose capabilities give no details.
+type noDetails struct{ guest.Adapter }
+
+func (a noDetails) Capabilities(model string) abi.Capabilities {
+	c := a.Adapter.Capabilities(model)
+	c.Details = nil
+	return c
+}
+
+func dropRefusedSampling(t *testing.T, m engine.Module, body []byte) {
 	temp, topP := 0.2, 0.9
 	newReq := func() *abi.Request {
 		return &abi.Request{Model: "claude-opus-4-7", Stream: true, Temperature: &temp, TopP: &topP,
@@ -228,5 +250,46 @@ func TestUnknownModelWithARealModule(t *testing.T) {
 	}
 	if !bytes.Contains(srv.Requests()[0].Body, []byte(`"tools"`)) {
 		t.Errorf("the tools were not sent: %s", srv.Requests()[0].Body)
+	}
+}
+
+// TestModelDetailsChecked: the gate checks the module's model details
+// before sending: max_output_tokens above the model's limit, a reasoning
+// budget the model does not take, an effort it does not know.
+func TestModelDetailsChecked(t *testing.T) {
+	m := engine.NewNative("anthropic", anthropic.New())
+	t.Cleanup(func() { m.Close(context.Background()) })
+	intp := func(n int) *int { return &n }
+	tests := []struct {
+		name, model string
+		edit        func(r *abi.Request)
+		want        string
+	}{
+		{"max output tokens above the limit", "claude-3-haiku-20240307", func(r *abi.Request) { r.MaxOutputTokens = intp(5000) }, "at most 4096 output tokens"},
+		{"budget on an adaptive-only model", "claude-opus-4-7", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{BudgetTokens: intp(2048)} }, "takes no reasoning budget"},
+		{"budget below the minimum", "claude-sonnet-4-5", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{BudgetTokens: intp(100)} }, "budget of 1024 to 63999"},
+		{"unknown effort", "claude-sonnet-4-5", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "max"} }, "reasoning effort max"},
+		{"stop on a known model", "claude-sonnet-4-5", func(r *abi.Request) { r.Stop = []string{"\n"} }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			caps, err := host.NewClient().Capabilities(context.Background(), m, tt.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := streamReq(tt.model)
+			tt.edit(req)
+			_, _, err = host.CheckCapabilities(caps, req)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want allowed", err)
+				}
+				return
+			}
+			ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+			if !strings.Contains(ae.Message, tt.want) {
+				t.Errorf("message %q does not say %q", ae.Message, tt.want)
+			}
+		})
 	}
 }

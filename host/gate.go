@@ -19,11 +19,12 @@ const (
 	// DropReasoning sends a request with a reasoning configuration to a
 	// model without reasoning with the configuration removed.
 	DropReasoning
-	// DropRefusedSampling sends a request whose temperature, top_p or
-	// top_k the module refuses for the model (capability_unsupported with
-	// a pointer to the parameter, as for models that take only the
-	// default sampling) with the refused parameters removed: the model
-	// samples with its defaults.
+	// DropRefusedSampling sends a request whose temperature, top_p, top_k
+	// or seed the model does not take (not in the module's
+	// Details.Sampling, or refused by its projection with
+	// capability_unsupported and a pointer to the parameter, as for models
+	// that take only the default sampling) with those parameters removed:
+	// the model samples with its defaults.
 	DropRefusedSampling
 )
 
@@ -161,6 +162,13 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 	}
 	if assistantTurns > 0 && !f.MultiTurn {
 		return nil, nil, unsupported(caps, req.Model, "a multi-turn conversation ("+itoa(assistantTurns)+" assistant turns)", "is single-turn only", "send one user turn")
+	}
+	out, dropped, err := checkDetails(caps, out, cc) // capcheck.go
+	if err != nil {
+		return nil, nil, err
+	}
+	if dropped {
+		applied = append(applied, DropRefusedSampling)
 	}
 	return out, applied, nil
 }
