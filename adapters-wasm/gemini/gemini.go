@@ -272,6 +272,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthHeader, Name: "x-goog-api-key"},
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
+		Details:         modelDetails(model),
 		Features:        f,
 	}
 }

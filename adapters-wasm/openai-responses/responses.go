@@ -160,6 +160,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: keys,
 		Features:        chatcompletions.Reported(openai.Model(model).Features),
+		Details:         openai.Model(model).Details,
 	}
 }
 

@@ -127,7 +127,7 @@ func Model(name string) chatcompletions.Model {
 	}
 	f.Source = Source(m)
 	chatcompletions.StripNotChat(m, &f)
-	return chatcompletions.Model{Features: f, Unsupported: un}
+	return chatcompletions.Model{Features: f, Unsupported: un, Details: details(m, f, un)}
 }
 
 // knownLines are the model lines of the adapter's table: a name is one of

@@ -1,6 +1,7 @@
 package adaptertest_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -88,6 +89,42 @@ func TestNotChatModels(t *testing.T) {
 			if f.ToolCalling != abi.SupportNone || f.StructuredOutput != abi.SupportNone || f.Vision || f.Reasoning {
 				t.Errorf("%s %s: %+v, want no tools, structured output, vision or reasoning", a.Capabilities("").Name, model, f)
 			}
+		}
+	}
+}
+
+// TestModelDetails: the anthropic, openai and gemini adapters give details
+// for the models they know, none for others.
+func TestModelDetails(t *testing.T) {
+	tests := []struct {
+		a           guest.Adapter
+		model       string
+		ctx, out    int
+		sampling    []string
+		modalities  int
+		budgetLimit int
+	}{
+		{anthropic.New(), "claude-opus-4-7", 200000, 128000, []string{"stop"}, 3, 0},
+		{anthropic.New(), "claude-sonnet-4-5", 200000, 64000, []string{"temperature", "top_p", "top_k", "stop"}, 3, 63999},
+		{openai.New(), "gpt-4.1-mini", 1047576, 32768, []string{"temperature", "top_p", "stop", "seed"}, 3, 0},
+		{openai.New(), "o3", 200000, 100000, []string{"stop", "seed"}, 3, 0},
+		{responses.New(), "gpt-4o", 128000, 16384, []string{"temperature", "top_p", "stop", "seed"}, 3, 0},
+		{gemini.New(), "gemini-2.5-flash", 1048576, 65536, []string{"temperature", "top_p", "stop"}, 4, 24576},
+	}
+	for _, tt := range tests {
+		d := tt.a.Capabilities(tt.model).Details
+		if d == nil {
+			t.Errorf("%s: no details", tt.model)
+			continue
+		}
+		if d.ContextWindow != tt.ctx || d.MaxOutputTokens != tt.out || !slices.Equal(d.Sampling, tt.sampling) || len(d.InputModalities) != tt.modalities {
+			t.Errorf("%s: %+v", tt.model, d)
+		}
+		if tt.budgetLimit > 0 && (d.Reasoning == nil || d.Reasoning.BudgetMax != tt.budgetLimit) {
+			t.Errorf("%s: reasoning controls %+v", tt.model, d.Reasoning)
+		}
+		if d := tt.a.Capabilities("no-such-model-1").Details; d != nil {
+			t.Errorf("no-such-model-1: details %+v", d)
 		}
 	}
 }

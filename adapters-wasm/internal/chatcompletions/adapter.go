@@ -25,6 +25,7 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		keys[i] = o.Key
 	}
 	slices.Sort(keys)
+	m := d.model(model)
 	return abi.Capabilities{
 		ABIVersion:      abi.VersionString(abi.Version),
 		Name:            d.Name,
@@ -35,7 +36,8 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            d.Auth,
 		StateFormat:     d.stateFormat(),
 		ProviderOptions: keys,
-		Features:        Reported(d.model(model).Features),
+		Features:        Reported(m.Features),
+		Details:         m.Details,
 	}
 }
 

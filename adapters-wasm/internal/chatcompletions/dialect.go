@@ -93,6 +93,9 @@ type Model struct {
 	// Unsupported maps a feature name (the Feature* constants) to what
 	// projection does when a request uses it.
 	Unsupported map[string]Action
+	// Details are reported by Capabilities for a known model (nil:
+	// none).
+	Details *abi.ModelDetails
 }
 
 // Option is one provider_options key a dialect reads.
