@@ -83,8 +83,9 @@
 // (host.AssumeCapabilities, host.WithAssumedCapabilities); projection
 // serves them all (native tools and structured output, vision,
 // reasoning). Emulated tools are plain text on the wire, so the host
-// admits them for an unknown model; tool_mode "emulated" without the
-// suffix still emulates.
+// admits them for an unknown model when the suffix reports them; tool_mode
+// "emulated" without the suffix still emulates, but the host then needs
+// the caller's assumption to send tools at all.
 //
 // Provider options: tool_mode ("native" or "emulated"), think (bool),
 // think_start_in_reasoning (bool), path (string starting with "/"),
