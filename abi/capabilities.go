@@ -28,6 +28,62 @@ type Capabilities struct {
 	ProviderOptions []string `json:"provider_options,omitempty"`
 	// Features are the model's capability flags.
 	Features Features `json:"capabilities"`
+	// Details are the model's limits, inputs and accepted parameters,
+	// when the module knows them (an optional addition: nil from modules
+	// that do not say, and for models they do not know).
+	Details *ModelDetails `json:"details,omitempty"`
+}
+
+// The input modalities of ModelDetails.InputModalities.
+const (
+	ModalityText  = "text"
+	ModalityImage = "image"
+	ModalityPDF   = "pdf"
+	ModalityAudio = "audio"
+)
+
+// The sampling parameters of ModelDetails.Sampling: the request fields
+// temperature, top_p and stop, and the provider options top_k and seed.
+const (
+	SamplingTemperature = "temperature"
+	SamplingTopP        = "top_p"
+	SamplingTopK        = "top_k"
+	SamplingStop        = "stop"
+	SamplingSeed        = "seed"
+)
+
+// ModelDetails are what a module knows of a model beyond its flags. Zero
+// fields are unknown; the host checks the known ones before sending.
+type ModelDetails struct {
+	// ContextWindow is the most input and output tokens of one request.
+	ContextWindow int `json:"context_window,omitempty"`
+	// MaxOutputTokens is the most output tokens the model produces; a
+	// request's max_output_tokens above it is refused.
+	MaxOutputTokens int `json:"max_output_tokens,omitempty"`
+	// InputModalities lists the kinds of input the model reads
+	// (Modality*).
+	InputModalities []string `json:"input_modalities,omitempty"`
+	// Sampling lists the sampling parameters the model accepts at any
+	// value (Sampling*); nil means unknown, and a parameter a model takes
+	// only at its default is not listed. A request setting one not listed
+	// is refused.
+	Sampling []string `json:"sampling,omitempty"`
+	// Reasoning describes the model's reasoning controls, for reasoning
+	// models.
+	Reasoning *ReasoningControls `json:"reasoning,omitempty"`
+}
+
+// ReasoningControls are the reasoning settings a model takes.
+type ReasoningControls struct {
+	// Efforts lists the reasoning.effort values accepted; empty: none.
+	Efforts []string `json:"efforts,omitempty"`
+	// BudgetMin and BudgetMax bound reasoning.budget_tokens (0: unbounded
+	// on that side); Budget says whether a budget is accepted at all.
+	Budget    bool `json:"budget,omitempty"`
+	BudgetMin int  `json:"budget_min,omitempty"`
+	BudgetMax int  `json:"budget_max,omitempty"`
+	// Adaptive: the model decides how much to reason by itself.
+	Adaptive bool `json:"adaptive,omitempty"`
 }
 
 // The auth schemes a module may declare.
@@ -92,4 +148,15 @@ type Features struct {
 	// Source says where the flags come from (Source* above); empty when
 	// the module does not say, or for a module's defaults (no model).
 	Source string `json:"source,omitempty"`
+}
+
+// PlainTextFeatures are the flags a module reports for a model it does not
+// know (Source "unknown"): streaming, multi-turn text, and nothing the
+// model may lack (no tools, structured output, reasoning or vision). The
+// host sends such a model plain text only unless the caller assumes
+// capabilities for it; the module's projection may still serve the
+// features it would assume, for a caller who does.
+func PlainTextFeatures() Features {
+	return Features{Streaming: true, ToolCalling: SupportNone, StructuredOutput: SupportNone,
+		MultiTurn: true, Source: SourceUnknown}
 }

@@ -68,6 +68,8 @@ type Client struct {
 	mp            metric.MeterProvider
 	caps          capsCache
 	capsSize      int
+	// assume is the WithAssumedCapabilities default (capcheck.go).
+	assume *abi.Features
 }
 
 // Option configures a Client.
@@ -305,6 +307,8 @@ func (c *Client) Generate(ctx context.Context, p Provider, req *abi.Request, opt
 func (c *Client) generate(ctx context.Context, p Provider, req *abi.Request, opts []CallOption, stop func() bool) (*Response, error) {
 	var acc Accumulator
 	var first error
+	var downgrades downgradeRecorder
+	opts = append(opts[:len(opts):len(opts)], WithCallObserver(&downgrades))
 	err := c.run(ctx, p, req, opts, func(ev *abi.Event, err error) bool {
 		acc.Add(*ev)
 		if err != nil && first == nil {
@@ -313,6 +317,7 @@ func (c *Client) generate(ctx context.Context, p Provider, req *abi.Request, opt
 		return stop == nil || !stop()
 	})
 	r := acc.Response()
+	r.Downgrades = downgrades
 	if p.Module != nil && req != nil {
 		if caps, cerr := c.Capabilities(ctx, p.Module, req.Model); cerr == nil {
 			r.setProvider(caps.Provider)
@@ -350,6 +355,9 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 		p.Module = m
 	}
 	cc := callConfigOf(opts)
+	if cc.assume == nil {
+		cc.assume = c.assume
+	}
 	ctx, cancelCall, p, retry, idle := cc.apply(ctx, c, p)
 	defer cancelCall()
 	start := c.now()
@@ -364,16 +372,18 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 		op.end(err, start)
 		obs.response(op.acc.Response(), err)
 	}()
+	c.noteCapabilities(ctx, op, caps, req, &cc)
 	sendReq, applied, err := gate(caps, req, &cc)
 	if err != nil {
 		return err
 	}
+	var all []Downgrade
 	for _, d := range applied {
-		c.log.InfoContext(ctx, "host: downgrade applied", slog.String("downgrade", d.String()),
-			slog.String("module", p.Module.Name()), slog.String("model", req.Model))
-		obs.emit(StepEvent{Kind: KindDowngrade, Downgrade: d})
+		c.downgraded(ctx, op, obs, p.Module.Name(), req.Model, d, &all)
 	}
-	preq, err := p.Module.Project(ctx, sendReq)
+	preq, sendReq, err := project(ctx, p.Module.Project, sendReq, &cc, func() {
+		c.downgraded(ctx, op, obs, p.Module.Name(), req.Model, DropRefusedSampling, &all)
+	})
 	if err != nil {
 		return err
 	}

@@ -25,8 +25,12 @@
 //     sent; streaming, tools, json_schema output, images, reasoning or a
 //     multi-turn history the model cannot serve is capability_unsupported.
 //     There is no silent fallback: AllowDowngrade opts in to a documented
-//     downgrade.
+//     downgrade. A model the module does not know (capabilities source
+//     "unknown") gets plain text only unless the caller assumes
+//     capabilities for it (AssumeCapabilities, WithAssumedCapabilities).
 //  2. Projection: the module turns the request into a provider request;
+//     with DropRefusedSampling allowed, a sampling parameter the module
+//     refuses for the model is dropped and the request projected again;
 //     the host builds the HTTP request on the base URL, injects the
 //     credential per the module's declared auth scheme (bearer, header,
 //     query, aws-sigv4 via host/sigv4, none) and asks for gzip or zstd.

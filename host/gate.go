@@ -19,6 +19,13 @@ const (
 	// DropReasoning sends a request with a reasoning configuration to a
 	// model without reasoning with the configuration removed.
 	DropReasoning
+	// DropRefusedSampling sends a request whose temperature, top_p, top_k
+	// or seed the model does not take (not in the module's
+	// Details.Sampling, or refused by its projection with
+	// capability_unsupported and a pointer to the parameter, as for models
+	// that take only the default sampling) with those parameters removed:
+	// the model samples with its defaults.
+	DropRefusedSampling
 )
 
 // String returns the downgrade's name.
@@ -28,6 +35,8 @@ func (d Downgrade) String() string {
 		return "StreamToGenerate"
 	case DropReasoning:
 		return "DropReasoning"
+	case DropRefusedSampling:
+		return "DropRefusedSampling"
 	}
 	return "Downgrade(?)"
 }
@@ -38,6 +47,9 @@ type CallOption func(*callConfig)
 
 type callConfig struct {
 	downgrades map[Downgrade]bool
+	// assume holds the capabilities assumed for a model the module does
+	// not know (capcheck.go).
+	assume     *abi.Features
 	callExtras // callopt.go
 }
 
@@ -55,7 +67,10 @@ func AllowDowngrade(ds ...Downgrade) CallOption {
 }
 
 // CheckCapabilities is the capability gate every call passes through
-// before anything is sent: it checks req against the model's capabilities. It returns the request to send (req itself, or a modified copy
+// before anything is sent: it checks req against the model's capabilities.
+// For a model the module does not know (source "unknown") it refuses every
+// feature beyond plain text unless AssumeCapabilities gives capabilities to
+// check against instead. It returns the request to send (req itself, or a modified copy
 // when an allowed downgrade applies) and the downgrades applied, or an
 // *abi.Error with code capability_unsupported that names the feature and
 // the reason.
@@ -81,6 +96,16 @@ func unsupported(caps *abi.Capabilities, model, what, why, fix string) error {
 
 func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Request, []Downgrade, error) {
 	f := caps.Features
+	if f.Source == abi.SourceUnknown {
+		if cc.assume == nil {
+			if err := unknownModel(caps, req); err != nil {
+				return nil, nil, err
+			}
+		} else {
+			f = *cc.assume
+			f.Source = abi.SourceUnknown
+		}
+	}
 	out := req
 	var applied []Downgrade
 	clone := func() {
@@ -137,6 +162,13 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 	}
 	if assistantTurns > 0 && !f.MultiTurn {
 		return nil, nil, unsupported(caps, req.Model, "a multi-turn conversation ("+itoa(assistantTurns)+" assistant turns)", "is single-turn only", "send one user turn")
+	}
+	out, dropped, err := checkDetails(caps, out, cc) // capcheck.go
+	if err != nil {
+		return nil, nil, err
+	}
+	if dropped {
+		applied = append(applied, DropRefusedSampling)
 	}
 	return out, applied, nil
 }

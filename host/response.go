@@ -36,6 +36,9 @@ type Response struct {
 	// records every target tried or skipped before it (Client.GenerateRoute).
 	Served string
 	Route  []RouteAttempt
+	// Downgrades lists the downgrades applied to the request that
+	// produced the response (AllowDowngrade), in order.
+	Downgrades []Downgrade
 }
 
 func (r *Response) setProvider(p string) {

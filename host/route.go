@@ -100,7 +100,7 @@ func (c *Client) routeRun(ctx context.Context, rt *Route, req *abi.Request, opts
 			skip(err)
 			continue
 		}
-		if _, _, err := CheckCapabilities(caps, &r, opts...); err != nil {
+		if err := c.precheck(caps, &r, opts); err != nil {
 			skip(err)
 			continue
 		}

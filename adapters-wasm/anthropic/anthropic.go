@@ -90,5 +90,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
 		Features:        lookup(modelName).features(),
+		Details:         lookup(modelName).details(),
 	}
 }

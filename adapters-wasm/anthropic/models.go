@@ -94,7 +94,13 @@ func lookup(name string) model {
 	return m
 }
 
+// features returns the flags Capabilities reports: the model's, or
+// abi.PlainTextFeatures for a model the adapter does not know (projection
+// still serves what it assumes for it).
 func (m model) features() abi.Features {
+	if m.source == abi.SourceUnknown {
+		return abi.PlainTextFeatures()
+	}
 	f := abi.Features{
 		Streaming:         true,
 		ToolCalling:       abi.SupportNative,

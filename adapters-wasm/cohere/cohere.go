@@ -85,13 +85,18 @@ var _ guest.Adapter = Adapter{}
 // New returns the Cohere adapter.
 func New() guest.Adapter { return Adapter{} }
 
-// Features returns what the adapter knows of a Cohere model: the
-// command-a-reasoning models think, command-a-vision takes images and no
-// tools, the other Command models take tools and structured output.
+// Features returns what the adapter knows of a Cohere model: the Command
+// family (command-a, command-r, ... — source "family") takes tools and
+// structured output, its -reasoning models think, command-a-vision takes
+// images and no tools; any other name is unknown: plain text only (see
+// abi.PlainTextFeatures).
 func Features(model string) abi.Features {
 	m := strings.ToLower(model)
+	if !strings.HasPrefix(m, "command") && !strings.HasPrefix(m, "c4ai-") {
+		return abi.PlainTextFeatures()
+	}
 	f := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, ParallelToolCalls: true,
-		StructuredOutput: abi.SupportNative, MultiTurn: true}
+		StructuredOutput: abi.SupportNative, MultiTurn: true, Source: abi.SourceFamily}
 	switch {
 	case strings.Contains(m, "reasoning"):
 		f.Reasoning = true

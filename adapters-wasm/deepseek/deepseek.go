@@ -116,6 +116,7 @@ func Model(name string) chatcompletions.Model {
 	f.Vision = false
 	f.StructuredOutput = abi.SupportJSONMode
 	f.Reasoning = IsReasoningModel(name)
+	f.Source = chatcompletions.Source(name, []string{"deepseek-chat", "deepseek-reasoner"}, []string{"deepseek-"})
 	return chatcompletions.Model{Features: f}
 }
 

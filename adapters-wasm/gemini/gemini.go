@@ -260,6 +260,9 @@ func geminiVersion(m string) int {
 func (Adapter) Capabilities(model string) abi.Capabilities {
 	f := modelFamily(model).features
 	f.Source = modelSource(model)
+	if f.Source == abi.SourceUnknown {
+		f = abi.PlainTextFeatures()
+	}
 	return abi.Capabilities{
 		Name:            Name,
 		Version:         Version,
@@ -269,6 +272,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthHeader, Name: "x-goog-api-key"},
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
+		Details:         modelDetails(model),
 		Features:        f,
 	}
 }

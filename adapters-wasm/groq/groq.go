@@ -117,6 +117,16 @@ func IsGPTOSS(model string) bool { return strings.Contains(lower(model), "gpt-os
 // IsQwen3 reports whether model is a qwen3 model.
 func IsQwen3(model string) bool { return strings.Contains(lower(model), "qwen3") }
 
+// groqTable lists the production and preview chat models of Groq's models
+// page; groqFamilies the lines newer names of them continue.
+var (
+	groqTable = []string{"llama-3.1-8b-instant", "llama-3.3-70b-versatile",
+		"meta-llama/llama-4-scout-17b-16e-instruct", "meta-llama/llama-4-maverick-17b-128e-instruct",
+		"openai/gpt-oss-120b", "openai/gpt-oss-20b", "qwen/qwen3-32b", "moonshotai/kimi-k2-instruct",
+		"groq/compound", "groq/compound-mini"}
+	groqFamilies = []string{"llama-3", "meta-llama/llama-4", "openai/gpt-oss", "qwen/qwen3", "moonshotai/kimi-k2"}
+)
+
 // Model returns what the adapter knows of a Groq model.
 func Model(name string) chatcompletions.Model {
 	m := lower(name)
@@ -126,6 +136,7 @@ func Model(name string) chatcompletions.Model {
 	if !(IsGPTOSS(m) || strings.Contains(m, "kimi-k2") || strings.Contains(m, "llama-4")) {
 		f.StructuredOutput = abi.SupportJSONMode
 	}
+	f.Source = chatcompletions.Source(m, groqTable, groqFamilies)
 	return chatcompletions.Model{Features: f}
 }
 

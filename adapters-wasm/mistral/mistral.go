@@ -101,6 +101,17 @@ func IsReasoningModel(model string) bool {
 	return strings.HasPrefix(strings.ToLower(model), "magistral")
 }
 
+// mistralTable lists the models of Mistral's models overview (names
+// continue with "-latest" or a "-YYMM" version); mistralFamilies the lines
+// newer names continue.
+var (
+	mistralTable = []string{"mistral-large", "mistral-medium", "mistral-small", "ministral-3b", "ministral-8b",
+		"magistral-medium", "magistral-small", "codestral", "devstral-small", "devstral-medium",
+		"pixtral-large", "pixtral-12b", "open-mistral-nemo", "open-mistral-7b", "open-mixtral-8x7b",
+		"open-mixtral-8x22b", "mistral-tiny", "mistral-saba"}
+	mistralFamilies = []string{"mistral-", "ministral-", "magistral-", "codestral", "devstral", "pixtral-"}
+)
+
 // Model returns what the adapter knows of a Mistral model: magistral models
 // reason; the code models (codestral, devstral), the open-mistral and
 // open-mixtral models and ministral-3b/8b take no images.
@@ -113,6 +124,7 @@ func Model(name string) chatcompletions.Model {
 			f.Vision = false
 		}
 	}
+	f.Source = chatcompletions.Source(m, mistralTable, mistralFamilies)
 	return chatcompletions.Model{Features: f}
 }
 

@@ -26,6 +26,10 @@ func hasPrefix(model string, list []string) bool {
 	return false
 }
 
+// features returns what the adapter knows of model: the flags of its
+// family (source "family"), or for a name of no listed family the
+// permissive defaults projection serves (source "unknown"; Capabilities
+// reports abi.PlainTextFeatures for it).
 func features(model string) abi.Features {
 	f := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, ParallelToolCalls: true,
 		StructuredOutput: abi.SupportNative, MultiTurn: true, Reasoning: true, Vision: true}
@@ -36,12 +40,24 @@ func features(model string) abi.Features {
 	m = m[strings.LastIndexByte(m, '/')+1:] // namespace/model:tag
 	known := hasPrefix(m, noTools) || hasPrefix(m, thinkers) || hasPrefix(m, vision) || hasPrefix(m, knownBase)
 	if !known {
+		f.Source = abi.SourceUnknown
 		return f
 	}
+	f.Source = abi.SourceFamily
 	if hasPrefix(m, noTools) {
 		f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
 	}
 	f.Reasoning = hasPrefix(m, thinkers)
 	f.Vision = hasPrefix(m, vision)
 	return f
+}
+
+// reported returns the flags Capabilities reports for model:
+// abi.PlainTextFeatures for a model of no listed family, whose flags are
+// assumptions, features(model) otherwise.
+func reported(model string) abi.Features {
+	if f := features(model); f.Source != abi.SourceUnknown {
+		return f
+	}
+	return abi.PlainTextFeatures()
 }

@@ -115,6 +115,6 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthNone},
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
-		Features:        features(model),
+		Features:        reported(model),
 	}
 }

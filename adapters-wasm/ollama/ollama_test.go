@@ -349,16 +349,18 @@ func TestCapabilities(t *testing.T) {
 		model             string
 		tools             string
 		reasoning, vision bool
+		source            string
 	}{
-		{"", abi.SupportNative, true, true},
-		{"my-finetune:latest", abi.SupportNative, true, true},
-		{"llama3.2", abi.SupportNative, false, false},
-		{"qwen3:8b", abi.SupportNative, true, false},
-		{"gemma3:4b", abi.SupportNone, false, true},
-		{"hf.co/org/llava:7b", abi.SupportNone, false, true},
+		{"", abi.SupportNative, true, true, ""},
+		// A model of no known family: plain text only.
+		{"my-finetune:latest", abi.SupportNone, false, false, abi.SourceUnknown},
+		{"llama3.2", abi.SupportNative, false, false, abi.SourceFamily},
+		{"qwen3:8b", abi.SupportNative, true, false, abi.SourceFamily},
+		{"gemma3:4b", abi.SupportNone, false, true, abi.SourceFamily},
+		{"hf.co/org/llava:7b", abi.SupportNone, false, true, abi.SourceFamily},
 	} {
 		c := New().Capabilities(tt.model)
-		if c.Features.ToolCalling != tt.tools || c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Auth.Scheme != abi.AuthNone || c.StateFormat != StateFormat {
+		if c.Features.ToolCalling != tt.tools || c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Features.Source != tt.source || c.Auth.Scheme != abi.AuthNone || c.StateFormat != StateFormat {
 			t.Errorf("%q: %+v", tt.model, c)
 		}
 	}

@@ -76,10 +76,16 @@
 // (as tool_mode "emulated"), "+no-auth" declares auth scheme none (for
 // local servers without keys, so the host needs no credential). Suffixes
 // combine ("llama3.1:8b+emulated-tools+no-auth") and are stripped from the
-// model name sent to the server. Without them a model reports the default
-// features (native tools and structured output, vision, reasoning,
-// streaming) and bearer auth; tool_mode "emulated" without the suffix still
-// emulates (the host's gate admits tools for native and emulated alike).
+// model name sent to the server. The module knows no model: every model
+// has capabilities source "unknown" and reports plain text (streaming,
+// multi-turn) and bearer auth, so the host refuses tools, structured
+// output, images and reasoning unless the caller assumes capabilities
+// (host.AssumeCapabilities, host.WithAssumedCapabilities); projection
+// serves them all (native tools and structured output, vision,
+// reasoning). Emulated tools are plain text on the wire, so the host
+// admits them for an unknown model when the suffix reports them; tool_mode
+// "emulated" without the suffix still emulates, but the host then needs
+// the caller's assumption to send tools at all.
 //
 // Provider options: tool_mode ("native" or "emulated"), think (bool),
 // think_start_in_reasoning (bool), path (string starting with "/"),
@@ -164,6 +170,7 @@ func Dialect() *chatcompletions.Dialect {
 	pt := chatcompletions.PassThrough
 	features := chatcompletions.DefaultFeatures
 	features.Reasoning = true
+	features.Source = abi.SourceUnknown
 	return &chatcompletions.Dialect{
 		Name:                 "openai-compatible",
 		Version:              Version,
@@ -193,7 +200,13 @@ func Dialect() *chatcompletions.Dialect {
 			pt("top_logprobs", "integer"),
 			pt("user", "string"),
 		},
-		Model: func(string) chatcompletions.Model { return chatcompletions.Model{Features: features} },
+		Model: func(name string) chatcompletions.Model {
+			f := features
+			if name == "" {
+				f.Source = ""
+			}
+			return chatcompletions.Model{Features: f}
+		},
 		Route: func(req *abi.Request) (string, map[string]string, error) {
 			if p := stringOption(req, "path"); p != "" {
 				return p, nil, nil

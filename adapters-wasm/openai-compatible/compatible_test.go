@@ -31,8 +31,9 @@ func TestParseModel(t *testing.T) {
 
 func TestCapabilities(t *testing.T) {
 	a := New()
+	// The module knows no model: plain text, source unknown.
 	c := a.Capabilities("qwen3")
-	if c.Features.ToolCalling != abi.SupportNative || c.Auth.Scheme != abi.AuthBearer || c.DefaultBaseURL != "" || c.StateFormat != StateFormat {
+	if c.Features != abi.PlainTextFeatures() || c.Auth.Scheme != abi.AuthBearer || c.DefaultBaseURL != "" || c.StateFormat != StateFormat {
 		t.Errorf("plain: %+v", c)
 	}
 	c = a.Capabilities("qwen3+emulated-tools+no-auth")

@@ -159,7 +159,8 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthBearer},
 		StateFormat:     StateFormat,
 		ProviderOptions: keys,
-		Features:        openai.Model(model).Features,
+		Features:        chatcompletions.Reported(openai.Model(model).Features),
+		Details:         openai.Model(model).Details,
 	}
 }
 

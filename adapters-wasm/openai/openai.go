@@ -124,7 +124,8 @@ func Model(name string) chatcompletions.Model {
 		f.StructuredOutput = abi.SupportNone
 	}
 	f.Source = Source(m)
-	return chatcompletions.Model{Features: f, Unsupported: un}
+	chatcompletions.StripNotChat(m, &f)
+	return chatcompletions.Model{Features: f, Unsupported: un, Details: details(m, f, un)}
 }
 
 // knownLines are the model lines of the adapter's table: a name is one of

@@ -9,9 +9,11 @@
 //     max_price, preferred_min_throughput, preferred_max_latency), "models"
 //     (a fallback list of model ids) and "transforms" are validated
 //     (unknown keys and wrong types are invalid_request) and passed through.
-//   - Capabilities cannot be known per routed model: every model reports
-//     tools, structured outputs, images and reasoning. To fail closed
-//     anyway, a request that uses tools, a json_schema response format or
+//   - Capabilities cannot be known per routed model: every model has
+//     capabilities source "unknown" and reports plain text only, so the
+//     host refuses tools, structured output, images and reasoning unless
+//     the caller assumes capabilities (host.AssumeCapabilities). Projection
+//     serves them all; to fail closed at the provider too, a request that uses tools, a json_schema response format or
 //     reasoning gets provider.require_parameters true (OpenRouter then
 //     routes only to providers that support every parameter sent, and
 //     answers an error otherwise) unless the request sets it itself.
@@ -102,11 +104,15 @@ func Dialect() *chatcompletions.Dialect {
 // New returns the OpenRouter adapter.
 func New() guest.Adapter { return chatcompletions.New(Dialect()) }
 
-// Model reports the same features for every model: OpenRouter routes to
-// whichever provider serves the parameters (see require_parameters).
-func Model(string) chatcompletions.Model {
+// Model reports the same features for every model, source "unknown":
+// OpenRouter routes to whichever provider serves the parameters (see
+// require_parameters).
+func Model(name string) chatcompletions.Model {
 	f := chatcompletions.DefaultFeatures
 	f.Reasoning = true
+	if name != "" {
+		f.Source = abi.SourceUnknown
+	}
 	// The budget is sent by extend as reasoning.max_tokens.
 	return chatcompletions.Model{Features: f, Unsupported: map[string]chatcompletions.Action{
 		chatcompletions.FeatureReasoningBudget: chatcompletions.Strip,

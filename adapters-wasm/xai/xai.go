@@ -111,6 +111,7 @@ func Model(name string) chatcompletions.Model {
 			un[chatcompletions.FeatureReasoningEffort] = chatcompletions.Refuse
 		}
 	}
+	f.Source = chatcompletions.Source(m, []string{"grok-4", "grok-4-fast", "grok-3", "grok-3-mini", "grok-code-fast", "grok-2-vision"}, []string{"grok-"})
 	return chatcompletions.Model{Features: f, Unsupported: un}
 }
 

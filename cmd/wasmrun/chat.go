@@ -17,8 +17,8 @@ import (
 )
 
 func init() {
-	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]",
-		help: "run one live exchange through the host and print the events as JSON lines; the API key comes from the module's usual variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...; NAME_API_KEY otherwise) unless --api-key-env names one; --record saves the exchange as a golden case", run: runChat})
+	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]",
+		help: "run one live exchange through the host and print the events as JSON lines; the API key comes from the module's usual variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...; NAME_API_KEY otherwise) unless --api-key-env names one; --record saves the exchange as a golden case; --assume gives capabilities to assume for a model the module does not know; --allow-downgrade names opt-in downgrades", run: runChat})
 }
 
 func runChat(ctx context.Context, e *env, args []string) error {
@@ -27,7 +27,13 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	keyEnv := fs.String("api-key-env", "", "environment variable holding the API key (default: the module's conventional one, e.g. OPENAI_API_KEY; AWS modules read the standard AWS_* variables)")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "AWS region, for aws-sigv4 modules")
 	recordDir := fs.String("record", "", "save the exchange as a golden case in this directory")
+	assume := fs.String("assume", "", `capabilities (JSON, as "capabilities" of inspect; unset fields are plain text) assumed for a model the module does not know`)
+	allow := fs.String("allow-downgrade", "", "comma-separated downgrades to opt in to (StreamToGenerate, DropReasoning, DropRefusedSampling)")
 	pos, err := parseArgs(fs, args, "MODULE", "REQUEST.json")
+	if err != nil {
+		return err
+	}
+	opts, err := callOptions(*assume, *allow)
 	if err != nil {
 		return err
 	}
@@ -77,7 +83,7 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	var events []abi.Event
 	var runErr error
 	shown := false // runErr was printed as an error event
-	for ev, err := range client.Stream(ctx, p, req) {
+	for ev, err := range client.Stream(ctx, p, req, opts...) {
 		if err != nil && runErr == nil {
 			runErr = err
 			shown = ev.Type != ""
@@ -168,4 +174,28 @@ func record(ctx context.Context, dir string, m engine.Module, r *host.Recording,
 		}
 	}
 	return nil
+}
+
+// callOptions turns the --assume and --allow-downgrade flags into call
+// options.
+func callOptions(assume, allow string) ([]host.CallOption, error) {
+	var opts []host.CallOption
+	if assume != "" {
+		f := abi.PlainTextFeatures()
+		if err := json.Unmarshal([]byte(assume), &f); err != nil {
+			return nil, usagef("--assume: %v", err)
+		}
+		opts = append(opts, host.AssumeCapabilities(f))
+	}
+	for name := range strings.SplitSeq(allow, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		d, err := host.ParseDowngrade(name)
+		if err != nil {
+			return nil, usagef("--allow-downgrade: %v", err)
+		}
+		opts = append(opts, host.AllowDowngrade(d))
+	}
+	return opts, nil
 }

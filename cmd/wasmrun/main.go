@@ -4,7 +4,7 @@
 //	wasmrun project MODULE REQUEST.json
 //	wasmrun replay  MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]
 //	wasmrun test    MODULE CASES [-run REGEX] [--update]
-//	wasmrun chat    MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR]
+//	wasmrun chat    MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]
 //	wasmrun demo    [--module MODULE] [--json]
 //	wasmrun watch   DIR|oci://HOST/REPO:TAG [--once] [--key PUBKEY]
 //	wasmrun build   NAME|PATH [-o FILE] [--strip]

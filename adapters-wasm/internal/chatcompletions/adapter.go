@@ -16,7 +16,8 @@ type adapter struct {
 // New returns the adapter speaking d. d must not change afterwards.
 func New(d *Dialect) guest.Adapter { return &adapter{d: d} }
 
-// Capabilities describes the module for model ("" for the defaults).
+// Capabilities describes the module for model ("" for the defaults); a
+// model the dialect does not know reports abi.PlainTextFeatures.
 func (a *adapter) Capabilities(model string) abi.Capabilities {
 	d := a.d
 	keys := make([]string, len(d.Options))
@@ -24,6 +25,7 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		keys[i] = o.Key
 	}
 	slices.Sort(keys)
+	m := d.model(model)
 	return abi.Capabilities{
 		ABIVersion:      abi.VersionString(abi.Version),
 		Name:            d.Name,
@@ -34,7 +36,8 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            d.auth(),
 		StateFormat:     d.stateFormat(),
 		ProviderOptions: keys,
-		Features:        d.model(model).Features,
+		Features:        Reported(m.Features),
+		Details:         m.Details,
 	}
 }
 

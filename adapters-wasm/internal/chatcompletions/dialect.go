@@ -93,6 +93,9 @@ type Model struct {
 	// Unsupported maps a feature name (the Feature* constants) to what
 	// projection does when a request uses it.
 	Unsupported map[string]Action
+	// Details are reported by Capabilities for a known model (nil:
+	// none).
+	Details *abi.ModelDetails
 }
 
 // Option is one provider_options key a dialect reads.
@@ -203,8 +206,11 @@ type Dialect struct {
 	Route func(req *abi.Request) (path string, query map[string]string, err error)
 	// Headers returns extra request headers; nil means none.
 	Headers func(req *abi.Request) map[string]string
-	// Model returns what the dialect knows of a model; nil means every
-	// model has DefaultFeatures and no unsupported feature.
+	// Model returns what the dialect knows of a model, its Features.Source
+	// included; nil means every model has DefaultFeatures, source
+	// "unknown", and no unsupported feature. Models that are not chat
+	// models (NotChat) lose tools, structured output, reasoning and vision
+	// whatever Model says.
 	Model func(name string) Model
 	// ToolCallID maps a tool-call ID of the history to the form the
 	// provider accepts; it is applied to tool calls and tool results alike,
@@ -247,8 +253,15 @@ func (d *Dialect) auth() abi.Auth {
 }
 
 func (d *Dialect) model(name string) Model {
+	var m Model
 	if d.Model == nil {
-		return Model{Features: DefaultFeatures}
+		m = Model{Features: DefaultFeatures}
+		if name != "" {
+			m.Features.Source = abi.SourceUnknown
+		}
+	} else {
+		m = d.Model(name)
 	}
-	return d.Model(name)
+	StripNotChat(name, &m.Features)
+	return m
 }

@@ -22,8 +22,8 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -116,6 +116,9 @@ type Spec struct {
 	// model.
 	Families []Family
 	Default  Family
+	// Lines are name parts, besides OpenWeightLines, of the platform's
+	// model lines that take the Default family.
+	Lines []string
 	// StrictTools: the platform enforces strict tool schemas; without it a
 	// strict tool is refused.
 	StrictTools bool
@@ -153,11 +156,40 @@ func (s *Spec) Family(model string) *Family {
 	return &s.Default
 }
 
-// Model returns what the dialect knows of model.
+// OpenWeightLines are name parts of the open-weight model lines hosted
+// platforms serve. A model of no family of a Spec but of one of these lines
+// (or of the Spec's Lines) gets the Default family with source "family";
+// a model of none has source "unknown".
+var OpenWeightLines = []string{"llama", "qwen", "qwq", "deepseek", "mistral", "mixtral", "ministral", "gemma",
+	"kimi", "moonshot", "glm", "gpt-oss", "nemotron", "phi-", "phi4", "hermes", "euryale", "minimax", "command-r", "granite"}
+
+// knownLine reports whether model is of one of OpenWeightLines or Lines.
+func (s *Spec) knownLine(model string) bool {
+	m := strings.ToLower(model)
+	for _, lines := range [][]string{OpenWeightLines, s.Lines} {
+		for _, l := range lines {
+			if strings.Contains(m, l) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Model returns what the dialect knows of model: a model of one of the
+// Families, OpenWeightLines or Lines has source "family", any other
+// source "unknown" (Capabilities then reports plain text).
 func (s *Spec) Model(model string) chatcompletions.Model {
 	fam := s.Family(model)
 	f := chatcompletions.DefaultFeatures
 	f.Reasoning, f.Vision = fam.Reasoning, fam.Vision
+	switch {
+	case model == "":
+	case fam != &s.Default || s.knownLine(model):
+		f.Source = abi.SourceFamily
+	default:
+		f.Source = abi.SourceUnknown
+	}
 	if fam.NoTools {
 		f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
 	}

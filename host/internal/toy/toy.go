@@ -53,6 +53,9 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		c.Features.StructuredOutput = abi.SupportNone
 		c.Features.Reasoning = false
 		c.Features.Vision = false
+	case "toy-unknown":
+		// A name the module does not know: its flags are assumptions.
+		c.Features.Source = abi.SourceUnknown
 	}
 	return c
 }
