@@ -92,4 +92,12 @@ type Features struct {
 	// Source says where the flags come from (Source* above); empty when
 	// the module does not say, or for a module's defaults (no model).
 	Source string `json:"source,omitempty"`
+
+	// Prompt caching (ABI 1.2). Caching is "explicit", "automatic" or
+	// "none" (Caching* in cache.go); empty when the module does not say
+	// (an ABI 1.1 module), which the host treats as "none".
+	// MaxCacheBreakpoints is the most cache markers one request may carry
+	// when Caching is "explicit".
+	Caching             string `json:"caching,omitempty"`
+	MaxCacheBreakpoints int    `json:"max_cache_breakpoints,omitempty"`
 }

@@ -50,13 +50,15 @@ func (r FinishReason) Valid() bool {
 
 // Usage counts tokens with one meaning for every provider: InputTokens is
 // every prompt token, cached ones included; OutputTokens every generated
-// token, reasoning included; CachedInputTokens and ReasoningTokens are parts
-// of those.
+// token, reasoning included; CachedInputTokens (read from the prompt
+// cache), CacheWriteInputTokens (written to it, ABI 1.2) and
+// ReasoningTokens are parts of those.
 type Usage struct {
-	InputTokens       int `json:"input_tokens"`
-	OutputTokens      int `json:"output_tokens"`
-	CachedInputTokens int `json:"cached_input_tokens"`
-	ReasoningTokens   int `json:"reasoning_tokens"`
+	InputTokens           int `json:"input_tokens"`
+	OutputTokens          int `json:"output_tokens"`
+	CachedInputTokens     int `json:"cached_input_tokens"`
+	ReasoningTokens       int `json:"reasoning_tokens"`
+	CacheWriteInputTokens int `json:"cache_write_input_tokens,omitempty"`
 }
 
 // Event is one normalized event. Only the fields of its Type are meaningful.
@@ -142,6 +144,11 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = appendInt(dst, "output_tokens", e.Usage.OutputTokens)
 		dst = appendInt(dst, "cached_input_tokens", e.Usage.CachedInputTokens)
 		dst = appendInt(dst, "reasoning_tokens", e.Usage.ReasoningTokens)
+		if e.Usage.CacheWriteInputTokens != 0 {
+			// ABI 1.2: written only when non-zero, so a usage event
+			// without cache writes encodes as in ABI 1.1.
+			dst = appendInt(dst, "cache_write_input_tokens", e.Usage.CacheWriteInputTokens)
+		}
 	case EventFinish:
 		dst = appendField(dst, "reason", string(e.Reason))
 		dst = appendField(dst, "raw_reason", e.RawReason)
@@ -159,7 +166,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
 
 // UnmarshalJSON decodes the canonical JSON encoding: the keys of the struct
-// tags, and for a usage event the four token counts at the top level.
+// tags, and for a usage event the token counts at the top level.
 // Unknown keys are ignored.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	type fields Event // the same fields without these methods
@@ -169,13 +176,15 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		OutputTokens      int `json:"output_tokens"`
 		CachedInputTokens int `json:"cached_input_tokens"`
 		ReasoningTokens   int `json:"reasoning_tokens"`
+		CacheWrite        int `json:"cache_write_input_tokens"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	*e = Event(w.fields)
 	e.Usage = Usage{InputTokens: w.InputTokens, OutputTokens: w.OutputTokens,
-		CachedInputTokens: w.CachedInputTokens, ReasoningTokens: w.ReasoningTokens}
+		CachedInputTokens: w.CachedInputTokens, ReasoningTokens: w.ReasoningTokens,
+		CacheWriteInputTokens: w.CacheWrite}
 	return nil
 }
 

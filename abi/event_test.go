@@ -10,6 +10,7 @@ func TestEventJSONIsCanonical(t *testing.T) {
 	evs := []Event{
 		{Type: EventToolCall, Index: 0, ID: "call_0", Name: "get", Arguments: "{}"},
 		{Type: EventUsage, Usage: Usage{InputTokens: 10, OutputTokens: 3, CachedInputTokens: 2, ReasoningTokens: 1}},
+		{Type: EventUsage, Usage: Usage{InputTokens: 110, OutputTokens: 3, CachedInputTokens: 2, CacheWriteInputTokens: 100}},
 		{Type: EventError, Code: CodeRateLimited, Message: "slow down", Retryable: true},
 		{Type: EventFinish, Reason: FinishStop, RawReason: "end_turn"},
 	}

@@ -59,11 +59,16 @@ const (
 type Message struct {
 	Role    Role   `json:"role"`
 	Content []Part `json:"-"`
+	// Cache marks the end of the message as a cache breakpoint (ABI 1.2):
+	// the prompt up to and including this message may be cached. On a
+	// system message it marks the system prompt.
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 type messageJSON struct {
 	Role    Role            `json:"role"`
 	Content json.RawMessage `json:"content"`
+	Cache   *Cache          `json:"cache,omitempty"`
 }
 
 // MarshalJSON writes Content as a string when it is a single text part, as
@@ -71,7 +76,7 @@ type messageJSON struct {
 func (m Message) MarshalJSON() ([]byte, error) {
 	var content []byte
 	var err error
-	if len(m.Content) == 1 && m.Content[0].Type == PartText {
+	if len(m.Content) == 1 && m.Content[0].Type == PartText && m.Content[0].Cache == nil {
 		content, err = json.Marshal(m.Content[0].Text)
 	} else if m.Content == nil {
 		content = []byte("[]")
@@ -81,7 +86,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(messageJSON{Role: m.Role, Content: content})
+	return json.Marshal(messageJSON{Role: m.Role, Content: content, Cache: m.Cache})
 }
 
 // UnmarshalJSON accepts content as a string or an array of parts.
@@ -91,6 +96,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	m.Role = mj.Role
+	m.Cache = mj.Cache
 	m.Content = nil
 	c := bytes.TrimSpace(mj.Content)
 	switch {
@@ -148,6 +154,8 @@ type Part struct {
 	ToolCallID string `json:"tool_call_id,omitempty"`
 	Content    string `json:"content,omitempty"`
 	IsError    bool   `json:"is_error,omitempty"`
+	// Cache marks the end of this part as a cache breakpoint (ABI 1.2).
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 // Text returns a message content of a single text part.
@@ -162,6 +170,9 @@ type ToolDefinition struct {
 	Parameters json.RawMessage `json:"parameters,omitempty"`
 	// Strict asks the provider to enforce the schema exactly, where it can.
 	Strict bool `json:"strict,omitempty"`
+	// Cache marks the tool list up to and including this tool as a cache
+	// breakpoint (ABI 1.2); on the last tool it marks the whole list.
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 // ToolChoice says whether and which tools the model may call. In JSON it is
