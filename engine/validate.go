@@ -170,10 +170,12 @@ const (
 	fCode
 	fMessage
 	fRetryable
+	fCacheWriteInputTokens
 )
 
 var fieldNames = [...]string{"type", "id", "model", "text", "source", "signature", "data", "index", "name", "arguments",
-	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "reason", "raw_reason", "code", "message", "retryable"}
+	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "reason", "raw_reason", "code", "message", "retryable",
+	"cache_write_input_tokens"}
 
 func fieldBit(k []byte) uint32 {
 	switch string(k) {
@@ -215,6 +217,8 @@ func fieldBit(k []byte) uint32 {
 		return fMessage
 	case "retryable":
 		return fRetryable
+	case "cache_write_input_tokens":
+		return fCacheWriteInputTokens
 	}
 	return 0
 }
@@ -250,7 +254,7 @@ func shapeOf(t abi.EventType) (eventShape, bool) {
 	case abi.EventToolCall:
 		return eventShape{fType | fIndex | fID | fName | fArguments, fType | fIndex | fID | fName | fArguments}, true
 	case abi.EventUsage:
-		return eventShape{fType | fInputTokens | fOutputTokens | fCachedInputTokens | fReasoningTokens, fType}, true
+		return eventShape{fType | fInputTokens | fOutputTokens | fCachedInputTokens | fReasoningTokens | fCacheWriteInputTokens, fType}, true
 	case abi.EventFinish:
 		return eventShape{fType | fReason | fRawReason, fType | fReason}, true
 	case abi.EventError:
@@ -376,6 +380,8 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 			e.Usage.CachedInputTokens = integer(v, bit)
 		case fReasoningTokens:
 			e.Usage.ReasoningTokens = integer(v, bit)
+		case fCacheWriteInputTokens:
+			e.Usage.CacheWriteInputTokens = integer(v, bit)
 		case fReason:
 			e.Reason = abi.FinishReason(str(v, bit))
 		case fRawReason:

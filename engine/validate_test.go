@@ -65,6 +65,7 @@ func TestValidateEventsRoundTrip(t *testing.T) {
 		{Type: abi.EventRefusal, Text: "no"},
 		{Type: abi.EventRefusal, Text: "no", Source: "phrase"},
 		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 10, OutputTokens: 20, CachedInputTokens: 3, ReasoningTokens: 4}},
+		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 110, OutputTokens: 2, CacheWriteInputTokens: 100}},
 		{Type: abi.EventFinish, Reason: abi.FinishToolCalls, RawReason: "tool_calls"},
 		{Type: abi.EventError, Code: abi.CodeRateLimited, Message: "slow", Retryable: true},
 		{Type: abi.EventError, Code: abi.CodeServerError, Message: ""},
