@@ -19,6 +19,10 @@ const (
 	// DropReasoning sends a request with a reasoning configuration to a
 	// model without reasoning with the configuration removed.
 	DropReasoning
+	// DropCacheMarkers sends a request with prompt-cache markers to a
+	// model whose module places no breakpoints (caching "automatic",
+	// "none" or not declared) with the markers removed.
+	DropCacheMarkers
 )
 
 // String returns the downgrade's name.
@@ -28,6 +32,8 @@ func (d Downgrade) String() string {
 		return "StreamToGenerate"
 	case DropReasoning:
 		return "DropReasoning"
+	case DropCacheMarkers:
+		return "DropCacheMarkers"
 	}
 	return "Downgrade(?)"
 }
@@ -120,6 +126,25 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 		clone()
 		out.Reasoning = nil
 		applied = append(applied, DropReasoning)
+	}
+	if bps := req.CacheBreakpoints(); len(bps) > 0 {
+		what := itoa(len(bps)) + " cache breakpoint(s)"
+		switch {
+		case f.Caching != abi.CachingExplicit:
+			if !cc.downgrades[DropCacheMarkers] {
+				kind := f.Caching
+				if kind == "" {
+					kind = "not declared"
+				}
+				return nil, nil, unsupported(caps, req.Model, what+" (first at "+bps[0].Pointer+")", "places no prompt-cache breakpoints (caching: "+kind+")",
+					"remove the cache markers, or opt in with host.AllowDowngrade(host.DropCacheMarkers)")
+			}
+			out = out.WithoutCache()
+			applied = append(applied, DropCacheMarkers)
+		case f.MaxCacheBreakpoints > 0 && len(bps) > f.MaxCacheBreakpoints:
+			return nil, nil, unsupported(caps, req.Model, what, "takes at most "+itoa(f.MaxCacheBreakpoints)+" cache breakpoints per request",
+				"keep the last "+itoa(f.MaxCacheBreakpoints)+" breakpoints of the prompt and remove the others")
+		}
 	}
 	var images, assistantTurns int
 	for _, m := range req.Messages {
