@@ -58,6 +58,23 @@ type wireBlock struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   string          `json:"content,omitempty"`
 	IsError   bool            `json:"is_error,omitempty"`
+	// CacheControl marks a prompt-cache breakpoint after this block.
+	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
+}
+
+// wireCacheControl is Anthropic's cache_control: {"type":"ephemeral"} with
+// an optional ttl of "5m" (the default) or "1h".
+type wireCacheControl struct {
+	Type string `json:"type"`
+	TTL  string `json:"ttl,omitempty"`
+}
+
+// maxCacheBreakpoints is the most cache_control blocks a Messages request
+// may carry (tools, system and messages together).
+const maxCacheBreakpoints = 4
+
+func cacheControl(c abi.Cache) *wireCacheControl {
+	return &wireCacheControl{Type: "ephemeral", TTL: c.TTL}
 }
 
 type wireSource struct {
@@ -72,6 +89,8 @@ type wireTool struct {
 	Description string          `json:"description,omitempty"`
 	InputSchema json.RawMessage `json:"input_schema"`
 	Strict      bool            `json:"strict,omitempty"`
+	// CacheControl marks the tool list through this tool for caching.
+	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
 }
 
 type wireToolChoice struct {
@@ -179,6 +198,11 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, invalid("/top_p", "model %s accepts temperature or top_p, not both: remove one", req.Model)
 	}
 
+	// Cache breakpoints: checked here, placed with their tools and blocks.
+	if _, err := blockproject.CheckCache(req, maxCacheBreakpoints, "Anthropic", abi.CacheTTL5m, abi.CacheTTL1h); err != nil {
+		return nil, err
+	}
+
 	// Tools.
 	toolNames := make(map[string]bool, len(req.Tools))
 	var refuseStrict func(string) error
@@ -192,7 +216,11 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.Tools = append(w.Tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict})
+		wt := wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict}
+		if t.Cache != nil {
+			wt.CacheControl = cacheControl(*t.Cache)
+		}
+		w.Tools = append(w.Tools, wt)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		switch {
@@ -263,7 +291,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, err
 	}
 	if len(sys) > 0 {
-		if len(sys) == 1 {
+		if len(sys) == 1 && sys[0].CacheControl == nil {
 			w.System, _ = json.Marshal(sys[0].Text)
 		} else {
 			w.System, _ = json.Marshal(sys)
@@ -342,6 +370,9 @@ func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string)
 
 // projectMessages builds the system blocks and the alternating messages.
 func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, hasToolBlocks bool, err error) {
+	if in, err = blockproject.CacheOnParts(in, Provider); err != nil {
+		return nil, nil, false, err
+	}
 	mapID := blockproject.IDMapper(in, toolid.AlnumDashUnderscore)
 	turns, hasToolBlocks, err := blockproject.Turns(in, &blockproject.Dialect[wireBlock]{
 		API: "Anthropic",
@@ -357,6 +388,9 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 			return projectPart(role, p, pointer, mapID)
 		},
 		System: func(text string) { system = append(system, wireBlock{Type: "text", Text: text}) },
+		SystemCache: func(c abi.Cache) {
+			system[len(system)-1].CacheControl = cacheControl(c)
+		},
 		TrimPrefill: func(b *wireBlock) {
 			if b.Type == "text" {
 				b.Text = strings.TrimRight(b.Text, " \t\r\n")
@@ -366,9 +400,25 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 	if err != nil {
 		return nil, nil, false, err
 	}
+	cacheAt := blockproject.CacheAt(in)
+	placed := make(map[string]bool, len(cacheAt))
 	out = make([]wireMessage, len(turns))
 	for i, t := range turns {
+		for j, src := range t.Src {
+			c, ok := cacheAt[src]
+			if !ok {
+				continue
+			}
+			if b := &t.Blocks[j]; b.Type == "thinking" || b.Type == "redacted_thinking" {
+				return nil, nil, false, unsupported(src+"/cache", "Anthropic takes no cache_control on a thinking block: mark the part after it or the message")
+			}
+			t.Blocks[j].CacheControl = cacheControl(c)
+			placed[src] = true
+		}
 		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
+	}
+	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil
 }

@@ -19,7 +19,7 @@ func msgDelta(stop string, out int) string {
 }
 
 func usageLine(out int) string {
-	return `{"type":"usage","input_tokens":18,"output_tokens":` + itoa(out) + `,"cached_input_tokens":5,"reasoning_tokens":0}`
+	return `{"type":"usage","input_tokens":18,"output_tokens":` + itoa(out) + `,"cached_input_tokens":5,"reasoning_tokens":0,"cache_write_input_tokens":3}`
 }
 
 func TestTransform(t *testing.T) {

@@ -23,7 +23,7 @@ var idRule = toolid.CharsetRule{Allowed: toolid.IsAlnumDashUnderscore, MaxLen: 6
 
 type wireRequest struct {
 	Messages                     []wireMessage   `json:"messages"`
-	System                       []wireText      `json:"system,omitempty"`
+	System                       []wireSystem    `json:"system,omitempty"`
 	InferenceConfig              *wireInference  `json:"inferenceConfig,omitempty"`
 	ToolConfig                   *wireToolConfig `json:"toolConfig,omitempty"`
 	OutputConfig                 *wireOutputCfg  `json:"outputConfig,omitempty"`
@@ -34,6 +34,21 @@ type wireRequest struct {
 type wireText struct {
 	Text string `json:"text"`
 }
+
+// wireSystem is a system content block: text, or a cachePoint after the
+// text before it.
+type wireSystem struct {
+	Text       string          `json:"text,omitempty"`
+	CachePoint *wireCachePoint `json:"cachePoint,omitempty"`
+}
+
+// wireCachePoint is a Converse cachePoint: the prompt up to the block
+// before it may be cached, for the default lifetime.
+type wireCachePoint struct {
+	Type string `json:"type"`
+}
+
+var cachePoint = &wireCachePoint{Type: "default"}
 
 type wireMessage struct {
 	Role    string      `json:"role"`
@@ -46,6 +61,7 @@ type wireBlock struct {
 	ToolUse          *wireToolUse    `json:"toolUse,omitempty"`
 	ToolResult       *wireToolResult `json:"toolResult,omitempty"`
 	ReasoningContent *wireReasoning  `json:"reasoningContent,omitempty"`
+	CachePoint       *wireCachePoint `json:"cachePoint,omitempty"`
 }
 
 type wireImage struct {
@@ -90,7 +106,8 @@ type wireToolConfig struct {
 }
 
 type wireTool struct {
-	ToolSpec wireToolSpec `json:"toolSpec"`
+	ToolSpec   *wireToolSpec   `json:"toolSpec,omitempty"`
+	CachePoint *wireCachePoint `json:"cachePoint,omitempty"`
 }
 
 type wireToolSpec struct {
@@ -206,6 +223,15 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		w.InferenceConfig = &inf
 	}
 
+	// Cache breakpoints: cachePoint blocks on the models that take them,
+	// for the default lifetime only (fail closed on anything else).
+	if bps := req.CacheBreakpoints(); len(bps) > 0 && m.caching == cachingNone {
+		return nil, unsupported(bps[0].Pointer, "model %s has no prompt caching on Bedrock: remove the cache markers or use Claude 3.7 Sonnet or later, or Amazon Nova", req.Model)
+	}
+	if _, err := blockproject.CheckCache(req, maxCachePoints, "Bedrock", abi.CacheTTL5m); err != nil {
+		return nil, err
+	}
+
 	// Messages first: whether the history holds tool blocks matters below.
 	sys, msgs, hasToolBlocks, err := projectMessages(req.Messages, m, req.Model)
 	if err != nil {
@@ -233,7 +259,13 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		var spec wireToolSpec
 		spec.Name, spec.Description, spec.Strict = t.Name, t.Description, t.Strict
 		spec.InputSchema.JSON = schema
-		tc.Tools = append(tc.Tools, wireTool{ToolSpec: spec})
+		tc.Tools = append(tc.Tools, wireTool{ToolSpec: &spec})
+		if t.Cache != nil {
+			if m.caching != cachingClaude {
+				return nil, unsupported("/tools/"+strconv.Itoa(i)+"/cache", "model %s takes no cachePoint in the tool list: cache the system prompt or messages instead", req.Model)
+			}
+			tc.Tools = append(tc.Tools, wireTool{CachePoint: cachePoint})
+		}
 	}
 	if c := req.ToolChoice; c != nil {
 		switch {
@@ -299,7 +331,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 				var spec wireToolSpec
 				spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
 				spec.InputSchema.JSON = schema
-				tc.Tools = []wireTool{{ToolSpec: spec}}
+				tc.Tools = []wireTool{{ToolSpec: &spec}}
 				b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
 				tc.ToolChoice = b
 			default:
@@ -379,7 +411,10 @@ func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawM
 	return nil
 }
 
-func projectMessages(in []abi.Message, m model, modelID string) (system []wireText, out []wireMessage, hasToolBlocks bool, err error) {
+func projectMessages(in []abi.Message, m model, modelID string) (system []wireSystem, out []wireMessage, hasToolBlocks bool, err error) {
+	if in, err = blockproject.CacheOnParts(in, Provider); err != nil {
+		return nil, nil, false, err
+	}
 	mapID := blockproject.IDMapper(in, idRule)
 	turns, hasToolBlocks, err := blockproject.Turns(in, &blockproject.Dialect[wireBlock]{
 		API: "Converse",
@@ -400,7 +435,8 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireTe
 		Part: func(role abi.Role, p abi.Part, pointer string) (wireBlock, bool, error) {
 			return projectPart(role, p, pointer, mapID, m, modelID)
 		},
-		System: func(text string) { system = append(system, wireText{Text: text}) },
+		System:      func(text string) { system = append(system, wireSystem{Text: text}) },
+		SystemCache: func(abi.Cache) { system = append(system, wireSystem{CachePoint: cachePoint}) },
 		TrimPrefill: func(b *wireBlock) {
 			if b.Text != "" {
 				b.Text = strings.TrimRight(b.Text, " \t\r\n")
@@ -410,9 +446,25 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireTe
 	if err != nil {
 		return nil, nil, false, err
 	}
+	cacheAt := blockproject.CacheAt(in)
+	placed := make(map[string]bool, len(cacheAt))
 	out = make([]wireMessage, len(turns))
 	for i, t := range turns {
-		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
+		blocks := t.Blocks
+		if len(cacheAt) > 0 {
+			blocks = make([]wireBlock, 0, len(t.Blocks)+1)
+			for j, b := range t.Blocks {
+				blocks = append(blocks, b)
+				if _, ok := cacheAt[t.Src[j]]; ok {
+					blocks = append(blocks, wireBlock{CachePoint: cachePoint})
+					placed[t.Src[j]] = true
+				}
+			}
+		}
+		out[i] = wireMessage{Role: t.Role, Content: blocks}
+	}
+	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil
 }
