@@ -127,6 +127,9 @@ const (
 	PartReasoning  PartType = "reasoning"
 	PartToolCall   PartType = "tool-call"
 	PartToolResult PartType = "tool-result"
+	// PartFile is a document (ABI 1.2): a PDF or a text document, inline
+	// (MediaType + base64 Data), by URL, or by a provider's FileID.
+	PartFile PartType = "file"
 )
 
 // Part is one piece of a message's content. Which fields are meaningful
@@ -135,10 +138,15 @@ type Part struct {
 	Type PartType `json:"type"`
 	// text, reasoning
 	Text string `json:"text,omitempty"`
-	// image: inline (MediaType + base64 Data) or by URL.
+	// image, file: inline (MediaType + base64 Data) or by URL.
 	MediaType string `json:"media_type,omitempty"`
 	Data      string `json:"data,omitempty"`
 	URL       string `json:"url,omitempty"`
+	// file (ABI 1.2): FileID names a file uploaded to the provider's file
+	// store (used instead of Data or URL); Filename is the document's
+	// name, shown to the model where the provider takes one.
+	FileID   string `json:"file_id,omitempty"`
+	Filename string `json:"filename,omitempty"`
 	// reasoning: Signature authenticates Text for the provider that made
 	// it; Redacted carries opaque reasoning the provider encrypted; Provider
 	// names the provider (module) that produced it, so that reasoning is

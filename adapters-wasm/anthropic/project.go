@@ -1,9 +1,11 @@
 package anthropic
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
@@ -58,6 +60,8 @@ type wireBlock struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   string          `json:"content,omitempty"`
 	IsError   bool            `json:"is_error,omitempty"`
+	// Title names a document block.
+	Title string `json:"title,omitempty"`
 	// CacheControl marks a prompt-cache breakpoint after this block.
 	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
 }
@@ -82,7 +86,12 @@ type wireSource struct {
 	MediaType string `json:"media_type,omitempty"`
 	Data      string `json:"data,omitempty"`
 	URL       string `json:"url,omitempty"`
+	FileID    string `json:"file_id,omitempty"`
 }
+
+// filesBeta is the beta that document sources of type file (the Files
+// API) need.
+const filesBeta = "files-api-2025-04-14"
 
 type wireTool struct {
 	Name        string          `json:"name"`
@@ -301,6 +310,13 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, invalid("/tools", "the conversation holds tool calls or results but the request defines no tools; Anthropic requires the tool definitions whenever tool_use blocks are in the history: pass them (with tool_choice \"none\" to forbid new calls)")
 	}
 	w.Messages = msgs
+	if usesFilesAPI(msgs) && !strings.Contains(headers["anthropic-beta"], filesBeta) {
+		if b := headers["anthropic-beta"]; b != "" {
+			headers["anthropic-beta"] = b + "," + filesBeta
+		} else {
+			headers["anthropic-beta"] = filesBeta
+		}
+	}
 
 	body, err := json.Marshal(&w)
 	if err != nil {
@@ -313,6 +329,18 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		Body:          body,
 		StreamFraming: framingFor(req.Stream),
 	}, nil
+}
+
+// usesFilesAPI reports whether a message refers to a file by Files API ID.
+func usesFilesAPI(msgs []wireMessage) bool {
+	for _, m := range msgs {
+		for _, b := range m.Content {
+			if b.Source != nil && b.Source.Type == "file" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func framingFor(stream bool) string {
@@ -437,6 +465,12 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 			return wireBlock{}, false, err
 		}
 		return wireBlock{Type: "image", Source: src}, true, nil
+	case abi.PartFile:
+		src, err := documentSource(p, pointer)
+		if err != nil {
+			return wireBlock{}, false, err
+		}
+		return wireBlock{Type: "document", Source: src, Title: p.Filename}, true, nil
 	case abi.PartReasoning:
 		if p.Redacted != "" {
 			return wireBlock{Type: "redacted_thinking", Data: p.Redacted}, true, nil
@@ -450,6 +484,32 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 	}
 	// abi.PartText: CheckPart refused every other type.
 	return wireBlock{Type: "text", Text: p.Text}, true, nil
+}
+
+// documentSource is a document block's source: a PDF inline, by URL or by
+// Files API ID; plain text inline (sent as text, decoded from base64).
+func documentSource(p abi.Part, pointer string) (*wireSource, error) {
+	src, _ := abi.FileSource(&p, pointer) // checked by CheckPart
+	switch src {
+	case abi.FileStored:
+		return &wireSource{Type: "file", FileID: p.FileID}, nil
+	case abi.FileURL:
+		if p.MediaType != "" && p.MediaType != abi.MediaTypePDF {
+			return nil, unsupported(pointer+"/media_type", "Anthropic takes documents by URL as PDF only, not %q: send the text inline", p.MediaType)
+		}
+		return &wireSource{Type: "url", URL: p.URL}, nil
+	}
+	switch p.MediaType {
+	case abi.MediaTypePDF:
+		return &wireSource{Type: "base64", MediaType: p.MediaType, Data: p.Data}, nil
+	case abi.MediaTypeText:
+		text, err := base64.StdEncoding.DecodeString(p.Data)
+		if err != nil || !utf8.Valid(text) {
+			return nil, invalid(pointer+"/data", "a text/plain file's data must be base64 of UTF-8 text")
+		}
+		return &wireSource{Type: "text", MediaType: p.MediaType, Data: string(text)}, nil
+	}
+	return nil, unsupported(pointer+"/media_type", "Anthropic takes documents of type application/pdf or text/plain, not %q", p.MediaType)
 }
 
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}

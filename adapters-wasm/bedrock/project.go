@@ -61,7 +61,24 @@ type wireBlock struct {
 	ToolUse          *wireToolUse    `json:"toolUse,omitempty"`
 	ToolResult       *wireToolResult `json:"toolResult,omitempty"`
 	ReasoningContent *wireReasoning  `json:"reasoningContent,omitempty"`
+	Document         *wireDocument   `json:"document,omitempty"`
 	CachePoint       *wireCachePoint `json:"cachePoint,omitempty"`
+}
+
+// wireDocument is a Converse document block: bytes inline or an S3 object.
+type wireDocument struct {
+	Format string             `json:"format"`
+	Name   string             `json:"name"`
+	Source wireDocumentSource `json:"source"`
+}
+
+type wireDocumentSource struct {
+	Bytes      string          `json:"bytes,omitempty"`
+	S3Location *wireS3Location `json:"s3Location,omitempty"`
+}
+
+type wireS3Location struct {
+	URI string `json:"uri"`
 }
 
 type wireImage struct {
@@ -469,6 +486,82 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireSy
 	return system, out, hasToolBlocks, nil
 }
 
+// documentFormats maps media types to Converse document formats.
+var documentFormats = map[string]string{
+	abi.MediaTypePDF:     "pdf",
+	abi.MediaTypeText:    "txt",
+	"text/markdown":      "md",
+	"text/html":          "html",
+	"text/csv":           "csv",
+	"application/msword": "doc",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+	"application/vnd.ms-excel": "xls",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+// documentName makes a Converse document name from a file name: the name
+// without its extension, with characters other than letters, digits,
+// single spaces, hyphens, parentheses and square brackets replaced by
+// hyphens; "document" when nothing is left.
+func documentName(filename string) string {
+	if i := strings.LastIndexByte(filename, '.'); i > 0 {
+		filename = filename[:i]
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range filename {
+		switch {
+		case r == ' ':
+			if !space && b.Len() > 0 {
+				b.WriteRune(' ')
+			}
+			space = true
+			continue
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("-()[]", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+		space = false
+	}
+	name := strings.TrimSpace(b.String())
+	if name == "" {
+		return "document"
+	}
+	return name
+}
+
+// projectDocument projects a file part to a document block: inline bytes,
+// or an s3:// URL as an S3 location; other URLs and file IDs are refused.
+func projectDocument(p abi.Part, pointer string, m model, modelID string) (wireBlock, error) {
+	if !m.tools {
+		return wireBlock{}, unsupported(pointer, "model %s is not known to take documents through Converse: remove the file part or pick a model such as Claude or Amazon Nova", modelID)
+	}
+	d := &wireDocument{Name: documentName(p.Filename)}
+	src, _ := abi.FileSource(&p, pointer) // checked by CheckPart
+	switch src {
+	case abi.FileStored:
+		return wireBlock{}, unsupported(pointer+"/file_id", "Converse has no file store: pass the document's data (base64) or an s3:// URL")
+	case abi.FileURL:
+		if !strings.HasPrefix(p.URL, "s3://") {
+			return wireBlock{}, unsupported(pointer+"/url", "Converse takes documents as bytes or from S3, not by %s URL: pass the data (base64) or an s3:// URL", strings.SplitN(p.URL, ":", 2)[0])
+		}
+		d.Source.S3Location = &wireS3Location{URI: p.URL}
+	default:
+		d.Source.Bytes = p.Data
+	}
+	mt := p.MediaType
+	if mt == "" && src == abi.FileURL {
+		return wireBlock{}, invalid(pointer+"/media_type", "an S3 document needs media_type: Converse needs its format")
+	}
+	f, ok := documentFormats[mt]
+	if !ok {
+		return wireBlock{}, unsupported(pointer+"/media_type", "Converse takes no documents of type %q (it takes PDF, plain text, Markdown, HTML, CSV, Word and Excel)", mt)
+	}
+	d.Format = f
+	return wireBlock{Document: d}, nil
+}
+
 var imageFormats = map[string]string{"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
 func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string, m model, modelID string) (b wireBlock, keep bool, err error) {
@@ -477,6 +570,9 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		return wireBlock{}, false, err
 	}
 	switch p.Type {
+	case abi.PartFile:
+		b, err := projectDocument(p, pointer, m, modelID)
+		return b, err == nil, err
 	case abi.PartImage:
 		if !m.vision {
 			return wireBlock{}, false, unsupported(pointer, "model %s takes no images through Converse", modelID)

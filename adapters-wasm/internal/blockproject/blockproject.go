@@ -325,6 +325,12 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 			return wrongRole()
 		}
 		return true, nil, nil
+	case abi.PartFile:
+		if role != abi.RoleUser {
+			return wrongRole()
+		}
+		_, err := abi.FileSource(p, pointer)
+		return err == nil, nil, err
 	case abi.PartReasoning:
 		if role != abi.RoleAssistant {
 			return wrongRole()
