@@ -188,6 +188,46 @@ type imagePart struct {
 	Detail   string `json:"detail"`
 }
 
+// filePart is an input_file content part: inline as a data URL, by URL or
+// by file ID.
+type filePart struct {
+	Type     string `json:"type"`
+	Filename string `json:"filename,omitempty"`
+	FileData string `json:"file_data,omitempty"`
+	FileURL  string `json:"file_url,omitempty"`
+	FileID   string `json:"file_id,omitempty"`
+}
+
+// projectFile projects a file part to input_file: a PDF inline (as a data
+// URL, with a file name: the API requires one), or any file by URL or by
+// file ID; the model must take images (PDF input is read as pages of text
+// and images).
+func projectFile(p abi.Part, pointer string, m chatcompletions.Model, model string) (filePart, error) {
+	src, err := abi.FileSource(&p, pointer)
+	if err != nil {
+		return filePart{}, err
+	}
+	if !m.Features.Vision {
+		return filePart{}, unsupported(model, "file input", "remove the file parts or pick a model with vision, which reads PDFs")
+	}
+	f := filePart{Type: "input_file", Filename: p.Filename}
+	switch src {
+	case abi.FileStored:
+		f.FileID = p.FileID
+	case abi.FileURL:
+		f.FileURL = p.URL
+	default:
+		if p.MediaType != abi.MediaTypePDF {
+			return filePart{}, guest.Unsupported(pointer+"/media_type", "the Responses API takes inline files as PDF, not %q: upload the file and pass its file_id", p.MediaType)
+		}
+		if f.Filename == "" {
+			f.Filename = "document.pdf"
+		}
+		f.FileData = "data:" + p.MediaType + ";base64," + p.Data
+	}
+	return f, nil
+}
+
 type messageItem struct {
 	Role    string `json:"role"`
 	Content []any  `json:"content"`
@@ -504,6 +544,15 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						return "", nil, invalid(pptr, "an image part needs data (with media_type) or url")
 					}
 					parts = append(parts, imagePart{"input_image", url, "auto"})
+				case abi.PartFile:
+					if msg.Role != abi.RoleUser {
+						return "", nil, invalid(pptr, "a %s message cannot hold a file part: put it in a user message", msg.Role)
+					}
+					f, err := projectFile(p, pptr, m, req.Model)
+					if err != nil {
+						return "", nil, err
+					}
+					parts = append(parts, f)
 				case abi.PartToolResult:
 					if p.ToolCallID == "" {
 						return "", nil, invalid(pptr+"/tool_call_id", "a tool result needs the tool_call_id of its call")
