@@ -615,8 +615,38 @@ func userPart(p abi.Part, ptr string) (*gPart, error) {
 			return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: p.URL}}, nil
 		}
 		return nil, invalid(ptr, "an image part needs data or url")
+	case abi.PartFile:
+		return filePart(p, ptr)
 	case abi.PartReasoning:
 		return nil, nil
 	}
 	return nil, invalid(ptr, "a user message may not hold %q parts", p.Type)
+}
+
+// filesURIPrefix is the URI of the Gemini API's uploaded files: a file_id
+// that is a bare file name ("files/abc123") is sent as fileData.fileUri
+// under it.
+const filesURIPrefix = "https://generativelanguage.googleapis.com/v1beta/"
+
+// filePart projects a file part: inline as inlineData, by URL or file ID
+// as fileData (which needs the media type).
+func filePart(p abi.Part, ptr string) (*gPart, error) {
+	src, err := abi.FileSource(&p, ptr)
+	if err != nil {
+		return nil, err
+	}
+	if src == abi.FileInline {
+		return &gPart{InlineData: &gBlob{MimeType: p.MediaType, Data: p.Data}}, nil
+	}
+	if p.MediaType == "" {
+		return nil, invalid(ptr+"/media_type", "Gemini needs the media_type of a file given by url or file_id (fileData.mimeType)")
+	}
+	uri := p.URL
+	if src == abi.FileStored {
+		uri = p.FileID
+		if strings.HasPrefix(uri, "files/") {
+			uri = filesURIPrefix + uri
+		}
+	}
+	return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: uri}}, nil
 }
