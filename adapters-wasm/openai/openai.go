@@ -44,6 +44,7 @@ func Dialect() *chatcompletions.Dialect {
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,
+		FileParts:            true,
 		Options: []chatcompletions.Option{
 			pt("frequency_penalty", "number"),
 			pt("logit_bias", "object"),
