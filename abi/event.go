@@ -23,6 +23,18 @@ const (
 	EventUsage              EventType = "usage"
 	EventFinish             EventType = "finish"
 	EventError              EventType = "error"
+	// ABI 1.2: tools the provider ran itself (web search, code execution,
+	// ...) and the sources that support the text. A module emits them only
+	// for a request that lists provider tools or asks for citations.
+	EventServerToolCall   EventType = "server-tool-call"
+	EventServerToolResult EventType = "server-tool-result"
+	EventSource           EventType = "source"
+)
+
+// The values of Event.Kind for source events.
+const (
+	// SourceKindURL: a web page (URL and Title).
+	SourceKindURL = "url"
 )
 
 // FinishReason is the normalized reason a response ended.
@@ -97,6 +109,20 @@ type Event struct {
 	Code      Code   `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
 	Retryable bool   `json:"retryable,omitempty"`
+	// server-tool-call (ID and Name shared): Input is the call's input, a
+	// JSON object's text.
+	Input string `json:"input,omitempty"`
+	// server-tool-result (ID and Name shared): Content is the provider's
+	// result as JSON text; IsError says the tool failed.
+	Content string `json:"content,omitempty"`
+	IsError bool   `json:"is_error,omitempty"`
+	// source (ID shared): what supports the text emitted around it. Kind
+	// is SourceKindURL or another kind a module documents; CitedText is
+	// the passage cited, when the provider gives it.
+	Kind      string `json:"kind,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Title     string `json:"title,omitempty"`
+	CitedText string `json:"cited_text,omitempty"`
 }
 
 // Err returns the error an error event carries, or nil for other events.
@@ -152,6 +178,24 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	case EventFinish:
 		dst = appendField(dst, "reason", string(e.Reason))
 		dst = appendField(dst, "raw_reason", e.RawReason)
+	case EventServerToolCall:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "name", e.Name)
+		dst = appendField(dst, "input", e.Input)
+	case EventServerToolResult:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "name", e.Name)
+		dst = appendField(dst, "content", e.Content)
+		dst = append(dst, `,"is_error":`...)
+		dst = strconv.AppendBool(dst, e.IsError)
+	case EventSource:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "kind", e.Kind)
+		dst = appendField(dst, "url", e.URL)
+		dst = appendField(dst, "title", e.Title)
+		if e.CitedText != "" {
+			dst = appendField(dst, "cited_text", e.CitedText)
+		}
 	case EventError:
 		dst = appendField(dst, "code", string(e.Code))
 		dst = appendField(dst, "message", e.Message)

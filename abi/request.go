@@ -172,16 +172,42 @@ func Text(s string) []Part { return []Part{{Type: PartText, Text: s}} }
 // ToolDefinition is the one definition of a tool; every provider's tool
 // schema is generated from it.
 type ToolDefinition struct {
+	// Type is "" or ToolFunction for a function tool the caller runs, or
+	// ToolProvider (ABI 1.2) for a tool the provider runs itself, named by
+	// its normalized kind (ProviderToolWebSearch, ...) and configured by
+	// Options; a module projects the kinds its provider has and refuses
+	// the others with capability_unsupported.
+	Type        string `json:"type,omitempty"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	// Parameters is a JSON Schema for the arguments object.
 	Parameters json.RawMessage `json:"parameters,omitempty"`
 	// Strict asks the provider to enforce the schema exactly, where it can.
 	Strict bool `json:"strict,omitempty"`
+	// Options configure a provider tool; each module documents the keys
+	// it reads and refuses unknown ones.
+	Options json.RawMessage `json:"options,omitempty"`
 	// Cache marks the tool list up to and including this tool as a cache
 	// breakpoint (ABI 1.2); on the last tool it marks the whole list.
 	Cache *Cache `json:"cache,omitempty"`
 }
+
+// The tool types.
+const (
+	ToolFunction = "function"
+	ToolProvider = "provider"
+)
+
+// The normalized kinds (names) of provider tools.
+const (
+	// ProviderToolWebSearch searches the web; its results arrive as
+	// server-tool-call and server-tool-result events, and the text cites
+	// them with source events.
+	ProviderToolWebSearch = "web_search"
+)
+
+// IsProvider reports whether t is a provider tool.
+func (t *ToolDefinition) IsProvider() bool { return t.Type == ToolProvider }
 
 // ToolChoice says whether and which tools the model may call. In JSON it is
 // "auto", "none", "required" or {"tool":"name"}.
