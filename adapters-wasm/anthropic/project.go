@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -94,10 +95,17 @@ type wireSource struct {
 const filesBeta = "files-api-2025-04-14"
 
 type wireTool struct {
+	// Type is set for server tools only (web_search_20250305).
+	Type        string          `json:"type,omitempty"`
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
-	InputSchema json.RawMessage `json:"input_schema"`
+	InputSchema json.RawMessage `json:"input_schema,omitempty"`
 	Strict      bool            `json:"strict,omitempty"`
+	// Web search options.
+	MaxUses        *int            `json:"max_uses,omitempty"`
+	AllowedDomains []string        `json:"allowed_domains,omitempty"`
+	BlockedDomains []string        `json:"blocked_domains,omitempty"`
+	UserLocation   json.RawMessage `json:"user_location,omitempty"`
 	// CacheControl marks the tool list through this tool for caching.
 	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
 }
@@ -221,6 +229,14 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	for i, t := range req.Tools {
+		if t.IsProvider() {
+			wt, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			w.Tools = append(w.Tools, wt)
+			continue
+		}
 		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, StrictSchema)
 		if err != nil {
 			return nil, err
