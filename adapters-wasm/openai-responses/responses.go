@@ -300,9 +300,17 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if f.ToolCalling != abi.SupportNative {
 			return nil, unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
 		}
-		tools := make([]functionTool, 0, len(req.Tools))
+		tools := make([]any, 0, len(req.Tools))
 		for i, t := range req.Tools {
 			ptr := fmt.Sprintf("/tools/%d", i)
+			if t.IsProvider() {
+				wt, err := hostedTool(&t, ptr)
+				if err != nil {
+					return nil, err
+				}
+				tools = append(tools, wt)
+				continue
+			}
 			if !blockproject.ValidToolName(t.Name) {
 				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
 			}
