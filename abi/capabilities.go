@@ -28,6 +28,10 @@ type Capabilities struct {
 	ProviderOptions []string `json:"provider_options,omitempty"`
 	// Features are the model's capability flags.
 	Features Features `json:"capabilities"`
+	// ProviderTools lists the provider tool kinds (ProviderTool*) the
+	// module projects for the model (ABI 1.2); the host refuses a request
+	// with any other provider tool.
+	ProviderTools []string `json:"provider_tools,omitempty"`
 }
 
 // The auth schemes a module may declare.

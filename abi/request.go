@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 )
 
 // Request is the normalized, provider-agnostic request. Its JSON form is the
@@ -208,6 +209,24 @@ const (
 
 // IsProvider reports whether t is a provider tool.
 func (t *ToolDefinition) IsProvider() bool { return t.Type == ToolProvider }
+
+// RefuseProviderTools returns a capability_unsupported error for the first
+// provider tool of the request, or nil when it has none: a module whose
+// provider runs no tools itself calls it, so that a provider tool is never
+// sent as a function tool of the same name. api names the provider.
+func (r *Request) RefuseProviderTools(api string) error {
+	for i := range r.Tools {
+		if t := &r.Tools[i]; t.IsProvider() {
+			return &Error{Code: CodeCapabilityUnsupported, Pointer: "/tools/" + strconv.Itoa(i),
+				Message: api + " runs no provider tools through this module: remove the provider tool " + strconv.Quote(t.Name) + " or use a module that projects it"}
+		}
+		if t := &r.Tools[i]; t.Type != "" && t.Type != ToolFunction {
+			return &Error{Code: CodeInvalidRequest, Pointer: "/tools/" + strconv.Itoa(i) + "/type",
+				Message: "tool type " + strconv.Quote(t.Type) + ` is not "function" or "provider"`}
+		}
+	}
+	return nil
+}
 
 // ToolChoice says whether and which tools the model may call. In JSON it is
 // "auto", "none", "required" or {"tool":"name"}.

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -108,6 +109,12 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 		if f.ToolCalling != abi.SupportNative && f.ToolCalling != abi.SupportEmulated {
 			what := "tool calling (" + itoa(len(req.Tools)) + " tools)"
 			return nil, nil, unsupported(caps, req.Model, what, "has no tool calling, native or emulated", "remove the tools or choose a model that calls tools")
+		}
+	}
+	for i := range req.Tools {
+		if t := &req.Tools[i]; t.IsProvider() && !slices.Contains(caps.ProviderTools, t.Name) {
+			return nil, nil, unsupported(caps, req.Model, "the provider tool "+strconv.Quote(t.Name)+" (at /tools/"+itoa(i)+")",
+				"runs no such provider tool", "remove it or choose a module and model that list it in provider_tools")
 		}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" {

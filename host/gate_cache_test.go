@@ -57,3 +57,32 @@ func TestCapabilityGateCacheMarkers(t *testing.T) {
 		})
 	}
 }
+
+func TestCapabilityGateProviderTools(t *testing.T) {
+	req := &abi.Request{Model: "m", Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("q")}},
+		Tools: []abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolWebSearch}}}
+	tests := []struct {
+		name  string
+		tools []string
+		want  string
+	}{
+		{"listed", []string{abi.ProviderToolWebSearch}, ""},
+		{"not listed (an ABI 1.1 module lists none)", nil, `runs no such provider tool; the request asks for the provider tool "web_search"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			caps := &abi.Capabilities{Name: "x", ProviderTools: tt.tools,
+				Features: abi.Features{ToolCalling: abi.SupportNative}}
+			_, _, err := host.CheckCapabilities(caps, req)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if abi.CodeOf(err) != abi.CodeCapabilityUnsupported || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

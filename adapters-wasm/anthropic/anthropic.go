@@ -94,5 +94,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
 		Features:        lookup(modelName).features(),
+		ProviderTools:   []string{abi.ProviderToolWebSearch},
 	}
 }

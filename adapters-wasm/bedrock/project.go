@@ -268,6 +268,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
 		}
 	}
+	if err := req.RefuseProviderTools("Bedrock Converse"); err != nil {
+		return nil, err
+	}
 	for i, t := range req.Tools {
 		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, anthropic.StrictSchema)
 		if err != nil {

@@ -349,6 +349,9 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	if len(req.Tools) > 0 && fam.features.ToolCalling == abi.SupportNone {
 		return unsupportedCap(model, "tool calling is not supported")
 	}
+	if err := req.RefuseProviderTools("Gemini"); err != nil {
+		return err
+	}
 	names := map[string]bool{}
 	var decls []gFuncDecl
 	for i, t := range req.Tools {

@@ -149,6 +149,10 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		keys = append(keys, o.Key)
 	}
 	slices.Sort(keys)
+	f := openai.Model(model).Features
+	// OpenAI caches prompt prefixes on its own (prompt_cache_key, a
+	// provider option, steers it): cache markers have no form here.
+	f.Caching = abi.CachingAutomatic
 	return abi.Capabilities{
 		ABIVersion:      abi.VersionString(abi.Version),
 		Name:            "openai-responses",
@@ -159,7 +163,8 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthBearer},
 		StateFormat:     StateFormat,
 		ProviderOptions: keys,
-		Features:        openai.Model(model).Features,
+		Features:        f,
+		ProviderTools:   []string{abi.ProviderToolWebSearch},
 	}
 }
 

@@ -167,6 +167,9 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, err
 	}
 
+	if err := req.RefuseProviderTools(d.Name); err != nil {
+		return nil, err
+	}
 	toolNames := map[string]bool{}
 	if len(req.Tools) > 0 {
 		if f.ToolCalling != abi.SupportNative {
