@@ -260,6 +260,10 @@ func geminiVersion(m string) int {
 func (Adapter) Capabilities(model string) abi.Capabilities {
 	f := modelFamily(model).features
 	f.Source = modelSource(model)
+	var providerTools []string
+	if f.ToolCalling != abi.SupportNone {
+		providerTools = []string{abi.ProviderToolWebSearch} // Google Search grounding
+	}
 	return abi.Capabilities{
 		Name:            Name,
 		Version:         Version,
@@ -270,5 +274,6 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
 		Features:        f,
+		ProviderTools:   providerTools,
 	}
 }

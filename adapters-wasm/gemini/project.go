@@ -73,7 +73,9 @@ func echoID(id string) string {
 }
 
 type gTool struct {
-	FunctionDeclarations []gFuncDecl `json:"functionDeclarations"`
+	FunctionDeclarations []gFuncDecl `json:"functionDeclarations,omitempty"`
+	// GoogleSearch is the Google Search grounding tool ({}).
+	GoogleSearch *struct{} `json:"googleSearch,omitempty"`
 }
 
 type gFuncDecl struct {
@@ -349,13 +351,17 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	if len(req.Tools) > 0 && fam.features.ToolCalling == abi.SupportNone {
 		return unsupportedCap(model, "tool calling is not supported")
 	}
-	if err := req.RefuseProviderTools("Gemini"); err != nil {
+	search, err := groundingTool(req)
+	if err != nil {
 		return err
 	}
 	names := map[string]bool{}
 	var decls []gFuncDecl
 	for i, t := range req.Tools {
 		ptr := "/tools/" + strconv.Itoa(i)
+		if t.IsProvider() {
+			continue // the grounding tool, above
+		}
 		if !validToolName(t.Name) {
 			return invalid(ptr+"/name", "tool name %q is not valid for Gemini: start with a letter or underscore, then letters, digits, '_', '.', ':' or '-', at most 64 characters", t.Name)
 		}
@@ -384,6 +390,9 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	}
 	if len(decls) > 0 {
 		body.Tools = []gTool{{FunctionDeclarations: decls}}
+	}
+	if search {
+		body.Tools = append(body.Tools, gTool{GoogleSearch: &struct{}{}})
 	}
 	tc := req.ToolChoice
 	if tc == nil {
