@@ -131,6 +131,10 @@ const (
 	// PartFile is a document (ABI 1.2): a PDF or a text document, inline
 	// (MediaType + base64 Data), by URL, or by a provider's FileID.
 	PartFile PartType = "file"
+	// PartAudio is audio input (ABI 1.2): MediaType (audio/wav,
+	// audio/mpeg, ...) and base64 Data, or a URL where the provider
+	// fetches audio.
+	PartAudio PartType = "audio"
 )
 
 // Part is one piece of a message's content. Which fields are meaningful
@@ -139,7 +143,7 @@ type Part struct {
 	Type PartType `json:"type"`
 	// text, reasoning
 	Text string `json:"text,omitempty"`
-	// image, file: inline (MediaType + base64 Data) or by URL.
+	// image, file, audio: inline (MediaType + base64 Data) or by URL.
 	MediaType string `json:"media_type,omitempty"`
 	Data      string `json:"data,omitempty"`
 	URL       string `json:"url,omitempty"`

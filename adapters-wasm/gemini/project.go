@@ -629,6 +629,17 @@ func userPart(p abi.Part, ptr string) (*gPart, error) {
 		return nil, invalid(ptr, "an image part needs data or url")
 	case abi.PartFile:
 		return filePart(p, ptr)
+	case abi.PartAudio:
+		if p.Data == "" && p.URL == "" {
+			return nil, invalid(ptr, "an audio part needs data (base64, with media_type) or url")
+		}
+		if p.MediaType == "" {
+			return nil, invalid(ptr+"/media_type", "Gemini needs the media_type of audio (e.g. audio/wav)")
+		}
+		if p.Data != "" {
+			return &gPart{InlineData: &gBlob{MimeType: p.MediaType, Data: p.Data}}, nil
+		}
+		return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: p.URL}}, nil
 	case abi.PartReasoning:
 		return nil, nil
 	}

@@ -566,6 +566,8 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						return "", nil, err
 					}
 					parts = append(parts, f)
+				case abi.PartAudio:
+					return "", nil, guest.Unsupported(pptr, "the Responses API takes no audio input: use the openai module (Chat Completions) with an audio model, or transcribe the audio first")
 				case abi.PartToolResult:
 					if p.ToolCallID == "" {
 						return "", nil, invalid(pptr+"/tool_call_id", "a tool result needs the tool_call_id of its call")

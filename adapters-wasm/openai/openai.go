@@ -45,6 +45,7 @@ func Dialect() *chatcompletions.Dialect {
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,
 		FileParts:            true,
+		AudioInput:           audioModel,
 		Options: []chatcompletions.Option{
 			pt("frequency_penalty", "number"),
 			pt("logit_bias", "object"),
@@ -153,4 +154,12 @@ func Source(model string) string {
 		return abi.SourceFamily
 	}
 	return abi.SourceUnknown
+}
+
+// audioModel reports whether an OpenAI model takes input_audio through
+// Chat Completions: the audio models (gpt-4o-audio-preview,
+// gpt-4o-mini-audio-preview, gpt-audio, gpt-audio-mini and their
+// snapshots).
+func audioModel(model string) bool {
+	return strings.HasPrefix(model, "gpt-audio") || strings.HasPrefix(model, "gpt-4o-audio") || strings.HasPrefix(model, "gpt-4o-mini-audio")
 }

@@ -325,6 +325,8 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 			return wrongRole()
 		}
 		return true, nil, nil
+	case abi.PartAudio:
+		return false, nil, guest.Unsupported(pointer, "this API takes no audio input: transcribe the audio first or use a provider with audio input")
 	case abi.PartFile:
 		if role != abi.RoleUser {
 			return wrongRole()

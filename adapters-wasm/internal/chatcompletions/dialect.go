@@ -153,6 +153,10 @@ type Dialect struct {
 	// with vision. Without it a file part is refused with
 	// capability_unsupported.
 	FileParts bool
+	// AudioInput reports whether a model takes input_audio content parts
+	// (base64 wav or mp3); nil: no model does, and an audio part is refused
+	// with capability_unsupported.
+	AudioInput func(model string) bool
 	// ReasoningFields are the delta/message fields carrying reasoning text
 	// ("reasoning_content" for DeepSeek, "reasoning" for some hosts).
 	ReasoningFields []string

@@ -90,6 +90,36 @@ func (d *Dialect) projectFile(p abi.Part, pointer string, m Model, model string)
 	return f, nil
 }
 
+// audioPart is an input_audio content part.
+type audioPart struct {
+	Type       string    `json:"type"`
+	InputAudio wireAudio `json:"input_audio"`
+}
+
+type wireAudio struct {
+	Data   string `json:"data"`
+	Format string `json:"format"`
+}
+
+// audioFormats maps the media types input_audio takes to its formats.
+var audioFormats = map[string]string{"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
+
+// projectAudio projects an audio part for a model that takes audio
+// input: base64 wav or mp3 only.
+func (d *Dialect) projectAudio(p abi.Part, pointer, model string) (audioPart, error) {
+	if d.AudioInput == nil || !d.AudioInput(model) {
+		return audioPart{}, d.unsupported(model, "audio input", "remove the audio parts or pick a model with audio input")
+	}
+	if p.Data == "" {
+		return audioPart{}, guest.Unsupported(pointer, "input_audio takes base64 data, not a URL: pass the audio's data")
+	}
+	f, ok := audioFormats[p.MediaType]
+	if !ok {
+		return audioPart{}, guest.Unsupported(pointer+"/media_type", "input_audio takes wav or mp3 audio, not %q", p.MediaType)
+	}
+	return audioPart{Type: "input_audio", InputAudio: wireAudio{Data: p.Data, Format: f}}, nil
+}
+
 type toolCallFn struct {
 	Name      string `json:"name"`
 	Arguments string `json:"arguments"`
@@ -475,6 +505,16 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 						return nil, invalid(pptr, "an image part needs data (with media_type) or url")
 					}
 					parts = append(parts, imagePart{"image_url", imageURL{url}})
+					onlyText = false
+				case abi.PartAudio:
+					if msg.Role == abi.RoleTool {
+						return nil, invalid(pptr, "a tool message holds tool-result parts only")
+					}
+					a, err := d.projectAudio(p, pptr, req.Model)
+					if err != nil {
+						return nil, err
+					}
+					parts = append(parts, a)
 					onlyText = false
 				case abi.PartFile:
 					if msg.Role == abi.RoleTool {
