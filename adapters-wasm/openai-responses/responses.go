@@ -90,8 +90,8 @@
 //
 // Provider options: reasoning_summary (above), and metadata,
 // parallel_tool_calls, previous_response_id, prompt_cache_key,
-// safety_identifier, service_tier, store, truncation, user, copied to the
-// body after a type check. Any other key is refused with invalid_request.
+// prompt_cache_retention, safety_identifier, service_tier, store,
+// truncation, user, copied to the body after a type check. Any other key is refused with invalid_request.
 package openairesponses
 
 import (
@@ -134,6 +134,7 @@ var passThrough = []chatcompletions.Option{
 	chatcompletions.PassThrough("parallel_tool_calls", "boolean"),
 	chatcompletions.PassThrough("previous_response_id", "string"),
 	chatcompletions.PassThrough("prompt_cache_key", "string"),
+	chatcompletions.PassThrough("prompt_cache_retention", "string"),
 	chatcompletions.PassThrough("safety_identifier", "string"),
 	chatcompletions.PassThrough("service_tier", "string"),
 	chatcompletions.PassThrough("store", "boolean"),
@@ -149,10 +150,6 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		keys = append(keys, o.Key)
 	}
 	slices.Sort(keys)
-	f := openai.Model(model).Features
-	// OpenAI caches prompt prefixes on its own (prompt_cache_key, a
-	// provider option, steers it): cache markers have no form here.
-	f.Caching = abi.CachingAutomatic
 	return abi.Capabilities{
 		ABIVersion:      abi.VersionString(abi.Version),
 		Name:            "openai-responses",
@@ -163,7 +160,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthBearer},
 		StateFormat:     StateFormat,
 		ProviderOptions: keys,
-		Features:        f,
+		Features:        openai.Model(model).Features,
 		ProviderTools:   []string{abi.ProviderToolWebSearch},
 	}
 }

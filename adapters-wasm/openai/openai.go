@@ -7,8 +7,8 @@
 // body field of the same name after a type check, any other key is refused
 // with invalid_request): frequency_penalty, logit_bias, logprobs, metadata,
 // parallel_tool_calls, presence_penalty, prediction, prompt_cache_key,
-// safety_identifier, seed, service_tier, store, top_logprobs, user,
-// verbosity.
+// prompt_cache_retention, safety_identifier, seed, service_tier, store,
+// top_logprobs, user, verbosity.
 //
 // Per-model rules (Model): o-series and gpt-5 reasoning models (not the
 // gpt-5 "chat" models) take reasoning.effort as reasoning_effort and refuse
@@ -55,6 +55,7 @@ func Dialect() *chatcompletions.Dialect {
 			pt("presence_penalty", "number"),
 			pt("prediction", "object"),
 			pt("prompt_cache_key", "string"),
+			pt("prompt_cache_retention", "string"),
 			pt("safety_identifier", "string"),
 			pt("seed", "integer"),
 			pt("service_tier", "string"),
@@ -128,6 +129,10 @@ func Model(name string) chatcompletions.Model {
 		f.StructuredOutput = abi.SupportNone
 	}
 	f.Source = Source(m)
+	// OpenAI caches prompt prefixes on its own (steered by the
+	// prompt_cache_key and prompt_cache_retention options): cache markers
+	// have no form here.
+	f.Caching = abi.CachingAutomatic
 	return chatcompletions.Model{Features: f, Unsupported: un}
 }
 
