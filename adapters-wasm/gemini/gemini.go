@@ -260,6 +260,9 @@ func geminiVersion(m string) int {
 func (Adapter) Capabilities(model string) abi.Capabilities {
 	f := modelFamily(model).features
 	f.Source = modelSource(model)
+	// Gemini caches prompt prefixes implicitly; explicit caches are
+	// referenced with the cached_content provider option, not markers.
+	f.Caching = abi.CachingAutomatic
 	var providerTools []string
 	if f.ToolCalling != abi.SupportNone {
 		providerTools = []string{abi.ProviderToolWebSearch} // Google Search grounding
