@@ -107,3 +107,23 @@ func TestCheckCacheTTL(t *testing.T) {
 		t.Errorf("ttl 2h: %v", err)
 	}
 }
+
+func TestRefuseProviderTools(t *testing.T) {
+	tests := []struct {
+		name  string
+		tools []ToolDefinition
+		code  Code
+	}{
+		{"function tools", []ToolDefinition{{Name: "f"}, {Type: ToolFunction, Name: "g"}}, ""},
+		{"a provider tool", []ToolDefinition{{Name: "f"}, {Type: ToolProvider, Name: ProviderToolWebSearch}}, CodeCapabilityUnsupported},
+		{"an unknown tool type", []ToolDefinition{{Type: "mcp", Name: "f"}}, CodeInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Request{Tools: tt.tools}
+			if got := CodeOf(r.RefuseProviderTools("API")); got != tt.code {
+				t.Errorf("code %q, want %q", got, tt.code)
+			}
+		})
+	}
+}

@@ -224,12 +224,22 @@ func (r *Request) RefuseProviderTools(api string) error {
 			return &Error{Code: CodeCapabilityUnsupported, Pointer: "/tools/" + strconv.Itoa(i),
 				Message: api + " runs no provider tools through this module: remove the provider tool " + strconv.Quote(t.Name) + " or use a module that projects it"}
 		}
-		if t := &r.Tools[i]; t.Type != "" && t.Type != ToolFunction {
-			return &Error{Code: CodeInvalidRequest, Pointer: "/tools/" + strconv.Itoa(i) + "/type",
-				Message: "tool type " + strconv.Quote(t.Type) + ` is not "function" or "provider"`}
+		if err := r.Tools[i].CheckType(i); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// CheckType returns an invalid_request error when tool i of a request has
+// a type other than "", "function" and "provider".
+func (t *ToolDefinition) CheckType(i int) error {
+	switch t.Type {
+	case "", ToolFunction, ToolProvider:
+		return nil
+	}
+	return &Error{Code: CodeInvalidRequest, Pointer: "/tools/" + strconv.Itoa(i) + "/type",
+		Message: "tool type " + strconv.Quote(t.Type) + ` is not "function" or "provider"`}
 }
 
 // ToolChoice says whether and which tools the model may call. In JSON it is

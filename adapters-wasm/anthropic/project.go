@@ -229,6 +229,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	for i, t := range req.Tools {
+		if err := t.CheckType(i); err != nil {
+			return nil, err
+		}
 		if t.IsProvider() {
 			wt, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
 			if err != nil {

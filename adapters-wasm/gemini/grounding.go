@@ -25,10 +25,10 @@ func groundingTool(req *abi.Request) (bool, error) {
 	search := false
 	for i := range req.Tools {
 		t := &req.Tools[i]
+		if err := t.CheckType(i); err != nil {
+			return false, err
+		}
 		if !t.IsProvider() {
-			if t.Type != "" && t.Type != abi.ToolFunction {
-				return false, invalid("/tools/"+itoa(i)+"/type", "tool type %q is not \"function\" or \"provider\"", t.Type)
-			}
 			continue
 		}
 		ptr := "/tools/" + itoa(i)

@@ -305,6 +305,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		tools := make([]any, 0, len(req.Tools))
 		for i, t := range req.Tools {
 			ptr := fmt.Sprintf("/tools/%d", i)
+			if err := t.CheckType(i); err != nil {
+				return nil, err
+			}
 			if t.IsProvider() {
 				wt, err := hostedTool(&t, ptr)
 				if err != nil {

@@ -39,7 +39,8 @@ func contains(list []string, s string) bool {
 
 // CacheOnParts returns the messages with each message's cache marker moved
 // onto its last part that the projection keeps (as CheckPart decides for
-// provider; for a system message, its last non-blank text), so that Turns
+// provider) other than reasoning (for a system message, its last
+// non-blank text), so that Turns
 // sees markers on parts only. A part that carries a marker of its own
 // keeps it. The input is not modified. A marked message of which no part
 // is kept is an invalid_request error: its marker would be lost.
@@ -58,7 +59,8 @@ func CacheOnParts(in []abi.Message, provider string) ([]abi.Message, error) {
 				}
 				continue
 			}
-			if keep, _, err := CheckPart(m.Role, &p, "", provider); err == nil && keep {
+			// Not a reasoning block: providers mark content, not thinking.
+			if keep, _, err := CheckPart(m.Role, &p, "", provider); err == nil && keep && p.Type != abi.PartReasoning {
 				last = j
 			}
 		}

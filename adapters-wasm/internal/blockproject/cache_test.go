@@ -24,6 +24,10 @@ func TestCacheOnParts(t *testing.T) {
 			{Role: abi.RoleUser, Content: abi.Text("q")},
 			{Role: abi.RoleAssistant, Content: []abi.Part{{Type: abi.PartText, Text: "a"}, {Type: abi.PartReasoning, Text: "t", Signature: "s", Provider: "other"}}, Cache: c},
 		}, []string{"/messages/1/content/0"}, ""},
+		{"skips its own reasoning (content is marked, not thinking)", []abi.Message{
+			{Role: abi.RoleUser, Content: abi.Text("q")},
+			{Role: abi.RoleAssistant, Content: []abi.Part{{Type: abi.PartText, Text: "a"}, {Type: abi.PartReasoning, Text: "t", Signature: "s", Provider: "p"}}, Cache: c},
+		}, []string{"/messages/1/content/0"}, ""},
 		{"nothing sent", []abi.Message{
 			{Role: abi.RoleUser, Content: abi.Text("  "), Cache: c},
 		}, nil, "/messages/0/cache"},
