@@ -32,6 +32,10 @@ type Capabilities struct {
 	// when the module knows them (an optional addition: nil from modules
 	// that do not say, and for models they do not know).
 	Details *ModelDetails `json:"details,omitempty"`
+	// ProviderTools lists the provider tool kinds (ProviderTool*) the
+	// module projects for the model (ABI 1.2); the host refuses a request
+	// with any other provider tool.
+	ProviderTools []string `json:"provider_tools,omitempty"`
 }
 
 // The input modalities of ModelDetails.InputModalities.
@@ -148,6 +152,14 @@ type Features struct {
 	// Source says where the flags come from (Source* above); empty when
 	// the module does not say, or for a module's defaults (no model).
 	Source string `json:"source,omitempty"`
+
+	// Prompt caching (ABI 1.2). Caching is "explicit", "automatic" or
+	// "none" (Caching* in cache.go); empty when the module does not say
+	// (an ABI 1.1 module), which the host treats as "none".
+	// MaxCacheBreakpoints is the most cache markers one request may carry
+	// when Caching is "explicit".
+	Caching             string `json:"caching,omitempty"`
+	MaxCacheBreakpoints int    `json:"max_cache_breakpoints,omitempty"`
 }
 
 // PlainTextFeatures are the flags a module reports for a model it does not

@@ -23,6 +23,18 @@ const (
 	EventUsage              EventType = "usage"
 	EventFinish             EventType = "finish"
 	EventError              EventType = "error"
+	// ABI 1.2: tools the provider ran itself (web search, code execution,
+	// ...) and the sources that support the text. A module emits them only
+	// for a request that lists provider tools or asks for citations.
+	EventServerToolCall   EventType = "server-tool-call"
+	EventServerToolResult EventType = "server-tool-result"
+	EventSource           EventType = "source"
+)
+
+// The values of Event.Kind for source events.
+const (
+	// SourceKindURL: a web page (URL and Title).
+	SourceKindURL = "url"
 )
 
 // FinishReason is the normalized reason a response ended.
@@ -50,13 +62,15 @@ func (r FinishReason) Valid() bool {
 
 // Usage counts tokens with one meaning for every provider: InputTokens is
 // every prompt token, cached ones included; OutputTokens every generated
-// token, reasoning included; CachedInputTokens and ReasoningTokens are parts
-// of those.
+// token, reasoning included; CachedInputTokens (read from the prompt
+// cache), CacheWriteInputTokens (written to it, ABI 1.2) and
+// ReasoningTokens are parts of those.
 type Usage struct {
-	InputTokens       int `json:"input_tokens"`
-	OutputTokens      int `json:"output_tokens"`
-	CachedInputTokens int `json:"cached_input_tokens"`
-	ReasoningTokens   int `json:"reasoning_tokens"`
+	InputTokens           int `json:"input_tokens"`
+	OutputTokens          int `json:"output_tokens"`
+	CachedInputTokens     int `json:"cached_input_tokens"`
+	ReasoningTokens       int `json:"reasoning_tokens"`
+	CacheWriteInputTokens int `json:"cache_write_input_tokens,omitempty"`
 }
 
 // Event is one normalized event. Only the fields of its Type are meaningful.
@@ -95,6 +109,20 @@ type Event struct {
 	Code      Code   `json:"code,omitempty"`
 	Message   string `json:"message,omitempty"`
 	Retryable bool   `json:"retryable,omitempty"`
+	// server-tool-call (ID and Name shared): Input is the call's input, a
+	// JSON object's text.
+	Input string `json:"input,omitempty"`
+	// server-tool-result (ID and Name shared): Content is the provider's
+	// result as JSON text; IsError says the tool failed.
+	Content string `json:"content,omitempty"`
+	IsError bool   `json:"is_error,omitempty"`
+	// source (ID shared): what supports the text emitted around it. Kind
+	// is SourceKindURL or another kind a module documents; CitedText is
+	// the passage cited, when the provider gives it.
+	Kind      string `json:"kind,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Title     string `json:"title,omitempty"`
+	CitedText string `json:"cited_text,omitempty"`
 }
 
 // Err returns the error an error event carries, or nil for other events.
@@ -142,9 +170,32 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = appendInt(dst, "output_tokens", e.Usage.OutputTokens)
 		dst = appendInt(dst, "cached_input_tokens", e.Usage.CachedInputTokens)
 		dst = appendInt(dst, "reasoning_tokens", e.Usage.ReasoningTokens)
+		if e.Usage.CacheWriteInputTokens != 0 {
+			// ABI 1.2: written only when non-zero, so a usage event
+			// without cache writes encodes as in ABI 1.1.
+			dst = appendInt(dst, "cache_write_input_tokens", e.Usage.CacheWriteInputTokens)
+		}
 	case EventFinish:
 		dst = appendField(dst, "reason", string(e.Reason))
 		dst = appendField(dst, "raw_reason", e.RawReason)
+	case EventServerToolCall:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "name", e.Name)
+		dst = appendField(dst, "input", e.Input)
+	case EventServerToolResult:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "name", e.Name)
+		dst = appendField(dst, "content", e.Content)
+		dst = append(dst, `,"is_error":`...)
+		dst = strconv.AppendBool(dst, e.IsError)
+	case EventSource:
+		dst = appendField(dst, "id", e.ID)
+		dst = appendField(dst, "kind", e.Kind)
+		dst = appendField(dst, "url", e.URL)
+		dst = appendField(dst, "title", e.Title)
+		if e.CitedText != "" {
+			dst = appendField(dst, "cited_text", e.CitedText)
+		}
 	case EventError:
 		dst = appendField(dst, "code", string(e.Code))
 		dst = appendField(dst, "message", e.Message)
@@ -159,7 +210,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil), nil }
 
 // UnmarshalJSON decodes the canonical JSON encoding: the keys of the struct
-// tags, and for a usage event the four token counts at the top level.
+// tags, and for a usage event the token counts at the top level.
 // Unknown keys are ignored.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	type fields Event // the same fields without these methods
@@ -169,13 +220,15 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		OutputTokens      int `json:"output_tokens"`
 		CachedInputTokens int `json:"cached_input_tokens"`
 		ReasoningTokens   int `json:"reasoning_tokens"`
+		CacheWrite        int `json:"cache_write_input_tokens"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	*e = Event(w.fields)
 	e.Usage = Usage{InputTokens: w.InputTokens, OutputTokens: w.OutputTokens,
-		CachedInputTokens: w.CachedInputTokens, ReasoningTokens: w.ReasoningTokens}
+		CachedInputTokens: w.CachedInputTokens, ReasoningTokens: w.ReasoningTokens,
+		CacheWriteInputTokens: w.CacheWrite}
 	return nil
 }
 

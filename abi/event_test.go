@@ -10,8 +10,13 @@ func TestEventJSONIsCanonical(t *testing.T) {
 	evs := []Event{
 		{Type: EventToolCall, Index: 0, ID: "call_0", Name: "get", Arguments: "{}"},
 		{Type: EventUsage, Usage: Usage{InputTokens: 10, OutputTokens: 3, CachedInputTokens: 2, ReasoningTokens: 1}},
+		{Type: EventUsage, Usage: Usage{InputTokens: 110, OutputTokens: 3, CachedInputTokens: 2, CacheWriteInputTokens: 100}},
 		{Type: EventError, Code: CodeRateLimited, Message: "slow down", Retryable: true},
 		{Type: EventFinish, Reason: FinishStop, RawReason: "end_turn"},
+		{Type: EventServerToolCall, ID: "srvtoolu_1", Name: "web_search", Input: `{"query":"q"}`},
+		{Type: EventServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[]`, IsError: true},
+		{Type: EventSource, ID: "https://a.example/", Kind: SourceKindURL, URL: "https://a.example/", Title: "A", CitedText: "x"},
+		{Type: EventSource, ID: "https://a.example/", Kind: SourceKindURL, URL: "https://a.example/"},
 	}
 	for _, e := range evs {
 		b, err := json.Marshal(e)

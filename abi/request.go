@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 )
 
 // Request is the normalized, provider-agnostic request. Its JSON form is the
@@ -59,11 +60,16 @@ const (
 type Message struct {
 	Role    Role   `json:"role"`
 	Content []Part `json:"-"`
+	// Cache marks the end of the message as a cache breakpoint (ABI 1.2):
+	// the prompt up to and including this message may be cached. On a
+	// system message it marks the system prompt.
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 type messageJSON struct {
 	Role    Role            `json:"role"`
 	Content json.RawMessage `json:"content"`
+	Cache   *Cache          `json:"cache,omitempty"`
 }
 
 // MarshalJSON writes Content as a string when it is a single text part, as
@@ -71,7 +77,7 @@ type messageJSON struct {
 func (m Message) MarshalJSON() ([]byte, error) {
 	var content []byte
 	var err error
-	if len(m.Content) == 1 && m.Content[0].Type == PartText {
+	if len(m.Content) == 1 && m.Content[0].Type == PartText && m.Content[0].Cache == nil {
 		content, err = json.Marshal(m.Content[0].Text)
 	} else if m.Content == nil {
 		content = []byte("[]")
@@ -81,7 +87,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(messageJSON{Role: m.Role, Content: content})
+	return json.Marshal(messageJSON{Role: m.Role, Content: content, Cache: m.Cache})
 }
 
 // UnmarshalJSON accepts content as a string or an array of parts.
@@ -91,6 +97,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	m.Role = mj.Role
+	m.Cache = mj.Cache
 	m.Content = nil
 	c := bytes.TrimSpace(mj.Content)
 	switch {
@@ -121,6 +128,13 @@ const (
 	PartReasoning  PartType = "reasoning"
 	PartToolCall   PartType = "tool-call"
 	PartToolResult PartType = "tool-result"
+	// PartFile is a document (ABI 1.2): a PDF or a text document, inline
+	// (MediaType + base64 Data), by URL, or by a provider's FileID.
+	PartFile PartType = "file"
+	// PartAudio is audio input (ABI 1.2): MediaType (audio/wav,
+	// audio/mpeg, ...) and base64 Data, or a URL where the provider
+	// fetches audio.
+	PartAudio PartType = "audio"
 )
 
 // Part is one piece of a message's content. Which fields are meaningful
@@ -129,10 +143,15 @@ type Part struct {
 	Type PartType `json:"type"`
 	// text, reasoning
 	Text string `json:"text,omitempty"`
-	// image: inline (MediaType + base64 Data) or by URL.
+	// image, file, audio: inline (MediaType + base64 Data) or by URL.
 	MediaType string `json:"media_type,omitempty"`
 	Data      string `json:"data,omitempty"`
 	URL       string `json:"url,omitempty"`
+	// file (ABI 1.2): FileID names a file uploaded to the provider's file
+	// store (used instead of Data or URL); Filename is the document's
+	// name, shown to the model where the provider takes one.
+	FileID   string `json:"file_id,omitempty"`
+	Filename string `json:"filename,omitempty"`
 	// reasoning: Signature authenticates Text for the provider that made
 	// it; Redacted carries opaque reasoning the provider encrypted; Provider
 	// names the provider (module) that produced it, so that reasoning is
@@ -148,6 +167,8 @@ type Part struct {
 	ToolCallID string `json:"tool_call_id,omitempty"`
 	Content    string `json:"content,omitempty"`
 	IsError    bool   `json:"is_error,omitempty"`
+	// Cache marks the end of this part as a cache breakpoint (ABI 1.2).
+	Cache *Cache `json:"cache,omitempty"`
 }
 
 // Text returns a message content of a single text part.
@@ -156,12 +177,69 @@ func Text(s string) []Part { return []Part{{Type: PartText, Text: s}} }
 // ToolDefinition is the one definition of a tool; every provider's tool
 // schema is generated from it.
 type ToolDefinition struct {
+	// Type is "" or ToolFunction for a function tool the caller runs, or
+	// ToolProvider (ABI 1.2) for a tool the provider runs itself, named by
+	// its normalized kind (ProviderToolWebSearch, ...) and configured by
+	// Options; a module projects the kinds its provider has and refuses
+	// the others with capability_unsupported.
+	Type        string `json:"type,omitempty"`
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	// Parameters is a JSON Schema for the arguments object.
 	Parameters json.RawMessage `json:"parameters,omitempty"`
 	// Strict asks the provider to enforce the schema exactly, where it can.
 	Strict bool `json:"strict,omitempty"`
+	// Options configure a provider tool; each module documents the keys
+	// it reads and refuses unknown ones.
+	Options json.RawMessage `json:"options,omitempty"`
+	// Cache marks the tool list up to and including this tool as a cache
+	// breakpoint (ABI 1.2); on the last tool it marks the whole list.
+	Cache *Cache `json:"cache,omitempty"`
+}
+
+// The tool types.
+const (
+	ToolFunction = "function"
+	ToolProvider = "provider"
+)
+
+// The normalized kinds (names) of provider tools.
+const (
+	// ProviderToolWebSearch searches the web; its results arrive as
+	// server-tool-call and server-tool-result events, and the text cites
+	// them with source events.
+	ProviderToolWebSearch = "web_search"
+)
+
+// IsProvider reports whether t is a provider tool.
+func (t *ToolDefinition) IsProvider() bool { return t.Type == ToolProvider }
+
+// RefuseProviderTools returns a capability_unsupported error for the first
+// provider tool of the request, or nil when it has none: a module whose
+// provider runs no tools itself calls it, so that a provider tool is never
+// sent as a function tool of the same name. api names the provider.
+func (r *Request) RefuseProviderTools(api string) error {
+	for i := range r.Tools {
+		if t := &r.Tools[i]; t.IsProvider() {
+			return &Error{Code: CodeCapabilityUnsupported, Pointer: "/tools/" + strconv.Itoa(i),
+				Message: api + " runs no provider tools through this module: remove the provider tool " + strconv.Quote(t.Name) + " or use a module that projects it"}
+		}
+		if err := r.Tools[i].CheckType(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckType returns an invalid_request error when tool i of a request has
+// a type other than "", "function" and "provider".
+func (t *ToolDefinition) CheckType(i int) error {
+	switch t.Type {
+	case "", ToolFunction, ToolProvider:
+		return nil
+	}
+	return &Error{Code: CodeInvalidRequest, Pointer: "/tools/" + strconv.Itoa(i) + "/type",
+		Message: "tool type " + strconv.Quote(t.Type) + ` is not "function" or "provider"`}
 }
 
 // ToolChoice says whether and which tools the model may call. In JSON it is

@@ -200,10 +200,19 @@ const (
 	fCode
 	fMessage
 	fRetryable
+	fCacheWriteInputTokens
+	fInput
+	fContent
+	fIsError
+	fKind
+	fURL
+	fTitle
+	fCitedText
 )
 
 var fieldNames = [...]string{"type", "id", "model", "text", "source", "signature", "data", "index", "name", "arguments",
-	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "reason", "raw_reason", "code", "message", "retryable"}
+	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "reason", "raw_reason", "code", "message", "retryable",
+	"cache_write_input_tokens", "input", "content", "is_error", "kind", "url", "title", "cited_text"}
 
 func fieldBit(k []byte) uint32 {
 	switch string(k) {
@@ -245,6 +254,22 @@ func fieldBit(k []byte) uint32 {
 		return fMessage
 	case "retryable":
 		return fRetryable
+	case "cache_write_input_tokens":
+		return fCacheWriteInputTokens
+	case "input":
+		return fInput
+	case "content":
+		return fContent
+	case "is_error":
+		return fIsError
+	case "kind":
+		return fKind
+	case "url":
+		return fURL
+	case "title":
+		return fTitle
+	case "cited_text":
+		return fCitedText
 	}
 	return 0
 }
@@ -280,11 +305,17 @@ func shapeOf(t abi.EventType) (eventShape, bool) {
 	case abi.EventToolCall:
 		return eventShape{fType | fIndex | fID | fName | fArguments, fType | fIndex | fID | fName | fArguments}, true
 	case abi.EventUsage:
-		return eventShape{fType | fInputTokens | fOutputTokens | fCachedInputTokens | fReasoningTokens, fType}, true
+		return eventShape{fType | fInputTokens | fOutputTokens | fCachedInputTokens | fReasoningTokens | fCacheWriteInputTokens, fType}, true
 	case abi.EventFinish:
 		return eventShape{fType | fReason | fRawReason, fType | fReason}, true
 	case abi.EventError:
 		return eventShape{fType | fCode | fMessage | fRetryable, fType | fCode | fMessage}, true
+	case abi.EventServerToolCall:
+		return eventShape{fType | fID | fName | fInput, fType | fID | fName | fInput}, true
+	case abi.EventServerToolResult:
+		return eventShape{fType | fID | fName | fContent | fIsError, fType | fID | fName | fContent}, true
+	case abi.EventSource:
+		return eventShape{fType | fID | fKind | fURL | fTitle | fCitedText, fType | fID | fKind}, true
 	}
 	return eventShape{}, false
 }
@@ -406,6 +437,8 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 			e.Usage.CachedInputTokens = integer(v, bit)
 		case fReasoningTokens:
 			e.Usage.ReasoningTokens = integer(v, bit)
+		case fCacheWriteInputTokens:
+			e.Usage.CacheWriteInputTokens = integer(v, bit)
 		case fReason:
 			e.Reason = abi.FinishReason(str(v, bit))
 		case fRawReason:
@@ -420,6 +453,24 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 				ferr = eventError(i, e.Type, `field "retryable" is not a boolean`)
 			}
 			e.Retryable = b
+		case fInput:
+			e.Input = str(v, bit)
+		case fContent:
+			e.Content = str(v, bit)
+		case fIsError:
+			b, err := v.Bool()
+			if err != nil {
+				ferr = eventError(i, e.Type, `field "is_error" is not a boolean`)
+			}
+			e.IsError = b
+		case fKind:
+			e.Kind = str(v, bit)
+		case fURL:
+			e.URL = str(v, bit)
+		case fTitle:
+			e.Title = str(v, bit)
+		case fCitedText:
+			e.CitedText = str(v, bit)
 		}
 	})
 	if ferr != nil {
@@ -444,6 +495,24 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 			if av.Type() != fastjson.TypeObject {
 				return e, eventError(i, e.Type, `field "arguments" is JSON %s, want an object`, av.Type())
 			}
+		}
+	case abi.EventServerToolCall:
+		if e.ID == "" || e.Name == "" {
+			return e, eventError(i, e.Type, `fields "id" and "name" must not be empty`)
+		}
+		if av, err := args.Parse(e.Input); err != nil || av.Type() != fastjson.TypeObject {
+			return e, eventError(i, e.Type, `field "input" is not the text of a JSON object`)
+		}
+	case abi.EventServerToolResult:
+		if e.ID == "" || e.Name == "" {
+			return e, eventError(i, e.Type, `fields "id" and "name" must not be empty`)
+		}
+		if _, err := args.Parse(e.Content); err != nil {
+			return e, eventError(i, e.Type, `field "content" is not valid JSON: %v`, err)
+		}
+	case abi.EventSource:
+		if e.ID == "" || e.Kind == "" {
+			return e, eventError(i, e.Type, `fields "id" and "kind" must not be empty`)
 		}
 	case abi.EventRefusal:
 		if e.Source != "" && e.Source != "provider" && e.Source != "phrase" {

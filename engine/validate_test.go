@@ -35,6 +35,9 @@ func TestValidateEventsRejects(t *testing.T) {
 		{`{"type":"tool-call-start","index":0,"id":"c","name":""}` + "\n", `field "name" is empty`},
 		{`{"type":"tool-call-delta","index":0}` + "\n", `missing field "arguments"`},
 		{`{"type":"refusal","text":"no","source":"magic"}` + "\n", `field "source" is "magic"`},
+		{`{"type":"server-tool-call","id":"s","name":"web_search","input":"[1]"}` + "\n", `"input" is not the text of a JSON object`},
+		{`{"type":"server-tool-result","id":"s","name":"web_search","content":"{"}` + "\n", `"content" is not valid JSON`},
+		{`{"type":"source","id":"","kind":"url"}` + "\n", `"id" and "kind" must not be empty`},
 		{"{\"type\":\"text-delta\",\"text\":\"\xff\"}\n", `not valid UTF-8`},
 	}
 	var p, a fastjson.Parser
@@ -65,6 +68,11 @@ func TestValidateEventsRoundTrip(t *testing.T) {
 		{Type: abi.EventRefusal, Text: "no"},
 		{Type: abi.EventRefusal, Text: "no", Source: "phrase"},
 		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 10, OutputTokens: 20, CachedInputTokens: 3, ReasoningTokens: 4}},
+		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 110, OutputTokens: 2, CacheWriteInputTokens: 100}},
+		{Type: abi.EventServerToolCall, ID: "srvtoolu_1", Name: "web_search", Input: `{"query":"q"}`},
+		{Type: abi.EventServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[{"url":"u"}]`},
+		{Type: abi.EventServerToolResult, ID: "srvtoolu_2", Name: "web_search", Content: `{"error_code":"max_uses_exceeded"}`, IsError: true},
+		{Type: abi.EventSource, ID: "https://a.example/", Kind: abi.SourceKindURL, URL: "https://a.example/", Title: "A", CitedText: "c"},
 		{Type: abi.EventFinish, Reason: abi.FinishToolCalls, RawReason: "tool_calls"},
 		{Type: abi.EventError, Code: abi.CodeRateLimited, Message: "slow", Retryable: true},
 		{Type: abi.EventError, Code: abi.CodeServerError, Message: ""},

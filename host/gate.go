@@ -1,6 +1,7 @@
 package host
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -26,6 +27,10 @@ const (
 	// that take only the default sampling) with those parameters removed:
 	// the model samples with its defaults.
 	DropRefusedSampling
+	// DropCacheMarkers sends a request with prompt-cache markers to a
+	// model whose module places no breakpoints (caching "automatic",
+	// "none" or not declared) with the markers removed.
+	DropCacheMarkers
 )
 
 // String returns the downgrade's name.
@@ -37,6 +42,8 @@ func (d Downgrade) String() string {
 		return "DropReasoning"
 	case DropRefusedSampling:
 		return "DropRefusedSampling"
+	case DropCacheMarkers:
+		return "DropCacheMarkers"
 	}
 	return "Downgrade(?)"
 }
@@ -129,6 +136,12 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 			return nil, nil, unsupported(caps, req.Model, what, "has no tool calling, native or emulated", "remove the tools or choose a model that calls tools")
 		}
 	}
+	for i := range req.Tools {
+		if t := &req.Tools[i]; t.IsProvider() && !slices.Contains(caps.ProviderTools, t.Name) {
+			return nil, nil, unsupported(caps, req.Model, "the provider tool "+strconv.Quote(t.Name)+" (at /tools/"+itoa(i)+")",
+				"runs no such provider tool", "remove it or choose a module and model that list it in provider_tools")
+		}
+	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" {
 		// "json_mode" passes: the module declared how it serves a schema
 		// (JSON mode, an emulation), and refuses what it cannot project
@@ -145,6 +158,25 @@ func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Reques
 		clone()
 		out.Reasoning = nil
 		applied = append(applied, DropReasoning)
+	}
+	if bps := req.CacheBreakpoints(); len(bps) > 0 {
+		what := itoa(len(bps)) + " cache breakpoint(s)"
+		switch {
+		case f.Caching != abi.CachingExplicit:
+			if !cc.downgrades[DropCacheMarkers] {
+				kind := f.Caching
+				if kind == "" {
+					kind = "not declared"
+				}
+				return nil, nil, unsupported(caps, req.Model, what+" (first at "+bps[0].Pointer+")", "places no prompt-cache breakpoints (caching: "+kind+")",
+					"remove the cache markers, or opt in with host.AllowDowngrade(host.DropCacheMarkers)")
+			}
+			out = out.WithoutCache()
+			applied = append(applied, DropCacheMarkers)
+		case f.MaxCacheBreakpoints > 0 && len(bps) > f.MaxCacheBreakpoints:
+			return nil, nil, unsupported(caps, req.Model, what, "takes at most "+itoa(f.MaxCacheBreakpoints)+" cache breakpoints per request",
+				"keep the last "+itoa(f.MaxCacheBreakpoints)+" breakpoints of the prompt and remove the others")
+		}
 	}
 	var images, assistantTurns int
 	for _, m := range req.Messages {

@@ -23,6 +23,10 @@
 // they came from this provider; tool-use IDs are rewritten to
 // ^[a-zA-Z0-9_-]+$ with one injective mapping per request.
 //
+// Cache markers of the request (on tools, the system prompt, messages and
+// parts) become cache_control breakpoints, at most four, with ttl 5m or 1h;
+// cache_creation_input_tokens are reported as cache_write_input_tokens.
+//
 // Transform maps the SSE event stream (message_start, content_block_*,
 // message_delta, message_stop, ping, error) to normalized events; its state
 // is a compact binary record owned by the host (see state.go). Content
@@ -91,5 +95,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		ProviderOptions: providerOptions,
 		Features:        lookup(modelName).features(),
 		Details:         lookup(modelName).details(),
+		ProviderTools:   []string{abi.ProviderToolWebSearch},
 	}
 }

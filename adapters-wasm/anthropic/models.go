@@ -114,5 +114,7 @@ func (m model) features() abi.Features {
 	if m.structured {
 		f.StructuredOutput = abi.SupportNative
 	}
+	// Prompt caching: every Claude model takes cache_control breakpoints.
+	f.Caching, f.MaxCacheBreakpoints = abi.CachingExplicit, maxCacheBreakpoints
 	return f
 }

@@ -1,9 +1,12 @@
 package anthropic
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
@@ -58,6 +61,25 @@ type wireBlock struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   string          `json:"content,omitempty"`
 	IsError   bool            `json:"is_error,omitempty"`
+	// Title names a document block.
+	Title string `json:"title,omitempty"`
+	// CacheControl marks a prompt-cache breakpoint after this block.
+	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
+}
+
+// wireCacheControl is Anthropic's cache_control: {"type":"ephemeral"} with
+// an optional ttl of "5m" (the default) or "1h".
+type wireCacheControl struct {
+	Type string `json:"type"`
+	TTL  string `json:"ttl,omitempty"`
+}
+
+// maxCacheBreakpoints is the most cache_control blocks a Messages request
+// may carry (tools, system and messages together).
+const maxCacheBreakpoints = 4
+
+func cacheControl(c abi.Cache) *wireCacheControl {
+	return &wireCacheControl{Type: "ephemeral", TTL: c.TTL}
 }
 
 type wireSource struct {
@@ -65,13 +87,27 @@ type wireSource struct {
 	MediaType string `json:"media_type,omitempty"`
 	Data      string `json:"data,omitempty"`
 	URL       string `json:"url,omitempty"`
+	FileID    string `json:"file_id,omitempty"`
 }
 
+// filesBeta is the beta that document sources of type file (the Files
+// API) need.
+const filesBeta = "files-api-2025-04-14"
+
 type wireTool struct {
+	// Type is set for server tools only (web_search_20250305).
+	Type        string          `json:"type,omitempty"`
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
-	InputSchema json.RawMessage `json:"input_schema"`
+	InputSchema json.RawMessage `json:"input_schema,omitempty"`
 	Strict      bool            `json:"strict,omitempty"`
+	// Web search options.
+	MaxUses        *int            `json:"max_uses,omitempty"`
+	AllowedDomains []string        `json:"allowed_domains,omitempty"`
+	BlockedDomains []string        `json:"blocked_domains,omitempty"`
+	UserLocation   json.RawMessage `json:"user_location,omitempty"`
+	// CacheControl marks the tool list through this tool for caching.
+	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
 }
 
 type wireToolChoice struct {
@@ -179,6 +215,11 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, invalid("/top_p", "model %s accepts temperature or top_p, not both: remove one", req.Model)
 	}
 
+	// Cache breakpoints: checked here, placed with their tools and blocks.
+	if _, err := blockproject.CheckCache(req, maxCacheBreakpoints, "Anthropic", abi.CacheTTL5m, abi.CacheTTL1h); err != nil {
+		return nil, err
+	}
+
 	// Tools.
 	toolNames := make(map[string]bool, len(req.Tools))
 	var refuseStrict func(string) error
@@ -188,11 +229,26 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	for i, t := range req.Tools {
+		if err := t.CheckType(i); err != nil {
+			return nil, err
+		}
+		if t.IsProvider() {
+			wt, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			w.Tools = append(w.Tools, wt)
+			continue
+		}
 		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, StrictSchema)
 		if err != nil {
 			return nil, err
 		}
-		w.Tools = append(w.Tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict})
+		wt := wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict}
+		if t.Cache != nil {
+			wt.CacheControl = cacheControl(*t.Cache)
+		}
+		w.Tools = append(w.Tools, wt)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		switch {
@@ -263,7 +319,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, err
 	}
 	if len(sys) > 0 {
-		if len(sys) == 1 {
+		if len(sys) == 1 && sys[0].CacheControl == nil {
 			w.System, _ = json.Marshal(sys[0].Text)
 		} else {
 			w.System, _ = json.Marshal(sys)
@@ -273,6 +329,13 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, invalid("/tools", "the conversation holds tool calls or results but the request defines no tools; Anthropic requires the tool definitions whenever tool_use blocks are in the history: pass them (with tool_choice \"none\" to forbid new calls)")
 	}
 	w.Messages = msgs
+	if usesFilesAPI(msgs) && !strings.Contains(headers["anthropic-beta"], filesBeta) {
+		if b := headers["anthropic-beta"]; b != "" {
+			headers["anthropic-beta"] = b + "," + filesBeta
+		} else {
+			headers["anthropic-beta"] = filesBeta
+		}
+	}
 
 	body, err := json.Marshal(&w)
 	if err != nil {
@@ -285,6 +348,18 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		Body:          body,
 		StreamFraming: framingFor(req.Stream),
 	}, nil
+}
+
+// usesFilesAPI reports whether a message refers to a file by Files API ID.
+func usesFilesAPI(msgs []wireMessage) bool {
+	for _, m := range msgs {
+		for _, b := range m.Content {
+			if b.Source != nil && b.Source.Type == "file" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func framingFor(stream bool) string {
@@ -342,6 +417,9 @@ func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string)
 
 // projectMessages builds the system blocks and the alternating messages.
 func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, hasToolBlocks bool, err error) {
+	if in, err = blockproject.CacheOnParts(in, Provider); err != nil {
+		return nil, nil, false, err
+	}
 	mapID := blockproject.IDMapper(in, toolid.AlnumDashUnderscore)
 	turns, hasToolBlocks, err := blockproject.Turns(in, &blockproject.Dialect[wireBlock]{
 		API: "Anthropic",
@@ -357,6 +435,9 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 			return projectPart(role, p, pointer, mapID)
 		},
 		System: func(text string) { system = append(system, wireBlock{Type: "text", Text: text}) },
+		SystemCache: func(c abi.Cache) {
+			system[len(system)-1].CacheControl = cacheControl(c)
+		},
 		TrimPrefill: func(b *wireBlock) {
 			if b.Type == "text" {
 				b.Text = strings.TrimRight(b.Text, " \t\r\n")
@@ -366,9 +447,25 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 	if err != nil {
 		return nil, nil, false, err
 	}
+	cacheAt := blockproject.CacheAt(in)
+	placed := make(map[string]bool, len(cacheAt))
 	out = make([]wireMessage, len(turns))
 	for i, t := range turns {
+		for j, src := range t.Src {
+			c, ok := cacheAt[src]
+			if !ok {
+				continue
+			}
+			if b := &t.Blocks[j]; b.Type == "thinking" || b.Type == "redacted_thinking" {
+				return nil, nil, false, unsupported(src+"/cache", "Anthropic takes no cache_control on a thinking block: mark the part after it or the message")
+			}
+			t.Blocks[j].CacheControl = cacheControl(c)
+			placed[src] = true
+		}
 		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
+	}
+	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil
 }
@@ -387,6 +484,12 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 			return wireBlock{}, false, err
 		}
 		return wireBlock{Type: "image", Source: src}, true, nil
+	case abi.PartFile:
+		src, err := documentSource(p, pointer)
+		if err != nil {
+			return wireBlock{}, false, err
+		}
+		return wireBlock{Type: "document", Source: src, Title: p.Filename}, true, nil
 	case abi.PartReasoning:
 		if p.Redacted != "" {
 			return wireBlock{Type: "redacted_thinking", Data: p.Redacted}, true, nil
@@ -400,6 +503,32 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 	}
 	// abi.PartText: CheckPart refused every other type.
 	return wireBlock{Type: "text", Text: p.Text}, true, nil
+}
+
+// documentSource is a document block's source: a PDF inline, by URL or by
+// Files API ID; plain text inline (sent as text, decoded from base64).
+func documentSource(p abi.Part, pointer string) (*wireSource, error) {
+	src, _ := abi.FileSource(&p, pointer) // checked by CheckPart
+	switch src {
+	case abi.FileStored:
+		return &wireSource{Type: "file", FileID: p.FileID}, nil
+	case abi.FileURL:
+		if p.MediaType != "" && p.MediaType != abi.MediaTypePDF {
+			return nil, unsupported(pointer+"/media_type", "Anthropic takes documents by URL as PDF only, not %q: send the text inline", p.MediaType)
+		}
+		return &wireSource{Type: "url", URL: p.URL}, nil
+	}
+	switch p.MediaType {
+	case abi.MediaTypePDF:
+		return &wireSource{Type: "base64", MediaType: p.MediaType, Data: p.Data}, nil
+	case abi.MediaTypeText:
+		text, err := base64.StdEncoding.DecodeString(p.Data)
+		if err != nil || !utf8.Valid(text) {
+			return nil, invalid(pointer+"/data", "a text/plain file's data must be base64 of UTF-8 text")
+		}
+		return &wireSource{Type: "text", MediaType: p.MediaType, Data: string(text)}, nil
+	}
+	return nil, unsupported(pointer+"/media_type", "Anthropic takes documents of type application/pdf or text/plain, not %q", p.MediaType)
 }
 
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}

@@ -54,7 +54,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 }
 
 func parseBlock(s *state, v []byte, out *guest.Output) {
-	var typ, text, thinking, sig, data, id, name, input []byte
+	var typ, text, thinking, sig, data, id, name, input, citations []byte
 	it := jsonx.Object(v)
 	for it.Next() {
 		switch {
@@ -74,6 +74,8 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			name = it.Value()
 		case it.KeyIs("input"):
 			input = it.Value()
+		case it.KeyIs("citations"):
+			citations = it.Value()
 		}
 	}
 	kind := s.Str(typ)
@@ -82,8 +84,13 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 	}
 	switch kind {
 	case "text":
+		emitCitations(s, out, citations)
 		if t := s.Str(text); t != "" {
 			emitText(s, t, out)
+		}
+	case "server_tool_use":
+		if tid, n := s.Str(id), s.Str(name); tid != "" && n != "" {
+			emitServerToolCall(out, tid, n, input)
 		}
 	case "thinking":
 		if t := s.Str(thinking); t != "" {
@@ -117,6 +124,10 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
 		}
 		blockstate.EmitToolCall(out, "anthropic", "max_tokens", idx, tid, n, args)
+	default:
+		if isServerToolResult(kind) {
+			emitServerToolResult(s, out, kind, v)
+		}
 	}
 }
 

@@ -42,7 +42,10 @@ const (
 	blockRedacted
 	blockTool
 	blockJSON  // the forced structured-output tool: its input is text
-	blockOther // server tools and future block types: ignored
+	blockOther // server tool results and future block types
+	// blockServerTool is a server_tool_use block: ID, Name and the input
+	// so far (Args), emitted as server-tool-call when it stops.
+	blockServerTool
 )
 
 type state struct {

@@ -225,7 +225,7 @@ func readUsage(s *state, u []byte) {
 }
 
 func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
-	var typ, text, id, name, data, input []byte
+	var typ, text, id, name, data, input, citations []byte
 	it := jsonx.Object(cb)
 	for it.Next() {
 		switch {
@@ -241,6 +241,8 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 			data = it.Value()
 		case it.KeyIs("input"):
 			input = it.Value()
+		case it.KeyIs("citations"):
+			citations = it.Value()
 		}
 	}
 	s.blocks.Remove(idx)
@@ -252,8 +254,15 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 	switch kind {
 	case "text":
 		b.Kind = blockText
+		emitCitations(s, out, citations)
 		if t := s.Str(text); t != "" {
 			emitText(s, t, out)
+		}
+	case "server_tool_use":
+		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
+			b.Kind = blockServerTool
+			b.ID, b.Name = bid, s.Bytes(name)
+			b.Args = blockstate.NonEmptyObject(input)
 		}
 	case "thinking":
 		b.Kind = blockThinking
@@ -291,6 +300,10 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		if len(b.Args) > 0 {
 			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(b.Args)})
 		}
+	default:
+		if isServerToolResult(kind) {
+			emitServerToolResult(s, out, kind, cb)
+		}
 	}
 	s.blocks = append(s.blocks, b)
 }
@@ -318,10 +331,12 @@ func emitText(s *state, t string, out *guest.Output) {
 }
 
 func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
-	var typ, text, partial, sig []byte
+	var typ, text, partial, sig, citation []byte
 	it := jsonx.Object(delta)
 	for it.Next() {
 		switch {
+		case it.KeyIs("citation"):
+			citation = it.Value()
 		case it.KeyIs("type"):
 			typ = it.Value()
 		case it.KeyIs("text"), it.KeyIs("thinking"):
@@ -346,9 +361,17 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 		if sg := s.Str(sig); sg != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 		}
+	case "citations_delta":
+		if b != nil && b.Kind == blockText {
+			emitCitation(s, out, citation)
+		}
 	case "input_json_delta":
 		p := s.Bytes(partial)
 		if b == nil || len(p) == 0 {
+			return
+		}
+		if b.Kind == blockServerTool {
+			b.Args = s.AppendArgs(b.Args, p)
 			return
 		}
 		s.ArgsDelta(out, b, p, blockTool, blockJSON)
@@ -360,8 +383,11 @@ func stopBlock(s *state, idx uint64, out *guest.Output) {
 	if b == nil {
 		return
 	}
-	if b.Kind == blockTool {
+	switch b.Kind {
+	case blockTool:
 		blockstate.EmitToolCall(out, "anthropic", "max_tokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
+	case blockServerTool:
+		emitServerToolCall(out, blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
 	}
 	s.blocks.Remove(idx)
 }

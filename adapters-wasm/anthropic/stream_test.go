@@ -19,7 +19,7 @@ func msgDelta(stop string, out int) string {
 }
 
 func usageLine(out int) string {
-	return `{"type":"usage","input_tokens":18,"output_tokens":` + itoa(out) + `,"cached_input_tokens":5,"reasoning_tokens":0}`
+	return `{"type":"usage","input_tokens":18,"output_tokens":` + itoa(out) + `,"cached_input_tokens":5,"reasoning_tokens":0,"cache_write_input_tokens":3}`
 }
 
 func TestTransform(t *testing.T) {
@@ -94,14 +94,14 @@ func TestTransform(t *testing.T) {
 				"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
 				msgDelta("tool_use", 9) + msgStop,
 			lines(evStart, `{"type":"text-delta","text":"{\"name\":"}`, `{"type":"text-delta","text":"\"Ada\"}"}`, usageLine(9), `{"type":"finish","reason":"stop","raw_reason":"tool_use"}`)},
-		{"server tools and unknown events are skipped", "",
+		{"a server tool call is a server-tool-call event, not a client tool call; unknown events are skipped", "",
 			msgStart +
 				"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}}\n\n" +
 				"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"query\\\":\\\"x\\\"}\"}}\n\n" +
 				"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
 				"event: future_event\ndata: {\"type\":\"future_event\",\"x\":1}\n\n" +
 				msgDelta("end_turn", 4) + msgStop,
-			lines(evStart, usageLine(4), `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
+			lines(evStart, `{"type":"server-tool-call","id":"srvtoolu_1","name":"web_search","input":"{\"query\":\"x\"}"}`, usageLine(4), `{"type":"finish","reason":"stop","raw_reason":"end_turn"}`)},
 		{"message_start carrying a whole tool_use block and a stop_reason", "",
 			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_p\",\"name\":\"get\",\"input\":{\"q\":1}}],\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":3,\"cache_read_input_tokens\":5,\"output_tokens\":6}}}\n\n" +
 				msgStop,

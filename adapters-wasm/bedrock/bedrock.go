@@ -9,6 +9,12 @@
 // blocks text/image/toolUse/toolResult/reasoningContent, system,
 // inferenceConfig, toolConfig, outputConfig), alternating user/assistant
 // starting with user, with tool-use IDs rewritten to ^[a-zA-Z0-9_-]{1,64}$.
+// Cache markers become cachePoint blocks after the marked tool, system
+// text or content block, on the models that cache (Claude 3.5 Haiku,
+// 3.7 Sonnet and later; Amazon Nova, not in the tool list), at most four
+// and for the default lifetime; cacheWriteInputTokens are reported as
+// cache_write_input_tokens.
+//
 // Transform maps the event-stream messages (messageStart,
 // contentBlockStart/Delta/Stop, messageStop, metadata and the exception
 // events) to normalized events; metadata, the last event Bedrock sends, is

@@ -140,7 +140,7 @@ const (
 func TestTransform(t *testing.T) {
 	start := ev("messageStart", `{"p":"abcdefgh","role":"assistant"}`)
 	meta := ev("metadata", `{"metrics":{"latencyMs":120},"p":"abc","usage":{"inputTokens":10,"outputTokens":20,"totalTokens":38,"cacheReadInputTokens":5,"cacheWriteInputTokens":3}}`)
-	usage := `{"type":"usage","input_tokens":18,"output_tokens":20,"cached_input_tokens":5,"reasoning_tokens":0}`
+	usage := `{"type":"usage","input_tokens":18,"output_tokens":20,"cached_input_tokens":5,"reasoning_tokens":0,"cache_write_input_tokens":3}`
 	tests := []struct {
 		name, ctx string
 		chunks    []abi.Chunk

@@ -42,28 +42,46 @@ type model struct {
 	// defaultSampling: the model takes temperature, top_p and top_k only
 	// at their defaults and answers 400 otherwise (Claude Opus 4.7).
 	defaultSampling bool
+	// caching is the model's prompt caching through cachePoint blocks.
+	caching caching
 }
+
+// caching says where a model takes cachePoint blocks (the Bedrock user
+// guide's prompt-caching table).
+type caching uint8
+
+const (
+	cachingNone caching = iota
+	// cachingClaude: system, messages and tools.
+	cachingClaude
+	// cachingNova: system and messages, not tools.
+	cachingNova
+)
+
+// maxCachePoints is the most cachePoint blocks one Converse request may
+// carry on the models that cache.
+const maxCachePoints = 4
 
 // models lists the families, most specific prefix first. Tool support and
 // tool choice follow the Bedrock user guide's table of Converse features
 // per model; structured outputs follow the Bedrock structured-output page
 // (Claude 4.5 and later).
 var models = []model{
-	{prefix: "anthropic.claude-opus-4-7", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptiveOnly, vision: true, maxOutput: 128000, defaultSampling: true},
-	{prefix: "anthropic.claude-opus-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, maxOutput: 128000},
-	{prefix: "anthropic.claude-sonnet-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, maxOutput: 64000},
-	{prefix: "anthropic.claude-opus-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
-	{prefix: "anthropic.claude-sonnet-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
-	{prefix: "anthropic.claude-haiku-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
-	{prefix: "anthropic.claude-opus-4-1", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 32000},
-	{prefix: "anthropic.claude-opus-4", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 32000},
-	{prefix: "anthropic.claude-sonnet-4", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
-	{prefix: "anthropic.claude-3-7-sonnet", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, maxOutput: 64000},
-	{prefix: "anthropic.claude-3-5-haiku", tools: true, forcedTool: true, vision: false, maxOutput: 8192},
+	{prefix: "anthropic.claude-opus-4-7", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptiveOnly, vision: true, caching: cachingClaude, maxOutput: 128000, defaultSampling: true},
+	{prefix: "anthropic.claude-opus-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, caching: cachingClaude, maxOutput: 128000},
+	{prefix: "anthropic.claude-sonnet-4-6", tools: true, forcedTool: true, structured: true, thinking: thinkingAdaptive, vision: true, caching: cachingClaude, maxOutput: 64000},
+	{prefix: "anthropic.claude-opus-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 64000},
+	{prefix: "anthropic.claude-sonnet-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 64000},
+	{prefix: "anthropic.claude-haiku-4-5", tools: true, forcedTool: true, structured: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 64000},
+	{prefix: "anthropic.claude-opus-4-1", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 32000},
+	{prefix: "anthropic.claude-opus-4", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 32000},
+	{prefix: "anthropic.claude-sonnet-4", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 64000},
+	{prefix: "anthropic.claude-3-7-sonnet", tools: true, forcedTool: true, thinking: thinkingBudget, vision: true, caching: cachingClaude, maxOutput: 64000},
+	{prefix: "anthropic.claude-3-5-haiku", tools: true, forcedTool: true, vision: false, caching: cachingClaude, maxOutput: 8192},
 	{prefix: "anthropic.claude-3", tools: true, forcedTool: true, vision: true, maxOutput: 4096},
 	{prefix: "anthropic.claude", maxOutput: 4096}, // Claude 2 and Instant: text only
-	{prefix: "amazon.nova-micro", tools: true, forcedTool: true, maxOutput: 5000},
-	{prefix: "amazon.nova-", tools: true, forcedTool: true, vision: true, maxOutput: 5000},
+	{prefix: "amazon.nova-micro", tools: true, forcedTool: true, caching: cachingNova, maxOutput: 5000},
+	{prefix: "amazon.nova-", tools: true, forcedTool: true, vision: true, caching: cachingNova, maxOutput: 5000},
 	{prefix: "meta.llama4", tools: true, vision: true, maxOutput: 8192},
 	{prefix: "meta.llama3-2-11b", tools: true, vision: true, maxOutput: 2048},
 	{prefix: "meta.llama3-2-90b", tools: true, vision: true, maxOutput: 2048},
@@ -153,6 +171,11 @@ func (m model) features() abi.Features {
 		f.StructuredOutput = abi.SupportNative
 	case m.forcedTool:
 		f.StructuredOutput = abi.SupportJSONMode // one forced tool
+	}
+	// Prompt caching: cachePoint blocks where the model takes them.
+	f.Caching = abi.CachingNone
+	if m.caching != cachingNone {
+		f.Caching, f.MaxCacheBreakpoints = abi.CachingExplicit, maxCachePoints
 	}
 	return f
 }

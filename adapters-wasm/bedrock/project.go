@@ -23,7 +23,7 @@ var idRule = toolid.CharsetRule{Allowed: toolid.IsAlnumDashUnderscore, MaxLen: 6
 
 type wireRequest struct {
 	Messages                     []wireMessage   `json:"messages"`
-	System                       []wireText      `json:"system,omitempty"`
+	System                       []wireSystem    `json:"system,omitempty"`
 	InferenceConfig              *wireInference  `json:"inferenceConfig,omitempty"`
 	ToolConfig                   *wireToolConfig `json:"toolConfig,omitempty"`
 	OutputConfig                 *wireOutputCfg  `json:"outputConfig,omitempty"`
@@ -34,6 +34,21 @@ type wireRequest struct {
 type wireText struct {
 	Text string `json:"text"`
 }
+
+// wireSystem is a system content block: text, or a cachePoint after the
+// text before it.
+type wireSystem struct {
+	Text       string          `json:"text,omitempty"`
+	CachePoint *wireCachePoint `json:"cachePoint,omitempty"`
+}
+
+// wireCachePoint is a Converse cachePoint: the prompt up to the block
+// before it may be cached, for the default lifetime.
+type wireCachePoint struct {
+	Type string `json:"type"`
+}
+
+var cachePoint = &wireCachePoint{Type: "default"}
 
 type wireMessage struct {
 	Role    string      `json:"role"`
@@ -46,6 +61,24 @@ type wireBlock struct {
 	ToolUse          *wireToolUse    `json:"toolUse,omitempty"`
 	ToolResult       *wireToolResult `json:"toolResult,omitempty"`
 	ReasoningContent *wireReasoning  `json:"reasoningContent,omitempty"`
+	Document         *wireDocument   `json:"document,omitempty"`
+	CachePoint       *wireCachePoint `json:"cachePoint,omitempty"`
+}
+
+// wireDocument is a Converse document block: bytes inline or an S3 object.
+type wireDocument struct {
+	Format string             `json:"format"`
+	Name   string             `json:"name"`
+	Source wireDocumentSource `json:"source"`
+}
+
+type wireDocumentSource struct {
+	Bytes      string          `json:"bytes,omitempty"`
+	S3Location *wireS3Location `json:"s3Location,omitempty"`
+}
+
+type wireS3Location struct {
+	URI string `json:"uri"`
 }
 
 type wireImage struct {
@@ -90,7 +123,8 @@ type wireToolConfig struct {
 }
 
 type wireTool struct {
-	ToolSpec wireToolSpec `json:"toolSpec"`
+	ToolSpec   *wireToolSpec   `json:"toolSpec,omitempty"`
+	CachePoint *wireCachePoint `json:"cachePoint,omitempty"`
 }
 
 type wireToolSpec struct {
@@ -206,6 +240,15 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		w.InferenceConfig = &inf
 	}
 
+	// Cache breakpoints: cachePoint blocks on the models that take them,
+	// for the default lifetime only (fail closed on anything else).
+	if bps := req.CacheBreakpoints(); len(bps) > 0 && m.caching == cachingNone {
+		return nil, unsupported(bps[0].Pointer, "model %s has no prompt caching on Bedrock: remove the cache markers or use Claude 3.7 Sonnet or later, or Amazon Nova", req.Model)
+	}
+	if _, err := blockproject.CheckCache(req, maxCachePoints, "Bedrock", abi.CacheTTL5m); err != nil {
+		return nil, err
+	}
+
 	// Messages first: whether the history holds tool blocks matters below.
 	sys, msgs, hasToolBlocks, err := projectMessages(req.Messages, m, req.Model)
 	if err != nil {
@@ -225,6 +268,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return unsupported(p+"/strict", "model %s has no strict tool use on Bedrock: set strict to false or use Claude 4.5 or later", req.Model)
 		}
 	}
+	if err := req.RefuseProviderTools("Bedrock Converse"); err != nil {
+		return nil, err
+	}
 	for i, t := range req.Tools {
 		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, anthropic.StrictSchema)
 		if err != nil {
@@ -233,7 +279,13 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		var spec wireToolSpec
 		spec.Name, spec.Description, spec.Strict = t.Name, t.Description, t.Strict
 		spec.InputSchema.JSON = schema
-		tc.Tools = append(tc.Tools, wireTool{ToolSpec: spec})
+		tc.Tools = append(tc.Tools, wireTool{ToolSpec: &spec})
+		if t.Cache != nil {
+			if m.caching != cachingClaude {
+				return nil, unsupported("/tools/"+strconv.Itoa(i)+"/cache", "model %s takes no cachePoint in the tool list: cache the system prompt or messages instead", req.Model)
+			}
+			tc.Tools = append(tc.Tools, wireTool{CachePoint: cachePoint})
+		}
 	}
 	if c := req.ToolChoice; c != nil {
 		switch {
@@ -299,7 +351,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 				var spec wireToolSpec
 				spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
 				spec.InputSchema.JSON = schema
-				tc.Tools = []wireTool{{ToolSpec: spec}}
+				tc.Tools = []wireTool{{ToolSpec: &spec}}
 				b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
 				tc.ToolChoice = b
 			default:
@@ -379,7 +431,10 @@ func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawM
 	return nil
 }
 
-func projectMessages(in []abi.Message, m model, modelID string) (system []wireText, out []wireMessage, hasToolBlocks bool, err error) {
+func projectMessages(in []abi.Message, m model, modelID string) (system []wireSystem, out []wireMessage, hasToolBlocks bool, err error) {
+	if in, err = blockproject.CacheOnParts(in, Provider); err != nil {
+		return nil, nil, false, err
+	}
 	mapID := blockproject.IDMapper(in, idRule)
 	turns, hasToolBlocks, err := blockproject.Turns(in, &blockproject.Dialect[wireBlock]{
 		API: "Converse",
@@ -400,7 +455,8 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireTe
 		Part: func(role abi.Role, p abi.Part, pointer string) (wireBlock, bool, error) {
 			return projectPart(role, p, pointer, mapID, m, modelID)
 		},
-		System: func(text string) { system = append(system, wireText{Text: text}) },
+		System:      func(text string) { system = append(system, wireSystem{Text: text}) },
+		SystemCache: func(abi.Cache) { system = append(system, wireSystem{CachePoint: cachePoint}) },
 		TrimPrefill: func(b *wireBlock) {
 			if b.Text != "" {
 				b.Text = strings.TrimRight(b.Text, " \t\r\n")
@@ -410,11 +466,103 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireTe
 	if err != nil {
 		return nil, nil, false, err
 	}
+	cacheAt := blockproject.CacheAt(in)
+	placed := make(map[string]bool, len(cacheAt))
 	out = make([]wireMessage, len(turns))
 	for i, t := range turns {
-		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
+		blocks := t.Blocks
+		if len(cacheAt) > 0 {
+			blocks = make([]wireBlock, 0, len(t.Blocks)+1)
+			for j, b := range t.Blocks {
+				blocks = append(blocks, b)
+				if _, ok := cacheAt[t.Src[j]]; ok {
+					blocks = append(blocks, wireBlock{CachePoint: cachePoint})
+					placed[t.Src[j]] = true
+				}
+			}
+		}
+		out[i] = wireMessage{Role: t.Role, Content: blocks}
+	}
+	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil
+}
+
+// documentFormats maps media types to Converse document formats.
+var documentFormats = map[string]string{
+	abi.MediaTypePDF:     "pdf",
+	abi.MediaTypeText:    "txt",
+	"text/markdown":      "md",
+	"text/html":          "html",
+	"text/csv":           "csv",
+	"application/msword": "doc",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+	"application/vnd.ms-excel": "xls",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+// documentName makes a Converse document name from a file name: the name
+// without its extension, with characters other than letters, digits,
+// single spaces, hyphens, parentheses and square brackets replaced by
+// hyphens; "document" when nothing is left.
+func documentName(filename string) string {
+	if i := strings.LastIndexByte(filename, '.'); i > 0 {
+		filename = filename[:i]
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range filename {
+		switch {
+		case r == ' ':
+			if !space && b.Len() > 0 {
+				b.WriteRune(' ')
+			}
+			space = true
+			continue
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("-()[]", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+		space = false
+	}
+	name := strings.TrimSpace(b.String())
+	if name == "" {
+		return "document"
+	}
+	return name
+}
+
+// projectDocument projects a file part to a document block: inline bytes,
+// or an s3:// URL as an S3 location; other URLs and file IDs are refused.
+func projectDocument(p abi.Part, pointer string, m model, modelID string) (wireBlock, error) {
+	if !m.tools {
+		return wireBlock{}, unsupported(pointer, "model %s is not known to take documents through Converse: remove the file part or pick a model such as Claude or Amazon Nova", modelID)
+	}
+	d := &wireDocument{Name: documentName(p.Filename)}
+	src, _ := abi.FileSource(&p, pointer) // checked by CheckPart
+	switch src {
+	case abi.FileStored:
+		return wireBlock{}, unsupported(pointer+"/file_id", "Converse has no file store: pass the document's data (base64) or an s3:// URL")
+	case abi.FileURL:
+		if !strings.HasPrefix(p.URL, "s3://") {
+			return wireBlock{}, unsupported(pointer+"/url", "Converse takes documents as bytes or from S3, not by %s URL: pass the data (base64) or an s3:// URL", strings.SplitN(p.URL, ":", 2)[0])
+		}
+		d.Source.S3Location = &wireS3Location{URI: p.URL}
+	default:
+		d.Source.Bytes = p.Data
+	}
+	mt := p.MediaType
+	if mt == "" && src == abi.FileURL {
+		return wireBlock{}, invalid(pointer+"/media_type", "an S3 document needs media_type: Converse needs its format")
+	}
+	f, ok := documentFormats[mt]
+	if !ok {
+		return wireBlock{}, unsupported(pointer+"/media_type", "Converse takes no documents of type %q (it takes PDF, plain text, Markdown, HTML, CSV, Word and Excel)", mt)
+	}
+	d.Format = f
+	return wireBlock{Document: d}, nil
 }
 
 var imageFormats = map[string]string{"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
@@ -425,6 +573,9 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		return wireBlock{}, false, err
 	}
 	switch p.Type {
+	case abi.PartFile:
+		b, err := projectDocument(p, pointer, m, modelID)
+		return b, err == nil, err
 	case abi.PartImage:
 		if !m.vision {
 			return wireBlock{}, false, unsupported(pointer, "model %s takes no images through Converse", modelID)

@@ -260,8 +260,15 @@ func geminiVersion(m string) int {
 func (Adapter) Capabilities(model string) abi.Capabilities {
 	f := modelFamily(model).features
 	f.Source = modelSource(model)
+	// Gemini caches prompt prefixes implicitly; explicit caches are
+	// referenced with the cached_content provider option, not markers.
+	f.Caching = abi.CachingAutomatic
+	var providerTools []string
+	if f.ToolCalling != abi.SupportNone {
+		providerTools = []string{abi.ProviderToolWebSearch} // Google Search grounding
+	}
 	if f.Source == abi.SourceUnknown {
-		f = abi.PlainTextFeatures()
+		f, providerTools = abi.PlainTextFeatures(), nil
 	}
 	return abi.Capabilities{
 		Name:            Name,
@@ -274,5 +281,6 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		ProviderOptions: providerOptions,
 		Details:         modelDetails(model),
 		Features:        f,
+		ProviderTools:   providerTools,
 	}
 }

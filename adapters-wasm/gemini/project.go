@@ -73,7 +73,9 @@ func echoID(id string) string {
 }
 
 type gTool struct {
-	FunctionDeclarations []gFuncDecl `json:"functionDeclarations"`
+	FunctionDeclarations []gFuncDecl `json:"functionDeclarations,omitempty"`
+	// GoogleSearch is the Google Search grounding tool ({}).
+	GoogleSearch *struct{} `json:"googleSearch,omitempty"`
 }
 
 type gFuncDecl struct {
@@ -349,10 +351,17 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	if len(req.Tools) > 0 && fam.features.ToolCalling == abi.SupportNone {
 		return unsupportedCap(model, "tool calling is not supported")
 	}
+	search, err := groundingTool(req)
+	if err != nil {
+		return err
+	}
 	names := map[string]bool{}
 	var decls []gFuncDecl
 	for i, t := range req.Tools {
 		ptr := "/tools/" + strconv.Itoa(i)
+		if t.IsProvider() {
+			continue // the grounding tool, above
+		}
 		if !validToolName(t.Name) {
 			return invalid(ptr+"/name", "tool name %q is not valid for Gemini: start with a letter or underscore, then letters, digits, '_', '.', ':' or '-', at most 64 characters", t.Name)
 		}
@@ -381,6 +390,9 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	}
 	if len(decls) > 0 {
 		body.Tools = []gTool{{FunctionDeclarations: decls}}
+	}
+	if search {
+		body.Tools = append(body.Tools, gTool{GoogleSearch: &struct{}{}})
 	}
 	tc := req.ToolChoice
 	if tc == nil {
@@ -615,8 +627,49 @@ func userPart(p abi.Part, ptr string) (*gPart, error) {
 			return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: p.URL}}, nil
 		}
 		return nil, invalid(ptr, "an image part needs data or url")
+	case abi.PartFile:
+		return filePart(p, ptr)
+	case abi.PartAudio:
+		if p.Data == "" && p.URL == "" {
+			return nil, invalid(ptr, "an audio part needs data (base64, with media_type) or url")
+		}
+		if p.MediaType == "" {
+			return nil, invalid(ptr+"/media_type", "Gemini needs the media_type of audio (e.g. audio/wav)")
+		}
+		if p.Data != "" {
+			return &gPart{InlineData: &gBlob{MimeType: p.MediaType, Data: p.Data}}, nil
+		}
+		return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: p.URL}}, nil
 	case abi.PartReasoning:
 		return nil, nil
 	}
 	return nil, invalid(ptr, "a user message may not hold %q parts", p.Type)
+}
+
+// filesURIPrefix is the URI of the Gemini API's uploaded files: a file_id
+// that is a bare file name ("files/abc123") is sent as fileData.fileUri
+// under it.
+const filesURIPrefix = "https://generativelanguage.googleapis.com/v1beta/"
+
+// filePart projects a file part: inline as inlineData, by URL or file ID
+// as fileData (which needs the media type).
+func filePart(p abi.Part, ptr string) (*gPart, error) {
+	src, err := abi.FileSource(&p, ptr)
+	if err != nil {
+		return nil, err
+	}
+	if src == abi.FileInline {
+		return &gPart{InlineData: &gBlob{MimeType: p.MediaType, Data: p.Data}}, nil
+	}
+	if p.MediaType == "" {
+		return nil, invalid(ptr+"/media_type", "Gemini needs the media_type of a file given by url or file_id (fileData.mimeType)")
+	}
+	uri := p.URL
+	if src == abi.FileStored {
+		uri = p.FileID
+		if strings.HasPrefix(uri, "files/") {
+			uri = filesURIPrefix + uri
+		}
+	}
+	return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: uri}}, nil
 }

@@ -192,10 +192,12 @@ func (p *processor) usage(u []byte) {
 
 // candidate handles the first candidate and returns its raw finishReason.
 func (p *processor) candidate(c []byte) (finish []byte) {
-	var content []byte
+	var content, grounding []byte
 	it := jsonx.Object(c)
 	for it.Next() {
 		switch {
+		case it.KeyIs("groundingMetadata"):
+			grounding = it.Value()
 		case it.KeyIs("content"):
 			content = it.Value()
 		case it.KeyIs("finishReason"):
@@ -209,6 +211,9 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 				p.part(pi.Value())
 			}
 		}
+	}
+	if finish != nil && grounding != nil && !p.st.done {
+		p.grounding(grounding)
 	}
 	return finish
 }

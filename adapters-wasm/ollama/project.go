@@ -77,6 +77,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			sendTools = false
 		}
 	}
+	if err := req.RefuseProviderTools("Ollama"); err != nil {
+		return nil, err
+	}
 	if len(req.Tools) > 0 && sendTools {
 		if f.ToolCalling == abi.SupportNone {
 			return nil, unsupportedCap(req.Model, "tool calling is not supported")

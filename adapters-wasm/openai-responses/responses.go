@@ -90,8 +90,8 @@
 //
 // Provider options: reasoning_summary (above), and metadata,
 // parallel_tool_calls, previous_response_id, prompt_cache_key,
-// safety_identifier, service_tier, store, truncation, user, copied to the
-// body after a type check. Any other key is refused with invalid_request.
+// prompt_cache_retention, safety_identifier, service_tier, store,
+// truncation, user, copied to the body after a type check. Any other key is refused with invalid_request.
 package openairesponses
 
 import (
@@ -134,6 +134,7 @@ var passThrough = []chatcompletions.Option{
 	chatcompletions.PassThrough("parallel_tool_calls", "boolean"),
 	chatcompletions.PassThrough("previous_response_id", "string"),
 	chatcompletions.PassThrough("prompt_cache_key", "string"),
+	chatcompletions.PassThrough("prompt_cache_retention", "string"),
 	chatcompletions.PassThrough("safety_identifier", "string"),
 	chatcompletions.PassThrough("service_tier", "string"),
 	chatcompletions.PassThrough("store", "boolean"),
@@ -161,6 +162,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		ProviderOptions: keys,
 		Features:        chatcompletions.Reported(openai.Model(model).Features),
 		Details:         openai.Model(model).Details,
+		ProviderTools:   []string{abi.ProviderToolWebSearch},
 	}
 }
 
@@ -187,6 +189,46 @@ type imagePart struct {
 	Type     string `json:"type"`
 	ImageURL string `json:"image_url"`
 	Detail   string `json:"detail"`
+}
+
+// filePart is an input_file content part: inline as a data URL, by URL or
+// by file ID.
+type filePart struct {
+	Type     string `json:"type"`
+	Filename string `json:"filename,omitempty"`
+	FileData string `json:"file_data,omitempty"`
+	FileURL  string `json:"file_url,omitempty"`
+	FileID   string `json:"file_id,omitempty"`
+}
+
+// projectFile projects a file part to input_file: a PDF inline (as a data
+// URL, with a file name: the API requires one), or any file by URL or by
+// file ID; the model must take images (PDF input is read as pages of text
+// and images).
+func projectFile(p abi.Part, pointer string, m chatcompletions.Model, model string) (filePart, error) {
+	src, err := abi.FileSource(&p, pointer)
+	if err != nil {
+		return filePart{}, err
+	}
+	if !m.Features.Vision {
+		return filePart{}, unsupported(model, "file input", "remove the file parts or pick a model with vision, which reads PDFs")
+	}
+	f := filePart{Type: "input_file", Filename: p.Filename}
+	switch src {
+	case abi.FileStored:
+		f.FileID = p.FileID
+	case abi.FileURL:
+		f.FileURL = p.URL
+	default:
+		if p.MediaType != abi.MediaTypePDF {
+			return filePart{}, guest.Unsupported(pointer+"/media_type", "the Responses API takes inline files as PDF, not %q: upload the file and pass its file_id", p.MediaType)
+		}
+		if f.Filename == "" {
+			f.Filename = "document.pdf"
+		}
+		f.FileData = "data:" + p.MediaType + ";base64," + p.Data
+	}
+	return f, nil
 }
 
 type messageItem struct {
@@ -261,9 +303,20 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if f.ToolCalling != abi.SupportNative {
 			return nil, unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
 		}
-		tools := make([]functionTool, 0, len(req.Tools))
+		tools := make([]any, 0, len(req.Tools))
 		for i, t := range req.Tools {
 			ptr := fmt.Sprintf("/tools/%d", i)
+			if err := t.CheckType(i); err != nil {
+				return nil, err
+			}
+			if t.IsProvider() {
+				wt, err := hostedTool(&t, ptr)
+				if err != nil {
+					return nil, err
+				}
+				tools = append(tools, wt)
+				continue
+			}
 			if !blockproject.ValidToolName(t.Name) {
 				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
 			}
@@ -505,6 +558,17 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						return "", nil, invalid(pptr, "an image part needs data (with media_type) or url")
 					}
 					parts = append(parts, imagePart{"input_image", url, "auto"})
+				case abi.PartFile:
+					if msg.Role != abi.RoleUser {
+						return "", nil, invalid(pptr, "a %s message cannot hold a file part: put it in a user message", msg.Role)
+					}
+					f, err := projectFile(p, pptr, m, req.Model)
+					if err != nil {
+						return "", nil, err
+					}
+					parts = append(parts, f)
+				case abi.PartAudio:
+					return "", nil, guest.Unsupported(pptr, "the Responses API takes no audio input: use the openai module (Chat Completions) with an audio model, or transcribe the audio first")
 				case abi.PartToolResult:
 					if p.ToolCallID == "" {
 						return "", nil, invalid(pptr+"/tool_call_id", "a tool result needs the tool_call_id of its call")

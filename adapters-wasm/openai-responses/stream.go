@@ -128,8 +128,8 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 
 // fields are the top-level fields of a stream event this adapter reads.
 type fields struct {
-	typ, response, item, delta, code, message []byte
-	output, summary                           int64
+	typ, response, item, delta, code, message, annotation []byte
+	output, summary                                       int64
 }
 
 func (r *run) chunk(c *abi.Chunk) {
@@ -146,6 +146,8 @@ func (r *run) chunk(c *abi.Chunk) {
 			f.item = it.Value()
 		case it.KeyIs("delta"):
 			f.delta = it.Value()
+		case it.KeyIs("annotation"):
+			f.annotation = it.Value()
 		case it.KeyIs("output_index"):
 			if n, err := jsonx.Int(it.Value()); err == nil && n >= 0 && n < 1<<20 {
 				f.output = n
@@ -192,6 +194,8 @@ func (r *run) chunk(c *abi.Chunk) {
 		}
 	case "response.function_call_arguments.delta":
 		r.argsDelta(int(f.output), f.delta)
+	case "response.output_text.annotation.added":
+		r.annotation(f.annotation)
 	case "response.output_item.done":
 		if jsonx.KindOf(f.item) == jsonx.KindObject {
 			r.itemDone(int(f.output), f.item)
@@ -377,6 +381,8 @@ func (r *run) itemDone(output int, item []byte) {
 			ev := abi.Event{Type: abi.EventReasoningRedacted, Data: str(r.sc.text)}
 			r.out.Emit(&ev)
 		}
+	case "web_search_call":
+		r.webSearchCall(item)
 	default:
 		if clientCall(f.typ) {
 			r.st().flags |= fPending
@@ -637,6 +643,12 @@ func (r *run) wholeItem(pos int, item []byte) {
 			switch string(typ) {
 			case "output_text":
 				r.outputText(text)
+				if anns, ok, _ := jsonx.Lookup(ci.Value(), "annotations"); ok && jsonx.KindOf(anns) == jsonx.KindArray {
+					ai := jsonx.TrustedArray(anns)
+					for ai.Next() {
+						r.annotation(ai.Value())
+					}
+				}
 			case "refusal":
 				if r.text(abi.EventRefusal, refusal) {
 					r.st().flags |= fRefusal

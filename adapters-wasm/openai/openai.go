@@ -7,8 +7,8 @@
 // body field of the same name after a type check, any other key is refused
 // with invalid_request): frequency_penalty, logit_bias, logprobs, metadata,
 // parallel_tool_calls, presence_penalty, prediction, prompt_cache_key,
-// safety_identifier, seed, service_tier, store, top_logprobs, user,
-// verbosity.
+// prompt_cache_retention, safety_identifier, seed, service_tier, store,
+// top_logprobs, user, verbosity.
 //
 // Per-model rules (Model): o-series and gpt-5 reasoning models (not the
 // gpt-5 "chat" models) take reasoning.effort as reasoning_effort and refuse
@@ -42,6 +42,8 @@ func Dialect() *chatcompletions.Dialect {
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,
+		FileParts:            true,
+		AudioInput:           audioModel,
 		Options: []chatcompletions.Option{
 			pt("frequency_penalty", "number"),
 			pt("logit_bias", "object"),
@@ -51,6 +53,7 @@ func Dialect() *chatcompletions.Dialect {
 			pt("presence_penalty", "number"),
 			pt("prediction", "object"),
 			pt("prompt_cache_key", "string"),
+			pt("prompt_cache_retention", "string"),
 			pt("safety_identifier", "string"),
 			pt("seed", "integer"),
 			pt("service_tier", "string"),
@@ -124,6 +127,10 @@ func Model(name string) chatcompletions.Model {
 		f.StructuredOutput = abi.SupportNone
 	}
 	f.Source = Source(m)
+	// OpenAI caches prompt prefixes on its own (steered by the
+	// prompt_cache_key and prompt_cache_retention options): cache markers
+	// have no form here.
+	f.Caching = abi.CachingAutomatic
 	chatcompletions.StripNotChat(m, &f)
 	return chatcompletions.Model{Features: f, Unsupported: un, Details: details(m, f, un)}
 }
@@ -151,4 +158,12 @@ func Source(model string) string {
 		return abi.SourceFamily
 	}
 	return abi.SourceUnknown
+}
+
+// audioModel reports whether an OpenAI model takes input_audio through
+// Chat Completions: the audio models (gpt-4o-audio-preview,
+// gpt-4o-mini-audio-preview, gpt-audio, gpt-audio-mini and their
+// snapshots).
+func audioModel(model string) bool {
+	return strings.HasPrefix(model, "gpt-audio") || strings.HasPrefix(model, "gpt-4o-audio") || strings.HasPrefix(model, "gpt-4o-mini-audio")
 }

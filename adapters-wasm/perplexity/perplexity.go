@@ -60,6 +60,7 @@ var Spec = hosted.Spec{
 	Refused: hosted.Same("Perplexity does not support it; remove it", "n", "logprobs", "top_logprobs", "logit_bias", "seed",
 		"parallel_tool_calls", "service_tier", "store", "metadata", "prediction", "user"),
 	Default: hosted.Family{NoTools: true, Vision: true, Structured: hosted.BestEffortSchema},
+	Lines:   []string{"sonar", "r1-1776"},
 	Rewrite: Rewrite,
 	Errors: []hosted.ErrorRule{
 		{Code: "invalid_model", To: abi.CodeNotFound, Hint: "check the model name (sonar, sonar-pro)"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,14 +101,25 @@ func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter, cont
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameLines(t, got, want)
+			sameLines(t, path, got, want)
 		})
 	}
 }
 
+// update rewrites the expected events of recordings that differ (go test
+// ./internal/recordings -update): review the diff before committing.
+var update = flag.Bool("update", false, "rewrite testdata/*/recordings/*.events.jsonl that differ from the adapters' events")
+
 // sameLines fails the test at the first event line where got and want
-// differ.
-func sameLines(t *testing.T, got, want []byte) {
+// differ; with -update it rewrites the expected file at path instead.
+func sameLines(t *testing.T, path string, got, want []byte) {
+	if *update && !bytes.Equal(got, want) {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("updated %s", path)
+		return
+	}
 	t.Helper()
 	if bytes.Equal(got, want) {
 		return

@@ -105,7 +105,7 @@ func checkRecordings(t *testing.T, provider, dir string, a guest.Adapter, sctx [
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameLines(t, got, want)
+			sameLines(t, path, got, want)
 		})
 	}
 }

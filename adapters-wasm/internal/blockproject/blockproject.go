@@ -124,6 +124,10 @@ type Dialect[B any] struct {
 	Part func(role abi.Role, p abi.Part, pointer string) (b B, keep bool, err error)
 	// System takes the text of a non-blank system part.
 	System func(text string)
+	// SystemCache, when set, takes the cache marker of the system part
+	// just given to System (ABI 1.2); when nil, a marked system part is
+	// refused.
+	SystemCache func(c abi.Cache)
 	// TrimPrefill trims trailing whitespace off a final assistant turn's
 	// last block (a prefill must not end in whitespace).
 	TrimPrefill func(b *B)
@@ -146,9 +150,21 @@ func Turns[B any](in []abi.Message, d *Dialect[B]) (turns []Turn[B], hasToolBloc
 				if p.Type != abi.PartText {
 					return nil, false, guest.Invalid(mp+"/content/"+strconv.Itoa(j), "a system message may hold text only, not %s", p.Type)
 				}
-				if strings.TrimSpace(p.Text) != "" {
+				blank := strings.TrimSpace(p.Text) == ""
+				if !blank {
 					d.System(p.Text)
 				}
+				if p.Cache == nil {
+					continue
+				}
+				cp := mp + "/content/" + strconv.Itoa(j) + "/cache"
+				if d.SystemCache == nil {
+					return nil, false, guest.Unsupported(cp, "%s takes no cache breakpoint on the system prompt", d.API)
+				}
+				if blank {
+					return nil, false, guest.Invalid(cp, "the system part carries a cache marker but is blank, so it is not sent: mark a part with text")
+				}
+				d.SystemCache(*p.Cache)
 			}
 			continue
 		case abi.RoleUser, abi.RoleTool:
@@ -309,6 +325,14 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 			return wrongRole()
 		}
 		return true, nil, nil
+	case abi.PartAudio:
+		return false, nil, guest.Unsupported(pointer, "this API takes no audio input: transcribe the audio first or use a provider with audio input")
+	case abi.PartFile:
+		if role != abi.RoleUser {
+			return wrongRole()
+		}
+		_, err := abi.FileSource(p, pointer)
+		return err == nil, nil, err
 	case abi.PartReasoning:
 		if role != abi.RoleAssistant {
 			return wrongRole()

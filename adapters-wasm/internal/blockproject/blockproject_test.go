@@ -224,7 +224,7 @@ func TestCheckPart(t *testing.T) {
 		{"tool result in user message", abi.RoleUser, abi.Part{Type: abi.PartToolResult, ToolCallID: "c"}, true, "", ""},
 		{"tool result without id", abi.RoleTool, abi.Part{Type: abi.PartToolResult}, false, "", "/p/tool_call_id"},
 		{"tool result from assistant", abi.RoleAssistant, abi.Part{Type: abi.PartToolResult, ToolCallID: "c"}, false, "", "/p"},
-		{"unknown type", abi.RoleUser, abi.Part{Type: "audio"}, false, "", "/p/type"},
+		{"unknown type", abi.RoleUser, abi.Part{Type: "video"}, false, "", "/p/type"},
 	}
 	for _, tt := range tests {
 		keep, input, err := CheckPart(tt.role, &tt.p, "/p", "me")

@@ -319,11 +319,13 @@ func (r *Reader) Usage() Usage {
 }
 
 // Emit emits the usage event: input tokens count the cached and
-// cache-written ones too, as the normalized usage does.
+// cache-written ones too, as the normalized usage does; the cache writes
+// are also cache_write_input_tokens.
 func (u *Usage) Emit(out *guest.Output) {
 	out.Emit(&abi.Event{Type: abi.EventUsage, Usage: abi.Usage{
-		InputTokens:       int(u.Input + u.CacheRead + u.CacheCreate),
-		OutputTokens:      int(u.Output),
-		CachedInputTokens: int(u.CacheRead),
+		InputTokens:           int(u.Input + u.CacheRead + u.CacheCreate),
+		OutputTokens:          int(u.Output),
+		CachedInputTokens:     int(u.CacheRead),
+		CacheWriteInputTokens: int(u.CacheCreate),
 	}})
 }

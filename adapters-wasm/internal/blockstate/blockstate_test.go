@@ -205,7 +205,7 @@ func TestUsage(t *testing.T) {
 	}
 	var out guest.Output
 	u.Emit(&out)
-	if got, want := string(out.Events()), `{"type":"usage","input_tokens":312,"output_tokens":7,"cached_input_tokens":300,"reasoning_tokens":0}`+"\n"; got != want {
+	if got, want := string(out.Events()), `{"type":"usage","input_tokens":312,"output_tokens":7,"cached_input_tokens":300,"reasoning_tokens":0,"cache_write_input_tokens":2}`+"\n"; got != want {
 		t.Errorf("Emit = %s, want %s", got, want)
 	}
 }

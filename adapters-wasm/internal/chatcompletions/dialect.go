@@ -153,6 +153,15 @@ type Dialect struct {
 	StreamUsage bool
 	// ToolResultName adds "name" to role "tool" messages (Mistral needs it).
 	ToolResultName bool
+	// FileParts: user messages take file parts as {"type":"file"} content
+	// parts (OpenAI: a PDF inline as file_data, or a file_id), on models
+	// with vision. Without it a file part is refused with
+	// capability_unsupported.
+	FileParts bool
+	// AudioInput reports whether a model takes input_audio content parts
+	// (base64 wav or mp3); nil: no model does, and an audio part is refused
+	// with capability_unsupported.
+	AudioInput func(model string) bool
 	// ReasoningFields are the delta/message fields carrying reasoning text
 	// ("reasoning_content" for DeepSeek, "reasoning" for some hosts).
 	ReasoningFields []string

@@ -46,6 +46,80 @@ type imagePart struct {
 	ImageURL imageURL `json:"image_url"`
 }
 
+// filePart is a {"type":"file"} content part.
+type filePart struct {
+	Type string   `json:"type"`
+	File wireFile `json:"file"`
+}
+
+type wireFile struct {
+	Filename string `json:"filename,omitempty"`
+	FileData string `json:"file_data,omitempty"`
+	FileID   string `json:"file_id,omitempty"`
+}
+
+// projectFile projects a file part for a dialect with FileParts: a PDF
+// inline (as a data URL, with a file name, which the API requires) or a
+// file ID; URLs and other inline media types are refused.
+func (d *Dialect) projectFile(p abi.Part, pointer string, m Model, model string) (filePart, error) {
+	if !d.FileParts {
+		return filePart{}, guest.Unsupported(pointer, "%s takes no file parts through Chat Completions: remove them or use a provider with document input", d.Name)
+	}
+	src, err := abi.FileSource(&p, pointer)
+	if err != nil {
+		return filePart{}, err
+	}
+	if !m.Features.Vision {
+		return filePart{}, d.unsupported(model, "file input", "remove the file parts or pick a model with vision, which reads PDFs")
+	}
+	f := filePart{Type: "file", File: wireFile{Filename: p.Filename}}
+	switch src {
+	case abi.FileStored:
+		f.File.FileID = p.FileID
+	case abi.FileURL:
+		return filePart{}, guest.Unsupported(pointer+"/url", "Chat Completions takes files inline or by file_id, not by URL: pass the data (base64) or upload the file")
+	default:
+		if p.MediaType != abi.MediaTypePDF {
+			return filePart{}, guest.Unsupported(pointer+"/media_type", "Chat Completions takes inline files as PDF, not %q: upload the file and pass its file_id", p.MediaType)
+		}
+		if f.File.Filename == "" {
+			f.File.Filename = "document.pdf"
+		}
+		f.File.FileData = "data:" + p.MediaType + ";base64," + p.Data
+	}
+	return f, nil
+}
+
+// audioPart is an input_audio content part.
+type audioPart struct {
+	Type       string    `json:"type"`
+	InputAudio wireAudio `json:"input_audio"`
+}
+
+type wireAudio struct {
+	Data   string `json:"data"`
+	Format string `json:"format"`
+}
+
+// audioFormats maps the media types input_audio takes to its formats.
+var audioFormats = map[string]string{"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
+
+// projectAudio projects an audio part for a model that takes audio
+// input: base64 wav or mp3 only.
+func (d *Dialect) projectAudio(p abi.Part, pointer, model string) (audioPart, error) {
+	if d.AudioInput == nil || !d.AudioInput(model) {
+		return audioPart{}, d.unsupported(model, "audio input", "remove the audio parts or pick a model with audio input")
+	}
+	if p.Data == "" {
+		return audioPart{}, guest.Unsupported(pointer, "input_audio takes base64 data, not a URL: pass the audio's data")
+	}
+	f, ok := audioFormats[p.MediaType]
+	if !ok {
+		return audioPart{}, guest.Unsupported(pointer+"/media_type", "input_audio takes wav or mp3 audio, not %q", p.MediaType)
+	}
+	return audioPart{Type: "input_audio", InputAudio: wireAudio{Data: p.Data, Format: f}}, nil
+}
+
 type toolCallFn struct {
 	Name      string `json:"name"`
 	Arguments string `json:"arguments"`
@@ -123,6 +197,9 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, err
 	}
 
+	if err := req.RefuseProviderTools(d.Name); err != nil {
+		return nil, err
+	}
 	toolNames := map[string]bool{}
 	if len(req.Tools) > 0 {
 		if f.ToolCalling != abi.SupportNative {
@@ -428,6 +505,26 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 						return nil, invalid(pptr, "an image part needs data (with media_type) or url")
 					}
 					parts = append(parts, imagePart{"image_url", imageURL{url}})
+					onlyText = false
+				case abi.PartAudio:
+					if msg.Role == abi.RoleTool {
+						return nil, invalid(pptr, "a tool message holds tool-result parts only")
+					}
+					a, err := d.projectAudio(p, pptr, req.Model)
+					if err != nil {
+						return nil, err
+					}
+					parts = append(parts, a)
+					onlyText = false
+				case abi.PartFile:
+					if msg.Role == abi.RoleTool {
+						return nil, invalid(pptr, "a tool message holds tool-result parts only")
+					}
+					f, err := d.projectFile(p, pptr, m, req.Model)
+					if err != nil {
+						return nil, err
+					}
+					parts = append(parts, f)
 					onlyText = false
 				case abi.PartToolResult:
 					if p.ToolCallID == "" {

@@ -53,7 +53,8 @@ func TestFamilies(t *testing.T) {
 	hostedtest.Features(t, a, map[string]abi.Features{
 		"x-think-1": hostedtest.With(d, func(f *abi.Features) { f.Reasoning, f.Vision = true, false }),
 		"x-thin-1":  hostedtest.With(d, func(f *abi.Features) { f.Vision, f.StructuredOutput = false, abi.SupportJSONMode }),
-		"other":     hostedtest.With(d, func(f *abi.Features) { f.Vision, f.ToolCalling, f.ParallelToolCalls = false, abi.SupportNone, false }),
+		"llama-x-1": hostedtest.With(d, func(f *abi.Features) { f.Vision, f.ToolCalling, f.ParallelToolCalls = false, abi.SupportNone, false }),
+		"other":     abi.PlainTextFeatures(),
 	})
 }
 

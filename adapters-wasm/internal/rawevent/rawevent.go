@@ -124,7 +124,8 @@ func SafeID(s []byte) bool {
 	return true
 }
 
-// EmitUsage emits a usage event with all four token counts of u.
+// EmitUsage emits a usage event with the token counts of u, in the
+// canonical encoding (cache_write_input_tokens only when non-zero).
 func EmitUsage(out *guest.Output, buf []byte, u *abi.Usage) []byte {
 	buf = append(buf[:0], `{"type":"usage","input_tokens":`...)
 	buf = strconv.AppendInt(buf, int64(u.InputTokens), 10)
@@ -134,6 +135,10 @@ func EmitUsage(out *guest.Output, buf []byte, u *abi.Usage) []byte {
 	buf = strconv.AppendInt(buf, int64(u.CachedInputTokens), 10)
 	buf = append(buf, `,"reasoning_tokens":`...)
 	buf = strconv.AppendInt(buf, int64(u.ReasoningTokens), 10)
+	if u.CacheWriteInputTokens != 0 {
+		buf = append(buf, `,"cache_write_input_tokens":`...)
+		buf = strconv.AppendInt(buf, int64(u.CacheWriteInputTokens), 10)
+	}
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
 	return buf
