@@ -23,14 +23,17 @@ var compiled sync.Map // string -> *jsonschema.Schema
 // *abi.Error with code output_invalid whose Pointer is the first
 // violation's JSON pointer ("" for the whole answer: a violation at the
 // root, such as a missing required property, or text that is not JSON;
-// the message says which). Client.Stream, Generate, GenerateRoute, the
+// the message says which). An answer that did not finish with reason stop
+// (length, content-filter, error...) is not checked: its finish reason
+// already says it is incomplete, and the caller sees it. Client.Stream, Generate, GenerateRoute, the
 // tool loop and StreamObject apply it unless SkipOutputValidation is
 // given. The
 // check is the same whether the provider enforced the schema natively,
 // through a "strict" mode or through a JSON-mode emulation.
 func VerifyOutput(req *abi.Request, r *Response) error {
 	if req == nil || r == nil || req.ResponseFormat == nil || req.ResponseFormat.Type != "json_schema" ||
-		len(req.ResponseFormat.Schema) == 0 || r.Refusal != "" || len(r.ToolCalls) > 0 {
+		len(req.ResponseFormat.Schema) == 0 || r.Refusal != "" || len(r.ToolCalls) > 0 ||
+		(r.FinishReason != "" && r.FinishReason != abi.FinishStop) {
 		return nil
 	}
 	key := string(req.ResponseFormat.Schema)

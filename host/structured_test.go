@@ -129,3 +129,28 @@ func TestStreamEndsWithOutputInvalid(t *testing.T) {
 		t.Errorf("opt-out: %v", err)
 	}
 }
+
+// TestVerifyOutputSkipsIncompleteAnswers: only an answer that finished
+// with reason stop is held to the schema; a cut-off one keeps its finish
+// reason as the signal.
+func TestVerifyOutputSkipsIncompleteAnswers(t *testing.T) {
+	req := &abi.Request{ResponseFormat: &abi.ResponseFormat{Type: "json_schema",
+		Schema: json.RawMessage(`{"type":"object","required":["city"]}`)}}
+	tests := []struct {
+		finish  abi.FinishReason
+		text    string
+		wantErr bool
+	}{
+		{abi.FinishStop, `{"town":42}`, true},
+		{"", `{"town":42}`, true},
+		{abi.FinishLength, `{"city":"Par`, false},
+		{abi.FinishContentFilter, `{"ci`, false},
+		{abi.FinishStop, `{"city":"Paris"}`, false},
+	}
+	for _, tt := range tests {
+		err := host.VerifyOutput(req, &host.Response{Text: tt.text, FinishReason: tt.finish})
+		if (err != nil) != tt.wantErr {
+			t.Errorf("finish %q text %s: err %v, want error %v", tt.finish, tt.text, err, tt.wantErr)
+		}
+	}
+}

@@ -35,9 +35,10 @@ import (
 const IndexFile = "wasmadapt-cache.json"
 
 // DefaultMaxBytes is the size limit Open applies for a limit of 0: room
-// for every shipped adapter's compiled code (about 16 MB each with wazero)
-// many times over.
-const DefaultMaxBytes int64 = 512 << 20
+// for every shipped adapter's compiled code (about 16 MB each with wazero;
+// 29 adapters take about 480 MB) four times over, so that a process that
+// serves all of them and rebuilds a few never compiles one twice.
+const DefaultMaxBytes int64 = 2 << 30
 
 // Entry is the compiled code of one module in the cache.
 type Entry struct {
