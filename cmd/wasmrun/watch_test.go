@@ -73,7 +73,7 @@ func TestWatchUntilInterrupted(t *testing.T) {
 		done <- run(ctx, []string{"--cache", cacheDir, "watch", dir, "--debounce", "20ms", "--interval", "5ms"}, &out, &errb)
 	}()
 	os.WriteFile(filepath.Join(dir, "openai.wasm"), wasm, 0o644)
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(waitBound)
 	for !strings.Contains(out.String(), "activated openai@1.0.0") {
 		if time.Now().After(deadline) {
 			cancel()
@@ -121,6 +121,10 @@ func buildSwapGuest(t *testing.T, dir, version string) []byte {
 	return b
 }
 
+// waitBound bounds every wait for a condition in these tests: far beyond
+// what any machine needs, so that only a real failure reaches it.
+const waitBound = 3 * time.Minute
+
 // TestSwapThroughHost: concurrent streams through host.Client against a
 // loopback provider replaying a recording, while a watched directory swaps
 // the module between two versions: every stream succeeds with events
@@ -142,9 +146,13 @@ func TestSwapThroughHost(t *testing.T) {
 	}
 	defer eng.Close(ctx)
 	activated := make(chan engine.Version, 16)
+	rejected := make(chan error, 16)
 	reg := engine.NewRegistry(eng, engine.RegistryOptions{OnChange: func(c engine.Change) {
-		if c.Kind == engine.ChangeActivated {
+		switch c.Kind {
+		case engine.ChangeActivated:
 			activated <- c.Version
+		case engine.ChangeRejected:
+			rejected <- c.Err
 		}
 	}})
 	defer reg.Close(ctx)
@@ -163,8 +171,10 @@ func TestSwapThroughHost(t *testing.T) {
 		select {
 		case v := <-activated:
 			return v
-		case <-time.After(2 * time.Minute):
-			t.Fatal("no activation")
+		case err := <-rejected:
+			t.Fatalf("the watcher rejected the module: %v", err)
+		case <-time.After(waitBound):
+			t.Fatalf("no activation within %v", waitBound)
 		}
 		return engine.Version{}
 	}

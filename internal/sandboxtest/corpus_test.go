@@ -35,6 +35,7 @@ func corpusConfig() engine.Config {
 		CacheDir:         cacheDir,
 		PoolSize:         1,
 		CallTimeout:      scaled(500 * time.Millisecond),
+		InitTimeout:      scaled(500 * time.Millisecond),
 		MemoryLimitBytes: 32 << 20,
 		MaxOutputBytes:   1 << 20,
 		Logger:           slog.New(slog.DiscardHandler),
