@@ -158,9 +158,9 @@ func (r *reporter) event(ev event) {
 		lines := r.output[key]
 		delete(r.output, key)
 		if ev.Test == "" {
-			if ev.Action == "fail" && !r.failed[ev.Package] {
-				// The package failed without a failing test: a crash,
-				// a timeout outside a test or a TestMain failure.
+			if ev.Action == "fail" && !r.unfinished(ev.Package) && !r.failed[ev.Package] {
+				// The package failed without a failing test: a crash
+				// outside a test or a TestMain failure.
 				r.emit(outcome{Package: ev.Package, Action: "fail", Reason: "package failed outside its tests", Elapsed: ev.Elapsed})
 			}
 			return
@@ -178,6 +178,28 @@ func (r *reporter) event(ev event) {
 		}
 		r.emit(o)
 	}
+}
+
+// unfinished reports the tests of pkg still running when its binary ended
+// (a -timeout panic, a crash) as failed, with what they printed, and
+// whether there were any.
+func (r *reporter) unfinished(pkg string) bool {
+	var keys []string
+	for k := range r.output {
+		if strings.HasPrefix(k, pkg+" ") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, l := range r.output[k] {
+			fmt.Fprint(r.w, l)
+		}
+		delete(r.output, k)
+		r.emit(outcome{Package: pkg, Test: strings.TrimPrefix(k, pkg+" "), Action: "fail", Reason: "did not finish: the test binary timed out or crashed"})
+	}
+	r.failed[pkg] = r.failed[pkg] || len(keys) > 0
+	return len(keys) > 0
 }
 
 // packageOutput prints a package-level line, except the noise: PASS lines

@@ -25,8 +25,12 @@ const stream = `{"Action":"start","Package":"p"}
 {"Action":"output","Package":"p","Output":"PASS\n"}
 {"Action":"output","Package":"p","Output":"FAIL\tp\t1.7s\n"}
 {"Action":"fail","Package":"p","Elapsed":1.7}
-{"Action":"output","Package":"q","Output":"panic: test timed out after 15m0s\n"}
+{"Action":"run","Package":"q","Test":"TestSlow"}
+{"Action":"output","Package":"q","Test":"TestSlow","Output":"=== RUN   TestSlow\n"}
+{"Action":"output","Package":"q","Test":"TestSlow","Output":"panic: test timed out after 15m0s\n"}
 {"Action":"fail","Package":"q","Elapsed":900}
+{"Action":"output","Package":"s","Output":"FAIL\ts [setup failed]\n"}
+{"Action":"fail","Package":"s"}
 {"Action":"output","Package":"r","Output":"?   \tr\t[no test files]\n"}
 {"Action":"skip","Package":"r"}
 `
@@ -43,7 +47,8 @@ func TestReporter(t *testing.T) {
 		{Package: "p", Test: "TestA", Action: "pass", Elapsed: 1.5},
 		{Package: "p", Test: "TestB/sub", Action: "skip", Reason: "recording not present: open x: no such file"},
 		{Package: "p", Test: "TestC", Action: "fail", Elapsed: 0.2},
-		{Package: "q", Action: "fail", Reason: "package failed outside its tests", Elapsed: 900},
+		{Package: "q", Test: "TestSlow", Action: "fail", Reason: "did not finish: the test binary timed out or crashed"},
+		{Package: "s", Action: "fail", Reason: "package failed outside its tests"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("outcomes %+v, want %+v", got, want)
