@@ -15,8 +15,8 @@ FUZZTIME ?= 4s
 # staticcheck at this version (2026.1.x, which knows Go 1.26), installed by
 # `go install` into bin/tools (the wasip1 pass must run a native binary).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# The bound on one package's test binary: far above any package's run on a
-# busy 2-core machine (the slowest takes about 4 minutes there), so that a
+# The bound on one package's test binary (go test's default is 10m, which
+# the engine package's race run exceeded on a loaded 2-core machine): a
 # hang fails with its goroutines dumped instead of running on.
 TESTTIMEOUT ?= 15m
 
@@ -81,9 +81,10 @@ vet:
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
 
-# The race detector slows wazero's compiler several times: compile-heavy
-# tests cut their work under -race (see each package's race_on_test.go)
-# and share the run's compilation cache.
+# The race detector slows wazero's compiler several times: the
+# compile-heavy tests of internal/sandboxtest and host load fewer modules
+# under -race (raceEnabled), and every package shares the run's compilation
+# cache, so that each module is compiled once.
 unit: all hostile
 	@mkdir -p bin/test
 	$(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...
