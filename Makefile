@@ -2,7 +2,9 @@
 #
 #   make          build bin/wasmrun and every adapter to bin/adapters/<name>.wasm
 #   make demo     build, then run one chat against the built-in recorded provider (no API key)
-#   make test     vet, race tests, every adapter's golden cases through wasmrun, short fuzz runs, test-wasmtime
+#   make test     the whole suite CI runs (see README, "Tests"): check, race tests, every adapter's golden
+#                 cases through wasmrun, short fuzz runs, test-wasmtime; ends with "N passed, N failed, N skipped"
+#   make check    the hygiene gate: gofmt, go mod tidy -diff, go vet (native and wasip1), staticcheck
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
 
@@ -10,8 +12,28 @@ GO       ?= go
 ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-wasm/*/module/main.go)))))
 WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
 FUZZTIME ?= 4s
+# staticcheck at this version (2026.1.x, which knows Go 1.26), installed by
+# `go install` into bin/tools (the wasip1 pass must run a native binary).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The bound on one package's test binary (go test's default is 10m, which
+# the engine package's race run exceeded on a loaded 2-core machine): a
+# hang fails with its goroutines dumped instead of running on.
+TESTTIMEOUT ?= 15m
 
-.PHONY: all adapters wasmrun demo test generate vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+# go test runs through internal/testrun, which keeps every test's outcome in
+# $(RESULTS) for the summary that ends `make test`.
+RESULTS := bin/test/results.jsonl
+TESTRUN  = $(GO) run ./internal/testrun -results $(RESULTS) --
+
+# Tests find the modules this Makefile builds: a test that would skip for
+# lack of one fails instead (internal/testenv).
+export WASMADAPT_REQUIRE_MODULES := 1
+# One compilation cache for every test package of a run: a module several
+# packages load is compiled once (keyed by its bytes, so keeping it across
+# runs is safe).
+export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache
+
+.PHONY: all adapters wasmrun demo test test-steps check generate vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun adapters
 
@@ -32,7 +54,28 @@ bin/adapters/%.wasm: FORCE
 demo: all
 	bin/wasmrun demo
 
-test: vet unit conformance fuzz test-wasmtime
+# Every step runs even when an earlier one failed (make -k), then the
+# summary of all go test runs: skips with their reasons, the slowest tests,
+# failures, and last the line "N passed, N failed, N skipped".
+test:
+	@mkdir -p bin/test && rm -f $(RESULTS)
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory -k test-steps || status=$$?; \
+	echo; echo "== make test took $$(( $$(date +%s) - start ))s"; \
+	$(GO) run ./internal/testrun -results $(RESULTS) -summary -status $$status
+
+test-steps: check unit conformance fuzz test-wasmtime
+
+# The hygiene gate: fails on any finding.
+check: vet
+	@echo "== gofmt -l"; out=$$(gofmt -l .); \
+	if [ -n "$$out" ]; then echo "these files need gofmt -w:"; echo "$$out"; exit 1; fi
+	@echo "== go mod tidy -diff"; $(GO) mod tidy -diff
+	@echo "== staticcheck"; GOBIN=$(CURDIR)/bin/tools $(GO) install $(STATICCHECK)
+	CGO_ENABLED=1 bin/tools/staticcheck -tags wasmtime ./...
+	@# U1000 (unused) does not know //go:wasmexport: off in the wasip1 pass
+	@# only (the native pass still finds unused code).
+	GOOS=wasip1 GOARCH=wasm bin/tools/staticcheck -checks 'inherit,-U1000' ./abi/... ./guest/... ./adapters-wasm/...
 
 # The native adapter set of the tests (internal/adapterset), derived from
 # adapters-wasm/*/module: adding an adapter directory needs no list edited.
@@ -40,11 +83,17 @@ generate:
 	$(GO) generate ./internal/adapterset
 
 vet: generate
+	@echo "== go vet"
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
 
+# The race detector slows wazero's compiler several times: the
+# compile-heavy tests of internal/sandboxtest and host load fewer modules
+# under -race (raceEnabled), and every package shares the run's compilation
+# cache, so that each module is compiled once.
 unit: all hostile generate
-	$(GO) test -race -count=1 ./...
+	@mkdir -p bin/test
+	$(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
 # built to bin/hostile/<name>.wasm for internal/sandboxtest: module.wat with
@@ -96,8 +145,9 @@ test-wasmtime: adapters hostile
 	@mkdir -p bin
 	CGO_ENABLED=1 $(GO) vet -tags wasmtime ./engine/... ./internal/bench/...
 	CGO_ENABLED=1 $(GO) build -tags wasmtime -o bin/wasmrun-wasmtime ./cmd/wasmrun
-	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(GO) test -race -tags wasmtime -count=1 ./engine/...
-	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(GO) test -tags wasmtime -count=1 -run 'TestHostileCorpus|TestSandboxCapsRepeated|TestReplayHostile' ./internal/sandboxtest ./cmd/wasmrun
+	@mkdir -p bin/test
+	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -race -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) ./engine/...
+	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) -run 'TestHostileCorpus|TestSandboxCapsRepeated|TestReplayHostile' ./internal/sandboxtest ./cmd/wasmrun
 	@set -e; for a in $(ADAPTERS); do \
 		if [ -d testdata/$$a ]; then echo "== wasmrun test $$a (wasmtime)"; WASMADAPT_BACKEND=wasmtime bin/wasmrun-wasmtime test bin/adapters/$$a.wasm testdata/$$a; fi; \
 	done

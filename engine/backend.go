@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // This file is the seam between the engine's backend-neutral code (loading
@@ -93,6 +94,9 @@ type instanceConfig struct {
 	// long (random_get, fd_write): once it reports true the guest is
 	// unwound, during instantiation as well as during calls.
 	interrupted func() bool
+	// initTimeout bounds the start functions (Config.InitTimeout), for
+	// a backend that enforces deadlines itself.
+	initTimeout time.Duration
 }
 
 // backend compiles modules. It is safe for concurrent use.

@@ -22,6 +22,12 @@ import (
 const (
 	// DefaultCallTimeout is the per-call deadline.
 	DefaultCallTimeout = 2 * time.Second
+	// DefaultInitTimeout is the deadline of a new instance's start
+	// (_initialize). A Go guest's runtime start takes a few
+	// milliseconds on an idle machine; the default leaves room for a
+	// machine that is hundreds of times slower (busy, or under the race
+	// detector) while still stopping a start that never ends.
+	DefaultInitTimeout = 30 * time.Second
 	// DefaultMemoryLimitBytes caps each instance's linear memory. A Go
 	// guest needs about 8 MiB.
 	DefaultMemoryLimitBytes = 64 << 20
@@ -90,6 +96,15 @@ type Config struct {
 	// also applies. Cancelling the context without a deadline does not
 	// stop a call already running.
 	CallTimeout time.Duration
+	// InitTimeout is the deadline of a new instance's start: the
+	// module's _initialize export (a Go guest's runtime start) runs
+	// under it instead of CallTimeout (default DefaultInitTimeout). It is
+	// separate and generous because an instance starts whenever the pool
+	// grows or refills, on whatever machine the host runs, and a start
+	// that merely ran slowly must not fail an activation or a request. A
+	// start past it fails with adapter_timeout (at Load for the first
+	// instance; a refill is retried a few times with backoff first).
+	InitTimeout time.Duration
 	// MemoryLimitBytes caps each instance's linear memory (default
 	// DefaultMemoryLimitBytes, rounded down to 64 KiB pages).
 	MemoryLimitBytes uint64
@@ -140,6 +155,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.InitTimeout <= 0 {
+		c.InitTimeout = DefaultInitTimeout
 	}
 	if c.MemoryLimitBytes == 0 {
 		c.MemoryLimitBytes = DefaultMemoryLimitBytes
@@ -420,6 +438,11 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	}
 	m.abiVersion = v
 	m.pool.release(w, false)
+	// From here on a failed instantiation is a refill of a module that
+	// did start once: retried with backoff (pool.acquire).
+	m.pool.onRetry = func(attempt int, err error) {
+		log.Warn("engine: starting an instance failed; retrying", slog.Int("attempt", attempt), slog.Any("err", err))
+	}
 
 	e.mu.Lock()
 	if e.closed {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // Test guests, built once per test binary by TestMain.
@@ -31,8 +33,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	guestDir = filepath.Join(dir, "wasm")
-	cacheDir = filepath.Join(dir, "cache")
 	os.MkdirAll(guestDir, 0o755)
+	// One compilation cache for the whole test binary (or the whole run:
+	// testenv.CacheEnv): each guest is compiled once, not once per test.
+	cacheDir = filepath.Join(dir, "cache")
+	if d := os.Getenv(testenv.CacheEnv); d != "" {
+		cacheDir = d
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		guestErr = fmt.Errorf("go tool not found: %v", err)
 	} else {
@@ -65,7 +72,7 @@ func wasmOf(tb testing.TB, name string) []byte {
 	tb.Helper()
 	if guestErr != nil {
 		if _, err := exec.LookPath("go"); err != nil {
-			tb.Skip(guestErr)
+			testenv.SkipMissing(tb, "%v", guestErr)
 		}
 		tb.Fatal(guestErr)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/valyala/fastjson"
 
@@ -36,6 +37,10 @@ type worker struct {
 type pool struct {
 	tokens  chan struct{}
 	newSlot func(ctx context.Context) (slot, error)
+	// onRetry, once set (after the module's first instance started),
+	// makes a failed instantiation retried with backoff, and is called
+	// before each retry; nil fails at the first error (Load).
+	onRetry func(attempt int, err error)
 
 	mu     sync.Mutex
 	idle   []*worker
@@ -60,26 +65,64 @@ func (p *pool) acquire(ctx context.Context) (*worker, error) {
 			return nil, &abi.Error{Code: abi.CodeAdapterTimeout, Message: "no free instance before the call's context ended: raise PoolSize or the deadline", Err: ctx.Err()}
 		}
 	}
+	for attempt := 1; ; attempt++ {
+		w, err := p.take()
+		if w != nil || err != nil {
+			if err != nil {
+				<-p.tokens
+			}
+			return w, err
+		}
+		s, err := p.newSlot(ctx)
+		if err == nil {
+			return &worker{s: s}, nil
+		}
+		if p.onRetry == nil || attempt >= refillAttempts || !p.backoff(ctx, attempt) {
+			<-p.tokens
+			return nil, err
+		}
+		p.onRetry(attempt, err)
+	}
+}
+
+// A failed instantiation of a module that already started once (a refill)
+// is most likely the machine's doing (memory short for a moment, a start
+// slowed past Config.InitTimeout): acquire tries refillAttempts times in
+// all, waiting refillBackoff, then twice as long each time, while the
+// caller's context allows. Meanwhile an instance another call returns is
+// taken instead.
+const (
+	refillAttempts = 4
+	refillBackoff  = 50 * time.Millisecond
+)
+
+// backoff waits before retry attempt+1; false when ctx ends first.
+func (p *pool) backoff(ctx context.Context, attempt int) bool {
+	t := time.NewTimer(refillBackoff << (attempt - 1))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// take returns an idle worker (nil when there is none), or errModuleClosed.
+// The caller holds a token.
+func (p *pool) take() (*worker, error) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
-		<-p.tokens
 		return nil, errModuleClosed
 	}
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
 		return w, nil
 	}
-	p.mu.Unlock()
-	s, err := p.newSlot(ctx)
-	if err != nil {
-		<-p.tokens
-		return nil, err
-	}
-	return &worker{s: s}, nil
+	return nil, nil
 }
 
 // release returns w to the pool, or closes it when discard is set (the

@@ -29,15 +29,15 @@ func newWasmSlot(ctx context.Context, m *module, cm compiledModule, hasInit bool
 	s := &wasmSlot{m: m, limit: limit}
 	s.stdout = &lineWriter{log: log, stream: "stdout", level: slog.LevelInfo, stop: s.fired.Load}
 	s.stderr = &lineWriter{log: log, stream: "stderr", level: slog.LevelWarn, stop: s.fired.Load}
-	ic := instanceConfig{stdout: s.stdout, stderr: s.stderr, interrupted: s.fired.Load}
+	ic := instanceConfig{stdout: s.stdout, stderr: s.stderr, interrupted: s.fired.Load, initTimeout: m.cfg.InitTimeout}
 	if hasInit {
 		ic.start = []string{abi.ExportInitialize}
 	}
 	s.timeout = m.cfg.CallTimeout
 	s.mode = m.cfg.deadline
 	if s.mode == deadlineInstrument {
-		// _initialize runs under the deadline too.
-		s.watchdog = time.AfterFunc(s.timeout, s.fire)
+		// _initialize runs under its own deadline, Config.InitTimeout.
+		s.watchdog = time.AfterFunc(m.cfg.InitTimeout, s.fire)
 	}
 	inst, err := cm.instantiate(ctx, ic)
 	s.stdout.flush()
@@ -46,7 +46,7 @@ func newWasmSlot(ctx context.Context, m *module, cm compiledModule, hasInit bool
 		if err == nil {
 			inst.close(ctx)
 		}
-		return nil, abi.Errorf(abi.CodeAdapterTimeout, "module %q: %s ran past the %v deadline and was stopped", m.name, abi.ExportInitialize, s.timeout)
+		return nil, abi.Errorf(abi.CodeAdapterTimeout, "module %q: %s ran past the %v deadline and was stopped (Config.InitTimeout)", m.name, abi.ExportInitialize, m.cfg.InitTimeout)
 	}
 	if err != nil {
 		var f *fault

@@ -212,7 +212,11 @@ func (b *wasmtimeBackend) close(context.Context) error {
 // ticks is the epoch deadline of a call starting now under ctx, and
 // whether the caller's deadline is the shorter one.
 func (b *wasmtimeBackend) ticks(ctx context.Context) (n uint64, callerBound bool) {
-	d := b.timeout
+	return b.ticksWithin(ctx, b.timeout)
+}
+
+// ticksWithin is ticks for a deadline d instead of CallTimeout.
+func (b *wasmtimeBackend) ticksWithin(ctx context.Context, d time.Duration) (n uint64, callerBound bool) {
 	if dl, ok := ctx.Deadline(); ok {
 		if u := time.Until(dl); u < d {
 			d, callerBound = u, true
@@ -224,9 +228,10 @@ func (b *wasmtimeBackend) ticks(ctx context.Context) (n uint64, callerBound bool
 	return uint64((d+epochTick-1)/epochTick) + 2, callerBound
 }
 
-// arm sets the store's epoch deadline for a call starting now.
-func (w *wasmtimeInstance) arm(ctx context.Context) {
-	n, bound := w.b.ticks(ctx)
+// arm sets the store's epoch deadline for a start function (deadline d,
+// Config.InitTimeout) beginning now.
+func (w *wasmtimeInstance) arm(ctx context.Context, d time.Duration) {
+	n, bound := w.b.ticksWithin(ctx, d)
 	w.callerBound = bound
 	w.store.SetEpochDeadline(n)
 }
@@ -367,7 +372,7 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 	// The table caps of instrument, again at the store (table.grow past
 	// them fails even without the rewritten helper).
 	w.store.Limiter(int64(c.b.limit), maxTableElements, -1, maxTables, -1)
-	w.arm(ctx)
+	w.arm(ctx, cfg.initTimeout)
 	c.b.enter() // the module's start section runs here
 	wi, err := c.b.linker.Instantiate(w.store, c.m)
 	c.b.exit()
@@ -393,7 +398,7 @@ func (c *wasmtimeCompiled) instantiate(ctx context.Context, cfg instanceConfig) 
 		if f == nil {
 			continue
 		}
-		w.arm(ctx)
+		w.arm(ctx, cfg.initTimeout)
 		c.b.enter()
 		_, err := f.Call(w.store)
 		c.b.exit()

@@ -124,7 +124,7 @@ func TestToolSpans(t *testing.T) {
 	}
 	got := map[attribute.Key]string{}
 	for _, kv := range tool.Attributes() {
-		got[kv.Key] = kv.Value.Emit()
+		got[kv.Key] = kv.Value.String()
 	}
 	if got[host.AttrToolCallID] != "k1" || got[host.AttrOperationName] != "execute_tool" || got[host.AttrToolName] != "noop" {
 		t.Errorf("tool span attributes = %v", got)

@@ -10,13 +10,6 @@ import (
 // sse splits an SSE text into chunks (event name, joined data lines).
 func sse(_ testing.TB, text string) []abi.Chunk { return guesttest.SplitSSE([]byte(text)) }
 
-// run feeds chunks through Transform, batch chunks per call (0: all in
-// one), then an end call, and returns the event lines.
-func run(t *testing.T, ctx string, chunks []abi.Chunk, batch int) string {
-	t.Helper()
-	return string(guesttest.Batched(t, New(), []byte(ctx), chunks, batch))
-}
-
 // runBoth runs the stream all-at-once and one chunk per call and fails if
 // the two differ.
 func runBoth(t *testing.T, ctx string, chunks []abi.Chunk) string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/host/providertest"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // cacheDir is the compilation cache every invocation of a test run
@@ -19,13 +20,13 @@ import (
 var cacheDir string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wasmrun-cache")
+	dir, cleanup, err := testenv.CacheDir("wasmrun-cache")
 	if err != nil {
 		panic(err)
 	}
 	cacheDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

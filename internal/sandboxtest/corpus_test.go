@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // repoRoot is the repository root, relative to this package.
@@ -34,6 +35,7 @@ func corpusConfig() engine.Config {
 		CacheDir:         cacheDir,
 		PoolSize:         1,
 		CallTimeout:      scaled(500 * time.Millisecond),
+		InitTimeout:      scaled(500 * time.Millisecond),
 		MemoryLimitBytes: 32 << 20,
 		MaxOutputBytes:   1 << 20,
 		Logger:           slog.New(slog.DiscardHandler),
@@ -188,7 +190,7 @@ func corpusWasm(tb testing.TB, name string) []byte {
 	var cmd *exec.Cmd
 	if _, err := os.Stat(filepath.Join(dir, "module.wat")); err == nil {
 		if _, err := exec.LookPath("wat2wasm"); err != nil {
-			tb.Skipf("%s is a WAT module and wat2wasm is missing: run `make hostile` (it installs Debian's wabt)", name)
+			testenv.SkipMissing(tb, "%s is a WAT module and wat2wasm is missing: run `make hostile` (it installs Debian's wabt)", name)
 		}
 		// wat2wasm-flags: extra flags, e.g. --no-check for a module
 		// that must be invalid as written.
@@ -216,13 +218,13 @@ func corpusWasm(tb testing.TB, name string) []byte {
 }
 
 func TestMain(m *testing.M) {
-	d, err := os.MkdirTemp("", "sandboxtest-cache-")
+	d, cleanup, err := testenv.CacheDir("sandboxtest-cache-")
 	if err != nil {
 		panic(err)
 	}
 	cacheDir = d
 	code := m.Run()
-	os.RemoveAll(cacheDir)
+	cleanup()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // framed is a recorded body split into chunks once.
@@ -183,7 +184,7 @@ func TestDeterminism(t *testing.T) {
 		path := filepath.Join(repoRoot, "bin", "adapters", name+".wasm")
 		info, err := os.Stat(path)
 		if err != nil {
-			t.Skipf("the Wasm half needs the built adapters (make adapters): %v", err)
+			testenv.SkipMissing(t, "the Wasm half needs the built adapters (make adapters): %v", err)
 		}
 		if src := newestSource(t, "./adapters-wasm/"+name+"/module"); info.ModTime().Before(src) {
 			t.Logf("%s is older than its sources: left out of the Wasm half (make adapters)", path)
@@ -196,7 +197,7 @@ func TestDeterminism(t *testing.T) {
 		wasms[name] = b
 	}
 	if len(wasms) == 0 {
-		t.Skip("every built adapter is stale: run make adapters")
+		testenv.SkipMissing(t, "every built adapter is stale: run make adapters")
 	}
 	for _, pool := range []int{1, 2, 8} {
 		t.Run(fmt.Sprintf("wasm-pool-%d", pool), func(t *testing.T) {

@@ -346,7 +346,12 @@ func (r *run) start(id, model []byte) {
 	if err == nil {
 		n := len(r.sc.text)
 		r.sc.text, err = jsonx.Unescape(r.sc.text, model)
-		idText, modelText = r.sc.text[:n], r.sc.text[n:]
+		idText = r.sc.text[:n]
+		if err == nil {
+			// A model that does not unescape is left out, not half
+			// decoded.
+			modelText = r.sc.text[n:]
+		}
 	}
 	ev := abi.Event{Type: abi.EventResponseStart, ID: str(idText), Model: str(modelText)}
 	r.out.Emit(&ev)
