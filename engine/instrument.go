@@ -964,15 +964,6 @@ func (r *wreader) limits() {
 	}
 }
 
-// blockType skips a block type: 0x40, a value type, or an s33 type index.
-func (r *wreader) blockType() {
-	if len(r.b) > 0 && (r.b[0] == 0x40 || (r.b[0] >= 0x6f && r.b[0] <= 0x7f)) {
-		r.b = r.b[1:]
-		return
-	}
-	r.sleb()
-}
-
 func leb(v uint32) []byte {
 	var out []byte
 	for {

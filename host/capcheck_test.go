@@ -79,7 +79,7 @@ func TestAssumeCapabilities(t *testing.T) {
 	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
 	withTools := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, MultiTurn: true}
 	m := toyModule(t)
-	run := func(t *testing.T, clientOpts []host.Option, callOpts []host.CallOption, edit func(*abi.Request)) (error, int, string, []sdktrace.ReadOnlySpan) {
+	run := func(t *testing.T, clientOpts []host.Option, callOpts []host.CallOption, edit func(*abi.Request)) (int, string, []sdktrace.ReadOnlySpan, error) {
 		t.Helper()
 		srv := providertest.NewServer([]providertest.Case{sseCase("s", toyStream)})
 		defer srv.Close()
@@ -93,7 +93,7 @@ func TestAssumeCapabilities(t *testing.T) {
 			edit(req)
 		}
 		_, err := collect(host.NewClient(opts...).Stream(context.Background(), provider(m, srv), req, callOpts...))
-		return err, len(srv.Requests()), logs.String(), exp.GetSpans().Snapshots()
+		return len(srv.Requests()), logs.String(), exp.GetSpans().Snapshots(), err
 	}
 	check := func(t *testing.T, err error, sent int, logs string, spans []sdktrace.ReadOnlySpan) {
 		t.Helper()
@@ -109,15 +109,15 @@ func TestAssumeCapabilities(t *testing.T) {
 		}
 	}
 	t.Run("per call", func(t *testing.T) {
-		err, sent, logs, spans := run(t, nil, []host.CallOption{host.AssumeCapabilities(withTools)}, nil)
+		sent, logs, spans, err := run(t, nil, []host.CallOption{host.AssumeCapabilities(withTools)}, nil)
 		check(t, err, sent, logs, spans)
 	})
 	t.Run("client default", func(t *testing.T) {
-		err, sent, logs, spans := run(t, []host.Option{host.WithAssumedCapabilities(withTools)}, nil, nil)
+		sent, logs, spans, err := run(t, []host.Option{host.WithAssumedCapabilities(withTools)}, nil, nil)
 		check(t, err, sent, logs, spans)
 	})
 	t.Run("checked against the assumption", func(t *testing.T) {
-		err, sent, _, _ := run(t, nil, []host.CallOption{host.AssumeCapabilities(withTools)}, func(r *abi.Request) {
+		sent, _, _, err := run(t, nil, []host.CallOption{host.AssumeCapabilities(withTools)}, func(r *abi.Request) {
 			r.Reasoning = &abi.Reasoning{Effort: "low"}
 		})
 		requireCode(t, err, abi.CodeCapabilityUnsupported)
@@ -126,7 +126,7 @@ func TestAssumeCapabilities(t *testing.T) {
 		}
 	})
 	t.Run("call overrides the client default", func(t *testing.T) {
-		err, sent, _, _ := run(t, []host.Option{host.WithAssumedCapabilities(withTools)},
+		sent, _, _, err := run(t, []host.Option{host.WithAssumedCapabilities(withTools)},
 			[]host.CallOption{host.AssumeCapabilities(abi.Features{Streaming: true})}, nil)
 		ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
 		if !strings.Contains(ae.Message, "no tool calling") || sent != 0 {
