@@ -33,7 +33,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 # runs is safe).
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache
 
-.PHONY: all adapters wasmrun demo test test-steps check generate vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun demo test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun adapters
 
@@ -77,6 +77,11 @@ check: vet
 	@# only (the native pass still finds unused code).
 	GOOS=wasip1 GOARCH=wasm bin/tools/staticcheck -checks 'inherit,-U1000' ./abi/... ./guest/... ./adapters-wasm/...
 
+# The Debian packages the tests use (wabt, postgresql, docker-registry),
+# installed when missing and root.
+deps:
+	@scripts/install-test-deps
+
 # The native adapter set of the tests (internal/adapterset), derived from
 # adapters-wasm/*/module: adding an adapter directory needs no list edited.
 generate:
@@ -91,17 +96,22 @@ vet: generate
 # compile-heavy tests of internal/sandboxtest and host load fewer modules
 # under -race (raceEnabled), and every package shares the run's compilation
 # cache, so that each module is compiled once.
+# With PostgreSQL installed (scripts/install-test-deps), the tests run
+# beside a throwaway server (scripts/with-postgres), so the SQL session
+# store is tested against it; without it that test skips and says so.
 unit: all hostile generate
 	@mkdir -p bin/test
-	$(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...
+	@if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
+		echo "scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./..."; \
+		scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; \
+	else $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; fi
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
 # built to bin/hostile/<name>.wasm for internal/sandboxtest: module.wat with
 # wabt's wat2wasm (installed from Debian's registry when missing), a package
 # named in `source` ("<dir> [tags]") or main.go with go build.
-hostile:
+hostile: deps
 	@mkdir -p bin/hostile
-	@command -v wat2wasm >/dev/null || { echo "== installing wabt (wat2wasm)"; apt-get install -y wabt || { apt-get update && apt-get install -y wabt; }; }
 	@set -e; for d in testdata/hostile/*/; do n=$$(basename $$d); \
 		if [ -f $$d/module.wat ]; then wat2wasm $$(cat $$d/wat2wasm-flags 2>/dev/null) $$d/module.wat -o bin/hostile/$$n.wasm; \
 		elif [ -f $$d/source ]; then read pkg tags < $$d/source; \
