@@ -6,9 +6,9 @@
 //
 // # Overview
 //
-// A Provider is an adapter module (engine.Module, loaded by the engine or
-// native), a base URL and a credential source. A Client sends normalized
-// requests (abi.Request) to a provider:
+// A Provider is an adapter module (api.Module, loaded by package engine or
+// any other runtime; host itself links none), a base URL and a credential
+// source. A Client sends normalized requests (abi.Request) to a provider:
 //
 //	client := host.NewClient()
 //	p := host.Provider{Module: mod, Credentials: host.EnvKey("OPENAI_API_KEY")}
