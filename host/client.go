@@ -21,7 +21,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/api"
-	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/host/sigv4"
 )
 

@@ -32,7 +32,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/api"
-	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/framing"
 )
 
 // File names inside a case directory.
@@ -386,11 +386,7 @@ func Replay(ctx context.Context, m api.Module, body io.Reader, framingName strin
 			return events, err
 		}
 	}
-	e := abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Message: ferr.Error()}
-	if ae := (*abi.Error)(nil); errors.As(ferr, &ae) {
-		e.Code, e.Message, e.Retryable = ae.Code, ae.Message, ae.Retryable
-	}
-	return append(events, e), nil
+	return append(events, framing.ErrorEvent(ferr)), nil
 }
 
 // AppendLines appends the canonical JSON lines of events to dst.
