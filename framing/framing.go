@@ -3,7 +3,7 @@
 // Content-Encoding with a hard limit on the decompressed size.
 //
 // It is the one framer of the project: the host frames live responses with
-// it, the engine's self-test runner and the case runner (package cases)
+// it, the engine's self-test runner and the case runner (host/cases)
 // frame recorded bodies with it, and the adapter test kit (guest/guesttest)
 // splits hand-written streams with it. It depends on abi and the standard
 // library (and a decompressor), never on a runtime, so all of them may
