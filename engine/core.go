@@ -12,6 +12,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 )
 
 // module implements Module for Wasm and native executors alike: everything
@@ -165,13 +166,11 @@ func (m *module) fault(fn exportID, err error) {
 }
 
 // Faults returns how many calls of m ended in an executor fault (trap,
-// timeout, memory, bad output) since it was loaded.
-func Faults(m Module) uint64 {
-	if mm, ok := m.(*module); ok {
-		return mm.faults.Load()
-	}
-	return 0
-}
+// timeout, memory, bad output) since it was loaded. It is api.Faults.
+func Faults(m Module) uint64 { return api.Faults(m) }
+
+// Faults implements api.Inspector.
+func (m *module) Faults() uint64 { return m.faults.Load() }
 
 func (m *module) checkOut(fn exportID, n int) *abi.Error {
 	if n > m.maxOut {

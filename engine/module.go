@@ -20,37 +20,27 @@
 // code the adapter itself reported).
 package engine
 
-import (
-	"context"
+import "github.com/wasmadapt/wasmadapt/api"
 
-	"github.com/wasmadapt/wasmadapt/abi"
+// The contract types live in package api, so that a host links no
+// WebAssembly runtime; these aliases keep the engine's names for them
+// (engine.Module and api.Module are the same type).
+type (
+	// Module is api.Module: one loaded adapter, ready to serve calls
+	// from any goroutine.
+	Module = api.Module
+	// Pinner is api.Pinner: a Module whose version may change between
+	// calls (a registry Handle).
+	Pinner = api.Pinner
+	// EventOrder is api.EventOrder: the event-order check across the
+	// calls of one response.
+	EventOrder = api.EventOrder
+	// Stats is api.Stats: the instances a module holds at rest.
+	Stats = api.Stats
 )
 
-// Module is one loaded adapter, ready to serve calls from any goroutine.
-// Both Wasm modules and native adapters (NewNative, for tests and the
-// benchmark floor) implement it.
-type Module interface {
-	// Name is the module's name.
-	Name() string
-	// Digest is the sha256 of the module's bytes, hex-encoded ("" for a
-	// native adapter).
-	Digest() string
-	// Capabilities returns the module's capabilities for model ("" for
-	// its defaults), validated for sanity.
-	Capabilities(ctx context.Context, model string) (*abi.Capabilities, error)
-	// Project turns a normalized request into the provider request. The
-	// adapter's refusal (capability_unsupported, schema_unsupported, ...)
-	// is returned as an *abi.Error.
-	Project(ctx context.Context, req *abi.Request) (*abi.ProviderRequest, error)
-	// Transform runs one transform call: in.State is the state the
-	// previous call returned. It returns the next state and the validated
-	// events. The returned slices are owned by the caller.
-	Transform(ctx context.Context, in *abi.TransformInput) (state []byte, events []abi.Event, err error)
-	// ParseResponse turns a whole 2xx body into validated events.
-	ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]abi.Event, error)
-	// MapError turns an error response into exactly one error event.
-	MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event, error)
-	// Close releases the module's instances and compiled code. Calls in
-	// flight finish first.
-	Close(ctx context.Context) error
-}
+// ErrInputTooLarge is api.ErrInputTooLarge, the cause (errors.Is) of the
+// error of a call whose input is larger than Config.MaxInputBytes.
+var ErrInputTooLarge = api.ErrInputTooLarge
+
+var _ api.Inspector = (*module)(nil)

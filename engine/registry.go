@@ -55,9 +55,9 @@ type RegistryOptions struct {
 	// call at a time; it must not call back into the Registry.
 	OnChange func(Change)
 	// SelfTest, when set, replaces the built-in runner of a module's own
-	// cases (see RunSelfTest). A host that has the full case runner
-	// (host/cases, with every framing) passes it here. It returns nil
-	// when every case passes.
+	// cases (see RunSelfTest, which frames bodies of every framing with
+	// package framing, as the host does). It returns nil when every case
+	// passes.
 	SelfTest func(ctx context.Context, m Module, cases []byte) error
 	// SkipSelfTest loads modules without running their own cases.
 	SkipSelfTest bool

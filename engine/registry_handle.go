@@ -8,17 +8,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
-// Pinner is implemented by a Module whose version may change between calls
-// (a registry Handle). A host calls Pin once per request or stream and
-// sends every call of it to the returned Module, then calls release: the
-// whole request is served by one version, and the version's generation is
-// not closed before release.
-type Pinner interface {
-	// Pin returns the Module that serves the current version and the
-	// function that releases it (safe to call more than once).
-	Pin() (m Module, release func())
-}
-
 // Handle is the registry-backed Module of one name (Registry.Module). It
 // can be passed wherever an engine.Module is expected (host.Provider.Module):
 //

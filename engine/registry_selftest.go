@@ -8,6 +8,7 @@ import (
 	"reflect"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/framing"
 )
 
 // selfTestCase is one element of the wasmadapt_selftest array
@@ -48,11 +49,10 @@ func countCases(cases []byte) int {
 // request is projected (and compared with its projection, or its
 // expect_error checked); a body with a status of 400 or more goes through
 // map_error, framing "none" through parse_response; a stream is given
-// either as pre-framed "chunks" or as a body in framing "sse" or "ndjson"
-// (framed here with the plain rules of those formats) and is replayed
-// twice, all chunks in one transform call and one chunk per call, both of
-// which must give the case's events. A stream in another framing needs a
-// runner with the host's framing (RegistryOptions.SelfTest).
+// either as pre-framed "chunks" or as a body in any framing (framed by
+// package framing, the host's own framer) and is replayed twice, all
+// chunks in one transform call and one chunk per call, both of which must
+// give the case's events.
 func RunSelfTest(ctx context.Context, m Module, cases []byte) (int, error) {
 	var cs []selfTestCase
 	if err := json.Unmarshal(cases, &cs); err != nil {
@@ -112,12 +112,12 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 		}
 		return nil
 	}
-	framing := c.Framing
-	if framing == "" && pr != nil {
-		framing = pr.StreamFraming
+	fr := c.Framing
+	if fr == "" && pr != nil {
+		fr = pr.StreamFraming
 	}
-	if framing == "" {
-		framing = abi.FramingSSE
+	if fr == "" {
+		fr = abi.FramingSSE
 	}
 	status := c.Status
 	if status == 0 {
@@ -135,22 +135,19 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 			return fmt.Errorf("map_error failed: %v", err)
 		}
 		got = []abi.Event{ev}
-	case framing == abi.FramingNone && c.Chunks == nil:
+	case fr == abi.FramingNone && c.Chunks == nil:
 		evs, err := m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(status), Context: sctx, Body: body})
 		if err != nil {
 			return fmt.Errorf("parse_response failed: %v", err)
 		}
 		got = evs
 	default:
-		chunks, err := selfTestChunks(c, body, framing)
-		if err != nil {
-			return err
-		}
-		all, err := replayChunks(ctx, m, chunks, sctx, 0)
+		chunks, ferr := selfTestChunks(c, body, fr)
+		all, err := replayChunks(ctx, m, chunks, sctx, 0, ferr)
 		if err != nil {
 			return fmt.Errorf("transform failed: %v", err)
 		}
-		one, err := replayChunks(ctx, m, chunks, sctx, 1)
+		one, err := replayChunks(ctx, m, chunks, sctx, 1, ferr)
 		if err != nil {
 			return fmt.Errorf("transform (a chunk per call) failed: %v", err)
 		}
@@ -197,7 +194,10 @@ func sameJSON(a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-func selfTestChunks(c *selfTestCase, body []byte, framing string) ([]abi.Chunk, error) {
+// selfTestChunks returns the case's chunks: its pre-framed ones, or its
+// body framed by package framing; the error is the framing's, with the
+// chunks framed before it.
+func selfTestChunks(c *selfTestCase, body []byte, name string) ([]abi.Chunk, error) {
 	if c.Chunks != nil {
 		out := make([]abi.Chunk, len(c.Chunks))
 		for i, ch := range c.Chunks {
@@ -205,63 +205,16 @@ func selfTestChunks(c *selfTestCase, body []byte, framing string) ([]abi.Chunk, 
 		}
 		return out, nil
 	}
-	switch framing {
-	case abi.FramingSSE:
-		return splitSSE(body), nil
-	case abi.FramingNDJSON:
-		var out []abi.Chunk
-		for _, line := range bytes.Split(body, []byte("\n")) {
-			line = bytes.TrimSuffix(line, []byte("\r"))
-			if len(bytes.TrimSpace(line)) > 0 {
-				out = append(out, abi.Chunk{Data: line})
-			}
-		}
-		return out, nil
-	default:
-		return nil, fmt.Errorf("framing %q cannot be run by the engine's built-in runner: give the case pre-framed \"chunks\", or configure RegistryOptions.SelfTest with the host's case runner", framing)
-	}
-}
-
-// splitSSE frames an SSE body by the plain rules: events end at a blank
-// line, "event:" names the event, "data:" lines are joined with "\n",
-// comments and other fields are ignored, and events with no data are
-// dropped.
-func splitSSE(body []byte) []abi.Chunk {
-	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
-	var out []abi.Chunk
-	var ev, data []byte
-	hasData := false
-	flush := func() {
-		if hasData {
-			out = append(out, abi.Chunk{Event: ev, Data: data})
-		}
-		ev, data, hasData = nil, nil, false
-	}
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		if len(line) == 0 {
-			flush()
-			continue
-		}
-		field, value, _ := bytes.Cut(line, []byte(":"))
-		value = bytes.TrimPrefix(value, []byte(" "))
-		switch string(field) {
-		case "event":
-			ev = append([]byte(nil), value...)
-		case "data":
-			if hasData {
-				data = append(data, '\n')
-			}
-			data = append(data, value...)
-			hasData = true
-		}
-	}
-	flush()
-	return out
+	return framing.Chunks(body, name, framing.Options{})
 }
 
 // replayChunks feeds chunks through m's transform with host-owned state,
-// batch chunks per call (0: all in one call), then an end call.
-func replayChunks(ctx context.Context, m Module, chunks []abi.Chunk, sctx []byte, batch int) ([]abi.Event, error) {
+// batch chunks per call (0: all in one call), then an end call. When
+// framing failed (ferr, after the chunks), there is no end call: the
+// stream did not end, and the events end with one error event carrying
+// the framing error's code, as the host's case runner (package
+// host/cases) replays a corrupt stream.
+func replayChunks(ctx context.Context, m Module, chunks []abi.Chunk, sctx []byte, batch int, ferr error) ([]abi.Event, error) {
 	var events []abi.Event
 	var state []byte
 	call := func(cs []abi.Chunk, flags uint32) error {
@@ -276,6 +229,17 @@ func replayChunks(ctx context.Context, m Module, chunks []abi.Chunk, sctx []byte
 		state = st
 		events = append(events, evs...)
 		return nil
+	}
+	if ferr != nil {
+		if batch <= 0 {
+			batch = max(len(chunks), 1)
+		}
+		for i := 0; i < len(chunks); i += batch {
+			if err := call(chunks[i:min(i+batch, len(chunks))], 0); err != nil {
+				return events, err
+			}
+		}
+		return append(events, framing.ErrorEvent(ferr)), nil
 	}
 	if batch > 0 {
 		for i := 0; i < len(chunks); i += batch {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/framing"
 )
 
 // Builds of engine/testdata/swap/guest (the OpenAI adapter with its name
@@ -131,21 +132,12 @@ func newRegistry(tb testing.TB, opts RegistryOptions, cfg Config) (*Registry, *c
 	return r, log
 }
 
-// sseChunks frames an SSE body on blank lines (what the recordings use:
-// "data:" lines only).
+// sseChunks frames a recorded SSE body with the host's framer.
 func sseChunks(tb testing.TB, body []byte) []abi.Chunk {
 	tb.Helper()
-	var out []abi.Chunk
-	for _, ev := range bytes.Split(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")), []byte("\n\n")) {
-		var data [][]byte
-		for _, line := range bytes.Split(ev, []byte("\n")) {
-			if d, ok := bytes.CutPrefix(line, []byte("data:")); ok {
-				data = append(data, bytes.TrimPrefix(d, []byte(" ")))
-			}
-		}
-		if data != nil {
-			out = append(out, abi.Chunk{Data: bytes.Join(data, []byte("\n"))})
-		}
+	out, err := framing.Chunks(body, abi.FramingSSE, framing.Options{})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	if len(out) == 0 {
 		tb.Fatal("no SSE events in the body")
@@ -621,11 +613,15 @@ func TestSplitSSE(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		for _, c := range splitSSE([]byte(tc.body)) {
+		chunks, err := selfTestChunks(&selfTestCase{}, []byte(tc.body), abi.FramingSSE)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range chunks {
 			got = append(got, string(c.Event)+"|"+string(c.Data))
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
-			t.Errorf("splitSSE(%q) = %q, want %q", tc.body, got, tc.want)
+			t.Errorf("selfTestChunks(%q) = %q, want %q", tc.body, got, tc.want)
 		}
 	}
 }

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 )
 
 // Defaults of CrashPolicy.
@@ -143,12 +143,15 @@ func (g *crashGuard) record(name string) time.Duration {
 // Suspended reports whether m is suspended after a crash loop (see
 // CrashPolicy) and until when. A module not made by this package is never
 // suspended.
-func Suspended(m Module) (until time.Time, ok bool) {
-	mm, isMod := m.(*module)
-	if !isMod || mm.crashes == nil {
+// It is api.Suspended.
+func Suspended(m Module) (until time.Time, ok bool) { return api.Suspended(m) }
+
+// Suspended implements api.Inspector.
+func (m *module) Suspended() (until time.Time, ok bool) {
+	if m.crashes == nil {
 		return time.Time{}, false
 	}
-	g := mm.crashes
+	g := m.crashes
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.err == nil || !g.now().Before(g.until) {
@@ -162,21 +165,13 @@ func Suspended(m Module) (until time.Time, ok bool) {
 // own deadline passed) is not the module's fault, and neither is an input
 // over Config.MaxInputBytes, which is refused before the module runs.
 
-// ErrInputTooLarge is the cause (errors.Is) of the error of a call whose
-// input is larger than Config.MaxInputBytes: stream_truncated for a
-// provider's event or body (transform, parse_response, map_error),
-// invalid_request for a request or model name. The module never sees it
-// and it never counts towards suspension.
-var ErrInputTooLarge = errors.New("engine: the call's input is larger than the module's input limit (Config.MaxInputBytes)")
-
 // InputLimit returns the largest input m accepts in one call
-// (Config.MaxInputBytes), or 0 when m is not made by this package.
-func InputLimit(m Module) int {
-	if mm, ok := m.(*module); ok {
-		return mm.cfg.MaxInputBytes
-	}
-	return 0
-}
+// (Config.MaxInputBytes), or 0 when m is not made by this package. It is
+// api.InputLimit.
+func InputLimit(m Module) int { return api.InputLimit(m) }
+
+// InputLimit implements api.Inspector.
+func (m *module) InputLimit() int { return m.cfg.MaxInputBytes }
 
 // admit refuses a call whose input exceeds the input limit, or whose
 // caller is already gone, before the module runs.

@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/api"
 )
 
 // DefaultCapabilitiesCacheSize is how many (module, model) capabilities a
@@ -23,7 +23,7 @@ func WithCapabilitiesCacheSize(n int) Option { return func(c *Client) { c.capsSi
 const capsSweepEvery = 64
 
 type capsKey struct {
-	m     engine.Module
+	m     api.Module
 	model string
 }
 
@@ -50,7 +50,7 @@ func (c *capsCache) get(k capsKey) (*abi.Capabilities, bool) {
 	if !ok {
 		return nil, false
 	}
-	if engine.Closed(k.m) {
+	if api.Closed(k.m) {
 		c.remove(el)
 		return nil, false
 	}
@@ -59,7 +59,7 @@ func (c *capsCache) get(k capsKey) (*abi.Capabilities, bool) {
 }
 
 func (c *capsCache) put(k capsKey, caps *abi.Capabilities) {
-	if engine.Closed(k.m) {
+	if api.Closed(k.m) {
 		return
 	}
 	c.mu.Lock()
@@ -77,7 +77,7 @@ func (c *capsCache) put(k capsKey, caps *abi.Capabilities) {
 	if c.inserts%capsSweepEvery == 0 {
 		for el := c.ll.Front(); el != nil; {
 			next := el.Next()
-			if engine.Closed(el.Value.(*capsEntry).k.m) {
+			if api.Closed(el.Value.(*capsEntry).k.m) {
 				c.remove(el)
 			}
 			el = next

@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/engine"
-	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/api"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/host/sigv4"
 )
 
@@ -30,7 +30,7 @@ import (
 // the module's default base URL.
 type Provider struct {
 	// Module is the adapter that speaks the provider's wire format.
-	Module engine.Module
+	Module api.Module
 	// BaseURL is the endpoint's base URL ("https://api.example.com",
 	// a proxy, or a loopback test server). Empty: the module's
 	// DefaultBaseURL.
@@ -238,10 +238,10 @@ func NewClient(opts ...Option) *Client {
 // module and model (a module value that is not comparable is not cached)
 // in a bounded LRU cache (WithCapabilitiesCacheSize) that forgets closed
 // modules.
-func (c *Client) Capabilities(ctx context.Context, m engine.Module, model string) (*abi.Capabilities, error) {
+func (c *Client) Capabilities(ctx context.Context, m api.Module, model string) (*abi.Capabilities, error) {
 	// A Pinner (a registry handle) changes version between calls: its
 	// capabilities are not cached (its pinned versions are).
-	_, pinner := m.(engine.Pinner)
+	_, pinner := m.(api.Pinner)
 	cacheable := !pinner && reflect.TypeOf(m).Comparable()
 	k := capsKey{m, model}
 	if cacheable {
@@ -349,7 +349,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	// handle) is pinned for the whole request, retries included: every
 	// call goes to one version, which is not closed before the request
 	// ends.
-	if pn, ok := p.Module.(engine.Pinner); ok {
+	if pn, ok := p.Module.(api.Pinner); ok {
 		m, release := pn.Pin()
 		defer release()
 		p.Module = m
@@ -407,7 +407,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	for attempt := 0; ; attempt++ {
 		obs.emit(StepEvent{Kind: KindRequest, Attempt: attempt + 1})
 		x.attempts = attempt + 1
-		x.order = engine.EventOrder{}
+		x.order = api.EventOrder{}
 		retryAfter, err := x.attempt(ctx)
 		if err == nil || errors.Is(err, errStopped) {
 			return err
@@ -458,7 +458,7 @@ type exchange struct {
 	// a response that contains one is refused (ErrCredentialEchoed).
 	secrets [][]byte
 	// order checks the attempt's events against the ABI's event order.
-	order engine.EventOrder
+	order api.EventOrder
 }
 
 // deliver hands events to the caller. A retryable error event that comes

@@ -6,9 +6,9 @@
 //
 // # Overview
 //
-// A Provider is an adapter module (engine.Module, loaded by the engine or
-// native), a base URL and a credential source. A Client sends normalized
-// requests (abi.Request) to a provider:
+// A Provider is an adapter module (api.Module, loaded by package engine or
+// any other runtime; host itself links none), a base URL and a credential
+// source. A Client sends normalized requests (abi.Request) to a provider:
 //
 //	client := host.NewClient()
 //	p := host.Provider{Module: mod, Credentials: host.EnvKey("OPENAI_API_KEY")}
@@ -50,7 +50,7 @@
 //     honouring Retry-After, but only while no event has reached the
 //     caller.
 //  4. Streaming: the body is decompressed with a size limit, split by the
-//     framing the module declared (host/framing) and fed to the module's
+//     framing the module declared (package framing) and fed to the module's
 //     transform with host-owned state; the end of the body is signalled
 //     with abi.FlagEnd. A stream that ends or breaks before the provider's
 //     end marker, or stalls past the idle timeout, fails with

@@ -11,7 +11,7 @@
 //     target uses on untrusted provider bytes;
 //   - error and projection tables (MapErrors, ProjectError, BodyHas,
 //     SameJSON);
-//   - a minimal SSE splitter for hand-written streams and recordings
+//   - the host's SSE framer for hand-written streams and recordings
 //     (SplitSSE), and DispatchStream, which runs a stream through the
 //     encoded entry points of a guest.Dispatcher.
 //
@@ -39,6 +39,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -221,41 +222,14 @@ func check(t testing.TB, events []byte, identity bool) Summary {
 	return s
 }
 
-// SplitSSE is a minimal SSE splitter for tests (the host's framer is the
-// real one): an event ends at a blank line and is kept when it has data,
-// data lines join with "\n", comment lines are dropped, CRLF line ends are
-// accepted.
+// SplitSSE frames an SSE body the way the host does (package framing:
+// an event ends at a blank line and is kept when it has data, data lines
+// join with "\n", comment lines are dropped, LF, CRLF and CR line ends are
+// accepted). A malformed body (an event over framing's size limit) fails
+// no test here: the chunks framed before the error are returned, and the
+// adapter's handling of the truncated stream is what the test sees.
 func SplitSSE(body []byte) []abi.Chunk {
-	var chunks []abi.Chunk
-	var ev, data []byte
-	hasData := false
-	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		switch {
-		case len(line) == 0:
-			if hasData {
-				chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
-			}
-			ev, data, hasData = nil, nil, false
-		case line[0] == ':':
-		default:
-			field, value, _ := bytes.Cut(line, []byte(":"))
-			value = bytes.TrimPrefix(value, []byte(" "))
-			switch string(field) {
-			case "event":
-				ev = bytes.Clone(value)
-			case "data":
-				if hasData {
-					data = append(data, '\n')
-				}
-				data = append(data, value...)
-				hasData = true
-			}
-		}
-	}
-	if hasData {
-		chunks = append(chunks, abi.Chunk{Event: ev, Data: data})
-	}
+	chunks, _ := framing.Chunks(body, abi.FramingSSE, framing.Options{})
 	return chunks
 }
 

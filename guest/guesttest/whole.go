@@ -1,7 +1,6 @@
 package guesttest
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -38,19 +38,16 @@ func WholeMatchesStream(t *testing.T, a guest.Adapter, dir string) int {
 		if _, err := os.Stat(sdir); err != nil {
 			continue
 		}
-		var chunks []abi.Chunk
-		body := readFile(t, filepath.Join(sdir, "body"))
-		switch caseFraming(t, sdir) {
-		case "", abi.FramingSSE:
-			chunks = SplitSSE(body)
-		case abi.FramingNDJSON:
-			for line := range bytes.Lines(body) {
-				if line = bytes.TrimSpace(line); len(line) > 0 {
-					chunks = append(chunks, abi.Chunk{Data: line})
-				}
-			}
-		default:
+		fr := caseFraming(t, sdir)
+		if fr == "" {
+			fr = abi.FramingSSE
+		}
+		if fr != abi.FramingSSE && fr != abi.FramingNDJSON {
 			continue
+		}
+		chunks, err := framing.Chunks(readFile(t, filepath.Join(sdir, "body")), fr, framing.Options{})
+		if err != nil {
+			t.Fatalf("framing %s: %v", sdir, err)
 		}
 		ctx := caseContext(t, sdir)
 		if ctx == nil {

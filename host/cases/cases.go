@@ -31,8 +31,8 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/engine"
-	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/api"
+	"github.com/wasmadapt/wasmadapt/framing"
 )
 
 // File names inside a case directory.
@@ -176,7 +176,7 @@ func fail(c *Case, format string, args ...any) error {
 // *Failure when the module's output differs from the expectation, and any
 // other error when the run itself failed (the module faulted, files are
 // malformed).
-func Run(ctx context.Context, m engine.Module, c *Case) error {
+func Run(ctx context.Context, m api.Module, c *Case) error {
 	req, err := c.request()
 	if err != nil {
 		return err
@@ -238,7 +238,7 @@ func Run(ctx context.Context, m engine.Module, c *Case) error {
 // response (status 400 and above) through map_error, framing "none" through
 // parse_response, anything else framed and replayed with all chunks in one
 // transform call.
-func Events(ctx context.Context, m engine.Module, c *Case) ([]abi.Event, error) {
+func Events(ctx context.Context, m api.Module, c *Case) ([]abi.Event, error) {
 	req, err := c.request()
 	if err != nil {
 		return nil, err
@@ -282,9 +282,9 @@ func (c *Case) framing(pr *abi.ProviderRequest) string {
 
 // events runs the case through m and checks the events' order (as the
 // host does for every response).
-func events(ctx context.Context, m engine.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
+func events(ctx context.Context, m api.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
 	evs, err := caseEvents(ctx, m, c, req, batch)
-	var order engine.EventOrder
+	var order api.EventOrder
 	for i := range evs {
 		if oerr := order.Check(&evs[i]); oerr != nil {
 			return evs[:i], oerr
@@ -293,7 +293,7 @@ func events(ctx context.Context, m engine.Module, c *Case, req *abi.Request, bat
 	return evs, err
 }
 
-func caseEvents(ctx context.Context, m engine.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
+func caseEvents(ctx context.Context, m api.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
 	var sctx []byte
 	var pr *abi.ProviderRequest
 	if req != nil {
@@ -330,7 +330,7 @@ func caseEvents(ctx context.Context, m engine.Module, c *Case, req *abi.Request,
 // the framing (a corrupt stream) ends the replay with one error event
 // carrying the framing error's code, after the events of the chunks framed
 // before it; the end call is not made, since the stream did not end.
-func Replay(ctx context.Context, m engine.Module, body io.Reader, framingName string, sctx []byte, batch int) ([]abi.Event, error) {
+func Replay(ctx context.Context, m api.Module, body io.Reader, framingName string, sctx []byte, batch int) ([]abi.Event, error) {
 	var (
 		events []abi.Event
 		state  []byte
@@ -386,11 +386,7 @@ func Replay(ctx context.Context, m engine.Module, body io.Reader, framingName st
 			return events, err
 		}
 	}
-	e := abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Message: ferr.Error()}
-	if ae := (*abi.Error)(nil); errors.As(ferr, &ae) {
-		e.Code, e.Message, e.Retryable = ae.Code, ae.Message, ae.Retryable
-	}
-	return append(events, e), nil
+	return append(events, framing.ErrorEvent(ferr)), nil
 }
 
 // AppendLines appends the canonical JSON lines of events to dst.

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/api"
 )
 
 // ErrNoDir is returned by Update for a case not loaded from a directory.
@@ -23,7 +23,7 @@ var ErrNoDir = errors.New("cases: the case has no directory to update")
 // alone is no change); Update returns the names of the files it wrote and
 // updates c to match. A case that expects an error (expect_error) keeps
 // that expectation: Update never writes case.json.
-func Update(ctx context.Context, m engine.Module, c *Case) ([]string, error) {
+func Update(ctx context.Context, m api.Module, c *Case) ([]string, error) {
 	if c.Dir == "" {
 		return nil, ErrNoDir
 	}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host/cases"
-	"github.com/wasmadapt/wasmadapt/host/framing"
 	"github.com/wasmadapt/wasmadapt/internal/adapterset"
 )
 
@@ -104,12 +104,11 @@ func loadStream(b *testing.B, adapter, name string) recorded {
 			fr = p.StreamFraming
 		}
 	}
-	for ch, err := range framing.Split(bytes.NewReader(c.Body), fr, framing.Options{}) {
-		if err != nil {
-			b.Fatalf("framing %s: %v", name, err)
-		}
-		r.chunks = append(r.chunks, abi.Chunk{Event: bytes.Clone(ch.Event), Data: bytes.Clone(ch.Data)})
+	chunks, err := framing.Chunks(c.Body, fr, framing.Options{})
+	if err != nil {
+		b.Fatalf("framing %s: %v", name, err)
 	}
+	r.chunks = chunks
 	if len(r.chunks) == 0 {
 		b.Fatalf("%s: no chunks", name)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
-	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/framing"
 )
 
 // TestBedrockRecordings replays every bedrock recording in ../shared and

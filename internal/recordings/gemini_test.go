@@ -10,8 +10,8 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/host/framing"
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
@@ -35,12 +35,9 @@ func replayFramed(t *testing.T, a guest.Adapter, r *recordings.Recording, sctx [
 	case r.Framing == abi.FramingNone:
 		return bytes.Clone(check(d.ParseResponse(abi.AppendResponseInput(nil, &abi.ResponseInput{Status: uint32(r.Status), Context: sctx, Body: r.Body}))))
 	}
-	var chunks []abi.Chunk
-	for c, err := range framing.Split(bytes.NewReader(r.Body), r.Framing, framing.Options{}) {
-		if err != nil {
-			t.Fatalf("framing the recording: %v", err)
-		}
-		chunks = append(chunks, abi.Chunk{Event: bytes.Clone(c.Event), Data: bytes.Clone(c.Data)})
+	chunks, err := framing.Chunks(r.Body, r.Framing, framing.Options{})
+	if err != nil {
+		t.Fatalf("framing the recording: %v", err)
 	}
 	run := func(batch int) []byte {
 		var state, events []byte

@@ -15,8 +15,8 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/host/cases"
-	"github.com/wasmadapt/wasmadapt/host/framing"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
@@ -28,13 +28,7 @@ type framed struct {
 
 func frame(body []byte, framingName string) framed {
 	var f framed
-	for ch, err := range framing.Split(bytes.NewReader(body), framingName, framing.Options{}) {
-		if err != nil {
-			f.err = err
-			break
-		}
-		f.chunks = append(f.chunks, abi.Chunk{Event: bytes.Clone(ch.Event), Data: bytes.Clone(ch.Data)})
-	}
+	f.chunks, f.err = framing.Chunks(body, framingName, framing.Options{})
 	return f
 }
 

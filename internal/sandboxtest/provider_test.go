@@ -21,9 +21,9 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host"
-	"github.com/wasmadapt/wasmadapt/host/framing"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
 

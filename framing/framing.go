@@ -2,6 +2,13 @@
 // host hands to an adapter's wasmadapt_transform, and undoes the body's
 // Content-Encoding with a hard limit on the decompressed size.
 //
+// It is the one framer of the project: the host frames live responses with
+// it, the engine's self-test runner and the case runner (host/cases)
+// frame recorded bodies with it, and the adapter test kit (guest/guesttest)
+// splits hand-written streams with it. It depends on abi and the standard
+// library (and a decompressor), never on a runtime, so all of them may
+// import it, a guest's tests included.
+//
 // Everything here parses untrusted bytes from the network. The framers never
 // panic, never buffer more than a bounded amount of memory, and report every
 // problem as an *abi.Error with a stable code.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/host/framing"
+	"github.com/wasmadapt/wasmadapt/framing"
 )
 
 // Frame an SSE body: comments are dropped, multi-line data is joined, and

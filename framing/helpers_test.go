@@ -119,8 +119,8 @@ func recordingsDir(t testing.TB, provider string) string {
 	if !ok {
 		t.Skip("cannot locate the source file")
 	}
-	// host/framing/helpers_test.go -> repository root -> ../shared
-	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	// framing/helpers_test.go -> repository root -> ../shared
+	root := filepath.Dir(filepath.Dir(file))
 	dir := filepath.Join(root, "..", "shared", "fixtures", "provider-recordings", provider)
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no shared recordings at %s: %v", dir, err)

@@ -1,4 +1,4 @@
-package engine
+package api
 
 import (
 	"strconv"
@@ -15,9 +15,9 @@ import (
 //     with its index came before, and no tool-call with that index since;
 //   - a tool-call-start does not reopen an index that is still open.
 //
-// Each event is validated alone by the engine; the order spans calls, so
-// whoever assembles a response (host.Client does) feeds every event to
-// one EventOrder. The zero value is ready for a new response.
+// Each event is validated alone by the module's runtime; the order spans
+// calls, so whoever assembles a response (host.Client does) feeds every
+// event to one EventOrder. The zero value is ready for a new response.
 type EventOrder struct {
 	finished bool
 	open     map[int]bool
