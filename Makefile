@@ -2,6 +2,7 @@
 #
 #   make          build bin/wasmrun and every adapter to bin/adapters/<name>.wasm
 #   make demo     build, then run one chat against the built-in recorded provider (no API key)
+#   make demo-gateway  start bin/wasmadapt-gateway on loopback against the recorded provider; prints its URL and key
 #   make test     vet, race tests, every adapter's golden cases through wasmrun, short fuzz runs, test-wasmtime
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
@@ -11,9 +12,9 @@ ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-was
 WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
 FUZZTIME ?= 4s
 
-.PHONY: all adapters wasmrun demo test generate vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test generate vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
-all: wasmrun adapters
+all: wasmrun gateway adapters
 
 wasmrun: bin/wasmrun
 
@@ -31,6 +32,15 @@ bin/adapters/%.wasm: FORCE
 
 demo: all
 	bin/wasmrun demo
+
+gateway: bin/wasmadapt-gateway
+
+bin/wasmadapt-gateway: FORCE
+	@mkdir -p bin
+	$(GO) build -o $@ ./cmd/wasmadapt-gateway
+
+demo-gateway: all
+	bin/wasmadapt-gateway -demo
 
 test: vet unit conformance fuzz test-wasmtime
 

@@ -39,6 +39,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -110,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*modules = cfg.ModulesDir
 	}
 	if *modules == "" {
-		*modules = "bin/adapters"
+		*modules = defaultModulesDir()
 	}
 	eng, err := engine.New(ctx, engine.Config{CacheDir: *cacheDir, Logger: log})
 	if err != nil {
@@ -151,4 +152,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("drain incomplete: closed the requests left", slog.Any("err", err))
 	}
 	return nil
+}
+
+// defaultModulesDir is bin/adapters next to the binary when it exists
+// (bin/wasmadapt-gateway), else bin/adapters under the working directory.
+func defaultModulesDir() string {
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Join(filepath.Dir(exe), "adapters")
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return filepath.Join("bin", "adapters")
 }

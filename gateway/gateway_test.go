@@ -1,0 +1,568 @@
+package gateway_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/gateway"
+	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
+	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/host/providertest"
+	"github.com/wasmadapt/wasmadapt/internal/adapterset"
+)
+
+const (
+	demoCases = "../cmd/wasmrun/testdata/demo"
+	testKey   = "wag-test-key"
+	narrowKey = "wag-narrow-key"
+)
+
+// nativeLoader runs the repository's adapters natively (engine.NewNative):
+// the same dispatch, pooling and event validation as a Wasm module,
+// without building one.
+func nativeLoader(_ context.Context, ref string) (engine.Module, error) {
+	a := adapterset.New(ref)
+	if a == nil {
+		return nil, fmt.Errorf("no adapter %q", ref)
+	}
+	return engine.NewNative(ref, a), nil
+}
+
+// newGateway serves the demo model from provider (default: the demo's
+// recorded provider) through a gateway on loopback, with testKey allowed
+// every model and narrowKey only "other".
+func newGateway(t *testing.T, provider http.Handler) (*httptest.Server, *gateway.Server) {
+	t.Helper()
+	if provider == nil {
+		h, err := demoprovider.Handler(demoCases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		provider = h
+	}
+	psrv := httptest.NewServer(provider)
+	t.Cleanup(psrv.Close)
+	cfg := demoprovider.Config(demoprovider.Module, psrv.URL, config.HashKey(testKey))
+	cfg.Models = append(cfg.Models, config.Model{Name: "other", Targets: cfg.Models[0].Targets})
+	cfg.Keys = append(cfg.Keys, config.Key{Name: "narrow", SHA256: config.HashKey(narrowKey), Models: []string{"other"}})
+	gw, err := gateway.New(context.Background(), cfg, gateway.Options{
+		Loader: nativeLoader,
+		Client: host.NewClient(host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Getenv: demoprovider.Getenv(func(string) string { return "" }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return srv, gw
+}
+
+// post sends body as a raw JSON POST with the given header lines, the way
+// curl does, and returns the status, content type and raw body.
+func post(t *testing.T, url, body string, header ...string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for _, h := range header {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// sse is one server-sent event.
+type sse struct {
+	event string
+	data  string
+}
+
+func parseSSE(t *testing.T, body string) []sse {
+	t.Helper()
+	var out []sse
+	var cur sse
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.data != "" || cur.event != "" {
+				out = append(out, cur)
+			}
+			cur = sse{}
+		case strings.HasPrefix(line, "event: "):
+			cur.event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			cur.data = strings.TrimPrefix(line, "data: ")
+		default:
+			t.Fatalf("unexpected SSE line %q", line)
+		}
+	}
+	if cur.data != "" {
+		t.Fatalf("stream ended inside an event: %+v", cur)
+	}
+	return out
+}
+
+const openAITools = `"tools":[{"type":"function","function":{"name":"get_weather","description":"Current weather for a city.","parameters":{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","unit"]}}}]`
+
+const answer = "It's 14 °C and cloudy in Paris, and 19 °C with clear skies in Tokyo."
+
+func TestOpenAIStreamToolCalls(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	status, ctype, body := post(t, srv.URL+"/v1/chat/completions",
+		`{"model":"demo-weather","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"system","content":"Use the tools."},{"role":"user","content":"Weather in Paris and Tokyo?"}],`+openAITools+`}`,
+		"Authorization: Bearer "+testKey)
+	if status != 200 || ctype != "text/event-stream" {
+		t.Fatalf("status %d %s: %s", status, ctype, body)
+	}
+	evs := parseSSE(t, body)
+	if last := evs[len(evs)-1].data; last != "[DONE]" {
+		t.Fatalf("last event %q, want [DONE]", last)
+	}
+	type call struct{ id, name, args string }
+	calls := map[int]*call{}
+	var finish string
+	var usage *struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	}
+	for _, e := range evs[:len(evs)-1] {
+		var c struct {
+			Object  string `json:"object"`
+			Model   string `json:"model"`
+			Choices []struct {
+				Delta struct {
+					ToolCalls []struct {
+						Index    int    `json:"index"`
+						ID       string `json:"id"`
+						Function struct{ Name, Arguments string }
+					} `json:"tool_calls"`
+				} `json:"delta"`
+				FinishReason *string `json:"finish_reason"`
+			} `json:"choices"`
+			Usage *struct {
+				PromptTokens     int `json:"prompt_tokens"`
+				CompletionTokens int `json:"completion_tokens"`
+			} `json:"usage"`
+		}
+		if err := json.Unmarshal([]byte(e.data), &c); err != nil {
+			t.Fatalf("chunk %q: %v", e.data, err)
+		}
+		if c.Object != "chat.completion.chunk" || c.Model != "demo-weather" {
+			t.Fatalf("chunk %s: want object chat.completion.chunk of model demo-weather", e.data)
+		}
+		if c.Usage != nil {
+			usage = c.Usage
+		}
+		for _, ch := range c.Choices {
+			for _, tc := range ch.Delta.ToolCalls {
+				if calls[tc.Index] == nil {
+					calls[tc.Index] = &call{}
+				}
+				k := calls[tc.Index]
+				if tc.ID != "" {
+					k.id, k.name = tc.ID, tc.Function.Name
+				}
+				k.args += tc.Function.Arguments
+			}
+			if ch.FinishReason != nil {
+				finish = *ch.FinishReason
+			}
+		}
+	}
+	if len(calls) != 2 || calls[0].id != "call_Qm4xWeatherParis" || calls[1].id != "call_R8kzWeatherTokyo" || calls[0].name != "get_weather" {
+		t.Fatalf("tool calls %+v %+v", calls[0], calls[1])
+	}
+	for i, city := range []string{"Paris", "Tokyo"} {
+		var a struct{ City, Unit string }
+		if err := json.Unmarshal([]byte(calls[i].args), &a); err != nil || a.City != city || a.Unit != "celsius" {
+			t.Errorf("call %d arguments %q", i, calls[i].args)
+		}
+	}
+	if finish != "tool_calls" {
+		t.Errorf("finish_reason %q, want tool_calls", finish)
+	}
+	if usage == nil || usage.PromptTokens == 0 || usage.CompletionTokens == 0 {
+		t.Errorf("usage chunk %+v, want counts (include_usage)", usage)
+	}
+}
+
+// openAIResultTurn is the second turn of the exchange: the assistant's two
+// parallel calls and their results.
+const openAIResultTurn = `{"model":"demo-weather","stream":%t,"messages":[
+ {"role":"user","content":"Weather in Paris and Tokyo?"},
+ {"role":"assistant","content":null,"tool_calls":[
+  {"id":"call_Qm4xWeatherParis","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\",\"unit\":\"celsius\"}"}},
+  {"id":"call_R8kzWeatherTokyo","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Tokyo\",\"unit\":\"celsius\"}"}}]},
+ {"role":"tool","tool_call_id":"call_Qm4xWeatherParis","content":"{\"temperature\":14,\"sky\":\"cloudy\"}"},
+ {"role":"tool","tool_call_id":"call_R8kzWeatherTokyo","content":"{\"temperature\":19,\"sky\":\"clear\"}"}],` + openAITools + `}`
+
+func TestOpenAIToolResultTurn(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, true), "Authorization: Bearer "+testKey)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	var text strings.Builder
+	var finish string
+	for _, e := range parseSSE(t, body) {
+		if e.data == "[DONE]" {
+			continue
+		}
+		var c struct {
+			Choices []struct {
+				Delta        struct{ Content string } `json:"delta"`
+				FinishReason *string                  `json:"finish_reason"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(e.data), &c); err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range c.Choices {
+			text.WriteString(ch.Delta.Content)
+			if ch.FinishReason != nil {
+				finish = *ch.FinishReason
+			}
+		}
+	}
+	if text.String() != answer || finish != "stop" {
+		t.Fatalf("text %q finish %q, want %q stop", text.String(), finish, answer)
+	}
+}
+
+func TestOpenAINotStreamed(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	status, ctype, body := post(t, srv.URL+"/v1/chat/completions",
+		`{"model":"demo-weather","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}],`+openAITools+`,"response_format":{"type":"text"}}`,
+		"Authorization: Bearer "+testKey)
+	if status != 200 || ctype != "application/json" {
+		t.Fatalf("status %d %s: %s", status, ctype, body)
+	}
+	var c struct {
+		Object  string `json:"object"`
+		Choices []struct {
+			Message struct {
+				Role      string `json:"role"`
+				ToolCalls []struct {
+					ID       string `json:"id"`
+					Type     string `json:"type"`
+					Function struct{ Name, Arguments string }
+				} `json:"tool_calls"`
+			} `json:"message"`
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+		Usage struct {
+			TotalTokens int `json:"total_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Object != "chat.completion" || len(c.Choices) != 1 || c.Choices[0].FinishReason != "tool_calls" || len(c.Choices[0].Message.ToolCalls) != 2 ||
+		c.Choices[0].Message.ToolCalls[1].Function.Arguments != `{"city": "Tokyo", "unit": "celsius"}` || c.Usage.TotalTokens == 0 {
+		t.Fatalf("completion %s", body)
+	}
+}
+
+const anthropicTools = `"tools":[{"name":"get_weather","description":"Current weather for a city.","input_schema":{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","unit"]}}]`
+
+// anthropicSequence checks the stream's event names against the official
+// order: message_start, then blocks (start, deltas, stop, with increasing
+// indexes), then message_delta and message_stop; every data's type
+// matches its event name.
+func anthropicSequence(t *testing.T, evs []sse) {
+	t.Helper()
+	if len(evs) < 3 || evs[0].event != "message_start" || evs[len(evs)-2].event != "message_delta" || evs[len(evs)-1].event != "message_stop" {
+		t.Fatalf("stream does not start with message_start and end with message_delta, message_stop: %+v", evs)
+	}
+	open, next := -1, 0
+	for _, e := range evs {
+		var d struct {
+			Type  string `json:"type"`
+			Index int    `json:"index"`
+		}
+		if err := json.Unmarshal([]byte(e.data), &d); err != nil || d.Type != e.event {
+			t.Fatalf("event %s carries %s", e.event, e.data)
+		}
+		switch e.event {
+		case "content_block_start":
+			if open != -1 || d.Index != next {
+				t.Fatalf("block %d starts while %d is open (next %d)", d.Index, open, next)
+			}
+			open = d.Index
+		case "content_block_delta":
+			if d.Index != open {
+				t.Fatalf("delta for block %d while %d is open", d.Index, open)
+			}
+		case "content_block_stop":
+			if d.Index != open {
+				t.Fatalf("stop for block %d while %d is open", d.Index, open)
+			}
+			open, next = -1, next+1
+		case "message_delta", "message_stop":
+			if open != -1 {
+				t.Fatalf("%s with block %d open", e.event, open)
+			}
+		}
+	}
+}
+
+func TestAnthropicStreamToolCalls(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	status, ctype, body := post(t, srv.URL+"/v1/messages",
+		`{"model":"demo-weather","max_tokens":512,"stream":true,"system":"Use the tools.","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}],`+anthropicTools+`}`,
+		"x-api-key: "+testKey, "anthropic-version: 2023-06-01")
+	if status != 200 || ctype != "text/event-stream" {
+		t.Fatalf("status %d %s: %s", status, ctype, body)
+	}
+	evs := parseSSE(t, body)
+	anthropicSequence(t, evs)
+	type use struct{ id, name, json string }
+	var uses []*use
+	var stop string
+	for _, e := range evs {
+		var d struct {
+			ContentBlock struct{ Type, ID, Name string } `json:"content_block"`
+			Delta        struct {
+				Type        string `json:"type"`
+				PartialJSON string `json:"partial_json"`
+				StopReason  string `json:"stop_reason"`
+			} `json:"delta"`
+		}
+		json.Unmarshal([]byte(e.data), &d)
+		switch e.event {
+		case "content_block_start":
+			if d.ContentBlock.Type == "tool_use" {
+				uses = append(uses, &use{id: d.ContentBlock.ID, name: d.ContentBlock.Name})
+			}
+		case "content_block_delta":
+			if d.Delta.Type == "input_json_delta" {
+				uses[len(uses)-1].json += d.Delta.PartialJSON
+			}
+		case "message_delta":
+			stop = d.Delta.StopReason
+		}
+	}
+	if len(uses) != 2 || uses[0].id != "call_Qm4xWeatherParis" || uses[1].id != "call_R8kzWeatherTokyo" || uses[1].name != "get_weather" {
+		t.Fatalf("tool_use blocks %+v", uses)
+	}
+	for i, city := range []string{"Paris", "Tokyo"} {
+		var a struct{ City, Unit string }
+		if err := json.Unmarshal([]byte(uses[i].json), &a); err != nil || a.City != city || a.Unit != "celsius" {
+			t.Errorf("tool_use %d input %q", i, uses[i].json)
+		}
+	}
+	if stop != "tool_use" {
+		t.Errorf("stop_reason %q, want tool_use", stop)
+	}
+}
+
+const anthropicResultTurn = `{"model":"demo-weather","max_tokens":512,"stream":%t,"messages":[
+ {"role":"user","content":"Weather in Paris and Tokyo?"},
+ {"role":"assistant","content":[
+  {"type":"tool_use","id":"call_Qm4xWeatherParis","name":"get_weather","input":{"city":"Paris","unit":"celsius"}},
+  {"type":"tool_use","id":"call_R8kzWeatherTokyo","name":"get_weather","input":{"city":"Tokyo","unit":"celsius"}}]},
+ {"role":"user","content":[
+  {"type":"tool_result","tool_use_id":"call_Qm4xWeatherParis","content":"{\"temperature\":14,\"sky\":\"cloudy\"}"},
+  {"type":"tool_result","tool_use_id":"call_R8kzWeatherTokyo","content":[{"type":"text","text":"{\"temperature\":19,\"sky\":\"clear\"}"}]}]}],` + anthropicTools + `}`
+
+func TestAnthropicToolResultTurn(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	status, _, body := post(t, srv.URL+"/v1/messages", fmt.Sprintf(anthropicResultTurn, true), "x-api-key: "+testKey)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	evs := parseSSE(t, body)
+	anthropicSequence(t, evs)
+	var text strings.Builder
+	for _, e := range evs {
+		var d struct {
+			Delta struct{ Type, Text string } `json:"delta"`
+		}
+		json.Unmarshal([]byte(e.data), &d)
+		if d.Delta.Type == "text_delta" {
+			text.WriteString(d.Delta.Text)
+		}
+	}
+	if text.String() != answer {
+		t.Fatalf("text %q, want %q", text.String(), answer)
+	}
+}
+
+func TestAnthropicNotStreamed(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	status, _, body := post(t, srv.URL+"/v1/messages", fmt.Sprintf(anthropicResultTurn, false), "x-api-key: "+testKey)
+	var m struct {
+		Type       string `json:"type"`
+		Role       string `json:"role"`
+		StopReason string `json:"stop_reason"`
+		Content    []struct{ Type, Text string }
+		Usage      struct {
+			InputTokens int `json:"input_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal([]byte(body), &m); err != nil || status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	if m.Type != "message" || m.Role != "assistant" || m.StopReason != "end_turn" || len(m.Content) != 1 || m.Content[0].Text != answer || m.Usage.InputTokens == 0 {
+		t.Fatalf("message %s", body)
+	}
+}
+
+// TestErrors: each failure comes back with its status in the shape of the
+// dialect the client speaks.
+func TestErrors(t *testing.T) {
+	srv, _ := newGateway(t, nil)
+	ok := `{"model":"demo-weather","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`
+	for _, tc := range []struct {
+		name, path, body string
+		header           []string
+		status           int
+		errType          string
+	}{
+		{"openai no key", "/v1/chat/completions", ok, nil, 401, "authentication_error"},
+		{"anthropic no key", "/v1/messages", ok, nil, 401, "authentication_error"},
+		{"openai wrong key", "/v1/chat/completions", ok, []string{"Authorization: Bearer nope"}, 401, "authentication_error"},
+		{"anthropic wrong key", "/v1/messages", ok, []string{"x-api-key: nope"}, 401, "authentication_error"},
+		{"openai model not allowed", "/v1/chat/completions", ok, []string{"Authorization: Bearer " + narrowKey}, 403, "permission_error"},
+		{"anthropic model not allowed", "/v1/messages", ok, []string{"x-api-key: " + narrowKey}, 403, "permission_error"},
+		{"openai unknown model", "/v1/chat/completions", strings.Replace(ok, "demo-weather", "nope", 1), []string{"Authorization: Bearer " + testKey}, 404, "not_found_error"},
+		{"anthropic unknown model", "/v1/messages", strings.Replace(ok, "demo-weather", "nope", 1), []string{"x-api-key: " + testKey}, 404, "not_found_error"},
+		{"openai bad json", "/v1/chat/completions", `{"model":`, []string{"Authorization: Bearer " + testKey}, 400, "invalid_request_error"},
+		{"openai bad role", "/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"robot","content":"x"}]}`, []string{"Authorization: Bearer " + testKey}, 400, "invalid_request_error"},
+		{"anthropic no max_tokens", "/v1/messages", `{"model":"demo-weather","messages":[{"role":"user","content":"hi"}]}`, []string{"x-api-key: " + testKey}, 400, "invalid_request_error"},
+		{"anthropic bad block", "/v1/messages", `{"model":"demo-weather","max_tokens":5,"messages":[{"role":"user","content":[{"type":"hologram"}]}]}`, []string{"x-api-key: " + testKey}, 400, "invalid_request_error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, ctype, body := post(t, srv.URL+tc.path, tc.body, tc.header...)
+			if status != tc.status || ctype != "application/json" {
+				t.Fatalf("status %d %s, want %d: %s", status, ctype, tc.status, body)
+			}
+			checkErrorShape(t, tc.path, body, tc.errType)
+		})
+	}
+}
+
+func checkErrorShape(t *testing.T, path, body, errType string) {
+	t.Helper()
+	var e struct {
+		Type  string `json:"type"`
+		Error struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasSuffix(path, "/messages") && e.Type != "error" {
+		t.Errorf("anthropic error without type error: %s", body)
+	}
+	if e.Error.Type != errType || e.Error.Message == "" {
+		t.Errorf("error %s, want type %s and a message", body, errType)
+	}
+}
+
+// TestUpstreamErrors: the provider's errors, mapped by the adapter to
+// normalized codes, reach the client with the dialect's status and shape.
+func TestUpstreamErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		fail    providertest.Failure
+		status  int
+		errType string
+	}{
+		{"rate limited", providertest.RateLimited(""), 429, "rate_limit_error"},
+		{"provider rejects the gateway's key", providertest.Unauthorized(), 502, ""},
+		{"bad request", providertest.Failure{Status: 400, Body: []byte(`{"error":{"type":"invalid_request_error","message":"messages: too many"}}`)}, 400, "invalid_request_error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newGateway(t, providertest.NewHandler(nil, providertest.WithFailures(tc.fail, tc.fail)))
+			status, _, body := post(t, srv.URL+"/v1/chat/completions", `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"hi"}]}`, "Authorization: Bearer "+testKey)
+			if status != tc.status {
+				t.Fatalf("openai status %d, want %d: %s", status, tc.status, body)
+			}
+			if tc.errType != "" {
+				checkErrorShape(t, "/v1/chat/completions", body, tc.errType)
+			}
+			status, _, body = post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, "x-api-key: "+testKey)
+			if status != tc.status {
+				t.Fatalf("anthropic status %d, want %d: %s", status, tc.status, body)
+			}
+			if tc.errType != "" {
+				checkErrorShape(t, "/v1/messages", body, tc.errType)
+			}
+		})
+	}
+}
+
+func get(t *testing.T, url string, header ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for _, h := range header {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestModelsAndProbes(t *testing.T) {
+	srv, gw := newGateway(t, nil)
+	if s, b := get(t, srv.URL+"/v1/models", "Authorization: Bearer "+testKey); s != 200 || !strings.Contains(b, `"id":"demo-weather"`) || !strings.Contains(b, `"id":"other"`) {
+		t.Fatalf("models %d %s", s, b)
+	}
+	if s, b := get(t, srv.URL+"/v1/models", "Authorization: Bearer "+narrowKey); s != 200 || strings.Contains(b, "demo-weather") || !strings.Contains(b, `"id":"other"`) {
+		t.Fatalf("narrow key's models %d %s", s, b)
+	}
+	if s, _ := get(t, srv.URL+"/v1/models"); s != 401 {
+		t.Fatalf("models without a key: %d", s)
+	}
+	if s, _ := get(t, srv.URL+"/healthz"); s != 200 {
+		t.Fatalf("healthz %d", s)
+	}
+	if s, _ := get(t, srv.URL+"/readyz"); s != 200 {
+		t.Fatalf("readyz %d", s)
+	}
+	gw.Drain()
+	if s, _ := get(t, srv.URL+"/readyz"); s != 503 {
+		t.Fatalf("readyz while draining %d", s)
+	}
+	status, _, body := post(t, srv.URL+"/v1/messages", fmt.Sprintf(anthropicResultTurn, true), "x-api-key: "+testKey)
+	if status != 503 {
+		t.Fatalf("request while draining: %d %s", status, body)
+	}
+	checkErrorShape(t, "/v1/messages", body, "overloaded_error")
+	if err := gw.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
