@@ -120,8 +120,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer eng.Close(context.Background())
 	gw, err := gateway.New(ctx, cfg, gateway.Options{Loader: gateway.FileLoader(eng, *modules), Logger: log, Getenv: getenv})
 	if err != nil {
-		if *cfgPath != "" {
-			return fmt.Errorf("%s:%w", *cfgPath, err)
+		var ce *gateway.ConfigError
+		if *cfgPath != "" && errors.As(err, &ce) {
+			return fmt.Errorf("%s:%d: %w", *cfgPath, ce.Line, ce.Err)
 		}
 		return err
 	}
