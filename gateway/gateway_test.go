@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,11 +75,21 @@ func newGateway(t *testing.T, provider http.Handler) (*httptest.Server, *gateway
 // curl does, and returns the status, content type and raw body.
 func post(t *testing.T, url, body string, header ...string) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	return do(t, "POST", url, strings.NewReader(body), append([]string{"Content-Type: application/json"}, header...)...)
+}
+
+func get(t *testing.T, url string, header ...string) (int, string) {
+	t.Helper()
+	status, _, body := do(t, "GET", url, nil, header...)
+	return status, body
+}
+
+func do(t *testing.T, method, url string, body io.Reader, header ...string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
 	for _, h := range header {
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Set(k, v)
@@ -520,22 +532,6 @@ func TestUpstreamErrors(t *testing.T) {
 	}
 }
 
-func get(t *testing.T, url string, header ...string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	for _, h := range header {
-		k, v, _ := strings.Cut(h, ": ")
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func TestModelsAndProbes(t *testing.T) {
 	srv, gw := newGateway(t, nil)
 	if s, b := get(t, srv.URL+"/v1/models", "Authorization: Bearer "+testKey); s != 200 || !strings.Contains(b, `"id":"demo-weather"`) || !strings.Contains(b, `"id":"other"`) {
@@ -564,5 +560,76 @@ func TestModelsAndProbes(t *testing.T) {
 	checkErrorShape(t, "/v1/messages", body, "overloaded_error")
 	if err := gw.Wait(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFallback: a public model's first target fails retryably before any
+// event; the route hands the request to the next target.
+func TestFallback(t *testing.T) {
+	h, err := demoprovider.Handler(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := httptest.NewServer(h)
+	defer good.Close()
+	bad := httptest.NewServer(providertest.NewHandler(nil, providertest.WithFailures(providertest.ServerError())))
+	defer bad.Close()
+	cfg := demoprovider.Config(demoprovider.Module, bad.URL, config.HashKey(testKey))
+	second := cfg.Models[0].Targets[0]
+	second.BaseURL = good.URL
+	cfg.Models[0].Targets = append(cfg.Models[0].Targets, second)
+	gw, err := gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader,
+		Client: host.NewClient(host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: demoprovider.Getenv(func(string) string { return "" })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, false), "Authorization: Bearer "+testKey)
+	if status != 200 || !strings.Contains(body, `"content":"`+answer+`"`) {
+		t.Fatalf("status %d: %s", status, body)
+	}
+}
+
+// TestMidStreamError: a provider stream cut after the first events ends
+// the client's stream with the dialect's in-stream error (no [DONE], no
+// message_stop).
+func TestMidStreamError(t *testing.T) {
+	cs, err := providertest.LoadCases(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newGateway(t, providertest.NewHandler(cs[1:], providertest.WithDropAfter(700)))
+	status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, true), "Authorization: Bearer "+testKey)
+	evs := parseSSE(t, body)
+	last := evs[len(evs)-1].data
+	if status != 200 || len(evs) < 2 || !strings.HasPrefix(last, `{"error":{`) || !strings.Contains(last, `"code":"stream_truncated"`) {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	status, _, body = post(t, srv.URL+"/v1/messages", fmt.Sprintf(anthropicResultTurn, true), "x-api-key: "+testKey)
+	evs = parseSSE(t, body)
+	if status != 200 || evs[0].event != "message_start" || evs[len(evs)-1].event != "error" || !strings.Contains(evs[len(evs)-1].data, `"type":"error"`) {
+		t.Fatalf("status %d: %s", status, body)
+	}
+}
+
+// TestNewErrors: a target whose module does not load or whose credential
+// file cannot be read is reported with the target's line.
+func TestNewErrors(t *testing.T) {
+	cfg, err := config.Parse("gw.yaml", []byte("models:\n  - name: a\n    targets:\n      - module: openai\n        model: m\n      - module: nope\n        model: m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader})
+	var ce *gateway.ConfigError
+	if !errors.As(err, &ce) || ce.Line != 6 {
+		t.Fatalf("error %v, want a ConfigError on line 6", err)
+	}
+	cfg.Models[0].Targets = cfg.Models[0].Targets[:1]
+	cfg.Models[0].Targets[0].CredentialFile = filepath.Join(t.TempDir(), "missing")
+	_, err = gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader})
+	if !errors.As(err, &ce) || ce.Line != 4 {
+		t.Fatalf("error %v, want a ConfigError on line 4", err)
 	}
 }
