@@ -135,3 +135,20 @@ func TestMessageWhole(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
 }
+
+// TestStreamAnnouncedThenWhole: a tool_use announced and then given whole
+// (no deltas) gets its input as one input_json_delta.
+func TestStreamAnnouncedThenWhole(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStream(&buf, func() {}, "pub")
+	for _, ev := range []abi.Event{
+		{Type: abi.EventToolCallStart, Index: 0, ID: "t1", Name: "w"},
+		{Type: abi.EventToolCall, Index: 0, ID: "t1", Name: "w", Arguments: `{"b":2}`},
+	} {
+		s.Event(&ev)
+	}
+	s.End()
+	if !strings.Contains(buf.String(), `"partial_json":"{\"b\":2}"`) {
+		t.Fatalf("no input delta:\n%s", buf.String())
+	}
+}

@@ -3,6 +3,7 @@ package anthropicwire
 import (
 	"encoding/json"
 	"io"
+	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/host"
@@ -24,8 +25,10 @@ type Stream struct {
 	idx      int
 	stop     string
 	usage    abi.Usage
-	// tools holds the tool-call indexes whose block was opened.
-	tools map[int]bool
+	// tools holds the tool-call indexes whose block was opened, and
+	// streamed the input JSON sent for the open one.
+	tools    map[int]bool
+	streamed string
 }
 
 // NewStream returns a Stream that writes to w, calling flush after each
@@ -144,7 +147,7 @@ func (s *Stream) Event(ev *abi.Event) error {
 		return s.closeBlock()
 	case abi.EventToolCallStart:
 		s.tools[ev.Index] = true
-		s.openTool = ev.Index
+		s.openTool, s.streamed = ev.Index, ""
 		return s.openBlock("tool_use", map[string]any{"type": "tool_use", "id": ev.ID, "name": ev.Name, "input": map[string]any{}})
 	case abi.EventToolCallDelta:
 		if s.open != "tool_use" || s.openTool != ev.Index {
@@ -152,9 +155,16 @@ func (s *Stream) Event(ev *abi.Event) error {
 			// dialect; the complete tool-call event carries them.
 			return nil
 		}
+		s.streamed += ev.Arguments
 		return s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": ev.Arguments})
 	case abi.EventToolCall:
 		if s.tools[ev.Index] && s.open == "tool_use" && s.openTool == ev.Index {
+			// Send what the deltas did not, then close.
+			if rest, ok := strings.CutPrefix(ev.Arguments, s.streamed); ok && rest != "" {
+				if err := s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": rest}); err != nil {
+					return err
+				}
+			}
 			return s.closeBlock()
 		}
 		if s.tools[ev.Index] {

@@ -3,6 +3,7 @@ package openaiwire
 import (
 	"encoding/json"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -21,14 +22,16 @@ type Stream struct {
 	opt     Options
 	started bool
 	usage   *abi.Usage
-	// announced holds the tool-call indexes whose start was sent.
+	// announced holds the tool-call indexes whose start was sent, and
+	// streamed the arguments sent for each.
 	announced map[int]bool
+	streamed  map[int]string
 }
 
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the chunks carry.
 func NewStream(w io.Writer, flush func(), model string, opt Options, now time.Time) *Stream {
-	return &Stream{w: w, flush: flush, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}}
+	return &Stream{w: w, flush: flush, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
 }
 
 type chunk struct {
@@ -131,12 +134,22 @@ func (s *Stream) Event(ev *abi.Event) error {
 		tc.Function.Name = ev.Name
 		return s.delta(delta{ToolCalls: []toolCall{tc}}, nil)
 	case abi.EventToolCallDelta:
+		s.streamed[ev.Index] += ev.Arguments
 		tc := toolCall{Index: index(ev.Index)}
 		tc.Function.Arguments = ev.Arguments
 		return s.delta(delta{ToolCalls: []toolCall{tc}}, nil)
 	case abi.EventToolCall:
 		if s.announced[ev.Index] {
-			return nil
+			// Send what the deltas did not (all of it, for an adapter
+			// that announces a call and then gives it whole).
+			rest, ok := strings.CutPrefix(ev.Arguments, s.streamed[ev.Index])
+			if !ok || rest == "" {
+				return nil
+			}
+			s.streamed[ev.Index] = ev.Arguments
+			tc := toolCall{Index: index(ev.Index)}
+			tc.Function.Arguments = rest
+			return s.delta(delta{ToolCalls: []toolCall{tc}}, nil)
 		}
 		s.announced[ev.Index] = true
 		tc := toolCall{Index: index(ev.Index), ID: ev.ID, Type: "function"}

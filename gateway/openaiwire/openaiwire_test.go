@@ -88,3 +88,25 @@ func TestStreamWithoutUsage(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestStreamAnnouncedThenWhole: a call announced with its start and then
+// given whole (no deltas) still reaches the client with its arguments.
+func TestStreamAnnouncedThenWhole(t *testing.T) {
+	var buf bytes.Buffer
+	s := NewStream(&buf, func() {}, "pub", Options{}, time.Unix(5, 0))
+	for _, ev := range []abi.Event{
+		{Type: abi.EventToolCallStart, Index: 0, ID: "c1", Name: "w"},
+		{Type: abi.EventToolCallDelta, Index: 0, Arguments: `{"a"`},
+		{Type: abi.EventToolCall, Index: 0, ID: "c1", Name: "w", Arguments: `{"a":1}`},
+		{Type: abi.EventToolCallStart, Index: 1, ID: "c2", Name: "w"},
+		{Type: abi.EventToolCall, Index: 1, ID: "c2", Name: "w", Arguments: `{"b":2}`},
+	} {
+		s.Event(&ev)
+	}
+	out := buf.String()
+	for _, want := range []string{`"arguments":"{\"a\""`, `"arguments":":1}"`, `{"index":1,"function":{"arguments":"{\"b\":2}"}}`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stream lacks %s:\n%s", want, out)
+		}
+	}
+}
