@@ -45,6 +45,13 @@ func nativeLoader(_ context.Context, ref string) (engine.Module, error) {
 // every model and narrowKey only "other".
 func newGateway(t *testing.T, provider http.Handler) (*httptest.Server, *gateway.Server) {
 	t.Helper()
+	return newGatewayFor(t, demoprovider.Module, demoprovider.ProviderModel, provider)
+}
+
+// newGatewayFor is newGateway with the demo model served by module and
+// provider model.
+func newGatewayFor(t *testing.T, module, model string, provider http.Handler) (*httptest.Server, *gateway.Server) {
+	t.Helper()
 	if provider == nil {
 		h, err := demoprovider.Handler(demoCases)
 		if err != nil {
@@ -54,7 +61,8 @@ func newGateway(t *testing.T, provider http.Handler) (*httptest.Server, *gateway
 	}
 	psrv := httptest.NewServer(provider)
 	t.Cleanup(psrv.Close)
-	cfg := demoprovider.Config(demoprovider.Module, psrv.URL, config.HashKey(testKey))
+	cfg := demoprovider.Config(module, psrv.URL, config.HashKey(testKey))
+	cfg.Models[0].Targets[0].Model = model
 	cfg.Models = append(cfg.Models, config.Model{Name: "other", Targets: cfg.Models[0].Targets})
 	cfg.Keys = append(cfg.Keys, config.Key{Name: "narrow", SHA256: config.HashKey(narrowKey), Models: []string{"other"}})
 	gw, err := gateway.New(context.Background(), cfg, gateway.Options{
@@ -631,5 +639,100 @@ func TestNewErrors(t *testing.T) {
 	_, err = gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader})
 	if !errors.As(err, &ce) || ce.Line != 4 {
 		t.Fatalf("error %v, want a ConfigError on line 4", err)
+	}
+}
+
+func anthropicCase(t *testing.T, name string) http.Handler {
+	t.Helper()
+	c, err := providertest.LoadCase(filepath.Join("..", "testdata", "anthropic", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return providertest.NewHandler([]providertest.Case{c})
+}
+
+// TestThinkingAcrossDialects: a recorded Anthropic stream with a signed
+// thinking block, text and two tool calls, served through the anthropic
+// module, reaches an Anthropic client as thinking (with its signature),
+// text and tool_use blocks, and an OpenAI client as reasoning_content, text
+// and tool calls: one translation per dialect and one per provider.
+func TestThinkingAcrossDialects(t *testing.T) {
+	srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", anthropicCase(t, "stream-thinking-parallel-tools"))
+	status, _, body := post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":4096,"stream":true,"thinking":{"type":"enabled","budget_tokens":2048},
+	 "messages":[{"role":"user","content":"Weather in Paris and Rome?"}],"tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]}`,
+		"x-api-key: "+testKey)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	evs := parseSSE(t, body)
+	anthropicSequence(t, evs)
+	var blocks []string
+	for _, e := range evs {
+		var d struct {
+			ContentBlock struct{ Type string } `json:"content_block"`
+			Delta        struct {
+				Type, Thinking, Signature, Text, PartialJSON string
+				StopReason                                   string `json:"stop_reason"`
+			} `json:"delta"`
+		}
+		json.Unmarshal([]byte(e.data), &d)
+		switch e.event {
+		case "content_block_start":
+			blocks = append(blocks, d.ContentBlock.Type)
+		case "content_block_delta":
+			blocks[len(blocks)-1] += " " + d.Delta.Thinking + d.Delta.Signature + d.Delta.Text
+		case "message_delta":
+			blocks = append(blocks, d.Delta.StopReason)
+		}
+	}
+	want := []string{"thinking Two cities,  two calls. EqQBCkgIARABGAIiQL+sig==", "text Checking both.", "tool_use  ", "tool_use ", "tool_use"}
+	if strings.Join(blocks, "|") != strings.Join(want, "|") {
+		t.Fatalf("blocks %q, want %q", blocks, want)
+	}
+
+	status, _, body = post(t, srv.URL+"/v1/chat/completions", `{"model":"demo-weather","max_completion_tokens":4096,
+	 "messages":[{"role":"user","content":"Weather in Paris and Rome?"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}`,
+		"Authorization: Bearer "+testKey)
+	var c struct {
+		Choices []struct {
+			Message struct {
+				Content          string `json:"content"`
+				ReasoningContent string `json:"reasoning_content"`
+				ToolCalls        []struct {
+					ID       string `json:"id"`
+					Function struct{ Arguments string }
+				} `json:"tool_calls"`
+			} `json:"message"`
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil || status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	m := c.Choices[0].Message
+	if m.Content != "Checking both." || m.ReasoningContent != "Two cities, two calls." || len(m.ToolCalls) != 2 || m.ToolCalls[1].Function.Arguments != `{"city":"Rome"}` || c.Choices[0].FinishReason != "tool_calls" {
+		t.Fatalf("completion %s", body)
+	}
+}
+
+// TestOverloaded: the provider's overloaded answer is 529 for an
+// Anthropic client and 503 for an OpenAI one; in the middle of a stream it
+// is the dialect's in-stream error.
+func TestOverloaded(t *testing.T) {
+	srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", anthropicCase(t, "error-529"))
+	ask := `{"model":"demo-weather","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}`
+	if status, _, body := post(t, srv.URL+"/v1/messages", ask, "x-api-key: "+testKey); status != 529 {
+		t.Fatalf("anthropic: %d %s", status, body)
+	} else {
+		checkErrorShape(t, "/v1/messages", body, "overloaded_error")
+	}
+	if status, _, body := post(t, srv.URL+"/v1/chat/completions", ask, "Authorization: Bearer "+testKey); status != 503 {
+		t.Fatalf("openai: %d %s", status, body)
+	}
+	srv, _ = newGatewayFor(t, "anthropic", "claude-sonnet-4-5", anthropicCase(t, "stream-error-overloaded"))
+	status, _, body := post(t, srv.URL+"/v1/messages", ask, "x-api-key: "+testKey)
+	evs := parseSSE(t, body)
+	if status != 200 || evs[len(evs)-1].event != "error" || !strings.Contains(evs[len(evs)-1].data, `"type":"overloaded_error"`) {
+		t.Fatalf("status %d: %s", status, body)
 	}
 }
