@@ -61,10 +61,13 @@ type Options struct {
 
 // Server is the gateway's HTTP handler. Create it with New.
 type Server struct {
-	client   *host.Client
-	log      *slog.Logger
-	now      func() time.Time
-	routes   map[string]*host.Route
+	client *host.Client
+	log    *slog.Logger
+	now    func() time.Time
+	routes map[string]*host.Route
+	// echo is, per public model, the provider whose reasoning a client's
+	// thinking blocks are taken to be (that of its first target).
+	echo     map[string]string
 	models   []string
 	keys     map[[sha256.Size]byte]*config.Key
 	draining atomic.Bool
@@ -103,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{client: o.Client, log: o.Logger, now: o.Now, routes: map[string]*host.Route{}, keys: map[[sha256.Size]byte]*config.Key{}}
+	s := &Server{client: o.Client, log: o.Logger, now: o.Now, routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}}
 	mods := map[string]engine.Module{}
 	for _, m := range cfg.Models {
 		rt := &host.Route{}
@@ -124,6 +127,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 				Provider: host.Provider{Module: mod, BaseURL: t.BaseURL, Credentials: cred}})
 		}
 		s.routes[m.Name] = rt
+		if caps, err := s.client.Capabilities(ctx, rt.Targets[0].Provider.Module, m.Targets[0].Model); err == nil {
+			s.echo[m.Name] = caps.Provider
+		}
 		s.models = append(s.models, m.Name)
 	}
 	for i := range cfg.Keys {

@@ -642,13 +642,32 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func anthropicCase(t *testing.T, name string) http.Handler {
+func anthropicCase(t *testing.T, name string) *providertest.Server {
 	t.Helper()
 	c, err := providertest.LoadCase(filepath.Join("..", "testdata", "anthropic", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return providertest.NewHandler([]providertest.Case{c})
+}
+
+// TestThinkingEchoed: the thinking block (with its signature) an Anthropic
+// client sends back in a tool-result turn reaches the Anthropic provider.
+func TestThinkingEchoed(t *testing.T) {
+	prov := anthropicCase(t, "stream-thinking-parallel-tools")
+	srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", prov)
+	status, _, body := post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":4096,"stream":true,"thinking":{"type":"enabled","budget_tokens":2048},
+	 "messages":[{"role":"user","content":"Weather in Paris?"},
+	  {"role":"assistant","content":[{"type":"thinking","thinking":"One call.","signature":"c2lnbmVk"},{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Paris"}}]},
+	  {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"14C"}]}],
+	 "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]}`, "x-api-key: "+testKey)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	rs := prov.Requests()
+	if len(rs) != 1 || !strings.Contains(string(rs[0].Body), `"signature":"c2lnbmVk"`) || !strings.Contains(string(rs[0].Body), `"tool_use_id":"toolu_1"`) {
+		t.Fatalf("provider request %s", rs[0].Body)
+	}
 }
 
 // TestThinkingAcrossDialects: a recorded Anthropic stream with a signed

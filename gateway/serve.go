@@ -154,6 +154,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	clientStream := c.req.Stream
 	req := *c.req
 	req.Stream = true
+	stampReasoning(req.Messages, s.echo[public])
 	var served string
 	seq := s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t })
 	var (
@@ -212,6 +213,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		enc = begin(w, c, flush)
 	}
 	enc.End()
+}
+
+// stampReasoning marks the reasoning parts a client sent back (thinking
+// blocks with their signatures, which the gateway returned earlier) as the
+// given provider's, so that its adapter echoes them and every other drops
+// them. The gateway keeps no state: the parts are taken to come from the
+// first target of the public model, the one that serves unless it fails.
+func stampReasoning(msgs []abi.Message, provider string) {
+	for _, m := range msgs {
+		for i := range m.Content {
+			if p := &m.Content[i]; p.Type == abi.PartReasoning && p.Provider == "" {
+				p.Provider = provider
+			}
+		}
+	}
 }
 
 // begin sends the headers of a streamed answer.
