@@ -13,6 +13,7 @@ import (
 	"net/http"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/errtype"
 )
 
 type request struct {
@@ -248,25 +249,7 @@ func StopReason(r abi.FinishReason) string {
 }
 
 // ErrorType is the Anthropic error type of a normalized error code.
-func ErrorType(c abi.Code) string {
-	switch c {
-	case abi.CodeInvalidRequest, abi.CodeContextLengthExceeded, abi.CodeCapabilityUnsupported, abi.CodeSchemaUnsupported, abi.CodeContentFilter:
-		return "invalid_request_error"
-	case abi.CodeAuthentication:
-		return "authentication_error"
-	case abi.CodePermission:
-		return "permission_error"
-	case abi.CodeNotFound:
-		return "not_found_error"
-	case abi.CodeRateLimited:
-		return "rate_limit_error"
-	case abi.CodeOverloaded, abi.CodeUnavailable:
-		return "overloaded_error"
-	case abi.CodeTimeout:
-		return "timeout_error"
-	}
-	return "api_error"
-}
+func ErrorType(c abi.Code) string { return errtype.Of(c) }
 
 // ErrorBody is the Anthropic error object for e.
 func ErrorBody(e *abi.Error) []byte {

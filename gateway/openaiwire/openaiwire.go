@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/errtype"
 )
 
 // Options are the request fields that shape the answer, not the call.
@@ -265,21 +266,15 @@ func FinishReason(r abi.FinishReason) string {
 	return "stop"
 }
 
-// ErrorType is the OpenAI error type of a normalized error code.
+// ErrorType is the OpenAI error type of a normalized error code: OpenAI
+// has no overloaded or timeout type, those are api_error.
 func ErrorType(c abi.Code) string {
-	switch c {
-	case abi.CodeInvalidRequest, abi.CodeContextLengthExceeded, abi.CodeCapabilityUnsupported, abi.CodeSchemaUnsupported, abi.CodeContentFilter:
-		return "invalid_request_error"
-	case abi.CodeAuthentication:
-		return "authentication_error"
-	case abi.CodePermission:
-		return "permission_error"
-	case abi.CodeNotFound:
-		return "not_found_error"
-	case abi.CodeRateLimited:
-		return "rate_limit_error"
+	switch t := errtype.Of(c); t {
+	case "overloaded_error", "timeout_error":
+		return "api_error"
+	default:
+		return t
 	}
-	return "api_error"
 }
 
 // ErrorBody is the OpenAI error object for e.
