@@ -85,7 +85,9 @@ type ConfigError struct {
 	Err error
 }
 
+// Error says which line and why.
 func (e *ConfigError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+// Unwrap returns the cause.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // New builds a Server from a validated configuration, loading every

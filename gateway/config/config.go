@@ -124,6 +124,7 @@ type Error struct {
 	Problems []Problem
 }
 
+// Error lists the problems, one "file:line: message" a line.
 func (e *Error) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {
