@@ -87,6 +87,7 @@ type ConfigError struct {
 
 // Error says which line and why.
 func (e *ConfigError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
 // Unwrap returns the cause.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
