@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/gateway"
@@ -753,5 +755,66 @@ func TestOverloaded(t *testing.T) {
 	evs := parseSSE(t, body)
 	if status != 200 || evs[len(evs)-1].event != "error" || !strings.Contains(evs[len(evs)-1].data, `"type":"overloaded_error"`) {
 		t.Fatalf("status %d: %s", status, body)
+	}
+}
+
+// TestShutdownDrains: a stream in flight when the server shuts down
+// finishes whole; the server then refuses connections.
+func TestShutdownDrains(t *testing.T) {
+	h, err := demoprovider.Handler(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, release := make(chan struct{}), make(chan struct{})
+	held := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(got)
+		<-release
+		h.ServeHTTP(w, r)
+	})
+	psrv := httptest.NewServer(held)
+	defer psrv.Close()
+	cfg := demoprovider.Config(demoprovider.Module, psrv.URL, config.HashKey(testKey))
+	gw, err := gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: demoprovider.Getenv(func(string) string { return "" })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: gw}
+	go srv.Serve(ln)
+	url := "http://" + ln.Addr().String()
+	type result struct {
+		status int
+		body   string
+	}
+	res := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", url+"/v1/chat/completions", strings.NewReader(fmt.Sprintf(openAIResultTurn, true)))
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			res <- result{0, err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		res <- result{resp.StatusCode, string(b)}
+	}()
+	<-got
+	shut := make(chan error, 1)
+	go func() { shut <- gateway.Shutdown(srv, gw, time.Hour) }()
+	close(release)
+	r := <-res
+	if r.status != 200 || !strings.HasSuffix(r.body, "data: [DONE]\n\n") {
+		t.Fatalf("stream in flight: %d %s", r.status, r.body)
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Fatal("the server still accepts connections after shutdown")
 	}
 }
