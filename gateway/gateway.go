@@ -143,7 +143,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("GET /v1/models", s.auth(openAI, s.listModels))
+	s.mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Anthropic-Version") != "" {
+			s.auth(anthropic, s.listModels)(w, r)
+		} else {
+			s.auth(openAI, s.listModels)(w, r)
+		}
+	})
 	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(openAI, s.chatCompletions))
 	s.mux.HandleFunc("POST /v1/messages", s.auth(anthropic, s.messages))
 	return s, nil
@@ -272,8 +278,38 @@ func (s *Server) lookup(sum [sha256.Size]byte) *config.Key {
 
 func keyOf(r *http.Request) *config.Key { k, _ := r.Context().Value(keyCtx{}).(*config.Key); return k }
 
+// listModels lists the public models the key may use, in Anthropic's
+// shape for a client that sends anthropic-version, else in OpenAI's.
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 	k := keyOf(r)
+	var allowed []string
+	for _, m := range s.models {
+		if k.Allows(m) {
+			allowed = append(allowed, m)
+		}
+	}
+	if r.Header.Get("Anthropic-Version") != "" {
+		type model struct {
+			Type        string `json:"type"`
+			ID          string `json:"id"`
+			DisplayName string `json:"display_name"`
+			CreatedAt   string `json:"created_at"`
+		}
+		out := struct {
+			Data    []model `json:"data"`
+			HasMore bool    `json:"has_more"`
+			FirstID *string `json:"first_id"`
+			LastID  *string `json:"last_id"`
+		}{Data: []model{}}
+		for _, m := range allowed {
+			out.Data = append(out.Data, model{Type: "model", ID: m, DisplayName: m, CreatedAt: "1970-01-01T00:00:00Z"})
+		}
+		if n := len(allowed); n > 0 {
+			out.FirstID, out.LastID = &allowed[0], &allowed[n-1]
+		}
+		writeJSON(w, out)
+		return
+	}
 	type model struct {
 		ID      string `json:"id"`
 		Object  string `json:"object"`
@@ -284,10 +320,8 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 		Object string  `json:"object"`
 		Data   []model `json:"data"`
 	}{Object: "list", Data: []model{}}
-	for _, m := range s.models {
-		if k.Allows(m) {
-			out.Data = append(out.Data, model{ID: m, Object: "model", OwnedBy: "wasmadapt"})
-		}
+	for _, m := range allowed {
+		out.Data = append(out.Data, model{ID: m, Object: "model", OwnedBy: "wasmadapt"})
 	}
 	writeJSON(w, out)
 }

@@ -550,8 +550,15 @@ func TestModelsAndProbes(t *testing.T) {
 	if s, b := get(t, srv.URL+"/v1/models", "Authorization: Bearer "+narrowKey); s != 200 || strings.Contains(b, "demo-weather") || !strings.Contains(b, `"id":"other"`) {
 		t.Fatalf("narrow key's models %d %s", s, b)
 	}
-	if s, _ := get(t, srv.URL+"/v1/models"); s != 401 {
-		t.Fatalf("models without a key: %d", s)
+	if s, b := get(t, srv.URL+"/v1/models", "x-api-key: "+narrowKey, "anthropic-version: 2023-06-01"); s != 200 ||
+		b != `{"data":[{"type":"model","id":"other","display_name":"other","created_at":"1970-01-01T00:00:00Z"}],"has_more":false,"first_id":"other","last_id":"other"}` {
+		t.Fatalf("anthropic models %d %s", s, b)
+	}
+	if s, b := get(t, srv.URL+"/v1/models"); s != 401 || !strings.Contains(b, `"error":{`) {
+		t.Fatalf("models without a key: %d %s", s, b)
+	}
+	if s, b := get(t, srv.URL+"/v1/models", "anthropic-version: 2023-06-01"); s != 401 || !strings.Contains(b, `"type":"error"`) {
+		t.Fatalf("anthropic models without a key: %d %s", s, b)
 	}
 	if s, _ := get(t, srv.URL+"/healthz"); s != 200 {
 		t.Fatalf("healthz %d", s)
