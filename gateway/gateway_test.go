@@ -825,3 +825,34 @@ func TestShutdownDrains(t *testing.T) {
 		t.Fatal("the server still accepts connections after shutdown")
 	}
 }
+
+// TestResponseFormat: an OpenAI json_schema response format reaches the
+// provider; an answer that does not match the schema is output_invalid, a
+// 502 for a whole answer.
+func TestResponseFormat(t *testing.T) {
+	cs, err := providertest.LoadCases(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := providertest.NewHandler(cs[1:])
+	srv, _ := newGateway(t, prov)
+	status, _, body := post(t, srv.URL+"/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"Weather?"}],
+	 "response_format":{"type":"json_schema","json_schema":{"name":"weather","strict":true,"schema":{"type":"object","properties":{"temperature":{"type":"number"}},"required":["temperature"],"additionalProperties":false}}}}`,
+		"Authorization: Bearer "+testKey)
+	if status != 502 || !strings.Contains(body, `"code":"output_invalid"`) {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	status, _, body = post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"Weather?"}]}`, "x-api-key: "+testKey)
+	if evs := parseSSE(t, body); status != 200 || evs[len(evs)-1].event != "message_stop" {
+		t.Fatalf("without a response format: %d %s", status, body)
+	}
+	status, _, body = post(t, srv.URL+"/v1/chat/completions", `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"Weather?"}],"response_format":{"type":"json_object"}}`,
+		"Authorization: Bearer "+testKey)
+	if evs := parseSSE(t, body); status != 200 || !strings.Contains(evs[len(evs)-1].data, `"code":"output_invalid"`) {
+		t.Fatalf("streamed: %d %s", status, body)
+	}
+	rs := prov.Requests()
+	if len(rs) != 3 || !strings.Contains(string(rs[0].Body), `"json_schema"`) || !strings.Contains(string(rs[0].Body), `"name":"weather"`) {
+		t.Fatalf("provider request %s", rs[0].Body)
+	}
+}

@@ -192,8 +192,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 			c.dialect(w, status, e)
 			return
 		}
+		acc.Add(ev)
 		if !clientStream {
-			acc.Add(ev)
 			continue
 		}
 		if enc == nil {
@@ -204,9 +204,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 			return
 		}
 	}
+	resp := acc.Response()
+	// StreamRoute does not check a structured answer against its schema
+	// (Client.Stream does): check it here, for both kinds of answer.
+	if err := host.VerifyOutput(&req, resp); err != nil {
+		e := asABI(err)
+		code = e.Code
+		if enc != nil {
+			enc.Fail(e)
+			return
+		}
+		status = Status(e.Code, c.anthropic)
+		c.dialect(w, status, e)
+		return
+	}
 	if !clientStream {
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(c.whole(acc.Response()))
+		w.Write(c.whole(resp))
 		return
 	}
 	if enc == nil {
