@@ -251,12 +251,14 @@ func (s *Server) auth(d dialect, next http.HandlerFunc) http.HandlerFunc {
 			key = strings.TrimSpace(b)
 		}
 		if key == "" {
+			s.log.Info("gateway request refused", slog.String("path", r.URL.Path), slog.String("why", "no key"))
 			d(w, http.StatusUnauthorized, abi.Errorf(abi.CodeAuthentication, "missing gateway API key (Authorization: Bearer KEY or x-api-key: KEY)"))
 			return
 		}
 		sum := sha256.Sum256([]byte(key))
 		k := s.lookup(sum)
 		if k == nil {
+			s.log.Info("gateway request refused", slog.String("path", r.URL.Path), slog.String("why", "unknown key"))
 			d(w, http.StatusUnauthorized, abi.Errorf(abi.CodeAuthentication, "invalid gateway API key"))
 			return
 		}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -854,5 +855,48 @@ func TestResponseFormat(t *testing.T) {
 	rs := prov.Requests()
 	if len(rs) != 3 || !strings.Contains(string(rs[0].Body), `"json_schema"`) || !strings.Contains(string(rs[0].Body), `"name":"weather"`) {
 		t.Fatalf("provider request %s", rs[0].Body)
+	}
+}
+
+// TestCredentials: a target's key comes from its variable, its file, or
+// its pool of variables, and reaches the provider; the gateway's own key
+// never does.
+func TestCredentials(t *testing.T) {
+	cs, err := providertest.LoadCases(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(file, []byte("sk-from-file\n"), 0o600)
+	env := map[string]string{"K": "sk-from-env", "P1": "sk-pool-1"}
+	for _, tc := range []struct {
+		name string
+		set  func(*config.Target)
+		want string
+	}{
+		{"env", func(tg *config.Target) { tg.CredentialEnv = "K" }, "Bearer sk-from-env"},
+		{"file", func(tg *config.Target) { tg.CredentialFile = file }, "Bearer sk-from-file"},
+		{"pool", func(tg *config.Target) { tg.CredentialEnvs = []string{"P0", "P1"} }, "Bearer sk-pool-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := providertest.NewServer(cs[1:])
+			defer prov.Close()
+			cfg := demoprovider.Config(demoprovider.Module, prov.URL, config.HashKey(testKey))
+			cfg.Models[0].Targets[0].CredentialEnv = ""
+			tc.set(&cfg.Models[0].Targets[0])
+			gw, err := gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: func(k string) string { return env[k] }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(gw)
+			defer srv.Close()
+			if status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, false), "Authorization: Bearer "+testKey); status != 200 {
+				t.Fatalf("status %d: %s", status, body)
+			}
+			if rs := prov.Requests(); len(rs) != 1 || rs[0].Header.Get("Authorization") != tc.want {
+				t.Fatalf("provider saw %q, want %q", rs[0].Header.Get("Authorization"), tc.want)
+			}
+		})
 	}
 }
