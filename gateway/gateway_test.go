@@ -68,11 +68,18 @@ func newGatewayFor(t *testing.T, module, model string, provider http.Handler) (*
 	cfg.Models[0].Targets[0].Model = model
 	cfg.Models = append(cfg.Models, config.Model{Name: "other", Targets: cfg.Models[0].Targets})
 	cfg.Keys = append(cfg.Keys, config.Key{Name: "narrow", SHA256: config.HashKey(narrowKey), Models: []string{"other"}})
+	return build(t, cfg, demoprovider.Getenv(demoEnv))
+}
+
+// build serves cfg through a gateway on loopback, with the native
+// adapters and getenv for the credential variables.
+func build(t *testing.T, cfg *config.Config, getenv func(string) string) (*httptest.Server, *gateway.Server) {
+	t.Helper()
 	gw, err := gateway.New(context.Background(), cfg, gateway.Options{
 		Loader: nativeLoader,
 		Client: host.NewClient(host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Getenv: demoprovider.Getenv(func(string) string { return "" }),
+		Getenv: getenv,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +88,8 @@ func newGatewayFor(t *testing.T, module, model string, provider http.Handler) (*
 	t.Cleanup(srv.Close)
 	return srv, gw
 }
+
+func demoEnv(string) string { return "" }
 
 // post sends body as a raw JSON POST with the given header lines, the way
 // curl does, and returns the status, content type and raw body.
@@ -596,14 +605,7 @@ func TestFallback(t *testing.T) {
 	second := cfg.Models[0].Targets[0]
 	second.BaseURL = good.URL
 	cfg.Models[0].Targets = append(cfg.Models[0].Targets, second)
-	gw, err := gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader,
-		Client: host.NewClient(host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: demoprovider.Getenv(func(string) string { return "" })})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
+	srv, _ := build(t, cfg, demoprovider.Getenv(demoEnv))
 	status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, false), "Authorization: Bearer "+testKey)
 	if status != 200 || !strings.Contains(body, `"content":"`+answer+`"`) {
 		t.Fatalf("status %d: %s", status, body)
@@ -884,13 +886,7 @@ func TestCredentials(t *testing.T) {
 			cfg := demoprovider.Config(demoprovider.Module, prov.URL, config.HashKey(testKey))
 			cfg.Models[0].Targets[0].CredentialEnv = ""
 			tc.set(&cfg.Models[0].Targets[0])
-			gw, err := gateway.New(context.Background(), cfg, gateway.Options{Loader: nativeLoader,
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: func(k string) string { return env[k] }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(gw)
-			defer srv.Close()
+			srv, _ := build(t, cfg, func(k string) string { return env[k] })
 			if status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, false), "Authorization: Bearer "+testKey); status != 200 {
 				t.Fatalf("status %d: %s", status, body)
 			}

@@ -173,6 +173,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		log.Info("gateway request", slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
 			slog.Duration("duration", s.now().Sub(start)))
 	}()
+	// fail reports e: an HTTP error before the stream started, the
+	// dialect's in-stream error after.
+	fail := func(e *abi.Error) {
+		code = e.Code
+		if enc != nil {
+			enc.Fail(e)
+			return
+		}
+		status = Status(e.Code, c.anthropic)
+		c.dialect(w, status, e)
+	}
 	for ev, err := range seq {
 		if err != nil || ev.Type == abi.EventError {
 			if err == nil {
@@ -182,14 +193,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 				status, code = 499, "client_closed"
 				return
 			}
-			e := asABI(err)
-			code = e.Code
-			if enc != nil {
-				enc.Fail(e)
-				return
-			}
-			status = Status(e.Code, c.anthropic)
-			c.dialect(w, status, e)
+			fail(asABI(err))
 			return
 		}
 		acc.Add(ev)
@@ -208,14 +212,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	// StreamRoute does not check a structured answer against its schema
 	// (Client.Stream does): check it here, for both kinds of answer.
 	if err := host.VerifyOutput(&req, resp); err != nil {
-		e := asABI(err)
-		code = e.Code
-		if enc != nil {
-			enc.Fail(e)
-			return
-		}
-		status = Status(e.Code, c.anthropic)
-		c.dialect(w, status, e)
+		fail(asABI(err))
 		return
 	}
 	if !clientStream {
