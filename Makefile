@@ -2,6 +2,7 @@
 #
 #   make          build bin/wasmrun and every adapter to bin/adapters/<name>.wasm
 #   make demo     build, then run one chat against the built-in recorded provider (no API key)
+#   make demo-gateway  start bin/wasmadapt-gateway on loopback against the recorded provider; prints its URL and key
 #   make test     the whole suite CI runs (see README, "Tests"): check, race tests, every adapter's golden
 #                 cases through wasmrun, short fuzz runs, test-wasmtime; ends with "N passed, N failed, N skipped"
 #   make check    the hygiene gate: gofmt, go mod tidy -diff, go vet (native and wasip1), staticcheck
@@ -33,9 +34,9 @@ export WASMADAPT_REQUIRE_MODULES := 1
 # runs is safe).
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache
 
-.PHONY: all adapters wasmrun demo test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
-all: wasmrun adapters
+all: wasmrun gateway adapters
 
 wasmrun: bin/wasmrun
 
@@ -81,6 +82,16 @@ check: vet
 # installed when missing and root.
 deps:
 	@scripts/install-test-deps
+
+gateway: bin/wasmadapt-gateway
+
+bin/wasmadapt-gateway: FORCE
+	@mkdir -p bin
+	$(GO) build -o $@ ./cmd/wasmadapt-gateway
+
+demo-gateway: all
+	bin/wasmadapt-gateway -demo
+
 
 # The native adapter set of the tests (internal/adapterset), derived from
 # adapters-wasm/*/module: adding an adapter directory needs no list edited.

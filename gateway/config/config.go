@@ -1,0 +1,300 @@
+// Package config reads and validates the gateway's routing file (YAML).
+//
+// The file maps public model names, the names clients send, to an ordered
+// list of targets (an adapter module, the provider's model, a base URL and
+// where the credential comes from); the list is a fallback chain. It also
+// holds the gateway's API keys, stored as SHA-256 digests, each with the
+// public models it may use:
+//
+//	listen: 127.0.0.1:8080          # optional; the -listen flag wins
+//	modules_dir: bin/adapters       # where a module given by name is found
+//	models:
+//	  - name: fast                  # the public model name
+//	    targets:                    # tried in order (fallbacks)
+//	      - module: openai          # NAME (modules_dir/NAME.wasm) or a path to a .wasm
+//	        model: gpt-4.1-mini     # the provider's model
+//	        base_url: https://api.openai.com   # optional: the module's default
+//	        credential_env: OPENAI_API_KEY     # or credential_file, or
+//	                                           # credential_envs: [K1, K2] (a key pool)
+//	keys:
+//	  - name: team-a
+//	    sha256: 5e88...             # hex sha256 of the key clients send
+//	    models: [fast]              # or ["*"] for every model
+//
+// Load reports every problem it finds, each with the line it is on, as a
+// *Error holding []Problem.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is a parsed and validated routing file.
+type Config struct {
+	// Listen is the address to listen on ("" lets the caller decide).
+	Listen string `yaml:"listen"`
+	// ModulesDir is where modules named without a path are found.
+	ModulesDir string `yaml:"modules_dir"`
+	// Models are the public models, in file order.
+	Models []Model `yaml:"models"`
+	// Keys are the gateway API keys.
+	Keys []Key `yaml:"keys"`
+}
+
+// Model is one public model and its fallback chain.
+type Model struct {
+	// Name is the model name clients send.
+	Name string `yaml:"name"`
+	// Targets are tried in order.
+	Targets []Target `yaml:"targets"`
+	// Line is the line of the model's entry in the file.
+	Line int `yaml:"-"`
+}
+
+// Target is one provider a public model may be served by.
+type Target struct {
+	// Module is a module name (resolved in ModulesDir) or a path to a
+	// .wasm file.
+	Module string `yaml:"module"`
+	// Model is the provider's model name.
+	Model string `yaml:"model"`
+	// BaseURL is the provider's base URL ("" uses the module's default).
+	BaseURL string `yaml:"base_url"`
+	// CredentialEnv names the environment variable holding the key.
+	CredentialEnv string `yaml:"credential_env"`
+	// CredentialEnvs names several variables whose keys form a key pool.
+	CredentialEnvs []string `yaml:"credential_envs"`
+	// CredentialFile is a file holding the key (surrounding space trimmed).
+	CredentialFile string `yaml:"credential_file"`
+	// Line is the line of the target's entry in the file.
+	Line int `yaml:"-"`
+}
+
+// Key is one gateway API key.
+type Key struct {
+	// Name identifies the key in logs.
+	Name string `yaml:"name"`
+	// SHA256 is the lowercase hex SHA-256 digest of the key.
+	SHA256 string `yaml:"sha256"`
+	// Models are the public models the key may use; "*" allows all.
+	Models []string `yaml:"models"`
+	// Line is the line of the key's entry in the file.
+	Line int `yaml:"-"`
+}
+
+// Allows reports whether the key may use the public model.
+func (k *Key) Allows(model string) bool {
+	for _, m := range k.Models {
+		if m == "*" || m == model {
+			return true
+		}
+	}
+	return false
+}
+
+// HashKey returns the hex SHA-256 digest of a gateway key, the form the
+// file stores.
+func HashKey(key string) string {
+	s := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(s[:])
+}
+
+// Problem is one thing wrong with the file.
+type Problem struct {
+	// Line is the 1-based line (0: the file as a whole).
+	Line int
+	// Message says what is wrong.
+	Message string
+}
+
+// Error is the set of problems that made a file invalid.
+type Error struct {
+	// File is the file's name, as given to Load.
+	File string
+	// Problems are in file order.
+	Problems []Problem
+}
+
+// Error lists the problems, one "file:line: message" a line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d: %s", e.File, p.Line, p.Message)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", e.File, p.Message)
+		}
+	}
+	return b.String()
+}
+
+// Load reads and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, b)
+}
+
+// Parse validates the YAML b; name labels the problems.
+func Parse(name string, b []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, &Error{File: name, Problems: yamlProblems(err)}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, &Error{File: name, Problems: yamlProblems(err)}
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	models := items(field(doc, "models"))
+	for i := range c.Models {
+		if i < len(models) {
+			c.Models[i].Line = models[i].Line
+			ts := items(field(models[i], "targets"))
+			for j := range c.Models[i].Targets {
+				if j < len(ts) {
+					c.Models[i].Targets[j].Line = ts[j].Line
+				}
+			}
+		}
+	}
+	keys := items(field(doc, "keys"))
+	for i := range c.Keys {
+		if i < len(keys) {
+			c.Keys[i].Line = keys[i].Line
+		}
+	}
+	if ps := c.validate(); len(ps) > 0 {
+		return nil, &Error{File: name, Problems: ps}
+	}
+	return &c, nil
+}
+
+func yamlProblems(err error) []Problem {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		ps := make([]Problem, 0, len(te.Errors))
+		for _, s := range te.Errors {
+			ps = append(ps, lineProblem(s))
+		}
+		return ps
+	}
+	return []Problem{lineProblem(strings.TrimPrefix(err.Error(), "yaml: "))}
+}
+
+// lineProblem splits yaml's "line N: message".
+func lineProblem(s string) Problem {
+	var n int
+	if _, err := fmt.Sscanf(s, "line %d:", &n); err == nil {
+		if i := strings.Index(s, ": "); i >= 0 {
+			return Problem{Line: n, Message: s[i+2:]}
+		}
+	}
+	return Problem{Message: s}
+}
+
+func field(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+func (c *Config) validate() []Problem {
+	var ps []Problem
+	add := func(line int, format string, args ...any) {
+		ps = append(ps, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(c.Models) == 0 {
+		add(0, "no models: the file must list at least one public model under models:")
+	}
+	seen := map[string]int{}
+	for _, m := range c.Models {
+		switch {
+		case m.Name == "":
+			add(m.Line, "model without a name")
+		case seen[m.Name] > 0:
+			add(m.Line, "model %q is already defined on line %d", m.Name, seen[m.Name])
+		default:
+			seen[m.Name] = m.Line
+		}
+		if len(m.Targets) == 0 {
+			add(m.Line, "model %q has no targets", m.Name)
+		}
+		for _, t := range m.Targets {
+			if t.Module == "" {
+				add(t.Line, "target without a module")
+			}
+			if t.Model == "" {
+				add(t.Line, "target without a provider model")
+			}
+			if t.BaseURL != "" {
+				if u, err := url.Parse(t.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					add(t.Line, "base_url %q is not an http(s) URL", t.BaseURL)
+				}
+			}
+			n := 0
+			for _, set := range []bool{t.CredentialEnv != "", len(t.CredentialEnvs) > 0, t.CredentialFile != ""} {
+				if set {
+					n++
+				}
+			}
+			if n > 1 {
+				add(t.Line, "target sets more than one of credential_env, credential_envs and credential_file")
+			}
+		}
+	}
+	names := map[string]int{}
+	for _, k := range c.Keys {
+		if k.Name == "" {
+			add(k.Line, "key without a name")
+		} else if l := names[k.Name]; l > 0 {
+			add(k.Line, "key %q is already defined on line %d", k.Name, l)
+		} else {
+			names[k.Name] = k.Line
+		}
+		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != sha256.Size || strings.ToLower(k.SHA256) != k.SHA256 {
+			add(k.Line, "key %q: sha256 must be 64 lowercase hex digits (the digest of the key, never the key)", k.Name)
+		}
+		if len(k.Models) == 0 {
+			add(k.Line, "key %q allows no models (list them, or \"*\")", k.Name)
+		}
+		for _, m := range k.Models {
+			if m != "*" && seen[m] == 0 {
+				add(k.Line, "key %q allows model %q, which the file does not define", k.Name, m)
+			}
+		}
+	}
+	return ps
+}

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestExample(t *testing.T) {
+	c, err := Load("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Models) != 2 || len(c.Models[0].Targets) != 2 || c.Models[0].Targets[1].Line != 11 || c.Keys[1].Line != 25 {
+		t.Fatalf("parsed %+v", c)
+	}
+	if !c.Keys[1].Allows("fast") || c.Keys[1].Allows("claude") || !c.Keys[0].Allows("claude") {
+		t.Fatal("per-key models")
+	}
+	if HashKey("test") != c.Keys[0].SHA256 {
+		t.Fatal("HashKey is not hex sha256")
+	}
+}
+
+// TestProblems: each problem is reported with the line of the entry it
+// is about, and all of them at once.
+func TestProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"syntax", "models:\n  - name: \"a\n", []string{"x.yaml:2: found unexpected end of stream"}},
+		{"duplicate key", "models:\n  - name: a\n    name: b\n", []string{`x.yaml:3: mapping key "name" already defined at line 2`}},
+		{"unknown field", "models:\n  - name: a\n    targets:\n      - module: m\n        model: p\n        base_ulr: http://x\n", []string{"x.yaml:6: field base_ulr not found"}},
+		{"wrong type", "models:\n  - name: a\n    targets: 3\n", []string{"x.yaml:3: cannot unmarshal"}},
+		{"empty", "listen: :80\n", []string{"x.yaml: no models"}},
+		{"semantic", `models:
+  - name: a
+    targets:
+      - module: openai
+        model: m
+        base_url: ftp://x
+  - name: a
+    targets: []
+  - name: b
+    targets:
+      - model: m
+        credential_env: A
+        credential_file: /f
+keys:
+  - name: k
+    sha256: abc
+    models: [a, c]
+  - name: k
+    sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08
+`, []string{
+			`x.yaml:4: base_url "ftp://x" is not an http(s) URL`,
+			`x.yaml:7: model "a" is already defined on line 2`,
+			`x.yaml:7: model "a" has no targets`,
+			`x.yaml:11: target without a module`,
+			`x.yaml:11: target sets more than one of credential_env, credential_envs and credential_file`,
+			`x.yaml:15: key "k": sha256 must be 64 lowercase hex digits`,
+			`x.yaml:15: key "k" allows model "c", which the file does not define`,
+			`x.yaml:18: key "k" is already defined on line 15`,
+			`x.yaml:18: key "k": sha256 must be 64 lowercase hex digits`,
+			`x.yaml:18: key "k" allows no models`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tc.yaml))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v, want *Error", err)
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != len(tc.want) {
+				t.Fatalf("got\n%s\nwant %d problems", err, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("problem %d: %q, want prefix %q", i, lines[i], w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,329 @@
+// Package gateway serves the adapters over HTTP in the dialects existing
+// clients speak: OpenAI Chat Completions (/v1/chat/completions) and
+// Anthropic Messages (/v1/messages), plus /v1/models, /healthz and
+// /readyz. Each dialect lives in its own package (openaiwire,
+// anthropicwire) and translates to and from the normalized contract only;
+// the adapter modules translate the contract to each provider. N inbound
+// dialects and M providers make N + M translations, never N x M.
+//
+// Requests are authenticated with gateway API keys, compared by their
+// SHA-256 digest (the configuration never holds a key), and each key may
+// use only the public models it lists. A public model is a host.Route:
+// its targets are tried in order, the capability check runs per target,
+// and a target that fails retryably before the first event hands over to
+// the next.
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/host"
+)
+
+// MaxBodyBytes bounds an inbound request body.
+const MaxBodyBytes = 8 << 20
+
+// ModuleLoader returns the module a target names: a module name or a path
+// to a .wasm file, as written in the configuration.
+type ModuleLoader func(ctx context.Context, ref string) (engine.Module, error)
+
+// Options configure New.
+type Options struct {
+	// Client sends the requests (default host.NewClient with Logger).
+	Client *host.Client
+	// Loader loads the modules the configuration names (required).
+	Loader ModuleLoader
+	// Logger receives access and error logs (default slog.Default()).
+	// Neither keys nor prompt contents are logged.
+	Logger *slog.Logger
+	// Getenv reads credential variables (default os.Getenv).
+	Getenv func(string) string
+	// Now is the clock of the created fields (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the gateway's HTTP handler. Create it with New.
+type Server struct {
+	client *host.Client
+	log    *slog.Logger
+	now    func() time.Time
+	routes map[string]*host.Route
+	// echo is, per public model, the provider whose reasoning a client's
+	// thinking blocks are taken to be (that of its first target).
+	echo     map[string]string
+	models   []string
+	keys     map[[sha256.Size]byte]*config.Key
+	draining atomic.Bool
+	inflight sync.WaitGroup
+	mux      *http.ServeMux
+}
+
+// ConfigError is a configuration that names something the gateway cannot
+// use (a module that does not load, a credential file that cannot be
+// read).
+type ConfigError struct {
+	// Line is the line of the offending entry.
+	Line int
+	// Err is the cause.
+	Err error
+}
+
+// Error says which line and why.
+func (e *ConfigError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// New builds a Server from a validated configuration, loading every
+// module it names.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
+	if o.Loader == nil {
+		return nil, errors.New("gateway: Options.Loader is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Client == nil {
+		o.Client = host.NewClient(host.WithLogger(o.Logger))
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{client: o.Client, log: o.Logger, now: o.Now, routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}}
+	mods := map[string]engine.Module{}
+	for _, m := range cfg.Models {
+		rt := &host.Route{}
+		for _, t := range m.Targets {
+			mod := mods[t.Module]
+			if mod == nil {
+				var err error
+				if mod, err = o.Loader(ctx, t.Module); err != nil {
+					return nil, &ConfigError{Line: t.Line, Err: fmt.Errorf("module %q: %w", t.Module, err)}
+				}
+				mods[t.Module] = mod
+			}
+			cred, err := credentials(t, o.Getenv)
+			if err != nil {
+				return nil, &ConfigError{Line: t.Line, Err: err}
+			}
+			rt.Targets = append(rt.Targets, host.Target{Name: t.Module + "/" + t.Model, Model: t.Model,
+				Provider: host.Provider{Module: mod, BaseURL: t.BaseURL, Credentials: cred}})
+		}
+		s.routes[m.Name] = rt
+		if caps, err := s.client.Capabilities(ctx, rt.Targets[0].Provider.Module, m.Targets[0].Model); err == nil {
+			s.echo[m.Name] = caps.Provider
+		}
+		s.models = append(s.models, m.Name)
+	}
+	for i := range cfg.Keys {
+		k := &cfg.Keys[i]
+		b, _ := hex.DecodeString(k.SHA256)
+		s.keys[[sha256.Size]byte(b)] = k
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Anthropic-Version") != "" {
+			s.auth(anthropic, s.listModels)(w, r)
+		} else {
+			s.auth(openAI, s.listModels)(w, r)
+		}
+	})
+	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(openAI, s.chatCompletions))
+	s.mux.HandleFunc("POST /v1/messages", s.auth(anthropic, s.messages))
+	return s, nil
+}
+
+// credentials returns the credential source of a target: an environment
+// variable read at each call (so a rotated variable takes effect), a
+// file's contents read now, a key pool, or none.
+func credentials(t config.Target, getenv func(string) string) (host.CredentialSource, error) {
+	switch {
+	case t.CredentialEnv != "":
+		name := t.CredentialEnv
+		return host.CredentialFunc(func(context.Context) (host.Credential, error) {
+			v := getenv(name)
+			if v == "" {
+				return host.Credential{}, abi.Errorf(abi.CodeAuthentication, "the gateway has no provider credential: %s is not set", name)
+			}
+			return host.Credential{Key: v}, nil
+		}), nil
+	case len(t.CredentialEnvs) > 0:
+		var keys []string
+		for _, n := range t.CredentialEnvs {
+			if v := getenv(n); v != "" {
+				keys = append(keys, v)
+			}
+		}
+		if len(keys) == 0 {
+			return nil, fmt.Errorf("none of credential_envs %v is set", t.CredentialEnvs)
+		}
+		return host.NewKeyPool(keys...), nil
+	case t.CredentialFile != "":
+		b, err := os.ReadFile(t.CredentialFile)
+		if err != nil {
+			return nil, fmt.Errorf("credential_file: %w", err)
+		}
+		return host.StaticKey(strings.TrimSpace(string(b))), nil
+	}
+	return nil, nil
+}
+
+// FileLoader is the ModuleLoader of modules on disk: a reference ending
+// in .wasm or holding a path separator is a file, any other is
+// dir/NAME.wasm. Modules load once into eng.
+func FileLoader(eng *engine.Engine, dir string) ModuleLoader {
+	return func(ctx context.Context, ref string) (engine.Module, error) {
+		p := ref
+		if !strings.HasSuffix(ref, ".wasm") && !strings.ContainsRune(ref, filepath.Separator) {
+			p = filepath.Join(dir, ref+".wasm")
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(filepath.Base(p), ".wasm")
+		return eng.Load(ctx, name, b)
+	}
+}
+
+// ServeHTTP serves the gateway's endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Drain marks the server as draining: /readyz answers 503 so that load
+// balancers stop sending, and new model requests are refused with
+// overloaded; requests in flight go on.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Wait blocks until the model requests in flight have finished or ctx
+// ends.
+func (s *Server) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// dialect is how a family of endpoints reports errors.
+type dialect func(w http.ResponseWriter, status int, e *abi.Error)
+
+type keyCtx struct{}
+
+// auth checks the gateway key: "Authorization: Bearer KEY" or
+// "x-api-key: KEY", whichever the dialect's clients send.
+func (s *Server) auth(d dialect, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("X-Api-Key")
+		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && key == "" {
+			key = strings.TrimSpace(b)
+		}
+		if key == "" {
+			s.log.Info("gateway request refused", slog.String("path", r.URL.Path), slog.String("why", "no key"))
+			d(w, http.StatusUnauthorized, abi.Errorf(abi.CodeAuthentication, "missing gateway API key (Authorization: Bearer KEY or x-api-key: KEY)"))
+			return
+		}
+		sum := sha256.Sum256([]byte(key))
+		k := s.lookup(sum)
+		if k == nil {
+			s.log.Info("gateway request refused", slog.String("path", r.URL.Path), slog.String("why", "unknown key"))
+			d(w, http.StatusUnauthorized, abi.Errorf(abi.CodeAuthentication, "invalid gateway API key"))
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), keyCtx{}, k)))
+	}
+}
+
+// lookup finds the key with the digest, comparing digests in constant
+// time.
+func (s *Server) lookup(sum [sha256.Size]byte) *config.Key {
+	var found *config.Key
+	for d, k := range s.keys {
+		if subtle.ConstantTimeCompare(d[:], sum[:]) == 1 {
+			found = k
+		}
+	}
+	return found
+}
+
+func keyOf(r *http.Request) *config.Key { k, _ := r.Context().Value(keyCtx{}).(*config.Key); return k }
+
+// listModels lists the public models the key may use, in Anthropic's
+// shape for a client that sends anthropic-version, else in OpenAI's.
+func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
+	k := keyOf(r)
+	var allowed []string
+	for _, m := range s.models {
+		if k.Allows(m) {
+			allowed = append(allowed, m)
+		}
+	}
+	if r.Header.Get("Anthropic-Version") != "" {
+		type model struct {
+			Type        string `json:"type"`
+			ID          string `json:"id"`
+			DisplayName string `json:"display_name"`
+			CreatedAt   string `json:"created_at"`
+		}
+		out := struct {
+			Data    []model `json:"data"`
+			HasMore bool    `json:"has_more"`
+			FirstID *string `json:"first_id"`
+			LastID  *string `json:"last_id"`
+		}{Data: []model{}}
+		for _, m := range allowed {
+			out.Data = append(out.Data, model{Type: "model", ID: m, DisplayName: m, CreatedAt: "1970-01-01T00:00:00Z"})
+		}
+		if n := len(allowed); n > 0 {
+			out.FirstID, out.LastID = &allowed[0], &allowed[n-1]
+		}
+		writeJSON(w, out)
+		return
+	}
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	out := struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{Object: "list", Data: []model{}}
+	for _, m := range allowed {
+		out.Data = append(out.Data, model{ID: m, Object: "model", OwnedBy: "wasmadapt"})
+	}
+	writeJSON(w, out)
+}

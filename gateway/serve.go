@@ -1,0 +1,266 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/anthropicwire"
+	"github.com/wasmadapt/wasmadapt/gateway/openaiwire"
+	"github.com/wasmadapt/wasmadapt/host"
+)
+
+func openAI(w http.ResponseWriter, status int, e *abi.Error) { openaiwire.WriteError(w, status, e) }
+
+func anthropic(w http.ResponseWriter, status int, e *abi.Error) {
+	anthropicwire.WriteError(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+// Status is the HTTP status the gateway answers an error with. Errors of
+// the request itself keep their 4xx status; an upstream provider that
+// rejects the gateway's own credentials or model (authentication,
+// permission, not_found from a target) is the gateway's fault towards its
+// client, so a 502; overloaded is 529 in the Anthropic dialect (its
+// convention) and 503 otherwise.
+func Status(c abi.Code, anthropicDialect bool) int {
+	switch c {
+	case abi.CodeInvalidRequest, abi.CodeContextLengthExceeded, abi.CodeCapabilityUnsupported,
+		abi.CodeSchemaUnsupported, abi.CodeContentFilter:
+		return http.StatusBadRequest
+	case abi.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case abi.CodeOverloaded:
+		if anthropicDialect {
+			return 529
+		}
+		return http.StatusServiceUnavailable
+	case abi.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case abi.CodeTimeout, abi.CodeAdapterTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusBadGateway
+}
+
+// encoder is a dialect's streamed answer.
+type encoder interface {
+	Event(*abi.Event) error
+	End() error
+	Fail(*abi.Error) error
+}
+
+// call is one model request on its way through the gateway.
+type call struct {
+	dialect   dialect
+	anthropic bool
+	req       *abi.Request
+	stream    func(w io.Writer, flush func()) encoder
+	whole     func(*host.Response) []byte
+}
+
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, openAI)
+	if !ok {
+		return
+	}
+	req, opt, err := openaiwire.DecodeRequest(body)
+	if err != nil {
+		openAI(w, http.StatusBadRequest, asABI(err))
+		return
+	}
+	public, now := req.Model, s.now()
+	s.serve(w, r, &call{dialect: openAI, req: req,
+		stream: func(w io.Writer, flush func()) encoder { return openaiwire.NewStream(w, flush, public, opt, now) },
+		whole:  func(resp *host.Response) []byte { return openaiwire.Completion(resp, public, now) },
+	})
+}
+
+func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r, anthropic)
+	if !ok {
+		return
+	}
+	req, err := anthropicwire.DecodeRequest(body)
+	if err != nil {
+		anthropic(w, http.StatusBadRequest, asABI(err))
+		return
+	}
+	public := req.Model
+	s.serve(w, r, &call{dialect: anthropic, anthropic: true, req: req,
+		stream: func(w io.Writer, flush func()) encoder { return anthropicwire.NewStream(w, flush, public) },
+		whole:  func(resp *host.Response) []byte { return anthropicwire.Message(resp, public) },
+	})
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, d dialect) ([]byte, bool) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			d(w, http.StatusRequestEntityTooLarge, abi.Errorf(abi.CodeInvalidRequest, "the request body is larger than %d bytes", MaxBodyBytes))
+		} else {
+			d(w, http.StatusBadRequest, abi.Errorf(abi.CodeInvalidRequest, "reading the request body: %v", err))
+		}
+		return nil, false
+	}
+	return b, true
+}
+
+func asABI(err error) *abi.Error {
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return abi.Errorf(abi.CodeServerError, "internal gateway error")
+}
+
+// serve sends the call along its public model's route and answers in the
+// call's dialect. Upstream the request is always streamed (a non-streamed
+// answer is accumulated), so that the first event decides the status: an
+// error before it is an HTTP error in the dialect's shape, an error after
+// it ends the stream with the dialect's in-stream error.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
+	start := s.now()
+	key := keyOf(r)
+	public := c.req.Model
+	log := s.log.With(slog.String("key", key.Name), slog.String("model", public), slog.Bool("stream", c.req.Stream))
+	if s.draining.Load() {
+		c.dialect(w, http.StatusServiceUnavailable, abi.Errorf(abi.CodeOverloaded, "the gateway is shutting down; retry on another replica"))
+		return
+	}
+	rt := s.routes[public]
+	if rt == nil {
+		c.dialect(w, http.StatusNotFound, abi.Errorf(abi.CodeNotFound, "model %q does not exist", public))
+		return
+	}
+	if !key.Allows(public) {
+		c.dialect(w, http.StatusForbidden, abi.Errorf(abi.CodePermission, "this API key may not use model %q", public))
+		return
+	}
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+
+	clientStream := c.req.Stream
+	req := *c.req
+	req.Stream = true
+	stampReasoning(req.Messages, s.echo[public])
+	var served string
+	seq := s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t })
+	var (
+		enc    encoder
+		acc    host.Accumulator
+		status = http.StatusOK
+		code   abi.Code
+	)
+	flusher, _ := w.(http.Flusher)
+	flush := func() {
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	defer func() {
+		log.Info("gateway request", slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
+			slog.Duration("duration", s.now().Sub(start)))
+	}()
+	// fail reports e: an HTTP error before the stream started, the
+	// dialect's in-stream error after.
+	fail := func(e *abi.Error) {
+		code = e.Code
+		if enc != nil {
+			enc.Fail(e)
+			return
+		}
+		status = Status(e.Code, c.anthropic)
+		c.dialect(w, status, e)
+	}
+	for ev, err := range seq {
+		if err != nil || ev.Type == abi.EventError {
+			if err == nil {
+				err = ev.Err()
+			}
+			if r.Context().Err() != nil {
+				status, code = 499, "client_closed"
+				return
+			}
+			fail(asABI(err))
+			return
+		}
+		acc.Add(ev)
+		if !clientStream {
+			continue
+		}
+		if enc == nil {
+			enc = begin(w, c, flush)
+		}
+		if err := enc.Event(&ev); err != nil {
+			status, code = 499, "client_closed"
+			return
+		}
+	}
+	resp := acc.Response()
+	// StreamRoute does not check a structured answer against its schema
+	// (Client.Stream does): check it here, for both kinds of answer.
+	if err := host.VerifyOutput(&req, resp); err != nil {
+		fail(asABI(err))
+		return
+	}
+	if !clientStream {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(c.whole(resp))
+		return
+	}
+	if enc == nil {
+		enc = begin(w, c, flush)
+	}
+	enc.End()
+}
+
+// stampReasoning marks the reasoning parts a client sent back (thinking
+// blocks with their signatures, which the gateway returned earlier) as the
+// given provider's, so that its adapter echoes them and every other drops
+// them. The gateway keeps no state: the parts are taken to come from the
+// first target of the public model, the one that serves unless it fails.
+func stampReasoning(msgs []abi.Message, provider string) {
+	for _, m := range msgs {
+		for i := range m.Content {
+			if p := &m.Content[i]; p.Type == abi.PartReasoning && p.Provider == "" {
+				p.Provider = provider
+			}
+		}
+	}
+}
+
+// begin sends the headers of a streamed answer.
+func begin(w http.ResponseWriter, c *call, flush func()) encoder {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return c.stream(w, flush)
+}
+
+// Shutdown drains srv: it marks s as draining, stops accepting
+// connections and waits up to grace for the requests in flight (streams
+// included) to finish, then closes what is left.
+func Shutdown(srv *http.Server, s *Server, grace time.Duration) error {
+	s.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		srv.Close()
+	}
+	return err
+}
