@@ -39,6 +39,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 )
@@ -58,6 +59,9 @@ type env struct {
 	logger         *slog.Logger
 	// verbose is -v: progress and engine events on stderr.
 	verbose bool
+	// callTimeout and initTimeout are --call-timeout and --init-timeout
+	// (0: the engine's defaults).
+	callTimeout, initTimeout time.Duration
 }
 
 // usageError is a wrong invocation: exit status 2.
@@ -92,6 +96,8 @@ func main() {
 const globalOptions = `Global options (anywhere on the line):
   --cache DIR     compilation cache directory (default: the user cache dir + /wasmadapt)
   --no-cache      compile in memory only
+  --call-timeout D  deadline of one call into the module (default 2s)
+  --init-timeout D  deadline of a new instance's start (default 30s)
   -v, --verbose   log guest output, engine events and compile progress
   --version       print the versions of wasmrun, its ABI, Go and the backends
   -h, --help      print help (also: wasmrun help COMMAND, wasmrun COMMAND --help)`
@@ -158,6 +164,24 @@ func extractGlobals(e *env, args []string) (rest []string, level slog.Level, ver
 			e.cacheDir = a[strings.IndexByte(a, '=')+1:]
 		case a == "--version" || a == "-version":
 			version = true
+		case a == "--call-timeout" || a == "--init-timeout" || strings.HasPrefix(a, "--call-timeout=") || strings.HasPrefix(a, "--init-timeout="):
+			name, val, ok := strings.Cut(a, "=")
+			if !ok {
+				if i+1 >= len(args) {
+					return nil, level, version, usagef("option %s needs a duration (e.g. 5s)", a)
+				}
+				val = args[i+1]
+				i++
+			}
+			d, perr := time.ParseDuration(val)
+			if perr != nil || d <= 0 {
+				return nil, level, version, usagef("option %s needs a positive duration (e.g. 5s), not %q", name, val)
+			}
+			if name == "--call-timeout" {
+				e.callTimeout = d
+			} else {
+				e.initTimeout = d
+			}
 		default:
 			rest = append(rest, a)
 		}

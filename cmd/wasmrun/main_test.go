@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
@@ -288,5 +289,28 @@ func TestChatErrors(t *testing.T) {
 	_, errOut, code = wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL)
 	if code != 2 || !strings.Contains(errOut, "--api-key-env") || !strings.Contains(errOut, "OPENAI_API_KEY is unset") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestTimeoutOptions: --call-timeout and --init-timeout are global options
+// (anywhere, with or without "="), and a bad duration is a usage error.
+func TestTimeoutOptions(t *testing.T) {
+	tests := []struct {
+		args       []string
+		call, init time.Duration
+		bad        bool
+	}{
+		{args: []string{"replay", "--call-timeout", "5s", "m.wasm"}, call: 5 * time.Second},
+		{args: []string{"--init-timeout=1m", "replay"}, init: time.Minute},
+		{args: []string{"replay", "--call-timeout"}, bad: true},
+		{args: []string{"--call-timeout=-1s"}, bad: true},
+		{args: []string{"--init-timeout", "soon"}, bad: true},
+	}
+	for _, tt := range tests {
+		e := &env{}
+		_, _, _, err := extractGlobals(e, tt.args)
+		if (err != nil) != tt.bad || e.callTimeout != tt.call || e.initTimeout != tt.init {
+			t.Errorf("%q: call %v init %v err %v", tt.args, e.callTimeout, e.initTimeout, err)
+		}
 	}
 }

@@ -15,7 +15,8 @@ const progressDelay = 700 * time.Millisecond
 // engineConfig is the engine configuration of every command: the cache,
 // the logger and compile progress on stderr.
 func (e *env) engineConfig() engine.Config {
-	return engine.Config{CacheDir: e.cacheDir, Logger: e.logger, OnCompile: e.compileProgress()}
+	return engine.Config{CacheDir: e.cacheDir, Logger: e.logger, OnCompile: e.compileProgress(),
+		CallTimeout: e.callTimeout, InitTimeout: e.initTimeout}
 }
 
 // compileProgress returns an engine.Config.OnCompile that tells the user
