@@ -213,7 +213,7 @@ func TestCacheCommand(t *testing.T) {
 	out, errOut, code := wasmrun(t, "cache", "list", "--cache", dir)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 3 || !strings.HasPrefix(strings.Join(strings.Fields(lines[0]), " "), "fedcba987654 2.0 MiB") || !strings.HasSuffix(lines[0], "mod1") ||
-		!strings.HasPrefix(lines[1], "0123456789ab") || !strings.HasSuffix(lines[2], ": 2 module(s), 3.0 MiB of 512.0 MiB") {
+		!strings.HasPrefix(lines[1], "0123456789ab") || !strings.HasSuffix(lines[2], fmt.Sprintf(": 2 module(s), 3.0 MiB of %.1f MiB", float64(engine.DefaultCacheMaxBytes)/(1<<20))) {
 		t.Errorf("cache list: exit %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = wasmrun(t, "cache", "clean", "--max", "2.5MiB", "--cache", dir)
