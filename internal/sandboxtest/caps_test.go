@@ -56,7 +56,7 @@ func TestSandboxCapsRepeated(t *testing.T) {
 	// timeouts.
 	short, long := corpusConfig(), corpusConfig()
 	short.CallTimeout = scaled(200 * time.Millisecond)
-	long.CallTimeout = scaled(10 * time.Second)
+	long.CallTimeout = faultDeadline
 	cfgs := map[bool]engine.Config{true: short, false: long}
 	engines := map[bool]*engine.Engine{}
 	var stillServes func(t *testing.T)
