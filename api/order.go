@@ -6,6 +6,10 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
+// MaxResponseEvents caps the events of one response: about 2 million, far
+// above any real response (a long answer streams a few thousand deltas).
+const MaxResponseEvents = 1 << 21
+
 // EventOrder checks that the events of one response, across every
 // transform call of its stream (or the one parse_response call), come in
 // the order abi/README.md ("Event order") states:
@@ -13,7 +17,10 @@ import (
 //   - nothing follows a finish event (a second finish included);
 //   - a tool-call-delta continues an open tool call: a tool-call-start
 //     with its index came before, and no tool-call with that index since;
-//   - a tool-call-start does not reopen an index that is still open.
+//   - a tool-call-start does not reopen an index that is still open;
+//   - a response has at most MaxResponseEvents events (the per-call cap,
+//     engine.Config.MaxEventsPerCall, bounds one call; this bounds the
+//     host's work and the open tool calls it tracks over a whole stream).
 //
 // Each event is validated alone by the module's runtime; the order spans
 // calls, so whoever assembles a response (host.Client does) feeds every
@@ -34,6 +41,9 @@ func (o *EventOrder) Check(ev *abi.Event) error {
 	}
 	if o.finished {
 		return bad("it follows the finish event; finish is the last event of a response")
+	}
+	if i >= MaxResponseEvents {
+		return abi.Errorf(abi.CodeAdapterBadOutput, "the response has more than %d events (api.MaxResponseEvents)", MaxResponseEvents)
 	}
 	switch ev.Type {
 	case abi.EventFinish:
