@@ -213,7 +213,7 @@ func TestMalformedProviderInput(t *testing.T) {
 		{name: "stalled before the headers", framing: abi.FramingSSE, streaming: true,
 			body: []byte("data: a\n\n"), opts: []providertest.Option{providertest.WithHeaderStall()},
 			client: []host.Option{host.WithIdleTimeout(300 * time.Millisecond)},
-			code:   abi.CodeServerError, cause: host.ErrIdleTimeout},
+			code:   abi.CodeTimeout, cause: host.ErrIdleTimeout},
 		{name: "gzip bomb in a stream", framing: abi.FramingSSE, streaming: true, encoding: "gzip",
 			client: []host.Option{host.WithMaxBodyBytes(1 << 20)},
 			code:   abi.CodeStreamTruncated, cause: framing.ErrLimit},
