@@ -395,6 +395,13 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 		}
 		return int(n)
 	}
+	boolean := func(v *fastjson.Value, bit uint32) bool {
+		b, err := v.Bool()
+		if err != nil {
+			ferr = eventError(i, e.Type, "field %q is not a boolean", fieldName(bit))
+		}
+		return b
+	}
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if ferr != nil {
 			return
@@ -448,21 +455,13 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 		case fMessage:
 			e.Message = str(v, bit)
 		case fRetryable:
-			b, err := v.Bool()
-			if err != nil {
-				ferr = eventError(i, e.Type, `field "retryable" is not a boolean`)
-			}
-			e.Retryable = b
+			e.Retryable = boolean(v, bit)
 		case fInput:
 			e.Input = str(v, bit)
 		case fContent:
 			e.Content = str(v, bit)
 		case fIsError:
-			b, err := v.Bool()
-			if err != nil {
-				ferr = eventError(i, e.Type, `field "is_error" is not a boolean`)
-			}
-			e.IsError = b
+			e.IsError = boolean(v, bit)
 		case fKind:
 			e.Kind = str(v, bit)
 		case fURL:
