@@ -398,7 +398,7 @@ func (p *processor) partialArg(b []byte) bool {
 	}
 	var curBuf, prevBuf [16]pathSeg
 	cur, ok := parsePath(curBuf[:0], path)
-	if !ok || kind == jsonx.KindInvalid {
+	if !ok || len(cur) == 0 || kind == jsonx.KindInvalid {
 		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot read (a JSONPath of keys and indices under $ is expected)", false)
 		return false
 	}
@@ -502,6 +502,9 @@ func parsePath(dst []pathSeg, path []byte) (segs []pathSeg, ok bool) {
 // (object or array). Values arrive in document order, so closing a
 // container is final.
 func pathStep(args []byte, prev, cur []pathSeg) ([]byte, bool) {
+	if len(cur) == 0 {
+		return args, false // a value needs a path
+	}
 	if len(args) == 0 {
 		args = append(args, '{')
 	} else if len(prev) == 0 {
