@@ -233,15 +233,22 @@ func TestCacheCommand(t *testing.T) {
 // progressDelay, then its duration; a quick one prints nothing.
 func TestCompileProgress(t *testing.T) {
 	var buf syncBuffer
-	e := &env{stderr: &buf, cacheDir: "/cache"}
-	p := e.compileProgress()
+	// The delay is the test's: an hour for the quick compilation (it ends
+	// long before), a millisecond for the slow one, whose announcement the
+	// test waits for; no verdict depends on the machine's speed.
+	quickEnv := &env{stderr: &buf, cacheDir: "/cache", progressDelay: time.Hour}
+	p := quickEnv.compileProgress()
 	quick := engine.CompileEvent{Module: "quick", Digest: "d1"}
 	p(quick)
 	quick.Done, quick.Elapsed = true, time.Millisecond
 	p(quick)
+	slowEnv := &env{stderr: &buf, cacheDir: "/cache", progressDelay: time.Millisecond}
+	p = slowEnv.compileProgress()
 	slow := engine.CompileEvent{Module: "openai", Digest: "d2"}
 	p(slow)
-	time.Sleep(progressDelay + 300*time.Millisecond)
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "compiling openai.wasm") && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
 	slow.Done, slow.Elapsed = true, 4200*time.Millisecond
 	p(slow)
 	want := "wasmrun: compiling openai.wasm (first time)…\nwasmrun: compiled openai.wasm in 4.2s\n"

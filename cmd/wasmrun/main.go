@@ -62,6 +62,8 @@ type env struct {
 	// callTimeout and initTimeout are --call-timeout and --init-timeout
 	// (0: the engine's defaults).
 	callTimeout, initTimeout time.Duration
+	// progressDelay, when set, replaces the package's progressDelay (tests).
+	progressDelay time.Duration
 }
 
 // usageError is a wrong invocation: exit status 2.

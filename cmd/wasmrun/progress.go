@@ -19,6 +19,15 @@ func (e *env) engineConfig() engine.Config {
 		CallTimeout: e.callTimeout, InitTimeout: e.initTimeout}
 }
 
+// announceAfter is how long a compilation runs before it is announced
+// without -v: progressDelay unless a test set env.progressDelay.
+func (e *env) announceAfter() time.Duration {
+	if e.progressDelay > 0 {
+		return e.progressDelay
+	}
+	return progressDelay
+}
+
 // compileProgress returns an engine.Config.OnCompile that tells the user
 // about slow compilations on stderr: with -v every compilation, when it
 // starts and how long it took; without, only one still running after
@@ -45,7 +54,7 @@ func (e *env) compileProgress() func(engine.CompileEvent) {
 			if e.verbose {
 				start(ev)
 			} else if !ev.Cached {
-				timers[ev.Digest] = time.AfterFunc(progressDelay, func() {
+				timers[ev.Digest] = time.AfterFunc(e.announceAfter(), func() {
 					mu.Lock()
 					defer mu.Unlock()
 					if _, running := timers[ev.Digest]; running {
