@@ -31,8 +31,11 @@ TESTRUN  = $(GO) run ./internal/testrun -results $(RESULTS) --
 export WASMADAPT_REQUIRE_MODULES := 1
 # One compilation cache for every test package of a run: a module several
 # packages load is compiled once (keyed by its bytes, so keeping it across
-# runs is safe).
-export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache
+# runs is safe). wazero names a test binary's entries "dev" whatever its
+# release, so the directory carries the wazero version go.mod requires: an
+# upgrade never loads code an older wazero compiled.
+WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
+export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
 .PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
@@ -103,15 +106,18 @@ vet: generate
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
 
-# The race detector slows wazero's compiler several times: the
-# compile-heavy tests of internal/sandboxtest and host load fewer modules
-# under -race (raceEnabled), and every package shares the run's compilation
-# cache, so that each module is compiled once.
+# The race detector slows wazero's compiler about seven times: every module
+# the tests load is first compiled without it into the run's shared cache
+# (internal/testcache), the compile-heavy tests of internal/sandboxtest and
+# host load fewer modules under -race (raceEnabled), and every package
+# shares that cache, so that no module is compiled under -race.
 # With PostgreSQL installed (scripts/install-test-deps), the tests run
 # beside a throwaway server (scripts/with-postgres), so the SQL session
 # store is tested against it; without it that test skips and says so.
 unit: all hostile generate
 	@mkdir -p bin/test
+	@echo "== filling the compilation cache without -race (internal/testcache)"
+	$(TESTRUN) -count=1 -tags testcachefill -timeout $(TESTTIMEOUT) ./internal/testcache
 	@if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
 		echo "scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./..."; \
 		scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; \
@@ -126,15 +132,15 @@ hostile: deps
 	@set -e; for d in testdata/hostile/*/; do n=$$(basename $$d); \
 		if [ -f $$d/module.wat ]; then wat2wasm $$(cat $$d/wat2wasm-flags 2>/dev/null) $$d/module.wat -o bin/hostile/$$n.wasm; \
 		elif [ -f $$d/source ]; then read pkg tags < $$d/source; \
-			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
-		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o bin/hostile/$$n.wasm ./$$d; fi; \
+			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
+		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -o bin/hostile/$$n.wasm ./$$d; fi; \
 	done
 
-# Every adapter's golden cases, through the real module and the host's framing.
+# Every adapter's golden cases, through the real module and the host's
+# framing (scripts/conformance: two adapters at a time, no call deadline
+# that a slow machine could hit).
 conformance: all
-	@set -e; for a in $(ADAPTERS); do \
-		if [ -d testdata/$$a ]; then echo "== wasmrun test $$a"; bin/wasmrun test bin/adapters/$$a.wasm testdata/$$a; fi; \
-	done
+	scripts/conformance bin/wasmrun
 
 # Each fuzz target briefly (FUZZTIME each, scripts/fuzz, which says how a
 # failure is told from Go 1.26's -fuzztime boundary race); the seed corpora
@@ -166,6 +172,4 @@ test-wasmtime: adapters hostile
 	@mkdir -p bin/test
 	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -race -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) ./engine/...
 	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) -run 'TestHostileCorpus|TestSandboxCapsRepeated|TestReplayHostile' ./internal/sandboxtest ./cmd/wasmrun
-	@set -e; for a in $(ADAPTERS); do \
-		if [ -d testdata/$$a ]; then echo "== wasmrun test $$a (wasmtime)"; WASMADAPT_BACKEND=wasmtime bin/wasmrun-wasmtime test bin/adapters/$$a.wasm testdata/$$a; fi; \
-	done
+	WASMADAPT_BACKEND=wasmtime scripts/conformance bin/wasmrun-wasmtime wasmtime

@@ -355,21 +355,34 @@ func checkContract(name string, cm compiledModule) error {
 	return nil
 }
 
-// Load compiles wasm, checks it against the ABI (imports, exports and their
-// signatures, then the version its wasmadapt_abi_version reports) and
-// returns the module, with one instance ready. A module that breaks the
-// contract, or is larger than Config.MaxModuleBytes (ErrModuleTooLarge), is
-// refused with an *abi.Error of code abi_mismatch that names
-// what is wrong.
-func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, error) {
+// Precompile compiles wasm into the compilation cache (Config.CacheDir)
+// and checks it against the ABI's imports and exports, without
+// instantiating it: a later Load of the same bytes, by this or another
+// process with the same cache directory and runtime version, then skips
+// the compilation. Use it to warm a cache ahead of time (an image build,
+// a test run). It refuses what Load refuses before instantiation; the
+// version check and _initialize run only in Load.
+func (e *Engine) Precompile(ctx context.Context, name string, wasm []byte) error {
+	cm, _, err := e.compileChecked(ctx, name, wasm)
+	if err != nil {
+		return err
+	}
+	return cm.close(ctx)
+}
+
+// compileChecked is Load up to instantiation: size, header,
+// instrumentation, compilation (through the cache) and the contract's
+// imports and exports. It returns the compiled module and the hex sha256
+// of wasm as given.
+func (e *Engine) compileChecked(ctx context.Context, name string, wasm []byte) (compiledModule, string, error) {
 	e.mu.Lock()
 	closed := e.closed
 	e.mu.Unlock()
 	if closed {
-		return nil, errors.New("engine: Load on a closed Engine")
+		return nil, "", errors.New("engine: Load or Precompile on a closed Engine")
 	}
 	if len(wasm) > e.cfg.MaxModuleBytes {
-		return nil, abi.Wrap(abi.CodeABIMismatch, ErrModuleTooLarge, fmt.Sprintf("module %q is %d bytes", name, len(wasm)))
+		return nil, "", abi.Wrap(abi.CodeABIMismatch, ErrModuleTooLarge, fmt.Sprintf("module %q is %d bytes", name, len(wasm)))
 	}
 	sum := sha256.Sum256(wasm)
 	// A backend that stops guests itself (wasmtime: epochs) runs the
@@ -378,33 +391,48 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	// Both get the load-time caps and the table.grow cap (instrument).
 	_, stopsLoops := e.be.(interface{ stopsLoops() })
 	if err := checkHeader(name, wasm); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	iw, err := instrument(wasm, e.cfg.deadline == deadlineInstrument && !stopsLoops)
 	if errors.Is(err, errUnsupportedOp) {
-		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps (build it for plain wasm32 without SIMD, threads, exceptions or tail calls)", name))
+		return nil, "", abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps (build it for plain wasm32 without SIMD, threads, exceptions or tail calls)", name))
 	}
 	if err != nil {
-		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps", name))
+		return nil, "", abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q cannot be instrumented for the sandbox's deadline and caps", name))
 	}
 	wasm = iw
-	cm, err := e.compile(ctx, name, hex.EncodeToString(sum[:]), wasm)
+	digest := hex.EncodeToString(sum[:])
+	cm, err := e.compile(ctx, name, digest, wasm)
 	if err != nil {
-		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))
+		return nil, "", abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q is not a valid WebAssembly module this host can compile (build it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)", name))
 	}
 	if err := checkContract(name, cm); err != nil {
 		cm.close(ctx)
-		return nil, err
+		return nil, "", err
 	}
 	// Imported tables and globals are refused here, naming them:
 	// the backends do not list them, and instantiation would fail with a
 	// misleading message.
 	if other := tableAndGlobalImports(wasm); len(other) > 0 {
 		cm.close(ctx)
-		return nil, abi.Errorf(abi.CodeABIMismatch, "module %q imports %s, which the host does not provide: an adapter defines its own tables, globals and memory and imports only WASI functions", name, other[0])
+		return nil, "", abi.Errorf(abi.CodeABIMismatch, "module %q imports %s, which the host does not provide: an adapter defines its own tables, globals and memory and imports only WASI functions", name, other[0])
+	}
+	return cm, digest, nil
+}
+
+// Load compiles wasm, checks it against the ABI (imports, exports and their
+// signatures, then the version its wasmadapt_abi_version reports) and
+// returns the module, with one instance ready. A module that breaks the
+// contract, or is larger than Config.MaxModuleBytes (ErrModuleTooLarge), is
+// refused with an *abi.Error of code abi_mismatch that names
+// what is wrong.
+func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, error) {
+	cm, digest, err := e.compileChecked(ctx, name, wasm)
+	if err != nil {
+		return nil, err
 	}
 	_, hasInit := cm.exports()[abi.ExportInitialize]
-	m := newModule(name, hex.EncodeToString(sum[:]), &e.cfg)
+	m := newModule(name, digest, &e.cfg)
 	m.compiled = cm
 	log := e.cfg.Logger.With(slog.String("module", name))
 	m.newSlot = func(ctx context.Context) (slot, error) {

@@ -14,17 +14,12 @@ import (
 
 // Test guests, built once per test binary by TestMain.
 var (
-	guestDir   string
-	cacheDir   string
-	guestErr   error
-	guestFiles = map[string][]string{ // name -> package dir, build tags
-		"echo":             {"echo", ""},
-		"hostile":          {"hostile", ""},
-		"raw":              {"raw", ""},
-		"raw-wrongversion": {"raw", "wrongversion"},
-		"raw-missing":      {"raw", "missing"},
-		"raw-forbidden":    {"raw", "forbidden"},
-	}
+	guestDir string
+	cacheDir string
+	guestErr error
+	// The guests TestMain builds (testenv.Guests holds their packages,
+	// tags and flags).
+	guestFiles = []string{"echo", "hostile", "raw", "raw-wrongversion", "raw-missing", "raw-forbidden"}
 )
 
 func TestMain(m *testing.M) {
@@ -45,16 +40,13 @@ func TestMain(m *testing.M) {
 	} else {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		for name, spec := range guestFiles {
+		for _, name := range guestFiles {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cmd := exec.Command("go", "build", "-tags", spec[1], "-buildmode=c-shared",
-					"-o", filepath.Join(guestDir, name+".wasm"), "./testdata/guests/"+spec[0])
-				cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-				if out, err := cmd.CombinedOutput(); err != nil {
+				if err := testenv.Guests[name].Build(filepath.Join(guestDir, name+".wasm")); err != nil {
 					mu.Lock()
-					guestErr = fmt.Errorf("building guest %s: %v\n%s", name, err, out)
+					guestErr = fmt.Errorf("building guest %s: %v", name, err)
 					mu.Unlock()
 				}
 			}()

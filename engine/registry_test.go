@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,19 +17,16 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/framing"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // Builds of engine/testdata/swap/guest (the OpenAI adapter with its name
 // and version set at link time), made once per test binary.
 var (
-	swapOnce  sync.Once
-	swapErr   error
-	swapBuild = map[string]string{ // variant -> -ldflags
-		"v1":    "-X main.version=1.0.0",
-		"v2":    "-X main.version=2.0.0",
-		"bad":   "-X main.version=3.0.0 -X main.mode=badselftest",
-		"other": "-X main.name=other -X main.version=1.0.0",
-	}
+	swapOnce sync.Once
+	swapErr  error
+	// The swap guest's variants (testenv.Guests["swap-<variant>"]).
+	swapBuild = []string{"v1", "v2", "bad", "other"}
 )
 
 // swapWasm returns the bytes of a swap guest variant.
@@ -40,16 +36,13 @@ func swapWasm(tb testing.TB, variant string) []byte {
 	swapOnce.Do(func() {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		for v, flags := range swapBuild {
+		for _, v := range swapBuild {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cmd := exec.Command("go", "build", "-buildmode=c-shared", "-ldflags", flags,
-					"-o", filepath.Join(guestDir, "swap-"+v+".wasm"), "./testdata/swap/guest")
-				cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-				if out, err := cmd.CombinedOutput(); err != nil {
+				if err := testenv.Guests["swap-"+v].Build(filepath.Join(guestDir, "swap-"+v+".wasm")); err != nil {
 					mu.Lock()
-					swapErr = fmt.Errorf("building swap guest %s: %v\n%s", v, err, out)
+					swapErr = fmt.Errorf("building swap guest %s: %v", v, err)
 					mu.Unlock()
 				}
 			}()

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // countingModule records the number of chunks of each transform call and
@@ -184,7 +185,7 @@ func largestBuiltStreamCase(b *testing.B) (engine.Module, providertest.Case) {
 		if best < 0 {
 			continue
 		}
-		eng, err := engine.New(ctx, engine.Config{CacheDir: filepath.Join(os.TempDir(), "wasmadapt-host-test-cache")})
+		eng, err := engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(os.TempDir(), "wasmadapt-host-test-cache"))})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -48,7 +48,7 @@ func TestBuiltModulesThroughHost(t *testing.T) {
 			t.Fatal(err)
 		}
 		if eng == nil {
-			if eng, err = engine.New(ctx, engine.Config{CacheDir: filepath.Join(os.TempDir(), "wasmadapt-host-test-cache")}); err != nil {
+			if eng, err = engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(os.TempDir(), "wasmadapt-host-test-cache"))}); err != nil {
 				t.Fatal(err)
 			}
 			defer eng.Close(ctx)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -52,15 +51,12 @@ func openaiModule(t *testing.T) string {
 			return
 		}
 		modulePath = filepath.Join(dir, "openai.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", modulePath, "../../adapters-wasm/openai/module")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if err := (testenv.Guest{Pkg: "adapters-wasm/openai/module"}).Build(modulePath); err != nil {
 			moduleErr = err
-			modulePath = string(out)
 		}
 	})
 	if moduleErr != nil {
-		t.Fatalf("building the openai module: %v\n%s", moduleErr, modulePath)
+		t.Fatalf("building the openai module: %v", moduleErr)
 	}
 	return modulePath
 }

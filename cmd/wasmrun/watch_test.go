@@ -113,10 +113,8 @@ func TestWatchUsage(t *testing.T) {
 func buildSwapGuest(t *testing.T, dir, version string) []byte {
 	t.Helper()
 	out := filepath.Join(dir, "chat-"+version+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-ldflags", "-X main.version="+version, "-o", out, "../../engine/testdata/swap/guest")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the swap guest: %v\n%s", err, b)
+	if err := testenv.SwapGuest(version).Build(out); err != nil {
+		t.Fatalf("building the swap guest: %v", err)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // wasmBackends lists the engine backends compiled into this test binary:
@@ -22,8 +23,11 @@ var (
 
 // sharedCache is one compilation cache directory per process, so that the
 // repeated loads of -count runs deserialize instead of recompiling.
-func sharedCache(b *testing.B) string {
+func sharedCache(b testing.TB) string {
 	cacheOnce.Do(func() {
+		if cacheDir = os.Getenv(testenv.CacheEnv); cacheDir != "" {
+			return
+		}
 		d, err := os.MkdirTemp("", "wasmadapt-bench-cache-")
 		if err == nil {
 			cacheDir = d

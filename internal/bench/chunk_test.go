@@ -18,6 +18,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/adapterset"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // typicalStream names an adapter's typical stream where the first
@@ -139,15 +140,8 @@ func wasmOf(b testing.TB, adapter, tags string) []byte {
 		buildDir = d
 	}
 	out := filepath.Join(buildDir, adapter+"-"+tags+".wasm")
-	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-o", out}
-	if tags != "" {
-		args = append(args, "-tags", tags)
-	}
-	cmd := exec.Command("go", append(args, "./adapters-wasm/"+adapter+"/module")...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("building %s: %v\n%s", adapter, err, msg)
+	if err := (testenv.Guest{Pkg: "adapters-wasm/" + adapter + "/module", Tags: tags}).Build(out); err != nil {
+		b.Fatalf("building %s: %v", adapter, err)
 	}
 	w, err := os.ReadFile(out)
 	if err != nil {
@@ -160,7 +154,7 @@ func wasmOf(b testing.TB, adapter, tags string) []byte {
 func loadWasm(b testing.TB, adapter, tags string) engine.Module {
 	b.Helper()
 	ctx := context.Background()
-	e, err := engine.New(ctx, engine.Config{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+	e, err := engine.New(ctx, engine.Config{PoolSize: 1, CacheDir: sharedCache(b), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,7 +22,9 @@ func TestTapeOptIn(t *testing.T) {
 	}
 	ctx := context.Background()
 	taped, plain := wasmOf(t, "openai", ""), wasmOf(t, "openai", "wasmadapt_notape")
-	rt := wazero.NewRuntime(ctx)
+	// The interpreter: only the exports are read, and its compilation
+	// is a fraction of the compiler's (seconds under -race).
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	defer rt.Close(ctx)
 	for _, c := range []struct {
 		wasm []byte

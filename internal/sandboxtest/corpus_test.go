@@ -220,15 +220,14 @@ func corpusWasm(tb testing.TB, name string) []byte {
 		}
 		cmd = exec.Command("wat2wasm", append(flags, filepath.Join(dir, "module.wat"), "-o", out)...)
 	} else {
-		cmd = exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-tags", tags, "-o", out, pkg)
-		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if !filepath.IsAbs(out) {
-			tb.Fatalf("build output %s is not absolute", out)
+		if err := (testenv.Guest{Pkg: pkg, Tags: tags}).Build(out); err != nil {
+			tb.Fatalf("building corpus module %s: %v", name, err)
 		}
 	}
-	if b, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("building corpus module %s: %v\n%s", name, err, b)
+	if cmd != nil {
+		if b, err := cmd.CombinedOutput(); err != nil {
+			tb.Fatalf("building corpus module %s: %v\n%s", name, err, b)
+		}
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {

@@ -54,3 +54,12 @@ func CacheDir(prefix string) (dir string, cleanup func(), err error) {
 	}
 	return d, func() { os.RemoveAll(d) }, nil
 }
+
+// CacheDirOr returns the run's shared compilation cache directory
+// (CacheEnv) when one is set, else fallback.
+func CacheDirOr(fallback string) string {
+	if d := os.Getenv(CacheEnv); d != "" {
+		return d
+	}
+	return fallback
+}

@@ -1,0 +1,100 @@
+//go:build testcachefill
+
+package testcache
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
+)
+
+// TestFill compiles every module the tests load into the shared cache
+// (testenv.CacheEnv). An adapter that does not compile fails it; hostile
+// modules and test guests may be refused (that is what some of them
+// test: a refusal after compilation still leaves the compiled code in the
+// cache), so their errors are only logged.
+func TestFill(t *testing.T) {
+	dir := os.Getenv(testenv.CacheEnv)
+	if dir == "" {
+		t.Fatalf("set %s to the cache directory to fill", testenv.CacheEnv)
+	}
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.Config{CacheDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(ctx)
+
+	type job struct {
+		name, path string
+		mustLoad   bool
+	}
+	var jobs []job
+	root := testenv.Root()
+	for _, pat := range []struct {
+		glob     string
+		mustLoad bool
+	}{{"bin/adapters/*.wasm", true}, {"bin/hostile/*.wasm", false}} {
+		files, _ := filepath.Glob(filepath.Join(root, pat.glob))
+		if len(files) == 0 && pat.mustLoad {
+			testenv.SkipMissing(t, "no %s: run make first", pat.glob)
+		}
+		for _, f := range files {
+			jobs = append(jobs, job{filepath.Base(f), f, pat.mustLoad})
+		}
+	}
+	build := t.TempDir()
+	names := make([]string, 0, len(testenv.Guests))
+	for n := range testenv.Guests {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out := filepath.Join(build, n+".wasm")
+		if err := testenv.Guests[n].Build(out); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, job{"guest " + n, out, false})
+	}
+
+	var wg sync.WaitGroup
+	work := make(chan job)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				wasm, err := os.ReadFile(j.path)
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				start := time.Now()
+				err = eng.Precompile(ctx, j.name, wasm)
+				switch {
+				case err != nil && j.mustLoad:
+					t.Errorf("%s: %v", j.name, err)
+				case err != nil:
+					t.Logf("%s: refused (as a hostile module or test guest may be): %v", j.name, err)
+				default:
+					t.Logf("%s: compiled in %v", j.name, time.Since(start).Round(time.Millisecond))
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	t.Logf("%d modules in %s", len(jobs), dir)
+}

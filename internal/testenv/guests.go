@@ -1,0 +1,82 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+)
+
+// Guest is a Go guest module that tests build for themselves (beyond the
+// adapters and the hostile corpus that make builds to bin/).
+type Guest struct {
+	// Pkg is the main package's directory, relative to the repository
+	// root, e.g. "engine/testdata/guests/echo".
+	Pkg string
+	// Tags and LDFlags are passed to go build as -tags and -ldflags.
+	Tags, LDFlags string
+}
+
+// Guests lists, by name, the guests the test packages build with Build.
+// internal/testcache compiles every one of them, without the race
+// detector, into the run's shared compilation cache before the race-mode
+// tests start (the race detector makes wazero's compiler about seven
+// times slower): the tests then load them from the cache.
+var Guests = map[string]Guest{
+	"echo":             {Pkg: "engine/testdata/guests/echo"},
+	"hostile":          {Pkg: "engine/testdata/guests/hostile"},
+	"raw":              {Pkg: "engine/testdata/guests/raw"},
+	"raw-wrongversion": {Pkg: "engine/testdata/guests/raw", Tags: "wrongversion"},
+	"raw-missing":      {Pkg: "engine/testdata/guests/raw", Tags: "missing"},
+	"raw-forbidden":    {Pkg: "engine/testdata/guests/raw", Tags: "forbidden"},
+	"swap-v1":          SwapGuest("1.0.0"),
+	"swap-v2":          SwapGuest("2.0.0"),
+	"swap-v3":          SwapGuest("3.0.0"),
+	"swap-bad":         {Pkg: swapPkg, LDFlags: "-X main.version=3.0.0 -X main.mode=badselftest"},
+	"swap-other":       {Pkg: swapPkg, LDFlags: "-X main.name=other -X main.version=1.0.0"},
+	"notape":           {Pkg: "adapters-wasm/openai/module", Tags: "wasmadapt_notape"},
+}
+
+const swapPkg = "engine/testdata/swap/guest"
+
+// SwapGuest is the swap test guest (engine/testdata/swap/guest: a chat
+// adapter named "chat") with its version set at link time.
+func SwapGuest(version string) Guest {
+	return Guest{Pkg: swapPkg, LDFlags: "-X main.version=" + version}
+}
+
+// Root returns the repository root: the directory of this file's
+// package, two levels up.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Build builds g into out with the flags make uses for every module
+// (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared -trimpath
+// -buildvcs=false): the same source gives the same bytes, and so the
+// same compilation-cache entry, in every test package.
+func (g Guest) Build(out string) error {
+	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false"}
+	if g.Tags != "" {
+		args = append(args, "-tags", g.Tags)
+	}
+	if g.LDFlags != "" {
+		args = append(args, "-ldflags", g.LDFlags)
+	}
+	if !filepath.IsAbs(out) {
+		abs, err := filepath.Abs(out)
+		if err != nil {
+			return err
+		}
+		out = abs
+	}
+	cmd := exec.Command("go", append(args, "-o", out, "./"+filepath.ToSlash(filepath.Clean(g.Pkg)))...)
+	cmd.Dir = Root()
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building %s (tags %q, ldflags %q): %v\n%s", g.Pkg, g.Tags, g.LDFlags, err, msg)
+	}
+	return nil
+}
