@@ -53,7 +53,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 		obs.response(op.acc.Response(), err)
 	}()
 	c.noteCapabilities(ctx, op, caps, req, &cc)
-	sendReq, applied, err := gate(caps, req, &cc)
+	sendReq, applied, err := checkRequest(caps, req, &cc)
 	if err != nil {
 		return err
 	}
