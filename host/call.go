@@ -25,7 +25,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if req == nil {
 		return abi.Errorf(abi.CodeInvalidRequest, "nil request")
 	}
-	// A module whose version can change between calls (an engine.Registry
+	// A module whose version can change between calls (a registry.Registry
 	// handle) is pinned for the whole request, retries included: every
 	// call goes to one version, which is not closed before the request
 	// ends.

@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"reflect"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
 )
 
@@ -53,7 +54,7 @@ func countCases(cases []byte) int {
 // package framing, the host's own framer) and is replayed twice, all
 // chunks in one transform call and one chunk per call, both of which must
 // give the case's events.
-func RunSelfTest(ctx context.Context, m Module, cases []byte) (int, error) {
+func RunSelfTest(ctx context.Context, m engine.Module, cases []byte) (int, error) {
 	var cs []selfTestCase
 	if err := json.Unmarshal(cases, &cs); err != nil {
 		return 0, fmt.Errorf("self-test cases are not a JSON array of case objects: %v (see abi/README.md, wasmadapt_selftest)", err)
@@ -69,7 +70,7 @@ func RunSelfTest(ctx context.Context, m Module, cases []byte) (int, error) {
 	return len(cs), nil
 }
 
-func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
+func runSelfTestCase(ctx context.Context, m engine.Module, c *selfTestCase) error {
 	var sctx []byte
 	var pr *abi.ProviderRequest
 	hasBody := c.Body != nil || c.Chunks != nil
@@ -159,7 +160,7 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 	if c.Events == nil {
 		return fmt.Errorf("the case has a body but no events")
 	}
-	var order EventOrder
+	var order engine.EventOrder
 	for i := range got {
 		if err := order.Check(&got[i]); err != nil {
 			return err
@@ -214,7 +215,7 @@ func selfTestChunks(c *selfTestCase, body []byte, name string) ([]abi.Chunk, err
 // stream did not end, and the events end with one error event carrying
 // the framing error's code, as the host's case runner (package
 // host/cases) replays a corrupt stream.
-func replayChunks(ctx context.Context, m Module, chunks []abi.Chunk, sctx []byte, batch int, ferr error) ([]abi.Event, error) {
+func replayChunks(ctx context.Context, m engine.Module, chunks []abi.Chunk, sctx []byte, batch int, ferr error) ([]abi.Event, error) {
 	var events []abi.Event
 	var state []byte
 	call := func(cs []abi.Chunk, flags uint32) error {
