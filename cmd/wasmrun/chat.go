@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 )
 
 func init() {

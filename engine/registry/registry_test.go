@@ -582,11 +582,10 @@ func TestSplitSSE(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		chunks, err := selfTestChunks(&selfTestCase{}, []byte(tc.body), abi.FramingSSE)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range chunks {
+		for c, err := range selfTestChunks(&selfTestCase{}, []byte(tc.body), abi.FramingSSE) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			got = append(got, string(c.Event)+"|"+string(c.Data))
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
