@@ -27,6 +27,9 @@ import (
 //     state format.
 //   - Pin (Pinner) pins a whole request: a host that calls it gets the
 //     generation's own Module, with no state prefix and no lookups.
+//   - Introspection (api.Inspector: Faults, Suspended, InstanceStats,
+//     InputLimit) reports the active generation's state; Closed reports
+//     that the Registry was closed.
 //
 // Name is the registry name; Digest is the active version's digest at the
 // time of the call.
