@@ -55,25 +55,30 @@ func buildGuest(tb testing.TB, name, pkg, tags, ldflags string) []byte {
 	if _, err := exec.LookPath("go"); err != nil {
 		testenv.SkipMissing(tb, "go tool not found (it builds the test guests): %v", err)
 	}
+	if err := build(name, pkg, tags, ldflags); err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(guestDir, name+".wasm"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// build builds guest name once (see buildGuest); concurrent callers wait
+// for the one build and share its error.
+func build(name, pkg, tags, ldflags string) error {
 	v, _ := builds.LoadOrStore(name, new(guestBuild))
 	gb := v.(*guestBuild)
-	out := filepath.Join(guestDir, name+".wasm")
 	gb.once.Do(func() {
 		cmd := exec.Command("go", "build", "-tags", tags, "-ldflags", ldflags, "-buildmode=c-shared",
-			"-o", out, "../testdata/"+pkg)
+			"-o", filepath.Join(guestDir, name+".wasm"), "../testdata/"+pkg)
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			gb.err = fmt.Errorf("building test guest %s from engine/testdata/%s: %v\n%s", name, pkg, err, b)
 		}
 	})
-	if gb.err != nil {
-		tb.Fatal(gb.err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return gb.err
 }
 
 func newEngine(tb testing.TB, cfg engine.Config) *engine.Engine {

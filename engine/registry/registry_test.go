@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +30,24 @@ var swapBuild = map[string]string{
 	"other": "-X main.name=other -X main.version=1.0.0",
 }
 
-// swapWasm returns the bytes of a swap guest variant.
+// swapWasm returns the bytes of a swap guest variant. The first call
+// builds every variant at once (most tests use several).
 func swapWasm(tb testing.TB, variant string) []byte {
 	tb.Helper()
+	swapOnce.Do(func() {
+		if _, err := exec.LookPath("go"); err != nil {
+			return // buildGuest skips
+		}
+		var wg sync.WaitGroup
+		for v, flags := range swapBuild {
+			wg.Go(func() { build("swap-"+v, "swap/guest", "", flags) })
+		}
+		wg.Wait()
+	})
 	return buildGuest(tb, "swap-"+variant, "swap/guest", "", swapBuild[variant])
 }
+
+var swapOnce sync.Once
 
 // changeLog records a registry's changes for assertions.
 type changeLog struct {
