@@ -2,7 +2,7 @@ package abi
 
 // Capabilities is what wasmadapt_capabilities returns for one model: who the
 // module is, how the host authenticates its requests, and what the model can
-// do. The host's capability gate checks every request against it before a
+// do. The host's capability check holds every request against it before a
 // byte is sent.
 type Capabilities struct {
 	// ABIVersion is "major.minor.patch" of the ABI the module implements.

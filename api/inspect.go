@@ -16,7 +16,10 @@ var ErrInputTooLarge = errors.New("engine: the call's input is larger than the m
 // Inspector is implemented by a Module that reports its runtime state.
 // The functions of this package (Closed, Faults, Suspended, InstanceStats,
 // InputLimit) read it through this interface and report the zero state for
-// a Module that does not implement it.
+// a Module that does not implement it. A Module that stands for others
+// implements it on the one serving now: a registry handle
+// (engine/registry) reports its active version, a rollout manager's
+// module its registry handle.
 type Inspector interface {
 	// Closed reports whether the module was closed.
 	Closed() bool

@@ -41,8 +41,9 @@ const (
 )
 
 // ErrModuleTooLarge is the cause (errors.Is) of the refusal of module bytes
-// larger than Config.MaxModuleBytes, by Engine.Load, Registry.Load and
-// WatchDir (which checks a file's size before reading it).
+// larger than Config.MaxModuleBytes, by Engine.Load and by package
+// engine/registry (Registry.Load, and WatchDir, which checks a file's size
+// before reading it).
 var ErrModuleTooLarge = errors.New("engine: the module is larger than the module size limit (Config.MaxModuleBytes)")
 
 // deadlineMode selects how the per-call deadline is enforced. Only
@@ -119,7 +120,7 @@ type Config struct {
 	MaxInputBytes int
 	// MaxModuleBytes caps the size of a module's bytes (default
 	// DefaultMaxModuleBytes): Engine.Load and the registry refuse larger
-	// ones, and WatchDir does not read a larger file.
+	// ones, and registry.WatchDir does not read a larger file.
 	MaxModuleBytes int
 	// MaxEventsPerCall caps the events one call may return (default
 	// DefaultMaxEventsPerCall); more is adapter_bad_output, found before
@@ -199,6 +200,12 @@ type Engine struct {
 var backends = map[string]func(ctx context.Context, cfg *Config) (backend, error){
 	"wazero": func(ctx context.Context, cfg *Config) (backend, error) { return newWazeroBackend(ctx, cfg) },
 }
+
+// MaxModuleBytes is the module size limit in effect
+// (Config.MaxModuleBytes, or its default): Load refuses larger bytes with
+// ErrModuleTooLarge. A registry checks it before reading or verifying a
+// module.
+func (e *Engine) MaxModuleBytes() int { return e.cfg.MaxModuleBytes }
 
 // New returns an Engine with the backend Config.Backend names (wazero in
 // compiler mode by default).

@@ -168,3 +168,30 @@ func (p *pool) close(ctx context.Context) {
 		<-p.tokens
 	}
 }
+
+// Prewarm creates and initializes every instance of m's pool (up to
+// Config.PoolSize) and returns them to the pool idle, so that the first
+// calls do not pay for instantiation. It does nothing for a Module not
+// loaded by an Engine (a native module, a registry handle). The error is
+// the first instantiation's failure; the instances made before it stay
+// in the pool.
+func Prewarm(ctx context.Context, m Module) error {
+	mm, ok := m.(*module)
+	if !ok {
+		return nil
+	}
+	ws := make([]*worker, 0, mm.cfg.PoolSize)
+	var err error
+	for range mm.cfg.PoolSize {
+		w, e := mm.pool.acquire(ctx)
+		if e != nil {
+			err = e
+			break
+		}
+		ws = append(ws, w)
+	}
+	for _, w := range ws {
+		mm.pool.release(w, false)
+	}
+	return err
+}

@@ -100,17 +100,7 @@ func TestWasmtimeInitializeDeadline(t *testing.T) {
 	// _initialize runs under InitTimeout, not CallTimeout: only the
 	// former can stop it within the minute the test allows.
 	cfg := Config{InitTimeout: 200 * time.Millisecond, CallTimeout: 10 * time.Minute, Logger: slog.New(slog.DiscardHandler)}
-	cfg.withDefaults()
-	be, err := newWasmtimeBackend(ctx, &cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.close(ctx)
-	cm, err := be.compile(ctx, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cm.close(ctx)
+	be, cm := wasmtimeCompile(t, &cfg, wasm)
 	m := newModule("spin", "", &cfg)
 	start := time.Now()
 	_, err = newWasmSlot(ctx, m, cm, true, cfg.Logger, be.memoryLimitBytes())
@@ -205,17 +195,7 @@ func TestWasmtimeWASIHostileArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{Logger: slog.New(slog.DiscardHandler)}
-	cfg.withDefaults()
-	be, err := newWasmtimeBackend(ctx, &cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.close(ctx)
-	cm, err := be.compile(ctx, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cm.close(ctx)
+	be, cm := wasmtimeCompile(t, &cfg, wasm)
 	s, err := newWasmSlot(ctx, newModule("hostile-args", "", &cfg), cm, true, cfg.Logger, be.memoryLimitBytes())
 	if err != nil {
 		t.Fatalf("a WASI call answered wrongly: %v", err)
@@ -244,4 +224,23 @@ func TestWasmtimeTickerSleepsWhenIdle(t *testing.T) {
 	if got := textOf(t, h, "fine"); got != "fine" {
 		t.Fatalf("after the timeout the module said %q", got)
 	}
+}
+
+// wasmtimeCompile compiles wasm on a new wasmtime backend configured by
+// cfg (its defaults applied in place); both are closed when the test ends.
+func wasmtimeCompile(t *testing.T, cfg *Config, wasm []byte) (*wasmtimeBackend, compiledModule) {
+	t.Helper()
+	ctx := context.Background()
+	cfg.withDefaults()
+	be, err := newWasmtimeBackend(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.close(ctx) })
+	cm, err := be.compile(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cm.close(ctx) })
+	return be, cm
 }

@@ -316,20 +316,5 @@ func TestEventStreamNoAllocsPerEvent(t *testing.T) {
 	short := bytes.Repeat(msg, 100)
 	long := bytes.Repeat(msg, 2000)
 	exc := AppendEventStreamMessage(nil, []Header{StringHeader(":message-type", "error"), StringHeader(":error-code", "E"), StringHeader(":error-message", "m")}, nil)
-	allocs := func(b []byte) float64 {
-		b = append(bytes.Clone(b), exc...)
-		r := bytes.NewReader(b)
-		return testing.AllocsPerRun(20, func() {
-			r.Reset(b)
-			for _, err := range EventStream(r, Options{}) {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
-	a, b := allocs(short), allocs(long)
-	if b > a {
-		t.Errorf("%v allocations for 100 messages, %v for 2000: the decoder allocates per message", a, b)
-	}
+	noAllocsPerItem(t, EventStream, append(short, exc...), append(long, exc...), "message")
 }

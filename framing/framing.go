@@ -3,9 +3,11 @@
 // Content-Encoding with a hard limit on the decompressed size.
 //
 // It is the one framer of the project: the host frames live responses with
-// it, the engine's self-test runner and the case runner (host/cases)
-// frame recorded bodies with it, and the adapter test kit (guest/guesttest)
-// splits hand-written streams with it. It depends on abi and the standard
+// it, the registry's self-test runner (engine/registry) and the case runner
+// (api/cases) frame recorded bodies with it, and the adapter test kit
+// (guest/guesttest) splits hand-written streams with it. Feeder is the one
+// replay loop of all three: it feeds chunks through a transform as the host
+// does. It depends on abi and the standard
 // library (and a decompressor), never on a runtime, so all of them may
 // import it, a guest's tests included.
 //

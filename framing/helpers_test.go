@@ -1,6 +1,7 @@
 package framing
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"iter"
@@ -177,4 +178,26 @@ func refSSE(in string) []rec {
 	}
 	dispatch()
 	return out
+}
+
+// noAllocsPerItem checks that frame allocates nothing per item in steady
+// state: framing short and long (the same item 100 and 2000 times) costs
+// no more allocations for the longer body.
+func noAllocsPerItem(t *testing.T, frame func(io.Reader, Options) iter.Seq2[abi.Chunk, error], short, long []byte, what string) {
+	t.Helper()
+	allocs := func(b []byte) float64 {
+		r := bytes.NewReader(b)
+		return testing.AllocsPerRun(20, func() {
+			r.Reset(b)
+			for _, err := range frame(r, Options{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	a, b := allocs(short), allocs(long)
+	if b > a {
+		t.Errorf("%v allocations for 100 %ss, %v for 2000: the framer allocates per %s", a, what, b, what)
+	}
 }

@@ -360,19 +360,5 @@ func TestSSENoAllocsPerEvent(t *testing.T) {
 	event := "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n"
 	short := []byte(strings.Repeat(event, 100))
 	long := []byte(strings.Repeat(event, 2000))
-	allocs := func(b []byte) float64 {
-		r := bytes.NewReader(b)
-		return testing.AllocsPerRun(20, func() {
-			r.Reset(b)
-			for _, err := range SSE(r, Options{}) {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
-	a, b := allocs(short), allocs(long)
-	if b > a {
-		t.Errorf("%v allocations for 100 events, %v for 2000: the framer allocates per event", a, b)
-	}
+	noAllocsPerItem(t, SSE, short, long, "event")
 }

@@ -29,7 +29,7 @@ const (
 
 // AssumeCapabilities opts this call in to capabilities f for a model whose
 // module does not know it (capabilities source "unknown"). Without it, or
-// the client default WithAssumedCapabilities, the gate refuses any feature
+// the client default WithAssumedCapabilities, the capability check refuses any feature
 // beyond plain text for such a model (tools, structured output, images,
 // reasoning) with capability_unsupported. The assumption is logged and
 // recorded on the call's span; it has no effect for a known model.
@@ -190,14 +190,14 @@ func (r *downgradeRecorder) Observe(_ context.Context, e StepEvent) {
 	}
 }
 
-// precheck runs the capability gate as a call with opts would, the
+// precheck runs the capability check as a call with opts would, the
 // client's default assumption included, without sending anything.
 func (c *Client) precheck(caps *abi.Capabilities, req *abi.Request, opts []CallOption) error {
 	cc := callConfigOf(opts)
 	if cc.assume == nil {
 		cc.assume = c.assume
 	}
-	_, _, err := gate(caps, req, &cc)
+	_, _, err := checkRequest(caps, req, &cc)
 	return err
 }
 

@@ -144,10 +144,10 @@ func TestDropRefusedSampling(t *testing.T) {
 		t.Skip("no recorded anthropic stream")
 	}
 	// The module's details list the accepted sampling parameters, so the
-	// gate drops them; without details the module's projection refuses
+	// capability check drops them; without details the module's projection refuses
 	// them and the host drops the one its pointer names and projects
 	// again.
-	for name, a := range map[string]guest.Adapter{"gate": anthropic.New(), "projection": noDetails{anthropic.New()}} {
+	for name, a := range map[string]guest.Adapter{"capcheck": anthropic.New(), "projection": noDetails{anthropic.New()}} {
 		t.Run(name, func(t *testing.T) {
 			m := engine.NewNative("anthropic", a)
 			t.Cleanup(func() { m.Close(context.Background()) })
@@ -253,7 +253,7 @@ func TestUnknownModelWithARealModule(t *testing.T) {
 	}
 }
 
-// TestModelDetailsChecked: the gate checks the module's model details
+// TestModelDetailsChecked: the capability check checks the module's model details
 // before sending: max_output_tokens above the model's limit, a reasoning
 // budget the model does not take, an effort it does not know.
 func TestModelDetailsChecked(t *testing.T) {

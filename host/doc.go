@@ -20,7 +20,7 @@
 //
 // Each call goes through these stages:
 //
-//  1. The capability gate (CheckCapabilities): the module's capabilities
+//  1. The capability check (CheckCapabilities): the module's capabilities
 //     for the model are checked against the request before a byte is
 //     sent; streaming, tools, json_schema output, images, reasoning or a
 //     multi-turn history the model cannot serve is capability_unsupported.

@@ -77,7 +77,7 @@ func ExampleAllowDowngrade() {
 	client := host.NewClient()
 	req := &abi.Request{Model: "toy-nostream", Stream: true, Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}}}
 
-	// The model cannot stream: the gate refuses before anything is sent.
+	// The model cannot stream: the capability check refuses before anything is sent.
 	_, err := client.Generate(context.Background(), p, req)
 	fmt.Println(errors.Is(err, abi.ErrCapabilityUnsupported))
 

@@ -15,7 +15,7 @@ const (
 	// KindRequest: an HTTP attempt is about to be sent (Attempt counts
 	// from 1).
 	KindRequest StepKind = "request"
-	// KindDowngrade: the gate applied an allowed downgrade.
+	// KindDowngrade: the capability check applied an allowed downgrade.
 	KindDowngrade StepKind = "downgrade"
 	// KindRetry: an attempt failed with Err and will be retried after
 	// Delay.

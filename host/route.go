@@ -45,7 +45,7 @@ func (t Target) label(model string) string {
 // that can serve it and moves on to the next when a target fails with a
 // retryable error (after that target's retries) before any event reached
 // the caller. A target whose model cannot serve the request (the
-// capability gate) is skipped, never sent to, and the reason recorded.
+// capability check) is skipped, never sent to, and the reason recorded.
 type Route struct {
 	Targets []Target
 }

@@ -1,10 +1,10 @@
 package deepseek
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
@@ -63,25 +63,11 @@ func TestProjectRules(t *testing.T) {
 		{"reasoner tool turn from another provider gets empty reasoning_content", `{"model":"deepseek-reasoner","tools":[{"name":"f"}],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"reasoning","text":"secret","provider":"openai"},{"type":"tool-call","id":"c","name":"f","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c","content":"x"}]}]}`,
 			"", []string{`"reasoning_content":""`}, []string{"secret"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := guesttest.Request(t, tt.req)
-			pr, err := New().Project(req)
-			if tt.code != "" {
-				if abi.CodeOf(err) != tt.code || (tt.code == abi.CodeCapabilityUnsupported && !strings.Contains(err.Error(), req.Model)) {
-					t.Fatalf("err = %v, want %s naming %s", err, tt.code, req.Model)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pr.Path != "/chat/completions" {
-				t.Errorf("path %s", pr.Path)
-			}
-			guesttest.BodyHas(t, pr.Body, tt.has, tt.not)
-		})
+	rules := make([]hostedtest.Rule, len(tests))
+	for i, tt := range tests {
+		rules[i] = hostedtest.Rule{Name: tt.name, Req: tt.req, Code: tt.code, Has: tt.has, Not: tt.not, Path: "/chat/completions"}
 	}
+	hostedtest.Rules(t, New(), rules)
 }
 
 func TestMapError(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
@@ -35,25 +36,11 @@ func TestProjectRules(t *testing.T) {
 		{"schema on llama-3.3 refused", `{"model":"llama-3.3-70b-versatile","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
 		{"image on llama-4", `{"model":"meta-llama/llama-4-maverick-17b-128e-instruct","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, "", []string{"image_url"}, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := guesttest.Request(t, tt.req)
-			pr, err := New().Project(req)
-			if tt.code != "" {
-				if abi.CodeOf(err) != tt.code {
-					t.Fatalf("err = %v, want %s", err, tt.code)
-				}
-				if tt.code == abi.CodeCapabilityUnsupported && !strings.Contains(err.Error(), req.Model) {
-					t.Errorf("refusal does not name the model: %v", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			guesttest.BodyHas(t, pr.Body, tt.has, tt.not)
-		})
+	rules := make([]hostedtest.Rule, len(tests))
+	for i, tt := range tests {
+		rules[i] = hostedtest.Rule{Name: tt.name, Req: tt.req, Code: tt.code, Has: tt.has, Not: tt.not}
 	}
+	hostedtest.Rules(t, New(), rules)
 }
 
 func TestMapError(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 )
 
 func init() {
@@ -37,11 +37,7 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := readRequest(pos[1])
-	if err != nil {
-		return err
-	}
-	m, done, err := openModule(ctx, e, pos[0])
+	m, req, done, err := openWithRequest(ctx, e, pos[0], pos[1])
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/modules"
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
@@ -103,6 +103,18 @@ func writeJSON(e *env, v any) error {
 	return err
 }
 
+// openWithRequest reads the normalized request at reqPath, then opens the
+// module at modArg (see openModule). done closes the module.
+func openWithRequest(ctx context.Context, e *env, modArg, reqPath string) (m engine.Module, req *abi.Request, done func(), err error) {
+	if req, err = readRequest(reqPath); err != nil {
+		return nil, nil, nil, err
+	}
+	if m, done, err = openModule(ctx, e, modArg); err != nil {
+		return nil, nil, nil, err
+	}
+	return m, req, done, nil
+}
+
 func readRequest(path string) (*abi.Request, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -141,11 +153,7 @@ func runProject(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := readRequest(pos[1])
-	if err != nil {
-		return err
-	}
-	m, done, err := openModule(ctx, e, pos[0])
+	m, req, done, err := openWithRequest(ctx, e, pos[0], pos[1])
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func init() {
 		help: "fetch a module from an OCI registry, verify every digest (and with --key its signature) before writing it to FILE (default NAME.wasm) and, when signed, FILE.sig for `watch --key`",
 		run:  runPull})
 	register(&command{name: "keygen", usage: "keygen KEYFILE",
-		help: "make an ed25519 key pair for signing modules: the private key (hex seed, mode 0600) to KEYFILE, the public key to KEYFILE.pub and stdout (give it to pull --key, watch --key, engine.RegistryOptions.PublicKeys)",
+		help: "make an ed25519 key pair for signing modules: the private key (hex seed, mode 0600) to KEYFILE, the public key to KEYFILE.pub and stdout (give it to pull --key, watch --key, registry.Options.PublicKeys)",
 		run:  runKeygen})
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 	"github.com/wasmadapt/wasmadapt/internal/registrytest"
 )
 
@@ -143,7 +143,7 @@ func TestModuleFromURL(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(mod))))
 	defer srv.Close()
 	b, _ := os.ReadFile(mod)
-	url := srv.URL + "/" + filepath.Base(mod) + "#sha256=" + engine.Digest(b)
+	url := srv.URL + "/" + filepath.Base(mod) + "#sha256=" + registry.Digest(b)
 	if out, errOut, code := wasmrun(t, "inspect", url); code != 0 || !strings.Contains(out, `"name": "openai"`) {
 		t.Errorf("inspect %s: exit %d\n%s%s", url, code, out, errOut)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
@@ -72,10 +73,10 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 	}
 	defer eng.Close(context.Background())
 	rejected := 0
-	reg := engine.NewRegistry(eng, engine.RegistryOptions{
+	reg := registry.New(eng, registry.Options{
 		PublicKeys: keys,
-		OnChange: func(c engine.Change) {
-			if c.Kind == engine.ChangeRejected {
+		OnChange: func(c registry.Change) {
+			if c.Kind == registry.ChangeRejected {
 				rejected++
 			}
 			fmt.Fprintf(e.stdout, "%s %s\n", c.Time.Format("15:04:05.000"), c)
@@ -107,7 +108,7 @@ func runWatch(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "watching %s for NAME.wasm files (scan every %s, a file is read once stable for %s)", abs, *interval, *debounce)
 		}
 		printWatchTail(e, keys, *noActivate)
-		werr = engine.WatchDir(ctx, pos[0], reg, engine.WatchOptions{Interval: *interval, Debounce: *debounce, NoActivate: *noActivate, Once: *once})
+		werr = registry.WatchDir(ctx, pos[0], reg, registry.WatchOptions{Interval: *interval, Debounce: *debounce, NoActivate: *noActivate, Once: *once})
 	}
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
@@ -157,13 +158,13 @@ func TestSwapThroughHost(t *testing.T) {
 		}
 		m.Close(ctx)
 	}
-	activated := make(chan engine.Version, 16)
+	activated := make(chan registry.Version, 16)
 	rejected := make(chan error, 16)
-	reg := engine.NewRegistry(eng, engine.RegistryOptions{OnChange: func(c engine.Change) {
+	reg := registry.New(eng, registry.Options{OnChange: func(c registry.Change) {
 		switch c.Kind {
-		case engine.ChangeActivated:
+		case registry.ChangeActivated:
 			activated <- c.Version
-		case engine.ChangeRejected:
+		case registry.ChangeRejected:
 			rejected <- c.Err
 		}
 	}})
@@ -171,8 +172,8 @@ func TestSwapThroughHost(t *testing.T) {
 	dir := t.TempDir()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go engine.WatchDir(wctx, dir, reg, engine.WatchOptions{Interval: 5 * time.Millisecond, Debounce: 20 * time.Millisecond})
-	put := func(b []byte) engine.Version {
+	go registry.WatchDir(wctx, dir, reg, registry.WatchOptions{Interval: 5 * time.Millisecond, Debounce: 20 * time.Millisecond})
+	put := func(b []byte) registry.Version {
 		tmp := filepath.Join(dir, ".chat.tmp")
 		if err := os.WriteFile(tmp, b, 0o644); err != nil {
 			t.Fatal(err)
@@ -188,7 +189,7 @@ func TestSwapThroughHost(t *testing.T) {
 		case <-time.After(waitBound):
 			t.Fatalf("no activation within %v", waitBound)
 		}
-		return engine.Version{}
+		return registry.Version{}
 	}
 	put(v1)
 

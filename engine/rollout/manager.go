@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 )
 
 // Manager runs the canary of each new version of one registry module: the
@@ -16,7 +19,7 @@ import (
 // Its Offer method fits oci.WatchOptions.Load, so a tag watch canaries
 // every tag move.
 type Manager struct {
-	reg  *engine.Registry
+	reg  *registry.Registry
 	eng  *engine.Engine
 	name string
 	o    Options
@@ -29,7 +32,7 @@ type Manager struct {
 // eng compiles (the registry's engine: its compilation cache already holds
 // the code the registry's validation compiled). o.Promote is replaced by
 // the registry's activation of the candidate.
-func NewManager(reg *engine.Registry, eng *engine.Engine, name string, o Options) *Manager {
+func NewManager(reg *registry.Registry, eng *engine.Engine, name string, o Options) *Manager {
 	return &Manager{reg: reg, eng: eng, name: name, o: o}
 }
 
@@ -50,13 +53,13 @@ func (m *Manager) Canary() *Canary {
 // starts its canary. A version already known is ignored; an offer during a
 // canary ends the running one first (rolled back).
 func (m *Manager) Offer(ctx context.Context, wasm, sig []byte) error {
-	var opts []engine.LoadOption
+	var opts []registry.LoadOption
 	if sig != nil {
-		opts = append(opts, engine.WithSignature(sig))
+		opts = append(opts, registry.WithSignature(sig))
 	}
 	stable := m.reg.Module(m.name)
 	if stable.Digest() == "" {
-		_, err := m.reg.Load(ctx, m.name, wasm, append(opts, engine.WithActivate())...)
+		_, err := m.reg.Load(ctx, m.name, wasm, append(opts, registry.WithActivate())...)
 		return err
 	}
 	v, err := m.reg.Load(ctx, m.name, wasm, opts...)
@@ -107,6 +110,26 @@ func (x managed) current() engine.Module {
 
 // Pin implements engine.Pinner.
 func (x managed) Pin() (engine.Module, func()) { return x.current().(engine.Pinner).Pin() }
+
+// stable is the registry handle of the managed name: what the
+// introspection methods report on (a canary's candidate serves a fraction
+// of the requests only, and its health is the canary's Stats).
+func (x managed) stable() api.Inspector { return x.m.reg.Module(x.m.name) }
+
+// Closed implements api.Inspector on the registry handle.
+func (x managed) Closed() bool { return x.stable().Closed() }
+
+// Faults implements api.Inspector on the registry handle.
+func (x managed) Faults() uint64 { return x.stable().Faults() }
+
+// Suspended implements api.Inspector on the registry handle.
+func (x managed) Suspended() (time.Time, bool) { return x.stable().Suspended() }
+
+// InstanceStats implements api.Inspector on the registry handle.
+func (x managed) InstanceStats() api.Stats { return x.stable().InstanceStats() }
+
+// InputLimit implements api.Inspector on the registry handle.
+func (x managed) InputLimit() int { return x.stable().InputLimit() }
 
 func (x managed) Name() string   { return x.m.name }
 func (x managed) Digest() string { return x.m.reg.Module(x.m.name).Digest() }

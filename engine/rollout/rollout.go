@@ -6,7 +6,7 @@
 //	cand, _ := eng.Load(ctx, "openai", newWasm)                   // compiled before any request sees it
 //	c := rollout.New(reg.Module("openai"), cand, rollout.Options{
 //		Fraction: 0.1, MinRequests: 200, Window: 10 * time.Minute,
-//		Promote:  func(ctx context.Context) error { _, err := reg.LoadPinned(ctx, "openai", cand.Digest(), newWasm, engine.WithActivate()); return err },
+//		Promote:  func(ctx context.Context) error { _, err := reg.LoadPinned(ctx, "openai", cand.Digest(), newWasm, registry.WithActivate()); return err },
 //		OnDecision: func(d rollout.Decision) { log.Println(d) },
 //	})
 //	p := host.Provider{Module: c}                                  // instead of reg.Module("openai")
@@ -63,7 +63,7 @@ type Options struct {
 	// default DefaultMaxIncrease).
 	MaxIncrease float64
 	// Promote makes the candidate the stable version (typically
-	// Registry.LoadPinned with engine.WithActivate). A failing Promote
+	// Registry.LoadPinned with registry.WithActivate). A failing Promote
 	// is reported as a rollback.
 	Promote func(ctx context.Context) error
 	// OnDecision receives the decision, once.

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 	"github.com/wasmadapt/wasmadapt/engine/rollout"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/internal/registrytest"
@@ -51,7 +53,7 @@ func TestCanaryThroughTagWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close(ctx)
-	reg := engine.NewRegistry(eng, engine.RegistryOptions{})
+	reg := registry.New(eng, registry.Options{})
 	defer reg.Close(ctx)
 	decisions := make(chan rollout.Decision, 1)
 	mgr := rollout.NewManager(reg, eng, "chat", rollout.Options{Fraction: 0.5, MinRequests: 10, Window: time.Minute,
@@ -74,7 +76,10 @@ func TestCanaryThroughTagWatch(t *testing.T) {
 			}
 		}
 	}
-	waitFor("active version", func() bool { return mgr.Module().Digest() == engine.Digest(v1) })
+	waitFor("active version", func() bool { return mgr.Module().Digest() == registry.Digest(v1) })
+	if got, want := api.InstanceStats(mgr.Module()), api.InstanceStats(reg.Module("chat")); got != want || got.Idle == 0 {
+		t.Errorf("InstanceStats(manager's module) = %+v, the registry handle reports %+v (want idle instances: the pool is prewarmed)", got, want)
+	}
 	if _, err := oci.Push(ctx, ref, v2, oci.PushOptions{Capabilities: caps}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +98,7 @@ func TestCanaryThroughTagWatch(t *testing.T) {
 	if !strings.Contains(d.Reason, "server_error×10") {
 		t.Errorf("reason %q", d.Reason)
 	}
-	if got := mgr.Module().Digest(); got != engine.Digest(v1) || mgr.Canary() != nil {
+	if got := mgr.Module().Digest(); got != registry.Digest(v1) || mgr.Canary() != nil {
 		t.Errorf("after the rollback the active digest is %s (want v1's), canary %v", got, mgr.Canary())
 	}
 	t.Log(d)

@@ -3,7 +3,8 @@
 // repository meets the same bar. It holds
 //
 //   - feeding a stream through Transform in batches with host-owned state,
-//     as the host does (Run, Batches, Batched), and the batching-invariance
+//     as the host does (Run, Batches, Batched, on framing.Feeder, the replay
+//     loop of every case runner of the project), and the batching-invariance
 //     check (Stable, SameSplit);
 //   - the checks of the event stream the host's validator makes (Check,
 //     Lines);
@@ -71,25 +72,26 @@ type Stream struct {
 // stream was accepted (see Stream.MayRefuse).
 func Run(t testing.TB, a Transformer, s Stream, batches ...[]abi.Chunk) (events []byte, ok bool) {
 	t.Helper()
-	st := s.State
 	var out guest.Output
-	for i, chunks := range batches {
-		in := abi.TransformInput{State: st, Chunks: chunks}
-		if s.EveryCall || len(st) == 0 {
-			in.Context = s.Context
-		}
-		if i == len(batches)-1 {
-			in.Flags = abi.FlagEnd
-		}
+	f := framing.Feeder{Context: s.Context, EveryCall: s.EveryCall, State: s.State, Call: func(in *abi.TransformInput) ([]byte, error) {
 		out.Reset()
-		if err := a.Transform(&in, &out); err != nil {
+		if err := a.Transform(in, &out); err != nil {
+			return nil, err
+		}
+		events = append(events, out.Events()...)
+		return bytes.Clone(out.State()), nil
+	}}
+	for i, chunks := range batches {
+		var flags uint32
+		if i == len(batches)-1 {
+			flags = abi.FlagEnd
+		}
+		if err := f.Send(chunks, flags); err != nil {
 			if s.MayRefuse && abi.CodeOf(err) == abi.CodeInvalidRequest {
 				return nil, false
 			}
 			t.Fatalf("Transform: error with code %q: %v", abi.CodeOf(err), err)
 		}
-		st = bytes.Clone(out.State())
-		events = append(events, out.Events()...)
 	}
 	return events, true
 }
@@ -239,18 +241,9 @@ func SplitSSE(body []byte) []abi.Chunk {
 // events and fails the test when a call fails.
 func DispatchStream(t testing.TB, d *guest.Dispatcher, ctx []byte, chunks []abi.Chunk) []byte {
 	t.Helper()
-	var state, events []byte
-	for i := 0; i <= len(chunks); i++ {
-		in := abi.TransformInput{State: state}
-		if len(state) == 0 {
-			in.Context = ctx
-		}
-		if i < len(chunks) {
-			in.Chunks = chunks[i : i+1]
-		} else {
-			in.Flags = abi.FlagEnd
-		}
-		res := d.Transform(abi.AppendTransformInput(nil, &in))
+	var events []byte
+	f := framing.Feeder{Context: ctx, Call: func(in *abi.TransformInput) ([]byte, error) {
+		res := d.Transform(abi.AppendTransformInput(nil, in))
 		if abi.Status(res[0]) != abi.StatusOK {
 			t.Fatalf("transform failed: %s", res[1:])
 		}
@@ -258,8 +251,11 @@ func DispatchStream(t testing.TB, d *guest.Dispatcher, ctx []byte, chunks []abi.
 		if err != nil {
 			t.Fatal(err)
 		}
-		state = bytes.Clone(st)
 		events = append(events, evs...)
+		return bytes.Clone(st), nil
+	}}
+	if _, err := f.Replay(framing.Each(chunks, nil), 1); err != nil {
+		t.Fatal(err)
 	}
 	return events
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -38,26 +39,27 @@ func WholeMatchesStream(t *testing.T, a guest.Adapter, dir string) int {
 		if _, err := os.Stat(sdir); err != nil {
 			continue
 		}
-		fr := caseFraming(t, sdir)
+		sc, wc := loadCase(t, sdir), loadCase(t, wdir)
+		fr := sc.Meta.Framing
 		if fr == "" {
 			fr = abi.FramingSSE
 		}
 		if fr != abi.FramingSSE && fr != abi.FramingNDJSON {
 			continue
 		}
-		chunks, err := framing.Chunks(readFile(t, filepath.Join(sdir, "body")), fr, framing.Options{})
+		chunks, err := framing.Chunks(caseBody(t, sc), fr, framing.Options{})
 		if err != nil {
 			t.Fatalf("framing %s: %v", sdir, err)
 		}
-		ctx := caseContext(t, sdir)
+		ctx := caseContext(t, sc)
 		if ctx == nil {
-			ctx = caseContext(t, wdir)
+			ctx = caseContext(t, wc)
 		}
 		n++
 		t.Run(name, func(t *testing.T) {
 			streamed := Batched(t, a, ctx, chunks, 0)
 			var out guest.Output
-			if err := a.ParseResponse(&abi.ResponseInput{Status: 200, Context: ctx, Body: readFile(t, filepath.Join(wdir, "body"))}, &out); err != nil {
+			if err := a.ParseResponse(&abi.ResponseInput{Status: 200, Context: ctx, Body: caseBody(t, wc)}, &out); err != nil {
 				t.Fatalf("ParseResponse: %v", err)
 			}
 			if sid, wid := responseID(t, streamed), responseID(t, out.Events()); sid != wid {
@@ -137,45 +139,35 @@ func responseID(t testing.TB, events []byte) string {
 	return ""
 }
 
-func readFile(t testing.TB, path string) []byte {
+// loadCase reads a golden case directory (package api/cases).
+func loadCase(t testing.TB, dir string) *cases.Case {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	c, err := cases.LoadCase(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	if c == nil {
+		t.Fatalf("%s holds no case file", dir)
+	}
+	return c
 }
 
-// caseFraming returns the "framing" of a case's case.json ("" when none).
-func caseFraming(t testing.TB, dir string) string {
+// caseBody returns the case's body, failing the test when it has none.
+func caseBody(t testing.TB, c *cases.Case) []byte {
 	t.Helper()
-	var c struct {
-		Framing string `json:"framing"`
+	if c.Body == nil {
+		t.Fatalf("%s has no %s", c.Dir, cases.FileBody)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "case.json")); err == nil {
-		if err := json.Unmarshal(b, &c); err != nil {
-			t.Fatalf("%s/case.json: %v", dir, err)
-		}
-	}
-	return c.Framing
+	return c.Body
 }
 
-// caseContext returns the stream context of a case's request.json, or nil
-// when it has none.
-func caseContext(t testing.TB, dir string) []byte {
+// caseContext returns the stream context of a case's request, or nil when
+// it has none.
+func caseContext(t testing.TB, c *cases.Case) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "request.json"))
+	ctx, err := c.StreamContext()
 	if err != nil {
-		return nil
-	}
-	var r abi.Request
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("%s/request.json: %v", dir, err)
-	}
-	c := r.Context()
-	ctx, err := json.Marshal(&c)
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", c.Dir, err)
 	}
 	return ctx
 }

@@ -1,446 +1,49 @@
-// Package cases loads and runs golden cases: recorded exchanges with the
-// events an adapter module must produce for them. `wasmrun test` and the
-// project's conformance tests are built on it.
+// Package cases is the former home of the golden-case runner, now package
+// api/cases (it moved below host so that the registry's self-test and the
+// guest SDK's test kit can share it).
 //
-// A case is a directory holding some of these files:
-//
-//	case.json        {"description","status","framing","expect_error","headers"} (all optional)
-//	request.json     the normalized request
-//	projection.json  the provider request projection must produce (compared as JSON)
-//	body             the raw response body (SSE text, NDJSON, event-stream bytes or a JSON body)
-//	events.jsonl     the events the body must produce, canonical JSON, one per line
-//
-// With request.json and expect_error but no body, projection must fail with
-// that code. With a body, the framing is case.json's, else the projection's
-// stream_framing, else "sse"; a status of 400 or more is an error response
-// (map_error), framing "none" a whole response (parse_response), anything
-// else a stream that is replayed twice, once with every chunk in one
-// transform call and once a chunk per call: both must give the same bytes.
+// Deprecated: import github.com/wasmadapt/wasmadapt/api/cases. This
+// package forwards to it for one release and will then be removed.
 package cases
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-
-	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/api"
-	"github.com/wasmadapt/wasmadapt/framing"
-)
+import "github.com/wasmadapt/wasmadapt/api/cases"
 
 // File names inside a case directory.
+//
+// Deprecated: use the constants of api/cases.
 const (
-	FileMeta       = "case.json"
-	FileRequest    = "request.json"
-	FileProjection = "projection.json"
-	FileBody       = "body"
-	FileEvents     = "events.jsonl"
+	FileMeta       = cases.FileMeta
+	FileRequest    = cases.FileRequest
+	FileProjection = cases.FileProjection
+	FileBody       = cases.FileBody
+	FileEvents     = cases.FileEvents
 )
 
-// Meta is the content of case.json.
-type Meta struct {
-	Description string   `json:"description,omitempty"`
-	Status      int      `json:"status,omitempty"`
-	Framing     string   `json:"framing,omitempty"`
-	ExpectError abi.Code `json:"expect_error,omitempty"`
-	// Headers are response headers passed to parse_response and
-	// map_error (names are lower-cased, sorted by name).
-	Headers map[string]string `json:"headers,omitempty"`
-}
+type (
+	// Meta is cases.Meta.
+	//
+	// Deprecated: use api/cases.Meta.
+	Meta = cases.Meta
+	// Case is cases.Case.
+	//
+	// Deprecated: use api/cases.Case.
+	Case = cases.Case
+	// Failure is cases.Failure.
+	//
+	// Deprecated: use api/cases.Failure.
+	Failure = cases.Failure
+)
 
-// responseHeaders returns the case's headers in envelope form.
-func (c *Case) responseHeaders() [][2][]byte {
-	if len(c.Meta.Headers) == 0 {
-		return nil
-	}
-	names := make([]string, 0, len(c.Meta.Headers))
-	lower := make(map[string]string, len(c.Meta.Headers))
-	for k, v := range c.Meta.Headers {
-		n := strings.ToLower(k)
-		names = append(names, n)
-		lower[n] = v
-	}
-	sort.Strings(names)
-	out := make([][2][]byte, len(names))
-	for i, n := range names {
-		out[i] = [2][]byte{[]byte(n), []byte(lower[n])}
-	}
-	return out
-}
-
-// Case is one golden case. Nil slices mean the file is absent.
-type Case struct {
-	// Name is the directory's base name.
-	Name string
-	// Dir is the directory the case was loaded from ("" if built in memory).
-	Dir        string
-	Meta       Meta
-	Request    []byte
-	Projection []byte
-	Body       []byte
-	Events     []byte
-}
-
-// Load reads every case directory directly below dir, sorted by name. A
-// directory is a case when it holds at least one of the case files.
-func Load(dir string) ([]*Case, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading cases: %w", err)
-	}
-	var out []*Case
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		c, err := LoadCase(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		if c != nil {
-			out = append(out, c)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no cases in %s: expected directories holding %s, %s, %s or %s", dir, FileMeta, FileRequest, FileBody, FileEvents)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-// LoadCase reads one case directory. It returns nil, nil when the
-// directory holds no case file.
-func LoadCase(dir string) (*Case, error) {
-	c := &Case{Name: filepath.Base(dir), Dir: dir}
-	found := false
-	read := func(name string) ([]byte, error) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		found = true
-		if b == nil {
-			b = []byte{}
-		}
-		return b, nil
-	}
-	meta, err := read(FileMeta)
-	if err != nil {
-		return nil, err
-	}
-	if meta != nil {
-		dec := json.NewDecoder(bytes.NewReader(meta))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c.Meta); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, FileMeta), err)
-		}
-	}
-	for _, f := range []struct {
-		name string
-		dst  *[]byte
-	}{{FileRequest, &c.Request}, {FileProjection, &c.Projection}, {FileBody, &c.Body}, {FileEvents, &c.Events}} {
-		if *f.dst, err = read(f.name); err != nil {
-			return nil, err
-		}
-	}
-	if !found {
-		return nil, nil
-	}
-	return c, nil
-}
-
-// Failure is a case that did not give what it expects.
-type Failure struct {
-	Case   string
-	Reason string
-}
-
-// Error formats the failure with the case name.
-func (f *Failure) Error() string { return f.Case + ": " + f.Reason }
-
-func fail(c *Case, format string, args ...any) error {
-	return &Failure{Case: c.Name, Reason: fmt.Sprintf(format, args...)}
-}
-
-// Run runs one case against m. It returns nil when the case passes, a
-// *Failure when the module's output differs from the expectation, and any
-// other error when the run itself failed (the module faulted, files are
-// malformed).
-func Run(ctx context.Context, m api.Module, c *Case) error {
-	req, err := c.request()
-	if err != nil {
-		return err
-	}
-	if req != nil {
-		pr, err := m.Project(ctx, req)
-		switch {
-		case c.Meta.ExpectError != "" && c.Body == nil:
-			if err == nil {
-				return fail(c, "projection succeeded, expected error %s", c.Meta.ExpectError)
-			}
-			if code := abi.CodeOf(err); code != c.Meta.ExpectError {
-				return fail(c, "projection failed with %v, expected code %s", err, c.Meta.ExpectError)
-			}
-			return nil
-		case err != nil:
-			return fail(c, "projection failed: %v", err)
-		}
-		if c.Projection != nil {
-			got, err := json.Marshal(pr)
-			if err != nil {
-				return err
-			}
-			if d := jsonDiff(c.Projection, got); d != "" {
-				return fail(c, "projection differs: %s", d)
-			}
-		}
-	}
-	if c.Body == nil {
-		if req == nil {
-			return fmt.Errorf("%s: a case needs %s or %s", c.Name, FileRequest, FileBody)
-		}
-		return nil
-	}
-	if c.Events == nil {
-		return fmt.Errorf("%s: has %s but no %s", c.Name, FileBody, FileEvents)
-	}
-	evs, err := events(ctx, m, c, req, 0)
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.Name, err)
-	}
-	got := appendLines(nil, evs)
-	if c.framing(nil) != abi.FramingNone && c.status() < 400 {
-		one, err := events(ctx, m, c, req, 1)
-		if err != nil {
-			return fmt.Errorf("%s: replaying a chunk per call: %w", c.Name, err)
-		}
-		if alt := appendLines(nil, one); !bytes.Equal(alt, got) {
-			return fail(c, "events depend on batching: all chunks in one call gave\n%s\none chunk per call gave\n%s", got, alt)
-		}
-	}
-	if !bytes.Equal(got, c.Events) {
-		return fail(c, "events differ:\n%s", lineDiff(c.Events, got))
-	}
-	return nil
-}
-
-// Events returns the events m produces for the case's body: an error
-// response (status 400 and above) through map_error, framing "none" through
-// parse_response, anything else framed and replayed with all chunks in one
-// transform call.
-func Events(ctx context.Context, m api.Module, c *Case) ([]abi.Event, error) {
-	req, err := c.request()
-	if err != nil {
-		return nil, err
-	}
-	return events(ctx, m, c, req, 0)
-}
-
-func (c *Case) request() (*abi.Request, error) {
-	if c.Request == nil {
-		return nil, nil
-	}
-	req := new(abi.Request)
-	if err := json.Unmarshal(c.Request, req); err != nil {
-		return nil, abi.Errorf(abi.CodeInvalidRequest, "%s: %s: %v", c.Name, FileRequest, err)
-	}
-	return req, nil
-}
-
-func (c *Case) status() int {
-	if c.Meta.Status == 0 {
-		return 200
-	}
-	return c.Meta.Status
-}
-
-// framing returns the case's framing: its own, else the projection's, else sse.
-func (c *Case) framing(pr *abi.ProviderRequest) string {
-	switch {
-	case c.Meta.Framing != "":
-		return c.Meta.Framing
-	case pr != nil && pr.StreamFraming != "":
-		return pr.StreamFraming
-	case c.Projection != nil:
-		var p abi.ProviderRequest
-		if json.Unmarshal(c.Projection, &p) == nil && p.StreamFraming != "" {
-			return p.StreamFraming
-		}
-	}
-	return abi.FramingSSE
-}
-
-// events runs the case through m and checks the events' order (as the
-// host does for every response).
-func events(ctx context.Context, m api.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
-	evs, err := caseEvents(ctx, m, c, req, batch)
-	var order api.EventOrder
-	for i := range evs {
-		if oerr := order.Check(&evs[i]); oerr != nil {
-			return evs[:i], oerr
-		}
-	}
-	return evs, err
-}
-
-func caseEvents(ctx context.Context, m api.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
-	var sctx []byte
-	var pr *abi.ProviderRequest
-	if req != nil {
-		r := req.Context()
-		b, err := json.Marshal(&r)
-		if err != nil {
-			return nil, err
-		}
-		sctx = b
-		if c.Meta.Framing == "" {
-			if pr, err = m.Project(ctx, req); err != nil {
-				return nil, err
-			}
-		}
-	}
-	status := c.status()
-	switch fr := c.framing(pr); {
-	case status >= 400:
-		ev, err := m.MapError(ctx, &abi.ResponseInput{Status: uint32(status), Headers: c.responseHeaders(), Context: sctx, Body: c.Body})
-		if err != nil {
-			return nil, err
-		}
-		return []abi.Event{ev}, nil
-	case fr == abi.FramingNone:
-		return m.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(status), Headers: c.responseHeaders(), Context: sctx, Body: c.Body})
-	default:
-		return Replay(ctx, m, bytes.NewReader(c.Body), fr, sctx, batch)
-	}
-}
-
-// Replay frames body and feeds its chunks through m's transform with
-// host-owned state, batch chunks per call (0: all chunks in one call), then
-// a final call with abi.FlagEnd. sctx is the stream context. An error of
-// the framing (a corrupt stream) ends the replay with one error event
-// carrying the framing error's code, after the events of the chunks framed
-// before it; the end call is not made, since the stream did not end.
-func Replay(ctx context.Context, m api.Module, body io.Reader, framingName string, sctx []byte, batch int) ([]abi.Event, error) {
-	var (
-		events []abi.Event
-		state  []byte
-		chunks []abi.Chunk
-		// arena holds copies of the chunk bytes of the pending batch:
-		// the framer reuses its buffers between iterations.
-		arena []byte
-		spans [][4]int
-	)
-	call := func(flags uint32) error {
-		chunks = chunks[:0]
-		for _, s := range spans {
-			chunks = append(chunks, abi.Chunk{Event: arena[s[0]:s[1]], Data: arena[s[2]:s[3]]})
-		}
-		in := &abi.TransformInput{Flags: flags, State: state, Chunks: chunks}
-		if len(state) == 0 {
-			in.Context = sctx
-		}
-		st, evs, err := m.Transform(ctx, in)
-		if err != nil {
-			return err
-		}
-		state = st
-		events = append(events, evs...)
-		arena, spans = arena[:0], spans[:0]
-		return nil
-	}
-	var ferr error
-	for ch, err := range framing.Split(body, framingName, framing.Options{}) {
-		if err != nil {
-			ferr = err
-			break
-		}
-		s := [4]int{len(arena), 0, 0, 0}
-		arena = append(arena, ch.Event...)
-		s[1] = len(arena)
-		s[2] = len(arena)
-		arena = append(arena, ch.Data...)
-		s[3] = len(arena)
-		spans = append(spans, s)
-		if batch > 0 && len(spans) >= batch {
-			if err := call(0); err != nil {
-				return events, err
-			}
-		}
-	}
-	if ferr == nil {
-		err := call(abi.FlagEnd)
-		return events, err
-	}
-	if len(spans) > 0 {
-		if err := call(0); err != nil {
-			return events, err
-		}
-	}
-	return append(events, framing.ErrorEvent(ferr)), nil
-}
-
-// AppendLines appends the canonical JSON lines of events to dst.
-func AppendLines(dst []byte, events []abi.Event) []byte { return appendLines(dst, events) }
-
-func appendLines(dst []byte, events []abi.Event) []byte {
-	for i := range events {
-		dst = events[i].AppendJSON(dst)
-		dst = append(dst, '\n')
-	}
-	return dst
-}
-
-func canonicalJSON(b []byte) ([]byte, error) {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return json.MarshalIndent(v, "", "  ")
-}
-
-// jsonDiff compares two JSON documents by value; "" means equal.
-func jsonDiff(want, got []byte) string {
-	w, err := canonicalJSON(want)
-	if err != nil {
-		return "expected projection is not valid JSON: " + err.Error()
-	}
-	g, err := canonicalJSON(got)
-	if err != nil {
-		return "module's projection is not valid JSON: " + err.Error()
-	}
-	if bytes.Equal(w, g) {
-		return ""
-	}
-	return "\n" + lineDiff(w, g)
-}
-
-// lineDiff shows the first differing line of two texts with context.
-func lineDiff(want, got []byte) string {
-	wl := strings.Split(strings.TrimSuffix(string(want), "\n"), "\n")
-	gl := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
-	i := 0
-	for i < len(wl) && i < len(gl) && wl[i] == gl[i] {
-		i++
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "  first difference at line %d (expected %d lines, got %d)\n", i+1, len(wl), len(gl))
-	if i < len(wl) {
-		fmt.Fprintf(&b, "  - %s\n", wl[i])
-	}
-	if i < len(gl) {
-		fmt.Fprintf(&b, "  + %s\n", gl[i])
-	}
-	return b.String()
-}
+// The runner's functions and errors, forwarded.
+//
+// Deprecated: use the functions of api/cases.
+var (
+	Load        = cases.Load
+	LoadCase    = cases.LoadCase
+	Run         = cases.Run
+	Events      = cases.Events
+	Replay      = cases.Replay
+	AppendLines = cases.AppendLines
+	Update      = cases.Update
+	ErrNoDir    = cases.ErrNoDir
+)

@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/adapterset"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )

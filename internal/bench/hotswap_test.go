@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 )
 
 // withCustomSection appends a custom section to a module: the same code
@@ -41,7 +42,7 @@ func uleb(b []byte, v uint32) []byte {
 }
 
 // BenchmarkHotSwap measures, per backend, the time from writing a new
-// version of the openai module into a directory that engine.WatchDir
+// version of the openai module into a directory that registry.WatchDir
 // watches to the end of the first request (a typical chunk's Transform)
 // served by that version through the registry's handle; one op is one
 // swap. Variants:
@@ -77,7 +78,7 @@ func benchSwap(b *testing.B, backend string, cold, fast bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := engine.NewRegistry(e, engine.RegistryOptions{})
+	reg := registry.New(e, registry.Options{})
 	defer func() {
 		cancel()
 		reg.Close(context.Background())
@@ -87,17 +88,17 @@ func benchSwap(b *testing.B, backend string, cold, fast bool) {
 	versions := [2][]byte{withCustomSection(base, "a"), withCustomSection(base, "b")}
 	dir := b.TempDir()
 	path := filepath.Join(dir, "openai.wasm")
-	opts := engine.WatchOptions{}
+	opts := registry.WatchOptions{}
 	if fast {
-		opts = engine.WatchOptions{Interval: 5 * time.Millisecond, Debounce: 5 * time.Millisecond}
+		opts = registry.WatchOptions{Interval: 5 * time.Millisecond, Debounce: 5 * time.Millisecond}
 	}
 	done := make(chan error, 1)
-	go func() { done <- engine.WatchDir(ctx, dir, reg, opts) }()
+	go func() { done <- registry.WatchDir(ctx, dir, reg, opts) }()
 	h := reg.Module("openai")
 	in := &abi.TransformInput{Chunks: []abi.Chunk{{Data: []byte(typicalChunk)}}}
 	// swap writes wasm and returns once a request was served by it.
 	swap := func(wasm []byte) {
-		want := engine.Digest(wasm)
+		want := registry.Digest(wasm)
 		if err := os.WriteFile(path, wasm, 0o644); err != nil {
 			b.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/host/cases"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 )
 
 // TestTapeOptIn checks ABI 1.1 end to end: the OpenAI module opts in to

@@ -341,8 +341,8 @@ func writeHotSwap(w io.Writer, r *results) {
 		p("| file write to first request on the new version | **pending**: not measured in this run (no `BenchmarkHotSwap` in the raw output) |\n\n")
 		return
 	}
-	p("From writing a new version of the openai module file into a directory `engine.WatchDir` watches to the end of\n")
-	p("the first request (a typical chunk's Transform) served by that version through the `engine.Registry` handle.\n")
+	p("From writing a new version of the openai module file into a directory `registry.WatchDir` watches to the end of\n")
+	p("the first request (a typical chunk's Transform) served by that version through the `registry.Registry` handle.\n")
 	p("A swap, as shipped, is: the watcher noticing the file (polling every 200 ms) and waiting for it to stay\n")
 	p("unchanged (500 ms debounce), then `Registry.Load` (compile, contract check, first instance, the module's own\n")
 	p("golden cases as a self-test) and activation. **cold**: bytes never seen (full compile); **cached**: alternating\n")

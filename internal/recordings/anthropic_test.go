@@ -12,9 +12,9 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
@@ -71,17 +71,7 @@ func nativeReplay(t *testing.T, m engine.Module, r *recordings.Recording, sctx [
 // adapters whose events depend on the request (the model, say).
 func nativeRecordings(t *testing.T, name, provider string, a guest.Adapter, contextOf func(file string) []byte) {
 	t.Helper()
-	root, ok := recordings.Dir()
-	if !ok {
-		t.Skip("no ../shared/fixtures/provider-recordings: recordings not present")
-	}
-	recs, err := recordings.LoadProvider(root, provider)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) == 0 {
-		t.Skipf("no %s recordings", provider)
-	}
+	recs := providerRecordings(t, provider)
 	m := engine.NewNative(name, a)
 	t.Cleanup(func() { m.Close(context.Background()) })
 	expDir := filepath.Join("..", "..", "testdata", name, "recordings")

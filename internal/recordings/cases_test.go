@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/adapterset"
 )
 

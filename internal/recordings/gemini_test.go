@@ -75,17 +75,7 @@ func replayFramed(t *testing.T, a guest.Adapter, r *recordings.Recording, sctx [
 // testdata/<dir>/recordings/<name>.events.jsonl. skip names the recordings
 // the adapter does not serve, with the reason.
 func checkRecordings(t *testing.T, provider, dir string, a guest.Adapter, sctx []byte, skip map[string]string) {
-	root, ok := recordings.Dir()
-	if !ok {
-		t.Skip("no ../shared/fixtures/provider-recordings: recordings not present")
-	}
-	recs, err := recordings.LoadProvider(root, provider)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) == 0 {
-		t.Skipf("no %s recordings", provider)
-	}
+	recs := providerRecordings(t, provider)
 	expDir := filepath.Join("..", "..", "testdata", dir, "recordings")
 	for i := range recs {
 		r := &recs[i]

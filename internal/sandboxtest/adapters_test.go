@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/adapterset"
 )
 

@@ -165,6 +165,23 @@ func newestMod(dirs ...string) time.Time {
 	return newest
 }
 
+// corpusModule loads the corpus module file (see corpusWasm) under name
+// into a new engine with cfg, closed when the test ends.
+func corpusModule(tb testing.TB, cfg engine.Config, name, file string) engine.Module {
+	tb.Helper()
+	ctx := context.Background()
+	e, err := engine.New(ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { e.Close(ctx) })
+	m, err := e.Load(ctx, name, corpusWasm(tb, file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
 // corpusWasm returns the bytes of corpus module name: bin/hostile/<name>.wasm
 // as `make hostile` built it when it is newer than the case's sources, else
 // a fresh build into a temporary directory (wat2wasm for module.wat, go

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
-	"github.com/wasmadapt/wasmadapt/host/cases"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 

@@ -18,29 +18,11 @@ import (
 // of the module's bad events, and the same client, engine and module then
 // serve a good request.
 func TestHostileThroughHost(t *testing.T) {
-	ctx := context.Background()
-	cfg := corpusConfig()
-	e, err := engine.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	m, err := e.Load(ctx, "sdk-misbehave", corpusWasm(t, "sdk-misbehave"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := corpusModule(t, corpusConfig(), "sdk-misbehave", "sdk-misbehave")
 	// The loop case runs on an engine with the short deadline; every
 	// other fault on one whose deadline only that fault can beat.
 	dcfg := deadlineConfig()
-	de, err := engine.New(ctx, dcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer de.Close(ctx)
-	dm, err := de.Load(ctx, "sdk-misbehave", corpusWasm(t, "sdk-misbehave"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dm := corpusModule(t, dcfg, "sdk-misbehave", "sdk-misbehave")
 	var cases []providertest.Case
 	for _, what := range []string{"badargs", "badtype", "badjson", "huge", "panic", "loop", "bomb", "fine"} {
 		cases = append(cases, providertest.Case{Name: what, Framing: abi.FramingNone, Body: []byte(what)})
@@ -90,18 +72,9 @@ func TestHostileThroughHost(t *testing.T) {
 // suspended after the policy's limit; the host's callers get the
 // suspension error at once, and the module serves again after the backoff.
 func TestCrashLoopThroughHost(t *testing.T) {
-	ctx := context.Background()
 	cfg := corpusConfig()
 	cfg.Crashes = engine.CrashPolicy{Limit: 3, Window: time.Minute, Backoff: 300 * time.Millisecond}
-	e, err := engine.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	m, err := e.Load(ctx, "sdk-misbehave", corpusWasm(t, "sdk-misbehave"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := corpusModule(t, cfg, "sdk-misbehave", "sdk-misbehave")
 	srv := providertest.NewServer([]providertest.Case{
 		{Name: "panic", Framing: abi.FramingNone, Body: []byte("panic")},
 		{Name: "fine", Framing: abi.FramingNone, Body: []byte("fine")},
@@ -137,15 +110,7 @@ func TestCrashLoopThroughHost(t *testing.T) {
 func TestBackgroundGoroutine(t *testing.T) {
 	ctx := context.Background()
 	cfg := deadlineConfig() // its spinner is stopped by the deadline
-	e, err := engine.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	m, err := e.Load(ctx, "sdk-runtime-abuse", corpusWasm(t, "sdk-runtime-abuse"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := corpusModule(t, cfg, "sdk-runtime-abuse", "sdk-runtime-abuse")
 	if text, err := callExport(ctx, m, "transform", "goroutine"); err != nil || text != "started" {
 		t.Fatalf("goroutine: %q %v", text, err)
 	}

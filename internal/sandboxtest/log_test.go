@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // countingHandler counts log records by message.
@@ -41,15 +39,7 @@ func TestGuestLogFloodCapped(t *testing.T) {
 	h := &countingHandler{records: map[string]int{}}
 	cfg := corpusConfig()
 	cfg.Logger = slog.New(h)
-	e, err := engine.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	m, err := e.Load(ctx, "abuse", corpusWasm(t, "sdk-runtime-abuse"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := corpusModule(t, cfg, "abuse", "sdk-runtime-abuse")
 	for i := range 2 {
 		if text, err := callExport(ctx, m, "transform", "lines"); err != nil || text != "flooded" {
 			t.Fatalf("call %d: %q %v", i, text, err)

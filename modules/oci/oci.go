@@ -11,7 +11,7 @@
 // same bytes with the same capabilities gives the same manifest digest.
 //
 // A module can be signed: the ed25519 signature of its bytes (the same
-// signature engine.RegistryOptions.PublicKeys checks) is pushed as an OCI
+// signature registry.Options.PublicKeys checks) is pushed as an OCI
 // referrer of the module's manifest, artifact type ArtifactTypeSignature
 // (through the referrers API, or the referrers tag scheme on registries
 // without it). Pull with public keys refuses a module without a valid

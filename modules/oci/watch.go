@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/engine/registry"
 )
 
 // WatchOptions configure WatchTag. The zero value is usable.
@@ -20,7 +20,7 @@ type WatchOptions struct {
 	// AnnotationModule, else the repository's last path element).
 	Name string
 	// PublicKeys require a signature by one of them (checked by Pull,
-	// and again by the engine.Registry when it has keys of its own).
+	// and again by the registry.Registry when it has keys of its own).
 	PublicKeys []ed25519.PublicKey
 	// NoActivate loads new versions without activating them.
 	NoActivate bool
@@ -34,7 +34,7 @@ type WatchOptions struct {
 	// slow (retried at the next interval) or an artifact refused
 	// (not retried until the tag moves). The active version keeps
 	// serving. Registry rejections are reported through the
-	// engine.Registry's OnChange instead.
+	// registry.Registry's OnChange instead.
 	OnError func(error)
 }
 
@@ -42,11 +42,11 @@ type WatchOptions struct {
 // every Interval and, when the digest differs from the last one handled,
 // pulls the artifact pinned to that digest (every digest and, with
 // PublicKeys, the signature verified before the bytes leave Pull) and
-// loads it with engine.Registry.LoadPinned, activating it unless
+// loads it with registry.Registry.LoadPinned, activating it unless
 // NoActivate. Many processes watching one tag converge on the digest the
 // tag names. It returns when ctx ends (nil), or with Once after one round
 // (the error of that round, if any).
-func WatchTag(ctx context.Context, ref string, reg *engine.Registry, o WatchOptions) error {
+func WatchTag(ctx context.Context, ref string, reg *registry.Registry, o WatchOptions) error {
 	r, err := ParseReference(ref)
 	if err != nil {
 		return err
@@ -86,12 +86,12 @@ func WatchTag(ctx context.Context, ref string, reg *engine.Registry, o WatchOpti
 		if o.Load != nil {
 			return o.Load(ctx, name, a)
 		}
-		var opts []engine.LoadOption
+		var opts []registry.LoadOption
 		if a.Signature != nil {
-			opts = append(opts, engine.WithSignature(a.Signature))
+			opts = append(opts, registry.WithSignature(a.Signature))
 		}
 		if !o.NoActivate {
-			opts = append(opts, engine.WithActivate())
+			opts = append(opts, registry.WithActivate())
 		}
 		_, err = reg.LoadPinned(ctx, name, strings.TrimPrefix(a.Layer, "sha256:"), a.Wasm, opts...)
 		return err
@@ -103,7 +103,7 @@ func WatchTag(ctx context.Context, ref string, reg *engine.Registry, o WatchOpti
 		if o.Once {
 			return err
 		}
-		var rej *engine.RejectError
+		var rej *registry.RejectError
 		if err != nil && ctx.Err() == nil && !errors.As(err, &rej) {
 			report(err)
 		}

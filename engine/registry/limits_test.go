@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // TestWatchDirRefusesOversizedFiles: a huge sparse .wasm, or a huge .sig
@@ -34,7 +35,7 @@ func TestWatchDirRefusesOversizedFiles(t *testing.T) {
 	}
 	huge(filepath.Join(dir, "signed.wasm.sig"), 1<<40)
 	pub, _, _ := ed25519.GenerateKey(nil)
-	r, log := newRegistry(t, RegistryOptions{PublicKeys: []ed25519.PublicKey{pub}}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{PublicKeys: []ed25519.PublicKey{pub}}, engine.Config{PoolSize: 1})
 	err := WatchDir(context.Background(), dir, r, WatchOptions{Interval: time.Millisecond, Debounce: time.Millisecond, Once: true})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func TestWatchDirRefusesOversizedFiles(t *testing.T) {
 	for _, name := range []string{"big", "signed"} {
 		c := log.wait(t, ChangeRejected, name)
 		var re *RejectError
-		if !errors.As(c.Err, &re) || re.Step != "size" || !errors.Is(c.Err, ErrModuleTooLarge) {
+		if !errors.As(c.Err, &re) || re.Step != "size" || !errors.Is(c.Err, engine.ErrModuleTooLarge) {
 			t.Errorf("%s: rejection %v, want step size caused by ErrModuleTooLarge", name, c.Err)
 		}
 	}
@@ -55,16 +56,21 @@ func TestWatchDirRefusesOversizedFiles(t *testing.T) {
 // bytes over Config.MaxModuleBytes before compiling them.
 func TestLoadRefusesOversizedModule(t *testing.T) {
 	ctx := context.Background()
-	e := newEngine(t, Config{PoolSize: 1, MaxModuleBytes: 1024})
+	e := newEngine(t, engine.Config{PoolSize: 1, MaxModuleBytes: 1024})
+	if got := e.MaxModuleBytes(); got != 1024 {
+		t.Fatalf("MaxModuleBytes() = %d, want the configured 1024", got)
+	}
 	_, err := e.Load(ctx, "x", make([]byte, 2048))
-	wantCode(t, err, abi.CodeABIMismatch, "2048 bytes")
-	if !errors.Is(err, ErrModuleTooLarge) {
+	if code := abi.CodeOf(err); code != abi.CodeABIMismatch || !strings.Contains(err.Error(), "2048 bytes") {
+		t.Fatalf("Load of 2048 bytes: code %q (%v), want %s mentioning \"2048 bytes\"", code, err, abi.CodeABIMismatch)
+	}
+	if !errors.Is(err, engine.ErrModuleTooLarge) {
 		t.Fatalf("err = %v, want ErrModuleTooLarge", err)
 	}
-	r, _ := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1, MaxModuleBytes: 1024})
+	r, _ := newRegistry(t, Options{}, engine.Config{PoolSize: 1, MaxModuleBytes: 1024})
 	_, err = r.Load(ctx, "x", make([]byte, 2048))
 	var re *RejectError
-	if !errors.As(err, &re) || re.Step != "size" || !errors.Is(err, ErrModuleTooLarge) {
+	if !errors.As(err, &re) || re.Step != "size" || !errors.Is(err, engine.ErrModuleTooLarge) {
 		t.Fatalf("registry: %v", err)
 	}
 }
@@ -73,7 +79,7 @@ func TestLoadRefusesOversizedModule(t *testing.T) {
 // is refused before anything is compiled.
 func TestEmptyDigestPinRefused(t *testing.T) {
 	ctx := context.Background()
-	r, _ := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, _ := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	for _, pin := range []string{"", "  ", "abc", strings.Repeat("g", 64)} {
 		_, err := r.LoadPinned(ctx, "chat", pin, []byte("not a module"))
 		var re *RejectError
@@ -91,7 +97,7 @@ func TestKnownBytesStillVerified(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	_, otherPriv, _ := ed25519.GenerateKey(nil)
 	b := swapWasm(t, "v1")
-	r, _ := newRegistry(t, RegistryOptions{PublicKeys: []ed25519.PublicKey{pub}}, Config{PoolSize: 1})
+	r, _ := newRegistry(t, Options{PublicKeys: []ed25519.PublicKey{pub}}, engine.Config{PoolSize: 1})
 	if _, err := r.Load(ctx, "chat", b, WithSignature(ed25519.Sign(priv, b))); err != nil {
 		t.Fatal(err)
 	}

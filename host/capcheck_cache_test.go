@@ -9,7 +9,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
-func TestCapabilityGateCacheMarkers(t *testing.T) {
+func TestCapabilityCheckCacheMarkers(t *testing.T) {
 	marked := func() *abi.Request {
 		return &abi.Request{Model: "m", Messages: []abi.Message{
 			{Role: abi.RoleSystem, Content: abi.Text("long"), Cache: &abi.Cache{}},
@@ -52,13 +52,13 @@ func TestCapabilityGateCacheMarkers(t *testing.T) {
 				t.Errorf("applied = %v", applied)
 			}
 			if len(req.CacheBreakpoints()) != 2 {
-				t.Error("the gate modified the caller's request")
+				t.Error("the capability check modified the caller's request")
 			}
 		})
 	}
 }
 
-func TestCapabilityGateProviderTools(t *testing.T) {
+func TestCapabilityCheckProviderTools(t *testing.T) {
 	req := &abi.Request{Model: "m", Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("q")}},
 		Tools: []abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolWebSearch}}}
 	tests := []struct {

@@ -17,7 +17,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/host/sigv4"
 )
 
-func TestCapabilityGate(t *testing.T) {
+func TestCapabilityCheck(t *testing.T) {
 	intp := func(n int) *int { return &n }
 	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
 	img := []abi.Message{{Role: abi.RoleUser, Content: []abi.Part{{Type: abi.PartImage, URL: "https://x/y.png"}}}}
@@ -72,7 +72,7 @@ func TestCapabilityGate(t *testing.T) {
 				t.Errorf("message %q does not say %q", ae.Message, tt.want)
 			}
 			if reqsSeen != 0 {
-				t.Errorf("%d requests sent: the gate must refuse before any byte is sent", reqsSeen)
+				t.Errorf("%d requests sent: the capability check must refuse before any byte is sent", reqsSeen)
 			}
 		})
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
-// Downgrade names one explicit, opt-in relaxation of the capability gate.
-// Without it the gate refuses, with capability_unsupported, any request the
+// Downgrade names one explicit, opt-in relaxation of the capability check.
+// Without it the capability check refuses, with capability_unsupported, any request the
 // model cannot serve as asked: the host never falls back silently.
 type Downgrade int
 
@@ -61,7 +61,7 @@ type callConfig struct {
 }
 
 // AllowDowngrade opts in to the named downgrades for this call. Each one
-// the gate applies is logged and reported to the observer.
+// the capability check applies is logged and reported to the observer.
 func AllowDowngrade(ds ...Downgrade) CallOption {
 	return func(c *callConfig) {
 		if c.downgrades == nil {
@@ -73,7 +73,7 @@ func AllowDowngrade(ds ...Downgrade) CallOption {
 	}
 }
 
-// CheckCapabilities is the capability gate every call passes through
+// CheckCapabilities is the capability check every call passes through
 // before anything is sent: it checks req against the model's capabilities.
 // For a model the module does not know (source "unknown") it refuses every
 // feature beyond plain text unless AssumeCapabilities gives capabilities to
@@ -86,7 +86,7 @@ func CheckCapabilities(caps *abi.Capabilities, req *abi.Request, opts ...CallOpt
 	for _, o := range opts {
 		o(&cc)
 	}
-	return gate(caps, req, &cc)
+	return checkRequest(caps, req, &cc)
 }
 
 func unsupported(caps *abi.Capabilities, model, what, why, fix string) error {
@@ -101,7 +101,7 @@ func unsupported(caps *abi.Capabilities, model, what, why, fix string) error {
 	return &abi.Error{Code: abi.CodeCapabilityUnsupported, Message: msg}
 }
 
-func gate(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Request, []Downgrade, error) {
+func checkRequest(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*abi.Request, []Downgrade, error) {
 	f := caps.Features
 	if f.Source == abi.SourceUnknown {
 		if cc.assume == nil {

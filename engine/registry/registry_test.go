@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,48 +16,34 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
+	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
-	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
-// Builds of engine/testdata/swap/guest (the OpenAI adapter with its name
-// and version set at link time), made once per test binary.
-var (
-	swapOnce sync.Once
-	swapErr  error
-	// The swap guest's variants (testenv.Guests["swap-<variant>"]).
-	swapBuild = []string{"v1", "v2", "bad", "other"}
-)
+// swapBuild are the variants of engine/testdata/swap/guest (the OpenAI
+// adapter with its name and version set at link time): the test guests
+// swap-<variant> of testenv.Guests.
+var swapBuild = []string{"v1", "v2", "bad", "other"}
 
-// swapWasm returns the bytes of a swap guest variant.
+// swapWasm returns the bytes of a swap guest variant. The first call
+// builds every variant at once (most tests use several).
 func swapWasm(tb testing.TB, variant string) []byte {
 	tb.Helper()
-	wasmOf(tb, "echo") // skips when the go tool is missing
 	swapOnce.Do(func() {
+		if _, err := exec.LookPath("go"); err != nil {
+			return // buildGuest skips
+		}
 		var wg sync.WaitGroup
-		var mu sync.Mutex
 		for _, v := range swapBuild {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := testenv.Guests["swap-"+v].Build(filepath.Join(guestDir, "swap-"+v+".wasm")); err != nil {
-					mu.Lock()
-					swapErr = fmt.Errorf("building swap guest %s: %v", v, err)
-					mu.Unlock()
-				}
-			}()
+			wg.Go(func() { build("swap-" + v) })
 		}
 		wg.Wait()
 	})
-	if swapErr != nil {
-		tb.Fatal(swapErr)
-	}
-	b, err := os.ReadFile(filepath.Join(guestDir, "swap-"+variant+".wasm"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return buildGuest(tb, "swap-"+variant)
 }
+
+var swapOnce sync.Once
 
 // changeLog records a registry's changes for assertions.
 type changeLog struct {
@@ -112,11 +98,11 @@ func (l *changeLog) wait(tb testing.TB, k ChangeKind, name string) Change {
 	}
 }
 
-func newRegistry(tb testing.TB, opts RegistryOptions, cfg Config) (*Registry, *changeLog) {
+func newRegistry(tb testing.TB, opts Options, cfg engine.Config) (*Registry, *changeLog) {
 	tb.Helper()
 	log := newChangeLog()
 	opts.OnChange = log.add
-	r := NewRegistry(newEngine(tb, cfg), opts)
+	r := New(newEngine(tb, cfg), opts)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -140,7 +126,7 @@ func sseChunks(tb testing.TB, body []byte) []abi.Chunk {
 
 // replay runs chunks through m in batches of the given sizes (cycled),
 // then an end call, and returns the events as JSON lines.
-func replay(ctx context.Context, m Module, chunks []abi.Chunk, batches []int, between func()) ([]byte, error) {
+func replay(ctx context.Context, m engine.Module, chunks []abi.Chunk, batches []int, between func()) ([]byte, error) {
 	var out, state []byte
 	i, k := 0, 0
 	for {
@@ -176,7 +162,7 @@ func replay(ctx context.Context, m Module, chunks []abi.Chunk, batches []int, be
 // byte-identical to a run without swaps, and every retired generation is
 // drained and closed.
 func TestRegistrySwapUnderLoad(t *testing.T) {
-	body, err := os.ReadFile("../testdata/openai/stream-parallel-tools/body")
+	body, err := os.ReadFile("../../testdata/openai/stream-parallel-tools/body")
 	if err != nil {
 		t.Skip("recorded stream not present:", err)
 	}
@@ -185,7 +171,7 @@ func TestRegistrySwapUnderLoad(t *testing.T) {
 	ctx := context.Background()
 
 	// The reference: the stream through a plain module, no registry.
-	e := newEngine(t, Config{PoolSize: 4})
+	e := newEngine(t, engine.Config{PoolSize: 4})
 	plain, err := e.Load(ctx, "chat", v1)
 	if err != nil {
 		t.Fatal(err)
@@ -198,10 +184,10 @@ func TestRegistrySwapUnderLoad(t *testing.T) {
 		t.Fatalf("reference run has no tool calls:\n%s", want)
 	}
 
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 4})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 4})
 	// Every generation's Module, seen through Pin, to check it is closed
 	// after its drain.
-	var gens sync.Map // Module -> struct{}
+	var gens sync.Map // engine.Module -> struct{}
 	h := r.Module("chat")
 	if _, err := r.Load(ctx, "chat", v2); err != nil {
 		t.Fatal(err)
@@ -226,7 +212,7 @@ func TestRegistrySwapUnderLoad(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for !stop.Load() || streams.Load() < 4*workers {
 				batches := []int{1 + rng.IntN(4), 1 + rng.IntN(8)}
-				var m Module = h
+				var m engine.Module = h
 				release := func() {}
 				if w%2 == 1 {
 					// Half the streams pin the whole request, as a
@@ -313,11 +299,11 @@ func TestRegistrySwapUnderLoad(t *testing.T) {
 	defer release()
 	closed := 0
 	gens.Range(func(k, _ any) bool {
-		m := k.(Module)
+		m := k.(engine.Module)
 		if m == active {
 			return true
 		}
-		if st := InstanceStats(m); st.Idle != 0 {
+		if st := engine.InstanceStats(m); st.Idle != 0 {
 			t.Errorf("a retired generation keeps %d idle instances after its drain", st.Idle)
 		}
 		if _, err := m.Capabilities(ctx, ""); err == nil {
@@ -337,13 +323,13 @@ func TestRegistryStreamPinned(t *testing.T) {
 	for _, migrate := range []bool{false, true} {
 		t.Run(fmt.Sprintf("migrate=%v", migrate), func(t *testing.T) {
 			ctx := context.Background()
-			r, log := newRegistry(t, RegistryOptions{MigrateStreams: migrate}, Config{PoolSize: 2})
+			r, log := newRegistry(t, Options{MigrateStreams: migrate}, engine.Config{PoolSize: 2})
 			h := r.Module("chat")
 			if _, err := r.Load(ctx, "chat", swapWasm(t, "v1"), WithActivate()); err != nil {
 				t.Fatal(err)
 			}
 			first := log.wait(t, ChangeActivated, "chat").Generation
-			body, err := os.ReadFile("../testdata/openai/stream-parallel-tools/body")
+			body, err := os.ReadFile("../../testdata/openai/stream-parallel-tools/body")
 			if err != nil {
 				t.Skip(err)
 			}
@@ -384,9 +370,9 @@ func TestRegistryStreamPinned(t *testing.T) {
 // and is closed after release.
 func TestRegistryPin(t *testing.T) {
 	ctx := context.Background()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 2})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 2})
 	h := r.Module("chat")
-	if m, release := h.Pin(); m != Module(h) {
+	if m, release := h.Pin(); m != engine.Module(h) {
 		t.Fatal("Pin with no active version must return the handle")
 	} else {
 		release()
@@ -427,7 +413,7 @@ func TestRegistryPin(t *testing.T) {
 
 func TestRegistryIdenticalBytes(t *testing.T) {
 	ctx := context.Background()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	b := swapWasm(t, "v1")
 	v, err := r.Load(ctx, "chat", b)
 	if err != nil {
@@ -455,7 +441,7 @@ func TestRegistryIdenticalBytes(t *testing.T) {
 
 func TestRegistryPinnedDigest(t *testing.T) {
 	ctx := context.Background()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	b := swapWasm(t, "v1")
 	// Not WebAssembly at all: had it reached the compiler, the error
 	// would be a compile error.
@@ -494,7 +480,7 @@ func TestRegistrySignature(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := newRegistry(t, RegistryOptions{PublicKeys: tc.keys}, Config{PoolSize: 1})
+			r, _ := newRegistry(t, Options{PublicKeys: tc.keys}, engine.Config{PoolSize: 1})
 			var opts []LoadOption
 			if tc.sig != nil {
 				opts = append(opts, WithSignature(tc.sig))
@@ -517,7 +503,7 @@ func TestRegistrySignature(t *testing.T) {
 // failed, and the active version keeps serving.
 func TestRegistryRejects(t *testing.T) {
 	ctx := context.Background()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	h := r.Module("chat")
 	v1 := swapWasm(t, "v1")
 	if _, err := r.Load(ctx, "chat", v1, WithActivate()); err != nil {
@@ -531,7 +517,7 @@ func TestRegistryRejects(t *testing.T) {
 		{"self-test fails", swapWasm(t, "bad"), `self-test "text-stream" failed`},
 		{"declares another name", swapWasm(t, "other"), `declares name "other"`},
 		{"truncated bytes", v1[:len(v1)/2], "rejected at compile"},
-		{"contract broken", wasmOf(t, "raw-missing"), "rejected at compile"},
+		{"contract broken", buildGuest(t, "raw-missing"), "rejected at compile"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -559,7 +545,7 @@ func TestRegistryRejects(t *testing.T) {
 
 func TestRegistryRollback(t *testing.T) {
 	ctx := context.Background()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	if err := r.Rollback(ctx, "chat"); !errors.Is(err, ErrUnknownModule) {
 		t.Fatalf("rollback of an unknown name: %v", err)
 	}
@@ -606,11 +592,10 @@ func TestSplitSSE(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		chunks, err := selfTestChunks(&selfTestCase{}, []byte(tc.body), abi.FramingSSE)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range chunks {
+		for c, err := range selfTestChunks(&selfTestCase{}, []byte(tc.body), abi.FramingSSE) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			got = append(got, string(c.Event)+"|"+string(c.Data))
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
@@ -624,7 +609,7 @@ func TestSplitSSE(t *testing.T) {
 // with adapter_trap instead of running on a closed generation.
 func TestRegistryAbandonedStream(t *testing.T) {
 	ctx := context.Background()
-	r, log := newRegistry(t, RegistryOptions{DrainTimeout: 200 * time.Millisecond}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{DrainTimeout: 200 * time.Millisecond}, engine.Config{PoolSize: 1})
 	h := r.Module("chat")
 	if _, err := r.Load(ctx, "chat", swapWasm(t, "v1"), WithActivate()); err != nil {
 		t.Fatal(err)
@@ -652,5 +637,50 @@ func TestRegistryAbandonedStream(t *testing.T) {
 	_, _, err = h.Transform(ctx, &abi.TransformInput{State: []byte("foreign"), Chunks: []abi.Chunk{chunk}})
 	if abi.CodeOf(err) != abi.CodeInvalidRequest {
 		t.Fatalf("foreign state: %v", err)
+	}
+}
+
+// TestHandleIntrospection: the functions of package api report, through
+// the Handle a host holds, the state of the active version's generation,
+// and Closed once the registry is closed. (Before the Handle implemented
+// api.Inspector they silently reported the zero state.)
+func TestHandleIntrospection(t *testing.T) {
+	ctx := context.Background()
+	r, _ := newRegistry(t, Options{}, engine.Config{PoolSize: 2})
+	h := r.Module("chat")
+	if _, ok := api.Suspended(h); api.InstanceStats(h) != (api.Stats{}) || api.InputLimit(h) != 0 || api.Faults(h) != 0 || ok || api.Closed(h) {
+		t.Fatal("a handle with no active version reports a state")
+	}
+	if _, err := r.Load(ctx, "chat", swapWasm(t, "v1"), WithActivate()); err != nil {
+		t.Fatal(err)
+	}
+	m, release := h.Pin()
+	defer release()
+	if m == engine.Module(h) {
+		t.Fatal("Pin returned the handle although a version is active")
+	}
+	if got, want := api.InstanceStats(h), api.InstanceStats(m); got != want || got.Idle != 2 {
+		t.Errorf("InstanceStats(handle) = %+v, the active generation has %+v (want 2 idle: the pool is prewarmed)", got, want)
+	}
+	if got, want := api.InputLimit(h), api.InputLimit(m); got != want || got == 0 {
+		t.Errorf("InputLimit(handle) = %d, the active generation's is %d", got, want)
+	}
+	if got, want := api.Faults(h), api.Faults(m); got != want {
+		t.Errorf("Faults(handle) = %d, the active generation's is %d", got, want)
+	}
+	hu, hok := api.Suspended(h)
+	mu, mok := api.Suspended(m)
+	if hok != mok || !hu.Equal(mu) {
+		t.Errorf("Suspended(handle) = %v %v, the active generation's is %v %v", hu, hok, mu, mok)
+	}
+	if api.Closed(h) {
+		t.Error("the handle of an open registry reports Closed")
+	}
+	release()
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !api.Closed(h) {
+		t.Error("the handle of a closed registry does not report Closed")
 	}
 }

@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // Registry holds adapter modules by name, each with its versions (addressed
@@ -30,8 +31,8 @@ import (
 //
 // A Registry is safe for concurrent use.
 type Registry struct {
-	eng  *Engine
-	opts RegistryOptions
+	eng  *engine.Engine
+	opts Options
 
 	mu     sync.Mutex
 	byName map[string]*entry
@@ -43,8 +44,8 @@ type Registry struct {
 	drains   sync.WaitGroup
 }
 
-// RegistryOptions configures a Registry. The zero value is usable.
-type RegistryOptions struct {
+// Options configures a Registry. The zero value is usable.
+type Options struct {
 	// PublicKeys, when not empty, require every module to carry an
 	// ed25519 signature of its bytes by one of these keys (WithSignature;
 	// a .sig file for WatchDir). Unsigned modules are then refused.
@@ -58,7 +59,7 @@ type RegistryOptions struct {
 	// cases (see RunSelfTest, which frames bodies of every framing with
 	// package framing, as the host does). It returns nil when every case
 	// passes.
-	SelfTest func(ctx context.Context, m Module, cases []byte) error
+	SelfTest func(ctx context.Context, m engine.Module, cases []byte) error
 	// SkipSelfTest loads modules without running their own cases.
 	SkipSelfTest bool
 	// DrainTimeout bounds how long a retired generation waits for the
@@ -218,7 +219,7 @@ type entry struct {
 type stored struct {
 	v    Version
 	wasm []byte
-	mod  Module // validated module when staged, else nil
+	mod  engine.Module // validated module when staged, else nil
 }
 
 // generation is one activation of a version: its Module and the
@@ -226,7 +227,7 @@ type stored struct {
 type generation struct {
 	id  uint64
 	v   Version
-	mod Module
+	mod engine.Module
 	// refs counts the registry's own reference (while active), calls in
 	// flight, pins and open streams. At 0 the generation is closed and
 	// can never be acquired again.
@@ -234,7 +235,7 @@ type generation struct {
 
 	mu      sync.Mutex
 	streams map[uint64]struct{} // open streams, each holding one ref
-	done    chan struct{}       // closed once the Module is closed
+	done    chan struct{}       // closed once the engine.Module is closed
 }
 
 // tryAcquire takes a reference unless the generation already reached 0.
@@ -250,9 +251,9 @@ func (g *generation) tryAcquire() bool {
 	}
 }
 
-// NewRegistry returns an empty Registry whose modules e compiles and runs.
+// New returns an empty Registry whose modules e compiles and runs.
 // Close the Registry before the Engine.
-func NewRegistry(e *Engine, opts RegistryOptions) *Registry {
+func New(e *engine.Engine, opts Options) *Registry {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 5 * time.Minute
 	}
@@ -294,7 +295,7 @@ type loadConfig struct {
 }
 
 // WithSignature gives the ed25519 signature of the module's bytes (64 raw
-// bytes), checked against RegistryOptions.PublicKeys.
+// bytes), checked against Options.PublicKeys.
 func WithSignature(sig []byte) LoadOption { return func(c *loadConfig) { c.sig = sig } }
 
 // WithActivate makes Load activate the version once it is validated (a
@@ -336,7 +337,7 @@ func (e *RejectError) Unwrap() error { return e.Err }
 // Load validates wasm as a version of the module name and keeps it; it
 // does not activate it unless WithActivate is given. Validation, in order:
 // the size (Config.MaxModuleBytes), the signature (when
-// RegistryOptions.PublicKeys is set; checked on every load), compilation
+// Options.PublicKeys is set; checked on every load), compilation
 // within the engine's limits with the ABI checks of Engine.Load (imports,
 // exports, ABI version), capabilities for "" (sane, and declaring name),
 // then the module's own self-test cases. A failure returns an error saying
@@ -401,8 +402,8 @@ func (r *Registry) load(ctx context.Context, name string, wasm []byte, lc *loadC
 	if lc.pinSet && lc.pinned != digest {
 		return reject("digest pin", fmt.Errorf("bytes have sha256 %s, the pin wants %s: refusing to compile them (fetch the module the pin names)", digest, lc.pinned))
 	}
-	if max := r.eng.cfg.MaxModuleBytes; len(wasm) > max {
-		return reject("size", fmt.Errorf("%w: %d bytes, the limit is %d (Config.MaxModuleBytes)", ErrModuleTooLarge, len(wasm), max))
+	if max := r.eng.MaxModuleBytes(); len(wasm) > max {
+		return reject("size", fmt.Errorf("%w: %d bytes, the limit is %d (Config.MaxModuleBytes)", engine.ErrModuleTooLarge, len(wasm), max))
 	}
 	// Every load verifies the signature, bytes already known included:
 	// a known digest with a wrong signature is refused, not a no-op.
@@ -485,8 +486,8 @@ func (r *Registry) load(ctx context.Context, name string, wasm []byte, lc *loadC
 	return v, nil
 }
 
-func (r *Registry) selfTest(ctx context.Context, m Module) (int, error) {
-	cases, err := SelfTest(ctx, m)
+func (r *Registry) selfTest(ctx context.Context, m engine.Module) (int, error) {
+	cases, err := engine.SelfTest(ctx, m)
 	if err != nil {
 		return 0, err
 	}
@@ -592,7 +593,7 @@ func (r *Registry) activateLocked(ctx context.Context, en *entry, s *stored, kin
 		}
 	}
 	if !r.opts.NoPrewarm {
-		if err := prewarm(ctx, m); err != nil {
+		if err := engine.Prewarm(ctx, m); err != nil {
 			m.Close(context.WithoutCancel(ctx))
 			return fmt.Errorf("engine: activating %s: instantiating its pool: %w", s.v, err)
 		}
@@ -720,7 +721,7 @@ func (r *Registry) Module(name string) *Handle {
 // Get pins the active version of name, like Handle.Pin: every call of
 // the returned Module is served by that version, whose generation stays
 // open until release is called (once or more).
-func (r *Registry) Get(name string) (m Module, release func(), err error) {
+func (r *Registry) Get(name string) (m engine.Module, release func(), err error) {
 	en := r.entry(name, false)
 	if en == nil {
 		return nil, nil, fmt.Errorf("%w (%q)", ErrUnknownModule, name)
@@ -773,27 +774,4 @@ func (r *Registry) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// prewarm creates and initializes every instance of m's pool (up to
-// Config.PoolSize) and returns them to the pool idle.
-func prewarm(ctx context.Context, m Module) error {
-	mm, ok := m.(*module)
-	if !ok {
-		return nil
-	}
-	ws := make([]*worker, 0, mm.cfg.PoolSize)
-	var err error
-	for range mm.cfg.PoolSize {
-		w, e := mm.pool.acquire(ctx)
-		if e != nil {
-			err = e
-			break
-		}
-		ws = append(ws, w)
-	}
-	for _, w := range ws {
-		mm.pool.release(w, false)
-	}
-	return err
 }

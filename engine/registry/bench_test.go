@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // BenchmarkSwap measures the time from writing a new module file into a
@@ -26,7 +27,7 @@ func BenchmarkSwap(b *testing.B) {
 	warm := b.TempDir()
 	// Warm the cache once.
 	{
-		e, err := New(context.Background(), Config{CacheDir: warm, PoolSize: 1})
+		e, err := engine.New(context.Background(), engine.Config{CacheDir: warm, PoolSize: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -44,12 +45,12 @@ func BenchmarkSwap(b *testing.B) {
 				if mode == "cold" {
 					cache = b.TempDir()
 				}
-				e, err := New(context.Background(), Config{CacheDir: cache, PoolSize: 1, Crashes: CrashPolicy{Limit: -1}})
+				e, err := engine.New(context.Background(), engine.Config{CacheDir: cache, PoolSize: 1, Crashes: engine.CrashPolicy{Limit: -1}})
 				if err != nil {
 					b.Fatal(err)
 				}
 				loaded := make(chan Version, 1)
-				r := NewRegistry(e, RegistryOptions{OnChange: func(c Change) {
+				r := New(e, Options{OnChange: func(c Change) {
 					if c.Kind == ChangeActivated {
 						loaded <- c.Version
 					}
@@ -99,8 +100,8 @@ func BenchmarkSwap(b *testing.B) {
 func BenchmarkHandleTransform(b *testing.B) {
 	ctx := context.Background()
 	wasm := swapWasm(b, "v1")
-	e := newEngine(b, Config{PoolSize: 1})
-	r := NewRegistry(e, RegistryOptions{})
+	e := newEngine(b, engine.Config{PoolSize: 1})
+	r := New(e, Options{})
 	b.Cleanup(func() { r.Close(ctx) })
 	if _, err := r.Load(ctx, "chat", wasm, WithActivate()); err != nil {
 		b.Fatal(err)
@@ -118,7 +119,7 @@ func BenchmarkHandleTransform(b *testing.B) {
 	chunk := []abi.Chunk{{Data: []byte(`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4.1-mini","choices":[{"index":0,"delta":{"content":"Hello there"},"finish_reason":null}]}`)}}
 	for _, bc := range []struct {
 		name string
-		m    Module
+		m    engine.Module
 	}{{"direct", direct}, {"handle", h}, {"pinned", pinned}} {
 		b.Run(bc.name, func(b *testing.B) {
 			st, _, err := bc.m.Transform(ctx, &abi.TransformInput{Chunks: chunk})

@@ -1,13 +1,16 @@
-package engine
+package registry
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"reflect"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
+	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
 )
 
@@ -45,7 +48,8 @@ func countCases(cases []byte) int {
 // wasmadapt_selftest export returns, see SelfTest) against m and returns
 // how many passed; the error names the first case that failed and why.
 //
-// It is the registry's built-in runner, independent of the host: a case's
+// It is the registry's built-in runner, independent of the host, on the
+// project's one replay loop (api/cases.ReplayChunks): a case's
 // request is projected (and compared with its projection, or its
 // expect_error checked); a body with a status of 400 or more goes through
 // map_error, framing "none" through parse_response; a stream is given
@@ -53,7 +57,7 @@ func countCases(cases []byte) int {
 // package framing, the host's own framer) and is replayed twice, all
 // chunks in one transform call and one chunk per call, both of which must
 // give the case's events.
-func RunSelfTest(ctx context.Context, m Module, cases []byte) (int, error) {
+func RunSelfTest(ctx context.Context, m engine.Module, cases []byte) (int, error) {
 	var cs []selfTestCase
 	if err := json.Unmarshal(cases, &cs); err != nil {
 		return 0, fmt.Errorf("self-test cases are not a JSON array of case objects: %v (see abi/README.md, wasmadapt_selftest)", err)
@@ -69,7 +73,7 @@ func RunSelfTest(ctx context.Context, m Module, cases []byte) (int, error) {
 	return len(cs), nil
 }
 
-func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
+func runSelfTestCase(ctx context.Context, m engine.Module, c *selfTestCase) error {
 	var sctx []byte
 	var pr *abi.ProviderRequest
 	hasBody := c.Body != nil || c.Chunks != nil
@@ -142,16 +146,15 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 		}
 		got = evs
 	default:
-		chunks, ferr := selfTestChunks(c, body, fr)
-		all, err := replayChunks(ctx, m, chunks, sctx, 0, ferr)
+		all, err := cases.ReplayChunks(ctx, m, selfTestChunks(c, body, fr), sctx, 0)
 		if err != nil {
 			return fmt.Errorf("transform failed: %v", err)
 		}
-		one, err := replayChunks(ctx, m, chunks, sctx, 1, ferr)
+		one, err := cases.ReplayChunks(ctx, m, selfTestChunks(c, body, fr), sctx, 1)
 		if err != nil {
 			return fmt.Errorf("transform (a chunk per call) failed: %v", err)
 		}
-		if a, b := eventLines(all), eventLines(one); !bytes.Equal(a, b) {
+		if a, b := cases.AppendLines(nil, all), cases.AppendLines(nil, one); !bytes.Equal(a, b) {
 			return fmt.Errorf("events depend on batching: all chunks in one call gave\n%s\none chunk per call gave\n%s", a, b)
 		}
 		got = all
@@ -159,14 +162,14 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 	if c.Events == nil {
 		return fmt.Errorf("the case has a body but no events")
 	}
-	var order EventOrder
+	var order engine.EventOrder
 	for i := range got {
 		if err := order.Check(&got[i]); err != nil {
 			return err
 		}
 	}
 	if len(got) != len(c.Events) {
-		return fmt.Errorf("got %d events, the case wants %d:\n%s", len(got), len(c.Events), eventLines(got))
+		return fmt.Errorf("got %d events, the case wants %d:\n%s", len(got), len(c.Events), cases.AppendLines(nil, got))
 	}
 	for i := range got {
 		line := got[i].AppendJSON(nil)
@@ -175,15 +178,6 @@ func runSelfTestCase(ctx context.Context, m Module, c *selfTestCase) error {
 		}
 	}
 	return nil
-}
-
-func eventLines(evs []abi.Event) []byte {
-	var b []byte
-	for i := range evs {
-		b = evs[i].AppendJSON(b)
-		b = append(b, '\n')
-	}
-	return b
 }
 
 func sameJSON(a, b []byte) bool {
@@ -195,59 +189,15 @@ func sameJSON(a, b []byte) bool {
 }
 
 // selfTestChunks returns the case's chunks: its pre-framed ones, or its
-// body framed by package framing; the error is the framing's, with the
-// chunks framed before it.
-func selfTestChunks(c *selfTestCase, body []byte, name string) ([]abi.Chunk, error) {
-	if c.Chunks != nil {
-		out := make([]abi.Chunk, len(c.Chunks))
-		for i, ch := range c.Chunks {
-			out[i] = abi.Chunk{Event: []byte(ch.Event), Data: []byte(ch.Data)}
-		}
-		return out, nil
+// body framed by package framing in the case's framing (any framing the
+// host frames), then the framing's error when the body is corrupt.
+func selfTestChunks(c *selfTestCase, body []byte, name string) iter.Seq2[abi.Chunk, error] {
+	if c.Chunks == nil {
+		return framing.Split(bytes.NewReader(body), name, framing.Options{})
 	}
-	return framing.Chunks(body, name, framing.Options{})
-}
-
-// replayChunks feeds chunks through m's transform with host-owned state,
-// batch chunks per call (0: all in one call), then an end call. When
-// framing failed (ferr, after the chunks), there is no end call: the
-// stream did not end, and the events end with one error event carrying
-// the framing error's code, as the host's case runner (package
-// host/cases) replays a corrupt stream.
-func replayChunks(ctx context.Context, m Module, chunks []abi.Chunk, sctx []byte, batch int, ferr error) ([]abi.Event, error) {
-	var events []abi.Event
-	var state []byte
-	call := func(cs []abi.Chunk, flags uint32) error {
-		in := &abi.TransformInput{Flags: flags, State: state, Chunks: cs}
-		if len(state) == 0 {
-			in.Context = sctx
-		}
-		st, evs, err := m.Transform(ctx, in)
-		if err != nil {
-			return err
-		}
-		state = st
-		events = append(events, evs...)
-		return nil
+	out := make([]abi.Chunk, len(c.Chunks))
+	for i, ch := range c.Chunks {
+		out[i] = abi.Chunk{Event: []byte(ch.Event), Data: []byte(ch.Data)}
 	}
-	if ferr != nil {
-		if batch <= 0 {
-			batch = max(len(chunks), 1)
-		}
-		for i := 0; i < len(chunks); i += batch {
-			if err := call(chunks[i:min(i+batch, len(chunks))], 0); err != nil {
-				return events, err
-			}
-		}
-		return append(events, framing.ErrorEvent(ferr)), nil
-	}
-	if batch > 0 {
-		for i := 0; i < len(chunks); i += batch {
-			if err := call(chunks[i:min(i+batch, len(chunks))], 0); err != nil {
-				return events, err
-			}
-		}
-		return events, call(nil, abi.FlagEnd)
-	}
-	return events, call(chunks, abi.FlagEnd)
+	return framing.Each(out, nil)
 }

@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // watch runs WatchDir on dir until the test ends or stop is called.
@@ -36,7 +38,7 @@ func watch(t *testing.T, dir string, r *Registry, opts WatchOptions) (stop func(
 // compile) and the active version keeps serving until the rest arrives.
 func TestWatchDir(t *testing.T) {
 	dir := t.TempDir()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	v1, v2 := swapWasm(t, "v1"), swapWasm(t, "v2")
 	path := filepath.Join(dir, "chat.wasm")
 	h := r.Module("chat")
@@ -107,7 +109,7 @@ func TestWatchDir(t *testing.T) {
 func TestWatchDirSigned(t *testing.T) {
 	dir := t.TempDir()
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	r, log := newRegistry(t, RegistryOptions{PublicKeys: []ed25519.PublicKey{pub}}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{PublicKeys: []ed25519.PublicKey{pub}}, engine.Config{PoolSize: 1})
 	b := swapWasm(t, "v1")
 	path := filepath.Join(dir, "chat.wasm")
 	if err := os.WriteFile(path, b, 0o644); err != nil {
@@ -129,7 +131,7 @@ func TestWatchDirSigned(t *testing.T) {
 // TestWatchDirOnce: with Once, WatchDir returns after handling every file.
 func TestWatchDirOnce(t *testing.T) {
 	dir := t.TempDir()
-	r, log := newRegistry(t, RegistryOptions{}, Config{PoolSize: 1})
+	r, log := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	os.WriteFile(filepath.Join(dir, "chat.wasm"), swapWasm(t, "v1"), 0o644)
 	os.WriteFile(filepath.Join(dir, "junk.wasm"), []byte("junk"), 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644)

@@ -1,4 +1,4 @@
-package engine
+package registry
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // WatchOptions configures WatchDir. The zero value is usable.
@@ -53,7 +55,7 @@ type watched struct {
 // only when they change. A file that changes while it is read is left for
 // the next scan. Files whose names start with "." are ignored, so a writer
 // that writes a temporary ".name.wasm.tmp" and renames it into place is
-// picked up whole. With RegistryOptions.PublicKeys, the ed25519 signature
+// picked up whole. With Options.PublicKeys, the ed25519 signature
 // of NAME.wasm is read from NAME.wasm.sig next to it (64 raw bytes, or
 // their base64); a change of the .sig file alone also triggers a reload.
 // Removing a file does not unload its module.
@@ -62,7 +64,7 @@ type watched struct {
 // larger than 1 KiB, is never read: it is reported as a rejection at step
 // "size" (ErrModuleTooLarge). Load failures (bytes that do not compile, a
 // failed self-test, a bad signature) are reported through
-// RegistryOptions.OnChange as rejections
+// Options.OnChange as rejections
 // and the active version keeps serving. WatchDir returns when ctx ends
 // (nil), or with opts.Once when every file was handled; a directory that
 // cannot be read is an error.
@@ -130,7 +132,7 @@ func scanDir(ctx context.Context, dir string, reg *Registry, opts *WatchOptions,
 			continue
 		}
 		name := strings.TrimSuffix(fn, ".wasm")
-		limit := reg.eng.cfg.MaxModuleBytes
+		limit := reg.eng.MaxModuleBytes()
 		if mark.size > int64(limit) || mark.sigSize > maxSigFileBytes {
 			// Never read a file past the limits: a huge (sparse) file
 			// would exhaust memory. Reported once per change.
@@ -141,7 +143,7 @@ func scanDir(ctx context.Context, dir string, reg *Registry, opts *WatchOptions,
 				what, size, max = fn+".sig", mark.sigSize, maxSigFileBytes
 			}
 			err := &RejectError{Name: name, Step: "size", Err: fmt.Errorf("%w: %s is %d bytes, the limit is %d (Config.MaxModuleBytes; %d for a .sig file); it was not read",
-				ErrModuleTooLarge, what, size, max, maxSigFileBytes)}
+				engine.ErrModuleTooLarge, what, size, max, maxSigFileBytes)}
 			reg.emit(Change{Kind: ChangeRejected, Name: name, Err: err})
 			continue
 		}
@@ -205,7 +207,7 @@ func readLimited(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, ErrModuleTooLarge
+		return nil, engine.ErrModuleTooLarge
 	}
 	return b, nil
 }

@@ -1,11 +1,14 @@
-package engine
+package registry
 
 import (
 	"context"
 	"encoding/binary"
 	"sync"
+	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
+	"github.com/wasmadapt/wasmadapt/engine"
 )
 
 // Handle is the registry-backed Module of one name (Registry.Module). It
@@ -19,11 +22,14 @@ import (
 //     state prefixed with the generation and a stream number, and later
 //     calls with that state go to the same generation, until the call with
 //     abi.FlagEnd or a failed call ends the stream. With
-//     RegistryOptions.MigrateStreams, a stream whose generation was retired
+//     Options.MigrateStreams, a stream whose generation was retired
 //     continues on the active one when both declare the same non-empty
 //     state format.
 //   - Pin (Pinner) pins a whole request: a host that calls it gets the
 //     generation's own Module, with no state prefix and no lookups.
+//   - Introspection (api.Inspector: Faults, Suspended, InstanceStats,
+//     InputLimit) reports the active generation's state; Closed reports
+//     that the Registry was closed.
 //
 // Name is the registry name; Digest is the active version's digest at the
 // time of the call.
@@ -32,8 +38,9 @@ type Handle struct {
 	en *entry
 }
 
-var _ Module = (*Handle)(nil)
-var _ Pinner = (*Handle)(nil)
+var _ engine.Module = (*Handle)(nil)
+var _ engine.Pinner = (*Handle)(nil)
+var _ api.Inspector = (*Handle)(nil)
 
 // Name implements Module.
 func (h *Handle) Name() string { return h.en.name }
@@ -57,7 +64,7 @@ func (h *Handle) Active() (Version, uint64) {
 
 // Pin implements Pinner. With no active version it returns h itself, whose
 // calls then fail with adapter_trap.
-func (h *Handle) Pin() (Module, func()) {
+func (h *Handle) Pin() (engine.Module, func()) {
 	g, err := h.r.acquire(h.en)
 	if err != nil {
 		return h, func() {}
@@ -65,6 +72,54 @@ func (h *Handle) Pin() (Module, func()) {
 	var once sync.Once
 	return g.mod, func() { once.Do(func() { h.r.release(g) }) }
 }
+
+// inspectActive returns f of the active generation's Module, holding a
+// reference of it meanwhile, or f(nil) when no version is active (the
+// functions of package api then report the zero state).
+func inspectActive[T any](h *Handle, f func(engine.Module) T) T {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return f(nil)
+	}
+	defer h.r.release(g)
+	return f(g.mod)
+}
+
+// Closed implements api.Inspector: the Registry was closed, so no call
+// through h can succeed again.
+func (h *Handle) Closed() bool {
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	return h.r.closed
+}
+
+// Faults implements api.Inspector: the faults of the active version's
+// generation (each activation starts a generation, whose count starts at
+// 0); 0 when none is active.
+func (h *Handle) Faults() uint64 { return inspectActive(h, api.Faults) }
+
+// Suspended implements api.Inspector: whether the active version's
+// generation is suspended after a crash loop, and until when.
+func (h *Handle) Suspended() (until time.Time, ok bool) {
+	type susp struct {
+		until time.Time
+		ok    bool
+	}
+	s := inspectActive(h, func(m engine.Module) susp {
+		u, ok := api.Suspended(m)
+		return susp{u, ok}
+	})
+	return s.until, s.ok
+}
+
+// InstanceStats implements api.Inspector: the idle instances of the
+// active version's generation (retired generations still draining are
+// not counted).
+func (h *Handle) InstanceStats() engine.Stats { return inspectActive(h, api.InstanceStats) }
+
+// InputLimit implements api.Inspector: the input limit of the active
+// version's generation (0 when none is active).
+func (h *Handle) InputLimit() int { return inspectActive(h, api.InputLimit) }
 
 // Close implements Module. It does nothing: the Registry owns the
 // generations (Registry.Close).

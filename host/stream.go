@@ -1,0 +1,201 @@
+package host
+
+import (
+	"context"
+	"io"
+	"iter"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/framing"
+)
+
+// streamRun feeds one streamed body through the module's transform.
+type streamRun struct {
+	x      *exchange
+	ctx    context.Context
+	state  []byte
+	in     abi.TransformInput
+	sawEnd bool
+	events int // events the module emitted for this attempt
+}
+
+// transform runs one transform call over chunks and delivers its events.
+func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
+	for i := range chunks {
+		if echoed(s.x.secrets, chunks[i].Event, chunks[i].Data) {
+			return echoError(http.StatusOK)
+		}
+	}
+	s.in = abi.TransformInput{Flags: flags, State: s.state, Chunks: chunks}
+	if len(s.state) == 0 {
+		s.in.Context = s.x.ctxJSON
+	}
+	state, events, err := s.x.p.Module.Transform(s.ctx, &s.in)
+	if err != nil {
+		return err
+	}
+	s.state = state
+	s.x.op.chunks += len(chunks)
+	s.events += len(events)
+	if flags&abi.FlagEnd != 0 && !s.x.delivered {
+		// The last call carries no chunk: an error it reports is the
+		// module's verdict on a body that arrived whole, not the
+		// provider's. When nothing came before it, the module could
+		// read nothing in that body (an HTML page, an unknown format):
+		// a retry would be billed for the same answer.
+		for i := range events {
+			events[i].Retryable = false
+		}
+	}
+	return s.x.deliver(events, &s.sawEnd)
+}
+
+// direct makes one transform call per chunk, on the caller's goroutine.
+func (s *streamRun) direct(actx context.Context, body io.Reader) error {
+	one := make([]abi.Chunk, 1)
+	for chunk, err := range framing.Split(body, s.x.preq.StreamFraming, framing.Options{MaxEventBytes: s.x.c.maxEvent}) {
+		if err != nil {
+			return s.x.readErr(s.ctx, actx, err)
+		}
+		one[0] = chunk
+		if err := s.transform(one, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batched reads and frames the body on a second goroutine, which queues
+// copies of the chunks while a transform call runs; each call then takes
+// every chunk queued so far (up to the batch limits). Events do not depend
+// on batching (the ABI requires it), and nothing waits for a batch to
+// fill: an idle transform takes the first chunk as soon as it is framed.
+func (s *streamRun) batched(actx context.Context, body io.Reader, cancel context.CancelCauseFunc, raw io.Closer) error {
+	c := s.x.c
+	b := &batcher{maxChunks: c.maxBatch, maxBytes: c.maxBatchBytes}
+	b.cond.L = &b.mu
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.produce(framing.Split(body, s.x.preq.StreamFraming, framing.Options{MaxEventBytes: c.maxEvent}))
+	}()
+	defer func() {
+		b.stop()
+		cancel(nil) // unblocks a read in progress
+		raw.Close()
+		<-done
+	}()
+	var chunks []abi.Chunk
+	var arena []byte
+	for {
+		var err error
+		chunks, arena, err = b.take(chunks, arena)
+		if len(chunks) > 0 {
+			if terr := s.transform(chunks, 0); terr != nil {
+				return terr
+			}
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		return s.x.readErr(s.ctx, actx, err)
+	}
+}
+
+// batcher is a bounded queue of copied chunks between the goroutine that
+// frames the body and the one that calls transform.
+type batcher struct {
+	mu        sync.Mutex
+	cond      sync.Cond
+	pending   []abi.Chunk
+	arena     []byte
+	freeC     []abi.Chunk
+	freeA     []byte
+	err       error
+	done      bool
+	stopped   bool
+	maxChunks int
+	maxBytes  int
+}
+
+func (b *batcher) produce(seq iter.Seq2[abi.Chunk, error]) {
+	for ch, err := range seq {
+		b.mu.Lock()
+		// A batch holds at most maxBytes, unless it is one chunk: a
+		// batch never grows past the module's input limit because of
+		// the chunks around a large one.
+		for !b.stopped && len(b.pending) > 0 && (len(b.pending) >= b.maxChunks || len(b.arena)+len(ch.Event)+len(ch.Data) > b.maxBytes) {
+			b.cond.Wait()
+		}
+		if b.stopped {
+			b.mu.Unlock()
+			return
+		}
+		if err != nil {
+			b.err, b.done = err, true
+			b.cond.Broadcast()
+			b.mu.Unlock()
+			return
+		}
+		start := len(b.arena)
+		b.arena = append(b.arena, ch.Event...)
+		mid := len(b.arena)
+		b.arena = append(b.arena, ch.Data...)
+		end := len(b.arena)
+		b.pending = append(b.pending, abi.Chunk{Event: b.arena[start:mid:mid], Data: b.arena[mid:end:end]})
+		b.cond.Broadcast()
+		b.mu.Unlock()
+	}
+	b.mu.Lock()
+	b.err, b.done = io.EOF, true
+	b.cond.Broadcast()
+	b.mu.Unlock()
+}
+
+// take gives back the buffers of the batch the caller is done with and
+// waits for the next one. With no chunk left it returns the framer's
+// final error (io.EOF at a clean end).
+func (b *batcher) take(doneC []abi.Chunk, doneA []byte) ([]abi.Chunk, []byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if doneC != nil {
+		b.freeC, b.freeA = doneC[:0], doneA[:0]
+	}
+	for len(b.pending) == 0 && !b.done {
+		b.cond.Wait()
+	}
+	if len(b.pending) == 0 {
+		return nil, nil, b.err
+	}
+	out, outA := b.pending, b.arena
+	b.pending, b.arena = b.freeC, b.freeA
+	b.freeC, b.freeA = nil, nil
+	b.cond.Broadcast()
+	return out, outA, nil
+}
+
+func (b *batcher) stop() {
+	b.mu.Lock()
+	b.stopped = true
+	b.cond.Broadcast()
+	b.mu.Unlock()
+}
+
+// idleReader resets the idle timer on every read that made progress.
+type idleReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (i *idleReader) Read(p []byte) (int, error) {
+	n, err := i.r.Read(p)
+	if n > 0 {
+		i.t.Reset(i.d)
+	}
+	return n, err
+}
