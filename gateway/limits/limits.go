@@ -91,7 +91,7 @@ type Denied struct {
 
 // Error says which limit refused and when to retry.
 func (d *Denied) Error() string {
-	return fmt.Sprintf("over this API key's %s of %d; retry after %s", d.Limit, d.Max, d.RetryAfter)
+	return fmt.Sprintf("over its %s limit of %d; retry after %s", d.Limit, d.Max, d.RetryAfter)
 }
 
 // StoreError is a store that could not be reached or answered wrongly:
