@@ -79,8 +79,8 @@ check: vet
 	@# only (the native pass still finds unused code).
 	GOOS=wasip1 GOARCH=wasm bin/tools/staticcheck -checks 'inherit,-U1000' ./abi/... ./guest/... ./adapters-wasm/...
 
-# The Debian packages the tests use (wabt, postgresql, docker-registry),
-# installed when missing and root.
+# The Debian packages the tests use (wabt, postgresql, docker-registry,
+# redis-server, nginx), installed when missing and root.
 deps:
 	@scripts/install-test-deps
 
