@@ -147,6 +147,7 @@ func BenchmarkGatewayLatency(b *testing.B) {
 			b.StopTimer()
 			reportPercentiles(b, "host", hosted)
 			reportPercentiles(b, "gw", gw)
+			reportPercentiles(b, "limits", lim)
 			reportPercentiles(b, "added", added)
 			reportPercentiles(b, "limits-added", limAdded)
 		})
