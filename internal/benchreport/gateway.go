@@ -3,7 +3,32 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 )
+
+// gatewayLoad is the 1-minute load average when the gateway step started
+// (its run-step line) and the machine's cores.
+func (r *results) gatewayLoad() (load, cores float64, ok bool) {
+	cores, err := strconv.ParseFloat(r.cfg("machine-cores"), 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, s := range r.config["run-step"] {
+		if !strings.HasPrefix(s, "gateway") {
+			continue
+		}
+		if _, after, found := strings.Cut(s, " load "); found {
+			f := strings.Fields(after)
+			if len(f) > 0 {
+				if load, err = strconv.ParseFloat(f[0], 64); err == nil {
+					return load, cores, true
+				}
+			}
+		}
+	}
+	return 0, 0, false
+}
 
 // writeGateway writes the gateway's overhead section
 // (BenchmarkGatewayLatency, BenchmarkGatewayThroughput).
@@ -18,6 +43,11 @@ func writeGateway(w io.Writer, r *results) {
 	p("tenant limits (in-memory counters: reserve, then settle with the usage). Latency: each iteration runs the three\n")
 	p("one after another; **added** is gateway minus direct host per iteration, p50/p99 over a run's iterations, then\n")
 	p("the median over runs.\n\n")
+	if load, cores, ok := r.gatewayLoad(); ok && load > cores {
+		p("**This run's gateway step started at a load average of %.1f on %.0f cores: other processes held the CPU for\n", load, cores)
+		p("most of it, so these numbers are noise-dominated (a gateway faster than its direct host is noise, not a\n")
+		p("result). Rerun on an idle machine (`make bench`) before drawing conclusions.**\n\n")
+	}
 	if !r.has("BenchmarkGatewayLatency/") {
 		p("_Not measured in this run._\n\n")
 	} else {
