@@ -8,6 +8,7 @@
 #   make check    the hygiene gate: gofmt, go mod tidy -diff, go vet (native and wasip1), staticcheck
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
+#   make test-scaleout  three gateway processes behind nginx sharing Redis limits; one killed mid-load
 
 GO       ?= go
 ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-wasm/*/module/main.go)))))
@@ -37,7 +38,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -68,7 +69,7 @@ test:
 	echo; echo "== make test took $$(( $$(date +%s) - start ))s"; \
 	$(GO) run ./internal/testrun -results $(RESULTS) -summary -status $$status
 
-test-steps: check unit conformance fuzz test-wasmtime
+test-steps: check unit conformance fuzz test-wasmtime test-scaleout
 
 # The hygiene gate: fails on any finding.
 check: vet
@@ -81,8 +82,8 @@ check: vet
 	@# only (the native pass still finds unused code).
 	GOOS=wasip1 GOARCH=wasm bin/tools/staticcheck -checks 'inherit,-U1000' ./abi/... ./guest/... ./adapters-wasm/...
 
-# The Debian packages the tests use (wabt, postgresql, docker-registry),
-# installed when missing and root.
+# The Debian packages the tests use (wabt, postgresql, docker-registry,
+# redis-server, nginx), installed when missing and root.
 deps:
 	@scripts/install-test-deps
 
@@ -158,6 +159,17 @@ bench: all
 
 clean:
 	rm -rf bin
+
+# The gateway's scale-out test (cmd/wasmadapt-gateway TestScaleOut): three
+# gateway processes behind Debian's nginx on loopback ports, their tenant
+# limits shared through a throwaway redis-server, a load of concurrent
+# streamed requests and one replica killed mid-load. Part of `test`; nginx
+# and redis-server come from scripts/install-test-deps (without them the
+# test skips and says so). About 40 s on 2 loaded cores, most of it three
+# processes compiling the module.
+test-scaleout: deps bin/adapters/openai.wasm
+	@mkdir -p bin/test
+	WASMADAPT_SCALEOUT=1 $(TESTRUN) -count=1 -timeout $(TESTTIMEOUT) -run '^TestScaleOut$$' ./cmd/wasmadapt-gateway
 
 # The wasmtime backend (cgo, -tags wasmtime) through the same engine tests
 # and golden cases as wazero; WASMADAPT_BACKEND selects it in engine.New.

@@ -8,7 +8,10 @@
 //
 // Requests are authenticated with gateway API keys, compared by their
 // SHA-256 digest (the configuration never holds a key), and each key may
-// use only the public models it lists. A public model is a host.Route:
+// use only the public models it lists, within its tenant limits (requests
+// and tokens a minute, a token budget; package gateway/limits), which are
+// checked before the provider is called and answered over with 429 and
+// Retry-After. A public model is a host.Route:
 // its targets are tried in order, the capability check runs per target,
 // and a target that fails retryably before the first event hands over to
 // the next.
@@ -34,6 +37,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/gateway/limits"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
@@ -55,8 +59,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Getenv reads credential variables (default os.Getenv).
 	Getenv func(string) string
-	// Now is the clock of the created fields (default time.Now).
+	// Now is the clock of the created fields and of the tenant limits
+	// (default time.Now).
 	Now func() time.Time
+	// LimitStore holds the tenant limits' counters (default: Redis when
+	// the configuration sets redis:, else memory).
+	LimitStore limits.Store
 }
 
 // Server is the gateway's HTTP handler. Create it with New.
@@ -73,6 +81,7 @@ type Server struct {
 	draining atomic.Bool
 	inflight sync.WaitGroup
 	mux      *http.ServeMux
+	tenants  *tenants
 }
 
 // ConfigError is a configuration that names something the gateway cannot
@@ -140,6 +149,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		b, _ := hex.DecodeString(k.SHA256)
 		s.keys[[sha256.Size]byte(b)] = k
 	}
+	s.tenants = newTenants(cfg, o)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("GET /readyz", s.readyz)

@@ -184,6 +184,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		status = Status(e.Code, c.anthropic)
 		c.dialect(w, status, e)
 	}
+	settle, lerr := s.admit(w, r, key, c.req, log)
+	if lerr != nil {
+		fail(lerr)
+		return
+	}
+	defer func() { settle(acc.Response().Usage, status >= 400 && status != 499) }()
 	for ev, err := range seq {
 		if err != nil || ev.Type == abi.EventError {
 			if err == nil {

@@ -126,6 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	defer gw.Close()
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err

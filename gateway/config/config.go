@@ -20,6 +20,13 @@
 //	  - name: team-a
 //	    sha256: 5e88...             # hex sha256 of the key clients send
 //	    models: [fast]              # or ["*"] for every model
+//	    limits:                     # optional tenant limits (see Limits)
+//	      requests_per_minute: 600
+//	      tokens_per_minute: 200000
+//	      token_budget: 50000000
+//	      budget_period: 720h
+//	redis:                          # optional: limits shared by replicas (see Redis)
+//	  addr: 127.0.0.1:6379
 //
 // Load reports every problem it finds, each with the line it is on, as a
 // *Error holding []Problem.
@@ -48,6 +55,9 @@ type Config struct {
 	Models []Model `yaml:"models"`
 	// Keys are the gateway API keys.
 	Keys []Key `yaml:"keys"`
+	// Redis, when set, holds the limit counters every replica shares
+	// (see Redis); without it each replica counts in memory.
+	Redis *Redis `yaml:"redis"`
 }
 
 // Model is one public model and its fallback chain.
@@ -87,6 +97,8 @@ type Key struct {
 	SHA256 string `yaml:"sha256"`
 	// Models are the public models the key may use; "*" allows all.
 	Models []string `yaml:"models"`
+	// Limits are the key's tenant limits (nil: none).
+	Limits *Limits `yaml:"limits"`
 	// Line is the line of the key's entry in the file.
 	Line int `yaml:"-"`
 }
@@ -183,6 +195,7 @@ func Parse(name string, b []byte) (*Config, error) {
 			c.Keys[i].Line = keys[i].Line
 		}
 	}
+	c.limitLines(doc, keys)
 	if ps := c.validate(); len(ps) > 0 {
 		return nil, &Error{File: name, Problems: ps}
 	}
@@ -213,15 +226,21 @@ func lineProblem(s string) Problem {
 }
 
 func field(n *yaml.Node, key string) *yaml.Node {
+	_, v := pair(n, key)
+	return v
+}
+
+// pair returns the key and value nodes of key in the mapping n.
+func pair(n *yaml.Node, key string) (k, v *yaml.Node) {
 	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return n.Content[i+1]
+			return n.Content[i], n.Content[i+1]
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func items(n *yaml.Node) []*yaml.Node {
@@ -296,5 +315,6 @@ func (c *Config) validate() []Problem {
 			}
 		}
 	}
+	c.validateLimits(add)
 	return ps
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExample(t *testing.T) {
@@ -16,6 +17,10 @@ func TestExample(t *testing.T) {
 	}
 	if !c.Keys[1].Allows("fast") || c.Keys[1].Allows("claude") || !c.Keys[0].Allows("claude") {
 		t.Fatal("per-key models")
+	}
+	if l := c.Keys[1].Limits; c.Keys[0].Limits != nil || l == nil || l.Line != 28 || l.RequestsPerMinute != 600 ||
+		l.TokensPerMinute != 200000 || l.TokenBudget != 50000000 || l.Period() != 720*time.Hour {
+		t.Fatalf("limits %+v", c.Keys[1].Limits)
 	}
 	if HashKey("test") != c.Keys[0].SHA256 {
 		t.Fatal("HashKey is not hex sha256")
@@ -64,6 +69,48 @@ keys:
 			`x.yaml:18: key "k" is already defined on line 15`,
 			`x.yaml:18: key "k": sha256 must be 64 lowercase hex digits`,
 			`x.yaml:18: key "k" allows no models`,
+		}},
+		{"limits unknown field", "keys:\n  - name: k\n    limits:\n      per_hour: 3\n", []string{"x.yaml:4: field per_hour not found"}},
+		{"limits semantic", `models:
+  - name: a
+    targets:
+      - module: openai
+        model: m
+redis:
+  addr: localhost
+  db: -1
+keys:
+  - name: k
+    sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    models: [a]
+    limits:
+      requests_per_minute: -1
+      token_budget: 10
+  - name: l
+    sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    models: [a]
+    limits:
+      token_budget: 10
+      budget_period: 30s
+  - name: m
+    sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    models: [a]
+    limits:
+      budget_period: 1 day
+  - name: n
+    sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    models: [a]
+    limits:
+      tokens_per_minute: 5
+      budget_period: 24h
+`, []string{
+			`x.yaml:6: redis: addr "localhost" is not host:port`,
+			`x.yaml:6: redis: db must be 0 or more`,
+			`x.yaml:13: key "k": requests_per_minute must be 0 (no limit) or more, not -1`,
+			`x.yaml:13: key "k": token_budget needs budget_period`,
+			`x.yaml:19: key "l": budget_period 30s is shorter than 1m`,
+			`x.yaml:25: key "m": budget_period "1 day" is not a Go duration`,
+			`x.yaml:30: key "n": budget_period without token_budget limits nothing`,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

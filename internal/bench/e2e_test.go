@@ -102,6 +102,14 @@ func e2eModule(b *testing.B, backend string) engine.Module {
 	return loadOn(b, backend, "openai", 0)
 }
 
+// reportPercentiles sorts d and reports its p50 and p99 as
+// NAME-p50-ns and NAME-p99-ns.
+func reportPercentiles(b *testing.B, name string, d []time.Duration) {
+	slices.Sort(d)
+	b.ReportMetric(percentile(d, 0.50), name+"-p50-ns")
+	b.ReportMetric(percentile(d, 0.99), name+"-p99-ns")
+}
+
 func percentile(sorted []time.Duration, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
@@ -141,15 +149,9 @@ func BenchmarkE2ELatency(b *testing.B) {
 				added = append(added, t2.Sub(t1)-t1.Sub(t0))
 			}
 			b.StopTimer()
-			for _, d := range [][]time.Duration{direct, hosted, added} {
-				slices.Sort(d)
-			}
-			b.ReportMetric(percentile(direct, 0.50), "direct-p50-ns")
-			b.ReportMetric(percentile(direct, 0.99), "direct-p99-ns")
-			b.ReportMetric(percentile(hosted, 0.50), "host-p50-ns")
-			b.ReportMetric(percentile(hosted, 0.99), "host-p99-ns")
-			b.ReportMetric(percentile(added, 0.50), "added-p50-ns")
-			b.ReportMetric(percentile(added, 0.99), "added-p99-ns")
+			reportPercentiles(b, "direct", direct)
+			reportPercentiles(b, "host", hosted)
+			reportPercentiles(b, "added", added)
 		})
 	}
 }
@@ -169,31 +171,12 @@ func BenchmarkE2EThroughput(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					b.ReportAllocs()
-					b.ResetTimer()
-					total := int64(c * b.N)
-					var next, events atomic.Int64
-					var wg sync.WaitGroup
-					var failed atomic.Value
-					for range c {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							for next.Add(1) <= total {
-								n, err := s.stream(ctx, m)
-								if err != nil {
-									failed.Store(err)
-									return
-								}
-								events.Add(int64(n))
-							}
-						}()
-					}
-					wg.Wait()
-					b.StopTimer()
-					if err, ok := failed.Load().(error); ok {
-						b.Fatal(err)
-					}
+					var events atomic.Int64
+					total := runConcurrent(b, c, func() error {
+						n, err := s.stream(ctx, m)
+						events.Add(int64(n))
+						return err
+					})
 					if events.Load() != total*int64(perStream) {
 						b.Fatalf("%d events, want %d", events.Load(), total*int64(perStream))
 					}
@@ -204,6 +187,34 @@ func BenchmarkE2EThroughput(b *testing.B) {
 			}
 		})
 	}
+}
+
+// runConcurrent runs c*b.N calls of one, c at a time (c workers share
+// them), timed, with allocations reported; it fails b on the first error
+// and returns the number of calls.
+func runConcurrent(b *testing.B, c int, one func() error) int64 {
+	b.ReportAllocs()
+	b.ResetTimer()
+	total := int64(c * b.N)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for range c {
+		wg.Go(func() {
+			for next.Add(1) <= total {
+				if err := one(); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err, ok := failed.Load().(error); ok {
+		b.Fatal(err)
+	}
+	return total
 }
 
 func itoa(n int) string {

@@ -51,6 +51,8 @@ var invocations = []invocation{
 	{`^BenchmarkE2ELatency$`, "500ms", "end-to-end latency", "", 0},
 	{`^BenchmarkE2EThroughput$`, "2x", "end-to-end throughput", "", 0},
 	{`^BenchmarkHotSwap$`, "3x", "hot swap", "", 0},
+	{`^BenchmarkGatewayLatency$`, "300ms", "gateway latency", "", 0},
+	{`^BenchmarkGatewayThroughput$`, "50x", "gateway throughput", "", 0},
 }
 
 func main() {

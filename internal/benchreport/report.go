@@ -56,6 +56,7 @@ func writeReport(w io.Writer, r *results) {
 	writeProject(w, r)
 	writeModule(w, r)
 	writeE2E(w, r)
+	writeGateway(w, r)
 	writeHotSwap(w, r)
 }
 

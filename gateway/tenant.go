@@ -1,0 +1,110 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/gateway/limits"
+)
+
+// DefaultOutputEstimate is the output tokens a request without
+// max_output_tokens (max_tokens) is reserved for, until its usage settles
+// the reservation.
+const DefaultOutputEstimate = 1024
+
+// tenants are the gateway's limits: the limiter, and the store's
+// connection to close.
+type tenants struct {
+	limiter *limits.Limiter
+	closer  func() error
+}
+
+// newTenants builds the limiter of cfg: its store is o.LimitStore, else
+// Redis when the file sets redis:, else memory.
+func newTenants(cfg *config.Config, o Options) *tenants {
+	t := &tenants{closer: func() error { return nil }}
+	store := o.LimitStore
+	prefix := ""
+	if r := cfg.Redis; r != nil {
+		prefix = r.KeyPrefix
+		if store == nil {
+			pw := ""
+			if r.PasswordEnv != "" {
+				pw = o.Getenv(r.PasswordEnv)
+			}
+			c := redis.NewClient(&redis.Options{Addr: r.Addr, Password: pw, DB: r.DB})
+			store, t.closer = limits.NewRedisStore(c), c.Close
+		}
+	}
+	if store == nil {
+		store = limits.NewMemoryStore(o.Now)
+	}
+	t.limiter = limits.New(store, prefix, o.Now)
+	return t
+}
+
+// Close closes the connection to the limit store (Redis), if any.
+func (s *Server) Close() error { return s.tenants.closer() }
+
+// policy is the limits.Policy of a key's configured limits.
+func policy(k *config.Key) limits.Policy {
+	if k.Limits == nil {
+		return limits.Policy{}
+	}
+	return limits.Policy{RequestsPerMinute: k.Limits.RequestsPerMinute, TokensPerMinute: k.Limits.TokensPerMinute,
+		TokenBudget: k.Limits.TokenBudget, BudgetPeriod: k.Limits.Period()}
+}
+
+// estimate is the tokens reserved for req before its usage is known: its
+// encoded size at four bytes a token, plus its output bound.
+func estimate(req *abi.Request) int64 {
+	b, _ := json.Marshal(req)
+	out := int64(DefaultOutputEstimate)
+	if req.MaxOutputTokens != nil && *req.MaxOutputTokens > 0 {
+		out = int64(*req.MaxOutputTokens)
+	}
+	return int64(len(b)+3)/4 + out
+}
+
+// admit takes req from its key's limits before the provider is called.
+// On refusal it sets Retry-After on w and returns the error to answer
+// with (rate_limited, or unavailable when the store failed). Otherwise
+// settle, called once the answer is known, replaces the token estimate
+// with the usage the provider reported; refund says the request failed
+// before its answer began, so took no tokens.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, key *config.Key, req *abi.Request, log *slog.Logger) (settle func(u abi.Usage, refund bool), e *abi.Error) {
+	p := policy(key)
+	if p.Zero() {
+		return func(abi.Usage, bool) {}, nil
+	}
+	var tokens int64
+	if p.TokensPerMinute > 0 || p.TokenBudget > 0 {
+		tokens = estimate(req)
+	}
+	res, err := s.tenants.limiter.Reserve(r.Context(), key.Name, p, tokens)
+	var d *limits.Denied
+	switch {
+	case errors.As(err, &d):
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(d.RetryAfter.Seconds()), 10))
+		return nil, &abi.Error{Code: abi.CodeRateLimited, Retryable: true, Message: "this gateway API key is " + d.Error()}
+	case err != nil:
+		log.Error("tenant limits", slog.Any("err", err))
+		return nil, &abi.Error{Code: abi.CodeUnavailable, Retryable: true, Message: "the gateway cannot check this key's limits now (its limit store is unreachable); retry later"}
+	}
+	return func(u abi.Usage, refund bool) {
+		used := int64(u.InputTokens + u.OutputTokens)
+		if used == 0 && !refund {
+			return // no usage reported: the estimate stands
+		}
+		if err := res.Settle(context.WithoutCancel(r.Context()), used); err != nil {
+			log.Error("tenant limits: settling", slog.Any("err", err))
+		}
+	}, nil
+}
