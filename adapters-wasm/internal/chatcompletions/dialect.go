@@ -61,6 +61,7 @@ import (
 	"encoding/json"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // Action says what projection does with a request feature a model lacks.
@@ -238,6 +239,19 @@ type Dialect struct {
 	// Error adjusts the default mapping of a provider error (e holds the
 	// default code, message and retryable).
 	Error func(info *ErrorInfo, e *abi.Error)
+	// Chunk reads what a chunk (or a whole response) carries besides the
+	// protocol's fields. It runs once per chunk, after the choices (and the
+	// tool calls a finish_reason flushes) and before the usage, so a stream
+	// and ParseResponse of the same response run it at the same point:
+	// finished is true once a finish_reason was seen, once is true until a
+	// chunk of the response emitted an event with emit. A hook that reports
+	// what every chunk repeats (Perplexity's and xAI's citations, as
+	// source events) emits when finished and once, so the events come
+	// after the text they support, in streams and whole responses alike. A
+	// non-nil error ends the response with an error event (MiniMax's
+	// base_resp with a non-zero status_code in an HTTP 200 body). nil
+	// means no extra fields.
+	Chunk func(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error
 }
 
 // StateFormat is the transform state layout of this package.
