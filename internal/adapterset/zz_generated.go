@@ -15,6 +15,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/huggingface"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/minimax"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
@@ -51,6 +52,7 @@ var constructors = map[string]func() guest.Adapter{
 	"gemini":            func() guest.Adapter { return gemini.New() },
 	"groq":              func() guest.Adapter { return groq.New() },
 	"huggingface":       func() guest.Adapter { return huggingface.New() },
+	"minimax":           func() guest.Adapter { return minimax.New() },
 	"mistral":           func() guest.Adapter { return mistral.New() },
 	"moonshot":          func() guest.Adapter { return moonshot.New() },
 	"nebius":            func() guest.Adapter { return nebius.New() },
