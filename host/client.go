@@ -454,6 +454,9 @@ type exchange struct {
 	attempts  int
 	idle      time.Duration
 	cred      Credential // this attempt's, for a CredentialReporter
+	// refreshed: a 401 already made this exchange retry with a fresh
+	// credential of a Refresher (once per exchange).
+	refreshed bool
 	// secrets are the credential's parts sent with the current attempt:
 	// a response that contains one is refused (ErrCredentialEchoed).
 	secrets [][]byte
@@ -516,6 +519,19 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + x.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
 		}
 		return 0, netError(redactURLError(err), hreq.URL)
+	}
+	if r, ok := x.p.Credentials.(Refresher); ok && resp.StatusCode == http.StatusUnauthorized && !x.refreshed {
+		// A token refused before its time (revoked, expired early): drop
+		// it and send once more with a fresh one.
+		x.refreshed = true
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		r.Stale(x.cred)
+		x.c.log.DebugContext(ctx, "host: credential refused (401); retrying once with a fresh one", slog.String("module", x.caps.Name))
+		if idle != nil {
+			idle.t.Stop()
+		}
+		return x.attempt(ctx)
 	}
 	defer resp.Body.Close()
 	x.op.status(resp.StatusCode)
@@ -885,7 +901,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	var cred Credential
 	if auth.Scheme != abi.AuthNone && auth.Scheme != "" {
 		if x.p.Credentials == nil {
-			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (e.g. host.EnvKey(\"API_KEY_VAR\"))", x.caps.Name, auth.Scheme)
+			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (an API key: host.EnvKey(\"API_KEY_VAR\"); an OAuth2 access token: host.GoogleCredentials, host.AzureEntraFromEnv or host.IBMIAMFromEnv)", x.caps.Name, auth.Scheme)
 		}
 		cred, err = x.p.Credentials.Credential(ctx)
 		x.cred = cred
@@ -898,7 +914,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 		}
 	}
 	x.secrets = secrets(cred)
-	if auth.Scheme == abi.AuthQuery {
+	if auth.Scheme == abi.AuthQuery && !cred.Bearer {
 		if auth.Name == "" {
 			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s declares the query auth scheme without a parameter name", x.caps.Name)
 		}
@@ -927,7 +943,11 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "wasmadapt-host/1")
 	}
-	switch auth.Scheme {
+	scheme := auth.Scheme
+	if cred.Bearer && (scheme == abi.AuthHeader || scheme == abi.AuthQuery) {
+		scheme = abi.AuthBearer // an OAuth2 token in place of the key
+	}
+	switch scheme {
 	case abi.AuthBearer:
 		req.Header.Set("Authorization", "Bearer "+cred.Key)
 	case abi.AuthHeader:
