@@ -41,6 +41,14 @@
 // finish_reason was seen. An error object inside the stream is one error
 // event, and the stream is over: later chunks are ignored.
 //
+// Reasoning fields (Dialect.ReasoningFields) hold a string, or an array of
+// strings or of objects with a "text" (MiniMax's reasoning_details): each
+// text is a reasoning-delta. A Dialect.Chunk hook reads the top-level
+// fields a provider adds to chunks, after the choices and before the usage:
+// Citations turns "citations" and "search_results" into source events,
+// once per response, after the text they support; a hook may also end the
+// response with an error (MiniMax's base_resp in an HTTP 200 body).
+//
 // ParseResponse gives the events a stream of the same response would give,
 // with whole texts in single deltas: response-start, reasoning-delta and
 // text-delta with whole texts, refusal, tool-call-start and one

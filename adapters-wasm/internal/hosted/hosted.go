@@ -1,7 +1,7 @@
 // Package hosted builds the Chat Completions dialects of hosted inference
 // platforms (Together AI, Fireworks AI, Cerebras, DeepInfra, Hugging Face,
 // Moonshot, DashScope, Zhipu, SambaNova, Nebius, NVIDIA NIM, Perplexity,
-// IBM watsonx.ai) from data: a Spec lists the model families with their
+// MiniMax, IBM watsonx.ai) from data: a Spec lists the model families with their
 // features, the parameters each family or the whole platform refuses, the
 // platform's error rules and finish reasons, and Dialect turns it into a
 // chatcompletions.Dialect. What a platform needs beyond that (its usage
