@@ -206,3 +206,19 @@ func TestOAuth2MissingConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// A Provider of a module that takes Google OAuth2 access tokens (the
+// Vertex modules): the source finds the application-default credentials
+// once, fetches a token on first use, replaces it before it expires, and
+// the Client retries a 401 once with a fresh one.
+func ExampleGoogleCredentials() {
+	ctx := context.Background()
+	src, err := host.GoogleCredentials(ctx, nil, host.TokenOptions{}) // or a service account key file's contents
+	if err != nil {
+		fmt.Println(err) // names GOOGLE_APPLICATION_CREDENTIALS and gcloud
+		return
+	}
+	var vertexGemini engine.Module // loaded from bin/adapters/vertex-gemini.wasm
+	p := host.Provider{Module: vertexGemini, Credentials: src}
+	_ = p
+}
