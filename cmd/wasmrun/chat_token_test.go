@@ -6,8 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
 
 // TestChatToken: --token takes OAuth2 access tokens from the documented
@@ -15,12 +13,7 @@ import (
 // the bearer credential; a missing configuration names what to set.
 func TestChatToken(t *testing.T) {
 	mod := openaiModule(t)
-	cs, err := loadDemoCases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := providertest.NewServer(cs[1:])
-	defer srv.Close()
+	srv := demoServer(t)
 	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ParseForm() != nil || r.Form.Get("apikey") != "ibm-key" {
 			w.WriteHeader(400)
