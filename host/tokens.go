@@ -47,6 +47,16 @@ type TokenOptions struct {
 	// minutes (a quarter of the lifetime for tokens that live less than
 	// twenty minutes).
 	Early time.Duration
+	// Getenv reads the variables of the *FromEnv sources; nil is
+	// os.Getenv (a gateway passes its own).
+	Getenv func(string) string
+}
+
+func (o TokenOptions) getenv(name string) string {
+	if o.Getenv != nil {
+		return o.Getenv(name)
+	}
+	return os.Getenv(name)
 }
 
 // TokenSource is a CredentialSource of OAuth2 access tokens (the Key of
@@ -353,12 +363,12 @@ func GoogleCredentials(ctx context.Context, keyJSON []byte, o TokenOptions) (*To
 // place of its api-key header. A missing variable is an authentication
 // error naming every missing one.
 func AzureEntraFromEnv(o TokenOptions) (*TokenSource, error) {
-	vals, err := requireEnv(EnvAzureTenant, EnvAzureClientID, EnvAzureClientSecret)
+	vals, err := requireEnv(o, EnvAzureTenant, EnvAzureClientID, EnvAzureClientSecret)
 	if err != nil {
 		return nil, err
 	}
 	if o.TokenURL == "" {
-		o.TokenURL = os.Getenv(EnvAzureAuthority)
+		o.TokenURL = o.getenv(EnvAzureAuthority)
 	}
 	return AzureClientCredentials(vals[0], vals[1], vals[2], o), nil
 }
@@ -368,7 +378,7 @@ func AzureEntraFromEnv(o TokenOptions) (*TokenSource, error) {
 // authentication error naming both.
 func IBMIAMFromEnv(o TokenOptions) (*TokenSource, error) {
 	for _, v := range []string{EnvWatsonxAPIKey, EnvIBMCloudAPIKey} {
-		if k := os.Getenv(v); k != "" {
+		if k := o.getenv(v); k != "" {
 			return IBMIAM(k, o), nil
 		}
 	}
@@ -377,11 +387,11 @@ func IBMIAMFromEnv(o TokenOptions) (*TokenSource, error) {
 
 // requireEnv returns the values of names, or an authentication error
 // naming the unset ones.
-func requireEnv(names ...string) ([]string, error) {
+func requireEnv(o TokenOptions, names ...string) ([]string, error) {
 	vals := make([]string, len(names))
 	var missing []string
 	for i, n := range names {
-		if vals[i] = os.Getenv(n); vals[i] == "" {
+		if vals[i] = o.getenv(n); vals[i] == "" {
 			missing = append(missing, n)
 		}
 	}
