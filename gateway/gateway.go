@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 				}
 				mods[t.Module] = mod
 			}
-			cred, err := credentials(t, o.Getenv)
+			cred, err := credentials(ctx, t, o.Getenv)
 			if err != nil {
 				return nil, &ConfigError{Line: t.Line, Err: err}
 			}
@@ -167,9 +167,27 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 
 // credentials returns the credential source of a target: an environment
 // variable read at each call (so a rotated variable takes effect), a
-// file's contents read now, a key pool, or none.
-func credentials(t config.Target, getenv func(string) string) (host.CredentialSource, error) {
+// file's contents read now, a key pool, an OAuth2 token source, or none.
+func credentials(ctx context.Context, t config.Target, getenv func(string) string) (host.CredentialSource, error) {
 	switch {
+	case t.CredentialToken != "":
+		// (Google's application-default credentials are found in the
+		// process environment, not through getenv.)
+		o := host.TokenOptions{TokenURL: t.CredentialTokenURL, Getenv: getenv}
+		var src *host.TokenSource
+		var err error
+		switch t.CredentialToken {
+		case "google":
+			src, err = host.GoogleCredentials(ctx, nil, o)
+		case "azure-entra":
+			src, err = host.AzureEntraFromEnv(o)
+		default:
+			src, err = host.IBMIAMFromEnv(o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return src, nil
 	case t.CredentialEnv != "":
 		name := t.CredentialEnv
 		return host.CredentialFunc(func(context.Context) (host.Credential, error) {

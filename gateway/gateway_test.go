@@ -870,7 +870,16 @@ func TestCredentials(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk-from-file\n"), 0o600)
-	env := map[string]string{"K": "sk-from-env", "P1": "sk-pool-1"}
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() != nil || r.Form.Get("apikey") != "ibm-key" {
+			w.WriteHeader(400)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"iam-tok","token_type":"Bearer","expires_in":3600}`)
+	}))
+	defer tokens.Close()
+	env := map[string]string{"K": "sk-from-env", "P1": "sk-pool-1", host.EnvWatsonxAPIKey: "ibm-key"}
 	for _, tc := range []struct {
 		name string
 		set  func(*config.Target)
@@ -879,6 +888,7 @@ func TestCredentials(t *testing.T) {
 		{"env", func(tg *config.Target) { tg.CredentialEnv = "K" }, "Bearer sk-from-env"},
 		{"file", func(tg *config.Target) { tg.CredentialFile = file }, "Bearer sk-from-file"},
 		{"pool", func(tg *config.Target) { tg.CredentialEnvs = []string{"P0", "P1"} }, "Bearer sk-pool-1"},
+		{"token", func(tg *config.Target) { tg.CredentialToken, tg.CredentialTokenURL = "ibm-iam", tokens.URL }, "Bearer iam-tok"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := providertest.NewServer(cs[1:])

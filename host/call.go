@@ -134,6 +134,9 @@ type exchange struct {
 	attempts  int
 	idle      time.Duration
 	cred      Credential // this attempt's, for a CredentialReporter
+	// refreshed: a 401 already made this exchange retry with a fresh
+	// credential of a Refresher (once per exchange).
+	refreshed bool
 	// secrets are the credential's parts sent with the current attempt:
 	// a response that contains one is refused (ErrCredentialEchoed).
 	secrets [][]byte
@@ -196,6 +199,19 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 				Message: "no response headers from " + hreq.URL.Host + " within the idle timeout of " + x.idle.String() + ": the provider is stalled; retry later or raise host.WithIdleTimeout"}
 		}
 		return 0, netError(redactURLError(err), hreq.URL)
+	}
+	if r, ok := x.p.Credentials.(Refresher); ok && resp.StatusCode == http.StatusUnauthorized && !x.refreshed {
+		// A token refused before its time (revoked, expired early): drop
+		// it and send once more with a fresh one.
+		x.refreshed = true
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		r.Stale(x.cred)
+		x.c.log.DebugContext(ctx, "host: credential refused (401); retrying once with a fresh one", slog.String("module", x.caps.Name))
+		if idle != nil {
+			idle.t.Stop()
+		}
+		return x.attempt(ctx)
 	}
 	defer resp.Body.Close()
 	x.op.status(resp.StatusCode)

@@ -15,6 +15,12 @@ import (
 type Credential struct {
 	// Key is an API key or token.
 	Key string
+	// Bearer: Key is an OAuth2 access token, sent as "Authorization:
+	// Bearer <Key>" whatever key scheme the module declares (a header such
+	// as Azure OpenAI's api-key, or a query parameter), since providers
+	// that take either an API key or a token take the token that way
+	// (Azure OpenAI with Microsoft Entra ID). Token sources set it.
+	Bearer bool
 	// AccessKeyID, SecretAccessKey and SessionToken are AWS credentials.
 	AccessKeyID     string
 	SecretAccessKey string
@@ -43,6 +49,18 @@ type CredentialFunc func(ctx context.Context) (Credential, error)
 
 // Credential calls f.
 func (f CredentialFunc) Credential(ctx context.Context) (Credential, error) { return f(ctx) }
+
+// Refresher is a CredentialSource whose credentials can go stale before
+// their time (OAuth2 access tokens, revoked or expired early). When the
+// provider answers a request 401, the Client calls Stale with the
+// credential it refused, then sends the request once more with a fresh
+// credential from the source. TokenSource is one.
+type Refresher interface {
+	CredentialSource
+	// Stale drops refused if it is still the cached credential, so that
+	// the next Credential fetches a new one.
+	Stale(refused Credential)
+}
 
 // StaticKey returns a source that always yields key.
 func StaticKey(key string) CredentialSource {

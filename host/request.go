@@ -85,7 +85,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	var cred Credential
 	if auth.Scheme != abi.AuthNone && auth.Scheme != "" {
 		if x.p.Credentials == nil {
-			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (e.g. host.EnvKey(\"API_KEY_VAR\"))", x.caps.Name, auth.Scheme)
+			return nil, abi.Errorf(abi.CodeAuthentication, "module %s authenticates with %s but the provider has no credentials: set Provider.Credentials (an API key: host.EnvKey(\"API_KEY_VAR\"); an OAuth2 access token: host.GoogleCredentials, host.AzureEntraFromEnv or host.IBMIAMFromEnv)", x.caps.Name, auth.Scheme)
 		}
 		cred, err = x.p.Credentials.Credential(ctx)
 		x.cred = cred
@@ -98,7 +98,7 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 		}
 	}
 	x.secrets = secrets(cred)
-	if auth.Scheme == abi.AuthQuery {
+	if auth.Scheme == abi.AuthQuery && !cred.Bearer {
 		if auth.Name == "" {
 			return nil, abi.Errorf(abi.CodeAdapterBadOutput, "module %s declares the query auth scheme without a parameter name", x.caps.Name)
 		}
@@ -127,7 +127,11 @@ func (x *exchange) build(ctx context.Context) (*http.Request, error) {
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "wasmadapt-host/1")
 	}
-	switch auth.Scheme {
+	scheme := auth.Scheme
+	if cred.Bearer && (scheme == abi.AuthHeader || scheme == abi.AuthQuery) {
+		scheme = abi.AuthBearer // an OAuth2 token in place of the key
+	}
+	switch scheme {
 	case abi.AuthBearer:
 		req.Header.Set("Authorization", "Bearer "+cred.Key)
 	case abi.AuthHeader:

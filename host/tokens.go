@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,16 @@ type TokenOptions struct {
 	// minutes (a quarter of the lifetime for tokens that live less than
 	// twenty minutes).
 	Early time.Duration
+	// Getenv reads the variables of the *FromEnv sources; nil is
+	// os.Getenv (a gateway passes its own).
+	Getenv func(string) string
+}
+
+func (o TokenOptions) getenv(name string) string {
+	if o.Getenv != nil {
+		return o.Getenv(name)
+	}
+	return os.Getenv(name)
 }
 
 // TokenSource is a CredentialSource of OAuth2 access tokens (the Key of
@@ -65,7 +76,7 @@ type TokenSource struct {
 	got time.Time // when tok was fetched
 }
 
-var _ CredentialSource = (*TokenSource)(nil)
+var _ Refresher = (*TokenSource)(nil)
 
 func newTokenSource(name string, o TokenOptions, fetch func(ctx context.Context) (*oauth2.Token, error)) *TokenSource {
 	s := &TokenSource{name: name, early: o.Early, now: time.Now}
@@ -104,7 +115,7 @@ func (s *TokenSource) Credential(ctx context.Context) (Credential, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fresh(s.tok) {
-		return Credential{Key: s.tok.AccessToken}, nil
+		return Credential{Key: s.tok.AccessToken, Bearer: true}, nil
 	}
 	tok, err := s.fetch(context.WithoutCancel(ctx))
 	if err != nil {
@@ -115,13 +126,24 @@ func (s *TokenSource) Credential(ctx context.Context) (Credential, error) {
 		return Credential{}, abi.Errorf(abi.CodeAuthentication, "%s: the token endpoint returned no access token", s.name)
 	}
 	s.tok, s.got = tok, s.now()
-	return Credential{Key: tok.AccessToken}, nil
+	return Credential{Key: tok.AccessToken, Bearer: true}, nil
 }
 
 // Invalidate drops the cached token: the next Credential fetches a new one.
 func (s *TokenSource) Invalidate() {
 	s.mu.Lock()
 	s.tok = nil
+	s.mu.Unlock()
+}
+
+// Stale drops the cached token if it is refused (a provider answered it
+// 401); a token another request fetched since is kept. The Client calls
+// it before its one retry of a request answered 401.
+func (s *TokenSource) Stale(refused Credential) {
+	s.mu.Lock()
+	if s.tok != nil && s.tok.AccessToken == refused.Key {
+		s.tok = nil
+	}
 	s.mu.Unlock()
 }
 
@@ -253,10 +275,10 @@ func IBMIAM(apiKey string, o TokenOptions) *TokenSource {
 // Transport returns a transport that sends through base (nil:
 // http.DefaultTransport) and, when a request carrying one of s's tokens as
 // its bearer credential is answered 401, drops that token, fetches a new
-// one and sends the request once more with it. Install it with
-// WithTransport on the client whose Provider has s as Credentials, so that
-// a token revoked or expired early costs one retry instead of a failed
-// request. A request whose body cannot be replayed is not retried.
+// one and sends the request once more with it. A Client does this by
+// itself for a Provider whose Credentials is a Refresher (s is one), so
+// the transport is for other HTTP clients that send s's tokens. A request
+// whose body cannot be replayed is not retried.
 func (s *TokenSource) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -278,11 +300,7 @@ func (t *refreshTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if !ok || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return resp, nil
 	}
-	t.src.mu.Lock()
-	if t.src.tok != nil && t.src.tok.AccessToken == sent {
-		t.src.tok = nil // another request may have replaced it already
-	}
-	t.src.mu.Unlock()
+	t.src.Stale(Credential{Key: sent}) // another request may have replaced it already
 	cred, cerr := t.src.Credential(req.Context())
 	if cerr != nil || cred.Key == sent {
 		return resp, nil
@@ -297,4 +315,88 @@ func (t *refreshTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp.Body.Close()
 	retry.Header.Set("Authorization", "Bearer "+cred.Key)
 	return t.base.RoundTrip(retry)
+}
+
+// The environment variables the *FromEnv token sources read.
+const (
+	// EnvGoogleCredentials names a Google service account key file (or
+	// another application-default credentials file).
+	EnvGoogleCredentials = "GOOGLE_APPLICATION_CREDENTIALS"
+	// EnvAzureTenant, EnvAzureClientID and EnvAzureClientSecret are the
+	// Entra ID application's tenant, client id and secret (the names
+	// Azure's own SDKs read); EnvAzureAuthority optionally replaces
+	// AzureAuthority (a sovereign cloud).
+	EnvAzureTenant       = "AZURE_TENANT_ID"
+	EnvAzureClientID     = "AZURE_CLIENT_ID"
+	EnvAzureClientSecret = "AZURE_CLIENT_SECRET"
+	EnvAzureAuthority    = "AZURE_AUTHORITY_HOST"
+	// EnvWatsonxAPIKey and EnvIBMCloudAPIKey hold an IBM Cloud API key,
+	// the first set one is used.
+	EnvWatsonxAPIKey  = "WATSONX_APIKEY"
+	EnvIBMCloudAPIKey = "IBMCLOUD_API_KEY"
+)
+
+// GoogleCredentials returns a source of Google Cloud access tokens (scope
+// GoogleCloudScope), for the Vertex AI modules: from keyJSON, a service
+// account key file's contents, when it is not empty, else from Google's
+// application-default credentials (the file GOOGLE_APPLICATION_CREDENTIALS
+// names, the gcloud user credentials, or the metadata server on Google
+// Cloud). The application-default credentials are looked up now, so that
+// missing ones fail here with what to set rather than at the first
+// request; tokens are fetched on first use and refreshed before they
+// expire.
+func GoogleCredentials(ctx context.Context, keyJSON []byte, o TokenOptions) (*TokenSource, error) {
+	if len(keyJSON) > 0 {
+		return GoogleServiceAccount(keyJSON, o)
+	}
+	if _, err := google.FindDefaultCredentials(ctx, GoogleCloudScope); err != nil {
+		return nil, &abi.Error{Code: abi.CodeAuthentication, Err: err,
+			Message: "no Google credentials: set " + EnvGoogleCredentials + " to a service account key file, run `gcloud auth application-default login`, or run on Google Cloud (" + err.Error() + ")"}
+	}
+	return GoogleDefault(o), nil
+}
+
+// AzureEntraFromEnv returns AzureClientCredentials for the application
+// that AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET name
+// (AZURE_AUTHORITY_HOST, when set and o.TokenURL is not, is the
+// authority): Entra ID tokens for azure-openai, sent as a bearer token in
+// place of its api-key header. A missing variable is an authentication
+// error naming every missing one.
+func AzureEntraFromEnv(o TokenOptions) (*TokenSource, error) {
+	vals, err := requireEnv(o, EnvAzureTenant, EnvAzureClientID, EnvAzureClientSecret)
+	if err != nil {
+		return nil, err
+	}
+	if o.TokenURL == "" {
+		o.TokenURL = o.getenv(EnvAzureAuthority)
+	}
+	return AzureClientCredentials(vals[0], vals[1], vals[2], o), nil
+}
+
+// IBMIAMFromEnv returns IBMIAM for the API key in WATSONX_APIKEY, else
+// IBMCLOUD_API_KEY: IAM tokens for watsonx. Neither set is an
+// authentication error naming both.
+func IBMIAMFromEnv(o TokenOptions) (*TokenSource, error) {
+	for _, v := range []string{EnvWatsonxAPIKey, EnvIBMCloudAPIKey} {
+		if k := o.getenv(v); k != "" {
+			return IBMIAM(k, o), nil
+		}
+	}
+	return nil, abi.Errorf(abi.CodeAuthentication, "no IBM Cloud API key: set %s (or %s) to an API key with access to watsonx.ai", EnvWatsonxAPIKey, EnvIBMCloudAPIKey)
+}
+
+// requireEnv returns the values of names, or an authentication error
+// naming the unset ones.
+func requireEnv(o TokenOptions, names ...string) ([]string, error) {
+	vals := make([]string, len(names))
+	var missing []string
+	for i, n := range names {
+		if vals[i] = o.getenv(n); vals[i] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, abi.Errorf(abi.CodeAuthentication, "missing credentials: set %s", strings.Join(missing, ", "))
+	}
+	return vals, nil
 }

@@ -23,9 +23,11 @@
 //
 // # Auth
 //
-// The host sends the key in the "api-key" header. (Microsoft Entra ID
-// tokens, "Authorization: Bearer", need a host-side credential provider;
-// the module declares the key scheme.)
+// The host sends the key in the "api-key" header. Microsoft Entra ID
+// access tokens go in "Authorization: Bearer" instead: the module declares
+// the key scheme, and the host sends a credential marked as an OAuth2
+// token (host.AzureEntraFromEnv, host.AzureClientCredentials) as a bearer
+// token in its place.
 //
 // # Streams and content filtering
 //

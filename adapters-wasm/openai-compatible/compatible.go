@@ -98,6 +98,7 @@ package openaicompatible
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -137,6 +138,40 @@ var _ guest.Adapter = (*Adapter)(nil)
 
 // New returns the adapter.
 func New() guest.Adapter { return &Adapter{inner: chatcompletions.New(Dialect())} }
+
+// Preset configures the adapter for one server that speaks the protocol
+// (vLLM, llama.cpp server, LM Studio), so that it is a module of its own
+// with the server's name, default base URL, auth and extra request
+// options; think splitting, tool emulation, the model-name suffixes and
+// every provider option of the generic module work the same.
+type Preset struct {
+	// Name is the module (and provider) name, Version its version.
+	Name, Version string
+	// DefaultBaseURL is where the server listens by default.
+	DefaultBaseURL string
+	// NoAuth declares auth scheme none (a server without keys); else
+	// bearer, and the suffix "+no-auth" still turns it off per model.
+	NoAuth bool
+	// Options are the server's own request fields, passed on after a
+	// type check, besides the generic module's.
+	Options []chatcompletions.Option
+	// Error adjusts the mapping of the server's error bodies (nil: the
+	// generic module's).
+	Error func(info *chatcompletions.ErrorInfo, e *abi.Error)
+}
+
+// NewPreset returns the adapter configured by p.
+func NewPreset(p Preset) guest.Adapter {
+	d := Dialect()
+	d.Name, d.Provider, d.Version, d.DefaultBaseURL = p.Name, p.Name, p.Version, p.DefaultBaseURL
+	if p.NoAuth {
+		d.Auth = abi.Auth{Scheme: abi.AuthNone}
+	}
+	d.Options = append(d.Options, p.Options...)
+	d.Error = p.Error
+	slices.SortFunc(d.Options, func(a, b chatcompletions.Option) int { return strings.Compare(a.Key, b.Key) })
+	return &Adapter{inner: chatcompletions.New(d)}
+}
 
 // ParseModel splits the model-name suffixes off name.
 func ParseModel(name string) (base string, emulated, noAuth bool) {

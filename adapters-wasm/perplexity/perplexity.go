@@ -5,10 +5,14 @@
 //
 //   - Sonar answers from a web search. Each chunk (and a whole response)
 //     carries "citations" (URLs) and "search_results" (title, url, date);
-//     the answer text refers to them as [1], [2]. The event contract has no
-//     source event yet, so they are not surfaced: the text keeps its [n]
-//     markers. usage's citation_tokens, num_search_queries and cost have
-//     no normalized field either.
+//     the answer text refers to them as [1], [2]. They become source
+//     events (kind url, id and url the page's URL, title from its search
+//     result) in citation order, then the search results no citation
+//     names, once per response, after its text and tool calls and before
+//     its usage (chatcompletions.Citations), in streams and whole
+//     responses alike; the text keeps its [n] markers. usage's
+//     citation_tokens, num_search_queries and cost have no normalized
+//     field.
 //   - No tool calling: a request with tools is refused. json_schema
 //     response formats are followed best-effort (strict refused). Images in
 //     user messages are accepted.
@@ -39,12 +43,13 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 // Version is the module's version.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // Spec is the Perplexity platform.
 var Spec = hosted.Spec{
@@ -62,6 +67,7 @@ var Spec = hosted.Spec{
 	Default: hosted.Family{NoTools: true, Vision: true, Structured: hosted.BestEffortSchema},
 	Lines:   []string{"sonar", "r1-1776"},
 	Rewrite: Rewrite,
+	Chunk:   chatcompletions.Citations,
 	Errors: []hosted.ErrorRule{
 		{Code: "invalid_model", To: abi.CodeNotFound, Hint: "check the model name (sonar, sonar-pro)"},
 	},

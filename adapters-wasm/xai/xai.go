@@ -21,6 +21,10 @@
 //     prompt_tokens_details.cached_tokens is the cached part of the input.
 //     usage.cost_in_usd_ticks and num_sources_used have no normalized
 //     field and are not surfaced.
+//   - A response that searched the web (xAI's Live Search) lists the
+//     pages it used in a top-level "citations" array of URLs (in a
+//     stream, on its last chunks): each becomes a source event (kind url)
+//     once, after the text and before usage (chatcompletions.Citations).
 //   - Error bodies are {"code": "<status text>", "error": "<message>"} as
 //     well as the OpenAI shape. An "Incorrect API key" message (sent with
 //     400) is authentication; a team without credits or over its spending
@@ -46,7 +50,7 @@ import (
 )
 
 // Version is the module's version.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // Dialect returns the xAI dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
@@ -73,6 +77,7 @@ func Dialect() *chatcompletions.Dialect {
 		Rewrite: Rewrite,
 		Usage:   Usage,
 		Error:   mapError,
+		Chunk:   chatcompletions.Citations,
 	}
 }
 

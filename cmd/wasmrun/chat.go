@@ -17,14 +17,17 @@ import (
 )
 
 func init() {
-	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]",
-		help: "run one live exchange through the host and print the events as JSON lines; the API key comes from the module's usual variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...; NAME_API_KEY otherwise) unless --api-key-env names one; --record saves the exchange as a golden case; --assume gives capabilities to assume for a model the module does not know; --allow-downgrade names opt-in downgrades", run: runChat})
+	register(&command{name: "chat", usage: "chat MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--token KIND] [--google-key FILE] [--token-url URL] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]",
+		help: "run one live exchange through the host and print the events as JSON lines; the API key comes from the module's usual variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...; NAME_API_KEY otherwise) unless --api-key-env names one; the Vertex modules, watsonx and azure-openai with Entra ID take OAuth2 access tokens instead (--token), fetched and refreshed by the host; --record saves the exchange as a golden case; --assume gives capabilities to assume for a model the module does not know; --allow-downgrade names opt-in downgrades", run: runChat})
 }
 
 func runChat(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	baseURL := fs.String("base-url", "", "provider base URL (default: the module's)")
 	keyEnv := fs.String("api-key-env", "", "environment variable holding the API key (default: the module's conventional one, e.g. OPENAI_API_KEY; AWS modules read the standard AWS_* variables)")
+	tokenKind := fs.String("token", "", "take an OAuth2 access token instead of an API key: google (GOOGLE_APPLICATION_CREDENTIALS or the other application-default credentials, or --google-key), azure-entra (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), ibm-iam (WATSONX_APIKEY or IBMCLOUD_API_KEY); default: google for the Vertex modules, ibm-iam for watsonx, azure-entra for azure-openai when AZURE_OPENAI_API_KEY is unset and AZURE_CLIENT_ID is set")
+	googleKey := fs.String("google-key", "", "Google service account key file, for --token google")
+	tokenURL := fs.String("token-url", "", "replace the token endpoint of --token (the Azure authority, or the IAM endpoint; a loopback server in tests)")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "AWS region, for aws-sigv4 modules")
 	recordDir := fs.String("record", "", "save the exchange as a golden case in this directory")
 	assume := fs.String("assume", "", `capabilities (JSON, as "capabilities" of inspect; unset fields are plain text) assumed for a model the module does not know`)
@@ -47,7 +50,19 @@ func runChat(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var creds host.CredentialSource
+	if *tokenKind == "" && *keyEnv == "" {
+		*tokenKind = defaultToken(caps.Name)
+	}
 	switch {
+	case *tokenKind != "":
+		src, err := tokenSource(ctx, *tokenKind, *googleKey, host.TokenOptions{TokenURL: *tokenURL})
+		if err != nil {
+			return err
+		}
+		if e.verbose {
+			fmt.Fprintf(e.stderr, "wasmrun chat: OAuth2 access tokens from %s\n", *tokenKind)
+		}
+		creds = src
 	case caps.Auth.Scheme == abi.AuthAWSSigV4:
 		creds = host.EnvAWS()
 	case caps.Auth.Scheme == abi.AuthNone:
@@ -105,6 +120,48 @@ func runChat(ctx context.Context, e *env, args []string) error {
 		return &reportedError{runErr}
 	}
 	return runErr
+}
+
+// tokenModules are the shipped modules whose provider takes OAuth2 access
+// tokens only, with the kind of token (see --token).
+var tokenModules = map[string]string{
+	"vertex-gemini":    "google",
+	"vertex-anthropic": "google",
+	"watsonx":          "ibm-iam",
+}
+
+// defaultToken returns the --token default for module name: its entry of
+// tokenModules; azure-entra for azure-openai when its API key variable is
+// unset and an Entra ID application is configured; else "" (an API key).
+func defaultToken(name string) string {
+	if k, ok := tokenModules[name]; ok {
+		return k
+	}
+	if name == "azure-openai" && os.Getenv("AZURE_OPENAI_API_KEY") == "" && os.Getenv(host.EnvAzureClientID) != "" {
+		return "azure-entra"
+	}
+	return ""
+}
+
+// tokenSource returns the token source of kind (see --token).
+func tokenSource(ctx context.Context, kind, googleKey string, o host.TokenOptions) (*host.TokenSource, error) {
+	switch kind {
+	case "google":
+		var keyJSON []byte
+		if googleKey != "" {
+			b, err := os.ReadFile(googleKey)
+			if err != nil {
+				return nil, usagef("--google-key: %v", err)
+			}
+			keyJSON = b
+		}
+		return host.GoogleCredentials(ctx, keyJSON, o)
+	case "azure-entra":
+		return host.AzureEntraFromEnv(o)
+	case "ibm-iam":
+		return host.IBMIAMFromEnv(o)
+	}
+	return nil, usagef("--token %q: want google, azure-entra or ibm-iam", kind)
 }
 
 // keyEnvVars are the conventional environment variables of each shipped

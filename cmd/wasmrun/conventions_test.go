@@ -99,12 +99,7 @@ func TestKeyVariables(t *testing.T) {
 // is not given.
 func TestChatConventionalKey(t *testing.T) {
 	mod := openaiModule(t)
-	cs, err := loadDemoCases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := providertest.NewServer(cs[1:])
-	defer srv.Close()
+	srv := demoServer(t)
 	t.Setenv("OPENAI_API_KEY", "sk-from-the-usual-place")
 	_, errOut, code := wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL)
 	if code != 0 {
@@ -113,6 +108,19 @@ func TestChatConventionalKey(t *testing.T) {
 	if got := srv.Requests(); len(got) != 1 || got[0].Header.Get("Authorization") != "Bearer sk-from-the-usual-place" {
 		t.Fatalf("requests: %+v", got)
 	}
+}
+
+// demoServer is a loopback provider answering with the recorded demo
+// exchanges after the first (an OpenAI stream), closed with the test.
+func demoServer(t *testing.T) *providertest.Server {
+	t.Helper()
+	cs, err := loadDemoCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := providertest.NewServer(cs[1:])
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func copyCase(t *testing.T, src, dst string) {

@@ -15,7 +15,9 @@
 //	        model: gpt-4.1-mini     # the provider's model
 //	        base_url: https://api.openai.com   # optional: the module's default
 //	        credential_env: OPENAI_API_KEY     # or credential_file, or
-//	                                           # credential_envs: [K1, K2] (a key pool)
+//	                                           # credential_envs: [K1, K2] (a key pool), or
+//	                                           # credential_token: google|azure-entra|ibm-iam
+//	                                           # (OAuth2 access tokens, see Target)
 //	keys:
 //	  - name: team-a
 //	    sha256: 5e88...             # hex sha256 of the key clients send
@@ -85,6 +87,16 @@ type Target struct {
 	CredentialEnvs []string `yaml:"credential_envs"`
 	// CredentialFile is a file holding the key (surrounding space trimmed).
 	CredentialFile string `yaml:"credential_file"`
+	// CredentialToken takes OAuth2 access tokens, fetched and refreshed by
+	// the host, instead of a key: "google" (application-default
+	// credentials, for the Vertex modules), "azure-entra"
+	// (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, for
+	// azure-openai) or "ibm-iam" (WATSONX_APIKEY or IBMCLOUD_API_KEY, for
+	// watsonx).
+	CredentialToken string `yaml:"credential_token"`
+	// CredentialTokenURL replaces the token endpoint of CredentialToken
+	// (an Azure authority, a private IAM endpoint).
+	CredentialTokenURL string `yaml:"credential_token_url"`
 	// Line is the line of the target's entry in the file.
 	Line int `yaml:"-"`
 }
@@ -284,13 +296,21 @@ func (c *Config) validate() []Problem {
 				}
 			}
 			n := 0
-			for _, set := range []bool{t.CredentialEnv != "", len(t.CredentialEnvs) > 0, t.CredentialFile != ""} {
+			for _, set := range []bool{t.CredentialEnv != "", len(t.CredentialEnvs) > 0, t.CredentialFile != "", t.CredentialToken != ""} {
 				if set {
 					n++
 				}
 			}
 			if n > 1 {
-				add(t.Line, "target sets more than one of credential_env, credential_envs and credential_file")
+				add(t.Line, "target sets more than one of credential_env, credential_envs, credential_file and credential_token")
+			}
+			switch t.CredentialToken {
+			case "", "google", "azure-entra", "ibm-iam":
+			default:
+				add(t.Line, "credential_token %q is not google, azure-entra or ibm-iam", t.CredentialToken)
+			}
+			if t.CredentialTokenURL != "" && t.CredentialToken == "" {
+				add(t.Line, "credential_token_url without credential_token")
 			}
 		}
 	}

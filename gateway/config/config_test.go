@@ -63,7 +63,7 @@ keys:
 			`x.yaml:7: model "a" is already defined on line 2`,
 			`x.yaml:7: model "a" has no targets`,
 			`x.yaml:11: target without a module`,
-			`x.yaml:11: target sets more than one of credential_env, credential_envs and credential_file`,
+			`x.yaml:11: target sets more than one of credential_env, credential_envs, credential_file and credential_token`,
 			`x.yaml:15: key "k": sha256 must be 64 lowercase hex digits`,
 			`x.yaml:15: key "k" allows model "c", which the file does not define`,
 			`x.yaml:18: key "k" is already defined on line 15`,
@@ -111,6 +111,24 @@ keys:
 			`x.yaml:19: key "l": budget_period 30s is shorter than 1m`,
 			`x.yaml:25: key "m": budget_period "1 day" is not a Go duration`,
 			`x.yaml:30: key "n": budget_period without token_budget limits nothing`,
+		}},
+		{"token", `models:
+  - name: a
+    targets:
+      - module: vertex-gemini
+        model: m
+        credential_token: kerberos
+      - module: watsonx
+        model: m
+        credential_token_url: https://iam.example
+      - module: azure-openai
+        model: m
+        credential_token: azure-entra
+        credential_env: K
+`, []string{
+			`x.yaml:4: credential_token "kerberos" is not google, azure-entra or ibm-iam`,
+			`x.yaml:7: credential_token_url without credential_token`,
+			`x.yaml:10: target sets more than one of credential_env, credential_envs, credential_file and credential_token`,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

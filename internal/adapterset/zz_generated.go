@@ -15,6 +15,9 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/huggingface"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/llamacpp"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/lmstudio"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/minimax"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
@@ -29,6 +32,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
 	vertexanthropic "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-anthropic"
 	vertexgemini "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-gemini"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/vllm"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/watsonx"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
@@ -51,6 +55,9 @@ var constructors = map[string]func() guest.Adapter{
 	"gemini":            func() guest.Adapter { return gemini.New() },
 	"groq":              func() guest.Adapter { return groq.New() },
 	"huggingface":       func() guest.Adapter { return huggingface.New() },
+	"llamacpp":          func() guest.Adapter { return llamacpp.New() },
+	"lmstudio":          func() guest.Adapter { return lmstudio.New() },
+	"minimax":           func() guest.Adapter { return minimax.New() },
 	"mistral":           func() guest.Adapter { return mistral.New() },
 	"moonshot":          func() guest.Adapter { return moonshot.New() },
 	"nebius":            func() guest.Adapter { return nebius.New() },
@@ -65,6 +72,7 @@ var constructors = map[string]func() guest.Adapter{
 	"together":          func() guest.Adapter { return together.New() },
 	"vertex-anthropic":  func() guest.Adapter { return vertexanthropic.New() },
 	"vertex-gemini":     func() guest.Adapter { return vertexgemini.New() },
+	"vllm":              func() guest.Adapter { return vllm.New() },
 	"watsonx":           func() guest.Adapter { return watsonx.New() },
 	"xai":               func() guest.Adapter { return xai.New() },
 	"zhipu":             func() guest.Adapter { return zhipu.New() },

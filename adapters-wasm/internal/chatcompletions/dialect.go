@@ -41,6 +41,14 @@
 // finish_reason was seen. An error object inside the stream is one error
 // event, and the stream is over: later chunks are ignored.
 //
+// Reasoning fields (Dialect.ReasoningFields) hold a string, or an array of
+// strings or of objects with a "text" (MiniMax's reasoning_details): each
+// text is a reasoning-delta. A Dialect.Chunk hook reads the top-level
+// fields a provider adds to chunks, after the choices and before the usage:
+// Citations turns "citations" and "search_results" into source events,
+// once per response, after the text they support; a hook may also end the
+// response with an error (MiniMax's base_resp in an HTTP 200 body).
+//
 // ParseResponse gives the events a stream of the same response would give,
 // with whole texts in single deltas: response-start, reasoning-delta and
 // text-delta with whole texts, refusal, tool-call-start and one
@@ -61,6 +69,7 @@ import (
 	"encoding/json"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // Action says what projection does with a request feature a model lacks.
@@ -238,6 +247,19 @@ type Dialect struct {
 	// Error adjusts the default mapping of a provider error (e holds the
 	// default code, message and retryable).
 	Error func(info *ErrorInfo, e *abi.Error)
+	// Chunk reads what a chunk (or a whole response) carries besides the
+	// protocol's fields. It runs once per chunk, after the choices (and the
+	// tool calls a finish_reason flushes) and before the usage, so a stream
+	// and ParseResponse of the same response run it at the same point:
+	// finished is true once a finish_reason was seen, once is true until a
+	// chunk of the response emitted an event with emit. A hook that reports
+	// what every chunk repeats (Perplexity's and xAI's citations, as
+	// source events) emits when finished and once, so the events come
+	// after the text they support, in streams and whole responses alike. A
+	// non-nil error ends the response with an error event (MiniMax's
+	// base_resp with a non-zero status_code in an HTTP 200 body). nil
+	// means no extra fields.
+	Chunk func(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error
 }
 
 // StateFormat is the transform state layout of this package.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // Source says where a dialect's knowledge of model comes from: abi.SourceTable
@@ -66,4 +67,73 @@ func Reported(f abi.Features) abi.Features {
 		return abi.PlainTextFeatures()
 	}
 	return f
+}
+
+// Citations is a Dialect.Chunk hook for providers that list the web pages
+// an answer used at the top level of a chunk or response: "citations", an
+// array of URLs (Perplexity, xAI), and "search_results", an array of
+// {"title", "url", "date"} (Perplexity). When the response has finished
+// it emits, once, a source event (kind url, id the URL) per citation in
+// its order, titled from the search result with the same URL, then one
+// per search result whose URL no citation named. Entries without a URL
+// are skipped; a response without either field emits nothing.
+func Citations(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error {
+	if !finished || !once {
+		return nil
+	}
+	cites, _, _ := doc.Lookup("citations")
+	results, _, _ := doc.Lookup("search_results")
+	if cites.Kind() != jsonx.KindArray && results.Kind() != jsonx.KindArray {
+		return nil
+	}
+	type result struct{ url, title string }
+	var found []result
+	if results.Kind() == jsonx.KindArray {
+		ai := results.Array()
+		for ai.Next() {
+			if ai.Val().Kind() != jsonx.KindObject {
+				continue
+			}
+			var res result
+			oi := ai.ValueObject()
+			for oi.Next() {
+				switch {
+				case oi.KeyIs("url"):
+					res.url = unq(oi.Value())
+				case oi.KeyIs("title"):
+					res.title = unq(oi.Value())
+				}
+			}
+			if res.url != "" {
+				found = append(found, res)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	source := func(url string) {
+		if url == "" || seen[url] {
+			return
+		}
+		seen[url] = true
+		ev := abi.Event{Type: abi.EventSource, ID: url, Kind: abi.SourceKindURL, URL: url}
+		for _, r := range found {
+			if r.url == url && r.title != "" {
+				ev.Title = r.title
+				break
+			}
+		}
+		emit(&ev)
+	}
+	if cites.Kind() == jsonx.KindArray {
+		ai := cites.Array()
+		for ai.Next() {
+			if ai.Val().Kind() == jsonx.KindString {
+				source(unq(ai.Value()))
+			}
+		}
+	}
+	for _, r := range found {
+		source(r.url)
+	}
+	return nil
 }

@@ -13,12 +13,13 @@ import (
 
 // State flags.
 const (
-	fStarted   = 1 << iota // response-start emitted
-	fFinish                // a finish_reason was seen (tool calls flushed)
-	fDone                  // [DONE] seen and finish emitted: the stream is over
-	fFailed                // an error ended the stream
-	fRefusal               // the response holds a refusal
-	fToolCalls             // the response holds tool calls
+	fStarted      = 1 << iota // response-start emitted
+	fFinish                   // a finish_reason was seen (tool calls flushed)
+	fDone                     // [DONE] seen and finish emitted: the stream is over
+	fFailed                   // an error ended the stream
+	fRefusal                  // the response holds a refusal
+	fToolCalls                // the response holds tool calls
+	fChunkEmitted             // Dialect.Chunk emitted an event
 )
 
 const stateVersion = 1
@@ -299,6 +300,12 @@ func (r *run) value(doc jsonx.Value) {
 			}
 		}
 	}
+	if r.d.Chunk != nil {
+		r.extra(doc)
+		if st.flags&fFailed != 0 {
+			return
+		}
+	}
 	if (!usage.Exists() || usage.Kind() == jsonx.KindNull) && nested.Exists() {
 		usage, _, _ = nested.Lookup("usage")
 	}
@@ -396,6 +403,24 @@ func intOr0(v []byte) int {
 	return int(n)
 }
 
+// extra runs Dialect.Chunk on a chunk. The emit closure captures a copy of
+// r (its state lives in r.sc), so that r itself does not escape and the
+// dialects without a Chunk hook keep an allocation-free chunk path.
+func (r *run) extra(doc jsonx.Value) {
+	st := r.st()
+	c := *r
+	emit := func(ev *abi.Event) {
+		if st.flags&fStarted == 0 {
+			c.start(nil, nil)
+		}
+		c.out.Emit(ev)
+		st.flags |= fChunkEmitted
+	}
+	if e := r.d.Chunk(doc, st.flags&fFinish != 0, st.flags&fChunkEmitted == 0, emit); e != nil {
+		r.fail(e.Code, e.Message, e.Retryable)
+	}
+}
+
 func (r *run) isReasoningField(it *jsonx.ObjectIter) bool {
 	for _, f := range r.d.ReasoningFields {
 		if it.KeyIs(f) {
@@ -463,7 +488,9 @@ func (r *run) delta(delta jsonx.Value) {
 		}
 	}
 	// (Exists first: in a Wasm guest even a call that does nothing costs.)
-	if reasoning.Exists() {
+	if reasoning.Kind() == jsonx.KindArray {
+		r.textParts(reasoning)
+	} else if reasoning.Exists() {
 		r.text(abi.EventReasoningDelta, reasoning)
 	}
 	if content.Kind() == jsonx.KindArray {
@@ -513,16 +540,24 @@ func (r *run) contentParts(content jsonx.Value) {
 				r.text(abi.EventReasoningDelta, thinking)
 				continue
 			}
-			ti := thinking.Array()
-			for ti.Next() {
-				if ti.Val().Kind() != jsonx.KindObject {
-					r.text(abi.EventReasoningDelta, ti.Val())
-					continue
-				}
-				if v, ok, _ := ti.Val().Lookup("text"); ok {
-					r.text(abi.EventReasoningDelta, v)
-				}
-			}
+			r.textParts(thinking)
+		}
+	}
+}
+
+// textParts handles reasoning sent as an array of strings or of objects
+// with a "text" (MiniMax's reasoning_details,
+// [{"type":"reasoning.text","text"}]; Mistral's thinking parts): each text
+// is a reasoning-delta, in order.
+func (r *run) textParts(parts jsonx.Value) {
+	ai := parts.Array()
+	for ai.Next() {
+		if ai.Val().Kind() != jsonx.KindObject {
+			r.text(abi.EventReasoningDelta, ai.Val())
+			continue
+		}
+		if v, ok, _ := ai.Val().Lookup("text"); ok {
+			r.text(abi.EventReasoningDelta, v)
 		}
 	}
 }

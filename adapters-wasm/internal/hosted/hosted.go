@@ -1,7 +1,7 @@
 // Package hosted builds the Chat Completions dialects of hosted inference
 // platforms (Together AI, Fireworks AI, Cerebras, DeepInfra, Hugging Face,
 // Moonshot, DashScope, Zhipu, SambaNova, Nebius, NVIDIA NIM, Perplexity,
-// IBM watsonx.ai) from data: a Spec lists the model families with their
+// MiniMax, IBM watsonx.ai) from data: a Spec lists the model families with their
 // features, the parameters each family or the whole platform refuses, the
 // platform's error rules and finish reasons, and Dialect turns it into a
 // chatcompletions.Dialect. What a platform needs beyond that (its usage
@@ -134,13 +134,14 @@ type Spec struct {
 	// Errors are the platform's error rules, tried in order.
 	Errors []ErrorRule
 	// Rewrite runs after the Spec's own checks; Extend, Usage, Headers,
-	// Route, ToolCallID are passed to the dialect as they are.
+	// Route, ToolCallID and Chunk are passed to the dialect as they are.
 	Rewrite    func(req *abi.Request) (*abi.Request, error)
 	Route      func(req *abi.Request) (path string, query map[string]string, err error)
 	Extend     func(req *abi.Request, body *chatcompletions.Body) error
 	Usage      func(usage []byte, u *abi.Usage) error
 	Headers    func(req *abi.Request) map[string]string
 	ToolCallID func(id string) string
+	Chunk      func(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error
 }
 
 // Family returns the family of model.
@@ -395,6 +396,7 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		Usage:                s.Usage,
 		Headers:              s.Headers,
 		Error:                s.Error,
+		Chunk:                s.Chunk,
 	}
 	if s.Route != nil {
 		d.Route = s.Route
