@@ -162,7 +162,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		ProviderOptions: keys,
 		Features:        chatcompletions.Reported(openai.Model(model).Features),
 		Details:         openai.Model(model).Details,
-		ProviderTools:   []string{abi.ProviderToolWebSearch},
+		ProviderTools:   hostedKinds,
 	}
 }
 

@@ -384,6 +384,9 @@ func (r *run) itemDone(output int, item []byte) {
 	case "web_search_call":
 		r.webSearchCall(item)
 	default:
+		if r.hostedCall(string(f.typ), item) {
+			break
+		}
 		if clientCall(f.typ) {
 			r.st().flags |= fPending
 		}
