@@ -95,6 +95,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		ProviderOptions: providerOptions,
 		Features:        lookup(modelName).features(),
 		Details:         lookup(modelName).details(),
-		ProviderTools:   []string{abi.ProviderToolWebSearch},
+		ProviderTools:   serverKinds,
 	}
 }
