@@ -27,18 +27,16 @@ import (
 // input that is not a JSON object (a stream cut short) is reported as an
 // error event instead.
 func emitServerToolCall(out *guest.Output, id, name string, input []byte) {
-	input = bytes.TrimSpace(input)
-	if len(input) == 0 {
+	if len(bytes.TrimSpace(input)) == 0 {
 		input = []byte("{}")
 	}
-	if input[0] != '{' || !json.Valid(input) {
+	c, ok := servertool.CompactObject(input)
+	if !ok {
 		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
 			Message: "anthropic: the input of server tool call " + id + " (" + name + ") is not a complete JSON object"})
 		return
 	}
-	var c bytes.Buffer
-	_ = json.Compact(&c, input)
-	out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: name, Input: c.String()})
+	out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: name, Input: c})
 }
 
 // emitMCPToolCall emits an mcp_tool_use block whose input is complete as

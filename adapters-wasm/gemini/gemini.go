@@ -265,7 +265,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 	f.Caching = abi.CachingAutomatic
 	var providerTools []string
 	if f.ToolCalling != abi.SupportNone {
-		providerTools = []string{abi.ProviderToolWebSearch} // Google Search grounding
+		providerTools = modelKinds(model) // Google Search grounding, code execution, URL context
 	}
 	if f.Source == abi.SourceUnknown {
 		f, providerTools = abi.PlainTextFeatures(), nil

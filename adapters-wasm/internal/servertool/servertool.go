@@ -148,21 +148,31 @@ const MCPCallName = abi.ProviderToolMCP
 // object's text ({} when empty). It returns false when args is not a
 // JSON object.
 func MCPCallInput(server, tool string, args []byte) (string, bool) {
-	args = bytes.TrimSpace(args)
-	if len(args) == 0 {
+	if len(bytes.TrimSpace(args)) == 0 {
 		args = []byte("{}")
 	}
-	if jsonx.KindOf(args) != jsonx.KindObject || !json.Valid(args) {
+	c, ok := CompactObject(args)
+	if !ok {
 		return "", false
 	}
-	var c bytes.Buffer
-	_ = json.Compact(&c, args)
 	b, _ := json.Marshal(struct {
 		Server    string          `json:"server"`
 		Tool      string          `json:"tool"`
 		Arguments json.RawMessage `json:"arguments"`
-	}{server, tool, c.Bytes()})
+	}{server, tool, json.RawMessage(c)})
 	return string(b), true
+}
+
+// CompactObject returns the compact text of a JSON object, and false when
+// v is not one.
+func CompactObject(v []byte) (string, bool) {
+	v = bytes.TrimSpace(v)
+	if jsonx.KindOf(v) != jsonx.KindObject || !json.Valid(v) {
+		return "", false
+	}
+	var c bytes.Buffer
+	_ = json.Compact(&c, v)
+	return c.String(), true
 }
 
 // Refuse is the capability_unsupported error of a provider tool kind a
