@@ -76,10 +76,15 @@
 //     ignored, as are chunks after the end marker (a body holding several
 //     responses yields the first).
 //
-// Built-in tool items (web_search_call, file_search_call,
-// code_interpreter_call, image_generation_call, mcp_*, local_shell_call,
-// computer_call, custom_tool_call) have no normalized event and are skipped;
-// text a server-side tool contributes arrives in message items as usual.
+// Built-in tool items the Responses API runs itself (web_search_call,
+// code_interpreter_call, file_search_call, mcp_call, mcp_list_tools) are
+// server-tool-call and server-tool-result events when their item is done
+// (see hostedtools.go and abi/README.md, "Hosted tool kinds (1.3)");
+// image_generation_call has no normalized event and is skipped; items the
+// client must act on (local_shell_call, computer_call, custom_tool_call,
+// mcp_approval_request, ...) end the turn with finish other. Provider
+// tools: web_search, code_execution (code_interpreter), file_search and
+// mcp are projected; web_fetch is refused.
 // Other events (content_part.*, output_text.done, annotations, *.in_progress,
 // *.searching) carry nothing new and are skipped. A body that ends
 // (FlagEnd) before an end marker gets the error stream_truncated.
