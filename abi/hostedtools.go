@@ -21,3 +21,22 @@ const (
 	// {"server": label, "tool": name, "arguments": object}.
 	ProviderToolMCP = "mcp"
 )
+
+// The part types of server tools in the history (ABI 1.3): what a provider
+// ran itself during an assistant turn, kept so that it can be sent back to
+// the same provider (Anthropic requires server_tool_use blocks and their
+// results in the history, and resends them to continue a paused turn).
+// Their fields are those of the events of the same name plus Provider:
+// ID, Name and Input for a call; ID, Name, Content and IsError for a
+// result. A module that reports EchoServerTools sends its own provider's
+// back; every other module drops them (the host drops them first).
+const (
+	PartServerToolCall   PartType = "server-tool-call"
+	PartServerToolResult PartType = "server-tool-result"
+)
+
+// IsServerTool reports whether p is a server-tool-call or
+// server-tool-result part.
+func (p *Part) IsServerTool() bool {
+	return p.Type == PartServerToolCall || p.Type == PartServerToolResult
+}

@@ -167,6 +167,10 @@ type Part struct {
 	ToolCallID string `json:"tool_call_id,omitempty"`
 	Content    string `json:"content,omitempty"`
 	IsError    bool   `json:"is_error,omitempty"`
+	// server-tool-call, server-tool-result (ABI 1.3; ID, Name, Content,
+	// IsError and Provider shared): Input is a server tool call's input,
+	// a JSON object's text.
+	Input string `json:"input,omitempty"`
 	// Cache marks the end of this part as a cache breakpoint (ABI 1.2).
 	Cache *Cache `json:"cache,omitempty"`
 }

@@ -519,7 +519,7 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 		}
 	case abi.EventFinish:
 		if !e.Reason.Valid() {
-			return e, eventError(i, e.Type, `field "reason" is %q, want stop, length, tool-calls, content-filter, refusal, error or other`, e.Reason)
+			return e, eventError(i, e.Type, `field "reason" is %q, want stop, length, tool-calls, content-filter, refusal, error, other or pause`, e.Reason)
 		}
 	case abi.EventError:
 		if !e.Code.Valid() {

@@ -23,7 +23,8 @@ const KindApprovalRequest StepKind = "approval-request"
 
 // Run continues the session s: it sends req (the model and settings; its
 // messages, tools and ids are replaced by the session's history, the
-// registry's definitions and the session's ids, req's TraceID winning when
+// registry's definitions (followed by req's provider tools, which the
+// provider runs itself) and the session's ids, req's TraceID winning when
 // set) and loops through tool calls. Each assistant turn and each step's
 // tool results are appended to s as they happen. It returns the final
 // response, or the last response with an error wrapping ErrStepLimit when
@@ -31,7 +32,10 @@ const KindApprovalRequest StepKind = "approval-request"
 // error) ends the loop with that error and the partial response; its turn
 // is not appended. When the gate leaves a call pending, Run returns the
 // step's response and an *ApprovalPendingError (errors.Is ErrPending); the
-// session holds the pending calls (Session.Pending) until Resume.
+// session holds the pending calls (Session.Pending) until Resume. A
+// response that finishes with abi.FinishPause (the provider paused a turn
+// of its own tools) is appended and the history sent again, which
+// continues the turn; each such request counts as a step.
 func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Response, error) {
 	return l.drive(ctx, s, req, nil, nil, nil)
 }
@@ -139,7 +143,7 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 	for ; step <= max; step++ {
 		sctx := withStep(ctx, step)
 		rq := s.Request(req)
-		rq.Tools = l.Tools.Definitions()
+		rq.Tools = append(l.Tools.Definitions(), providerTools(req.Tools)...)
 		r.traceID = rq.TraceID
 		r.emit(sctx, step, StepEvent{Kind: KindStepStart}, nil)
 		l.Client.log.DebugContext(sctx, "host: tool loop step", slog.String("session_id", s.ID), slog.String("trace_id", rq.TraceID), slog.Int("step", step))
@@ -161,6 +165,11 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 		s.AppendResponse(resp)
 		if len(resp.ToolCalls) == 0 {
 			r.emit(sctx, step, StepEvent{Kind: KindStepEnd, Response: resp}, nil)
+			if resp.FinishReason == abi.FinishPause && !r.stopped {
+				// The provider paused its own tools' turn (ABI 1.3):
+				// resending the history, this turn included, continues it.
+				continue
+			}
 			return resp, nil
 		}
 		calls := r.decide(sctx, step, resp.ToolCalls)

@@ -103,5 +103,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		Features:        lookup(modelName).features(),
 		Details:         lookup(modelName).details(),
 		ProviderTools:   serverKinds,
+		EchoServerTools: true,
 	}
 }

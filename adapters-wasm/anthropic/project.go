@@ -67,6 +67,18 @@ type wireBlock struct {
 	Title string `json:"title,omitempty"`
 	// CacheControl marks a prompt-cache breakpoint after this block.
 	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
+	// Raw, when set, is the whole block (a server tool block sent back,
+	// see serverToolBlock); the other fields are then empty.
+	Raw json.RawMessage `json:"-"`
+}
+
+// MarshalJSON encodes Raw when it is set, else the block's fields.
+func (b wireBlock) MarshalJSON() ([]byte, error) {
+	if b.Raw != nil {
+		return b.Raw, nil
+	}
+	type plain wireBlock
+	return json.Marshal(plain(b))
 }
 
 // wireCacheControl is Anthropic's cache_control: {"type":"ephemeral"} with
@@ -484,6 +496,9 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 // projectPart converts one part; keep is false for parts that are dropped
 // (empty text, reasoning from another provider).
 func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string) (b wireBlock, keep bool, err error) {
+	if p.IsServerTool() {
+		return serverToolBlock(role, &p, pointer)
+	}
 	keep, input, err := blockproject.CheckPart(role, &p, pointer, Provider)
 	if err != nil || !keep {
 		return wireBlock{}, false, err

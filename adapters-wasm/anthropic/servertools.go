@@ -296,3 +296,79 @@ var (
 	errPositive = errors.New("must be a positive integer")
 	errObject   = errors.New("must be a JSON object")
 )
+
+// serverToolBlock turns a server-tool part (ABI 1.3) of an assistant
+// message back into the block Anthropic sent: a call is a server_tool_use
+// block (an mcp call: mcp_tool_use, from the normalized input), a result
+// a <name>_tool_result block (mcp: mcp_tool_result with is_error). Parts
+// of another provider are dropped.
+func serverToolBlock(role abi.Role, p *abi.Part, pointer string) (wireBlock, bool, error) {
+	if role != abi.RoleAssistant {
+		return wireBlock{}, false, invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	}
+	if p.Provider != Provider {
+		return wireBlock{}, false, nil
+	}
+	if p.Cache != nil {
+		return wireBlock{}, false, unsupported(pointer+"/cache", "a cache marker cannot be placed on a server tool block: mark a text part instead")
+	}
+	if p.ID == "" || p.Name == "" {
+		return wireBlock{}, false, invalid(pointer, "a %s part needs an id and a name", p.Type)
+	}
+	var v any
+	if p.Type == abi.PartServerToolCall {
+		if len(bytes.TrimSpace([]byte(p.Input))) == 0 {
+			p.Input = "{}"
+		}
+		input, ok := servertool.CompactObject([]byte(p.Input))
+		if !ok {
+			return wireBlock{}, false, invalid(pointer+"/input", "a server tool call's input must be a JSON object")
+		}
+		v = struct {
+			Type  string          `json:"type"`
+			ID    string          `json:"id"`
+			Name  string          `json:"name"`
+			Input json.RawMessage `json:"input"`
+		}{"server_tool_use", p.ID, p.Name, json.RawMessage(input)}
+		if p.Name == servertool.MCPCallName {
+			var in struct {
+				Server    string          `json:"server"`
+				Tool      string          `json:"tool"`
+				Arguments json.RawMessage `json:"arguments"`
+			}
+			if json.Unmarshal([]byte(input), &in) != nil || in.Server == "" || in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+				return wireBlock{}, false, invalid(pointer+"/input", `an mcp call's input must be {"server", "tool", "arguments"}`)
+			}
+			v = struct {
+				Type       string          `json:"type"`
+				ID         string          `json:"id"`
+				Name       string          `json:"name"`
+				ServerName string          `json:"server_name"`
+				Input      json.RawMessage `json:"input"`
+			}{"mcp_tool_use", p.ID, in.Tool, in.Server, in.Arguments}
+		}
+	} else {
+		content := bytes.TrimSpace([]byte(p.Content))
+		if !json.Valid(content) {
+			return wireBlock{}, false, invalid(pointer+"/content", "a server tool result's content must be JSON")
+		}
+		v = struct {
+			Type      string          `json:"type"`
+			ToolUseID string          `json:"tool_use_id"`
+			Content   json.RawMessage `json:"content"`
+		}{p.Name + "_tool_result", p.ID, content}
+		if p.Name == servertool.MCPCallName {
+			v = struct {
+				Type      string          `json:"type"`
+				ToolUseID string          `json:"tool_use_id"`
+				IsError   bool            `json:"is_error"`
+				Content   json.RawMessage `json:"content"`
+			}{"mcp_tool_result", p.ID, p.IsError, content}
+		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return wireBlock{}, false, invalid(pointer, "the %s part cannot be encoded: %v", p.Type, err)
+	}
+	return wireBlock{Raw: raw}, true, nil
+}

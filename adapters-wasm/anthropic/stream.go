@@ -422,8 +422,12 @@ func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
 		return abi.FinishLength
 	case "refusal":
 		return abi.FinishRefusal
+	case "pause_turn":
+		// A server tool loop paused (ABI 1.3): resending the turn
+		// continues it.
+		return abi.FinishPause
 	}
-	// pause_turn (a server tool loop paused), absent and future values.
+	// Absent and future values.
 	return abi.FinishOther
 }
 
