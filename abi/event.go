@@ -184,7 +184,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	case EventFinish:
 		dst = appendField(dst, "reason", string(e.Reason))
 		dst = appendField(dst, "raw_reason", e.RawReason)
-	case EventServerToolCall:
+	case EventServerToolCall, EventApprovalRequest:
 		dst = appendField(dst, "id", e.ID)
 		dst = appendField(dst, "name", e.Name)
 		dst = appendField(dst, "input", e.Input)

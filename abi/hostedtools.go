@@ -40,3 +40,32 @@ const (
 func (p *Part) IsServerTool() bool {
 	return p.Type == PartServerToolCall || p.Type == PartServerToolResult
 }
+
+// EventApprovalRequest (ABI 1.3) is a provider's request for consent
+// before it runs a tool of its own (OpenAI mcp_approval_request): ID,
+// Name and Input as in server-tool-call. The response waits for an
+// approval-response part in the next request; the finish reason is
+// tool-calls.
+const EventApprovalRequest EventType = "approval-request"
+
+// The part types of provider approvals (ABI 1.3): an approval-request part
+// (in an assistant message: ID, Name, Input, Provider) keeps the request,
+// an approval-response part (in a tool or user message: ToolCallID the
+// request's ID, Approved, Content the reason, Provider) answers it. A
+// module that emits approval requests sends both back to its provider;
+// the host drops them, like server-tool parts, for other modules.
+const (
+	PartApprovalRequest  PartType = "approval-request"
+	PartApprovalResponse PartType = "approval-response"
+)
+
+// IsProviderHistory reports whether p is a part only its provider's module
+// takes back: server-tool-call, server-tool-result, approval-request or
+// approval-response.
+func (p *Part) IsProviderHistory() bool {
+	switch p.Type {
+	case PartServerToolCall, PartServerToolResult, PartApprovalRequest, PartApprovalResponse:
+		return true
+	}
+	return false
+}

@@ -171,6 +171,10 @@ type Part struct {
 	// IsError and Provider shared): Input is a server tool call's input,
 	// a JSON object's text.
 	Input string `json:"input,omitempty"`
+	// approval-response (ABI 1.3; ToolCallID names the approval request,
+	// Content is the reason given, Provider is shared): Approved says the
+	// call may run.
+	Approved bool `json:"approved,omitempty"`
 	// Cache marks the end of this part as a cache breakpoint (ABI 1.2).
 	Cache *Cache `json:"cache,omitempty"`
 }

@@ -310,7 +310,7 @@ func shapeOf(t abi.EventType) (eventShape, bool) {
 		return eventShape{fType | fReason | fRawReason, fType | fReason}, true
 	case abi.EventError:
 		return eventShape{fType | fCode | fMessage | fRetryable, fType | fCode | fMessage}, true
-	case abi.EventServerToolCall:
+	case abi.EventServerToolCall, abi.EventApprovalRequest:
 		return eventShape{fType | fID | fName | fInput, fType | fID | fName | fInput}, true
 	case abi.EventServerToolResult:
 		return eventShape{fType | fID | fName | fContent | fIsError, fType | fID | fName | fContent}, true
@@ -495,7 +495,7 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 				return e, eventError(i, e.Type, `field "arguments" is JSON %s, want an object`, av.Type())
 			}
 		}
-	case abi.EventServerToolCall:
+	case abi.EventServerToolCall, abi.EventApprovalRequest:
 		if e.ID == "" || e.Name == "" {
 			return e, eventError(i, e.Type, `fields "id" and "name" must not be empty`)
 		}

@@ -25,7 +25,9 @@ type Response struct {
 	ToolCalls []abi.Part
 	// ServerTools holds what the provider ran itself (ABI 1.3): parts of
 	// type server-tool-call and server-tool-result, in order, with the
-	// provider stamped, so that the history can send them back to it.
+	// provider stamped, so that the history can send them back to it; and
+	// the provider's approval requests (approval-request parts), which a
+	// tool loop answers through its Gate.
 	ServerTools []abi.Part
 	// ServerToolsAt holds, for each part of ServerTools, the length of
 	// Text when it arrived: Message places it there.
@@ -151,6 +153,10 @@ func (a *Accumulator) Add(ev abi.Event) {
 		r.ServerTools = append(r.ServerTools, abi.Part{Type: abi.PartServerToolCall, ID: ev.ID, Name: ev.Name, Input: ev.Input})
 		r.ServerToolsAt = append(r.ServerToolsAt, len(a.text))
 		a.openReas = false
+	case abi.EventApprovalRequest:
+		r.ServerTools = append(r.ServerTools, abi.Part{Type: abi.PartApprovalRequest, ID: ev.ID, Name: ev.Name, Input: ev.Input})
+		r.ServerToolsAt = append(r.ServerToolsAt, len(a.text))
+		a.openReas = false
 	case abi.EventServerToolResult:
 		r.ServerTools = append(r.ServerTools, abi.Part{Type: abi.PartServerToolResult, ID: ev.ID, Name: ev.Name, Content: ev.Content, IsError: ev.IsError})
 		r.ServerToolsAt = append(r.ServerToolsAt, len(a.text))
@@ -193,4 +199,17 @@ func ErrorEvent(err error) (abi.Event, bool) {
 		return abi.Event{}, false
 	}
 	return abi.Event{Type: abi.EventError, Code: ae.Code, Message: ae.Message, Retryable: ae.Retryable}, true
+}
+
+// ApprovalRequests returns the provider's approval requests of the
+// response (approval-request parts, ABI 1.3).
+func (r *Response) ApprovalRequests() []abi.Part {
+	var out []abi.Part
+	for _, p := range r.ServerTools {
+		if p.Type == abi.PartApprovalRequest {
+			p.Provider = r.Provider
+			out = append(out, p)
+		}
+	}
+	return out
 }

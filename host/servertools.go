@@ -2,15 +2,15 @@ package host
 
 import "github.com/wasmadapt/wasmadapt/abi"
 
-// withoutForeignServerTools returns req without the server-tool parts
-// (ABI 1.3) the module must not receive: all of them for a module that
+// withoutForeignServerTools returns req without the server-tool and
+// approval parts (ABI 1.3) the module must not receive: all of them for a module that
 // does not report echo_server_tools, and those of another provider for
 // one that does. What a provider ran itself means nothing to another one,
 // and a module older than 1.3 does not know the part types. An assistant
 // message left without parts is dropped. req itself is not changed.
 func withoutForeignServerTools(caps *abi.Capabilities, req *abi.Request) *abi.Request {
 	foreign := func(p *abi.Part) bool {
-		return p.IsServerTool() && (!caps.EchoServerTools || p.Provider != caps.Provider)
+		return p.IsProviderHistory() && (!caps.EchoServerTools || p.Provider != caps.Provider)
 	}
 	found := false
 	for _, m := range req.Messages {

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,109 @@ func TestToolLoopContinuesPausedTurn(t *testing.T) {
 	}
 	if got := strings.Join(kinds, " "); got != "server-tool-call/anthropic server-tool-result/anthropic" {
 		t.Errorf("paused turn parts %s", got)
+	}
+}
+
+// mcpAnswer is a Responses API stream that runs the approved MCP call and
+// answers.
+const mcpAnswer = `event: response.created
+data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_02","object":"response","status":"in_progress","model":"gpt-4.1-2025-04-14","output":[]}}
+
+event: response.output_item.done
+data: {"type":"response.output_item.done","sequence_number":1,"output_index":0,"item":{"id":"mcp_13","type":"mcp_call","status":"completed","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}","output":"An LLM contract.","error":null,"approval_request_id":"mcpr_12"}}
+
+event: response.output_text.delta
+data: {"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_14","output_index":1,"content_index":0,"delta":"It is an LLM contract."}
+
+event: response.completed
+data: {"type":"response.completed","sequence_number":3,"response":{"id":"resp_02","object":"response","status":"completed","model":"gpt-4.1-2025-04-14","output":[],"usage":{"input_tokens":500,"input_tokens_details":{"cached_tokens":0},"output_tokens":12,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":512}}}
+
+`
+
+// TestToolLoopMCPApproval: a Responses API mcp_approval_request, through
+// the real module, goes to the loop's one Gate; ErrPending pauses the loop
+// (the session, saved as JSON, holds the request); Resume with Approve
+// sends the approval request item back with an mcp_approval_response, and
+// a denial sends approve false with the reason.
+func TestToolLoopMCPApproval(t *testing.T) {
+	mod := builtModule(t, "openai-responses")
+	asked, err := providertest.LoadCase(filepath.Join("..", "testdata", "openai-responses", "stream-mcp-approval-request"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		decision host.Decision
+		want     string
+	}{
+		{"approve", host.Approve("mcpr_12"), `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":true}`},
+		{"deny", host.Deny("mcpr_12", "not now"), `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":false,"reason":"the call was not allowed: not now"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := providertest.NewServer([]providertest.Case{asked, {Name: "answer", Framing: "sse", Body: []byte(mcpAnswer)}}, providertest.WithSequence())
+			defer srv.Close()
+			tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
+				Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gated []host.ToolCall
+			loop := &host.ToolLoop{Client: host.NewClient(), Tools: tools,
+				Provider: host.Provider{Module: mod, BaseURL: srv.URL, Credentials: host.StaticKey("sk-test")},
+				Gate: func(_ context.Context, call host.ToolCall) error {
+					gated = append(gated, call)
+					return host.ErrPending
+				}}
+			s := host.NewSession("s-mcp", "")
+			s.AddUser("What is wasmadapt?")
+			req := &abi.Request{Model: "gpt-4.1", Stream: true, Tools: []abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolMCP,
+				Options: json.RawMessage(`{"server_label":"deepwiki","server_url":"https://mcp.deepwiki.com/mcp","require_approval":"always"}`)}}}
+			_, err = loop.Run(context.Background(), s, req)
+			if !errors.Is(err, host.ErrPending) {
+				t.Fatalf("Run: %v, want ErrPending", err)
+			}
+			if len(gated) != 1 || gated[0].Provider != "openai-responses" || gated[0].Name != "mcp" ||
+				string(gated[0].Arguments) != `{"server":"deepwiki","tool":"ask_question","arguments":{"question":"What is wasmadapt?"}}` {
+				t.Fatalf("gate saw %+v", gated)
+			}
+			saved, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			restored := &host.Session{}
+			if err := json.Unmarshal(saved, restored); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := loop.Resume(context.Background(), restored, tt.decision)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Text != "It is an LLM contract." {
+				t.Errorf("final text %q", resp.Text)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests, want 2", len(reqs))
+			}
+			var body struct {
+				Input []json.RawMessage `json:"input"`
+			}
+			if err := json.Unmarshal(reqs[1].Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range body.Input {
+				got = append(got, string(it))
+			}
+			want := []string{
+				`{"role":"user","content":[{"type":"input_text","text":"What is wasmadapt?"}]}`,
+				`{"type":"mcp_approval_request","id":"mcpr_12","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}"}`,
+				tt.want,
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("input of the resumed request\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+			}
+		})
 	}
 }

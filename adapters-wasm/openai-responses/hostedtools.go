@@ -357,3 +357,81 @@ func (r *run) hostedCall(typ string, item []byte) bool {
 	r.out.Emit(&res)
 	return true
 }
+
+// approvalRequestItem is an mcp_approval_request input item: the request
+// of an earlier response, sent back with its answer.
+type approvalRequestItem struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	ServerLabel string `json:"server_label"`
+	Name        string `json:"name"`
+	Arguments   string `json:"arguments"`
+}
+
+// approvalRequest turns an approval-request part (ABI 1.3) of this
+// provider back into its mcp_approval_request item; another provider's is
+// dropped (nil).
+func approvalRequest(p *abi.Part, pointer string) (any, error) {
+	if p.Provider != Provider {
+		return nil, nil
+	}
+	var in struct {
+		Server    string          `json:"server"`
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if p.ID == "" || json.Unmarshal([]byte(p.Input), &in) != nil || in.Server == "" || in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+		return nil, invalid(pointer, `an approval-request part needs an id and the input {"server", "tool", "arguments"}`)
+	}
+	return approvalRequestItem{"mcp_approval_request", p.ID, in.Server, in.Tool, string(in.Arguments)}, nil
+}
+
+// approvalResponseItem is an mcp_approval_response input item.
+type approvalResponseItem struct {
+	Type              string `json:"type"`
+	ApprovalRequestID string `json:"approval_request_id"`
+	Approve           bool   `json:"approve"`
+	Reason            string `json:"reason,omitempty"`
+}
+
+// approvalResponse projects an approval-response part (ABI 1.3) of this
+// provider to an mcp_approval_response item (the reason only for a
+// denial); another provider's is dropped (nil).
+func approvalResponse(p *abi.Part, pointer string) (any, error) {
+	if p.Provider != Provider {
+		return nil, nil
+	}
+	if p.ToolCallID == "" {
+		return nil, invalid(pointer+"/tool_call_id", "an approval-response part needs the tool_call_id of the approval request it answers")
+	}
+	item := approvalResponseItem{Type: "mcp_approval_response", ApprovalRequestID: p.ToolCallID, Approve: p.Approved}
+	if !p.Approved {
+		item.Reason = p.Content
+	}
+	return item, nil
+}
+
+// approvalRequestEvent emits an mcp_approval_request item as an
+// approval-request event (ABI 1.3): name mcp, input {"server", "tool",
+// "arguments"}, as an mcp_call's.
+func (r *run) approvalRequestEvent(item []byte) {
+	var w struct {
+		ID          string `json:"id"`
+		ServerLabel string `json:"server_label"`
+		Name        string `json:"name"`
+		Arguments   string `json:"arguments"`
+	}
+	if err := json.Unmarshal(item, &w); err != nil || w.ID == "" {
+		return
+	}
+	in, ok := servertool.MCPCallInput(w.ServerLabel, w.Name, []byte(w.Arguments))
+	if !ok {
+		ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+			Message: Provider + ": the arguments of MCP approval request " + w.ID + " (" + w.Name + ") are not a JSON object: the response is malformed; retry the request"}
+		r.out.Emit(&ev)
+		return
+	}
+	r.st().flags |= fToolCalls
+	ev := abi.Event{Type: abi.EventApprovalRequest, ID: w.ID, Name: servertool.MCPCallName, Input: in}
+	r.out.Emit(&ev)
+}

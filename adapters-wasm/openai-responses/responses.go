@@ -168,6 +168,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Features:        chatcompletions.Reported(openai.Model(model).Features),
 		Details:         openai.Model(model).Details,
 		ProviderTools:   hostedKinds,
+		EchoServerTools: true,
 	}
 }
 
@@ -587,7 +588,24 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						parts = nil
 					}
 					items = append(items, functionOutputItem{"function_call_output", p.ToolCallID, out})
-				case abi.PartReasoning:
+				case abi.PartApprovalResponse:
+					item, err := approvalResponse(&p, pptr)
+					if err != nil {
+						return "", nil, err
+					}
+					if item != nil {
+						if len(parts) > 0 {
+							items = append(items, messageItem{Role: "user", Content: parts})
+							parts = nil
+						}
+						items = append(items, item)
+					}
+				case abi.PartReasoning, abi.PartServerToolCall, abi.PartServerToolResult, abi.PartApprovalRequest:
+					// History of the assistant's turn, in the wrong place:
+					// dropped below for an assistant message only.
+					if p.Type != abi.PartReasoning {
+						return "", nil, invalid(pptr, "a %s message cannot hold a %s part", msg.Role, p.Type)
+					}
 				default:
 					return "", nil, invalid(pptr, "a %s message cannot hold a %s part", msg.Role, p.Type)
 				}
@@ -635,6 +653,18 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						summary = append(summary, textPart{"summary_text", p.Text})
 					}
 					items = append(items, reasoningItem{"reasoning", summary, p.Redacted})
+				case abi.PartServerToolCall, abi.PartServerToolResult:
+					// The Responses API keeps its own output items (store,
+					// previous_response_id): they are not resent.
+				case abi.PartApprovalRequest:
+					item, err := approvalRequest(&p, pptr)
+					if err != nil {
+						return "", nil, err
+					}
+					if item != nil {
+						flush()
+						items = append(items, item)
+					}
 				default:
 					return "", nil, invalid(pptr, "an assistant message cannot hold a %s part", p.Type)
 				}

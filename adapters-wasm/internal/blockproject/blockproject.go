@@ -348,6 +348,9 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 			return wrongRole()
 		}
 		return false, nil, nil
+	case abi.PartApprovalRequest, abi.PartApprovalResponse:
+		// Provider approvals (ABI 1.3) belong to the module that asked.
+		return false, nil, nil
 	case abi.PartToolCall:
 		if role != abi.RoleAssistant {
 			return wrongRole()
