@@ -72,11 +72,16 @@ func (r *Response) Message() abi.Message {
 		m.Content = append(m.Content, p)
 	}
 	text := r.Text
-	if len(r.ServerTools) > 0 && len(r.ServerToolsAt) == len(r.ServerTools) {
-		// The provider's tool blocks stay where they came in the text.
+	if len(r.ServerTools) > 0 {
+		// The provider's tool blocks stay where they came in the text
+		// (before it when their places are not known).
 		done := 0
 		for i, p := range r.ServerTools {
-			at := min(max(r.ServerToolsAt[i], done), len(text))
+			at := 0
+			if i < len(r.ServerToolsAt) {
+				at = r.ServerToolsAt[i]
+			}
+			at = min(max(at, done), len(text))
 			if seg := text[done:at]; strings.TrimSpace(seg) != "" {
 				m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: seg})
 			}

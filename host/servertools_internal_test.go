@@ -84,3 +84,14 @@ func TestMessageKeepsServerToolsInPlace(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", g, want)
 	}
 }
+
+// TestMessageServerToolsWithoutPlaces: a Response built without
+// ServerToolsAt keeps its server-tool parts, before the text.
+func TestMessageServerToolsWithoutPlaces(t *testing.T) {
+	r := &Response{Provider: "anthropic", Text: "Done.",
+		ServerTools: []abi.Part{{Type: abi.PartServerToolCall, ID: "s1", Name: "web_search", Input: "{}"}}}
+	m := r.Message()
+	if len(m.Content) != 2 || m.Content[0].Type != abi.PartServerToolCall || m.Content[0].Provider != "anthropic" || m.Content[1].Text != "Done." {
+		t.Errorf("message %+v", m.Content)
+	}
+}
