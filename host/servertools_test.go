@@ -150,8 +150,8 @@ data: {"type":"response.completed","sequence_number":3,"response":{"id":"resp_02
 // TestToolLoopMCPApproval: a Responses API mcp_approval_request, through
 // the real module, goes to the loop's one Gate; ErrPending pauses the loop
 // (the session, saved as JSON, holds the request); Resume with Approve
-// sends the approval request item back with an mcp_approval_response, and
-// a denial sends approve false with the reason.
+// sends the mcp_list_tools and approval request items back with an
+// mcp_approval_response, and a denial sends approve false with the reason.
 func TestToolLoopMCPApproval(t *testing.T) {
 	mod := builtModule(t, "openai-responses")
 	asked, err := providertest.LoadCase(filepath.Join("..", "testdata", "openai-responses", "stream-mcp-approval-request"))
@@ -225,6 +225,7 @@ func TestToolLoopMCPApproval(t *testing.T) {
 			}
 			want := []string{
 				`{"role":"user","content":[{"type":"input_text","text":"What is wasmadapt?"}]}`,
+				`{"type":"mcp_list_tools","id":"mcpl_11","server_label":"deepwiki","tools":[{"name":"ask_question","input_schema":{"type":"object","properties":{"question":{"type":"string"}}},"annotations":null}]}`,
 				`{"type":"mcp_approval_request","id":"mcpr_12","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}"}`,
 				tt.want,
 			}

@@ -435,3 +435,72 @@ func (r *run) approvalRequestEvent(item []byte) {
 	ev := abi.Event{Type: abi.EventApprovalRequest, ID: w.ID, Name: servertool.MCPCallName, Input: in}
 	r.out.Emit(&ev)
 }
+
+// mcpListToolsItem and mcpCallItem are the mcp_list_tools and mcp_call
+// input items: output items of an earlier response sent back.
+type mcpListToolsItem struct {
+	Type        string          `json:"type"`
+	ID          string          `json:"id"`
+	ServerLabel string          `json:"server_label"`
+	Tools       json.RawMessage `json:"tools"`
+	Error       json.RawMessage `json:"error,omitempty"`
+}
+
+type mcpCallItem struct {
+	Type        string          `json:"type"`
+	ID          string          `json:"id"`
+	ServerLabel string          `json:"server_label"`
+	Name        string          `json:"name"`
+	Arguments   string          `json:"arguments"`
+	Output      json.RawMessage `json:"output,omitempty"`
+	Error       json.RawMessage `json:"error,omitempty"`
+}
+
+// mcpItem turns a server-tool-call part of this provider named
+// mcp_list_tools or mcp, with its result among rest (the parts after it),
+// back into its mcp_list_tools or mcp_call item (ABI 1.3). Other calls,
+// other providers' and calls without a result give nil.
+func mcpItem(p *abi.Part, rest []abi.Part, pointer string) (any, error) {
+	if p.Provider != Provider || (p.Name != "mcp_list_tools" && p.Name != servertool.MCPCallName) {
+		return nil, nil
+	}
+	var content struct {
+		Tools  json.RawMessage `json:"tools"`
+		Output json.RawMessage `json:"output"`
+		Error  json.RawMessage `json:"error"`
+	}
+	found := false
+	for i := range rest {
+		if r := &rest[i]; r.Type == abi.PartServerToolResult && r.ID == p.ID && r.Provider == Provider {
+			found = json.Unmarshal([]byte(r.Content), &content) == nil
+			break
+		}
+	}
+	if !found || p.ID == "" {
+		return nil, nil
+	}
+	var in struct {
+		Server    string          `json:"server"`
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if json.Unmarshal([]byte(p.Input), &in) != nil || in.Server == "" {
+		return nil, invalid(pointer+"/input", `the input of a %s call must hold its "server"`, p.Name)
+	}
+	if string(content.Error) == "null" {
+		content.Error = nil
+	}
+	if p.Name == "mcp_list_tools" {
+		if len(content.Tools) == 0 {
+			content.Tools = json.RawMessage("[]")
+		}
+		return mcpListToolsItem{"mcp_list_tools", p.ID, in.Server, content.Tools, content.Error}, nil
+	}
+	if in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+		return nil, invalid(pointer+"/input", `an mcp call's input must be {"server", "tool", "arguments"}`)
+	}
+	if string(content.Output) == "null" {
+		content.Output = nil
+	}
+	return mcpCallItem{"mcp_call", p.ID, in.Server, in.Tool, string(in.Arguments), content.Output, content.Error}, nil
+}

@@ -653,9 +653,20 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						summary = append(summary, textPart{"summary_text", p.Text})
 					}
 					items = append(items, reasoningItem{"reasoning", summary, p.Redacted})
-				case abi.PartServerToolCall, abi.PartServerToolResult:
-					// The Responses API keeps its own output items (store,
-					// previous_response_id): they are not resent.
+				case abi.PartServerToolCall:
+					// MCP items go back (the server's tool list then need
+					// not be fetched again); the API keeps its other output
+					// items itself (store, previous_response_id).
+					item, err := mcpItem(&p, msg.Content[j+1:], pptr)
+					if err != nil {
+						return "", nil, err
+					}
+					if item != nil {
+						flush()
+						items = append(items, item)
+					}
+				case abi.PartServerToolResult:
+					// Sent with its call, above.
 				case abi.PartApprovalRequest:
 					item, err := approvalRequest(&p, pptr)
 					if err != nil {
