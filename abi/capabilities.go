@@ -36,6 +36,11 @@ type Capabilities struct {
 	// module projects for the model (ABI 1.2); the host refuses a request
 	// with any other provider tool.
 	ProviderTools []string `json:"provider_tools,omitempty"`
+	// EchoServerTools says the module takes server-tool-call and
+	// server-tool-result parts of its own provider in assistant messages
+	// and sends them back (ABI 1.3); the host drops those parts for a
+	// module without it, and for a module of another provider.
+	EchoServerTools bool `json:"echo_server_tools,omitempty"`
 }
 
 // The input modalities of ModelDetails.InputModalities.

@@ -49,12 +49,18 @@ const (
 	FinishRefusal       FinishReason = "refusal"
 	FinishError         FinishReason = "error"
 	FinishOther         FinishReason = "other"
+	// FinishPause (ABI 1.3): the provider paused a long turn of its own
+	// server tools (Anthropic pause_turn); sending the conversation back
+	// with this response's assistant message (its server-tool parts
+	// included) lets it continue. Only for requests that list provider
+	// tools.
+	FinishPause FinishReason = "pause"
 )
 
 // Valid reports whether r is one of the finish reasons.
 func (r FinishReason) Valid() bool {
 	switch r {
-	case FinishStop, FinishLength, FinishToolCalls, FinishContentFilter, FinishRefusal, FinishError, FinishOther:
+	case FinishStop, FinishLength, FinishToolCalls, FinishContentFilter, FinishRefusal, FinishError, FinishOther, FinishPause:
 		return true
 	}
 	return false
@@ -178,7 +184,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	case EventFinish:
 		dst = appendField(dst, "reason", string(e.Reason))
 		dst = appendField(dst, "raw_reason", e.RawReason)
-	case EventServerToolCall:
+	case EventServerToolCall, EventApprovalRequest:
 		dst = appendField(dst, "id", e.ID)
 		dst = appendField(dst, "name", e.Name)
 		dst = appendField(dst, "input", e.Input)

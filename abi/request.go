@@ -167,6 +167,14 @@ type Part struct {
 	ToolCallID string `json:"tool_call_id,omitempty"`
 	Content    string `json:"content,omitempty"`
 	IsError    bool   `json:"is_error,omitempty"`
+	// server-tool-call, server-tool-result (ABI 1.3; ID, Name, Content,
+	// IsError and Provider shared): Input is a server tool call's input,
+	// a JSON object's text.
+	Input string `json:"input,omitempty"`
+	// approval-response (ABI 1.3; ToolCallID names the approval request,
+	// Content is the reason given, Provider is shared): Approved says the
+	// call may run.
+	Approved bool `json:"approved,omitempty"`
 	// Cache marks the end of this part as a cache breakpoint (ABI 1.2).
 	Cache *Cache `json:"cache,omitempty"`
 }

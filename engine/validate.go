@@ -310,7 +310,7 @@ func shapeOf(t abi.EventType) (eventShape, bool) {
 		return eventShape{fType | fReason | fRawReason, fType | fReason}, true
 	case abi.EventError:
 		return eventShape{fType | fCode | fMessage | fRetryable, fType | fCode | fMessage}, true
-	case abi.EventServerToolCall:
+	case abi.EventServerToolCall, abi.EventApprovalRequest:
 		return eventShape{fType | fID | fName | fInput, fType | fID | fName | fInput}, true
 	case abi.EventServerToolResult:
 		return eventShape{fType | fID | fName | fContent | fIsError, fType | fID | fName | fContent}, true
@@ -495,7 +495,7 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 				return e, eventError(i, e.Type, `field "arguments" is JSON %s, want an object`, av.Type())
 			}
 		}
-	case abi.EventServerToolCall:
+	case abi.EventServerToolCall, abi.EventApprovalRequest:
 		if e.ID == "" || e.Name == "" {
 			return e, eventError(i, e.Type, `fields "id" and "name" must not be empty`)
 		}
@@ -519,7 +519,7 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 		}
 	case abi.EventFinish:
 		if !e.Reason.Valid() {
-			return e, eventError(i, e.Type, `field "reason" is %q, want stop, length, tool-calls, content-filter, refusal, error or other`, e.Reason)
+			return e, eventError(i, e.Type, `field "reason" is %q, want stop, length, tool-calls, content-filter, refusal, error, other or pause`, e.Reason)
 		}
 	case abi.EventError:
 		if !e.Code.Valid() {

@@ -37,6 +37,8 @@ func TestValidateEventsRejects(t *testing.T) {
 		{`{"type":"refusal","text":"no","source":"magic"}` + "\n", `field "source" is "magic"`},
 		{`{"type":"server-tool-call","id":"s","name":"web_search","input":"[1]"}` + "\n", `"input" is not the text of a JSON object`},
 		{`{"type":"server-tool-result","id":"s","name":"web_search","content":"{"}` + "\n", `"content" is not valid JSON`},
+		{`{"type":"approval-request","id":"a","name":"mcp","input":"[1]"}` + "\n", `"input" is not the text of a JSON object`},
+		{`{"type":"approval-request","id":"","name":"mcp","input":"{}"}` + "\n", `"id" and "name" must not be empty`},
 		{`{"type":"source","id":"","kind":"url"}` + "\n", `"id" and "kind" must not be empty`},
 		{"{\"type\":\"text-delta\",\"text\":\"\xff\"}\n", `not valid UTF-8`},
 	}
@@ -73,6 +75,8 @@ func TestValidateEventsRoundTrip(t *testing.T) {
 		{Type: abi.EventServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[{"url":"u"}]`},
 		{Type: abi.EventServerToolResult, ID: "srvtoolu_2", Name: "web_search", Content: `{"error_code":"max_uses_exceeded"}`, IsError: true},
 		{Type: abi.EventSource, ID: "https://a.example/", Kind: abi.SourceKindURL, URL: "https://a.example/", Title: "A", CitedText: "c"},
+		{Type: abi.EventApprovalRequest, ID: "mcpr_1", Name: "mcp", Input: `{"server":"s","tool":"t","arguments":{}}`},
+		{Type: abi.EventFinish, Reason: abi.FinishPause, RawReason: "pause_turn"},
 		{Type: abi.EventFinish, Reason: abi.FinishToolCalls, RawReason: "tool_calls"},
 		{Type: abi.EventError, Code: abi.CodeRateLimited, Message: "slow", Retryable: true},
 		{Type: abi.EventError, Code: abi.CodeServerError, Message: ""},

@@ -43,6 +43,9 @@ type ApprovalCall struct {
 	State CallState `json:"state"`
 	// Content is the error result's text of a refused call.
 	Content string `json:"content,omitempty"`
+	// Provider is set for a provider's approval request (ABI 1.3): the
+	// provider runs the tool once approved.
+	Provider string `json:"provider,omitempty"`
 
 	err error // a refused call's cause, while in memory
 }

@@ -71,9 +71,9 @@ func unknownModel(caps *abi.Capabilities, req *abi.Request) error {
 					continue
 				}
 				return unsupported(caps, req.Model, "tool calling (a "+string(p.Type)+" part at /messages/"+itoa(i)+"/content/"+itoa(j)+")", why, fix)
-			case abi.PartReasoning:
-				// Reasoning parts of an earlier answer are history the
-				// module may drop; they ask for nothing.
+			case abi.PartReasoning, abi.PartServerToolCall, abi.PartServerToolResult, abi.PartApprovalRequest, abi.PartApprovalResponse:
+				// Reasoning and server-tool parts of an earlier answer
+				// are history the module may drop; they ask for nothing.
 			default:
 				return unsupported(caps, req.Model, "a "+string(p.Type)+" part (at /messages/"+itoa(i)+"/content/"+itoa(j)+")", why, fix)
 			}

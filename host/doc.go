@@ -79,6 +79,15 @@
 // an approval request kept in the session, and ToolLoop.Resume continues
 // with the caller's decisions without asking the model again.
 //
+// Provider tools of the loop's request (web search, code execution, web
+// fetch, file search, MCP) are sent next to the registry's. What the
+// provider ran stays in the session as server-tool parts (ABI 1.3), sent
+// back to that provider only (the gate drops them for any other module);
+// a turn the provider paused (finish pause) is resent to continue it; a
+// provider's approval request (an MCP tool with require_approval) goes to
+// the same Gate as a ToolCall with Provider set, and its answer is sent
+// back as an approval-response part.
+//
 // With a json_schema response format the final text is validated against
 // the schema (output_invalid, with the JSON pointer of the first
 // violation); GenerateObject and StreamObject decode it into a Go type.

@@ -142,6 +142,7 @@ func checkRequest(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*ab
 				"runs no such provider tool", "remove it or choose a module and model that list it in provider_tools")
 		}
 	}
+	out = withoutForeignServerTools(caps, out)
 	if rf := req.ResponseFormat; rf != nil && rf.Type == "json_schema" {
 		// "json_mode" passes: the module declared how it serves a schema
 		// (JSON mode, an emulation), and refuses what it cannot project

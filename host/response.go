@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 )
@@ -22,6 +23,15 @@ type Response struct {
 	// ToolCalls holds the complete tool calls (parts of type tool-call),
 	// in the order the model made them.
 	ToolCalls []abi.Part
+	// ServerTools holds what the provider ran itself (ABI 1.3): parts of
+	// type server-tool-call and server-tool-result, in order, with the
+	// provider stamped, so that the history can send them back to it; and
+	// the provider's approval requests (approval-request parts), which a
+	// tool loop answers through its Gate.
+	ServerTools []abi.Part
+	// ServerToolsAt holds, for each part of ServerTools, the length of
+	// Text when it arrived: Message places it there.
+	ServerToolsAt []int
 	// Refusal is the refusal text, when the model refused.
 	Refusal string
 	// Usage is the last usage event's counts.
@@ -46,20 +56,47 @@ func (r *Response) setProvider(p string) {
 	for i := range r.Reasoning {
 		r.Reasoning[i].Provider = p
 	}
+	for i := range r.ServerTools {
+		r.ServerTools[i].Provider = p
+	}
 }
 
 // Message returns the response as an assistant message for the
 // conversation history: its reasoning parts (signatures and redacted data
-// kept, Provider set), its text (or refusal text) and its tool calls.
+// kept, Provider set), its text (or refusal text) with its server-tool
+// parts (Provider set) where they came in it, and its tool calls.
 func (r *Response) Message() abi.Message {
 	m := abi.Message{Role: abi.RoleAssistant}
 	for _, p := range r.Reasoning {
 		p.Provider = r.Provider
 		m.Content = append(m.Content, p)
 	}
+	text := r.Text
+	if len(r.ServerTools) > 0 {
+		// The provider's tool blocks stay where they came in the text
+		// (before it when their places are not known).
+		done := 0
+		for i, p := range r.ServerTools {
+			at := 0
+			if i < len(r.ServerToolsAt) {
+				at = r.ServerToolsAt[i]
+			}
+			at = min(max(at, done), len(text))
+			if seg := text[done:at]; strings.TrimSpace(seg) != "" {
+				m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: seg})
+			}
+			done = at
+			p.Provider = r.Provider
+			m.Content = append(m.Content, p)
+		}
+		text = text[done:]
+		if strings.TrimSpace(text) == "" {
+			text = ""
+		}
+	}
 	switch {
-	case r.Text != "":
-		m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: r.Text})
+	case text != "":
+		m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: text})
 	case r.Refusal != "":
 		m.Content = append(m.Content, abi.Part{Type: abi.PartText, Text: r.Refusal})
 	}
@@ -117,6 +154,18 @@ func (a *Accumulator) Add(ev abi.Event) {
 	case abi.EventToolCall:
 		r.ToolCalls = append(r.ToolCalls, abi.Part{Type: abi.PartToolCall, ID: ev.ID, Name: ev.Name, Arguments: ev.Arguments})
 		a.openReas = false
+	case abi.EventServerToolCall:
+		r.ServerTools = append(r.ServerTools, abi.Part{Type: abi.PartServerToolCall, ID: ev.ID, Name: ev.Name, Input: ev.Input})
+		r.ServerToolsAt = append(r.ServerToolsAt, len(a.text))
+		a.openReas = false
+	case abi.EventApprovalRequest:
+		r.ServerTools = append(r.ServerTools, abi.Part{Type: abi.PartApprovalRequest, ID: ev.ID, Name: ev.Name, Input: ev.Input})
+		r.ServerToolsAt = append(r.ServerToolsAt, len(a.text))
+		a.openReas = false
+	case abi.EventServerToolResult:
+		r.ServerTools = append(r.ServerTools, abi.Part{Type: abi.PartServerToolResult, ID: ev.ID, Name: ev.Name, Content: ev.Content, IsError: ev.IsError})
+		r.ServerToolsAt = append(r.ServerToolsAt, len(a.text))
+		a.openReas = false
 	case abi.EventRefusal:
 		a.refusal = append(a.refusal, ev.Text...)
 	case abi.EventUsage:
@@ -136,6 +185,8 @@ func (a *Accumulator) Response() *Response {
 	r.Refusal = string(a.refusal)
 	r.Reasoning = append([]abi.Part(nil), a.r.Reasoning...)
 	r.ToolCalls = append([]abi.Part(nil), a.r.ToolCalls...)
+	r.ServerTools = append([]abi.Part(nil), a.r.ServerTools...)
+	r.ServerToolsAt = append([]int(nil), a.r.ServerToolsAt...)
 	r.Errors = append([]*abi.Error(nil), a.r.Errors...)
 	if a.Provider != "" {
 		r.setProvider(a.Provider)
@@ -153,4 +204,17 @@ func ErrorEvent(err error) (abi.Event, bool) {
 		return abi.Event{}, false
 	}
 	return abi.Event{Type: abi.EventError, Code: ae.Code, Message: ae.Message, Retryable: ae.Retryable}, true
+}
+
+// ApprovalRequests returns the provider's approval requests of the
+// response (approval-request parts, ABI 1.3).
+func (r *Response) ApprovalRequests() []abi.Part {
+	var out []abi.Part
+	for _, p := range r.ServerTools {
+		if p.Type == abi.PartApprovalRequest {
+			p.Provider = r.Provider
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -176,6 +176,11 @@ type ToolCall struct {
 	SessionID string
 	TraceID   string
 	Step      int
+	// Provider, when set, names the provider that asks consent to run a
+	// tool of its own (an approval-request, ABI 1.3: Name "mcp",
+	// Arguments {"server", "tool", "arguments"}); the Gate's answer is
+	// sent back to it instead of running a handler.
+	Provider string
 }
 
 // ToolResult is the outcome of one tool call, sent back to the model.
@@ -191,10 +196,19 @@ type ToolResult struct {
 	// Err is why the call failed: an *abi.Error tool_arguments_invalid or
 	// not_found, ErrDenied wrapping the gate's error, or the handler's error.
 	Err error
+	// Provider is set for the answer to a provider's approval request
+	// (ToolCall.Provider): Approved says whether the provider may run the
+	// tool, Content is the reason of a denial.
+	Provider string
+	Approved bool
 }
 
-// Part returns the result as a tool-result content part.
+// Part returns the result as a tool-result content part, or for a
+// provider's approval request as an approval-response part (ABI 1.3).
 func (r ToolResult) Part() abi.Part {
+	if r.Provider != "" {
+		return abi.Part{Type: abi.PartApprovalResponse, ToolCallID: r.ToolCallID, Name: r.Name, Content: r.Content, Approved: r.Approved, Provider: r.Provider}
+	}
 	return abi.Part{Type: abi.PartToolResult, ToolCallID: r.ToolCallID, Name: r.Name, Content: r.Content, IsError: r.IsError}
 }
 

@@ -23,7 +23,8 @@ const KindApprovalRequest StepKind = "approval-request"
 
 // Run continues the session s: it sends req (the model and settings; its
 // messages, tools and ids are replaced by the session's history, the
-// registry's definitions and the session's ids, req's TraceID winning when
+// registry's definitions (followed by req's provider tools, which the
+// provider runs itself) and the session's ids, req's TraceID winning when
 // set) and loops through tool calls. Each assistant turn and each step's
 // tool results are appended to s as they happen. It returns the final
 // response, or the last response with an error wrapping ErrStepLimit when
@@ -31,7 +32,10 @@ const KindApprovalRequest StepKind = "approval-request"
 // error) ends the loop with that error and the partial response; its turn
 // is not appended. When the gate leaves a call pending, Run returns the
 // step's response and an *ApprovalPendingError (errors.Is ErrPending); the
-// session holds the pending calls (Session.Pending) until Resume.
+// session holds the pending calls (Session.Pending) until Resume. A
+// response that finishes with abi.FinishPause (the provider paused a turn
+// of its own tools) is appended and the history sent again, which
+// continues the turn; each such request counts as a step.
 func (l *ToolLoop) Run(ctx context.Context, s *Session, req *abi.Request) (*Response, error) {
 	return l.drive(ctx, s, req, nil, nil, nil)
 }
@@ -139,7 +143,7 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 	for ; step <= max; step++ {
 		sctx := withStep(ctx, step)
 		rq := s.Request(req)
-		rq.Tools = l.Tools.Definitions()
+		rq.Tools = append(l.Tools.Definitions(), providerTools(req.Tools)...)
 		r.traceID = rq.TraceID
 		r.emit(sctx, step, StepEvent{Kind: KindStepStart}, nil)
 		l.Client.log.DebugContext(sctx, "host: tool loop step", slog.String("session_id", s.ID), slog.String("trace_id", rq.TraceID), slog.Int("step", step))
@@ -159,11 +163,17 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 		}
 		last = resp
 		s.AppendResponse(resp)
-		if len(resp.ToolCalls) == 0 {
+		approvals := resp.ApprovalRequests()
+		if len(resp.ToolCalls) == 0 && len(approvals) == 0 {
 			r.emit(sctx, step, StepEvent{Kind: KindStepEnd, Response: resp}, nil)
+			if resp.FinishReason == abi.FinishPause && !r.stopped {
+				// The provider paused its own tools' turn (ABI 1.3):
+				// resending the history, this turn included, continues it.
+				continue
+			}
 			return resp, nil
 		}
-		calls := r.decide(sctx, step, resp.ToolCalls)
+		calls := r.decide(sctx, step, resp.ToolCalls, approvals)
 		if perr := pendingOf(calls); perr != nil {
 			tmpl := *req
 			s.setPending(&PendingApproval{Step: step, TraceID: rq.TraceID, Request: &tmpl, Calls: calls})
@@ -189,13 +199,15 @@ func (l *ToolLoop) drive(ctx context.Context, s *Session, req *abi.Request, resu
 }
 
 func (r *loopRun) toolCall(step int, c ApprovalCall) ToolCall {
-	return ToolCall{Index: c.Index, ID: c.ID, Name: c.Name, Arguments: c.Arguments, SessionID: r.s.ID, TraceID: r.traceID, Step: step}
+	return ToolCall{Index: c.Index, ID: c.ID, Name: c.Name, Arguments: c.Arguments, SessionID: r.s.ID, TraceID: r.traceID, Step: step, Provider: c.Provider}
 }
 
 // decide validates each call and asks the gate about the valid ones, in
-// the order the model made them.
-func (r *loopRun) decide(ctx context.Context, step int, parts []abi.Part) []ApprovalCall {
-	out := make([]ApprovalCall, len(parts))
+// the order the model made them, then asks the gate about the provider's
+// approval requests (ABI 1.3): nil approves, ErrPending (or no gate)
+// leaves the request pending, another error denies it.
+func (r *loopRun) decide(ctx context.Context, step int, parts, approvals []abi.Part) []ApprovalCall {
+	out := make([]ApprovalCall, len(parts), len(parts)+len(approvals))
 	for i, p := range parts {
 		c := ApprovalCall{Index: i, ID: p.ID, Name: p.Name, Arguments: json.RawMessage(p.Arguments), State: CallAllowed}
 		call := r.toolCall(step, c)
@@ -216,6 +228,19 @@ func (r *loopRun) decide(ctx context.Context, step int, parts []abi.Part) []Appr
 			}
 		}
 		out[i] = c
+	}
+	for _, p := range approvals {
+		c := ApprovalCall{Index: len(out), ID: p.ID, Name: p.Name, Arguments: json.RawMessage(p.Input), State: CallPending, Provider: p.Provider}
+		call := r.toolCall(step, c)
+		r.emit(ctx, step, StepEvent{Kind: KindToolCall, ToolCall: &call}, nil)
+		if r.l.Gate != nil {
+			if err := r.l.Gate(ctx, call); err == nil {
+				c.State = CallAllowed
+			} else if !errors.Is(err, ErrPending) {
+				c.State, c.Content, c.err = CallRefused, "the call was not allowed: "+err.Error(), fmt.Errorf("%w: %w", ErrDenied, err)
+			}
+		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -243,6 +268,14 @@ func (r *loopRun) finish(ctx context.Context, step int, calls []ApprovalCall) []
 	running := 0
 	for i, c := range calls {
 		call := r.toolCall(step, c)
+		if c.Provider != "" {
+			// A provider's approval request: the answer is the result.
+			res := ToolResult{ToolCallID: c.ID, Name: c.Name, Content: c.Content, IsError: c.State != CallAllowed, Err: c.err,
+				Provider: c.Provider, Approved: c.State == CallAllowed}
+			results[i] = res
+			report(call, res)
+			continue
+		}
 		if c.State != CallAllowed {
 			err := c.err
 			if err == nil {

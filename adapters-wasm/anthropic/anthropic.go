@@ -23,6 +23,13 @@
 // they came from this provider; tool-use IDs are rewritten to
 // ^[a-zA-Z0-9_-]+$ with one injective mapping per request.
 //
+// Provider tools (see servertools.go): web_search, web_fetch and
+// code_execution are server tools (the last two add their beta to
+// anthropic-beta); mcp is an mcp_servers entry of the MCP connector (beta
+// mcp-client-2025-04-04); file_search is refused. server_tool_use,
+// mcp_tool_use and *_tool_result blocks are server-tool-call and
+// server-tool-result events.
+//
 // Cache markers of the request (on tools, the system prompt, messages and
 // parts) become cache_control breakpoints, at most four, with ttl 5m or 1h;
 // cache_creation_input_tokens are reported as cache_write_input_tokens.
@@ -95,6 +102,7 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		ProviderOptions: providerOptions,
 		Features:        lookup(modelName).features(),
 		Details:         lookup(modelName).details(),
-		ProviderTools:   []string{abi.ProviderToolWebSearch},
+		ProviderTools:   serverKinds,
+		EchoServerTools: true,
 	}
 }

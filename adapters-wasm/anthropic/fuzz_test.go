@@ -21,6 +21,8 @@ func FuzzTransform(f *testing.F) {
 		[]byte("message_stop"), []byte(`{"type":"message_stop"}`), []byte{})
 	f.Add([]byte("error"), []byte(`{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`), []byte("ping"), []byte(`{"type":"ping"}`), []byte{})
 	f.Add([]byte(""), []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"x"}}`), []byte(""), []byte(`[DONE]`), []byte{1, 0})
+	f.Add([]byte(""), []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"mcp_tool_use","id":"m","name":"t","server_name":"s","input":{}}}`),
+		[]byte(""), []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"mcp_tool_result","tool_use_id":"m","is_error":true,"content":[]}}`), []byte{})
 	a := New()
 	ctx := []byte(`{"model":"claude-3-5-haiku-latest","response_format":{"type":"json_schema","name":"n","schema":{}}}`)
 	f.Fuzz(func(t *testing.T, e1, d1, e2, d2, state []byte) {

@@ -41,6 +41,8 @@ type wireRequest struct {
 	Stream        bool            `json:"stream,omitempty"`
 	Metadata      *wireMetadata   `json:"metadata,omitempty"`
 	ServiceTier   string          `json:"service_tier,omitempty"`
+	// MCPServers are the MCP connector's servers (mcp provider tools).
+	MCPServers []wireMCPServer `json:"mcp_servers,omitempty"`
 }
 
 type wireMessage struct {
@@ -65,6 +67,18 @@ type wireBlock struct {
 	Title string `json:"title,omitempty"`
 	// CacheControl marks a prompt-cache breakpoint after this block.
 	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
+	// Raw, when set, is the whole block (a server tool block sent back,
+	// see serverToolBlock); the other fields are then empty.
+	Raw json.RawMessage `json:"-"`
+}
+
+// MarshalJSON encodes Raw when it is set, else the block's fields.
+func (b wireBlock) MarshalJSON() ([]byte, error) {
+	if b.Raw != nil {
+		return b.Raw, nil
+	}
+	type plain wireBlock
+	return json.Marshal(plain(b))
 }
 
 // wireCacheControl is Anthropic's cache_control: {"type":"ephemeral"} with
@@ -106,6 +120,9 @@ type wireTool struct {
 	AllowedDomains []string        `json:"allowed_domains,omitempty"`
 	BlockedDomains []string        `json:"blocked_domains,omitempty"`
 	UserLocation   json.RawMessage `json:"user_location,omitempty"`
+	// Web fetch options.
+	Citations        *wireEnabled `json:"citations,omitempty"`
+	MaxContentTokens *int         `json:"max_content_tokens,omitempty"`
 	// CacheControl marks the tool list through this tool for caching.
 	CacheControl *wireCacheControl `json:"cache_control,omitempty"`
 }
@@ -232,12 +249,22 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if err := t.CheckType(i); err != nil {
 			return nil, err
 		}
+		if t.IsProvider() && t.Name == abi.ProviderToolMCP {
+			srv, err := mcpServer(&t, "/tools/"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			w.MCPServers = append(w.MCPServers, srv)
+			addBeta(headers, mcpClientBeta)
+			continue
+		}
 		if t.IsProvider() {
-			wt, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
+			wt, beta, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
 			if err != nil {
 				return nil, err
 			}
 			w.Tools = append(w.Tools, wt)
+			addBeta(headers, beta)
 			continue
 		}
 		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, StrictSchema)
@@ -329,12 +356,8 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, invalid("/tools", "the conversation holds tool calls or results but the request defines no tools; Anthropic requires the tool definitions whenever tool_use blocks are in the history: pass them (with tool_choice \"none\" to forbid new calls)")
 	}
 	w.Messages = msgs
-	if usesFilesAPI(msgs) && !strings.Contains(headers["anthropic-beta"], filesBeta) {
-		if b := headers["anthropic-beta"]; b != "" {
-			headers["anthropic-beta"] = b + "," + filesBeta
-		} else {
-			headers["anthropic-beta"] = filesBeta
-		}
+	if usesFilesAPI(msgs) {
+		addBeta(headers, filesBeta)
 	}
 
 	body, err := json.Marshal(&w)
@@ -473,6 +496,9 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 // projectPart converts one part; keep is false for parts that are dropped
 // (empty text, reasoning from another provider).
 func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) string) (b wireBlock, keep bool, err error) {
+	if p.IsServerTool() {
+		return serverToolBlock(role, &p, pointer)
+	}
 	keep, input, err := blockproject.CheckPart(role, &p, pointer, Provider)
 	if err != nil || !keep {
 		return wireBlock{}, false, err

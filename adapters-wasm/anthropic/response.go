@@ -54,7 +54,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 }
 
 func parseBlock(s *state, v []byte, out *guest.Output) {
-	var typ, text, thinking, sig, data, id, name, input, citations []byte
+	var typ, text, thinking, sig, data, id, name, input, citations, server []byte
 	it := jsonx.Object(v)
 	for it.Next() {
 		switch {
@@ -76,6 +76,8 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			input = it.Value()
 		case it.KeyIs("citations"):
 			citations = it.Value()
+		case it.KeyIs("server_name"):
+			server = it.Value()
 		}
 	}
 	kind := s.Str(typ)
@@ -91,6 +93,10 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 	case "server_tool_use":
 		if tid, n := s.Str(id), s.Str(name); tid != "" && n != "" {
 			emitServerToolCall(out, tid, n, input)
+		}
+	case "mcp_tool_use":
+		if tid, n := s.Str(id), s.Str(name); tid != "" && n != "" {
+			emitMCPToolCall(out, tid, s.Str(server), n, input)
 		}
 	case "thinking":
 		if t := s.Str(thinking); t != "" {

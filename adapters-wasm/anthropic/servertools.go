@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/servertool"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -25,23 +27,34 @@ import (
 // input that is not a JSON object (a stream cut short) is reported as an
 // error event instead.
 func emitServerToolCall(out *guest.Output, id, name string, input []byte) {
-	input = bytes.TrimSpace(input)
-	if len(input) == 0 {
+	if len(bytes.TrimSpace(input)) == 0 {
 		input = []byte("{}")
 	}
-	if input[0] != '{' || !json.Valid(input) {
+	c, ok := servertool.CompactObject(input)
+	if !ok {
 		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
 			Message: "anthropic: the input of server tool call " + id + " (" + name + ") is not a complete JSON object"})
 		return
 	}
-	var c bytes.Buffer
-	_ = json.Compact(&c, input)
-	out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: name, Input: c.String()})
+	out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: name, Input: c})
+}
+
+// emitMCPToolCall emits an mcp_tool_use block whose input is complete as
+// the server-tool-call "mcp" with input {"server", "tool", "arguments"};
+// an input that is not a JSON object is reported as an error event.
+func emitMCPToolCall(out *guest.Output, id, server, tool string, input []byte) {
+	in, ok := servertool.MCPCallInput(server, tool, input)
+	if !ok {
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
+			Message: "anthropic: the input of MCP tool call " + id + " (" + tool + ") is not a complete JSON object"})
+		return
+	}
+	out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: servertool.MCPCallName, Input: in})
 }
 
 // emitServerToolResult emits a <name>_tool_result block of the given type.
 func emitServerToolResult(s *state, out *guest.Output, typ string, cb []byte) {
-	var id, content []byte
+	var id, content, flag []byte
 	it := jsonx.Object(cb)
 	for it.Next() {
 		switch {
@@ -49,6 +62,8 @@ func emitServerToolResult(s *state, out *guest.Output, typ string, cb []byte) {
 			id = it.Value()
 		case it.KeyIs("content"):
 			content = it.Value()
+		case it.KeyIs("is_error"):
+			flag = it.Value()
 		}
 	}
 	tid := s.Str(id)
@@ -61,7 +76,7 @@ func emitServerToolResult(s *state, out *guest.Output, typ string, cb []byte) {
 	}
 	var c bytes.Buffer
 	_ = json.Compact(&c, content)
-	isError := false
+	isError := string(bytes.TrimSpace(flag)) == "true" // mcp_tool_result
 	if jsonx.KindOf(content) == jsonx.KindObject {
 		if t, _, _ := jsonx.Lookup(content, "type"); strings.HasSuffix(s.Str(t), "_error") {
 			isError = true
@@ -133,62 +148,227 @@ func emitCitation(s *state, out *guest.Output, citation []byte) {
 // from 0.
 const SourceKindDocument = "document"
 
-// webSearchTool is the type of the web search server tool the module
-// projects.
-const webSearchTool = "web_search_20250305"
+// The server tool types the module projects, and the betas they need.
+const (
+	webSearchTool     = "web_search_20250305"
+	webFetchTool      = "web_fetch_20250910"
+	webFetchBeta      = "web-fetch-2025-09-10"
+	codeExecutionTool = "code_execution_20250825"
+	codeExecutionBeta = "code-execution-2025-08-25"
+	mcpClientBeta     = "mcp-client-2025-04-04"
+)
 
-// serverTool projects a provider tool (ABI 1.2): web_search, with the
-// options max_uses (integer), allowed_domains and blocked_domains (arrays
-// of strings) and user_location (an object, sent as is). Other kinds are
-// refused with capability_unsupported.
-func serverTool(t *abi.ToolDefinition, pointer string) (wireTool, error) {
-	if t.Name != abi.ProviderToolWebSearch {
-		return wireTool{}, unsupported(pointer+"/name", "the anthropic module projects the provider tool web_search, not %q", t.Name)
+// serverKinds are the provider tool kinds the module projects.
+var serverKinds = []string{abi.ProviderToolWebSearch, abi.ProviderToolWebFetch, abi.ProviderToolCodeExecution, abi.ProviderToolMCP}
+
+// serverTool projects a provider tool other than mcp (see mcpServer) and
+// returns the beta it needs ("" none):
+//   - web_search (ABI 1.2): options max_uses (integer), allowed_domains and
+//     blocked_domains (arrays of strings) and user_location (an object,
+//     sent as is);
+//   - web_fetch (ABI 1.3): max_uses, allowed_domains, blocked_domains,
+//     citations (boolean, sent as {"enabled": ...}) and max_content_tokens
+//     (integer); beta web-fetch-2025-09-10;
+//   - code_execution (ABI 1.3): no options; beta code-execution-2025-08-25.
+//
+// Other kinds (file_search) are refused with capability_unsupported.
+func serverTool(t *abi.ToolDefinition, pointer string) (wireTool, string, error) {
+	var wt wireTool
+	var beta, reads string
+	switch t.Name {
+	case abi.ProviderToolWebSearch:
+		wt, reads = wireTool{Type: webSearchTool, Name: "web_search"}, "max_uses, allowed_domains, blocked_domains and user_location"
+	case abi.ProviderToolWebFetch:
+		wt, beta, reads = wireTool{Type: webFetchTool, Name: "web_fetch"}, webFetchBeta, "max_uses, allowed_domains, blocked_domains, citations and max_content_tokens"
+	case abi.ProviderToolCodeExecution:
+		wt, beta, reads = wireTool{Type: codeExecutionTool, Name: "code_execution"}, codeExecutionBeta, "no options"
+	default:
+		return wireTool{}, "", servertool.Refuse(pointer, "anthropic", t.Name, serverKinds...)
 	}
-	wt := wireTool{Type: webSearchTool, Name: "web_search"}
 	if t.Cache != nil {
 		wt.CacheControl = cacheControl(*t.Cache)
 	}
-	if len(t.Options) == 0 {
-		return wt, nil
-	}
-	var opts map[string]json.RawMessage
-	if err := json.Unmarshal(t.Options, &opts); err != nil {
-		return wireTool{}, invalid(pointer+"/options", "web_search options must be a JSON object")
-	}
-	for k, v := range opts {
-		op := pointer + "/options/" + k
+	err := servertool.Each(t, pointer, func(k, op string, v json.RawMessage) error {
 		var err error
-		switch k {
-		case "max_uses":
-			var n int
-			if err = json.Unmarshal(v, &n); err == nil && n < 1 {
-				err = errPositive
-			}
-			wt.MaxUses = &n
-		case "allowed_domains":
+		switch {
+		case k == "max_uses" && t.Name != abi.ProviderToolCodeExecution:
+			wt.MaxUses, err = positive(v)
+		case k == "allowed_domains" && t.Name != abi.ProviderToolCodeExecution:
 			err = json.Unmarshal(v, &wt.AllowedDomains)
-		case "blocked_domains":
+		case k == "blocked_domains" && t.Name != abi.ProviderToolCodeExecution:
 			err = json.Unmarshal(v, &wt.BlockedDomains)
-		case "user_location":
+		case k == "user_location" && t.Name == abi.ProviderToolWebSearch:
 			if jsonx.KindOf(bytes.TrimSpace(v)) != jsonx.KindObject {
 				err = errObject
 			}
 			wt.UserLocation = v
+		case k == "citations" && t.Name == abi.ProviderToolWebFetch:
+			var on bool
+			err = json.Unmarshal(v, &on)
+			wt.Citations = &wireEnabled{Enabled: on}
+		case k == "max_content_tokens" && t.Name == abi.ProviderToolWebFetch:
+			wt.MaxContentTokens, err = positive(v)
 		default:
-			return wireTool{}, invalid(op, "unknown web_search option %q: the anthropic module reads max_uses, allowed_domains, blocked_domains and user_location", k)
+			return servertool.Unknown(op, "anthropic", t.Name, k, reads)
 		}
 		if err != nil {
-			return wireTool{}, invalid(op, "web_search option %s: %v", k, err)
+			return invalid(op, "%s option %s: %v", t.Name, k, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return wireTool{}, "", err
 	}
 	if len(wt.AllowedDomains) > 0 && len(wt.BlockedDomains) > 0 {
-		return wireTool{}, invalid(pointer+"/options", "web_search takes allowed_domains or blocked_domains, not both")
+		return wireTool{}, "", invalid(pointer+"/options", "%s takes allowed_domains or blocked_domains, not both", t.Name)
 	}
-	return wt, nil
+	return wt, beta, nil
+}
+
+// positive decodes a positive integer.
+func positive(v json.RawMessage) (*int, error) {
+	var n int
+	if err := json.Unmarshal(v, &n); err != nil {
+		return nil, err
+	}
+	if n < 1 {
+		return nil, errPositive
+	}
+	return &n, nil
+}
+
+// wireEnabled is {"enabled": bool}.
+type wireEnabled struct {
+	Enabled bool `json:"enabled"`
+}
+
+// wireMCPServer is an entry of mcp_servers (the MCP connector).
+type wireMCPServer struct {
+	Type               string             `json:"type"`
+	URL                string             `json:"url"`
+	Name               string             `json:"name"`
+	AuthorizationToken string             `json:"authorization_token,omitempty"`
+	ToolConfiguration  *wireMCPToolConfig `json:"tool_configuration,omitempty"`
+}
+
+type wireMCPToolConfig struct {
+	AllowedTools []string `json:"allowed_tools"`
+}
+
+// mcpServer projects an mcp provider tool (ABI 1.3) to an mcp_servers
+// entry of the MCP connector (beta mcp-client-2025-04-04): server_label
+// as name, server_url as url, authorization as authorization_token,
+// allowed_tools as tool_configuration.allowed_tools. The connector runs
+// tools without asking, so require_approval other than "never" and
+// headers (it has no form for them) are refused.
+func mcpServer(t *abi.ToolDefinition, pointer string) (wireMCPServer, error) {
+	m, err := servertool.ParseMCP(t, pointer)
+	if err != nil {
+		return wireMCPServer{}, err
+	}
+	if len(m.RequireApproval) > 0 && string(m.RequireApproval) != `"never"` {
+		return wireMCPServer{}, servertool.NoOption(pointer+"/options/require_approval", "the Anthropic MCP connector", "tool", "approvals: it runs the server's tools without asking",
+			`remove require_approval (or set it to "never"), or restrict the tools with allowed_tools`)
+	}
+	if len(m.Headers) > 0 {
+		return wireMCPServer{}, servertool.NoOption(pointer+"/options/headers", "the Anthropic MCP connector", "tool", "headers", "pass a bearer token as authorization")
+	}
+	srv := wireMCPServer{Type: "url", URL: m.ServerURL, Name: m.ServerLabel, AuthorizationToken: m.Authorization}
+	if m.AllowedTools != nil {
+		srv.ToolConfiguration = &wireMCPToolConfig{AllowedTools: m.AllowedTools}
+	}
+	return srv, nil
+}
+
+// addBeta adds beta to the anthropic-beta header unless it is there.
+func addBeta(headers map[string]string, beta string) {
+	b := headers["anthropic-beta"]
+	switch {
+	case beta == "" || slices.Contains(strings.Split(b, ","), beta):
+	case b == "":
+		headers["anthropic-beta"] = beta
+	default:
+		headers["anthropic-beta"] = b + "," + beta
+	}
 }
 
 var (
 	errPositive = errors.New("must be a positive integer")
 	errObject   = errors.New("must be a JSON object")
 )
+
+// serverToolBlock turns a server-tool part (ABI 1.3) of an assistant
+// message back into the block Anthropic sent: a call is a server_tool_use
+// block (an mcp call: mcp_tool_use, from the normalized input), a result
+// a <name>_tool_result block (mcp: mcp_tool_result with is_error). Parts
+// of another provider are dropped.
+func serverToolBlock(role abi.Role, p *abi.Part, pointer string) (wireBlock, bool, error) {
+	if role != abi.RoleAssistant {
+		return wireBlock{}, false, invalid(pointer, "a %s message cannot hold a %s part", role, p.Type)
+	}
+	if p.Provider != Provider {
+		return wireBlock{}, false, nil
+	}
+	if p.Cache != nil {
+		return wireBlock{}, false, unsupported(pointer+"/cache", "a cache marker cannot be placed on a server tool block: mark a text part instead")
+	}
+	if p.ID == "" || p.Name == "" {
+		return wireBlock{}, false, invalid(pointer, "a %s part needs an id and a name", p.Type)
+	}
+	var v any
+	if p.Type == abi.PartServerToolCall {
+		if len(bytes.TrimSpace([]byte(p.Input))) == 0 {
+			p.Input = "{}"
+		}
+		input, ok := servertool.CompactObject([]byte(p.Input))
+		if !ok {
+			return wireBlock{}, false, invalid(pointer+"/input", "a server tool call's input must be a JSON object")
+		}
+		v = struct {
+			Type  string          `json:"type"`
+			ID    string          `json:"id"`
+			Name  string          `json:"name"`
+			Input json.RawMessage `json:"input"`
+		}{"server_tool_use", p.ID, p.Name, json.RawMessage(input)}
+		if p.Name == servertool.MCPCallName {
+			var in struct {
+				Server    string          `json:"server"`
+				Tool      string          `json:"tool"`
+				Arguments json.RawMessage `json:"arguments"`
+			}
+			if json.Unmarshal([]byte(input), &in) != nil || in.Server == "" || in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+				return wireBlock{}, false, invalid(pointer+"/input", `an mcp call's input must be {"server", "tool", "arguments"}`)
+			}
+			v = struct {
+				Type       string          `json:"type"`
+				ID         string          `json:"id"`
+				Name       string          `json:"name"`
+				ServerName string          `json:"server_name"`
+				Input      json.RawMessage `json:"input"`
+			}{"mcp_tool_use", p.ID, in.Tool, in.Server, in.Arguments}
+		}
+	} else {
+		content := bytes.TrimSpace([]byte(p.Content))
+		if !json.Valid(content) {
+			return wireBlock{}, false, invalid(pointer+"/content", "a server tool result's content must be JSON")
+		}
+		v = struct {
+			Type      string          `json:"type"`
+			ToolUseID string          `json:"tool_use_id"`
+			Content   json.RawMessage `json:"content"`
+		}{p.Name + "_tool_result", p.ID, content}
+		if p.Name == servertool.MCPCallName {
+			v = struct {
+				Type      string          `json:"type"`
+				ToolUseID string          `json:"tool_use_id"`
+				IsError   bool            `json:"is_error"`
+				Content   json.RawMessage `json:"content"`
+			}{"mcp_tool_result", p.ID, p.IsError, content}
+		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return wireBlock{}, false, invalid(pointer, "the %s part cannot be encoded: %v", p.Type, err)
+	}
+	return wireBlock{Raw: raw}, true, nil
+}

@@ -46,6 +46,10 @@ const (
 	// blockServerTool is a server_tool_use block: ID, Name and the input
 	// so far (Args), emitted as server-tool-call when it stops.
 	blockServerTool
+	// blockMCPTool is an mcp_tool_use block: ID, Name (the server name,
+	// a NUL byte, the tool name) and the input so far (Args), emitted as
+	// server-tool-call "mcp" when it stops.
+	blockMCPTool
 )
 
 type state struct {

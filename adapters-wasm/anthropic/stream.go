@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
@@ -225,7 +226,7 @@ func readUsage(s *state, u []byte) {
 }
 
 func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
-	var typ, text, id, name, data, input, citations []byte
+	var typ, text, id, name, data, input, citations, server []byte
 	it := jsonx.Object(cb)
 	for it.Next() {
 		switch {
@@ -243,6 +244,8 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 			input = it.Value()
 		case it.KeyIs("citations"):
 			citations = it.Value()
+		case it.KeyIs("server_name"):
+			server = it.Value()
 		}
 	}
 	s.blocks.Remove(idx)
@@ -262,6 +265,13 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
 			b.Kind = blockServerTool
 			b.ID, b.Name = bid, s.Bytes(name)
+			b.Args = blockstate.NonEmptyObject(input)
+		}
+	case "mcp_tool_use":
+		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
+			b.Kind = blockMCPTool
+			b.ID = bid
+			b.Name = append(append(append([]byte(nil), s.Bytes(server)...), 0), s.Bytes(name)...)
 			b.Args = blockstate.NonEmptyObject(input)
 		}
 	case "thinking":
@@ -370,7 +380,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 		if b == nil || len(p) == 0 {
 			return
 		}
-		if b.Kind == blockServerTool {
+		if b.Kind == blockServerTool || b.Kind == blockMCPTool {
 			b.Args = s.AppendArgs(b.Args, p)
 			return
 		}
@@ -388,6 +398,9 @@ func stopBlock(s *state, idx uint64, out *guest.Output) {
 		blockstate.EmitToolCall(out, "anthropic", "max_tokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
 	case blockServerTool:
 		emitServerToolCall(out, blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
+	case blockMCPTool:
+		server, tool, _ := strings.Cut(string(b.Name), "\x00")
+		emitMCPToolCall(out, blockstate.View(b.ID), server, tool, b.Args)
 	}
 	s.blocks.Remove(idx)
 }
@@ -409,8 +422,12 @@ func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
 		return abi.FinishLength
 	case "refusal":
 		return abi.FinishRefusal
+	case "pause_turn":
+		// A server tool loop paused (ABI 1.3): resending the turn
+		// continues it.
+		return abi.FinishPause
 	}
-	// pause_turn (a server tool loop paused), absent and future values.
+	// Absent and future values.
 	return abi.FinishOther
 }
 

@@ -79,7 +79,7 @@ func TestTransform(t *testing.T) {
 			lines(evStart, usageLine(2), `{"type":"refusal","text":"Declined: cyber harm.","source":"provider"}`, `{"type":"finish","reason":"refusal","raw_reason":"refusal"}`)},
 		{"pause_turn and context window", "",
 			msgStart + msgDelta("pause_turn", 2) + msgStop,
-			lines(evStart, usageLine(2), `{"type":"finish","reason":"other","raw_reason":"pause_turn"}`)},
+			lines(evStart, usageLine(2), `{"type":"finish","reason":"pause","raw_reason":"pause_turn"}`)},
 		{"overloaded error mid-stream ends the stream", "",
 			msgStart + "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n",
 			lines(evStart, `{"type":"error","code":"overloaded","message":"anthropic: overloaded_error: Overloaded","retryable":true}`)},

@@ -116,6 +116,15 @@
 // Gemini 3, the budget elsewhere. includeThoughts is set when reasoning is
 // requested, so thought summaries stream as reasoning-delta.
 //
+// # Provider tools
+//
+// web_search is the googleSearch tool (grounding), code_execution the
+// codeExecution tool (Gemini 2.0 and later), web_fetch the urlContext tool
+// (Gemini 2.5 and later); none takes options, and file_search and mcp are
+// refused. Grounding metadata, executableCode/codeExecutionResult parts
+// and urlContextMetadata are server-tool-call and server-tool-result
+// events (see grounding.go).
+//
 // # Errors
 //
 // Error bodies {"error":{"code","message","status","details"}} map by
@@ -265,7 +274,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 	f.Caching = abi.CachingAutomatic
 	var providerTools []string
 	if f.ToolCalling != abi.SupportNone {
-		providerTools = []string{abi.ProviderToolWebSearch} // Google Search grounding
+		providerTools = modelKinds(model) // Google Search grounding, code execution, URL context
 	}
 	if f.Source == abi.SourceUnknown {
 		f, providerTools = abi.PlainTextFeatures(), nil

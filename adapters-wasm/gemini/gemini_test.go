@@ -564,6 +564,7 @@ func FuzzTransform(f *testing.F) {
 	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.a","stringValue":"x\"y"}]}}]}}]}`)
 	f.Add(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","willContinue":true}}]}}]}`, `{"candidates":[{"content":{"parts":[{"functionCall":{"partialArgs":[{"jsonPath":"$.r.i[0].a","numberValue":1},{"jsonPath":"$.r.i[1]['b c']","stringValue":"x","willContinue":true},{"jsonPath":"$.r.t[0][2]","boolValue":true}]}}]}}]}`)
 	f.Add(`{"promptFeedback":{"blockReason":"SAFETY"}}`, `[`)
+	f.Add(`{"candidates":[{"content":{"parts":[{"executableCode":{"language":"PYTHON","code":"1"}}]}}],"responseId":"r"}`, `{"candidates":[{"content":{"parts":[{"codeExecutionResult":{"outcome":"OUTCOME_FAILED"}}]},"finishReason":"STOP","urlContextMetadata":{"urlMetadata":[{"retrievedUrl":"u"}]}}]}`)
 	f.Fuzz(func(t *testing.T, a, b string) {
 		all := run(t, ctx25, []string{a, b}, 0)
 		one := run(t, ctx25, []string{a, b}, 1)

@@ -76,6 +76,10 @@ type gTool struct {
 	FunctionDeclarations []gFuncDecl `json:"functionDeclarations,omitempty"`
 	// GoogleSearch is the Google Search grounding tool ({}).
 	GoogleSearch *struct{} `json:"googleSearch,omitempty"`
+	// CodeExecution is the code execution tool ({}).
+	CodeExecution *struct{} `json:"codeExecution,omitempty"`
+	// URLContext is the URL context tool ({}).
+	URLContext *struct{} `json:"urlContext,omitempty"`
 }
 
 type gFuncDecl struct {
@@ -351,7 +355,7 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	if len(req.Tools) > 0 && fam.features.ToolCalling == abi.SupportNone {
 		return unsupportedCap(model, "tool calling is not supported")
 	}
-	search, err := groundingTool(req)
+	hosted, err := providerTools(req)
 	if err != nil {
 		return err
 	}
@@ -360,7 +364,7 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	for i, t := range req.Tools {
 		ptr := "/tools/" + strconv.Itoa(i)
 		if t.IsProvider() {
-			continue // the grounding tool, above
+			continue // projected by providerTools, above
 		}
 		if !validToolName(t.Name) {
 			return invalid(ptr+"/name", "tool name %q is not valid for Gemini: start with a letter or underscore, then letters, digits, '_', '.', ':' or '-', at most 64 characters", t.Name)
@@ -391,9 +395,7 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	if len(decls) > 0 {
 		body.Tools = []gTool{{FunctionDeclarations: decls}}
 	}
-	if search {
-		body.Tools = append(body.Tools, gTool{GoogleSearch: &struct{}{}})
-	}
+	body.Tools = append(body.Tools, hosted...)
 	tc := req.ToolChoice
 	if tc == nil {
 		return nil

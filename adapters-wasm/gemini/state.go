@@ -29,14 +29,17 @@ type state struct {
 	// kind came after it (the next text is a new paragraph).
 	textSeen, textGap bool
 	calls             int
-	usage             abi.Usage
-	responseID        []byte
+	// codeRuns counts the executableCode parts so far (ABI 1.3 code
+	// execution): the ID of run n is code_execution_<responseId>_<n>.
+	codeRuns   int
+	usage      abi.Usage
+	responseID []byte
 	// The open streamed call: its ID, name, arguments so far and the path
 	// of the open string value.
 	callID, callName, callArgs, callPath []byte
 }
 
-const stateVersion = 1
+const stateVersion = 2
 
 var errState = errors.New("gemini: transform state is not from this module version")
 
@@ -55,7 +58,7 @@ func (s *state) Decode(b []byte) error {
 	s.inCall, s.openStr = f&16 != 0, f&32 != 0
 	s.textSeen, s.textGap = f&64 != 0, f&128 != 0
 	b = b[2:]
-	var vals [5]uint64
+	var vals [6]uint64
 	for i := range vals {
 		v, n := binary.Uvarint(b)
 		if n <= 0 {
@@ -65,6 +68,7 @@ func (s *state) Decode(b []byte) error {
 	}
 	s.calls = int(vals[0])
 	s.usage = abi.Usage{InputTokens: int(vals[1]), OutputTokens: int(vals[2]), CachedInputTokens: int(vals[3]), ReasoningTokens: int(vals[4])}
+	s.codeRuns = int(vals[5])
 	for _, dst := range []*[]byte{&s.responseID, &s.callID, &s.callName, &s.callArgs, &s.callPath} {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
@@ -88,7 +92,7 @@ func (s *state) Encode(dst []byte) []byte {
 		}
 	}
 	dst = append(dst, stateVersion, f)
-	for _, v := range [...]int{s.calls, s.usage.InputTokens, s.usage.OutputTokens, s.usage.CachedInputTokens, s.usage.ReasoningTokens} {
+	for _, v := range [...]int{s.calls, s.usage.InputTokens, s.usage.OutputTokens, s.usage.CachedInputTokens, s.usage.ReasoningTokens, s.codeRuns} {
 		dst = binary.AppendUvarint(dst, uint64(max(v, 0)))
 	}
 	for _, b := range [...][]byte{s.responseID, s.callID, s.callName, s.callArgs, s.callPath} {

@@ -192,12 +192,14 @@ func (p *processor) usage(u []byte) {
 
 // candidate handles the first candidate and returns its raw finishReason.
 func (p *processor) candidate(c []byte) (finish []byte) {
-	var content, grounding []byte
+	var content, grounding, urlContext []byte
 	it := jsonx.Object(c)
 	for it.Next() {
 		switch {
 		case it.KeyIs("groundingMetadata"):
 			grounding = it.Value()
+		case it.KeyIs("urlContextMetadata"), it.KeyIs("url_context_metadata"):
+			urlContext = it.Value()
 		case it.KeyIs("content"):
 			content = it.Value()
 		case it.KeyIs("finishReason"):
@@ -212,6 +214,9 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 			}
 		}
 	}
+	if finish != nil && urlContext != nil && !p.st.done {
+		p.urlContext(urlContext)
+	}
 	if finish != nil && grounding != nil && !p.st.done {
 		p.grounding(grounding)
 	}
@@ -224,7 +229,7 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 // parts, a text-delta "\n\n" comes before the later text, so that the two
 // do not run together (the ABI's text boundaries).
 func (p *processor) part(b []byte) {
-	var text, sig, call []byte
+	var text, sig, call, code, codeResult []byte
 	hasText, thought, other := false, false, false
 	it := jsonx.Object(b)
 	for it.Next() {
@@ -238,8 +243,10 @@ func (p *processor) part(b []byte) {
 			sig, _ = jsonx.Str(it.Value())
 		case it.KeyIs("functionCall"):
 			call = it.Value()
-		case it.KeyIs("executableCode"), it.KeyIs("codeExecutionResult"):
-			other = true
+		case it.KeyIs("executableCode"):
+			code, other = it.Value(), true
+		case it.KeyIs("codeExecutionResult"):
+			codeResult, other = it.Value(), true
 		}
 	}
 	if (other || call != nil || thought && len(text) > 0) && p.st.textSeen {
@@ -267,6 +274,9 @@ func (p *processor) part(b []byte) {
 	}
 	if call != nil {
 		p.functionCall(call)
+	}
+	if code != nil || codeResult != nil {
+		p.codeExecution(code, codeResult)
 	}
 }
 

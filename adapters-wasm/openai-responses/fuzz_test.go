@@ -22,6 +22,10 @@ func FuzzTransform(f *testing.F) {
 		[]byte(`{"type":"error","code":"server_error","message":"x"}`), []byte("error"), []byte{1, 8, 0, 0})
 	f.Add([]byte(`{"type":"response.output_item.done","item":{"type":"reasoning","encrypted_content":"gA==","summary":[{"type":"summary_text","text":"t"}]}}`),
 		[]byte(`{"delta":"x"}`), []byte("response.refusal.delta"), []byte{})
+	f.Add([]byte(`{"type":"response.output_item.done","item":{"type":"mcp_approval_request","id":"a","server_label":"s","name":"t","arguments":"{}"}}`),
+		[]byte(`{"type":"response.output_item.done","item":{"type":"code_interpreter_call","id":"c","status":"failed","code":null,"outputs":null}}`), []byte{}, []byte{})
+	f.Add([]byte(`{"type":"response.output_item.done","item":{"type":"mcp_call","id":"m","server_label":"s","name":"t","arguments":"[","error":"x"}}`),
+		[]byte(`{"type":"response.output_item.done","item":{"type":"file_search_call","id":"f","status":"completed","queries":["q"],"results":null}}`), []byte{}, []byte{})
 	a := New()
 	f.Fuzz(func(t *testing.T, x, y, event, state []byte) {
 		guesttest.CheckAdapter(t, a, guesttest.Input{

@@ -76,10 +76,15 @@
 //     ignored, as are chunks after the end marker (a body holding several
 //     responses yields the first).
 //
-// Built-in tool items (web_search_call, file_search_call,
-// code_interpreter_call, image_generation_call, mcp_*, local_shell_call,
-// computer_call, custom_tool_call) have no normalized event and are skipped;
-// text a server-side tool contributes arrives in message items as usual.
+// Built-in tool items the Responses API runs itself (web_search_call,
+// code_interpreter_call, file_search_call, mcp_call, mcp_list_tools) are
+// server-tool-call and server-tool-result events when their item is done
+// (see hostedtools.go and abi/README.md, "Hosted tool kinds (1.3)");
+// image_generation_call has no normalized event and is skipped; items the
+// client must act on (local_shell_call, computer_call, custom_tool_call,
+// mcp_approval_request, ...) end the turn with finish other. Provider
+// tools: web_search, code_execution (code_interpreter), file_search and
+// mcp are projected; web_fetch is refused.
 // Other events (content_part.*, output_text.done, annotations, *.in_progress,
 // *.searching) carry nothing new and are skipped. A body that ends
 // (FlagEnd) before an end marker gets the error stream_truncated.
@@ -162,7 +167,8 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		ProviderOptions: keys,
 		Features:        chatcompletions.Reported(openai.Model(model).Features),
 		Details:         openai.Model(model).Details,
-		ProviderTools:   []string{abi.ProviderToolWebSearch},
+		ProviderTools:   hostedKinds,
+		EchoServerTools: true,
 	}
 }
 
@@ -582,7 +588,24 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						parts = nil
 					}
 					items = append(items, functionOutputItem{"function_call_output", p.ToolCallID, out})
-				case abi.PartReasoning:
+				case abi.PartApprovalResponse:
+					item, err := approvalResponse(&p, pptr)
+					if err != nil {
+						return "", nil, err
+					}
+					if item != nil {
+						if len(parts) > 0 {
+							items = append(items, messageItem{Role: "user", Content: parts})
+							parts = nil
+						}
+						items = append(items, item)
+					}
+				case abi.PartReasoning, abi.PartServerToolCall, abi.PartServerToolResult, abi.PartApprovalRequest:
+					// History of the assistant's turn, in the wrong place:
+					// dropped below for an assistant message only.
+					if p.Type != abi.PartReasoning {
+						return "", nil, invalid(pptr, "a %s message cannot hold a %s part", msg.Role, p.Type)
+					}
 				default:
 					return "", nil, invalid(pptr, "a %s message cannot hold a %s part", msg.Role, p.Type)
 				}
@@ -630,6 +653,29 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 						summary = append(summary, textPart{"summary_text", p.Text})
 					}
 					items = append(items, reasoningItem{"reasoning", summary, p.Redacted})
+				case abi.PartServerToolCall:
+					// MCP items go back (the server's tool list then need
+					// not be fetched again); the API keeps its other output
+					// items itself (store, previous_response_id).
+					item, err := mcpItem(&p, msg.Content[j+1:], pptr)
+					if err != nil {
+						return "", nil, err
+					}
+					if item != nil {
+						flush()
+						items = append(items, item)
+					}
+				case abi.PartServerToolResult:
+					// Sent with its call, above.
+				case abi.PartApprovalRequest:
+					item, err := approvalRequest(&p, pptr)
+					if err != nil {
+						return "", nil, err
+					}
+					if item != nil {
+						flush()
+						items = append(items, item)
+					}
 				default:
 					return "", nil, invalid(pptr, "an assistant message cannot hold a %s part", p.Type)
 				}

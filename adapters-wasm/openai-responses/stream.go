@@ -284,7 +284,7 @@ func readItem(item []byte) itemFields {
 // must execute (the normalized events have no form for it).
 func clientCall(typ []byte) bool {
 	switch string(typ) {
-	case "local_shell_call", "computer_call", "custom_tool_call", "shell_call", "apply_patch_call", "mcp_approval_request":
+	case "local_shell_call", "computer_call", "custom_tool_call", "shell_call", "apply_patch_call":
 		return true
 	}
 	return false
@@ -383,7 +383,12 @@ func (r *run) itemDone(output int, item []byte) {
 		}
 	case "web_search_call":
 		r.webSearchCall(item)
+	case "mcp_approval_request":
+		r.approvalRequestEvent(item)
 	default:
+		if r.hostedCall(string(f.typ), item) {
+			break
+		}
 		if clientCall(f.typ) {
 			r.st().flags |= fPending
 		}

@@ -12,6 +12,8 @@
 //     "vertex-2023-10-16", not the anthropic-version header; anthropic-beta
 //     headers pass through (Vertex accepts a subset of the betas).
 //   - Credentials: an OAuth2 access token as bearer (the host's).
+//   - Provider tools: web_search only; code_execution, web_fetch and mcp
+//     (Claude API features) are refused with capability_unsupported.
 //   - Errors: Anthropic error bodies from the model, google.rpc Status
 //     bodies from Vertex itself (quota: RESOURCE_EXHAUSTED is rate_limited
 //     and retryable; a model not enabled for the project or region:
@@ -42,7 +44,10 @@ const APIVersion = "vertex-2023-10-16"
 // New returns the Vertex AI Anthropic adapter.
 func New() guest.Adapter {
 	return vertex.Adapter{Inner: anthropic.New(), Name: "vertex-anthropic", Version: Version, Publisher: "anthropic",
-		InnerModel: baseModel, Finish: finish, GoogleErrors: true}
+		InnerModel: baseModel, Finish: finish, GoogleErrors: true,
+		// Vertex AI serves web search; code execution, web fetch and the
+		// MCP connector are Claude API features.
+		ProviderTools: []string{abi.ProviderToolWebSearch}}
 }
 
 // baseModel is the model id without its "@version".

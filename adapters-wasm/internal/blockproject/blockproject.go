@@ -340,6 +340,17 @@ func CheckPart(role abi.Role, p *abi.Part, pointer, provider string) (keep bool,
 		// Another provider's reasoning is never sent, and unsigned
 		// reasoning cannot be echoed.
 		return p.Provider == provider && (p.Redacted != "" || p.Signature != ""), nil, nil
+	case abi.PartServerToolCall, abi.PartServerToolResult:
+		// What a provider ran itself (ABI 1.3) is sent back only by a
+		// module that handles these parts before CheckPart; the others
+		// drop them.
+		if role != abi.RoleAssistant {
+			return wrongRole()
+		}
+		return false, nil, nil
+	case abi.PartApprovalRequest, abi.PartApprovalResponse:
+		// Provider approvals (ABI 1.3) belong to the module that asked.
+		return false, nil, nil
 	case abi.PartToolCall:
 		if role != abi.RoleAssistant {
 			return wrongRole()

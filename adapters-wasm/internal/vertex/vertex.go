@@ -72,6 +72,11 @@ type Adapter struct {
 	// GoogleErrors: the wrapped adapter does not read google.rpc Status
 	// bodies, so MapError maps them itself.
 	GoogleErrors bool
+	// ProviderTools, when not nil, are the provider tool kinds Vertex
+	// serves of those the wrapped adapter projects: capabilities list only
+	// these, and a request with another one is refused
+	// (capability_unsupported) before the wrapped adapter sees it.
+	ProviderTools []string
 }
 
 var _ guest.Adapter = Adapter{}
@@ -131,6 +136,9 @@ func (a Adapter) Capabilities(model string) abi.Capabilities {
 	c.Auth = abi.Auth{Scheme: abi.AuthBearer}
 	c.ProviderOptions = append(slices.Clone(c.ProviderOptions), "location", "project")
 	slices.Sort(c.ProviderOptions)
+	if a.ProviderTools != nil {
+		c.ProviderTools = slices.DeleteFunc(slices.Clone(c.ProviderTools), func(k string) bool { return !slices.Contains(a.ProviderTools, k) })
+	}
 	return c
 }
 
@@ -139,6 +147,14 @@ func (a Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if !modelID.MatchString(req.Model) {
 		return nil, &abi.Error{Code: abi.CodeInvalidRequest, Pointer: "/model",
 			Message: fmt.Sprintf("model %q is not a Vertex model id (letters, digits, '.', '_', '@', '-')", req.Model)}
+	}
+	if a.ProviderTools != nil {
+		for i := range req.Tools {
+			if t := &req.Tools[i]; t.IsProvider() && !slices.Contains(a.ProviderTools, t.Name) {
+				return nil, &abi.Error{Code: abi.CodeCapabilityUnsupported, Pointer: fmt.Sprintf("/tools/%d/name", i),
+					Message: fmt.Sprintf("%s does not serve the provider tool %q (Vertex AI serves %s): remove it or call the publisher's own API", a.Name, t.Name, strings.Join(a.ProviderTools, ", "))}
+			}
+		}
 	}
 	r, inner, err := a.split(req)
 	if err != nil {
