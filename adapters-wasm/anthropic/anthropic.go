@@ -96,5 +96,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		Features:        lookup(modelName).features(),
 		Details:         lookup(modelName).details(),
 		ProviderTools:   []string{abi.ProviderToolWebSearch},
+		Operations:      guest.OpsOf(Adapter{}),
 	}
 }
