@@ -62,6 +62,9 @@ func supported(s *wireSupported, def bool) bool {
 // the model table overridden by what the provider states.
 func (a Adapter) info(m *wireModel) abi.ModelInfo {
 	c := opkit.Discovered(a.Capabilities(m.ID))
+	// Every model the Messages API lists takes tools, whether or not
+	// the table knows it.
+	c.Features.ToolCalling, c.Features.ParallelToolCalls = abi.SupportNative, true
 	if m.MaxInputTokens > 0 {
 		c.Details.ContextWindow = m.MaxInputTokens
 	}

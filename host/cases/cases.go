@@ -9,6 +9,7 @@
 //	projection.json  the provider request projection must produce (compared as JSON)
 //	body             the raw response body (SSE text, NDJSON, event-stream bytes or a JSON body)
 //	events.jsonl     the events the body must produce, canonical JSON, one per line
+//	result.json      an operation's result (ABI 1.3), compared as JSON
 //
 // With request.json and expect_error but no body, projection must fail with
 // that code. With a body, the framing is case.json's, else the projection's
@@ -16,6 +17,12 @@
 // (map_error), framing "none" a whole response (parse_response), anything
 // else a stream that is replayed twice, once with every chunk in one
 // transform call and once a chunk per call: both must give the same bytes.
+//
+// A case whose case.json names an operation ("op": "models", "embed" or
+// "count_tokens", ABI 1.3) is run through wasmadapt_project_op and
+// wasmadapt_parse_op instead (see ops.go): request.json is the
+// operation's request, projection.json the provider request, and the body
+// gives result.json (a 2xx status) or the error expect_error names.
 package cases
 
 import (
@@ -42,6 +49,7 @@ const (
 	FileProjection = "projection.json"
 	FileBody       = "body"
 	FileEvents     = "events.jsonl"
+	FileResult     = "result.json"
 )
 
 // Meta is the content of case.json.
@@ -53,6 +61,8 @@ type Meta struct {
 	// Headers are response headers passed to parse_response and
 	// map_error (names are lower-cased, sorted by name).
 	Headers map[string]string `json:"headers,omitempty"`
+	// Op names the operation (abi.Op*) of an operation case.
+	Op string `json:"op,omitempty"`
 }
 
 // responseHeaders returns the case's headers in envelope form.
@@ -86,6 +96,8 @@ type Case struct {
 	Projection []byte
 	Body       []byte
 	Events     []byte
+	// Result is result.json, the expected result of an operation case.
+	Result []byte
 }
 
 // Load reads every case directory directly below dir, sorted by name. A
@@ -148,7 +160,7 @@ func LoadCase(dir string) (*Case, error) {
 	for _, f := range []struct {
 		name string
 		dst  *[]byte
-	}{{FileRequest, &c.Request}, {FileProjection, &c.Projection}, {FileBody, &c.Body}, {FileEvents, &c.Events}} {
+	}{{FileRequest, &c.Request}, {FileProjection, &c.Projection}, {FileBody, &c.Body}, {FileEvents, &c.Events}, {FileResult, &c.Result}} {
 		if *f.dst, err = read(f.name); err != nil {
 			return nil, err
 		}
@@ -177,6 +189,9 @@ func fail(c *Case, format string, args ...any) error {
 // other error when the run itself failed (the module faulted, files are
 // malformed).
 func Run(ctx context.Context, m api.Module, c *Case) error {
+	if c.Meta.Op != "" {
+		return runOp(ctx, m, c)
+	}
 	req, err := c.request()
 	if err != nil {
 		return err
