@@ -197,27 +197,8 @@ func Run(ctx context.Context, m api.Module, c *Case) error {
 		return err
 	}
 	if req != nil {
-		pr, err := m.Project(ctx, req)
-		switch {
-		case c.Meta.ExpectError != "" && c.Body == nil:
-			if err == nil {
-				return fail(c, "projection succeeded, expected error %s", c.Meta.ExpectError)
-			}
-			if code := abi.CodeOf(err); code != c.Meta.ExpectError {
-				return fail(c, "projection failed with %v, expected code %s", err, c.Meta.ExpectError)
-			}
-			return nil
-		case err != nil:
-			return fail(c, "projection failed: %v", err)
-		}
-		if c.Projection != nil {
-			got, err := json.Marshal(pr)
-			if err != nil {
-				return err
-			}
-			if d := jsonDiff(c.Projection, got); d != "" {
-				return fail(c, "projection differs: %s", d)
-			}
+		if done, err := c.projected(m.Project(ctx, req)); done || err != nil {
+			return err
 		}
 	}
 	if c.Body == nil {
@@ -247,6 +228,34 @@ func Run(ctx context.Context, m api.Module, c *Case) error {
 		return fail(c, "events differ:\n%s", lineDiff(c.Events, got))
 	}
 	return nil
+}
+
+// projected checks a projection's outcome against the case: the error
+// expect_error names (for a case without a body), or projection.json.
+// done reports that the case ends with the projection.
+func (c *Case) projected(pr *abi.ProviderRequest, err error) (done bool, _ error) {
+	switch {
+	case c.Meta.ExpectError != "" && c.Body == nil:
+		if err == nil {
+			return true, fail(c, "projection succeeded, expected error %s", c.Meta.ExpectError)
+		}
+		if code := abi.CodeOf(err); code != c.Meta.ExpectError {
+			return true, fail(c, "projection failed with %v, expected code %s", err, c.Meta.ExpectError)
+		}
+		return true, nil
+	case err != nil:
+		return true, fail(c, "projection failed: %v", err)
+	}
+	if c.Projection != nil {
+		got, err := json.Marshal(pr)
+		if err != nil {
+			return true, err
+		}
+		if d := jsonDiff(c.Projection, got); d != "" {
+			return true, fail(c, "projection differs: %s", d)
+		}
+	}
+	return false, nil
 }
 
 // Events returns the events m produces for the case's body: an error

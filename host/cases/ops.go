@@ -23,27 +23,8 @@ func runOp(ctx context.Context, m api.Module, c *Case) error {
 		return fmt.Errorf("%s: an operation case needs %s (the %s request)", c.Name, FileRequest, c.Meta.Op)
 	}
 	call := &abi.OpCall{Op: c.Meta.Op, Request: c.Request}
-	pr, err := opr.ProjectOp(ctx, call)
-	switch {
-	case c.Meta.ExpectError != "" && c.Body == nil:
-		if err == nil {
-			return fail(c, "projection succeeded, expected error %s", c.Meta.ExpectError)
-		}
-		if code := abi.CodeOf(err); code != c.Meta.ExpectError {
-			return fail(c, "projection failed with %v, expected code %s", err, c.Meta.ExpectError)
-		}
-		return nil
-	case err != nil:
-		return fail(c, "projection failed: %v", err)
-	}
-	if c.Projection != nil {
-		got, err := json.Marshal(pr)
-		if err != nil {
-			return err
-		}
-		if d := jsonDiff(c.Projection, got); d != "" {
-			return fail(c, "projection differs: %s", d)
-		}
+	if done, err := c.projected(opr.ProjectOp(ctx, call)); done || err != nil {
+		return err
 	}
 	if c.Body == nil {
 		return nil
