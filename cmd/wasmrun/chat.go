@@ -50,31 +50,9 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var creds host.CredentialSource
-	switch {
-	case caps.Auth.Scheme == abi.AuthAWSSigV4:
-		creds = host.EnvAWS()
-	case caps.Auth.Scheme == abi.AuthNone:
-	case *keyEnv == "":
-		vars := keyVariables(caps.Name)
-		for _, v := range vars {
-			if os.Getenv(v) != "" {
-				*keyEnv = v
-				break
-			}
-		}
-		if *keyEnv == "" {
-			return usagef("module %s authenticates with %q and %s is unset: set it, or name the variable holding the key with --api-key-env", caps.Name, caps.Auth.Scheme, strings.Join(vars, " or "))
-		}
-		if e.verbose {
-			fmt.Fprintf(e.stderr, "wasmrun chat: API key from %s\n", *keyEnv)
-		}
-		creds = host.EnvKey(*keyEnv)
-	default:
-		if os.Getenv(*keyEnv) == "" {
-			return abi.Errorf(abi.CodeAuthentication, "environment variable %s is empty or unset", *keyEnv)
-		}
-		creds = host.EnvKey(*keyEnv)
+	creds, err := credentialsFor(e, caps, *keyEnv, "chat")
+	if err != nil {
+		return err
 	}
 	var last *host.Recording
 	client := host.NewClient(host.WithLogger(e.logger),
@@ -198,4 +176,37 @@ func callOptions(assume, allow string) ([]host.CallOption, error) {
 		opts = append(opts, host.AllowDowngrade(d))
 	}
 	return opts, nil
+}
+
+// credentialsFor returns the credentials of a module's auth scheme: the
+// standard AWS variables for aws-sigv4, none for "none", else the key in
+// keyEnv or, when keyEnv is empty, in the module's conventional variable.
+func credentialsFor(e *env, caps *abi.Capabilities, keyEnv, cmd string) (host.CredentialSource, error) {
+	var creds host.CredentialSource
+	switch {
+	case caps.Auth.Scheme == abi.AuthAWSSigV4:
+		creds = host.EnvAWS()
+	case caps.Auth.Scheme == abi.AuthNone:
+	case keyEnv == "":
+		vars := keyVariables(caps.Name)
+		for _, v := range vars {
+			if os.Getenv(v) != "" {
+				keyEnv = v
+				break
+			}
+		}
+		if keyEnv == "" {
+			return nil, usagef("module %s authenticates with %q and %s is unset: set it, or name the variable holding the key with --api-key-env", caps.Name, caps.Auth.Scheme, strings.Join(vars, " or "))
+		}
+		if e.verbose {
+			fmt.Fprintf(e.stderr, "wasmrun %s: API key from %s\n", cmd, keyEnv)
+		}
+		creds = host.EnvKey(keyEnv)
+	default:
+		if os.Getenv(keyEnv) == "" {
+			return nil, abi.Errorf(abi.CodeAuthentication, "environment variable %s is empty or unset", keyEnv)
+		}
+		creds = host.EnvKey(keyEnv)
+	}
+	return creds, nil
 }
