@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"encoding/json"
 	"net/url"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -82,31 +81,21 @@ func (a Adapter) info(m *wireModel) abi.ModelInfo {
 	return abi.ModelInfo{ID: m.ID, DisplayName: m.DisplayName, Capabilities: c}
 }
 
+// modelsPage is one page of GET /v1/models.
+type modelsPage struct {
+	Data    []wireModel `json:"data"`
+	HasMore bool        `json:"has_more"`
+	LastID  string      `json:"last_id"`
+}
+
 // ParseModels implements guest.ModelLister.
 func (a Adapter) ParseModels(req *abi.ModelsRequest, in *abi.ResponseInput) (*abi.ModelsResult, error) {
-	if req.Model != "" {
-		var m wireModel
-		if err := opkit.Decode(in, "model", &m); err != nil {
-			return nil, err
+	return opkit.Models(in, req, a.info, func(p *modelsPage) ([]wireModel, string) {
+		if p.HasMore {
+			return p.Data, p.LastID
 		}
-		return &abi.ModelsResult{Models: []abi.ModelInfo{a.info(&m)}}, nil
-	}
-	var page struct {
-		Data    []wireModel `json:"data"`
-		HasMore bool        `json:"has_more"`
-		LastID  string      `json:"last_id"`
-	}
-	if err := opkit.Decode(in, "models", &page); err != nil {
-		return nil, err
-	}
-	out := &abi.ModelsResult{Models: make([]abi.ModelInfo, 0, len(page.Data))}
-	for i := range page.Data {
-		out.Models = append(out.Models, a.info(&page.Data[i]))
-	}
-	if page.HasMore && page.LastID != "" {
-		out.NextPage = page.LastID
-	}
-	return out, nil
+		return p.Data, ""
+	})
 }
 
 // countTokensFields are the members of a Messages request that
@@ -116,35 +105,10 @@ var countTokensFields = []string{"model", "system", "messages", "tools", "tool_c
 // ProjectCountTokens implements guest.TokenCounter: the request is
 // projected as for Messages, and the members count_tokens takes are kept.
 func (a Adapter) ProjectCountTokens(req *abi.Request) (*abi.ProviderRequest, error) {
-	r := *req
-	r.Stream = false
-	pr, err := a.Project(&r)
-	if err != nil {
-		return nil, err
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(pr.Body, &all); err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "re-reading the projected request")
-	}
-	keep := make(map[string]json.RawMessage, len(countTokensFields))
-	for _, k := range countTokensFields {
-		if v, ok := all[k]; ok {
-			keep[k] = v
-		}
-	}
-	return opkit.Post("/v1/messages/count_tokens", pr.Headers, keep)
+	return opkit.CountRequest(a.Project, req, "/v1/messages/count_tokens", countTokensFields)
 }
 
 // ParseCountTokens implements guest.TokenCounter.
 func (Adapter) ParseCountTokens(_ *abi.Request, in *abi.ResponseInput) (*abi.CountTokensResult, error) {
-	var r struct {
-		InputTokens *int `json:"input_tokens"`
-	}
-	if err := opkit.Decode(in, "count_tokens", &r); err != nil {
-		return nil, err
-	}
-	if r.InputTokens == nil {
-		return nil, abi.Errorf(abi.CodeServerError, "the count_tokens answer has no input_tokens")
-	}
-	return &abi.CountTokensResult{InputTokens: *r.InputTokens}, nil
+	return opkit.InputTokens(in, "count_tokens")
 }

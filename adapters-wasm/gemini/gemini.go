@@ -282,5 +282,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Details:         modelDetails(model),
 		Features:        f,
 		ProviderTools:   providerTools,
+		Operations:      guest.OpsOf(Adapter{}),
+		EmbedMaxBatch:   embedMaxBatch,
 	}
 }

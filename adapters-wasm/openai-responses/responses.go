@@ -163,6 +163,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Features:        chatcompletions.Reported(openai.Model(model).Features),
 		Details:         openai.Model(model).Details,
 		ProviderTools:   []string{abi.ProviderToolWebSearch},
+		Operations:      guest.OpsOf(Adapter{}),
 	}
 }
 
