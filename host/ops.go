@@ -307,8 +307,8 @@ func (c *Client) models(ctx context.Context, t *opTarget, req *abi.ModelsRequest
 }
 
 // Embed computes the embeddings of req.Inputs, one vector per input in
-// input order. Inputs beyond the module's batch size
-// (Capabilities.EmbedMaxBatch, else abi.MaxEmbedBatch) are sent in several
+// input order. Inputs beyond the batch size (Capabilities.EmbedMaxBatch of
+// the model, else of the module, else abi.MaxEmbedBatch) are sent in several
 // requests, and their usage is summed. req.Encoding chooses what the
 // provider is asked to send ("float" or "base64"); the result always holds
 // numbers. A module that does not list the "embed" operation is
@@ -333,7 +333,12 @@ func (c *Client) Embed(ctx context.Context, p Provider, req *abi.EmbedRequest) (
 		return nil, err
 	}
 	defer t.release()
+	// The batch size is the model's (a provider's embedding models
+	// differ), else the module's.
 	batch := t.caps.EmbedMaxBatch
+	if mc, err := c.Capabilities(ctx, t.p.Module, req.Model); err == nil && mc.EmbedMaxBatch > 0 {
+		batch = mc.EmbedMaxBatch
+	}
 	if batch <= 0 {
 		batch = abi.MaxEmbedBatch
 	}
