@@ -286,16 +286,7 @@ func TestModelDetailsChecked(t *testing.T) {
 			req := streamReq(tt.model)
 			tt.edit(req)
 			_, _, err = host.CheckCapabilities(caps, req)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want allowed", err)
-				}
-				return
-			}
-			ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
-			if !strings.Contains(ae.Message, tt.want) {
-				t.Errorf("message %q does not say %q", ae.Message, tt.want)
-			}
+			wantRefusal(t, err, tt.want)
 		})
 	}
 }
@@ -322,16 +313,23 @@ func TestDocumentModalitiesChecked(t *testing.T) {
 			req := streamReq("m")
 			req.Messages[0].Content = append(req.Messages[0].Content, tt.part)
 			_, _, err := host.CheckCapabilities(caps, req)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want allowed", err)
-				}
-				return
-			}
-			ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
-			if !strings.Contains(ae.Message, tt.want) {
-				t.Errorf("message %q does not say %q", ae.Message, tt.want)
-			}
+			wantRefusal(t, err, tt.want)
 		})
+	}
+}
+
+// wantRefusal checks a capability check's outcome: allowed when want is
+// empty, else capability_unsupported with a message that says want.
+func wantRefusal(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("err = %v, want allowed", err)
+		}
+		return
+	}
+	ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+	if !strings.Contains(ae.Message, want) {
+		t.Errorf("message %q does not say %q", ae.Message, want)
 	}
 }
