@@ -270,3 +270,31 @@ func asAbi(err error, ae **abi.Error) bool {
 	*ae = e
 	return ok
 }
+
+// TestDiscoveredCapabilitiesGateRequests: after Models, the capability
+// gate checks a request against what the provider stated (the toy's list
+// says its models read text only), before anything is sent.
+func TestDiscoveredCapabilitiesGateRequests(t *testing.T) {
+	srv := newOpsServer(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
+		if r.URL.Path != "/v1/toy/models" {
+			t.Errorf("unexpected request %s", r.URL)
+		}
+		w.Write([]byte(`{"models":[{"id":"toy-a","ctx":1000}]}`))
+	})
+	p := opsProvider(t, srv)
+	c := host.NewClient()
+	ctx := context.Background()
+	if _, err := c.Models(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	req := streamReq("toy-a")
+	req.Messages[0].Content = append(req.Messages[0].Content, abi.Part{Type: abi.PartImage, MediaType: "image/png", Data: "AAAA"})
+	_, err := c.Generate(ctx, p, req)
+	ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+	if !strings.Contains(ae.Message, "reads no images") {
+		t.Errorf("message %q: want the discovered modalities named", ae.Message)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests: the refused chat request was sent", n)
+	}
+}
