@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -90,5 +92,34 @@ func TestOpsByVersion(t *testing.T) {
 				t.Fatalf("ParseOp of HTTP 500 answered OK: %v, want adapter_bad_output", err)
 			}
 		})
+	}
+}
+
+// TestHandleOps: a registry handle serves operations on its active
+// version (the built anthropic module, when `make` built it).
+func TestHandleOps(t *testing.T) {
+	wasm, err := os.ReadFile(filepath.Join("..", "bin", "adapters", "anthropic.wasm"))
+	if err != nil {
+		t.Skip("bin/adapters/anthropic.wasm is not built (make bin/adapters/anthropic.wasm)")
+	}
+	ctx := context.Background()
+	e, err := New(ctx, Config{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(ctx) })
+	r := NewRegistry(e, RegistryOptions{})
+	t.Cleanup(func() { r.Close(ctx) })
+	if _, err := r.Load(ctx, "anthropic", wasm, WithActivate()); err != nil {
+		t.Fatal(err)
+	}
+	var opr api.Operator = r.Module("anthropic")
+	pr, err := opr.ProjectOp(ctx, &abi.OpCall{Op: abi.OpModels, Request: []byte(`{}`)})
+	if err != nil || pr.Path != "/v1/models" {
+		t.Fatalf("ProjectOp = %+v, %v", pr, err)
+	}
+	_, err = opr.ProjectOp(ctx, &abi.OpCall{Op: abi.OpEmbed, Request: []byte(`{"model":"m","inputs":["a"]}`)})
+	if abi.CodeOf(err) != abi.CodeCapabilityUnsupported {
+		t.Fatalf("embed on a module without it: %v, want capability_unsupported", err)
 	}
 }
