@@ -41,6 +41,13 @@ type Capabilities struct {
 	// and sends them back (ABI 1.3); the host drops those parts for a
 	// module without it, and for a module of another provider.
 	EchoServerTools bool `json:"echo_server_tools,omitempty"`
+	// Operations lists the operations (Op*) the module serves through
+	// wasmadapt_project_op and wasmadapt_parse_op (ABI 1.3); the host
+	// refuses any other.
+	Operations []string `json:"operations,omitempty"`
+	// EmbedMaxBatch is the most inputs one embed call takes (ABI 1.3;
+	// 0: the host's MaxEmbedBatch); the host splits longer lists.
+	EmbedMaxBatch int `json:"embed_max_batch,omitempty"`
 }
 
 // The input modalities of ModelDetails.InputModalities.

@@ -120,3 +120,32 @@ func FuzzTransformRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeOpResult: the host's check of operation results never panics,
+// and whatever it accepts is within the documented limits.
+func FuzzDecodeOpResult(f *testing.F) {
+	f.Add(OpEmbed, []byte(`{"embeddings":[[1,2],"AACAPwAAAEA="],"usage":{"input_tokens":3}}`))
+	f.Add(OpModels, []byte(`{"models":[{"id":"a","capabilities":{"details":{"context_window":5}}}],"next_page":"x"}`))
+	f.Add(OpCountTokens, []byte(`{"input_tokens":12}`))
+	f.Fuzz(func(t *testing.T, op string, payload []byte) {
+		call := &OpCall{Op: op, Request: []byte(`{"model":"m","inputs":["a","b"]}`)}
+		res, err := DecodeOpResult(call, payload)
+		if err != nil {
+			return
+		}
+		switch {
+		case res.Embed != nil:
+			if len(res.Embed.Embeddings) != 2 || res.Embed.Usage.InputTokens < 0 {
+				t.Fatalf("accepted %s", payload)
+			}
+		case res.Models != nil:
+			if len(res.Models.Models) > MaxModelsPerPage {
+				t.Fatalf("accepted %d models", len(res.Models.Models))
+			}
+		case res.CountTokens != nil:
+			if res.CountTokens.InputTokens < 0 {
+				t.Fatalf("accepted %s", payload)
+			}
+		}
+	})
+}

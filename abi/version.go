@@ -21,7 +21,7 @@ import (
 // not know).
 const (
 	Major = 1
-	Minor = 2
+	Minor = 3
 	Patch = 0
 )
 

@@ -136,6 +136,8 @@ const (
 	expParseResponse
 	expMapError
 	expSelfTest
+	expProjectOp
+	expParseOp
 	numExports
 )
 

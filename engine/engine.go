@@ -298,6 +298,8 @@ var (
 		{abi.ExportParseResponse, sigPtrLen, false},
 		{abi.ExportMapError, sigPtrLen, false},
 		{abi.ExportSelfTest, funcSig{results: []valType{valI64}}, true},
+		{abi.ExportProjectOp, sigPtrLen, true},
+		{abi.ExportParseOp, sigPtrLen, true},
 		{abi.ExportInitialize, funcSig{}, true},
 	}
 )

@@ -79,6 +79,10 @@ func (s *nativeSlot) invoke(ctx context.Context, fn exportID, input []byte) (res
 		res = s.d.MapError(input)
 	case expSelfTest:
 		res = s.d.SelfTest()
+	case expProjectOp:
+		res = s.d.ProjectOp(input)
+	case expParseOp:
+		res = s.d.ParseOp(input)
 	default:
 		return nil, abi.Errorf(abi.CodeAdapterTrap, "module %q: export %d is not callable natively", s.m.name, fn)
 	}

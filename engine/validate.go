@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -155,6 +156,14 @@ func decodeCapabilities(b []byte, version uint32) (*abi.Capabilities, error) {
 		}
 	default:
 		return nil, badOutput("capabilities: unknown auth scheme %q, want bearer, header, query, aws-sigv4 or none", c.Auth.Scheme)
+	}
+	for _, op := range c.Operations {
+		if !slices.Contains(abi.Ops(), op) {
+			return nil, badOutput("capabilities: unknown operation %q, want one of %v", op, abi.Ops())
+		}
+	}
+	if c.EmbedMaxBatch < 0 || c.EmbedMaxBatch > abi.MaxEmbedBatch {
+		return nil, badOutput("capabilities: embed_max_batch %d, want 0 to %d", c.EmbedMaxBatch, abi.MaxEmbedBatch)
 	}
 	return &c, nil
 }

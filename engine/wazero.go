@@ -200,6 +200,8 @@ var exportNames = [numExports]string{
 	expParseResponse: abi.ExportParseResponse,
 	expMapError:      abi.ExportMapError,
 	expSelfTest:      abi.ExportSelfTest,
+	expProjectOp:     abi.ExportProjectOp,
+	expParseOp:       abi.ExportParseOp,
 }
 
 func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (instance, error) {

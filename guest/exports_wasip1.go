@@ -89,3 +89,13 @@ func exportMapError(ptr, size uint32) uint64 {
 func exportSelfTest() uint64 {
 	return result(dispatcher().SelfTest())
 }
+
+//go:wasmexport wasmadapt_project_op
+func exportProjectOp(ptr, size uint32) uint64 {
+	return result(dispatcher().ProjectOp(view(ptr, size)))
+}
+
+//go:wasmexport wasmadapt_parse_op
+func exportParseOp(ptr, size uint32) uint64 {
+	return result(dispatcher().ParseOp(view(ptr, size)))
+}

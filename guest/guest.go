@@ -45,8 +45,19 @@
 // known of each model), project.go (Project), schema.go (JSON Schema
 // projection), state.go (the transform state's encoding), stream.go
 // (Transform), response.go (ParseResponse), errors.go (MapError, or in
-// response.go where it shares the response reader). Their tests use the
-// public test kit, package guesttest.
+// response.go where it shares the response reader), ops.go (the optional
+// operations of ABI 1.3). Their tests use the public test kit, package
+// guesttest.
+//
+// # Operations (ABI 1.3)
+//
+// Besides chat, an adapter may list the provider's models, compute
+// embeddings and count tokens by implementing ModelLister, Embedder and
+// TokenCounter, and listing them in Capabilities.Operations (OpsOf). The
+// Dispatcher serves them through wasmadapt_project_op and
+// wasmadapt_parse_op, refuses an operation the adapter lacks with
+// capability_unsupported, and maps a non-2xx answer with the adapter's
+// MapError.
 package guest
 
 import (

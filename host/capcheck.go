@@ -253,6 +253,13 @@ func checkDetails(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*ab
 					return nil, false, unsupported(caps, req.Model, "an image part (at /messages/"+itoa(i)+"/content/"+itoa(j)+")",
 						"reads no images (input modalities: "+strings.Join(d.InputModalities, ", ")+")", "remove the images or choose a vision model")
 				}
+				// A PDF document and audio need their modality too (a
+				// file of another or unstated type is the module's to
+				// judge at projection).
+				if need, what := partModality(p); need != "" && !slices.Contains(d.InputModalities, need) {
+					return nil, false, unsupported(caps, req.Model, "a "+what+" part (at /messages/"+itoa(i)+"/content/"+itoa(j)+")",
+						"reads no "+need+" (input modalities: "+strings.Join(d.InputModalities, ", ")+")", "remove it or choose a model that reads "+need)
+				}
 			}
 		}
 	}
@@ -270,6 +277,19 @@ func checkDetails(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*ab
 		}
 	}
 	return req, dropped, nil
+}
+
+// partModality returns the input modality a file or audio part needs
+// (abi.ModalityPDF for a PDF document, abi.ModalityAudio for audio) and
+// what to call the part, or "" when the host cannot tell.
+func partModality(p abi.Part) (modality, what string) {
+	switch {
+	case p.Type == abi.PartAudio:
+		return abi.ModalityAudio, "audio"
+	case p.Type == abi.PartFile && strings.EqualFold(p.MediaType, "application/pdf"):
+		return abi.ModalityPDF, "PDF"
+	}
+	return "", ""
 }
 
 func budgetMax(n int) string {

@@ -270,6 +270,12 @@ func TestModelDetailsChecked(t *testing.T) {
 		{"budget below the minimum", "claude-sonnet-4-5", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{BudgetTokens: intp(100)} }, "budget of 1024 to 63999"},
 		{"unknown effort", "claude-sonnet-4-5", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "max"} }, "reasoning effort max"},
 		{"stop on a known model", "claude-sonnet-4-5", func(r *abi.Request) { r.Stop = []string{"\n"} }, ""},
+		{"audio to a model without audio input", "claude-sonnet-4-5", func(r *abi.Request) {
+			r.Messages[0].Content = append(r.Messages[0].Content, abi.Part{Type: abi.PartAudio, MediaType: "audio/wav", Data: "AAAA"})
+		}, "reads no audio"},
+		{"a PDF to a model with PDF input", "claude-sonnet-4-5", func(r *abi.Request) {
+			r.Messages[0].Content = append(r.Messages[0].Content, abi.Part{Type: abi.PartFile, MediaType: "application/pdf", Data: "JVBERi0="})
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,16 +286,50 @@ func TestModelDetailsChecked(t *testing.T) {
 			req := streamReq(tt.model)
 			tt.edit(req)
 			_, _, err = host.CheckCapabilities(caps, req)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("err = %v, want allowed", err)
-				}
-				return
-			}
-			ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
-			if !strings.Contains(ae.Message, tt.want) {
-				t.Errorf("message %q does not say %q", ae.Message, tt.want)
-			}
+			wantRefusal(t, err, tt.want)
 		})
+	}
+}
+
+// TestDocumentModalitiesChecked: a PDF part needs the pdf modality and an
+// audio part the audio one; a file whose type the host cannot judge is
+// left to the module.
+func TestDocumentModalitiesChecked(t *testing.T) {
+	caps := &abi.Capabilities{Name: "m", Features: abi.Features{Streaming: true, ToolCalling: abi.SupportNone, StructuredOutput: abi.SupportNone, MultiTurn: true, Vision: true, Source: abi.SourceDiscovered},
+		Details: &abi.ModelDetails{InputModalities: []string{abi.ModalityText, abi.ModalityImage}}}
+	tests := []struct {
+		name string
+		part abi.Part
+		want string
+	}{
+		{"pdf", abi.Part{Type: abi.PartFile, MediaType: "application/pdf", Data: "JVBERi0="}, "reads no pdf"},
+		{"audio", abi.Part{Type: abi.PartAudio, MediaType: "audio/mp3", Data: "AAAA"}, "reads no audio"},
+		{"text document", abi.Part{Type: abi.PartFile, MediaType: "text/plain", Data: "aGk="}, ""},
+		{"file by id", abi.Part{Type: abi.PartFile, FileID: "file-1"}, ""},
+		{"image", abi.Part{Type: abi.PartImage, MediaType: "image/png", Data: "AAAA"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := streamReq("m")
+			req.Messages[0].Content = append(req.Messages[0].Content, tt.part)
+			_, _, err := host.CheckCapabilities(caps, req)
+			wantRefusal(t, err, tt.want)
+		})
+	}
+}
+
+// wantRefusal checks a capability check's outcome: allowed when want is
+// empty, else capability_unsupported with a message that says want.
+func wantRefusal(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("err = %v, want allowed", err)
+		}
+		return
+	}
+	ae := requireCode(t, err, abi.CodeCapabilityUnsupported)
+	if !strings.Contains(ae.Message, want) {
+		t.Errorf("message %q does not say %q", ae.Message, want)
 	}
 }

@@ -61,6 +61,8 @@ type Client struct {
 	capsSize      int
 	// assume is the WithAssumedCapabilities default (capcheck.go).
 	assume *abi.Features
+	// discovered holds the capabilities Models found (ops.go).
+	discovered discoveredCache
 }
 
 // NewClient returns a client with the given options.
@@ -102,7 +104,9 @@ func NewClient(opts ...Option) *Client {
 // Capabilities returns the module's capabilities for model, cached per
 // module and model (a module value that is not comparable is not cached)
 // in a bounded LRU cache (WithCapabilitiesCacheSize) that forgets closed
-// modules.
+// modules. Features and details that Models discovered for the model, and
+// that have not expired (WithDiscoveryTTL), replace the module's own, with
+// source "discovered".
 func (c *Client) Capabilities(ctx context.Context, m api.Module, model string) (*abi.Capabilities, error) {
 	// A Pinner (a registry handle) changes version between calls: its
 	// capabilities are not cached (its pinned versions are).
@@ -111,7 +115,7 @@ func (c *Client) Capabilities(ctx context.Context, m api.Module, model string) (
 	k := capsKey{m, model}
 	if cacheable {
 		if v, ok := c.caps.get(k); ok {
-			return v, nil
+			return c.discovered.overlay(m.Name(), model, v, c.now()), nil
 		}
 	}
 	caps, err := m.Capabilities(ctx, model)
@@ -121,7 +125,7 @@ func (c *Client) Capabilities(ctx context.Context, m api.Module, model string) (
 	if cacheable {
 		c.caps.put(k, caps)
 	}
-	return caps, nil
+	return c.discovered.overlay(m.Name(), model, caps, c.now()), nil
 }
 
 // Stream sends req and yields the normalized events as they arrive.

@@ -96,6 +96,16 @@
 // fails with a retryable error before its first event; a KeyPool rotates a
 // provider's keys and rests one after a 429.
 //
+// # Operations
+//
+// Besides chat, a module of ABI 1.3 may serve operations (ops.go):
+// Client.Models lists the provider's models and their capabilities
+// (discovered capabilities then take precedence over the module's table,
+// source "discovered", until WithDiscoveryTTL ends), Client.Embed computes
+// embeddings batched to the module's limit, and Client.CountTokens counts
+// a request's input tokens. An operation the module does not list in its
+// capabilities is capability_unsupported, before a byte is sent.
+//
 // # Observability
 //
 // Every step (request, retry, downgrade, event, response, tool call, tool

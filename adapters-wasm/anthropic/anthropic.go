@@ -104,5 +104,6 @@ func (Adapter) Capabilities(modelName string) abi.Capabilities {
 		Details:         lookup(modelName).details(),
 		ProviderTools:   serverKinds,
 		EchoServerTools: true,
+		Operations:      guest.OpsOf(Adapter{}),
 	}
 }

@@ -163,6 +163,12 @@ func Route(req *abi.Request) (string, map[string]string, error) {
 	return "/openai/deployments/" + url.PathEscape(dep) + "/chat/completions", map[string]string{"api-version": version}, nil
 }
 
+// embedRoute is the embeddings path of a deployment (model names the
+// deployment), at the default API version.
+func embedRoute(model string) (string, map[string]string, error) {
+	return "/openai/deployments/" + url.PathEscape(model) + "/embeddings", map[string]string{"api-version": DefaultAPIVersion}, nil
+}
+
 // Dialect returns the Azure OpenAI dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
 	pt := chatcompletions.PassThrough
@@ -193,8 +199,9 @@ func Dialect() *chatcompletions.Dialect {
 			pt("top_logprobs", "integer"),
 			pt("user", "string"),
 		},
-		Model: openai.Model,
-		Route: Route,
+		Model:      openai.Model,
+		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256, Route: embedRoute},
+		Route:      Route,
 		Extend: func(req *abi.Request, body *chatcompletions.Body) error {
 			if option(req, "api_surface") == SurfaceV1 {
 				b, _ := json.Marshal(Deployment(req))

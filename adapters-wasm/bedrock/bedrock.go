@@ -76,5 +76,7 @@ func (Adapter) Capabilities(modelID string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
 		Features:        lookup(modelID).features(),
+		Operations:      guest.OpsOf(Adapter{}),
+		EmbedMaxBatch:   embedMaxBatch(modelID),
 	}
 }

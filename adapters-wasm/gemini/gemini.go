@@ -291,5 +291,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Details:         modelDetails(model),
 		Features:        f,
 		ProviderTools:   providerTools,
+		Operations:      guest.OpsOf(Adapter{}),
+		EmbedMaxBatch:   embedMaxBatch,
 	}
 }

@@ -66,6 +66,8 @@ func Dialect() *chatcompletions.Dialect {
 		DefaultBaseURL: "https://api.mistral.ai",
 		MaxTokensField: "max_tokens",
 		ToolResultName: true,
+		Embeddings:     &chatcompletions.Embeddings{MaxBatch: 128, DimensionsField: "output_dimension"},
+		Models:         &chatcompletions.Models{Info: modelInfo},
 		Options: []chatcompletions.Option{
 			pt("frequency_penalty", "number"),
 			pt("parallel_tool_calls", "boolean"),

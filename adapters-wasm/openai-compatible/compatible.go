@@ -235,6 +235,8 @@ func Dialect() *chatcompletions.Dialect {
 			pt("top_logprobs", "integer"),
 			pt("user", "string"),
 		},
+		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256},
+		Models:     &chatcompletions.Models{},
 		Model: func(name string) chatcompletions.Model {
 			f := features
 			if name == "" {

@@ -169,6 +169,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		Details:         openai.Model(model).Details,
 		ProviderTools:   hostedKinds,
 		EchoServerTools: true,
+		Operations:      guest.OpsOf(Adapter{}),
 	}
 }
 

@@ -20,6 +20,7 @@ type caseFile struct {
 	Status      int    `json:"status"`
 	Framing     string `json:"framing"`
 	ExpectError string `json:"expect_error"`
+	Op          string `json:"op"`
 }
 
 func jsonEqual(a, b []byte) bool {
@@ -56,6 +57,10 @@ func TestCases(t *testing.T) {
 			}
 			d := guest.NewDispatcher(openai.New())
 			body := read("body")
+			if c.Op != "" {
+				runOpCase(t, d, &c, read("request.json"), read("projection.json"), body, read("result.json"))
+				return
+			}
 			var ctx []byte
 			if reqb := read("request.json"); reqb != nil {
 				res := d.Project(reqb)
@@ -111,5 +116,40 @@ func TestCases(t *testing.T) {
 	}
 	if n < 20 {
 		t.Errorf("found %d cases in %s, expected at least 20", n, root)
+	}
+}
+
+// runOpCase runs an operation case (ABI 1.3) through the dispatcher's
+// project_op and parse_op.
+func runOpCase(t *testing.T, d *guest.Dispatcher, c *caseFile, reqb, projection, body, result []byte) {
+	t.Helper()
+	call, _ := json.Marshal(abi.OpCall{Op: c.Op, Request: reqb})
+	res := d.ProjectOp(call)
+	if abi.Status(res[0]) != abi.StatusOK {
+		t.Fatalf("project_op failed: %s", res[1:])
+	}
+	if projection != nil && !jsonEqual(res[1:], projection) {
+		t.Errorf("projection:\ngot  %s\nwant %s", res[1:], projection)
+	}
+	if body == nil {
+		return
+	}
+	status := c.Status
+	if status == 0 {
+		status = 200
+	}
+	res = d.ParseOp(abi.AppendResponseInput(nil, &abi.ResponseInput{Status: uint32(status), Context: call, Body: body}))
+	if c.ExpectError != "" {
+		var e abi.Error
+		if abi.Status(res[0]) != abi.StatusError || json.Unmarshal(res[1:], &e) != nil || string(e.Code) != c.ExpectError {
+			t.Fatalf("parse_op: want error %s, got %s", c.ExpectError, res)
+		}
+		return
+	}
+	if abi.Status(res[0]) != abi.StatusOK {
+		t.Fatalf("parse_op failed: %s", res[1:])
+	}
+	if !jsonEqual(res[1:], result) {
+		t.Errorf("result:\ngot  %s\nwant %s", res[1:], result)
 	}
 }

@@ -53,6 +53,9 @@ func details(m string, f abi.Features, un map[string]chatcompletions.Action) *ab
 		// Vision models take PDF files too.
 		d.InputModalities = append(d.InputModalities, abi.ModalityImage, abi.ModalityPDF)
 	}
+	if audioModel(m) {
+		d.InputModalities = append(d.InputModalities, abi.ModalityAudio)
+	}
 	// The sampling parameters the projection sends (seed is a provider
 	// option).
 	for _, s := range []struct{ name, feature string }{

@@ -44,6 +44,10 @@ func Dialect() *chatcompletions.Dialect {
 		StreamUsage:          true,
 		FileParts:            true,
 		AudioInput:           audioModel,
+		// 256 inputs keep 3,072-dimension vectors under the 16 MiB result
+		// cap; the API takes up to 2,048.
+		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256},
+		Models:     &chatcompletions.Models{},
 		Options: []chatcompletions.Option{
 			pt("frequency_penalty", "number"),
 			pt("logit_bias", "object"),

@@ -73,6 +73,7 @@ func Dialect() *chatcompletions.Dialect {
 		StreamUsage:          true,
 		ReasoningFields:      []string{"reasoning"},
 		FinishOptional:       true,
+		Models:               &chatcompletions.Models{Info: modelInfo},
 		Options: []chatcompletions.Option{
 			{Key: "app_title", Apply: headerOption("app_title")},
 			{Key: "app_url", Apply: headerOption("app_url")},

@@ -12,6 +12,7 @@
 //	projection.json  the provider request projection must produce (compared as JSON)
 //	body             the raw response body (SSE text, NDJSON, event-stream bytes or a JSON body)
 //	events.jsonl     the events the body must produce, canonical JSON, one per line
+//	result.json      an operation's result (ABI 1.3), compared as JSON
 //
 // With request.json and expect_error but no body, projection must fail with
 // that code. With a body, the framing is case.json's, else the projection's
@@ -19,6 +20,12 @@
 // (map_error), framing "none" a whole response (parse_response), anything
 // else a stream that is replayed twice, once with every chunk in one
 // transform call and once a chunk per call: both must give the same bytes.
+//
+// A case whose case.json names an operation ("op": "models", "embed" or
+// "count_tokens", ABI 1.3) is run through wasmadapt_project_op and
+// wasmadapt_parse_op instead (see ops.go): request.json is the
+// operation's request, projection.json the provider request, and the body
+// gives result.json (a 2xx status) or the error expect_error names.
 package cases
 
 import (
@@ -46,6 +53,7 @@ const (
 	FileProjection = "projection.json"
 	FileBody       = "body"
 	FileEvents     = "events.jsonl"
+	FileResult     = "result.json"
 )
 
 // Meta is the content of case.json.
@@ -57,6 +65,8 @@ type Meta struct {
 	// Headers are response headers passed to parse_response and
 	// map_error (names are lower-cased, sorted by name).
 	Headers map[string]string `json:"headers,omitempty"`
+	// Op names the operation (abi.Op*) of an operation case.
+	Op string `json:"op,omitempty"`
 }
 
 // responseHeaders returns the case's headers in envelope form.
@@ -90,6 +100,8 @@ type Case struct {
 	Projection []byte
 	Body       []byte
 	Events     []byte
+	// Result is result.json, the expected result of an operation case.
+	Result []byte
 }
 
 // Load reads every case directory directly below dir, sorted by name. A
@@ -152,7 +164,7 @@ func LoadCase(dir string) (*Case, error) {
 	for _, f := range []struct {
 		name string
 		dst  *[]byte
-	}{{FileRequest, &c.Request}, {FileProjection, &c.Projection}, {FileBody, &c.Body}, {FileEvents, &c.Events}} {
+	}{{FileRequest, &c.Request}, {FileProjection, &c.Projection}, {FileBody, &c.Body}, {FileEvents, &c.Events}, {FileResult, &c.Result}} {
 		if *f.dst, err = read(f.name); err != nil {
 			return nil, err
 		}
@@ -181,32 +193,16 @@ func fail(c *Case, format string, args ...any) error {
 // other error when the run itself failed (the module faulted, files are
 // malformed).
 func Run(ctx context.Context, m api.Module, c *Case) error {
+	if c.Meta.Op != "" {
+		return runOp(ctx, m, c)
+	}
 	req, err := c.request()
 	if err != nil {
 		return err
 	}
 	if req != nil {
-		pr, err := m.Project(ctx, req)
-		switch {
-		case c.Meta.ExpectError != "" && c.Body == nil:
-			if err == nil {
-				return fail(c, "projection succeeded, expected error %s", c.Meta.ExpectError)
-			}
-			if code := abi.CodeOf(err); code != c.Meta.ExpectError {
-				return fail(c, "projection failed with %v, expected code %s", err, c.Meta.ExpectError)
-			}
-			return nil
-		case err != nil:
-			return fail(c, "projection failed: %v", err)
-		}
-		if c.Projection != nil {
-			got, err := json.Marshal(pr)
-			if err != nil {
-				return err
-			}
-			if d := jsonDiff(c.Projection, got); d != "" {
-				return fail(c, "projection differs: %s", d)
-			}
+		if done, err := c.projected(m.Project(ctx, req)); done || err != nil {
+			return err
 		}
 	}
 	if c.Body == nil {
@@ -236,6 +232,34 @@ func Run(ctx context.Context, m api.Module, c *Case) error {
 		return fail(c, "events differ:\n%s", lineDiff(c.Events, got))
 	}
 	return nil
+}
+
+// projected checks a projection's outcome against the case: the error
+// expect_error names (for a case without a body), or projection.json.
+// done reports that the case ends with the projection.
+func (c *Case) projected(pr *abi.ProviderRequest, err error) (done bool, _ error) {
+	switch {
+	case c.Meta.ExpectError != "" && c.Body == nil:
+		if err == nil {
+			return true, fail(c, "projection succeeded, expected error %s", c.Meta.ExpectError)
+		}
+		if code := abi.CodeOf(err); code != c.Meta.ExpectError {
+			return true, fail(c, "projection failed with %v, expected code %s", err, c.Meta.ExpectError)
+		}
+		return true, nil
+	case err != nil:
+		return true, fail(c, "projection failed: %v", err)
+	}
+	if c.Projection != nil {
+		got, err := json.Marshal(pr)
+		if err != nil {
+			return true, err
+		}
+		if d := jsonDiff(c.Projection, got); d != "" {
+			return true, fail(c, "projection differs: %s", d)
+		}
+	}
+	return false, nil
 }
 
 // Events returns the events m produces for the case's body: an error

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/api"
 )
 
@@ -40,6 +41,10 @@ func Update(ctx context.Context, m api.Module, c *Case) ([]string, error) {
 		changed = append(changed, name)
 		return nil
 	}
+	if c.Meta.Op != "" {
+		err := updateOp(ctx, m, c, write)
+		return changed, err
+	}
 	if req != nil && c.Projection != nil && (c.Meta.ExpectError == "" || c.Body != nil) {
 		pr, err := m.Project(ctx, req)
 		if err != nil {
@@ -67,4 +72,47 @@ func Update(ctx context.Context, m api.Module, c *Case) ([]string, error) {
 		}
 	}
 	return changed, nil
+}
+
+// updateOp rewrites an operation case's result.json (when its body parses)
+// and projection.json (when present).
+func updateOp(ctx context.Context, m api.Module, c *Case, write func(string, []byte, *[]byte) error) error {
+	opr, ok := m.(api.Operator)
+	if !ok || c.Request == nil {
+		return fmt.Errorf("%s: an operation case needs %s and a module that runs operations", c.Name, FileRequest)
+	}
+	w := func(name string, v []byte, dst *[]byte) error {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, v, "", "  "); err != nil {
+			return err
+		}
+		buf.WriteByte('\n')
+		if *dst != nil && jsonDiff(*dst, v) == "" {
+			return nil
+		}
+		return write(name, buf.Bytes(), dst)
+	}
+	if c.Projection != nil {
+		pr, err := opr.ProjectOp(ctx, &abi.OpCall{Op: c.Meta.Op, Request: c.Request})
+		if err != nil {
+			return fmt.Errorf("%s: projection failed: %w", c.Name, err)
+		}
+		b, err := json.Marshal(pr)
+		if err != nil {
+			return err
+		}
+		if err := w(FileProjection, b, &c.Projection); err != nil {
+			return err
+		}
+	}
+	if c.Body != nil && c.Meta.ExpectError == "" {
+		b, err := OpResult(ctx, opr, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		if err := w(FileResult, b, &c.Result); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -49,43 +49,9 @@ func runChat(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var creds host.CredentialSource
-	if *tokenKind == "" && *keyEnv == "" {
-		*tokenKind = defaultToken(caps.Name)
-	}
-	switch {
-	case *tokenKind != "":
-		src, err := tokenSource(ctx, *tokenKind, *googleKey, host.TokenOptions{TokenURL: *tokenURL})
-		if err != nil {
-			return err
-		}
-		if e.verbose {
-			fmt.Fprintf(e.stderr, "wasmrun chat: OAuth2 access tokens from %s\n", *tokenKind)
-		}
-		creds = src
-	case caps.Auth.Scheme == abi.AuthAWSSigV4:
-		creds = host.EnvAWS()
-	case caps.Auth.Scheme == abi.AuthNone:
-	case *keyEnv == "":
-		vars := keyVariables(caps.Name)
-		for _, v := range vars {
-			if os.Getenv(v) != "" {
-				*keyEnv = v
-				break
-			}
-		}
-		if *keyEnv == "" {
-			return usagef("module %s authenticates with %q and %s is unset: set it, or name the variable holding the key with --api-key-env", caps.Name, caps.Auth.Scheme, strings.Join(vars, " or "))
-		}
-		if e.verbose {
-			fmt.Fprintf(e.stderr, "wasmrun chat: API key from %s\n", *keyEnv)
-		}
-		creds = host.EnvKey(*keyEnv)
-	default:
-		if os.Getenv(*keyEnv) == "" {
-			return abi.Errorf(abi.CodeAuthentication, "environment variable %s is empty or unset", *keyEnv)
-		}
-		creds = host.EnvKey(*keyEnv)
+	creds, err := credentialsFor(ctx, e, caps, *keyEnv, "chat", tokenFlags{*tokenKind, *googleKey, *tokenURL})
+	if err != nil {
+		return err
 	}
 	var last *host.Recording
 	client := host.NewClient(host.WithLogger(e.logger),
@@ -251,4 +217,55 @@ func callOptions(assume, allow string) ([]host.CallOption, error) {
 		opts = append(opts, host.AllowDowngrade(d))
 	}
 	return opts, nil
+}
+
+// tokenFlags are chat's OAuth2 options (--token, --google-key,
+// --token-url); the zero value picks the module's default token kind
+// (defaultToken) when no key variable is named.
+type tokenFlags struct{ kind, googleKey, tokenURL string }
+
+// credentialsFor returns the credentials of a module's auth scheme: OAuth2
+// access tokens of tok's kind (or the module's default kind), the standard
+// AWS variables for aws-sigv4, none for "none", else the key in keyEnv or,
+// when keyEnv is empty, in the module's conventional variable.
+func credentialsFor(ctx context.Context, e *env, caps *abi.Capabilities, keyEnv, cmd string, tok tokenFlags) (host.CredentialSource, error) {
+	var creds host.CredentialSource
+	if tok.kind == "" && keyEnv == "" {
+		tok.kind = defaultToken(caps.Name)
+	}
+	switch {
+	case tok.kind != "":
+		src, err := tokenSource(ctx, tok.kind, tok.googleKey, host.TokenOptions{TokenURL: tok.tokenURL})
+		if err != nil {
+			return nil, err
+		}
+		if e.verbose {
+			fmt.Fprintf(e.stderr, "wasmrun %s: OAuth2 access tokens from %s\n", cmd, tok.kind)
+		}
+		creds = src
+	case caps.Auth.Scheme == abi.AuthAWSSigV4:
+		creds = host.EnvAWS()
+	case caps.Auth.Scheme == abi.AuthNone:
+	case keyEnv == "":
+		vars := keyVariables(caps.Name)
+		for _, v := range vars {
+			if os.Getenv(v) != "" {
+				keyEnv = v
+				break
+			}
+		}
+		if keyEnv == "" {
+			return nil, usagef("module %s authenticates with %q and %s is unset: set it, or name the variable holding the key with --api-key-env", caps.Name, caps.Auth.Scheme, strings.Join(vars, " or "))
+		}
+		if e.verbose {
+			fmt.Fprintf(e.stderr, "wasmrun %s: API key from %s\n", cmd, keyEnv)
+		}
+		creds = host.EnvKey(keyEnv)
+	default:
+		if os.Getenv(keyEnv) == "" {
+			return nil, abi.Errorf(abi.CodeAuthentication, "environment variable %s is empty or unset", keyEnv)
+		}
+		creds = host.EnvKey(keyEnv)
+	}
+	return creds, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -121,9 +120,7 @@ func readRequest(path string) (*abi.Request, error) {
 		return nil, fmt.Errorf("reading request: %w", err)
 	}
 	var req abi.Request
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := strictJSON(b, &req); err != nil {
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "%s is not a valid normalized request: %v", path, err)
 	}
 	return &req, nil

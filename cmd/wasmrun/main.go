@@ -5,6 +5,7 @@
 //	wasmrun replay  MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]
 //	wasmrun test    MODULE CASES [-run REGEX] [--update]
 //	wasmrun chat    MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]
+//	wasmrun op      MODULE models|embed|count-tokens [REQUEST.json] [--base-url URL] [--api-key-env VAR] [--region R]
 //	wasmrun demo    [--module MODULE] [--json]
 //	wasmrun watch   DIR|oci://HOST/REPO:TAG [--once] [--key PUBKEY]
 //	wasmrun build   NAME|PATH [-o FILE] [--strip]
@@ -298,7 +299,12 @@ func parseArgs(fs *flag.FlagSet, args []string, positionals ...string) ([]string
 		}
 		args = args[n:]
 	}
-	if len(pos) != len(positionals) {
+	// Trailing positionals written "[NAME]" are optional.
+	required := len(positionals)
+	for required > 0 && strings.HasPrefix(positionals[required-1], "[") {
+		required--
+	}
+	if len(pos) < required || len(pos) > len(positionals) {
 		return nil, usagef("expected %s, got %d argument(s)", strings.Join(positionals, " "), len(pos))
 	}
 	return pos, nil

@@ -30,35 +30,41 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var (
-	moduleOnce sync.Once
-	modulePath string
-	moduleErr  error
-)
+// built holds the modules the tests built, by name.
+var built struct {
+	mu    sync.Mutex
+	paths map[string]string
+}
 
-// openaiModule returns the openai module: the one `make` built, or a fresh
-// build in a temporary directory.
-func openaiModule(t *testing.T) string {
+// openaiModule returns the openai module (see shippedModule).
+func openaiModule(t *testing.T) string { return shippedModule(t, "openai") }
+
+// shippedModule returns the shipped module name: the one `make` built, or
+// a fresh build in a temporary directory.
+func shippedModule(t *testing.T, name string) string {
 	t.Helper()
-	moduleOnce.Do(func() {
-		if p, _ := filepath.Abs("../../bin/adapters/openai.wasm"); fileExists(p) {
-			modulePath = p
-			return
-		}
+	built.mu.Lock()
+	defer built.mu.Unlock()
+	if p, ok := built.paths[name]; ok {
+		return p
+	}
+	p, _ := filepath.Abs("../../bin/adapters/" + name + ".wasm")
+	if !fileExists(p) {
+		// Built once per test binary, in a directory kept for the run.
 		dir, err := os.MkdirTemp("", "wasmrun-test")
 		if err != nil {
-			moduleErr = err
-			return
+			t.Fatal(err)
 		}
-		modulePath = filepath.Join(dir, "openai.wasm")
-		if err := (testenv.Guest{Pkg: "adapters-wasm/openai/module"}).Build(modulePath); err != nil {
-			moduleErr = err
+		p = filepath.Join(dir, name+".wasm")
+		if err := (testenv.Guest{Pkg: "adapters-wasm/" + name + "/module"}).Build(p); err != nil {
+			t.Fatalf("building the %s module: %v", name, err)
 		}
-	})
-	if moduleErr != nil {
-		t.Fatalf("building the openai module: %v", moduleErr)
 	}
-	return modulePath
+	if built.paths == nil {
+		built.paths = map[string]string{}
+	}
+	built.paths[name] = p
+	return p
 }
 
 // wasmrun runs one CLI invocation in-process.

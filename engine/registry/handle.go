@@ -271,3 +271,38 @@ func (h *Handle) Transform(ctx context.Context, in *abi.TransformInput) ([]byte,
 	}
 	return tagState(g.id, sid, st), evs, nil
 }
+
+// ProjectOp implements api.Operator on the active generation.
+func (h *Handle) ProjectOp(ctx context.Context, call *abi.OpCall) (pr *abi.ProviderRequest, err error) {
+	err = h.withOperator(call.Op, func(opr api.Operator) error {
+		pr, err = opr.ProjectOp(ctx, call)
+		return err
+	})
+	return pr, err
+}
+
+// ParseOp implements api.Operator on the active generation.
+func (h *Handle) ParseOp(ctx context.Context, call *abi.OpCall, in *abi.ResponseInput) (res *abi.OpResult, err error) {
+	err = h.withOperator(call.Op, func(opr api.Operator) error {
+		res, err = opr.ParseOp(ctx, call, in)
+		return err
+	})
+	return res, err
+}
+
+var _ api.Operator = (*Handle)(nil)
+
+// withOperator runs f with the operations of the active generation's
+// module; a module that runs none is capability_unsupported.
+func (h *Handle) withOperator(op string, f func(api.Operator) error) error {
+	g, err := h.r.acquire(h.en)
+	if err != nil {
+		return err
+	}
+	defer h.r.release(g)
+	opr, ok := g.mod.(api.Operator)
+	if !ok {
+		return abi.Errorf(abi.CodeCapabilityUnsupported, "module %q does not serve the %s operation", g.mod.Name(), op)
+	}
+	return f(opr)
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
@@ -305,6 +306,26 @@ func callExport(ctx context.Context, m engine.Module, export, input string) (str
 	case "selftest":
 		b, err := engine.SelfTest(ctx, m)
 		return string(b), err
+	case "project_op", "parse_op":
+		// input is the operation; its request is a one-message chat
+		// request (count_tokens) or one input (embed) or empty (models).
+		opr, ok := m.(api.Operator)
+		if !ok {
+			return "", fmt.Errorf("module %T does not implement api.Operator", m)
+		}
+		call := &abi.OpCall{Op: input, Request: []byte(`{"model":"m","inputs":["hi"],"messages":[{"role":"user","content":"hi"}]}`)}
+		if export == "project_op" {
+			pr, err := opr.ProjectOp(ctx, call)
+			if err != nil {
+				return "", err
+			}
+			return string(pr.Body), nil
+		}
+		res, err := opr.ParseOp(ctx, call, &abi.ResponseInput{Status: 200, Body: []byte(`{}`)})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprint(res), nil
 	}
 	return "", fmt.Errorf("expect.json names an unknown export %q", export)
 }

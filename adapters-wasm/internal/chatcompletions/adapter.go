@@ -38,6 +38,8 @@ func (a *adapter) Capabilities(model string) abi.Capabilities {
 		ProviderOptions: keys,
 		Features:        Reported(m.Features),
 		Details:         m.Details,
+		Operations:      d.operations(),
+		EmbedMaxBatch:   d.embedMaxBatch(),
 	}
 }
 

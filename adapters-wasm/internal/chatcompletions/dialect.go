@@ -260,6 +260,42 @@ type Dialect struct {
 	// base_resp with a non-zero status_code in an HTTP 200 body). nil
 	// means no extra fields.
 	Chunk func(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error
+
+	// Operations (ABI 1.3, ops.go). Embeddings enables the embed
+	// operation on the OpenAI embeddings endpoint; Models the models
+	// operation on its model list. nil: the operation is not served.
+	Embeddings *Embeddings
+	Models     *Models
+}
+
+// Embeddings configures the embed operation: POST {"model", "input",
+// "dimensions"?, "encoding_format"?} to the embeddings endpoint, answered
+// with {"data": [{"index", "embedding"}], "usage": {"prompt_tokens"}}.
+type Embeddings struct {
+	// Route returns the path and query for model; nil means
+	// /v1/embeddings (Azure routes by deployment).
+	Route func(model string) (path string, query map[string]string, err error)
+	// MaxBatch is the most inputs per request (capabilities'
+	// embed_max_batch).
+	MaxBatch int
+	// InputType is the body field input_type is sent as ("" refuses a
+	// request with one).
+	InputType string
+	// DimensionsField is the body field of dimensions; "" means
+	// "dimensions".
+	DimensionsField string
+}
+
+// Models configures the models operation: GET the list, answered with
+// {"data": [{"id", ...}]}, all in one page.
+type Models struct {
+	// Path is the list's path; "" means /v1/models.
+	Path string
+	// Info fills a listed model's capabilities (base: the dialect's own
+	// for the model) from its raw list entry; nil keeps base, whose
+	// source is the table's, a family's or unknown: an ID-only list
+	// discovers nothing.
+	Info func(entry []byte, base *abi.Capabilities) error
 }
 
 // StateFormat is the transform state layout of this package.

@@ -134,6 +134,9 @@ func (a Adapter) Capabilities(model string) abi.Capabilities {
 	c.Name, c.Version, c.Model = a.Name, a.Version, model
 	c.DefaultBaseURL = BaseURL
 	c.Auth = abi.Auth{Scheme: abi.AuthBearer}
+	// The wrapped adapter's operations speak its own endpoints, not
+	// Vertex's: none is served.
+	c.Operations, c.EmbedMaxBatch = nil, 0
 	c.ProviderOptions = append(slices.Clone(c.ProviderOptions), "location", "project")
 	slices.Sort(c.ProviderOptions)
 	if a.ProviderTools != nil {
