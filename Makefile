@@ -5,6 +5,7 @@
 #   make demo-gateway  start bin/wasmadapt-gateway on loopback against the recorded provider; prints its URL and key
 #   make test     the whole suite CI runs (see README, "Tests"): check, race tests, every adapter's golden
 #                 cases through wasmrun, short fuzz runs, test-wasmtime; ends with "N passed, N failed, N skipped"
+#   make sdk-tests  the gateway driven by the official OpenAI, Anthropic and Vercel AI SDKs (Go and Node)
 #   make check    the hygiene gate: gofmt, go mod tidy -diff, go vet (native and wasip1), staticcheck
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
@@ -34,7 +35,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 # runs is safe).
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps sdk-tests check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -65,7 +66,7 @@ test:
 	echo; echo "== make test took $$(( $$(date +%s) - start ))s"; \
 	$(GO) run ./internal/testrun -results $(RESULTS) -summary -status $$status
 
-test-steps: check unit conformance fuzz test-wasmtime
+test-steps: check unit conformance fuzz test-wasmtime sdk-tests
 
 # The hygiene gate: fails on any finding.
 check: vet
@@ -129,6 +130,18 @@ hostile: deps
 			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
 		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o bin/hostile/$$n.wasm ./$$d; fi; \
 	done
+
+# The gateway driven by official SDK clients, against the recorded loopback
+# provider: openai-go and anthropic-sdk-go in gateway/sdktest, a module of
+# its own (the main go.mod gains no dependency), its go test run through
+# internal/testrun like the others; then the Node SDKs (openai,
+# @anthropic-ai/sdk, the Vercel AI SDK) through scripts/sdk-tests-node,
+# which skips without node unless CI=true.
+sdk-tests:
+	@mkdir -p bin/tools bin/test
+	$(GO) build -o bin/tools/testrun ./internal/testrun
+	cd gateway/sdktest && $(GO) vet ./... && ../../bin/tools/testrun -results ../../$(RESULTS) -- -race -count=1 -timeout $(TESTTIMEOUT) ./...
+	GO=$(GO) scripts/sdk-tests-node
 
 # Every adapter's golden cases, through the real module and the host's framing.
 conformance: all
