@@ -1,8 +1,8 @@
 // Package gateway serves the adapters over HTTP in the dialects existing
 // clients speak: OpenAI Chat Completions (/v1/chat/completions) and
-// Anthropic Messages (/v1/messages), plus /v1/models, /healthz and
-// /readyz. Each dialect lives in its own package (openaiwire,
-// anthropicwire) and translates to and from the normalized contract only;
+// Anthropic Messages (/v1/messages), OpenAI Responses (/v1/responses),
+// plus /v1/models, /healthz and /readyz. Each dialect lives in its own
+// package (openaiwire, anthropicwire, responseswire) and translates to and from the normalized contract only;
 // the adapter modules translate the contract to each provider. N inbound
 // dialects and M providers make N + M translations, never N x M.
 //
@@ -152,6 +152,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	})
 	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(openAI, s.chatCompletions))
 	s.mux.HandleFunc("POST /v1/messages", s.auth(anthropic, s.messages))
+	s.mux.HandleFunc("POST /v1/responses", s.auth(openAI, s.responses))
 	return s, nil
 }
 

@@ -1,7 +1,7 @@
 // Command wasmadapt-gateway serves the adapter modules over HTTP in the
-// OpenAI Chat Completions and Anthropic Messages dialects, so that any
-// client of those APIs (any language, any SDK) can use them by pointing
-// its base URL at the gateway.
+// OpenAI Chat Completions, OpenAI Responses and Anthropic Messages
+// dialects, so that any client of those APIs (any language, any SDK) can
+// use them by pointing its base URL at the gateway.
 //
 // It is a command of its own rather than a `wasmrun serve` subcommand:
 // wasmrun is the developer's tool (build, test, replay, watch one
