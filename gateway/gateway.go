@@ -1,8 +1,9 @@
 // Package gateway serves the adapters over HTTP in the dialects existing
-// clients speak: OpenAI Chat Completions (/v1/chat/completions) and
-// Anthropic Messages (/v1/messages), OpenAI Responses (/v1/responses),
-// plus /v1/models, /healthz and /readyz. Each dialect lives in its own
-// package (openaiwire, anthropicwire, responseswire) and translates to and from the normalized contract only;
+// clients speak: OpenAI Chat Completions (/v1/chat/completions),
+// Anthropic Messages (/v1/messages) and OpenAI Responses (/v1/responses),
+// plus /v1/models, /metrics (Prometheus), /healthz and /readyz. Each
+// dialect lives in its own package (openaiwire, anthropicwire,
+// responseswire) and translates to and from the normalized contract only;
 // the adapter modules translate the contract to each provider. N inbound
 // dialects and M providers make N + M translations, never N x M.
 //
@@ -31,6 +32,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/gateway/config"
@@ -57,6 +61,13 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock of the created fields (default time.Now).
 	Now func() time.Time
+	// Metrics receives the gateway's metrics, served at GET /metrics
+	// (default NewMetrics()).
+	Metrics *Metrics
+	// TracerProvider makes the server span of each model request, the
+	// parent of the host's GenAI spans (default the global provider).
+	// When New creates the Client, the Client uses it too.
+	TracerProvider trace.TracerProvider
 }
 
 // Server is the gateway's HTTP handler. Create it with New.
@@ -73,7 +84,12 @@ type Server struct {
 	draining atomic.Bool
 	inflight sync.WaitGroup
 	mux      *http.ServeMux
+	metrics  *Metrics
+	tracer   trace.Tracer
 }
+
+// InstrumentationName is the name of the gateway's tracer.
+const InstrumentationName = "github.com/wasmadapt/wasmadapt/gateway"
 
 // ConfigError is a configuration that names something the gateway cannot
 // use (a module that does not load, a credential file that cannot be
@@ -100,8 +116,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = otel.GetTracerProvider()
+	}
 	if o.Client == nil {
-		o.Client = host.NewClient(host.WithLogger(o.Logger))
+		o.Client = host.NewClient(host.WithLogger(o.Logger), host.WithTracerProvider(o.TracerProvider))
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
 	}
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
@@ -109,7 +131,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{client: o.Client, log: o.Logger, now: o.Now, routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}}
+	s := &Server{client: o.Client, log: o.Logger, now: o.Now, metrics: o.Metrics, tracer: o.TracerProvider.Tracer(InstrumentationName), routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}}
 	mods := map[string]engine.Module{}
 	for _, m := range cfg.Models {
 		rt := &host.Route{}
@@ -140,7 +162,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 		b, _ := hex.DecodeString(k.SHA256)
 		s.keys[[sha256.Size]byte(b)] = k
 	}
+	s.metrics.setModules(mods)
 	s.mux = http.NewServeMux()
+	s.mux.Handle("GET /metrics", s.metrics.Handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
