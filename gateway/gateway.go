@@ -19,7 +19,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -75,12 +74,11 @@ type Server struct {
 	client *host.Client
 	log    *slog.Logger
 	now    func() time.Time
-	routes map[string]*host.Route
-	// echo is, per public model, the provider whose reasoning a client's
-	// thinking blocks are taken to be (that of its first target).
-	echo     map[string]string
-	models   []string
-	keys     map[[sha256.Size]byte]*config.Key
+	loader ModuleLoader
+	getenv func(string) string
+	// mu orders Reload's swap of cur against requests acquiring it.
+	mu       sync.RWMutex
+	cur      *state
 	draining atomic.Bool
 	inflight sync.WaitGroup
 	mux      *http.ServeMux
@@ -131,38 +129,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{client: o.Client, log: o.Logger, now: o.Now, metrics: o.Metrics, tracer: o.TracerProvider.Tracer(InstrumentationName), routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}}
-	mods := map[string]engine.Module{}
-	for _, m := range cfg.Models {
-		rt := &host.Route{}
-		for _, t := range m.Targets {
-			mod := mods[t.Module]
-			if mod == nil {
-				var err error
-				if mod, err = o.Loader(ctx, t.Module); err != nil {
-					return nil, &ConfigError{Line: t.Line, Err: fmt.Errorf("module %q: %w", t.Module, err)}
-				}
-				mods[t.Module] = mod
-			}
-			cred, err := credentials(t, o.Getenv)
-			if err != nil {
-				return nil, &ConfigError{Line: t.Line, Err: err}
-			}
-			rt.Targets = append(rt.Targets, host.Target{Name: t.Module + "/" + t.Model, Model: t.Model,
-				Provider: host.Provider{Module: mod, BaseURL: t.BaseURL, Credentials: cred}})
-		}
-		s.routes[m.Name] = rt
-		if caps, err := s.client.Capabilities(ctx, rt.Targets[0].Provider.Module, m.Targets[0].Model); err == nil {
-			s.echo[m.Name] = caps.Provider
-		}
-		s.models = append(s.models, m.Name)
+	s := &Server{client: o.Client, log: o.Logger, now: o.Now, metrics: o.Metrics, tracer: o.TracerProvider.Tracer(InstrumentationName),
+		loader: o.Loader, getenv: o.Getenv}
+	st, err := s.load(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	for i := range cfg.Keys {
-		k := &cfg.Keys[i]
-		b, _ := hex.DecodeString(k.SHA256)
-		s.keys[[sha256.Size]byte(b)] = k
-	}
-	s.metrics.setModules(mods)
+	s.cur = st
+	s.metrics.setModules(st.mods)
 	s.mux = http.NewServeMux()
 	s.mux.Handle("GET /metrics", s.metrics.Handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -295,7 +269,7 @@ func (s *Server) auth(d dialect, next http.HandlerFunc) http.HandlerFunc {
 // time.
 func (s *Server) lookup(sum [sha256.Size]byte) *config.Key {
 	var found *config.Key
-	for d, k := range s.keys {
+	for d, k := range s.state().keys {
 		if subtle.ConstantTimeCompare(d[:], sum[:]) == 1 {
 			found = k
 		}
@@ -310,7 +284,7 @@ func keyOf(r *http.Request) *config.Key { k, _ := r.Context().Value(keyCtx{}).(*
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 	k := keyOf(r)
 	var allowed []string
-	for _, m := range s.models {
+	for _, m := range s.state().models {
 		if k.Allows(m) {
 			allowed = append(allowed, m)
 		}

@@ -1,12 +1,10 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -17,29 +15,12 @@ import (
 	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
 	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // observedGateway is the demo gateway with its logs (debug level, host
 // included) in logs and its spans in sr.
-func observedGateway(t *testing.T) (srv *httptest.Server, logs *syncBuffer, sr *tracetest.SpanRecorder) {
+func observedGateway(t *testing.T) (srv *httptest.Server, logs *testenv.SyncBuffer, sr *tracetest.SpanRecorder) {
 	t.Helper()
 	h, err := demoprovider.Handler(demoCases)
 	if err != nil {
@@ -47,7 +28,7 @@ func observedGateway(t *testing.T) (srv *httptest.Server, logs *syncBuffer, sr *
 	}
 	psrv := httptest.NewServer(h)
 	t.Cleanup(psrv.Close)
-	logs = &syncBuffer{}
+	logs = &testenv.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sr = tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))

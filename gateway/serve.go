@@ -148,7 +148,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		refuse(http.StatusServiceUnavailable, abi.Errorf(abi.CodeOverloaded, "the gateway is shutting down; retry on another replica"))
 		return
 	}
-	rt := s.routes[public]
+	st, release := s.acquire()
+	defer release()
+	rt := st.routes[public]
 	if rt == nil {
 		refuse(http.StatusNotFound, abi.Errorf(abi.CodeNotFound, "model %q does not exist", public))
 		return
@@ -163,7 +165,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	clientStream := c.req.Stream
 	req := *c.req
 	req.Stream = true
-	stampReasoning(req.Messages, s.echo[public])
+	stampReasoning(req.Messages, st.echo[public])
 	var served string
 	seq := s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t })
 	var (
