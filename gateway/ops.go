@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,4 +149,31 @@ func traceID(ctx context.Context) string {
 		return sc.TraceID().String()
 	}
 	return ""
+}
+
+// contentAttrs are the log attributes of a request's and its answer's
+// text, logged only when the configuration's log_content is on: each
+// message as "role: text" (tool calls and results by name and id only),
+// and the answer's text.
+func contentAttrs(req *abi.Request, resp *host.Response) []any {
+	var msgs []string
+	for _, m := range req.Messages {
+		var b strings.Builder
+		for _, p := range m.Content {
+			switch p.Type {
+			case abi.PartText:
+				b.WriteString(p.Text)
+			case abi.PartToolCall:
+				fmt.Fprintf(&b, "[tool call %s %s]", p.Name, p.ID)
+			case abi.PartToolResult:
+				fmt.Fprintf(&b, "[tool result %s] %s", p.ToolCallID, p.Content)
+			}
+		}
+		msgs = append(msgs, string(m.Role)+": "+b.String())
+	}
+	answer := ""
+	if resp != nil {
+		answer = resp.Text
+	}
+	return []any{slog.Any("messages", msgs), slog.String("answer", answer)}
 }

@@ -18,9 +18,10 @@ import (
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
-// observedGateway is the demo gateway with its logs (debug level, host
+// observedGateway is the demo gateway (logging contents when
+// logContent) with its logs (debug level, host
 // included) in logs and its spans in sr.
-func observedGateway(t *testing.T) (srv *httptest.Server, logs *testenv.SyncBuffer, sr *tracetest.SpanRecorder) {
+func observedGateway(t *testing.T, logContent bool) (srv *httptest.Server, logs *testenv.SyncBuffer, sr *tracetest.SpanRecorder) {
 	t.Helper()
 	h, err := demoprovider.Handler(demoCases)
 	if err != nil {
@@ -32,7 +33,9 @@ func observedGateway(t *testing.T) (srv *httptest.Server, logs *testenv.SyncBuff
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sr = tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-	gw, err := gateway.New(context.Background(), demoprovider.Config(demoprovider.Module, psrv.URL, config.HashKey(testKey)), gateway.Options{
+	cfg := demoprovider.Config(demoprovider.Module, psrv.URL, config.HashKey(testKey))
+	cfg.LogContent = logContent
+	gw, err := gateway.New(context.Background(), cfg, gateway.Options{
 		Loader:         nativeLoader,
 		Client:         host.NewClient(host.WithLogger(log), host.WithTracerProvider(tp), host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
 		Logger:         log,
@@ -53,7 +56,7 @@ const secretPrompt = "my-secret-prompt-text-7f3a"
 // errors by code, tokens by type, and has the latency, time to first token
 // and module series.
 func TestMetrics(t *testing.T) {
-	srv, _, _ := observedGateway(t)
+	srv, _, _ := observedGateway(t, false)
 	auth := "Authorization: Bearer " + testKey
 	body := `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"hi"}]}`
 	for range 2 {
@@ -92,7 +95,7 @@ func TestMetrics(t *testing.T) {
 // client's trace (traceparent) and is the parent of the host's route span,
 // itself the parent of the GenAI chat span.
 func TestTraces(t *testing.T) {
-	srv, _, sr := observedGateway(t)
+	srv, _, sr := observedGateway(t, false)
 	const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	body := `{"model":"demo-weather","messages":[{"role":"user","content":"hi"}]}`
 	if status, _, b := post(t, srv.URL+"/v1/chat/completions", body, "Authorization: Bearer "+testKey, "Traceparent: "+traceparent); status != 200 {
@@ -134,7 +137,7 @@ func TestTraces(t *testing.T) {
 // of successful, failed and refused requests in every dialect hold no
 // gateway key, provider key or prompt text; each holds the trace id.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	srv, logs, _ := observedGateway(t)
+	srv, logs, _ := observedGateway(t, false)
 	auth := "Authorization: Bearer " + testKey
 	for _, tc := range []struct{ path, body, header string }{
 		{"/v1/chat/completions", `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"` + secretPrompt + `"}]}`, auth},
@@ -154,5 +157,24 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("the logs hold %q:\n%s", secret, out)
 		}
+	}
+}
+
+// TestLogContent: with log_content on, the access log holds the messages
+// and the answer, and still no key.
+func TestLogContent(t *testing.T) {
+	srv, logs, _ := observedGateway(t, true)
+	body := `{"model":"demo-weather","messages":[{"role":"user","content":"` + secretPrompt + `"},{"role":"tool","tool_call_id":"c1","content":"14C"}]}`
+	if status, _, b := post(t, srv.URL+"/v1/chat/completions", body, "Authorization: Bearer "+testKey); status != 200 {
+		t.Fatalf("%d %s", status, b)
+	}
+	out := logs.String()
+	for _, want := range []string{`"user: ` + secretPrompt + `"`, `"tool: [tool result c1] 14C"`, `"answer":"It's 14 °C and cloudy in Paris, and 19 °C with clear skies in Tokyo."`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the logs lack %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, testKey) {
+		t.Errorf("the logs hold the key:\n%s", out)
 	}
 }

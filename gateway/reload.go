@@ -23,6 +23,8 @@ type state struct {
 	models []string
 	keys   map[[sha256.Size]byte]*config.Key
 	mods   map[string]engine.Module
+	// logContent is config.Config.LogContent.
+	logContent bool
 	// users counts the requests holding the state.
 	users sync.WaitGroup
 }
@@ -30,7 +32,8 @@ type state struct {
 // load builds a state from cfg, loading every module it names. On error
 // the modules it loaded are closed.
 func (s *Server) load(ctx context.Context, cfg *config.Config) (_ *state, err error) {
-	st := &state{routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}, mods: map[string]engine.Module{}}
+	st := &state{routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}, mods: map[string]engine.Module{},
+		logContent: cfg.LogContent}
 	defer func() {
 		if err != nil {
 			st.close(context.WithoutCancel(ctx))

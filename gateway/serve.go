@@ -182,8 +182,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	defer func() {
 		o.status, o.code, o.usage = status, code, acc.Response().Usage
-		log.Info("gateway request", slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
-			slog.Duration("duration", s.now().Sub(start)))
+		attrs := []any{slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
+			slog.Duration("duration", s.now().Sub(start))}
+		if st.logContent {
+			attrs = append(attrs, contentAttrs(c.req, acc.Response())...)
+		}
+		log.Info("gateway request", attrs...)
 	}()
 	// fail reports e: an HTTP error before the stream started, the
 	// dialect's in-stream error after.
