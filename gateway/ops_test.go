@@ -126,7 +126,7 @@ func TestTraces(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range server.Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	if attrs[host.AttrRequestModel] != "demo-weather" || attrs["http.response.status_code"] != "200" || attrs[host.AttrUsageOutputTokens] != "52" {
 		t.Fatalf("server span attributes %v", attrs)
