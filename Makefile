@@ -144,7 +144,7 @@ sdk-tests:
 	@mkdir -p bin/tools bin/test
 	$(GO) build -o bin/tools/testrun ./internal/testrun
 	cd gateway/sdktest && $(GO) vet ./... && ../../bin/tools/testrun -results ../../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) ./...
-	GO=$(GO) scripts/sdk-tests-node
+	GO=$(GO) RESULTS=$(CURDIR)/$(RESULTS) scripts/sdk-tests-node
 
 # Every adapter's golden cases, through the real module and the host's framing.
 conformance: all
