@@ -5,6 +5,7 @@
 #   make demo-gateway  start bin/wasmadapt-gateway on loopback against the recorded provider; prints its URL and key
 #   make test     the whole suite CI runs (see README, "Tests"): check, race tests, every adapter's golden
 #                 cases through wasmrun, short fuzz runs, test-wasmtime; ends with "N passed, N failed, N skipped"
+#   make sdk-tests  the gateway driven by the official OpenAI, Anthropic and Vercel AI SDKs (Go and Node)
 #   make check    the hygiene gate: gofmt, go mod tidy -diff, go vet (native and wasip1), staticcheck
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
@@ -38,7 +39,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -69,7 +70,7 @@ test:
 	echo; echo "== make test took $$(( $$(date +%s) - start ))s"; \
 	$(GO) run ./internal/testrun -results $(RESULTS) -summary -status $$status
 
-test-steps: check unit conformance fuzz test-wasmtime test-scaleout
+test-steps: check unit conformance fuzz test-wasmtime test-scaleout sdk-tests
 
 # The hygiene gate: fails on any finding.
 check: vet
@@ -136,6 +137,21 @@ hostile: deps
 			GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -tags "$$tags" -o bin/hostile/$$n.wasm $$pkg; \
 		elif [ -f $$d/main.go ]; then GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -o bin/hostile/$$n.wasm ./$$d; fi; \
 	done
+
+# The gateway driven by official SDK clients, against the recorded loopback
+# provider: openai-go and anthropic-sdk-go in gateway/sdktest, a module of
+# its own (the main go.mod gains no dependency), its go test run through
+# internal/testrun like the others; then the Node SDKs (openai,
+# @anthropic-ai/sdk, the Vercel AI SDK) through scripts/sdk-tests-node,
+# which skips without node unless CI=true. Without -race: the race
+# detector would rebuild the SDKs (openai-go alone is a large package, many
+# minutes on a loaded 2-core machine) and the gateway's own race coverage
+# is in `unit`.
+sdk-tests:
+	@mkdir -p bin/tools bin/test
+	$(GO) build -o bin/tools/testrun ./internal/testrun
+	cd gateway/sdktest && $(GO) vet ./... && ../../bin/tools/testrun -results ../../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) ./...
+	GO=$(GO) RESULTS=$(CURDIR)/$(RESULTS) scripts/sdk-tests-node
 
 # Every adapter's golden cases, through the real module and the host's
 # framing (scripts/conformance: two adapters at a time, no call deadline

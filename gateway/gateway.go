@@ -1,8 +1,9 @@
 // Package gateway serves the adapters over HTTP in the dialects existing
-// clients speak: OpenAI Chat Completions (/v1/chat/completions) and
-// Anthropic Messages (/v1/messages), plus /v1/models, /healthz and
-// /readyz. Each dialect lives in its own package (openaiwire,
-// anthropicwire) and translates to and from the normalized contract only;
+// clients speak: OpenAI Chat Completions (/v1/chat/completions),
+// Anthropic Messages (/v1/messages) and OpenAI Responses (/v1/responses),
+// plus /v1/models, /metrics (Prometheus), /healthz and /readyz. Each
+// dialect lives in its own package (openaiwire, anthropicwire,
+// responseswire) and translates to and from the normalized contract only;
 // the adapter modules translate the contract to each provider. N inbound
 // dialects and M providers make N + M translations, never N x M.
 //
@@ -21,7 +22,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +33,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
@@ -65,6 +68,13 @@ type Options struct {
 	// LimitStore holds the tenant limits' counters (default: Redis when
 	// the configuration sets redis:, else memory).
 	LimitStore limits.Store
+	// Metrics receives the gateway's metrics, served at GET /metrics
+	// (default NewMetrics()).
+	Metrics *Metrics
+	// TracerProvider makes the server span of each model request, the
+	// parent of the host's GenAI spans (default the global provider).
+	// When New creates the Client, the Client uses it too.
+	TracerProvider trace.TracerProvider
 }
 
 // Server is the gateway's HTTP handler. Create it with New.
@@ -72,17 +82,21 @@ type Server struct {
 	client *host.Client
 	log    *slog.Logger
 	now    func() time.Time
-	routes map[string]*host.Route
-	// echo is, per public model, the provider whose reasoning a client's
-	// thinking blocks are taken to be (that of its first target).
-	echo     map[string]string
-	models   []string
-	keys     map[[sha256.Size]byte]*config.Key
+	loader ModuleLoader
+	getenv func(string) string
+	// mu orders Reload's swap of cur against requests acquiring it.
+	mu       sync.RWMutex
+	cur      *state
 	draining atomic.Bool
 	inflight sync.WaitGroup
 	mux      *http.ServeMux
 	tenants  *tenants
+	metrics  *Metrics
+	tracer   trace.Tracer
 }
+
+// InstrumentationName is the name of the gateway's tracer.
+const InstrumentationName = "github.com/wasmadapt/wasmadapt/gateway"
 
 // ConfigError is a configuration that names something the gateway cannot
 // use (a module that does not load, a credential file that cannot be
@@ -109,8 +123,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = otel.GetTracerProvider()
+	}
 	if o.Client == nil {
-		o.Client = host.NewClient(host.WithLogger(o.Logger))
+		o.Client = host.NewClient(host.WithLogger(o.Logger), host.WithTracerProvider(o.TracerProvider))
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
 	}
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
@@ -118,39 +138,17 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{client: o.Client, log: o.Logger, now: o.Now, routes: map[string]*host.Route{}, echo: map[string]string{}, keys: map[[sha256.Size]byte]*config.Key{}}
-	mods := map[string]engine.Module{}
-	for _, m := range cfg.Models {
-		rt := &host.Route{}
-		for _, t := range m.Targets {
-			mod := mods[t.Module]
-			if mod == nil {
-				var err error
-				if mod, err = o.Loader(ctx, t.Module); err != nil {
-					return nil, &ConfigError{Line: t.Line, Err: fmt.Errorf("module %q: %w", t.Module, err)}
-				}
-				mods[t.Module] = mod
-			}
-			cred, err := credentials(ctx, t, o.Getenv)
-			if err != nil {
-				return nil, &ConfigError{Line: t.Line, Err: err}
-			}
-			rt.Targets = append(rt.Targets, host.Target{Name: t.Module + "/" + t.Model, Model: t.Model,
-				Provider: host.Provider{Module: mod, BaseURL: t.BaseURL, Credentials: cred}})
-		}
-		s.routes[m.Name] = rt
-		if caps, err := s.client.Capabilities(ctx, rt.Targets[0].Provider.Module, m.Targets[0].Model); err == nil {
-			s.echo[m.Name] = caps.Provider
-		}
-		s.models = append(s.models, m.Name)
+	s := &Server{client: o.Client, log: o.Logger, now: o.Now, metrics: o.Metrics, tracer: o.TracerProvider.Tracer(InstrumentationName),
+		loader: o.Loader, getenv: o.Getenv}
+	st, err := s.load(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	for i := range cfg.Keys {
-		k := &cfg.Keys[i]
-		b, _ := hex.DecodeString(k.SHA256)
-		s.keys[[sha256.Size]byte(b)] = k
-	}
+	s.cur = st
+	s.metrics.setModules(st.mods)
 	s.tenants = newTenants(cfg, o)
 	s.mux = http.NewServeMux()
+	s.mux.Handle("GET /metrics", s.metrics.Handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
@@ -162,6 +160,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	})
 	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(openAI, s.chatCompletions))
 	s.mux.HandleFunc("POST /v1/messages", s.auth(anthropic, s.messages))
+	s.mux.HandleFunc("POST /v1/responses", s.auth(openAI, s.responses))
 	return s, nil
 }
 
@@ -298,7 +297,7 @@ func (s *Server) auth(d dialect, next http.HandlerFunc) http.HandlerFunc {
 // time.
 func (s *Server) lookup(sum [sha256.Size]byte) *config.Key {
 	var found *config.Key
-	for d, k := range s.keys {
+	for d, k := range s.state().keys {
 		if subtle.ConstantTimeCompare(d[:], sum[:]) == 1 {
 			found = k
 		}
@@ -313,7 +312,7 @@ func keyOf(r *http.Request) *config.Key { k, _ := r.Context().Value(keyCtx{}).(*
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 	k := keyOf(r)
 	var allowed []string
-	for _, m := range s.models {
+	for _, m := range s.state().models {
 		if k.Allows(m) {
 			allowed = append(allowed, m)
 		}

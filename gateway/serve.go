@@ -134,18 +134,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	start := s.now()
 	key := keyOf(r)
 	public := c.req.Model
-	log := s.log.With(slog.String("key", key.Name), slog.String("model", public), slog.Bool("stream", c.req.Stream))
+	r, end := s.begin(r, public)
+	o := &observed{endpoint: r.URL.Path, model: public, start: start, status: http.StatusOK}
+	defer func() { end(o) }()
+	log := s.log.With(slog.String("key", key.Name), slog.String("model", public), slog.Bool("stream", c.req.Stream),
+		slog.String("trace_id", traceID(r.Context())))
+	refuse := func(status int, e *abi.Error) {
+		o.status, o.code = status, e.Code
+		log.Info("gateway request", slog.Int("status", status), slog.String("code", string(e.Code)))
+		c.dialect(w, status, e)
+	}
 	if s.draining.Load() {
-		c.dialect(w, http.StatusServiceUnavailable, abi.Errorf(abi.CodeOverloaded, "the gateway is shutting down; retry on another replica"))
+		refuse(http.StatusServiceUnavailable, abi.Errorf(abi.CodeOverloaded, "the gateway is shutting down; retry on another replica"))
 		return
 	}
-	rt := s.routes[public]
+	st, release := s.acquire()
+	defer release()
+	rt := st.routes[public]
 	if rt == nil {
-		c.dialect(w, http.StatusNotFound, abi.Errorf(abi.CodeNotFound, "model %q does not exist", public))
+		refuse(http.StatusNotFound, abi.Errorf(abi.CodeNotFound, "model %q does not exist", public))
 		return
 	}
 	if !key.Allows(public) {
-		c.dialect(w, http.StatusForbidden, abi.Errorf(abi.CodePermission, "this API key may not use model %q", public))
+		refuse(http.StatusForbidden, abi.Errorf(abi.CodePermission, "this API key may not use model %q", public))
 		return
 	}
 	s.inflight.Add(1)
@@ -154,7 +165,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	clientStream := c.req.Stream
 	req := *c.req
 	req.Stream = true
-	stampReasoning(req.Messages, s.echo[public])
+	stampReasoning(req.Messages, st.echo[public])
 	var served string
 	seq := s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t })
 	var (
@@ -170,8 +181,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	defer func() {
-		log.Info("gateway request", slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
-			slog.Duration("duration", s.now().Sub(start)))
+		o.status, o.code, o.usage = status, code, acc.Response().Usage
+		attrs := []any{slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
+			slog.Duration("duration", s.now().Sub(start))}
+		if st.logContent {
+			attrs = append(attrs, contentAttrs(c.req, acc.Response())...)
+		}
+		log.Info("gateway request", attrs...)
 	}()
 	// fail reports e: an HTTP error before the stream started, the
 	// dialect's in-stream error after.
@@ -201,6 +217,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 			}
 			fail(asABI(err))
 			return
+		}
+		if o.first.IsZero() {
+			o.first = s.now()
 		}
 		acc.Add(ev)
 		if !clientStream {

@@ -1,7 +1,7 @@
 // Command wasmadapt-gateway serves the adapter modules over HTTP in the
-// OpenAI Chat Completions and Anthropic Messages dialects, so that any
-// client of those APIs (any language, any SDK) can use them by pointing
-// its base URL at the gateway.
+// OpenAI Chat Completions, OpenAI Responses and Anthropic Messages
+// dialects, so that any client of those APIs (any language, any SDK) can
+// use them by pointing its base URL at the gateway.
 //
 // It is a command of its own rather than a `wasmrun serve` subcommand:
 // wasmrun is the developer's tool (build, test, replay, watch one
@@ -14,14 +14,19 @@
 //
 // Usage:
 //
-//	wasmadapt-gateway -config gateway.yaml [-listen 127.0.0.1:8080] [-grace 30s]
+//	wasmadapt-gateway -config gateway.yaml [-listen 127.0.0.1:8080] [-grace 30s] [-watch 2s]
 //	wasmadapt-gateway -demo [-demo-cases DIR] [-modules bin/adapters]
 //
 // The configuration file is described in package gateway/config; it is
 // validated before anything starts, and each problem is reported with its
 // line. With -demo the gateway serves the model "demo-weather" from a
 // recorded provider on loopback (no provider key needed) and prints its
-// URL and a freshly made gateway key. SIGTERM or SIGINT drains: /readyz
+// URL and a freshly made gateway key. SIGHUP, or a change to the
+// configuration file or to a module file of the modules directory
+// (checked every -watch), reloads both without a restart: requests in
+// flight finish on the version they started on, and an invalid new
+// configuration is refused (logged with its lines) while the running one
+// keeps serving. SIGTERM or SIGINT drains: /readyz
 // turns 503, new connections are refused, and requests in flight (streams
 // included) finish within the grace period.
 package main
@@ -66,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoCases := fs.String("demo-cases", "cmd/wasmrun/testdata/demo", "the recorded cases of -demo")
 	modules := fs.String("modules", "", "directory of modules named without a path (default: the file's modules_dir, else bin/adapters)")
 	cacheDir := fs.String("cache-dir", "", "on-disk compilation cache of the modules")
+	watch := fs.Duration("watch", 2*time.Second, "how often to check the configuration file and the modules directory for changes to reload (0: on SIGHUP only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,6 +138,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	rl := &reloader{gw: gw, log: log, cfgPath: *cfgPath, cfg: cfg, modulesDir: *modules, interval: *watch}
+	if *demo {
+		rl.cfgPath = ""
+	}
+	rl.start()
+	go rl.run(ctx)
 	url := "http://" + ln.Addr().String()
 	if *demo {
 		fmt.Fprintf(stdout, "wasmadapt gateway (demo) listening on %s\n", url)

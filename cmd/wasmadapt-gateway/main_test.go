@@ -3,13 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // TestDemo runs the command as `make demo-gateway` does, with the built
@@ -83,5 +89,84 @@ func TestConfigErrors(t *testing.T) {
 	err = run(context.Background(), []string{"-config", p, "-modules", t.TempDir()}, io.Discard, io.Discard)
 	if err == nil || !strings.HasPrefix(err.Error(), p+":4: module \"nowhere\": ") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestReload: the running command reloads its configuration on SIGHUP and
+// when the file changes; an invalid file is refused with its line and
+// the running configuration keeps serving.
+func TestReload(t *testing.T) {
+	mods := filepath.Join("..", "..", "bin", "adapters")
+	if _, err := os.Stat(filepath.Join(mods, "openai.wasm")); err != nil {
+		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the reload run")
+	}
+	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer psrv.Close()
+	const key = "wag-reload-test-key"
+	t.Setenv("RELOAD_TEST_PROVIDER_KEY", "not-a-secret")
+	yaml := func(models ...string) string {
+		var b strings.Builder
+		b.WriteString("models:\n")
+		for _, m := range models {
+			fmt.Fprintf(&b, "  - name: %s\n    targets:\n      - module: openai\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: RELOAD_TEST_PROVIDER_KEY\n", m, psrv.URL)
+		}
+		fmt.Fprintf(&b, "keys:\n  - name: t\n    sha256: %s\n    models: [\"*\"]\n", config.HashKey(key))
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name    string
+		watch   string
+		trigger func()
+	}{
+		{"SIGHUP", "0", func() { syscall.Kill(os.Getpid(), syscall.SIGHUP) }},
+		{"file change", "20ms", func() {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "gw.yaml")
+			os.WriteFile(p, []byte(yaml("first")), 0o600)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			logs := &testenv.SyncBuffer{}
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"-config", p, "-modules", mods, "-listen", "127.0.0.1:0", "-watch", tc.watch}, io.Discard, logs)
+			}()
+			var url string
+			testenv.Poll(t, "the listening line", func() bool {
+				m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String())
+				if m != nil {
+					url = m[1]
+				}
+				return url != ""
+			})
+			models := func() string {
+				req, _ := http.NewRequest("GET", url+"/v1/models", nil)
+				req.Header.Set("Authorization", "Bearer "+key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return string(b)
+			}
+			// An invalid file (a target without a module, line 4) is refused.
+			os.WriteFile(p, []byte("models:\n  - name: broken\n    targets:\n      - model: m\n"), 0o600)
+			tc.trigger()
+			testenv.Poll(t, "the refusal", func() bool { return strings.Contains(logs.String(), p+":4: target without a module") })
+			if m := models(); !strings.Contains(m, `"id":"first"`) {
+				t.Fatalf("after a refused reload: %s", m)
+			}
+			os.WriteFile(p, []byte(yaml("first", "second")), 0o600)
+			tc.trigger()
+			testenv.Poll(t, "the new model", func() bool { return strings.Contains(models(), `"id":"second"`) })
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -21,23 +21,8 @@ import (
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
+type syncBuffer = testenv.SyncBuffer
 
 func TestWatchOnce(t *testing.T) {
 	wasm, err := os.ReadFile(openaiModule(t))

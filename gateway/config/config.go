@@ -8,6 +8,7 @@
 //
 //	listen: 127.0.0.1:8080          # optional; the -listen flag wins
 //	modules_dir: bin/adapters       # where a module given by name is found
+//	log_content: false              # true: access logs hold prompt and answer text
 //	models:
 //	  - name: fast                  # the public model name
 //	    targets:                    # tried in order (fallbacks)
@@ -60,6 +61,11 @@ type Config struct {
 	// Redis, when set, holds the limit counters every replica shares
 	// (see Redis); without it each replica counts in memory.
 	Redis *Redis `yaml:"redis"`
+	// LogContent adds, to each request's access log, the text of the
+	// request's messages and of the answer. Off by default: prompts and
+	// answers are the users' data and often hold secrets; turn it on only
+	// where the logs may keep them.
+	LogContent bool `yaml:"log_content"`
 }
 
 // Model is one public model and its fallback chain.

@@ -233,7 +233,7 @@ func decodeContent(c json.RawMessage) ([]abi.Part, error) {
 			if p.ImageURL == nil {
 				return nil, fmt.Errorf("image_url part without image_url")
 			}
-			out = append(out, imagePart(p.ImageURL.URL))
+			out = append(out, ImagePart(p.ImageURL.URL))
 		default:
 			return nil, fmt.Errorf("content part type %q is not supported", p.Type)
 		}
@@ -241,8 +241,8 @@ func decodeContent(c json.RawMessage) ([]abi.Part, error) {
 	return out, nil
 }
 
-// imagePart turns a URL or a data: URL into an image part.
-func imagePart(u string) abi.Part {
+// ImagePart turns an image URL or a base64 data: URL into an image part.
+func ImagePart(u string) abi.Part {
 	if rest, ok := strings.CutPrefix(u, "data:"); ok {
 		if meta, data, ok := strings.Cut(rest, ","); ok {
 			if mt, ok := strings.CutSuffix(meta, ";base64"); ok {

@@ -5,6 +5,10 @@
 // get it. `make test` builds all of these itself and sets
 // WASMADAPT_REQUIRE_MODULES=1: there a missing one is a failure, never a
 // silent skip.
+//
+// It also holds the waiting helpers that keep verdicts independent of the
+// machine's speed: Poll waits for a condition instead of a fixed time, and
+// SyncBuffer is a log sink a test can read while the code writes.
 package testenv
 
 import (

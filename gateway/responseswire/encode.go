@@ -1,0 +1,355 @@
+package responseswire
+
+import (
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/host"
+)
+
+// outItem is one item of a response's output.
+type outItem struct {
+	Type   string `json:"type"`
+	ID     string `json:"id"`
+	Status string `json:"status,omitempty"`
+	// message
+	Role    string       `json:"role,omitempty"`
+	Content []contentOut `json:"content,omitempty"`
+	Summary []contentOut `json:"summary,omitempty"`
+	// function_call
+	CallID    string `json:"call_id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
+}
+
+type contentOut struct {
+	Type        string  `json:"type"`
+	Text        *string `json:"text,omitempty"`
+	Refusal     string  `json:"refusal,omitempty"`
+	Annotations []any   `json:"annotations,omitzero"`
+}
+
+type usage struct {
+	InputTokens        int `json:"input_tokens"`
+	InputTokensDetails struct {
+		CachedTokens int `json:"cached_tokens"`
+	} `json:"input_tokens_details"`
+	OutputTokens        int `json:"output_tokens"`
+	OutputTokensDetails struct {
+		ReasoningTokens int `json:"reasoning_tokens"`
+	} `json:"output_tokens_details"`
+	TotalTokens int `json:"total_tokens"`
+}
+
+type response struct {
+	ID                string      `json:"id"`
+	Object            string      `json:"object"`
+	CreatedAt         int64       `json:"created_at"`
+	Status            string      `json:"status"`
+	Model             string      `json:"model"`
+	Output            []outItem   `json:"output"`
+	Usage             *usage      `json:"usage"`
+	IncompleteDetails *incomplete `json:"incomplete_details"`
+	Error             *errorOut   `json:"error"`
+	ParallelToolCalls bool        `json:"parallel_tool_calls"`
+	ToolChoice        string      `json:"tool_choice"`
+	Tools             []any       `json:"tools"`
+}
+
+type incomplete struct {
+	Reason string `json:"reason"`
+}
+
+type errorOut struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func usageOf(u abi.Usage) *usage {
+	o := &usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, TotalTokens: u.InputTokens + u.OutputTokens}
+	o.InputTokensDetails.CachedTokens = u.CachedInputTokens
+	o.OutputTokensDetails.ReasoningTokens = u.ReasoningTokens
+	return o
+}
+
+func textPart(s string) contentOut {
+	return contentOut{Type: "output_text", Text: &s, Annotations: []any{}}
+}
+
+// finish is the status and incomplete details of a finish reason: a
+// response cut by the output token limit or a content filter is
+// "incomplete", any other "completed".
+func finish(r abi.FinishReason) (string, *incomplete) {
+	switch r {
+	case abi.FinishLength:
+		return "incomplete", &incomplete{Reason: "max_output_tokens"}
+	case abi.FinishContentFilter:
+		return "incomplete", &incomplete{Reason: "content_filter"}
+	}
+	return "completed", nil
+}
+
+func responseID(id string) string {
+	if id == "" {
+		return "resp_gw"
+	}
+	if strings.HasPrefix(id, "resp_") {
+		return id
+	}
+	return "resp_" + id
+}
+
+func newResponse(id, model string, created int64, status string, out []outItem) response {
+	if out == nil {
+		out = []outItem{}
+	}
+	return response{ID: id, Object: "response", CreatedAt: created, Status: status, Model: model, Output: out,
+		ParallelToolCalls: true, ToolChoice: "auto", Tools: []any{}}
+}
+
+// Response is the response object for a whole answer.
+func Response(r *host.Response, model string, now time.Time) []byte {
+	var out []outItem
+	if len(r.Reasoning) > 0 {
+		var b strings.Builder
+		for _, p := range r.Reasoning {
+			b.WriteString(p.Text)
+		}
+		out = append(out, outItem{Type: "reasoning", ID: "rs_0", Summary: []contentOut{{Type: "summary_text", Text: ptr(b.String())}}})
+	}
+	if r.Text != "" || r.Refusal != "" {
+		m := outItem{Type: "message", ID: "msg_0", Status: "completed", Role: "assistant"}
+		if r.Text != "" {
+			m.Content = append(m.Content, textPart(r.Text))
+		}
+		if r.Refusal != "" {
+			m.Content = append(m.Content, contentOut{Type: "refusal", Refusal: r.Refusal})
+		}
+		out = append(out, m)
+	}
+	for _, p := range r.ToolCalls {
+		out = append(out, outItem{Type: "function_call", ID: "fc_" + p.ID, Status: "completed", CallID: p.ID, Name: p.Name, Arguments: p.Arguments})
+	}
+	status, inc := finish(r.FinishReason)
+	resp := newResponse(responseID(r.ID), model, now.Unix(), status, out)
+	resp.Usage, resp.IncompleteDetails = usageOf(r.Usage), inc
+	b, _ := json.Marshal(resp)
+	return b
+}
+
+func ptr(s string) *string { return &s }
+
+// Stream writes normalized events as Responses stream events. Create it
+// with NewStream, feed it every event with Event, then call End (or Fail
+// after an error). Text becomes one message item, each tool call a
+// function_call item; reasoning and refusal deltas are not streamed (a
+// whole answer carries them).
+type Stream struct {
+	w       io.Writer
+	flush   func()
+	model   string
+	id      string
+	created int64
+	seq     int
+	started bool
+	out     []outItem
+	// text is the output index of the open message item, or -1.
+	text int
+	// calls maps a tool call's index to its output index; done holds the
+	// output indexes of the items closed.
+	calls  map[int]int
+	done   map[int]bool
+	usage  abi.Usage
+	reason abi.FinishReason
+}
+
+// NewStream returns a Stream that writes to w, calling flush after each
+// event. Model is the public model name the response carries.
+func NewStream(w io.Writer, flush func(), model string, now time.Time) *Stream {
+	return &Stream{w: w, flush: flush, model: model, id: "resp_gw", created: now.Unix(), text: -1, calls: map[int]int{}, done: map[int]bool{}}
+}
+
+func (s *Stream) send(typ string, fields map[string]any) error {
+	fields["type"] = typ
+	fields["sequence_number"] = s.seq
+	s.seq++
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(s.w, "event: "+typ+"\ndata: "); err != nil {
+		return err
+	}
+	if _, err := s.w.Write(append(b, '\n', '\n')); err != nil {
+		return err
+	}
+	s.flush()
+	return nil
+}
+
+func (s *Stream) snapshot(status string) response {
+	return newResponse(s.id, s.model, s.created, status, append([]outItem(nil), s.out...))
+}
+
+func (s *Stream) start() error {
+	if s.started {
+		return nil
+	}
+	s.started = true
+	if err := s.send("response.created", map[string]any{"response": s.snapshot("in_progress")}); err != nil {
+		return err
+	}
+	return s.send("response.in_progress", map[string]any{"response": s.snapshot("in_progress")})
+}
+
+// closeText ends the open message item.
+func (s *Stream) closeText() error {
+	if s.text < 0 {
+		return nil
+	}
+	i := s.text
+	s.text = -1
+	it := &s.out[i]
+	it.Status = "completed"
+	part := it.Content[0]
+	if err := s.send("response.output_text.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": 0, "text": *part.Text, "logprobs": []any{}}); err != nil {
+		return err
+	}
+	if err := s.send("response.content_part.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": 0, "part": part}); err != nil {
+		return err
+	}
+	s.done[i] = true
+	return s.send("response.output_item.done", map[string]any{"output_index": i, "item": *it})
+}
+
+func (s *Stream) addItem(it outItem) (int, error) {
+	i := len(s.out)
+	s.out = append(s.out, it)
+	return i, s.send("response.output_item.added", map[string]any{"output_index": i, "item": it})
+}
+
+// openCall announces tool call ev (its start, or the whole call).
+func (s *Stream) openCall(ev *abi.Event) (int, error) {
+	if err := s.closeText(); err != nil {
+		return 0, err
+	}
+	i, err := s.addItem(outItem{Type: "function_call", ID: "fc_" + ev.ID, Status: "in_progress", CallID: ev.ID, Name: ev.Name})
+	s.calls[ev.Index] = i
+	return i, err
+}
+
+func (s *Stream) argDelta(i int, d string) error {
+	if d == "" {
+		return nil
+	}
+	s.out[i].Arguments += d
+	return s.send("response.function_call_arguments.delta", map[string]any{"item_id": s.out[i].ID, "output_index": i, "delta": d})
+}
+
+func (s *Stream) closeCall(i int) error {
+	if s.done[i] {
+		return nil
+	}
+	s.done[i] = true
+	it := &s.out[i]
+	it.Status = "completed"
+	if err := s.send("response.function_call_arguments.done", map[string]any{"item_id": it.ID, "output_index": i, "name": it.Name, "arguments": it.Arguments}); err != nil {
+		return err
+	}
+	return s.send("response.output_item.done", map[string]any{"output_index": i, "item": *it})
+}
+
+// Event writes one normalized event (events with nothing to say in this
+// dialect write nothing).
+func (s *Stream) Event(ev *abi.Event) error {
+	if ev.Type == abi.EventResponseStart && ev.ID != "" && !s.started {
+		s.id = responseID(ev.ID)
+	}
+	if err := s.start(); err != nil {
+		return err
+	}
+	switch ev.Type {
+	case abi.EventTextDelta:
+		if s.text < 0 {
+			i, err := s.addItem(outItem{Type: "message", ID: "msg_" + strconv.Itoa(len(s.out)), Status: "in_progress", Role: "assistant", Content: []contentOut{}})
+			if err != nil {
+				return err
+			}
+			s.text = i
+			s.out[i].Content = []contentOut{textPart("")}
+			if err := s.send("response.content_part.added", map[string]any{"item_id": s.out[i].ID, "output_index": i, "content_index": 0, "part": textPart("")}); err != nil {
+				return err
+			}
+		}
+		it := &s.out[s.text]
+		it.Content[0].Text = ptr(*it.Content[0].Text + ev.Text)
+		return s.send("response.output_text.delta", map[string]any{"item_id": it.ID, "output_index": s.text, "content_index": 0, "delta": ev.Text, "logprobs": []any{}})
+	case abi.EventToolCallStart:
+		_, err := s.openCall(ev)
+		return err
+	case abi.EventToolCallDelta:
+		i, ok := s.calls[ev.Index]
+		if !ok || s.done[i] {
+			return nil
+		}
+		return s.argDelta(i, ev.Arguments)
+	case abi.EventToolCall:
+		i, ok := s.calls[ev.Index]
+		if !ok {
+			var err error
+			if i, err = s.openCall(ev); err != nil {
+				return err
+			}
+		}
+		if s.done[i] {
+			return nil
+		}
+		// Send what the deltas did not (all of it, for an adapter that
+		// announces a call and then gives it whole).
+		if rest, ok := strings.CutPrefix(ev.Arguments, s.out[i].Arguments); ok {
+			if err := s.argDelta(i, rest); err != nil {
+				return err
+			}
+		} else {
+			s.out[i].Arguments = ev.Arguments
+		}
+		return s.closeCall(i)
+	case abi.EventUsage:
+		s.usage = ev.Usage
+	case abi.EventFinish:
+		s.reason = ev.Reason
+	}
+	return nil
+}
+
+// End closes the open items and writes response.completed (or
+// response.incomplete, for an answer cut by its token limit).
+func (s *Stream) End() error {
+	if err := s.start(); err != nil {
+		return err
+	}
+	if err := s.closeText(); err != nil {
+		return err
+	}
+	for i := range s.out {
+		if err := s.closeCall(i); err != nil {
+			return err
+		}
+	}
+	status, inc := finish(s.reason)
+	resp := s.snapshot(status)
+	resp.Usage, resp.IncompleteDetails = usageOf(s.usage), inc
+	return s.send("response."+status, map[string]any{"response": resp})
+}
+
+// Fail reports an error after the stream started: response.failed, whose
+// response carries the error's code and message.
+func (s *Stream) Fail(e *abi.Error) error {
+	resp := s.snapshot("failed")
+	resp.Error = &errorOut{Code: string(e.Code), Message: e.Message}
+	return s.send("response.failed", map[string]any{"response": resp})
+}

@@ -1,0 +1,28 @@
+// The gateway the tests talk to, described by the environment that
+// scripts/sdk-tests-node sets from cmd/sdkgateway's first line.
+import assert from 'node:assert/strict';
+
+export const url = process.env.WASMADAPT_SDK_GATEWAY_URL;
+export const key = process.env.WASMADAPT_SDK_GATEWAY_KEY;
+export const model = process.env.WASMADAPT_SDK_GATEWAY_MODEL;
+export const limitedModel = process.env.WASMADAPT_SDK_GATEWAY_LIMITED_MODEL;
+assert.ok(url && key && model && limitedModel, 'run these tests through scripts/sdk-tests-node, which starts the gateway');
+
+// The recorded answer to the tool results.
+export const weatherAnswer = "It's 14 °C and cloudy in Paris, and 19 °C with clear skies in Tokyo.";
+
+// The results the tests send back, by city.
+export const toolResults = { Paris: '{"temp_c":14,"sky":"cloudy"}', Tokyo: '{"temp_c":19,"sky":"clear"}' };
+
+export const weatherSchema = {
+  type: 'object',
+  properties: { city: { type: 'string' }, unit: { type: 'string' } },
+  required: ['city'],
+};
+
+// cityOf returns the city a get_weather argument object names.
+export function cityOf(args) {
+  const city = JSON.parse(args).city;
+  assert.ok(city in toolResults, `tool arguments ${args} name neither Paris nor Tokyo`);
+  return city;
+}

@@ -1,0 +1,53 @@
+// The official OpenAI Node SDK against the gateway's Chat Completions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { url, key, model, limitedModel, weatherAnswer, toolResults, weatherSchema, cityOf } from './gateway.mjs';
+
+const client = (k = key) => new OpenAI({ baseURL: `${url}/v1`, apiKey: k, maxRetries: 0 });
+const tools = [{ type: 'function', function: { name: 'get_weather', parameters: weatherSchema } }];
+const user = { role: 'user', content: "What's the weather in Paris and Tokyo?" };
+
+test('openai: streamed tool calls, then a streamed tool-result turn', async () => {
+  const c = client();
+  const first = await c.chat.completions.stream({ model, messages: [user], tools }).finalChatCompletion();
+  const choice = first.choices[0];
+  assert.equal(choice.finish_reason, 'tool_calls');
+  assert.equal(first.model, model);
+  assert.equal(choice.message.tool_calls.length, 2);
+  const messages = [user, choice.message];
+  const cities = new Set();
+  for (const call of choice.message.tool_calls) {
+    assert.equal(call.function.name, 'get_weather');
+    const city = cityOf(call.function.arguments);
+    cities.add(city);
+    messages.push({ role: 'tool', tool_call_id: call.id, content: toolResults[city] });
+  }
+  assert.deepEqual([...cities].sort(), ['Paris', 'Tokyo']);
+
+  let streamed = '';
+  const stream = await c.chat.completions.create({ model, messages, tools, stream: true });
+  for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
+  assert.equal(streamed, weatherAnswer);
+
+  const whole = await c.chat.completions.create({ model, messages, tools });
+  assert.equal(whole.choices[0].message.content, weatherAnswer);
+  assert.equal(whole.usage.completion_tokens, 21);
+});
+
+test('openai: errors carry the status and type', async (t) => {
+  for (const [name, k, m, status, type] of [
+    ['unknown model', key, 'nope', 404, 'not_found_error'],
+    ['wrong key', 'wrong', model, 401, 'authentication_error'],
+    ['upstream rate limit', key, limitedModel, 429, 'rate_limit_error'],
+  ]) {
+    await t.test(name, async () => {
+      await assert.rejects(client(k).chat.completions.create({ model: m, messages: [user] }), (err) => {
+        assert.ok(err instanceof OpenAI.APIError, `${err}`);
+        assert.equal(err.status, status);
+        assert.equal(err.type, type);
+        return true;
+      });
+    });
+  }
+});

@@ -1,0 +1,107 @@
+// Package sdkgateway starts the gateway the official-SDK tests talk to:
+// the demo model ("demo-weather", two parallel weather tool calls, then
+// the answer from their results) served from the recorded loopback
+// provider, and the model "limited", whose provider answers every request
+// with a rate limit, so that a client sees an upstream error. The
+// adapters run natively (engine.NewNative), so no module needs building.
+package sdkgateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/gateway"
+	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
+	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/host/providertest"
+	"github.com/wasmadapt/wasmadapt/internal/adapterset"
+)
+
+// Key is the gateway key of the fixture (allowed every model).
+const Key = "wag-sdk-test-key"
+
+// Model is the public model of the recorded weather exchange.
+const Model = demoprovider.Model
+
+// LimitedModel is the public model whose provider always answers 429.
+const LimitedModel = "limited"
+
+// Gateway is a running fixture. Close stops it.
+type Gateway struct {
+	// URL is the gateway's base URL (no trailing slash, no /v1).
+	URL string
+	// Server is the gateway handler, for its metrics and reloads.
+	Server *gateway.Server
+
+	closers []func()
+}
+
+// Close stops the gateway and its providers.
+func (g *Gateway) Close() {
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
+}
+
+// Start serves the fixture on loopback. casesDir is the demo's recorded
+// cases (cmd/wasmrun/testdata/demo in the repository); logs go to log
+// (nil: discarded).
+func Start(ctx context.Context, casesDir string, log *slog.Logger) (*Gateway, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	g := &Gateway{}
+	h, err := demoprovider.Handler(casesDir)
+	if err != nil {
+		return nil, err
+	}
+	demo := httptest.NewServer(h)
+	g.closers = append(g.closers, demo.Close)
+	limited := providertest.NewServer(nil, providertest.WithFailures(repeat(providertest.RateLimited("1"), 1000)...))
+	g.closers = append(g.closers, limited.Close)
+
+	cfg := demoprovider.Config(demoprovider.Module, demo.URL, config.HashKey(Key))
+	lim := cfg.Models[0]
+	lim.Name = LimitedModel
+	lim.Targets = append([]config.Target(nil), lim.Targets...)
+	lim.Targets[0].BaseURL = limited.URL
+	cfg.Models = append(cfg.Models, lim)
+
+	gw, err := gateway.New(ctx, cfg, gateway.Options{
+		Loader: nativeLoader,
+		Client: host.NewClient(host.WithLogger(log), host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
+		Logger: log,
+		Getenv: demoprovider.Getenv(func(string) string { return "" }),
+	})
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	srv := httptest.NewServer(gw)
+	g.closers = append(g.closers, srv.Close)
+	g.URL, g.Server = srv.URL, gw
+	return g, nil
+}
+
+func repeat(f providertest.Failure, n int) []providertest.Failure {
+	out := make([]providertest.Failure, n)
+	for i := range out {
+		out[i] = f
+	}
+	return out
+}
+
+// nativeLoader runs the repository's adapters natively: the same
+// dispatch, pooling and event validation as a Wasm module.
+func nativeLoader(_ context.Context, ref string) (engine.Module, error) {
+	a := adapterset.New(ref)
+	if a == nil {
+		return nil, fmt.Errorf("sdkgateway: no adapter %q", ref)
+	}
+	return engine.NewNative(ref, a), nil
+}
