@@ -78,8 +78,14 @@ func TestWatchDir(t *testing.T) {
 		t.Fatalf("activated %s (previous %s), want v2 replacing v1", c.Version, c.Previous)
 	}
 
-	// Half, a pause longer than the debounce, then the rest.
-	if err := os.WriteFile(path, v1[:len(v1)/2], 0o644); err != nil {
+	// Half, a pause longer than the debounce, then the rest. The half
+	// appears at once (renamed into place): written in place, a machine
+	// that stalls longer than the 30 ms debounce between the truncation
+	// and the write would show the watcher an empty or shorter file first.
+	if err := os.WriteFile(tmp, v1[:len(v1)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 	c := log.wait(t, ChangeRejected, "chat")
