@@ -15,17 +15,34 @@ import (
 func init() {
 	register(&command{name: "op", usage: "op MODULE models|embed|count-tokens [REQUEST.json] [--base-url URL] [--api-key-env VAR] [--region R]",
 		help: "run one operation of ABI 1.3 live through the host and print its result as JSON: models (every page; no REQUEST.json), embed (REQUEST.json: {\"model\", \"inputs\", \"dimensions\"?, \"encoding\"?, \"input_type\"?}) or count-tokens (REQUEST.json: a normalized request); the API key is found as for chat; a module that does not serve the operation fails with capability_unsupported", run: runOp})
+	// Each operation as a command of its own: wasmrun models MODULE is
+	// wasmrun op MODULE models.
+	for word, args := range map[string]string{"models": "", "embed": " REQUEST.json", "count-tokens": " REQUEST.json"} {
+		register(&command{name: word, usage: word + " MODULE" + args + " [--base-url URL] [--api-key-env VAR] [--region R]",
+			help: "the same as wasmrun op MODULE " + word + args + ": see wasmrun help op",
+			run: func(ctx context.Context, e *env, a []string) error { return opCommand(ctx, e, a, word) }})
+	}
 }
+
+func runOp(ctx context.Context, e *env, args []string) error { return opCommand(ctx, e, args, "") }
 
 // opNames maps the command's operation words to the ABI's names.
 var opNames = map[string]string{"models": abi.OpModels, "embed": abi.OpEmbed, "count-tokens": abi.OpCountTokens}
 
-func runOp(ctx context.Context, e *env, args []string) error {
+// opCommand runs wasmrun op, or, with word set, its shorthand wasmrun
+// <word> MODULE [REQUEST.json].
+func opCommand(ctx context.Context, e *env, args []string, word string) error {
 	fs := flag.NewFlagSet("op", flag.ContinueOnError)
 	baseURL := fs.String("base-url", "", "provider base URL (default: the module's)")
 	keyEnv := fs.String("api-key-env", "", "environment variable holding the API key (default: the module's conventional one, as for chat)")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "AWS region, for aws-sigv4 modules")
-	pos, err := parseArgs(fs, args, "MODULE", "OPERATION", "[REQUEST.json]")
+	var pos []string
+	var err error
+	if word == "" {
+		pos, err = parseArgs(fs, args, "MODULE", "OPERATION", "[REQUEST.json]")
+	} else if pos, err = parseArgs(fs, args, "MODULE", "[REQUEST.json]"); err == nil {
+		pos = append([]string{pos[0], word}, pos[1:]...)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// TestModelsCommand runs `wasmrun models MODULE --base-url` against a
+// loopback server that answers each request with the recorded body of the
+// module's golden operation case whose projection it is (testdata/<module>/
+// op-models*), for the providers that publish model lists: the printed
+// models are those of the recorded answers, every page and every per-model
+// follow-up included.
+func TestModelsCommand(t *testing.T) {
+	for _, tc := range []struct {
+		module string
+		// last answers the request for the page after the recorded ones
+		// (the path's last page), "" when the recordings have one page.
+		last string
+		want []string
+	}{
+		{"anthropic", `{"data":[{"type":"model","id":"claude-last-page","display_name":"Last","max_input_tokens":200000,"max_tokens":8192}],"has_more":false}`,
+			[]string{"claude-sonnet-4-5-20250929", "claude-text-only-test", "claude-last-page"}},
+		{"gemini", `{"models":[{"name":"models/gemini-last-page","inputTokenLimit":1000,"outputTokenLimit":100,"supportedGenerationMethods":["generateContent"]}]}`, nil},
+		{"mistral", "", nil},
+		{"ollama", "", nil},
+		{"openrouter", "", nil},
+		{"openai-compatible", "", nil},
+	} {
+		t.Run(tc.module, func(t *testing.T) {
+			mod := shippedModule(t, tc.module)
+			answers, ids := recordedOps(t, tc.module, abi.OpModels)
+			want := tc.want
+			if want == nil {
+				want = ids
+				if tc.last != "" {
+					want = append(want, "gemini-last-page")
+				}
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				if b, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
+					w.Write(b)
+					return
+				}
+				if tc.last != "" && r.Method == "GET" && r.URL.RawQuery != "" {
+					w.Write([]byte(tc.last))
+					return
+				}
+				w.WriteHeader(404)
+				w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
+			}))
+			defer srv.Close()
+			t.Setenv("WASMRUN_MODELS_KEY", "k-test")
+			out, errOut, code := wasmrun(t, "models", mod, "--base-url", srv.URL, "--api-key-env", "WASMRUN_MODELS_KEY")
+			var res abi.ModelsResult
+			if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
+				t.Fatalf("wasmrun models %s: exit %d\n%s%s", tc.module, code, out, errOut)
+			}
+			var got []string
+			for _, m := range res.Models {
+				got = append(got, m.ID)
+				if m.Incomplete {
+					t.Errorf("%s is still incomplete: the follow-up was not made", m.ID)
+				}
+				if m.Capabilities == nil {
+					t.Errorf("%s has no capabilities", m.ID)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("models %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// recordedOps reads the golden operation cases of module for op: the
+// recorded answer of each, keyed by its projected request (requestKey),
+// and the IDs of the models the first page lists (cases without a
+// request.json page or model).
+func recordedOps(t *testing.T, module, op string) (map[string][]byte, []string) {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join("../../testdata", module, "op-*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no operation cases for %s", module)
+	}
+	answers := map[string][]byte{}
+	var ids []string
+	for _, d := range dirs {
+		var meta struct {
+			Op     string `json:"op"`
+			Status int    `json:"status"`
+		}
+		var pr struct {
+			Method string            `json:"method"`
+			Path   string            `json:"path"`
+			Query  map[string]string `json:"query"`
+			Body   json.RawMessage   `json:"body"`
+		}
+		if readJSON(t, filepath.Join(d, "case.json"), &meta); meta.Op != op || meta.Status >= 400 {
+			continue
+		}
+		body, err := os.ReadFile(filepath.Join(d, "body"))
+		if err != nil {
+			continue // a projection-only case
+		}
+		readJSON(t, filepath.Join(d, "projection.json"), &pr)
+		q := map[string][]string{}
+		for k, v := range pr.Query {
+			q[k] = []string{v}
+		}
+		answers[requestKey(pr.Method, pr.Path, q, pr.Body)] = body
+		var req map[string]any
+		readJSON(t, filepath.Join(d, "request.json"), &req)
+		if len(req) > 0 {
+			continue // a later page or a per-model follow-up
+		}
+		var res abi.ModelsResult
+		readJSON(t, filepath.Join(d, "result.json"), &res)
+		for _, m := range res.Models {
+			ids = append(ids, m.ID)
+		}
+	}
+	return answers, ids
+}
+
+// requestKey identifies a request by method, path, sorted query and
+// compacted JSON body.
+func requestKey(method, path string, query map[string][]string, body []byte) string {
+	keys := make([]string, 0, len(query))
+	for k, vs := range query {
+		keys = append(keys, k+"="+strings.Join(vs, ","))
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	if len(body) > 0 && json.Compact(&b, body) != nil {
+		b.Reset()
+		b.Write(body)
+	}
+	return method + " " + path + "?" + strings.Join(keys, "&") + " " + b.String()
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
