@@ -20,7 +20,7 @@ func init() {
 	for word, args := range map[string]string{"models": "", "embed": " REQUEST.json", "count-tokens": " REQUEST.json"} {
 		register(&command{name: word, usage: word + " MODULE" + args + " [--base-url URL] [--api-key-env VAR] [--region R]",
 			help: "the same as wasmrun op MODULE " + word + args + ": see wasmrun help op",
-			run: func(ctx context.Context, e *env, a []string) error { return opCommand(ctx, e, a, word) }})
+			run:  func(ctx context.Context, e *env, a []string) error { return opCommand(ctx, e, a, word) }})
 	}
 }
 
