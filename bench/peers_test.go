@@ -303,9 +303,15 @@ var (
 )
 
 // cacheDir is one compilation cache per process, so that -count reruns
-// deserialize instead of recompiling.
+// deserialize instead of recompiling; WASMADAPT_BENCH_CACHE names a
+// directory to keep it in across processes (the instruction counts run
+// the test binary under valgrind once per measurement).
 func cacheDir(tb testing.TB) string {
-	cacheOnce.Do(func() { cacheRoot, _ = os.MkdirTemp("", "wasmadapt-peers-cache-") })
+	cacheOnce.Do(func() {
+		if cacheRoot = os.Getenv("WASMADAPT_BENCH_CACHE"); cacheRoot == "" {
+			cacheRoot, _ = os.MkdirTemp("", "wasmadapt-peers-cache-")
+		}
+	})
 	if cacheRoot == "" {
 		tb.Fatal("no compilation cache directory")
 	}
