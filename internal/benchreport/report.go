@@ -472,7 +472,9 @@ func writePeerTable(w io.Writer, r *results, transport, unit string, f func(floa
 			peerCell += " (wrong result)"
 			okP = false
 		}
-		a := func(n string) string { return r.cell(prefix+n, "allocs/op", func(v float64) string { return fmt.Sprintf("%.0f", v) }) }
+		a := func(n string) string {
+			return r.cell(prefix+n, "allocs/op", func(v float64) string { return fmt.Sprintf("%.0f", v) })
+		}
 		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s |\n", b,
 			r.cell(prefix+"native", unit, f), r.cell(prefix+"wazero", unit, f), ratio(wz, nat, okW, okN),
 			r.cell(prefix+"wasmtime", unit, f), ratio(wt, nat, okT, okN), peer, peerCell, ratio(wz, pr, okW, okP),
