@@ -34,7 +34,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 # runs is safe).
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps check generate deps vet unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -149,6 +149,13 @@ fuzz:
 BENCHCOUNT ?= 5
 bench: all
 	CGO_ENABLED=1 $(GO) run ./internal/benchreport -run -count $(BENCHCOUNT) -raw bench/raw.txt -o BENCHMARKS.md
+
+# Instruction counts per request (callgrind) for the peer comparison in
+# bench/, appended to the raw file, then BENCHMARKS.md regenerated. Slow:
+# two valgrind runs of minutes each per runner and body.
+bench-instr: adapters
+	scripts/instr-peers >> bench/raw.txt
+	$(GO) run ./internal/benchreport -raw bench/raw.txt -o BENCHMARKS.md
 
 clean:
 	rm -rf bin

@@ -276,11 +276,17 @@ var peerRunners = map[string][]namedRunner{
 	"anthropic": {{"anthropic-sdk-go", anthropicGo}},
 }
 
-// loadModule loads ../bin/adapters/<adapter>.wasm (make adapters) on the
-// backend, one pooled instance, closing the engine when tb ends.
+// loadModule loads ../bin/adapters/<adapter>.wasm (make adapters), or
+// <adapter>.wasm from the directory WASMADAPT_BENCH_MODULES names (to
+// compare builds of a module), on the backend, one pooled instance,
+// closing the engine when tb ends.
 func loadModule(tb testing.TB, backend, adapter string) engine.Module {
 	tb.Helper()
-	wasm, err := os.ReadFile(filepath.Join("..", "bin", "adapters", adapter+".wasm"))
+	dir := os.Getenv("WASMADAPT_BENCH_MODULES")
+	if dir == "" {
+		dir = filepath.Join("..", "bin", "adapters")
+	}
+	wasm, err := os.ReadFile(filepath.Join(dir, adapter+".wasm"))
 	if err != nil {
 		tb.Fatalf("%v: build the modules first (make adapters)", err)
 	}
