@@ -99,22 +99,23 @@ func normalized(provider string) *abi.Request {
 // the streamed answer to a result.
 type runner func(ctx context.Context, hc *http.Client, base string) (result, error)
 
-// ours runs the request through host.Client with module m.
+// ours runs the request through host.Client with module m: one client per
+// HTTP client (a host.Client is meant to be reused; it holds the
+// connection pool and the module's capabilities).
 func ours(provider string, m engine.Module) runner {
 	req := normalized(provider)
 	var (
-		once   sync.Once
-		client *host.Client
-		hcOf   *http.Client
+		mu      sync.Mutex
+		clients = map[*http.Client]*host.Client{}
 	)
 	return func(ctx context.Context, hc *http.Client, base string) (result, error) {
-		once.Do(func() {
-			hcOf = hc
+		mu.Lock()
+		client := clients[hc]
+		if client == nil {
 			client = host.NewClient(host.WithHTTPClient(hc), host.WithLogger(slog.New(slog.DiscardHandler)))
-		})
-		if hc != hcOf {
-			return result{}, fmt.Errorf("runner reused with another HTTP client")
+			clients[hc] = client
 		}
+		mu.Unlock()
 		p := host.Provider{Module: m, BaseURL: base, Credentials: host.StaticKey("sk-bench")}
 		r := result{Calls: []call{}}
 		var text strings.Builder
