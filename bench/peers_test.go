@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	aoption "github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -292,7 +293,16 @@ func loadModule(tb testing.TB, backend, adapter string) engine.Module {
 		tb.Fatalf("%v: build the modules first (make adapters)", err)
 	}
 	ctx := context.Background()
-	e, err := engine.New(ctx, engine.Config{Backend: backend, PoolSize: 1, CacheDir: cacheDir(tb), Logger: slog.New(slog.DiscardHandler)})
+	cfg := engine.Config{Backend: backend, PoolSize: 1, CacheDir: cacheDir(tb), Logger: slog.New(slog.DiscardHandler)}
+	if d := os.Getenv("WASMADAPT_BENCH_CALL_TIMEOUT"); d != "" {
+		// Under valgrind a call runs ~50x slower than the default
+		// deadline allows; the deadline stays enforced (the same
+		// instrumentation runs), only later.
+		if cfg.CallTimeout, err = time.ParseDuration(d); err != nil {
+			tb.Fatalf("WASMADAPT_BENCH_CALL_TIMEOUT: %v", err)
+		}
+	}
+	e, err := engine.New(ctx, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
