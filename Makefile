@@ -116,6 +116,9 @@ unit: all hostile generate
 		echo "scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./..."; \
 		scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; \
 	else $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; fi
+	@# bench/ is a module of its own (the peer SDKs): its bodies match their
+	@# generator and every runner, ours and the peers', agrees on them.
+	cd bench && $(GO) vet . && $(GO) test -count=1 -timeout $(TESTTIMEOUT) .
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
 # built to bin/hostile/<name>.wasm for internal/sandboxtest: module.wat with
