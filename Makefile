@@ -39,7 +39,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet unit conformance fuzz bench test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -124,6 +124,10 @@ unit: all hostile generate
 		echo "scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./..."; \
 		scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; \
 	else $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; fi
+	@# bench/ is a module of its own (the peer SDKs): its bodies match their
+	@# generator and every runner, ours and the peers', agrees on them.
+	$(GO) build -o bin/tools/testrun ./internal/testrun
+	cd bench && $(GO) vet . && ../bin/tools/testrun -results ../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) .
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
 # built to bin/hostile/<name>.wasm for internal/sandboxtest: module.wat with
@@ -172,6 +176,13 @@ fuzz:
 BENCHCOUNT ?= 5
 bench: all
 	CGO_ENABLED=1 $(GO) run ./internal/benchreport -run -count $(BENCHCOUNT) -raw bench/raw.txt -o BENCHMARKS.md
+
+# Instruction counts per request (callgrind) for the peer comparison in
+# bench/, appended to the raw file, then BENCHMARKS.md regenerated. Slow:
+# two valgrind runs of minutes each per runner and body.
+bench-instr: adapters
+	scripts/instr-peers >> bench/raw.txt
+	$(GO) run ./internal/benchreport -raw bench/raw.txt -o BENCHMARKS.md
 
 clean:
 	rm -rf bin

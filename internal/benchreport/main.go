@@ -4,7 +4,8 @@
 //	go run ./internal/benchreport -run                # run, save bench/raw.txt, write BENCHMARKS.md
 //	go run ./internal/benchreport                     # rewrite BENCHMARKS.md from bench/raw.txt
 //
-// With -run it runs `go test -bench` over internal/bench (with -tags
+// With -run it runs `go test -bench` over internal/bench and the bench/
+// module (the peer SDKs comparison) (with -tags
 // wasmtime and cgo, so that every backend is measured) in a few
 // invocations, each with a benchtime that suits what it measures, every
 // one with -benchmem and -count (default 5), and saves their output,
@@ -40,19 +41,24 @@ type invocation struct {
 	pkg       string // "" for -pkg
 	// countX multiplies -count (0: 1): for short, noisy measurements.
 	countX int
+	// dir is the directory go test runs in ("": the repository root):
+	// "bench" for the peer comparison, a module of its own so that the
+	// peers' SDKs are no dependency of the main module.
+	dir string
 }
 
 var invocations = []invocation{
-	{`^(BenchmarkChunk|BenchmarkChunkWasmtime|BenchmarkTypicalChunk|BenchmarkTypicalChunkWasmtime)$`, "200ms", "per-chunk transform", "", 0},
-	{`^(BenchmarkDeadline|BenchmarkDeadlineWasmtime)$`, "20000x", "deadline mechanisms", "./engine/", 3},
-	{`^BenchmarkProject$`, "200ms", "projection", "", 0},
-	{`^BenchmarkCompile$`, "1x", "compile", "", 0},
-	{`^(BenchmarkInstantiate|BenchmarkInstanceMemory)$`, "200ms", "instantiate and memory", "", 0},
-	{`^BenchmarkE2ELatency$`, "500ms", "end-to-end latency", "", 0},
-	{`^BenchmarkE2EThroughput$`, "2x", "end-to-end throughput", "", 0},
-	{`^BenchmarkHotSwap$`, "3x", "hot swap", "", 0},
-	{`^BenchmarkGatewayLatency$`, "300ms", "gateway latency", "", 0},
-	{`^BenchmarkGatewayThroughput$`, "50x", "gateway throughput", "", 0},
+	{`^(BenchmarkChunk|BenchmarkChunkWasmtime|BenchmarkTypicalChunk|BenchmarkTypicalChunkWasmtime)$`, "200ms", "per-chunk transform", "", 0, ""},
+	{`^(BenchmarkDeadline|BenchmarkDeadlineWasmtime)$`, "20000x", "deadline mechanisms", "./engine/", 3, ""},
+	{`^BenchmarkProject$`, "200ms", "projection", "", 0, ""},
+	{`^BenchmarkCompile$`, "1x", "compile", "", 0, ""},
+	{`^(BenchmarkInstantiate|BenchmarkInstanceMemory)$`, "200ms", "instantiate and memory", "", 0, ""},
+	{`^BenchmarkE2ELatency$`, "500ms", "end-to-end latency", "", 0, ""},
+	{`^BenchmarkE2EThroughput$`, "2x", "end-to-end throughput", "", 0, ""},
+	{`^BenchmarkHotSwap$`, "3x", "hot swap", "", 0, ""},
+	{`^BenchmarkGatewayLatency$`, "300ms", "gateway latency", "", 0, ""},
+	{`^BenchmarkGatewayThroughput$`, "50x", "gateway throughput", "", 0, ""},
+	{`^BenchmarkPeers$`, "10x", "peer sdks", ".", 0, "bench"},
 }
 
 func main() {
@@ -113,6 +119,7 @@ func runAll(raw, pkg string, count int) error {
 		args := []string{"test", "-tags", "wasmtime", "-run", "^$", "-bench", inv.bench,
 			"-benchmem", "-count", strconv.Itoa(n), "-benchtime", inv.benchtime, "-timeout", "30m", p}
 		cmd := exec.Command("go", args...)
+		cmd.Dir = inv.dir
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		cmd.Stdout = w
 		cmd.Stderr = w

@@ -66,3 +66,33 @@ func TestReportVerdicts(t *testing.T) {
 		}
 	}
 }
+
+const peerSample = `run-step: peer-sdks (benchtime 10x) load 1.00 2.00 3.00
+BenchmarkPeers/openai-short-tool/mem/native-2 10 1000 ns/op 1000 cpu-ns/op 0 wrong 10 B/op 5 allocs/op
+BenchmarkPeers/openai-short-tool/mem/wazero-2 10 3000 ns/op 3000 cpu-ns/op 0 wrong 10 B/op 6 allocs/op
+BenchmarkPeers/openai-short-tool/mem/openai-go-2 10 2000 ns/op 2000 cpu-ns/op 0 wrong 10 B/op 9 allocs/op
+BenchmarkPeers/anthropic-text/mem/native-2 10 1000 ns/op 1000 cpu-ns/op 0 wrong 10 B/op 5 allocs/op
+BenchmarkPeers/anthropic-text/mem/wazero-2 10 2000 ns/op 2000 cpu-ns/op 0 wrong 10 B/op 6 allocs/op
+BenchmarkPeers/anthropic-text/mem/anthropic-sdk-go-2 10 1500 ns/op 1500 cpu-ns/op 1 wrong 10 B/op 9 allocs/op
+BenchmarkPeersInstr/anthropic-text/mem/native 1 100000 instr/op
+BenchmarkPeersInstr/anthropic-text/mem/wazero 1 200000 instr/op
+BenchmarkPeersInstr/anthropic-text/mem/anthropic-sdk-go 1 300000 instr/op
+`
+
+func TestReportPeers(t *testing.T) {
+	var buf bytes.Buffer
+	writeReport(&buf, parse([]byte(peerSample)))
+	out := buf.String()
+	for _, want := range []string{
+		"Load average when this step started: (benchtime 10x) load 1.00 2.00 3.00.",
+		// 3x native and more than the peer: both bounds missed.
+		"| openai-short-tool | 1.00 µs | 3.00 µs | 3.0x | — | — | openai-go | 2.00 µs | 1.5x | 5 / 6 / 9 | **not met**: wazero > 2.5x native, wazero > peer |",
+		// A peer with a wrong result is marked and not compared.
+		"| anthropic-text | 1.00 µs | 2.00 µs | 2.0x | — | — | anthropic-sdk-go | 1.50 µs (wrong result) | — | 5 / 6 / 9 | met |",
+		"| anthropic-text | 100.0K | 200.0K | 2.0x | — | — | anthropic-sdk-go | 300.0K | 0.7x | — / — / — | met |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q\n%s", want, out[strings.Index(out, "## Against"):])
+		}
+	}
+}

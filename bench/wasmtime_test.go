@@ -1,0 +1,5 @@
+//go:build wasmtime
+
+package bench
+
+func init() { wasmBackends = append(wasmBackends, "wasmtime") }
