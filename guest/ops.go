@@ -124,15 +124,7 @@ func (d *Dispatcher) ProjectOp(in []byte) []byte {
 	if err != nil {
 		return d.fail(err)
 	}
-	pr, err := h.project()
-	if err != nil {
-		return d.fail(err)
-	}
-	b, err := json.Marshal(pr)
-	if err != nil {
-		return d.fail(err)
-	}
-	return d.ok(b)
+	return d.okJSON(h.project())
 }
 
 // ParseOp serves wasmadapt_parse_op: in is a response envelope whose
