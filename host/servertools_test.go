@@ -72,11 +72,7 @@ func TestToolLoopContinuesPausedTurn(t *testing.T) {
 	}
 	srv := providertest.NewServer([]providertest.Case{paused, {Name: "final", Framing: "sse", Body: []byte(finalAnswer)}}, providertest.WithSequence())
 	defer srv.Close()
-	tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
-		Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tools := noopTools(t)
 	loop := &host.ToolLoop{Client: host.NewClient(), Tools: tools,
 		Provider: host.Provider{Module: mod, BaseURL: srv.URL, Credentials: host.StaticKey("sk-test")}}
 	s := host.NewSession("s-pause", "")
@@ -170,11 +166,7 @@ func TestToolLoopMCPApproval(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := providertest.NewServer([]providertest.Case{asked, {Name: "answer", Framing: "sse", Body: []byte(mcpAnswer)}}, providertest.WithSequence())
 			defer srv.Close()
-			tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
-				Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			tools := noopTools(t)
 			var gated []host.ToolCall
 			loop := &host.ToolLoop{Client: host.NewClient(), Tools: tools,
 				Provider: host.Provider{Module: mod, BaseURL: srv.URL, Credentials: host.StaticKey("sk-test")},
@@ -234,4 +226,16 @@ func TestToolLoopMCPApproval(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noopTools is a registry of one client tool that does nothing: the loops
+// of these tests run only provider tools, yet a ToolLoop needs a registry.
+func noopTools(t *testing.T) *host.ToolRegistry {
+	t.Helper()
+	tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
+		Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tools
 }
