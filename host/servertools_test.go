@@ -186,14 +186,7 @@ func TestToolLoopMCPApproval(t *testing.T) {
 				string(gated[0].Arguments) != `{"server":"deepwiki","tool":"ask_question","arguments":{"question":"What is wasmadapt?"}}` {
 				t.Fatalf("gate saw %+v", gated)
 			}
-			saved, err := json.Marshal(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			restored := &host.Session{}
-			if err := json.Unmarshal(saved, restored); err != nil {
-				t.Fatal(err)
-			}
+			_, restored := saveAndRestore(t, s)
 			resp, err := loop.Resume(context.Background(), restored, tt.decision)
 			if err != nil {
 				t.Fatal(err)
@@ -226,16 +219,4 @@ func TestToolLoopMCPApproval(t *testing.T) {
 			}
 		})
 	}
-}
-
-// noopTools is a registry of one client tool that does nothing: the loops
-// of these tests run only provider tools, yet a ToolLoop needs a registry.
-func noopTools(t *testing.T) *host.ToolRegistry {
-	t.Helper()
-	tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
-		Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tools
 }
