@@ -92,4 +92,3 @@ func TestOpsByVersion(t *testing.T) {
 		})
 	}
 }
-
