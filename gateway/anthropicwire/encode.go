@@ -197,7 +197,7 @@ func (s *Stream) End() error {
 // Fail reports an error after the stream started, as Anthropic does: an
 // error event.
 func (s *Stream) Fail(e *abi.Error) error {
-	_, err := s.w.Write([]byte("event: error\ndata: " + string(ErrorBody(e)) + "\n\n"))
+	err := sse.Write(s.w, "error", json.RawMessage(ErrorBody(e)))
 	s.flush()
 	return err
 }

@@ -181,7 +181,7 @@ func (s *Stream) End() error {
 // Fail reports an error after the stream started, as OpenAI does: a data
 // line holding an error object, and no [DONE].
 func (s *Stream) Fail(e *abi.Error) error {
-	_, err := io.WriteString(s.w, "data: "+string(ErrorBody(e))+"\n\n")
+	err := sse.Write(s.w, "", json.RawMessage(ErrorBody(e)))
 	s.flush()
 	return err
 }
