@@ -210,12 +210,19 @@ func (m *module) Capabilities(ctx context.Context, model string) (*abi.Capabilit
 
 // Project implements Module.
 func (m *module) Project(ctx context.Context, req *abi.Request) (*abi.ProviderRequest, error) {
-	body, err := json.Marshal(req)
+	return m.projectJSON(ctx, expProject, "normalized request", req)
+}
+
+// projectJSON encodes v as JSON, passes it to export fn and decodes the
+// provider request fn returns: the call path shared by Project and
+// ProjectOp. what names v in the error when v cannot be encoded.
+func (m *module) projectJSON(ctx context.Context, fn exportID, what string, v any) (*abi.ProviderRequest, error) {
+	body, err := json.Marshal(v)
 	if err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "normalized request cannot be encoded")
+		return nil, abi.Wrap(abi.CodeInvalidRequest, err, what+" cannot be encoded")
 	}
 	var pr *abi.ProviderRequest
-	err = m.call(ctx, expProject,
+	err = m.call(ctx, fn,
 		func(dst []byte) []byte { return append(dst, body...) },
 		func(_ *worker, p []byte) error {
 			r, err := decodeProviderRequest(p)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +13,8 @@ import (
 
 // Test guests, built once per test binary by TestMain.
 var (
-	guestDir string
+	guests   testenv.GuestSet
 	cacheDir string
-	guestErr error
 	// The guests TestMain builds (testenv.Guests holds their packages,
 	// tags and flags).
 	guestFiles = []string{"echo", "hostile", "raw", "raw-wrongversion", "raw-missing", "raw-forbidden"}
@@ -27,29 +25,14 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	guestDir = filepath.Join(dir, "wasm")
-	os.MkdirAll(guestDir, 0o755)
+	guests.Dir = filepath.Join(dir, "wasm")
 	// One compilation cache for the whole test binary (or the whole run:
 	// testenv.CacheEnv): each guest is compiled once, not once per test.
-	cacheDir = filepath.Join(dir, "cache")
-	if d := os.Getenv(testenv.CacheEnv); d != "" {
-		cacheDir = d
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		guestErr = fmt.Errorf("go tool not found: %v", err)
-	} else {
+	cacheDir = testenv.CacheDirOr(filepath.Join(dir, "cache"))
+	if _, err := exec.LookPath("go"); err == nil {
 		var wg sync.WaitGroup
-		var mu sync.Mutex
 		for _, name := range guestFiles {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := testenv.Guests[name].Build(filepath.Join(guestDir, name+".wasm")); err != nil {
-					mu.Lock()
-					guestErr = fmt.Errorf("building guest %s: %v", name, err)
-					mu.Unlock()
-				}
-			}()
+			wg.Go(func() { guests.Build(name) })
 		}
 		wg.Wait()
 	}
@@ -62,17 +45,7 @@ func TestMain(m *testing.M) {
 // tool is missing and failing it when the build failed.
 func wasmOf(tb testing.TB, name string) []byte {
 	tb.Helper()
-	if guestErr != nil {
-		if _, err := exec.LookPath("go"); err != nil {
-			testenv.SkipMissing(tb, "%v", guestErr)
-		}
-		tb.Fatal(guestErr)
-	}
-	b, err := os.ReadFile(filepath.Join(guestDir, name+".wasm"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return guests.Wasm(tb, name)
 }
 
 func newEngine(tb testing.TB, cfg Config) *Engine {

@@ -42,22 +42,7 @@ func (m *module) ProjectOp(ctx context.Context, call *abi.OpCall) (*abi.Provider
 	if !m.opsExported() {
 		return nil, m.unsupportedOp(call.Op)
 	}
-	body, err := json.Marshal(call)
-	if err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "operation call cannot be encoded")
-	}
-	var pr *abi.ProviderRequest
-	err = m.call(ctx, expProjectOp,
-		func(dst []byte) []byte { return append(dst, body...) },
-		func(_ *worker, p []byte) error {
-			r, err := decodeProviderRequest(p)
-			pr = r
-			return err
-		})
-	if err != nil {
-		return nil, err
-	}
-	return pr, nil
+	return m.projectJSON(ctx, expProjectOp, "operation call", call)
 }
 
 // ParseOp implements api.Operator. in.Context is replaced by call.

@@ -870,14 +870,7 @@ func TestCredentials(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk-from-file\n"), 0o600)
-	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ParseForm() != nil || r.Form.Get("apikey") != "ibm-key" {
-			w.WriteHeader(400)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"access_token":"iam-tok","token_type":"Bearer","expires_in":3600}`)
-	}))
+	tokens := providertest.NewTokenServer("ibm-key", "iam-tok")
 	defer tokens.Close()
 	env := map[string]string{"K": "sk-from-env", "P1": "sk-pool-1", host.EnvWatsonxAPIKey: "ibm-key"}
 	for _, tc := range []struct {

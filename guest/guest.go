@@ -174,7 +174,16 @@ func (d *Dispatcher) Capabilities(in []byte) []byte {
 	if c.ABIVersion == "" {
 		c.ABIVersion = abi.VersionString(abi.Version)
 	}
-	b, err := json.Marshal(c)
+	return d.okJSON(c, nil)
+}
+
+// okJSON returns the OK result carrying v as JSON, or the ERROR result for
+// err (or for a v that cannot be encoded).
+func (d *Dispatcher) okJSON(v any, err error) []byte {
+	if err != nil {
+		return d.fail(err)
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return d.fail(err)
 	}
@@ -187,15 +196,7 @@ func (d *Dispatcher) Project(in []byte) []byte {
 	if err := json.Unmarshal(in, &req); err != nil {
 		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "normalized request is not valid: %v", err))
 	}
-	pr, err := d.a.Project(&req)
-	if err != nil {
-		return d.fail(err)
-	}
-	b, err := json.Marshal(pr)
-	if err != nil {
-		return d.fail(err)
-	}
-	return d.ok(b)
+	return d.okJSON(d.a.Project(&req))
 }
 
 // Transform serves wasmadapt_transform: in is a transform envelope.

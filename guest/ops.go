@@ -69,49 +69,39 @@ type opHandler struct {
 
 // handler decodes call's request for the operation the adapter serves.
 func (d *Dispatcher) handler(call *abi.OpCall) (*opHandler, error) {
-	decode := func(v any) error {
-		if err := json.Unmarshal(call.Request, v); err != nil {
-			return abi.Errorf(abi.CodeInvalidRequest, "%s request is not valid: %v", call.Op, err)
-		}
-		return nil
-	}
-	unsupported := abi.Errorf(abi.CodeCapabilityUnsupported, "this module does not serve the %s operation", call.Op)
 	switch call.Op {
 	case abi.OpModels:
-		a, ok := d.a.(ModelLister)
-		if !ok {
-			return nil, unsupported
+		if a, ok := d.a.(ModelLister); ok {
+			return opFor(call, a.ProjectModels, a.ParseModels)
 		}
-		var req abi.ModelsRequest
-		if err := decode(&req); err != nil {
-			return nil, err
-		}
-		return &opHandler{func() (*abi.ProviderRequest, error) { return a.ProjectModels(&req) },
-			func(in *abi.ResponseInput) (any, error) { return a.ParseModels(&req, in) }}, nil
 	case abi.OpEmbed:
-		a, ok := d.a.(Embedder)
-		if !ok {
-			return nil, unsupported
+		if a, ok := d.a.(Embedder); ok {
+			return opFor(call, a.ProjectEmbed, a.ParseEmbed)
 		}
-		var req abi.EmbedRequest
-		if err := decode(&req); err != nil {
-			return nil, err
-		}
-		return &opHandler{func() (*abi.ProviderRequest, error) { return a.ProjectEmbed(&req) },
-			func(in *abi.ResponseInput) (any, error) { return a.ParseEmbed(&req, in) }}, nil
 	case abi.OpCountTokens:
-		a, ok := d.a.(TokenCounter)
-		if !ok {
-			return nil, unsupported
+		if a, ok := d.a.(TokenCounter); ok {
+			return opFor(call, a.ProjectCountTokens, a.ParseCountTokens)
 		}
-		var req abi.Request
-		if err := decode(&req); err != nil {
-			return nil, err
-		}
-		return &opHandler{func() (*abi.ProviderRequest, error) { return a.ProjectCountTokens(&req) },
-			func(in *abi.ResponseInput) (any, error) { return a.ParseCountTokens(&req, in) }}, nil
+	default:
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "unknown operation %q: want one of %v", call.Op, abi.Ops())
 	}
-	return nil, abi.Errorf(abi.CodeInvalidRequest, "unknown operation %q: want one of %v", call.Op, abi.Ops())
+	return nil, abi.Errorf(abi.CodeCapabilityUnsupported, "this module does not serve the %s operation", call.Op)
+}
+
+// opFor decodes call's request into a Req and binds the adapter's project
+// and parse of one operation to it.
+func opFor[Req, Res any](call *abi.OpCall, project func(*Req) (*abi.ProviderRequest, error), parse func(*Req, *abi.ResponseInput) (Res, error)) (*opHandler, error) {
+	var req Req
+	if err := json.Unmarshal(call.Request, &req); err != nil {
+		return nil, abi.Errorf(abi.CodeInvalidRequest, "%s request is not valid: %v", call.Op, err)
+	}
+	return &opHandler{
+		project: func() (*abi.ProviderRequest, error) { return project(&req) },
+		parse: func(in *abi.ResponseInput) (any, error) {
+			r, err := parse(&req, in)
+			return r, err
+		},
+	}, nil
 }
 
 // ProjectOp serves wasmadapt_project_op: in is an abi.OpCall.
@@ -124,15 +114,7 @@ func (d *Dispatcher) ProjectOp(in []byte) []byte {
 	if err != nil {
 		return d.fail(err)
 	}
-	pr, err := h.project()
-	if err != nil {
-		return d.fail(err)
-	}
-	b, err := json.Marshal(pr)
-	if err != nil {
-		return d.fail(err)
-	}
-	return d.ok(b)
+	return d.okJSON(h.project())
 }
 
 // ParseOp serves wasmadapt_parse_op: in is a response envelope whose

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -112,4 +113,32 @@ func hasFinish(evs []string) bool {
 		}
 	}
 	return false
+}
+
+// noopTools is a registry of one client tool that does nothing: the loops
+// of these tests run only provider tools, yet a ToolLoop needs a registry.
+func noopTools(t *testing.T) *host.ToolRegistry {
+	t.Helper()
+	tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
+		Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tools
+}
+
+// saveAndRestore saves s as JSON and restores a new session from it, as a
+// runtime does between a pause and its resume: the saved bytes and the
+// restored session.
+func saveAndRestore(t *testing.T, s *host.Session) ([]byte, *host.Session) {
+	t.Helper()
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := &host.Session{}
+	if err := json.Unmarshal(data, restored); err != nil {
+		t.Fatal(err)
+	}
+	return data, restored
 }

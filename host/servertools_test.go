@@ -72,11 +72,7 @@ func TestToolLoopContinuesPausedTurn(t *testing.T) {
 	}
 	srv := providertest.NewServer([]providertest.Case{paused, {Name: "final", Framing: "sse", Body: []byte(finalAnswer)}}, providertest.WithSequence())
 	defer srv.Close()
-	tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
-		Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tools := noopTools(t)
 	loop := &host.ToolLoop{Client: host.NewClient(), Tools: tools,
 		Provider: host.Provider{Module: mod, BaseURL: srv.URL, Credentials: host.StaticKey("sk-test")}}
 	s := host.NewSession("s-pause", "")
@@ -170,11 +166,7 @@ func TestToolLoopMCPApproval(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := providertest.NewServer([]providertest.Case{asked, {Name: "answer", Framing: "sse", Body: []byte(mcpAnswer)}}, providertest.WithSequence())
 			defer srv.Close()
-			tools, err := host.NewToolRegistry(host.Tool{Name: "noop", Description: "Does nothing.",
-				Handler: func(context.Context, json.RawMessage) (string, error) { return "ok", nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
+			tools := noopTools(t)
 			var gated []host.ToolCall
 			loop := &host.ToolLoop{Client: host.NewClient(), Tools: tools,
 				Provider: host.Provider{Module: mod, BaseURL: srv.URL, Credentials: host.StaticKey("sk-test")},
@@ -194,14 +186,7 @@ func TestToolLoopMCPApproval(t *testing.T) {
 				string(gated[0].Arguments) != `{"server":"deepwiki","tool":"ask_question","arguments":{"question":"What is wasmadapt?"}}` {
 				t.Fatalf("gate saw %+v", gated)
 			}
-			saved, err := json.Marshal(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			restored := &host.Session{}
-			if err := json.Unmarshal(saved, restored); err != nil {
-				t.Fatal(err)
-			}
+			_, restored := saveAndRestore(t, s)
 			resp, err := loop.Resume(context.Background(), restored, tt.decision)
 			if err != nil {
 				t.Fatal(err)

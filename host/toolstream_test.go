@@ -152,14 +152,7 @@ func pausedRun(t *testing.T, decisions func(p *host.PendingApproval) []host.Deci
 	if len(approvals) != 1 || approvals[0] != "c2" || len(seen) != 0 {
 		t.Fatalf("approval requests %v, handlers ran %d times before the decision", approvals, len(seen))
 	}
-	data, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	restored := &host.Session{}
-	if err := json.Unmarshal(data, restored); err != nil {
-		t.Fatal(err)
-	}
+	data, restored := saveAndRestore(t, s)
 	if again, _ := json.Marshal(restored); !bytes.Equal(again, data) {
 		t.Fatalf("session JSON is not lossless:\n%s\n%s", data, again)
 	}

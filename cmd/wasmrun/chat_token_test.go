@@ -1,11 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
 
 // TestChatToken: --token takes OAuth2 access tokens from the documented
@@ -14,14 +13,7 @@ import (
 func TestChatToken(t *testing.T) {
 	mod := openaiModule(t)
 	srv := demoServer(t)
-	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ParseForm() != nil || r.Form.Get("apikey") != "ibm-key" {
-			w.WriteHeader(400)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"access_token":"iam-tok","token_type":"Bearer","expires_in":3600}`)
-	}))
+	tokens := providertest.NewTokenServer("ibm-key", "iam-tok")
 	defer tokens.Close()
 	t.Setenv("WATSONX_APIKEY", "ibm-key")
 	_, errOut, code := wasmrun(t, "chat", mod, "../../testdata/openai/stream-text-usage/request.json", "--base-url", srv.URL, "--token", "ibm-iam", "--token-url", tokens.URL)

@@ -2,11 +2,8 @@ package registry
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,63 +19,20 @@ const waitBound = 2 * time.Minute
 // the test binary, with one compilation cache for the whole binary (or
 // the whole run: testenv.CacheEnv).
 var (
-	guestDir string
+	guests   testenv.GuestSet
 	cacheDir string
-	builds   sync.Map // file name -> *guestBuild
 )
-
-type guestBuild struct {
-	once sync.Once
-	err  error
-}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "registry-guests-")
 	if err != nil {
 		panic(err)
 	}
-	guestDir = filepath.Join(dir, "wasm")
-	cacheDir = filepath.Join(dir, "cache")
-	if d := os.Getenv(testenv.CacheEnv); d != "" {
-		cacheDir = d
-	}
+	guests.Dir = filepath.Join(dir, "wasm")
+	cacheDir = testenv.CacheDirOr(filepath.Join(dir, "cache"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// buildGuest returns the bytes of test guest name (testenv.Guests) as
-// file name.wasm: built once per test binary, skipped when the go tool is
-// missing.
-func buildGuest(tb testing.TB, name string) []byte {
-	tb.Helper()
-	if _, err := exec.LookPath("go"); err != nil {
-		testenv.SkipMissing(tb, "go tool not found (it builds the test guests): %v", err)
-	}
-	if err := build(name); err != nil {
-		tb.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(guestDir, name+".wasm"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// build builds guest name once (see buildGuest); concurrent callers wait
-// for the one build and share its error.
-func build(name string) error {
-	v, _ := builds.LoadOrStore(name, new(guestBuild))
-	gb := v.(*guestBuild)
-	gb.once.Do(func() {
-		g, ok := testenv.Guests[name]
-		if !ok {
-			gb.err = fmt.Errorf("no test guest %q in testenv.Guests", name)
-			return
-		}
-		gb.err = g.Build(filepath.Join(guestDir, name+".wasm"))
-	})
-	return gb.err
 }
 
 func newEngine(tb testing.TB, cfg engine.Config) *engine.Engine {

@@ -32,15 +32,15 @@ func swapWasm(tb testing.TB, variant string) []byte {
 	tb.Helper()
 	swapOnce.Do(func() {
 		if _, err := exec.LookPath("go"); err != nil {
-			return // buildGuest skips
+			return // guests.Wasm skips
 		}
 		var wg sync.WaitGroup
 		for _, v := range swapBuild {
-			wg.Go(func() { build("swap-" + v) })
+			wg.Go(func() { guests.Build("swap-" + v) })
 		}
 		wg.Wait()
 	})
-	return buildGuest(tb, "swap-"+variant)
+	return guests.Wasm(tb, "swap-"+variant)
 }
 
 var swapOnce sync.Once
@@ -517,7 +517,7 @@ func TestRegistryRejects(t *testing.T) {
 		{"self-test fails", swapWasm(t, "bad"), `self-test "text-stream" failed`},
 		{"declares another name", swapWasm(t, "other"), `declares name "other"`},
 		{"truncated bytes", v1[:len(v1)/2], "rejected at compile"},
-		{"contract broken", buildGuest(t, "raw-missing"), "rejected at compile"},
+		{"contract broken", guests.Wasm(t, "raw-missing"), "rejected at compile"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

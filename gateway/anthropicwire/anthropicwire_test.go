@@ -152,3 +152,18 @@ func TestStreamAnnouncedThenWhole(t *testing.T) {
 		t.Fatalf("no input delta:\n%s", buf.String())
 	}
 }
+
+// TestStreamFail: a failure mid-stream is one SSE error event carrying
+// the Anthropic error body, flushed.
+func TestStreamFail(t *testing.T) {
+	var buf bytes.Buffer
+	flushed := 0
+	s := NewStream(&buf, func() { flushed++ }, "m")
+	if err := s.Fail(abi.Errorf(abi.CodeRateLimited, "slow <down>")); err != nil {
+		t.Fatal(err)
+	}
+	want := "event: error\ndata: " + string(ErrorBody(abi.Errorf(abi.CodeRateLimited, "slow <down>"))) + "\n\n"
+	if buf.String() != want || flushed != 1 {
+		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
+	}
+}

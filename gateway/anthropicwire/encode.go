@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/sse"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
@@ -59,17 +60,7 @@ type msg struct {
 }
 
 func (s *Stream) send(name string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	out := make([]byte, 0, len(b)+len(name)+16)
-	out = append(out, "event: "...)
-	out = append(out, name...)
-	out = append(out, "\ndata: "...)
-	out = append(out, b...)
-	out = append(out, '\n', '\n')
-	if _, err := s.w.Write(out); err != nil {
+	if err := sse.Write(s.w, name, v); err != nil {
 		return err
 	}
 	s.flush()
@@ -206,7 +197,7 @@ func (s *Stream) End() error {
 // Fail reports an error after the stream started, as Anthropic does: an
 // error event.
 func (s *Stream) Fail(e *abi.Error) error {
-	_, err := s.w.Write([]byte("event: error\ndata: " + string(ErrorBody(e)) + "\n\n"))
+	err := sse.Write(s.w, "error", json.RawMessage(ErrorBody(e)))
 	s.flush()
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/sse"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
@@ -77,15 +78,7 @@ func usageOf(u abi.Usage) *usage {
 }
 
 func (s *Stream) send(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(s.w, "data: "); err != nil {
-		return err
-	}
-	b = append(b, '\n', '\n')
-	if _, err := s.w.Write(b); err != nil {
+	if err := sse.Write(s.w, "", v); err != nil {
 		return err
 	}
 	s.flush()
@@ -188,7 +181,7 @@ func (s *Stream) End() error {
 // Fail reports an error after the stream started, as OpenAI does: a data
 // line holding an error object, and no [DONE].
 func (s *Stream) Fail(e *abi.Error) error {
-	_, err := io.WriteString(s.w, "data: "+string(ErrorBody(e))+"\n\n")
+	err := sse.Write(s.w, "", json.RawMessage(ErrorBody(e)))
 	s.flush()
 	return err
 }

@@ -110,3 +110,18 @@ func TestStreamAnnouncedThenWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamFail: a failure mid-stream is one SSE data event carrying the
+// OpenAI error body, flushed.
+func TestStreamFail(t *testing.T) {
+	var buf bytes.Buffer
+	flushed := 0
+	s := NewStream(&buf, func() { flushed++ }, "m", Options{}, time.Unix(0, 0))
+	if err := s.Fail(abi.Errorf(abi.CodeRateLimited, "slow <down>")); err != nil {
+		t.Fatal(err)
+	}
+	want := "data: " + string(ErrorBody(abi.Errorf(abi.CodeRateLimited, "slow <down>"))) + "\n\n"
+	if buf.String() != want || flushed != 1 {
+		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/sse"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
@@ -177,14 +178,7 @@ func (s *Stream) send(typ string, fields map[string]any) error {
 	fields["type"] = typ
 	fields["sequence_number"] = s.seq
 	s.seq++
-	b, err := json.Marshal(fields)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(s.w, "event: "+typ+"\ndata: "); err != nil {
-		return err
-	}
-	if _, err := s.w.Write(append(b, '\n', '\n')); err != nil {
+	if err := sse.Write(s.w, typ, fields); err != nil {
 		return err
 	}
 	s.flush()

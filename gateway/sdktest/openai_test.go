@@ -3,7 +3,6 @@ package sdktest
 import (
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 
 	"github.com/openai/openai-go/v3"
@@ -99,17 +98,7 @@ func TestOpenAIChatErrors(t *testing.T) {
 	g := start(t)
 	ctx := context.Background()
 	user := openai.UserMessage("hi")
-	for _, tc := range []struct {
-		name, key, model string
-		stream           bool
-		status           int
-		errType          string
-	}{
-		{"unknown model", sdkgateway.Key, "nope", false, http.StatusNotFound, "not_found_error"},
-		{"wrong key", "wrong", sdkgateway.Model, false, http.StatusUnauthorized, "authentication_error"},
-		{"upstream rate limit", sdkgateway.Key, sdkgateway.LimitedModel, false, http.StatusTooManyRequests, "rate_limit_error"},
-		{"upstream rate limit streamed", sdkgateway.Key, sdkgateway.LimitedModel, true, http.StatusTooManyRequests, "rate_limit_error"},
-	} {
+	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := openaiClient(g, tc.key)
 			var err error

@@ -6,6 +6,7 @@ package sdktest
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -53,4 +54,23 @@ var weatherSchema = map[string]any{
 		"unit": map[string]any{"type": "string"},
 	},
 	"required": []string{"city"},
+}
+
+// errorCase is one error the SDK tests provoke and the status and error
+// type the SDK's typed error must carry for it.
+type errorCase struct {
+	name, key, model string
+	stream           bool
+	status           int
+	errType          string
+}
+
+// errorCases are the errors every SDK client must see typed: gateway
+// errors (unknown model, wrong key) and an upstream one (the provider's
+// rate limit), unary and streamed.
+var errorCases = []errorCase{
+	{"unknown model", sdkgateway.Key, "nope", false, http.StatusNotFound, "not_found_error"},
+	{"wrong key", "wrong", sdkgateway.Model, false, http.StatusUnauthorized, "authentication_error"},
+	{"upstream rate limit", sdkgateway.Key, sdkgateway.LimitedModel, false, http.StatusTooManyRequests, "rate_limit_error"},
+	{"upstream rate limit streamed", sdkgateway.Key, sdkgateway.LimitedModel, true, http.StatusTooManyRequests, "rate_limit_error"},
 }

@@ -48,43 +48,26 @@ func writeGateway(w io.Writer, r *results) {
 		p("most of it, so these numbers are noise-dominated (a gateway faster than its direct host is noise, not a\n")
 		p("result). Rerun on an idle machine (`make bench`) before drawing conclusions.**\n\n")
 	}
-	if !r.has("BenchmarkGatewayLatency/") {
-		p("_Not measured in this run._\n\n")
-	} else {
-		p("| executor | direct host p50 | host p99 | gateway p50 | gateway p99 | **added p50** | **added p99** | added with limits p50 | p99 |\n")
-		p("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, be := range []string{"native", "wazero", "wasmtime"} {
-			n := "BenchmarkGatewayLatency/" + be
-			if !r.has(n) {
-				continue
-			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", be,
-				r.cell(n, "host-p50-ns", fmtNs), r.cell(n, "host-p99-ns", fmtNs),
+	r.executorTable(w, "BenchmarkGatewayLatency/",
+		"| executor | direct host p50 | host p99 | gateway p50 | gateway p99 | **added p50** | **added p99** | added with limits p50 | p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+		func(be string) string { return "BenchmarkGatewayLatency/" + be },
+		func(n string) []string {
+			return []string{r.cell(n, "host-p50-ns", fmtNs), r.cell(n, "host-p99-ns", fmtNs),
 				r.cell(n, "gw-p50-ns", fmtNs), r.cell(n, "gw-p99-ns", fmtNs),
 				r.cell(n, "added-p50-ns", fmtNs), r.cell(n, "added-p99-ns", fmtNs),
-				r.cell(n, "limits-added-p50-ns", fmtNs), r.cell(n, "limits-added-p99-ns", fmtNs))
-		}
-		p("\n")
-	}
+				r.cell(n, "limits-added-p50-ns", fmtNs), r.cell(n, "limits-added-p99-ns", fmtNs)}
+		})
 	p("Throughput: c workers run c x N streams, c in flight, through the direct host and through the gateway (the\n")
 	p("provider, gateway, client and engine share the same cores: streams/s here is CPU cost per stream, not a network\n")
 	p("limit).\n\n")
-	if !r.has("BenchmarkGatewayThroughput/") {
-		p("_Not measured in this run._\n\n")
-	} else {
-		p("| executor | direct host streams/s at 1 | gateway at 1 | direct host at 64 | gateway at 64 |\n|---|---:|---:|---:|---:|\n")
-		f0 := func(f float64) string { return fmt.Sprintf("%.0f", f) }
-		for _, be := range []string{"native", "wazero", "wasmtime"} {
-			n := "BenchmarkGatewayThroughput/" + be + "/"
-			if !r.has(n) {
-				continue
-			}
-			p("| %s | %s | %s | %s | %s |\n", be,
-				r.cell(n+"host/streams-1", "streams/s", f0), r.cell(n+"gateway/streams-1", "streams/s", f0),
-				r.cell(n+"host/streams-64", "streams/s", f0), r.cell(n+"gateway/streams-64", "streams/s", f0))
-		}
-		p("\n")
-	}
+	f0 := func(f float64) string { return fmt.Sprintf("%.0f", f) }
+	r.executorTable(w, "BenchmarkGatewayThroughput/",
+		"| executor | direct host streams/s at 1 | gateway at 1 | direct host at 64 | gateway at 64 |\n|---|---:|---:|---:|---:|\n",
+		func(be string) string { return "BenchmarkGatewayThroughput/" + be + "/" },
+		func(n string) []string {
+			return []string{r.cell(n+"host/streams-1", "streams/s", f0), r.cell(n+"gateway/streams-1", "streams/s", f0),
+				r.cell(n+"host/streams-64", "streams/s", f0), r.cell(n+"gateway/streams-64", "streams/s", f0)}
+		})
 	p("### Against Bifrost's published 11 µs at 5,000 RPS\n\n")
 	p("Bifrost publishes a mean gateway overhead of 11 µs at a sustained 5,000 requests/s against a mocked OpenAI\n")
 	p("endpoint, on its own (dedicated cloud) hardware. What is comparable: both are what a gateway adds over calling\n")

@@ -294,39 +294,24 @@ func writeE2E(w io.Writer, r *results) {
 	p("the same HTTP request over the same transport, body read to EOF, nothing decoded. Latency: each iteration does a\n")
 	p("direct read then a host stream, one at a time; **added** is host minus direct per pair, and its p50/p99 are over\n")
 	p("all pairs of a run (then the median over runs).\n\n")
-	if !r.has("BenchmarkE2ELatency/") {
-		p("_Not measured in this run._\n\n")
-	} else {
-		p("| executor | direct p50 | direct p99 | host p50 | host p99 | **added p50** | **added p99** |\n|---|---:|---:|---:|---:|---:|---:|\n")
-		for _, be := range []string{"native", "wazero", "wasmtime"} {
-			n := "BenchmarkE2ELatency/" + be
-			if !r.has(n) {
-				continue
-			}
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", be, r.cell(n, "direct-p50-ns", fmtNs), r.cell(n, "direct-p99-ns", fmtNs),
-				r.cell(n, "host-p50-ns", fmtNs), r.cell(n, "host-p99-ns", fmtNs), r.cell(n, "added-p50-ns", fmtNs), r.cell(n, "added-p99-ns", fmtNs))
-		}
-		p("\n")
-	}
+	r.executorTable(w, "BenchmarkE2ELatency/",
+		"| executor | direct p50 | direct p99 | host p50 | host p99 | **added p50** | **added p99** |\n|---|---:|---:|---:|---:|---:|---:|\n",
+		func(be string) string { return "BenchmarkE2ELatency/" + be },
+		func(n string) []string {
+			return []string{r.cell(n, "direct-p50-ns", fmtNs), r.cell(n, "direct-p99-ns", fmtNs),
+				r.cell(n, "host-p50-ns", fmtNs), r.cell(n, "host-p99-ns", fmtNs), r.cell(n, "added-p50-ns", fmtNs), r.cell(n, "added-p99-ns", fmtNs)}
+		})
 	p("Throughput: c workers run c x N streams between them (c in flight at once; the provider, the client and the\n")
 	p("engine share the same cores, so this measures the host's CPU cost per stream more than any network limit).\n")
 	p("Connections are kept alive (idle pool sized to c).\n\n")
-	if !r.has("BenchmarkE2EThroughput/") {
-		p("_Not measured in this run._\n\n")
-		return
-	}
-	p("| executor | streams/s at 1 | at 64 | at 1024 | events/s at 1 | at 64 | at 1024 |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	f0 := func(f float64) string { return fmt.Sprintf("%.0f", f) }
-	for _, be := range []string{"native", "wazero", "wasmtime"} {
-		n := "BenchmarkE2EThroughput/" + be + "/streams-"
-		if !r.has(n) {
-			continue
-		}
-		p("| %s | %s | %s | %s | %s | %s | %s |\n", be,
-			r.cell(n+"1", "streams/s", f0), r.cell(n+"64", "streams/s", f0), r.cell(n+"1024", "streams/s", f0),
-			r.cell(n+"1", "events/s", f0), r.cell(n+"64", "events/s", f0), r.cell(n+"1024", "events/s", f0))
-	}
-	p("\n")
+	r.executorTable(w, "BenchmarkE2EThroughput/",
+		"| executor | streams/s at 1 | at 64 | at 1024 | events/s at 1 | at 64 | at 1024 |\n|---|---:|---:|---:|---:|---:|---:|\n",
+		func(be string) string { return "BenchmarkE2EThroughput/" + be + "/streams-" },
+		func(n string) []string {
+			return []string{r.cell(n+"1", "streams/s", f0), r.cell(n+"64", "streams/s", f0), r.cell(n+"1024", "streams/s", f0),
+				r.cell(n+"1", "events/s", f0), r.cell(n+"64", "events/s", f0), r.cell(n+"1024", "events/s", f0)}
+		})
 }
 
 func writeHotSwap(w io.Writer, r *results) {
@@ -537,4 +522,27 @@ func fmtCount(v float64) string {
 		return fmt.Sprintf("%.1fK", v/1e3)
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// executors are the rows of every per-executor table, in order.
+var executors = []string{"native", "wazero", "wasmtime"}
+
+// executorTable writes header (a table's header and separator lines), one
+// row per executor whose benchmark name(be) ran, its cells from cells(n),
+// and a blank line; or "_Not measured in this run._" when no benchmark
+// under prefix ran.
+func (r *results) executorTable(w io.Writer, prefix, header string, name func(be string) string, cells func(n string) []string) {
+	if !r.has(prefix) {
+		fmt.Fprint(w, "_Not measured in this run._\n\n")
+		return
+	}
+	fmt.Fprint(w, header)
+	for _, be := range executors {
+		n := name(be)
+		if !r.has(n) {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s |\n", be, strings.Join(cells(n), " | "))
+	}
+	fmt.Fprint(w, "\n")
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"testing"
 )
 
 // Guest is a Go guest module that tests build for themselves (beyond the
@@ -79,4 +81,53 @@ func (g Guest) Build(out string) error {
 		return fmt.Errorf("building %s (tags %q, ldflags %q): %v\n%s", g.Pkg, g.Tags, g.LDFlags, err, msg)
 	}
 	return nil
+}
+
+// GuestSet builds the test guests of Guests into Dir, each at most once
+// per test binary: concurrent callers of one guest wait for its one build
+// and share its error. The zero value with Dir set is ready to use.
+type GuestSet struct {
+	// Dir is where the guests are written, as <name>.wasm.
+	Dir    string
+	builds sync.Map // guest name -> *guestBuild
+}
+
+type guestBuild struct {
+	once sync.Once
+	err  error
+}
+
+// Build builds guest name into Dir once (see GuestSet).
+func (s *GuestSet) Build(name string) error {
+	v, _ := s.builds.LoadOrStore(name, new(guestBuild))
+	gb := v.(*guestBuild)
+	gb.once.Do(func() {
+		g, ok := Guests[name]
+		if !ok {
+			gb.err = fmt.Errorf("no test guest %q in testenv.Guests: add it there", name)
+			return
+		}
+		if err := g.Build(filepath.Join(s.Dir, name+".wasm")); err != nil {
+			gb.err = fmt.Errorf("building test guest %s: %w", name, err)
+		}
+	})
+	return gb.err
+}
+
+// Wasm returns the bytes of guest name, built once (see GuestSet). The
+// test is skipped (SkipMissing) when the go tool, which builds the
+// guests, is missing, and fails when the build does.
+func (s *GuestSet) Wasm(tb testing.TB, name string) []byte {
+	tb.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		SkipMissing(tb, "go tool not found (it builds the test guests): %v", err)
+	}
+	if err := s.Build(name); err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(s.Dir, name+".wasm"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

@@ -1,0 +1,44 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"testing"
+)
+
+type failWriter struct{ err error }
+
+func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
+
+func TestWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name, event string
+		v           any
+		want        string
+	}{
+		{"named", "message_stop", map[string]any{"type": "message_stop"}, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"},
+		{"unnamed", "", map[string]int{"a": 1}, "data: {\"a\":1}\n\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, tc.event, tc.v); err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != tc.want {
+				t.Fatalf("wrote %q, want %q", buf.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, "x", math.Inf(1)); err == nil || buf.Len() != 0 {
+		t.Fatalf("an unencodable value: %v, wrote %q; want an error and nothing written", err, buf.String())
+	}
+	gone := errors.New("connection gone")
+	if err := Write(failWriter{gone}, "x", 1); !errors.Is(err, gone) {
+		t.Fatalf("a failing writer: %v, want %v", err, gone)
+	}
+}
