@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -122,6 +123,15 @@ func newestSource(t *testing.T, pkg string) time.Time {
 // runs under the race detector (compiling a module takes ~18 s there):
 // a Chat Completions one over SSE and one over NDJSON.
 var raceSubset = map[string]bool{"openai": true, "ollama": true}
+
+func init() {
+	// The subset must be compiled ahead by internal/testcache.
+	for name := range raceSubset {
+		if !slices.Contains(testenv.RaceAdapters, name) {
+			panic("raceSubset names " + name + ", which testenv.RaceAdapters lacks")
+		}
+	}
+}
 
 // TestDeterminism: for every adapter's recorded streams (testdata/<adapter>
 // cases with a streamed 2xx body), the events are byte-identical across

@@ -8,9 +8,10 @@
 //
 //	WASMADAPT_TEST_CACHE=bin/test/cache go test -tags testcachefill ./internal/testcache
 //
-// It compiles every module the tests load — bin/adapters/*.wasm,
-// bin/hostile/*.wasm and the guests of internal/testenv.Guests — into that
-// directory (engine.Engine.Precompile). The race-mode test binaries then
+// It compiles the modules the race-mode tests load — the adapters of
+// internal/testenv.RaceAdapters, bin/hostile/*.wasm and the guests of
+// internal/testenv.Guests — into that directory
+// (engine.Engine.Precompile). The race-mode test binaries then
 // find the compiled code there. A test binary's wazero names its cache by
 // the version its build information reports, the same in every test
 // binary, so the entries are shared by all of them (a wasmrun binary uses

@@ -17,8 +17,10 @@ import (
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
-// TestFill compiles every module the tests load into the shared cache
-// (testenv.CacheEnv). An adapter that does not compile fails it; hostile
+// TestFill compiles the modules the race-mode tests load (the adapters of
+// testenv.RaceAdapters, bin/hostile/*.wasm and testenv.Guests) into the
+// shared cache (testenv.CacheEnv). An adapter that does not compile fails
+// it; hostile
 // modules and test guests may be refused (that is what some of them
 // test: a refusal after compilation still leaves the compiled code in the
 // cache), so their errors are only logged.
@@ -40,17 +42,16 @@ func TestFill(t *testing.T) {
 	}
 	var jobs []job
 	root := testenv.Root()
-	for _, pat := range []struct {
-		glob     string
-		mustLoad bool
-	}{{"bin/adapters/*.wasm", true}, {"bin/hostile/*.wasm", false}} {
-		files, _ := filepath.Glob(filepath.Join(root, pat.glob))
-		if len(files) == 0 && pat.mustLoad {
-			testenv.SkipMissing(t, "no %s: run make first", pat.glob)
+	for _, name := range testenv.RaceAdapters {
+		f := filepath.Join(root, "bin", "adapters", name+".wasm")
+		if _, err := os.Stat(f); err != nil {
+			testenv.SkipMissing(t, "no bin/adapters/%s.wasm: run make first", name)
 		}
-		for _, f := range files {
-			jobs = append(jobs, job{filepath.Base(f), f, pat.mustLoad})
-		}
+		jobs = append(jobs, job{name + ".wasm", f, true})
+	}
+	hostile, _ := filepath.Glob(filepath.Join(root, "bin", "hostile", "*.wasm"))
+	for _, f := range hostile {
+		jobs = append(jobs, job{filepath.Base(f), f, false})
 	}
 	build := t.TempDir()
 	names := make([]string, 0, len(testenv.Guests))

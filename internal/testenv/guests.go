@@ -131,3 +131,15 @@ func (s *GuestSet) Wasm(tb testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// RaceAdapters are the shipped adapters the race-mode tests load (by name
+// or as the first of a directory listing): internal/testcache compiles
+// these of bin/adapters ahead, not all of them (compiling the other
+// thirty costs more than a minute of CPU for nothing). A test that loads
+// another adapter under -race still passes; it only compiles it itself.
+// internal/sandboxtest's TestDeterminism runs its Wasm half under -race
+// for RaceAdapters only.
+var RaceAdapters = []string{
+	"anthropic", "gemini", "mistral", "ollama", "openai", "openai-compatible",
+	"openai-responses", "openrouter", "vertex-gemini",
+}
