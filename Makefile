@@ -63,14 +63,28 @@ demo: all
 # Every step runs even when an earlier one failed (make -k), then the
 # summary of all go test runs: skips with their reasons, the slowest tests,
 # failures, and last the line "N passed, N failed, N skipped".
+# The steps run TESTJOBS at a time (their shared prerequisites, such as
+# the adapters' build, once): a step alone leaves a core idle for minutes
+# (the tail of the race tests, npm's downloads, the fuzz targets' starts),
+# and no verdict depends on the machine's speed or load. Each step's
+# output appears whole when it ends (--output-sync).
+TESTJOBS ?= 3
 test:
 	@mkdir -p bin/test && rm -f $(RESULTS)
+	@echo "== make test: steps $(TEST_STEPS), $(TESTJOBS) at a time; each step's output appears when it ends"
 	@start=$$(date +%s); status=0; \
-	$(MAKE) --no-print-directory -k test-steps || status=$$?; \
+	$(MAKE) --no-print-directory -k -j$(TESTJOBS) --output-sync=target test-steps || status=$$?; \
 	echo; echo "== make test took $$(( $$(date +%s) - start ))s"; \
 	$(GO) run ./internal/testrun -results $(RESULTS) -summary -status $$status
 
-test-steps: check unit conformance fuzz test-wasmtime test-scaleout sdk-tests
+TEST_STEPS := check unit conformance fuzz test-wasmtime test-scaleout sdk-tests
+test-steps: $(TEST_STEPS)
+
+# The test runner as a binary, for the modules of their own (bench/,
+# gateway/sdktest/) whose go test runs in their directory.
+bin/tools/testrun: FORCE
+	@mkdir -p bin/tools
+	$(GO) build -o $@ ./internal/testrun
 
 # The hygiene gate: fails on any finding.
 check: vet
@@ -116,7 +130,7 @@ vet: generate
 # With PostgreSQL installed (scripts/install-test-deps), the tests run
 # beside a throwaway server (scripts/with-postgres), so the SQL session
 # store is tested against it; without it that test skips and says so.
-unit: all hostile generate
+unit: all hostile generate bin/tools/testrun
 	@mkdir -p bin/test
 	@echo "== filling the compilation cache without -race (internal/testcache)"
 	$(TESTRUN) -count=1 -tags testcachefill -timeout $(TESTTIMEOUT) ./internal/testcache
@@ -126,7 +140,6 @@ unit: all hostile generate
 	else $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; fi
 	@# bench/ is a module of its own (the peer SDKs): its bodies match their
 	@# generator and every runner, ours and the peers', agrees on them.
-	$(GO) build -o bin/tools/testrun ./internal/testrun
 	cd bench && $(GO) vet . && ../bin/tools/testrun -results ../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) .
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
@@ -151,9 +164,8 @@ hostile: deps
 # detector would rebuild the SDKs (openai-go alone is a large package, many
 # minutes on a loaded 2-core machine) and the gateway's own race coverage
 # is in `unit`.
-sdk-tests:
-	@mkdir -p bin/tools bin/test
-	$(GO) build -o bin/tools/testrun ./internal/testrun
+sdk-tests: bin/tools/testrun
+	@mkdir -p bin/test
 	cd gateway/sdktest && $(GO) vet ./... && ../../bin/tools/testrun -results ../../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) ./...
 	GO=$(GO) RESULTS=$(CURDIR)/$(RESULTS) scripts/sdk-tests-node
 
