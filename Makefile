@@ -14,7 +14,7 @@
 GO       ?= go
 ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-wasm/*/module/main.go)))))
 WASMS    := $(ADAPTERS:%=bin/adapters/%.wasm)
-FUZZTIME ?= 4s
+FUZZTIME ?= 2s
 # staticcheck at this version (2026.1.x, which knows Go 1.26), installed by
 # `go install` into bin/tools (the wasip1 pass must run a native binary).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -177,8 +177,9 @@ conformance: all
 
 # Each fuzz target briefly (FUZZTIME each, scripts/fuzz, which says how a
 # failure is told from Go 1.26's -fuzztime boundary race); the seed corpora
-# also run in `unit`. 38 targets: about 38 x (FUZZTIME + 1.3 s), 3-4 min at
-# 4s on 2 cores.
+# also run in `unit`. 42 targets: about 42 x (FUZZTIME + 2-3 s), 3-4 min at
+# 2s on 2 cores: a smoke run that finds shallow crashes in what changed;
+# long campaigns are `make fuzz FUZZTIME=10m`.
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz $(GO)
 
