@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,8 +52,8 @@ func TestModelsCommand(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
 				w.Header().Set("Content-Type", "application/json")
-				if b, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
-					w.Write(b)
+				if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
+					a.serve(w)
 					return
 				}
 				if tc.last != "" && r.Method == "GET" && r.URL.RawQuery != "" {
@@ -86,22 +87,38 @@ func TestModelsCommand(t *testing.T) {
 	}
 }
 
+// recordedAnswer is a golden case's recorded answer: its body and the
+// response headers case.json gives.
+type recordedAnswer struct {
+	body    []byte
+	headers map[string]string
+}
+
+// serve writes the answer.
+func (a recordedAnswer) serve(w http.ResponseWriter) {
+	for k, v := range a.headers {
+		w.Header().Set(k, v)
+	}
+	w.Write(a.body)
+}
+
 // recordedOps reads the golden operation cases of module for op: the
 // recorded answer of each, keyed by its projected request (requestKey),
 // and the IDs of the models the first page lists (cases without a
 // request.json page or model).
-func recordedOps(t *testing.T, module, op string) (map[string][]byte, []string) {
+func recordedOps(t *testing.T, module, op string) (map[string]recordedAnswer, []string) {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join("../../testdata", module, "op-*"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no operation cases for %s", module)
 	}
-	answers := map[string][]byte{}
+	answers := map[string]recordedAnswer{}
 	var ids []string
 	for _, d := range dirs {
 		var meta struct {
-			Op     string `json:"op"`
-			Status int    `json:"status"`
+			Op      string            `json:"op"`
+			Status  int               `json:"status"`
+			Headers map[string]string `json:"headers"`
 		}
 		var pr struct {
 			Method string            `json:"method"`
@@ -121,7 +138,7 @@ func recordedOps(t *testing.T, module, op string) (map[string][]byte, []string) 
 		for k, v := range pr.Query {
 			q[k] = []string{v}
 		}
-		answers[requestKey(pr.Method, pr.Path, q, pr.Body)] = body
+		answers[requestKey(pr.Method, pr.Path, q, pr.Body)] = recordedAnswer{body, meta.Headers}
 		var req map[string]any
 		readJSON(t, filepath.Join(d, "request.json"), &req)
 		if len(req) > 0 {
@@ -136,9 +153,12 @@ func recordedOps(t *testing.T, module, op string) (map[string][]byte, []string) 
 	return answers, ids
 }
 
-// requestKey identifies a request by method, path, sorted query and
-// compacted JSON body.
+// requestKey identifies a request by method, unescaped path, sorted query
+// and compacted JSON body.
 func requestKey(method, path string, query map[string][]string, body []byte) string {
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
 	keys := make([]string, 0, len(query))
 	for k, vs := range query {
 		keys = append(keys, k+"="+strings.Join(vs, ","))
@@ -160,5 +180,57 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestEmbedCommand runs `wasmrun embed MODULE REQUEST.json --base-url`
+// through the host's Client.Embed and the real module against a loopback
+// server that answers with the module's recorded embed answer: the printed
+// result is the case's result.json.
+func TestEmbedCommand(t *testing.T) {
+	for _, tc := range []struct{ module, caseDir string }{
+		{"openai", "op-embed-float"},
+		{"openai", "op-embed-base64"},
+		{"mistral", "op-embed"},
+		{"gemini", "op-embed"},
+		{"ollama", "op-embed"},
+		{"openai-compatible", "op-embed"},
+		{"bedrock", "op-embed-titan"},
+		{"bedrock", "op-embed-cohere"},
+	} {
+		t.Run(tc.module+"/"+tc.caseDir, func(t *testing.T) {
+			mod := shippedModule(t, tc.module)
+			answers, _ := recordedOps(t, tc.module, abi.OpEmbed)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
+					a.serve(w)
+					return
+				}
+				w.WriteHeader(404)
+				w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
+			}))
+			defer srv.Close()
+			t.Setenv("WASMRUN_EMBED_KEY", "k-test")
+			t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+			dir := filepath.Join("../../testdata", tc.module, tc.caseDir)
+			args := []string{"embed", mod, filepath.Join(dir, "request.json"), "--base-url", srv.URL, "--region", "us-east-1"}
+			if tc.module != "bedrock" {
+				args = append(args, "--api-key-env", "WASMRUN_EMBED_KEY")
+			}
+			out, errOut, code := wasmrun(t, args...)
+			var got, want abi.EmbedResult
+			if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+				t.Fatalf("wasmrun embed: exit %d\n%s%s", code, out, errOut)
+			}
+			readJSON(t, filepath.Join(dir, "result.json"), &want)
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if !bytes.Equal(g, w) {
+				t.Errorf("result\n%s\nwant (result.json)\n%s", g, w)
+			}
+		})
 	}
 }
