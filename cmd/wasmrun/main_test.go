@@ -25,6 +25,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	cacheDir = dir
+	// The key of the parallel operation tests (models_test.go): a test
+	// that runs in parallel cannot t.Setenv.
+	os.Setenv(opsTestKeyEnv, "k-test")
 	code := m.Run()
 	cleanup()
 	os.Exit(code)

@@ -24,6 +24,7 @@ import (
 // models are those of the recorded answers, every page and every per-model
 // follow-up included.
 func TestModelsCommand(t *testing.T) {
+	t.Parallel() // each run loads a module: slow under -race
 	for _, tc := range []struct {
 		module string
 		// last answers the request for the page after the recorded ones
@@ -40,6 +41,7 @@ func TestModelsCommand(t *testing.T) {
 		{"openai-compatible", "", nil},
 	} {
 		t.Run(tc.module, func(t *testing.T) {
+			t.Parallel()
 			mod := shippedModule(t, tc.module)
 			answers, ids := recordedOps(t, tc.module, abi.OpModels)
 			want := tc.want
@@ -64,8 +66,7 @@ func TestModelsCommand(t *testing.T) {
 				w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
 			}))
 			defer srv.Close()
-			t.Setenv("WASMRUN_MODELS_KEY", "k-test")
-			out, errOut, code := wasmrun(t, "models", mod, "--base-url", srv.URL, "--api-key-env", "WASMRUN_MODELS_KEY")
+			out, errOut, code := wasmrun(t, "models", mod, "--base-url", srv.URL, "--api-key-env", opsTestKeyEnv)
 			var res abi.ModelsResult
 			if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
 				t.Fatalf("wasmrun models %s: exit %d\n%s%s", tc.module, code, out, errOut)
@@ -183,11 +184,16 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 }
 
+// opsTestKeyEnv names the API key variable of the operation tests, set
+// by TestMain for the whole run.
+const opsTestKeyEnv = "WASMRUN_OPS_TEST_KEY"
+
 // TestEmbedCommand runs `wasmrun embed MODULE REQUEST.json --base-url`
 // through the host's Client.Embed and the real module against a loopback
 // server that answers with the module's recorded embed answer: the printed
 // result is the case's result.json.
 func TestEmbedCommand(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ module, caseDir string }{
 		{"openai", "op-embed-float"},
 		{"openai", "op-embed-base64"},
@@ -195,42 +201,51 @@ func TestEmbedCommand(t *testing.T) {
 		{"gemini", "op-embed"},
 		{"ollama", "op-embed"},
 		{"openai-compatible", "op-embed"},
-		{"bedrock", "op-embed-titan"},
-		{"bedrock", "op-embed-cohere"},
 	} {
 		t.Run(tc.module+"/"+tc.caseDir, func(t *testing.T) {
-			mod := shippedModule(t, tc.module)
-			answers, _ := recordedOps(t, tc.module, abi.OpEmbed)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := io.ReadAll(r.Body)
-				w.Header().Set("Content-Type", "application/json")
-				if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
-					a.serve(w)
-					return
-				}
-				w.WriteHeader(404)
-				w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
-			}))
-			defer srv.Close()
-			t.Setenv("WASMRUN_EMBED_KEY", "k-test")
-			t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-			t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-			dir := filepath.Join("../../testdata", tc.module, tc.caseDir)
-			args := []string{"embed", mod, filepath.Join(dir, "request.json"), "--base-url", srv.URL, "--region", "us-east-1"}
-			if tc.module != "bedrock" {
-				args = append(args, "--api-key-env", "WASMRUN_EMBED_KEY")
-			}
-			out, errOut, code := wasmrun(t, args...)
-			var got, want abi.EmbedResult
-			if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
-				t.Fatalf("wasmrun embed: exit %d\n%s%s", code, out, errOut)
-			}
-			readJSON(t, filepath.Join(dir, "result.json"), &want)
-			g, _ := json.Marshal(got)
-			w, _ := json.Marshal(want)
-			if !bytes.Equal(g, w) {
-				t.Errorf("result\n%s\nwant (result.json)\n%s", g, w)
-			}
+			t.Parallel()
+			embedCase(t, tc.module, tc.caseDir, "--api-key-env", opsTestKeyEnv)
 		})
+	}
+}
+
+// TestEmbedCommandSigV4: bedrock's embed cases, signed with the AWS
+// variables (Titan; Cohere, whose usage comes in a response header).
+func TestEmbedCommandSigV4(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+	for _, c := range []string{"op-embed-titan", "op-embed-cohere"} {
+		t.Run(c, func(t *testing.T) { embedCase(t, "bedrock", c, "--region", "us-east-1") })
+	}
+}
+
+// embedCase runs wasmrun embed on a golden embed case of module (extra:
+// its credential options) and compares the result with result.json.
+func embedCase(t *testing.T, module, caseDir string, extra ...string) {
+	t.Helper()
+	mod := shippedModule(t, module)
+	answers, _ := recordedOps(t, module, abi.OpEmbed)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
+			a.serve(w)
+			return
+		}
+		w.WriteHeader(404)
+		w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
+	}))
+	defer srv.Close()
+	dir := filepath.Join("../../testdata", module, caseDir)
+	out, errOut, code := wasmrun(t, append([]string{"embed", mod, filepath.Join(dir, "request.json"), "--base-url", srv.URL}, extra...)...)
+	var got, want abi.EmbedResult
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+		t.Fatalf("wasmrun embed: exit %d\n%s%s", code, out, errOut)
+	}
+	readJSON(t, filepath.Join(dir, "result.json"), &want)
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if !bytes.Equal(g, w) {
+		t.Errorf("result\n%s\nwant (result.json)\n%s", g, w)
 	}
 }
