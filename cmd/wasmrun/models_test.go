@@ -51,21 +51,13 @@ func TestModelsCommand(t *testing.T) {
 					want = append(want, "gemini-last-page")
 				}
 			}
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := io.ReadAll(r.Body)
-				w.Header().Set("Content-Type", "application/json")
-				if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
-					a.serve(w)
-					return
-				}
+			srv := recordedServer(t, answers, func(w http.ResponseWriter, r *http.Request) bool {
 				if tc.last != "" && r.Method == "GET" && r.URL.RawQuery != "" {
 					w.Write([]byte(tc.last))
-					return
+					return true
 				}
-				w.WriteHeader(404)
-				w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
-			}))
-			defer srv.Close()
+				return false
+			})
 			out, errOut, code := wasmrun(t, "models", mod, "--base-url", srv.URL, "--api-key-env", opsTestKeyEnv)
 			var res abi.ModelsResult
 			if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
@@ -101,6 +93,27 @@ func (a recordedAnswer) serve(w http.ResponseWriter) {
 		w.Header().Set(k, v)
 	}
 	w.Write(a.body)
+}
+
+// recordedServer serves answers (recordedOps) on loopback until t ends:
+// the answer whose request the request is; else other's, when other
+// answers it; else 404.
+func recordedServer(t *testing.T, answers map[string]recordedAnswer, other func(http.ResponseWriter, *http.Request) bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
+			a.serve(w)
+			return
+		}
+		if other != nil && other(w, r) {
+			return
+		}
+		w.WriteHeader(404)
+		w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // recordedOps reads the golden operation cases of module for op: the
@@ -225,17 +238,7 @@ func embedCase(t *testing.T, module, caseDir string, extra ...string) {
 	t.Helper()
 	mod := shippedModule(t, module)
 	answers, _ := recordedOps(t, module, abi.OpEmbed)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		if a, ok := answers[requestKey(r.Method, r.URL.Path, r.URL.Query(), body)]; ok {
-			a.serve(w)
-			return
-		}
-		w.WriteHeader(404)
-		w.Write([]byte(`{"error":{"message":"no recorded answer for ` + r.Method + " " + r.URL.String() + `"}}`))
-	}))
-	defer srv.Close()
+	srv := recordedServer(t, answers, nil)
 	dir := filepath.Join("../../testdata", module, caseDir)
 	out, errOut, code := wasmrun(t, append([]string{"embed", mod, filepath.Join(dir, "request.json"), "--base-url", srv.URL}, extra...)...)
 	var got, want abi.EmbedResult
