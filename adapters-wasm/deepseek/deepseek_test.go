@@ -1,6 +1,7 @@
 package deepseek
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -94,6 +95,32 @@ func TestFinishAndModels(t *testing.T) {
 		f := New().Capabilities(model).Features
 		if f.Reasoning != reasoning || f.Vision || f.StructuredOutput != abi.SupportJSONMode || f.ToolCalling != abi.SupportNative {
 			t.Errorf("%s: %+v", model, f)
+		}
+	}
+}
+
+func TestDetails(t *testing.T) {
+	for _, tc := range []struct {
+		model        string
+		context, out int
+	}{
+		{"deepseek-chat", 1 << 20, 384 << 10},
+		{"deepseek-reasoner", 1 << 20, 384 << 10},
+		{"deepseek-v4-flash", 1 << 20, 384 << 10},
+		{"DeepSeek-V4-Pro", 1 << 20, 384 << 10},
+		{"deepseek-coder", 0, 0},
+		{"", 0, 0},
+	} {
+		d := New().Capabilities(tc.model).Details
+		if tc.context == 0 {
+			if d != nil {
+				t.Errorf("%q: details %+v for a model of no documented line", tc.model, d)
+			}
+			continue
+		}
+		if d == nil || d.ContextWindow != tc.context || d.MaxOutputTokens != tc.out ||
+			!slices.Equal(d.InputModalities, []string{abi.ModalityText}) || d.Sampling != nil {
+			t.Errorf("%q: details %+v, want context %d, out %d, text only, sampling unknown", tc.model, d, tc.context, tc.out)
 		}
 	}
 }
