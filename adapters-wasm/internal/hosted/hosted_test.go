@@ -1,6 +1,7 @@
 package hosted_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -244,5 +245,33 @@ func TestModuleFeatures(t *testing.T) {
 			t.Errorf("%s: no feature rows", name)
 		}
 		t.Run(name, func(t *testing.T) { hostedtest.Features(t, a, want) })
+	}
+}
+
+func TestLimits(t *testing.T) {
+	s := &hosted.Spec{Name: "p",
+		Families: []hosted.Family{{Match: []string{"vis"}, Vision: true}},
+		Limits:   []chatcompletions.Limit{{Prefix: "org/vis-model", Context: 1000, Out: 100}, {Prefix: "llama-x", Context: 2000}}}
+	for _, tc := range []struct {
+		model        string
+		context, out int
+		modalities   []string
+	}{
+		{"org/vis-model", 1000, 100, []string{abi.ModalityText, abi.ModalityImage}},
+		{"Org/Vis-Model-2025", 1000, 100, []string{abi.ModalityText, abi.ModalityImage}},
+		{"llama-x", 2000, 0, []string{abi.ModalityText}},
+		{"llama-y", 0, 0, nil},
+		{"", 0, 0, nil},
+	} {
+		d := s.Model(tc.model).Details
+		if tc.modalities == nil {
+			if d != nil {
+				t.Errorf("%q: details %+v for a model of no limit", tc.model, d)
+			}
+			continue
+		}
+		if d == nil || d.ContextWindow != tc.context || d.MaxOutputTokens != tc.out || !slices.Equal(d.InputModalities, tc.modalities) {
+			t.Errorf("%q: details %+v, want %d, %d, %v", tc.model, d, tc.context, tc.out, tc.modalities)
+		}
 	}
 }
