@@ -275,3 +275,42 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestModuleDetails checks the platforms' limit tables: the documented
+// numbers reach Capabilities, a more specific line wins over a shorter
+// prefix, and a model of no line reports none.
+func TestModuleDetails(t *testing.T) {
+	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	for _, tc := range []struct {
+		name         string
+		a            guest.Adapter
+		model        string
+		context, out int
+		modalities   []string
+	}{
+		{"perplexity", perplexity.New(), "sonar", 131072, 0, vision},
+		{"perplexity", perplexity.New(), "sonar-pro", 204800, 0, vision},
+		{"perplexity", perplexity.New(), "sonar-reasoning-pro", 131072, 0, vision},
+		{"perplexity", perplexity.New(), "r1-1776", 0, 0, nil},
+		{"zhipu", zhipu.New(), "glm-4.6", 204800, 131072, text},
+		{"zhipu", zhipu.New(), "glm-4.5-air", 131072, 98304, text},
+		{"zhipu", zhipu.New(), "glm-4.5v", 0, 0, nil},
+		{"moonshot", moonshot.New(), "moonshot-v1-8k", 8192, 0, text},
+		{"moonshot", moonshot.New(), "moonshot-v1-128k-vision-preview", 131072, 0, vision},
+		{"moonshot", moonshot.New(), "kimi-k2-0711-preview", 131072, 0, text},
+		{"moonshot", moonshot.New(), "kimi-k2-0905-preview", 262144, 0, text},
+		{"moonshot", moonshot.New(), "kimi-k2-thinking", 262144, 0, text},
+		{"moonshot", moonshot.New(), "kimi-k2.6", 0, 0, nil},
+	} {
+		d := tc.a.Capabilities(tc.model).Details
+		if tc.modalities == nil {
+			if d != nil {
+				t.Errorf("%s %q: details %+v for a model of no documented line", tc.name, tc.model, d)
+			}
+			continue
+		}
+		if d == nil || d.ContextWindow != tc.context || d.MaxOutputTokens != tc.out || !slices.Equal(d.InputModalities, tc.modalities) {
+			t.Errorf("%s %q: details %+v, want context %d, out %d, %v", tc.name, tc.model, d, tc.context, tc.out, tc.modalities)
+		}
+	}
+}
