@@ -1,7 +1,6 @@
 package deepseek
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -100,27 +99,11 @@ func TestFinishAndModels(t *testing.T) {
 }
 
 func TestDetails(t *testing.T) {
-	for _, tc := range []struct {
-		model        string
-		context, out int
-	}{
-		{"deepseek-chat", 1 << 20, 384 << 10},
-		{"deepseek-reasoner", 1 << 20, 384 << 10},
-		{"deepseek-v4-flash", 1 << 20, 384 << 10},
-		{"DeepSeek-V4-Pro", 1 << 20, 384 << 10},
-		{"deepseek-coder", 0, 0},
-		{"", 0, 0},
+	v4 := guesttest.Limits(1<<20, 384<<10, abi.ModalityText)
+	for model, want := range map[string]*abi.ModelDetails{
+		"deepseek-chat": v4, "deepseek-reasoner": v4, "deepseek-v4-flash": v4, "DeepSeek-V4-Pro": v4,
+		"deepseek-coder": nil, "": nil,
 	} {
-		d := New().Capabilities(tc.model).Details
-		if tc.context == 0 {
-			if d != nil {
-				t.Errorf("%q: details %+v for a model of no documented line", tc.model, d)
-			}
-			continue
-		}
-		if d == nil || d.ContextWindow != tc.context || d.MaxOutputTokens != tc.out ||
-			!slices.Equal(d.InputModalities, []string{abi.ModalityText}) || d.Sampling != nil {
-			t.Errorf("%q: details %+v, want context %d, out %d, text only, sampling unknown", tc.model, d, tc.context, tc.out)
-		}
+		guesttest.Details(t, New(), model, want)
 	}
 }

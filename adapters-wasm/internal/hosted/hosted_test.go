@@ -1,7 +1,6 @@
 package hosted_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -252,27 +251,12 @@ func TestLimits(t *testing.T) {
 	s := &hosted.Spec{Name: "p",
 		Families: []hosted.Family{{Match: []string{"vis"}, Vision: true}},
 		Limits:   []chatcompletions.Limit{{Prefix: "org/vis-model", Context: 1000, Out: 100}, {Prefix: "llama-x", Context: 2000}}}
-	for _, tc := range []struct {
-		model        string
-		context, out int
-		modalities   []string
-	}{
-		{"org/vis-model", 1000, 100, []string{abi.ModalityText, abi.ModalityImage}},
-		{"Org/Vis-Model-2025", 1000, 100, []string{abi.ModalityText, abi.ModalityImage}},
-		{"llama-x", 2000, 0, []string{abi.ModalityText}},
-		{"llama-y", 0, 0, nil},
-		{"", 0, 0, nil},
+	vision := guesttest.Limits(1000, 100, abi.ModalityText, abi.ModalityImage)
+	for model, want := range map[string]*abi.ModelDetails{
+		"org/vis-model": vision, "Org/Vis-Model-2025": vision,
+		"llama-x": guesttest.Limits(2000, 0, abi.ModalityText), "llama-y": nil, "": nil,
 	} {
-		d := s.Model(tc.model).Details
-		if tc.modalities == nil {
-			if d != nil {
-				t.Errorf("%q: details %+v for a model of no limit", tc.model, d)
-			}
-			continue
-		}
-		if d == nil || d.ContextWindow != tc.context || d.MaxOutputTokens != tc.out || !slices.Equal(d.InputModalities, tc.modalities) {
-			t.Errorf("%q: details %+v, want %d, %d, %v", tc.model, d, tc.context, tc.out, tc.modalities)
-		}
+		guesttest.Details(t, s.New("1.0.0"), model, want)
 	}
 }
 
@@ -282,35 +266,24 @@ func TestLimits(t *testing.T) {
 func TestModuleDetails(t *testing.T) {
 	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
 	for _, tc := range []struct {
-		name         string
-		a            guest.Adapter
-		model        string
-		context, out int
-		modalities   []string
+		a     guest.Adapter
+		model string
+		want  *abi.ModelDetails
 	}{
-		{"perplexity", perplexity.New(), "sonar", 131072, 0, vision},
-		{"perplexity", perplexity.New(), "sonar-pro", 204800, 0, vision},
-		{"perplexity", perplexity.New(), "sonar-reasoning-pro", 131072, 0, vision},
-		{"perplexity", perplexity.New(), "r1-1776", 0, 0, nil},
-		{"zhipu", zhipu.New(), "glm-4.6", 204800, 131072, text},
-		{"zhipu", zhipu.New(), "glm-4.5-air", 131072, 98304, text},
-		{"zhipu", zhipu.New(), "glm-4.5v", 0, 0, nil},
-		{"moonshot", moonshot.New(), "moonshot-v1-8k", 8192, 0, text},
-		{"moonshot", moonshot.New(), "moonshot-v1-128k-vision-preview", 131072, 0, vision},
-		{"moonshot", moonshot.New(), "kimi-k2-0711-preview", 131072, 0, text},
-		{"moonshot", moonshot.New(), "kimi-k2-0905-preview", 262144, 0, text},
-		{"moonshot", moonshot.New(), "kimi-k2-thinking", 262144, 0, text},
-		{"moonshot", moonshot.New(), "kimi-k2.6", 0, 0, nil},
+		{perplexity.New(), "sonar", guesttest.Limits(131072, 0, vision...)},
+		{perplexity.New(), "sonar-pro", guesttest.Limits(204800, 0, vision...)},
+		{perplexity.New(), "sonar-reasoning-pro", guesttest.Limits(131072, 0, vision...)},
+		{perplexity.New(), "r1-1776", nil},
+		{zhipu.New(), "glm-4.6", guesttest.Limits(204800, 131072, text...)},
+		{zhipu.New(), "glm-4.5-air", guesttest.Limits(131072, 98304, text...)},
+		{zhipu.New(), "glm-4.5v", nil},
+		{moonshot.New(), "moonshot-v1-8k", guesttest.Limits(8192, 0, text...)},
+		{moonshot.New(), "moonshot-v1-128k-vision-preview", guesttest.Limits(131072, 0, vision...)},
+		{moonshot.New(), "kimi-k2-0711-preview", guesttest.Limits(131072, 0, text...)},
+		{moonshot.New(), "kimi-k2-0905-preview", guesttest.Limits(262144, 0, text...)},
+		{moonshot.New(), "kimi-k2-thinking", guesttest.Limits(262144, 0, text...)},
+		{moonshot.New(), "kimi-k2.6", nil},
 	} {
-		d := tc.a.Capabilities(tc.model).Details
-		if tc.modalities == nil {
-			if d != nil {
-				t.Errorf("%s %q: details %+v for a model of no documented line", tc.name, tc.model, d)
-			}
-			continue
-		}
-		if d == nil || d.ContextWindow != tc.context || d.MaxOutputTokens != tc.out || !slices.Equal(d.InputModalities, tc.modalities) {
-			t.Errorf("%s %q: details %+v, want context %d, out %d, %v", tc.name, tc.model, d, tc.context, tc.out, tc.modalities)
-		}
+		guesttest.Details(t, tc.a, tc.model, tc.want)
 	}
 }
