@@ -52,6 +52,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -118,7 +119,7 @@ func Model(name string) chatcompletions.Model {
 	f.Reasoning = IsReasoningModel(name)
 	f.Source = chatcompletions.Source(name, []string{"deepseek-chat", "deepseek-reasoner"}, []string{"deepseek-"})
 	m := chatcompletions.Model{Features: f}
-	if l, ok := chatcompletions.FindLimit(Limits, name); ok {
+	if l, ok := opkit.FindLimit(Limits, name); ok {
 		// Text only; the sampling parameters depend on the thinking mode
 		// (Rewrite refuses them in it), so they stay unknown here.
 		m.Details = l.Details()
@@ -133,7 +134,7 @@ func Model(name string) chatcompletions.Model {
 // deepseek-v4-flash). The page writes K and M; they are read as 1024 and
 // 1024², the larger reading, so the host never refuses a request the
 // provider takes.
-var Limits = []chatcompletions.Limit{
+var Limits = []opkit.Limit{
 	{Prefix: "deepseek-v4-flash", Context: 1 << 20, Out: 384 << 10},
 	{Prefix: "deepseek-v4-pro", Context: 1 << 20, Out: 384 << 10},
 	{Prefix: "deepseek-chat", Context: 1 << 20, Out: 384 << 10},

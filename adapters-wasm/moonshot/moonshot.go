@@ -37,6 +37,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -78,7 +79,7 @@ var Spec = hosted.Spec{
 	// moonshot-v1 names carry theirs; kimi-k2-0711-preview 128K, the later
 	// Kimi K2 models 256K, a K read as 1024 tokens); the list gives no
 	// output limit of its own.
-	Limits: []chatcompletions.Limit{
+	Limits: []opkit.Limit{
 		{Prefix: "moonshot-v1-8k", Context: 8 << 10},
 		{Prefix: "moonshot-v1-32k", Context: 32 << 10},
 		{Prefix: "moonshot-v1-128k", Context: 128 << 10},

@@ -3,11 +3,12 @@ package openai
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 )
 
 // limits are the limits of the model lines (OpenAI's model pages), most
 // specific prefix first.
-var limits = []chatcompletions.Limit{
+var limits = []opkit.Limit{
 	{Prefix: "gpt-5.1", Context: 400000, Out: 128000},
 	{Prefix: "gpt-5-chat", Context: 128000, Out: 16384},
 	{Prefix: "gpt-5", Context: 400000, Out: 128000},
@@ -31,7 +32,7 @@ func details(m string, f abi.Features, un map[string]chatcompletions.Action) *ab
 	if f.Source != abi.SourceTable || chatcompletions.NotChat(m) {
 		return nil
 	}
-	l, ok := chatcompletions.FindLimit(limits, m)
+	l, ok := opkit.FindLimit(limits, m)
 	if !ok {
 		return nil
 	}

@@ -45,6 +45,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -69,7 +70,7 @@ var Spec = hosted.Spec{
 	// Limits: the context lengths of Perplexity's model cards (128K, and
 	// 200K for sonar-pro, read as 1024 tokens a K); the cards give no
 	// output limit of its own.
-	Limits: []chatcompletions.Limit{
+	Limits: []opkit.Limit{
 		{Prefix: "sonar-reasoning-pro", Context: 128 << 10},
 		{Prefix: "sonar-reasoning", Context: 128 << 10},
 		{Prefix: "sonar-deep-research", Context: 128 << 10},

@@ -119,7 +119,7 @@ func Model(name string) chatcompletions.Model {
 	}
 	f.Source = chatcompletions.Source(m, []string{"grok-4", "grok-4-fast", "grok-3", "grok-3-mini", "grok-code-fast", "grok-2-vision"}, []string{"grok-"})
 	cm := chatcompletions.Model{Features: f, Unsupported: un}
-	if l, ok := chatcompletions.FindLimit(Limits, m); ok {
+	if l, ok := opkit.FindLimit(Limits, m); ok {
 		cm.Details = l.Details(opkit.Modalities(f.Vision, false, false)...)
 	}
 	return cm
@@ -128,7 +128,7 @@ func Model(name string) chatcompletions.Model {
 // Limits are the context windows of xAI's models page, most specific
 // first; the page gives no output limit of its own (output counts against
 // the context window).
-var Limits = []chatcompletions.Limit{
+var Limits = []opkit.Limit{
 	{Prefix: "grok-4-1-fast", Context: 2000000},
 	{Prefix: "grok-4-fast", Context: 2000000},
 	{Prefix: "grok-4", Context: 256000},

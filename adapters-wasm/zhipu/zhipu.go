@@ -30,8 +30,8 @@ package zhipu
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -64,7 +64,7 @@ var Spec = hosted.Spec{
 	// pages (GLM-4.6: 200K and 128K; GLM-4.5 and GLM-4.5-Air: 128K and
 	// 96K), a K read as 1024 tokens, the larger reading, so the host never
 	// refuses a request the platform takes.
-	Limits: []chatcompletions.Limit{
+	Limits: []opkit.Limit{
 		{Prefix: "glm-4.6", Context: 200 << 10, Out: 128 << 10},
 		{Prefix: "glm-4.5", Context: 128 << 10, Out: 96 << 10},
 	},

@@ -122,7 +122,7 @@ type Spec struct {
 	// platform's models (model ids in lower case); a model of one reports
 	// details: its limits, and text input plus images when its family has
 	// Vision.
-	Limits []chatcompletions.Limit
+	Limits []opkit.Limit
 	// Lines are name parts, besides OpenWeightLines, of the platform's
 	// model lines that take the Default family.
 	Lines []string
@@ -211,7 +211,7 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 		f.StructuredOutput = abi.SupportNone
 	}
 	m := chatcompletions.Model{Features: f, Unsupported: fam.Unsupported}
-	if l, ok := chatcompletions.FindLimit(s.Limits, model); ok {
+	if l, ok := opkit.FindLimit(s.Limits, model); ok {
 		m.Details = l.Details(opkit.Modalities(fam.Vision, false, false)...)
 	}
 	return m

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nvidia"
@@ -250,7 +251,7 @@ func TestModuleFeatures(t *testing.T) {
 func TestLimits(t *testing.T) {
 	s := &hosted.Spec{Name: "p",
 		Families: []hosted.Family{{Match: []string{"vis"}, Vision: true}},
-		Limits:   []chatcompletions.Limit{{Prefix: "org/vis-model", Context: 1000, Out: 100}, {Prefix: "llama-x", Context: 2000}}}
+		Limits:   []opkit.Limit{{Prefix: "org/vis-model", Context: 1000, Out: 100}, {Prefix: "llama-x", Context: 2000}}}
 	vision := guesttest.Limits(1000, 100, abi.ModalityText, abi.ModalityImage)
 	for model, want := range map[string]*abi.ModelDetails{
 		"org/vis-model": vision, "Org/Vis-Model-2025": vision,

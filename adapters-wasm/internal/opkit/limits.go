@@ -1,4 +1,4 @@
-package chatcompletions
+package opkit
 
 import (
 	"slices"
