@@ -5,18 +5,21 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/cohere"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
-// TestTableDetailsChecked: the limits of the Chat Completions adapters'
-// tables reach the capability check: max_output_tokens above a model's
-// documented limit and an image to a text-only model are refused before
-// sending, and a request within the limits passes.
+// TestTableDetailsChecked: the limits of the adapters' tables reach the
+// capability check: max_output_tokens above a model's documented limit and
+// an image to a text-only model are refused before sending, and a request
+// within the limits passes.
 func TestTableDetailsChecked(t *testing.T) {
 	intp := func(n int) *int { return &n }
 	image := func(r *abi.Request) {
@@ -35,6 +38,10 @@ func TestTableDetailsChecked(t *testing.T) {
 		{"glm-4.5 above 96K output", "zhipu", zhipu.New(), "glm-4.5", func(r *abi.Request) { r.MaxOutputTokens = intp(100000) }, "at most 98304 output tokens"},
 		{"glm-4.6 within the limit", "zhipu", zhipu.New(), "glm-4.6", func(r *abi.Request) { r.MaxOutputTokens = intp(100000) }, ""},
 		{"kimi-k2 image", "moonshot", moonshot.New(), "kimi-k2-0905-preview", image, "image"},
+		{"bedrock claude above its output maximum", "bedrock", bedrock.New(), "us.anthropic.claude-3-haiku-20240307-v1:0", func(r *abi.Request) { r.MaxOutputTokens = intp(5000) }, "at most 4096 output tokens"},
+		{"bedrock nova image", "bedrock", bedrock.New(), "amazon.nova-pro-v1:0", image, ""},
+		{"cohere command-a above 8K", "cohere", cohere.New(), "command-a-03-2025", func(r *abi.Request) { r.MaxOutputTokens = intp(9000) }, "at most 8192 output tokens"},
+		{"xai grok-3 image", "xai", xai.New(), "grok-3", image, "image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
