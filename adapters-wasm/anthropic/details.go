@@ -5,10 +5,10 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 )
 
-// contextWindow is the standard context window of every Claude model of
+// ContextWindow is the standard context window of every Claude model of
 // the table (Anthropic's models overview; the 1M-token windows are beta
 // options, not the default).
-const contextWindow = 200000
+const ContextWindow = 200000
 
 // details returns what the adapter knows of the model beyond its flags,
 // or nil for a model it does not know (and for no model).
@@ -17,7 +17,7 @@ func (m model) details() *abi.ModelDetails {
 		return nil
 	}
 	d := &abi.ModelDetails{
-		ContextWindow:   contextWindow,
+		ContextWindow:   ContextWindow,
 		MaxOutputTokens: m.maxOutput,
 		InputModalities: []string{abi.ModalityText},
 		// top_k is the provider option top_k.

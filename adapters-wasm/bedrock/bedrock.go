@@ -65,6 +65,7 @@ func New() guest.Adapter { return Adapter{} }
 
 // Capabilities describes the module for one model ID.
 func (Adapter) Capabilities(modelID string) abi.Capabilities {
+	m := lookup(modelID)
 	return abi.Capabilities{
 		ABIVersion:      abi.VersionString(abi.Version),
 		Name:            Name,
@@ -75,7 +76,8 @@ func (Adapter) Capabilities(modelID string) abi.Capabilities {
 		Auth:            abi.Auth{Scheme: abi.AuthAWSSigV4, Service: SigV4Service},
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
-		Features:        lookup(modelID).features(),
+		Features:        m.features(),
+		Details:         m.details(),
 		Operations:      guest.OpsOf(Adapter{}),
 		EmbedMaxBatch:   embedMaxBatch(modelID),
 	}

@@ -4,7 +4,9 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 )
 
 // thinking says how a model takes reasoning configuration.
@@ -144,6 +146,27 @@ func lookup(id string) model {
 		m.source = abi.SourceUnknown
 	}
 	return m
+}
+
+// details returns what the adapter knows of a model of its table beyond
+// its flags, or nil for a model it does not know: the input it projects
+// (images with vision, documents on the models taking tools) and, for
+// Claude, Anthropic's documented limits (the maximum output of the table
+// and, from Claude 3 on, the standard context window). The other
+// families' limits are left unknown: their output maxima change with the
+// model version more often than the table does.
+func (m model) details() *abi.ModelDetails {
+	if m.source != abi.SourceTable && m.source != abi.SourceFamily {
+		return nil
+	}
+	d := &abi.ModelDetails{InputModalities: opkit.Modalities(m.vision, m.tools, false)}
+	if strings.HasPrefix(m.prefix, "anthropic.claude") {
+		d.MaxOutputTokens = m.maxOutput
+		if m.prefix != "anthropic.claude" {
+			d.ContextWindow = anthropic.ContextWindow
+		}
+	}
+	return d
 }
 
 // features returns the flags Capabilities reports: the model's, or

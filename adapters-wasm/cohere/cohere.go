@@ -61,6 +61,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -119,5 +120,26 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: slices.Clone(providerOptions),
 		Features:        Features(model),
+		Details:         Details(model),
 	}
+}
+
+// Limits are the context windows and output maxima of Cohere's model
+// pages: Command A Reasoning 256,000 and 32,000; Command A 256K and 8K
+// (read as 256,000 and 8,192: the larger reading of a K, so the host
+// never refuses a request Cohere takes).
+var Limits = []opkit.Limit{
+	{Prefix: "command-a-reasoning", Context: 256000, Out: 32000},
+	{Prefix: "command-a-03-2025", Context: 256000, Out: 8192},
+}
+
+// Details returns what the adapter knows of a Cohere model beyond its
+// flags: the limits of Limits, with text input (and images on the vision
+// models), or nil for a model of no line there.
+func Details(model string) *abi.ModelDetails {
+	l, ok := opkit.FindLimit(Limits, model)
+	if !ok {
+		return nil
+	}
+	return l.Details(opkit.Modalities(Features(model).Vision, false, false)...)
 }

@@ -46,3 +46,15 @@ func FuzzProvider(f *testing.F) {
 	f.Add([]byte(`{"id":"x","message":"invalid api token"}`), []byte(`{"type":"tool-call-end","index":0}`))
 	guesttest.FuzzChunks(f, New(), 400, 401, 429, 498, 503)
 }
+
+func TestDetails(t *testing.T) {
+	for model, want := range map[string]*abi.ModelDetails{
+		"command-a-03-2025":           guesttest.Limits(256000, 8192, abi.ModalityText),
+		"command-a-reasoning-08-2025": guesttest.Limits(256000, 32000, abi.ModalityText),
+		"command-a-vision-07-2025":    nil,
+		"command-r-plus":              nil,
+		"":                            nil,
+	} {
+		guesttest.Details(t, New(), model, want)
+	}
+}

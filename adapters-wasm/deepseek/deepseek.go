@@ -52,6 +52,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -117,7 +118,27 @@ func Model(name string) chatcompletions.Model {
 	f.StructuredOutput = abi.SupportJSONMode
 	f.Reasoning = IsReasoningModel(name)
 	f.Source = chatcompletions.Source(name, []string{"deepseek-chat", "deepseek-reasoner"}, []string{"deepseek-"})
-	return chatcompletions.Model{Features: f}
+	m := chatcompletions.Model{Features: f}
+	if l, ok := opkit.FindLimit(Limits, name); ok {
+		// Text only; the sampling parameters depend on the thinking mode
+		// (Rewrite refuses them in it), so they stay unknown here.
+		m.Details = l.Details()
+	}
+	return m
+}
+
+// Limits are the limits of DeepSeek's model lines (DeepSeek's Models &
+// Pricing page: a 1M context and 384K most output tokens for
+// deepseek-v4-flash and deepseek-v4-pro, and for deepseek-chat and
+// deepseek-reasoner, the non-thinking and thinking modes of
+// deepseek-v4-flash). The page writes K and M; they are read as 1024 and
+// 1024², the larger reading, so the host never refuses a request the
+// provider takes.
+var Limits = []opkit.Limit{
+	{Prefix: "deepseek-v4-flash", Context: 1 << 20, Out: 384 << 10},
+	{Prefix: "deepseek-v4-pro", Context: 1 << 20, Out: 384 << 10},
+	{Prefix: "deepseek-chat", Context: 1 << 20, Out: 384 << 10},
+	{Prefix: "deepseek-reasoner", Context: 1 << 20, Out: 384 << 10},
 }
 
 // Thinking reports whether req runs in thinking mode: the provider option

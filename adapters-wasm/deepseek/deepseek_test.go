@@ -97,3 +97,13 @@ func TestFinishAndModels(t *testing.T) {
 		}
 	}
 }
+
+func TestDetails(t *testing.T) {
+	v4 := guesttest.Limits(1<<20, 384<<10, abi.ModalityText)
+	for model, want := range map[string]*abi.ModelDetails{
+		"deepseek-chat": v4, "deepseek-reasoner": v4, "deepseek-v4-flash": v4, "DeepSeek-V4-Pro": v4,
+		"deepseek-coder": nil, "": nil,
+	} {
+		guesttest.Details(t, New(), model, want)
+	}
+}

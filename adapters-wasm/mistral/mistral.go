@@ -45,6 +45,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
@@ -127,7 +128,39 @@ func Model(name string) chatcompletions.Model {
 		}
 	}
 	f.Source = chatcompletions.Source(m, mistralTable, mistralFamilies)
-	return chatcompletions.Model{Features: f}
+	cm := chatcompletions.Model{Features: f}
+	if l, ok := opkit.FindLimit(Limits, m); ok {
+		cm.Details = l.Details(opkit.Modalities(f.Vision, false, false)...)
+	}
+	return cm
+}
+
+// Limits are the context windows ("Max Tokens") of the dated model
+// versions of Mistral's models overview, a k read as 1024 tokens; the
+// -latest aliases move between versions and are left to discovery (the
+// models operation). The overview gives no output limit of its own.
+var Limits = []opkit.Limit{
+	{Prefix: "mistral-medium-2508", Context: 128 << 10},
+	{Prefix: "mistral-medium-2505", Context: 128 << 10},
+	{Prefix: "mistral-large-2411", Context: 128 << 10},
+	{Prefix: "mistral-small-2506", Context: 128 << 10},
+	{Prefix: "mistral-small-2503", Context: 128 << 10},
+	{Prefix: "mistral-small-2501", Context: 32 << 10},
+	{Prefix: "mistral-small-2407", Context: 32 << 10},
+	{Prefix: "magistral-medium-2507", Context: 40 << 10},
+	{Prefix: "magistral-medium-2506", Context: 40 << 10},
+	{Prefix: "magistral-small-2507", Context: 40 << 10},
+	{Prefix: "magistral-small-2506", Context: 40 << 10},
+	{Prefix: "codestral-2508", Context: 256 << 10},
+	{Prefix: "codestral-2501", Context: 256 << 10},
+	{Prefix: "devstral-medium-2507", Context: 128 << 10},
+	{Prefix: "devstral-small-2507", Context: 128 << 10},
+	{Prefix: "devstral-small-2505", Context: 128 << 10},
+	{Prefix: "ministral-3b-2410", Context: 128 << 10},
+	{Prefix: "ministral-8b-2410", Context: 128 << 10},
+	{Prefix: "pixtral-large-2411", Context: 128 << 10},
+	{Prefix: "pixtral-12b-2409", Context: 128 << 10},
+	{Prefix: "open-mistral-nemo", Context: 128 << 10},
 }
 
 // Rewrite maps every tool-call ID of the history to Mistral's 9-character

@@ -204,3 +204,20 @@ func TestModel(t *testing.T) {
 		t.Error("base URL")
 	}
 }
+
+func TestDetails(t *testing.T) {
+	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	for model, want := range map[string]*abi.ModelDetails{
+		"mistral-medium-2508":   guesttest.Limits(131072, 0, vision...),
+		"mistral-small-2501":    guesttest.Limits(32768, 0, vision...),
+		"magistral-medium-2507": guesttest.Limits(40960, 0, vision...),
+		"codestral-2508":        guesttest.Limits(262144, 0, text...),
+		"open-mistral-nemo":     guesttest.Limits(131072, 0, text...),
+		"ministral-8b-2410":     guesttest.Limits(131072, 0, text...),
+		"mistral-large-latest":  nil,
+		"codestral-latest":      nil,
+		"":                      nil,
+	} {
+		guesttest.Details(t, New(), model, want)
+	}
+}

@@ -37,6 +37,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -73,7 +74,18 @@ var Spec = hosted.Spec{
 			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
 		{Match: []string{"vision"}, Vision: true, Structured: hosted.JSONMode},
 	},
-	Default:           hosted.Family{Structured: hosted.JSONMode},
+	Default: hosted.Family{Structured: hosted.JSONMode},
+	// Limits: the context lengths of Moonshot's model list (the
+	// moonshot-v1 names carry theirs; kimi-k2-0711-preview 128K, the later
+	// Kimi K2 models 256K, a K read as 1024 tokens); the list gives no
+	// output limit of its own.
+	Limits: []opkit.Limit{
+		{Prefix: "moonshot-v1-8k", Context: 8 << 10},
+		{Prefix: "moonshot-v1-32k", Context: 32 << 10},
+		{Prefix: "moonshot-v1-128k", Context: 128 << 10},
+		{Prefix: "kimi-k2-0711-preview", Context: 128 << 10},
+		{Prefix: "kimi-k2", Context: 256 << 10},
+	},
 	MaxTemperature:    1,
 	ToolChoiceRefused: map[string]string{"required": "Kimi does not support it; use auto, or name the tool"},
 	Errors: []hosted.ErrorRule{

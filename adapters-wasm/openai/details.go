@@ -1,38 +1,29 @@
 package openai
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 )
-
-// limit is the context window and maximum output tokens of one model
-// line.
-type limit struct {
-	prefix       string
-	context, out int
-}
 
 // limits are the limits of the model lines (OpenAI's model pages), most
 // specific prefix first.
-var limits = []limit{
-	{"gpt-5.1", 400000, 128000},
-	{"gpt-5-chat", 128000, 16384},
-	{"gpt-5", 400000, 128000},
-	{"gpt-4.1", 1047576, 32768},
-	{"gpt-4o", 128000, 16384},
-	{"chatgpt-4o-latest", 128000, 16384},
-	{"gpt-4-turbo", 128000, 4096},
-	{"gpt-4", 8192, 8192},
-	{"gpt-3.5-turbo", 16385, 4096},
-	{"o1-mini", 128000, 65536},
-	{"o1-preview", 128000, 32768},
-	{"o1", 200000, 100000},
-	{"o3-mini", 200000, 100000},
-	{"o3", 200000, 100000},
-	{"o4-mini", 200000, 100000},
+var limits = []opkit.Limit{
+	{Prefix: "gpt-5.1", Context: 400000, Out: 128000},
+	{Prefix: "gpt-5-chat", Context: 128000, Out: 16384},
+	{Prefix: "gpt-5", Context: 400000, Out: 128000},
+	{Prefix: "gpt-4.1", Context: 1047576, Out: 32768},
+	{Prefix: "gpt-4o", Context: 128000, Out: 16384},
+	{Prefix: "chatgpt-4o-latest", Context: 128000, Out: 16384},
+	{Prefix: "gpt-4-turbo", Context: 128000, Out: 4096},
+	{Prefix: "gpt-4", Context: 8192, Out: 8192},
+	{Prefix: "gpt-3.5-turbo", Context: 16385, Out: 4096},
+	{Prefix: "o1-mini", Context: 128000, Out: 65536},
+	{Prefix: "o1-preview", Context: 128000, Out: 32768},
+	{Prefix: "o1", Context: 200000, Out: 100000},
+	{Prefix: "o3-mini", Context: 200000, Out: 100000},
+	{Prefix: "o3", Context: 200000, Out: 100000},
+	{Prefix: "o4-mini", Context: 200000, Out: 100000},
 }
 
 // details returns what the adapter knows of a model of its table beyond
@@ -41,14 +32,11 @@ func details(m string, f abi.Features, un map[string]chatcompletions.Action) *ab
 	if f.Source != abi.SourceTable || chatcompletions.NotChat(m) {
 		return nil
 	}
-	i := slices.IndexFunc(limits, func(l limit) bool {
-		return m == l.prefix || strings.HasPrefix(m, l.prefix+"-")
-	})
-	if i < 0 {
+	l, ok := opkit.FindLimit(limits, m)
+	if !ok {
 		return nil
 	}
-	d := &abi.ModelDetails{ContextWindow: limits[i].context, MaxOutputTokens: limits[i].out,
-		InputModalities: []string{abi.ModalityText}}
+	d := l.Details()
 	if f.Vision {
 		// Vision models take PDF files too.
 		d.InputModalities = append(d.InputModalities, abi.ModalityImage, abi.ModalityPDF)

@@ -45,6 +45,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -66,6 +67,16 @@ var Spec = hosted.Spec{
 		"parallel_tool_calls", "service_tier", "store", "metadata", "prediction", "user"),
 	Default: hosted.Family{NoTools: true, Vision: true, Structured: hosted.BestEffortSchema},
 	Lines:   []string{"sonar", "r1-1776"},
+	// Limits: the context lengths of Perplexity's model cards (128K, and
+	// 200K for sonar-pro, read as 1024 tokens a K); the cards give no
+	// output limit of its own.
+	Limits: []opkit.Limit{
+		{Prefix: "sonar-reasoning-pro", Context: 128 << 10},
+		{Prefix: "sonar-reasoning", Context: 128 << 10},
+		{Prefix: "sonar-deep-research", Context: 128 << 10},
+		{Prefix: "sonar-pro", Context: 200 << 10},
+		{Prefix: "sonar", Context: 128 << 10},
+	},
 	Rewrite: Rewrite,
 	Chunk:   chatcompletions.Citations,
 	Errors: []hosted.ErrorRule{

@@ -45,6 +45,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -117,7 +118,23 @@ func Model(name string) chatcompletions.Model {
 		}
 	}
 	f.Source = chatcompletions.Source(m, []string{"grok-4", "grok-4-fast", "grok-3", "grok-3-mini", "grok-code-fast", "grok-2-vision"}, []string{"grok-"})
-	return chatcompletions.Model{Features: f, Unsupported: un}
+	cm := chatcompletions.Model{Features: f, Unsupported: un}
+	if l, ok := opkit.FindLimit(Limits, m); ok {
+		cm.Details = l.Details(opkit.Modalities(f.Vision, false, false)...)
+	}
+	return cm
+}
+
+// Limits are the context windows of xAI's models page, most specific
+// first; the page gives no output limit of its own (output counts against
+// the context window).
+var Limits = []opkit.Limit{
+	{Prefix: "grok-4-1-fast", Context: 2000000},
+	{Prefix: "grok-4-fast", Context: 2000000},
+	{Prefix: "grok-4", Context: 256000},
+	{Prefix: "grok-code-fast", Context: 256000},
+	{Prefix: "grok-3", Context: 131072},
+	{Prefix: "grok-2-vision", Context: 32768},
 }
 
 // Rewrite refuses what xAI rejects for the model: penalties on reasoning

@@ -95,3 +95,20 @@ func TestModels(t *testing.T) {
 		}
 	}
 }
+
+func TestDetails(t *testing.T) {
+	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	for model, want := range map[string]*abi.ModelDetails{
+		"grok-4":                    guesttest.Limits(256000, 0, vision...),
+		"grok-4-0709":               guesttest.Limits(256000, 0, vision...),
+		"grok-4-fast-non-reasoning": guesttest.Limits(2000000, 0, vision...),
+		"grok-4-1-fast-reasoning":   guesttest.Limits(2000000, 0, vision...),
+		"grok-code-fast-1":          guesttest.Limits(256000, 0, text...),
+		"grok-3-mini":               guesttest.Limits(131072, 0, text...),
+		"grok-2-vision-1212":        guesttest.Limits(32768, 0, vision...),
+		"grok-5":                    nil,
+		"":                          nil,
+	} {
+		guesttest.Details(t, New(), model, want)
+	}
+}

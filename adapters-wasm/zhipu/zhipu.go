@@ -31,6 +31,7 @@ package zhipu
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -59,6 +60,14 @@ var Spec = hosted.Spec{
 		{Match: []string{"glm-4.5", "glm-4.6", "glm-4.7", "glm-5"}, Reasoning: true, Structured: hosted.JSONMode},
 	},
 	Default: hosted.Family{Structured: hosted.JSONMode},
+	// Limits: the context length and most output tokens of Z.ai's model
+	// pages (GLM-4.6: 200K and 128K; GLM-4.5 and GLM-4.5-Air: 128K and
+	// 96K), a K read as 1024 tokens, the larger reading, so the host never
+	// refuses a request the platform takes.
+	Limits: []opkit.Limit{
+		{Prefix: "glm-4.6", Context: 200 << 10, Out: 128 << 10},
+		{Prefix: "glm-4.5", Context: 128 << 10, Out: 96 << 10},
+	},
 	Finish: map[string]abi.FinishReason{
 		"sensitive": abi.FinishContentFilter, "network_error": abi.FinishError, "model_context_window_exceeded": abi.FinishLength,
 	},

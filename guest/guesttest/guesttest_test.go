@@ -245,3 +245,38 @@ func TestBenchTransform(t *testing.T) {
 		t.Fatalf("BenchTransform ran %d times with %d bytes an op, want some with 2", r.N, r.Bytes)
 	}
 }
+
+// detailsAdapter reports the details d for the model "m" and none for any
+// other.
+type detailsAdapter struct {
+	guest.Adapter
+	d *abi.ModelDetails
+}
+
+func (a detailsAdapter) Capabilities(model string) abi.Capabilities {
+	if model != "m" {
+		return abi.Capabilities{}
+	}
+	return abi.Capabilities{Details: a.d}
+}
+
+func TestDetails(t *testing.T) {
+	a := detailsAdapter{d: Limits(100, 10, abi.ModalityText)}
+	for _, tc := range []struct {
+		name, model string
+		want        *abi.ModelDetails
+		fail        bool
+	}{
+		{"same", "m", Limits(100, 10, abi.ModalityText), false},
+		{"other limit", "m", Limits(100, 20, abi.ModalityText), true},
+		{"other modalities", "m", Limits(100, 10, abi.ModalityText, abi.ModalityImage), true},
+		{"none wanted", "m", nil, true},
+		{"none reported", "x", Limits(100, 10, abi.ModalityText), true},
+		{"none either", "x", nil, false},
+	} {
+		msg := fails(t, func(tb testing.TB) { Details(tb, a, tc.model, tc.want) })
+		if (msg != "") != tc.fail {
+			t.Errorf("%s: failure %q, want failure %v", tc.name, msg, tc.fail)
+		}
+	}
+}

@@ -2,7 +2,8 @@
 // platforms (Together AI, Fireworks AI, Cerebras, DeepInfra, Hugging Face,
 // Moonshot, DashScope, Zhipu, SambaNova, Nebius, NVIDIA NIM, Perplexity,
 // MiniMax, IBM watsonx.ai) from data: a Spec lists the model families with their
-// features, the parameters each family or the whole platform refuses, the
+// features, the documented limits of its models (reported as details), the
+// parameters each family or the whole platform refuses, the
 // platform's error rules and finish reasons, and Dialect turns it into a
 // chatcompletions.Dialect. What a platform needs beyond that (its usage
 // fields, history rewrites, extra body fields) stays a hook of its own
@@ -23,6 +24,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -116,6 +118,11 @@ type Spec struct {
 	// model.
 	Families []Family
 	Default  Family
+	// Limits are the documented context windows and output limits of the
+	// platform's models (model ids in lower case); a model of one reports
+	// details: its limits, and text input plus images when its family has
+	// Vision.
+	Limits []opkit.Limit
 	// Lines are name parts, besides OpenWeightLines, of the platform's
 	// model lines that take the Default family.
 	Lines []string
@@ -203,7 +210,11 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 	case NoStructured:
 		f.StructuredOutput = abi.SupportNone
 	}
-	return chatcompletions.Model{Features: f, Unsupported: fam.Unsupported}
+	m := chatcompletions.Model{Features: f, Unsupported: fam.Unsupported}
+	if l, ok := opkit.FindLimit(s.Limits, model); ok {
+		m.Details = l.Details(opkit.Modalities(fam.Vision, false, false)...)
+	}
+	return m
 }
 
 func (s *Spec) provider() string {

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nebius"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/nvidia"
@@ -244,5 +245,46 @@ func TestModuleFeatures(t *testing.T) {
 			t.Errorf("%s: no feature rows", name)
 		}
 		t.Run(name, func(t *testing.T) { hostedtest.Features(t, a, want) })
+	}
+}
+
+func TestLimits(t *testing.T) {
+	s := &hosted.Spec{Name: "p",
+		Families: []hosted.Family{{Match: []string{"vis"}, Vision: true}},
+		Limits:   []opkit.Limit{{Prefix: "org/vis-model", Context: 1000, Out: 100}, {Prefix: "llama-x", Context: 2000}}}
+	vision := guesttest.Limits(1000, 100, abi.ModalityText, abi.ModalityImage)
+	for model, want := range map[string]*abi.ModelDetails{
+		"org/vis-model": vision, "Org/Vis-Model-2025": vision,
+		"llama-x": guesttest.Limits(2000, 0, abi.ModalityText), "llama-y": nil, "": nil,
+	} {
+		guesttest.Details(t, s.New("1.0.0"), model, want)
+	}
+}
+
+// TestModuleDetails checks the platforms' limit tables: the documented
+// numbers reach Capabilities, a more specific line wins over a shorter
+// prefix, and a model of no line reports none.
+func TestModuleDetails(t *testing.T) {
+	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	for _, tc := range []struct {
+		a     guest.Adapter
+		model string
+		want  *abi.ModelDetails
+	}{
+		{perplexity.New(), "sonar", guesttest.Limits(131072, 0, vision...)},
+		{perplexity.New(), "sonar-pro", guesttest.Limits(204800, 0, vision...)},
+		{perplexity.New(), "sonar-reasoning-pro", guesttest.Limits(131072, 0, vision...)},
+		{perplexity.New(), "r1-1776", nil},
+		{zhipu.New(), "glm-4.6", guesttest.Limits(204800, 131072, text...)},
+		{zhipu.New(), "glm-4.5-air", guesttest.Limits(131072, 98304, text...)},
+		{zhipu.New(), "glm-4.5v", nil},
+		{moonshot.New(), "moonshot-v1-8k", guesttest.Limits(8192, 0, text...)},
+		{moonshot.New(), "moonshot-v1-128k-vision-preview", guesttest.Limits(131072, 0, vision...)},
+		{moonshot.New(), "kimi-k2-0711-preview", guesttest.Limits(131072, 0, text...)},
+		{moonshot.New(), "kimi-k2-0905-preview", guesttest.Limits(262144, 0, text...)},
+		{moonshot.New(), "kimi-k2-thinking", guesttest.Limits(262144, 0, text...)},
+		{moonshot.New(), "kimi-k2.6", nil},
+	} {
+		guesttest.Details(t, tc.a, tc.model, tc.want)
 	}
 }

@@ -1,7 +1,7 @@
 // Package opkit holds what the adapters' operations (ABI 1.3: models,
 // embed, count_tokens) share: building plain JSON requests, reading a
-// provider's JSON answer, and the discovered capabilities of a listed
-// model.
+// provider's JSON answer, the discovered capabilities of a listed model,
+// and the documented limits of the models an adapter knows.
 package opkit
 
 import (

@@ -1,11 +1,15 @@
 package vertex_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	vertexanthropic "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-anthropic"
 	vertexgemini "github.com/wasmadapt/wasmadapt/adapters-wasm/vertex-gemini"
+	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
@@ -68,4 +72,24 @@ func FuzzVertex(f *testing.F) {
 		guesttest.CheckAdapter(t, vertexanthropic.New(), guesttest.Input{Chunks: []abi.Chunk{{Data: x}, {Data: y}}, Body: x, Statuses: []uint32{400, 403, 429, 500, 529}})
 		guesttest.CheckAdapter(t, vertexgemini.New(), guesttest.Input{Chunks: []abi.Chunk{{Data: x}, {Data: y}}, Body: x, Statuses: []uint32{400, 403, 429, 500}})
 	})
+}
+
+// TestDetailsPassThrough checks the wrapped adapter's details reach the
+// Vertex module's capabilities, for the Vertex model id.
+func TestDetailsPassThrough(t *testing.T) {
+	for _, tc := range []struct {
+		name, model, inner string
+		vertex, wrapped    guest.Adapter
+	}{
+		{"anthropic", "claude-sonnet-4-5@20250929", "claude-sonnet-4-5-20250929", vertexanthropic.New(), anthropic.New()},
+		{"gemini", "gemini-2.5-pro", "gemini-2.5-pro", vertexgemini.New(), gemini.New()},
+	} {
+		got, want := tc.vertex.Capabilities(tc.model).Details, tc.wrapped.Capabilities(tc.inner).Details
+		if want == nil || want.MaxOutputTokens == 0 {
+			t.Fatalf("%s: the wrapped adapter has no details for %q: %+v", tc.name, tc.inner, want)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: details %+v, want the wrapped adapter's %+v", tc.name, got, want)
+		}
+	}
 }

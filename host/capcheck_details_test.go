@@ -1,0 +1,63 @@
+package host_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/cohere"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/host"
+)
+
+// TestTableDetailsChecked: the limits of the adapters' tables reach the
+// capability check: max_output_tokens above a model's documented limit and
+// an image to a text-only model are refused before sending, and a request
+// within the limits passes.
+func TestTableDetailsChecked(t *testing.T) {
+	intp := func(n int) *int { return &n }
+	image := func(r *abi.Request) {
+		r.Messages[0].Content = append(r.Messages[0].Content, abi.Part{Type: abi.PartImage, MediaType: "image/png", Data: "iVBORw0KGgo="})
+	}
+	tests := []struct {
+		name, module string
+		a            guest.Adapter
+		model        string
+		edit         func(r *abi.Request)
+		want         string
+	}{
+		{"deepseek above 384K output", "deepseek", deepseek.New(), "deepseek-v4-pro", func(r *abi.Request) { r.MaxOutputTokens = intp(400000) }, "at most 393216 output tokens"},
+		{"deepseek within the limit", "deepseek", deepseek.New(), "deepseek-chat", func(r *abi.Request) { r.MaxOutputTokens = intp(300000) }, ""},
+		{"deepseek image", "deepseek", deepseek.New(), "deepseek-chat", image, "image"},
+		{"glm-4.5 above 96K output", "zhipu", zhipu.New(), "glm-4.5", func(r *abi.Request) { r.MaxOutputTokens = intp(100000) }, "at most 98304 output tokens"},
+		{"glm-4.6 within the limit", "zhipu", zhipu.New(), "glm-4.6", func(r *abi.Request) { r.MaxOutputTokens = intp(100000) }, ""},
+		{"kimi-k2 image", "moonshot", moonshot.New(), "kimi-k2-0905-preview", image, "image"},
+		{"bedrock claude above its output maximum", "bedrock", bedrock.New(), "us.anthropic.claude-3-haiku-20240307-v1:0", func(r *abi.Request) { r.MaxOutputTokens = intp(5000) }, "at most 4096 output tokens"},
+		{"bedrock nova image", "bedrock", bedrock.New(), "amazon.nova-pro-v1:0", image, ""},
+		{"cohere command-a above 8K", "cohere", cohere.New(), "command-a-03-2025", func(r *abi.Request) { r.MaxOutputTokens = intp(9000) }, "at most 8192 output tokens"},
+		{"xai grok-3 image", "xai", xai.New(), "grok-3", image, "image"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := engine.NewNative(tt.module, tt.a)
+			t.Cleanup(func() { m.Close(context.Background()) })
+			caps, err := host.NewClient().Capabilities(context.Background(), m, tt.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if caps.Details == nil {
+				t.Fatalf("%s reports no details for %q", tt.module, tt.model)
+			}
+			req := streamReq(tt.model)
+			tt.edit(req)
+			_, _, err = host.CheckCapabilities(caps, req)
+			wantRefusal(t, err, tt.want)
+		})
+	}
+}
