@@ -1,9 +1,9 @@
 // Command sdkgateway serves the official-SDK tests' gateway (package
 // sdkgateway) for clients in other languages: it prints one JSON line
 // {"url":...,"key":...,"model":...,"limited_model":...,"embed_model":...,
-// "count_model":...} on stdout once
-// the gateway listens, and serves until SIGTERM, SIGINT or the end of its
-// standard input (so it stops with the script that started it).
+// "count_model":...} on stdout once the gateway listens, and serves until
+// SIGTERM, SIGINT or the end of its standard input (so it stops with the
+// script that started it).
 //
 // Usage (from gateway/sdktest):
 //
