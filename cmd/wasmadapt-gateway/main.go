@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoCases := fs.String("demo-cases", "cmd/wasmrun/testdata/demo", "the recorded cases of -demo")
 	modules := fs.String("modules", "", "directory of modules named without a path (default: the file's modules_dir, else bin/adapters)")
 	cacheDir := fs.String("cache-dir", "", "on-disk compilation cache of the modules")
-	watch := fs.Duration("watch", 2*time.Second, "how often to check the configuration file and the modules directory for changes to reload (0: on SIGHUP only)")
+	watch := fs.Duration("watch", 2*time.Second, "how often to check the configuration file, the modules directory and the tags of OCI modules for changes to reload (0: on SIGHUP only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
