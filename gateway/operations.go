@@ -149,7 +149,7 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, c *opCall) {
 		log.Warn("gateway: target failed, trying the next", slog.String("target", t.Name), slog.String("code", string(ae.Code)))
 	}
 	if last.Code == abi.CodeCapabilityUnsupported {
-		last = abi.Errorf(abi.CodeCapabilityUnsupported, "capability_unsupported: model %q has no target whose module serves the %s operation (%s); route it to a module that does",
+		last = abi.Errorf(abi.CodeCapabilityUnsupported, "capability_unsupported: model %q has no target whose module serves the %s operation (%s)",
 			c.public, c.op, last.Message)
 	}
 	fail(last)
