@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer eng.Close(context.Background())
 	tags := newTagWatch(func(ctx context.Context, ref string) (string, error) { return oci.Resolve(ctx, ref, oci.Options{}) })
-	loader := gateway.OCILoader(eng, gateway.FileLoader(eng, *modules), oci.PullOptions{}, tags.pulled)
+	loader := ociLoader(eng, gateway.FileLoader(eng, *modules), oci.PullOptions{}, tags.pulled)
 	gw, err := gateway.New(ctx, cfg, gateway.Options{Loader: loader, Logger: log, Getenv: getenv})
 	if err != nil {
 		var ce *gateway.ConfigError

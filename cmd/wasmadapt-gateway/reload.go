@@ -52,7 +52,7 @@ func newTagWatch(resolve func(ctx context.Context, ref string) (string, error)) 
 	return &tagWatch{resolve: resolve, loaded: map[string]string{}, tried: map[string]string{}}
 }
 
-// pulled records that ref was loaded at digest (gateway.OCILoader's
+// pulled records that ref was loaded at digest (ociLoader's
 // callback).
 func (w *tagWatch) pulled(ref, digest string) {
 	w.mu.Lock()
@@ -67,7 +67,7 @@ func (w *tagWatch) pulled(ref, digest string) {
 func (w *tagWatch) moved(ctx context.Context, cfg *config.Config, log *slog.Logger) string {
 	for _, m := range cfg.Models {
 		for _, t := range m.Targets {
-			if !gateway.IsOCI(t.Module) || strings.Contains(t.Module, "@") {
+			if !isOCI(t.Module) || strings.Contains(t.Module, "@") {
 				continue
 			}
 			d, err := w.resolve(ctx, t.Module)

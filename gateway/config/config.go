@@ -81,7 +81,7 @@ type Model struct {
 // Target is one provider a public model may be served by.
 type Target struct {
 	// Module is a module name (resolved in ModulesDir), a path to a
-	// .wasm file, or (with the command's loader, gateway.OCILoader) an
+	// .wasm file, or (with the wasmadapt-gateway command's loader) an
 	// OCI reference oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:DIGEST.
 	Module string `yaml:"module"`
 	// Model is the provider's model name.
