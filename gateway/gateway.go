@@ -1,11 +1,13 @@
 // Package gateway serves the adapters over HTTP in the dialects existing
 // clients speak: OpenAI Chat Completions (/v1/chat/completions),
 // Anthropic Messages (/v1/messages) and OpenAI Responses (/v1/responses),
-// plus /v1/models, /metrics (Prometheus), /healthz and /readyz. Each
-// dialect lives in its own package (openaiwire, anthropicwire,
-// responseswire) and translates to and from the normalized contract only;
-// the adapter modules translate the contract to each provider. N inbound
-// dialects and M providers make N + M translations, never N x M.
+// the ABI 1.3 operations OpenAI embeddings (/v1/embeddings) and Anthropic
+// token counting (/v1/messages/count_tokens), plus /v1/models, /metrics
+// (Prometheus), /healthz and /readyz. Each dialect lives in its own
+// package (openaiwire, anthropicwire, responseswire) and translates to and
+// from the normalized contract only; the adapter modules translate the
+// contract to each provider. N inbound dialects and M providers make N + M
+// translations, never N x M.
 //
 // Requests are authenticated with gateway API keys, compared by their
 // SHA-256 digest (the configuration never holds a key), and each key may
@@ -161,6 +163,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Server, error) {
 	s.mux.HandleFunc("POST /v1/chat/completions", s.auth(openAI, s.chatCompletions))
 	s.mux.HandleFunc("POST /v1/messages", s.auth(anthropic, s.messages))
 	s.mux.HandleFunc("POST /v1/responses", s.auth(openAI, s.responses))
+	s.mux.HandleFunc("POST /v1/embeddings", s.auth(openAI, s.embeddings))
+	s.mux.HandleFunc("POST /v1/messages/count_tokens", s.auth(anthropic, s.countTokens))
 	return s, nil
 }
 

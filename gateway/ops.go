@@ -104,15 +104,16 @@ type observed struct {
 var tracePropagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
 // begin starts the server span of a model request (the parent of the
-// host's GenAI spans) and counts it in flight. Its end records the
+// host's GenAI spans), whose GenAI operation name is operation ("chat",
+// "embeddings", "count_tokens"), and counts it in flight. Its end records the
 // request's metrics and closes the span.
-func (s *Server) begin(r *http.Request, public string) (*http.Request, func(o *observed)) {
+func (s *Server) begin(r *http.Request, public, operation string) (*http.Request, func(o *observed)) {
 	ctx := tracePropagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 	ctx, span := s.tracer.Start(ctx, "POST "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(
 			attribute.String("http.request.method", r.Method),
 			attribute.String("url.path", r.URL.Path),
-			attribute.String(host.AttrOperationName, "chat"),
+			attribute.String(host.AttrOperationName, operation),
 			attribute.String(host.AttrRequestModel, public),
 		))
 	s.metrics.inflight.Inc()

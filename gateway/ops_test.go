@@ -144,14 +144,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		{"/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"` + secretPrompt + `"},{"role":"tool","tool_call_id":"c1","content":"` + secretPrompt + `"}]}`, auth},
 		{"/v1/messages", `{"model":"demo-weather","max_tokens":9,"messages":[{"role":"user","content":"` + secretPrompt + `"}]}`, "x-api-key: " + testKey},
 		{"/v1/responses", `{"model":"demo-weather","stream":true,"input":"` + secretPrompt + `"}`, auth},
+		{"/v1/embeddings", `{"model":"demo-weather","input":["` + secretPrompt + `"]}`, auth},
+		{"/v1/messages/count_tokens", `{"model":"demo-weather","messages":[{"role":"user","content":"` + secretPrompt + `"}]}`, "x-api-key: " + testKey},
 		{"/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"` + secretPrompt + `"}]}`, auth},
 		{"/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"` + secretPrompt + `"}]}`, "Authorization: Bearer wrong-" + testKey},
 	} {
 		post(t, srv.URL+tc.path, tc.body, tc.header)
 	}
 	out := logs.String()
-	if strings.Count(out, `"msg":"gateway request"`) != 5 || !strings.Contains(out, `"trace_id":"`) {
-		t.Fatalf("want 5 access lines with trace ids:\n%s", out)
+	if strings.Count(out, `"msg":"gateway request"`) != 7 || !strings.Contains(out, `"trace_id":"`) {
+		t.Fatalf("want 7 access lines with trace ids:\n%s", out)
 	}
 	for _, secret := range []string{testKey, secretPrompt, "demo-key-not-a-secret"} {
 		if strings.Contains(out, secret) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/anthropicwire"
+	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/gateway/openaiwire"
 	"github.com/wasmadapt/wasmadapt/host"
 )
@@ -134,29 +135,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	start := s.now()
 	key := keyOf(r)
 	public := c.req.Model
-	r, end := s.begin(r, public)
+	r, end := s.begin(r, public, "chat")
 	o := &observed{endpoint: r.URL.Path, model: public, start: start, status: http.StatusOK}
 	defer func() { end(o) }()
 	log := s.log.With(slog.String("key", key.Name), slog.String("model", public), slog.Bool("stream", c.req.Stream),
 		slog.String("trace_id", traceID(r.Context())))
-	refuse := func(status int, e *abi.Error) {
-		o.status, o.code = status, e.Code
-		log.Info("gateway request", slog.Int("status", status), slog.String("code", string(e.Code)))
-		c.dialect(w, status, e)
-	}
-	if s.draining.Load() {
-		refuse(http.StatusServiceUnavailable, abi.Errorf(abi.CodeOverloaded, "the gateway is shutting down; retry on another replica"))
-		return
-	}
-	st, release := s.acquire()
+	st, rt, release, ok := s.open(w, key, public, c.dialect, o, log)
 	defer release()
-	rt := st.routes[public]
-	if rt == nil {
-		refuse(http.StatusNotFound, abi.Errorf(abi.CodeNotFound, "model %q does not exist", public))
-		return
-	}
-	if !key.Allows(public) {
-		refuse(http.StatusForbidden, abi.Errorf(abi.CodePermission, "this API key may not use model %q", public))
+	if !ok {
 		return
 	}
 	s.inflight.Add(1)
@@ -200,7 +186,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		status = Status(e.Code, c.anthropic)
 		c.dialect(w, status, e)
 	}
-	settle, lerr := s.admit(w, r, key, c.req, log)
+	settle, lerr := s.admit(w, r, key, func() int64 { return estimate(c.req) }, log)
 	if lerr != nil {
 		fail(lerr)
 		return
@@ -249,6 +235,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		enc = begin(w, c, flush)
 	}
 	enc.End()
+}
+
+// open checks that a model request of key for the public model may go
+// on: the gateway is not draining, the model exists and the key may use
+// it. Otherwise it answers in dialect d, records the refusal in o and log,
+// and returns ok false. release lets go of the configuration version the
+// request holds (st, whose route for public is rt); call it in either case.
+func (s *Server) open(w http.ResponseWriter, key *config.Key, public string, d dialect, o *observed, log *slog.Logger) (st *state, rt *host.Route, release func(), ok bool) {
+	refuse := func(status int, e *abi.Error) {
+		o.status, o.code = status, e.Code
+		log.Info("gateway request", slog.Int("status", status), slog.String("code", string(e.Code)))
+		d(w, status, e)
+	}
+	if s.draining.Load() {
+		refuse(http.StatusServiceUnavailable, abi.Errorf(abi.CodeOverloaded, "the gateway is shutting down; retry on another replica"))
+		return nil, nil, func() {}, false
+	}
+	st, release = s.acquire()
+	rt = st.routes[public]
+	if rt == nil {
+		refuse(http.StatusNotFound, abi.Errorf(abi.CodeNotFound, "model %q does not exist", public))
+		return st, nil, release, false
+	}
+	if !key.Allows(public) {
+		refuse(http.StatusForbidden, abi.Errorf(abi.CodePermission, "this API key may not use model %q", public))
+		return st, nil, release, false
+	}
+	return st, rt, release, true
 }
 
 // stampReasoning marks the reasoning parts a client sent back (thinking

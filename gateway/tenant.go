@@ -73,20 +73,21 @@ func estimate(req *abi.Request) int64 {
 	return int64(len(b)+3)/4 + out
 }
 
-// admit takes req from its key's limits before the provider is called.
-// On refusal it sets Retry-After on w and returns the error to answer
-// with (rate_limited, or unavailable when the store failed). Otherwise
+// admit takes a request, estimated at est() tokens, from its key's limits
+// before the provider is called. On refusal it sets Retry-After on w and
+// returns the error to answer with (rate_limited, or unavailable when the
+// store failed). Otherwise
 // settle, called once the answer is known, replaces the token estimate
 // with the usage the provider reported; refund says the request failed
 // before its answer began, so took no tokens.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, key *config.Key, req *abi.Request, log *slog.Logger) (settle func(u abi.Usage, refund bool), e *abi.Error) {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, key *config.Key, est func() int64, log *slog.Logger) (settle func(u abi.Usage, refund bool), e *abi.Error) {
 	p := policy(key)
 	if p.Zero() {
 		return func(abi.Usage, bool) {}, nil
 	}
 	var tokens int64
 	if p.TokensPerMinute > 0 || p.TokenBudget > 0 {
-		tokens = estimate(req)
+		tokens = est()
 	}
 	res, err := s.tenants.limiter.Reserve(r.Context(), key.Name, p, tokens)
 	var d *limits.Denied

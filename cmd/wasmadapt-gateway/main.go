@@ -9,8 +9,8 @@
 // long-running network service deployed on its own, with its own
 // configuration file, API keys, health probes and shutdown behaviour. A
 // separate binary keeps the service's attack surface and dependencies
-// free of the CLI's build and OCI tooling, and lets the two evolve and
-// be released apart.
+// free of the CLI's build and push tooling (it only pulls modules from
+// OCI registries), and lets the two evolve and be released apart.
 //
 // Usage:
 //
@@ -21,12 +21,14 @@
 // validated before anything starts, and each problem is reported with its
 // line. With -demo the gateway serves the model "demo-weather" from a
 // recorded provider on loopback (no provider key needed) and prints its
-// URL and a freshly made gateway key. SIGHUP, or a change to the
-// configuration file or to a module file of the modules directory
-// (checked every -watch), reloads both without a restart: requests in
-// flight finish on the version they started on, and an invalid new
-// configuration is refused (logged with its lines) while the running one
-// keeps serving. SIGTERM or SIGINT drains: /readyz
+// URL and a freshly made gateway key. A target's module may be an OCI
+// reference (module: oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:...),
+// pulled and verified at each load. SIGHUP, or a change to the
+// configuration file or to a module file of the modules directory, or a
+// tag of an OCI module that moved (checked every -watch), reloads without
+// a restart: requests in flight finish on the version they started on,
+// and an invalid new configuration is refused (logged with its lines)
+// while the running one keeps serving. SIGTERM or SIGINT drains: /readyz
 // turns 503, new connections are refused, and requests in flight (streams
 // included) finish within the grace period.
 package main
@@ -52,6 +54,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/gateway"
 	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
+	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
 func main() {
@@ -71,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoCases := fs.String("demo-cases", "cmd/wasmrun/testdata/demo", "the recorded cases of -demo")
 	modules := fs.String("modules", "", "directory of modules named without a path (default: the file's modules_dir, else bin/adapters)")
 	cacheDir := fs.String("cache-dir", "", "on-disk compilation cache of the modules")
-	watch := fs.Duration("watch", 2*time.Second, "how often to check the configuration file and the modules directory for changes to reload (0: on SIGHUP only)")
+	watch := fs.Duration("watch", 2*time.Second, "how often to check the configuration file, the modules directory and the tags of OCI modules for changes to reload (0: on SIGHUP only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,7 +127,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close(context.Background())
-	gw, err := gateway.New(ctx, cfg, gateway.Options{Loader: gateway.FileLoader(eng, *modules), Logger: log, Getenv: getenv})
+	tags := newTagWatch(func(ctx context.Context, ref string) (string, error) { return oci.Resolve(ctx, ref, oci.Options{}) })
+	loader := ociLoader(eng, gateway.FileLoader(eng, *modules), oci.PullOptions{}, tags.pulled)
+	gw, err := gateway.New(ctx, cfg, gateway.Options{Loader: loader, Logger: log, Getenv: getenv})
 	if err != nil {
 		var ce *gateway.ConfigError
 		if *cfgPath != "" && errors.As(err, &ce) {
@@ -138,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	rl := &reloader{gw: gw, log: log, cfgPath: *cfgPath, cfg: cfg, modulesDir: *modules, interval: *watch}
+	rl := &reloader{gw: gw, log: log, cfgPath: *cfgPath, cfg: cfg, modulesDir: *modules, interval: *watch, tags: tags}
 	if *demo {
 		rl.cfgPath = ""
 	}

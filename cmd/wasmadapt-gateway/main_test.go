@@ -129,19 +129,7 @@ func TestReload(t *testing.T) {
 			os.WriteFile(p, []byte(yaml("first")), 0o600)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			logs := &testenv.SyncBuffer{}
-			done := make(chan error, 1)
-			go func() {
-				done <- run(ctx, []string{"-config", p, "-modules", mods, "-listen", "127.0.0.1:0", "-watch", tc.watch}, io.Discard, logs)
-			}()
-			var url string
-			testenv.Poll(t, "the listening line", func() bool {
-				m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String())
-				if m != nil {
-					url = m[1]
-				}
-				return url != ""
-			})
+			url, logs, done := startCommand(ctx, t, "-config", p, "-modules", mods, "-listen", "127.0.0.1:0", "-watch", tc.watch)
 			models := func() string {
 				req, _ := http.NewRequest("GET", url+"/v1/models", nil)
 				req.Header.Set("Authorization", "Bearer "+key)
@@ -169,4 +157,25 @@ func TestReload(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startCommand runs the command with args until ctx ends and waits for
+// its listening line: it returns the gateway's URL, its logs and the
+// channel run's result arrives on. A command that fails to start fails
+// the test with its logs.
+func startCommand(ctx context.Context, t *testing.T, args ...string) (url string, logs *testenv.SyncBuffer, done chan error) {
+	t.Helper()
+	logs = &testenv.SyncBuffer{}
+	done = make(chan error, 1)
+	go func() { done <- run(ctx, args, io.Discard, logs) }()
+	testenv.Poll(t, "the listening line", func() bool {
+		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {
+			url = m[1]
+		}
+		return url != "" || strings.Contains(logs.String(), "level=ERROR")
+	})
+	if url == "" {
+		t.Fatalf("the gateway did not start:\n%s", logs)
+	}
+	return url, logs, done
 }

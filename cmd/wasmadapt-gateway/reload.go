@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,8 +20,8 @@ import (
 
 // reloader reloads the gateway's configuration and modules without a
 // restart: on SIGHUP, and when the configuration file or a module file
-// of the modules directory changes (polled every interval; 0 polls
-// never). An invalid new configuration is refused, each problem logged
+// of the modules directory changes or the tag of an OCI module moves
+// (polled every interval; 0 polls never). An invalid new configuration is refused, each problem logged
 // with its line, and the running one keeps serving.
 type reloader struct {
 	gw         *gateway.Server
@@ -30,6 +32,60 @@ type reloader struct {
 	interval   time.Duration
 	hup        chan os.Signal
 	last       string
+	// tags watches the configuration's OCI modules named by tag (nil:
+	// none watched).
+	tags *tagWatch
+}
+
+// tagWatch follows the tags of the OCI modules a configuration names:
+// the manifest digest each was loaded at (recorded by the loader) and the
+// one a poll last acted on, so that a tag that moved triggers one reload
+// (not one each poll while the new version fails to load).
+type tagWatch struct {
+	resolve func(ctx context.Context, ref string) (string, error)
+	mu      sync.Mutex
+	loaded  map[string]string
+	tried   map[string]string
+}
+
+func newTagWatch(resolve func(ctx context.Context, ref string) (string, error)) *tagWatch {
+	return &tagWatch{resolve: resolve, loaded: map[string]string{}, tried: map[string]string{}}
+}
+
+// pulled records that ref was loaded at digest (ociLoader's
+// callback).
+func (w *tagWatch) pulled(ref, digest string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.loaded[ref] = digest
+}
+
+// moved resolves the tags of cfg's OCI modules and returns the first
+// whose digest is neither the loaded one nor one already acted on, or "".
+// A digest-pinned reference never moves; a tag that does not resolve now
+// is logged and skipped.
+func (w *tagWatch) moved(ctx context.Context, cfg *config.Config, log *slog.Logger) string {
+	for _, m := range cfg.Models {
+		for _, t := range m.Targets {
+			if !isOCI(t.Module) || strings.Contains(t.Module, "@") {
+				continue
+			}
+			d, err := w.resolve(ctx, t.Module)
+			if err != nil {
+				log.Warn("module tag not resolved; checking again at the next poll", slog.String("module", t.Module), slog.Any("err", err))
+				continue
+			}
+			w.mu.Lock()
+			loaded, tried := w.loaded[t.Module], w.tried[t.Module]
+			if d != loaded && d != tried {
+				w.tried[t.Module] = d
+				w.mu.Unlock()
+				return t.Module + " -> " + d
+			}
+			w.mu.Unlock()
+		}
+	}
+	return ""
 }
 
 // start takes SIGHUP over and notes the files' state, before the gateway
@@ -57,10 +113,18 @@ func (r *reloader) run(ctx context.Context) {
 		case <-r.hup:
 			r.log.Info("SIGHUP: reloading")
 		case <-tick:
-			if r.fingerprint() == r.last {
+			if r.fingerprint() != r.last {
+				r.log.Info("configuration or modules changed: reloading")
+				break
+			}
+			if r.tags == nil {
 				continue
 			}
-			r.log.Info("configuration or modules changed: reloading")
+			moved := r.tags.moved(ctx, r.cfg, r.log)
+			if moved == "" {
+				continue
+			}
+			r.log.Info("module tag moved: reloading", slog.String("tag", moved))
 		}
 		r.last = r.fingerprint()
 		err := r.reload(ctx)

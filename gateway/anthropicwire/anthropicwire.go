@@ -75,7 +75,16 @@ func invalid(format string, args ...any) *abi.Error {
 
 // DecodeRequest decodes a Messages request body. Its errors are
 // *abi.Error with code invalid_request.
-func DecodeRequest(body []byte) (*abi.Request, error) {
+func DecodeRequest(body []byte) (*abi.Request, error) { return decode(body, true) }
+
+// DecodeCountTokens decodes a /v1/messages/count_tokens request body: the
+// body of a Messages request, with max_tokens optional (the count is of
+// the input). Its errors are *abi.Error with code invalid_request.
+func DecodeCountTokens(body []byte) (*abi.Request, error) { return decode(body, false) }
+
+// decode decodes a Messages body; needMaxTokens says max_tokens is
+// required.
+func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 	var in request
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, invalid("the request body is not a valid messages request: %v", err)
@@ -83,7 +92,7 @@ func DecodeRequest(body []byte) (*abi.Request, error) {
 	if in.Model == "" {
 		return nil, invalid("model: field required")
 	}
-	if in.MaxTokens == nil {
+	if in.MaxTokens == nil && needMaxTokens {
 		return nil, invalid("max_tokens: field required")
 	}
 	if len(in.Messages) == 0 {

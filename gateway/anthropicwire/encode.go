@@ -230,3 +230,11 @@ func Message(r *host.Response, model string) []byte {
 	b, _ := json.Marshal(msg{ID: id, Type: "message", Role: "assistant", Model: model, Content: content, StopReason: &stop, Usage: usageOf(r.Usage)})
 	return b
 }
+
+// TokenCount is the /v1/messages/count_tokens answer: {"input_tokens": n}.
+func TokenCount(n int) []byte {
+	b, _ := json.Marshal(struct {
+		InputTokens int `json:"input_tokens"`
+	}{n})
+	return b
+}

@@ -80,8 +80,9 @@ type Model struct {
 
 // Target is one provider a public model may be served by.
 type Target struct {
-	// Module is a module name (resolved in ModulesDir) or a path to a
-	// .wasm file.
+	// Module is a module name (resolved in ModulesDir), a path to a
+	// .wasm file, or (with the wasmadapt-gateway command's loader) an
+	// OCI reference oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:DIGEST.
 	Module string `yaml:"module"`
 	// Model is the provider's model name.
 	Model string `yaml:"model"`

@@ -2,8 +2,11 @@
 // the demo model ("demo-weather", two parallel weather tool calls, then
 // the answer from their results) served from the recorded loopback
 // provider, and the model "limited", whose provider answers every request
-// with a rate limit, so that a client sees an upstream error. The
-// adapters run natively (engine.NewNative), so no module needs building.
+// with a rate limit, so that a client sees an upstream error; and the
+// ABI 1.3 operations: EmbedModel (embeddings, the openai module) and
+// CountModel (token counting, the anthropic module) against a fake
+// provider (opsHandler). The adapters run natively (engine.NewNative), so
+// no module needs building.
 package sdkgateway
 
 import (
@@ -71,6 +74,16 @@ func Start(ctx context.Context, casesDir string, log *slog.Logger) (*Gateway, er
 	lim.Targets = append([]config.Target(nil), lim.Targets...)
 	lim.Targets[0].BaseURL = limited.URL
 	cfg.Models = append(cfg.Models, lim)
+	ops := httptest.NewServer(opsHandler())
+	g.closers = append(g.closers, ops.Close)
+	opTarget := func(module, model string) []config.Target {
+		t := lim.Targets[0]
+		t.Module, t.Model, t.BaseURL = module, model, ops.URL
+		return []config.Target{t}
+	}
+	cfg.Models = append(cfg.Models,
+		config.Model{Name: EmbedModel, Line: 1, Targets: opTarget("openai", "text-embedding-3-small")},
+		config.Model{Name: CountModel, Line: 1, Targets: opTarget("anthropic", "claude-sonnet-4-5")})
 
 	gw, err := gateway.New(ctx, cfg, gateway.Options{
 		Loader: nativeLoader,

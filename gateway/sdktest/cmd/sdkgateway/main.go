@@ -1,8 +1,9 @@
 // Command sdkgateway serves the official-SDK tests' gateway (package
 // sdkgateway) for clients in other languages: it prints one JSON line
-// {"url":...,"key":...,"model":...,"limited_model":...} on stdout once
-// the gateway listens, and serves until SIGTERM, SIGINT or the end of its
-// standard input (so it stops with the script that started it).
+// {"url":...,"key":...,"model":...,"limited_model":...,"embed_model":...,
+// "count_model":...} on stdout once the gateway listens, and serves until
+// SIGTERM, SIGINT or the end of its standard input (so it stops with the
+// script that started it).
 //
 // Usage (from gateway/sdktest):
 //
@@ -35,6 +36,7 @@ func main() {
 	defer g.Close()
 	json.NewEncoder(os.Stdout).Encode(map[string]string{
 		"url": g.URL, "key": sdkgateway.Key, "model": sdkgateway.Model, "limited_model": sdkgateway.LimitedModel,
+		"embed_model": sdkgateway.EmbedModel, "count_model": sdkgateway.CountModel,
 	})
 	stdinClosed := make(chan struct{})
 	go func() { io.Copy(io.Discard, os.Stdin); close(stdinClosed) }()

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/gateway/config"
+	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
+	"github.com/wasmadapt/wasmadapt/internal/registrytest"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
+	"github.com/wasmadapt/wasmadapt/modules/oci"
+)
+
+// TestReloadOCITag: a target's module named by an OCI tag is pulled from
+// a loopback registry; when the tag moves to another version, the poll of
+// -watch reloads it without a restart, while a digest-pinned reference to
+// the first version stays on it; requests go on being served.
+func TestReloadOCITag(t *testing.T) {
+	wasm, err := os.ReadFile(filepath.Join("..", "..", "bin", "adapters", "openai.wasm"))
+	if err != nil {
+		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the OCI reload run")
+	}
+	host, _ := registrytest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tag := "oci://" + host + "/adapters/openai:stable"
+	v1, err := oci.Push(ctx, tag, wasm, oci.PushOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := "oci://" + host + "/adapters/openai@" + v1.Digest.String()
+
+	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer psrv.Close()
+	const key = "wag-oci-test-key"
+	t.Setenv("OCI_TEST_PROVIDER_KEY", "not-a-secret")
+	var b strings.Builder
+	b.WriteString("models:\n")
+	for name, module := range map[string]string{"tagged": tag, "pinned": pinned} {
+		fmt.Fprintf(&b, "  - name: %s\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", name, module, psrv.URL)
+	}
+	fmt.Fprintf(&b, "keys:\n  - name: t\n    sha256: %s\n    models: [\"*\"]\n", config.HashKey(key))
+	p := filepath.Join(t.TempDir(), "gw.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, logs, done := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms")
+	defer func() {
+		if t.Failed() {
+			t.Logf("gateway logs:\n%s", logs)
+		}
+	}()
+	// digests are the loaded module versions by module reference.
+	digests := func() map[string]string {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		out := map[string]string{}
+		for _, m := range regexp.MustCompile(`wasmadapt_gateway_module_info\{digest="([^"]*)",module="([^"]*)"\} 1`).FindAllStringSubmatch(string(body), -1) {
+			out[m[2]] = m[1]
+		}
+		return out
+	}
+	chat := func(model string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url+"/v1/chat/completions",
+			strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
+		}
+	}
+	first := digests()
+	if first[tag] == "" || first[tag] != first[pinned] {
+		t.Fatalf("module versions at start %v: want %s and %s loaded at the same digest", first, tag, pinned)
+	}
+	chat("tagged")
+
+	// The next version: the same module with a custom section appended
+	// (other bytes, so another digest).
+	v2 := append(append([]byte(nil), wasm...), 0x00, 0x07, 0x04, 'n', 'e', 'x', 't', 'v', '2')
+	if _, err := oci.Push(ctx, tag, v2, oci.PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Poll(t, "the tagged module's new version", func() bool {
+		d := digests()
+		return d[tag] != "" && d[tag] != first[tag]
+	})
+	if d := digests(); d[pinned] != first[pinned] {
+		t.Errorf("the pinned module changed version: %s -> %s", first[pinned], d[pinned])
+	}
+	if !strings.Contains(logs.String(), "module tag moved: reloading") {
+		t.Errorf("no reload logged:\n%s", logs)
+	}
+	chat("tagged")
+	chat("pinned")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTagWatch: a tag reloads once per new digest (not again while that
+// version fails to load), never for the loaded digest or a pinned
+// reference, and a tag that does not resolve is skipped.
+func TestTagWatch(t *testing.T) {
+	const tag, pinned, gone = "oci://r.test/a:stable", "oci://r.test/a@sha256:aaaa", "oci://r.test/gone:stable"
+	current := map[string]string{tag: "sha256:v1", pinned: "sha256:v9"}
+	w := newTagWatch(func(_ context.Context, ref string) (string, error) {
+		if d, ok := current[ref]; ok {
+			return d, nil
+		}
+		return "", fmt.Errorf("no such tag %s", ref)
+	})
+	cfg := &config.Config{Models: []config.Model{{Name: "m", Targets: []config.Target{{Module: gone}, {Module: "openai"}, {Module: pinned}, {Module: tag}}}}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w.pulled(tag, "sha256:v1")
+	w.pulled(pinned, "sha256:aaaa")
+	for i, step := range []struct {
+		push, load, want string
+	}{
+		{want: ""}, // loaded at the current digest; the pinned one never moves
+		{push: "sha256:v2", want: tag + " -> sha256:v2"}, // the tag moved
+		{want: ""}, // v2 failed to load: not retried
+		{push: "sha256:v3", load: "sha256:v3", want: ""}, // loaded by another reload (SIGHUP)
+		{push: "sha256:v1", want: tag + " -> sha256:v1"}, // moved back
+	} {
+		if step.push != "" {
+			current[tag] = step.push
+		}
+		if step.load != "" {
+			w.pulled(tag, step.load)
+		}
+		if got := w.moved(context.Background(), cfg, log); got != step.want {
+			t.Fatalf("step %d: moved %q, want %q", i, got, step.want)
+		}
+	}
+}
