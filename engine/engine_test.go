@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 func chunks(data ...string) *abi.TransformInput {
@@ -373,7 +374,7 @@ func TestPoolBounded(t *testing.T) {
 	h := load(t, e, "hostile")
 	done := make(chan error)
 	go func() { _, _, err := h.Transform(context.Background(), chunks("loop")); done <- err }()
-	waitFor(t, "the loop to take the only instance", func() bool { return busy(h) == 1 })
+	testenv.Poll(t, "the loop to take the only instance", func() bool { return busy(h) == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, _, err := h.Transform(ctx, chunks("x"))
@@ -466,17 +467,6 @@ func TestConcurrentMixed(t *testing.T) {
 
 // busy is the number of m's instances in a call (or being started).
 func busy(m Module) int { return len(m.(*module).pool.tokens) }
-
-// waitFor polls cond until it holds, failing the test after a bound far
-// beyond what any machine needs: tests wait for conditions, not for time.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	for deadline := time.Now().Add(waitBound); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			tb.Fatalf("waited %v for %s", waitBound, what)
-		}
-	}
-}
 
 // waitBound bounds every wait for a condition in this package's tests.
 const waitBound = 2 * time.Minute

@@ -95,12 +95,15 @@ func TestWatchDir(t *testing.T) {
 	if h.Digest() != Digest(v2) {
 		t.Fatal("the half file replaced the active version")
 	}
-	f, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
+	// The rest arrives, renamed into place as the half was (appended in
+	// place, the 30 ms debounce could show the watcher another partial
+	// file on a stalled machine).
+	if err := os.WriteFile(tmp, v1, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f.Write(v1[len(v1)/2:])
-	f.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
 	// v1 is a known version: activated again without a new load.
 	if c := log.wait(t, ChangeActivated, "chat"); c.Version.Digest != Digest(v1) {
 		t.Fatalf("activated %s, want v1", c.Version)
