@@ -39,7 +39,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet testcache unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -123,21 +123,36 @@ vet: generate
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./guest/... ./adapters-wasm/...
 
 # The race detector slows wazero's compiler about seven times: every module
-# the tests load is first compiled without it into the run's shared cache
-# (internal/testcache), the compile-heavy tests of internal/sandboxtest and
-# host load fewer modules under -race (raceEnabled), and every package
-# shares that cache, so that no module is compiled under -race.
+# the race-mode tests load is first compiled without it into the run's
+# shared cache (this step; unit and test-wasmtime wait for it), and every
+# package shares that cache, so that no module is compiled under -race.
+testcache: all hostile bin/tools/testrun
+	@mkdir -p bin/test
+	@echo "== filling the compilation cache without -race (internal/testcache)"
+	$(TESTRUN) -count=1 -tags testcachefill -timeout $(TESTTIMEOUT) ./internal/testcache/...
+
+# cmd/wasmrun's tests drive the CLI one command at a time, each loading a
+# module: under -race five times slower (minutes on 2 cores) for code whose
+# concurrency (engine, registry, host) the race run covers in those
+# packages. They run without -race; those about concurrency (watching and
+# swapping under load: WASMRUN_RACE) also run under it.
+WASMRUN_RACE := ^(TestSwapThroughHost|TestWatch.*)$$
+
+# The race tests of every package (cmd/wasmrun as above), then bench/'s.
+# The compile-heavy tests of internal/sandboxtest and host load fewer
+# modules under -race (raceEnabled).
 # With PostgreSQL installed (scripts/install-test-deps), the tests run
 # beside a throwaway server (scripts/with-postgres), so the SQL session
 # store is tested against it; without it that test skips and says so.
-unit: all hostile generate bin/tools/testrun
-	@mkdir -p bin/test
-	@echo "== filling the compilation cache without -race (internal/testcache)"
-	$(TESTRUN) -count=1 -tags testcachefill -timeout $(TESTTIMEOUT) ./internal/testcache
-	@if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
-		echo "scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./..."; \
-		scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; \
-	else $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./...; fi
+unit: testcache generate bin/tools/testrun
+	@pkgs=$$($(GO) list ./... | grep -v '/cmd/wasmrun$$'); \
+	if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
+		echo "scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./... (but cmd/wasmrun)"; \
+		scripts/with-postgres $(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) $$pkgs; \
+	else echo "$(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) ./... (but cmd/wasmrun)"; \
+		$(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) $$pkgs; fi
+	$(TESTRUN) -race -count=1 -timeout $(TESTTIMEOUT) -run '$(WASMRUN_RACE)' ./cmd/wasmrun
+	$(TESTRUN) -count=1 -timeout $(TESTTIMEOUT) ./cmd/wasmrun
 	@# bench/ is a module of its own (the peer SDKs): its bodies match their
 	@# generator and every runner, ours and the peers', agrees on them.
 	cd bench && $(GO) vet . && ../bin/tools/testrun -results ../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) .
@@ -217,11 +232,14 @@ test-scaleout: deps bin/adapters/openai.wasm
 # plus the hostile corpus and the sandbox caps (internal/sandboxtest's
 # TestHostileCorpus and TestSandboxCapsRepeated, about 2.5 minutes more;
 # without -race, whose slowdown the caps' generous bounds do not need).
-test-wasmtime: adapters hostile
+test-wasmtime: adapters hostile testcache
 	@mkdir -p bin
 	CGO_ENABLED=1 $(GO) vet -tags wasmtime ./engine/... ./internal/bench/...
 	CGO_ENABLED=1 $(GO) build -tags wasmtime -o bin/wasmrun-wasmtime ./cmd/wasmrun
 	@mkdir -p bin/test
-	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -race -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) ./engine/...
+	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -race -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) ./engine
+	@# The packages on the engine's public API (registry, rollout, cache)
+	@# hold no backend code: their race run is unit's, on wazero.
+	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) $$($(GO) list ./engine/... | grep -v '/engine$$')
 	WASMADAPT_BACKEND=wasmtime CGO_ENABLED=1 $(TESTRUN) -tags wasmtime -count=1 -timeout $(TESTTIMEOUT) -run 'TestHostileCorpus|TestSandboxCapsRepeated|TestReplayHostile' ./internal/sandboxtest ./cmd/wasmrun
 	WASMADAPT_BACKEND=wasmtime scripts/conformance bin/wasmrun-wasmtime wasmtime

@@ -18,6 +18,23 @@ import (
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
+// cacheDir is the compilation cache every gateway this package starts
+// shares (the run's shared one under make test): each start then loads
+// its modules compiled, as a restarted replica with -cache-dir does,
+// instead of compiling them again (minutes under -race).
+var cacheDir string
+
+func TestMain(m *testing.M) {
+	dir, cleanup, err := testenv.CacheDir("gateway-cache")
+	if err != nil {
+		panic(err)
+	}
+	cacheDir = dir
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
 // TestDemo runs the command as `make demo-gateway` does, with the built
 // openai module, reads the URL and key it prints, lists the models,
 // streams one exchange, and stops it as SIGTERM does.
@@ -30,7 +47,7 @@ func TestDemo(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-demo", "-modules", mods, "-demo-cases", filepath.Join("..", "wasmrun", "testdata", "demo")}, pw, io.Discard)
+		done <- run(ctx, []string{"-demo", "-cache-dir", cacheDir, "-modules", mods, "-demo-cases", filepath.Join("..", "wasmrun", "testdata", "demo")}, pw, io.Discard)
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
@@ -167,6 +184,7 @@ func startCommand(ctx context.Context, t *testing.T, args ...string) (url string
 	t.Helper()
 	logs = &testenv.SyncBuffer{}
 	done = make(chan error, 1)
+	args = append([]string{"-cache-dir", cacheDir}, args...)
 	go func() { done <- run(ctx, args, io.Discard, logs) }()
 	testenv.Poll(t, "the listening line", func() bool {
 		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/engine/compilecache"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // Every command has help: `wasmrun help CMD`, `CMD --help` and `CMD -h`
@@ -254,7 +255,7 @@ func TestCompileProgress(t *testing.T) {
 	p = slowEnv.compileProgress()
 	slow := engine.CompileEvent{Module: "openai", Digest: "d2"}
 	p(slow)
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(buf.String(), "compiling openai.wasm") && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(testenv.PollBound); !strings.Contains(buf.String(), "compiling openai.wasm") && time.Now().Before(deadline); {
 		runtime.Gosched()
 	}
 	slow.Done, slow.Elapsed = true, 4200*time.Millisecond

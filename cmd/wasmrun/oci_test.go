@@ -112,7 +112,7 @@ func TestWatchOCITag(t *testing.T) {
 	}()
 	waitFor := func(s string) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
+		deadline := time.Now().Add(waitBound)
 		for !strings.Contains(out.String(), s) {
 			if time.Now().After(deadline) {
 				cancel()

@@ -16,6 +16,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine/rollout"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/internal/registrytest"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
@@ -70,7 +71,7 @@ func TestCanaryThroughTagWatch(t *testing.T) {
 		OnError: func(err error) { t.Log(err) }})
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(2 * time.Minute); !ok(); time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(testenv.PollBound); !ok(); time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("no %s", what)
 			}

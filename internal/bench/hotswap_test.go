@@ -12,34 +12,8 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/engine/registry"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
-
-// withCustomSection appends a custom section to a module: the same code
-// under a new digest, so that the registry and the compilation cache see a
-// version they have never compiled.
-func withCustomSection(wasm []byte, payload string) []byte {
-	name := "wasmadapt-bench"
-	body := append(uleb(nil, uint32(len(name))), name...)
-	body = append(body, payload...)
-	out := append([]byte(nil), wasm...)
-	out = append(out, 0)
-	out = uleb(out, uint32(len(body)))
-	return append(out, body...)
-}
-
-func uleb(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			c |= 0x80
-		}
-		b = append(b, c)
-		if v == 0 {
-			return b
-		}
-	}
-}
 
 // BenchmarkHotSwap measures, per backend, the time from writing a new
 // version of the openai module into a directory that registry.WatchDir
@@ -85,7 +59,7 @@ func benchSwap(b *testing.B, backend string, cold, fast bool) {
 		e.Close(context.Background())
 	}()
 	base := wasmOf(b, "openai", "")
-	versions := [2][]byte{withCustomSection(base, "a"), withCustomSection(base, "b")}
+	versions := [2][]byte{testenv.WithCustomSection(base, "a"), testenv.WithCustomSection(base, "b")}
 	dir := b.TempDir()
 	path := filepath.Join(dir, "openai.wasm")
 	opts := registry.WatchOptions{}
@@ -128,7 +102,7 @@ func benchSwap(b *testing.B, backend string, cold, fast bool) {
 		w := versions[i%2]
 		if cold {
 			b.StopTimer()
-			w = withCustomSection(base, fmt.Sprintf("%d-%d", time.Now().UnixNano(), i))
+			w = testenv.WithCustomSection(base, fmt.Sprintf("%d-%d", time.Now().UnixNano(), i))
 			b.StartTimer()
 		}
 		swap(w)

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 func heapInuse() uint64 {
@@ -181,7 +182,7 @@ func TestLoadWithHostileModules(t *testing.T) {
 	}
 	heapAfter := heapInuse()
 	var goroutinesAfter int
-	for deadline := time.Now().Add(time.Minute); ; {
+	for deadline := time.Now().Add(testenv.PollBound); ; {
 		goroutinesAfter = runtime.NumGoroutine()
 		if goroutinesAfter <= goroutinesBefore || time.Now().After(deadline) {
 			break

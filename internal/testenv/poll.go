@@ -8,8 +8,10 @@ import (
 )
 
 // PollBound is how long Poll waits before it gives up: long enough that
-// only a hang reaches it on a loaded machine, never a slow one.
-const PollBound = 2 * time.Minute
+// only a hang reaches it on a loaded machine, never a slow one (a Go
+// module compiled under the race detector on two cores shared with
+// twenty other processes took over two minutes).
+const PollBound = 5 * time.Minute
 
 // Poll waits until cond holds, checking it every few milliseconds, and
 // fails the test, naming what it waited for, after PollBound. Tests wait
