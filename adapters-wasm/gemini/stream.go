@@ -45,13 +45,13 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	if jsonx.KindOf(in.Body) == jsonx.KindArray {
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
-			p.Chunk(ai.Value())
+			p.Chunk(ai.Val())
 		}
 		if ai.Err() != nil && !st.done {
 			p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
 		}
 	} else {
-		p.Chunk(in.Body)
+		p.Chunk(jsonx.Doc(in.Body, nil))
 	}
 	p.End()
 	return nil
@@ -77,25 +77,26 @@ func (p *processor) End() {
 }
 
 // Chunk handles one chunk: a JSON object of the stream.
-func (p *processor) Chunk(data []byte) {
+func (p *processor) Chunk(v jsonx.Value) {
 	st := p.st
 	if st.done {
 		return
 	}
-	var cands, usage, feedback, modelVersion, responseID, errv []byte
-	it := jsonx.Object(data)
+	var modelVersion, responseID, errv []byte
+	var cands, usage, feedback jsonx.Value
+	it := v.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("candidates"):
-			cands = it.Value()
+			cands = it.Val()
 		case it.KeyIs("usageMetadata"):
-			usage = it.Value()
+			usage = it.Val()
 		case it.KeyIs("promptFeedback"):
-			feedback = it.Value()
+			feedback = it.Val()
 		case it.KeyIs("modelVersion"):
-			modelVersion, _ = jsonx.Str(it.Value())
+			modelVersion, _ = it.ValueStr()
 		case it.KeyIs("responseId"):
-			responseID, _ = jsonx.Str(it.Value())
+			responseID, _ = it.ValueStr()
 		case it.KeyIs("error"):
 			errv = it.Value()
 		}
@@ -126,14 +127,14 @@ func (p *processor) Chunk(data []byte) {
 	} else if len(st.responseID) == 0 {
 		st.responseID = append(st.responseID, responseID...)
 	}
-	if usage != nil {
+	if usage.Exists() {
 		p.usage(usage)
 	}
 	var finish []byte
-	if cands != nil {
-		ai := jsonx.Array(cands)
+	if cands.Exists() {
+		ai := cands.Array()
 		if ai.Next() { // candidateCount is 1: the first candidate only
-			finish = p.candidate(ai.Value())
+			finish = p.candidate(ai.Val())
 		}
 		if st.done {
 			return
@@ -143,9 +144,9 @@ func (p *processor) Chunk(data []byte) {
 		p.finish(finish)
 		return
 	}
-	if feedback != nil {
-		if br, ok, _ := jsonx.Lookup(feedback, "blockReason"); ok {
-			raw := enumValue(br)
+	if feedback.Exists() {
+		if br, ok, _ := feedback.Lookup("blockReason"); ok {
+			raw := enumValue(br.Raw())
 			if st.hasUsage {
 				p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
 			}
@@ -155,9 +156,9 @@ func (p *processor) Chunk(data []byte) {
 	}
 }
 
-func (p *processor) usage(u []byte) {
+func (p *processor) usage(u jsonx.Value) {
 	var prompt, toolPrompt, cand, thoughts, cached int64
-	it := jsonx.Object(u)
+	it := u.Object()
 	for it.Next() {
 		var dst *int64
 		switch {
@@ -174,7 +175,7 @@ func (p *processor) usage(u []byte) {
 		default:
 			continue
 		}
-		if v, err := jsonx.Int(it.Value()); err == nil && v >= 0 {
+		if v, err := it.Val().Int(); err == nil && v >= 0 {
 			*dst = v
 		}
 	}
@@ -191,9 +192,10 @@ func (p *processor) usage(u []byte) {
 }
 
 // candidate handles the first candidate and returns its raw finishReason.
-func (p *processor) candidate(c []byte) (finish []byte) {
-	var content, grounding, urlContext []byte
-	it := jsonx.Object(c)
+func (p *processor) candidate(c jsonx.Value) (finish []byte) {
+	var grounding, urlContext []byte
+	var content jsonx.Value
+	it := c.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("groundingMetadata"):
@@ -201,16 +203,16 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 		case it.KeyIs("urlContextMetadata"), it.KeyIs("url_context_metadata"):
 			urlContext = it.Value()
 		case it.KeyIs("content"):
-			content = it.Value()
+			content = it.Val()
 		case it.KeyIs("finishReason"):
 			finish = enumValue(it.Value())
 		}
 	}
-	if content != nil {
-		if parts, ok, _ := jsonx.Lookup(content, "parts"); ok {
-			pi := jsonx.Array(parts)
+	if content.Exists() {
+		if parts, ok, _ := content.Lookup("parts"); ok {
+			pi := parts.Array()
 			for pi.Next() && !p.st.done {
-				p.part(pi.Value())
+				p.part(pi.Val())
 			}
 		}
 	}
@@ -228,28 +230,29 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 // a function call, code execution and its result) comes between two text
 // parts, a text-delta "\n\n" comes before the later text, so that the two
 // do not run together (the ABI's text boundaries).
-func (p *processor) part(b []byte) {
-	var text, sig, call, code, codeResult []byte
+func (p *processor) part(b jsonx.Value) {
+	var text, sig, code, codeResult []byte
+	var call jsonx.Value
 	hasText, thought, other := false, false, false
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("text"):
-			text, _ = jsonx.Str(it.Value())
+			text, _ = it.ValueStr()
 			hasText = true
 		case it.KeyIs("thought"):
-			thought, _ = jsonx.Bool(it.Value())
+			thought, _ = it.Val().Bool()
 		case it.KeyIs("thoughtSignature"):
-			sig, _ = jsonx.Str(it.Value())
+			sig, _ = it.ValueStr()
 		case it.KeyIs("functionCall"):
-			call = it.Value()
+			call = it.Val()
 		case it.KeyIs("executableCode"):
 			code, other = it.Value(), true
 		case it.KeyIs("codeExecutionResult"):
 			codeResult, other = it.Value(), true
 		}
 	}
-	if (other || call != nil || thought && len(text) > 0) && p.st.textSeen {
+	if (other || call.Exists() || thought && len(text) > 0) && p.st.textSeen {
 		p.st.textGap = true
 	}
 	if thought {
@@ -272,7 +275,7 @@ func (p *processor) part(b []byte) {
 		p.st.textSeen = true
 		p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", text)
 	}
-	if call != nil {
+	if call.Exists() {
 		p.functionCall(call)
 	}
 	if code != nil || codeResult != nil {
@@ -280,33 +283,34 @@ func (p *processor) part(b []byte) {
 	}
 }
 
-func (p *processor) functionCall(b []byte) {
+func (p *processor) functionCall(b jsonx.Value) {
 	st := p.st
-	var name, args, id, partial []byte
+	var name, args, id []byte
+	var partial jsonx.Value
 	willContinue := false
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("name"):
-			name, _ = jsonx.Str(it.Value())
+			name, _ = it.ValueStr()
 		case it.KeyIs("args"):
 			args = it.Value()
 		case it.KeyIs("id"):
-			id, _ = jsonx.Str(it.Value())
+			id, _ = it.ValueStr()
 		case it.KeyIs("partialArgs"):
-			partial = it.Value()
+			partial = it.Val()
 		case it.KeyIs("willContinue"):
-			willContinue, _ = jsonx.Bool(it.Value())
+			willContinue, _ = it.Val().Bool()
 		}
 	}
 	if !st.inCall && len(name) == 0 {
-		if args == nil && partial == nil && !willContinue {
+		if args == nil && !partial.Exists() && !willContinue {
 			return // an empty part
 		}
 		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini sent a function call without a name", false)
 		return
 	}
-	if !st.inCall && !willContinue && partial == nil {
+	if !st.inCall && !willContinue && !partial.Exists() {
 		// A whole call.
 		var idb, ab [128]byte
 		cid := p.callID(idb[:0], id, name, args)
@@ -338,10 +342,10 @@ func (p *processor) functionCall(b []byte) {
 		p.buf = append(p.buf, `"}`...)
 		p.out.EmitRaw(p.buf)
 	}
-	if partial != nil {
-		ai := jsonx.Array(partial)
+	if partial.Exists() {
+		ai := partial.Array()
 		for ai.Next() {
-			if !p.partialArg(ai.Value()) {
+			if !p.partialArg(ai.Val()) {
 				return
 			}
 		}
@@ -385,25 +389,25 @@ func (p *processor) argDelta(off int) {
 // deltas concatenate to the arguments. A path that is not a JSONPath of
 // keys and indices under the root object, or that treats one container as
 // both an object and an array, ends the stream with tool_arguments_invalid.
-func (p *processor) partialArg(b []byte) bool {
+func (p *processor) partialArg(b jsonx.Value) bool {
 	st := p.st
 	var path, val []byte
 	kind := jsonx.KindInvalid
 	cont := false
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("jsonPath"):
-			path, _ = jsonx.Str(it.Value())
+			path, _ = it.ValueStr()
 		case it.KeyIs("stringValue"):
-			val, _ = jsonx.Str(it.Value())
+			val, _ = it.ValueStr()
 			kind = jsonx.KindString
 		case it.KeyIs("numberValue"), it.KeyIs("boolValue"):
 			val, kind = it.Value(), jsonx.KindNumber
 		case it.KeyIs("nullValue"):
 			val, kind = []byte("null"), jsonx.KindNull
 		case it.KeyIs("willContinue"):
-			cont, _ = jsonx.Bool(it.Value())
+			cont, _ = it.Val().Bool()
 		}
 	}
 	var curBuf, prevBuf [16]pathSeg

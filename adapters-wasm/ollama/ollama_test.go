@@ -93,14 +93,19 @@ func run(t *testing.T, lines []string, batch int) []string {
 }
 
 // runCtx is run with a stream context: lines fed batch a call (0: all in
-// one), then an end call; it returns the event lines.
+// one), then an end call; it returns the event lines, after checking that
+// the same lines sent with their tapes give the same events.
 func runCtx(t *testing.T, ctx string, lines []string, batch int) []string {
 	t.Helper()
 	cs := make([]abi.Chunk, len(lines))
 	for i, l := range lines {
 		cs[i] = abi.Chunk{Data: []byte(l)}
 	}
-	return guesttest.Lines(t, guesttest.Batched(t, New(), []byte(ctx), cs, batch))
+	events := guesttest.Batched(t, New(), []byte(ctx), cs, batch)
+	if taped := guesttest.Batched(t, New(), []byte(ctx), guesttest.Taped(cs), batch); string(taped) != string(events) {
+		t.Fatalf("tapes change the events:\nbytes:\n%s\ntapes:\n%s", events, taped)
+	}
+	return guesttest.Lines(t, events)
 }
 
 func TestTransform(t *testing.T) {

@@ -39,7 +39,7 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: 
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
 	p := processor{st: &st, out: out, ctx: in.Context}
-	p.Chunk(in.Body)
+	p.Chunk(jsonx.Doc(in.Body, nil))
 	p.End()
 	return nil
 }
@@ -102,41 +102,42 @@ func (p *processor) End() {
 }
 
 // Chunk handles one chunk: a JSON object of the stream.
-func (p *processor) Chunk(data []byte) {
+func (p *processor) Chunk(v jsonx.Value) {
 	st := p.st
 	if st.done {
 		return
 	}
-	var model, created, message, doneReason, errv []byte
+	var model, created, doneReason []byte
+	var message, errv jsonx.Value
 	var promptCount, evalCount int64
 	done := false
-	it := jsonx.Object(data)
+	it := v.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("model"):
-			model, _ = jsonx.Str(it.Value())
+			model, _ = it.ValueStr()
 		case it.KeyIs("created_at"):
-			created, _ = jsonx.Str(it.Value())
+			created, _ = it.ValueStr()
 		case it.KeyIs("message"):
-			message = it.Value()
+			message = it.Val()
 		case it.KeyIs("done"):
-			done, _ = jsonx.Bool(it.Value())
+			done, _ = it.Val().Bool()
 		case it.KeyIs("done_reason"):
-			doneReason, _ = jsonx.Str(it.Value())
+			doneReason, _ = it.ValueStr()
 		case it.KeyIs("prompt_eval_count"):
-			promptCount, _ = jsonx.Int(it.Value())
+			promptCount, _ = it.Val().Int()
 		case it.KeyIs("eval_count"):
-			evalCount, _ = jsonx.Int(it.Value())
+			evalCount, _ = it.Val().Int()
 		case it.KeyIs("error"):
-			errv = it.Value()
+			errv = it.Val()
 		}
 	}
 	if it.Err() != nil {
 		p.errorEvent(abi.CodeStreamTruncated, "Ollama sent a line that is not a JSON object", false)
 		return
 	}
-	if errv != nil {
-		msg, _ := jsonx.AppendUnescaped(nil, errv)
+	if errv.Exists() {
+		msg, _ := jsonx.AppendUnescaped(nil, errv.Raw())
 		e := classify(0, string(msg))
 		p.errorEvent(e.Code, e.Message, e.Retryable)
 		return
@@ -155,7 +156,7 @@ func (p *processor) Chunk(data []byte) {
 		p.buf = append(p.buf, `"}`...)
 		p.out.EmitRaw(p.buf)
 	}
-	if message != nil {
+	if message.Exists() {
 		p.message(message)
 		if st.done {
 			return
@@ -185,17 +186,18 @@ func (p *processor) Chunk(data []byte) {
 	}
 }
 
-func (p *processor) message(m []byte) {
-	var content, thinking, calls []byte
-	it := jsonx.Object(m)
+func (p *processor) message(m jsonx.Value) {
+	var content, thinking []byte
+	var calls jsonx.Value
+	it := m.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("content"):
-			content, _ = jsonx.Str(it.Value())
+			content, _ = it.ValueStr()
 		case it.KeyIs("thinking"):
-			thinking, _ = jsonx.Str(it.Value())
+			thinking, _ = it.ValueStr()
 		case it.KeyIs("tool_calls"):
-			calls = it.Value()
+			calls = it.Val()
 		}
 	}
 	if len(thinking) > 0 {
@@ -213,31 +215,31 @@ func (p *processor) message(m []byte) {
 			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", content)
 		}
 	}
-	if calls == nil || jsonx.IsNull(calls) {
+	if !calls.Exists() || calls.IsNull() {
 		return
 	}
-	ai := jsonx.Array(calls)
+	ai := calls.Array()
 	for ai.Next() {
-		if !p.toolCall(ai.Value()) {
+		if !p.toolCall(ai.Val()) {
 			return
 		}
 	}
 }
 
-func (p *processor) toolCall(b []byte) bool {
+func (p *processor) toolCall(b jsonx.Value) bool {
 	st := p.st
 	var id, name, args []byte
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
-			id, _ = jsonx.Str(it.Value())
+			id, _ = it.ValueStr()
 		case it.KeyIs("function"):
-			fi := jsonx.Object(it.Value())
+			fi := it.ValueObject()
 			for fi.Next() {
 				switch {
 				case fi.KeyIs("name"):
-					name, _ = jsonx.Str(fi.Value())
+					name, _ = fi.ValueStr()
 				case fi.KeyIs("arguments"):
 					args = fi.Value()
 				}

@@ -118,15 +118,35 @@ func Batched(t testing.TB, a Transformer, ctx []byte, chunks []abi.Chunk, n int)
 	return evs
 }
 
-// Stable runs chunks all in one call and one chunk a call, each followed by
-// an end call, fails the test if the events differ, and returns them.
+// Stable runs chunks all in one call, one chunk a call, and one chunk a
+// call with the tapes a host sends a module that imports
+// guest/jsonx/usetape (see Taped), each followed by an end call; it fails
+// the test if the events differ, and returns them. An adapter that ignores
+// tapes passes the third run trivially; one that reads chunks through
+// jsonx.Doc is checked to read both forms alike.
 func Stable(t testing.TB, a Transformer, ctx []byte, chunks []abi.Chunk) []byte {
 	t.Helper()
 	all := Batched(t, a, ctx, chunks, 0)
 	if one := Batched(t, a, ctx, chunks, 1); !bytes.Equal(one, all) {
 		t.Fatalf("events depend on batching:\nall at once:\n%s\none per call:\n%s", all, one)
 	}
+	if taped := Batched(t, a, ctx, Taped(chunks), 1); !bytes.Equal(taped, all) {
+		t.Fatalf("events depend on tapes:\nbytes:\n%s\ntapes:\n%s", all, taped)
+	}
 	return all
+}
+
+// Taped returns a copy of chunks in which every chunk whose data is one
+// JSON value carries its tape (abi.AppendTape), as a host sends them to a
+// module that opted in to tapes; other chunks (such as "[DONE]") carry
+// none, as from the host.
+func Taped(chunks []abi.Chunk) []abi.Chunk {
+	out := make([]abi.Chunk, len(chunks))
+	for i, c := range chunks {
+		c.Tape, _ = abi.AppendTape(nil, c.Data)
+		out[i] = c
+	}
+	return out
 }
 
 // SameSplit is the check of the fuzz targets: it runs the chunks all in one

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // EmitString emits {"type":"<typ>","<key>":"<raw>"} where raw is the
@@ -168,8 +169,10 @@ type State interface {
 
 // Processor turns the chunks of one call into events.
 type Processor interface {
-	// Chunk handles the data of one chunk (one JSON object).
-	Chunk(data []byte)
+	// Chunk handles one chunk (one JSON object): tape-backed when the host
+	// sent the chunk's tape (the module imports guest/jsonx/usetape),
+	// byte-backed otherwise.
+	Chunk(v jsonx.Value)
 	// End handles the end of the body.
 	End()
 }
@@ -185,7 +188,7 @@ func Transform(st State, p Processor, in *abi.TransformInput, out *guest.Output,
 		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
 	}
 	for i := range in.Chunks {
-		p.Chunk(in.Chunks[i].Data)
+		p.Chunk(jsonx.Doc(in.Chunks[i].Data, in.Chunks[i].Tape))
 	}
 	if in.Flags&abi.FlagEnd != 0 {
 		p.End()

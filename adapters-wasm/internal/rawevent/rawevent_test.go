@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 func TestCompactJSON(t *testing.T) {
@@ -135,11 +136,16 @@ type countProc struct {
 	out   *guest.Output
 	buf   []byte
 	ended bool
+	taped int // chunks handed over tape-backed
 }
 
-func (p *countProc) Chunk(data []byte) {
+func (p *countProc) Chunk(v jsonx.Value) {
 	p.st.n++
-	p.buf = EmitString(p.out, p.buf, "text-delta", "text", data)
+	if v.Tape() {
+		p.taped++
+		return
+	}
+	p.buf = EmitString(p.out, p.buf, "text-delta", "text", v.Raw())
 }
 func (p *countProc) End() { p.ended = true }
 
@@ -147,19 +153,23 @@ func TestTransform(t *testing.T) {
 	var st countState
 	var out guest.Output
 	p := countProc{st: &st, out: &out}
-	in := abi.TransformInput{State: []byte{2}, Chunks: []abi.Chunk{{Data: []byte("a")}, {Data: []byte("b")}}}
+	tape, ok := abi.AppendTape(nil, []byte(`{"c":1}`))
+	if !ok {
+		t.Fatal("no tape for a JSON object")
+	}
+	in := abi.TransformInput{State: []byte{2}, Chunks: []abi.Chunk{{Data: []byte("a")}, {Data: []byte(`{"c":1}`), Tape: tape}, {Data: []byte("b")}}}
 	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil {
 		t.Fatal(err)
 	}
-	if string(out.State()) != "\x04" || p.ended || len(p.buf) != 0 {
-		t.Errorf("state %q, ended %v, buf %q", out.State(), p.ended, p.buf)
+	if string(out.State()) != "\x05" || p.ended || len(p.buf) != 0 || p.taped != 1 {
+		t.Errorf("state %q, ended %v, buf %q, %d chunks tape-backed (want 1)", out.State(), p.ended, p.buf, p.taped)
 	}
 	if want := "{\"type\":\"text-delta\",\"text\":\"a\"}\n{\"type\":\"text-delta\",\"text\":\"b\"}\n"; string(out.Events()) != want {
 		t.Errorf("events %q", out.Events())
 	}
 	in = abi.TransformInput{Flags: abi.FlagEnd, State: out.State()}
 	out.Reset()
-	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil || !p.ended || string(out.State()) != "\x04" {
+	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil || !p.ended || string(out.State()) != "\x05" {
 		t.Errorf("end call: %v, ended %v, state %q", err, p.ended, out.State())
 	}
 	in = abi.TransformInput{State: []byte{1, 2}}
