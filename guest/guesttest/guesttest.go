@@ -300,13 +300,16 @@ type Input struct {
 // CheckAdapter makes the checks every adapter's fuzz target makes on
 // untrusted provider bytes (and, when the input says so, an untrusted state
 // or context): nothing panics; the stream gives the same events however
-// its chunks are batched, and every event passes Check; ParseResponse's
-// events pass Check whether or not it fails; MapError gives exactly one
-// event, which passes Check.
+// its chunks are batched or whether they carry their tapes (see Taped),
+// and every event passes Check; ParseResponse's events pass Check whether
+// or not it fails; MapError gives exactly one event, which passes Check.
 func CheckAdapter(t testing.TB, a guest.Adapter, in Input) {
 	t.Helper()
 	identity := !in.AllowEmptyToolIdentity
-	evs, _ := SameSplit(t, a, in.Stream, in.Chunks...)
+	evs, ok := SameSplit(t, a, in.Stream, in.Chunks...)
+	if taped, tok := Run(t, a, in.Stream, Taped(in.Chunks)); tok != ok || !bytes.Equal(taped, evs) {
+		t.Fatalf("tapes changed the events:\nbytes:\n%s\ntapes:\n%s", evs, taped)
+	}
 	check(t, evs, identity)
 	var out guest.Output
 	_ = a.ParseResponse(&abi.ResponseInput{Status: 200, Context: in.Stream.Context, Body: in.Body}, &out)
