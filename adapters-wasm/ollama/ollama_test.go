@@ -421,20 +421,6 @@ func FuzzTransform(f *testing.F) {
 // BenchmarkTransformLine measures one NDJSON content line per call with
 // host-owned state, the steady state of a stream.
 func BenchmarkTransformLine(b *testing.B) {
-	a := New()
-	line := []byte(`{"model":"gemma3:1b","created_at":"2025-08-20T13:48:24.321129Z","message":{"role":"assistant","content":" jumps over"},"done":false}`)
-	var out guest.Output
-	in := &abi.TransformInput{Chunks: []abi.Chunk{{Data: line}}}
-	if err := a.Transform(in, &out); err != nil {
-		b.Fatal(err)
-	}
-	in = &abi.TransformInput{State: append([]byte(nil), out.State()...), Chunks: []abi.Chunk{{Data: line}}}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(line)))
-	for b.Loop() {
-		out.Reset()
-		if err := a.Transform(in, &out); err != nil {
-			b.Fatal(err)
-		}
-	}
+	line := abi.Chunk{Data: []byte(`{"model":"gemma3:1b","created_at":"2025-08-20T13:48:24.321129Z","message":{"role":"assistant","content":" jumps over"},"done":false}`)}
+	guesttest.BenchTransformTapes(b, New(), abi.TransformInput{Chunks: []abi.Chunk{line}}, line)
 }

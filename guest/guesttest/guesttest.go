@@ -449,6 +449,19 @@ func FuzzChunks(f *testing.F, a guest.Adapter, statuses ...uint32) {
 	})
 }
 
+// BenchTransformTapes runs BenchTransform twice, as the sub-benchmarks
+// "bytes" (the chunks as given) and "tapes" (the chunks with their tapes,
+// see Taped: what a host sends a module that imports guest/jsonx/usetape),
+// so that an adapter reading chunks through jsonx.Doc measures both paths
+// and their allocations.
+func BenchTransformTapes(b *testing.B, a guest.Adapter, first abi.TransformInput, chunks ...abi.Chunk) {
+	b.Helper()
+	b.Run("bytes", func(b *testing.B) { BenchTransform(b, a, first, chunks...) })
+	first.Chunks = Taped(first.Chunks)
+	taped := Taped(chunks)
+	b.Run("tapes", func(b *testing.B) { BenchTransform(b, a, first, taped...) })
+}
+
 // BenchTransform measures one transform call carrying chunks through a's
 // Dispatcher, the path the wasip1 exports take (envelope decode, state in
 // and out, event encoding): first is the call that starts the stream (its
