@@ -18,22 +18,18 @@ import (
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	w := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(w)
-	w.p = processor{st: &w.st, out: out, ctx: in.Context, buf: w.p.buf[:0]}
-	err := rawevent.Transform(&w.st, &w.p, in, out, &w.p.buf)
-	w.p.out, w.p.ctx = nil, nil // the pool keeps no reference to the call
-	return err
+	w.p.st = &w.st
+	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
 }
 
-// scratch holds the state and processor of one Transform call. They are
-// pooled so that the steady state allocates nothing; Decode resets every
-// state field and Transform rebuilds the processor, so nothing of one call
-// reaches the next.
+// scratch is the pooled state and processor of one Transform call (see
+// ollama's): Decode resets the state, Transform binds the processor anew.
 type scratch struct {
 	st state
 	p  processor
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: make([]byte, 0, 512)}} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
 
 // ParseResponse turns a whole generateContent response into the events its
 // stream would give. A streamGenerateContent body fetched without alt=sse
@@ -41,14 +37,15 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: 
 // the chunks of a stream.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context}
+	p := processor{st: &st}
+	p.Bind(out, in.Context, &st.done)
 	if jsonx.KindOf(in.Body) == jsonx.KindArray {
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
 			p.Chunk(ai.Val())
 		}
 		if ai.Err() != nil && !st.done {
-			p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
+			p.Error(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
 		}
 	} else {
 		p.Chunk(jsonx.Doc(in.Body, nil))
@@ -58,21 +55,14 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 }
 
 type processor struct {
-	st  *state
-	out *guest.Output
-	ctx []byte
-	buf []byte
-}
-
-func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
-	p.out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
-	p.st.done = true
+	rawevent.Emitter
+	st *state
 }
 
 // End handles the end of the body.
 func (p *processor) End() {
 	if !p.st.done {
-		p.errorEvent(abi.CodeStreamTruncated, "the Gemini stream ended without a finishReason: the response is incomplete", true)
+		p.Error(abi.CodeStreamTruncated, "the Gemini stream ended without a finishReason: the response is incomplete", true)
 	}
 }
 
@@ -102,28 +92,23 @@ func (p *processor) Chunk(v jsonx.Value) {
 		}
 	}
 	if it.Err() != nil {
-		p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a stream chunk that is not a JSON object", false)
+		p.Error(abi.CodeStreamTruncated, "Gemini sent a stream chunk that is not a JSON object", false)
 		return
 	}
 	if errv != nil {
 		e := providerError(0, errv)
-		p.errorEvent(e.Code, e.Message, e.Retryable)
+		p.Error(e.Code, e.Message, e.Retryable)
 		return
 	}
 	if !st.started {
 		st.started = true
 		st.responseID = append(st.responseID[:0], responseID...)
 		if len(modelVersion) == 0 {
-			if m, ok, _ := jsonx.Lookup(p.ctx, "model"); ok {
+			if m, ok, _ := jsonx.Lookup(p.Ctx, "model"); ok {
 				modelVersion, _ = jsonx.Str(m)
 			}
 		}
-		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
-		p.buf = append(p.buf, responseID...)
-		p.buf = append(p.buf, `","model":"`...)
-		p.buf = append(p.buf, modelVersion...)
-		p.buf = append(p.buf, `"}`...)
-		p.out.EmitRaw(p.buf)
+		p.Start(responseID, modelVersion)
 	} else if len(st.responseID) == 0 {
 		st.responseID = append(st.responseID, responseID...)
 	}
@@ -148,9 +133,9 @@ func (p *processor) Chunk(v jsonx.Value) {
 		if br, ok, _ := feedback.Lookup("blockReason"); ok {
 			raw := enumValue(br.Raw())
 			if st.hasUsage {
-				p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
+				p.Buf = rawevent.EmitUsage(p.Out, p.Buf, &st.usage)
 			}
-			p.buf = rawevent.EmitFinish(p.out, p.buf, abi.FinishContentFilter, raw)
+			p.Buf = rawevent.EmitFinish(p.Out, p.Buf, abi.FinishContentFilter, raw)
 			st.done = true
 		}
 	}
@@ -257,23 +242,23 @@ func (p *processor) part(b jsonx.Value) {
 	}
 	if thought {
 		if len(text) > 0 {
-			p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-delta", "text", text)
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-delta", "text", text)
 		}
 		if len(sig) > 0 {
-			p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-signature", "signature", sig)
 		}
 		return
 	}
 	if len(sig) > 0 {
-		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
+		p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-signature", "signature", sig)
 	}
 	if hasText && len(text) > 0 {
 		if p.st.textGap {
-			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", []byte(`\n\n`))
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "text-delta", "text", []byte(`\n\n`))
 			p.st.textGap = false
 		}
 		p.st.textSeen = true
-		p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", text)
+		p.Buf = rawevent.EmitString(p.Out, p.Buf, "text-delta", "text", text)
 	}
 	if call.Exists() {
 		p.functionCall(call)
@@ -307,7 +292,7 @@ func (p *processor) functionCall(b jsonx.Value) {
 		if args == nil && !partial.Exists() && !willContinue {
 			return // an empty part
 		}
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini sent a function call without a name", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini sent a function call without a name", false)
 		return
 	}
 	if !st.inCall && !willContinue && !partial.Exists() {
@@ -321,7 +306,7 @@ func (p *processor) functionCall(b jsonx.Value) {
 			a = append(a, "{}"...)
 		}
 		st.sawCall = true
-		p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
+		p.Buf = rawevent.EmitToolCall(p.Out, p.Buf, false, st.calls, cid, name, a)
 		st.calls++
 		return
 	}
@@ -333,14 +318,14 @@ func (p *processor) functionCall(b jsonx.Value) {
 		st.callID = p.callID(st.callID[:0], id, name, nil)
 		st.callName = append(st.callName[:0], name...)
 		st.callArgs = st.callArgs[:0]
-		p.buf = append(p.buf[:0], `{"type":"tool-call-start","index":`...)
-		p.buf = appendInt(p.buf, st.calls)
-		p.buf = append(p.buf, `,"id":"`...)
-		p.buf = append(p.buf, st.callID...)
-		p.buf = append(p.buf, `","name":"`...)
-		p.buf = append(p.buf, name...)
-		p.buf = append(p.buf, `"}`...)
-		p.out.EmitRaw(p.buf)
+		p.Buf = append(p.Buf[:0], `{"type":"tool-call-start","index":`...)
+		p.Buf = appendInt(p.Buf, st.calls)
+		p.Buf = append(p.Buf, `,"id":"`...)
+		p.Buf = append(p.Buf, st.callID...)
+		p.Buf = append(p.Buf, `","name":"`...)
+		p.Buf = append(p.Buf, name...)
+		p.Buf = append(p.Buf, `"}`...)
+		p.Out.EmitRaw(p.Buf)
 	}
 	if partial.Exists() {
 		ai := partial.Array()
@@ -373,12 +358,12 @@ func (p *processor) argDelta(off int) {
 	if off == len(st.callArgs) {
 		return
 	}
-	p.buf = append(p.buf[:0], `{"type":"tool-call-delta","index":`...)
-	p.buf = appendInt(p.buf, st.calls)
-	p.buf = append(p.buf, `,"arguments":`...)
-	p.buf = rawevent.AppendQuoted(p.buf, st.callArgs[off:])
-	p.buf = append(p.buf, '}')
-	p.out.EmitRaw(p.buf)
+	p.Buf = append(p.Buf[:0], `{"type":"tool-call-delta","index":`...)
+	p.Buf = appendInt(p.Buf, st.calls)
+	p.Buf = append(p.Buf, `,"arguments":`...)
+	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs[off:])
+	p.Buf = append(p.Buf, '}')
+	p.Out.EmitRaw(p.Buf)
 }
 
 // partialArg adds one {jsonPath, stringValue|numberValue|boolValue|nullValue,
@@ -413,7 +398,7 @@ func (p *processor) partialArg(b jsonx.Value) bool {
 	var curBuf, prevBuf [16]pathSeg
 	cur, ok := parsePath(curBuf[:0], path)
 	if !ok || len(cur) == 0 || kind == jsonx.KindInvalid {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot read (a JSONPath of keys and indices under $ is expected)", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot read (a JSONPath of keys and indices under $ is expected)", false)
 		return false
 	}
 	off := len(st.callArgs)
@@ -427,7 +412,7 @@ func (p *processor) partialArg(b jsonx.Value) bool {
 		prev, _ := parsePath(prevBuf[:0], st.callPath)
 		var stepOK bool
 		if st.callArgs, stepOK = pathStep(st.callArgs, prev, cur); !stepOK {
-			p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed function-call arguments whose paths use one value both as an object and as an array", false)
+			p.Error(abi.CodeToolArgumentsInvalid, "Gemini streamed function-call arguments whose paths use one value both as an object and as an array", false)
 			return false
 		}
 		st.callPath = append(st.callPath[:0], path...)
@@ -594,19 +579,19 @@ func (p *processor) closeCall() {
 	st.callArgs = append(st.callArgs, '}')
 	p.argDelta(off)
 	if !jsonx.Valid(st.callArgs) {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
 		return
 	}
-	p.buf = append(p.buf[:0], `{"type":"tool-call","index":`...)
-	p.buf = appendInt(p.buf, st.calls)
-	p.buf = append(p.buf, `,"id":"`...)
-	p.buf = append(p.buf, st.callID...)
-	p.buf = append(p.buf, `","name":"`...)
-	p.buf = append(p.buf, st.callName...)
-	p.buf = append(p.buf, `","arguments":`...)
-	p.buf = rawevent.AppendQuoted(p.buf, st.callArgs)
-	p.buf = append(p.buf, '}')
-	p.out.EmitRaw(p.buf)
+	p.Buf = append(p.Buf[:0], `{"type":"tool-call","index":`...)
+	p.Buf = appendInt(p.Buf, st.calls)
+	p.Buf = append(p.Buf, `,"id":"`...)
+	p.Buf = append(p.Buf, st.callID...)
+	p.Buf = append(p.Buf, `","name":"`...)
+	p.Buf = append(p.Buf, st.callName...)
+	p.Buf = append(p.Buf, `","arguments":`...)
+	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs)
+	p.Buf = append(p.Buf, '}')
+	p.Out.EmitRaw(p.Buf)
 	st.calls++
 	st.inCall = false
 	st.callID, st.callName, st.callArgs, st.callPath = st.callID[:0], st.callName[:0], st.callArgs[:0], st.callPath[:0]
@@ -659,12 +644,12 @@ func finishReason(raw []byte, sawCall bool) abi.FinishReason {
 func (p *processor) finish(raw []byte) {
 	st := p.st
 	if st.inCall {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini finished while streaming a function call's arguments: the call is incomplete", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini finished while streaming a function call's arguments: the call is incomplete", false)
 		return
 	}
 	if st.hasUsage {
-		p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
+		p.Buf = rawevent.EmitUsage(p.Out, p.Buf, &st.usage)
 	}
-	p.buf = rawevent.EmitFinish(p.out, p.buf, finishReason(raw, st.sawCall), raw)
+	p.Buf = rawevent.EmitFinish(p.Out, p.Buf, finishReason(raw, st.sawCall), raw)
 	st.done = true
 }

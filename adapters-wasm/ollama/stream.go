@@ -17,38 +17,35 @@ import (
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	w := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(w)
-	w.p = processor{st: &w.st, out: out, ctx: in.Context, buf: w.p.buf[:0], pieces: w.p.pieces[:0]}
-	err := rawevent.Transform(&w.st, &w.p, in, out, &w.p.buf)
-	w.p.out, w.p.ctx = nil, nil // the pool keeps no reference to the call
-	return err
+	w.p.st, w.p.pieces = &w.st, w.p.pieces[:0]
+	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
 }
 
-// scratch holds the state and processor of one Transform call. They are
-// pooled so that the steady state allocates nothing; Decode resets every
-// state field and Transform rebuilds the processor, so nothing of one call
-// reaches the next.
+// scratch holds the state and processor of one Transform call, pooled so
+// that the steady state allocates nothing: Decode resets every state field
+// and Transform binds the processor anew (the splitter's pieces are
+// emptied), so nothing of one call reaches the next.
 type scratch struct {
 	st state
 	p  processor
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: make([]byte, 0, 512)}} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
 
 // ParseResponse turns a whole stream=false /api/chat response into the
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context}
+	p := processor{st: &st}
+	p.Bind(out, in.Context, &st.done)
 	p.Chunk(jsonx.Doc(in.Body, nil))
 	p.End()
 	return nil
 }
 
 type processor struct {
-	st  *state
-	out *guest.Output
-	ctx []byte
-	buf []byte
+	rawevent.Emitter
+	st *state
 	// pieces is the splitter's output buffer (think_tags only).
 	pieces []think.Piece
 }
@@ -75,7 +72,7 @@ func (p *processor) emitPieces() {
 		if pc.Kind == think.Reasoning {
 			t = abi.EventReasoningDelta
 		}
-		p.out.Emit(&abi.Event{Type: t, Text: pc.Text})
+		p.Out.Emit(&abi.Event{Type: t, Text: pc.Text})
 	}
 	p.pieces = p.pieces[:0]
 }
@@ -88,16 +85,11 @@ func (p *processor) flushSplit() {
 	}
 }
 
-func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
-	p.out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
-	p.st.done = true
-}
-
 // End handles the end of the body.
 func (p *processor) End() {
 	if !p.st.done {
 		p.flushSplit()
-		p.errorEvent(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
+		p.Error(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
 	}
 }
 
@@ -133,28 +125,24 @@ func (p *processor) Chunk(v jsonx.Value) {
 		}
 	}
 	if it.Err() != nil {
-		p.errorEvent(abi.CodeStreamTruncated, "Ollama sent a line that is not a JSON object", false)
+		p.Error(abi.CodeStreamTruncated, "Ollama sent a line that is not a JSON object", false)
 		return
 	}
 	if errv.Exists() {
 		msg, _ := jsonx.AppendUnescaped(nil, errv.Raw())
 		e := classify(0, string(msg))
-		p.errorEvent(e.Code, e.Message, e.Retryable)
+		p.Error(e.Code, e.Message, e.Retryable)
 		return
 	}
 	if !st.started {
 		st.started = true
-		if thinkTags(p.ctx) {
+		if thinkTags(p.Ctx) {
 			st.split = true
 			st.splitter, _ = think.New(splitOptions)
 		}
 		st.key = append(append(append(st.key[:0], model...), 0), created...)
-		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
-		p.buf = append(p.buf, toolid.Synthesize("resp_", string(st.key), 0)...)
-		p.buf = append(p.buf, `","model":"`...)
-		p.buf = append(p.buf, model...)
-		p.buf = append(p.buf, `"}`...)
-		p.out.EmitRaw(p.buf)
+		var idb [64]byte
+		p.Start(append(idb[:0], toolid.Synthesize("resp_", string(st.key), 0)...), model)
 	}
 	if message.Exists() {
 		p.message(message)
@@ -170,7 +158,7 @@ func (p *processor) Chunk(v jsonx.Value) {
 		if evalCount < 0 {
 			evalCount = 0
 		}
-		p.buf = rawevent.EmitUsage(p.out, p.buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
+		p.Buf = rawevent.EmitUsage(p.Out, p.Buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
 		reason := abi.FinishOther
 		switch string(doneReason) {
 		case "stop", "":
@@ -181,7 +169,7 @@ func (p *processor) Chunk(v jsonx.Value) {
 		case "length":
 			reason = abi.FinishLength
 		}
-		p.buf = rawevent.EmitFinish(p.out, p.buf, reason, doneReason)
+		p.Buf = rawevent.EmitFinish(p.Out, p.Buf, reason, doneReason)
 		st.done = true
 	}
 }
@@ -201,18 +189,18 @@ func (p *processor) message(m jsonx.Value) {
 		}
 	}
 	if len(thinking) > 0 {
-		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-delta", "text", thinking)
+		p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-delta", "text", thinking)
 	}
 	if len(content) > 0 {
 		if p.st.split {
 			// The splitter works on decoded text (tags may be escaped).
-			dec, err := jsonx.Unescape(p.buf[:0], content)
+			dec, err := jsonx.Unescape(p.Buf[:0], content)
 			if err == nil {
 				p.pieces = p.st.splitter.Feed(p.pieces[:0], string(dec))
 				p.emitPieces()
 			}
 		} else {
-			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", content)
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "text-delta", "text", content)
 		}
 	}
 	if !calls.Exists() || calls.IsNull() {
@@ -256,16 +244,16 @@ func (p *processor) toolCall(b jsonx.Value) bool {
 	case jsonx.KindString: // OpenAI-style string arguments, seen on some builds
 		u, err := jsonx.AppendUnescaped(a, args)
 		if err != nil || jsonx.KindOf(u) != jsonx.KindObject || !jsonx.Valid(u) {
-			p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
+			p.Error(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
 			return false
 		}
 		a = rawevent.CompactJSON(ab[:0], u)
 	default:
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
 		return false
 	}
 	if len(name) == 0 {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent a tool call without a function name", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Ollama sent a tool call without a function name", false)
 		return false
 	}
 	var idb [64]byte
@@ -279,7 +267,7 @@ func (p *processor) toolCall(b jsonx.Value) bool {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true
-	p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
+	p.Buf = rawevent.EmitToolCall(p.Out, p.Buf, false, st.calls, cid, name, a)
 	st.calls++
 	return true
 }
