@@ -34,7 +34,12 @@
 // (not JSON, like "[DONE]"), Doc is byte-backed there too. To copy text
 // into an event without decoding and re-encoding it, use Value.Literal and
 // guest.Output.EmitRaw. Tests should run an adapter both ways and compare
-// the events once parsed (see adapters-wasm/internal/chatcompletions).
+// the events (guesttest.Stable and guesttest.CheckAdapter do, with
+// guesttest.Taped chunks).
+//
+// The reader is laid out by what it does: scan.go (kinds, Valid, Skip),
+// iterate.go (ObjectIter, ArrayIter, Lookup), scalar.go (Str, Unescape,
+// Int, Bool, IsNull) and value.go (Value, over bytes or a tape).
 //
 // In a Wasm guest every function call is expensive, more than the work of
 // a short loop: prefer KeyIs chains over ObjectIter (KeyIs rejects most
