@@ -327,26 +327,16 @@ func TestParseResponse(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    uint32
-		body      string
-		code      abi.Code
-		retryable bool
-	}{
-		{404, `{"error":"model \"llama9\" not found, try pulling it first"}`, abi.CodeNotFound, false},
-		{400, `{"error":"registry.ollama.ai/library/gemma3:1b does not support tools"}`, abi.CodeCapabilityUnsupported, false},
-		{400, `{"error":"invalid message format"}`, abi.CodeInvalidRequest, false},
-		{500, `{"error":"llama runner process has terminated"}`, abi.CodeServerError, true},
-		{503, `{"error":"server busy, please try again.  maximum pending requests exceeded"}`, abi.CodeOverloaded, true},
-		{401, `{"error":"unauthorized"}`, abi.CodeAuthentication, false},
-		{429, `{"error":"too many requests"}`, abi.CodeRateLimited, true},
-		{502, `Bad Gateway`, abi.CodeServerError, true},
-	}
-	cases := make([]guesttest.ErrorCase, len(tests))
-	for i, tt := range tests {
-		cases[i] = guesttest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
-	}
-	guesttest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), []guesttest.ErrorCase{
+		{Status: 404, Body: `{"error":"model \"llama9\" not found, try pulling it first"}`, Code: abi.CodeNotFound},
+		{Status: 400, Body: `{"error":"registry.ollama.ai/library/gemma3:1b does not support tools"}`, Code: abi.CodeCapabilityUnsupported},
+		{Status: 400, Body: `{"error":"invalid message format"}`, Code: abi.CodeInvalidRequest},
+		{Status: 500, Body: `{"error":"llama runner process has terminated"}`, Code: abi.CodeServerError, Retryable: true},
+		{Status: 503, Body: `{"error":"server busy, please try again.  maximum pending requests exceeded"}`, Code: abi.CodeOverloaded, Retryable: true},
+		{Status: 401, Body: `{"error":"unauthorized"}`, Code: abi.CodeAuthentication},
+		{Status: 429, Body: `{"error":"too many requests"}`, Code: abi.CodeRateLimited, Retryable: true},
+		{Status: 502, Body: `Bad Gateway`, Code: abi.CodeServerError, Retryable: true},
+	})
 }
 
 func TestCapabilities(t *testing.T) {
