@@ -411,6 +411,17 @@ func FuzzTransform(f *testing.F) {
 // BenchmarkTransformLine measures one NDJSON content line per call with
 // host-owned state, the steady state of a stream.
 func BenchmarkTransformLine(b *testing.B) {
-	line := abi.Chunk{Data: []byte(`{"model":"gemma3:1b","created_at":"2025-08-20T13:48:24.321129Z","message":{"role":"assistant","content":" jumps over"},"done":false}`)}
+	line := abi.Chunk{Data: []byte(contentLine)}
 	guesttest.BenchTransformTapes(b, New(), abi.TransformInput{Chunks: []abi.Chunk{line}}, line)
+}
+
+// contentLine is a steady content line of a stream.
+const contentLine = `{"model":"gemma3:1b","created_at":"2025-08-20T13:48:24.321129Z","message":{"role":"assistant","content":" jumps over"},"done":false}`
+
+// TestTransformAllocs pins the per-chunk path: a steady content line
+// allocates nothing, read from bytes or from its tape.
+func TestTransformAllocs(t *testing.T) {
+	line := abi.Chunk{Data: []byte(contentLine)}
+	state := guesttest.StateAfter(t, New(), abi.TransformInput{Chunks: []abi.Chunk{line}})
+	guesttest.NoAllocs(t, New(), map[string]*abi.TransformInput{"content": {State: state, Chunks: []abi.Chunk{line}}})
 }

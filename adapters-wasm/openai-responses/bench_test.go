@@ -23,3 +23,13 @@ func BenchmarkChunk(b *testing.B) {
 	guesttest.BenchTransformTapes(b, openairesponses.New(), start,
 		abi.Chunk{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)})
 }
+
+// TestTransformAllocs pins the per-chunk path: a steady text delta
+// allocates nothing, read from bytes or from its tape.
+func TestTransformAllocs(t *testing.T) {
+	a := openairesponses.New()
+	state := guesttest.StateAfter(t, a, abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}})
+	guesttest.NoAllocs(t, a, map[string]*abi.TransformInput{
+		"text": {State: state, Chunks: []abi.Chunk{{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)}}},
+	})
+}
