@@ -66,23 +66,29 @@ func (it *ObjectIter) nextBytes() bool {
 	case 2:
 		return false
 	case 0:
-		next, empty, err := firstMember(b, '{', '}')
-		switch {
-		case err != nil:
-			return it.fail(err, next)
-		case empty:
-			return it.finish(next)
+		i := skipWS(b, 0)
+		if i >= len(b) || b[i] != '{' {
+			return it.fail(typeOrSyntax(b, i), i)
 		}
-		it.state, it.i = 1, next
+		it.state = 1
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == '}' {
+			return it.finish(i + 1)
+		}
+		it.i = i
 	default:
-		next, more, err := afterMember(b, it.i, '}')
-		switch {
-		case err != nil:
-			return it.fail(err, next)
-		case !more:
-			return it.finish(next)
+		i := skipWS(b, it.i)
+		if i >= len(b) {
+			return it.fail(ErrSyntax, i)
 		}
-		it.i = next
+		switch b[i] {
+		case ',':
+			it.i = skipWS(b, i+1)
+		case '}':
+			return it.finish(i + 1)
+		default:
+			return it.fail(ErrSyntax, i)
+		}
 	}
 	i := it.i
 	if i >= len(b) || b[i] != '"' {
@@ -116,22 +122,6 @@ func (it *ObjectIter) nextBytes() bool {
 	it.val = b[i:end]
 	it.i = end
 	return true
-}
-
-// firstMember reads the opening byte of a container (open, close: '{' and
-// '}', or '[' and ']') at the start of b: next is where its first member
-// starts or, when empty, just past its closing byte. Any other value is
-// ErrType; bytes that are no JSON value are ErrSyntax.
-func firstMember(b []byte, open, close byte) (next int, empty bool, err error) {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != open {
-		return i, false, typeOrSyntax(b, i)
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == close {
-		return i + 1, true, nil
-	}
-	return i, false, nil
 }
 
 func typeOrSyntax(b []byte, i int) error {
@@ -275,23 +265,29 @@ func (it *ArrayIter) nextBytes() bool {
 	case 2:
 		return false
 	case 0:
-		next, empty, err := firstMember(b, '[', ']')
-		switch {
-		case err != nil:
-			return it.fail(err, next)
-		case empty:
-			return it.finish(next)
+		i := skipWS(b, 0)
+		if i >= len(b) || b[i] != '[' {
+			return it.fail(typeOrSyntax(b, i), i)
 		}
-		it.state, it.i = 1, next
+		it.state = 1
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == ']' {
+			return it.finish(i + 1)
+		}
+		it.i = i
 	default:
-		next, more, err := afterMember(b, it.i, ']')
-		switch {
-		case err != nil:
-			return it.fail(err, next)
-		case !more:
-			return it.finish(next)
+		i := skipWS(b, it.i)
+		if i >= len(b) {
+			return it.fail(ErrSyntax, i)
 		}
-		it.i = next
+		switch b[i] {
+		case ',':
+			it.i = skipWS(b, i+1)
+		case ']':
+			return it.finish(i + 1)
+		default:
+			return it.fail(ErrSyntax, i)
+		}
 	}
 	var end int
 	if it.trusted {

@@ -232,9 +232,17 @@ func skipObject(b []byte, i, depth int) (int, error) {
 		if i, err = skipValue(b, skipWS(b, i+1), depth); err != nil {
 			return i, err
 		}
-		more := false
-		if i, more, err = afterMember(b, i, '}'); !more {
-			return i, err
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, ErrSyntax
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return i + 1, nil
+		default:
+			return i, ErrSyntax
 		}
 	}
 }
@@ -252,29 +260,19 @@ func skipArray(b []byte, i, depth int) (int, error) {
 		if i, err = skipValue(b, i, depth); err != nil {
 			return i, err
 		}
-		more := false
-		if i, more, err = afterMember(b, i, ']'); !more {
-			return i, err
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, ErrSyntax
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case ']':
+			return i + 1, nil
+		default:
+			return i, ErrSyntax
 		}
 	}
-}
-
-// afterMember reads what follows a member of an object or array (close is
-// '}' or ']') from offset i: a comma, after which more is true and next is
-// where the next member starts; the closing byte, after which next is just
-// past it; or anything else, which is ErrSyntax at next.
-func afterMember(b []byte, i int, close byte) (next int, more bool, err error) {
-	i = skipWS(b, i)
-	if i >= len(b) {
-		return i, false, ErrSyntax
-	}
-	switch b[i] {
-	case ',':
-		return skipWS(b, i+1), true, nil
-	case close:
-		return i + 1, false, nil
-	}
-	return i, false, ErrSyntax
 }
 
 // fastString returns the offset past the string starting at the quote at i
