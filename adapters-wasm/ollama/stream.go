@@ -68,11 +68,7 @@ func thinkTags(ctx []byte) bool {
 // emitPieces emits split pieces as reasoning-delta and text-delta.
 func (p *processor) emitPieces() {
 	for _, pc := range p.pieces {
-		t := abi.EventTextDelta
-		if pc.Kind == think.Reasoning {
-			t = abi.EventReasoningDelta
-		}
-		p.Out.Emit(&abi.Event{Type: t, Text: pc.Text})
+		p.Out.Emit(&abi.Event{Type: pc.EventType(), Text: pc.Text})
 	}
 	p.pieces = p.pieces[:0]
 }
