@@ -22,8 +22,10 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
 }
 
-// scratch is the pooled state and processor of one Transform call (see
-// ollama's): Decode resets the state, Transform binds the processor anew.
+// scratch holds the state and processor of one Transform call, pooled so
+// that the steady state allocates nothing: Decode resets every state field
+// and Transform binds the processor anew, so nothing of one call reaches
+// the next.
 type scratch struct {
 	st state
 	p  processor
