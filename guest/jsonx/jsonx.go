@@ -10,6 +10,12 @@
 // the iterators validates it. Malformed input is an error (ErrSyntax and
 // friends), never a panic; nesting deeper than MaxDepth is ErrDepth.
 //
+// A transform reads its chunks through Value (Doc, below), which is backed
+// by the chunk's bytes or by its tape behind the same methods. The
+// functions over []byte (Object, Array, Lookup, Str, Int, Bool, IsNull)
+// are the same reads of bytes that never come with a tape, such as a whole
+// response body or the stream context.
+//
 // Nothing in this package allocates: errors are sentinels, iterators are
 // plain values, and unescaping appends into a buffer the caller owns.
 // Valid is a strict RFC 8259 validator (invalid UTF-8 is refused).
