@@ -42,6 +42,32 @@ func ModelUnsupported(provider, model, feature, what string) *abi.Error {
 	return Unsupported("", "%s model %q does not support %s: %s", provider, model, feature, what)
 }
 
+// StatusCode is the error code of an HTTP error status that no
+// provider-specific rule decided, and whether the call may be retried:
+// 401 authentication, 403 permission, 404 not_found, 429 rate_limited
+// (retryable), overloaded (the status the provider answers when it is
+// overloaded, such as 503 or 529) overloaded (retryable), any other 5xx
+// server_error (retryable), and anything else invalid_request. An adapter
+// applies its own rules (error types, messages, other statuses) first and
+// calls StatusCode for the rest.
+func StatusCode(status, overloaded int) (code abi.Code, retryable bool) {
+	switch {
+	case status == 401:
+		return abi.CodeAuthentication, false
+	case status == 403:
+		return abi.CodePermission, false
+	case status == 404:
+		return abi.CodeNotFound, false
+	case status == 429:
+		return abi.CodeRateLimited, true
+	case status == overloaded:
+		return abi.CodeOverloaded, true
+	case status >= 500:
+		return abi.CodeServerError, true
+	}
+	return abi.CodeInvalidRequest, false
+}
+
 // PointerToken escapes s as one reference token of a JSON pointer
 // (RFC 6901): "~" as "~0" and "/" as "~1". A map key becomes part of a
 // pointer as ptr + "/" + PointerToken(key).

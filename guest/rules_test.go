@@ -57,3 +57,28 @@ func TestPointerToken(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusCode(t *testing.T) {
+	tests := []struct {
+		status, overloaded int
+		code               abi.Code
+		retryable          bool
+	}{
+		{400, 503, abi.CodeInvalidRequest, false},
+		{401, 503, abi.CodeAuthentication, false},
+		{403, 503, abi.CodePermission, false},
+		{404, 503, abi.CodeNotFound, false},
+		{422, 503, abi.CodeInvalidRequest, false},
+		{429, 503, abi.CodeRateLimited, true},
+		{503, 503, abi.CodeOverloaded, true},
+		{503, 529, abi.CodeServerError, true},
+		{529, 529, abi.CodeOverloaded, true},
+		{500, 503, abi.CodeServerError, true},
+		{0, 503, abi.CodeInvalidRequest, false},
+	}
+	for _, tt := range tests {
+		if code, retryable := StatusCode(tt.status, tt.overloaded); code != tt.code || retryable != tt.retryable {
+			t.Errorf("StatusCode(%d, %d) = %s, %v; want %s, %v", tt.status, tt.overloaded, code, retryable, tt.code, tt.retryable)
+		}
+	}
+}

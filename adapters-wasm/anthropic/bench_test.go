@@ -5,6 +5,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // typicalDelta is a text_delta event as Anthropic sends it (padded data).
@@ -64,25 +65,10 @@ func BenchmarkTransformToolChunk(b *testing.B) {
 }
 
 // TestTransformAllocs pins the hot path: a steady text or tool-argument
-// chunk allocates nothing.
+// chunk allocates nothing, read from bytes or from its tape.
 func TestTransformAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are not meaningful under the race detector")
-	}
-	a := New()
-	for name, in := range map[string]*abi.TransformInput{
+	guesttest.NoAllocs(t, New(), map[string]*abi.TransformInput{
 		"text": {State: midStreamState(t), Chunks: []abi.Chunk{{Event: []byte("content_block_delta"), Data: []byte(typicalDelta)}}},
 		"tool": {State: toolState(t), Chunks: []abi.Chunk{{Event: []byte("content_block_delta"), Data: []byte(toolDelta)}}},
-	} {
-		var out guest.Output
-		allocs := testing.AllocsPerRun(200, func() {
-			out.Reset()
-			if err := a.Transform(in, &out); err != nil {
-				t.Fatal(err)
-			}
-		})
-		if allocs != 0 {
-			t.Errorf("%s: allocations per chunk = %v, want 0", name, allocs)
-		}
-	}
+	})
 }

@@ -221,26 +221,17 @@ func errorCode(errType string, status int, msg string) (abi.Code, bool) {
 		return abi.CodeServerError, true
 	}
 	switch {
-	case status == 401:
-		return abi.CodeAuthentication, false
-	case status == 402, status == 403:
+	case status == 402:
 		return abi.CodePermission, false
-	case status == 404:
-		return abi.CodeNotFound, false
-	case status == 429:
-		return abi.CodeRateLimited, true
-	case status == 529:
-		return abi.CodeOverloaded, true
-	case status >= 500:
-		return abi.CodeServerError, true
-	case status >= 400:
-		if isContextLength(msg) {
-			return abi.CodeContextLengthExceeded, false
-		}
-		return abi.CodeInvalidRequest, false
+	case status < 400:
+		// An error event inside a stream with an unknown type.
+		return abi.CodeServerError, false
 	}
-	// An error event inside a stream with an unknown type.
-	return abi.CodeServerError, false
+	code, retryable := guest.StatusCode(status, 529)
+	if code == abi.CodeInvalidRequest && isContextLength(msg) {
+		return abi.CodeContextLengthExceeded, false
+	}
+	return code, retryable
 }
 
 func isContextLength(msg string) bool {

@@ -183,27 +183,17 @@ func TestParseResponse(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    uint32
-		body      string
-		code      abi.Code
-		retryable bool
-	}{
-		{400, `{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"},"request_id":"req_1"}`, abi.CodeInvalidRequest, false},
-		{400, `{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}`, abi.CodeContextLengthExceeded, false},
-		{401, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`, abi.CodeAuthentication, false},
-		{403, `{"type":"error","error":{"type":"permission_error","message":"no"}}`, abi.CodePermission, false},
-		{404, `{"type":"error","error":{"type":"not_found_error","message":"model: x"}}`, abi.CodeNotFound, false},
-		{413, `{"type":"error","error":{"type":"request_too_large","message":"too big"}}`, abi.CodeInvalidRequest, false},
-		{429, `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`, abi.CodeRateLimited, true},
-		{500, `{"type":"error","error":{"type":"api_error","message":"oops"}}`, abi.CodeServerError, true},
-		{529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, abi.CodeOverloaded, true},
-		{502, `<html>bad gateway</html>`, abi.CodeServerError, true},
-		{529, ``, abi.CodeOverloaded, true},
-	}
-	cases := make([]guesttest.ErrorCase, len(tests))
-	for i, tt := range tests {
-		cases[i] = guesttest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
-	}
-	guesttest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), []guesttest.ErrorCase{
+		{Status: 400, Body: `{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"},"request_id":"req_1"}`, Code: abi.CodeInvalidRequest},
+		{Status: 400, Body: `{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}`, Code: abi.CodeContextLengthExceeded},
+		{Status: 401, Body: `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`, Code: abi.CodeAuthentication},
+		{Status: 403, Body: `{"type":"error","error":{"type":"permission_error","message":"no"}}`, Code: abi.CodePermission},
+		{Status: 404, Body: `{"type":"error","error":{"type":"not_found_error","message":"model: x"}}`, Code: abi.CodeNotFound},
+		{Status: 413, Body: `{"type":"error","error":{"type":"request_too_large","message":"too big"}}`, Code: abi.CodeInvalidRequest},
+		{Status: 429, Body: `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`, Code: abi.CodeRateLimited, Retryable: true},
+		{Status: 500, Body: `{"type":"error","error":{"type":"api_error","message":"oops"}}`, Code: abi.CodeServerError, Retryable: true},
+		{Status: 529, Body: `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, Code: abi.CodeOverloaded, Retryable: true},
+		{Status: 502, Body: `<html>bad gateway</html>`, Code: abi.CodeServerError, Retryable: true},
+		{Status: 529, Body: ``, Code: abi.CodeOverloaded, Retryable: true},
+	})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 var (
@@ -50,25 +51,10 @@ func BenchmarkTransformTextChunk(b *testing.B) { benchChunk(b, textState(b), tex
 func BenchmarkTransformToolChunk(b *testing.B) { benchChunk(b, toolState(b), toolDelta) }
 
 // TestTransformAllocs pins the hot path: a steady text or tool-input
-// chunk allocates nothing.
+// chunk allocates nothing, read from bytes or from its tape.
 func TestTransformAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are not meaningful under the race detector")
-	}
-	a := New()
-	for name, in := range map[string]*abi.TransformInput{
+	guesttest.NoAllocs(t, New(), map[string]*abi.TransformInput{
 		"text": {State: textState(t), Chunks: []abi.Chunk{textDelta}},
 		"tool": {State: toolState(t), Chunks: []abi.Chunk{toolDelta}},
-	} {
-		var out guest.Output
-		allocs := testing.AllocsPerRun(200, func() {
-			out.Reset()
-			if err := a.Transform(in, &out); err != nil {
-				t.Fatal(err)
-			}
-		})
-		if allocs != 0 {
-			t.Errorf("%s: allocations per chunk = %v, want 0", name, allocs)
-		}
-	}
+	})
 }

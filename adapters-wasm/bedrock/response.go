@@ -202,30 +202,23 @@ func errorCode(typ string, status int, msg string) (abi.Code, bool) {
 		return abi.CodeServerError, false
 	}
 	switch {
-	case status == 401:
-		return abi.CodeAuthentication, false
-	case status == 403:
-		return abi.CodePermission, false
-	case status == 404:
-		return abi.CodeNotFound, false
-	case status == 429:
-		return abi.CodeRateLimited, true
-	case status == 503:
-		return abi.CodeOverloaded, true
 	case status == 424: // ModelErrorException: the model failed on this input
 		return abi.CodeServerError, false
-	case status >= 500, status == 408:
+	case status == 408:
 		return abi.CodeServerError, true
-	case status >= 400:
+	case status < 400:
+		return abi.CodeServerError, false
+	}
+	code, retryable := guest.StatusCode(status, 503)
+	if code == abi.CodeInvalidRequest {
 		if isContextLength(msg) {
 			return abi.CodeContextLengthExceeded, false
 		}
 		if isUnknownModel(msg) {
 			return abi.CodeNotFound, false
 		}
-		return abi.CodeInvalidRequest, false
 	}
-	return abi.CodeServerError, false
+	return code, retryable
 }
 
 // isUnknownModel reports whether a validation message says the model ID

@@ -234,11 +234,7 @@ func (s *state) flushText(out *guest.Output) {
 }
 
 func emitPiece(out *guest.Output, p think.Piece) {
-	t := abi.EventTextDelta
-	if p.Kind == think.Reasoning {
-		t = abi.EventReasoningDelta
-	}
-	out.Emit(&abi.Event{Type: t, Text: p.Text})
+	out.Emit(&abi.Event{Type: p.EventType(), Text: p.Text})
 }
 
 func readUsage(s *state, u []byte) {

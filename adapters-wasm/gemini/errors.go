@@ -156,24 +156,7 @@ func statusError(status int, msg string) *abi.Error {
 	if msg != "" {
 		e.Message += ": " + msg
 	}
-	switch {
-	case status == 400:
-		e.Code = abi.CodeInvalidRequest
-	case status == 401:
-		e.Code = abi.CodeAuthentication
-	case status == 403:
-		e.Code = abi.CodePermission
-	case status == 404:
-		e.Code = abi.CodeNotFound
-	case status == 429:
-		e.Code, e.Retryable = abi.CodeRateLimited, true
-	case status == 503:
-		e.Code, e.Retryable = abi.CodeOverloaded, true
-	case status >= 500:
-		e.Code, e.Retryable = abi.CodeServerError, true
-	default:
-		e.Code = abi.CodeInvalidRequest
-	}
+	e.Code, e.Retryable = guest.StatusCode(status, 503)
 	return e
 }
 

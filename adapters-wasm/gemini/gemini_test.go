@@ -587,23 +587,19 @@ func checkEvents(t *testing.T, lines []string) {
 // BenchmarkTransformTextChunk measures one text chunk per call with
 // host-owned state, the steady state of a stream.
 func BenchmarkTransformTextChunk(b *testing.B) {
-	a := New()
-	chunk := []byte(`{"candidates": [{"content": {"parts": [{"text": "The quick brown fox jumps over the lazy dog, again and again."}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 15,"candidatesTokenCount": 12,"totalTokenCount": 27,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 15}]},"modelVersion": "gemini-2.5-flash","responseId": "w1peaMz6INOvnvgPgYfPiQY"}`)
-	var out guest.Output
-	in := &abi.TransformInput{Context: []byte(ctx25), Chunks: []abi.Chunk{{Data: chunk}}}
-	if err := a.Transform(in, &out); err != nil {
-		b.Fatal(err)
-	}
-	state := append([]byte(nil), out.State()...)
-	in = &abi.TransformInput{State: state, Chunks: []abi.Chunk{{Data: chunk}}}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(chunk)))
-	for b.Loop() {
-		out.Reset()
-		if err := a.Transform(in, &out); err != nil {
-			b.Fatal(err)
-		}
-	}
+	chunk := abi.Chunk{Data: []byte(textChunk)}
+	guesttest.BenchTransformTapes(b, New(), abi.TransformInput{Context: []byte(ctx25), Chunks: []abi.Chunk{chunk}}, chunk)
+}
+
+// textChunk is a steady text chunk of a stream.
+const textChunk = `{"candidates": [{"content": {"parts": [{"text": "The quick brown fox jumps over the lazy dog, again and again."}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 15,"candidatesTokenCount": 12,"totalTokenCount": 27,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 15}]},"modelVersion": "gemini-2.5-flash","responseId": "w1peaMz6INOvnvgPgYfPiQY"}`
+
+// TestTransformAllocs pins the per-chunk path: a steady text chunk
+// allocates nothing, read from bytes or from its tape.
+func TestTransformAllocs(t *testing.T) {
+	chunk := abi.Chunk{Data: []byte(textChunk)}
+	state := guesttest.StateAfter(t, New(), abi.TransformInput{Context: []byte(ctx25), Chunks: []abi.Chunk{chunk}})
+	guesttest.NoAllocs(t, New(), map[string]*abi.TransformInput{"text": {State: state, Chunks: []abi.Chunk{chunk}}})
 }
 
 // TestNestedPartialArgs checks that streamed function-call arguments with

@@ -112,13 +112,13 @@ func (p *processor) grounding(meta []byte) {
 	input, _ := json.Marshal(struct {
 		Queries []string `json:"queries"`
 	}{queries})
-	p.out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: abi.ProviderToolWebSearch, Input: string(input)})
+	p.Out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: abi.ProviderToolWebSearch, Input: string(input)})
 	chunks := g.GroundingChunks
 	if chunks == nil {
 		chunks = []json.RawMessage{}
 	}
 	content, _ := json.Marshal(chunks)
-	p.out.Emit(&abi.Event{Type: abi.EventServerToolResult, ID: id, Name: abi.ProviderToolWebSearch, Content: string(content)})
+	p.Out.Emit(&abi.Event{Type: abi.EventServerToolResult, ID: id, Name: abi.ProviderToolWebSearch, Content: string(content)})
 
 	source := func(i int, cited string) {
 		if i < 0 || i >= len(chunks) {
@@ -128,7 +128,7 @@ func (p *processor) grounding(meta []byte) {
 		if json.Unmarshal(chunks[i], &c) != nil || c.Web == nil || c.Web.URI == "" {
 			return
 		}
-		p.out.Emit(&abi.Event{Type: abi.EventSource, ID: c.Web.URI, Kind: abi.SourceKindURL, URL: c.Web.URI, Title: c.Web.Title, CitedText: cited})
+		p.Out.Emit(&abi.Event{Type: abi.EventSource, ID: c.Web.URI, Kind: abi.SourceKindURL, URL: c.Web.URI, Title: c.Web.Title, CitedText: cited})
 	}
 	if len(g.GroundingSupport) == 0 {
 		for i := range chunks {
@@ -169,7 +169,7 @@ func (p *processor) codeExecution(code, result []byte) {
 		if !ok {
 			input = "{}"
 		}
-		p.out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: p.hostedID(abi.ProviderToolCodeExecution, p.st.codeRuns), Name: abi.ProviderToolCodeExecution, Input: input})
+		p.Out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: p.hostedID(abi.ProviderToolCodeExecution, p.st.codeRuns), Name: abi.ProviderToolCodeExecution, Input: input})
 	}
 	if result != nil {
 		content, ok := servertool.CompactObject(result)
@@ -180,7 +180,7 @@ func (p *processor) codeExecution(code, result []byte) {
 			Outcome string `json:"outcome"`
 		}
 		_ = json.Unmarshal(result, &r)
-		p.out.Emit(&abi.Event{Type: abi.EventServerToolResult, ID: p.hostedID(abi.ProviderToolCodeExecution, max(p.st.codeRuns, 1)), Name: abi.ProviderToolCodeExecution,
+		p.Out.Emit(&abi.Event{Type: abi.EventServerToolResult, ID: p.hostedID(abi.ProviderToolCodeExecution, max(p.st.codeRuns, 1)), Name: abi.ProviderToolCodeExecution,
 			Content: content, IsError: r.Outcome != "OUTCOME_OK"})
 	}
 }
@@ -215,6 +215,6 @@ func (p *processor) urlContext(meta []byte) {
 		URLs []string `json:"urls"`
 	}{urls})
 	content, _ := json.Marshal(m.URLMetadata)
-	p.out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: abi.ProviderToolWebFetch, Input: string(input)})
-	p.out.Emit(&abi.Event{Type: abi.EventServerToolResult, ID: id, Name: abi.ProviderToolWebFetch, Content: string(content), IsError: !ok})
+	p.Out.Emit(&abi.Event{Type: abi.EventServerToolCall, ID: id, Name: abi.ProviderToolWebFetch, Input: string(input)})
+	p.Out.Emit(&abi.Event{Type: abi.EventServerToolResult, ID: id, Name: abi.ProviderToolWebFetch, Content: string(content), IsError: !ok})
 }

@@ -18,22 +18,20 @@ import (
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	w := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(w)
-	w.p = processor{st: &w.st, out: out, ctx: in.Context, buf: w.p.buf[:0]}
-	err := rawevent.Transform(&w.st, &w.p, in, out, &w.p.buf)
-	w.p.out, w.p.ctx = nil, nil // the pool keeps no reference to the call
-	return err
+	w.p.st = &w.st
+	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
 }
 
-// scratch holds the state and processor of one Transform call. They are
-// pooled so that the steady state allocates nothing; Decode resets every
-// state field and Transform rebuilds the processor, so nothing of one call
-// reaches the next.
+// scratch holds the state and processor of one Transform call, pooled so
+// that the steady state allocates nothing: Decode resets every state field
+// and Transform binds the processor anew, so nothing of one call reaches
+// the next.
 type scratch struct {
 	st state
 	p  processor
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: make([]byte, 0, 512)}} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
 
 // ParseResponse turns a whole generateContent response into the events its
 // stream would give. A streamGenerateContent body fetched without alt=sse
@@ -41,99 +39,89 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: 
 // the chunks of a stream.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context}
+	p := processor{st: &st}
+	p.Bind(out, in.Context, &st.done)
 	if jsonx.KindOf(in.Body) == jsonx.KindArray {
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
-			p.Chunk(ai.Value())
+			p.Chunk(ai.Val())
 		}
 		if ai.Err() != nil && !st.done {
-			p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
+			p.Error(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
 		}
 	} else {
-		p.Chunk(in.Body)
+		p.Chunk(jsonx.Doc(in.Body, nil))
 	}
 	p.End()
 	return nil
 }
 
 type processor struct {
-	st  *state
-	out *guest.Output
-	ctx []byte
-	buf []byte
-}
-
-func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
-	p.out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
-	p.st.done = true
+	rawevent.Emitter
+	st *state
 }
 
 // End handles the end of the body.
 func (p *processor) End() {
 	if !p.st.done {
-		p.errorEvent(abi.CodeStreamTruncated, "the Gemini stream ended without a finishReason: the response is incomplete", true)
+		p.Error(abi.CodeStreamTruncated, "the Gemini stream ended without a finishReason: the response is incomplete", true)
 	}
 }
 
 // Chunk handles one chunk: a JSON object of the stream.
-func (p *processor) Chunk(data []byte) {
+func (p *processor) Chunk(v jsonx.Value) {
 	st := p.st
 	if st.done {
 		return
 	}
-	var cands, usage, feedback, modelVersion, responseID, errv []byte
-	it := jsonx.Object(data)
+	var modelVersion, responseID, errv []byte
+	var cands, usage, feedback jsonx.Value
+	it := v.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("candidates"):
-			cands = it.Value()
+			cands = it.Val()
 		case it.KeyIs("usageMetadata"):
-			usage = it.Value()
+			usage = it.Val()
 		case it.KeyIs("promptFeedback"):
-			feedback = it.Value()
+			feedback = it.Val()
 		case it.KeyIs("modelVersion"):
-			modelVersion, _ = jsonx.Str(it.Value())
+			modelVersion, _ = it.ValueStr()
 		case it.KeyIs("responseId"):
-			responseID, _ = jsonx.Str(it.Value())
+			responseID, _ = it.ValueStr()
 		case it.KeyIs("error"):
 			errv = it.Value()
 		}
 	}
 	if it.Err() != nil {
-		p.errorEvent(abi.CodeStreamTruncated, "Gemini sent a stream chunk that is not a JSON object", false)
+		p.Error(abi.CodeStreamTruncated, "Gemini sent a stream chunk that is not a JSON object", false)
 		return
 	}
 	if errv != nil {
 		e := providerError(0, errv)
-		p.errorEvent(e.Code, e.Message, e.Retryable)
+		p.Error(e.Code, e.Message, e.Retryable)
 		return
 	}
 	if !st.started {
 		st.started = true
 		st.responseID = append(st.responseID[:0], responseID...)
 		if len(modelVersion) == 0 {
-			if m, ok, _ := jsonx.Lookup(p.ctx, "model"); ok {
+			if m, ok, _ := jsonx.Lookup(p.Ctx, "model"); ok {
 				modelVersion, _ = jsonx.Str(m)
 			}
 		}
-		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
-		p.buf = append(p.buf, responseID...)
-		p.buf = append(p.buf, `","model":"`...)
-		p.buf = append(p.buf, modelVersion...)
-		p.buf = append(p.buf, `"}`...)
-		p.out.EmitRaw(p.buf)
+		p.Start(responseID, modelVersion)
 	} else if len(st.responseID) == 0 {
 		st.responseID = append(st.responseID, responseID...)
 	}
-	if usage != nil {
+	if usage.Exists() {
 		p.usage(usage)
 	}
 	var finish []byte
-	if cands != nil {
-		ai := jsonx.Array(cands)
+	if cands.Exists() {
+		ai := cands.Array()
 		if ai.Next() { // candidateCount is 1: the first candidate only
-			finish = p.candidate(ai.Value())
+			finish = p.candidate(ai.Val())
 		}
 		if st.done {
 			return
@@ -143,21 +131,21 @@ func (p *processor) Chunk(data []byte) {
 		p.finish(finish)
 		return
 	}
-	if feedback != nil {
-		if br, ok, _ := jsonx.Lookup(feedback, "blockReason"); ok {
-			raw := enumValue(br)
+	if feedback.Exists() {
+		if br, ok, _ := feedback.Lookup("blockReason"); ok {
+			raw := enumValue(br.Raw())
 			if st.hasUsage {
-				p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
+				p.Buf = rawevent.EmitUsage(p.Out, p.Buf, &st.usage)
 			}
-			p.buf = rawevent.EmitFinish(p.out, p.buf, abi.FinishContentFilter, raw)
+			p.Buf = rawevent.EmitFinish(p.Out, p.Buf, abi.FinishContentFilter, raw)
 			st.done = true
 		}
 	}
 }
 
-func (p *processor) usage(u []byte) {
+func (p *processor) usage(u jsonx.Value) {
 	var prompt, toolPrompt, cand, thoughts, cached int64
-	it := jsonx.Object(u)
+	it := u.Object()
 	for it.Next() {
 		var dst *int64
 		switch {
@@ -174,7 +162,7 @@ func (p *processor) usage(u []byte) {
 		default:
 			continue
 		}
-		if v, err := jsonx.Int(it.Value()); err == nil && v >= 0 {
+		if v, err := it.Val().Int(); err == nil && v >= 0 {
 			*dst = v
 		}
 	}
@@ -191,9 +179,10 @@ func (p *processor) usage(u []byte) {
 }
 
 // candidate handles the first candidate and returns its raw finishReason.
-func (p *processor) candidate(c []byte) (finish []byte) {
-	var content, grounding, urlContext []byte
-	it := jsonx.Object(c)
+func (p *processor) candidate(c jsonx.Value) (finish []byte) {
+	var grounding, urlContext []byte
+	var content jsonx.Value
+	it := c.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("groundingMetadata"):
@@ -201,16 +190,16 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 		case it.KeyIs("urlContextMetadata"), it.KeyIs("url_context_metadata"):
 			urlContext = it.Value()
 		case it.KeyIs("content"):
-			content = it.Value()
+			content = it.Val()
 		case it.KeyIs("finishReason"):
 			finish = enumValue(it.Value())
 		}
 	}
-	if content != nil {
-		if parts, ok, _ := jsonx.Lookup(content, "parts"); ok {
-			pi := jsonx.Array(parts)
+	if content.Exists() {
+		if parts, ok, _ := content.Lookup("parts"); ok {
+			pi := parts.Array()
 			for pi.Next() && !p.st.done {
-				p.part(pi.Value())
+				p.part(pi.Val())
 			}
 		}
 	}
@@ -228,51 +217,52 @@ func (p *processor) candidate(c []byte) (finish []byte) {
 // a function call, code execution and its result) comes between two text
 // parts, a text-delta "\n\n" comes before the later text, so that the two
 // do not run together (the ABI's text boundaries).
-func (p *processor) part(b []byte) {
-	var text, sig, call, code, codeResult []byte
+func (p *processor) part(b jsonx.Value) {
+	var text, sig, code, codeResult []byte
+	var call jsonx.Value
 	hasText, thought, other := false, false, false
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("text"):
-			text, _ = jsonx.Str(it.Value())
+			text, _ = it.ValueStr()
 			hasText = true
 		case it.KeyIs("thought"):
-			thought, _ = jsonx.Bool(it.Value())
+			thought, _ = it.Val().Bool()
 		case it.KeyIs("thoughtSignature"):
-			sig, _ = jsonx.Str(it.Value())
+			sig, _ = it.ValueStr()
 		case it.KeyIs("functionCall"):
-			call = it.Value()
+			call = it.Val()
 		case it.KeyIs("executableCode"):
 			code, other = it.Value(), true
 		case it.KeyIs("codeExecutionResult"):
 			codeResult, other = it.Value(), true
 		}
 	}
-	if (other || call != nil || thought && len(text) > 0) && p.st.textSeen {
+	if (other || call.Exists() || thought && len(text) > 0) && p.st.textSeen {
 		p.st.textGap = true
 	}
 	if thought {
 		if len(text) > 0 {
-			p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-delta", "text", text)
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-delta", "text", text)
 		}
 		if len(sig) > 0 {
-			p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-signature", "signature", sig)
 		}
 		return
 	}
 	if len(sig) > 0 {
-		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-signature", "signature", sig)
+		p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-signature", "signature", sig)
 	}
 	if hasText && len(text) > 0 {
 		if p.st.textGap {
-			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", []byte(`\n\n`))
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "text-delta", "text", []byte(`\n\n`))
 			p.st.textGap = false
 		}
 		p.st.textSeen = true
-		p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", text)
+		p.Buf = rawevent.EmitString(p.Out, p.Buf, "text-delta", "text", text)
 	}
-	if call != nil {
+	if call.Exists() {
 		p.functionCall(call)
 	}
 	if code != nil || codeResult != nil {
@@ -280,33 +270,34 @@ func (p *processor) part(b []byte) {
 	}
 }
 
-func (p *processor) functionCall(b []byte) {
+func (p *processor) functionCall(b jsonx.Value) {
 	st := p.st
-	var name, args, id, partial []byte
+	var name, args, id []byte
+	var partial jsonx.Value
 	willContinue := false
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("name"):
-			name, _ = jsonx.Str(it.Value())
+			name, _ = it.ValueStr()
 		case it.KeyIs("args"):
 			args = it.Value()
 		case it.KeyIs("id"):
-			id, _ = jsonx.Str(it.Value())
+			id, _ = it.ValueStr()
 		case it.KeyIs("partialArgs"):
-			partial = it.Value()
+			partial = it.Val()
 		case it.KeyIs("willContinue"):
-			willContinue, _ = jsonx.Bool(it.Value())
+			willContinue, _ = it.Val().Bool()
 		}
 	}
 	if !st.inCall && len(name) == 0 {
-		if args == nil && partial == nil && !willContinue {
+		if args == nil && !partial.Exists() && !willContinue {
 			return // an empty part
 		}
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini sent a function call without a name", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini sent a function call without a name", false)
 		return
 	}
-	if !st.inCall && !willContinue && partial == nil {
+	if !st.inCall && !willContinue && !partial.Exists() {
 		// A whole call.
 		var idb, ab [128]byte
 		cid := p.callID(idb[:0], id, name, args)
@@ -317,7 +308,7 @@ func (p *processor) functionCall(b []byte) {
 			a = append(a, "{}"...)
 		}
 		st.sawCall = true
-		p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
+		p.Buf = rawevent.EmitToolCall(p.Out, p.Buf, false, st.calls, cid, name, a)
 		st.calls++
 		return
 	}
@@ -329,19 +320,19 @@ func (p *processor) functionCall(b []byte) {
 		st.callID = p.callID(st.callID[:0], id, name, nil)
 		st.callName = append(st.callName[:0], name...)
 		st.callArgs = st.callArgs[:0]
-		p.buf = append(p.buf[:0], `{"type":"tool-call-start","index":`...)
-		p.buf = appendInt(p.buf, st.calls)
-		p.buf = append(p.buf, `,"id":"`...)
-		p.buf = append(p.buf, st.callID...)
-		p.buf = append(p.buf, `","name":"`...)
-		p.buf = append(p.buf, name...)
-		p.buf = append(p.buf, `"}`...)
-		p.out.EmitRaw(p.buf)
+		p.Buf = append(p.Buf[:0], `{"type":"tool-call-start","index":`...)
+		p.Buf = appendInt(p.Buf, st.calls)
+		p.Buf = append(p.Buf, `,"id":"`...)
+		p.Buf = append(p.Buf, st.callID...)
+		p.Buf = append(p.Buf, `","name":"`...)
+		p.Buf = append(p.Buf, name...)
+		p.Buf = append(p.Buf, `"}`...)
+		p.Out.EmitRaw(p.Buf)
 	}
-	if partial != nil {
-		ai := jsonx.Array(partial)
+	if partial.Exists() {
+		ai := partial.Array()
 		for ai.Next() {
-			if !p.partialArg(ai.Value()) {
+			if !p.partialArg(ai.Val()) {
 				return
 			}
 		}
@@ -369,12 +360,12 @@ func (p *processor) argDelta(off int) {
 	if off == len(st.callArgs) {
 		return
 	}
-	p.buf = append(p.buf[:0], `{"type":"tool-call-delta","index":`...)
-	p.buf = appendInt(p.buf, st.calls)
-	p.buf = append(p.buf, `,"arguments":`...)
-	p.buf = rawevent.AppendQuoted(p.buf, st.callArgs[off:])
-	p.buf = append(p.buf, '}')
-	p.out.EmitRaw(p.buf)
+	p.Buf = append(p.Buf[:0], `{"type":"tool-call-delta","index":`...)
+	p.Buf = appendInt(p.Buf, st.calls)
+	p.Buf = append(p.Buf, `,"arguments":`...)
+	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs[off:])
+	p.Buf = append(p.Buf, '}')
+	p.Out.EmitRaw(p.Buf)
 }
 
 // partialArg adds one {jsonPath, stringValue|numberValue|boolValue|nullValue,
@@ -385,31 +376,31 @@ func (p *processor) argDelta(off int) {
 // deltas concatenate to the arguments. A path that is not a JSONPath of
 // keys and indices under the root object, or that treats one container as
 // both an object and an array, ends the stream with tool_arguments_invalid.
-func (p *processor) partialArg(b []byte) bool {
+func (p *processor) partialArg(b jsonx.Value) bool {
 	st := p.st
 	var path, val []byte
 	kind := jsonx.KindInvalid
 	cont := false
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("jsonPath"):
-			path, _ = jsonx.Str(it.Value())
+			path, _ = it.ValueStr()
 		case it.KeyIs("stringValue"):
-			val, _ = jsonx.Str(it.Value())
+			val, _ = it.ValueStr()
 			kind = jsonx.KindString
 		case it.KeyIs("numberValue"), it.KeyIs("boolValue"):
 			val, kind = it.Value(), jsonx.KindNumber
 		case it.KeyIs("nullValue"):
 			val, kind = []byte("null"), jsonx.KindNull
 		case it.KeyIs("willContinue"):
-			cont, _ = jsonx.Bool(it.Value())
+			cont, _ = it.Val().Bool()
 		}
 	}
 	var curBuf, prevBuf [16]pathSeg
 	cur, ok := parsePath(curBuf[:0], path)
 	if !ok || len(cur) == 0 || kind == jsonx.KindInvalid {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot read (a JSONPath of keys and indices under $ is expected)", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini streamed a function-call argument at a path this adapter cannot read (a JSONPath of keys and indices under $ is expected)", false)
 		return false
 	}
 	off := len(st.callArgs)
@@ -423,7 +414,7 @@ func (p *processor) partialArg(b []byte) bool {
 		prev, _ := parsePath(prevBuf[:0], st.callPath)
 		var stepOK bool
 		if st.callArgs, stepOK = pathStep(st.callArgs, prev, cur); !stepOK {
-			p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini streamed function-call arguments whose paths use one value both as an object and as an array", false)
+			p.Error(abi.CodeToolArgumentsInvalid, "Gemini streamed function-call arguments whose paths use one value both as an object and as an array", false)
 			return false
 		}
 		st.callPath = append(st.callPath[:0], path...)
@@ -590,19 +581,19 @@ func (p *processor) closeCall() {
 	st.callArgs = append(st.callArgs, '}')
 	p.argDelta(off)
 	if !jsonx.Valid(st.callArgs) {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
 		return
 	}
-	p.buf = append(p.buf[:0], `{"type":"tool-call","index":`...)
-	p.buf = appendInt(p.buf, st.calls)
-	p.buf = append(p.buf, `,"id":"`...)
-	p.buf = append(p.buf, st.callID...)
-	p.buf = append(p.buf, `","name":"`...)
-	p.buf = append(p.buf, st.callName...)
-	p.buf = append(p.buf, `","arguments":`...)
-	p.buf = rawevent.AppendQuoted(p.buf, st.callArgs)
-	p.buf = append(p.buf, '}')
-	p.out.EmitRaw(p.buf)
+	p.Buf = append(p.Buf[:0], `{"type":"tool-call","index":`...)
+	p.Buf = appendInt(p.Buf, st.calls)
+	p.Buf = append(p.Buf, `,"id":"`...)
+	p.Buf = append(p.Buf, st.callID...)
+	p.Buf = append(p.Buf, `","name":"`...)
+	p.Buf = append(p.Buf, st.callName...)
+	p.Buf = append(p.Buf, `","arguments":`...)
+	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs)
+	p.Buf = append(p.Buf, '}')
+	p.Out.EmitRaw(p.Buf)
 	st.calls++
 	st.inCall = false
 	st.callID, st.callName, st.callArgs, st.callPath = st.callID[:0], st.callName[:0], st.callArgs[:0], st.callPath[:0]
@@ -655,12 +646,12 @@ func finishReason(raw []byte, sawCall bool) abi.FinishReason {
 func (p *processor) finish(raw []byte) {
 	st := p.st
 	if st.inCall {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Gemini finished while streaming a function call's arguments: the call is incomplete", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Gemini finished while streaming a function call's arguments: the call is incomplete", false)
 		return
 	}
 	if st.hasUsage {
-		p.buf = rawevent.EmitUsage(p.out, p.buf, &st.usage)
+		p.Buf = rawevent.EmitUsage(p.Out, p.Buf, &st.usage)
 	}
-	p.buf = rawevent.EmitFinish(p.out, p.buf, finishReason(raw, st.sawCall), raw)
+	p.Buf = rawevent.EmitFinish(p.Out, p.Buf, finishReason(raw, st.sawCall), raw)
 	st.done = true
 }

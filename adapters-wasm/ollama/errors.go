@@ -46,20 +46,15 @@ func classify(status int, msg string) *abi.Error {
 		e.Code = abi.CodeNotFound
 	case strings.Contains(low, "context length") || strings.Contains(low, "context window") || strings.Contains(low, "exceeds the context"):
 		e.Code = abi.CodeContextLengthExceeded
-	case status == 401:
-		e.Code = abi.CodeAuthentication
-	case status == 403:
-		e.Code = abi.CodePermission
-	case status == 404:
-		e.Code = abi.CodeNotFound
-	case status == 429:
-		e.Code, e.Retryable = abi.CodeRateLimited, true
-	case status == 503 || strings.Contains(low, "server busy"):
-		e.Code, e.Retryable = abi.CodeOverloaded, true
-	case status >= 500 || status == 0:
-		e.Code, e.Retryable = abi.CodeServerError, true
 	default:
-		e.Code = abi.CodeInvalidRequest
+		e.Code, e.Retryable = guest.StatusCode(status, 503)
+		if status == 0 {
+			e.Code, e.Retryable = abi.CodeServerError, true
+		}
+		// "server busy" is an overload, unless the status said more.
+		if strings.Contains(low, "server busy") && (e.Code == abi.CodeServerError || e.Code == abi.CodeInvalidRequest) {
+			e.Code, e.Retryable = abi.CodeOverloaded, true
+		}
 	}
 	return e
 }

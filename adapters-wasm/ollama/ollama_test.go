@@ -93,14 +93,19 @@ func run(t *testing.T, lines []string, batch int) []string {
 }
 
 // runCtx is run with a stream context: lines fed batch a call (0: all in
-// one), then an end call; it returns the event lines.
+// one), then an end call; it returns the event lines, after checking that
+// the same lines sent with their tapes give the same events.
 func runCtx(t *testing.T, ctx string, lines []string, batch int) []string {
 	t.Helper()
 	cs := make([]abi.Chunk, len(lines))
 	for i, l := range lines {
 		cs[i] = abi.Chunk{Data: []byte(l)}
 	}
-	return guesttest.Lines(t, guesttest.Batched(t, New(), []byte(ctx), cs, batch))
+	events := guesttest.Batched(t, New(), []byte(ctx), cs, batch)
+	if taped := guesttest.Batched(t, New(), []byte(ctx), guesttest.Taped(cs), batch); string(taped) != string(events) {
+		t.Fatalf("tapes change the events:\nbytes:\n%s\ntapes:\n%s", events, taped)
+	}
+	return guesttest.Lines(t, events)
 }
 
 func TestTransform(t *testing.T) {
@@ -322,26 +327,16 @@ func TestParseResponse(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    uint32
-		body      string
-		code      abi.Code
-		retryable bool
-	}{
-		{404, `{"error":"model \"llama9\" not found, try pulling it first"}`, abi.CodeNotFound, false},
-		{400, `{"error":"registry.ollama.ai/library/gemma3:1b does not support tools"}`, abi.CodeCapabilityUnsupported, false},
-		{400, `{"error":"invalid message format"}`, abi.CodeInvalidRequest, false},
-		{500, `{"error":"llama runner process has terminated"}`, abi.CodeServerError, true},
-		{503, `{"error":"server busy, please try again.  maximum pending requests exceeded"}`, abi.CodeOverloaded, true},
-		{401, `{"error":"unauthorized"}`, abi.CodeAuthentication, false},
-		{429, `{"error":"too many requests"}`, abi.CodeRateLimited, true},
-		{502, `Bad Gateway`, abi.CodeServerError, true},
-	}
-	cases := make([]guesttest.ErrorCase, len(tests))
-	for i, tt := range tests {
-		cases[i] = guesttest.ErrorCase{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}
-	}
-	guesttest.MapErrors(t, New(), cases)
+	guesttest.MapErrors(t, New(), []guesttest.ErrorCase{
+		{Status: 404, Body: `{"error":"model \"llama9\" not found, try pulling it first"}`, Code: abi.CodeNotFound},
+		{Status: 400, Body: `{"error":"registry.ollama.ai/library/gemma3:1b does not support tools"}`, Code: abi.CodeCapabilityUnsupported},
+		{Status: 400, Body: `{"error":"invalid message format"}`, Code: abi.CodeInvalidRequest},
+		{Status: 500, Body: `{"error":"llama runner process has terminated"}`, Code: abi.CodeServerError, Retryable: true},
+		{Status: 503, Body: `{"error":"server busy, please try again.  maximum pending requests exceeded"}`, Code: abi.CodeOverloaded, Retryable: true},
+		{Status: 401, Body: `{"error":"unauthorized"}`, Code: abi.CodeAuthentication},
+		{Status: 429, Body: `{"error":"too many requests"}`, Code: abi.CodeRateLimited, Retryable: true},
+		{Status: 502, Body: `Bad Gateway`, Code: abi.CodeServerError, Retryable: true},
+	})
 }
 
 func TestCapabilities(t *testing.T) {
@@ -416,20 +411,17 @@ func FuzzTransform(f *testing.F) {
 // BenchmarkTransformLine measures one NDJSON content line per call with
 // host-owned state, the steady state of a stream.
 func BenchmarkTransformLine(b *testing.B) {
-	a := New()
-	line := []byte(`{"model":"gemma3:1b","created_at":"2025-08-20T13:48:24.321129Z","message":{"role":"assistant","content":" jumps over"},"done":false}`)
-	var out guest.Output
-	in := &abi.TransformInput{Chunks: []abi.Chunk{{Data: line}}}
-	if err := a.Transform(in, &out); err != nil {
-		b.Fatal(err)
-	}
-	in = &abi.TransformInput{State: append([]byte(nil), out.State()...), Chunks: []abi.Chunk{{Data: line}}}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(line)))
-	for b.Loop() {
-		out.Reset()
-		if err := a.Transform(in, &out); err != nil {
-			b.Fatal(err)
-		}
-	}
+	line := abi.Chunk{Data: []byte(contentLine)}
+	guesttest.BenchTransformTapes(b, New(), abi.TransformInput{Chunks: []abi.Chunk{line}}, line)
+}
+
+// contentLine is a steady content line of a stream.
+const contentLine = `{"model":"gemma3:1b","created_at":"2025-08-20T13:48:24.321129Z","message":{"role":"assistant","content":" jumps over"},"done":false}`
+
+// TestTransformAllocs pins the per-chunk path: a steady content line
+// allocates nothing, read from bytes or from its tape.
+func TestTransformAllocs(t *testing.T) {
+	line := abi.Chunk{Data: []byte(contentLine)}
+	state := guesttest.StateAfter(t, New(), abi.TransformInput{Chunks: []abi.Chunk{line}})
+	guesttest.NoAllocs(t, New(), map[string]*abi.TransformInput{"content": {State: state, Chunks: []abi.Chunk{line}}})
 }

@@ -17,38 +17,35 @@ import (
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	w := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(w)
-	w.p = processor{st: &w.st, out: out, ctx: in.Context, buf: w.p.buf[:0], pieces: w.p.pieces[:0]}
-	err := rawevent.Transform(&w.st, &w.p, in, out, &w.p.buf)
-	w.p.out, w.p.ctx = nil, nil // the pool keeps no reference to the call
-	return err
+	w.p.st, w.p.pieces = &w.st, w.p.pieces[:0]
+	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
 }
 
-// scratch holds the state and processor of one Transform call. They are
-// pooled so that the steady state allocates nothing; Decode resets every
-// state field and Transform rebuilds the processor, so nothing of one call
-// reaches the next.
+// scratch holds the state and processor of one Transform call, pooled so
+// that the steady state allocates nothing: Decode resets every state field
+// and Transform binds the processor anew (the splitter's pieces are
+// emptied), so nothing of one call reaches the next.
 type scratch struct {
 	st state
 	p  processor
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{buf: make([]byte, 0, 512)}} }}
+var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
 
 // ParseResponse turns a whole stream=false /api/chat response into the
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var st state
-	p := processor{st: &st, out: out, ctx: in.Context}
-	p.Chunk(in.Body)
+	p := processor{st: &st}
+	p.Bind(out, in.Context, &st.done)
+	p.Chunk(jsonx.Doc(in.Body, nil))
 	p.End()
 	return nil
 }
 
 type processor struct {
-	st  *state
-	out *guest.Output
-	ctx []byte
-	buf []byte
+	rawevent.Emitter
+	st *state
 	// pieces is the splitter's output buffer (think_tags only).
 	pieces []think.Piece
 }
@@ -71,11 +68,7 @@ func thinkTags(ctx []byte) bool {
 // emitPieces emits split pieces as reasoning-delta and text-delta.
 func (p *processor) emitPieces() {
 	for _, pc := range p.pieces {
-		t := abi.EventTextDelta
-		if pc.Kind == think.Reasoning {
-			t = abi.EventReasoningDelta
-		}
-		p.out.Emit(&abi.Event{Type: t, Text: pc.Text})
+		p.Out.Emit(&abi.Event{Type: pc.EventType(), Text: pc.Text})
 	}
 	p.pieces = p.pieces[:0]
 }
@@ -88,74 +81,66 @@ func (p *processor) flushSplit() {
 	}
 }
 
-func (p *processor) errorEvent(code abi.Code, msg string, retryable bool) {
-	p.out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
-	p.st.done = true
-}
-
 // End handles the end of the body.
 func (p *processor) End() {
 	if !p.st.done {
 		p.flushSplit()
-		p.errorEvent(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
+		p.Error(abi.CodeStreamTruncated, "the Ollama stream ended before its done:true line: the response is incomplete", true)
 	}
 }
 
 // Chunk handles one chunk: a JSON object of the stream.
-func (p *processor) Chunk(data []byte) {
+func (p *processor) Chunk(v jsonx.Value) {
 	st := p.st
 	if st.done {
 		return
 	}
-	var model, created, message, doneReason, errv []byte
+	var model, created, doneReason []byte
+	var message, errv jsonx.Value
 	var promptCount, evalCount int64
 	done := false
-	it := jsonx.Object(data)
+	it := v.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("model"):
-			model, _ = jsonx.Str(it.Value())
+			model, _ = it.ValueStr()
 		case it.KeyIs("created_at"):
-			created, _ = jsonx.Str(it.Value())
+			created, _ = it.ValueStr()
 		case it.KeyIs("message"):
-			message = it.Value()
+			message = it.Val()
 		case it.KeyIs("done"):
-			done, _ = jsonx.Bool(it.Value())
+			done, _ = it.Val().Bool()
 		case it.KeyIs("done_reason"):
-			doneReason, _ = jsonx.Str(it.Value())
+			doneReason, _ = it.ValueStr()
 		case it.KeyIs("prompt_eval_count"):
-			promptCount, _ = jsonx.Int(it.Value())
+			promptCount, _ = it.Val().Int()
 		case it.KeyIs("eval_count"):
-			evalCount, _ = jsonx.Int(it.Value())
+			evalCount, _ = it.Val().Int()
 		case it.KeyIs("error"):
-			errv = it.Value()
+			errv = it.Val()
 		}
 	}
 	if it.Err() != nil {
-		p.errorEvent(abi.CodeStreamTruncated, "Ollama sent a line that is not a JSON object", false)
+		p.Error(abi.CodeStreamTruncated, "Ollama sent a line that is not a JSON object", false)
 		return
 	}
-	if errv != nil {
-		msg, _ := jsonx.AppendUnescaped(nil, errv)
+	if errv.Exists() {
+		msg, _ := jsonx.AppendUnescaped(nil, errv.Raw())
 		e := classify(0, string(msg))
-		p.errorEvent(e.Code, e.Message, e.Retryable)
+		p.Error(e.Code, e.Message, e.Retryable)
 		return
 	}
 	if !st.started {
 		st.started = true
-		if thinkTags(p.ctx) {
+		if thinkTags(p.Ctx) {
 			st.split = true
 			st.splitter, _ = think.New(splitOptions)
 		}
 		st.key = append(append(append(st.key[:0], model...), 0), created...)
-		p.buf = append(p.buf[:0], `{"type":"response-start","id":"`...)
-		p.buf = append(p.buf, toolid.Synthesize("resp_", string(st.key), 0)...)
-		p.buf = append(p.buf, `","model":"`...)
-		p.buf = append(p.buf, model...)
-		p.buf = append(p.buf, `"}`...)
-		p.out.EmitRaw(p.buf)
+		var idb [64]byte
+		p.Start(append(idb[:0], toolid.Synthesize("resp_", string(st.key), 0)...), model)
 	}
-	if message != nil {
+	if message.Exists() {
 		p.message(message)
 		if st.done {
 			return
@@ -169,7 +154,7 @@ func (p *processor) Chunk(data []byte) {
 		if evalCount < 0 {
 			evalCount = 0
 		}
-		p.buf = rawevent.EmitUsage(p.out, p.buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
+		p.Buf = rawevent.EmitUsage(p.Out, p.Buf, &abi.Usage{InputTokens: int(promptCount), OutputTokens: int(evalCount)})
 		reason := abi.FinishOther
 		switch string(doneReason) {
 		case "stop", "":
@@ -180,64 +165,65 @@ func (p *processor) Chunk(data []byte) {
 		case "length":
 			reason = abi.FinishLength
 		}
-		p.buf = rawevent.EmitFinish(p.out, p.buf, reason, doneReason)
+		p.Buf = rawevent.EmitFinish(p.Out, p.Buf, reason, doneReason)
 		st.done = true
 	}
 }
 
-func (p *processor) message(m []byte) {
-	var content, thinking, calls []byte
-	it := jsonx.Object(m)
+func (p *processor) message(m jsonx.Value) {
+	var content, thinking []byte
+	var calls jsonx.Value
+	it := m.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("content"):
-			content, _ = jsonx.Str(it.Value())
+			content, _ = it.ValueStr()
 		case it.KeyIs("thinking"):
-			thinking, _ = jsonx.Str(it.Value())
+			thinking, _ = it.ValueStr()
 		case it.KeyIs("tool_calls"):
-			calls = it.Value()
+			calls = it.Val()
 		}
 	}
 	if len(thinking) > 0 {
-		p.buf = rawevent.EmitString(p.out, p.buf, "reasoning-delta", "text", thinking)
+		p.Buf = rawevent.EmitString(p.Out, p.Buf, "reasoning-delta", "text", thinking)
 	}
 	if len(content) > 0 {
 		if p.st.split {
 			// The splitter works on decoded text (tags may be escaped).
-			dec, err := jsonx.Unescape(p.buf[:0], content)
+			dec, err := jsonx.Unescape(p.Buf[:0], content)
 			if err == nil {
 				p.pieces = p.st.splitter.Feed(p.pieces[:0], string(dec))
 				p.emitPieces()
 			}
 		} else {
-			p.buf = rawevent.EmitString(p.out, p.buf, "text-delta", "text", content)
+			p.Buf = rawevent.EmitString(p.Out, p.Buf, "text-delta", "text", content)
 		}
 	}
-	if calls == nil || jsonx.IsNull(calls) {
+	if !calls.Exists() || calls.IsNull() {
 		return
 	}
-	ai := jsonx.Array(calls)
+	ai := calls.Array()
 	for ai.Next() {
-		if !p.toolCall(ai.Value()) {
+		if !p.toolCall(ai.Val()) {
 			return
 		}
 	}
 }
 
-func (p *processor) toolCall(b []byte) bool {
+func (p *processor) toolCall(b jsonx.Value) bool {
 	st := p.st
 	var id, name, args []byte
-	it := jsonx.Object(b)
+	it := b.Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
-			id, _ = jsonx.Str(it.Value())
+			id, _ = it.ValueStr()
 		case it.KeyIs("function"):
-			fi := jsonx.Object(it.Value())
+			fi := it.ValueObject()
 			for fi.Next() {
 				switch {
 				case fi.KeyIs("name"):
-					name, _ = jsonx.Str(fi.Value())
+					name, _ = fi.ValueStr()
 				case fi.KeyIs("arguments"):
 					args = fi.Value()
 				}
@@ -254,16 +240,16 @@ func (p *processor) toolCall(b []byte) bool {
 	case jsonx.KindString: // OpenAI-style string arguments, seen on some builds
 		u, err := jsonx.AppendUnescaped(a, args)
 		if err != nil || jsonx.KindOf(u) != jsonx.KindObject || !jsonx.Valid(u) {
-			p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
+			p.Error(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
 			return false
 		}
 		a = rawevent.CompactJSON(ab[:0], u)
 	default:
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Ollama sent tool-call arguments that are not a JSON object", false)
 		return false
 	}
 	if len(name) == 0 {
-		p.errorEvent(abi.CodeToolArgumentsInvalid, "Ollama sent a tool call without a function name", false)
+		p.Error(abi.CodeToolArgumentsInvalid, "Ollama sent a tool call without a function name", false)
 		return false
 	}
 	var idb [64]byte
@@ -277,7 +263,7 @@ func (p *processor) toolCall(b []byte) bool {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true
-	p.buf = rawevent.EmitToolCall(p.out, p.buf, false, st.calls, cid, name, a)
+	p.Buf = rawevent.EmitToolCall(p.Out, p.Buf, false, st.calls, cid, name, a)
 	st.calls++
 	return true
 }

@@ -16,9 +16,20 @@ const created = `{"type":"response.created","sequence_number":0,"response":{"id"
 
 // BenchmarkChunk measures one transform call carrying one typical chunk
 // through the Dispatcher the wasip1 exports use (the native floor the
-// Wasm runtimes are compared against, BENCHMARKS.md).
+// Wasm runtimes are compared against, BENCHMARKS.md), without and with
+// its tape.
 func BenchmarkChunk(b *testing.B) {
 	start := abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}}
-	guesttest.BenchTransform(b, openairesponses.New(), start,
+	guesttest.BenchTransformTapes(b, openairesponses.New(), start,
 		abi.Chunk{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)})
+}
+
+// TestTransformAllocs pins the per-chunk path: a steady text delta
+// allocates nothing, read from bytes or from its tape.
+func TestTransformAllocs(t *testing.T) {
+	a := openairesponses.New()
+	state := guesttest.StateAfter(t, a, abi.TransformInput{Chunks: []abi.Chunk{{Event: []byte("response.created"), Data: []byte(created)}}})
+	guesttest.NoAllocs(t, a, map[string]*abi.TransformInput{
+		"text": {State: state, Chunks: []abi.Chunk{{Event: []byte("response.output_text.delta"), Data: []byte(typicalChunk)}}},
+	})
 }

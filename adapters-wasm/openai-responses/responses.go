@@ -270,18 +270,6 @@ type functionTool struct {
 	Strict      bool            `json:"strict"`
 }
 
-// gate applies a model rule: send reports whether the field is sent.
-func gate(m chatcompletions.Model, model, feature string) (send bool, err error) {
-	act, listed := m.Unsupported[feature]
-	if !listed {
-		return true, nil
-	}
-	if act == chatcompletions.Strip {
-		return false, nil
-	}
-	return false, unsupported(model, feature, "remove it from the request")
-}
-
 // Project builds the Responses API request for req.
 func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if req.Model == "" {
@@ -403,14 +391,14 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		return nil, unsupported(req.Model, "stop", "the Responses API has no stop sequences: drop stop, or use the openai (Chat Completions) module")
 	}
 	if req.Temperature != nil {
-		if send, err := gate(m, req.Model, chatcompletions.FeatureTemperature); err != nil {
+		if send, err := m.SendsField(Provider, req.Model, chatcompletions.FeatureTemperature); err != nil {
 			return nil, err
 		} else if send {
 			body.SetRaw("temperature", mustJSON(*req.Temperature))
 		}
 	}
 	if req.TopP != nil {
-		if send, err := gate(m, req.Model, chatcompletions.FeatureTopP); err != nil {
+		if send, err := m.SendsField(Provider, req.Model, chatcompletions.FeatureTopP); err != nil {
 			return nil, err
 		} else if send {
 			body.SetRaw("top_p", mustJSON(*req.TopP))

@@ -106,8 +106,19 @@ func TestProject(t *testing.T) {
 	}
 }
 
-// transform runs chunks one per call with host-owned state, then FlagEnd.
+// transform runs chunks one per call with host-owned state, then FlagEnd,
+// and returns the events, after checking that the chunks sent with their
+// tapes give the same events.
 func transform(t *testing.T, chunks ...abi.Chunk) string {
+	t.Helper()
+	events := transformOnce(t, chunks...)
+	if taped := transformOnce(t, guesttest.Taped(chunks)...); taped != events {
+		t.Fatalf("tapes change the events:\nbytes:\n%s\ntapes:\n%s", events, taped)
+	}
+	return events
+}
+
+func transformOnce(t *testing.T, chunks ...abi.Chunk) string {
 	t.Helper()
 	var state []byte
 	var events strings.Builder

@@ -128,14 +128,15 @@ func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 
 // fields are the top-level fields of a stream event this adapter reads.
 type fields struct {
-	typ, response, item, delta, code, message, annotation []byte
-	output, summary                                       int64
+	typ, response, item, code, message, annotation []byte
+	delta                                          jsonx.Value
+	output, summary                                int64
 }
 
 func (r *run) chunk(c *abi.Chunk) {
 	var f fields
 	f.output, f.summary = -1, -1
-	it := jsonx.Object(c.Data)
+	it := jsonx.Doc(c.Data, c.Tape).Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("type"):
@@ -145,15 +146,15 @@ func (r *run) chunk(c *abi.Chunk) {
 		case it.KeyIs("item"):
 			f.item = it.Value()
 		case it.KeyIs("delta"):
-			f.delta = it.Value()
+			f.delta = it.Val()
 		case it.KeyIs("annotation"):
 			f.annotation = it.Value()
 		case it.KeyIs("output_index"):
-			if n, err := jsonx.Int(it.Value()); err == nil && n >= 0 && n < 1<<20 {
+			if n, err := it.Val().Int(); err == nil && n >= 0 && n < 1<<20 {
 				f.output = n
 			}
 		case it.KeyIs("summary_index"):
-			if n, err := jsonx.Int(it.Value()); err == nil {
+			if n, err := it.Val().Int(); err == nil {
 				f.summary = n
 			}
 		case it.KeyIs("code"):
@@ -235,9 +236,9 @@ func (r *run) start(resp []byte) {
 
 // text emits a text-like event for a JSON string value; it reports whether
 // it emitted one.
-func (r *run) text(typ abi.EventType, v []byte) bool {
-	raw, null, err := jsonx.StrOrNull(v)
-	if v == nil || null || err != nil || len(raw) == 0 {
+func (r *run) text(typ abi.EventType, v jsonx.Value) bool {
+	raw, null, err := v.StrOrNull()
+	if !v.Exists() || null || err != nil || len(raw) == 0 {
 		return false
 	}
 	if r.sc.text, err = jsonx.Unescape(r.sc.text[:0], raw); err != nil {
@@ -294,9 +295,9 @@ func clientCall(typ []byte) bool {
 // is the first text of a message item that follows earlier text (a
 // response may hold several message items, e.g. a commentary then a final
 // answer: their texts stay paragraphs, not run together).
-func (r *run) outputText(v []byte) {
+func (r *run) outputText(v jsonx.Value) {
 	st := r.st()
-	if raw, err := jsonx.Str(v); err != nil || len(raw) == 0 {
+	if raw, err := v.Str(); err != nil || len(raw) == 0 {
 		return
 	}
 	if st.flags&fSep != 0 {
@@ -347,12 +348,12 @@ func (r *run) callIndex(output int) int {
 	return -1
 }
 
-func (r *run) argsDelta(output int, delta []byte) {
+func (r *run) argsDelta(output int, delta jsonx.Value) {
 	idx := r.callIndex(output)
 	if idx < 0 {
 		return
 	}
-	raw, err := jsonx.Str(delta)
+	raw, err := delta.Str()
 	if err != nil || len(raw) == 0 {
 		return
 	}
@@ -633,16 +634,17 @@ func (r *run) wholeItem(pos int, item []byte) {
 		}
 		ci := jsonx.TrustedArray(f.content)
 		for ci.Next() {
-			var typ, text, refusal []byte
+			var typ []byte
+			var text, refusal jsonx.Value
 			pi := ci.ValueObject()
 			for pi.Next() {
 				switch {
 				case pi.KeyIs("type"):
 					typ, _ = pi.ValueStr()
 				case pi.KeyIs("text"):
-					text = pi.Value()
+					text = pi.Val()
 				case pi.KeyIs("refusal"):
-					refusal = pi.Value()
+					refusal = pi.Val()
 				}
 			}
 			switch string(typ) {

@@ -305,13 +305,13 @@ func WithActivate() LoadOption { return func(c *loadConfig) { c.activate = true 
 // Errors of the registry, matched with errors.Is.
 var (
 	// ErrUnknownModule: no module of that name is registered.
-	ErrUnknownModule = errors.New("engine: no module of that name in the registry: load it first")
+	ErrUnknownModule = errors.New("registry: no module of that name is loaded: load it first")
 	// ErrUnknownVersion: the name has no version with that digest.
-	ErrUnknownVersion = errors.New("engine: no version with that digest is kept for the module: load its bytes again")
+	ErrUnknownVersion = errors.New("registry: no version with that digest is kept for the module: load its bytes again")
 	// ErrNoPrevious: Rollback found no previous version.
-	ErrNoPrevious = errors.New("engine: the module has no previous version to roll back to")
+	ErrNoPrevious = errors.New("registry: the module has no previous version to roll back to")
 	// ErrRegistryClosed: the registry was closed.
-	ErrRegistryClosed = errors.New("engine: registry is closed")
+	ErrRegistryClosed = errors.New("registry: the registry is closed: create a new one with registry.New")
 )
 
 // RejectError is the error of a rejected version (errors.As): Step names
@@ -328,7 +328,7 @@ type RejectError struct {
 
 // Error says which module was rejected at which step, and why.
 func (e *RejectError) Error() string {
-	return fmt.Sprintf("module %q rejected at %s: %v", e.Name, e.Step, e.Err)
+	return fmt.Sprintf("registry: module %q rejected at %s: %v", e.Name, e.Step, e.Err)
 }
 
 // Unwrap returns the step's error.
@@ -381,7 +381,7 @@ func Digest(wasm []byte) string {
 
 func (r *Registry) load(ctx context.Context, name string, wasm []byte, lc *loadConfig) (Version, error) {
 	if name == "" || strings.ContainsAny(name, "/\\") {
-		return Version{}, fmt.Errorf("engine: module name %q is not valid: use a non-empty name without path separators", name)
+		return Version{}, fmt.Errorf("registry: module name %q is not valid: use a non-empty name without path separators", name)
 	}
 	r.mu.Lock()
 	closed := r.closed
@@ -589,13 +589,13 @@ func (r *Registry) activateLocked(ctx context.Context, en *entry, s *stored, kin
 		// fast for bytes it has seen.
 		var err error
 		if m, err = r.eng.Load(ctx, en.name, s.wasm); err != nil {
-			return fmt.Errorf("engine: activating %s: %w", s.v, err)
+			return fmt.Errorf("registry: activating %s: %w", s.v, err)
 		}
 	}
 	if !r.opts.NoPrewarm {
 		if err := engine.Prewarm(ctx, m); err != nil {
 			m.Close(context.WithoutCancel(ctx))
-			return fmt.Errorf("engine: activating %s: instantiating its pool: %w", s.v, err)
+			return fmt.Errorf("registry: activating %s: instantiating its pool: %w", s.v, err)
 		}
 	}
 	g := &generation{id: r.genID.Add(1), v: s.v, mod: m, streams: map[uint64]struct{}{}, done: make(chan struct{})}

@@ -15,8 +15,7 @@ import (
 // events. Create it with NewStream, feed it every event with Event, then
 // call End (or Fail after an error).
 type Stream struct {
-	w       io.Writer
-	flush   func()
+	wire    sse.Writer
 	model   string
 	id      string
 	created int64
@@ -32,7 +31,7 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the chunks carry.
 func NewStream(w io.Writer, flush func(), model string, opt Options, now time.Time) *Stream {
-	return &Stream{w: w, flush: flush, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
+	return &Stream{wire: sse.Writer{W: w, Flush: flush}, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
 }
 
 type chunk struct {
@@ -77,13 +76,7 @@ func usageOf(u abi.Usage) *usage {
 	return o
 }
 
-func (s *Stream) send(v any) error {
-	if err := sse.Write(s.w, "", v); err != nil {
-		return err
-	}
-	s.flush()
-	return nil
-}
+func (s *Stream) send(v any) error { return s.wire.Send("", v) }
 
 func (s *Stream) delta(d delta, finish *string) error {
 	return s.send(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
@@ -173,17 +166,13 @@ func (s *Stream) End() error {
 			return err
 		}
 	}
-	_, err := io.WriteString(s.w, "data: [DONE]\n\n")
-	s.flush()
-	return err
+	return s.wire.SendText("data: [DONE]\n\n")
 }
 
 // Fail reports an error after the stream started, as OpenAI does: a data
 // line holding an error object, and no [DONE].
 func (s *Stream) Fail(e *abi.Error) error {
-	err := sse.Write(s.w, "", json.RawMessage(ErrorBody(e)))
-	s.flush()
-	return err
+	return s.wire.Send("", json.RawMessage(ErrorBody(e)))
 }
 
 type completion struct {

@@ -150,8 +150,7 @@ func ptr(s string) *string { return &s }
 // function_call item; reasoning and refusal deltas are not streamed (a
 // whole answer carries them).
 type Stream struct {
-	w       io.Writer
-	flush   func()
+	wire    sse.Writer
 	model   string
 	id      string
 	created int64
@@ -171,18 +170,14 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the response carries.
 func NewStream(w io.Writer, flush func(), model string, now time.Time) *Stream {
-	return &Stream{w: w, flush: flush, model: model, id: "resp_gw", created: now.Unix(), text: -1, calls: map[int]int{}, done: map[int]bool{}}
+	return &Stream{wire: sse.Writer{W: w, Flush: flush}, model: model, id: "resp_gw", created: now.Unix(), text: -1, calls: map[int]int{}, done: map[int]bool{}}
 }
 
 func (s *Stream) send(typ string, fields map[string]any) error {
 	fields["type"] = typ
 	fields["sequence_number"] = s.seq
 	s.seq++
-	if err := sse.Write(s.w, typ, fields); err != nil {
-		return err
-	}
-	s.flush()
-	return nil
+	return s.wire.Send(typ, fields)
 }
 
 func (s *Stream) snapshot(status string) response {

@@ -118,15 +118,35 @@ func Batched(t testing.TB, a Transformer, ctx []byte, chunks []abi.Chunk, n int)
 	return evs
 }
 
-// Stable runs chunks all in one call and one chunk a call, each followed by
-// an end call, fails the test if the events differ, and returns them.
+// Stable runs chunks all in one call, one chunk a call, and one chunk a
+// call with the tapes a host sends a module that imports
+// guest/jsonx/usetape (see Taped), each followed by an end call; it fails
+// the test if the events differ, and returns them. An adapter that ignores
+// tapes passes the third run trivially; one that reads chunks through
+// jsonx.Doc is checked to read both forms alike.
 func Stable(t testing.TB, a Transformer, ctx []byte, chunks []abi.Chunk) []byte {
 	t.Helper()
 	all := Batched(t, a, ctx, chunks, 0)
 	if one := Batched(t, a, ctx, chunks, 1); !bytes.Equal(one, all) {
 		t.Fatalf("events depend on batching:\nall at once:\n%s\none per call:\n%s", all, one)
 	}
+	if taped := Batched(t, a, ctx, Taped(chunks), 1); !bytes.Equal(taped, all) {
+		t.Fatalf("events depend on tapes:\nbytes:\n%s\ntapes:\n%s", all, taped)
+	}
 	return all
+}
+
+// Taped returns a copy of chunks in which every chunk whose data is one
+// JSON value carries its tape (abi.AppendTape), as a host sends them to a
+// module that opted in to tapes; other chunks (such as "[DONE]") carry
+// none, as from the host.
+func Taped(chunks []abi.Chunk) []abi.Chunk {
+	out := make([]abi.Chunk, len(chunks))
+	for i, c := range chunks {
+		c.Tape, _ = abi.AppendTape(nil, c.Data)
+		out[i] = c
+	}
+	return out
 }
 
 // SameSplit is the check of the fuzz targets: it runs the chunks all in one
@@ -280,13 +300,16 @@ type Input struct {
 // CheckAdapter makes the checks every adapter's fuzz target makes on
 // untrusted provider bytes (and, when the input says so, an untrusted state
 // or context): nothing panics; the stream gives the same events however
-// its chunks are batched, and every event passes Check; ParseResponse's
-// events pass Check whether or not it fails; MapError gives exactly one
-// event, which passes Check.
+// its chunks are batched or whether they carry their tapes (see Taped),
+// and every event passes Check; ParseResponse's events pass Check whether
+// or not it fails; MapError gives exactly one event, which passes Check.
 func CheckAdapter(t testing.TB, a guest.Adapter, in Input) {
 	t.Helper()
 	identity := !in.AllowEmptyToolIdentity
-	evs, _ := SameSplit(t, a, in.Stream, in.Chunks...)
+	evs, ok := SameSplit(t, a, in.Stream, in.Chunks...)
+	if taped, tok := Run(t, a, in.Stream, Taped(in.Chunks)); tok != ok || !bytes.Equal(taped, evs) {
+		t.Fatalf("tapes changed the events:\nbytes:\n%s\ntapes:\n%s", evs, taped)
+	}
 	check(t, evs, identity)
 	var out guest.Output
 	_ = a.ParseResponse(&abi.ResponseInput{Status: 200, Context: in.Stream.Context, Body: in.Body}, &out)
@@ -424,6 +447,19 @@ func FuzzChunks(f *testing.F, a guest.Adapter, statuses ...uint32) {
 			Statuses: statuses,
 		})
 	})
+}
+
+// BenchTransformTapes runs BenchTransform twice, as the sub-benchmarks
+// "bytes" (the chunks as given) and "tapes" (the chunks with their tapes,
+// see Taped: what a host sends a module that imports guest/jsonx/usetape),
+// so that an adapter reading chunks through jsonx.Doc measures both paths
+// and their allocations.
+func BenchTransformTapes(b *testing.B, a guest.Adapter, first abi.TransformInput, chunks ...abi.Chunk) {
+	b.Helper()
+	b.Run("bytes", func(b *testing.B) { BenchTransform(b, a, first, chunks...) })
+	first.Chunks = Taped(first.Chunks)
+	taped := Taped(chunks)
+	b.Run("tapes", func(b *testing.B) { BenchTransform(b, a, first, taped...) })
 }
 
 // BenchTransform measures one transform call carrying chunks through a's

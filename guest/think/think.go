@@ -66,6 +66,15 @@ type Piece struct {
 	Text string
 }
 
+// EventType is the event a piece becomes: reasoning-delta for reasoning,
+// text-delta for text.
+func (p Piece) EventType() abi.EventType {
+	if p.Kind == Reasoning {
+		return abi.EventReasoningDelta
+	}
+	return abi.EventTextDelta
+}
+
 // The default tags.
 const (
 	DefaultOpen  = "<think>"

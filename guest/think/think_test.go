@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
 )
 
 // run feeds chunks through a Splitter, round-tripping its state through
@@ -290,5 +292,20 @@ func TestZeroValue(t *testing.T) {
 	var z Splitter
 	if err := z.LoadState([]byte{1, modeReason, 3}); err != nil {
 		t.Fatalf("zero Splitter LoadState: %v", err)
+	}
+}
+
+func TestPieceEventType(t *testing.T) {
+	tests := []struct {
+		kind Kind
+		want abi.EventType
+	}{
+		{Text, abi.EventTextDelta},
+		{Reasoning, abi.EventReasoningDelta},
+	}
+	for _, tt := range tests {
+		if got := (Piece{Kind: tt.kind, Text: "x"}).EventType(); got != tt.want {
+			t.Errorf("%s piece: %s, want %s", tt.kind, got, tt.want)
+		}
 	}
 }

@@ -19,19 +19,6 @@ func (d *Dialect) unsupported(model, feature, what string) error {
 	return guest.ModelUnsupported(d.Provider, model, feature, what)
 }
 
-// gate applies the model's rule for feature: ok reports whether the field
-// is to be sent.
-func (d *Dialect) gate(m Model, model, feature string) (send bool, err error) {
-	act, listed := m.Unsupported[feature]
-	if !listed {
-		return true, nil
-	}
-	if act == Strip {
-		return false, nil
-	}
-	return false, d.unsupported(model, feature, "remove it from the request")
-}
-
 type textPart struct {
 	Type string `json:"type"`
 	Text string `json:"text"`
@@ -293,21 +280,21 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	if req.Temperature != nil {
-		if send, err := d.gate(m, req.Model, FeatureTemperature); err != nil {
+		if send, err := m.SendsField(d.Provider, req.Model, FeatureTemperature); err != nil {
 			return nil, err
 		} else if send {
 			body.SetRaw("temperature", mustMarshal(*req.Temperature))
 		}
 	}
 	if req.TopP != nil {
-		if send, err := d.gate(m, req.Model, FeatureTopP); err != nil {
+		if send, err := m.SendsField(d.Provider, req.Model, FeatureTopP); err != nil {
 			return nil, err
 		} else if send {
 			body.SetRaw("top_p", mustMarshal(*req.TopP))
 		}
 	}
 	if len(req.Stop) > 0 {
-		if send, err := d.gate(m, req.Model, FeatureStop); err != nil {
+		if send, err := m.SendsField(d.Provider, req.Model, FeatureStop); err != nil {
 			return nil, err
 		} else if send {
 			body.SetRaw("stop", mustMarshal(req.Stop))
@@ -317,7 +304,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if *req.MaxOutputTokens <= 0 {
 			return nil, invalid("/max_output_tokens", "max_output_tokens must be positive")
 		}
-		if send, err := d.gate(m, req.Model, FeatureMaxTokens); err != nil {
+		if send, err := m.SendsField(d.Provider, req.Model, FeatureMaxTokens); err != nil {
 			return nil, err
 		} else if send {
 			field := d.MaxTokensField
@@ -329,7 +316,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 	if r := req.Reasoning; r != nil {
 		if r.BudgetTokens != nil {
-			if send, err := d.gate(m, req.Model, FeatureReasoningBudget); err != nil {
+			if send, err := m.SendsField(d.Provider, req.Model, FeatureReasoningBudget); err != nil {
 				return nil, err
 			} else if send {
 				return nil, d.unsupported(req.Model, FeatureReasoningBudget, "Chat Completions takes an effort level: set reasoning.effort instead")
@@ -339,7 +326,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if !f.Reasoning || d.ReasoningEffortField == "" {
 				return nil, d.unsupported(req.Model, FeatureReasoningEffort, "it is not a reasoning model: drop reasoning")
 			}
-			if send, err := d.gate(m, req.Model, FeatureReasoningEffort); err != nil {
+			if send, err := m.SendsField(d.Provider, req.Model, FeatureReasoningEffort); err != nil {
 				return nil, err
 			} else if send {
 				body.SetRaw(d.ReasoningEffortField, mustMarshal(r.Effort))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // EmitString emits {"type":"<typ>","<key>":"<raw>"} where raw is the
@@ -168,30 +169,73 @@ type State interface {
 
 // Processor turns the chunks of one call into events.
 type Processor interface {
-	// Chunk handles the data of one chunk (one JSON object).
-	Chunk(data []byte)
+	// Chunk handles one chunk (one JSON object): tape-backed when the host
+	// sent the chunk's tape (the module imports guest/jsonx/usetape),
+	// byte-backed otherwise.
+	Chunk(v jsonx.Value)
 	// End handles the end of the body.
 	End()
 }
 
-// Transform runs one Transform call: it decodes st from in.State (a
-// corrupt record is an invalid_request error), feeds in's chunks to p, then
-// End when in carries FlagEnd, and sets the encoded st as out's state. buf
-// is the scratch buffer p writes events into; the state is encoded into it
-// too, and it is left empty for the next call. Keep st, p and *buf in a
-// pooled object so that a call allocates nothing.
-func Transform(st State, p Processor, in *abi.TransformInput, out *guest.Output, buf *[]byte) error {
+// Emitter is the part of a processor that writes events: the call's
+// output, the stream context, the scratch buffer events are written into
+// (kept between calls for reuse), and the state's flag that the stream is
+// over. A processor embeds it; Transform binds it to each call and drops
+// the call's references after, so a pooled processor keeps none.
+type Emitter struct {
+	Out  *guest.Output
+	Ctx  []byte
+	Buf  []byte
+	done *bool
+}
+
+// Bind points e at one call: its output, its stream context and the
+// state's done flag (Error sets it). The buffer is kept and emptied.
+func (e *Emitter) Bind(out *guest.Output, ctx []byte, done *bool) {
+	e.Out, e.Ctx, e.Buf, e.done = out, ctx, e.Buf[:0], done
+}
+
+// Release drops the references Bind took; the buffer stays for reuse.
+func (e *Emitter) Release() { e.Out, e.Ctx, e.done = nil, nil, nil }
+
+// Error emits an error event and marks the stream over.
+func (e *Emitter) Error(code abi.Code, msg string, retryable bool) {
+	e.Out.Emit(&abi.Event{Type: abi.EventError, Code: code, Message: msg, Retryable: retryable})
+	*e.done = true
+}
+
+// Start emits response-start; id and model are the escaped contents of
+// JSON strings.
+func (e *Emitter) Start(id, model []byte) {
+	e.Buf = append(e.Buf[:0], `{"type":"response-start","id":"`...)
+	e.Buf = append(e.Buf, id...)
+	e.Buf = append(e.Buf, `","model":"`...)
+	e.Buf = append(e.Buf, model...)
+	e.Buf = append(e.Buf, `"}`...)
+	e.Out.EmitRaw(e.Buf)
+}
+
+// Transform runs one Transform call: it binds e (the processor's Emitter)
+// to the call with done (the state's flag that the stream is over),
+// decodes st from in.State (a corrupt record is an invalid_request error),
+// feeds in's chunks to p, each as jsonx.Doc(data, tape), then End when in
+// carries FlagEnd, sets the encoded st as out's state, and releases e. The
+// state is encoded into e's buffer, which is left empty for the next call.
+// Keep st and p in a pooled object so that a call allocates nothing.
+func Transform(st State, p Processor, e *Emitter, done *bool, in *abi.TransformInput, out *guest.Output) error {
+	e.Bind(out, in.Context, done)
+	defer e.Release()
 	if err := st.Decode(in.State); err != nil {
 		return abi.Wrap(abi.CodeInvalidRequest, err, "decoding the transform state")
 	}
 	for i := range in.Chunks {
-		p.Chunk(in.Chunks[i].Data)
+		p.Chunk(jsonx.Doc(in.Chunks[i].Data, in.Chunks[i].Tape))
 	}
 	if in.Flags&abi.FlagEnd != 0 {
 		p.End()
 	}
-	*buf = st.Encode((*buf)[:0])
-	out.SetState(*buf)
-	*buf = (*buf)[:0]
+	e.Buf = st.Encode(e.Buf[:0])
+	out.SetState(e.Buf)
+	e.Buf = e.Buf[:0]
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 func TestCompactJSON(t *testing.T) {
@@ -115,10 +116,13 @@ func TestEventsDoNotAllocate(t *testing.T) {
 
 // countState is a State that counts chunks in one byte; a record other
 // than empty or one byte is corrupt.
-type countState struct{ n byte }
+type countState struct {
+	n    byte
+	done bool // not recorded
+}
 
 func (s *countState) Decode(b []byte) error {
-	s.n = 0
+	s.n, s.done = 0, false
 	switch len(b) {
 	case 0:
 		return nil
@@ -130,40 +134,70 @@ func (s *countState) Decode(b []byte) error {
 }
 func (s *countState) Encode(dst []byte) []byte { return append(dst, s.n) }
 
+// countProc emits a text-delta of each byte-backed chunk's data, counts
+// the tape-backed ones, and ends the stream with an error on a chunk "x".
 type countProc struct {
+	Emitter
 	st    *countState
-	out   *guest.Output
-	buf   []byte
 	ended bool
+	taped int // chunks handed over tape-backed
 }
 
-func (p *countProc) Chunk(data []byte) {
+func (p *countProc) Chunk(v jsonx.Value) {
 	p.st.n++
-	p.buf = EmitString(p.out, p.buf, "text-delta", "text", data)
+	switch {
+	case v.Tape():
+		p.taped++
+	case string(v.Raw()) == "x":
+		p.Error(abi.CodeStreamTruncated, "x", true)
+	default:
+		p.Buf = EmitString(p.Out, p.Buf, "text-delta", "text", v.Raw())
+	}
 }
 func (p *countProc) End() { p.ended = true }
 
 func TestTransform(t *testing.T) {
 	var st countState
 	var out guest.Output
-	p := countProc{st: &st, out: &out}
-	in := abi.TransformInput{State: []byte{2}, Chunks: []abi.Chunk{{Data: []byte("a")}, {Data: []byte("b")}}}
-	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil {
+	p := countProc{st: &st}
+	tape, ok := abi.AppendTape(nil, []byte(`{"c":1}`))
+	if !ok {
+		t.Fatal("no tape for a JSON object")
+	}
+	in := abi.TransformInput{State: []byte{2}, Context: []byte(`{"model":"m"}`), Chunks: []abi.Chunk{{Data: []byte("a")}, {Data: []byte(`{"c":1}`), Tape: tape}, {Data: []byte("b")}}}
+	if err := Transform(&st, &p, &p.Emitter, &st.done, &in, &out); err != nil {
 		t.Fatal(err)
 	}
-	if string(out.State()) != "\x04" || p.ended || len(p.buf) != 0 {
-		t.Errorf("state %q, ended %v, buf %q", out.State(), p.ended, p.buf)
+	if string(out.State()) != "\x05" || p.ended || len(p.Buf) != 0 || p.taped != 1 || st.done {
+		t.Errorf("state %q, ended %v, buf %q, %d chunks tape-backed (want 1), done %v", out.State(), p.ended, p.Buf, p.taped, st.done)
+	}
+	if p.Out != nil || p.Ctx != nil || p.done != nil {
+		t.Error("the emitter keeps references to the call after it")
 	}
 	if want := "{\"type\":\"text-delta\",\"text\":\"a\"}\n{\"type\":\"text-delta\",\"text\":\"b\"}\n"; string(out.Events()) != want {
 		t.Errorf("events %q", out.Events())
 	}
-	in = abi.TransformInput{Flags: abi.FlagEnd, State: out.State()}
+	in = abi.TransformInput{Flags: abi.FlagEnd, State: out.State(), Chunks: []abi.Chunk{{Data: []byte("x")}}}
 	out.Reset()
-	if err := Transform(&st, &p, &in, &out, &p.buf); err != nil || !p.ended || string(out.State()) != "\x04" {
-		t.Errorf("end call: %v, ended %v, state %q", err, p.ended, out.State())
+	if err := Transform(&st, &p, &p.Emitter, &st.done, &in, &out); err != nil || !p.ended || string(out.State()) != "\x06" || !st.done {
+		t.Errorf("end call: %v, ended %v, state %q, done %v", err, p.ended, out.State(), st.done)
+	}
+	if want := `{"type":"error","code":"stream_truncated","message":"x","retryable":true}` + "\n"; string(out.Events()) != want {
+		t.Errorf("error events %q", out.Events())
 	}
 	in = abi.TransformInput{State: []byte{1, 2}}
-	if err := Transform(&st, &p, &in, &out, &p.buf); abi.CodeOf(err) != abi.CodeInvalidRequest {
+	if err := Transform(&st, &p, &p.Emitter, &st.done, &in, &out); abi.CodeOf(err) != abi.CodeInvalidRequest {
 		t.Errorf("corrupt state: %v, want invalid_request", err)
+	}
+}
+
+func TestStart(t *testing.T) {
+	var out guest.Output
+	var done bool
+	var e Emitter
+	e.Bind(&out, nil, &done)
+	e.Start([]byte(`r\"1`), []byte("m"))
+	if want := `{"type":"response-start","id":"r\"1","model":"m"}` + "\n"; string(out.Events()) != want || done {
+		t.Errorf("events %q (want %q), done %v", out.Events(), want, done)
 	}
 }

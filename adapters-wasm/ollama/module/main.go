@@ -6,6 +6,9 @@ package main
 import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
 	"github.com/wasmadapt/wasmadapt/guest"
+	// The transform reads chunks through jsonx.Doc(c.Data, c.Tape)
+	// (internal/rawevent): opt in to host-tokenized tapes.
+	_ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape"
 )
 
 func init() { guest.Register(ollama.New()) }

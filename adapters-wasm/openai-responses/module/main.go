@@ -6,6 +6,9 @@ package main
 import (
 	openairesponses "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-responses"
 	"github.com/wasmadapt/wasmadapt/guest"
+	// The transform reads chunks through jsonx.Doc(c.Data, c.Tape): opt
+	// in to host-tokenized tapes.
+	_ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape"
 )
 
 func init() { guest.Register(openairesponses.New()) }

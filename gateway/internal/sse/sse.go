@@ -27,3 +27,27 @@ func Write(w io.Writer, event string, v any) error {
 	_, err = w.Write(out)
 	return err
 }
+
+// Writer writes the events of one streamed response to W, calling Flush
+// after each so that it reaches the client at once.
+type Writer struct {
+	W     io.Writer
+	Flush func()
+}
+
+// Send writes one event (see Write) and flushes. Flush is called even when
+// the write fails, so that whatever reached W goes out; the error is the
+// write's.
+func (s Writer) Send(event string, v any) error {
+	err := Write(s.W, event, v)
+	s.Flush()
+	return err
+}
+
+// SendText writes text as it is (a literal such as "data: [DONE]\n\n")
+// and flushes, as Send does.
+func (s Writer) SendText(text string) error {
+	_, err := io.WriteString(s.W, text)
+	s.Flush()
+	return err
+}

@@ -42,3 +42,35 @@ func TestWriteErrors(t *testing.T) {
 		t.Fatalf("a failing writer: %v, want %v", err, gone)
 	}
 }
+
+func TestWriterFlushesEachEvent(t *testing.T) {
+	gone := errors.New("connection gone")
+	tests := []struct {
+		name    string
+		send    func(Writer) error
+		fail    bool // W fails every write
+		want    string
+		wantErr error
+	}{
+		{"event", func(w Writer) error { return w.Send("ping", map[string]int{"a": 1}) }, false, "event: ping\ndata: {\"a\":1}\n\n", nil},
+		{"text", func(w Writer) error { return w.SendText("data: [DONE]\n\n") }, false, "data: [DONE]\n\n", nil},
+		{"event, failing writer", func(w Writer) error { return w.Send("", 1) }, true, "", gone},
+		{"text, failing writer", func(w Writer) error { return w.SendText("x") }, true, "", gone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			flushes := 0
+			w := Writer{W: &buf, Flush: func() { flushes++ }}
+			if tt.fail {
+				w.W = failWriter{gone}
+			}
+			if err := tt.send(w); !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if buf.String() != tt.want || flushes != 1 {
+				t.Fatalf("wrote %q with %d flushes, want %q with 1", buf.String(), flushes, tt.want)
+			}
+		})
+	}
+}

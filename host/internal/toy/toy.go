@@ -249,22 +249,7 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 		msg = strings.TrimSpace(string(in.Body))
 	}
 	ev := abi.Event{Type: abi.EventError, Message: msg}
-	switch s := in.Status; {
-	case s == 401:
-		ev.Code = abi.CodeAuthentication
-	case s == 403:
-		ev.Code = abi.CodePermission
-	case s == 404:
-		ev.Code = abi.CodeNotFound
-	case s == 429:
-		ev.Code, ev.Retryable = abi.CodeRateLimited, true
-	case s == 529:
-		ev.Code, ev.Retryable = abi.CodeOverloaded, true
-	case s >= 500:
-		ev.Code, ev.Retryable = abi.CodeServerError, true
-	default:
-		ev.Code = abi.CodeInvalidRequest
-	}
+	ev.Code, ev.Retryable = guest.StatusCode(int(in.Status), 529)
 	out.Emit(&ev)
 	return nil
 }

@@ -1,5 +1,5 @@
 //go:build !race
 
-package bedrock
+package guesttest
 
 const raceEnabled = false
