@@ -56,9 +56,10 @@ var Spec = hosted.Spec{
 		{Match: []string{"llama-4", "vision", "-vl", "gemma-3"}, Vision: true},
 		{Match: []string{"llama-3.3", "llama-3.1", "qwen2.5", "qwen3", "deepseek-v3", "mistral-small", "kimi-k2"}},
 	},
-	Default: hosted.Family{Structured: hosted.JSONMode},
-	Lines:   []string{"mythomax"},
-	Finish:  map[string]abi.FinishReason{"eos": abi.FinishStop},
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.JSONMode},
+	Lines:       []string{"mythomax"},
+	Finish:      map[string]abi.FinishReason{"eos": abi.FinishStop},
 	Errors: append([]hosted.ErrorRule{
 		{Status: 524, To: abi.CodeServerError, Retryable: true, Hint: "Together timed out waiting for the model; retry after a delay"},
 	}, hosted.CommonErrors...),

@@ -1,6 +1,7 @@
 package chatcompletions
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -49,11 +50,28 @@ func NotChat(model string) bool {
 	return false
 }
 
+// classifierMarks are name parts of safety classifiers served through
+// chat completions (Llama Guard, Prompt Guard, NVIDIA NemoGuard, IBM
+// Granite Guardian, ShieldGemma): they answer with a verdict, never a tool
+// call or a structured output. gpt-oss-safeguard is a reasoning model
+// following a policy prompt, not one of them.
+var classifierMarks = []string{"llama-guard", "llamaguard", "prompt-guard", "nemoguard", "granite-guardian", "shieldgemma"}
+
+// Classifier reports whether model names a safety classifier
+// (classifierMarks).
+func Classifier(model string) bool {
+	m := strings.ToLower(model)
+	return slices.ContainsFunc(classifierMarks, func(s string) bool { return strings.Contains(m, s) })
+}
+
 // StripNotChat removes from f, when model is not a chat model (NotChat),
-// tools, structured output, reasoning and vision.
+// tools, structured output, reasoning and vision; from a safety
+// classifier (Classifier), tools and structured output.
 func StripNotChat(model string, f *abi.Features) {
-	if NotChat(model) {
+	if NotChat(model) || Classifier(model) {
 		f.ToolCalling, f.ParallelToolCalls, f.StructuredOutput = abi.SupportNone, false, abi.SupportNone
+	}
+	if NotChat(model) {
 		f.Reasoning, f.Vision = false, false
 	}
 }

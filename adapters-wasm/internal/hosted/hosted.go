@@ -24,6 +24,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/openweights"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
@@ -123,6 +124,11 @@ type Spec struct {
 	// details: its limits, and text input plus images when its family has
 	// Vision.
 	Limits []opkit.Limit
+	// OpenWeights: the platform serves open-weight models; a model of no
+	// Limits line whose model card documents its limits reports them
+	// (openweights.Find), and the card's effort levels as its reasoning
+	// controls when the platform takes reasoning.effort for the model.
+	OpenWeights bool
 	// Lines are name parts, besides OpenWeightLines, of the platform's
 	// model lines that take the Default family.
 	Lines []string
@@ -211,8 +217,12 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 		f.StructuredOutput = abi.SupportNone
 	}
 	m := chatcompletions.Model{Features: f, Unsupported: fam.Unsupported}
+	mods := opkit.Modalities(fam.Vision, false, false)
 	if l, ok := opkit.FindLimit(s.Limits, model); ok {
-		m.Details = l.Details(opkit.Modalities(fam.Vision, false, false)...)
+		m.Details = l.Details(mods...)
+	} else if c, ok := openweights.Find(model); ok && s.OpenWeights {
+		_, refused := fam.Unsupported[chatcompletions.FeatureReasoningEffort]
+		m.Details = c.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
 	}
 	return m
 }

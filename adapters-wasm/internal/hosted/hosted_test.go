@@ -266,6 +266,8 @@ func TestLimits(t *testing.T) {
 // prefix, and a model of no line reports none.
 func TestModuleDetails(t *testing.T) {
 	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	gptOSS := guesttest.Limits(131072, 131072, text...)
+	gptOSS.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "medium", "high"}}
 	for _, tc := range []struct {
 		a     guest.Adapter
 		model string
@@ -284,6 +286,27 @@ func TestModuleDetails(t *testing.T) {
 		{moonshot.New(), "kimi-k2-0905-preview", guesttest.Limits(262144, 0, text...)},
 		{moonshot.New(), "kimi-k2-thinking", guesttest.Limits(262144, 0, text...)},
 		{moonshot.New(), "kimi-k2.6", nil},
+		// The platforms serving open-weight models report their model
+		// cards' limits; effort levels where the platform takes the model's
+		// reasoning.effort.
+		{together.New(), "meta-llama/Llama-3.3-70B-Instruct-Turbo", guesttest.Limits(131072, 0, text...)},
+		{together.New(), "openai/gpt-oss-120b", gptOSS},
+		{together.New(), "deepseek-ai/DeepSeek-R1", guesttest.Limits(131072, 0, text...)},
+		{together.New(), "meta-llama/Llama-Guard-4-12B", nil},
+		{fireworks.New(), "accounts/fireworks/models/llama4-maverick-instruct-basic", guesttest.Limits(1<<20, 0, vision...)},
+		{fireworks.New(), "accounts/fireworks/models/qwen3-235b-a22b-instruct-2507", guesttest.Limits(262144, 0, text...)},
+		{cerebras.New(), "gpt-oss-120b", gptOSS},
+		{cerebras.New(), "qwen-3-32b", guesttest.Limits(131072, 0, text...)},
+		{deepinfra.New(), "google/gemma-3-27b-it", guesttest.Limits(131072, 8192, vision...)},
+		{sambanova.New(), "Meta-Llama-3.3-70B-Instruct", guesttest.Limits(131072, 0, text...)},
+		{nebius.New(), "moonshotai/Kimi-K2-Instruct", guesttest.Limits(131072, 0, text...)},
+		{nvidia.New(), "meta/llama-4-scout-17b-16e-instruct", guesttest.Limits(10<<20, 0, vision...)},
+		{nvidia.New(), "nvidia/llama-3.1-nemoguard-8b-content-safety", nil},
+		{huggingface.New(), "zai-org/GLM-4.6", guesttest.Limits(204800, 0, text...)},
+		{watsonx.New(), "ibm/granite-3-3-8b-instruct", guesttest.Limits(131072, 0, text...)},
+		{watsonx.New(), "openai/gpt-oss-120b", gptOSS},
+		{dashscope.New(), "qwen3-235b-a22b", guesttest.Limits(131072, 0, text...)},
+		{dashscope.New(), "qwen-plus", nil},
 	} {
 		guesttest.Details(t, tc.a, tc.model, tc.want)
 	}
