@@ -116,6 +116,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
 		Features:        reported(model),
+		Details:         details(model),
 		Operations:      guest.OpsOf(Adapter{}),
 		EmbedMaxBatch:   embedMaxBatch,
 	}

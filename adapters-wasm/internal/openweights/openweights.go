@@ -106,7 +106,9 @@ var Cards = []Card{
 	{Match: []string{"mixtral-8x7b-"}, Context: 32 * K},
 	{Match: []string{"mixtral-8x22b-"}, Context: 64 * K},
 
-	// IBM Granite 3.1 to 3.3 (IBM's model cards: 128K context).
+	// IBM Granite 3.1 to 3.3 (IBM's model cards and Ollama's granite3.3
+	// page: 128K context); the Granite vision models are another line.
+	{Match: []string{"granite-3.2-vision-"}},
 	{Match: []string{"granite-3.1-", "granite-3.2-", "granite-3.3-"}, Context: 128 * K},
 }
 
@@ -117,7 +119,7 @@ var (
 	hyphenDot = regexp.MustCompile(`-([0-9])-([0-9])-`)
 	// joined holds a line name written without its hyphen ("llama3.3",
 	// "gemma3", "qwen-3").
-	joined = strings.NewReplacer("llama-v", "llama-", "llama3", "llama-3", "llama4", "llama-4", "gemma3", "gemma-3", "qwen-3", "qwen3", ":", "-", "_", "-")
+	joined = strings.NewReplacer("llama-v", "llama-", "llama3", "llama-3", "llama4", "llama-4", "gemma3", "gemma-3", "qwen-3", "qwen3", "granite3", "granite-3", ":", "-", "_", "-")
 )
 
 // Normalize returns the spelling Cards match: model in lower case, with

@@ -58,6 +58,7 @@ func TestFind(t *testing.T) {
 		{"mistralai/Mistral-Small-3.2-24B-Instruct-2506", 131072, 0},
 		{"mistralai/mixtral-8x22b-instruct-v0.1", 65536, 0},
 		{"ibm/granite-3-3-8b-instruct", 131072, 0},
+		{"granite3.3:8b", 131072, 0},
 		{"nvidia/llama-3.3-nemotron-super-49b-v1.5", 131072, 0},
 	} {
 		c, ok := Find(tc.model)
@@ -72,7 +73,7 @@ func TestFind(t *testing.T) {
 func TestFindNone(t *testing.T) {
 	for _, m := range []string{"", "meta-llama/Llama-Guard-4-12B", "meta-llama/llama-prompt-guard-2-86m",
 		"nvidia/llama-3.1-nemoguard-8b-content-safety", "ibm/granite-guardian-3-2-5b", "google/shieldgemma-2b",
-		"qwen3-max", "qwen3.5-plus", "qwen-plus", "gemma3n:e4b", "glm-4.5v", "gpt-oss-safeguard-20b",
+		"qwen3-max", "qwen3.5-plus", "qwen-plus", "gemma3n:e4b", "glm-4.5v", "gpt-oss-safeguard-20b", "granite3.2-vision:2b",
 		"meta-llama/llama-3-405b-instruct", "no-such-model-1", "qwen3-32b2"} {
 		if c, ok := Find(m); ok {
 			t.Errorf("Find(%q) = %+v, true; want false", m, c)
