@@ -6,9 +6,15 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/bedrock"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/cerebras"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/cohere"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepinfra"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/deepseek"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/fireworks"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
 	"github.com/wasmadapt/wasmadapt/engine"
@@ -42,6 +48,16 @@ func TestTableDetailsChecked(t *testing.T) {
 		{"bedrock nova image", "bedrock", bedrock.New(), "amazon.nova-pro-v1:0", image, ""},
 		{"cohere command-a above 8K", "cohere", cohere.New(), "command-a-03-2025", func(r *abi.Request) { r.MaxOutputTokens = intp(9000) }, "at most 8192 output tokens"},
 		{"xai grok-3 image", "xai", xai.New(), "grok-3", image, "image"},
+		// Open-weight models on hosted platforms and Ollama: their model
+		// cards' limits (adapters-wasm/internal/openweights).
+		{"deepinfra gemma-3 above 8K output", "deepinfra", deepinfra.New(), "google/gemma-3-27b-it", func(r *abi.Request) { r.MaxOutputTokens = intp(9000) }, "at most 8192 output tokens"},
+		{"deepinfra gemma-3 image", "deepinfra", deepinfra.New(), "google/gemma-3-27b-it", image, ""},
+		{"fireworks qwen2.5 above 8K output", "fireworks", fireworks.New(), "accounts/fireworks/models/qwen2p5-72b-instruct", func(r *abi.Request) { r.MaxOutputTokens = intp(8193) }, "at most 8192 output tokens"},
+		{"together llama-3.3 image", "together", together.New(), "meta-llama/Llama-3.3-70B-Instruct-Turbo", image, "image"},
+		{"groq gpt-oss effort outside its levels", "groq", groq.New(), "openai/gpt-oss-120b", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "minimal"} }, "reasoning efforts low, medium, high"},
+		{"groq gpt-oss high effort", "groq", groq.New(), "openai/gpt-oss-120b", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "high"} }, ""},
+		{"cerebras gpt-oss above its output maximum", "cerebras", cerebras.New(), "gpt-oss-120b", func(r *abi.Request) { r.MaxOutputTokens = intp(131073) }, "at most 131072 output tokens"},
+		{"ollama gemma3 above 8K output", "ollama", ollama.New(), "gemma3:12b", func(r *abi.Request) { r.MaxOutputTokens = intp(10000) }, "at most 8192 output tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
