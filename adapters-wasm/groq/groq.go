@@ -147,6 +147,8 @@ func Model(name string) chatcompletions.Model {
 		// takes gpt-oss's levels (qwen3 takes none and default, which are
 		// not effort levels of the contract).
 		cm.Details = c.Details(IsGPTOSS(m), opkit.Modalities(f.Vision, false, false)...)
+		// temperature, top_p, stop, and seed (a provider option).
+		cm.Details.Sampling = chatcompletions.Sampling(nil, false, true)
 	}
 	return cm
 }

@@ -105,18 +105,20 @@ func TestModels(t *testing.T) {
 // its effort levels; guard models and names of no card none.
 func TestDetails(t *testing.T) {
 	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
-	gptOSS := guesttest.Limits(131072, 131072, text...)
+	// seed is a provider option.
+	sampling := []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop, abi.SamplingSeed}
+	gptOSS := guesttest.Sampled(guesttest.Limits(131072, 131072, text...), sampling...)
 	gptOSS.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "medium", "high"}}
 	for _, tc := range []struct {
 		model string
 		want  *abi.ModelDetails
 	}{
-		{"llama-3.3-70b-versatile", guesttest.Limits(131072, 0, text...)},
-		{"llama-3.1-8b-instant", guesttest.Limits(131072, 0, text...)},
-		{"meta-llama/llama-4-scout-17b-16e-instruct", guesttest.Limits(10<<20, 0, vision...)},
+		{"llama-3.3-70b-versatile", guesttest.Sampled(guesttest.Limits(131072, 0, text...), sampling...)},
+		{"llama-3.1-8b-instant", guesttest.Sampled(guesttest.Limits(131072, 0, text...), sampling...)},
+		{"meta-llama/llama-4-scout-17b-16e-instruct", guesttest.Sampled(guesttest.Limits(10<<20, 0, vision...), sampling...)},
 		{"openai/gpt-oss-20b", gptOSS},
-		{"qwen/qwen3-32b", guesttest.Limits(131072, 0, text...)},
-		{"moonshotai/kimi-k2-instruct-0905", guesttest.Limits(262144, 0, text...)},
+		{"qwen/qwen3-32b", guesttest.Sampled(guesttest.Limits(131072, 0, text...), sampling...)},
+		{"moonshotai/kimi-k2-instruct-0905", guesttest.Sampled(guesttest.Limits(262144, 0, text...), sampling...)},
 		{"meta-llama/llama-guard-4-12b", nil},
 		{"groq/compound", nil},
 	} {

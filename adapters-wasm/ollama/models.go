@@ -67,7 +67,8 @@ func reported(model string) abi.Features {
 // details returns the limits the model card of a model of a listed family
 // documents (openweights.Cards: the model's own context window, which a
 // server runs with a smaller num_ctx unless told otherwise), with its
-// effort levels on a reasoning model (think takes them); nil for any other
+// effort levels on a reasoning model (think takes them) and the sampling
+// fields projection sends; nil for any other
 // model. Discovery (/api/show) replaces the context window with the one
 // the server reports.
 func details(model string) *abi.ModelDetails {
@@ -79,5 +80,9 @@ func details(model string) *abi.ModelDetails {
 	if !ok {
 		return nil
 	}
-	return c.Details(f.Reasoning, opkit.Modalities(f.Vision, false, false)...)
+	d := c.Details(f.Reasoning, opkit.Modalities(f.Vision, false, false)...)
+	// The request's own sampling fields; top_k and seed go inside the
+	// options provider option, which the host does not read.
+	d.Sampling = []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop}
+	return d
 }

@@ -155,3 +155,27 @@ func Citations(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi
 	}
 	return nil
 }
+
+// Sampling returns the sampling parameters (abi.Sampling*) a model takes
+// through a dialect, for its details: temperature, top_p and stop unless
+// the model's projection rules un leave them out (refused or stripped),
+// then top_k and seed where the dialect passes those provider options.
+func Sampling(un map[string]Action, topK, seed bool) []string {
+	var out []string
+	for _, s := range []struct{ name, feature string }{
+		{abi.SamplingTemperature, FeatureTemperature},
+		{abi.SamplingTopP, FeatureTopP},
+		{abi.SamplingStop, FeatureStop},
+	} {
+		if _, left := un[s.feature]; !left {
+			out = append(out, s.name)
+		}
+	}
+	if topK {
+		out = append(out, abi.SamplingTopK)
+	}
+	if seed {
+		out = append(out, abi.SamplingSeed)
+	}
+	return out
+}

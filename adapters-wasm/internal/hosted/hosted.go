@@ -121,8 +121,10 @@ type Spec struct {
 	Default  Family
 	// Limits are the documented context windows and output limits of the
 	// platform's models (model ids in lower case); a model of one reports
-	// details: its limits, and text input plus images when its family has
-	// Vision.
+	// details: its limits, text input plus images when its family has
+	// Vision, and the sampling parameters the platform passes on for its
+	// family (temperature, top_p and stop unless the family's Unsupported
+	// leaves them out; top_k and seed where Options pass them).
 	Limits []opkit.Limit
 	// OpenWeights: the platform serves open-weight models; a model of no
 	// Limits line whose model card documents its limits reports them
@@ -224,7 +226,18 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 		_, refused := fam.Unsupported[chatcompletions.FeatureReasoningEffort]
 		m.Details = c.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
 	}
+	if m.Details != nil {
+		m.Details.Sampling = chatcompletions.Sampling(fam.Unsupported, s.passes(fam, "top_k"), s.passes(fam, "seed"))
+	}
 	return m
+}
+
+// passes reports whether the platform passes the provider option key on
+// for a model of fam.
+func (s *Spec) passes(fam *Family, key string) bool {
+	_, refused := s.Refused[key]
+	_, famRefused := fam.Refused[key]
+	return !refused && !famRefused && slices.ContainsFunc(s.Options, func(o chatcompletions.Option) bool { return o.Key == key })
 }
 
 func (s *Spec) provider() string {
