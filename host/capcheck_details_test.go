@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -14,6 +15,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/groq"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/moonshot"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/ollama"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/sambanova"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/together"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/xai"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/zhipu"
@@ -57,6 +59,11 @@ func TestTableDetailsChecked(t *testing.T) {
 		{"groq gpt-oss effort outside its levels", "groq", groq.New(), "openai/gpt-oss-120b", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "minimal"} }, "reasoning efforts low, medium, high"},
 		{"groq gpt-oss high effort", "groq", groq.New(), "openai/gpt-oss-120b", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{Effort: "high"} }, ""},
 		{"cerebras gpt-oss above its output maximum", "cerebras", cerebras.New(), "gpt-oss-120b", func(r *abi.Request) { r.MaxOutputTokens = intp(131073) }, "at most 131072 output tokens"},
+		{"xai grok-4 stop", "xai", xai.New(), "grok-4", func(r *abi.Request) { r.Stop = []string{"END"} }, "does not take stop"},
+		{"xai grok-3 stop", "xai", xai.New(), "grok-3", func(r *abi.Request) { r.Stop = []string{"END"} }, ""},
+		{"sambanova seed", "sambanova", sambanova.New(), "Meta-Llama-3.3-70B-Instruct", func(r *abi.Request) {
+			r.ProviderOptions = map[string]json.RawMessage{"seed": json.RawMessage(`7`)}
+		}, "does not take seed"},
 		{"ollama gemma3 above 8K output", "ollama", ollama.New(), "gemma3:12b", func(r *abi.Request) { r.MaxOutputTokens = intp(10000) }, "at most 8192 output tokens"},
 	}
 	for _, tt := range tests {

@@ -32,9 +32,9 @@ func Source(model string, table, families []string) string {
 }
 
 // notChatMarks are name parts of models that are not chat models:
-// embeddings, moderation, speech, transcription, image generation and the
-// completions-only models.
-var notChatMarks = []string{"embed", "moderation", "whisper", "tts", "transcribe", "dall-e", "gpt-image", "gpt-3.5-turbo-instruct", "davinci-0", "babbage-0"}
+// embeddings, rerankers, moderation, speech, transcription, image
+// generation and the completions-only models.
+var notChatMarks = []string{"embed", "rerank", "llama-rank", "moderation", "whisper", "tts", "transcribe", "dall-e", "gpt-image", "gpt-3.5-turbo-instruct", "davinci-0", "babbage-0"}
 
 // NotChat reports whether model names a model that is not a chat model
 // (an embedding, moderation, speech, transcription, image or

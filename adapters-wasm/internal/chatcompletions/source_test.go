@@ -17,6 +17,9 @@ func TestStripNotChat(t *testing.T) {
 	}{
 		{"text-embedding-3-small", abi.SupportNone, abi.SupportNone, false, false},
 		{"gpt-3.5-turbo-instruct", abi.SupportNone, abi.SupportNone, false, false},
+		{"Qwen/Qwen3-Reranker-8B", abi.SupportNone, abi.SupportNone, false, false},
+		{"Salesforce/Llama-Rank-V1", abi.SupportNone, abi.SupportNone, false, false},
+		{"Qwen/Qwen3-Embedding-8B", abi.SupportNone, abi.SupportNone, false, false},
 		{"meta-llama/Llama-Guard-4-12B", abi.SupportNone, abi.SupportNone, true, true},
 		{"nvidia/llama-3.1-nemoguard-8b-content-safety", abi.SupportNone, abi.SupportNone, true, true},
 		{"ibm/granite-guardian-3-2-5b", abi.SupportNone, abi.SupportNone, true, true},
