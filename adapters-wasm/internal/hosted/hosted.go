@@ -2,7 +2,9 @@
 // platforms (Together AI, Fireworks AI, Cerebras, DeepInfra, Hugging Face,
 // Moonshot, DashScope, Zhipu, SambaNova, Nebius, NVIDIA NIM, Perplexity,
 // MiniMax, IBM watsonx.ai) from data: a Spec lists the model families with their
-// features, the documented limits of its models (reported as details), the
+// features, the documented limits of its models (reported as details, with
+// the open-weight models' card limits of package openweights where the
+// platform serves them), the
 // parameters each family or the whole platform refuses, the
 // platform's error rules and finish reasons, and Dialect turns it into a
 // chatcompletions.Dialect. What a platform needs beyond that (its usage
