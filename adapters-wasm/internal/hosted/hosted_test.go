@@ -202,7 +202,7 @@ var features = map[string]map[string]string{
 		"meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8": "v",
 		"deepseek-ai/DeepSeek-R1":                           "r",
 		"openai/gpt-oss-20b":                                "r",
-		"Gryphe/MythoMax-L2-13b":                            "j",
+		"Gryphe/MythoMax-L2-13b":                            "jt",
 	},
 	"watsonx": {
 		"meta-llama/llama-3-3-70b-instruct":                 "j",
