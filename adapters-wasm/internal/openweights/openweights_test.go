@@ -146,3 +146,20 @@ func TestDetails(t *testing.T) {
 		t.Error("Details shares the card's efforts")
 	}
 }
+
+// FuzzFind: any model name is read without panicking, normalizes to a
+// name ending in "-", and finds only cards with numbers.
+func FuzzFind(f *testing.F) {
+	for _, s := range []string{"accounts/fireworks/models/llama-v3p3-70b-instruct", "llama3.3:70b", "meta-llama/llama-3-3-70b-instruct", "-1-2-", "p1p2", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, model string) {
+		n := Normalize(model)
+		if !strings.HasSuffix(n, "-") {
+			t.Errorf("Normalize(%q) = %q", model, n)
+		}
+		if c, ok := Find(model); ok && c.Context == 0 && c.Out == 0 {
+			t.Errorf("Find(%q) found a card without numbers", model)
+		}
+	})
+}
