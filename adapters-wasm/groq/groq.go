@@ -27,7 +27,9 @@
 //     (gpt-oss, kimi-k2, llama-4), strict only on gpt-oss; elsewhere a
 //     json_schema response format is refused. Strict tools are refused
 //     (Groq documents strict mode for response formats only).
-//   - Images only on the llama-4 (scout, maverick) models.
+//   - Images only on the llama-4 (scout, maverick) models. The Compound
+//     systems (groq/compound, groq/compound-mini) take no tools of the
+//     caller's.
 //   - Details: the limits the open-weight models' cards document
 //     (openweights.Cards), and gpt-oss's effort levels.
 //   - Errors: 498 (flex tier capacity) is overloaded; 413 with code
@@ -139,6 +141,11 @@ func Model(name string) chatcompletions.Model {
 	f.Vision = strings.Contains(m, "llama-4")
 	if !(IsGPTOSS(m) || strings.Contains(m, "kimi-k2") || strings.Contains(m, "llama-4")) {
 		f.StructuredOutput = abi.SupportJSONMode
+	}
+	if strings.HasPrefix(m, "groq/compound") {
+		// Groq's Compound page: custom user-provided tools are not
+		// supported (the systems call their own, server-side).
+		f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
 	}
 	f.Source = chatcompletions.Source(m, groqTable, groqFamilies)
 	cm := chatcompletions.Model{Features: f}
