@@ -73,7 +73,7 @@ var Cards = []Card{
 	// 32,768 only).
 	{Match: []string{"qwen3-235b-a22b-instruct-2507-", "qwen3-235b-a22b-thinking-2507-", "qwen3-30b-a3b-instruct-2507-",
 		"qwen3-30b-a3b-thinking-2507-", "qwen3-4b-instruct-2507-", "qwen3-4b-thinking-2507-",
-		"qwen3-coder-480b-a35b-", "qwen3-coder-30b-a3b-", "qwen3-next-80b-a3b-",
+		"qwen3-coder-480b-", "qwen3-coder-30b-a3b-", "qwen3-next-80b-a3b-",
 		"qwen3-vl-235b-a22b-", "qwen3-vl-30b-a3b-", "qwen3-vl-32b-", "qwen3-vl-8b-"}, Context: 262144},
 	{Match: []string{"qwen3-0.6b-", "qwen3-1.7b-"}, Context: 32768},
 	{Match: []string{"qwen3-235b-a22b-", "qwen3-30b-a3b-", "qwen3-32b-", "qwen3-14b-", "qwen3-8b-", "qwen3-4b-"}, Context: 131072},
