@@ -48,6 +48,8 @@ func TestTableDetailsChecked(t *testing.T) {
 		{"kimi-k2 image", "moonshot", moonshot.New(), "kimi-k2-0905-preview", image, "image"},
 		{"bedrock claude above its output maximum", "bedrock", bedrock.New(), "us.anthropic.claude-3-haiku-20240307-v1:0", func(r *abi.Request) { r.MaxOutputTokens = intp(5000) }, "at most 4096 output tokens"},
 		{"bedrock opus 4.7 temperature", "bedrock", bedrock.New(), "global.anthropic.claude-opus-4-7", func(r *abi.Request) { r.Temperature = new(0.5) }, "does not take temperature"},
+		{"bedrock opus 4.7 budget", "bedrock", bedrock.New(), "global.anthropic.claude-opus-4-7", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{BudgetTokens: new(4096)} }, "takes no reasoning budget"},
+		{"bedrock sonnet 4.5 budget above its output", "bedrock", bedrock.New(), "us.anthropic.claude-sonnet-4-5-20250929-v1:0", func(r *abi.Request) { r.Reasoning = &abi.Reasoning{BudgetTokens: new(64000)} }, "reasoning budget of 1024 to 63999"},
 		{"bedrock nova image", "bedrock", bedrock.New(), "amazon.nova-pro-v1:0", image, ""},
 		{"cohere command-a above 8K", "cohere", cohere.New(), "command-a-03-2025", func(r *abi.Request) { r.MaxOutputTokens = intp(9000) }, "at most 8192 output tokens"},
 		{"xai grok-3 image", "xai", xai.New(), "grok-3", image, "image"},

@@ -175,6 +175,10 @@ func (m model) details() *abi.ModelDetails {
 		if m.defaultSampling {
 			d.Sampling = []string{abi.SamplingStop}
 		}
+		if m.thinking != thinkingNone {
+			// The thinking settings projection takes (as Anthropic's).
+			d.Reasoning = blockproject.ThinkingControls(m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, m.maxOutput)
+		}
 	}
 	return d
 }
