@@ -220,13 +220,20 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 	case NoStructured:
 		f.StructuredOutput = abi.SupportNone
 	}
+	card, carded := openweights.Find(model)
+	carded = carded && s.OpenWeights
+	if carded && card.TextOnly {
+		// The model card says text only, whatever the family's name
+		// match suggests (Gemma 3 1B among the Gemma 3 vision models).
+		f.Vision = false
+	}
 	m := chatcompletions.Model{Features: f, Unsupported: fam.Unsupported}
-	mods := opkit.Modalities(fam.Vision, false, false)
+	mods := opkit.Modalities(f.Vision, false, false)
 	if l, ok := opkit.FindLimit(s.Limits, model); ok {
 		m.Details = l.Details(mods...)
-	} else if c, ok := openweights.Find(model); ok && s.OpenWeights {
+	} else if carded {
 		_, refused := fam.Unsupported[chatcompletions.FeatureReasoningEffort]
-		m.Details = c.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
+		m.Details = card.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
 	}
 	if m.Details != nil {
 		m.Details.Sampling = chatcompletions.Sampling(fam.Unsupported, s.passes(fam, "top_k"), s.passes(fam, "seed"))

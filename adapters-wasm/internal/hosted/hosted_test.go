@@ -150,6 +150,8 @@ var features = map[string]map[string]string{
 	"deepinfra": {
 		"meta-llama/Llama-3.3-70B-Instruct-Turbo":   "",
 		"meta-llama/Llama-4-Scout-17B-16E-Instruct": "v",
+		"google/gemma-3-27b-it":                     "v",
+		"google/gemma-3-1b-it":                      "",
 		"deepseek-ai/DeepSeek-R1-0528":              "jr",
 		"Qwen/Qwen3-235B-A22B-Thinking-2507":        "r",
 		"Qwen/Qwen3-235B-A22B-Instruct-2507":        "",
@@ -323,6 +325,9 @@ func TestModuleDetails(t *testing.T) {
 		{cerebras.New(), "gpt-oss-120b", gptOSS(tpsSeed...)},
 		{cerebras.New(), "qwen-3-32b", details(131072, 0, textOnly, tpsSeed...)},
 		{deepinfra.New(), "google/gemma-3-27b-it", details(131072, 8192, textImage, tpsKSeed...)},
+		// Gemma 3 1B reads text only, though the family matches gemma-3.
+		{deepinfra.New(), "google/gemma-3-1b-it", details(32768, 8192, textOnly, tpsKSeed...)},
+		{together.New(), "google/gemma-3-1b-it", details(32768, 8192, textOnly, tpsKSeed...)},
 		{sambanova.New(), "Meta-Llama-3.3-70B-Instruct", details(131072, 0, textOnly, tpsK...)},
 		{nebius.New(), "moonshotai/Kimi-K2-Instruct", details(131072, 0, textOnly, tpsKSeed...)},
 		{nvidia.New(), "meta/llama-4-scout-17b-16e-instruct", details(10<<20, 0, textImage, tpsKSeed...)},

@@ -32,6 +32,9 @@ type Card struct {
 	Context, Out int
 	// Efforts are the reasoning effort levels the model documents.
 	Efforts []string
+	// TextOnly: the card says the model reads text only, though its line
+	// has vision models (Gemma 3 1B).
+	TextOnly bool
 }
 
 // K is the number of tokens a documented "K" stands for.
@@ -60,10 +63,10 @@ var Cards = []Card{
 	// Llama 3 (Meta's Llama 3 model card: context length 8k).
 	{Match: []string{"llama-3-8b-", "llama-3-70b-"}, Context: 8 * K},
 
-	// Gemma 3 (Google's Gemma 3 model card: 128K input context for the
-	// 4B, 12B and 27B sizes, 32K for 1B; output up to 8192 tokens) and
-	// Gemma 2 (8192 context).
-	{Match: []string{"gemma-3-1b-"}, Context: 32 * K, Out: 8192},
+	// Gemma 3 (Google's Gemma 3 model card: 128K input context and images
+	// for the 4B, 12B and 27B sizes, 32K and text only for 1B; output up
+	// to 8192 tokens) and Gemma 2 (8192 context).
+	{Match: []string{"gemma-3-1b-"}, Context: 32 * K, Out: 8192, TextOnly: true},
 	{Match: []string{"gemma-3-4b-", "gemma-3-12b-", "gemma-3-27b-"}, Context: 128 * K, Out: 8192},
 	{Match: []string{"gemma-2-", "gemma2-"}, Context: 8192},
 
