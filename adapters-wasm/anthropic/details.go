@@ -31,15 +31,8 @@ func (m model) details() *abi.ModelDetails {
 		// defaults.
 		d.Sampling = []string{abi.SamplingStop}
 	}
-	switch m.thinking {
-	case thinkingBudget:
-		d.Reasoning = &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high"},
-			Budget: true, BudgetMin: blockproject.MinThinkingBudget, BudgetMax: m.maxOutput - 1}
-	case thinkingAdaptive:
-		d.Reasoning = &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high", "max"},
-			Budget: true, BudgetMin: blockproject.MinThinkingBudget, BudgetMax: m.maxOutput - 1, Adaptive: true}
-	case thinkingAdaptiveOnly:
-		d.Reasoning = &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high", "max"}, Adaptive: true}
+	if m.thinking != thinkingNone {
+		d.Reasoning = blockproject.ThinkingControls(m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, m.maxOutput)
 	}
 	return d
 }

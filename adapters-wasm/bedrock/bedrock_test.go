@@ -405,12 +405,26 @@ func TestCapabilitiesSource(t *testing.T) {
 
 func TestDetails(t *testing.T) {
 	text, image, pdf := abi.ModalityText, abi.ModalityImage, abi.ModalityPDF
+	// Claude takes temperature, top_p and stop; Opus 4.7 (and the newer
+	// Opus its family rule reads) stop alone.
+	claude := func(d *abi.ModelDetails) *abi.ModelDetails {
+		return guesttest.Sampled(d, abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop)
+	}
+	defaults := func(d *abi.ModelDetails) *abi.ModelDetails { return guesttest.Sampled(d, abi.SamplingStop) }
+	// The thinking settings: Opus 4.7 (and newer Opus) adaptive only,
+	// Sonnet 4.5 a budget below its 64000 output tokens.
+	adaptiveOnly := func(d *abi.ModelDetails) *abi.ModelDetails {
+		d.Reasoning = &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high", "max"}, Adaptive: true}
+		return d
+	}
+	sonnet45 := claude(guesttest.Limits(200000, 64000, text, image, pdf))
+	sonnet45.Reasoning = &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high"}, Budget: true, BudgetMin: 1024, BudgetMax: 63999}
 	for model, want := range map[string]*abi.ModelDetails{
-		"us.anthropic.claude-sonnet-4-5-20250929-v1:0": guesttest.Limits(200000, 64000, text, image, pdf),
-		"global.anthropic.claude-opus-4-7":             guesttest.Limits(200000, 128000, text, image, pdf),
-		"us.anthropic.claude-opus-4-8-v1:0":            guesttest.Limits(200000, 128000, text, image, pdf),
-		"anthropic.claude-3-5-haiku-20241022-v1:0":     guesttest.Limits(200000, 8192, text, pdf),
-		"anthropic.claude-v2:1":                        guesttest.Limits(0, 4096, text),
+		"us.anthropic.claude-sonnet-4-5-20250929-v1:0": sonnet45,
+		"global.anthropic.claude-opus-4-7":             adaptiveOnly(defaults(guesttest.Limits(200000, 128000, text, image, pdf))),
+		"us.anthropic.claude-opus-4-8-v1:0":            adaptiveOnly(defaults(guesttest.Limits(200000, 128000, text, image, pdf))),
+		"anthropic.claude-3-5-haiku-20241022-v1:0":     claude(guesttest.Limits(200000, 8192, text, pdf)),
+		"anthropic.claude-v2:1":                        claude(guesttest.Limits(0, 4096, text)),
 		"amazon.nova-pro-v1:0":                         guesttest.Limits(0, 0, text, image, pdf),
 		"amazon.nova-micro-v1:0":                       guesttest.Limits(0, 0, text, pdf),
 		"deepseek.r1-v1:0":                             guesttest.Limits(0, 0, text),

@@ -152,7 +152,8 @@ func lookup(id string) model {
 // its flags, or nil for a model it does not know: the input it projects
 // (images with vision, documents on the models taking tools) and, for
 // Claude, Anthropic's documented limits (the maximum output of the table
-// and, from Claude 3 on, the standard context window). The other
+// and, from Claude 3 on, the standard context window) and the sampling
+// parameters it takes. The other
 // families' limits are left unknown: their output maxima change with the
 // model version more often than the table does.
 func (m model) details() *abi.ModelDetails {
@@ -164,6 +165,19 @@ func (m model) details() *abi.ModelDetails {
 		d.MaxOutputTokens = m.maxOutput
 		if m.prefix != "anthropic.claude" {
 			d.ContextWindow = anthropic.ContextWindow
+		}
+		// Converse's temperature, topP and stopSequences (top_k is an
+		// additional model request field, not the top_k provider option);
+		// a model taking temperature and top_p only at their defaults
+		// (Opus 4.7) lists stop alone, so the host refuses them or, opted
+		// in, drops them.
+		d.Sampling = []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop}
+		if m.defaultSampling {
+			d.Sampling = []string{abi.SamplingStop}
+		}
+		if m.thinking != thinkingNone {
+			// The thinking settings projection takes (as Anthropic's).
+			d.Reasoning = blockproject.ThinkingControls(m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, m.maxOutput)
 		}
 	}
 	return d

@@ -61,6 +61,7 @@ var Spec = hosted.Spec{
 		{Match: []string{"qwen"}, Reasoning: true, NoStrictTools: true, Defaults: parsed, Unsupported: noEffort},
 		{Match: []string{"glm"}, Reasoning: true, Defaults: parsed, Unsupported: noEffort},
 	},
+	OpenWeights: true,
 	Errors: append([]hosted.ErrorRule{
 		{Status: 503, To: abi.CodeOverloaded, Retryable: true, Hint: "Cerebras is at capacity; retry after a delay"},
 	}, hosted.CommonErrors...),

@@ -135,11 +135,20 @@ var Limits = []opkit.Limit{
 
 // Details returns what the adapter knows of a Cohere model beyond its
 // flags: the limits of Limits, with text input (and images on the vision
-// models), or nil for a model of no line there.
+// models), the sampling parameters it takes and, on the reasoning models,
+// a thinking budget; nil for a model of no line there.
 func Details(model string) *abi.ModelDetails {
 	l, ok := opkit.FindLimit(Limits, model)
 	if !ok {
 		return nil
 	}
-	return l.Details(opkit.Modalities(Features(model).Vision, false, false)...)
+	d := l.Details(opkit.Modalities(Features(model).Vision, false, false)...)
+	// temperature, p (top_p), stop_sequences and the seed option; top_k is
+	// Cohere's k option, not the top_k the host reads.
+	d.Sampling = []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop, abi.SamplingSeed}
+	if Features(model).Reasoning {
+		// thinking takes a token budget, not an effort level.
+		d.Reasoning = &abi.ReasoningControls{Budget: true}
+	}
+	return d
 }

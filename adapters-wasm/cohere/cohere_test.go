@@ -48,9 +48,12 @@ func FuzzProvider(f *testing.F) {
 }
 
 func TestDetails(t *testing.T) {
+	sampling := []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop, abi.SamplingSeed}
+	reasoning := guesttest.Sampled(guesttest.Limits(256000, 32000, abi.ModalityText), sampling...)
+	reasoning.Reasoning = &abi.ReasoningControls{Budget: true}
 	for model, want := range map[string]*abi.ModelDetails{
-		"command-a-03-2025":           guesttest.Limits(256000, 8192, abi.ModalityText),
-		"command-a-reasoning-08-2025": guesttest.Limits(256000, 32000, abi.ModalityText),
+		"command-a-03-2025":           guesttest.Sampled(guesttest.Limits(256000, 8192, abi.ModalityText), sampling...),
+		"command-a-reasoning-08-2025": reasoning,
 		"command-a-vision-07-2025":    nil,
 		"command-r-plus":              nil,
 		"":                            nil,

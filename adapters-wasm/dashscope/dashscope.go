@@ -68,7 +68,8 @@ var Spec = hosted.Spec{
 		{Match: []string{"instruct-2507", "qwen3-coder", "qwen-max"}, Structured: hosted.JSONMode},
 		{Match: []string{"qwen3", "qwen-plus", "qwen-flash", "qwen-turbo", "qwen3.5"}, Reasoning: true, Structured: hosted.JSONMode, Unsupported: budget},
 	},
-	Default: hosted.Family{Structured: hosted.JSONMode},
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.JSONMode},
 	Errors: []hosted.ErrorRule{
 		{Code: "data_inspection_failed", To: abi.CodeContentFilter, Hint: "Alibaba Cloud's content moderation blocked the input or output; rephrase the request"},
 		{Code: "Arrearage", To: abi.CodeRateLimited, Hint: "the Alibaba Cloud account is overdue; settle the bill (retrying will not help)"},

@@ -53,8 +53,9 @@ var Spec = hosted.Spec{
 		{Match: []string{"llama-4", "-vl", "vision", "gemma-3"}, Vision: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"llama-3.1", "llama-3.3", "qwen2.5", "deepseek-v3"}, Structured: hosted.BestEffortSchema},
 	},
-	Default: hosted.Family{Structured: hosted.JSONMode},
-	Errors:  hosted.CommonErrors,
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.JSONMode},
+	Errors:      hosted.CommonErrors,
 }
 
 // New returns the DeepInfra adapter.

@@ -120,9 +120,15 @@ func Model(name string) chatcompletions.Model {
 	f.Source = chatcompletions.Source(name, []string{"deepseek-chat", "deepseek-reasoner"}, []string{"deepseek-"})
 	m := chatcompletions.Model{Features: f}
 	if l, ok := opkit.FindLimit(Limits, name); ok {
-		// Text only; the sampling parameters depend on the thinking mode
-		// (Rewrite refuses them in it), so they stay unknown here.
+		// Text only. The sampling parameters depend on the thinking mode
+		// (Rewrite refuses temperature and top_p in it): a model thinking
+		// by default leaves them unknown (thinking may be disabled per
+		// request), one that does not takes temperature, top_p and stop
+		// (DeepSeek has no seed or top_k).
 		m.Details = l.Details()
+		if !f.Reasoning {
+			m.Details.Sampling = chatcompletions.Sampling(nil, false, false)
+		}
 	}
 	return m
 }

@@ -100,8 +100,11 @@ func TestFinishAndModels(t *testing.T) {
 
 func TestDetails(t *testing.T) {
 	v4 := guesttest.Limits(1<<20, 384<<10, abi.ModalityText)
+	// deepseek-chat does not think by default: its sampling parameters are
+	// known; the thinking models' depend on the request.
+	chat := guesttest.Sampled(guesttest.Limits(1<<20, 384<<10, abi.ModalityText), abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop)
 	for model, want := range map[string]*abi.ModelDetails{
-		"deepseek-chat": v4, "deepseek-reasoner": v4, "deepseek-v4-flash": v4, "DeepSeek-V4-Pro": v4,
+		"deepseek-chat": chat, "deepseek-reasoner": v4, "deepseek-v4-flash": v4, "DeepSeek-V4-Pro": v4,
 		"deepseek-coder": nil, "": nil,
 	} {
 		guesttest.Details(t, New(), model, want)

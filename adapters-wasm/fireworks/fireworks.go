@@ -57,6 +57,7 @@ var Spec = hosted.Spec{
 		{Match: []string{"gpt-oss", "qwen3", "qwq", "thinking", "deepseek-v3p1", "deepseek-v3p2", "glm-4p5", "glm-4p6"}, Reasoning: true},
 		{Match: []string{"llama4", "-vl", "vision"}, Vision: true},
 	},
+	OpenWeights: true,
 	Errors: append([]hosted.ErrorRule{
 		{Status: 412, To: abi.CodeRateLimited, Hint: "the Fireworks account is suspended or has no payment method; fix billing (retrying will not help)"},
 	}, hosted.CommonErrors...),

@@ -27,7 +27,11 @@
 //     (gpt-oss, kimi-k2, llama-4), strict only on gpt-oss; elsewhere a
 //     json_schema response format is refused. Strict tools are refused
 //     (Groq documents strict mode for response formats only).
-//   - Images only on the llama-4 (scout, maverick) models.
+//   - Images only on the llama-4 (scout, maverick) models. The Compound
+//     systems (groq/compound, groq/compound-mini) take no tools of the
+//     caller's.
+//   - Details: the limits the open-weight models' cards document
+//     (openweights.Cards), and gpt-oss's effort levels.
 //   - Errors: 498 (flex tier capacity) is overloaded; 413 with code
 //     rate_limit_exceeded (a request larger than the token-per-minute
 //     limit) is rate_limited and not retryable; the rest by status.
@@ -44,6 +48,8 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/openweights"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -136,8 +142,22 @@ func Model(name string) chatcompletions.Model {
 	if !(IsGPTOSS(m) || strings.Contains(m, "kimi-k2") || strings.Contains(m, "llama-4")) {
 		f.StructuredOutput = abi.SupportJSONMode
 	}
+	if strings.HasPrefix(m, "groq/compound") {
+		// Groq's Compound page: custom user-provided tools are not
+		// supported (the systems call their own, server-side).
+		f.ToolCalling, f.ParallelToolCalls = abi.SupportNone, false
+	}
 	f.Source = chatcompletions.Source(m, groqTable, groqFamilies)
-	return chatcompletions.Model{Features: f}
+	cm := chatcompletions.Model{Features: f}
+	if c, ok := openweights.Find(m); ok {
+		// The model cards' limits (openweights.Cards); reasoning_effort
+		// takes gpt-oss's levels (qwen3 takes none and default, which are
+		// not effort levels of the contract).
+		cm.Details = c.Details(IsGPTOSS(m), opkit.Modalities(f.Vision, false, false)...)
+		// temperature, top_p, stop, and seed (a provider option).
+		cm.Details.Sampling = chatcompletions.Sampling(nil, false, true)
+	}
+	return cm
 }
 
 // Rewrite refuses, naming the model, n other than 1, raw reasoning, strict

@@ -82,21 +82,50 @@ func TestModels(t *testing.T) {
 	tests := []struct {
 		model             string
 		reasoning, vision bool
-		so                string
+		so, tools         string
 	}{
-		{"openai/gpt-oss-120b", true, false, abi.SupportNative},
-		{"qwen/qwen3-32b", true, false, abi.SupportJSONMode},
-		{"llama-3.3-70b-versatile", false, false, abi.SupportJSONMode},
-		{"meta-llama/llama-4-scout-17b-16e-instruct", false, true, abi.SupportNative},
-		{"moonshotai/kimi-k2-instruct-0905", false, false, abi.SupportNative},
+		{"openai/gpt-oss-120b", true, false, abi.SupportNative, abi.SupportNative},
+		{"qwen/qwen3-32b", true, false, abi.SupportJSONMode, abi.SupportNative},
+		{"llama-3.3-70b-versatile", false, false, abi.SupportJSONMode, abi.SupportNative},
+		{"meta-llama/llama-4-scout-17b-16e-instruct", false, true, abi.SupportNative, abi.SupportNative},
+		{"moonshotai/kimi-k2-instruct-0905", false, false, abi.SupportNative, abi.SupportNative},
+		// Compound takes no tools of the caller's; Llama Guard is a
+		// classifier.
+		{"groq/compound", false, false, abi.SupportJSONMode, abi.SupportNone},
+		{"meta-llama/llama-guard-4-12b", false, false, abi.SupportNone, abi.SupportNone},
 	}
 	for _, tt := range tests {
 		c := New().Capabilities(tt.model)
-		if c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Features.StructuredOutput != tt.so {
+		if c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Features.StructuredOutput != tt.so || c.Features.ToolCalling != tt.tools {
 			t.Errorf("%s: %+v", tt.model, c.Features)
 		}
 		if c.DefaultBaseURL != "https://api.groq.com/openai" {
 			t.Errorf("base URL %s", c.DefaultBaseURL)
 		}
+	}
+}
+
+// TestDetails: Groq's models report their model cards' limits, gpt-oss
+// its effort levels; guard models and names of no card none.
+func TestDetails(t *testing.T) {
+	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	// seed is a provider option.
+	sampling := []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop, abi.SamplingSeed}
+	gptOSS := guesttest.Sampled(guesttest.Limits(131072, 131072, text...), sampling...)
+	gptOSS.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "medium", "high"}}
+	for _, tc := range []struct {
+		model string
+		want  *abi.ModelDetails
+	}{
+		{"llama-3.3-70b-versatile", guesttest.Sampled(guesttest.Limits(131072, 0, text...), sampling...)},
+		{"llama-3.1-8b-instant", guesttest.Sampled(guesttest.Limits(131072, 0, text...), sampling...)},
+		{"meta-llama/llama-4-scout-17b-16e-instruct", guesttest.Sampled(guesttest.Limits(10<<20, 0, vision...), sampling...)},
+		{"openai/gpt-oss-20b", gptOSS},
+		{"qwen/qwen3-32b", guesttest.Sampled(guesttest.Limits(131072, 0, text...), sampling...)},
+		{"moonshotai/kimi-k2-instruct-0905", guesttest.Sampled(guesttest.Limits(262144, 0, text...), sampling...)},
+		{"meta-llama/llama-guard-4-12b", nil},
+		{"groq/compound", nil},
+	} {
+		guesttest.Details(t, New(), tc.model, tc.want)
 	}
 }

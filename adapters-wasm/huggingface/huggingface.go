@@ -52,7 +52,8 @@ var Spec = hosted.Spec{
 			Structured: hosted.BestEffortSchema, Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
 		{Match: []string{"-vl", "vision", "llama-4", "gemma-3"}, Vision: true, Structured: hosted.BestEffortSchema},
 	},
-	Default: hosted.Family{Structured: hosted.BestEffortSchema},
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.BestEffortSchema},
 	Errors: append([]hosted.ErrorRule{
 		{Code: "model_not_supported", To: abi.CodeNotFound, Hint: otherProvider},
 		{Contains: "not supported by provider", To: abi.CodeNotFound, Hint: otherProvider},

@@ -131,6 +131,9 @@ func Model(name string) chatcompletions.Model {
 	cm := chatcompletions.Model{Features: f}
 	if l, ok := opkit.FindLimit(Limits, m); ok {
 		cm.Details = l.Details(opkit.Modalities(f.Vision, false, false)...)
+		// temperature, top_p and stop; Mistral's seed is the random_seed
+		// option, not the seed the host reads.
+		cm.Details.Sampling = chatcompletions.Sampling(nil, false, false)
 	}
 	return cm
 }

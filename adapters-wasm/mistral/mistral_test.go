@@ -207,13 +207,16 @@ func TestModel(t *testing.T) {
 
 func TestDetails(t *testing.T) {
 	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	lim := func(ctx int, mods []string) *abi.ModelDetails {
+		return guesttest.Sampled(guesttest.Limits(ctx, 0, mods...), abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop)
+	}
 	for model, want := range map[string]*abi.ModelDetails{
-		"mistral-medium-2508":   guesttest.Limits(131072, 0, vision...),
-		"mistral-small-2501":    guesttest.Limits(32768, 0, vision...),
-		"magistral-medium-2507": guesttest.Limits(40960, 0, vision...),
-		"codestral-2508":        guesttest.Limits(262144, 0, text...),
-		"open-mistral-nemo":     guesttest.Limits(131072, 0, text...),
-		"ministral-8b-2410":     guesttest.Limits(131072, 0, text...),
+		"mistral-medium-2508":   lim(131072, vision),
+		"mistral-small-2501":    lim(32768, vision),
+		"magistral-medium-2507": lim(40960, vision),
+		"codestral-2508":        lim(262144, text),
+		"open-mistral-nemo":     lim(131072, text),
+		"ministral-8b-2410":     lim(131072, text),
 		"mistral-large-latest":  nil,
 		"codestral-latest":      nil,
 		"":                      nil,

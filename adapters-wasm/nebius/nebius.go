@@ -47,7 +47,8 @@ var Spec = hosted.Spec{
 			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
 		{Match: []string{"-vl", "vision", "gemma-3"}, Vision: true},
 	},
-	Errors: hosted.CommonErrors,
+	OpenWeights: true,
+	Errors:      hosted.CommonErrors,
 }
 
 // New returns the Nebius adapter.

@@ -47,8 +47,9 @@ var Spec = hosted.Spec{
 			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
 		{Match: []string{"vision", "-vl", "llama-4"}, Vision: true, Structured: hosted.JSONMode},
 	},
-	Default: hosted.Family{Structured: hosted.JSONMode},
-	Errors:  hosted.CommonErrors,
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.JSONMode},
+	Errors:      hosted.CommonErrors,
 }
 
 // New returns the NVIDIA NIM adapter.

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/openweights"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 )
 
 // Model families whose capabilities are known. Ollama serves any model, so
@@ -60,4 +62,27 @@ func reported(model string) abi.Features {
 		return f
 	}
 	return abi.PlainTextFeatures()
+}
+
+// details returns the limits the model card of a model of a listed family
+// documents (openweights.Cards: the model's own context window, which a
+// server runs with a smaller num_ctx unless told otherwise), with its
+// effort levels on a reasoning model (think takes them) and the sampling
+// fields projection sends; nil for any other
+// model. Discovery (/api/show) replaces the context window with the one
+// the server reports.
+func details(model string) *abi.ModelDetails {
+	f := features(model)
+	if f.Source != abi.SourceFamily {
+		return nil
+	}
+	c, ok := openweights.Find(model)
+	if !ok {
+		return nil
+	}
+	d := c.Details(f.Reasoning, opkit.Modalities(f.Vision, false, false)...)
+	// The request's own sampling fields; top_k and seed go inside the
+	// options provider option, which the host does not read.
+	d.Sampling = []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop}
+	return d
 }

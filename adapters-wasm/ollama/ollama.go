@@ -35,6 +35,13 @@
 // budget). max_output_tokens, temperature, top_p and stop go to
 // options.num_predict, temperature, top_p and stop.
 //
+// Capabilities: a model of a listed family reports, besides its flags,
+// the limits its model card documents (package openweights: the model's
+// own context window, which a server runs with a smaller num_ctx unless
+// told otherwise; Gemma 3's 8192 output tokens; gpt-oss's effort levels)
+// and the sampling fields above; model discovery (/api/show) replaces the
+// context window with the one the server reports.
+//
 // Provider options: "keep_alive" (a duration string or a number of
 // seconds, sent as is) and "options" (an object of further Ollama model
 // options such as num_ctx, seed or top_k; a key that the normalized request
@@ -116,6 +123,7 @@ func (Adapter) Capabilities(model string) abi.Capabilities {
 		StateFormat:     StateFormat,
 		ProviderOptions: providerOptions,
 		Features:        reported(model),
+		Details:         details(model),
 		Operations:      guest.OpsOf(Adapter{}),
 		EmbedMaxBatch:   embedMaxBatch,
 	}

@@ -425,3 +425,32 @@ func TestTransformAllocs(t *testing.T) {
 	state := guesttest.StateAfter(t, New(), abi.TransformInput{Chunks: []abi.Chunk{line}})
 	guesttest.NoAllocs(t, New(), map[string]*abi.TransformInput{"content": {State: state, Chunks: []abi.Chunk{line}}})
 }
+
+// TestDetails: models of a listed family report their model card's
+// limits (gpt-oss its effort levels, which think takes) and the sampling
+// fields projection sends; others none.
+func TestDetails(t *testing.T) {
+	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	sampling := []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop}
+	d := func(ctx, out int, mods []string) *abi.ModelDetails {
+		return guesttest.Sampled(guesttest.Limits(ctx, out, mods...), sampling...)
+	}
+	gptOSS := d(131072, 131072, text)
+	gptOSS.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "medium", "high"}}
+	for _, tc := range []struct {
+		model string
+		want  *abi.ModelDetails
+	}{
+		{"llama3.3:70b", d(131072, 0, text)},
+		{"llama3:8b", d(8192, 0, text)},
+		{"gemma3:27b", d(131072, 8192, vision)},
+		{"qwen3:32b", d(131072, 0, text)},
+		{"gpt-oss:20b", gptOSS},
+		{"mistral-small3.2:24b", d(131072, 0, vision)},
+		{"llama4:scout", d(10<<20, 0, vision)},
+		{"phi4:14b", nil},
+		{"my-finetune:latest", nil},
+	} {
+		guesttest.Details(t, New(), tc.model, tc.want)
+	}
+}

@@ -46,15 +46,6 @@ func details(m string, f abi.Features, un map[string]chatcompletions.Action) *ab
 	}
 	// The sampling parameters the projection sends (seed is a provider
 	// option).
-	for _, s := range []struct{ name, feature string }{
-		{abi.SamplingTemperature, chatcompletions.FeatureTemperature},
-		{abi.SamplingTopP, chatcompletions.FeatureTopP},
-		{abi.SamplingStop, chatcompletions.FeatureStop},
-		{abi.SamplingSeed, ""},
-	} {
-		if _, refused := un[s.feature]; s.feature == "" || !refused {
-			d.Sampling = append(d.Sampling, s.name)
-		}
-	}
+	d.Sampling = chatcompletions.Sampling(un, false, true)
 	return d
 }

@@ -46,7 +46,8 @@ var Spec = hosted.Spec{
 			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
 		{Match: []string{"llama-4-maverick"}, Vision: true, Structured: hosted.BestEffortSchema},
 	},
-	Default: hosted.Family{Structured: hosted.BestEffortSchema},
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.BestEffortSchema},
 	Errors: append([]hosted.ErrorRule{
 		{Status: 410, To: abi.CodeNotFound, Hint: "the model is retired; pick a current one"},
 	}, hosted.CommonErrors...),

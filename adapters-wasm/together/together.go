@@ -13,7 +13,9 @@
 //   - logprobs is an integer (0-20) at Together, not a boolean; top_k,
 //     min_p, repetition_penalty, echo, safety_model and
 //     context_length_exceeded_behavior are Together's own.
-//   - Strict tools are refused (Together constrains response formats,
+//   - Tools only on the model lines Together lists for function calling
+//     (the families of Spec; a model of none, such as MythoMax, has none).
+//     Strict tools are refused (Together constrains response formats,
 //     not tool arguments); json_schema response formats are supported on
 //     the models Together lists for structured outputs, json_object
 //     elsewhere. Images on the vision models (Llama 4, Llama 3.2 Vision,
@@ -56,9 +58,10 @@ var Spec = hosted.Spec{
 		{Match: []string{"llama-4", "vision", "-vl", "gemma-3"}, Vision: true},
 		{Match: []string{"llama-3.3", "llama-3.1", "qwen2.5", "qwen3", "deepseek-v3", "mistral-small", "kimi-k2"}},
 	},
-	Default: hosted.Family{Structured: hosted.JSONMode},
-	Lines:   []string{"mythomax"},
-	Finish:  map[string]abi.FinishReason{"eos": abi.FinishStop},
+	OpenWeights: true,
+	Default:     hosted.Family{Structured: hosted.JSONMode, NoTools: true},
+	Lines:       []string{"mythomax"},
+	Finish:      map[string]abi.FinishReason{"eos": abi.FinishStop},
 	Errors: append([]hosted.ErrorRule{
 		{Status: 524, To: abi.CodeServerError, Retryable: true, Hint: "Together timed out waiting for the model; retry after a delay"},
 	}, hosted.CommonErrors...),

@@ -121,6 +121,13 @@ func Model(name string) chatcompletions.Model {
 	cm := chatcompletions.Model{Features: f, Unsupported: un}
 	if l, ok := opkit.FindLimit(Limits, m); ok {
 		cm.Details = l.Details(opkit.Modalities(f.Vision, false, false)...)
+		// The reasoning models take no stop (un); seed is a provider
+		// option.
+		cm.Details.Sampling = chatcompletions.Sampling(un, false, true)
+		if strings.HasPrefix(m, "grok-3-mini") {
+			// xAI's reasoning guide: reasoning_effort low or high.
+			cm.Details.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "high"}}
+		}
 	}
 	return cm
 }

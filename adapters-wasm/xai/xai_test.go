@@ -98,14 +98,20 @@ func TestModels(t *testing.T) {
 
 func TestDetails(t *testing.T) {
 	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	// Reasoning models take no stop; seed is a provider option.
+	all := []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop, abi.SamplingSeed}
+	reasoning := []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingSeed}
+	mini := guesttest.Sampled(guesttest.Limits(131072, 0, text...), reasoning...)
+	mini.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "high"}}
 	for model, want := range map[string]*abi.ModelDetails{
-		"grok-4":                    guesttest.Limits(256000, 0, vision...),
-		"grok-4-0709":               guesttest.Limits(256000, 0, vision...),
-		"grok-4-fast-non-reasoning": guesttest.Limits(2000000, 0, vision...),
-		"grok-4-1-fast-reasoning":   guesttest.Limits(2000000, 0, vision...),
-		"grok-code-fast-1":          guesttest.Limits(256000, 0, text...),
-		"grok-3-mini":               guesttest.Limits(131072, 0, text...),
-		"grok-2-vision-1212":        guesttest.Limits(32768, 0, vision...),
+		"grok-4":                    guesttest.Sampled(guesttest.Limits(256000, 0, vision...), reasoning...),
+		"grok-4-0709":               guesttest.Sampled(guesttest.Limits(256000, 0, vision...), reasoning...),
+		"grok-4-fast-non-reasoning": guesttest.Sampled(guesttest.Limits(2000000, 0, vision...), all...),
+		"grok-4-1-fast-reasoning":   guesttest.Sampled(guesttest.Limits(2000000, 0, vision...), reasoning...),
+		"grok-code-fast-1":          guesttest.Sampled(guesttest.Limits(256000, 0, text...), reasoning...),
+		"grok-3-mini":               mini,
+		"grok-3":                    guesttest.Sampled(guesttest.Limits(131072, 0, text...), all...),
+		"grok-2-vision-1212":        guesttest.Sampled(guesttest.Limits(32768, 0, vision...), all...),
 		"grok-5":                    nil,
 		"":                          nil,
 	} {

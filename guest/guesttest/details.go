@@ -24,3 +24,10 @@ func Details(t testing.TB, a guest.Adapter, model string, want *abi.ModelDetails
 func Limits(ctx, out int, modalities ...string) *abi.ModelDetails {
 	return &abi.ModelDetails{ContextWindow: ctx, MaxOutputTokens: out, InputModalities: modalities}
 }
+
+// Sampled returns d with the sampling parameters sampling (abi.Sampling*):
+// the want of Details for a model whose module lists them.
+func Sampled(d *abi.ModelDetails, sampling ...string) *abi.ModelDetails {
+	d.Sampling = sampling
+	return d
+}

@@ -48,6 +48,23 @@ func ThinkingFor(r *abi.Reasoning, model string, adaptive, adaptiveOnly bool, wh
 	return b, "", nil
 }
 
+// ThinkingControls returns the reasoning controls ThinkingFor accepts for
+// a Claude model with extended thinking (adaptive and adaptiveOnly as
+// there) whose most output tokens are maxOutput: the effort levels, and a
+// budget from MinThinkingBudget to below maxOutput unless the model thinks
+// adaptively only.
+func ThinkingControls(adaptive, adaptiveOnly bool, maxOutput int) *abi.ReasoningControls {
+	switch {
+	case adaptiveOnly:
+		return &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high", "max"}, Adaptive: true}
+	case adaptive:
+		return &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high", "max"},
+			Budget: true, BudgetMin: MinThinkingBudget, BudgetMax: maxOutput - 1, Adaptive: true}
+	}
+	return &abi.ReasoningControls{Efforts: []string{"none", "minimal", "low", "medium", "high"},
+		Budget: true, BudgetMin: MinThinkingBudget, BudgetMax: maxOutput - 1}
+}
+
 // FitBudget returns the thinking budget to send with maxTokens: a budget at
 // or above maxTokens is an error when the caller set it (explicit) or when
 // no budget of at least MinThinkingBudget fits, else it shrinks to

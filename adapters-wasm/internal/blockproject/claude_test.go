@@ -95,3 +95,42 @@ func TestCheckSampling(t *testing.T) {
 		}
 	}
 }
+
+// TestThinkingControls: the controls match what ThinkingFor accepts: an
+// effort ThinkingFor takes is listed, a budget is bounded by the model's
+// output maximum, and adaptive-only models take no budget.
+func TestThinkingControls(t *testing.T) {
+	for _, tc := range []struct {
+		name                   string
+		adaptive, adaptiveOnly bool
+		budget                 bool
+		maxEffort              bool
+	}{
+		{"budget", false, false, true, false},
+		{"adaptive", true, false, true, true},
+		{"adaptive only", false, true, false, true},
+	} {
+		c := ThinkingControls(tc.adaptive, tc.adaptiveOnly, 64000)
+		if c.Budget != tc.budget || c.Adaptive != (tc.adaptive || tc.adaptiveOnly) {
+			t.Errorf("%s: %+v", tc.name, c)
+		}
+		if tc.budget && (c.BudgetMin != MinThinkingBudget || c.BudgetMax != 63999) {
+			t.Errorf("%s: budget range %d-%d", tc.name, c.BudgetMin, c.BudgetMax)
+		}
+		for _, e := range c.Efforts {
+			if e == "none" {
+				continue // no thinking at all: ThinkingFor is not asked
+			}
+			if _, _, err := ThinkingFor(&abi.Reasoning{Effort: e}, "m", tc.adaptive, tc.adaptiveOnly, "Anthropic"); err != nil {
+				t.Errorf("%s: listed effort %q is refused: %v", tc.name, e, err)
+			}
+		}
+		hasMax := false
+		for _, e := range c.Efforts {
+			hasMax = hasMax || e == "max"
+		}
+		if hasMax != tc.maxEffort {
+			t.Errorf("%s: max effort listed %v, want %v", tc.name, hasMax, tc.maxEffort)
+		}
+	}
+}

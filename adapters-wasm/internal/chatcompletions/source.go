@@ -1,6 +1,7 @@
 package chatcompletions
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -31,9 +32,9 @@ func Source(model string, table, families []string) string {
 }
 
 // notChatMarks are name parts of models that are not chat models:
-// embeddings, moderation, speech, transcription, image generation and the
-// completions-only models.
-var notChatMarks = []string{"embed", "moderation", "whisper", "tts", "transcribe", "dall-e", "gpt-image", "gpt-3.5-turbo-instruct", "davinci-0", "babbage-0"}
+// embeddings, rerankers, moderation, speech, transcription, image
+// generation and the completions-only models.
+var notChatMarks = []string{"embed", "rerank", "llama-rank", "moderation", "whisper", "tts", "transcribe", "dall-e", "gpt-image", "gpt-3.5-turbo-instruct", "davinci-0", "babbage-0"}
 
 // NotChat reports whether model names a model that is not a chat model
 // (an embedding, moderation, speech, transcription, image or
@@ -49,11 +50,28 @@ func NotChat(model string) bool {
 	return false
 }
 
+// classifierMarks are name parts of safety classifiers served through
+// chat completions (Llama Guard, Prompt Guard, NVIDIA NemoGuard, IBM
+// Granite Guardian, ShieldGemma): they answer with a verdict, never a tool
+// call or a structured output. gpt-oss-safeguard is a reasoning model
+// following a policy prompt, not one of them.
+var classifierMarks = []string{"llama-guard", "llamaguard", "prompt-guard", "nemoguard", "granite-guardian", "shieldgemma"}
+
+// Classifier reports whether model names a safety classifier
+// (classifierMarks).
+func Classifier(model string) bool {
+	m := strings.ToLower(model)
+	return slices.ContainsFunc(classifierMarks, func(s string) bool { return strings.Contains(m, s) })
+}
+
 // StripNotChat removes from f, when model is not a chat model (NotChat),
-// tools, structured output, reasoning and vision.
+// tools, structured output, reasoning and vision; from a safety
+// classifier (Classifier), tools and structured output.
 func StripNotChat(model string, f *abi.Features) {
-	if NotChat(model) {
+	if NotChat(model) || Classifier(model) {
 		f.ToolCalling, f.ParallelToolCalls, f.StructuredOutput = abi.SupportNone, false, abi.SupportNone
+	}
+	if NotChat(model) {
 		f.Reasoning, f.Vision = false, false
 	}
 }
@@ -136,4 +154,28 @@ func Citations(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi
 		source(r.url)
 	}
 	return nil
+}
+
+// Sampling returns the sampling parameters (abi.Sampling*) a model takes
+// through a dialect, for its details: temperature, top_p and stop unless
+// the model's projection rules un leave them out (refused or stripped),
+// then top_k and seed where the dialect passes those provider options.
+func Sampling(un map[string]Action, topK, seed bool) []string {
+	var out []string
+	for _, s := range []struct{ name, feature string }{
+		{abi.SamplingTemperature, FeatureTemperature},
+		{abi.SamplingTopP, FeatureTopP},
+		{abi.SamplingStop, FeatureStop},
+	} {
+		if _, left := un[s.feature]; !left {
+			out = append(out, s.name)
+		}
+	}
+	if topK {
+		out = append(out, abi.SamplingTopK)
+	}
+	if seed {
+		out = append(out, abi.SamplingSeed)
+	}
+	return out
 }

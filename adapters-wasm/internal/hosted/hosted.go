@@ -2,7 +2,9 @@
 // platforms (Together AI, Fireworks AI, Cerebras, DeepInfra, Hugging Face,
 // Moonshot, DashScope, Zhipu, SambaNova, Nebius, NVIDIA NIM, Perplexity,
 // MiniMax, IBM watsonx.ai) from data: a Spec lists the model families with their
-// features, the documented limits of its models (reported as details), the
+// features, the documented limits of its models (reported as details, with
+// the open-weight models' card limits of package openweights where the
+// platform serves them), the
 // parameters each family or the whole platform refuses, the
 // platform's error rules and finish reasons, and Dialect turns it into a
 // chatcompletions.Dialect. What a platform needs beyond that (its usage
@@ -24,6 +26,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/openweights"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
@@ -120,9 +123,16 @@ type Spec struct {
 	Default  Family
 	// Limits are the documented context windows and output limits of the
 	// platform's models (model ids in lower case); a model of one reports
-	// details: its limits, and text input plus images when its family has
-	// Vision.
+	// details: its limits, text input plus images when its family has
+	// Vision, and the sampling parameters the platform passes on for its
+	// family (temperature, top_p and stop unless the family's Unsupported
+	// leaves them out; top_k and seed where Options pass them).
 	Limits []opkit.Limit
+	// OpenWeights: the platform serves open-weight models; a model of no
+	// Limits line whose model card documents its limits reports them
+	// (openweights.Find), and the card's effort levels as its reasoning
+	// controls when the platform takes reasoning.effort for the model.
+	OpenWeights bool
 	// Lines are name parts, besides OpenWeightLines, of the platform's
 	// model lines that take the Default family.
 	Lines []string
@@ -210,11 +220,33 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 	case NoStructured:
 		f.StructuredOutput = abi.SupportNone
 	}
+	card, carded := openweights.Find(model)
+	carded = carded && s.OpenWeights
+	if carded && card.TextOnly {
+		// The model card says text only, whatever the family's name
+		// match suggests (Gemma 3 1B among the Gemma 3 vision models).
+		f.Vision = false
+	}
 	m := chatcompletions.Model{Features: f, Unsupported: fam.Unsupported}
+	mods := opkit.Modalities(f.Vision, false, false)
 	if l, ok := opkit.FindLimit(s.Limits, model); ok {
-		m.Details = l.Details(opkit.Modalities(fam.Vision, false, false)...)
+		m.Details = l.Details(mods...)
+	} else if carded {
+		_, refused := fam.Unsupported[chatcompletions.FeatureReasoningEffort]
+		m.Details = card.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
+	}
+	if m.Details != nil {
+		m.Details.Sampling = chatcompletions.Sampling(fam.Unsupported, s.passes(fam, "top_k"), s.passes(fam, "seed"))
 	}
 	return m
+}
+
+// passes reports whether the platform passes the provider option key on
+// for a model of fam.
+func (s *Spec) passes(fam *Family, key string) bool {
+	_, refused := s.Refused[key]
+	_, famRefused := fam.Refused[key]
+	return !refused && !famRefused && slices.ContainsFunc(s.Options, func(o chatcompletions.Option) bool { return o.Key == key })
 }
 
 func (s *Spec) provider() string {

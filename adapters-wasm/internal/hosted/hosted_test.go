@@ -1,6 +1,7 @@
 package hosted_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -149,6 +150,8 @@ var features = map[string]map[string]string{
 	"deepinfra": {
 		"meta-llama/Llama-3.3-70B-Instruct-Turbo":   "",
 		"meta-llama/Llama-4-Scout-17B-16E-Instruct": "v",
+		"google/gemma-3-27b-it":                     "v",
+		"google/gemma-3-1b-it":                      "",
 		"deepseek-ai/DeepSeek-R1-0528":              "jr",
 		"Qwen/Qwen3-235B-A22B-Thinking-2507":        "r",
 		"Qwen/Qwen3-235B-A22B-Instruct-2507":        "",
@@ -201,7 +204,7 @@ var features = map[string]map[string]string{
 		"meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8": "v",
 		"deepseek-ai/DeepSeek-R1":                           "r",
 		"openai/gpt-oss-20b":                                "r",
-		"Gryphe/MythoMax-L2-13b":                            "j",
+		"Gryphe/MythoMax-L2-13b":                            "jt",
 	},
 	"watsonx": {
 		"meta-llama/llama-3-3-70b-instruct":                 "j",
@@ -248,14 +251,35 @@ func TestModuleFeatures(t *testing.T) {
 	}
 }
 
+// details is the want of guesttest.Details: a model with context window
+// ctx, out most output tokens, input modalities mods and the sampling
+// parameters sampling.
+func details(ctx, out int, mods []string, sampling ...string) *abi.ModelDetails {
+	return guesttest.Sampled(guesttest.Limits(ctx, out, mods...), sampling...)
+}
+
+// The sampling parameters every platform passes, and with top_k, seed or
+// both provider options.
+var (
+	tps       = []string{abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingStop}
+	tpsK      = append(slices.Clone(tps), abi.SamplingTopK)
+	tpsSeed   = append(slices.Clone(tps), abi.SamplingSeed)
+	tpsKSeed  = append(slices.Clone(tpsK), abi.SamplingSeed)
+	textOnly  = []string{abi.ModalityText}
+	textImage = []string{abi.ModalityText, abi.ModalityImage}
+)
+
 func TestLimits(t *testing.T) {
 	s := &hosted.Spec{Name: "p",
-		Families: []hosted.Family{{Match: []string{"vis"}, Vision: true}},
+		Options:  hosted.Pass("top_k:integer", "seed:integer"),
+		Refused:  hosted.Same("P lacks it", "seed"),
+		Families: []hosted.Family{{Match: []string{"vis"}, Vision: true, Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureStop: chatcompletions.Refuse}}},
 		Limits:   []opkit.Limit{{Prefix: "org/vis-model", Context: 1000, Out: 100}, {Prefix: "llama-x", Context: 2000}}}
-	vision := guesttest.Limits(1000, 100, abi.ModalityText, abi.ModalityImage)
+	// top_k passes, seed is refused; the vision family refuses stop.
+	vision := details(1000, 100, textImage, abi.SamplingTemperature, abi.SamplingTopP, abi.SamplingTopK)
 	for model, want := range map[string]*abi.ModelDetails{
 		"org/vis-model": vision, "Org/Vis-Model-2025": vision,
-		"llama-x": guesttest.Limits(2000, 0, abi.ModalityText), "llama-y": nil, "": nil,
+		"llama-x": details(2000, 0, textOnly, tpsK...), "llama-y": nil, "": nil,
 	} {
 		guesttest.Details(t, s.New("1.0.0"), model, want)
 	}
@@ -263,27 +287,56 @@ func TestLimits(t *testing.T) {
 
 // TestModuleDetails checks the platforms' limit tables: the documented
 // numbers reach Capabilities, a more specific line wins over a shorter
-// prefix, and a model of no line reports none.
+// prefix, and a model of no line reports none; the sampling parameters
+// are those the platform passes for the model's family.
 func TestModuleDetails(t *testing.T) {
-	text, vision := []string{abi.ModalityText}, []string{abi.ModalityText, abi.ModalityImage}
+	gptOSS := func(sampling ...string) *abi.ModelDetails {
+		d := details(131072, 131072, textOnly, sampling...)
+		d.Reasoning = &abi.ReasoningControls{Efforts: []string{"low", "medium", "high"}}
+		return d
+	}
 	for _, tc := range []struct {
 		a     guest.Adapter
 		model string
 		want  *abi.ModelDetails
 	}{
-		{perplexity.New(), "sonar", guesttest.Limits(131072, 0, vision...)},
-		{perplexity.New(), "sonar-pro", guesttest.Limits(204800, 0, vision...)},
-		{perplexity.New(), "sonar-reasoning-pro", guesttest.Limits(131072, 0, vision...)},
+		{perplexity.New(), "sonar", details(131072, 0, textImage, tpsK...)},
+		{perplexity.New(), "sonar-pro", details(204800, 0, textImage, tpsK...)},
+		{perplexity.New(), "sonar-reasoning-pro", details(131072, 0, textImage, tpsK...)},
 		{perplexity.New(), "r1-1776", nil},
-		{zhipu.New(), "glm-4.6", guesttest.Limits(204800, 131072, text...)},
-		{zhipu.New(), "glm-4.5-air", guesttest.Limits(131072, 98304, text...)},
+		{zhipu.New(), "glm-4.6", details(204800, 131072, textOnly, tps...)},
+		{zhipu.New(), "glm-4.5-air", details(131072, 98304, textOnly, tps...)},
 		{zhipu.New(), "glm-4.5v", nil},
-		{moonshot.New(), "moonshot-v1-8k", guesttest.Limits(8192, 0, text...)},
-		{moonshot.New(), "moonshot-v1-128k-vision-preview", guesttest.Limits(131072, 0, vision...)},
-		{moonshot.New(), "kimi-k2-0711-preview", guesttest.Limits(131072, 0, text...)},
-		{moonshot.New(), "kimi-k2-0905-preview", guesttest.Limits(262144, 0, text...)},
-		{moonshot.New(), "kimi-k2-thinking", guesttest.Limits(262144, 0, text...)},
+		{moonshot.New(), "moonshot-v1-8k", details(8192, 0, textOnly, tps...)},
+		{moonshot.New(), "moonshot-v1-128k-vision-preview", details(131072, 0, textImage, tps...)},
+		{moonshot.New(), "kimi-k2-0711-preview", details(131072, 0, textOnly, tps...)},
+		{moonshot.New(), "kimi-k2-0905-preview", details(262144, 0, textOnly, tps...)},
+		{moonshot.New(), "kimi-k2-thinking", details(262144, 0, textOnly, tps...)},
 		{moonshot.New(), "kimi-k2.6", nil},
+		// The platforms serving open-weight models report their model
+		// cards' limits; effort levels where the platform takes the model's
+		// reasoning.effort.
+		{together.New(), "meta-llama/Llama-3.3-70B-Instruct-Turbo", details(131072, 0, textOnly, tpsKSeed...)},
+		{together.New(), "openai/gpt-oss-120b", gptOSS(tpsKSeed...)},
+		{together.New(), "deepseek-ai/DeepSeek-R1", details(131072, 0, textOnly, tpsKSeed...)},
+		{together.New(), "meta-llama/Llama-Guard-4-12B", nil},
+		{fireworks.New(), "accounts/fireworks/models/llama4-maverick-instruct-basic", details(1<<20, 0, textImage, tpsKSeed...)},
+		{fireworks.New(), "accounts/fireworks/models/qwen3-235b-a22b-instruct-2507", details(262144, 0, textOnly, tpsKSeed...)},
+		{cerebras.New(), "gpt-oss-120b", gptOSS(tpsSeed...)},
+		{cerebras.New(), "qwen-3-32b", details(131072, 0, textOnly, tpsSeed...)},
+		{deepinfra.New(), "google/gemma-3-27b-it", details(131072, 8192, textImage, tpsKSeed...)},
+		// Gemma 3 1B reads text only, though the family matches gemma-3.
+		{deepinfra.New(), "google/gemma-3-1b-it", details(32768, 8192, textOnly, tpsKSeed...)},
+		{together.New(), "google/gemma-3-1b-it", details(32768, 8192, textOnly, tpsKSeed...)},
+		{sambanova.New(), "Meta-Llama-3.3-70B-Instruct", details(131072, 0, textOnly, tpsK...)},
+		{nebius.New(), "moonshotai/Kimi-K2-Instruct", details(131072, 0, textOnly, tpsKSeed...)},
+		{nvidia.New(), "meta/llama-4-scout-17b-16e-instruct", details(10<<20, 0, textImage, tpsKSeed...)},
+		{nvidia.New(), "nvidia/llama-3.1-nemoguard-8b-content-safety", nil},
+		{huggingface.New(), "zai-org/GLM-4.6", details(204800, 0, textOnly, tpsSeed...)},
+		{watsonx.New(), "ibm/granite-3-3-8b-instruct", details(131072, 0, textOnly, tpsSeed...)},
+		{watsonx.New(), "openai/gpt-oss-120b", gptOSS(tpsSeed...)},
+		{dashscope.New(), "qwen3-235b-a22b", details(131072, 0, textOnly, tpsKSeed...)},
+		{dashscope.New(), "qwen-plus", nil},
 	} {
 		guesttest.Details(t, tc.a, tc.model, tc.want)
 	}
