@@ -186,7 +186,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		status = Status(e.Code, c.anthropic)
 		c.dialect(w, status, e)
 	}
-	settle, lerr := s.admit(w, r, key, func() int64 { return estimate(c.req) }, log)
+	settle, lerr := s.admit(w, r, key, c.anthropic, func() int64 { return estimate(c.req) }, log)
 	if lerr != nil {
 		fail(lerr)
 		return
