@@ -68,6 +68,10 @@ type call struct {
 	req       *abi.Request
 	stream    func(w io.Writer, flush func()) encoder
 	whole     func(*host.Response) []byte
+	// approvals: the dialect carries a provider's approval requests
+	// (ABI 1.3 approval-request events); in any other an approval
+	// request fails the call with capability_unsupported.
+	approvals bool
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
@@ -202,6 +206,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 				return
 			}
 			fail(asABI(err))
+			return
+		}
+		if ev.Type == abi.EventApprovalRequest && !c.approvals {
+			fail(abi.Errorf(abi.CodeCapabilityUnsupported, "the provider asks approval before it runs its tool %q, and %s cannot carry approval requests: send the request to POST /v1/responses, whose mcp_approval_request items do", ev.Name, r.URL.Path))
 			return
 		}
 		if o.first.IsZero() {
