@@ -27,11 +27,7 @@ import (
 // -watch reloads it without a restart, while a digest-pinned reference to
 // the first version stays on it; requests go on being served.
 func TestReloadOCITag(t *testing.T) {
-	wasm, err := os.ReadFile(filepath.Join("..", "..", "bin", "adapters", "openai.wasm"))
-	if err != nil {
-		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the OCI reload run")
-	}
-	host, _ := registrytest.Start(t)
+	wasm, host, providerURL := ociFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tag := "oci://" + host + "/adapters/openai:stable"
@@ -40,18 +36,11 @@ func TestReloadOCITag(t *testing.T) {
 		t.Fatal(err)
 	}
 	pinned := "oci://" + host + "/adapters/openai@" + v1.Digest.String()
-
-	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer psrv.Close()
 	const key = "wag-oci-test-key"
-	t.Setenv("OCI_TEST_PROVIDER_KEY", "not-a-secret")
 	var b strings.Builder
 	b.WriteString("models:\n")
 	for name, module := range map[string]string{"tagged": tag, "pinned": pinned} {
-		fmt.Fprintf(&b, "  - name: %s\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", name, module, psrv.URL)
+		fmt.Fprintf(&b, "  - name: %s\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", name, module, providerURL)
 	}
 	fmt.Fprintf(&b, "keys:\n  - name: t\n    sha256: %s\n    models: [\"*\"]\n", config.HashKey(key))
 	p := filepath.Join(t.TempDir(), "gw.yaml")
@@ -78,21 +67,7 @@ func TestReloadOCITag(t *testing.T) {
 		}
 		return out
 	}
-	chat := func(model string) {
-		t.Helper()
-		req, _ := http.NewRequest("POST", url+"/v1/chat/completions",
-			strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
-		}
-	}
+	chat := func(model string) { t.Helper(); chatOK(t, url, key, model) }
 	first := digests()
 	if first[tag] == "" || first[tag] != first[pinned] {
 		t.Fatalf("module versions at start %v: want %s and %s loaded at the same digest", first, tag, pinned)
@@ -166,11 +141,7 @@ func TestTagWatch(t *testing.T) {
 // the target's line and what is wrong; without keys the unsigned one
 // loads. A reload that adds a key applies it to the modules it loads.
 func TestSignedOCIModules(t *testing.T) {
-	wasm, err := os.ReadFile(filepath.Join("..", "..", "bin", "adapters", "openai.wasm"))
-	if err != nil {
-		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the signed OCI module run")
-	}
-	host, _ := registrytest.Start(t)
+	wasm, host, providerURL := ociFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pub, priv, _ := ed25519.GenerateKey(nil)
@@ -184,19 +155,12 @@ func TestSignedOCIModules(t *testing.T) {
 		return ref
 	}
 	signed, unsigned, foreign := push("signed", priv), push("unsigned", nil), push("foreign", otherPriv)
-
-	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer psrv.Close()
-	t.Setenv("OCI_TEST_PROVIDER_KEY", "not-a-secret")
 	const key = "wag-signed-test-key"
 	// configFile writes a configuration serving module as model "m",
 	// requiring keys.
 	configFile := func(module string, keys ...string) string {
 		var b strings.Builder
-		fmt.Fprintf(&b, "models:\n  - name: m\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", module, psrv.URL)
+		fmt.Fprintf(&b, "models:\n  - name: m\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", module, providerURL)
 		fmt.Fprintf(&b, "keys:\n  - name: t\n    sha256: %s\n    models: [\"*\"]\n", config.HashKey(key))
 		if len(keys) > 0 {
 			fmt.Fprintf(&b, "module_public_keys: [%s]\n", strings.Join(keys, ", "))
@@ -207,20 +171,7 @@ func TestSignedOCIModules(t *testing.T) {
 		}
 		return p
 	}
-	chat := func(url string) {
-		t.Helper()
-		req, _ := http.NewRequest("POST", url+"/v1/chat/completions", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("chat: %d %s", resp.StatusCode, body)
-		}
-	}
+	chat := func(url string) { t.Helper(); chatOK(t, url, key, "m") }
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -273,5 +224,43 @@ func TestSignedOCIModules(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// ociFixture is what the OCI tests need: the openai module's bytes, a
+// loopback registry's host:port and the demo's recorded provider (its
+// URL; the credential variable OCI_TEST_PROVIDER_KEY is set). It skips,
+// saying so, without the built module or the registry.
+func ociFixture(t *testing.T) (wasm []byte, host, providerURL string) {
+	t.Helper()
+	wasm, err := os.ReadFile(filepath.Join("..", "..", "bin", "adapters", "openai.wasm"))
+	if err != nil {
+		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the OCI run")
+	}
+	host, _ = registrytest.Start(t)
+	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(psrv.Close)
+	t.Setenv("OCI_TEST_PROVIDER_KEY", "not-a-secret")
+	return wasm, host, psrv.URL
+}
+
+// chatOK sends the demo's question to model through the gateway at url
+// with the gateway key, and fails unless it is answered 200.
+func chatOK(t *testing.T, url, key, model string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+"/v1/chat/completions",
+		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
 	}
 }
