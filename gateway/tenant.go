@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -63,15 +62,15 @@ func policy(k *config.Key) limits.Policy {
 		TokenBudget: k.Limits.TokenBudget, BudgetPeriod: k.Limits.Period()}
 }
 
-// estimate is the tokens reserved for req before its usage is known: its
-// encoded size at four bytes a token, plus its output bound.
-func estimate(req *abi.Request) int64 {
-	b, _ := json.Marshal(req)
+// estimate is the tokens reserved for req, whose body had size bytes,
+// before its usage is known: the body's size at four bytes a token, plus
+// the request's output bound.
+func estimate(size int, req *abi.Request) int64 {
 	out := int64(DefaultOutputEstimate)
 	if req.MaxOutputTokens != nil && *req.MaxOutputTokens > 0 {
 		out = int64(*req.MaxOutputTokens)
 	}
-	return int64(len(b)+3)/4 + out
+	return int64(size+3)/4 + out
 }
 
 // rateLimitHeaders reports a key's limits as its dialect's clients read
@@ -92,23 +91,30 @@ func rateLimitHeaders(h http.Header, ws []limits.Window, anthropicDialect bool, 
 			tok = w
 		}
 	}
-	set := func(what string, w *limits.Window) {
-		if w == nil {
-			return
-		}
-		limit, remaining := strconv.FormatInt(w.Max, 10), strconv.FormatInt(w.Remaining(), 10)
-		if anthropicDialect {
-			h.Set("Anthropic-Ratelimit-"+what+"-Limit", limit)
-			h.Set("Anthropic-Ratelimit-"+what+"-Remaining", remaining)
-			h.Set("Anthropic-Ratelimit-"+what+"-Reset", w.Reset.UTC().Format(time.RFC3339))
-			return
-		}
-		h.Set("X-Ratelimit-Limit-"+what, limit)
-		h.Set("X-Ratelimit-Remaining-"+what, remaining)
-		h.Set("X-Ratelimit-Reset-"+what, max(w.Reset.Sub(now), 0).Round(time.Millisecond).String())
+	// names are the limit, remaining and reset headers of the requests
+	// and the tokens windows, canonical already (no work for Set).
+	names := [2][3]string{
+		{"X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"},
+		{"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens"},
 	}
-	set("Requests", req)
-	set("Tokens", tok)
+	if anthropicDialect {
+		names = [2][3]string{
+			{"Anthropic-Ratelimit-Requests-Limit", "Anthropic-Ratelimit-Requests-Remaining", "Anthropic-Ratelimit-Requests-Reset"},
+			{"Anthropic-Ratelimit-Tokens-Limit", "Anthropic-Ratelimit-Tokens-Remaining", "Anthropic-Ratelimit-Tokens-Reset"},
+		}
+	}
+	for i, w := range [2]*limits.Window{req, tok} {
+		if w == nil {
+			continue
+		}
+		reset := max(w.Reset.Sub(now), 0).Round(time.Millisecond).String()
+		if anthropicDialect {
+			reset = w.Reset.UTC().Format(time.RFC3339)
+		}
+		h.Set(names[i][0], strconv.FormatInt(w.Max, 10))
+		h.Set(names[i][1], strconv.FormatInt(w.Remaining(), 10))
+		h.Set(names[i][2], reset)
+	}
 }
 
 // admit takes a request, estimated at est() tokens, from its key's limits

@@ -15,6 +15,7 @@ import (
 // (or Fail after an error).
 type Stream struct {
 	w       io.Writer
+	sse     *sse.Writer
 	flush   func()
 	model   string
 	id      string
@@ -35,7 +36,7 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the message carries.
 func NewStream(w io.Writer, flush func(), model string) *Stream {
-	return &Stream{w: w, flush: flush, model: model, id: "msg_gw", tools: map[int]bool{}, stop: "end_turn"}
+	return &Stream{w: w, sse: sse.NewWriter(w), flush: flush, model: model, id: "msg_gw", tools: map[int]bool{}, stop: "end_turn"}
 }
 
 type usage struct {
@@ -60,7 +61,7 @@ type msg struct {
 }
 
 func (s *Stream) send(name string, v any) error {
-	if err := sse.Write(s.w, name, v); err != nil {
+	if err := s.sse.Write(name, v); err != nil {
 		return err
 	}
 	s.flush()
@@ -197,7 +198,7 @@ func (s *Stream) End() error {
 // Fail reports an error after the stream started, as Anthropic does: an
 // error event.
 func (s *Stream) Fail(e *abi.Error) error {
-	err := sse.Write(s.w, "error", json.RawMessage(ErrorBody(e)))
+	err := s.sse.Write("error", json.RawMessage(ErrorBody(e)))
 	s.flush()
 	return err
 }

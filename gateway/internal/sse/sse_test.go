@@ -42,3 +42,23 @@ func TestWriteErrors(t *testing.T) {
 		t.Fatalf("a failing writer: %v, want %v", err, gone)
 	}
 }
+
+// TestWriterReuse: a Writer's events are each whole and independent of
+// the ones before (its buffer is reset), HTML characters escaped as
+// json.Marshal escapes them, and an event that does not encode writes
+// nothing and leaves the next one whole.
+func TestWriterReuse(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	steps := []struct {
+		event string
+		v     any
+	}{{"a", map[string]string{"t": "<b>&"}}, {"", math.Inf(1)}, {"", []int{1}}, {"long-name", "x"}}
+	for _, s := range steps {
+		w.Write(s.event, s.v)
+	}
+	want := "event: a\ndata: {\"t\":\"\\u003cb\\u003e\\u0026\"}\n\ndata: [1]\n\nevent: long-name\ndata: \"x\"\n\n"
+	if buf.String() != want {
+		t.Fatalf("wrote %q, want %q", buf.String(), want)
+	}
+}
