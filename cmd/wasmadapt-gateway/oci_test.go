@@ -172,6 +172,8 @@ func TestSignedOCIModules(t *testing.T) {
 		return p
 	}
 	chat := func(url string) { t.Helper(); chatOK(t, url, key, "m") }
+	// One compilation cache for every start: the module compiles once.
+	cache := t.TempDir()
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -186,7 +188,7 @@ func TestSignedOCIModules(t *testing.T) {
 		{"a flag that is not a key", []string{"-config", configFile(signed), "-module-keys", "xyz"}, `-module-keys: "xyz" is not an ed25519 public key`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "0"}, tc.args...)
+			args := append([]string{"-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "0", "-cache-dir", cache}, tc.args...)
 			if tc.refuse != "" {
 				err := run(ctx, args, io.Discard, io.Discard)
 				if err == nil || !strings.Contains(err.Error(), tc.refuse) {
@@ -210,7 +212,7 @@ func TestSignedOCIModules(t *testing.T) {
 	// A reload that requires a key the running module lacks is refused,
 	// and the module keeps serving; then the key is withdrawn again.
 	p := configFile(unsigned)
-	url, logs, done := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms")
+	url, logs, done := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms", "-cache-dir", cache)
 	chat(url)
 	strict, _ := os.ReadFile(configFile(unsigned, pubHex))
 	if err := os.WriteFile(p, strict, 0o600); err != nil {
