@@ -10,6 +10,8 @@
 #   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
 #   make test-scaleout  three gateway processes behind nginx sharing Redis limits; one killed mid-load
+#   make image    the gateway's container image (the Dockerfile's) as an OCI layout in bin/image/oci, without a
+#                 container engine; IMAGE=HOST/REPO:TAG pushes it and reads it back (IMAGE_PLAIN_HTTP=1: loopback)
 
 GO       ?= go
 ADAPTERS := $(sort $(notdir $(patsubst %/module/,%,$(dir $(wildcard adapters-wasm/*/module/main.go)))))
@@ -39,7 +41,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
-.PHONY: all adapters wasmrun gateway demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet testcache unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway image demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet testcache unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -108,6 +110,19 @@ bin/wasmadapt-gateway: FORCE
 	@mkdir -p bin
 	$(GO) build -o $@ ./cmd/wasmadapt-gateway
 
+# The gateway's container image without a container engine (deploy/image,
+# a module of its own so that the main module does not depend on
+# go-containerregistry): the Dockerfile's image, from static binaries built
+# here, written as an OCI image layout; with IMAGE it is pushed and read
+# back (manifest, config, files).
+image: bin/adapters/openai.wasm
+	@mkdir -p bin/image
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -o bin/image/wasmadapt-gateway ./cmd/wasmadapt-gateway
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -o bin/image/wasmrun ./cmd/wasmrun
+	cd deploy/image && $(GO) run . -arch $$($(GO) env GOARCH) -gateway ../../bin/image/wasmadapt-gateway -wasmrun ../../bin/image/wasmrun \
+		-demo-module ../../bin/adapters/openai.wasm -demo-cases ../../cmd/wasmrun/testdata/demo -layout ../../bin/image/oci \
+		$(if $(IMAGE),-push $(IMAGE)) $(if $(IMAGE_PLAIN_HTTP),-plain-http)
+
 demo-gateway: all
 	bin/wasmadapt-gateway -demo
 
@@ -156,6 +171,8 @@ unit: testcache generate bin/tools/testrun
 	@# bench/ is a module of its own (the peer SDKs): its bodies match their
 	@# generator and every runner, ours and the peers', agrees on them.
 	cd bench && $(GO) vet . && ../bin/tools/testrun -results ../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) .
+	@# deploy/image is a module of its own (go-containerregistry).
+	cd deploy/image && $(GO) vet . && ../../bin/tools/testrun -results ../../$(RESULTS) -- -count=1 -timeout $(TESTTIMEOUT) .
 
 # The hostile-module corpus (testdata/hostile/<name>/, see its README.md),
 # built to bin/hostile/<name>.wasm for internal/sandboxtest: module.wat with

@@ -656,11 +656,7 @@ func TestNewErrors(t *testing.T) {
 
 func anthropicCase(t *testing.T, name string) *providertest.Server {
 	t.Helper()
-	c, err := providertest.LoadCase(filepath.Join("..", "testdata", "anthropic", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return providertest.NewHandler([]providertest.Case{c})
+	return providerCase(t, "anthropic", name)
 }
 
 // TestThinkingEchoed: the thinking block (with its signature) an Anthropic

@@ -113,7 +113,7 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, c *opCall) {
 		o.status, o.code = Status(e.Code, c.anthropic), e.Code
 		c.dialect(w, o.status, e)
 	}
-	settle, lerr := s.admit(w, r, key, func() int64 { return c.estimate }, log)
+	settle, lerr := s.admit(w, r, key, c.anthropic, func() int64 { return c.estimate }, log)
 	if lerr != nil {
 		fail(lerr)
 		return

@@ -109,13 +109,18 @@ var tracePropagator = propagation.NewCompositeTextMapPropagator(propagation.Trac
 // request's metrics and closes the span.
 func (s *Server) begin(r *http.Request, public, operation string) (*http.Request, func(o *observed)) {
 	ctx := tracePropagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	ctx, span := s.tracer.Start(ctx, "POST "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(
+	ctx, span := s.tracer.Start(ctx, spanName(r.URL.Path), trace.WithSpanKind(trace.SpanKindServer))
+	// A span that records nothing (no tracer provider configured) is
+	// given no attributes: building them is most of a span's cost.
+	recording := span.IsRecording()
+	if recording {
+		span.SetAttributes(
 			attribute.String("http.request.method", r.Method),
 			attribute.String("url.path", r.URL.Path),
 			attribute.String(host.AttrOperationName, operation),
 			attribute.String(host.AttrRequestModel, public),
-		))
+		)
+	}
 	s.metrics.inflight.Inc()
 	return r.WithContext(ctx), func(o *observed) {
 		s.metrics.inflight.Dec()
@@ -131,16 +136,38 @@ func (s *Server) begin(r *http.Request, public, operation string) (*http.Request
 		if o.usage.OutputTokens > 0 {
 			m.tokens.WithLabelValues(o.model, "output").Add(float64(o.usage.OutputTokens))
 		}
-		span.SetAttributes(attribute.Int("http.response.status_code", o.status),
-			attribute.Int(host.AttrUsageInputTokens, o.usage.InputTokens),
-			attribute.Int(host.AttrUsageOutputTokens, o.usage.OutputTokens))
+		if recording {
+			span.SetAttributes(attribute.Int("http.response.status_code", o.status),
+				attribute.Int(host.AttrUsageInputTokens, o.usage.InputTokens),
+				attribute.Int(host.AttrUsageOutputTokens, o.usage.OutputTokens))
+		}
 		if o.code != "" {
 			m.errors.WithLabelValues(o.endpoint, o.model, string(o.code)).Inc()
-			span.SetAttributes(attribute.String(host.AttrErrorType, string(o.code)))
-			span.SetStatus(codes.Error, string(o.code))
+			if recording {
+				span.SetAttributes(attribute.String(host.AttrErrorType, string(o.code)))
+				span.SetStatus(codes.Error, string(o.code))
+			}
 		}
 		span.End()
 	}
+}
+
+// spanName is the server span's name of a request to path: "POST "
+// and the path (the endpoints' names are constants, so no allocation).
+func spanName(path string) string {
+	switch path {
+	case "/v1/chat/completions":
+		return "POST /v1/chat/completions"
+	case "/v1/messages":
+		return "POST /v1/messages"
+	case "/v1/responses":
+		return "POST /v1/responses"
+	case "/v1/embeddings":
+		return "POST /v1/embeddings"
+	case "/v1/messages/count_tokens":
+		return "POST /v1/messages/count_tokens"
+	}
+	return "POST " + path
 }
 
 // traceID is the trace of ctx's span, for the access log ("" without

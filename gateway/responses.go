@@ -21,7 +21,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public, now := req.Model, s.now()
-	s.serve(w, r, &call{dialect: openAI, req: req,
+	s.serve(w, r, &call{dialect: openAI, req: req, approvals: true, size: len(body),
 		stream: func(w io.Writer, flush func()) encoder { return responseswire.NewStream(w, flush, public, now) },
 		whole:  func(resp *host.Response) []byte { return responseswire.Response(resp, public, now) },
 	})

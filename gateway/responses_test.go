@@ -1,8 +1,12 @@
 package gateway_test
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasmadapt/wasmadapt/host/providertest"
 )
 
 // TestResponses: /v1/responses, streamed and not, with a
@@ -48,5 +52,134 @@ func TestResponses(t *testing.T) {
 			t.Fatalf("%s: status %d, want %d: %s", tc.body, status, tc.status, body)
 		}
 		checkErrorShape(t, "/v1/responses", body, tc.errType)
+	}
+}
+
+// providerCase is the provider of the golden case testdata/module/name.
+func providerCase(t *testing.T, module, name string) *providertest.Server {
+	t.Helper()
+	c, err := providertest.LoadCase(filepath.Join("..", "testdata", module, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return providertest.NewHandler([]providertest.Case{c})
+}
+
+// TestPauseAcrossDialects: a turn the provider paused (Anthropic
+// pause_turn, finish reason pause) is stop_reason "pause_turn" on
+// /v1/messages, streamed and not; Chat Completions, which has no such
+// reason, says "stop"; Responses, which has no paused status, "completed".
+func TestPauseAcrossDialects(t *testing.T) {
+	srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", providerCase(t, "anthropic", "stream-pause-turn-server-tool"))
+	const msgs = `{"model":"demo-weather","max_tokens":1024,"messages":[{"role":"user","content":"Weather in Paris?"}]}`
+	for _, tc := range []struct {
+		path, body, auth, want string
+	}{
+		{"/v1/messages", msgs, "x-api-key: ", `"stop_reason":"pause_turn"`},
+		{"/v1/messages", strings.Replace(msgs, `"messages"`, `"stream":true,"messages"`, 1), "x-api-key: ", `"delta":{"stop_reason":"pause_turn","stop_sequence":null}`},
+		{"/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"Weather in Paris?"}]}`, "Authorization: Bearer ", `"finish_reason":"stop"`},
+		{"/v1/chat/completions", `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"Weather in Paris?"}]}`, "Authorization: Bearer ", `"finish_reason":"stop"`},
+		{"/v1/responses", `{"model":"demo-weather","input":"Weather in Paris?"}`, "Authorization: Bearer ", `"status":"completed"`},
+		{"/v1/responses", `{"model":"demo-weather","stream":true,"input":"Weather in Paris?"}`, "Authorization: Bearer ", `event: response.completed`},
+	} {
+		status, _, body := post(t, srv.URL+tc.path, tc.body, tc.auth+testKey)
+		if status != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s %s: status %d, want 200 with %s: %s", tc.path, tc.body, status, tc.want, body)
+		}
+	}
+}
+
+// TestApprovalRequests: a provider's approval request (an MCP tool with
+// require_approval) is an mcp_approval_request output item on
+// /v1/responses, streamed and not; Chat Completions and Messages cannot
+// carry it and fail the call with capability_unsupported, saying to use
+// /v1/responses (400 before a stream began, the in-stream error after).
+func TestApprovalRequests(t *testing.T) {
+	srv, _ := newGatewayFor(t, "openai-responses", "gpt-4.1", providerCase(t, "openai-responses", "stream-mcp-approval-request"))
+	bearer := "Authorization: Bearer " + testKey
+	const item = `{"type":"mcp_approval_request","id":"mcpr_12","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}"}`
+
+	status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","input":"What is wasmadapt?"}`, bearer)
+	if status != 200 || !strings.Contains(body, `"output":[`+item+`]`) {
+		t.Fatalf("whole: status %d, want 200 with the item %s: %s", status, item, body)
+	}
+	status, _, body = post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","stream":true,"input":"What is wasmadapt?"}`, bearer)
+	evs := parseSSE(t, body)
+	var names []string
+	for _, e := range evs {
+		names = append(names, e.event)
+	}
+	if status != 200 || strings.Join(names, " ") != "response.created response.in_progress response.output_item.added response.output_item.done response.completed" ||
+		!strings.Contains(evs[2].data, `"item":`+item) || !strings.Contains(evs[4].data, item) {
+		t.Fatalf("stream: status %d, events %v: %s", status, names, body)
+	}
+
+	for _, tc := range []struct {
+		path, body, auth string
+		status           int
+	}{
+		{"/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"What is wasmadapt?"}]}`, bearer, 400},
+		{"/v1/messages", `{"model":"demo-weather","max_tokens":100,"messages":[{"role":"user","content":"What is wasmadapt?"}]}`, "x-api-key: " + testKey, 400},
+		{"/v1/chat/completions", `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"What is wasmadapt?"}]}`, bearer, 200},
+		{"/v1/messages", `{"model":"demo-weather","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"What is wasmadapt?"}]}`, "x-api-key: " + testKey, 200},
+	} {
+		status, _, body := post(t, srv.URL+tc.path, tc.body, tc.auth)
+		if status != tc.status || !strings.Contains(body, `approval before it runs its tool \"mcp\"`) || !strings.Contains(body, "POST /v1/responses") {
+			t.Errorf("%s %s: status %d, want %d and the capability_unsupported error saying to use /v1/responses: %s", tc.path, tc.body, status, tc.status, body)
+		}
+		if tc.status == 400 {
+			checkErrorShape(t, tc.path, body, "invalid_request_error")
+		} else if strings.Contains(body, "[DONE]") || strings.Contains(body, "message_stop") {
+			t.Errorf("%s: a failed stream ended as a success: %s", tc.path, body)
+		}
+	}
+}
+
+// TestResponsesReasoningAndRefusal: over raw HTTP, /v1/responses streams
+// a provider's reasoning as a reasoning item
+// (response.reasoning_summary_text.delta) and its refusal as a refusal
+// part (response.refusal.delta), and a whole response carries both.
+func TestResponsesReasoningAndRefusal(t *testing.T) {
+	bearer := "Authorization: Bearer " + testKey
+	for _, tc := range []struct {
+		name, module, model, caseName string
+		deltaEvent, doneField, want   string
+		wantItem                      string
+	}{
+		{"reasoning", "anthropic", "claude-sonnet-4-5", "stream-thinking-parallel-tools",
+			"response.reasoning_summary_text.delta", "text", "Two cities, two calls.",
+			`{"type":"reasoning","id":"rs_0","summary":[{"type":"summary_text","text":"Two cities, two calls."}]}`},
+		{"refusal", "openai-responses", "gpt-4.1-mini", "stream-refusal",
+			"response.refusal.delta", "refusal", "I can't help with that.",
+			`{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"refusal","refusal":"I can't help with that."}]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newGatewayFor(t, tc.module, tc.model, providerCase(t, tc.module, tc.caseName))
+			status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","stream":true,"input":"Weather in Paris and Rome?"}`, bearer)
+			if status != 200 {
+				t.Fatalf("stream: status %d: %s", status, body)
+			}
+			var deltas, done string
+			doneEvent := strings.TrimSuffix(tc.deltaEvent, ".delta") + ".done"
+			for _, e := range parseSSE(t, body) {
+				var d map[string]any
+				if err := json.Unmarshal([]byte(e.data), &d); err != nil {
+					t.Fatal(err)
+				}
+				switch e.event {
+				case tc.deltaEvent:
+					deltas += d["delta"].(string)
+				case doneEvent:
+					done, _ = d[tc.doneField].(string)
+				}
+			}
+			if deltas != tc.want || done != tc.want || !strings.Contains(body, tc.wantItem) {
+				t.Fatalf("stream: deltas %q, %s %q; want %q and the item %s in:\n%s", deltas, doneEvent, done, tc.want, tc.wantItem, body)
+			}
+			status, _, body = post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","input":"Weather in Paris and Rome?"}`, bearer)
+			if status != 200 || !strings.Contains(body, tc.wantItem) {
+				t.Fatalf("whole: status %d, want 200 with %s: %s", status, tc.wantItem, body)
+			}
+		})
 	}
 }

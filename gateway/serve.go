@@ -68,6 +68,12 @@ type call struct {
 	req       *abi.Request
 	stream    func(w io.Writer, flush func()) encoder
 	whole     func(*host.Response) []byte
+	// size is the request body's length (for the token estimate).
+	size int
+	// approvals: the dialect carries a provider's approval requests
+	// (ABI 1.3 approval-request events); in any other an approval
+	// request fails the call with capability_unsupported.
+	approvals bool
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +87,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public, now := req.Model, s.now()
-	s.serve(w, r, &call{dialect: openAI, req: req,
+	s.serve(w, r, &call{dialect: openAI, req: req, size: len(body),
 		stream: func(w io.Writer, flush func()) encoder { return openaiwire.NewStream(w, flush, public, opt, now) },
 		whole:  func(resp *host.Response) []byte { return openaiwire.Completion(resp, public, now) },
 	})
@@ -98,7 +104,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public := req.Model
-	s.serve(w, r, &call{dialect: anthropic, anthropic: true, req: req,
+	s.serve(w, r, &call{dialect: anthropic, anthropic: true, req: req, size: len(body),
 		stream: func(w io.Writer, flush func()) encoder { return anthropicwire.NewStream(w, flush, public) },
 		whole:  func(resp *host.Response) []byte { return anthropicwire.Message(resp, public) },
 	})
@@ -159,7 +165,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		acc    host.Accumulator
 		status = http.StatusOK
 		code   abi.Code
+		// resp is the answer, accumulated once (Response copies).
+		resp *host.Response
 	)
+	answer := func() *host.Response {
+		if resp == nil {
+			resp = acc.Response()
+		}
+		return resp
+	}
 	flusher, _ := w.(http.Flusher)
 	flush := func() {
 		if flusher != nil {
@@ -167,11 +181,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	defer func() {
-		o.status, o.code, o.usage = status, code, acc.Response().Usage
+		o.status, o.code, o.usage = status, code, answer().Usage
 		attrs := []any{slog.String("target", served), slog.Int("status", status), slog.String("code", string(code)),
 			slog.Duration("duration", s.now().Sub(start))}
 		if st.logContent {
-			attrs = append(attrs, contentAttrs(c.req, acc.Response())...)
+			attrs = append(attrs, contentAttrs(c.req, answer())...)
 		}
 		log.Info("gateway request", attrs...)
 	}()
@@ -186,12 +200,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		status = Status(e.Code, c.anthropic)
 		c.dialect(w, status, e)
 	}
-	settle, lerr := s.admit(w, r, key, func() int64 { return estimate(c.req) }, log)
+	settle, lerr := s.admit(w, r, key, c.anthropic, func() int64 { return estimate(c.size, c.req) }, log)
 	if lerr != nil {
 		fail(lerr)
 		return
 	}
-	defer func() { settle(acc.Response().Usage, status >= 400 && status != 499) }()
+	defer func() { settle(answer().Usage, status >= 400 && status != 499) }()
+	// cur is the event handed to the encoder: one variable for the whole
+	// stream, where &ev would move every event to the heap.
+	var cur abi.Event
 	for ev, err := range seq {
 		if err != nil || ev.Type == abi.EventError {
 			if err == nil {
@@ -204,6 +221,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 			fail(asABI(err))
 			return
 		}
+		if ev.Type == abi.EventApprovalRequest && !c.approvals {
+			fail(abi.Errorf(abi.CodeCapabilityUnsupported, "the provider asks approval before it runs its tool %q, and %s cannot carry approval requests: send the request to POST /v1/responses, whose mcp_approval_request items do", ev.Name, r.URL.Path))
+			return
+		}
 		if o.first.IsZero() {
 			o.first = s.now()
 		}
@@ -214,12 +235,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		if enc == nil {
 			enc = begin(w, c, flush)
 		}
-		if err := enc.Event(&ev); err != nil {
+		cur = ev
+		if err := enc.Event(&cur); err != nil {
 			status, code = 499, "client_closed"
 			return
 		}
 	}
-	resp := acc.Response()
+	answer()
 	// StreamRoute does not check a structured answer against its schema
 	// (Client.Stream does): check it here, for both kinds of answer.
 	if err := host.VerifyOutput(&req, resp); err != nil {

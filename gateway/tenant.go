@@ -2,11 +2,11 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -62,25 +62,70 @@ func policy(k *config.Key) limits.Policy {
 		TokenBudget: k.Limits.TokenBudget, BudgetPeriod: k.Limits.Period()}
 }
 
-// estimate is the tokens reserved for req before its usage is known: its
-// encoded size at four bytes a token, plus its output bound.
-func estimate(req *abi.Request) int64 {
-	b, _ := json.Marshal(req)
+// estimate is the tokens reserved for req, whose body had size bytes,
+// before its usage is known: the body's size at four bytes a token, plus
+// the request's output bound.
+func estimate(size int, req *abi.Request) int64 {
 	out := int64(DefaultOutputEstimate)
 	if req.MaxOutputTokens != nil && *req.MaxOutputTokens > 0 {
 		out = int64(*req.MaxOutputTokens)
 	}
-	return int64(len(b)+3)/4 + out
+	return int64(size+3)/4 + out
+}
+
+// rateLimitHeaders reports a key's limits as its dialect's clients read
+// them: OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens}
+// (reset as a duration, "59.5s"), or Anthropic's
+// anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset} (reset as
+// an RFC 3339 time). The requests trio is requests_per_minute; the tokens
+// trio is whichever of tokens_per_minute and token_budget has the least
+// left. A limit the key does not have is not reported.
+func rateLimitHeaders(h http.Header, ws []limits.Window, anthropicDialect bool, now time.Time) {
+	var req, tok *limits.Window
+	for i := range ws {
+		w := &ws[i]
+		switch {
+		case w.Limit == limits.LimitRequests:
+			req = w
+		case tok == nil || w.Remaining() < tok.Remaining():
+			tok = w
+		}
+	}
+	// names are the limit, remaining and reset headers of the requests
+	// and the tokens windows, canonical already (no work for Set).
+	names := [2][3]string{
+		{"X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"},
+		{"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens"},
+	}
+	if anthropicDialect {
+		names = [2][3]string{
+			{"Anthropic-Ratelimit-Requests-Limit", "Anthropic-Ratelimit-Requests-Remaining", "Anthropic-Ratelimit-Requests-Reset"},
+			{"Anthropic-Ratelimit-Tokens-Limit", "Anthropic-Ratelimit-Tokens-Remaining", "Anthropic-Ratelimit-Tokens-Reset"},
+		}
+	}
+	for i, w := range [2]*limits.Window{req, tok} {
+		if w == nil {
+			continue
+		}
+		reset := max(w.Reset.Sub(now), 0).Round(time.Millisecond).String()
+		if anthropicDialect {
+			reset = w.Reset.UTC().Format(time.RFC3339)
+		}
+		h.Set(names[i][0], strconv.FormatInt(w.Max, 10))
+		h.Set(names[i][1], strconv.FormatInt(w.Remaining(), 10))
+		h.Set(names[i][2], reset)
+	}
 }
 
 // admit takes a request, estimated at est() tokens, from its key's limits
 // before the provider is called. On refusal it sets Retry-After on w and
 // returns the error to answer with (rate_limited, or unavailable when the
-// store failed). Otherwise
+// store failed). Either way the key's limits are reported in rate-limit
+// headers of its dialect (rateLimitHeaders). Otherwise
 // settle, called once the answer is known, replaces the token estimate
 // with the usage the provider reported; refund says the request failed
 // before its answer began, so took no tokens.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, key *config.Key, est func() int64, log *slog.Logger) (settle func(u abi.Usage, refund bool), e *abi.Error) {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, key *config.Key, anthropicDialect bool, est func() int64, log *slog.Logger) (settle func(u abi.Usage, refund bool), e *abi.Error) {
 	p := policy(key)
 	if p.Zero() {
 		return func(abi.Usage, bool) {}, nil
@@ -93,12 +138,14 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, key *config.Key, 
 	var d *limits.Denied
 	switch {
 	case errors.As(err, &d):
+		rateLimitHeaders(w.Header(), d.Windows, anthropicDialect, s.now())
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(d.RetryAfter.Seconds()), 10))
 		return nil, &abi.Error{Code: abi.CodeRateLimited, Retryable: true, Message: "this gateway API key is " + d.Error()}
 	case err != nil:
 		log.Error("tenant limits", slog.Any("err", err))
 		return nil, &abi.Error{Code: abi.CodeUnavailable, Retryable: true, Message: "the gateway cannot check this key's limits now (its limit store is unreachable); retry later"}
 	}
+	rateLimitHeaders(w.Header(), res.Windows, anthropicDialect, s.now())
 	return func(u abi.Usage, refund bool) {
 		used := int64(u.InputTokens + u.OutputTokens)
 		if used == 0 && !refund {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,15 +40,15 @@ func (l *ledger) record(cs []limits.Counter) {
 	}
 }
 
-func (l *ledger) Take(ctx context.Context, cs []limits.Counter) (int, error) {
+func (l *ledger) Take(ctx context.Context, cs []limits.Counter) (int, []int64, error) {
 	if l.fail != nil {
-		return 0, l.fail
+		return 0, nil, l.fail
 	}
-	over, err := l.Store.Take(ctx, cs)
+	over, counts, err := l.Store.Take(ctx, cs)
 	if over < 0 && err == nil {
 		l.record(cs)
 	}
-	return over, err
+	return over, counts, err
 }
 
 func (l *ledger) Add(ctx context.Context, cs []limits.Counter) error {
@@ -263,5 +264,133 @@ func TestTenantRedis(t *testing.T) {
 	}
 	if fmt.Sprint(statuses) != "[200 200 200 429 429 429]" {
 		t.Fatalf("statuses %v, want three admitted across both gateways, then 429", statuses)
+	}
+}
+
+// postHeader posts body to url with the key of path's dialect and
+// returns the status and the response's headers.
+func postHeader(t *testing.T, url, path, body, key string) (int, http.Header) {
+	t.Helper()
+	hreq, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
+	hreq.Header.Set("Content-Type", "application/json")
+	k, v, _ := strings.Cut(authHeader(path, key), ": ")
+	hreq.Header.Set(k, v)
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header
+}
+
+// TestRateLimitHeaders: every answer to a limited key reports its limits
+// in its dialect's headers (OpenAI's x-ratelimit-*, Anthropic's
+// anthropic-ratelimit-*), admitted or refused, streamed or not, with the
+// counters in memory or in Redis; an unlimited key gets none.
+func TestRateLimitHeaders(t *testing.T) {
+	start := time.Date(2026, 12, 7, 10, 0, 15, 0, time.UTC) // 45 s before the next minute
+	const chat, msgs = "/v1/chat/completions", "/v1/messages"
+	streamed := func(body string) string { return strings.Replace(body, `"messages"`, `"stream":true,"messages"`, 1) }
+	tokensLeft := func(h http.Header, anthropic bool) int64 {
+		name := "X-Ratelimit-Remaining-Tokens"
+		if anthropic {
+			name = "Anthropic-Ratelimit-Tokens-Remaining"
+		}
+		n, err := strconv.ParseInt(h.Get(name), 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v (headers %v)", name, err, h)
+		}
+		return n
+	}
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			clk := testclock.New(start)
+			lim := &config.Limits{RequestsPerMinute: 4, TokensPerMinute: 100000, TokenBudget: 1000000, BudgetPeriod: "1h"}
+			var srv *httptest.Server
+			if backend == "memory" {
+				srv = limitedGateway(t, lim, clk, &ledger{Store: limits.NewMemoryStore(clk.Now), net: map[string]int64{}})
+			} else {
+				srv = limitedGateway(t, lim, clk, nil, redistest.Start(t))
+			}
+			want := func(i int, h http.Header, kv ...string) {
+				t.Helper()
+				for j := 0; j < len(kv); j += 2 {
+					if got := h.Get(kv[j]); got != kv[j+1] {
+						t.Fatalf("request %d: %s = %q, want %q (headers %v)", i, kv[j], got, kv[j+1], h)
+					}
+				}
+			}
+			// 1: a whole Chat Completion.
+			status, h1 := postHeader(t, srv.URL, chat, weather[chat], testKey)
+			if status != 200 {
+				t.Fatalf("request 1: status %d", status)
+			}
+			want(1, h1, "X-Ratelimit-Limit-Requests", "4", "X-Ratelimit-Remaining-Requests", "3", "X-Ratelimit-Reset-Requests", "45s",
+				"X-Ratelimit-Limit-Tokens", "100000", "X-Ratelimit-Reset-Tokens", "45s", "Anthropic-Ratelimit-Requests-Limit", "")
+			// 2: the same: the first request's estimate was settled to
+			// its usage, the second's estimate is the same.
+			status, h2 := postHeader(t, srv.URL, chat, weather[chat], testKey)
+			if status != 200 {
+				t.Fatalf("request 2: status %d", status)
+			}
+			want(2, h2, "X-Ratelimit-Remaining-Requests", "2")
+			if d := tokensLeft(h1, false) - tokensLeft(h2, false); d != weatherTokens {
+				t.Fatalf("tokens remaining went from %d to %d, want down by the first answer's usage %d", tokensLeft(h1, false), tokensLeft(h2, false), weatherTokens)
+			}
+			// 3: Anthropic Messages, streamed, 5 s later.
+			clk.Add(5 * time.Second)
+			status, h3 := postHeader(t, srv.URL, msgs, streamed(weather[msgs]), testKey)
+			if status != 200 {
+				t.Fatalf("request 3: status %d", status)
+			}
+			want(3, h3, "Anthropic-Ratelimit-Requests-Limit", "4", "Anthropic-Ratelimit-Requests-Remaining", "1",
+				"Anthropic-Ratelimit-Requests-Reset", "2026-12-07T10:01:00Z", "Anthropic-Ratelimit-Tokens-Limit", "100000",
+				"Anthropic-Ratelimit-Tokens-Reset", "2026-12-07T10:01:00Z", "X-Ratelimit-Limit-Requests", "")
+			// Two answers settled to their usage, and this request's
+			// estimate held: its size and its max_tokens of 100.
+			if n, settled := tokensLeft(h3, true), int64(100000-2*weatherTokens); n > settled-100 || n < settled-100-int64(len(weather[msgs])) {
+				t.Fatalf("anthropic tokens remaining %d, want %d less this request's estimate", n, settled)
+			}
+			want(3, h3, "Content-Type", "text/event-stream")
+			// 4, a streamed Chat Completion, takes the last request; 5 is
+			// refused and still reports.
+			status, h4 := postHeader(t, srv.URL, chat, streamed(weather[chat]), testKey)
+			if status != 200 {
+				t.Fatalf("request 4: status %d", status)
+			}
+			want(4, h4, "Content-Type", "text/event-stream", "X-Ratelimit-Remaining-Requests", "0", "X-Ratelimit-Reset-Requests", "40s")
+			clk.Add(500 * time.Millisecond)
+			status, h5 := postHeader(t, srv.URL, chat, weather[chat], testKey)
+			want(5, h5, "X-Ratelimit-Remaining-Requests", "0", "X-Ratelimit-Reset-Requests", "39.5s", "Retry-After", "40")
+			if status != 429 {
+				t.Fatalf("request 5: status %d, want 429", status)
+			}
+			status, h6 := postHeader(t, srv.URL, msgs, weather[msgs], testKey)
+			want(6, h6, "Anthropic-Ratelimit-Requests-Remaining", "0", "Anthropic-Ratelimit-Requests-Reset", "2026-12-07T10:01:00Z")
+			if status != 429 {
+				t.Fatalf("request 6: status %d, want 429", status)
+			}
+			// A key without limits gets no rate-limit headers.
+			_, h7 := postHeader(t, srv.URL, chat, weather[chat], narrowKey)
+			want(7, h7, "X-Ratelimit-Limit-Requests", "", "X-Ratelimit-Limit-Tokens", "")
+		})
+	}
+}
+
+// TestRateLimitHeadersTightestTokens: the tokens trio reports whichever
+// token limit has the least left: here the budget.
+func TestRateLimitHeadersTightestTokens(t *testing.T) {
+	clk := testclock.New(time.Date(2026, 12, 7, 10, 0, 15, 0, time.UTC))
+	srv := limitedGateway(t, &config.Limits{TokensPerMinute: 1000000, TokenBudget: 50000, BudgetPeriod: "1h"}, clk,
+		&ledger{Store: limits.NewMemoryStore(clk.Now), net: map[string]int64{}})
+	status, h := postHeader(t, srv.URL, "/v1/chat/completions", weather["/v1/chat/completions"], testKey)
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	if h.Get("X-Ratelimit-Limit-Tokens") != "50000" || h.Get("X-Ratelimit-Reset-Tokens") != "59m45s" || h.Get("X-Ratelimit-Limit-Requests") != "" {
+		t.Fatalf("headers %v: want the budget's limit 50000 resetting in 59m45s and no requests trio", h)
 	}
 }

@@ -14,7 +14,7 @@
 //
 // Usage:
 //
-//	wasmadapt-gateway -config gateway.yaml [-listen 127.0.0.1:8080] [-grace 30s] [-watch 2s]
+//	wasmadapt-gateway -config gateway.yaml [-listen 127.0.0.1:8080] [-grace 30s] [-watch 2s] [-module-keys KEY,...]
 //	wasmadapt-gateway -demo [-demo-cases DIR] [-modules bin/adapters]
 //
 // The configuration file is described in package gateway/config; it is
@@ -23,8 +23,11 @@
 // recorded provider on loopback (no provider key needed) and prints its
 // URL and a freshly made gateway key. A target's module may be an OCI
 // reference (module: oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:...),
-// pulled and verified at each load. SIGHUP, or a change to the
-// configuration file or to a module file of the modules directory, or a
+// pulled and verified at each load; with -module-keys or the file's
+// module_public_keys, an OCI module must also carry an ed25519 signature
+// (wasmrun push --key KEYFILE) by one of those keys, or it does not
+// load. SIGHUP, or a change to the configuration file or to a module file
+// of the modules directory, or a
 // tag of an OCI module that moved (checked every -watch), reloads without
 // a restart: requests in flight finish on the version they started on,
 // and an invalid new configuration is refused (logged with its lines)
@@ -54,6 +57,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/gateway"
 	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
+	"github.com/wasmadapt/wasmadapt/internal/pubkey"
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
@@ -74,9 +78,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoCases := fs.String("demo-cases", "cmd/wasmrun/testdata/demo", "the recorded cases of -demo")
 	modules := fs.String("modules", "", "directory of modules named without a path (default: the file's modules_dir, else bin/adapters)")
 	cacheDir := fs.String("cache-dir", "", "on-disk compilation cache of the modules")
+	moduleKeyFlag := fs.String("module-keys", "", "ed25519 public keys (hex or base64, comma-separated; what wasmrun keygen prints) of which one must have signed every OCI module, besides the file's module_public_keys")
 	watch := fs.Duration("watch", 2*time.Second, "how often to check the configuration file, the modules directory and the tags of OCI modules for changes to reload (0: on SIGHUP only)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	flagKeys, err := pubkey.ParseList(*moduleKeyFlag)
+	if err != nil {
+		return fmt.Errorf("-module-keys: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
@@ -128,7 +137,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer eng.Close(context.Background())
 	tags := newTagWatch(func(ctx context.Context, ref string) (string, error) { return oci.Resolve(ctx, ref, oci.Options{}) })
-	loader := ociLoader(eng, gateway.FileLoader(eng, *modules), oci.PullOptions{}, tags.pulled)
+	keys := newModuleKeys(flagKeys, cfg)
+	loader := ociLoader(eng, gateway.FileLoader(eng, *modules), oci.PullOptions{}, keys.get, tags.pulled)
 	gw, err := gateway.New(ctx, cfg, gateway.Options{Loader: loader, Logger: log, Getenv: getenv})
 	if err != nil {
 		var ce *gateway.ConfigError
@@ -143,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	rl := &reloader{gw: gw, log: log, cfgPath: *cfgPath, cfg: cfg, modulesDir: *modules, interval: *watch, tags: tags}
+	rl := &reloader{gw: gw, log: log, cfgPath: *cfgPath, cfg: cfg, modulesDir: *modules, interval: *watch, tags: tags, keys: keys}
 	if *demo {
 		rl.cfgPath = ""
 	}

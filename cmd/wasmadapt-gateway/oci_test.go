@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,11 +27,7 @@ import (
 // -watch reloads it without a restart, while a digest-pinned reference to
 // the first version stays on it; requests go on being served.
 func TestReloadOCITag(t *testing.T) {
-	wasm, err := os.ReadFile(filepath.Join("..", "..", "bin", "adapters", "openai.wasm"))
-	if err != nil {
-		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the OCI reload run")
-	}
-	host, _ := registrytest.Start(t)
+	wasm, host, providerURL := ociFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tag := "oci://" + host + "/adapters/openai:stable"
@@ -37,18 +36,11 @@ func TestReloadOCITag(t *testing.T) {
 		t.Fatal(err)
 	}
 	pinned := "oci://" + host + "/adapters/openai@" + v1.Digest.String()
-
-	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer psrv.Close()
 	const key = "wag-oci-test-key"
-	t.Setenv("OCI_TEST_PROVIDER_KEY", "not-a-secret")
 	var b strings.Builder
 	b.WriteString("models:\n")
 	for name, module := range map[string]string{"tagged": tag, "pinned": pinned} {
-		fmt.Fprintf(&b, "  - name: %s\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", name, module, psrv.URL)
+		fmt.Fprintf(&b, "  - name: %s\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", name, module, providerURL)
 	}
 	fmt.Fprintf(&b, "keys:\n  - name: t\n    sha256: %s\n    models: [\"*\"]\n", config.HashKey(key))
 	p := filepath.Join(t.TempDir(), "gw.yaml")
@@ -75,21 +67,7 @@ func TestReloadOCITag(t *testing.T) {
 		}
 		return out
 	}
-	chat := func(model string) {
-		t.Helper()
-		req, _ := http.NewRequest("POST", url+"/v1/chat/completions",
-			strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
-		}
-	}
+	chat := func(model string) { t.Helper(); chatOK(t, url, key, model) }
 	first := digests()
 	if first[tag] == "" || first[tag] != first[pinned] {
 		t.Fatalf("module versions at start %v: want %s and %s loaded at the same digest", first, tag, pinned)
@@ -154,5 +132,137 @@ func TestTagWatch(t *testing.T) {
 		if got := w.moved(context.Background(), cfg, log); got != step.want {
 			t.Fatalf("step %d: moved %q, want %q", i, got, step.want)
 		}
+	}
+}
+
+// TestSignedOCIModules: with public keys (the file's module_public_keys,
+// or -module-keys), a module signed by one of them loads and serves; an
+// unsigned one, or one signed by another key, is refused at start with
+// the target's line and what is wrong; without keys the unsigned one
+// loads. A reload that adds a key applies it to the modules it loads.
+func TestSignedOCIModules(t *testing.T) {
+	wasm, host, providerURL := ociFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	otherPub, otherPriv, _ := ed25519.GenerateKey(nil)
+	pubHex, otherHex := hex.EncodeToString(pub), hex.EncodeToString(otherPub)
+	push := func(repo string, key ed25519.PrivateKey) string {
+		ref := "oci://" + host + "/adapters/" + repo + ":v1"
+		if _, err := oci.Push(ctx, ref, wasm, oci.PushOptions{Key: key}); err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	signed, unsigned, foreign := push("signed", priv), push("unsigned", nil), push("foreign", otherPriv)
+	const key = "wag-signed-test-key"
+	// configFile writes a configuration serving module as model "m",
+	// requiring keys.
+	configFile := func(module string, keys ...string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "models:\n  - name: m\n    targets:\n      - module: %s\n        model: gpt-4.1-mini\n        base_url: %s\n        credential_env: OCI_TEST_PROVIDER_KEY\n", module, providerURL)
+		fmt.Fprintf(&b, "keys:\n  - name: t\n    sha256: %s\n    models: [\"*\"]\n", config.HashKey(key))
+		if len(keys) > 0 {
+			fmt.Fprintf(&b, "module_public_keys: [%s]\n", strings.Join(keys, ", "))
+		}
+		p := filepath.Join(t.TempDir(), "gw.yaml")
+		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	chat := func(url string) { t.Helper(); chatOK(t, url, key, "m") }
+	// One compilation cache for every start: the module compiles once.
+	cache := testCache(t)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		refuse string // what the start error says; "" starts and serves
+	}{
+		{"signed, key in the file", []string{"-config", configFile(signed, otherHex, pubHex)}, ""},
+		{"signed, key by flag", []string{"-config", configFile(signed), "-module-keys", otherHex + "," + base64.StdEncoding.EncodeToString(pub)}, ""},
+		{"unsigned without keys", []string{"-config", configFile(unsigned)}, ""},
+		{"unsigned, key in the file", []string{"-config", configFile(unsigned, pubHex)}, "gw.yaml:4: "},
+		{"unsigned, key by flag", []string{"-config", configFile(unsigned), "-module-keys", pubHex}, "gw.yaml:4: "},
+		{"signed by another key", []string{"-config", configFile(foreign, pubHex)}, "gw.yaml:4: "},
+		{"a flag that is not a key", []string{"-config", configFile(signed), "-module-keys", "xyz"}, `-module-keys: "xyz" is not an ed25519 public key`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "0", "-cache-dir", cache}, tc.args...)
+			if tc.refuse != "" {
+				err := run(ctx, args, io.Discard, io.Discard)
+				if err == nil || !strings.Contains(err.Error(), tc.refuse) {
+					t.Fatalf("start: %v, want a refusal saying %q", err, tc.refuse)
+				}
+				if strings.Contains(tc.refuse, "gw.yaml") && !strings.Contains(err.Error(), "signature") {
+					t.Fatalf("start: %v, want the signature named as what is wrong", err)
+				}
+				return
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			url, _, done := startCommand(runCtx, t, args...)
+			chat(url)
+			stop()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+
+	// A reload that requires a key the running module lacks is refused,
+	// and the module keeps serving; then the key is withdrawn again.
+	p := configFile(unsigned)
+	url, logs, done := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms", "-cache-dir", cache)
+	chat(url)
+	strict, _ := os.ReadFile(configFile(unsigned, pubHex))
+	if err := os.WriteFile(p, strict, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Poll(t, "the refused reload", func() bool { return strings.Contains(logs.String(), "reload refused") })
+	if !strings.Contains(logs.String(), "signature") {
+		t.Fatalf("the refused reload does not name the signature:\n%s", logs)
+	}
+	chat(url)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ociFixture is what the OCI tests need: the openai module's bytes, a
+// loopback registry's host:port and the demo's recorded provider (its
+// URL; the credential variable OCI_TEST_PROVIDER_KEY is set). It skips,
+// saying so, without the built module or the registry.
+func ociFixture(t *testing.T) (wasm []byte, host, providerURL string) {
+	t.Helper()
+	wasm, err := os.ReadFile(filepath.Join("..", "..", "bin", "adapters", "openai.wasm"))
+	if err != nil {
+		testenv.SkipMissing(t, "bin/adapters/openai.wasm is not built (make bin/adapters/openai.wasm): skipping the OCI run")
+	}
+	host, _ = registrytest.Start(t)
+	psrv, err := demoprovider.Server(filepath.Join("..", "wasmrun", "testdata", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(psrv.Close)
+	t.Setenv("OCI_TEST_PROVIDER_KEY", "not-a-secret")
+	return wasm, host, psrv.URL
+}
+
+// chatOK sends the demo's question to model through the gateway at url
+// with the gateway key, and fails unless it is answered 200.
+func chatOK(t *testing.T, url, key, model string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+"/v1/chat/completions",
+		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
 	}
 }

@@ -35,6 +35,9 @@ type reloader struct {
 	// tags watches the configuration's OCI modules named by tag (nil:
 	// none watched).
 	tags *tagWatch
+	// keys are the OCI modules' public keys, replaced by a new
+	// configuration's (nil: left alone).
+	keys *moduleKeys
 }
 
 // tagWatch follows the tags of the OCI modules a configuration names:
@@ -144,6 +147,14 @@ func (r *reloader) reload(ctx context.Context) error {
 			return err
 		}
 		cfg = c
+	}
+	if r.keys != nil {
+		undo := r.keys.use(cfg)
+		defer func() {
+			if cfg != r.cfg {
+				undo() // refused: the running configuration's keys stay
+			}
+		}()
 	}
 	if err := r.gw.Reload(ctx, cfg); err != nil {
 		var ce *gateway.ConfigError

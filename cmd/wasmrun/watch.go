@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/engine/registry"
+	"github.com/wasmadapt/wasmadapt/internal/pubkey"
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
@@ -23,20 +22,9 @@ func init() {
 }
 
 func parseKeys(s string) ([]ed25519.PublicKey, error) {
-	var keys []ed25519.PublicKey
-	for _, k := range strings.Split(s, ",") {
-		k = strings.TrimSpace(k)
-		if k == "" {
-			continue
-		}
-		b, err := hex.DecodeString(k)
-		if err != nil {
-			b, err = base64.StdEncoding.DecodeString(k)
-		}
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return nil, usagef("--key %q is not an ed25519 public key (32 bytes, hex or base64)", k)
-		}
-		keys = append(keys, ed25519.PublicKey(b))
+	keys, err := pubkey.ParseList(s)
+	if err != nil {
+		return nil, usagef("--key: %v", err)
 	}
 	return keys, nil
 }

@@ -35,6 +35,7 @@ type probe struct {
 
 type container struct {
 	Name    string   `yaml:"name"`
+	Image   string   `yaml:"image"`
 	Command []string `yaml:"command"`
 	Args    []string `yaml:"args"`
 	Ports   []struct {
@@ -236,11 +237,21 @@ func TestManifests(t *testing.T) {
 	if modulesDir == "" || cfg.ModulesDir != modulesDir {
 		t.Errorf("-modules=%s and modules_dir %s differ", modulesDir, cfg.ModulesDir)
 	}
+	// The image is the Dockerfile's: distroless, no shell, so every
+	// container runs one of the binaries it installs, directly.
 	var pulls string
-	for _, c := range spec.InitContainers {
-		pulls += strings.Join(c.Args, "\n")
+	for _, c := range append(append([]container(nil), spec.InitContainers...), spec.Containers...) {
+		if c.Image != gw.Image || len(c.Command) != 1 || (c.Command[0] != "wasmrun" && c.Command[0] != "wasmadapt-gateway") {
+			t.Errorf("container %s runs %v in %s: want wasmrun or wasmadapt-gateway (the image has no shell) in %s", c.Name, c.Command, c.Image, gw.Image)
+		}
+		if c.Command[0] == "wasmrun" {
+			pulls += strings.Join(append(c.Command, c.Args...), " ") + "\n"
+		}
 	}
-	pullRE := regexp.MustCompile(`wasmrun pull oci://\S+@sha256:[0-9a-f]{64} --key \S+ -o (\S+)`)
+	if df, err := os.ReadFile("../../Dockerfile"); err != nil || !strings.Contains(string(df), "FROM gcr.io/distroless/static") {
+		t.Errorf("the Dockerfile the manifests' image is built from is not distroless/static: %v", err)
+	}
+	pullRE := regexp.MustCompile(`wasmrun pull oci://\S+@sha256:[0-9a-f]{64} --key \$\(MODULE_PUBKEY\) -o (\S+)`)
 	pulled := map[string]bool{}
 	for _, m := range pullRE.FindAllStringSubmatch(pulls, -1) {
 		pulled[m[1]] = true

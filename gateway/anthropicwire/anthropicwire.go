@@ -244,7 +244,8 @@ func resultText(c json.RawMessage) (string, error) {
 	return s, nil
 }
 
-// StopReason maps a normalized finish reason to Anthropic's stop_reason.
+// StopReason maps a normalized finish reason to Anthropic's stop_reason
+// (pause, ABI 1.3, is pause_turn).
 func StopReason(r abi.FinishReason) string {
 	switch r {
 	case abi.FinishLength:
@@ -253,6 +254,8 @@ func StopReason(r abi.FinishReason) string {
 		return "tool_use"
 	case abi.FinishRefusal, abi.FinishContentFilter:
 		return "refusal"
+	case abi.FinishPause:
+		return "pause_turn"
 	}
 	return "end_turn"
 }

@@ -30,6 +30,8 @@
 //	      budget_period: 720h
 //	redis:                          # optional: limits shared by replicas (see Redis)
 //	  addr: 127.0.0.1:6379
+//	module_public_keys:             # optional: OCI modules must be signed by one
+//	  - 3b6a27bc...                 # ed25519 public key, hex or base64 (wasmrun keygen)
 //
 // Load reports every problem it finds, each with the line it is on, as a
 // *Error holding []Problem.
@@ -37,6 +39,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -46,6 +49,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/wasmadapt/wasmadapt/internal/pubkey"
 )
 
 // Config is a parsed and validated routing file.
@@ -66,6 +71,26 @@ type Config struct {
 	// answers are the users' data and often hold secrets; turn it on only
 	// where the logs may keep them.
 	LogContent bool `yaml:"log_content"`
+	// ModulePublicKeys, when set, are the ed25519 public keys (hex or
+	// base64) of which one must have signed every module pulled from an
+	// OCI registry (the signature referrer `wasmrun push --key KEYFILE` pushes);
+	// an unsigned module, or one no key verifies, does not load. Modules
+	// read from files are not checked. See PublicKeys.
+	ModulePublicKeys []string `yaml:"module_public_keys"`
+	// moduleKeyLines are the lines of ModulePublicKeys' entries.
+	moduleKeyLines []int
+}
+
+// PublicKeys returns ModulePublicKeys decoded (the file was validated, so
+// every entry is a key).
+func (c *Config) PublicKeys() []ed25519.PublicKey {
+	var keys []ed25519.PublicKey
+	for _, s := range c.ModulePublicKeys {
+		if k, err := pubkey.Parse(s); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // Model is one public model and its fallback chain.
@@ -215,6 +240,9 @@ func Parse(name string, b []byte) (*Config, error) {
 		}
 	}
 	c.limitLines(doc, keys)
+	for _, n := range items(field(doc, "module_public_keys")) {
+		c.moduleKeyLines = append(c.moduleKeyLines, n.Line)
+	}
 	if ps := c.validate(); len(ps) > 0 {
 		return nil, &Error{File: name, Problems: ps}
 	}
@@ -343,5 +371,14 @@ func (c *Config) validate() []Problem {
 		}
 	}
 	c.validateLimits(add)
+	for i, s := range c.ModulePublicKeys {
+		line := 0
+		if i < len(c.moduleKeyLines) {
+			line = c.moduleKeyLines[i]
+		}
+		if _, err := pubkey.Parse(s); err != nil {
+			add(line, "module_public_keys: %v; give the public key that wasmrun keygen printed", err)
+		}
+	}
 	return ps
 }

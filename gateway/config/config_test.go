@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,9 @@ func TestExample(t *testing.T) {
 	}
 	if HashKey("test") != c.Keys[0].SHA256 {
 		t.Fatal("HashKey is not hex sha256")
+	}
+	if k := c.PublicKeys(); len(k) != 1 || fmt.Sprintf("%x", k[0]) != c.ModulePublicKeys[0] {
+		t.Fatalf("module public keys %x, want the file's %v", k, c.ModulePublicKeys)
 	}
 }
 
@@ -111,6 +115,19 @@ keys:
 			`x.yaml:19: key "l": budget_period 30s is shorter than 1m`,
 			`x.yaml:25: key "m": budget_period "1 day" is not a Go duration`,
 			`x.yaml:30: key "n": budget_period without token_budget limits nothing`,
+		}},
+		{"module public keys", `models:
+  - name: a
+    targets:
+      - module: openai
+        model: m
+module_public_keys:
+  - 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29
+  - abcd
+  - not a key
+`, []string{
+			`x.yaml:8: module_public_keys: "abcd" is not an ed25519 public key`,
+			`x.yaml:9: module_public_keys: "not a key" is not an ed25519 public key`,
 		}},
 		{"token", `models:
   - name: a

@@ -64,8 +64,9 @@ type Counter struct {
 type Store interface {
 	// Take adds every counter's N when each holds less than its Limit,
 	// or adds nothing and returns the index of the first full counter. It
-	// returns -1 when it added.
-	Take(ctx context.Context, cs []Counter) (over int, err error)
+	// returns -1 when it added. counts holds each counter's value after
+	// the call (with N added when it added), one per counter.
+	Take(ctx context.Context, cs []Counter) (over int, counts []int64, err error)
 	// Add adds every counter's N, limits ignored (settlements).
 	Add(ctx context.Context, cs []Counter) error
 }
@@ -87,7 +88,26 @@ type Denied struct {
 	// RetryAfter is the time until the limit's window resets (whole
 	// seconds, at least one).
 	RetryAfter time.Duration
+	// Windows is the state of every limit of the key when it was refused.
+	Windows []Window
 }
+
+// Window is the state of one of a key's limits as a Reserve found it:
+// what rate-limit response headers report.
+type Window struct {
+	// Limit names the limit (LimitRequests, LimitTokens or LimitBudget).
+	Limit string
+	// Max is the limit's value.
+	Max int64
+	// Used is the window's counter after the Reserve: the request's share
+	// included when it was admitted.
+	Used int64
+	// Reset is when the window ends and its counter starts again at 0.
+	Reset time.Time
+}
+
+// Remaining is what the window has left before its limit (never below 0).
+func (w Window) Remaining() int64 { return max(w.Max-w.Used, 0) }
 
 // Error says which limit refused and when to retry.
 func (d *Denied) Error() string {
@@ -158,6 +178,9 @@ func (l *Limiter) windows(tenant string, p Policy, now time.Time) []window {
 type Reservation struct {
 	l      *Limiter
 	tokens []Counter
+	// Windows is the state of every limit of the key once the request
+	// was admitted (empty under a zero Policy).
+	Windows []Window
 }
 
 // Reserve admits one request of an estimated tokens for tenant under p,
@@ -181,18 +204,22 @@ func (l *Limiter) Reserve(ctx context.Context, tenant string, p Policy, tokens i
 			r.tokens = append(r.tokens, cs[i])
 		}
 	}
-	over, err := l.store.Take(ctx, cs)
+	over, counts, err := l.store.Take(ctx, cs)
 	if err != nil {
 		return nil, &StoreError{Err: err}
 	}
+	if over >= len(ws) || len(counts) != len(ws) {
+		return nil, &StoreError{Err: fmt.Errorf("the store answered counter %d and %d counts for %d counters", over, len(counts), len(ws))}
+	}
+	r.Windows = make([]Window, len(ws))
+	for i, w := range ws {
+		r.Windows[i] = Window{Limit: w.limit, Max: w.max, Used: counts[i], Reset: w.reset}
+	}
 	if over >= 0 {
-		if over >= len(ws) {
-			return nil, &StoreError{Err: fmt.Errorf("the store answered counter %d of %d", over, len(ws))}
-		}
 		w := ws[over]
 		wait := w.reset.Sub(now)
 		secs := (wait + time.Second - 1) / time.Second
-		return nil, &Denied{Limit: w.limit, Max: w.max, RetryAfter: max(secs, 1) * time.Second}
+		return nil, &Denied{Limit: w.limit, Max: w.max, RetryAfter: max(secs, 1) * time.Second, Windows: r.Windows}
 	}
 	return r, nil
 }

@@ -180,3 +180,53 @@ func TestMemoryExpiry(t *testing.T) {
 		t.Fatalf("%d counters held, want 1", n)
 	}
 }
+
+// TestWindows: Reserve reports every limit's state, the request's share
+// included when admitted and as found when refused, in each store.
+func TestWindows(t *testing.T) {
+	start := time.Date(2026, 12, 7, 10, 0, 30, 0, time.UTC)
+	minute, hour := time.Date(2026, 12, 7, 10, 1, 0, 0, time.UTC), time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC)
+	p := limits.Policy{RequestsPerMinute: 2, TokensPerMinute: 100, TokenBudget: 1000, BudgetPeriod: time.Hour}
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			clk := testclock.New(start)
+			l := limits.New(mk(t, clk.Now), fmt.Sprintf("win:%d", time.Now().UnixNano()), clk.Now)
+			r, err := l.Reserve(context.Background(), "k", p, 40)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []limits.Window{{limits.LimitRequests, 2, 1, minute}, {limits.LimitTokens, 100, 40, minute}, {limits.LimitBudget, 1000, 40, hour}}
+			if utc(r.Windows) != fmt.Sprint(want) {
+				t.Fatalf("windows %v, want %v", r.Windows, want)
+			}
+			if err := r.Settle(context.Background(), 10); err != nil {
+				t.Fatal(err)
+			}
+			if r, err = l.Reserve(context.Background(), "k", p, 95); err != nil {
+				t.Fatal(err)
+			}
+			if w := r.Windows[1]; w.Used != 105 || w.Remaining() != 0 {
+				t.Fatalf("tokens window %+v (remaining %d), want 105 used and none remaining", w, w.Remaining())
+			}
+			_, err = l.Reserve(context.Background(), "k", p, 1)
+			var d *limits.Denied
+			if !errors.As(err, &d) {
+				t.Fatalf("err %v, want *Denied", err)
+			}
+			want = []limits.Window{{limits.LimitRequests, 2, 2, minute}, {limits.LimitTokens, 100, 105, minute}, {limits.LimitBudget, 1000, 105, hour}}
+			if utc(d.Windows) != fmt.Sprint(want) {
+				t.Fatalf("denied windows %v, want %v", d.Windows, want)
+			}
+		})
+	}
+}
+
+// utc prints ws with their resets in UTC.
+func utc(ws []limits.Window) string {
+	out := make([]limits.Window, len(ws))
+	for i, w := range ws {
+		w.Reset = w.Reset.UTC()
+		out[i] = w
+	}
+	return fmt.Sprint(out)
+}

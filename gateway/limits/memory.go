@@ -39,22 +39,29 @@ func (s *MemoryStore) get(key string, now time.Time) *entry {
 }
 
 // Take adds every counter when all are below their limits.
-func (s *MemoryStore) Take(_ context.Context, cs []Counter) (int, error) {
+func (s *MemoryStore) Take(_ context.Context, cs []Counter) (int, []int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	s.expire(now)
+	over := -1
+	counts := make([]int64, len(cs))
 	for i, c := range cs {
-		var cur int64
 		if e := s.get(c.Key, now); e != nil {
-			cur = e.n
+			counts[i] = e.n
 		}
-		if c.Limit > 0 && cur >= c.Limit {
-			return i, nil
+		if over < 0 && c.Limit > 0 && counts[i] >= c.Limit {
+			over = i
 		}
 	}
+	if over >= 0 {
+		return over, counts, nil
+	}
 	s.add(cs, now)
-	return -1, nil
+	for i, c := range cs {
+		counts[i] += c.N
+	}
+	return -1, counts, nil
 }
 
 // Add adds every counter.

@@ -20,25 +20,34 @@ type RedisStore struct {
 func NewRedisStore(c redis.UniversalClient) *RedisStore { return &RedisStore{c: c} }
 
 // addLoop adds every counter (KEYS; ARGV holds n, limit, ttl_ms for
-// each), setting the expiry of a counter that has none.
+// each), setting the expiry of a counter that has none, and returns
+// {0, the counters' new values...}.
 const addLoop = `
+local out = {0}
 for i = 1, #KEYS do
-  redis.call('INCRBY', KEYS[i], ARGV[3*i-2])
+  out[i+1] = redis.call('INCRBY', KEYS[i], ARGV[3*i-2])
   if redis.call('PTTL', KEYS[i]) < 0 then
     redis.call('PEXPIRE', KEYS[i], ARGV[3*i])
   end
 end
-return 0
+return out
 `
 
-// takeScript returns the 1-based index of the first counter at or over
-// its limit (adding nothing), else adds every counter and returns 0.
+// takeScript returns {the 1-based index of the first counter at or over
+// its limit, the counters' values...} adding nothing, else adds every
+// counter and returns {0, the counters' new values...}.
 var takeScript = redis.NewScript(`
+local cur, over = {0}, 0
 for i = 1, #KEYS do
+  cur[i+1] = tonumber(redis.call('GET', KEYS[i]) or '0')
   local limit = tonumber(ARGV[3*i-1])
-  if limit > 0 and tonumber(redis.call('GET', KEYS[i]) or '0') >= limit then
-    return i
+  if over == 0 and limit > 0 and cur[i+1] >= limit then
+    over = i
   end
+end
+if over > 0 then
+  cur[1] = over
+  return cur
 end
 ` + addLoop)
 
@@ -55,13 +64,16 @@ func scriptArgs(cs []Counter) ([]string, []any) {
 }
 
 // Take adds every counter when all are below their limits.
-func (s *RedisStore) Take(ctx context.Context, cs []Counter) (int, error) {
+func (s *RedisStore) Take(ctx context.Context, cs []Counter) (int, []int64, error) {
 	keys, args := scriptArgs(cs)
-	n, err := takeScript.Run(ctx, s.c, keys, args...).Int()
+	out, err := takeScript.Run(ctx, s.c, keys, args...).Int64Slice()
 	if err != nil {
-		return 0, fmt.Errorf("redis: %w", err)
+		return 0, nil, fmt.Errorf("redis: %w", err)
 	}
-	return n - 1, nil
+	if len(out) != len(cs)+1 {
+		return 0, nil, fmt.Errorf("redis: the limits script answered %d values for %d counters", len(out), len(cs))
+	}
+	return int(out[0]) - 1, out[1:], nil
 }
 
 // Add adds every counter.

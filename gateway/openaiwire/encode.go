@@ -15,7 +15,9 @@ import (
 // events. Create it with NewStream, feed it every event with Event, then
 // call End (or Fail after an error).
 type Stream struct {
-	wire    sse.Writer
+	w       io.Writer
+	sse     *sse.Writer
+	flush   func()
 	model   string
 	id      string
 	created int64
@@ -26,12 +28,15 @@ type Stream struct {
 	// streamed the arguments sent for each.
 	announced map[int]bool
 	streamed  map[int]string
+	// chunk is the chunk being sent and choice its one choice.
+	chunk  chunk
+	choice [1]chunkChoice
 }
 
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the chunks carry.
 func NewStream(w io.Writer, flush func(), model string, opt Options, now time.Time) *Stream {
-	return &Stream{wire: sse.Writer{W: w, Flush: flush}, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
+	return &Stream{w: w, sse: sse.NewWriter(w), flush: flush, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
 }
 
 type chunk struct {
@@ -76,11 +81,20 @@ func usageOf(u abi.Usage) *usage {
 	return o
 }
 
-func (s *Stream) send(v any) error { return s.wire.Send("", v) }
+func (s *Stream) send(v any) error {
+	if err := s.sse.Write("", v); err != nil {
+		return err
+	}
+	s.flush()
+	return nil
+}
 
 func (s *Stream) delta(d delta, finish *string) error {
-	return s.send(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
-		Choices: []chunkChoice{{Delta: d, FinishReason: finish}}})
+	// The chunk and its one choice live in the Stream: no allocation a
+	// chunk.
+	s.choice[0] = chunkChoice{Delta: d, FinishReason: finish}
+	s.chunk = chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, Choices: s.choice[:]}
+	return s.send(&s.chunk)
 }
 
 func (s *Stream) start() error {
@@ -108,8 +122,8 @@ func (s *Stream) Event(ev *abi.Event) error {
 	}
 	switch ev.Type {
 	case abi.EventTextDelta:
-		t := ev.Text
-		return s.delta(delta{Content: &t}, nil)
+		// ev outlives the call: the chunk is encoded before delta returns.
+		return s.delta(delta{Content: &ev.Text}, nil)
 	case abi.EventReasoningDelta:
 		return s.delta(delta{ReasoningContent: ev.Text}, nil)
 	case abi.EventRefusal:
@@ -166,13 +180,17 @@ func (s *Stream) End() error {
 			return err
 		}
 	}
-	return s.wire.SendText("data: [DONE]\n\n")
+	_, err := io.WriteString(s.w, "data: [DONE]\n\n")
+	s.flush()
+	return err
 }
 
 // Fail reports an error after the stream started, as OpenAI does: a data
 // line holding an error object, and no [DONE].
 func (s *Stream) Fail(e *abi.Error) error {
-	return s.wire.Send("", json.RawMessage(ErrorBody(e)))
+	err := s.sse.Write("", json.RawMessage(ErrorBody(e)))
+	s.flush()
+	return err
 }
 
 type completion struct {

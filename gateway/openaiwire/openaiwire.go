@@ -253,7 +253,9 @@ func ImagePart(u string) abi.Part {
 	return abi.Part{Type: abi.PartImage, URL: u}
 }
 
-// FinishReason maps a normalized finish reason to OpenAI's.
+// FinishReason maps a normalized finish reason to OpenAI's. Chat
+// Completions has no reason for a paused turn (pause, ABI 1.3): it is
+// "stop", as are refusal, error and other.
 func FinishReason(r abi.FinishReason) string {
 	switch r {
 	case abi.FinishLength:

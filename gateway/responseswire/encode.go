@@ -19,18 +19,20 @@ type outItem struct {
 	Status string `json:"status,omitempty"`
 	// message
 	Role    string       `json:"role,omitempty"`
-	Content []contentOut `json:"content,omitempty"`
-	Summary []contentOut `json:"summary,omitempty"`
-	// function_call
-	CallID    string `json:"call_id,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Arguments string `json:"arguments,omitempty"`
+	Content []contentOut `json:"content,omitzero"`
+	// reasoning
+	Summary []contentOut `json:"summary,omitzero"`
+	// function_call, mcp_approval_request
+	CallID      string `json:"call_id,omitempty"`
+	ServerLabel string `json:"server_label,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Arguments   string `json:"arguments,omitempty"`
 }
 
 type contentOut struct {
 	Type        string  `json:"type"`
 	Text        *string `json:"text,omitempty"`
-	Refusal     string  `json:"refusal,omitempty"`
+	Refusal     *string `json:"refusal,omitempty"`
 	Annotations []any   `json:"annotations,omitzero"`
 }
 
@@ -81,9 +83,45 @@ func textPart(s string) contentOut {
 	return contentOut{Type: "output_text", Text: &s, Annotations: []any{}}
 }
 
+// Content part types of a message item.
+const (
+	partText    = "output_text"
+	partRefusal = "refusal"
+)
+
+// emptyPart is a message's content part of type typ (partText or
+// partRefusal) holding nothing yet.
+func emptyPart(typ string) contentOut {
+	if typ == partRefusal {
+		return contentOut{Type: partRefusal, Refusal: ptr("")}
+	}
+	return textPart("")
+}
+
+// approvalItem is the mcp_approval_request output item of an
+// approval-request event: an MCP tool's request (name "mcp", input
+// {"server", "tool", "arguments"}) names its server and tool; any other
+// keeps its name and input as the arguments.
+func approvalItem(id, name, input string) outItem {
+	it := outItem{Type: "mcp_approval_request", ID: id, Name: name, Arguments: input}
+	var mcp struct {
+		Server    string          `json:"server"`
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if name == "mcp" && json.Unmarshal([]byte(input), &mcp) == nil && mcp.Tool != "" {
+		it.ServerLabel, it.Name, it.Arguments = mcp.Server, mcp.Tool, string(mcp.Arguments)
+		if it.Arguments == "" {
+			it.Arguments = "{}"
+		}
+	}
+	return it
+}
+
 // finish is the status and incomplete details of a finish reason: a
 // response cut by the output token limit or a content filter is
-// "incomplete", any other "completed".
+// "incomplete", any other "completed" (pause, ABI 1.3, included: the
+// Responses API has no paused status).
 func finish(r abi.FinishReason) (string, *incomplete) {
 	switch r {
 	case abi.FinishLength:
@@ -128,12 +166,15 @@ func Response(r *host.Response, model string, now time.Time) []byte {
 			m.Content = append(m.Content, textPart(r.Text))
 		}
 		if r.Refusal != "" {
-			m.Content = append(m.Content, contentOut{Type: "refusal", Refusal: r.Refusal})
+			m.Content = append(m.Content, contentOut{Type: partRefusal, Refusal: ptr(r.Refusal)})
 		}
 		out = append(out, m)
 	}
 	for _, p := range r.ToolCalls {
 		out = append(out, outItem{Type: "function_call", ID: "fc_" + p.ID, Status: "completed", CallID: p.ID, Name: p.Name, Arguments: p.Arguments})
+	}
+	for _, p := range r.ApprovalRequests() {
+		out = append(out, approvalItem(p.ID, p.Name, p.Input))
 	}
 	status, inc := finish(r.FinishReason)
 	resp := newResponse(responseID(r.ID), model, now.Unix(), status, out)
@@ -146,19 +187,28 @@ func ptr(s string) *string { return &s }
 
 // Stream writes normalized events as Responses stream events. Create it
 // with NewStream, feed it every event with Event, then call End (or Fail
-// after an error). Text becomes one message item, each tool call a
-// function_call item; reasoning and refusal deltas are not streamed (a
-// whole answer carries them).
+// after an error). Text and refusal deltas become a message item (an
+// output_text part, a refusal part: response.output_text.delta,
+// response.refusal.delta), reasoning deltas a reasoning item with one
+// summary_text part (response.reasoning_summary_text.delta), each tool
+// call a function_call item and each approval request an
+// mcp_approval_request item. Reasoning signatures and redacted reasoning
+// have no place in this dialect and are not sent.
 type Stream struct {
-	wire    sse.Writer
+	w       io.Writer
+	sse     *sse.Writer
+	flush   func()
 	model   string
 	id      string
 	created int64
 	seq     int
 	started bool
 	out     []outItem
-	// text is the output index of the open message item, or -1.
-	text int
+	// msg is the output index of the open message item, or -1; part is
+	// the content index of its open part, or -1.
+	msg, part int
+	// reas is the output index of the open reasoning item, or -1.
+	reas int
 	// calls maps a tool call's index to its output index; done holds the
 	// output indexes of the items closed.
 	calls  map[int]int
@@ -170,14 +220,18 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the response carries.
 func NewStream(w io.Writer, flush func(), model string, now time.Time) *Stream {
-	return &Stream{wire: sse.Writer{W: w, Flush: flush}, model: model, id: "resp_gw", created: now.Unix(), text: -1, calls: map[int]int{}, done: map[int]bool{}}
+	return &Stream{w: w, sse: sse.NewWriter(w), flush: flush, model: model, id: "resp_gw", created: now.Unix(), msg: -1, part: -1, reas: -1, calls: map[int]int{}, done: map[int]bool{}}
 }
 
 func (s *Stream) send(typ string, fields map[string]any) error {
 	fields["type"] = typ
 	fields["sequence_number"] = s.seq
 	s.seq++
-	return s.wire.Send(typ, fields)
+	if err := s.sse.Write(typ, fields); err != nil {
+		return err
+	}
+	s.flush()
+	return nil
 }
 
 func (s *Stream) snapshot(status string) response {
@@ -195,24 +249,128 @@ func (s *Stream) start() error {
 	return s.send("response.in_progress", map[string]any{"response": s.snapshot("in_progress")})
 }
 
-// closeText ends the open message item.
-func (s *Stream) closeText() error {
-	if s.text < 0 {
+// closeOpen ends the open message or reasoning item.
+func (s *Stream) closeOpen() error {
+	if err := s.closeMsg(); err != nil {
+		return err
+	}
+	return s.closeReasoning()
+}
+
+// closeMsg ends the open message item.
+func (s *Stream) closeMsg() error {
+	if s.msg < 0 {
 		return nil
 	}
-	i := s.text
-	s.text = -1
-	it := &s.out[i]
-	it.Status = "completed"
-	part := it.Content[0]
-	if err := s.send("response.output_text.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": 0, "text": *part.Text, "logprobs": []any{}}); err != nil {
+	if err := s.closePart(); err != nil {
 		return err
 	}
-	if err := s.send("response.content_part.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": 0, "part": part}); err != nil {
-		return err
-	}
+	i := s.msg
+	s.msg = -1
+	s.out[i].Status = "completed"
+	return s.itemDone(i)
+}
+
+// itemDone sends output item i as done.
+func (s *Stream) itemDone(i int) error {
 	s.done[i] = true
-	return s.send("response.output_item.done", map[string]any{"output_index": i, "item": *it})
+	return s.send("response.output_item.done", map[string]any{"output_index": i, "item": s.out[i]})
+}
+
+// closePart ends the open content part of the message item.
+func (s *Stream) closePart() error {
+	if s.part < 0 {
+		return nil
+	}
+	i, k := s.msg, s.part
+	s.part = -1
+	it := &s.out[i]
+	p := it.Content[k]
+	var err error
+	if p.Type == partRefusal {
+		err = s.send("response.refusal.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": k, "refusal": *p.Refusal})
+	} else {
+		err = s.send("response.output_text.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": k, "text": *p.Text, "logprobs": []any{}})
+	}
+	if err != nil {
+		return err
+	}
+	return s.send("response.content_part.done", map[string]any{"item_id": it.ID, "output_index": i, "content_index": k, "part": p})
+}
+
+// contentDelta adds d to the message item's open part of type typ
+// (partText or partRefusal), opening the item and the part as needed.
+func (s *Stream) contentDelta(typ, d string) error {
+	if s.msg < 0 {
+		if err := s.closeReasoning(); err != nil {
+			return err
+		}
+		i, err := s.addItem(outItem{Type: "message", ID: "msg_" + strconv.Itoa(len(s.out)), Status: "in_progress", Role: "assistant", Content: []contentOut{}})
+		if err != nil {
+			return err
+		}
+		s.msg = i
+	}
+	i := s.msg
+	it := &s.out[i]
+	if s.part < 0 || it.Content[s.part].Type != typ {
+		if err := s.closePart(); err != nil {
+			return err
+		}
+		it.Content = append(it.Content, emptyPart(typ))
+		s.part = len(it.Content) - 1
+		if err := s.send("response.content_part.added", map[string]any{"item_id": it.ID, "output_index": i, "content_index": s.part, "part": emptyPart(typ)}); err != nil {
+			return err
+		}
+	}
+	p := &it.Content[s.part]
+	if typ == partRefusal {
+		p.Refusal = ptr(*p.Refusal + d)
+		return s.send("response.refusal.delta", map[string]any{"item_id": it.ID, "output_index": i, "content_index": s.part, "delta": d})
+	}
+	p.Text = ptr(*p.Text + d)
+	return s.send("response.output_text.delta", map[string]any{"item_id": it.ID, "output_index": i, "content_index": s.part, "delta": d, "logprobs": []any{}})
+}
+
+// reasoningDelta adds d to the open reasoning item's summary, opening
+// the item as needed.
+func (s *Stream) reasoningDelta(d string) error {
+	if s.reas < 0 {
+		if err := s.closeMsg(); err != nil {
+			return err
+		}
+		i, err := s.addItem(outItem{Type: "reasoning", ID: "rs_" + strconv.Itoa(len(s.out)), Summary: []contentOut{}})
+		if err != nil {
+			return err
+		}
+		s.reas = i
+		p := contentOut{Type: "summary_text", Text: ptr("")}
+		s.out[i].Summary = []contentOut{p}
+		if err := s.send("response.reasoning_summary_part.added", map[string]any{"item_id": s.out[i].ID, "output_index": i, "summary_index": 0, "part": p}); err != nil {
+			return err
+		}
+	}
+	it := &s.out[s.reas]
+	it.Summary[0].Text = ptr(*it.Summary[0].Text + d)
+	return s.send("response.reasoning_summary_text.delta", map[string]any{"item_id": it.ID, "output_index": s.reas, "summary_index": 0, "delta": d})
+}
+
+// closeReasoning ends the open reasoning item.
+func (s *Stream) closeReasoning() error {
+	if s.reas < 0 {
+		return nil
+	}
+	i := s.reas
+	s.reas = -1
+	it := &s.out[i]
+	p := it.Summary[0]
+	if err := s.send("response.reasoning_summary_text.done", map[string]any{"item_id": it.ID, "output_index": i, "summary_index": 0, "text": *p.Text}); err != nil {
+		return err
+	}
+	if err := s.send("response.reasoning_summary_part.done", map[string]any{"item_id": it.ID, "output_index": i, "summary_index": 0, "part": p}); err != nil {
+		return err
+	}
+	return s.itemDone(i)
 }
 
 func (s *Stream) addItem(it outItem) (int, error) {
@@ -223,7 +381,7 @@ func (s *Stream) addItem(it outItem) (int, error) {
 
 // openCall announces tool call ev (its start, or the whole call).
 func (s *Stream) openCall(ev *abi.Event) (int, error) {
-	if err := s.closeText(); err != nil {
+	if err := s.closeOpen(); err != nil {
 		return 0, err
 	}
 	i, err := s.addItem(outItem{Type: "function_call", ID: "fc_" + ev.ID, Status: "in_progress", CallID: ev.ID, Name: ev.Name})
@@ -243,13 +401,12 @@ func (s *Stream) closeCall(i int) error {
 	if s.done[i] {
 		return nil
 	}
-	s.done[i] = true
 	it := &s.out[i]
 	it.Status = "completed"
 	if err := s.send("response.function_call_arguments.done", map[string]any{"item_id": it.ID, "output_index": i, "name": it.Name, "arguments": it.Arguments}); err != nil {
 		return err
 	}
-	return s.send("response.output_item.done", map[string]any{"output_index": i, "item": *it})
+	return s.itemDone(i)
 }
 
 // Event writes one normalized event (events with nothing to say in this
@@ -263,20 +420,20 @@ func (s *Stream) Event(ev *abi.Event) error {
 	}
 	switch ev.Type {
 	case abi.EventTextDelta:
-		if s.text < 0 {
-			i, err := s.addItem(outItem{Type: "message", ID: "msg_" + strconv.Itoa(len(s.out)), Status: "in_progress", Role: "assistant", Content: []contentOut{}})
-			if err != nil {
-				return err
-			}
-			s.text = i
-			s.out[i].Content = []contentOut{textPart("")}
-			if err := s.send("response.content_part.added", map[string]any{"item_id": s.out[i].ID, "output_index": i, "content_index": 0, "part": textPart("")}); err != nil {
-				return err
-			}
+		return s.contentDelta(partText, ev.Text)
+	case abi.EventRefusal:
+		return s.contentDelta(partRefusal, ev.Text)
+	case abi.EventReasoningDelta:
+		return s.reasoningDelta(ev.Text)
+	case abi.EventApprovalRequest:
+		if err := s.closeOpen(); err != nil {
+			return err
 		}
-		it := &s.out[s.text]
-		it.Content[0].Text = ptr(*it.Content[0].Text + ev.Text)
-		return s.send("response.output_text.delta", map[string]any{"item_id": it.ID, "output_index": s.text, "content_index": 0, "delta": ev.Text, "logprobs": []any{}})
+		i, err := s.addItem(approvalItem(ev.ID, ev.Name, ev.Input))
+		if err != nil {
+			return err
+		}
+		return s.itemDone(i)
 	case abi.EventToolCallStart:
 		_, err := s.openCall(ev)
 		return err
@@ -321,7 +478,7 @@ func (s *Stream) End() error {
 	if err := s.start(); err != nil {
 		return err
 	}
-	if err := s.closeText(); err != nil {
+	if err := s.closeOpen(); err != nil {
 		return err
 	}
 	for i := range s.out {

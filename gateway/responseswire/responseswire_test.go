@@ -130,6 +130,32 @@ func TestStream(t *testing.T) {
 				"response.output_item.added", "response.function_call_arguments.delta", "response.function_call_arguments.delta",
 				"response.function_call_arguments.done", "response.output_item.done", "response.completed"},
 			`completed [{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi there","annotations":[]}]},{"type":"function_call","id":"fc_c1","status":"completed","call_id":"c1","name":"w","arguments":"{\"a\":1}"}]`},
+		{"reasoning, text and a refusal, then an MCP approval request",
+			[]abi.Event{{Type: abi.EventReasoningDelta, Text: "Think"}, {Type: abi.EventReasoningDelta, Text: "ing."}, {Type: abi.EventReasoningSignature, Signature: "sig"},
+				{Type: abi.EventTextDelta, Text: "I "}, {Type: abi.EventRefusal, Text: "can't"}, {Type: abi.EventRefusal, Text: " help."},
+				{Type: abi.EventApprovalRequest, ID: "mcpr_1", Name: "mcp", Input: `{"server":"deepwiki","tool":"ask","arguments":{"q":"x"}}`},
+				{Type: abi.EventFinish, Reason: abi.FinishToolCalls}},
+			[]string{"response.created", "response.in_progress",
+				"response.output_item.added", "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta", "response.reasoning_summary_text.delta",
+				"response.reasoning_summary_text.done", "response.reasoning_summary_part.done", "response.output_item.done",
+				"response.output_item.added", "response.content_part.added", "response.output_text.delta", "response.output_text.done", "response.content_part.done",
+				"response.content_part.added", "response.refusal.delta", "response.refusal.delta", "response.refusal.done", "response.content_part.done", "response.output_item.done",
+				"response.output_item.added", "response.output_item.done", "response.completed"},
+			`completed [{"type":"reasoning","id":"rs_0","summary":[{"type":"summary_text","text":"Thinking."}]},` +
+				`{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"I ","annotations":[]},{"type":"refusal","refusal":"can't help."}]},` +
+				`{"type":"mcp_approval_request","id":"mcpr_1","server_label":"deepwiki","name":"ask","arguments":"{\"q\":\"x\"}"}]`},
+		{"text after reasoning after text opens new items; pause completes",
+			[]abi.Event{{Type: abi.EventTextDelta, Text: "a"}, {Type: abi.EventReasoningDelta, Text: "r"}, {Type: abi.EventTextDelta, Text: "b"},
+				{Type: abi.EventFinish, Reason: abi.FinishPause, RawReason: "pause_turn"}},
+			[]string{"response.created", "response.in_progress",
+				"response.output_item.added", "response.content_part.added", "response.output_text.delta", "response.output_text.done", "response.content_part.done", "response.output_item.done",
+				"response.output_item.added", "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
+				"response.reasoning_summary_text.done", "response.reasoning_summary_part.done", "response.output_item.done",
+				"response.output_item.added", "response.content_part.added", "response.output_text.delta", "response.output_text.done", "response.content_part.done", "response.output_item.done",
+				"response.completed"},
+			`completed [{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"output_text","text":"a","annotations":[]}]},` +
+				`{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"r"}]},` +
+				`{"type":"message","id":"msg_2","status":"completed","role":"assistant","content":[{"type":"output_text","text":"b","annotations":[]}]}]`},
 		{"a whole call, cut by the token limit",
 			[]abi.Event{{Type: abi.EventToolCall, Index: 0, ID: "c1", Name: "w", Arguments: `{}`}, {Type: abi.EventFinish, Reason: abi.FinishLength}},
 			[]string{"response.created", "response.in_progress", "response.output_item.added", "response.function_call_arguments.delta",
@@ -197,6 +223,33 @@ func TestResponse(t *testing.T) {
 		string(out) != `[{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi","annotations":[]}]},{"type":"function_call","id":"fc_c1","status":"completed","call_id":"c1","name":"w","arguments":"{}"}]` ||
 		string(usage) != `{"input_tokens":3,"input_tokens_details":{"cached_tokens":1},"output_tokens":4,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":7}` {
 		t.Fatalf("response %+v\noutput %s\nusage %s", got, out, usage)
+	}
+}
+
+// TestResponseReasoningRefusalApproval: a whole response carries the
+// reasoning summary, the refusal part and the approval requests (an MCP
+// one names its server and tool; another keeps its name and input).
+func TestResponseReasoningRefusalApproval(t *testing.T) {
+	var acc host.Accumulator
+	for _, ev := range []abi.Event{{Type: abi.EventReasoningDelta, Text: "Hmm."}, {Type: abi.EventRefusal, Text: "No."},
+		{Type: abi.EventApprovalRequest, ID: "mcpr_1", Name: "mcp", Input: `{"server":"s","tool":"t","arguments":{"a":1}}`},
+		{Type: abi.EventApprovalRequest, ID: "ar_2", Name: "shell", Input: `{"cmd":"ls"}`},
+		{Type: abi.EventFinish, Reason: abi.FinishPause}} {
+		acc.Add(ev)
+	}
+	var got struct {
+		Status string
+		Output json.RawMessage
+	}
+	if err := json.Unmarshal(Response(acc.Response(), "pub", time.Unix(5, 0)), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"type":"reasoning","id":"rs_0","summary":[{"type":"summary_text","text":"Hmm."}]},` +
+		`{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"refusal","refusal":"No."}]},` +
+		`{"type":"mcp_approval_request","id":"mcpr_1","server_label":"s","name":"t","arguments":"{\"a\":1}"},` +
+		`{"type":"mcp_approval_request","id":"ar_2","name":"shell","arguments":"{\"cmd\":\"ls\"}"}]`
+	if got.Status != "completed" || string(got.Output) != want {
+		t.Fatalf("status %s output\n%s\nwant\n%s", got.Status, got.Output, want)
 	}
 }
 

@@ -123,3 +123,72 @@ func TestOpenAIResponsesErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAIResponsesReasoningAndRefusal: openai-go's Responses client
+// reads a provider's reasoning (a reasoning item's summary, streamed as
+// response.reasoning_summary_text.delta) and its refusal (a message's
+// refusal part, streamed as response.refusal.delta), streamed and whole.
+func TestOpenAIResponsesReasoningAndRefusal(t *testing.T) {
+	g := start(t)
+	c := openaiClient(g, sdkgateway.Key)
+	ctx := context.Background()
+	input := responses.ResponseInputParam{responses.ResponseInputItemParamOfMessage("What's the weather in Paris and Rome?", responses.EasyInputMessageRoleUser)}
+	// outputOf is the reasoning summary, or the refusal, of a final response.
+	outputOf := func(t *testing.T, r *responses.Response, reasoning bool) string {
+		t.Helper()
+		for _, item := range r.Output {
+			switch {
+			case reasoning && item.Type == "reasoning":
+				if s := item.AsReasoning().Summary; len(s) == 1 {
+					return s[0].Text
+				}
+			case !reasoning && item.Type == "message":
+				for _, p := range item.AsMessage().Content {
+					if p.Type == "refusal" {
+						return p.AsRefusal().Refusal
+					}
+				}
+			}
+		}
+		t.Fatalf("no %s in the output %+v", map[bool]string{true: "reasoning summary", false: "refusal"}[reasoning], r.Output)
+		return ""
+	}
+	for _, tc := range []struct {
+		model, delta, want string
+		reasoning          bool
+	}{
+		{sdkgateway.ReasoningModel, "response.reasoning_summary_text.delta", sdkgateway.ReasoningText, true},
+		{sdkgateway.RefusalModel, "response.refusal.delta", sdkgateway.RefusalText, false},
+	} {
+		t.Run(tc.model, func(t *testing.T) {
+			stream := c.Responses.NewStreaming(ctx, responseParams(tc.model, input))
+			var deltas, done string
+			var final responses.Response
+			for stream.Next() {
+				switch ev := stream.Current(); ev.Type {
+				case tc.delta:
+					deltas += ev.Delta
+				case "response.reasoning_summary_text.done":
+					done = ev.AsResponseReasoningSummaryTextDone().Text
+				case "response.refusal.done":
+					done = ev.AsResponseRefusalDone().Refusal
+				case "response.completed":
+					final = ev.Response
+				}
+			}
+			if err := stream.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if deltas != tc.want || done != tc.want || outputOf(t, &final, tc.reasoning) != tc.want {
+				t.Fatalf("streamed %q, done %q, final %q; want %q", deltas, done, outputOf(t, &final, tc.reasoning), tc.want)
+			}
+			whole, err := c.Responses.New(ctx, responseParams(tc.model, input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := outputOf(t, whole, tc.reasoning); got != tc.want {
+				t.Fatalf("whole response: %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

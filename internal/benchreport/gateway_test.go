@@ -26,6 +26,8 @@ func TestGatewaySection(t *testing.T) {
 		"| native | 50 µs | 90 µs | 80 µs | 150 µs | 30 µs | 70 µs | 32 µs | 75 µs |",
 		"| wazero | 1456 | 1035 | 2795 | 1552 |",
 		"Bifrost",
+		"timed inside the\ngateway",
+		"On a t3.medium (2 vCPUs",
 		"started at a load average of 31.7 on 2 cores",
 	} {
 		if !strings.Contains(out, want) {

@@ -3,51 +3,50 @@
 package sse
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 )
 
-// Write writes one event to w in a single Write: an "event:" line naming
-// event (none when event is ""), a "data:" line holding v as JSON, and the
-// blank line that ends the event. An error is v's encoding error or w's.
-func Write(w io.Writer, event string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+// Writer writes events to one stream through a buffer it reuses, so that
+// an event costs no allocation of its own beyond encoding/json's: make one
+// per stream with NewWriter.
+type Writer struct {
+	w   io.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// NewWriter returns a Writer on w.
+func NewWriter(w io.Writer) *Writer {
+	s := &Writer{w: w}
+	s.enc = json.NewEncoder(&s.buf)
+	return s
+}
+
+// Write writes one event in a single Write to the stream: an "event:"
+// line naming event (none when event is ""), a "data:" line holding v as
+// JSON (as json.Marshal encodes it), and the blank line that ends the
+// event. An error is v's encoding error (nothing is written) or the
+// stream's.
+func (s *Writer) Write(event string, v any) error {
+	s.buf.Reset()
+	if event != "" {
+		s.buf.WriteString("event: ")
+		s.buf.WriteString(event)
+		s.buf.WriteByte('\n')
+	}
+	s.buf.WriteString("data: ")
+	if err := s.enc.Encode(v); err != nil { // Encode ends the line
 		return err
 	}
-	out := make([]byte, 0, len(b)+len(event)+16)
-	if event != "" {
-		out = append(out, "event: "...)
-		out = append(out, event...)
-		out = append(out, '\n')
-	}
-	out = append(out, "data: "...)
-	out = append(out, b...)
-	out = append(out, '\n', '\n')
-	_, err = w.Write(out)
+	s.buf.WriteByte('\n')
+	_, err := s.w.Write(s.buf.Bytes())
 	return err
 }
 
-// Writer writes the events of one streamed response to W, calling Flush
-// after each so that it reaches the client at once.
-type Writer struct {
-	W     io.Writer
-	Flush func()
-}
-
-// Send writes one event (see Write) and flushes. Flush is called even when
-// the write fails, so that whatever reached W goes out; the error is the
-// write's.
-func (s Writer) Send(event string, v any) error {
-	err := Write(s.W, event, v)
-	s.Flush()
-	return err
-}
-
-// SendText writes text as it is (a literal such as "data: [DONE]\n\n")
-// and flushes, as Send does.
-func (s Writer) SendText(text string) error {
-	_, err := io.WriteString(s.W, text)
-	s.Flush()
-	return err
+// Write writes one event to w (see Writer.Write), for a stream that
+// writes only one.
+func Write(w io.Writer, event string, v any) error {
+	return NewWriter(w).Write(event, v)
 }

@@ -43,34 +43,22 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-func TestWriterFlushesEachEvent(t *testing.T) {
-	gone := errors.New("connection gone")
-	tests := []struct {
-		name    string
-		send    func(Writer) error
-		fail    bool // W fails every write
-		want    string
-		wantErr error
-	}{
-		{"event", func(w Writer) error { return w.Send("ping", map[string]int{"a": 1}) }, false, "event: ping\ndata: {\"a\":1}\n\n", nil},
-		{"text", func(w Writer) error { return w.SendText("data: [DONE]\n\n") }, false, "data: [DONE]\n\n", nil},
-		{"event, failing writer", func(w Writer) error { return w.Send("", 1) }, true, "", gone},
-		{"text, failing writer", func(w Writer) error { return w.SendText("x") }, true, "", gone},
+// TestWriterReuse: a Writer's events are each whole and independent of
+// the ones before (its buffer is reset), HTML characters escaped as
+// json.Marshal escapes them, and an event that does not encode writes
+// nothing and leaves the next one whole.
+func TestWriterReuse(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	steps := []struct {
+		event string
+		v     any
+	}{{"a", map[string]string{"t": "<b>&"}}, {"", math.Inf(1)}, {"", []int{1}}, {"long-name", "x"}}
+	for _, s := range steps {
+		w.Write(s.event, s.v)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			flushes := 0
-			w := Writer{W: &buf, Flush: func() { flushes++ }}
-			if tt.fail {
-				w.W = failWriter{gone}
-			}
-			if err := tt.send(w); !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
-				t.Fatalf("error %v, want %v", err, tt.wantErr)
-			}
-			if buf.String() != tt.want || flushes != 1 {
-				t.Fatalf("wrote %q with %d flushes, want %q with 1", buf.String(), flushes, tt.want)
-			}
-		})
+	want := "event: a\ndata: {\"t\":\"\\u003cb\\u003e\\u0026\"}\n\ndata: [1]\n\nevent: long-name\ndata: \"x\"\n\n"
+	if buf.String() != want {
+		t.Fatalf("wrote %q, want %q", buf.String(), want)
 	}
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { url, key, model, limitedModel, weatherAnswer, toolResults, weatherSchema, cityOf } from './gateway.mjs';
+import { url, key, model, limitedModel, countModel, countOf, weatherAnswer, toolResults, weatherSchema, cityOf } from './gateway.mjs';
 
 const client = (k = key) => new Anthropic({ baseURL: url, apiKey: k, maxRetries: 0 });
 const tools = [{ name: 'get_weather', input_schema: weatherSchema }];
@@ -48,4 +48,16 @@ test('anthropic: errors carry the status and type', async (t) => {
       });
     });
   }
+});
+
+test('anthropic: messages.countTokens, and a module without count_tokens refused', async () => {
+  const system = 'Be brief.';
+  const res = await client().messages.countTokens({ model: countModel, system, messages: [user] });
+  assert.equal(res.input_tokens, countOf(system, user.content));
+  await assert.rejects(client().messages.countTokens({ model, system, messages: [user] }), (err) => {
+    assert.ok(err instanceof Anthropic.APIError, `${err}`);
+    assert.equal(err.status, 400);
+    assert.match(err.message, /capability_unsupported/);
+    return true;
+  });
 });

@@ -6,7 +6,18 @@ export const url = process.env.WASMADAPT_SDK_GATEWAY_URL;
 export const key = process.env.WASMADAPT_SDK_GATEWAY_KEY;
 export const model = process.env.WASMADAPT_SDK_GATEWAY_MODEL;
 export const limitedModel = process.env.WASMADAPT_SDK_GATEWAY_LIMITED_MODEL;
-assert.ok(url && key && model && limitedModel, 'run these tests through scripts/sdk-tests-node, which starts the gateway');
+// The ABI 1.3 operations' models (sdkgateway.EmbedModel, CountModel).
+export const embedModel = process.env.WASMADAPT_SDK_GATEWAY_EMBED_MODEL;
+export const countModel = process.env.WASMADAPT_SDK_GATEWAY_COUNT_MODEL;
+assert.ok(url && key && model && limitedModel && embedModel && countModel, 'run these tests through scripts/sdk-tests-node, which starts the gateway');
+
+// The vector the fake embeddings provider returns for input i of text
+// (sdkgateway.EmbedVector): its length in bytes, its index and -0.5.
+export const embedVector = (i, text) => [Buffer.byteLength(text), i, -0.5];
+
+// The count the fake count_tokens provider returns (sdkgateway.CountOf):
+// the bytes of the texts.
+export const countOf = (...texts) => texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 
 // The recorded answer to the tool results.
 export const weatherAnswer = "It's 14 °C and cloudy in Paris, and 19 °C with clear skies in Tokyo.";

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { url, key, model, limitedModel, weatherAnswer, toolResults, weatherSchema, cityOf } from './gateway.mjs';
+import { url, key, model, limitedModel, embedModel, countModel, embedVector, weatherAnswer, toolResults, weatherSchema, cityOf } from './gateway.mjs';
 
 const client = (k = key) => new OpenAI({ baseURL: `${url}/v1`, apiKey: k, maxRetries: 0 });
 const tools = [{ type: 'function', function: { name: 'get_weather', parameters: weatherSchema } }];
@@ -50,4 +50,23 @@ test('openai: errors carry the status and type', async (t) => {
       });
     });
   }
+});
+
+test('openai: embeddings, float and the SDK\'s default base64, and a module without embed refused', async (t) => {
+  const inputs = ['The food was delicious', 'The waiter was friendly'];
+  // The SDK asks for base64 unless told otherwise, and decodes it.
+  for (const encoding_format of [undefined, 'float']) {
+    await t.test(encoding_format ?? 'default (base64)', async () => {
+      const res = await client().embeddings.create({ model: embedModel, input: inputs, encoding_format });
+      assert.equal(res.model, embedModel);
+      assert.equal(res.usage.prompt_tokens, inputs.reduce((n, s) => n + Buffer.byteLength(s), 0));
+      assert.deepEqual(res.data.map((d) => [d.index, Array.from(d.embedding)]), inputs.map((s, i) => [i, embedVector(i, s)]));
+    });
+  }
+  await assert.rejects(client().embeddings.create({ model: countModel, input: 'hi' }), (err) => {
+    assert.ok(err instanceof OpenAI.APIError, `${err}`);
+    assert.equal(err.status, 400);
+    assert.equal(err.code, 'capability_unsupported');
+    return true;
+  });
 });

@@ -5,7 +5,10 @@
 // with a rate limit, so that a client sees an upstream error; and the
 // ABI 1.3 operations: EmbedModel (embeddings, the openai module) and
 // CountModel (token counting, the anthropic module) against a fake
-// provider (opsHandler). The adapters run natively (engine.NewNative), so
+// provider (opsHandler); and ReasoningModel and RefusalModel, whose
+// providers replay the repository's golden cases (testdata/anthropic/
+// stream-thinking-parallel-tools, testdata/openai-responses/
+// stream-refusal). The adapters run natively (engine.NewNative), so
 // no module needs building.
 package sdkgateway
 
@@ -15,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/gateway"
@@ -34,6 +38,21 @@ const Model = demoprovider.Model
 // LimitedModel is the public model whose provider always answers 429.
 const LimitedModel = "limited"
 
+// ReasoningModel is the public model whose provider (the anthropic
+// module) answers with a thinking block, "Two cities, two calls.", then
+// text and two tool calls.
+const ReasoningModel = "thinking"
+
+// ReasoningText is ReasoningModel's reasoning.
+const ReasoningText = "Two cities, two calls."
+
+// RefusalModel is the public model whose provider (the openai-responses
+// module) refuses with RefusalText.
+const RefusalModel = "refusing"
+
+// RefusalText is RefusalModel's refusal.
+const RefusalText = "I can't help with that."
+
 // Gateway is a running fixture. Close stops it.
 type Gateway struct {
 	// URL is the gateway's base URL (no trailing slash, no /v1).
@@ -52,8 +71,9 @@ func (g *Gateway) Close() {
 }
 
 // Start serves the fixture on loopback. casesDir is the demo's recorded
-// cases (cmd/wasmrun/testdata/demo in the repository); logs go to log
-// (nil: discarded).
+// cases (cmd/wasmrun/testdata/demo in the repository, whose testdata/
+// directory the golden cases are read from); logs go to log (nil:
+// discarded).
 func Start(ctx context.Context, casesDir string, log *slog.Logger) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -84,6 +104,22 @@ func Start(ctx context.Context, casesDir string, log *slog.Logger) (*Gateway, er
 	cfg.Models = append(cfg.Models,
 		config.Model{Name: EmbedModel, Line: 1, Targets: opTarget("openai", "text-embedding-3-small")},
 		config.Model{Name: CountModel, Line: 1, Targets: opTarget("anthropic", "claude-sonnet-4-5")})
+	testdata := filepath.Join(casesDir, "..", "..", "..", "..", "testdata")
+	for _, m := range []struct{ name, module, model, golden string }{
+		{ReasoningModel, "anthropic", "claude-sonnet-4-5", "stream-thinking-parallel-tools"},
+		{RefusalModel, "openai-responses", "gpt-4.1-mini", "stream-refusal"},
+	} {
+		c, err := providertest.LoadCase(filepath.Join(testdata, m.module, m.golden))
+		if err != nil {
+			g.Close()
+			return nil, fmt.Errorf("sdkgateway: the golden case of model %q: %w", m.name, err)
+		}
+		p := httptest.NewServer(providertest.NewHandler([]providertest.Case{c}))
+		g.closers = append(g.closers, p.Close)
+		t := opTarget(m.module, m.model)
+		t[0].BaseURL = p.URL
+		cfg.Models = append(cfg.Models, config.Model{Name: m.name, Line: 1, Targets: t})
+	}
 
 	gw, err := gateway.New(ctx, cfg, gateway.Options{
 		Loader: nativeLoader,
