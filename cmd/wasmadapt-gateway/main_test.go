@@ -177,33 +177,18 @@ func TestReload(t *testing.T) {
 	}
 }
 
-// testCache is the compilation cache of the gateways a test starts: the
-// run's shared one when it sets testenv.CacheEnv (make test fills it
-// ahead, so that the race-mode tests do not compile the modules under the
-// race detector), else a directory of the test's own.
-func testCache(t *testing.T) string {
-	t.Helper()
-	dir, cleanup, err := testenv.CacheDir("wasmadapt-gateway-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	return dir
-}
-
 // startCommand runs the command with args until ctx ends and waits for
 // its listening line: it returns the gateway's URL, its logs and the
 // channel run's result arrives on. A command that fails to start fails
-// the test with its logs. Without -cache-dir in args it compiles into
-// testCache's directory.
+// the test with its logs. Without -cache-dir in args it uses the
+// package's cacheDir.
 func startCommand(ctx context.Context, t *testing.T, args ...string) (url string, logs *testenv.SyncBuffer, done chan error) {
 	t.Helper()
 	if !slices.Contains(args, "-cache-dir") {
-		args = append(args, "-cache-dir", testCache(t))
+		args = append([]string{"-cache-dir", cacheDir}, args...)
 	}
 	logs = &testenv.SyncBuffer{}
 	done = make(chan error, 1)
-	args = append([]string{"-cache-dir", cacheDir}, args...)
 	go func() { done <- run(ctx, args, io.Discard, logs) }()
 	testenv.Poll(t, "the listening line", func() bool {
 		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {

@@ -173,7 +173,7 @@ func TestSignedOCIModules(t *testing.T) {
 	}
 	chat := func(url string) { t.Helper(); chatOK(t, url, key, "m") }
 	// One compilation cache for every start: the module compiles once.
-	cache := testCache(t)
+	cache := cacheDir
 	for _, tc := range []struct {
 		name   string
 		args   []string
