@@ -56,6 +56,14 @@ func (m *module) usesTape() bool {
 	return m.tape
 }
 
+// endsToolCalls reports whether the module may end tool calls with
+// tool-call-end in its transform results: it reports ABI 1.4 or later
+// (native modules report this package's version).
+func (m *module) endsToolCalls() bool {
+	_, minor, _ := abi.UnpackVersion(m.abiVersion)
+	return minor >= 4
+}
+
 func newModule(name, digest string, cfg *Config) *module {
 	m := &module{name: name, digest: digest, cfg: cfg, maxOut: cfg.MaxOutputBytes, recycle: cfg.RecycleMemoryBytes, log: cfg.Logger,
 		crashes: newCrashGuard(cfg.Crashes)}
@@ -256,7 +264,7 @@ func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte,
 			if err != nil {
 				return err
 			}
-			events, err = validateEvents(&w.p, &w.args, evs, dst)
+			events, err = validateEvents(&w.p, &w.args, evs, dst, m.endsToolCalls())
 			if err != nil {
 				return err
 			}
@@ -279,7 +287,7 @@ func (m *module) ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]ab
 			if err != nil {
 				return err
 			}
-			events, err = validateEvents(&w.p, &w.args, p, dst)
+			events, err = validateEvents(&w.p, &w.args, p, dst, false)
 			return err
 		})
 	if err != nil {
@@ -298,7 +306,7 @@ func (m *module) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event
 			if err != nil {
 				return err
 			}
-			events, err := validateEvents(&w.p, &w.args, p, dst)
+			events, err := validateEvents(&w.p, &w.args, p, dst, false)
 			if err != nil {
 				return err
 			}
