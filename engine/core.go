@@ -37,6 +37,9 @@ type module struct {
 	// abi/tape.go), decided once: see usesTape.
 	tapeOnce sync.Once
 	tape     bool
+	// templates are the module's text-delta templates (ABI 1.4,
+	// templates.go), read once at load.
+	templates []abi.TextTemplate
 }
 
 // usesTape reports whether the module opted in to tapes: it reports ABI
@@ -243,8 +246,28 @@ func (m *module) projectJSON(ctx context.Context, fn exportID, what string, v an
 	return pr, nil
 }
 
-// Transform implements Module.
+// Transform implements Module. Leading chunks that one of the module's
+// text templates covers are served by the host (templates.go); the module
+// gets the rest, if any.
 func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
+	events, served := m.templated(in)
+	if served == 0 {
+		return m.transform(ctx, in)
+	}
+	if served == len(in.Chunks) {
+		return bytes.Clone(in.State), events, nil
+	}
+	rest := *in
+	rest.Chunks = in.Chunks[served:]
+	state, more, err := m.transform(ctx, &rest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return state, append(events, more...), nil
+}
+
+// transform runs one transform call in the module.
+func (m *module) transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
 	var state []byte
 	var events []abi.Event
 	err := m.call(ctx, expTransform,

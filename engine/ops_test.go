@@ -14,13 +14,14 @@ import (
 // opsWAT is a minimal module of ABI version v; with ops it exports the
 // operation functions, which answer a fixed provider request and a fixed
 // count_tokens result.
-func opsWAT(v uint32, ops bool) string { return stubWAT(v, ops, nil) }
+func opsWAT(v uint32, ops bool) string { return stubWAT(v, ops, nil, "") }
 
 // stubWAT is a minimal module of ABI version v whose transform returns an
 // empty state and the event lines events; with ops it exports the
 // operation functions, which answer a fixed provider request and a fixed
-// count_tokens result.
-func stubWAT(v uint32, ops bool, events []byte) string {
+// count_tokens result; with templates, it exports
+// wasmadapt_text_templates_v1 returning them.
+func stubWAT(v uint32, ops bool, events []byte, templates string) string {
 	pr := `{"method":"POST","path":"/count","stream_framing":"none"}`
 	count := `{"input_tokens":7}`
 	exports := ""
@@ -29,6 +30,12 @@ func stubWAT(v uint32, ops bool, events []byte) string {
   (func (export "wasmadapt_project_op") (param i32 i32) (result i64) (i64.const 0x%08x%08x))
   (func (export "wasmadapt_parse_op") (param i32 i32) (result i64) (i64.const 0x%08x%08x))`,
 			8192, len(pr)+1, 12288, len(count)+1)
+	}
+	if templates != "" {
+		exports += fmt.Sprintf(`
+  (data (i32.const 16384) "\00%s")
+  (func (export "wasmadapt_text_templates_v1") (result i64) (i64.const 0x00004000%08x))`,
+			strings.ReplaceAll(templates, `"`, `\"`), len(templates)+1)
 	}
 	var res strings.Builder
 	for _, c := range append(make([]byte, 5), events...) {

@@ -194,7 +194,7 @@ func TestToolCallEndByVersion(t *testing.T) {
 				v := abi.PackVersion(1, minor, 0)
 				name := fmt.Sprintf("%s/1.%d/%s", backend, minor, map[bool]string{true: "ended", false: "whole"}[events == ended])
 				t.Run(name, func(t *testing.T) {
-					m, err := e.Load(ctx, "tcmod", watModule(t, stubWAT(v, false, []byte(events))))
+					m, err := e.Load(ctx, "tcmod", watModule(t, stubWAT(v, false, []byte(events), "")))
 					if err != nil {
 						t.Fatalf("load: %v", err)
 					}

@@ -211,10 +211,12 @@ func runTest(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	runPattern := fs.String("run", "", "run only the cases whose name matches this regular expression")
 	update := fs.Bool("update", false, "rewrite each case's events.jsonl and projection.json with the module's output, listing the files that changed")
+	templates := fs.Bool("templates", true, "let the host serve the chunks the module's text-delta templates cover (ABI 1.4); false sends every chunk to the module (the events must be the same)")
 	pos, err := parseArgs(fs, args, "MODULE", "CASES")
 	if err != nil {
 		return err
 	}
+	e.noTemplates = !*templates
 	var match *regexp.Regexp
 	if *runPattern != "" {
 		if match, err = regexp.Compile(*runPattern); err != nil {

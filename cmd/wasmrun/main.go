@@ -65,6 +65,9 @@ type env struct {
 	callTimeout, initTimeout time.Duration
 	// progressDelay, when set, replaces the package's progressDelay (tests).
 	progressDelay time.Duration
+	// noTemplates is test -templates=false: modules' text-delta
+	// templates are ignored (engine.Config.NoTextTemplates).
+	noTemplates bool
 }
 
 // usageError is a wrong invocation: exit status 2.

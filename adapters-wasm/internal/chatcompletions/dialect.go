@@ -262,6 +262,12 @@ type Dialect struct {
 	// base_resp with a non-zero status_code in an HTTP 200 body). nil
 	// means no extra fields.
 	Chunk func(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error
+	// PlainText declares the dialect's plain text chunks as a text-delta
+	// template (ABI 1.4, PlainTextTemplates), so that the host serves them
+	// without calling the module. It is ignored for a dialect with a
+	// Chunk hook, reasoning fields or usage outside "usage", whose chunks
+	// carry more than their text.
+	PlainText bool
 
 	// Operations (ABI 1.3, ops.go). Embeddings enables the embed
 	// operation on the OpenAI embeddings endpoint; Models the models
