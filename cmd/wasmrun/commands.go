@@ -26,8 +26,8 @@ func init() {
 		help: "print the provider request the module projects from a normalized request", run: runProject})
 	register(&command{name: "replay", usage: "replay MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]",
 		help: "frame a recorded response body with the host's framing and print the module's events as JSON lines", run: runReplay})
-	register(&command{name: "test", usage: "test MODULE CASES [-run REGEX] [--update]",
-		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them", run: runTest})
+	register(&command{name: "test", usage: "test MODULE CASES [-run REGEX] [--update] [-templates=false]",
+		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them; -templates=false sends every chunk to the module (no text-delta templates)", run: runTest})
 }
 
 // moduleBytes reads a MODULE argument: a .wasm file, a shipped module's
