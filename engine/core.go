@@ -250,7 +250,7 @@ func (m *module) projectJSON(ctx context.Context, fn exportID, what string, v an
 // text templates covers are served by the host (templates.go); the module
 // gets the rest, if any.
 func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
-	events, served := m.templated(in)
+	events, served := m.templated(ctx, in)
 	if served == 0 {
 		return m.transform(ctx, in)
 	}

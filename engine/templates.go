@@ -43,9 +43,12 @@ var tapePool = sync.Pool{New: func() any { return new([]byte) }}
 // text-delta (none for an empty text) is the host's, and the state stays
 // as it is. It returns those events and how many chunks it served; the
 // module gets the rest. The last call of a stream (FlagEnd) always goes to
-// the module.
-func (m *module) templated(in *abi.TransformInput) (events []abi.Event, served int) {
-	if len(m.templates) == 0 || len(in.State) == 0 || in.Flags&abi.FlagEnd != 0 {
+// the module, and so does every call the module's own call would refuse
+// (a caller gone, a suspended or closed module, an input that may be over
+// the input limit), so that the outcome never depends on the templates.
+func (m *module) templated(ctx context.Context, in *abi.TransformInput) (events []abi.Event, served int) {
+	if len(m.templates) == 0 || len(in.State) == 0 || in.Flags&abi.FlagEnd != 0 ||
+		ctx.Err() != nil || m.Closed() || m.crashes.check() != nil || envelopeBound(in) > m.cfg.MaxInputBytes {
 		return nil, 0
 	}
 	buf := tapePool.Get().(*[]byte)
@@ -61,6 +64,16 @@ func (m *module) templated(in *abi.TransformInput) (events []abi.Event, served i
 		}
 	}
 	return events, served
+}
+
+// envelopeBound is at least the size of in's transform envelope, tapes
+// included (abi.MaxTapeLen bounds each).
+func envelopeBound(in *abi.TransformInput) int {
+	n := 16 + len(in.Context) + len(in.State)
+	for _, c := range in.Chunks {
+		n += 12 + len(c.Event) + len(c.Data) + abi.MaxTapeLen(len(c.Data))
+	}
+	return n
 }
 
 // matchTemplate matches one chunk against the templates of state.

@@ -79,3 +79,54 @@ func TestTextTemplatesByBackend(t *testing.T) {
 		})
 	}
 }
+
+// TestTextTemplatesRefuseAsTheModule: a call the module's own call would
+// refuse fails the same with templates: over the input limit, after the
+// caller is gone, on a closed module.
+func TestTextTemplatesRefuseAsTheModule(t *testing.T) {
+	const tpl = `[{"event":"","state":"AQ==","data":{"kind":"object","keys":{"t":{"kind":"text"}}}}]`
+	ctx := context.Background()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	in := func() *abi.TransformInput {
+		return &abi.TransformInput{State: []byte{1}, Chunks: []abi.Chunk{{Data: []byte(`{"t":"` + strings.Repeat("x", 100) + `"}`)}}}
+	}
+	tests := []struct {
+		name  string
+		limit int
+		ctx   context.Context
+		close bool
+		want  abi.Code
+	}{
+		{"input limit", 100, ctx, false, abi.CodeStreamTruncated},
+		{"caller gone", 0, cancelled, false, abi.CodeAdapterTimeout},
+		{"closed", 0, ctx, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var codes [2]string
+			for i, off := range []bool{false, true} {
+				e, err := New(ctx, Config{PoolSize: 1, MaxInputBytes: tt.limit, NoTextTemplates: off, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, 4, 0), false, []byte(`{"type":"text-delta","text":"m"}`+"\n"), tpl)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.close {
+					m.Close(ctx)
+				}
+				_, _, err = m.Transform(tt.ctx, in())
+				if err == nil {
+					t.Fatalf("templates off=%v: the call succeeded", off)
+				}
+				codes[i] = string(abi.CodeOf(err))
+				e.Close(ctx)
+			}
+			if codes[0] != codes[1] || (tt.want != "" && codes[0] != string(tt.want)) {
+				t.Fatalf("codes with templates %q, without %q, want both %q", codes[0], codes[1], tt.want)
+			}
+		})
+	}
+}
