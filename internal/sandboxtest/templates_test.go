@@ -111,8 +111,7 @@ func FuzzTextTemplates(f *testing.F) {
 	}
 	type pair struct {
 		on, off  engine.Module
-		start    []byte
-		template []byte
+		template []byte // the state the template holds for
 	}
 	var calls atomic.Int64
 	mods := map[string]pair{}
