@@ -579,8 +579,20 @@ Before, the state grew with the arguments (51 KB at the end of the call, copied 
 engine on every chunk: 30 MB of host allocations per stream, O(n²) over the call) and the native per-chunk cost
 grew tenfold along the call; after, the state is 27-35 bytes throughout, the per-chunk cost does not depend on the
 position in the call, and the whole stream costs 5-8x less natively and about a third less on wazero. The wazero
-per-position numbers overlap within this run's noise; the trend is read from the native rows, the state size and
-the allocation column, which do not depend on load.
+per-position numbers of that run overlap within its noise; a second run of wazero alone, at a load average of 7
+(2 runs each, interleaved, CPU time per chunk), shows the trend:
+
+| adapter, wazero | at 0%, before | at 100%, before | at 0%, after | at 100%, after |
+|---|---:|---:|---:|---:|
+| openai | 36.4 / 45.3 µs | 70.3 / 98.8 µs | 27.9 / 28.0 µs | 26.0 / 26.1 µs |
+| anthropic | 26.6 / 41.1 µs | 62.7 / 204.9 µs | 19.6 / 29.2 µs | 20.8 / 46.7 µs |
+
+End to end through ` + "`" + `host.Client` + "`" + ` (` + "`" + `bench/` + "`" + `'s BenchmarkPeers, mem transport, callgrind instructions per request,
+the difference of runs of 1 and 1+N requests as scripts/instr-peers computes it): openai-big-args on wazero
+132.1 M before, 121.8 M after (N=12, -8%); anthropic-big-args 105.8 M before and after (N=3, within the
+start-up noise). End to end the host batches the chunks that arrive together into one transform call, so the
+state crossed the boundary once per batch rather than once per chunk and the quadratic term was already small
+there; it is the one-chunk-per-call path (a slow, token-by-token stream) that the change makes flat.
 
 **Text-delta templates** (` + "`" + `wasmadapt_text_templates_v1` + "`" + `, abi/README.md): the openai module declares its plain text
 chunk (state "started", one choice with a string ` + "`" + `content` + "`" + `), and the engine emits those ` + "`" + `text-delta` + "`" + `s without
