@@ -122,6 +122,11 @@ type Event struct {
 	// result as JSON text; IsError says the tool failed.
 	Content string `json:"content,omitempty"`
 	IsError bool   `json:"is_error,omitempty"`
+	// tool-call-end (ABI 1.4; Index and Message shared): Truncated says
+	// the stream was cut off, so the host emits the call only when its
+	// arguments are a complete non-blank JSON object, and nothing
+	// otherwise (see EventToolCallEnd).
+	Truncated bool `json:"truncated,omitempty"`
 	// source (ID shared): what supports the text emitted around it. Kind
 	// is SourceKindURL or another kind a module documents; CitedText is
 	// the passage cited, when the provider gives it.
@@ -171,6 +176,11 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = appendField(dst, "id", e.ID)
 		dst = appendField(dst, "name", e.Name)
 		dst = appendField(dst, "arguments", e.Arguments)
+	case EventToolCallEnd:
+		dst = appendInt(dst, "index", e.Index)
+		dst = appendField(dst, "message", e.Message)
+		dst = append(dst, `,"truncated":`...)
+		dst = strconv.AppendBool(dst, e.Truncated)
 	case EventUsage:
 		dst = appendInt(dst, "input_tokens", e.Usage.InputTokens)
 		dst = appendInt(dst, "output_tokens", e.Usage.OutputTokens)

@@ -17,6 +17,8 @@ func TestEventJSONIsCanonical(t *testing.T) {
 		{Type: EventServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[]`, IsError: true},
 		{Type: EventSource, ID: "https://a.example/", Kind: SourceKindURL, URL: "https://a.example/", Title: "A", CitedText: "x"},
 		{Type: EventSource, ID: "https://a.example/", Kind: SourceKindURL, URL: "https://a.example/"},
+		{Type: EventToolCallEnd, Index: 0, Message: "cut off"},
+		{Type: EventToolCallEnd, Index: 2, Truncated: true},
 	}
 	for _, e := range evs {
 		b, err := json.Marshal(e)

@@ -21,7 +21,7 @@ import (
 // not know).
 const (
 	Major = 1
-	Minor = 3
+	Minor = 4
 	Patch = 0
 )
 

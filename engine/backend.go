@@ -138,6 +138,7 @@ const (
 	expSelfTest
 	expProjectOp
 	expParseOp
+	expTextTemplates
 	numExports
 )
 

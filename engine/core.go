@@ -37,6 +37,9 @@ type module struct {
 	// abi/tape.go), decided once: see usesTape.
 	tapeOnce sync.Once
 	tape     bool
+	// templates are the module's text-delta templates (ABI 1.4,
+	// templates.go), read once at load.
+	templates []abi.TextTemplate
 }
 
 // usesTape reports whether the module opted in to tapes: it reports ABI
@@ -54,6 +57,14 @@ func (m *module) usesTape() bool {
 		m.tape = minor >= 1 && ok && sig.equal(funcSig{})
 	})
 	return m.tape
+}
+
+// endsToolCalls reports whether the module may end tool calls with
+// tool-call-end in its transform results: it reports ABI 1.4 or later
+// (native modules report this package's version).
+func (m *module) endsToolCalls() bool {
+	_, minor, _ := abi.UnpackVersion(m.abiVersion)
+	return minor >= 4
 }
 
 func newModule(name, digest string, cfg *Config) *module {
@@ -235,8 +246,28 @@ func (m *module) projectJSON(ctx context.Context, fn exportID, what string, v an
 	return pr, nil
 }
 
-// Transform implements Module.
+// Transform implements Module. Leading chunks that one of the module's
+// text templates covers are served by the host (templates.go); the module
+// gets the rest, if any.
 func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
+	events, served := m.templated(ctx, in)
+	if served == 0 {
+		return m.transform(ctx, in)
+	}
+	if served == len(in.Chunks) {
+		return bytes.Clone(in.State), events, nil
+	}
+	rest := *in
+	rest.Chunks = in.Chunks[served:]
+	state, more, err := m.transform(ctx, &rest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return state, append(events, more...), nil
+}
+
+// transform runs one transform call in the module.
+func (m *module) transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
 	var state []byte
 	var events []abi.Event
 	err := m.call(ctx, expTransform,
@@ -256,7 +287,7 @@ func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte,
 			if err != nil {
 				return err
 			}
-			events, err = validateEvents(&w.p, &w.args, evs, dst)
+			events, err = validateEvents(&w.p, &w.args, evs, dst, m.endsToolCalls())
 			if err != nil {
 				return err
 			}
@@ -279,7 +310,7 @@ func (m *module) ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]ab
 			if err != nil {
 				return err
 			}
-			events, err = validateEvents(&w.p, &w.args, p, dst)
+			events, err = validateEvents(&w.p, &w.args, p, dst, false)
 			return err
 		})
 	if err != nil {
@@ -298,7 +329,7 @@ func (m *module) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event
 			if err != nil {
 				return err
 			}
-			events, err := validateEvents(&w.p, &w.args, p, dst)
+			events, err := validateEvents(&w.p, &w.args, p, dst, false)
 			if err != nil {
 				return err
 			}

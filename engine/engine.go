@@ -146,6 +146,11 @@ type Config struct {
 	// with -tags wasmtime). "" means the WASMADAPT_BACKEND environment
 	// variable when it is set, else "wazero".
 	Backend string
+	// NoTextTemplates ignores the text-delta templates modules declare
+	// (ABI 1.4): every chunk goes to the module, as for a module without
+	// templates. The events are the same either way; this exists to
+	// compare the two (wasmrun test -templates=false).
+	NoTextTemplates bool
 
 	deadline deadlineMode
 }
@@ -298,6 +303,7 @@ var (
 		{abi.ExportParseResponse, sigPtrLen, false},
 		{abi.ExportMapError, sigPtrLen, false},
 		{abi.ExportSelfTest, funcSig{results: []valType{valI64}}, true},
+		{abi.ExportTextTemplates, funcSig{results: []valType{valI64}}, true},
 		{abi.ExportProjectOp, sigPtrLen, true},
 		{abi.ExportParseOp, sigPtrLen, true},
 		{abi.ExportInitialize, funcSig{}, true},
@@ -475,6 +481,11 @@ func (e *Engine) Load(ctx context.Context, name string, wasm []byte) (Module, er
 	}
 	m.abiVersion = v
 	m.pool.release(w, false)
+	if err := m.loadTextTemplates(ctx); err != nil {
+		m.pool.close(ctx)
+		cm.close(ctx)
+		return nil, abi.Wrap(abi.CodeABIMismatch, err, fmt.Sprintf("module %q declares text templates the host cannot use (%s)", name, abi.ExportTextTemplates))
+	}
 	// From here on a failed instantiation is a refill of a module that
 	// did start once: retried with backoff (pool.acquire).
 	m.pool.onRetry = func(attempt int, err error) {

@@ -23,6 +23,9 @@ type NativeConfig struct {
 	// MaxInputBytes caps one call's input, as in Config (default
 	// DefaultMemoryLimitBytes/8).
 	MaxInputBytes int
+	// NoTextTemplates ignores the adapter's text-delta templates, as in
+	// Config.
+	NoTextTemplates bool
 }
 
 // NewNative returns a Module that runs a natively through
@@ -38,12 +41,18 @@ func NewNative(name string, a guest.Adapter) Module {
 
 // NewNativeWithConfig is NewNative with explicit limits.
 func NewNativeWithConfig(name string, a guest.Adapter, nc NativeConfig) Module {
-	cfg := Config{PoolSize: nc.PoolSize, MaxOutputBytes: nc.MaxOutputBytes, Logger: nc.Logger, Crashes: nc.Crashes, MaxInputBytes: nc.MaxInputBytes}
+	cfg := Config{PoolSize: nc.PoolSize, MaxOutputBytes: nc.MaxOutputBytes, Logger: nc.Logger, Crashes: nc.Crashes, MaxInputBytes: nc.MaxInputBytes,
+		NoTextTemplates: nc.NoTextTemplates}
 	cfg.withDefaults()
 	m := newModule(name, "", &cfg)
 	m.abiVersion = abi.Version
 	m.newSlot = func(context.Context) (slot, error) {
 		return &nativeSlot{m: m, d: guest.NewDispatcher(a)}, nil
+	}
+	if err := m.loadTextTemplates(context.Background()); err != nil {
+		// A native adapter cannot be refused here: it is served
+		// through the guest for every chunk instead.
+		m.log.Warn("engine: the adapter's text templates are ignored", slog.String("module", name), slog.Any("error", err))
 	}
 	return m
 }
@@ -79,6 +88,8 @@ func (s *nativeSlot) invoke(ctx context.Context, fn exportID, input []byte) (res
 		res = s.d.MapError(input)
 	case expSelfTest:
 		res = s.d.SelfTest()
+	case expTextTemplates:
+		res = s.d.TextTemplates()
 	case expProjectOp:
 		res = s.d.ProjectOp(input)
 	case expParseOp:

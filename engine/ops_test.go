@@ -14,7 +14,14 @@ import (
 // opsWAT is a minimal module of ABI version v; with ops it exports the
 // operation functions, which answer a fixed provider request and a fixed
 // count_tokens result.
-func opsWAT(v uint32, ops bool) string {
+func opsWAT(v uint32, ops bool) string { return stubWAT(v, ops, nil, "") }
+
+// stubWAT is a minimal module of ABI version v whose transform returns an
+// empty state and the event lines events; with ops it exports the
+// operation functions, which answer a fixed provider request and a fixed
+// count_tokens result; with templates, it exports
+// wasmadapt_text_templates_v1 returning them.
+func stubWAT(v uint32, ops bool, events []byte, templates string) string {
 	pr := `{"method":"POST","path":"/count","stream_framing":"none"}`
 	count := `{"input_tokens":7}`
 	exports := ""
@@ -24,21 +31,31 @@ func opsWAT(v uint32, ops bool) string {
   (func (export "wasmadapt_parse_op") (param i32 i32) (result i64) (i64.const 0x%08x%08x))`,
 			8192, len(pr)+1, 12288, len(count)+1)
 	}
+	if templates != "" {
+		exports += fmt.Sprintf(`
+  (data (i32.const 16384) "\00%s")
+  (func (export "wasmadapt_text_templates_v1") (result i64) (i64.const 0x00004000%08x))`,
+			strings.ReplaceAll(templates, `"`, `\"`), len(templates)+1)
+	}
+	var res strings.Builder
+	for _, c := range append(make([]byte, 5), events...) {
+		fmt.Fprintf(&res, `\%02x`, c) // status OK, an empty state, the events
+	}
 	return fmt.Sprintf(`(module
   (import "wasi_snapshot_preview1" "sched_yield" (func $sched_yield (result i32)))
   (memory (export "memory") 1 1)
   (data (i32.const 4096) "\00")
-  (data (i32.const 4104) "\00\00\00\00\00")
+  (data (i32.const 4104) "%s")
   (data (i32.const 8192) "\00%s")
   (data (i32.const 12288) "\00%s")
   (func (export "wasmadapt_abi_version") (result i32) (i32.const 0x%06x))
   (func (export "wasmadapt_alloc") (param i32) (result i32) (i32.const 0))
   (func (export "wasmadapt_capabilities") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
   (func (export "wasmadapt_project") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
-  (func (export "wasmadapt_transform") (param i32 i32) (result i64) (i64.const 0x0000100800000005))
+  (func (export "wasmadapt_transform") (param i32 i32) (result i64) (i64.const 0x00001008%08x))
   (func (export "wasmadapt_parse_response") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
   (func (export "wasmadapt_map_error") (param i32 i32) (result i64) (i64.const 0x0000100000000001))%s
-)`, strings.ReplaceAll(pr, `"`, `\"`), strings.ReplaceAll(count, `"`, `\"`), v, exports)
+)`, res.String(), strings.ReplaceAll(pr, `"`, `\"`), strings.ReplaceAll(count, `"`, `\"`), v, 5+len(events), exports)
 }
 
 // TestOpsByVersion: modules of ABI 1.1 and 1.2 keep loading; operations

@@ -217,11 +217,12 @@ const (
 	fURL
 	fTitle
 	fCitedText
+	fTruncated
 )
 
 var fieldNames = [...]string{"type", "id", "model", "text", "source", "signature", "data", "index", "name", "arguments",
 	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "reason", "raw_reason", "code", "message", "retryable",
-	"cache_write_input_tokens", "input", "content", "is_error", "kind", "url", "title", "cited_text"}
+	"cache_write_input_tokens", "input", "content", "is_error", "kind", "url", "title", "cited_text", "truncated"}
 
 func fieldBit(k []byte) uint32 {
 	switch string(k) {
@@ -279,6 +280,8 @@ func fieldBit(k []byte) uint32 {
 		return fTitle
 	case "cited_text":
 		return fCitedText
+	case "truncated":
+		return fTruncated
 	}
 	return 0
 }
@@ -313,6 +316,8 @@ func shapeOf(t abi.EventType) (eventShape, bool) {
 		return eventShape{fType | fIndex | fArguments, fType | fIndex | fArguments}, true
 	case abi.EventToolCall:
 		return eventShape{fType | fIndex | fID | fName | fArguments, fType | fIndex | fID | fName | fArguments}, true
+	case abi.EventToolCallEnd:
+		return eventShape{fType | fIndex | fMessage | fTruncated, fType | fIndex}, true
 	case abi.EventUsage:
 		return eventShape{fType | fInputTokens | fOutputTokens | fCachedInputTokens | fReasoningTokens | fCacheWriteInputTokens, fType}, true
 	case abi.EventFinish:
@@ -340,9 +345,10 @@ func eventError(i int, t abi.EventType, format string, args ...any) *abi.Error {
 
 // validateEvents parses newline-terminated event objects, checks each
 // against its type's exact shape, and appends the events to dst. p and args
-// are reusable parsers. Anything off is adapter_bad_output naming the event
-// index and the field.
-func validateEvents(p, args *fastjson.Parser, b []byte, dst []abi.Event) ([]abi.Event, error) {
+// are reusable parsers. ends allows tool-call-end events (ABI 1.4: the
+// transform results of a module that reports 1.4 or later). Anything off
+// is adapter_bad_output naming the event index and the field.
+func validateEvents(p, args *fastjson.Parser, b []byte, dst []abi.Event, ends bool) ([]abi.Event, error) {
 	for i := 0; len(b) > 0; i++ {
 		nl := bytes.IndexByte(b, '\n')
 		if nl < 0 {
@@ -350,7 +356,7 @@ func validateEvents(p, args *fastjson.Parser, b []byte, dst []abi.Event) ([]abi.
 		}
 		line := b[:nl]
 		b = b[nl+1:]
-		ev, err := parseEvent(p, args, i, line)
+		ev, err := parseEvent(p, args, i, line, ends)
 		if err != nil {
 			return dst, err
 		}
@@ -359,7 +365,7 @@ func validateEvents(p, args *fastjson.Parser, b []byte, dst []abi.Event) ([]abi.
 	return dst, nil
 }
 
-func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error) {
+func parseEvent(p, args *fastjson.Parser, i int, line []byte, ends bool) (abi.Event, error) {
 	var e abi.Event
 	v, err := p.ParseBytes(line)
 	if err != nil {
@@ -382,6 +388,9 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 		return e, eventError(i, "", "unknown event type %q", tb)
 	}
 	e.Type = abi.EventType(tb)
+	if e.Type == abi.EventToolCallEnd && !ends {
+		return e, eventError(i, e.Type, "tool-call-end is an ABI 1.4 event of wasmadapt_transform results only: emit tool-call here (or report ABI 1.4)")
+	}
 	var seen uint32
 	var ferr *abi.Error
 	str := func(v *fastjson.Value, bit uint32) string {
@@ -479,6 +488,8 @@ func parseEvent(p, args *fastjson.Parser, i int, line []byte) (abi.Event, error)
 			e.Title = str(v, bit)
 		case fCitedText:
 			e.CitedText = str(v, bit)
+		case fTruncated:
+			e.Truncated = boolean(v, bit)
 		}
 	})
 	if ferr != nil {

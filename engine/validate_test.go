@@ -1,12 +1,16 @@
 package engine
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 )
 
 func TestValidateEventsRejects(t *testing.T) {
@@ -41,10 +45,13 @@ func TestValidateEventsRejects(t *testing.T) {
 		{`{"type":"approval-request","id":"","name":"mcp","input":"{}"}` + "\n", `"id" and "name" must not be empty`},
 		{`{"type":"source","id":"","kind":"url"}` + "\n", `"id" and "kind" must not be empty`},
 		{"{\"type\":\"text-delta\",\"text\":\"\xff\"}\n", `not valid UTF-8`},
+		{`{"type":"tool-call-end","message":"m"}` + "\n", `missing field "index"`},
+		{`{"type":"tool-call-end","index":0,"truncated":1}` + "\n", `"truncated" is not a boolean`},
+		{`{"type":"tool-call-end","index":0,"arguments":"{}"}` + "\n", `unexpected field "arguments"`},
 	}
 	var p, a fastjson.Parser
 	for _, tt := range tests {
-		_, err := validateEvents(&p, &a, []byte(tt.in), nil)
+		_, err := validateEvents(&p, &a, []byte(tt.in), nil, true)
 		if err == nil {
 			t.Errorf("%q: accepted", tt.in)
 			continue
@@ -80,6 +87,7 @@ func TestValidateEventsRoundTrip(t *testing.T) {
 		{Type: abi.EventFinish, Reason: abi.FinishToolCalls, RawReason: "tool_calls"},
 		{Type: abi.EventError, Code: abi.CodeRateLimited, Message: "slow", Retryable: true},
 		{Type: abi.EventError, Code: abi.CodeServerError, Message: ""},
+		{Type: abi.EventToolCallEnd, Index: 2, Message: "cut off", Truncated: true},
 	}
 	var b []byte
 	for i := range evs {
@@ -87,7 +95,7 @@ func TestValidateEventsRoundTrip(t *testing.T) {
 		b = append(b, '\n')
 	}
 	var p, a fastjson.Parser
-	got, err := validateEvents(&p, &a, b, nil)
+	got, err := validateEvents(&p, &a, b, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +109,20 @@ func TestValidateEventsRoundTrip(t *testing.T) {
 		if got[i].String() != evs[i].String() {
 			t.Errorf("event %d: re-encoded %s, want %s", i, got[i].String(), evs[i].String())
 		}
+	}
+}
+
+// TestValidateEventsToolCallEnd: tool-call-end (ABI 1.4) validates only
+// where it is allowed (the transform results of a 1.4 module).
+func TestValidateEventsToolCallEnd(t *testing.T) {
+	line := []byte(`{"type":"tool-call-end","index":1,"message":"m","truncated":false}` + "\n")
+	var p, a fastjson.Parser
+	got, err := validateEvents(&p, &a, line, nil, true)
+	if err != nil || len(got) != 1 || got[0] != (abi.Event{Type: abi.EventToolCallEnd, Index: 1, Message: "m"}) {
+		t.Fatalf("allowed: %+v, %v", got, err)
+	}
+	if _, err := validateEvents(&p, &a, line, nil, false); abi.CodeOf(err) != abi.CodeAdapterBadOutput || !strings.Contains(err.Error(), "ABI 1.4") {
+		t.Fatalf("not allowed: %v, want adapter_bad_output naming ABI 1.4", err)
 	}
 }
 
@@ -122,9 +144,10 @@ func FuzzValidateEvents(f *testing.F) {
 	f.Add([]byte(`{"type":"text-delta","text":"a"}` + "\n"))
 	f.Add([]byte(`{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"{}"}` + "\n"))
 	f.Add([]byte(`{"type":"usage","input_tokens":1}` + "\n" + `{"type":"finish","reason":"stop"}` + "\n"))
+	f.Add([]byte(`{"type":"tool-call-end","index":0,"message":"m","truncated":true}` + "\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p, a fastjson.Parser
-		evs, err := validateEvents(&p, &a, b, nil)
+		evs, err := validateEvents(&p, &a, b, nil, true)
 		if err != nil {
 			return
 		}
@@ -134,7 +157,7 @@ func FuzzValidateEvents(f *testing.F) {
 			enc = evs[i].AppendJSON(enc)
 			enc = append(enc, '\n')
 		}
-		again, err := validateEvents(&p, &a, enc, nil)
+		again, err := validateEvents(&p, &a, enc, nil, true)
 		if err != nil {
 			t.Fatalf("canonical encoding %q rejected: %v", enc, err)
 		}
@@ -144,4 +167,59 @@ func FuzzValidateEvents(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestToolCallEndByVersion: modules of ABI 1.0 to 1.3 keep loading and
+// their tool calls come out as before; tool-call-end (ABI 1.4) is
+// adapter_bad_output from them, and from a 1.4 module it is validated and
+// completed by the host's event order into the same tool call.
+func TestToolCallEndByVersion(t *testing.T) {
+	const whole = `{"type":"tool-call-start","index":0,"id":"c","name":"f"}` + "\n" +
+		`{"type":"tool-call-delta","index":0,"arguments":"{\"a\""}` + "\n" +
+		`{"type":"tool-call-delta","index":0,"arguments":":1}"}` + "\n" +
+		`{"type":"tool-call","index":0,"id":"c","name":"f","arguments":"{\"a\":1}"}` + "\n"
+	const ended = `{"type":"tool-call-start","index":0,"id":"c","name":"f"}` + "\n" +
+		`{"type":"tool-call-delta","index":0,"arguments":"{\"a\""}` + "\n" +
+		`{"type":"tool-call-delta","index":0,"arguments":":1}"}` + "\n" +
+		`{"type":"tool-call-end","index":0,"message":"m","truncated":false}` + "\n"
+	ctx := context.Background()
+	for _, backend := range Backends() {
+		e, err := New(ctx, Config{Backend: backend, PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close(ctx) })
+		for _, minor := range []uint8{0, 1, 2, 3, 4} {
+			for _, events := range []string{whole, ended} {
+				v := abi.PackVersion(1, minor, 0)
+				name := fmt.Sprintf("%s/1.%d/%s", backend, minor, map[bool]string{true: "ended", false: "whole"}[events == ended])
+				t.Run(name, func(t *testing.T) {
+					m, err := e.Load(ctx, "tcmod", watModule(t, stubWAT(v, false, []byte(events), "")))
+					if err != nil {
+						t.Fatalf("load: %v", err)
+					}
+					defer m.Close(ctx)
+					_, evs, err := m.Transform(ctx, &abi.TransformInput{Flags: abi.FlagEnd})
+					if events == ended && minor < 4 {
+						if abi.CodeOf(err) != abi.CodeAdapterBadOutput || !strings.Contains(err.Error(), "ABI 1.4") {
+							t.Fatalf("Transform: %v, want adapter_bad_output naming ABI 1.4", err)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatalf("Transform: %v", err)
+					}
+					var order api.EventOrder
+					evs, err = order.Complete(evs)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := abi.Event{Type: abi.EventToolCall, Index: 0, ID: "c", Name: "f", Arguments: `{"a":1}`}
+					if len(evs) != 4 || evs[3] != want {
+						t.Fatalf("events %+v, want the tool call last", evs)
+					}
+				})
+			}
+		}
+	}
 }

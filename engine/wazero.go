@@ -202,6 +202,7 @@ var exportNames = [numExports]string{
 	expSelfTest:      abi.ExportSelfTest,
 	expProjectOp:     abi.ExportProjectOp,
 	expParseOp:       abi.ExportParseOp,
+	expTextTemplates: abi.ExportTextTemplates,
 }
 
 func (c *wazeroCompiled) instantiate(ctx context.Context, cfg instanceConfig) (instance, error) {

@@ -85,6 +85,11 @@ func exportMapError(ptr, size uint32) uint64 {
 	return result(dispatcher().MapError(view(ptr, size)))
 }
 
+//go:wasmexport wasmadapt_text_templates_v1
+func exportTextTemplates() uint64 {
+	return result(dispatcher().TextTemplates())
+}
+
 //go:wasmexport wasmadapt_selftest
 func exportSelfTest() uint64 {
 	return result(dispatcher().SelfTest())

@@ -95,6 +95,16 @@ type SelfTester interface {
 	SelfTest() []byte
 }
 
+// TextTemplater is implemented by adapters that declare text-delta
+// templates (ABI 1.4, abi.TextTemplate): chunk shapes that, in a given
+// state, give one text-delta and leave the state unchanged, which the host
+// then serves without calling the module. An adapter that post-processes
+// text (splits inline reasoning, detects refusal phrases) declares none
+// for the states in which it does.
+type TextTemplater interface {
+	TextTemplates() []abi.TextTemplate
+}
+
 // Output collects what a call produces: the next state and the events.
 // Its buffers are reused from call to call; an adapter must not keep
 // references to them.
@@ -228,6 +238,20 @@ func (d *Dispatcher) ParseResponse(in []byte) []byte { return d.response(in, d.a
 
 // MapError serves wasmadapt_map_error: in is a response envelope.
 func (d *Dispatcher) MapError(in []byte) []byte { return d.response(in, d.a.MapError) }
+
+// TextTemplates serves wasmadapt_text_templates_v1: the adapter's
+// text-delta templates as JSON, or an empty array when it has none.
+func (d *Dispatcher) TextTemplates() []byte {
+	tt, ok := d.a.(TextTemplater)
+	if !ok {
+		return d.ok([]byte("[]"))
+	}
+	b, err := json.Marshal(tt.TextTemplates())
+	if err != nil || string(b) == "null" {
+		return d.ok([]byte("[]"))
+	}
+	return d.ok(b)
+}
 
 // SelfTest serves wasmadapt_selftest: the adapter's own cases, or an empty
 // array when it has none.

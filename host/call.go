@@ -149,11 +149,11 @@ type exchange struct {
 // retried; any other error event is delivered with its error and the
 // stream goes on.
 func (x *exchange) deliver(events []abi.Event, sawEnd *bool) error {
+	// Check the order and complete each tool-call-end (ABI 1.4) into
+	// its tool call; the events before one out of order are delivered.
+	events, oerr := x.order.Complete(events)
 	for i := range events {
 		ev := &events[i]
-		if err := x.order.Check(ev); err != nil {
-			return err
-		}
 		var err error
 		switch ev.Type {
 		case abi.EventError:
@@ -171,7 +171,7 @@ func (x *exchange) deliver(events []abi.Event, sawEnd *bool) error {
 			return errStopped
 		}
 	}
-	return nil
+	return oerr
 }
 
 func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {

@@ -286,9 +286,8 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		n := s.Str(name)
 		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
 			b.Kind = blockJSON
-			b.Args = blockstate.NonEmptyObject(input)
-			if len(b.Args) > 0 {
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(b.Args)})
+			if args := blockstate.NonEmptyObject(input); len(args) > 0 {
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
 			}
 			break
 		}
@@ -305,10 +304,9 @@ func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
 		s.ntools++
 		b.ID = bid
 		b.Name = s.Bytes(name)
-		b.Args = blockstate.NonEmptyObject(input)
 		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(b.ID), Name: n})
-		if len(b.Args) > 0 {
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(b.Args)})
+		if args := blockstate.NonEmptyObject(input); len(args) > 0 {
+			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(args)})
 		}
 	default:
 		if isServerToolResult(kind) {
@@ -395,7 +393,7 @@ func stopBlock(s *state, idx uint64, out *guest.Output) {
 	}
 	switch b.Kind {
 	case blockTool:
-		blockstate.EmitToolCall(out, "anthropic", "max_tokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
+		blockstate.EndToolCall(out, "anthropic", "max_tokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name))
 	case blockServerTool:
 		emitServerToolCall(out, blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
 	case blockMCPTool:

@@ -44,7 +44,7 @@ const (
 	// Version is the module's version.
 	Version = "1.0.0"
 	// StateFormat names the layout of the transform state.
-	StateFormat = "bedrock-converse/2"
+	StateFormat = "bedrock-converse/3"
 	// DefaultBaseURL is the Bedrock runtime endpoint of us-east-1; hosts
 	// configured for another region use that region's endpoint.
 	DefaultBaseURL = "https://bedrock-runtime.us-east-1.amazonaws.com"

@@ -159,7 +159,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 				s.flushText(out)
 			}
 			if b.Kind == blockTool {
-				blockstate.EmitToolCall(out, "bedrock", "maxTokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
+				blockstate.EndToolCall(out, "bedrock", "maxTokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name))
 			}
 			s.blocks.Remove(idx)
 		}

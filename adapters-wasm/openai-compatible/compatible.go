@@ -114,7 +114,7 @@ const Provider = "openai-compatible"
 
 // StateFormat names the transform state layout (this module's fields
 // followed by the chatcompletions state).
-const StateFormat = "openai-compatible/1"
+const StateFormat = "openai-compatible/2"
 
 // The model-name suffixes.
 const (

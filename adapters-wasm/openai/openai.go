@@ -42,8 +42,10 @@ func Dialect() *chatcompletions.Dialect {
 		MaxTokensField:       "max_completion_tokens",
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,
-		FileParts:            true,
-		AudioInput:           audioModel,
+		// Plain text chunks are served by the host (ABI 1.4 templates).
+		PlainText:  true,
+		FileParts:  true,
+		AudioInput: audioModel,
 		// 256 inputs keep 3,072-dimension vectors under the 16 MiB result
 		// cap; the API takes up to 2,048.
 		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256},

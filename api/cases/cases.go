@@ -324,15 +324,15 @@ func (c *Case) framing(pr *abi.ProviderRequest) string {
 	return abi.FramingSSE
 }
 
-// events runs the case through m and checks the events' order (as the
-// host does for every response).
+// events runs the case through m, checks the events' order and completes
+// the tool calls a module ends with tool-call-end (as the host does for
+// every response).
 func events(ctx context.Context, m api.Module, c *Case, req *abi.Request, batch int) ([]abi.Event, error) {
 	evs, err := caseEvents(ctx, m, c, req, batch)
 	var order api.EventOrder
-	for i := range evs {
-		if oerr := order.Check(&evs[i]); oerr != nil {
-			return evs[:i], oerr
-		}
+	evs, oerr := order.Complete(evs)
+	if oerr != nil {
+		return evs, oerr
 	}
 	return evs, err
 }
@@ -379,15 +379,18 @@ func Replay(ctx context.Context, m api.Module, body io.Reader, framingName strin
 
 // ReplayChunks is Replay for chunks framed beforehand, or by any framer:
 // seq yields the chunks, then the framing's error if the stream is
-// corrupt (framing.Each makes it from a slice).
+// corrupt (framing.Each makes it from a slice). As a host does, it
+// completes the tool calls the module ends with tool-call-end (ABI 1.4;
+// abi.ToolCalls.Complete).
 func ReplayChunks(ctx context.Context, m api.Module, seq iter.Seq2[abi.Chunk, error], sctx []byte, batch int) ([]abi.Event, error) {
 	var events []abi.Event
+	var calls abi.ToolCalls
 	f := framing.Feeder{Context: sctx, Call: func(in *abi.TransformInput) ([]byte, error) {
 		st, evs, err := m.Transform(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		events = append(events, evs...)
+		events = calls.Complete(events, evs)
 		return st, nil
 	}}
 	corrupt, err := f.Replay(seq, batch)

@@ -26,8 +26,8 @@ func init() {
 		help: "print the provider request the module projects from a normalized request", run: runProject})
 	register(&command{name: "replay", usage: "replay MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]",
 		help: "frame a recorded response body with the host's framing and print the module's events as JSON lines", run: runReplay})
-	register(&command{name: "test", usage: "test MODULE CASES [-run REGEX] [--update]",
-		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them", run: runTest})
+	register(&command{name: "test", usage: "test MODULE CASES [-run REGEX] [--update] [-templates=false]",
+		help: "run golden cases against the module (CASES: a directory of case directories, or one case directory); ends with 'N passed, M failed'; --update rewrites the expected files that differ and lists them; -templates=false sends every chunk to the module (no text-delta templates)", run: runTest})
 }
 
 // moduleBytes reads a MODULE argument: a .wasm file, a shipped module's
@@ -211,10 +211,12 @@ func runTest(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	runPattern := fs.String("run", "", "run only the cases whose name matches this regular expression")
 	update := fs.Bool("update", false, "rewrite each case's events.jsonl and projection.json with the module's output, listing the files that changed")
+	templates := fs.Bool("templates", true, "let the host serve the chunks the module's text-delta templates cover (ABI 1.4); false sends every chunk to the module (the events must be the same)")
 	pos, err := parseArgs(fs, args, "MODULE", "CASES")
 	if err != nil {
 		return err
 	}
+	e.noTemplates = !*templates
 	var match *regexp.Regexp
 	if *runPattern != "" {
 		if match, err = regexp.Compile(*runPattern); err != nil {

@@ -3,7 +3,7 @@
 //	wasmrun inspect MODULE [--model M]
 //	wasmrun project MODULE REQUEST.json
 //	wasmrun replay  MODULE RECORDING [--framing sse|ndjson|aws-eventstream|none] [--request REQUEST.json] [--status N]
-//	wasmrun test    MODULE CASES [-run REGEX] [--update]
+//	wasmrun test    MODULE CASES [-run REGEX] [--update] [-templates=false]
 //	wasmrun chat    MODULE REQUEST.json [--base-url URL] [--api-key-env VAR] [--region R] [--record DIR] [--assume JSON] [--allow-downgrade NAMES]
 //	wasmrun op      MODULE models|embed|count-tokens [REQUEST.json] [--base-url URL] [--api-key-env VAR] [--region R]
 //	wasmrun demo    [--module MODULE] [--json]
@@ -65,6 +65,9 @@ type env struct {
 	callTimeout, initTimeout time.Duration
 	// progressDelay, when set, replaces the package's progressDelay (tests).
 	progressDelay time.Duration
+	// noTemplates is test -templates=false: modules' text-delta
+	// templates are ignored (engine.Config.NoTextTemplates).
+	noTemplates bool
 }
 
 // usageError is a wrong invocation: exit status 2.

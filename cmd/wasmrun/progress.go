@@ -16,7 +16,7 @@ const progressDelay = 700 * time.Millisecond
 // the logger and compile progress on stderr.
 func (e *env) engineConfig() engine.Config {
 	return engine.Config{CacheDir: e.cacheDir, Logger: e.logger, OnCompile: e.compileProgress(),
-		CallTimeout: e.callTimeout, InitTimeout: e.initTimeout}
+		CallTimeout: e.callTimeout, InitTimeout: e.initTimeout, NoTextTemplates: e.noTemplates}
 }
 
 // announceAfter is how long a compilation runs before it is announced

@@ -125,9 +125,11 @@ func sseChunks(tb testing.TB, body []byte) []abi.Chunk {
 }
 
 // replay runs chunks through m in batches of the given sizes (cycled),
-// then an end call, and returns the events as JSON lines.
+// then an end call, and returns the events as JSON lines, tool calls
+// completed in order as the host completes them.
 func replay(ctx context.Context, m engine.Module, chunks []abi.Chunk, batches []int, between func()) ([]byte, error) {
 	var out, state []byte
+	var order engine.EventOrder
 	i, k := 0, 0
 	for {
 		n := batches[k%len(batches)]
@@ -139,6 +141,9 @@ func replay(ctx context.Context, m engine.Module, chunks []abi.Chunk, batches []
 		}
 		st, evs, err := m.Transform(ctx, in)
 		if err != nil {
+			return out, err
+		}
+		if evs, err = order.Complete(evs); err != nil {
 			return out, err
 		}
 		for j := range evs {

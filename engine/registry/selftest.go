@@ -163,10 +163,9 @@ func runSelfTestCase(ctx context.Context, m engine.Module, c *selfTestCase) erro
 		return fmt.Errorf("the case has a body but no events")
 	}
 	var order engine.EventOrder
-	for i := range got {
-		if err := order.Check(&got[i]); err != nil {
-			return err
-		}
+	got, err := order.Complete(got)
+	if err != nil {
+		return err
 	}
 	if len(got) != len(c.Events) {
 		return fmt.Errorf("got %d events, the case wants %d:\n%s", len(got), len(c.Events), cases.AppendLines(nil, got))

@@ -73,12 +73,13 @@ type Stream struct {
 func Run(t testing.TB, a Transformer, s Stream, batches ...[]abi.Chunk) (events []byte, ok bool) {
 	t.Helper()
 	var out guest.Output
+	var calls abi.ToolCalls
 	f := framing.Feeder{Context: s.Context, EveryCall: s.EveryCall, State: s.State, Call: func(in *abi.TransformInput) ([]byte, error) {
 		out.Reset()
 		if err := a.Transform(in, &out); err != nil {
 			return nil, err
 		}
-		events = append(events, out.Events()...)
+		events = CompleteToolCalls(t, &calls, events, out.Events())
 		return bytes.Clone(out.State()), nil
 	}}
 	for i, chunks := range batches {
@@ -94,6 +95,42 @@ func Run(t testing.TB, a Transformer, s Stream, batches ...[]abi.Chunk) (events 
 		}
 	}
 	return events, true
+}
+
+// CompleteToolCalls appends the events of one transform call (canonical
+// JSON lines, as guest.Output writes them) to dst as the host delivers
+// them: each tool-call-end (ABI 1.4) is replaced by the tool-call or error
+// event calls completes it into, or dropped when it stands for nothing
+// (abi.ToolCalls.End); the other lines are kept as they are. calls carries
+// the open tool calls from one call of a stream to the next. A
+// tool-call-end of a call that is not open (the host refuses it as out of
+// order; a fuzz target's untrusted state can start one) is kept as it is.
+func CompleteToolCalls(t testing.TB, calls *abi.ToolCalls, dst, events []byte) []byte {
+	t.Helper()
+	for line := range bytes.Lines(events) {
+		if !bytes.HasPrefix(line, []byte(`{"type":"tool-call`)) {
+			dst = append(dst, line...)
+			continue
+		}
+		var e abi.Event
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("bad event %q: %v", line, err)
+		}
+		if e.Type != abi.EventToolCallEnd {
+			calls.Observe(&e)
+			dst = append(dst, line...)
+			continue
+		}
+		if !calls.Open(e.Index) {
+			dst = append(dst, line...)
+			continue
+		}
+		if done, ok := calls.End(&e); ok {
+			dst = done.AppendJSON(dst)
+			dst = append(dst, '\n')
+		}
+	}
+	return dst
 }
 
 // Batches returns chunks as Run's batches: n chunks a call (all in one call
@@ -262,6 +299,7 @@ func SplitSSE(body []byte) []abi.Chunk {
 func DispatchStream(t testing.TB, d *guest.Dispatcher, ctx []byte, chunks []abi.Chunk) []byte {
 	t.Helper()
 	var events []byte
+	var calls abi.ToolCalls
 	f := framing.Feeder{Context: ctx, Call: func(in *abi.TransformInput) ([]byte, error) {
 		res := d.Transform(abi.AppendTransformInput(nil, in))
 		if abi.Status(res[0]) != abi.StatusOK {
@@ -271,7 +309,7 @@ func DispatchStream(t testing.TB, d *guest.Dispatcher, ctx []byte, chunks []abi.
 		if err != nil {
 			t.Fatal(err)
 		}
-		events = append(events, evs...)
+		events = CompleteToolCalls(t, &calls, events, evs)
 		return bytes.Clone(st), nil
 	}}
 	if _, err := f.Replay(framing.Each(chunks, nil), 1); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
@@ -41,6 +42,7 @@ func replayFramed(t *testing.T, a guest.Adapter, r *recordings.Recording, sctx [
 	}
 	run := func(batch int) []byte {
 		var state, events []byte
+		var calls abi.ToolCalls
 		call := func(cs []abi.Chunk, flags uint32) {
 			in := abi.TransformInput{Flags: flags, State: state, Chunks: cs}
 			if len(state) == 0 {
@@ -51,7 +53,7 @@ func replayFramed(t *testing.T, a guest.Adapter, r *recordings.Recording, sctx [
 				t.Fatal(err)
 			}
 			state = bytes.Clone(st)
-			events = append(events, evs...)
+			events = guesttest.CompleteToolCalls(t, &calls, events, evs)
 		}
 		if batch == 0 {
 			call(chunks, 0)

@@ -36,7 +36,10 @@ type Block struct {
 	ToolIdx uint64 // the normalized tool-call index, for tool blocks
 	ID      []byte // the tool call's ID, for tool blocks
 	Name    []byte // the tool's name, for tool blocks
-	Args    []byte // the tool call's arguments so far
+	// Args are the input so far of a block whose input the adapter
+	// emits whole (a server tool call); empty for tool and json blocks,
+	// whose input goes out piece by piece (ArgsDelta).
+	Args []byte
 }
 
 // Blocks is the list of open content blocks of a stream.
@@ -212,11 +215,24 @@ func (r *Reader) Blocks(dst Blocks) Blocks {
 func EmitToolCall(out *guest.Output, provider, limit string, index int, id, name string, args []byte) {
 	args, ok := guest.ToolArguments(bytes.TrimSpace(args))
 	if !ok {
-		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-			Message: provider + ": the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by " + limit})
+		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid, Message: argsInvalid(provider, limit, id, name)})
 		return
 	}
 	out.Emit(&abi.Event{Type: abi.EventToolCall, Index: index, ID: id, Name: name, Arguments: View(args)})
+}
+
+// EndToolCall ends a streamed tool call whose arguments went out as
+// tool-call-delta events (ArgsDelta) with tool-call-end (ABI 1.4): the
+// host completes it into the tool call, or into the error EmitToolCall
+// would emit, so the stream state never holds the arguments.
+func EndToolCall(out *guest.Output, provider, limit string, index int, id, name string) {
+	out.Emit(&abi.Event{Type: abi.EventToolCallEnd, Index: index, Message: argsInvalid(provider, limit, id, name)})
+}
+
+// argsInvalid is the message of the tool_arguments_invalid error of a call
+// whose arguments are not a complete JSON object.
+func argsInvalid(provider, limit, id, name string) string {
+	return provider + ": the arguments of tool call " + strconv.Quote(id) + " (" + name + ") are not a complete JSON object; the call was probably cut off by " + limit
 }
 
 // Preview quotes at most the first 64 bytes of b for an error message.
@@ -285,17 +301,16 @@ func StreamContext(ctx []byte) Context {
 }
 
 // ArgsDelta handles a piece p of a tool call's input for the open block b:
-// for a block of kind tool it is appended to the arguments and emitted as a
-// tool-call-delta; for a block of kind json (the forced structured-output
-// tool, whose input is the answer) it is appended and emitted as
-// text-delta; other blocks ignore it.
+// for a block of kind tool it is emitted as a tool-call-delta (the host
+// assembles the arguments; EndToolCall ends the call); for a block of kind
+// json (the forced structured-output tool, whose input is the answer) it is
+// emitted as text-delta; other blocks ignore it. Neither keeps p: the
+// state does not grow with the arguments.
 func (s *Scratch) ArgsDelta(out *guest.Output, b *Block, p []byte, tool, json byte) {
 	switch b.Kind {
 	case tool:
-		b.Args = s.AppendArgs(b.Args, p)
 		out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: View(p)})
 	case json:
-		b.Args = s.AppendArgs(b.Args, p)
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: View(p)})
 	}
 }

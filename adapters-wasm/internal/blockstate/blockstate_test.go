@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestBlocksRoundTrip(t *testing.T) {
@@ -249,11 +250,31 @@ func TestArgsDelta(t *testing.T) {
 	s.ArgsDelta(&out, bt, []byte(`1}`), tool, jsonKind)
 	s.ArgsDelta(&out, bj, []byte(`{"x"`), tool, jsonKind)
 	s.ArgsDelta(&out, bo, []byte(`zzz`), tool, jsonKind)
-	if string(bt.Args) != `{"a":1}` || string(bj.Args) != `{"x"` || bo.Args != nil {
+	// Nothing is kept: the host assembles a tool call's arguments.
+	if string(bt.Args) != `{"a":` || bj.Args != nil || bo.Args != nil {
 		t.Errorf("args: %q %q %q", bt.Args, bj.Args, bo.Args)
 	}
 	want := `{"type":"tool-call-delta","index":2,"arguments":"1}"}` + "\n" + `{"type":"text-delta","text":"{\"x\""}` + "\n"
 	if string(out.Events()) != want {
 		t.Errorf("events:\n%s\nwant\n%s", out.Events(), want)
+	}
+}
+
+// TestEndToolCall: the host completes EndToolCall's event as EmitToolCall
+// would have emitted the call from the same arguments.
+func TestEndToolCall(t *testing.T) {
+	for _, args := range []string{`{"a":1}`, ` {"a":1} `, ``, `{"a":`, `[1]`} {
+		var direct guest.Output
+		EmitToolCall(&direct, "p", "max_tokens", 1, "id", "n", []byte(args))
+		var ended guest.Output
+		ended.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: 1, ID: "id", Name: "n"})
+		ended.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: 1, Arguments: args})
+		EndToolCall(&ended, "p", "max_tokens", 1, "id", "n")
+		var calls abi.ToolCalls
+		got := guesttest.CompleteToolCalls(t, &calls, nil, ended.Events())
+		lines := bytes.SplitAfterN(got, []byte("\n"), 3)
+		if len(lines) != 3 || string(lines[2]) != string(direct.Events()) {
+			t.Errorf("arguments %q: completed\n%s\nwant last\n%s", args, got, direct.Events())
+		}
 	}
 }

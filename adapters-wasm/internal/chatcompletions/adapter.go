@@ -62,3 +62,35 @@ func (a *adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error 
 func (a *adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	return a.d.MapError(in, out)
 }
+
+// TextTemplates implements guest.TextTemplater: the plain text chunks of a
+// dialect that declares them (Dialect.PlainText).
+func (a *adapter) TextTemplates() []abi.TextTemplate {
+	d := a.d
+	if !d.PlainText || d.Chunk != nil || len(d.ReasoningFields) > 0 || len(d.UsageIn) > 0 || d.UsageInChoice {
+		return nil
+	}
+	return PlainTextTemplates()
+}
+
+// PlainTextTemplates are the text-delta templates of a Chat Completions
+// stream (ABI 1.4): once the response has started, with no tool call,
+// refusal or finish_reason seen (the state holds only "started"), a chunk
+// whose only choice is index 0 with a delta of a string content (and an
+// optional role, and a null refusal), no finish_reason, no usage and no
+// other member than the ones every chunk repeats gives the text-delta of
+// that content and leaves the state as it is: what Transform does with it.
+func PlainTextTemplates() []abi.TextTemplate {
+	anyValue := &abi.Shape{Kind: abi.ShapeAny}
+	null := &abi.Shape{Kind: abi.ShapeNull}
+	delta := &abi.Shape{Kind: abi.ShapeObject, Required: []string{"content"}, Keys: map[string]*abi.Shape{
+		"content": {Kind: abi.ShapeText}, "role": anyValue, "refusal": null}}
+	choice := &abi.Shape{Kind: abi.ShapeObject, Required: []string{"delta"}, Keys: map[string]*abi.Shape{
+		"index": {Kind: abi.ShapeInt, Int: 0}, "delta": delta, "logprobs": anyValue, "finish_reason": null}}
+	chunk := &abi.Shape{Kind: abi.ShapeObject, Required: []string{"choices"}, Keys: map[string]*abi.Shape{
+		"id": anyValue, "object": anyValue, "created": anyValue, "model": anyValue, "system_fingerprint": anyValue,
+		"service_tier": anyValue, "obfuscation": anyValue, "usage": null,
+		"choices": {Kind: abi.ShapeArray, Items: []*abi.Shape{choice}}}}
+	started := streamState{flags: fStarted}
+	return []abi.TextTemplate{{State: started.encode(nil), Data: chunk}}
+}

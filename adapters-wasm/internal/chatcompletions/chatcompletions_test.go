@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func testDialect() *Dialect {
@@ -75,8 +76,8 @@ func withTape(data []byte, taped bool) abi.Chunk {
 
 func streamWith(t *testing.T, d *Dialect, batch int, taped bool, data ...string) string {
 	t.Helper()
-	var state []byte
-	var events strings.Builder
+	var state, events []byte
+	var calls abi.ToolCalls
 	if batch == 0 {
 		batch = len(data) + 1
 	}
@@ -93,9 +94,9 @@ func streamWith(t *testing.T, d *Dialect, batch int, taped bool, data ...string)
 			t.Fatal(err)
 		}
 		state = append([]byte(nil), out.State()...)
-		events.Write(out.Events())
+		events = guesttest.CompleteToolCalls(t, &calls, events, out.Events())
 	}
-	return events.String()
+	return string(events)
 }
 
 func chunk(delta string, finish string) string {

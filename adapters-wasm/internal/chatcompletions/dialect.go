@@ -59,7 +59,9 @@
 //
 // The transform state is host-owned bytes in a compact binary layout named
 // by Dialect.StateFormat: a version byte, flag bits, the raw finish reason,
-// and per tool call its index, id, name and the arguments received so far.
+// and per tool call its index, id, name and the arguments received before
+// it started (the host assembles the rest from the tool-call-delta events
+// and completes the call at its tool-call-end, ABI 1.4).
 // Decoding and encoding it reuses pooled scratch buffers, so the per-chunk
 // path allocates nothing in steady state and stays a pure function of its
 // input.
@@ -260,6 +262,12 @@ type Dialect struct {
 	// base_resp with a non-zero status_code in an HTTP 200 body). nil
 	// means no extra fields.
 	Chunk func(doc jsonx.Value, finished, once bool, emit func(*abi.Event)) *abi.Error
+	// PlainText declares the dialect's plain text chunks as a text-delta
+	// template (ABI 1.4, PlainTextTemplates), so that the host serves them
+	// without calling the module. It is ignored for a dialect with a
+	// Chunk hook, reasoning fields or usage outside "usage", whose chunks
+	// carry more than their text.
+	PlainText bool
 
 	// Operations (ABI 1.3, ops.go). Embeddings enables the embed
 	// operation on the OpenAI embeddings endpoint; Models the models
@@ -299,7 +307,7 @@ type Models struct {
 }
 
 // StateFormat is the transform state layout of this package.
-const StateFormat = "chat-completions/1"
+const StateFormat = "chat-completions/2"
 
 // DefaultFeatures are the features of a current chat model.
 var DefaultFeatures = abi.Features{

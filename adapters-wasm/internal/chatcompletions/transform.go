@@ -22,14 +22,19 @@ const (
 	fChunkEmitted             // Dialect.Chunk emitted an event
 )
 
-const stateVersion = 1
+// stateVersion 2: a started tool call's arguments are not in the state
+// (the host completes the call from its deltas: tool-call-end, ABI 1.4).
+const stateVersion = 2
 
 type toolState struct {
 	index   int
 	started bool // tool-call-start emitted
 	id      []byte
 	name    []byte
-	args    []byte
+	// args are the arguments received before the call started (its name
+	// came) in a stream, emitted as one delta when it starts; in a whole
+	// response, all of them.
+	args []byte
 }
 
 type streamState struct {
@@ -666,6 +671,10 @@ func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {
 		if len(t.args) > 0 {
 			ev = abi.Event{Type: abi.EventToolCallDelta, Index: t.index, Arguments: str(t.args)}
 			r.out.Emit(&ev)
+			if !r.whole {
+				// The host holds them now (tool-call-end).
+				t.args = t.args[:0]
+			}
 		}
 	}
 }
@@ -688,12 +697,29 @@ func (r *run) tool(index int, id []byte, pos int) *toolState {
 	return st.tool(index)
 }
 
+// addArgs takes a piece of a call's arguments. A stream keeps only the
+// pieces that come before the call starts: once started, each piece goes
+// out as a tool-call-delta, and the host, which assembles the arguments
+// from them, completes the call at its tool-call-end (ABI 1.4), so the
+// state does not grow with the arguments.
 func (r *run) addArgs(t *toolState, piece []byte) {
-	t.args = append(t.args, piece...)
+	if !t.started || r.whole {
+		t.args = append(t.args, piece...)
+	}
 	if t.started {
 		ev := abi.Event{Type: abi.EventToolCallDelta, Index: t.index, Arguments: str(piece)}
 		r.out.Emit(&ev)
 	}
+}
+
+// argsInvalid is the message of the tool_arguments_invalid error for a
+// call whose arguments are not a complete JSON object.
+func (r *run) argsInvalid(t *toolState) string {
+	msg := r.d.Provider + ": the arguments of tool call " + strconv.Itoa(t.index) + " (" + string(t.name) + ") are not a complete JSON object"
+	if string(r.st().finish) == "length" {
+		return msg + ": the output token limit cut them off; raise max_output_tokens and retry"
+	}
+	return msg + ": the model produced malformed arguments; retry or report them to the model"
 }
 
 // flushTools emits the complete tool-call events. At the end of a broken
@@ -715,6 +741,13 @@ func (r *run) flushTools(truncated bool) {
 			r.out.Emit(&ev)
 			continue
 		}
+		if !r.whole {
+			// A started call of a stream: the host completes it from
+			// its deltas (the arguments are not here).
+			ev := abi.Event{Type: abi.EventToolCallEnd, Index: t.index, Message: r.argsInvalid(t), Truncated: truncated}
+			r.out.Emit(&ev)
+			continue
+		}
 		if truncated && guest.IsBlank(t.args) {
 			continue
 		}
@@ -723,13 +756,7 @@ func (r *run) flushTools(truncated bool) {
 			if truncated {
 				continue
 			}
-			msg := r.d.Provider + ": the arguments of tool call " + strconv.Itoa(t.index) + " (" + string(t.name) + ") are not a complete JSON object"
-			if string(st.finish) == "length" {
-				msg += ": the output token limit cut them off; raise max_output_tokens and retry"
-			} else {
-				msg += ": the model produced malformed arguments; retry or report them to the model"
-			}
-			ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid, Message: msg}
+			ev := abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid, Message: r.argsInvalid(t)}
 			r.out.Emit(&ev)
 			continue
 		}

@@ -1,0 +1,271 @@
+package abi
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// ExportTextTemplates is optional (ABI 1.4): a function of no parameters
+// that returns (as wasmadapt_selftest does) the module's text-delta
+// templates, a JSON array of TextTemplate. The host calls it once per
+// module, before the module's first transform, and only for a module that
+// reports ABI 1.4 or later. abi/README.md, "Text-delta templates (1.4)".
+const ExportTextTemplates = "wasmadapt_text_templates_v1"
+
+// The kinds of a Shape.
+const (
+	// ShapeAny: any value; the module ignores it.
+	ShapeAny = "any"
+	// ShapeNull: null.
+	ShapeNull = "null"
+	// ShapeInt: the integer Shape.Int, written without fraction or
+	// exponent.
+	ShapeInt = "int"
+	// ShapeText: a string without \u escapes: the text of the text-delta
+	// (none when it is empty). Exactly one per template.
+	ShapeText = "text"
+	// ShapeObject: an object whose members are all named in Shape.Keys,
+	// each key at most once, with every key of Shape.Required.
+	ShapeObject = "object"
+	// ShapeArray: an array of exactly len(Shape.Items) elements, each of
+	// its shape.
+	ShapeArray = "array"
+)
+
+// Shape is a pattern of a JSON value, matched against the host's tape of
+// a chunk (see TextTemplate).
+type Shape struct {
+	Kind     string            `json:"kind"`
+	Int      int64             `json:"int,omitempty"`
+	Keys     map[string]*Shape `json:"keys,omitempty"`
+	Required []string          `json:"required,omitempty"`
+	Items    []*Shape          `json:"items,omitempty"`
+}
+
+// TextTemplate (ABI 1.4) declares a chunk the module turns into at most
+// one text-delta and no state change: when the module's transform state
+// equals State, a chunk whose event name is Event and whose data is one
+// JSON value matching Data gives the text-delta of the Data's ShapeText
+// string (nothing when it is empty) and leaves the state as it is. The
+// host then emits that event itself, without calling the module. It is
+// data, not code: the host only compares bytes and walks the tape.
+type TextTemplate struct {
+	// Event is the chunk's event name ("" when it has none).
+	Event string `json:"event"`
+	// State is the state the template holds for (base64 in JSON); never
+	// empty, since a stream's first call carries the context.
+	State []byte `json:"state"`
+	// Data is the shape of the chunk's data.
+	Data *Shape `json:"data"`
+}
+
+// MaxTextTemplates bounds the templates of one module, and
+// MaxTemplateShapes the shapes of one template.
+const (
+	MaxTextTemplates  = 16
+	MaxTemplateShapes = 256
+)
+
+// DecodeTextTemplates decodes and checks the templates a module declares:
+// valid JSON of []TextTemplate, at most MaxTextTemplates, each with a
+// non-empty state, known shape kinds, exactly one ShapeText, required keys
+// among the keys, and at most MaxTemplateShapes shapes.
+func DecodeTextTemplates(b []byte) ([]TextTemplate, error) {
+	var ts []TextTemplate
+	if err := json.Unmarshal(b, &ts); err != nil {
+		return nil, fmt.Errorf("text templates are not a JSON array of templates: %v", err)
+	}
+	if len(ts) > MaxTextTemplates {
+		return nil, fmt.Errorf("%d text templates, more than %d", len(ts), MaxTextTemplates)
+	}
+	for i := range ts {
+		if len(ts[i].State) == 0 {
+			return nil, fmt.Errorf("text template %d has an empty state", i)
+		}
+		n, texts := 0, 0
+		if err := checkShape(ts[i].Data, &n, &texts); err != nil {
+			return nil, fmt.Errorf("text template %d: %v", i, err)
+		}
+		if texts != 1 {
+			return nil, fmt.Errorf("text template %d has %d text shapes, want exactly 1", i, texts)
+		}
+	}
+	return ts, nil
+}
+
+func checkShape(s *Shape, n, texts *int) error {
+	if s == nil {
+		return fmt.Errorf("a shape is missing")
+	}
+	if *n++; *n > MaxTemplateShapes {
+		return fmt.Errorf("more than %d shapes", MaxTemplateShapes)
+	}
+	switch s.Kind {
+	case ShapeAny, ShapeNull, ShapeInt:
+	case ShapeText:
+		*texts++
+	case ShapeObject:
+		for _, k := range s.Required {
+			if s.Keys[k] == nil {
+				return fmt.Errorf("required key %q is not among the keys", k)
+			}
+		}
+		for _, c := range s.Keys {
+			if err := checkShape(c, n, texts); err != nil {
+				return err
+			}
+		}
+	case ShapeArray:
+		for _, c := range s.Items {
+			if err := checkShape(c, n, texts); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("unknown shape kind %q", s.Kind)
+	}
+	return nil
+}
+
+// MatchTextTemplate matches a chunk's data against shape s, walking its
+// tape (AppendTape). It reports whether the chunk matches, and then the
+// text of the text-delta: the ShapeText string decoded (empty: no event).
+// Anything the tape does not describe exactly as the shape says (a
+// duplicate key, an unknown key, a \u escape in the text) is no match.
+func MatchTextTemplate(s *Shape, data, tape []byte) (text []byte, ok bool) {
+	t := Tape(tape)
+	if t.Len() == 0 {
+		return nil, false
+	}
+	m := matcher{data: data, t: t}
+	next, ok := m.match(s, 0)
+	if !ok || next != t.Len() || !m.found {
+		return nil, false
+	}
+	return m.text, true
+}
+
+type matcher struct {
+	data  []byte
+	t     Tape
+	text  []byte
+	found bool
+}
+
+// match matches entry i against s and returns the index after the value.
+func (m *matcher) match(s *Shape, i int) (int, bool) {
+	if i >= m.t.Len() {
+		return 0, false
+	}
+	kind, pos, aux := m.t.Entry(i)
+	next := i + 1
+	if kind == TapeObject || kind == TapeArray {
+		next = int(aux)
+	}
+	switch s.Kind {
+	case ShapeAny:
+		return next, kind != TapeEnd
+	case ShapeNull:
+		return next, kind == TapeNull
+	case ShapeInt:
+		if kind != TapeNumber || aux&TapeInteger == 0 {
+			return 0, false
+		}
+		v, err := strconv.ParseInt(string(m.data[pos:aux&TapeOffsetMask]), 10, 64)
+		return next, err == nil && v == s.Int
+	case ShapeText:
+		if kind != TapeString || aux&TapeUnicodeEscaped != 0 {
+			return 0, false
+		}
+		raw := m.data[pos+1 : aux&TapeOffsetMask-1]
+		if aux&TapeEscaped != 0 {
+			raw = unescapeSimple(raw)
+		}
+		m.text, m.found = raw, true
+		return next, true
+	case ShapeObject:
+		if kind != TapeObject {
+			return 0, false
+		}
+		var seen []string
+		j := i + 1
+		for j < next-1 {
+			kk, kpos, kaux := m.t.Entry(j)
+			if kk != TapeString || kaux&TapeEscaped != 0 {
+				return 0, false
+			}
+			key := string(m.data[kpos+1 : kaux&TapeOffsetMask-1])
+			cs := s.Keys[key]
+			if cs == nil {
+				return 0, false
+			}
+			for _, k := range seen {
+				if k == key {
+					return 0, false
+				}
+			}
+			seen = append(seen, key)
+			var ok bool
+			if j, ok = m.match(cs, j+1); !ok {
+				return 0, false
+			}
+		}
+		for _, r := range s.Required {
+			found := false
+			for _, k := range seen {
+				found = found || k == r
+			}
+			if !found {
+				return 0, false
+			}
+		}
+		return next, true
+	case ShapeArray:
+		if kind != TapeArray {
+			return 0, false
+		}
+		j := i + 1
+		for _, cs := range s.Items {
+			if j >= next-1 {
+				return 0, false
+			}
+			var ok bool
+			if j, ok = m.match(cs, j); !ok {
+				return 0, false
+			}
+		}
+		return next, j == next-1
+	}
+	return 0, false
+}
+
+// unescapeSimple decodes the backslash escapes of a string literal that
+// has no \u escape (the tape checked every escape).
+func unescapeSimple(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' || i+1 == len(raw) {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		default: // '"', '\\', '/'
+			c = raw[i]
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// TestTextTemplatesByBackend: on every backend, a 1.4 module's text
+// template is served by the host (the module's own event never comes) for
+// a chunk that matches it in its state, and the module gets every other
+// chunk, the last call of a stream, every chunk of a module of an older
+// ABI, and every chunk when the host is configured without templates; a
+// module whose templates are malformed is refused at load.
+func TestTextTemplatesByBackend(t *testing.T) {
+	const tpl = `[{"event":"","state":"AQ==","data":{"kind":"object","required":["t"],"keys":{"t":{"kind":"text"}}}}]`
+	module := []byte(`{"type":"text-delta","text":"module"}` + "\n")
+	ctx := context.Background()
+	host := abi.Chunk{Data: []byte(`{"t":"host"}`)}
+	other := abi.Chunk{Data: []byte(`{"x":"host"}`)}
+	tests := []struct {
+		name   string
+		minor  uint8
+		off    bool
+		flags  uint32
+		state  []byte
+		chunks []abi.Chunk
+		want   []string // texts
+	}{
+		{"served", 4, false, 0, []byte{1}, []abi.Chunk{host}, []string{"host"}},
+		{"served twice", 4, false, 0, []byte{1}, []abi.Chunk{host, host}, []string{"host", "host"}},
+		{"served then module", 4, false, 0, []byte{1}, []abi.Chunk{host, other, host}, []string{"host", "module"}},
+		{"other state", 4, false, 0, []byte{2}, []abi.Chunk{host}, []string{"module"}},
+		{"end", 4, false, abi.FlagEnd, []byte{1}, []abi.Chunk{host}, []string{"module"}},
+		{"templates off", 4, true, 0, []byte{1}, []abi.Chunk{host}, []string{"module"}},
+		{"ABI 1.3", 3, false, 0, []byte{1}, []abi.Chunk{host}, []string{"module"}},
+	}
+	for _, backend := range Backends() {
+		for _, tt := range tests {
+			t.Run(backend+"/"+tt.name, func(t *testing.T) {
+				e, err := New(ctx, Config{Backend: backend, PoolSize: 1, NoTextTemplates: tt.off, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer e.Close(ctx)
+				m, err := e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, tt.minor, 0), false, module, tpl)))
+				if err != nil {
+					t.Fatalf("load: %v", err)
+				}
+				st, evs, err := m.Transform(ctx, &abi.TransformInput{Flags: tt.flags, State: tt.state, Chunks: tt.chunks})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, ev := range evs {
+					got = append(got, ev.Text)
+				}
+				if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+					t.Fatalf("texts %q, want %q", got, tt.want)
+				}
+				if tt.want[len(tt.want)-1] == "host" && string(st) != string(tt.state) {
+					t.Fatalf("state %v, want the template's %v", st, tt.state)
+				}
+			})
+		}
+		t.Run(backend+"/malformed", func(t *testing.T) {
+			e, err := New(ctx, Config{Backend: backend, PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close(ctx)
+			_, err = e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, 4, 0), false, module, `[{"state":"AQ==","data":{"kind":"any"}}]`)))
+			if abi.CodeOf(err) != abi.CodeABIMismatch || !strings.Contains(err.Error(), "text shapes") {
+				t.Fatalf("load: %v, want abi_mismatch naming the problem", err)
+			}
+		})
+	}
+}
+
+// TestTextTemplatesRefuseAsTheModule: a call the module's own call would
+// refuse fails the same with templates: over the input limit, after the
+// caller is gone, on a closed module.
+func TestTextTemplatesRefuseAsTheModule(t *testing.T) {
+	const tpl = `[{"event":"","state":"AQ==","data":{"kind":"object","keys":{"t":{"kind":"text"}}}}]`
+	ctx := context.Background()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	in := func() *abi.TransformInput {
+		return &abi.TransformInput{State: []byte{1}, Chunks: []abi.Chunk{{Data: []byte(`{"t":"` + strings.Repeat("x", 100) + `"}`)}}}
+	}
+	tests := []struct {
+		name  string
+		limit int
+		ctx   context.Context
+		close bool
+		want  abi.Code
+	}{
+		{"input limit", 100, ctx, false, abi.CodeStreamTruncated},
+		{"caller gone", 0, cancelled, false, abi.CodeAdapterTimeout},
+		{"closed", 0, ctx, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var codes [2]string
+			for i, off := range []bool{false, true} {
+				e, err := New(ctx, Config{PoolSize: 1, MaxInputBytes: tt.limit, NoTextTemplates: off, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, 4, 0), false, []byte(`{"type":"text-delta","text":"m"}`+"\n"), tpl)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.close {
+					m.Close(ctx)
+				}
+				_, _, err = m.Transform(tt.ctx, in())
+				if err == nil {
+					t.Fatalf("templates off=%v: the call succeeded", off)
+				}
+				codes[i] = string(abi.CodeOf(err))
+				e.Close(ctx)
+			}
+			if codes[0] != codes[1] || (tt.want != "" && codes[0] != string(tt.want)) {
+				t.Fatalf("codes with templates %q, without %q, want both %q", codes[0], codes[1], tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,148 @@
+package sandboxtest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api/cases"
+	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/guest"
+)
+
+// counted forwards to an adapter and counts its transform calls.
+type counted struct {
+	guest.Adapter
+	calls *atomic.Int64
+}
+
+func (c counted) Transform(in *abi.TransformInput, out *guest.Output) error {
+	c.calls.Add(1)
+	return c.Adapter.Transform(in, out)
+}
+
+func (c counted) TextTemplates() []abi.TextTemplate {
+	if tt, ok := c.Adapter.(guest.TextTemplater); ok {
+		return tt.TextTemplates()
+	}
+	return nil
+}
+
+// templated returns the adapters that declare text-delta templates.
+func templated() []string {
+	var out []string
+	for _, name := range adapterNames() {
+		if tt, ok := adapters[name]().(guest.TextTemplater); ok && len(tt.TextTemplates()) > 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// templatesModule is the adapter's native build with its text templates
+// served by the host (on) or ignored; calls counts the module's
+// transform calls.
+func templatesModule(name string, on bool, calls *atomic.Int64) engine.Module {
+	return engine.NewNativeWithConfig(name, counted{adapters[name](), calls}, engine.NativeConfig{PoolSize: 1,
+		Logger: slog.New(slog.DiscardHandler), Crashes: engine.CrashPolicy{Limit: -1}, NoTextTemplates: !on})
+}
+
+// TestTextTemplatesSameEvents: every streamed case of every adapter that
+// declares text templates gives the same events with the templates served
+// by the host as without them, a chunk per call and all in one call, and
+// the host served some chunks of the adapter's text streams itself.
+func TestTextTemplatesSameEvents(t *testing.T) {
+	names := templated()
+	if !slices.Contains(names, "openai") {
+		t.Fatalf("adapters with text templates: %v; the openai adapter declares them", names)
+	}
+	ctx := context.Background()
+	served := 0 // chunks the host served, over every case
+	for _, ac := range streamCases(t) {
+		if !slices.Contains(names, ac.adapter) {
+			continue
+		}
+		t.Run(ac.adapter+"/"+ac.c.Name, func(t *testing.T) {
+			for _, batch := range []int{1, 0} {
+				var onCalls, offCalls atomic.Int64
+				on, err := cases.Replay(ctx, templatesModule(ac.adapter, true, &onCalls), bytes.NewReader(ac.c.Body), ac.framing, ac.sctx, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				off, err := cases.Replay(ctx, templatesModule(ac.adapter, false, &offCalls), bytes.NewReader(ac.c.Body), ac.framing, ac.sctx, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, b := cases.AppendLines(nil, on), cases.AppendLines(nil, off); !bytes.Equal(a, b) {
+					t.Fatalf("batch %d: templates on gave\n%s\noff gave\n%s", batch, a, b)
+				}
+				if batch == 1 {
+					served += int(offCalls.Load() - onCalls.Load())
+				}
+			}
+		})
+	}
+	if served == 0 {
+		t.Error("the host served no chunk of any case itself")
+	}
+	t.Logf("the host served %d chunks of the cases itself", served)
+}
+
+// FuzzTextTemplates: from the state a template holds for, any two chunks
+// give the same state, events and error code whether the host serves the
+// chunks it can (templates on) or the module gets them all (off), one
+// chunk per call and both in one call.
+func FuzzTextTemplates(f *testing.F) {
+	const text = `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" hi"},"logprobs":null,"finish_reason":null}],"usage":null}`
+	f.Add(uint8(0), []byte(text), []byte(text))
+	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a\n\"b\\/"}}]}`), []byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9"}}]}`))
+	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":""}}],"obfuscation":"x"}`), []byte(`{"choices":[{"delta":{"content":null}}]}`))
+	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a","content":"b"}}]}`), []byte(`{"choices":[{"index":1,"delta":{"content":"x"}}]}`))
+	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}]}`), []byte(`[DONE]`))
+	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"t","function":{"name":"f","arguments":"{}"}}]}}]}`), []byte(text))
+	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]}`), []byte(`{"choices":[{"delta":{"content":"a","refusal":null,"role":"assistant"}}],"usage":{"prompt_tokens":1}}`))
+	names := templated()
+	if len(names) == 0 {
+		f.Skip("no adapter declares text templates")
+	}
+	type pair struct {
+		on, off  engine.Module
+		template []byte // the state the template holds for
+	}
+	var calls atomic.Int64
+	mods := map[string]pair{}
+	ctx := context.Background()
+	for _, name := range names {
+		p := pair{on: templatesModule(name, true, &calls), off: templatesModule(name, false, &calls)}
+		tt := adapters[name]().(guest.TextTemplater).TextTemplates()
+		p.template = tt[0].State
+		mods[name] = p
+	}
+	f.Fuzz(func(t *testing.T, sel uint8, a, b []byte) {
+		name := names[int(sel)%len(names)]
+		p := mods[name]
+		run := func(m engine.Module, batches [][]abi.Chunk) string {
+			state := p.template
+			var out []byte
+			for _, chunks := range batches {
+				st, evs, err := m.Transform(ctx, &abi.TransformInput{State: state, Chunks: chunks})
+				if err != nil {
+					return string(out) + "error " + string(abi.CodeOf(err))
+				}
+				state = st
+				out = cases.AppendLines(out, evs)
+			}
+			return string(out) + "state " + string(state)
+		}
+		ca, cb := abi.Chunk{Data: a}, abi.Chunk{Data: b}
+		for _, batches := range [][][]abi.Chunk{{{ca}, {cb}}, {{ca, cb}}} {
+			if on, off := run(p.on, batches), run(p.off, batches); on != off {
+				t.Fatalf("%s: templates on gave\n%s\noff gave\n%s", name, on, off)
+			}
+		}
+	})
+}
