@@ -193,10 +193,25 @@ func (d *Dispatcher) okJSON(v any, err error) []byte {
 // Project serves wasmadapt_project: in is the normalized request JSON.
 func (d *Dispatcher) Project(in []byte) []byte {
 	var req abi.Request
-	if err := json.Unmarshal(in, &req); err != nil {
+	if err := DecodeRequest(in, &req); err != nil {
 		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "normalized request is not valid: %v", err))
 	}
-	return d.okJSON(d.a.Project(&req))
+	return d.okProviderRequest(d.a.Project(&req))
+}
+
+// okProviderRequest is okJSON for a projection, written by
+// AppendProviderRequest (the bytes json.Marshal gives, without
+// reflection).
+func (d *Dispatcher) okProviderRequest(pr *abi.ProviderRequest, err error) []byte {
+	if err != nil || pr == nil {
+		return d.okJSON(pr, err)
+	}
+	d.res = append(d.res[:0], byte(abi.StatusOK))
+	var ok bool
+	if d.res, ok = AppendProviderRequest(d.res, pr); !ok {
+		return d.okJSON(pr, nil)
+	}
+	return d.res
 }
 
 // Transform serves wasmadapt_transform: in is a transform envelope.
