@@ -187,15 +187,17 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	m := d.model(req.Model)
 	f := m.Features
 	var body Body
-	body.SetRaw("model", mustMarshal(req.Model))
+	body.setCompact("model", appendStr(nil, req.Model))
 
 	msgs, err := d.projectMessages(req, m)
 	if err != nil {
 		return nil, err
 	}
-	if err := body.Set("messages", msgs); err != nil {
+	raw, err := appendMessages(nil, msgs)
+	if err != nil {
 		return nil, err
 	}
+	body.setCompact("messages", raw)
 
 	if err := req.RefuseProviderTools(d.Name); err != nil {
 		return nil, err
@@ -205,31 +207,11 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if f.ToolCalling != abi.SupportNative {
 			return nil, d.unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
 		}
-		tools := make([]wireTool, 0, len(req.Tools))
-		for i, t := range req.Tools {
-			ptr := fmt.Sprintf("/tools/%d", i)
-			if !validToolName(t.Name) {
-				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
-			}
-			if toolNames[t.Name] {
-				return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
-			}
-			toolNames[t.Name] = true
-			fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
-			if t.Strict {
-				s, err := StrictSchema(t.Parameters, ptr+"/parameters")
-				if err != nil {
-					return nil, err
-				}
-				fn.Parameters = s
-			} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
-				return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
-			}
-			tools = append(tools, wireTool{Type: "function", Function: fn})
-		}
-		if err := body.Set("tools", tools); err != nil {
+		tools, err := projectTools(req.Tools, toolNames)
+		if err != nil {
 			return nil, err
 		}
+		body.setCompact("tools", tools)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		switch {
@@ -365,7 +347,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, err
 		}
 	}
-	raw, err := body.MarshalJSON()
+	raw, err = body.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -379,6 +361,49 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		pr.Headers = d.Headers(req)
 	}
 	return pr, nil
+}
+
+// toolsCache holds the projected tools blocks of recent requests: the
+// block depends on the tools alone (the model's tool-calling gate and the
+// tool_choice check come before and after it).
+var toolsCache guest.ToolsCache
+
+// projectTools returns the tools block of a request (a JSON array) and
+// records the tools' names in toolNames. A block projected before is
+// taken from toolsCache.
+func projectTools(defs []abi.ToolDefinition, toolNames map[string]bool) (json.RawMessage, error) {
+	key := guest.ToolsKey(nil, "", defs)
+	if block, ok := toolsCache.Get(key); ok {
+		for _, t := range defs {
+			toolNames[t.Name] = true
+		}
+		return block, nil
+	}
+	tools := make([]wireTool, 0, len(defs))
+	for i, t := range defs {
+		ptr := fmt.Sprintf("/tools/%d", i)
+		if !validToolName(t.Name) {
+			return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+		}
+		if toolNames[t.Name] {
+			return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
+		}
+		toolNames[t.Name] = true
+		fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
+		if t.Strict {
+			s, err := StrictSchema(t.Parameters, ptr+"/parameters")
+			if err != nil {
+				return nil, err
+			}
+			fn.Parameters = s
+		} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
+			return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
+		}
+		tools = append(tools, wireTool{Type: "function", Function: fn})
+	}
+	block := appendTools(nil, tools)
+	toolsCache.Put(key, block)
+	return block, nil
 }
 
 func mustMarshal(v any) json.RawMessage {
