@@ -3,6 +3,7 @@ package chatcompletions
 import (
 	"encoding/json"
 
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/wirejson"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
@@ -14,19 +15,9 @@ import (
 
 func appendStr(dst []byte, s string) []byte { return jsonx.AppendString(dst, s, false) }
 
-// appendKey appends ,"key": (or "key": first in an object).
-func appendKey(dst []byte, key string) []byte {
-	if dst[len(dst)-1] != '{' {
-		dst = append(dst, ',')
-	}
-	dst = append(dst, '"')
-	dst = append(dst, key...)
-	return append(dst, '"', ':')
-}
+func appendKey(dst []byte, key string) []byte { return wirejson.Key(dst, key) }
 
-func appendStrField(dst []byte, key, val string) []byte {
-	return appendStr(appendKey(dst, key), val)
-}
+func appendStrField(dst []byte, key, val string) []byte { return wirejson.Str(dst, key, val, false) }
 
 // appendAny appends v as marshal does, encoding the content types of this
 // package directly.
