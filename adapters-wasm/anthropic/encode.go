@@ -119,14 +119,7 @@ func appendRequest(dst []byte, w *wireRequest, toolsBlock []byte) ([]byte, bool)
 		dst = intField(dst, "top_k", *w.TopK)
 	}
 	if len(w.StopSequences) > 0 {
-		dst = append(wirejson.Key(dst, "stop_sequences"), '[')
-		for i, s := range w.StopSequences {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonx.AppendString(dst, s, html)
-		}
-		dst = append(dst, ']')
+		dst = wirejson.Strings(wirejson.Key(dst, "stop_sequences"), w.StopSequences, html)
 	}
 	if w.Stream {
 		dst = append(wirejson.Key(dst, "stream"), "true"...)

@@ -150,3 +150,12 @@ func appendTools(dst []byte, tools []wireTool) []byte {
 	}
 	return append(dst, ']')
 }
+
+// setFloat sets key to f as marshal writes it.
+func setFloat(body *Body, key string, f float64) {
+	if b, ok := wirejson.Float(nil, f); ok {
+		body.setCompact(key, b)
+		return
+	}
+	body.SetRaw(key, mustMarshal(f)) // NaN, ±Inf: marshal refuses them, as before
+}

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/wirejson"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -219,23 +221,17 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if !toolNames[tc.Tool] {
 				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
 			}
-			body.SetRaw("tool_choice", mustMarshal(struct {
-				Type     string `json:"type"`
-				Function struct {
-					Name string `json:"name"`
-				} `json:"function"`
-			}{Type: "function", Function: struct {
-				Name string `json:"name"`
-			}{tc.Tool}}))
+			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, tc.Tool)...)
+			body.setCompact("tool_choice", append(tool, '}', '}'))
 		case tc.Mode == abi.ToolChoiceNone:
 			if len(req.Tools) > 0 {
-				body.SetRaw("tool_choice", mustMarshal(tc.Mode))
+				body.setCompact("tool_choice", appendStr(nil, tc.Mode))
 			}
 		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
 			if len(req.Tools) == 0 {
 				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
 			}
-			body.SetRaw("tool_choice", mustMarshal(tc.Mode))
+			body.setCompact("tool_choice", appendStr(nil, tc.Mode))
 		default:
 			return nil, invalid("/tool_choice", "tool_choice must be auto, none, required or {\"tool\":name}")
 		}
@@ -278,21 +274,21 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if send, err := d.gate(m, req.Model, FeatureTemperature); err != nil {
 			return nil, err
 		} else if send {
-			body.SetRaw("temperature", mustMarshal(*req.Temperature))
+			setFloat(&body, "temperature", *req.Temperature)
 		}
 	}
 	if req.TopP != nil {
 		if send, err := d.gate(m, req.Model, FeatureTopP); err != nil {
 			return nil, err
 		} else if send {
-			body.SetRaw("top_p", mustMarshal(*req.TopP))
+			setFloat(&body, "top_p", *req.TopP)
 		}
 	}
 	if len(req.Stop) > 0 {
 		if send, err := d.gate(m, req.Model, FeatureStop); err != nil {
 			return nil, err
 		} else if send {
-			body.SetRaw("stop", mustMarshal(req.Stop))
+			body.setCompact("stop", wirejson.Strings(nil, req.Stop, false))
 		}
 	}
 	if req.MaxOutputTokens != nil {
@@ -306,7 +302,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if field == "" {
 				field = "max_tokens"
 			}
-			body.SetRaw(field, mustMarshal(*req.MaxOutputTokens))
+			body.setCompact(field, strconv.AppendInt(nil, int64(*req.MaxOutputTokens), 10))
 		}
 	}
 	if r := req.Reasoning; r != nil {
@@ -324,7 +320,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if send, err := d.gate(m, req.Model, FeatureReasoningEffort); err != nil {
 				return nil, err
 			} else if send {
-				body.SetRaw(d.ReasoningEffortField, mustMarshal(r.Effort))
+				body.setCompact(d.ReasoningEffortField, appendStr(nil, r.Effort))
 			}
 		}
 	}

@@ -39,6 +39,19 @@ func StrOmit(dst []byte, key, val string, html bool) []byte {
 	return Str(dst, key, val, html)
 }
 
+// Strings appends list as a JSON array of strings (nil as []: callers
+// write the field only when the list is not empty).
+func Strings(dst []byte, list []string, html bool) []byte {
+	dst = append(dst, '[')
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonx.AppendString(dst, s, html)
+	}
+	return append(dst, ']')
+}
+
 // Raw appends the member key with the JSON value raw, compacted as
 // encoding/json compacts a json.RawMessage; raw must be valid JSON (the
 // caller checked it, or wrote it).
