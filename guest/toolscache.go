@@ -8,7 +8,8 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
-// ToolsCache remembers an adapter's projection of a request's tools block.
+// ToolsCache remembers an adapter's projection of a request's tools block
+// (of any type V: the encoded block, or the values an encoder writes).
 // An agent loop resends the same tools on every turn, and projecting them
 // (schema rewriting, validation, encoding) is a large part of what a
 // projection costs in a Wasm guest; a cache lives as long as the module
@@ -17,14 +18,14 @@ import (
 // Entries are keyed by a hash of the tools' contents and checked against
 // the contents themselves, so a hit is exact. The cache is bounded: at
 // most ToolsCacheEntries entries, and a block whose key and value together
-// exceed ToolsCacheMaxBytes is not kept. Only successful projections go in:
+// exceed ToolsCacheMaxBytes (as Put is told) is not kept. Only successful projections go in:
 // an adapter that refuses the tools does so every time. The projection must
 // depend on nothing but the key (put any other input, such as a model
 // feature that changes the result, into the salt). Safe for concurrent use
 // (native hosts share one adapter across instances).
-type ToolsCache struct {
+type ToolsCache[V any] struct {
 	mu      sync.Mutex
-	entries [ToolsCacheEntries]toolsEntry
+	entries [ToolsCacheEntries]toolsEntry[V]
 	next    int // the entry to replace next (oldest first)
 }
 
@@ -34,10 +35,10 @@ const (
 	ToolsCacheMaxBytes = 512 << 10
 )
 
-type toolsEntry struct {
+type toolsEntry[V any] struct {
 	hash uint64
 	key  []byte
-	val  []byte
+	val  V
 }
 
 // ToolsKey appends the cache key of tools, salted with salt, to dst: every
@@ -79,9 +80,8 @@ func hash(key []byte) uint64 {
 	return h
 }
 
-// Get returns the block cached under key. The bytes are shared: do not
-// modify them.
-func (c *ToolsCache) Get(key []byte) ([]byte, bool) {
+// Get returns the block cached under key. It is shared: do not modify it.
+func (c *ToolsCache[V]) Get(key []byte) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := hash(key)
@@ -90,17 +90,20 @@ func (c *ToolsCache) Get(key []byte) ([]byte, bool) {
 			return e.val, true
 		}
 	}
-	return nil, false
+	var zero V
+	return zero, false
 }
 
-// Put caches val under key, replacing the oldest entry when the cache is
-// full; it keeps copies of both.
-func (c *ToolsCache) Put(key, val []byte) {
-	if len(key)+len(val) > ToolsCacheMaxBytes {
+// Put caches val, of size bytes, under key, replacing the oldest entry
+// when the cache is full. It keeps a copy of key and val itself: val must
+// not share memory with the request (whose raw fields point into the
+// call's input buffer) nor be modified afterwards.
+func (c *ToolsCache[V]) Put(key []byte, val V, size int) {
+	if len(key)+size > ToolsCacheMaxBytes {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries[c.next] = toolsEntry{hash: hash(key), key: bytes.Clone(key), val: bytes.Clone(val)}
+	c.entries[c.next] = toolsEntry[V]{hash: hash(key), key: bytes.Clone(key), val: val}
 	c.next = (c.next + 1) % len(c.entries)
 }

@@ -12,7 +12,7 @@ import (
 // TestToolsCache checks hits, misses, the bound on entries (oldest out
 // first) and the bound on bytes.
 func TestToolsCache(t *testing.T) {
-	var c ToolsCache
+	var c ToolsCache[[]byte]
 	key := func(i int) []byte {
 		return ToolsKey(nil, "salt", []abi.ToolDefinition{{Name: "t" + strconv.Itoa(i), Parameters: json.RawMessage(`{}`)}})
 	}
@@ -20,14 +20,14 @@ func TestToolsCache(t *testing.T) {
 		t.Fatal("hit in an empty cache")
 	}
 	for i := range ToolsCacheEntries {
-		c.Put(key(i), []byte("block"+strconv.Itoa(i)))
+		c.Put(key(i), []byte("block"+strconv.Itoa(i)), 6)
 	}
 	for i := range ToolsCacheEntries {
 		if v, ok := c.Get(key(i)); !ok || string(v) != "block"+strconv.Itoa(i) {
 			t.Errorf("entry %d: %q, %v", i, v, ok)
 		}
 	}
-	c.Put(key(ToolsCacheEntries), []byte("new"))
+	c.Put(key(ToolsCacheEntries), []byte("new"), 3)
 	if _, ok := c.Get(key(0)); ok {
 		t.Error("the oldest entry survived a Put into a full cache")
 	}
@@ -35,7 +35,7 @@ func TestToolsCache(t *testing.T) {
 		t.Errorf("newest entry: %q, %v", v, ok)
 	}
 	big := bytes.Repeat([]byte("x"), ToolsCacheMaxBytes)
-	c.Put(key(99), big)
+	c.Put(key(99), big, len(big))
 	if _, ok := c.Get(key(99)); ok {
 		t.Error("a block over ToolsCacheMaxBytes was kept")
 	}

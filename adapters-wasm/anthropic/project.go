@@ -256,7 +256,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 		if toolsKey != nil {
 			if block, ok := appendTools(nil, w.Tools); ok {
-				toolsCache.Put(toolsKey, block)
+				toolsCache.Put(toolsKey, block, len(block))
 			}
 		}
 	}
@@ -368,7 +368,7 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 
 // toolsCache holds the tools blocks of recent requests (see
 // guest.ToolsCache).
-var toolsCache guest.ToolsCache
+var toolsCache guest.ToolsCache[[]byte]
 
 // cachedTools returns the cache key of a request's tools and their cached
 // block, if any. Only lists of function tools are cached: their block

@@ -362,7 +362,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 // toolsCache holds the projected tools blocks of recent requests: the
 // block depends on the tools alone (the model's tool-calling gate and the
 // tool_choice check come before and after it).
-var toolsCache guest.ToolsCache
+var toolsCache guest.ToolsCache[[]byte]
 
 // projectTools returns the tools block of a request (a JSON array) and
 // records the tools' names in toolNames. A block projected before is
@@ -398,7 +398,7 @@ func projectTools(defs []abi.ToolDefinition, toolNames map[string]bool) (json.Ra
 		tools = append(tools, wireTool{Type: "function", Function: fn})
 	}
 	block := appendTools(nil, tools)
-	toolsCache.Put(key, block)
+	toolsCache.Put(key, block, len(block))
 	return block, nil
 }
 
