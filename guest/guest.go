@@ -49,6 +49,18 @@
 // operations of ABI 1.3). Their tests use the public test kit, package
 // guesttest.
 //
+// # Projection without reflection
+//
+// encoding/json works by reflection, which a Go guest in Wasm pays about a
+// hundred times what native code pays; it was most of the fixed cost of a
+// request. The Dispatcher decodes the normalized request with
+// DecodeRequest (a reader on guest/jsonx for what the host writes,
+// json.Unmarshal for anything else, so errors stay encoding/json's) and
+// writes the ProviderRequest with AppendProviderRequest (the bytes
+// json.Marshal writes). Adapters write their bodies the same way
+// (jsonx.AppendString, jsonx.AppendCompact) and keep the projection of a
+// request's tools, which agent loops resend every turn, in a ToolsCache.
+//
 // # Operations (ABI 1.3)
 //
 // Besides chat, an adapter may list the provider's models, compute

@@ -30,9 +30,10 @@ func (b *Body) Set(key string, v any) error {
 // SetRaw sets key to raw, which must be valid JSON.
 func (b *Body) SetRaw(key string, raw json.RawMessage) { b.set(key, raw, false) }
 
-// setCompact sets key to raw, valid compact JSON (no insignificant
-// whitespace), as this package's encoders write it.
-func (b *Body) setCompact(key string, raw json.RawMessage) { b.set(key, raw, true) }
+// SetCompact sets key to raw, valid compact JSON (no insignificant
+// whitespace, as marshal and this package's encoders write it), which
+// MarshalJSON then copies as it is.
+func (b *Body) SetCompact(key string, raw json.RawMessage) { b.set(key, raw, true) }
 
 func (b *Body) set(key string, raw json.RawMessage, compact bool) {
 	for i, k := range b.keys {

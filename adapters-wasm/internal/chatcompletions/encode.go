@@ -154,7 +154,7 @@ func appendTools(dst []byte, tools []wireTool) []byte {
 // setFloat sets key to f as marshal writes it.
 func setFloat(body *Body, key string, f float64) {
 	if b, ok := wirejson.Float(nil, f); ok {
-		body.setCompact(key, b)
+		body.SetCompact(key, b)
 		return
 	}
 	body.SetRaw(key, mustMarshal(f)) // NaN, ±Inf: marshal refuses them, as before

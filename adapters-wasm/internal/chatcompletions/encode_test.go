@@ -71,7 +71,7 @@ func checkAppendMessages(t *testing.T, s string) {
 func TestBodyMarshalJSON(t *testing.T) {
 	var b Body
 	b.SetRaw("a", json.RawMessage(` { "x" : [ 1 , "<y> " ] } `))
-	b.setCompact("b", appendStr(nil, "<é>"))
+	b.SetCompact("b", appendStr(nil, "<é>"))
 	b.SetRaw("c", json.RawMessage("\"\xff \""))
 	b.SetRaw("a", json.RawMessage(`true`))
 	got, err := b.MarshalJSON()

@@ -189,7 +189,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	m := d.model(req.Model)
 	f := m.Features
 	var body Body
-	body.setCompact("model", appendStr(nil, req.Model))
+	body.SetCompact("model", appendStr(nil, req.Model))
 
 	msgs, err := d.projectMessages(req, m)
 	if err != nil {
@@ -199,7 +199,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	body.setCompact("messages", raw)
+	body.SetCompact("messages", raw)
 
 	if err := req.RefuseProviderTools(d.Name); err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		body.setCompact("tools", tools)
+		body.SetCompact("tools", tools)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		switch {
@@ -222,16 +222,16 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
 			}
 			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, tc.Tool)...)
-			body.setCompact("tool_choice", append(tool, '}', '}'))
+			body.SetCompact("tool_choice", append(tool, '}', '}'))
 		case tc.Mode == abi.ToolChoiceNone:
 			if len(req.Tools) > 0 {
-				body.setCompact("tool_choice", appendStr(nil, tc.Mode))
+				body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
 			}
 		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
 			if len(req.Tools) == 0 {
 				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
 			}
-			body.setCompact("tool_choice", appendStr(nil, tc.Mode))
+			body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
 		default:
 			return nil, invalid("/tool_choice", "tool_choice must be auto, none, required or {\"tool\":name}")
 		}
@@ -288,7 +288,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if send, err := d.gate(m, req.Model, FeatureStop); err != nil {
 			return nil, err
 		} else if send {
-			body.setCompact("stop", wirejson.Strings(nil, req.Stop, false))
+			body.SetCompact("stop", wirejson.Strings(nil, req.Stop, false))
 		}
 	}
 	if req.MaxOutputTokens != nil {
@@ -302,7 +302,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if field == "" {
 				field = "max_tokens"
 			}
-			body.setCompact(field, strconv.AppendInt(nil, int64(*req.MaxOutputTokens), 10))
+			body.SetCompact(field, strconv.AppendInt(nil, int64(*req.MaxOutputTokens), 10))
 		}
 	}
 	if r := req.Reasoning; r != nil {
@@ -320,7 +320,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if send, err := d.gate(m, req.Model, FeatureReasoningEffort); err != nil {
 				return nil, err
 			} else if send {
-				body.setCompact(d.ReasoningEffortField, appendStr(nil, r.Effort))
+				body.SetCompact(d.ReasoningEffortField, appendStr(nil, r.Effort))
 			}
 		}
 	}
