@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -66,4 +67,23 @@ func TestToolsKey(t *testing.T) {
 	if bytes.Equal(ToolsKey(nil, "a", []abi.ToolDefinition{base}), ToolsKey(nil, "b", []abi.ToolDefinition{base})) {
 		t.Error("the salt does not change the key")
 	}
+}
+
+// TestToolsCacheConcurrent runs Get and Put from several goroutines, as
+// a native host's pooled instances share one adapter (run with -race).
+func TestToolsCacheConcurrent(t *testing.T) {
+	var c ToolsCache[[]byte]
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				k := []byte{byte(g), byte(i % 7)}
+				if v, ok := c.Get(k); ok && (len(v) != 2 || v[0] != k[0] || v[1] != k[1]) {
+					t.Errorf("Get(%v) = %v", k, v)
+				}
+				c.Put(k, []byte{k[0], k[1]}, 2)
+			}
+		})
+	}
+	wg.Wait()
 }
