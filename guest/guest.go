@@ -49,6 +49,18 @@
 // operations of ABI 1.3). Their tests use the public test kit, package
 // guesttest.
 //
+// # Projection without reflection
+//
+// encoding/json works by reflection, which a Go guest in Wasm pays about a
+// hundred times what native code pays; it was most of the fixed cost of a
+// request. The Dispatcher decodes the normalized request with
+// DecodeRequest (a reader on guest/jsonx for what the host writes,
+// json.Unmarshal for anything else, so errors stay encoding/json's) and
+// writes the ProviderRequest with AppendProviderRequest (the bytes
+// json.Marshal writes). Adapters write their bodies the same way
+// (jsonx.AppendString, jsonx.AppendCompact) and keep the projection of a
+// request's tools, which agent loops resend every turn, in a ToolsCache.
+//
 // # Operations (ABI 1.3)
 //
 // Besides chat, an adapter may list the provider's models, compute
@@ -203,10 +215,25 @@ func (d *Dispatcher) okJSON(v any, err error) []byte {
 // Project serves wasmadapt_project: in is the normalized request JSON.
 func (d *Dispatcher) Project(in []byte) []byte {
 	var req abi.Request
-	if err := json.Unmarshal(in, &req); err != nil {
+	if err := DecodeRequest(in, &req); err != nil {
 		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "normalized request is not valid: %v", err))
 	}
-	return d.okJSON(d.a.Project(&req))
+	return d.okProviderRequest(d.a.Project(&req))
+}
+
+// okProviderRequest is okJSON for a projection, written by
+// AppendProviderRequest (the bytes json.Marshal gives, without
+// reflection).
+func (d *Dispatcher) okProviderRequest(pr *abi.ProviderRequest, err error) []byte {
+	if err != nil || pr == nil {
+		return d.okJSON(pr, err)
+	}
+	d.res = append(d.res[:0], byte(abi.StatusOK))
+	var ok bool
+	if d.res, ok = AppendProviderRequest(d.res, pr); !ok {
+		return d.okJSON(pr, nil)
+	}
+	return d.res
 }
 
 // Transform serves wasmadapt_transform: in is a transform envelope.

@@ -114,7 +114,7 @@ func (d *Dispatcher) ProjectOp(in []byte) []byte {
 	if err != nil {
 		return d.fail(err)
 	}
-	return d.okJSON(h.project())
+	return d.okProviderRequest(h.project())
 }
 
 // ParseOp serves wasmadapt_parse_op: in is a response envelope whose

@@ -245,37 +245,20 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return unsupported(p+"/strict", "model %s has no strict tool use: set strict to false or use a model with structured outputs (Claude Sonnet 4.5, Opus 4.5, Haiku 4.5, Opus 4.6, Sonnet 4.6)", req.Model)
 		}
 	}
-	for i, t := range req.Tools {
-		if err := t.CheckType(i); err != nil {
+	toolsKey, toolsBlock := cachedTools(req.Tools, refuseStrict != nil)
+	if toolsBlock != nil {
+		for _, t := range req.Tools {
+			toolNames[t.Name] = true
+		}
+	} else {
+		if err := projectTools(req.Tools, &w, headers, toolNames, refuseStrict); err != nil {
 			return nil, err
 		}
-		if t.IsProvider() && t.Name == abi.ProviderToolMCP {
-			srv, err := mcpServer(&t, "/tools/"+strconv.Itoa(i))
-			if err != nil {
-				return nil, err
+		if toolsKey != nil {
+			if block, ok := appendTools(nil, w.Tools); ok {
+				toolsCache.Put(toolsKey, block, len(block))
 			}
-			w.MCPServers = append(w.MCPServers, srv)
-			addBeta(headers, mcpClientBeta)
-			continue
 		}
-		if t.IsProvider() {
-			wt, beta, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
-			if err != nil {
-				return nil, err
-			}
-			w.Tools = append(w.Tools, wt)
-			addBeta(headers, beta)
-			continue
-		}
-		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, StrictSchema)
-		if err != nil {
-			return nil, err
-		}
-		wt := wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict}
-		if t.Cache != nil {
-			wt.CacheControl = cacheControl(*t.Cache)
-		}
-		w.Tools = append(w.Tools, wt)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		switch {
@@ -360,9 +343,19 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		addBeta(headers, filesBeta)
 	}
 
-	body, err := json.Marshal(&w)
-	if err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the Anthropic request")
+	body, ok := appendRequest(nil, &w, toolsBlock)
+	if !ok {
+		if toolsBlock != nil {
+			// The cached block stands for w.Tools: project them again
+			// (they were projected without error before).
+			if err := projectTools(req.Tools, &w, headers, map[string]bool{}, refuseStrict); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if body, err = json.Marshal(&w); err != nil {
+			return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the Anthropic request")
+		}
 	}
 	return &abi.ProviderRequest{
 		Method:        "POST",
@@ -371,6 +364,72 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		Body:          body,
 		StreamFraming: framingFor(req.Stream),
 	}, nil
+}
+
+// toolsCache holds the tools blocks of recent requests (see
+// guest.ToolsCache).
+var toolsCache guest.ToolsCache[[]byte]
+
+// cachedTools returns the cache key of a request's tools and their cached
+// block, if any. Only lists of function tools are cached: their block
+// depends on the tools and on whether the model takes strict tools
+// (refused, the salt) alone, while provider tools also set headers and MCP
+// servers. key is nil for a list that is not cached.
+func cachedTools(tools []abi.ToolDefinition, refusesStrict bool) (key, block []byte) {
+	if len(tools) == 0 {
+		return nil, nil
+	}
+	for i := range tools {
+		if tools[i].IsProvider() {
+			return nil, nil
+		}
+	}
+	salt := "strict"
+	if refusesStrict {
+		salt = "no-strict"
+	}
+	key = guest.ToolsKey(nil, salt, tools)
+	block, _ = toolsCache.Get(key)
+	return key, block
+}
+
+// projectTools projects the request's tools into w (and the betas and MCP
+// servers provider tools need into headers and w), recording the function
+// tools' names in toolNames.
+func projectTools(tools []abi.ToolDefinition, w *wireRequest, headers map[string]string, toolNames map[string]bool, refuseStrict func(string) error) error {
+	for i, t := range tools {
+		if err := t.CheckType(i); err != nil {
+			return err
+		}
+		if t.IsProvider() && t.Name == abi.ProviderToolMCP {
+			srv, err := mcpServer(&t, "/tools/"+strconv.Itoa(i))
+			if err != nil {
+				return err
+			}
+			w.MCPServers = append(w.MCPServers, srv)
+			addBeta(headers, mcpClientBeta)
+			continue
+		}
+		if t.IsProvider() {
+			wt, beta, err := serverTool(&t, "/tools/"+strconv.Itoa(i))
+			if err != nil {
+				return err
+			}
+			w.Tools = append(w.Tools, wt)
+			addBeta(headers, beta)
+			continue
+		}
+		schema, err := blockproject.ToolSchema(i, &t, toolNames, refuseStrict, StrictSchema)
+		if err != nil {
+			return err
+		}
+		wt := wireTool{Name: t.Name, Description: t.Description, InputSchema: schema, Strict: t.Strict}
+		if t.Cache != nil {
+			wt.CacheControl = cacheControl(*t.Cache)
+		}
+		w.Tools = append(w.Tools, wt)
+	}
+	return nil
 }
 
 // usesFilesAPI reports whether a message refers to a file by Files API ID.

@@ -360,37 +360,30 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 		return err
 	}
 	names := map[string]bool{}
-	var decls []gFuncDecl
-	for i, t := range req.Tools {
-		ptr := "/tools/" + strconv.Itoa(i)
-		if t.IsProvider() {
-			continue // projected by providerTools, above
-		}
-		if !validToolName(t.Name) {
-			return invalid(ptr+"/name", "tool name %q is not valid for Gemini: start with a letter or underscore, then letters, digits, '_', '.', ':' or '-', at most 64 characters", t.Name)
-		}
-		if names[t.Name] {
-			return invalid(ptr+"/name", "tool name %q is declared twice", t.Name)
-		}
-		names[t.Name] = true
-		d := gFuncDecl{Name: t.Name, Description: t.Description}
-		if p := bytes.TrimSpace(t.Parameters); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
-			if jsonSchema {
-				if !json.Valid(p) {
-					return invalid(ptr+"/parameters", "tool parameters are not valid JSON")
-				}
-				d.ParametersJSONSchema = p
-			} else {
-				s, err := toOpenAPI(p, ptr+"/parameters")
-				if err != nil {
-					return err
-				}
-				if !emptyObjectSchema(s) {
-					d.Parameters = s
-				}
+	salt := "openapi"
+	if jsonSchema {
+		salt = "json-schema"
+	}
+	key := guest.ToolsKey(nil, salt, req.Tools)
+	decls, cached := toolsCache.Get(key)
+	if cached {
+		for _, t := range req.Tools {
+			if !t.IsProvider() {
+				names[t.Name] = true
 			}
 		}
-		decls = append(decls, d)
+	} else {
+		var err error
+		if decls, err = functionDecls(req.Tools, jsonSchema, names); err != nil {
+			return err
+		}
+		size := 0
+		for i := range decls {
+			d := &decls[i]
+			d.Parameters, d.ParametersJSONSchema = bytes.Clone(d.Parameters), bytes.Clone(d.ParametersJSONSchema)
+			size += len(d.Name) + len(d.Description) + len(d.Parameters) + len(d.ParametersJSONSchema)
+		}
+		toolsCache.Put(key, decls, size)
 	}
 	if len(decls) > 0 {
 		body.Tools = []gTool{{FunctionDeclarations: decls}}
@@ -424,6 +417,49 @@ func projectTools(req *abi.Request, model string, fam family, jsonSchema bool, b
 	}
 	body.ToolConfig = &gToolConfig{FunctionCallingConfig: cfg}
 	return nil
+}
+
+// toolsCache holds the function declarations of recent requests' tools
+// (see guest.ToolsCache): they depend on the tools and on the schema
+// dialect (the salt) alone.
+var toolsCache guest.ToolsCache[[]gFuncDecl]
+
+// functionDecls projects the function tools of a request, recording their
+// names in names.
+func functionDecls(tools []abi.ToolDefinition, jsonSchema bool, names map[string]bool) ([]gFuncDecl, error) {
+	var decls []gFuncDecl
+	for i, t := range tools {
+		ptr := "/tools/" + strconv.Itoa(i)
+		if t.IsProvider() {
+			continue // projected by providerTools
+		}
+		if !validToolName(t.Name) {
+			return nil, invalid(ptr+"/name", "tool name %q is not valid for Gemini: start with a letter or underscore, then letters, digits, '_', '.', ':' or '-', at most 64 characters", t.Name)
+		}
+		if names[t.Name] {
+			return nil, invalid(ptr+"/name", "tool name %q is declared twice", t.Name)
+		}
+		names[t.Name] = true
+		d := gFuncDecl{Name: t.Name, Description: t.Description}
+		if p := bytes.TrimSpace(t.Parameters); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
+			if jsonSchema {
+				if !json.Valid(p) {
+					return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
+				}
+				d.ParametersJSONSchema = p
+			} else {
+				s, err := toOpenAPI(p, ptr+"/parameters")
+				if err != nil {
+					return nil, err
+				}
+				if !emptyObjectSchema(s) {
+					d.Parameters = s
+				}
+			}
+		}
+		decls = append(decls, d)
+	}
+	return decls, nil
 }
 
 type pendingCall struct {

@@ -270,6 +270,24 @@ type functionTool struct {
 	Strict      bool            `json:"strict"`
 }
 
+// toolsCache holds the tools blocks of recent requests (see
+// guest.ToolsCache).
+var toolsCache guest.ToolsCache[[]byte]
+
+// cachedTools returns the cache key of a request's tools and their cached
+// block, if any. Only lists of function tools are cached (their block
+// depends on the tools alone); key is nil for a list that is not.
+func cachedTools(tools []abi.ToolDefinition) (key, block []byte) {
+	for i := range tools {
+		if tools[i].IsProvider() {
+			return nil, nil
+		}
+	}
+	key = guest.ToolsKey(nil, "", tools)
+	block, _ = toolsCache.Get(key)
+	return key, block
+}
+
 // Project builds the Responses API request for req.
 func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if req.Model == "" {
@@ -298,41 +316,53 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if f.ToolCalling != abi.SupportNative {
 			return nil, unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
 		}
-		tools := make([]any, 0, len(req.Tools))
-		for i, t := range req.Tools {
-			ptr := fmt.Sprintf("/tools/%d", i)
-			if err := t.CheckType(i); err != nil {
+		key, block := cachedTools(req.Tools)
+		if block != nil {
+			for _, t := range req.Tools {
+				names[t.Name] = true
+			}
+			body.SetCompact("tools", block)
+		} else {
+			tools := make([]any, 0, len(req.Tools))
+			for i, t := range req.Tools {
+				ptr := fmt.Sprintf("/tools/%d", i)
+				if err := t.CheckType(i); err != nil {
+					return nil, err
+				}
+				if t.IsProvider() {
+					wt, err := hostedTool(&t, ptr)
+					if err != nil {
+						return nil, err
+					}
+					tools = append(tools, wt)
+					continue
+				}
+				if !blockproject.ValidToolName(t.Name) {
+					return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+				}
+				if names[t.Name] {
+					return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
+				}
+				names[t.Name] = true
+				params := t.Parameters
+				if t.Strict {
+					if params, err = chatcompletions.StrictSchema(t.Parameters, ptr+"/parameters"); err != nil {
+						return nil, err
+					}
+				} else if len(params) == 0 {
+					params = json.RawMessage(`{"type":"object","properties":{}}`)
+				} else if !json.Valid(params) {
+					return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
+				}
+				tools = append(tools, functionTool{Type: "function", Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict})
+			}
+			if err := body.Set("tools", tools); err != nil {
 				return nil, err
 			}
-			if t.IsProvider() {
-				wt, err := hostedTool(&t, ptr)
-				if err != nil {
-					return nil, err
-				}
-				tools = append(tools, wt)
-				continue
+			if key != nil {
+				raw, _ := body.Get("tools")
+				toolsCache.Put(key, raw, len(raw))
 			}
-			if !blockproject.ValidToolName(t.Name) {
-				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
-			}
-			if names[t.Name] {
-				return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
-			}
-			names[t.Name] = true
-			params := t.Parameters
-			if t.Strict {
-				if params, err = chatcompletions.StrictSchema(t.Parameters, ptr+"/parameters"); err != nil {
-					return nil, err
-				}
-			} else if len(params) == 0 {
-				params = json.RawMessage(`{"type":"object","properties":{}}`)
-			} else if !json.Valid(params) {
-				return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
-			}
-			tools = append(tools, functionTool{Type: "function", Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict})
-		}
-		if err := body.Set("tools", tools); err != nil {
-			return nil, err
 		}
 	}
 	if tc := req.ToolChoice; tc != nil {

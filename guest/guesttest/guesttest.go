@@ -453,6 +453,27 @@ func ProjectError(t testing.TB, a guest.Adapter, req string, code abi.Code, poin
 	}
 }
 
+// ProjectTwice projects req twice through one Dispatcher of a (the second
+// time from whatever the adapter cached, such as its ToolsCache), fails
+// the test unless both projections succeed with the same bytes, and
+// returns the request decoded as the Dispatcher decodes it.
+func ProjectTwice(t testing.TB, a guest.Adapter, req string) *abi.Request {
+	t.Helper()
+	d := guest.NewDispatcher(a)
+	first := string(d.Project([]byte(req)))
+	if first == "" || first[0] != byte(abi.StatusOK) {
+		t.Fatalf("projection refused: %q", first)
+	}
+	if again := string(d.Project([]byte(req))); again != first {
+		t.Errorf("the second projection differs:\n%s\nfirst:\n%s", again, first)
+	}
+	var r abi.Request
+	if err := guest.DecodeRequest([]byte(req), &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
 // Canon returns the JSON text b re-encoded by encoding/json (object members
 // sorted, no insignificant whitespace), failing the test when b is not JSON.
 func Canon(t testing.TB, b []byte) string {

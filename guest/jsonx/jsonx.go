@@ -20,6 +20,10 @@
 // plain values, and unescaping appends into a buffer the caller owns.
 // Valid is a strict RFC 8259 validator (invalid UTF-8 is refused).
 //
+// Two writers complete the reader for append-style encoders of provider
+// bodies: AppendString and AppendCompact write exactly the bytes
+// encoding/json writes (with or without its HTML escaping).
+//
 // # Tapes: reading a chunk without scanning it
 //
 // A Go guest scans bytes about ten times slower in Wasm than natively. Since

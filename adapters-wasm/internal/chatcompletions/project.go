@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/wirejson"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -174,15 +176,17 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	m := d.model(req.Model)
 	f := m.Features
 	var body Body
-	body.SetRaw("model", mustMarshal(req.Model))
+	body.SetCompact("model", appendStr(nil, req.Model))
 
 	msgs, err := d.projectMessages(req, m)
 	if err != nil {
 		return nil, err
 	}
-	if err := body.Set("messages", msgs); err != nil {
+	raw, err := appendMessages(nil, msgs)
+	if err != nil {
 		return nil, err
 	}
+	body.SetCompact("messages", raw)
 
 	if err := req.RefuseProviderTools(d.Name); err != nil {
 		return nil, err
@@ -192,31 +196,11 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if f.ToolCalling != abi.SupportNative {
 			return nil, d.unsupported(req.Model, "tools", "send the request without tools or pick a model with tool calling")
 		}
-		tools := make([]wireTool, 0, len(req.Tools))
-		for i, t := range req.Tools {
-			ptr := fmt.Sprintf("/tools/%d", i)
-			if !validToolName(t.Name) {
-				return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
-			}
-			if toolNames[t.Name] {
-				return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
-			}
-			toolNames[t.Name] = true
-			fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
-			if t.Strict {
-				s, err := StrictSchema(t.Parameters, ptr+"/parameters")
-				if err != nil {
-					return nil, err
-				}
-				fn.Parameters = s
-			} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
-				return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
-			}
-			tools = append(tools, wireTool{Type: "function", Function: fn})
-		}
-		if err := body.Set("tools", tools); err != nil {
+		tools, err := projectTools(req.Tools, toolNames)
+		if err != nil {
 			return nil, err
 		}
+		body.SetCompact("tools", tools)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		switch {
@@ -224,23 +208,17 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if !toolNames[tc.Tool] {
 				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
 			}
-			body.SetRaw("tool_choice", mustMarshal(struct {
-				Type     string `json:"type"`
-				Function struct {
-					Name string `json:"name"`
-				} `json:"function"`
-			}{Type: "function", Function: struct {
-				Name string `json:"name"`
-			}{tc.Tool}}))
+			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, tc.Tool)...)
+			body.SetCompact("tool_choice", append(tool, '}', '}'))
 		case tc.Mode == abi.ToolChoiceNone:
 			if len(req.Tools) > 0 {
-				body.SetRaw("tool_choice", mustMarshal(tc.Mode))
+				body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
 			}
 		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
 			if len(req.Tools) == 0 {
 				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
 			}
-			body.SetRaw("tool_choice", mustMarshal(tc.Mode))
+			body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
 		default:
 			return nil, invalid("/tool_choice", "tool_choice must be auto, none, required or {\"tool\":name}")
 		}
@@ -283,21 +261,21 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		if send, err := m.SendsField(d.Provider, req.Model, FeatureTemperature); err != nil {
 			return nil, err
 		} else if send {
-			body.SetRaw("temperature", mustMarshal(*req.Temperature))
+			setFloat(&body, "temperature", *req.Temperature)
 		}
 	}
 	if req.TopP != nil {
 		if send, err := m.SendsField(d.Provider, req.Model, FeatureTopP); err != nil {
 			return nil, err
 		} else if send {
-			body.SetRaw("top_p", mustMarshal(*req.TopP))
+			setFloat(&body, "top_p", *req.TopP)
 		}
 	}
 	if len(req.Stop) > 0 {
 		if send, err := m.SendsField(d.Provider, req.Model, FeatureStop); err != nil {
 			return nil, err
 		} else if send {
-			body.SetRaw("stop", mustMarshal(req.Stop))
+			body.SetCompact("stop", wirejson.Strings(nil, req.Stop, false))
 		}
 	}
 	if req.MaxOutputTokens != nil {
@@ -311,7 +289,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if field == "" {
 				field = "max_tokens"
 			}
-			body.SetRaw(field, mustMarshal(*req.MaxOutputTokens))
+			body.SetCompact(field, strconv.AppendInt(nil, int64(*req.MaxOutputTokens), 10))
 		}
 	}
 	if r := req.Reasoning; r != nil {
@@ -329,7 +307,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			if send, err := m.SendsField(d.Provider, req.Model, FeatureReasoningEffort); err != nil {
 				return nil, err
 			} else if send {
-				body.SetRaw(d.ReasoningEffortField, mustMarshal(r.Effort))
+				body.SetCompact(d.ReasoningEffortField, appendStr(nil, r.Effort))
 			}
 		}
 	}
@@ -352,7 +330,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, err
 		}
 	}
-	raw, err := body.MarshalJSON()
+	raw, err = body.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -366,6 +344,49 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		pr.Headers = d.Headers(req)
 	}
 	return pr, nil
+}
+
+// toolsCache holds the projected tools blocks of recent requests: the
+// block depends on the tools alone (the model's tool-calling gate and the
+// tool_choice check come before and after it).
+var toolsCache guest.ToolsCache[[]byte]
+
+// projectTools returns the tools block of a request (a JSON array) and
+// records the tools' names in toolNames. A block projected before is
+// taken from toolsCache.
+func projectTools(defs []abi.ToolDefinition, toolNames map[string]bool) (json.RawMessage, error) {
+	key := guest.ToolsKey(nil, "", defs)
+	if block, ok := toolsCache.Get(key); ok {
+		for _, t := range defs {
+			toolNames[t.Name] = true
+		}
+		return block, nil
+	}
+	tools := make([]wireTool, 0, len(defs))
+	for i, t := range defs {
+		ptr := fmt.Sprintf("/tools/%d", i)
+		if !validToolName(t.Name) {
+			return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+		}
+		if toolNames[t.Name] {
+			return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
+		}
+		toolNames[t.Name] = true
+		fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
+		if t.Strict {
+			s, err := StrictSchema(t.Parameters, ptr+"/parameters")
+			if err != nil {
+				return nil, err
+			}
+			fn.Parameters = s
+		} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
+			return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
+		}
+		tools = append(tools, wireTool{Type: "function", Function: fn})
+	}
+	block := appendTools(nil, tools)
+	toolsCache.Put(key, block, len(block))
+	return block, nil
 }
 
 func mustMarshal(v any) json.RawMessage {
