@@ -23,7 +23,9 @@ func TestPrecompile(t *testing.T) {
 		defer mu.Unlock()
 		events = append(events, ev)
 	}
-	wasm := wasmOf(t, "echo")
+	// A small WAT module: compiling a Go guest on the empty cache would
+	// take minutes under the race detector.
+	wasm := eventsModule(t, 1)
 	if err := newEngine(t, Config{CacheDir: dir, OnCompile: record}).Precompile(ctx, "echo", wasm); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +42,7 @@ func TestPrecompile(t *testing.T) {
 		t.Fatalf("Load after Precompile: compile events %+v, want a cached load", events)
 	}
 
-	e := newEngine(t, Config{CacheDir: dir})
+	e := newEngine(t, Config{}) // the run's cache: raw-missing is compiled ahead
 	for name, bad := range map[string][]byte{
 		"not wasm":        []byte("hello, this is text"),
 		"missing exports": wasmOf(t, "raw-missing"),

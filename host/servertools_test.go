@@ -25,7 +25,7 @@ func builtModule(t *testing.T, name string) engine.Module {
 		testenv.SkipMissing(t, "bin/adapters/%s.wasm is not built (make bin/adapters/%s.wasm)", name, name)
 	}
 	ctx := context.Background()
-	eng, err := engine.New(ctx, engine.Config{CacheDir: filepath.Join(os.TempDir(), "wasmadapt-host-test-cache")})
+	eng, err := engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(os.TempDir(), "wasmadapt-host-test-cache"))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,13 +20,13 @@ import (
 	"github.com/wasmadapt/wasmadapt/modules/oci"
 )
 
-func buildSwapGuest(t *testing.T, dir, version, mode string) []byte {
+// swapGuest builds the named test guest of testenv.Guests (the swap
+// guest at a version and mode) into dir.
+func swapGuest(t *testing.T, dir, name string) []byte {
 	t.Helper()
-	out := filepath.Join(dir, "chat-"+version+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-ldflags", "-X main.version="+version+" -X main.mode="+mode, "-o", out, "../testdata/swap/guest")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the swap guest: %v\n%s", err, b)
+	out := filepath.Join(dir, name+".wasm")
+	if err := testenv.Guests[name].Build(out); err != nil {
+		t.Fatalf("building the swap guest: %v", err)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
@@ -35,21 +35,19 @@ func buildSwapGuest(t *testing.T, dir, version, mode string) []byte {
 	return b
 }
 
+
 // Through an OCI tag watch: the first version goes live, a regressed
 // second one (it passes its self-tests but fails real streams) is
 // canaried and rolled back automatically; the first keeps serving.
 func TestCanaryThroughTagWatch(t *testing.T) {
-	if raceEnabled {
-		t.Skip("compiles two 4 MB modules: minutes under the race detector (the canary's logic runs under it in the other tests)")
-	}
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip(err)
+		testenv.SkipMissing(t, "the go tool builds the swap guests: %v", err)
 	}
 	host_, _ := registrytest.Start(t)
 	dir := t.TempDir()
-	v1, v2 := buildSwapGuest(t, dir, "1.0.0", ""), buildSwapGuest(t, dir, "2.0.0", "regress")
+	v1, v2 := swapGuest(t, dir, "swap-v1"), swapGuest(t, dir, "swap-regress")
 	ctx := context.Background()
-	eng, err := engine.New(ctx, engine.Config{CacheDir: filepath.Join(dir, "cache"), CallTimeout: 10 * time.Second})
+	eng, err := engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(dir, "cache")), CallTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

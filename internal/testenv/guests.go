@@ -36,6 +36,7 @@ var Guests = map[string]Guest{
 	"swap-v2":          SwapGuest("2.0.0"),
 	"swap-v3":          SwapGuest("3.0.0"),
 	"swap-bad":         {Pkg: swapPkg, LDFlags: "-X main.version=3.0.0 -X main.mode=badselftest"},
+	"swap-regress":     {Pkg: swapPkg, LDFlags: "-X main.version=2.0.0 -X main.mode=regress"},
 	"swap-other":       {Pkg: swapPkg, LDFlags: "-X main.name=other -X main.version=1.0.0"},
 	"notape":           {Pkg: "adapters-wasm/openai/module", Tags: "wasmadapt_notape"},
 }
