@@ -35,7 +35,6 @@ func swapGuest(t *testing.T, dir, name string) []byte {
 	return b
 }
 
-
 // Through an OCI tag watch: the first version goes live, a regressed
 // second one (it passes its self-tests but fails real streams) is
 // canaried and rolled back automatically; the first keeps serving.
