@@ -155,7 +155,9 @@ func (m *module) call(ctx context.Context, fn exportID, encode func(dst []byte) 
 		m.pool.release(w, true)
 		return nil
 	}
-	if m.recycle > 0 && w.s.memorySize() > m.recycle {
+	// The load-time read of the text templates (templates.go) keeps the
+	// instance Load started: recycling it there would only start another.
+	if m.recycle > 0 && fn != expTextTemplates && w.s.memorySize() > m.recycle {
 		m.log.Debug("engine: recycling instance", slog.String("module", m.name), slog.Uint64("memory_bytes", w.s.memorySize()))
 		m.pool.release(w, true)
 		return nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/api"
 	"github.com/wasmadapt/wasmadapt/api/cases"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
@@ -40,6 +41,9 @@ func frame(body []byte, framingName string) framed {
 // lines, or the error line of a call that failed.
 func replay(ctx context.Context, m engine.Module, f framed, sctx []byte, sizes []int, endWithLast bool) []byte {
 	var out, state []byte
+	// The tool calls a 1.4 module ends with tool-call-end are completed
+	// as the host completes them (cases.Replay does the same).
+	var order api.EventOrder
 	call := func(chunks []abi.Chunk, flags uint32) bool {
 		in := &abi.TransformInput{Flags: flags, State: state, Chunks: chunks}
 		if len(state) == 0 {
@@ -51,7 +55,12 @@ func replay(ctx context.Context, m engine.Module, f framed, sctx []byte, sizes [
 			return false
 		}
 		state = st
+		evs, err = order.Complete(evs)
 		out = cases.AppendLines(out, evs)
+		if err != nil {
+			out = fmt.Appendf(out, "ERROR %s %q\n", abi.CodeOf(err), err.Error())
+			return false
+		}
 		return true
 	}
 	rest := f.chunks
