@@ -22,74 +22,58 @@ import (
 // without an error, the whole object (and nothing but whitespace after it)
 // was well-formed.
 type ObjectIter struct {
-	b     []byte
-	i     int
-	depth int
-	key   []byte
-	val   []byte
-	err   error
-	state uint8 // 0 before '{', 1 inside, 2 done
-	// trusted: the bytes were validated by a parent iterator, so fields
-	// are found by a fast structural scan.
-	trusted bool
-	keyEsc  bool // the current key has an escape
-	// Tape-backed iteration (t != nil): b is the whole document, ti the
-	// next entry, tend the container's end entry, ki and vi the current
-	// key's and value's entries. key and val stay nil: Key, KeyIs and
-	// Value read the entries, so Next only moves indices.
-	t                []byte
-	ti, tend, ki, vi int
+	cursor
+	depth  int
+	key    []byte
+	keyEsc bool // the current key has an escape
+	// Tape-backed, ki is the current key's entry. key stays nil: Key, KeyIs
+	// and Value read the entries, so Next only moves indices.
+	ki int
 	// klen is the current key's length when it has no escape, -1 when it
 	// has, -2 when there is no current key: KeyIs rejects most keys on it
 	// without a call.
 	klen int
 }
 
+// cursor is what ObjectIter and ArrayIter share: where the iteration
+// stands, the current value and how the iteration ended.
+type cursor struct {
+	b     []byte
+	i     int
+	val   []byte
+	err   error
+	state uint8 // 0 before the opening bracket, 1 inside, 2 done
+	// trusted: the bytes were validated by a parent iterator, so members
+	// are found by a fast structural scan.
+	trusted bool
+	// Tape-backed iteration (t != nil): b is the whole document, ti the
+	// next entry, tend the container's end entry, vi the current value's
+	// entry. val stays nil.
+	t            []byte
+	ti, tend, vi int
+}
+
 // Object returns an iterator over the object v (whitespace around it is
 // allowed). If v is not an object, Next returns false and Err is ErrType
 // (or ErrSyntax for bytes that are no JSON value).
-func Object(v []byte) ObjectIter { return ObjectIter{b: v} }
+func Object(v []byte) ObjectIter { return ObjectIter{cursor: cursor{b: v}} }
 
 // TrustedObject is Object for bytes already validated by this package: a
 // Value returned by an iterator, or bytes Valid accepted. It skips nested
 // values by a fast structural scan instead of validating them again. On
 // other bytes it never panics, but what it returns is unspecified.
-func TrustedObject(v []byte) ObjectIter { return ObjectIter{b: v, trusted: true} }
+func TrustedObject(v []byte) ObjectIter { return ObjectIter{cursor: cursor{b: v, trusted: true}} }
 
 // TrustedArray is Array for bytes already validated; see TrustedObject.
-func TrustedArray(v []byte) ArrayIter { return ArrayIter{b: v, n: -1, trusted: true} }
+func TrustedArray(v []byte) ArrayIter { return ArrayIter{cursor{b: v, trusted: true}, -1} }
 
 // nextBytes is Next over bytes.
 func (it *ObjectIter) nextBytes() bool {
-	b := it.b
-	switch it.state {
-	case 2:
+	if !it.step('{', '}') {
+		it.key, it.klen = nil, -2
 		return false
-	case 0:
-		i := skipWS(b, 0)
-		if i >= len(b) || b[i] != '{' {
-			return it.fail(typeOrSyntax(b, i), i)
-		}
-		it.state = 1
-		i = skipWS(b, i+1)
-		if i < len(b) && b[i] == '}' {
-			return it.finish(i + 1)
-		}
-		it.i = i
-	default:
-		i := skipWS(b, it.i)
-		if i >= len(b) {
-			return it.fail(ErrSyntax, i)
-		}
-		switch b[i] {
-		case ',':
-			it.i = skipWS(b, i+1)
-		case '}':
-			return it.finish(i + 1)
-		default:
-			return it.fail(ErrSyntax, i)
-		}
 	}
+	b := it.b
 	i := it.i
 	if i >= len(b) || b[i] != '"' {
 		return it.fail(ErrSyntax, i)
@@ -134,19 +118,59 @@ func typeOrSyntax(b []byte, i int) error {
 }
 
 func (it *ObjectIter) fail(err error, at int) bool {
-	it.err, it.i, it.state, it.klen = err, at, 2, -2
-	it.key, it.val = nil, nil
+	it.key, it.klen = nil, -2
+	return it.cursor.fail(err, at)
+}
+
+// step moves a byte-backed iteration over the container open...close to
+// its next member: past the opening bracket on the first call, past the
+// comma after a member on the next ones. It reports false, with the
+// iteration done, at the closing bracket or an error.
+func (c *cursor) step(open, close byte) bool {
+	b := c.b
+	switch c.state {
+	case 2:
+		return false
+	case 0:
+		i := skipWS(b, 0)
+		if i >= len(b) || b[i] != open {
+			return c.fail(typeOrSyntax(b, i), i)
+		}
+		c.state = 1
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == close {
+			return c.finish(i + 1)
+		}
+		c.i = i
+	default:
+		i := skipWS(b, c.i)
+		if i >= len(b) {
+			return c.fail(ErrSyntax, i)
+		}
+		switch b[i] {
+		case ',':
+			c.i = skipWS(b, i+1)
+		case close:
+			return c.finish(i + 1)
+		default:
+			return c.fail(ErrSyntax, i)
+		}
+	}
+	return true
+}
+
+func (c *cursor) fail(err error, at int) bool {
+	c.err, c.i, c.state, c.val = err, at, 2, nil
 	return false
 }
 
-func (it *ObjectIter) finish(end int) bool {
-	it.key, it.val = nil, nil
-	it.state, it.klen = 2, -2
-	if skipWS(it.b, end) != len(it.b) {
-		it.err, it.i = ErrSyntax, end
+func (c *cursor) finish(end int) bool {
+	c.val, c.state = nil, 2
+	if skipWS(c.b, end) != len(c.b) {
+		c.err, c.i = ErrSyntax, end
 		return false
 	}
-	it.i = end
+	c.i = end
 	return false
 }
 
@@ -199,34 +223,36 @@ func (it *ObjectIter) keyIs(k string) bool {
 	return rawEquals(it.key, k)
 }
 
-// Value returns the current value's raw bytes (no surrounding whitespace).
-func (it *ObjectIter) Value() []byte {
-	if it.t != nil && it.state == 1 {
-		raw, _ := tapeSpan(it.b, it.t, it.vi)
+// Value returns the current member's value, or the current element, as
+// raw bytes (no surrounding whitespace).
+func (c *cursor) Value() []byte {
+	if c.t != nil && c.state == 1 {
+		raw, _ := tapeSpan(c.b, c.t, c.vi)
 		return raw
 	}
-	return it.val
+	return c.val
 }
 
 // Err returns the error that stopped the iteration, or nil.
-func (it *ObjectIter) Err() error { return it.err }
+func (c *cursor) Err() error { return c.err }
 
-// ValueObject returns an iterator over the current value, which must be an
-// object (else its Err is ErrType). The value was validated by Next, so the
-// child iterator does not validate it again: prefer it to Object(Value()).
-func (it *ObjectIter) ValueObject() ObjectIter { return it.Val().Object() }
+// ValueObject returns an iterator over the current value or element, which
+// must be an object (else its Err is ErrType). The value was validated by
+// Next, so the child iterator does not validate it again: prefer it to
+// Object(Value()).
+func (c *cursor) ValueObject() ObjectIter { return c.Val().Object() }
 
-// ValueArray returns an iterator over the current value, which must be an
-// array; see ValueObject.
-func (it *ObjectIter) ValueArray() ArrayIter { return it.Val().Array() }
+// ValueArray returns an iterator over the current value or element, which
+// must be an array; see ValueObject.
+func (c *cursor) ValueArray() ArrayIter { return c.Val().Array() }
 
-// ValueStr returns the raw content of the current value if it is a string
-// (see Str), without validating it again.
-func (it *ObjectIter) ValueStr() ([]byte, error) {
-	if it.t != nil {
-		return tapeStr(it.b, it.t, it.vi)
+// ValueStr returns the raw content of the current value or element if it
+// is a string (see Str), without validating it again.
+func (c *cursor) ValueStr() ([]byte, error) {
+	if c.t != nil {
+		return tapeStr(c.b, c.t, c.vi)
 	}
-	return trustedStr(it.val)
+	return trustedStr(c.val)
 }
 
 // Offset returns the byte offset in the iterated value where the iterator
@@ -241,54 +267,21 @@ func (it *ObjectIter) Offset() int {
 
 // ArrayIter iterates the elements of one JSON array; see ObjectIter.
 type ArrayIter struct {
-	b       []byte
-	i       int
-	n       int
-	val     []byte
-	err     error
-	state   uint8
-	trusted bool
-	// Tape-backed iteration; see ObjectIter (val stays nil).
-	t            []byte
-	ti, tend, vi int
+	cursor
+	n int
 }
 
 // Array returns an iterator over the array v (whitespace around it is
 // allowed). If v is not an array, Next returns false and Err is ErrType (or
 // ErrSyntax).
-func Array(v []byte) ArrayIter { return ArrayIter{b: v, n: -1} }
+func Array(v []byte) ArrayIter { return ArrayIter{cursor{b: v}, -1} }
 
 // nextBytes is Next over bytes.
 func (it *ArrayIter) nextBytes() bool {
-	b := it.b
-	switch it.state {
-	case 2:
+	if !it.step('[', ']') {
 		return false
-	case 0:
-		i := skipWS(b, 0)
-		if i >= len(b) || b[i] != '[' {
-			return it.fail(typeOrSyntax(b, i), i)
-		}
-		it.state = 1
-		i = skipWS(b, i+1)
-		if i < len(b) && b[i] == ']' {
-			return it.finish(i + 1)
-		}
-		it.i = i
-	default:
-		i := skipWS(b, it.i)
-		if i >= len(b) {
-			return it.fail(ErrSyntax, i)
-		}
-		switch b[i] {
-		case ',':
-			it.i = skipWS(b, i+1)
-		case ']':
-			return it.finish(i + 1)
-		default:
-			return it.fail(ErrSyntax, i)
-		}
 	}
+	b := it.b
 	var end int
 	if it.trusted {
 		end = fastSkip(b, it.i)
@@ -304,52 +297,8 @@ func (it *ArrayIter) nextBytes() bool {
 	return true
 }
 
-func (it *ArrayIter) fail(err error, at int) bool {
-	it.err, it.i, it.state, it.val = err, at, 2, nil
-	return false
-}
-
-func (it *ArrayIter) finish(end int) bool {
-	it.val, it.state = nil, 2
-	if skipWS(it.b, end) != len(it.b) {
-		it.err, it.i = ErrSyntax, end
-		return false
-	}
-	it.i = end
-	return false
-}
-
-// Value returns the current element's raw bytes (no surrounding whitespace).
-func (it *ArrayIter) Value() []byte {
-	if it.t != nil && it.state == 1 {
-		raw, _ := tapeSpan(it.b, it.t, it.vi)
-		return raw
-	}
-	return it.val
-}
-
 // Index returns the current element's position, from 0.
 func (it *ArrayIter) Index() int { return it.n }
-
-// Err returns the error that stopped the iteration, or nil.
-func (it *ArrayIter) Err() error { return it.err }
-
-// ValueObject returns an iterator over the current element, which must be
-// an object; see ObjectIter.ValueObject.
-func (it *ArrayIter) ValueObject() ObjectIter { return it.Val().Object() }
-
-// ValueArray returns an iterator over the current element, which must be an
-// array; see ObjectIter.ValueObject.
-func (it *ArrayIter) ValueArray() ArrayIter { return it.Val().Array() }
-
-// ValueStr returns the raw content of the current element if it is a
-// string; see ObjectIter.ValueStr.
-func (it *ArrayIter) ValueStr() ([]byte, error) {
-	if it.t != nil {
-		return tapeStr(it.b, it.t, it.vi)
-	}
-	return trustedStr(it.val)
-}
 
 // Lookup returns the raw value of the first field named key in the object
 // obj. It validates the object up to that field only; found is false when

@@ -228,17 +228,17 @@ func (v Value) Bool() (bool, error) {
 // value that is not an object, Next returns false and Err is ErrType.
 func (v Value) Object() ObjectIter {
 	if v.t != nil {
-		return ObjectIter{b: v.b, t: v.t, ti: v.i}
+		return ObjectIter{cursor: cursor{b: v.b, t: v.t, ti: v.i}}
 	}
-	return ObjectIter{b: v.b, trusted: v.trusted}
+	return ObjectIter{cursor: cursor{b: v.b, trusted: v.trusted}}
 }
 
 // Array returns an iterator over the array v; see ArrayIter.
 func (v Value) Array() ArrayIter {
 	if v.t != nil {
-		return ArrayIter{b: v.b, n: -1, t: v.t, ti: v.i}
+		return ArrayIter{cursor{b: v.b, t: v.t, ti: v.i}, -1}
 	}
-	return ArrayIter{b: v.b, n: -1, trusted: v.trusted}
+	return ArrayIter{cursor{b: v.b, trusted: v.trusted}, -1}
 }
 
 // Lookup returns the value of the first member named key of the object v;
@@ -253,34 +253,55 @@ func (v Value) Lookup(key string) (Value, bool, error) {
 	return Value{}, false, it.Err()
 }
 
-// Val returns the current member's value as a Value (tape-backed when the
-// iterator is).
-func (it *ObjectIter) Val() Value {
-	if it.t != nil {
-		if it.state != 1 {
+// Val returns the current member's value, or the current element, as a
+// Value (tape-backed when the iterator is).
+func (c *cursor) Val() Value {
+	if c.t != nil {
+		if c.state != 1 {
 			return Value{}
 		}
-		return Value{b: it.b, t: it.t, i: it.vi}
+		return Value{b: c.b, t: c.t, i: c.vi}
 	}
-	if it.val == nil {
+	if c.val == nil {
 		return Value{}
 	}
-	return Value{b: it.val, trusted: true}
+	return Value{b: c.val, trusted: true}
 }
 
-// Val returns the current element as a Value (tape-backed when the
-// iterator is).
-func (it *ArrayIter) Val() Value {
-	if it.t != nil {
-		if it.state != 1 {
-			return Value{}
-		}
-		return Value{b: it.b, t: it.t, i: it.vi}
+// tapeEnter starts a tape-backed iteration over a container of kind k: it
+// moves into the container (state 1) or, when entry ti is no such
+// container, fails with ErrType. In state 2 it reports false.
+func (c *cursor) tapeEnter(k abi.TapeKind) bool {
+	if c.state == 2 {
+		return false
 	}
-	if it.val == nil {
-		return Value{}
+	kind, pos, aux := tapeEntry(c.t, c.ti)
+	if kind != k {
+		return c.fail(ErrType, int(pos))
 	}
-	return Value{b: it.val, trusted: true}
+	c.state = 1
+	// A corrupted tape's end index must not outrun the tape.
+	c.tend = min(int(aux)-1, len(c.t)/abi.TapeEntrySize)
+	c.ti++
+	return true
+}
+
+// tapeAfter returns the entry after the value at entry i of t, a member
+// of a container whose end entry is tend: a container's entry names the
+// entry after it; a malformed entry stops the iteration (tend).
+func tapeAfter(t []byte, i, tend int) int {
+	if uint(i) >= uint(len(t)/abi.TapeEntrySize) {
+		return tend
+	}
+	e := load64(t, i*abi.TapeEntrySize)
+	k, next := abi.TapeKind(uint32(e)>>28), int(e>>32)
+	if k > 0 && k < abi.TapeObject {
+		return i + 1
+	}
+	if k > abi.TapeArray || next <= i+1 {
+		return tend
+	}
+	return next
 }
 
 // Next advances to the next field and reports whether there is one.
@@ -288,38 +309,18 @@ func (it *ObjectIter) Next() bool {
 	if it.t == nil {
 		return it.nextBytes()
 	}
-	switch it.state {
-	case 2:
-		return false
-	case 0:
-		k, pos, aux := tapeEntry(it.t, it.ti)
-		if k != abi.TapeObject {
-			return it.fail(ErrType, int(pos))
-		}
-		it.state = 1
-		// A corrupted tape's end index must not outrun the tape.
-		it.tend = min(int(aux)-1, len(it.t)/abi.TapeEntrySize)
-		it.ti++
-	}
-	if it.ti >= it.tend {
+	if it.state != 1 && !it.tapeEnter(abi.TapeObject) || it.ti >= it.tend {
 		it.state, it.klen = 2, -2
 		return false
 	}
-	it.ki, it.vi = it.ti, it.ti+1
+	it.ki = it.ti
 	_, pos, aux := tapeEntry(it.t, it.ki)
 	it.klen = int(aux&abi.TapeOffsetMask) - int(pos) - 2
 	if aux&abi.TapeEscaped != 0 {
 		it.klen = -1
 	}
-	// Skip the value; a container's entry names the entry after it.
-	switch k, _, aux := tapeEntry(it.t, it.vi); {
-	case k >= abi.TapeObject && k <= abi.TapeArray && int(aux) > it.vi+1:
-		it.ti = int(aux)
-	case k == 0 || k >= abi.TapeObject:
-		it.ti = it.tend // malformed: stop
-	default:
-		it.ti = it.vi + 1
-	}
+	it.vi = it.ti + 1
+	it.ti = tapeAfter(it.t, it.vi, it.tend)
 	return true
 }
 
@@ -328,32 +329,12 @@ func (it *ArrayIter) Next() bool {
 	if it.t == nil {
 		return it.nextBytes()
 	}
-	switch it.state {
-	case 2:
-		return false
-	case 0:
-		k, pos, aux := tapeEntry(it.t, it.ti)
-		if k != abi.TapeArray {
-			return it.fail(ErrType, int(pos))
-		}
-		it.state = 1
-		// A corrupted tape's end index must not outrun the tape.
-		it.tend = min(int(aux)-1, len(it.t)/abi.TapeEntrySize)
-		it.ti++
-	}
-	if it.ti >= it.tend {
+	if it.state != 1 && !it.tapeEnter(abi.TapeArray) || it.ti >= it.tend {
 		it.state = 2
 		return false
 	}
 	it.vi = it.ti
-	switch k, _, aux := tapeEntry(it.t, it.vi); {
-	case k >= abi.TapeObject && k <= abi.TapeArray && int(aux) > it.vi+1:
-		it.ti = int(aux)
-	case k == 0 || k >= abi.TapeObject:
-		it.ti = it.tend // malformed: stop
-	default:
-		it.ti = it.vi + 1
-	}
+	it.ti = tapeAfter(it.t, it.vi, it.tend)
 	it.n++
 	return true
 }
