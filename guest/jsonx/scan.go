@@ -85,9 +85,9 @@ func skipValue(b []byte, i, depth int) (int, error) {
 	case '"':
 		return skipString(b, i)
 	case '{':
-		return skipObject(b, i, depth+1)
+		return skipContainer(b, i, depth+1, '}')
 	case '[':
-		return skipArray(b, i, depth+1)
+		return skipContainer(b, i, depth+1, ']')
 	case 't':
 		return skipLit(b, i, "true")
 	case 'f':
@@ -125,13 +125,9 @@ func skipNumber(b []byte, i int) (int, error) {
 		return i, ErrSyntax
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return i, ErrSyntax
+		var err error
+		if i, err = skipDigits(b, i+1); err != nil {
+			return i, err
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -139,13 +135,19 @@ func skipNumber(b []byte, i int) (int, error) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return i, ErrSyntax
-		}
+		return skipDigits(b, i)
+	}
+	return i, nil
+}
+
+// skipDigits skips the one or more digits starting at i.
+func skipDigits(b []byte, i int) (int, error) {
+	d := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == d {
+		return i, ErrSyntax
 	}
 	return i, nil
 }
@@ -209,54 +211,31 @@ func skipString(b []byte, i int) (int, error) {
 	return i, ErrSyntax
 }
 
-func skipObject(b []byte, i, depth int) (int, error) {
+// skipContainer skips the object (close '}') or array (close ']') whose
+// opening bracket is at i, validating it.
+func skipContainer(b []byte, i, depth int, close byte) (int, error) {
 	if depth > MaxDepth {
 		return i, ErrDepth
 	}
 	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
+	if i < len(b) && b[i] == close {
 		return i + 1, nil
 	}
 	for {
-		if i >= len(b) || b[i] != '"' {
-			return i, ErrSyntax
-		}
 		var err error
-		if i, err = skipString(b, i); err != nil {
-			return i, err
-		}
-		i = skipWS(b, i)
-		if i >= len(b) || b[i] != ':' {
-			return i, ErrSyntax
-		}
-		if i, err = skipValue(b, skipWS(b, i+1), depth); err != nil {
-			return i, err
-		}
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return i, ErrSyntax
-		}
-		switch b[i] {
-		case ',':
+		if close == '}' { // a member's key and colon
+			if i >= len(b) || b[i] != '"' {
+				return i, ErrSyntax
+			}
+			if i, err = skipString(b, i); err != nil {
+				return i, err
+			}
+			i = skipWS(b, i)
+			if i >= len(b) || b[i] != ':' {
+				return i, ErrSyntax
+			}
 			i = skipWS(b, i+1)
-		case '}':
-			return i + 1, nil
-		default:
-			return i, ErrSyntax
 		}
-	}
-}
-
-func skipArray(b []byte, i, depth int) (int, error) {
-	if depth > MaxDepth {
-		return i, ErrDepth
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return i + 1, nil
-	}
-	for {
-		var err error
 		if i, err = skipValue(b, i, depth); err != nil {
 			return i, err
 		}
@@ -267,7 +246,7 @@ func skipArray(b []byte, i, depth int) (int, error) {
 		switch b[i] {
 		case ',':
 			i = skipWS(b, i+1)
-		case ']':
+		case close:
 			return i + 1, nil
 		default:
 			return i, ErrSyntax
