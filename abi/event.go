@@ -271,24 +271,37 @@ const hexDigits = "0123456789abcdef"
 // by U+FFFD; control characters, quote and backslash are escaped; so are
 // U+2028 and U+2029. The output is the same on every platform.
 func AppendString(dst []byte, s string) []byte {
+	return AppendStringEscaped(dst, s, false, false)
+}
+
+// AppendStringEscaped appends s as a JSON string literal as AppendString
+// does, with two choices: shortBF writes backspace and form feed as \b and
+// \f, as encoding/json does (AppendString writes \u0008 and \u000c), and
+// escapeHTML also escapes <, > and &. It is the one escaper behind
+// AppendString and the guest SDK's jsonx.AppendString.
+func AppendStringEscaped[S ~string | ~[]byte](dst []byte, s S, shortBF, escapeHTML bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || c != '<' && c != '>' && c != '&') {
 				i++
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
+			switch {
+			case c == '"', c == '\\':
 				dst = append(dst, '\\', c)
-			case '\n':
+			case c == '\b' && shortBF:
+				dst = append(dst, '\\', 'b')
+			case c == '\f' && shortBF:
+				dst = append(dst, '\\', 'f')
+			case c == '\n':
 				dst = append(dst, '\\', 'n')
-			case '\r':
+			case c == '\r':
 				dst = append(dst, '\\', 'r')
-			case '\t':
+			case c == '\t':
 				dst = append(dst, '\\', 't')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
@@ -297,11 +310,11 @@ func AppendString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
-			i += size
+			i++
 			start = i
 			continue
 		}

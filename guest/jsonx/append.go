@@ -1,6 +1,6 @@
 package jsonx
 
-import "unicode/utf8"
+import "github.com/wasmadapt/wasmadapt/abi"
 
 // The writers below produce the bytes encoding/json produces, so that an
 // adapter can build a provider body with appends instead of json.Marshal
@@ -15,55 +15,7 @@ const hexDigits = "0123456789abcdef"
 // with escapeHTML also <, > and & (json.Marshal escapes them; an Encoder
 // with SetEscapeHTML(false) does not).
 func AppendString[S ~string | ~[]byte](dst []byte, s S, escapeHTML bool) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || c != '<' && c != '>' && c != '&') {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return abi.AppendStringEscaped(dst, s, true, escapeHTML)
 }
 
 // AppendCompact appends src, which must be valid JSON (Valid), without
