@@ -14,9 +14,7 @@ import (
 // Create it with NewStream, feed it every event with Event, then call End
 // (or Fail after an error).
 type Stream struct {
-	w       io.Writer
-	sse     *sse.Writer
-	flush   func()
+	events  sse.Stream
 	model   string
 	id      string
 	started bool
@@ -36,7 +34,7 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the message carries.
 func NewStream(w io.Writer, flush func(), model string) *Stream {
-	return &Stream{w: w, sse: sse.NewWriter(w), flush: flush, model: model, id: "msg_gw", tools: map[int]bool{}, stop: "end_turn"}
+	return &Stream{events: sse.NewStream(w, flush), model: model, id: "msg_gw", tools: map[int]bool{}, stop: "end_turn"}
 }
 
 type usage struct {
@@ -60,13 +58,7 @@ type msg struct {
 	Usage        usage   `json:"usage"`
 }
 
-func (s *Stream) send(name string, v any) error {
-	if err := s.sse.Write(name, v); err != nil {
-		return err
-	}
-	s.flush()
-	return nil
-}
+func (s *Stream) send(name string, v any) error { return s.events.Send(name, v) }
 
 func (s *Stream) start() error {
 	if s.started {
@@ -198,9 +190,7 @@ func (s *Stream) End() error {
 // Fail reports an error after the stream started, as Anthropic does: an
 // error event.
 func (s *Stream) Fail(e *abi.Error) error {
-	err := s.sse.Write("error", json.RawMessage(ErrorBody(e)))
-	s.flush()
-	return err
+	return s.events.SendRaw("error", ErrorBody(e))
 }
 
 // Message is the message object for a whole response.

@@ -15,9 +15,7 @@ import (
 // events. Create it with NewStream, feed it every event with Event, then
 // call End (or Fail after an error).
 type Stream struct {
-	w       io.Writer
-	sse     *sse.Writer
-	flush   func()
+	events  sse.Stream
 	model   string
 	id      string
 	created int64
@@ -36,7 +34,7 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the chunks carry.
 func NewStream(w io.Writer, flush func(), model string, opt Options, now time.Time) *Stream {
-	return &Stream{w: w, sse: sse.NewWriter(w), flush: flush, model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
+	return &Stream{events: sse.NewStream(w, flush), model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
 }
 
 type chunk struct {
@@ -81,13 +79,7 @@ func usageOf(u abi.Usage) *usage {
 	return o
 }
 
-func (s *Stream) send(v any) error {
-	if err := s.sse.Write("", v); err != nil {
-		return err
-	}
-	s.flush()
-	return nil
-}
+func (s *Stream) send(v any) error { return s.events.Send("", v) }
 
 func (s *Stream) delta(d delta, finish *string) error {
 	// The chunk and its one choice live in the Stream: no allocation a
@@ -180,17 +172,13 @@ func (s *Stream) End() error {
 			return err
 		}
 	}
-	_, err := io.WriteString(s.w, "data: [DONE]\n\n")
-	s.flush()
-	return err
+	return s.events.WriteString("data: [DONE]\n\n")
 }
 
 // Fail reports an error after the stream started, as OpenAI does: a data
 // line holding an error object, and no [DONE].
 func (s *Stream) Fail(e *abi.Error) error {
-	err := s.sse.Write("", json.RawMessage(ErrorBody(e)))
-	s.flush()
-	return err
+	return s.events.SendRaw("", ErrorBody(e))
 }
 
 type completion struct {

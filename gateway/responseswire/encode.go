@@ -195,9 +195,7 @@ func ptr(s string) *string { return &s }
 // mcp_approval_request item. Reasoning signatures and redacted reasoning
 // have no place in this dialect and are not sent.
 type Stream struct {
-	w       io.Writer
-	sse     *sse.Writer
-	flush   func()
+	events  sse.Stream
 	model   string
 	id      string
 	created int64
@@ -220,18 +218,14 @@ type Stream struct {
 // NewStream returns a Stream that writes to w, calling flush after each
 // event. Model is the public model name the response carries.
 func NewStream(w io.Writer, flush func(), model string, now time.Time) *Stream {
-	return &Stream{w: w, sse: sse.NewWriter(w), flush: flush, model: model, id: "resp_gw", created: now.Unix(), msg: -1, part: -1, reas: -1, calls: map[int]int{}, done: map[int]bool{}}
+	return &Stream{events: sse.NewStream(w, flush), model: model, id: "resp_gw", created: now.Unix(), msg: -1, part: -1, reas: -1, calls: map[int]int{}, done: map[int]bool{}}
 }
 
 func (s *Stream) send(typ string, fields map[string]any) error {
 	fields["type"] = typ
 	fields["sequence_number"] = s.seq
 	s.seq++
-	if err := s.sse.Write(typ, fields); err != nil {
-		return err
-	}
-	s.flush()
-	return nil
+	return s.events.Send(typ, fields)
 }
 
 func (s *Stream) snapshot(status string) response {

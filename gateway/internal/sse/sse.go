@@ -50,3 +50,42 @@ func (s *Writer) Write(event string, v any) error {
 func Write(w io.Writer, event string, v any) error {
 	return NewWriter(w).Write(event, v)
 }
+
+// Stream writes the events of one response stream and flushes the stream
+// after each: the part of a streaming encoder every dialect shares.
+type Stream struct {
+	w     io.Writer
+	sse   *Writer
+	flush func()
+}
+
+// NewStream returns a Stream on w that calls flush after each event.
+func NewStream(w io.Writer, flush func()) Stream {
+	return Stream{w: w, sse: NewWriter(w), flush: flush}
+}
+
+// Send writes one event (see Writer.Write) and flushes; nothing is flushed
+// when the write fails.
+func (s *Stream) Send(event string, v any) error {
+	if err := s.sse.Write(event, v); err != nil {
+		return err
+	}
+	s.flush()
+	return nil
+}
+
+// SendRaw writes one event whose data is the JSON body as it is, and
+// flushes whether the write failed or not: how a stream reports an error.
+func (s *Stream) SendRaw(event string, body []byte) error {
+	err := s.sse.Write(event, json.RawMessage(body))
+	s.flush()
+	return err
+}
+
+// WriteString writes text to the stream as it is (no event framing) and
+// flushes.
+func (s *Stream) WriteString(text string) error {
+	_, err := io.WriteString(s.w, text)
+	s.flush()
+	return err
+}

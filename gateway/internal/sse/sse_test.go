@@ -62,3 +62,35 @@ func TestWriterReuse(t *testing.T) {
 		t.Fatalf("wrote %q, want %q", buf.String(), want)
 	}
 }
+
+// TestStream: Send flushes each event it wrote and not one it failed to
+// write; SendRaw and WriteString flush either way.
+func TestStream(t *testing.T) {
+	var buf bytes.Buffer
+	flushes := 0
+	s := NewStream(&buf, func() { flushes++ })
+	if err := s.Send("a", 1); err != nil || flushes != 1 {
+		t.Fatalf("Send: %v, %d flushes; want nil, 1", err, flushes)
+	}
+	if err := s.Send("b", math.Inf(1)); err == nil || flushes != 1 {
+		t.Fatalf("Send of an unencodable value: %v, %d flushes; want an error, 1", err, flushes)
+	}
+	if err := s.SendRaw("", []byte(`{"error":1}`)); err != nil || flushes != 2 {
+		t.Fatalf("SendRaw: %v, %d flushes; want nil, 2", err, flushes)
+	}
+	if err := s.WriteString("data: [DONE]\n\n"); err != nil || flushes != 3 {
+		t.Fatalf("WriteString: %v, %d flushes; want nil, 3", err, flushes)
+	}
+	want := "event: a\ndata: 1\n\ndata: {\"error\":1}\n\ndata: [DONE]\n\n"
+	if buf.String() != want {
+		t.Fatalf("wrote %q, want %q", buf.String(), want)
+	}
+	gone := errors.New("connection gone")
+	f := NewStream(failWriter{gone}, func() { flushes++ })
+	if err := f.SendRaw("error", []byte(`{}`)); !errors.Is(err, gone) || flushes != 4 {
+		t.Fatalf("SendRaw to a failing writer: %v, %d flushes; want %v, 4", err, flushes, gone)
+	}
+	if err := f.WriteString("x"); !errors.Is(err, gone) || flushes != 5 {
+		t.Fatalf("WriteString to a failing writer: %v, %d flushes; want %v, 5", err, flushes, gone)
+	}
+}
