@@ -82,18 +82,7 @@ func appendBytes(dst, b []byte) []byte {
 // With FlagTape in in.Flags, each chunk's Tape follows its data as given;
 // hosts use AppendTransformInputTaped to compute the tapes instead.
 func AppendTransformInput(dst []byte, in *TransformInput) []byte {
-	dst = appendU32(dst, in.Flags)
-	dst = appendBytes(dst, in.Context)
-	dst = appendBytes(dst, in.State)
-	dst = appendU32(dst, uint32(len(in.Chunks)))
-	for _, c := range in.Chunks {
-		dst = appendBytes(dst, c.Event)
-		dst = appendBytes(dst, c.Data)
-		if in.Flags&FlagTape != 0 {
-			dst = appendBytes(dst, c.Tape)
-		}
-	}
-	return dst
+	return appendTransformInput(dst, in, in.Flags, false)
 }
 
 // AppendTransformInputTaped appends the envelope of a transform call for a
@@ -102,17 +91,29 @@ func AppendTransformInput(dst []byte, in *TransformInput) []byte {
 // straight into dst (an empty tape when the data has none). The chunks'
 // Tape fields are ignored. It allocates nothing beyond growing dst.
 func AppendTransformInputTaped(dst []byte, in *TransformInput) []byte {
-	dst = appendU32(dst, in.Flags|FlagTape)
+	return appendTransformInput(dst, in, in.Flags|FlagTape, true)
+}
+
+// appendTransformInput appends the envelope of a transform call with
+// flags: with FlagTape each chunk's data is followed by a tape, the one
+// AppendTape computes when compute is set, else the chunk's Tape.
+func appendTransformInput(dst []byte, in *TransformInput, flags uint32, compute bool) []byte {
+	dst = appendU32(dst, flags)
 	dst = appendBytes(dst, in.Context)
 	dst = appendBytes(dst, in.State)
 	dst = appendU32(dst, uint32(len(in.Chunks)))
 	for _, c := range in.Chunks {
 		dst = appendBytes(dst, c.Event)
 		dst = appendBytes(dst, c.Data)
-		at := len(dst)
-		dst = appendU32(dst, 0)
-		dst, _ = AppendTape(dst, c.Data)
-		binary.LittleEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+		switch {
+		case compute:
+			at := len(dst)
+			dst = appendU32(dst, 0)
+			dst, _ = AppendTape(dst, c.Data)
+			binary.LittleEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+		case flags&FlagTape != 0:
+			dst = appendBytes(dst, c.Tape)
+		}
 	}
 	return dst
 }
