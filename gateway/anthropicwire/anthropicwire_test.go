@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/wiretest"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
@@ -116,11 +117,7 @@ func TestDecodeThinkingAndToolResults(t *testing.T) {
 		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "t1", Content: "14C"}}},
 		{Role: abi.RoleUser, Content: abi.Text("And Tokyo?")},
 	}
-	g, _ := json.Marshal(req.Messages)
-	w, _ := json.Marshal(want)
-	if !bytes.Equal(g, w) {
-		t.Fatalf("messages\n%s\nwant\n%s", g, w)
-	}
+	wiretest.SameJSON(t, "messages", req.Messages, want)
 	if req.Reasoning == nil || *req.Reasoning.BudgetTokens != 2048 || req.ToolChoice.Mode != abi.ToolChoiceRequired || *req.MaxOutputTokens != 100 {
 		t.Fatalf("request %+v", req)
 	}

@@ -2,12 +2,12 @@ package openaiwire
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/wiretest"
 )
 
 func TestDecode(t *testing.T) {
@@ -31,11 +31,7 @@ func TestDecode(t *testing.T) {
 		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "c1", Content: "one"}}},
 		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "c2", Content: "two"}}},
 	}
-	g, _ := json.Marshal(req.Messages)
-	w, _ := json.Marshal(want)
-	if !bytes.Equal(g, w) {
-		t.Fatalf("messages\n%s\nwant\n%s", g, w)
-	}
+	wiretest.SameJSON(t, "messages", req.Messages, want)
 	if !opt.IncludeUsage || *req.MaxOutputTokens != 50 || req.Stop[0] != "END" || req.Reasoning.Effort != "low" || req.ToolChoice.Tool != "w" ||
 		req.ResponseFormat.Type != "json_schema" || req.ResponseFormat.Name != "out" || !req.ResponseFormat.Strict || !req.Tools[0].Strict {
 		t.Fatalf("request %+v", req)

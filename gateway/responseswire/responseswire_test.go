@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/wiretest"
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
@@ -34,11 +35,7 @@ func TestDecode(t *testing.T) {
 		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "c1", Content: "one"}}},
 		{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: "c2", Content: "two"}}},
 	}
-	g, _ := json.Marshal(req.Messages)
-	w, _ := json.Marshal(want)
-	if !bytes.Equal(g, w) {
-		t.Fatalf("messages\n%s\nwant\n%s", g, w)
-	}
+	wiretest.SameJSON(t, "messages", req.Messages, want)
 	if !req.Stream || *req.MaxOutputTokens != 50 || req.Reasoning.Effort != "low" || req.ToolChoice.Tool != "w" ||
 		req.ResponseFormat.Name != "out" || !req.ResponseFormat.Strict || !req.Tools[0].Strict {
 		t.Fatalf("request %+v", req)
