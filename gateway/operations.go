@@ -33,13 +33,12 @@ type opCall struct {
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, openAI)
+	var enc string
+	req, _, ok := decodeBody(w, r, openAI, func(body []byte) (req *abi.EmbedRequest, err error) {
+		req, enc, err = openaiwire.DecodeEmbeddings(body)
+		return req, err
+	})
 	if !ok {
-		return
-	}
-	req, enc, err := openaiwire.DecodeEmbeddings(body)
-	if err != nil {
-		openAI(w, http.StatusBadRequest, asABI(err))
 		return
 	}
 	var size int64
@@ -62,13 +61,8 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, anthropic)
+	req, _, ok := decodeBody(w, r, anthropic, anthropicwire.DecodeCountTokens)
 	if !ok {
-		return
-	}
-	req, err := anthropicwire.DecodeCountTokens(body)
-	if err != nil {
-		anthropic(w, http.StatusBadRequest, asABI(err))
 		return
 	}
 	s.serveOp(w, r, &opCall{dialect: anthropic, anthropic: true, public: req.Model, op: abi.OpCountTokens, operation: "count_tokens",

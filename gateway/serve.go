@@ -77,37 +77,47 @@ type call struct {
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, openAI)
+	var opt openaiwire.Options
+	req, size, ok := decodeBody(w, r, openAI, func(body []byte) (req *abi.Request, err error) {
+		req, opt, err = openaiwire.DecodeRequest(body)
+		return req, err
+	})
 	if !ok {
 		return
 	}
-	req, opt, err := openaiwire.DecodeRequest(body)
-	if err != nil {
-		openAI(w, http.StatusBadRequest, asABI(err))
-		return
-	}
 	public, now := req.Model, s.now()
-	s.serve(w, r, &call{dialect: openAI, req: req, size: len(body),
+	s.serve(w, r, &call{dialect: openAI, req: req, size: size,
 		stream: func(w io.Writer, flush func()) encoder { return openaiwire.NewStream(w, flush, public, opt, now) },
 		whole:  func(resp *host.Response) []byte { return openaiwire.Completion(resp, public, now) },
 	})
 }
 
 func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, anthropic)
+	req, size, ok := decodeBody(w, r, anthropic, anthropicwire.DecodeRequest)
 	if !ok {
 		return
 	}
-	req, err := anthropicwire.DecodeRequest(body)
-	if err != nil {
-		anthropic(w, http.StatusBadRequest, asABI(err))
-		return
-	}
 	public := req.Model
-	s.serve(w, r, &call{dialect: anthropic, anthropic: true, req: req, size: len(body),
+	s.serve(w, r, &call{dialect: anthropic, anthropic: true, req: req, size: size,
 		stream: func(w io.Writer, flush func()) encoder { return anthropicwire.NewStream(w, flush, public) },
 		whole:  func(resp *host.Response) []byte { return anthropicwire.Message(resp, public) },
 	})
+}
+
+// decodeBody reads r's body and decodes it with decode, answering in the
+// dialect's error shape a body it cannot read or decode; ok is false when
+// it answered. size is the body's length.
+func decodeBody[T any](w http.ResponseWriter, r *http.Request, d dialect, decode func([]byte) (T, error)) (req T, size int, ok bool) {
+	body, ok := readBody(w, r, d)
+	if !ok {
+		return req, 0, false
+	}
+	req, err := decode(body)
+	if err != nil {
+		d(w, http.StatusBadRequest, asABI(err))
+		return req, 0, false
+	}
+	return req, len(body), true
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, d dialect) ([]byte, bool) {
