@@ -9,13 +9,14 @@ import (
 )
 
 // requestSeeds are normalized requests as the host writes them (every
-// field of the contract used somewhere), plus inputs that must take the
-// slow path: unknown and differently cased keys, duplicates, nulls, wrong
-// types, numbers encoding/json refuses for an int, invalid UTF-8.
-func requestSeeds(t testing.TB) (host []*abi.Request, other []string) {
+// field of the contract used somewhere), encoded, plus inputs that must
+// take the slow path: unknown and differently cased keys, duplicates,
+// nulls, wrong types, numbers encoding/json refuses for an int, invalid
+// UTF-8.
+func requestSeeds(t testing.TB) (host [][]byte, other []string) {
 	t.Helper()
 	n, f := 512, 0.25
-	host = []*abi.Request{
+	for _, r := range []*abi.Request{
 		{Model: "m"},
 		{Model: "gpt", SessionID: "s1", TraceID: "t1", Stream: true, MaxOutputTokens: &n, Temperature: &f, TopP: &f,
 			Stop: []string{"\n\n", "END \u2028"}, Reasoning: &abi.Reasoning{Effort: "high", BudgetTokens: &n},
@@ -44,6 +45,12 @@ func requestSeeds(t testing.TB) (host []*abi.Request, other []string) {
 			},
 		},
 		{Model: "m", ToolChoice: &abi.ToolChoice{Mode: abi.ToolChoiceRequired}, Messages: []abi.Message{}, Tools: []abi.ToolDefinition{}, Stop: []string{}},
+	} {
+		in, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host = append(host, in)
 	}
 	other = []string{
 		``, `null`, `[]`, `"x"`, `{}`, `{"model":"m"} x`, `{"model":"m",}`,
@@ -69,11 +76,7 @@ func requestSeeds(t testing.TB) (host []*abi.Request, other []string) {
 // fast path and decodes to what json.Unmarshal gives.
 func TestDecodeRequestHostRequests(t *testing.T) {
 	host, _ := requestSeeds(t)
-	for i, r := range host {
-		in, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, in := range host {
 		var fast abi.Request
 		if !decodeRequest(in, &fast) {
 			t.Errorf("request %d: the fast path refused what the host writes: %s", i, in)
@@ -115,11 +118,7 @@ func checkDecodeRequest(t *testing.T, in []byte) {
 // request, or the same error. Seeds: requestSeeds and testdata/fuzz.
 func FuzzDecodeRequest(f *testing.F) {
 	host, other := requestSeeds(f)
-	for _, r := range host {
-		in, err := json.Marshal(r)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, in := range host {
 		f.Add(in)
 	}
 	for _, in := range other {
