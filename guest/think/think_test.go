@@ -123,15 +123,23 @@ func reference(opts Options, in string) (text, reasoning string) {
 		in = rest[len(open):]
 		inReason = true
 	}
+	// cut moves what precedes tag into b and the input past tag; without
+	// tag, all of the input into b (false).
+	cut := func(tag string, b *strings.Builder) bool {
+		i := strings.Index(in, tag)
+		if i < 0 {
+			b.WriteString(in)
+			return false
+		}
+		b.WriteString(in[:i])
+		in = in[i+len(tag):]
+		return true
+	}
 	for {
 		if inReason {
-			i := strings.Index(in, close)
-			if i < 0 {
-				rb.WriteString(in)
+			if !cut(close, &rb) {
 				return tb.String(), rb.String()
 			}
-			rb.WriteString(in[:i])
-			in = in[i+len(close):]
 			if opts.TrimSpaceAfterClose {
 				in = strings.TrimLeft(in, " \t\r\n")
 			}
@@ -142,13 +150,9 @@ func reference(opts Options, in string) (text, reasoning string) {
 			inReason = false
 			continue
 		}
-		i := strings.Index(in, open)
-		if i < 0 {
-			tb.WriteString(in)
+		if !cut(open, &tb) {
 			return tb.String(), rb.String()
 		}
-		tb.WriteString(in[:i])
-		in = in[i+len(open):]
 		inReason = true
 	}
 }
