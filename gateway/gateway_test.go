@@ -229,12 +229,7 @@ func TestOpenAIStreamToolCalls(t *testing.T) {
 	if len(calls) != 2 || calls[0].id != "call_Qm4xWeatherParis" || calls[1].id != "call_R8kzWeatherTokyo" || calls[0].name != "get_weather" {
 		t.Fatalf("tool calls %+v %+v", calls[0], calls[1])
 	}
-	for i, city := range []string{"Paris", "Tokyo"} {
-		var a struct{ City, Unit string }
-		if err := json.Unmarshal([]byte(calls[i].args), &a); err != nil || a.City != city || a.Unit != "celsius" {
-			t.Errorf("call %d arguments %q", i, calls[i].args)
-		}
-	}
+	checkWeatherArgs(t, "call %d arguments %q", calls[0].args, calls[1].args)
 	if finish != "tool_calls" {
 		t.Errorf("finish_reason %q, want tool_calls", finish)
 	}
@@ -402,14 +397,22 @@ func TestAnthropicStreamToolCalls(t *testing.T) {
 	if len(uses) != 2 || uses[0].id != "call_Qm4xWeatherParis" || uses[1].id != "call_R8kzWeatherTokyo" || uses[1].name != "get_weather" {
 		t.Fatalf("tool_use blocks %+v", uses)
 	}
-	for i, city := range []string{"Paris", "Tokyo"} {
-		var a struct{ City, Unit string }
-		if err := json.Unmarshal([]byte(uses[i].json), &a); err != nil || a.City != city || a.Unit != "celsius" {
-			t.Errorf("tool_use %d input %q", i, uses[i].json)
-		}
-	}
+	checkWeatherArgs(t, "tool_use %d input %q", uses[0].json, uses[1].json)
 	if stop != "tool_use" {
 		t.Errorf("stop_reason %q, want tool_use", stop)
+	}
+}
+
+// checkWeatherArgs checks the arguments of the two tool calls of the
+// recorded weather exchange: Paris then Tokyo, in celsius. A failure is
+// reported with format, given the call's index and its arguments.
+func checkWeatherArgs(t *testing.T, format string, args ...string) {
+	t.Helper()
+	for i, city := range []string{"Paris", "Tokyo"} {
+		var a struct{ City, Unit string }
+		if err := json.Unmarshal([]byte(args[i]), &a); err != nil || a.City != city || a.Unit != "celsius" {
+			t.Errorf(format, i, args[i])
+		}
 	}
 }
 
