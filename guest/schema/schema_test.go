@@ -206,15 +206,25 @@ func TestStrictRefusals(t *testing.T) {
 	}
 }
 
+// subsetCase is one case of Subset: the schema in, the keywords and the
+// options, and what is wanted: the subset (TestSubset) or the pointer of
+// the refusal (TestSubsetRefusals).
+type subsetCase struct {
+	name string
+	kw   Keywords
+	opts SubsetOptions
+	in   string
+	want string
+}
+
+// subset runs Subset on the case.
+func (c subsetCase) subset() (json.RawMessage, error) {
+	return Subset(json.RawMessage(c.in), c.kw, c.opts)
+}
+
 func TestSubset(t *testing.T) {
 	gem := OpenAPIKeywords()
-	tests := []struct {
-		name string
-		kw   Keywords
-		opts SubsetOptions
-		in   string
-		want string
-	}{
+	tests := []subsetCase{
 		{
 			name: "refs inlined, defs removed, description beside ref overrides",
 			kw:   gem,
@@ -291,14 +301,14 @@ func TestSubset(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Subset(json.RawMessage(tt.in), tt.kw, tt.opts)
+			got, err := tt.subset()
 			if err != nil {
 				t.Fatal(err)
 			}
 			if string(got) != tt.want {
 				t.Fatalf("got  %s\nwant %s", got, tt.want)
 			}
-			again, _ := Subset(json.RawMessage(tt.in), tt.kw, tt.opts)
+			again, _ := tt.subset()
 			if string(again) != string(got) {
 				t.Fatal("not deterministic")
 			}
@@ -308,13 +318,7 @@ func TestSubset(t *testing.T) {
 
 func TestSubsetRefusals(t *testing.T) {
 	gem := OpenAPIKeywords()
-	tests := []struct {
-		name string
-		kw   Keywords
-		opts SubsetOptions
-		in   string
-		ptr  string
-	}{
+	tests := []subsetCase{
 		{"direct cycle", gem, SubsetOptions{}, `{"type":"object","properties":{"n":{"$ref":"#/$defs/N"}},"$defs":{"N":{"type":"object","properties":{"next":{"$ref":"#/$defs/N"}}}}}`, "/$defs/N/properties/next/$ref"},
 		{"root cycle", gem, SubsetOptions{}, `{"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}}}}`, "/properties/kids/items/$ref"},
 		{"additionalProperties false refused by default", gem, SubsetOptions{}, `{"type":"object","properties":{"o":{"type":"object","additionalProperties":false}}}`, "/properties/o/additionalProperties"},
@@ -336,8 +340,8 @@ func TestSubsetRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Subset(json.RawMessage(tt.in), tt.kw, tt.opts)
-			wantErr(t, err, tt.ptr)
+			_, err := tt.subset()
+			wantErr(t, err, tt.want)
 		})
 	}
 }
