@@ -37,13 +37,23 @@ func NewStream(w io.Writer, flush func(), model string, opt Options, now time.Ti
 	return &Stream{events: sse.NewStream(w, flush), model: model, opt: opt, created: now.Unix(), id: "chatcmpl-gw", announced: map[int]bool{}, streamed: map[int]string{}}
 }
 
+// object is the head of a chat.completion and of a chat.completion.chunk.
+type object struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	Model   string `json:"model"`
+}
+
 type chunk struct {
-	ID      string        `json:"id"`
-	Object  string        `json:"object"`
-	Created int64         `json:"created"`
-	Model   string        `json:"model"`
+	object
 	Choices []chunkChoice `json:"choices"`
 	Usage   *usage        `json:"usage,omitempty"`
+}
+
+// head is the head of the stream's chunks.
+func (s *Stream) head() object {
+	return object{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model}
 }
 
 type chunkChoice struct {
@@ -85,7 +95,7 @@ func (s *Stream) delta(d delta, finish *string) error {
 	// The chunk and its one choice live in the Stream: no allocation a
 	// chunk.
 	s.choice[0] = chunkChoice{Delta: d, FinishReason: finish}
-	s.chunk = chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, Choices: s.choice[:]}
+	s.chunk = chunk{object: s.head(), Choices: s.choice[:]}
 	return s.send(&s.chunk)
 }
 
@@ -168,7 +178,7 @@ func (s *Stream) End() error {
 		if s.usage != nil {
 			u = *s.usage
 		}
-		if err := s.send(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, Choices: []chunkChoice{}, Usage: usageOf(u)}); err != nil {
+		if err := s.send(chunk{object: s.head(), Choices: []chunkChoice{}, Usage: usageOf(u)}); err != nil {
 			return err
 		}
 	}
@@ -182,10 +192,7 @@ func (s *Stream) Fail(e *abi.Error) error {
 }
 
 type completion struct {
-	ID      string             `json:"id"`
-	Object  string             `json:"object"`
-	Created int64              `json:"created"`
-	Model   string             `json:"model"`
+	object
 	Choices []completionChoice `json:"choices"`
 	Usage   *usage             `json:"usage"`
 }
@@ -227,7 +234,7 @@ func Completion(r *host.Response, model string, now time.Time) []byte {
 	if id == "" {
 		id = "chatcmpl-gw"
 	}
-	b, _ := json.Marshal(completion{ID: id, Object: "chat.completion", Created: now.Unix(), Model: model,
+	b, _ := json.Marshal(completion{object: object{ID: id, Object: "chat.completion", Created: now.Unix(), Model: model},
 		Choices: []completionChoice{{Message: m, FinishReason: FinishReason(r.FinishReason)}}, Usage: usageOf(r.Usage)})
 	return b
 }
