@@ -183,23 +183,26 @@ func (s *Splitter) InReasoning() bool {
 }
 
 func (s *Splitter) initial() uint8 {
-	switch {
-	case s.opts.StartInReasoning:
+	if s.opts.StartInReasoning {
 		return modeReason
-	case s.opts.Anywhere:
-		return modeText
 	}
-	return modeStart
+	return s.textMode(modeStart)
 }
 
 func (s *Splitter) afterClose() uint8 {
-	switch {
-	case s.opts.TrimSpaceAfterClose:
+	if s.opts.TrimSpaceAfterClose {
 		return modeAfter
-	case s.opts.Anywhere:
+	}
+	return s.textMode(modePlain)
+}
+
+// textMode is the mode of the text that follows: modeText when a think
+// block may open anywhere (Anywhere), def otherwise.
+func (s *Splitter) textMode(def uint8) uint8 {
+	if s.opts.Anywhere {
 		return modeText
 	}
-	return modePlain
+	return def
 }
 
 // target is the tag the current mode looks for ("" when none).
@@ -295,11 +298,7 @@ func (s *Splitter) Feed(dst []Piece, delta string) []Piece {
 				e = p + 1
 				continue
 			}
-			if s.opts.Anywhere {
-				s.mode = modeText
-			} else {
-				s.mode = modePlain
-			}
+			s.mode = s.textMode(modePlain)
 			p-- // reconsider c in the new mode
 			continue
 		}
