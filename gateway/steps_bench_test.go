@@ -96,8 +96,7 @@ func BenchmarkGatewayInProcessSteps(b *testing.B) {
 		{"telemetry", func() bool {
 			start := s.now()
 			r2, end := s.begin(r, public, "chat")
-			l := s.log.With(slog.String("key", k.Name), slog.String("model", public), slog.Bool("stream", req.Stream),
-				slog.String("trace_id", traceID(r2.Context())))
+			l := s.requestLog(r2.Context(), k, public, req.Stream)
 			o := observed{endpoint: r2.URL.Path, model: public, start: start, first: start, status: http.StatusOK,
 				usage: abi.Usage{InputTokens: 14, OutputTokens: 9}}
 			end(&o)
