@@ -103,13 +103,16 @@ type observed struct {
 // gateway's server span joins the client's trace.
 var tracePropagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
+// serverSpan is the span kind option of begin's spans, made once.
+var serverSpan = trace.WithSpanKind(trace.SpanKindServer)
+
 // begin starts the server span of a model request (the parent of the
 // host's GenAI spans), whose GenAI operation name is operation ("chat",
 // "embeddings", "count_tokens"), and counts it in flight. Its end records the
 // request's metrics and closes the span.
 func (s *Server) begin(r *http.Request, public, operation string) (*http.Request, func(o *observed)) {
 	ctx := tracePropagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	ctx, span := s.tracer.Start(ctx, spanName(r.URL.Path), trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := s.tracer.Start(ctx, spanName(r.URL.Path), serverSpan)
 	// A span that records nothing (no tracer provider configured) is
 	// given no attributes: building them is most of a span's cost.
 	recording := span.IsRecording()

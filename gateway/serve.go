@@ -154,8 +154,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	r, end := s.begin(r, public, "chat")
 	o := &observed{endpoint: r.URL.Path, model: public, start: start, status: http.StatusOK}
 	defer func() { end(o) }()
-	log := s.log.With(slog.String("key", key.Name), slog.String("model", public), slog.Bool("stream", c.req.Stream),
-		slog.String("trace_id", traceID(r.Context())))
+	log := s.requestLog(r.Context(), key, public, c.req.Stream)
 	st, rt, release, ok := s.open(w, key, public, c.dialect, o, log)
 	defer release()
 	if !ok {
@@ -267,6 +266,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 		enc = begin(w, c, flush)
 	}
 	enc.End()
+}
+
+// requestLog is the logger of a model request: s's, with the key's name,
+// the public model, whether the client streams and the trace. (It is
+// Logger.With without the boxing of its arguments.)
+func (s *Server) requestLog(ctx context.Context, key *config.Key, public string, stream bool) *slog.Logger {
+	return slog.New(s.log.Handler().WithAttrs([]slog.Attr{slog.String("key", key.Name), slog.String("model", public),
+		slog.Bool("stream", stream), slog.String("trace_id", traceID(ctx))}))
 }
 
 // open checks that a model request of key for the public model may go

@@ -103,6 +103,10 @@ func rateLimitHeaders(h http.Header, ws []limits.Window, anthropicDialect bool, 
 			{"Anthropic-Ratelimit-Tokens-Limit", "Anthropic-Ratelimit-Tokens-Remaining", "Anthropic-Ratelimit-Tokens-Reset"},
 		}
 	}
+	// vals backs every header's value slice: one allocation where Set
+	// made one a header (each slice is capped, so that an Add to one
+	// header cannot write into the next).
+	vals := make([]string, 6)
 	for i, w := range [2]*limits.Window{req, tok} {
 		if w == nil {
 			continue
@@ -111,9 +115,11 @@ func rateLimitHeaders(h http.Header, ws []limits.Window, anthropicDialect bool, 
 		if anthropicDialect {
 			reset = w.Reset.UTC().Format(time.RFC3339)
 		}
-		h.Set(names[i][0], strconv.FormatInt(w.Max, 10))
-		h.Set(names[i][1], strconv.FormatInt(w.Remaining(), 10))
-		h.Set(names[i][2], reset)
+		v := vals[3*i : 3*i+3 : 3*i+3]
+		v[0], v[1], v[2] = strconv.FormatInt(w.Max, 10), strconv.FormatInt(w.Remaining(), 10), reset
+		for j, name := range names[i] {
+			h[name] = v[j : j+1 : j+1]
+		}
 	}
 }
 

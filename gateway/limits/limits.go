@@ -157,14 +157,23 @@ type window struct {
 
 // windows are the windows of p at now for tenant.
 func (l *Limiter) windows(tenant string, p Policy, now time.Time) []window {
-	var ws []window
+	if p.Zero() {
+		return nil
+	}
+	ws := make([]window, 0, 3)
 	add := func(limit string, max int64, length time.Duration) {
 		if max <= 0 {
 			return
 		}
 		idx := now.UnixNano() / int64(length)
+		// The key is PREFIX:TENANT:LIMIT:IDX, built in one buffer (one
+		// allocation for the string, where concatenation and FormatInt
+		// made three).
+		var buf [128]byte
+		k := append(buf[:0], l.prefix...)
+		k = append(append(append(append(append(k, ':'), tenant...), ':'), limit...), ':')
 		ws = append(ws, window{limit: limit, max: max,
-			key:   l.prefix + ":" + tenant + ":" + limit + ":" + strconv.FormatInt(idx, 10),
+			key:   string(strconv.AppendInt(k, idx, 10)),
 			reset: time.Unix(0, (idx+1)*int64(length)),
 			ttl:   length + time.Minute})
 	}
@@ -201,6 +210,9 @@ func (l *Limiter) Reserve(ctx context.Context, tenant string, p Policy, tokens i
 		}
 		cs[i] = Counter{Key: w.key, N: n, Limit: w.max, TTL: w.ttl}
 		if w.limit != LimitRequests {
+			if r.tokens == nil { // the windows left are token windows (windows adds the requests' first)
+				r.tokens = make([]Counter, 0, len(ws)-i)
+			}
 			r.tokens = append(r.tokens, cs[i])
 		}
 	}
@@ -230,8 +242,10 @@ func (r *Reservation) Settle(ctx context.Context, used int64) error {
 	if r == nil || len(r.tokens) == 0 {
 		return nil
 	}
-	cs := make([]Counter, len(r.tokens))
-	for i, c := range r.tokens {
+	// The reservation's own counters become the adjustments: it is
+	// settled once, so they are not needed after.
+	cs := r.tokens
+	for i, c := range cs {
 		cs[i] = Counter{Key: c.Key, N: max(used, 0) - c.N, TTL: c.TTL}
 	}
 	r.tokens = nil

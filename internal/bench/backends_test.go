@@ -75,7 +75,7 @@ func typicalChunkRun(b *testing.B, m engine.Module, per int) {
 	b.SetBytes(int64(len(typicalChunk) * per))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuNanos()
+	cpu := CPUNanos()
 	for b.Loop() {
 		_, evs, err := m.Transform(ctx, &in)
 		if err != nil || len(evs) != per {

@@ -202,7 +202,7 @@ func benchStream(b *testing.B, m engine.Module, r recorded, batch int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuNanos()
+	cpu := CPUNanos()
 	for b.Loop() {
 		if n := replay(b, m, r, batch, &in); n != want {
 			b.Fatalf("%d events, want %d", n, want)
@@ -213,9 +213,9 @@ func benchStream(b *testing.B, m engine.Module, r recorded, batch int) {
 
 // report adds ns/chunk (wall time) and cpu-ns/chunk (process CPU time,
 // which on a shared machine is the steadier of the two) for chunks chunks
-// per iteration; cpu0 is cpuNanos at the start of the loop.
+// per iteration; cpu0 is CPUNanos at the start of the loop.
 func report(b *testing.B, cpu0 int64, chunks int) {
-	cpu := cpuNanos() - cpu0
+	cpu := CPUNanos() - cpu0
 	n := float64(b.N * chunks)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/chunk")
 	b.ReportMetric(float64(cpu)/n, "cpu-ns/chunk")

@@ -35,7 +35,9 @@ type e2eSetup struct {
 	proj   *abi.ProviderRequest
 }
 
-func newE2E(b *testing.B, conns int) *e2eSetup {
+// loadE2ECase reads testdata/openai/<e2eCase>: the recorded exchange, its
+// normalized request and its projection.
+func loadE2ECase(b *testing.B) (providertest.Case, *abi.Request, *abi.ProviderRequest) {
 	b.Helper()
 	c, err := providertest.LoadCase(filepath.Join(root, "testdata", "openai", e2eCase))
 	if err != nil {
@@ -49,6 +51,12 @@ func newE2E(b *testing.B, conns int) *e2eSetup {
 	if err := json.Unmarshal(c.Projection, &proj); err != nil {
 		b.Fatal(err)
 	}
+	return c, &req, &proj
+}
+
+func newE2E(b *testing.B, conns int) *e2eSetup {
+	b.Helper()
+	c, req, proj := loadE2ECase(b)
 	srv := providertest.NewServer([]providertest.Case{c})
 	b.Cleanup(srv.Close)
 	t := host.NewTransport()
@@ -57,7 +65,7 @@ func newE2E(b *testing.B, conns int) *e2eSetup {
 	b.Cleanup(t.CloseIdleConnections)
 	hc := &http.Client{Transport: t}
 	client := host.NewClient(host.WithHTTPClient(hc), host.WithLogger(slog.New(slog.DiscardHandler)))
-	return &e2eSetup{srv: srv, hc: hc, client: client, req: &req, proj: &proj}
+	return &e2eSetup{srv: srv, hc: hc, client: client, req: req, proj: proj}
 }
 
 // direct sends the projected request and reads the whole response body:

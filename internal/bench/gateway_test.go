@@ -40,23 +40,7 @@ type gatewaySetup struct {
 func newGatewayBench(b *testing.B, conns int, m engine.Module) *gatewaySetup {
 	b.Helper()
 	s := newE2E(b, conns)
-	cfg := &config.Config{
-		Models: []config.Model{{Name: "bench", Targets: []config.Target{{Module: "openai", Model: s.req.Model, BaseURL: s.srv.URL, CredentialEnv: "BENCH_KEY"}}}},
-		Keys: []config.Key{
-			{Name: "bench", SHA256: config.HashKey(gwKey), Models: []string{"*"}},
-			{Name: "limited", SHA256: config.HashKey(gwLimitedKey), Models: []string{"*"},
-				Limits: &config.Limits{RequestsPerMinute: 1 << 40, TokensPerMinute: 1 << 50, TokenBudget: 1 << 50, BudgetPeriod: "720h"}},
-		},
-	}
-	gw, err := gateway.New(context.Background(), cfg, gateway.Options{
-		Client: host.NewClient(host.WithHTTPClient(s.hc), host.WithLogger(slog.New(slog.DiscardHandler))),
-		Loader: func(context.Context, string) (engine.Module, error) { return m, nil },
-		Logger: slog.New(slog.DiscardHandler),
-		Getenv: func(string) string { return "sk-bench" },
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	gw := newGatewayServer(b, gatewayConfig(s.req.Model, s.srv.URL), host.NewClient(host.WithHTTPClient(s.hc), host.WithLogger(slog.New(slog.DiscardHandler))), m)
 	srv := httptest.NewServer(gw)
 	b.Cleanup(srv.Close)
 	t := host.NewTransport()
@@ -64,6 +48,37 @@ func newGatewayBench(b *testing.B, conns int, m engine.Module) *gatewaySetup {
 	t.MaxIdleConnsPerHost = conns + 16
 	b.Cleanup(t.CloseIdleConnections)
 	return &gatewaySetup{e2eSetup: s, url: srv.URL, gc: &http.Client{Transport: t}}
+}
+
+// gatewayConfig is the benchmarks' gateway configuration: the public
+// model "bench" routed to the provider model at baseURL, and the keys
+// gwKey (no limits) and gwLimitedKey (all three tenant limits, set high
+// enough never to refuse).
+func gatewayConfig(model, baseURL string) *config.Config {
+	return &config.Config{
+		Models: []config.Model{{Name: "bench", Targets: []config.Target{{Module: "openai", Model: model, BaseURL: baseURL, CredentialEnv: "BENCH_KEY"}}}},
+		Keys: []config.Key{
+			{Name: "bench", SHA256: config.HashKey(gwKey), Models: []string{"*"}},
+			{Name: "limited", SHA256: config.HashKey(gwLimitedKey), Models: []string{"*"},
+				Limits: &config.Limits{RequestsPerMinute: 1 << 40, TokensPerMinute: 1 << 50, TokenBudget: 1 << 50, BudgetPeriod: "720h"}},
+		},
+	}
+}
+
+// newGatewayServer is a gateway serving cfg's targets with module m
+// through client, logging nowhere.
+func newGatewayServer(b *testing.B, cfg *config.Config, client *host.Client, m engine.Module) *gateway.Server {
+	b.Helper()
+	gw, err := gateway.New(context.Background(), cfg, gateway.Options{
+		Client: client,
+		Loader: func(context.Context, string) (engine.Module, error) { return m, nil },
+		Logger: slog.New(slog.DiscardHandler),
+		Getenv: func(string) string { return "sk-bench" },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return gw
 }
 
 // viaGateway sends the request through the gateway with key and reads the
@@ -121,35 +136,27 @@ func BenchmarkGatewayLatency(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			var hosted, gw, lim, added, limAdded []time.Duration
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				t0 := time.Now()
+			via := func(key string) func() {
+				return func() {
+					if _, err := g.viaGateway(ctx, key); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			direct := func() {
 				if _, err := g.stream(ctx, m); err != nil {
 					b.Fatal(err)
 				}
-				t1 := time.Now()
-				if _, err := g.viaGateway(ctx, gwKey); err != nil {
-					b.Fatal(err)
-				}
-				t2 := time.Now()
-				if _, err := g.viaGateway(ctx, gwLimitedKey); err != nil {
-					b.Fatal(err)
-				}
-				t3 := time.Now()
-				hosted = append(hosted, t1.Sub(t0))
-				gw = append(gw, t2.Sub(t1))
-				lim = append(lim, t3.Sub(t2))
-				added = append(added, t2.Sub(t1)-t1.Sub(t0))
-				limAdded = append(limAdded, t3.Sub(t2)-t1.Sub(t0))
+			}
+			gw, lim := via(gwKey), via(gwLimitedKey)
+			var t triple
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				t.run(direct, gw, lim)
 			}
 			b.StopTimer()
-			reportPercentiles(b, "host", hosted)
-			reportPercentiles(b, "gw", gw)
-			reportPercentiles(b, "limits", lim)
-			reportPercentiles(b, "added", added)
-			reportPercentiles(b, "limits-added", limAdded)
+			t.report(b)
 		})
 	}
 }
@@ -184,4 +191,37 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 			}
 		})
 	}
+}
+
+// triple is the wall times of iterations that each run the direct host,
+// the gateway and the gateway with limits back to back, and their
+// per-iteration differences.
+type triple struct {
+	hosted, gw, lim, added, limAdded []time.Duration
+}
+
+// run times one iteration.
+func (t *triple) run(direct, gw, lim func()) {
+	t0 := time.Now()
+	direct()
+	t1 := time.Now()
+	gw()
+	t2 := time.Now()
+	lim()
+	t3 := time.Now()
+	t.hosted = append(t.hosted, t1.Sub(t0))
+	t.gw = append(t.gw, t2.Sub(t1))
+	t.lim = append(t.lim, t3.Sub(t2))
+	t.added = append(t.added, t2.Sub(t1)-t1.Sub(t0))
+	t.limAdded = append(t.limAdded, t3.Sub(t2)-t1.Sub(t0))
+}
+
+// report reports the p50 and p99 of each (host, gw, limits, added: gateway
+// minus direct, limits-added: gateway with limits minus direct).
+func (t *triple) report(b *testing.B) {
+	reportPercentiles(b, "host", t.hosted)
+	reportPercentiles(b, "gw", t.gw)
+	reportPercentiles(b, "limits", t.lim)
+	reportPercentiles(b, "added", t.added)
+	reportPercentiles(b, "limits-added", t.limAdded)
 }

@@ -74,14 +74,14 @@ func benchProject(b *testing.B, m engine.Module, req *abi.Request) {
 	b.SetBytes(int64(len(pr.Body)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuNanos()
+	cpu := CPUNanos()
 	for b.Loop() {
 		if _, err := m.Project(ctx, req); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(cpuNanos()-cpu)/float64(b.N), "cpu-ns/op")
+	reportCPUPerOp(b, cpu)
 }
 
 // BenchmarkProject is the projection of realisticRequest by the openai

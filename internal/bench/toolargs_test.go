@@ -90,7 +90,7 @@ func argsChunk(b *testing.B, m engine.Module, chunks []abi.Chunk, pos int) {
 	in := abi.TransformInput{State: state, Chunks: chunks[pos : pos+1]}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuNanos()
+	cpu := CPUNanos()
 	for b.Loop() {
 		if _, evs, err := m.Transform(ctx, &in); err != nil || len(evs) != 1 {
 			b.Fatalf("%d events, %v: want one tool-call-delta", len(evs), err)

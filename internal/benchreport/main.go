@@ -4,7 +4,8 @@
 //	go run ./internal/benchreport -run                # run, save bench/raw.txt, write BENCHMARKS.md
 //	go run ./internal/benchreport                     # rewrite BENCHMARKS.md from bench/raw.txt
 //
-// With -run it runs `go test -bench` over internal/bench and the bench/
+// With -run it runs `go test -bench` over internal/bench, engine (the
+// deadline mechanism), gateway (its own per-request steps) and the bench/
 // module (the peer SDKs comparison) (with -tags
 // wasmtime and cgo, so that every backend is measured) in a few
 // invocations, each with a benchtime that suits what it measures, every
@@ -58,6 +59,8 @@ var invocations = []invocation{
 	{`^BenchmarkHotSwap$`, "3x", "hot swap", "", 0, ""},
 	{`^BenchmarkGatewayLatency$`, "300ms", "gateway latency", "", 0, ""},
 	{`^BenchmarkGatewayThroughput$`, "50x", "gateway throughput", "", 0, ""},
+	{`^(BenchmarkGatewayInProcess|BenchmarkGatewayInProcessParts)$`, "200ms", "gateway in process", "", 0, ""},
+	{`^BenchmarkGatewayInProcessSteps$`, "200ms", "gateway in process steps", "./gateway/", 0, ""},
 	{`^BenchmarkPeers$`, "10x", "peer sdks", ".", 0, "bench"},
 }
 
@@ -237,16 +240,25 @@ func (r *results) med(name, unit string) (float64, bool) {
 
 // spread is (max-min)/median of name's unit in percent, over its runs.
 func (r *results) spread(name, unit string) (float64, bool) {
-	vs := r.vals[name][unit]
 	m, ok := r.med(name, unit)
-	if !ok || m == 0 || len(vs) < 2 {
+	if !ok || m == 0 || r.runs(name, unit) < 2 {
 		return 0, false
 	}
-	lo, hi := vs[0], vs[0]
+	lo, hi, _ := r.bounds(name, unit)
+	return 100 * (hi - lo) / m, true
+}
+
+// bounds are the least and the greatest of name's unit over its runs.
+func (r *results) bounds(name, unit string) (lo, hi float64, ok bool) {
+	vs := r.vals[name][unit]
+	if len(vs) == 0 {
+		return 0, 0, false
+	}
+	lo, hi = vs[0], vs[0]
 	for _, v := range vs {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	return 100 * (hi - lo) / m, true
+	return lo, hi, true
 }
 
 func (r *results) runs(name, unit string) int { return len(r.vals[name][unit]) }

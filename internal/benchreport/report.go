@@ -40,7 +40,8 @@ func writeReport(w io.Writer, r *results) {
 	p("than the time other processes held the cores. The spread column is (max-min)/median over the runs.\n\n")
 
 	p("## Method\n\n")
-	p("All benchmarks live in `internal/bench` and run through the engine's public API exactly as the host uses it:\n")
+	p("The benchmarks live in `internal/bench` (the deadline mechanism's in package engine, the gateway's own steps in\n")
+	p("package gateway, the peer comparison in `bench/`) and run through the engine's public API exactly as the host uses it:\n")
 	p("the pool, the envelope, the per-call deadline (**on**, as shipped: loop instrumentation for wazero, epoch\n")
 	p("interruption for wasmtime), result decoding and event validation. `native` is the same adapter Go code compiled\n")
 	p("natively and called through `engine.NewNative` (same envelope and validation, no sandbox): the floor. Modules are\n")
