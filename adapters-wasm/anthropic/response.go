@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -13,7 +12,7 @@ import (
 // events its stream would have given, with whole texts in single deltas.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var s state
-	initFromContext(&s, in.Context)
+	s.Init(in.Context)
 	var id, model string
 	var content, usage []byte
 	it := jsonx.Object(in.Body)
@@ -27,7 +26,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 			content = it.Value()
 		case it.KeyIs("stop_reason"):
 			if !jsonx.IsNull(it.Value()) {
-				s.stop = s.Bytes(it.Value())
+				s.Stop = s.Bytes(it.Value())
 			}
 		case it.KeyIs("usage"):
 			usage = it.Value()
@@ -39,15 +38,8 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 		return abi.Errorf(abi.CodeServerError, "anthropic: the response body is not a JSON object: %v", err)
 	}
 	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
-	blocks := jsonx.Array(content)
-	for blocks.Next() {
-		parseBlock(&s, blocks.Value(), out)
-	}
-	if err := blocks.Err(); err != nil && content != nil {
-		return abi.Errorf(abi.CodeServerError, "anthropic: the response content is not an array: %v", err)
-	}
-	if usage != nil {
-		readUsage(&s, usage)
+	if err := dialect.Whole(&s.Core, content, usage, "the response content", func(v []byte) { parseBlock(&s, v, out) }); err != nil {
+		return err
 	}
 	emitFinish(&s, out)
 	return nil
@@ -108,28 +100,7 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 	case "redacted_thinking":
 		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
 	case "tool_use":
-		n := s.Str(name)
-		args := blockstate.NonEmptyObject(input)
-		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
-			if len(args) == 0 {
-				args = []byte("{}")
-			}
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
-			return
-		}
-		tid := s.Str(id)
-		if n == "" || tid == "" {
-			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-				Message: "anthropic: a tool_use block came without id or name: the response is malformed; retry the request"})
-			return
-		}
-		idx := int(s.ntools)
-		s.ntools++
-		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: tid, Name: n})
-		if len(args) > 0 {
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
-		}
-		blockstate.EmitToolCall(out, "anthropic", "max_tokens", idx, tid, n, args)
+		dialect.WholeToolUse(&s.Core, out, s.Str(id), s.Str(name), input)
 	default:
 		if isServerToolResult(kind) {
 			emitServerToolResult(s, out, kind, v)

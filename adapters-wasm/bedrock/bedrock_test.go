@@ -377,14 +377,14 @@ func TestStateVersion1Loads(t *testing.T) {
 	// version still loads, with no text boundary pending.
 	var s state
 	s.boundary = boundaryText | boundaryGap
-	rec := s.append(nil)
+	rec := s.Append(nil)
 	rec[0] = 1
 	rec = rec[:len(rec)-1]
 	var got state
-	if err := got.load(rec); err != nil || got.boundary != 0 {
+	if err := got.Load(rec); err != nil || got.boundary != 0 {
 		t.Fatalf("load: %v, boundary %d", err, got.boundary)
 	}
-	if err := got.load(s.append(nil)); err != nil || got.boundary != boundaryText|boundaryGap {
+	if err := got.Load(s.Append(nil)); err != nil || got.boundary != boundaryText|boundaryGap {
 		t.Fatalf("load v2: %v, boundary %d", err, got.boundary)
 	}
 }
