@@ -117,16 +117,7 @@ func (s *state) Handle(event, data []byte, out *guest.Output) {
 		s.Flags |= blockstream.FlagEnded
 		emitFinish(s, out)
 	case "error":
-		var et, msg string
-		e := jsonx.Object(errObj)
-		for e.Next() {
-			switch {
-			case e.KeyIs("type"):
-				et = s.Str(e.Value())
-			case e.KeyIs("message"):
-				msg = s.Str(e.Value())
-			}
-		}
+		et, msg := readError(s, errObj)
 		code, retry := errorCode(et, 0, msg)
 		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: errorMessage(et, msg)})
 		s.Flags |= blockstream.FlagFailed
@@ -142,24 +133,9 @@ func (s *state) Handle(event, data []byte, out *guest.Output) {
 // calling sends them): each gives the events of a whole response's block.
 // A stop_reason there is kept like one of message_delta.
 func messageStart(s *state, message []byte, out *guest.Output) {
-	var id, model string
-	var content []byte
-	m := jsonx.Object(message)
-	for m.Next() {
-		switch {
-		case m.KeyIs("id"):
-			id = s.Str(m.Value())
-		case m.KeyIs("model"):
-			model = s.Str(m.Value())
-		case m.KeyIs("usage"):
-			dialect.ReadUsage(&s.Core, m.Value())
-		case m.KeyIs("content"):
-			content = m.Value()
-		case m.KeyIs("stop_reason") && !jsonx.IsNull(m.Value()):
-			s.Stop = s.Bytes(m.Value())
-		case m.KeyIs("stop_details") && !jsonx.IsNull(m.Value()):
-			readStopDetails(s, m.Value())
-		}
+	id, model, content, usage, _ := readMessage(s, message)
+	if usage != nil {
+		dialect.ReadUsage(&s.Core, usage)
 	}
 	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
 	blocks := jsonx.Array(content)
@@ -176,68 +152,47 @@ func readStopDetails(s *state, v []byte) {
 	}
 }
 
-func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
-	var typ, text, id, name, data, input, citations, server []byte
-	it := jsonx.Object(cb)
-	for it.Next() {
-		switch {
-		case it.KeyIs("type"):
-			typ = it.Value()
-		case it.KeyIs("text"), it.KeyIs("thinking"):
-			text = it.Value()
-		case it.KeyIs("id"):
-			id = it.Value()
-		case it.KeyIs("name"):
-			name = it.Value()
-		case it.KeyIs("data"):
-			data = it.Value()
-		case it.KeyIs("input"):
-			input = it.Value()
-		case it.KeyIs("citations"):
-			citations = it.Value()
-		case it.KeyIs("server_name"):
-			server = it.Value()
-		}
-	}
+func startBlock(s *state, idx uint64, v []byte, out *guest.Output) {
+	cb := readBlock(v)
 	s.Blocks.Remove(idx)
 	b := blockstate.Block{Index: idx, Kind: blockOther}
-	kind := string(s.Bytes(typ))
+	kind := string(s.Bytes(cb.typ))
 	if kind != "text" {
 		blockBoundary(s)
 	}
 	switch kind {
 	case "text":
 		b.Kind = blockText
-		emitCitations(s, out, citations)
-		if t := s.Str(text); t != "" {
+		emitCitations(s, out, cb.citations)
+		if t := s.Str(cb.text); t != "" {
 			emitText(s, t, out)
 		}
 	case "server_tool_use":
-		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
+		if bid := s.Bytes(cb.id); len(bid) > 0 && len(cb.name) > 0 {
 			b.Kind = blockServerTool
-			b.ID, b.Name = bid, s.Bytes(name)
-			b.Args = blockstate.NonEmptyObject(input)
+			b.ID, b.Name = bid, s.Bytes(cb.name)
+			b.Args = blockstate.NonEmptyObject(cb.input)
 		}
 	case "mcp_tool_use":
-		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
+		if bid := s.Bytes(cb.id); len(bid) > 0 && len(cb.name) > 0 {
 			b.Kind = blockMCPTool
 			b.ID = bid
-			b.Name = append(append(append([]byte(nil), s.Bytes(server)...), 0), s.Bytes(name)...)
-			b.Args = blockstate.NonEmptyObject(input)
+			b.Name = append(append(append([]byte(nil), s.Bytes(cb.server)...), 0), s.Bytes(cb.name)...)
+			b.Args = blockstate.NonEmptyObject(cb.input)
 		}
 	case "thinking":
 		b.Kind = blockThinking
-		if t := s.Str(text); t != "" {
+		if t := s.Str(cb.thinking); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
 	case "redacted_thinking":
 		b.Kind = blockRedacted
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(cb.data)})
 	case "tool_use":
-		dialect.StartToolUse(&s.Core, out, &b, s.Bytes(id), s.Bytes(name), input)
+		dialect.StartToolUse(&s.Core, out, &b, s.Bytes(cb.id), s.Bytes(cb.name), cb.input)
 	default:
 		if isServerToolResult(kind) {
-			emitServerToolResult(s, out, kind, cb)
+			emitServerToolResult(s, out, kind, v)
 		}
 	}
 	s.Blocks = append(s.Blocks, b)
