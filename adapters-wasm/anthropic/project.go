@@ -170,48 +170,31 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 
 	// Thinking.
-	thinkingOn := false
-	budget := 0
-	if r := req.Reasoning; r != nil && (r.Effort != "" && r.Effort != "none" || r.BudgetTokens != nil) {
+	th, err := blockproject.ResolveThinking(req, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Anthropic", func() error {
 		if m.thinking == thinkingNone {
-			return nil, unsupported("/reasoning", "model %s has no extended thinking: remove reasoning from the request or pick a model with extended thinking (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
+			return unsupported("/reasoning", "model %s has no extended thinking: remove reasoning from the request or pick a model with extended thinking (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
 		}
-		thinkingOn = true
-		var effort string
-		var err error
-		budget, effort, err = blockproject.ThinkingFor(r, req.Model, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Anthropic")
-		if err != nil {
-			return nil, err
-		}
-		if effort != "" {
-			w.Thinking = &wireThinking{Type: "adaptive"}
-			w.OutputConfig = &wireOutputCfg{Effort: effort}
-		} else {
-			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	thinkingOn := th.On
 
 	// max_tokens is required.
-	switch {
-	case req.MaxOutputTokens != nil:
-		if *req.MaxOutputTokens < 1 {
-			return nil, invalid("/max_output_tokens", "max_output_tokens must be at least 1")
-		}
-		w.MaxTokens = *req.MaxOutputTokens
-	default:
-		w.MaxTokens = m.maxOutput
-		if !req.Stream && w.MaxTokens > nonStreamingMaxTokens {
-			w.MaxTokens = nonStreamingMaxTokens
-		}
+	maxTokens := m.maxOutput
+	if !req.Stream && maxTokens > nonStreamingMaxTokens {
+		maxTokens = nonStreamingMaxTokens
 	}
-	if budget > 0 {
-		// An effort-derived budget shrinks to fit; an explicit one is the
-		// caller's to fix.
-		fit, err := blockproject.FitBudget(budget, w.MaxTokens, req.Reasoning.BudgetTokens != nil, "max_tokens")
-		if err != nil {
-			return nil, err
-		}
-		w.Thinking.BudgetTokens = fit
+	if w.MaxTokens, err = th.MaxTokens(req, maxTokens, "max_tokens"); err != nil {
+		return nil, err
+	}
+	switch {
+	case th.Effort != "":
+		w.Thinking = &wireThinking{Type: "adaptive"}
+		w.OutputConfig = &wireOutputCfg{Effort: th.Effort}
+	case th.On:
+		w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: th.Budget}
 	}
 
 	// Sampling.

@@ -188,41 +188,32 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	extra := map[string]json.RawMessage{}
 
 	// Reasoning.
-	thinkingOn := false
-	budget := 0
-	if r := req.Reasoning; r != nil && (r.Effort != "" && r.Effort != "none" || r.BudgetTokens != nil) {
+	th, err := blockproject.ResolveThinking(req, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Claude", func() error {
 		switch m.thinking {
 		case thinkingNone:
-			return nil, unsupported("/reasoning", "model %s has no reasoning: remove reasoning from the request or pick a reasoning model (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
+			return unsupported("/reasoning", "model %s has no reasoning: remove reasoning from the request or pick a reasoning model (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
 		case thinkingFixed:
-			return nil, unsupported("/reasoning", "model %s reasons on its own and takes no reasoning settings through Converse: remove reasoning from the request", req.Model)
+			return unsupported("/reasoning", "model %s reasons on its own and takes no reasoning settings through Converse: remove reasoning from the request", req.Model)
 		}
-		thinkingOn = true
-		var effort string
-		var err error
-		budget, effort, err = blockproject.ThinkingFor(r, req.Model, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Claude")
-		if err != nil {
-			return nil, err
-		}
-		if effort != "" {
-			extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
-			extra["output_config"] = json.RawMessage(`{"effort":"` + effort + `"}`)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if req.MaxOutputTokens != nil {
-		if *req.MaxOutputTokens < 1 {
-			return nil, invalid("/max_output_tokens", "max_output_tokens must be at least 1")
-		}
-		inf.MaxTokens = *req.MaxOutputTokens
-	} else if thinkingOn {
-		inf.MaxTokens = m.maxOutput // thinking needs room above its budget
+	thinkingOn := th.On
+	maxTokens := 0
+	if thinkingOn {
+		maxTokens = m.maxOutput // thinking needs room above its budget
 	}
-	if budget > 0 {
-		var err error
-		if budget, err = blockproject.FitBudget(budget, inf.MaxTokens, req.Reasoning.BudgetTokens != nil, "maxTokens"); err != nil {
-			return nil, err
-		}
-		extra["thinking"] = json.RawMessage(`{"type":"enabled","budget_tokens":` + strconv.Itoa(budget) + `}`)
+	if inf.MaxTokens, err = th.MaxTokens(req, maxTokens, "maxTokens"); err != nil {
+		return nil, err
+	}
+	switch {
+	case th.Effort != "":
+		extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
+		extra["output_config"] = json.RawMessage(`{"effort":"` + th.Effort + `"}`)
+	case th.On:
+		extra["thinking"] = json.RawMessage(`{"type":"enabled","budget_tokens":` + strconv.Itoa(th.Budget) + `}`)
 	}
 	if err := (blockproject.Sampling{API: "Bedrock", Thinking: "reasoning"}).CheckSampling(req, thinkingOn); err != nil {
 		return nil, err
