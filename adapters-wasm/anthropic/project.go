@@ -512,24 +512,15 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cacheAt := blockproject.CacheAt(in)
-	placed := make(map[string]bool, len(cacheAt))
-	out = make([]wireMessage, len(turns))
-	for i, t := range turns {
-		for j, src := range t.Src {
-			c, ok := cacheAt[src]
-			if !ok {
-				continue
-			}
-			if b := &t.Blocks[j]; b.Type == "thinking" || b.Type == "redacted_thinking" {
-				return nil, nil, false, unsupported(src+"/cache", "Anthropic takes no cache_control on a thinking block: mark the part after it or the message")
-			}
-			t.Blocks[j].CacheControl = cacheControl(c)
-			placed[src] = true
+	out, err = blockproject.Messages(in, turns, func(blocks []wireBlock, c abi.Cache, src string) ([]wireBlock, error) {
+		b := &blocks[len(blocks)-1]
+		if b.Type == "thinking" || b.Type == "redacted_thinking" {
+			return nil, unsupported(src+"/cache", "Anthropic takes no cache_control on a thinking block: mark the part after it or the message")
 		}
-		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
-	}
-	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+		b.CacheControl = cacheControl(c)
+		return blocks, nil
+	}, func(role string, blocks []wireBlock) wireMessage { return wireMessage{Role: role, Content: blocks} })
+	if err != nil {
 		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil

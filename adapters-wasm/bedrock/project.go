@@ -457,24 +457,10 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireSy
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cacheAt := blockproject.CacheAt(in)
-	placed := make(map[string]bool, len(cacheAt))
-	out = make([]wireMessage, len(turns))
-	for i, t := range turns {
-		blocks := t.Blocks
-		if len(cacheAt) > 0 {
-			blocks = make([]wireBlock, 0, len(t.Blocks)+1)
-			for j, b := range t.Blocks {
-				blocks = append(blocks, b)
-				if _, ok := cacheAt[t.Src[j]]; ok {
-					blocks = append(blocks, wireBlock{CachePoint: cachePoint})
-					placed[t.Src[j]] = true
-				}
-			}
-		}
-		out[i] = wireMessage{Role: t.Role, Content: blocks}
-	}
-	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+	out, err = blockproject.Messages(in, turns, func(blocks []wireBlock, _ abi.Cache, _ string) ([]wireBlock, error) {
+		return append(blocks, wireBlock{CachePoint: cachePoint}), nil
+	}, func(role string, blocks []wireBlock) wireMessage { return wireMessage{Role: role, Content: blocks} })
+	if err != nil {
 		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil
