@@ -64,7 +64,7 @@ func TestProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, err := project(t, tt.req)
+			pr, err := guesttest.Project(t, New(), tt.req)
 			if err != nil {
 				t.Fatalf("Project: %v", err)
 			}
@@ -215,7 +215,8 @@ func TestTransform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := runBoth(t, tt.ctx, tt.chunks); got != tt.want {
+			// The stream all at once and one chunk per call must agree.
+			if got := string(guesttest.Stable(t, New(), []byte(tt.ctx), tt.chunks)); got != tt.want {
 				t.Errorf("events\n got:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
