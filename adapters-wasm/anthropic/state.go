@@ -2,7 +2,6 @@ package anthropic
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
@@ -69,7 +68,8 @@ type state struct {
 
 var errState = errors.New("anthropic: transform state is corrupt (was it produced by another module version?)")
 
-var statePool = sync.Pool{New: func() any { return new(state) }}
+// states pools the transform states.
+var states blockstream.Pool[state, *state]
 
 // Reset empties s for a new call, keeping its buffers.
 func (s *state) Reset() { *s = state{Core: s.Fresh()} }

@@ -17,9 +17,7 @@ import (
 // the API's definition, and is used only when the data has none), so
 // streams whose event: lines were stripped are read the same.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	s := statePool.Get().(*state)
-	defer statePool.Put(s)
-	return blockstream.Transform(s, in, out)
+	return states.Transform(in, out)
 }
 
 // Init reads what the stream needs from the stream context: the name of

@@ -22,9 +22,7 @@ const exceptionPrefix = "exception:"
 // ignored. A chunk without an event name whose payload is a one-key object
 // {"<eventType>":{...}} (the decoded form some tools log) is read the same.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	s := statePool.Get().(*state)
-	defer statePool.Put(s)
-	return blockstream.Transform(s, in, out)
+	return states.Transform(in, out)
 }
 
 // Truncated emits the error of a stream that ended before its metadata

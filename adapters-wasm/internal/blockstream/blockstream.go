@@ -13,6 +13,7 @@ package blockstream
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
@@ -122,6 +123,25 @@ type Stream interface {
 	// Truncated emits the error of a stream that ended before its end
 	// marker.
 	Truncated(out *guest.Output)
+}
+
+// Pool pools an adapter's transform states (S, handled through *S); the
+// zero value is ready.
+type Pool[S any, P interface {
+	*S
+	Stream
+}] struct {
+	p sync.Pool
+}
+
+// Transform runs one transform call (see Transform) with a pooled state.
+func (p *Pool[S, P]) Transform(in *abi.TransformInput, out *guest.Output) error {
+	s, _ := p.p.Get().(P)
+	if s == nil {
+		s = new(S)
+	}
+	defer p.p.Put(s)
+	return Transform(s, in, out)
 }
 
 // Transform runs one transform call of the stream s: it loads the state,
