@@ -273,37 +273,28 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 
 	// Structured output.
-	if rf := req.ResponseFormat; rf != nil {
-		switch rf.Type {
-		case "", "text":
-		case "json_schema":
-			schema, err := blockproject.ObjectSchema(rf.Schema, "/response_format/schema")
-			if err != nil {
-				return nil, err
-			}
-			if m.structured {
-				if schema, err = StrictSchema(schema, "/response_format/schema"); err != nil {
-					return nil, err
-				}
-				if w.OutputConfig == nil {
-					w.OutputConfig = &wireOutputCfg{}
-				}
-				w.OutputConfig.Format = &wireFormat{Type: "json_schema", Schema: schema}
-				break
-			}
-			// Emulated: one forced tool whose input is the answer.
-			if len(req.Tools) > 0 {
-				return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools: drop the tools or use a model with structured outputs", req.Model)
-			}
-			if thinkingOn {
-				return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which Anthropic does not allow with extended thinking", req.Model)
-			}
-			name := emulatedToolName(rf)
-			w.Tools = []wireTool{{Name: name, Description: "Respond with a JSON object that matches this schema.", InputSchema: schema}}
-			w.ToolChoice = &wireToolChoice{Type: "tool", Name: name}
-		default:
-			return nil, invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+	schema, err := blockproject.ResponseSchema(req.ResponseFormat, m.structured, StrictSchema)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case schema == nil:
+	case m.structured:
+		if w.OutputConfig == nil {
+			w.OutputConfig = &wireOutputCfg{}
 		}
+		w.OutputConfig.Format = &wireFormat{Type: "json_schema", Schema: schema}
+	default:
+		// Emulated: one forced tool whose input is the answer.
+		if len(req.Tools) > 0 {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools: drop the tools or use a model with structured outputs", req.Model)
+		}
+		if thinkingOn {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which Anthropic does not allow with extended thinking", req.Model)
+		}
+		name := emulatedToolName(req.ResponseFormat)
+		w.Tools = []wireTool{{Name: name, Description: "Respond with a JSON object that matches this schema.", InputSchema: schema}}
+		w.ToolChoice = &wireToolChoice{Type: "tool", Name: name}
 	}
 
 	// Messages.

@@ -312,45 +312,34 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 
 	// Structured output.
-	jsonTool := ""
-	if rf := req.ResponseFormat; rf != nil {
-		switch rf.Type {
-		case "", "text":
-		case "json_schema":
-			schema, err := blockproject.ObjectSchema(rf.Schema, "/response_format/schema")
-			if err != nil {
-				return nil, err
-			}
-			switch {
-			case m.structured:
-				// The models with structured outputs on Bedrock are Claude's.
-				if schema, err = anthropic.StrictSchema(schema, "/response_format/schema"); err != nil {
-					return nil, err
-				}
-				var oc wireOutputCfg
-				oc.TextFormat.Type = "json_schema"
-				oc.TextFormat.Structure.JSONSchema = wireJSONSchema{Schema: string(schema), Name: rf.Name}
-				w.OutputConfig = &oc
-			case m.forcedTool:
-				if len(req.Tools) > 0 {
-					return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools", req.Model)
-				}
-				if thinkingOn {
-					return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with reasoning", req.Model)
-				}
-				jsonTool = emulatedToolName(rf)
-				var spec wireToolSpec
-				spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
-				spec.InputSchema.JSON = schema
-				tc.Tools = []wireTool{{ToolSpec: &spec}}
-				b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
-				tc.ToolChoice = b
-			default:
-				return nil, unsupported("/response_format", "model %s has neither structured output nor a forced tool choice on Bedrock: remove response_format or pick another model", req.Model)
-			}
-		default:
-			return nil, invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+	schema, err := blockproject.ResponseSchema(req.ResponseFormat, m.structured, anthropic.StrictSchema)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case schema == nil:
+	case m.structured:
+		// The models with structured outputs on Bedrock are Claude's.
+		var oc wireOutputCfg
+		oc.TextFormat.Type = "json_schema"
+		oc.TextFormat.Structure.JSONSchema = wireJSONSchema{Schema: string(schema), Name: req.ResponseFormat.Name}
+		w.OutputConfig = &oc
+	case m.forcedTool:
+		if len(req.Tools) > 0 {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools", req.Model)
 		}
+		if thinkingOn {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with reasoning", req.Model)
+		}
+		jsonTool := emulatedToolName(req.ResponseFormat)
+		var spec wireToolSpec
+		spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
+		spec.InputSchema.JSON = schema
+		tc.Tools = []wireTool{{ToolSpec: &spec}}
+		b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
+		tc.ToolChoice = b
+	default:
+		return nil, unsupported("/response_format", "model %s has neither structured output nor a forced tool choice on Bedrock: remove response_format or pick another model", req.Model)
 	}
 	if len(tc.Tools) > 0 {
 		w.ToolConfig = &tc

@@ -61,6 +61,28 @@ func ObjectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
+// ResponseSchema returns the schema of a json_schema response format,
+// compacted (ObjectSchema at /response_format/schema) and, for a model
+// with native structured output (native), put in the provider's dialect by
+// strict; nil for no response format or a text one. Any other type is an
+// invalid_request error.
+func ResponseSchema(rf *abi.ResponseFormat, native bool, strict func(schema json.RawMessage, pointer string) (json.RawMessage, error)) (json.RawMessage, error) {
+	if rf == nil {
+		return nil, nil
+	}
+	switch rf.Type {
+	case "", "text":
+		return nil, nil
+	case "json_schema":
+		schema, err := ObjectSchema(rf.Schema, "/response_format/schema")
+		if err != nil || !native {
+			return schema, err
+		}
+		return strict(schema, "/response_format/schema")
+	}
+	return nil, guest.Invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+}
+
 // ArgumentsObject parses tool-call arguments, compacted: "" is the empty
 // object, and anything but a JSON object is an error.
 func ArgumentsObject(args string) (json.RawMessage, error) {

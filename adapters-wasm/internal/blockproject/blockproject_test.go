@@ -239,3 +239,29 @@ func TestCheckPart(t *testing.T) {
 		}
 	}
 }
+
+func TestResponseSchema(t *testing.T) {
+	strict := func(s json.RawMessage, pointer string) (json.RawMessage, error) {
+		return json.RawMessage(`{"strict":` + string(s) + `}`), nil
+	}
+	tests := []struct {
+		rf      *abi.ResponseFormat
+		native  bool
+		want    string // the schema; "" for none
+		pointer string // of the error, "" for none
+	}{
+		{nil, true, "", ""},
+		{&abi.ResponseFormat{Type: "text"}, true, "", ""},
+		{&abi.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(` { "type": "object" } `)}, false, `{"type":"object"}`, ""},
+		{&abi.ResponseFormat{Type: "json_schema"}, true, `{"strict":{"type":"object","properties":{}}}`, ""},
+		{&abi.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(`[]`)}, true, "", "/response_format/schema"},
+		{&abi.ResponseFormat{Type: "xml"}, true, "", "/response_format/type"},
+	}
+	for i, tt := range tests {
+		got, err := ResponseSchema(tt.rf, tt.native, strict)
+		var e *abi.Error
+		if tt.pointer != "" && (!errors.As(err, &e) || e.Pointer != tt.pointer) || tt.pointer == "" && (err != nil || string(got) != tt.want) {
+			t.Errorf("%d: %s, %v; want %s (error at %q)", i, got, err, tt.want, tt.pointer)
+		}
+	}
+}
