@@ -244,19 +244,16 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	if tc := req.ToolChoice; tc != nil {
+		if err := blockproject.CheckToolChoice(tc, toolNames, len(req.Tools)); err != nil {
+			return nil, err
+		}
 		switch {
 		case tc.Tool != "":
-			if !toolNames[tc.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
-			}
 			if thinkingOn {
 				return nil, unsupported("/tool_choice", "with extended thinking Anthropic allows tool_choice auto or none only: a forced tool call cannot be combined with reasoning")
 			}
 			w.ToolChoice = &wireToolChoice{Type: "tool", Name: tc.Tool}
 		case tc.Mode == abi.ToolChoiceRequired:
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
-			}
 			if thinkingOn {
 				return nil, unsupported("/tool_choice", `with extended thinking Anthropic allows tool_choice auto or none only: "required" cannot be combined with reasoning`)
 			}

@@ -279,14 +279,11 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	if c := req.ToolChoice; c != nil {
+		if err := blockproject.CheckToolChoice(c, toolNames, len(req.Tools)); err != nil {
+			return nil, err
+		}
 		switch {
 		case c.Tool != "" || c.Mode == abi.ToolChoiceRequired:
-			if c.Tool != "" && !toolNames[c.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", c.Tool)
-			}
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
-			}
 			if !m.forcedTool {
 				return nil, unsupported("/tool_choice", "model %s takes tool_choice auto only on Bedrock: a forced tool call is not available", req.Model)
 			}

@@ -83,6 +83,21 @@ func ResponseSchema(rf *abi.ResponseFormat, native bool, strict func(schema json
 	return nil, guest.Invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
 }
 
+// CheckToolChoice checks that a tool choice can be served by the request's
+// tools: a named tool must be among them (toolNames), and "required"
+// needs at least one (nTools).
+func CheckToolChoice(tc *abi.ToolChoice, toolNames map[string]bool, nTools int) error {
+	switch {
+	case tc.Tool != "":
+		if !toolNames[tc.Tool] {
+			return guest.Invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
+		}
+	case tc.Mode == abi.ToolChoiceRequired && nTools == 0:
+		return guest.Invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
+	}
+	return nil
+}
+
 // ArgumentsObject parses tool-call arguments, compacted: "" is the empty
 // object, and anything but a JSON object is an error.
 func ArgumentsObject(args string) (json.RawMessage, error) {

@@ -265,3 +265,25 @@ func TestResponseSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckToolChoice(t *testing.T) {
+	names := map[string]bool{"a": true}
+	for _, tt := range []struct {
+		tc     abi.ToolChoice
+		nTools int
+		ok     bool
+	}{
+		{abi.ToolChoice{Tool: "a"}, 1, true},
+		{abi.ToolChoice{Tool: "b"}, 1, false},
+		{abi.ToolChoice{Mode: abi.ToolChoiceRequired}, 1, true},
+		{abi.ToolChoice{Mode: abi.ToolChoiceRequired}, 0, false},
+		{abi.ToolChoice{Mode: abi.ToolChoiceNone}, 0, true},
+		{abi.ToolChoice{Mode: abi.ToolChoiceAuto}, 0, true},
+	} {
+		err := CheckToolChoice(&tt.tc, names, tt.nTools)
+		var e *abi.Error
+		if tt.ok != (err == nil) || err != nil && (!errors.As(err, &e) || e.Code != abi.CodeInvalidRequest || e.Pointer != "/tool_choice") {
+			t.Errorf("%+v with %d tools: %v", tt.tc, tt.nTools, err)
+		}
+	}
+}
