@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -131,17 +132,10 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	e, _, _ := jsonx.Lookup(in.Body, "error")
 	et, msg := readError(&s, e)
 	if et == "" && msg == "" {
-		msg = strings.TrimSpace(string(in.Body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
+		msg = blockstream.ErrorBody(in.Body)
 	}
 	code, retry := errorCode(et, int(in.Status), msg)
-	ev := abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: errorMessage(et, msg)}
-	if et == "" {
-		ev.Message = "anthropic: HTTP " + itoa(int(in.Status)) + ": " + msg
-	}
-	out.Emit(&ev)
+	dialect.EmitHTTPError(out, code, retry, et, in.Status, msg)
 	return nil
 }
 

@@ -1,10 +1,10 @@
 package bedrock
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -124,17 +124,10 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 		typ = typ[i+1:]
 	}
 	if msg == "" && it.Err() != nil {
-		msg = strings.TrimSpace(string(in.Body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
+		msg = blockstream.ErrorBody(in.Body)
 	}
 	code, retry := errorCode(typ, int(in.Status), msg)
-	label := typ
-	if label == "" {
-		label = "HTTP " + strconv.Itoa(int(in.Status))
-	}
-	out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + label + ": " + msg})
+	dialect.EmitHTTPError(out, code, retry, typ, in.Status, msg)
 	return nil
 }
 

@@ -13,6 +13,8 @@ package blockstream
 
 import (
 	"encoding/binary"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -338,4 +340,25 @@ func (d *Dialect) Whole(c *Core, content, usage []byte, what string, block func(
 		d.ReadUsage(c, usage)
 	}
 	return nil
+}
+
+// ErrorBody returns an error response's body as the message of its error
+// when the body names none: trimmed, and cut after 200 bytes ("...").
+func ErrorBody(body []byte) string {
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	return msg
+}
+
+// EmitHTTPError emits the error event of an error response (HTTP status)
+// with the code and retryability the adapter mapped: its message is the
+// provider, the error type (without one, "HTTP" and the status) and msg.
+func (d *Dialect) EmitHTTPError(out *guest.Output, code abi.Code, retry bool, errType string, status uint32, msg string) {
+	label := errType
+	if label == "" {
+		label = "HTTP " + strconv.Itoa(int(status))
+	}
+	out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: d.Provider + ": " + label + ": " + msg})
 }
