@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/projecttest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
@@ -115,7 +115,7 @@ func TestProjectFraming(t *testing.T) {
 // stable code and the offending element's pointer.
 func TestProjectRefusals(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"q"}]`
-	projecttest.Refusals(t, New(), []projecttest.Refusal{
+	adaptertest.Refusals(t, New(), []adaptertest.Refusal{
 		{"forced tool with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"budget_tokens":2000},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
 		{"required with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
 		{"thinking on a model without it", `{"model":"claude-3-5-haiku-latest","reasoning":{"effort":"low"},` + user + `}`, abi.CodeCapabilityUnsupported, "/reasoning"},
@@ -167,7 +167,7 @@ func TestCapabilities(t *testing.T) {
 
 func TestLookupFamilies(t *testing.T) {
 	// {name, the table prefix served, "" for unknownModel}
-	projecttest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
+	adaptertest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
 		{"claude-opus-4-7", "claude-opus-4-7"},
 		{"claude-opus-4-20250514", "claude-opus-4"},
 		{"claude-opus-4-8", "claude-opus-4-7"},
@@ -181,7 +181,7 @@ func TestLookupFamilies(t *testing.T) {
 }
 
 func TestOpus47Sampling(t *testing.T) {
-	projecttest.DefaultSampling(t, New(), [][2]string{
+	adaptertest.DefaultSampling(t, New(), [][2]string{
 		{`{"model":"claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
 		{`{"model":"claude-opus-4-7","top_p":0.9,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"claude-opus-4-8","provider_options":{"top_k":5},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/top_k"},
@@ -189,7 +189,7 @@ func TestOpus47Sampling(t *testing.T) {
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	projecttest.Sources(t, New(), [][2]string{
+	adaptertest.Sources(t, New(), [][2]string{
 		{"claude-sonnet-4-5-20250929", abi.SourceTable},
 		{"claude-opus-4-8", abi.SourceFamily},
 		{"no-such-model-1", abi.SourceUnknown},

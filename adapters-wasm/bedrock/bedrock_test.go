@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/projecttest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
@@ -94,7 +94,7 @@ func TestIDRule(t *testing.T) {
 
 func TestProjectRefusals(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"q"}]`
-	projecttest.Refusals(t, New(), []projecttest.Refusal{
+	adaptertest.Refusals(t, New(), []adaptertest.Refusal{
 		{"tools on a model without them", `{"model":"deepseek.r1-v1:0","tools":[{"name":"t"}],` + user + `}`, abi.CodeCapabilityUnsupported, "/tools"},
 		{"forced tool on Llama", `{"model":"us.meta.llama3-3-70b-instruct-v1:0","tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
 		{"forced tool with thinking", `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
@@ -323,7 +323,7 @@ func TestParseResponseNovaThinking(t *testing.T) {
 
 func TestLookupFamilies(t *testing.T) {
 	// {model ID, the table prefix served, "" for unknownModel}
-	projecttest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
+	adaptertest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
 		{"us.anthropic.claude-opus-4-7", "anthropic.claude-opus-4-7"},
 		{"anthropic.claude-opus-4-20250514-v1:0", "anthropic.claude-opus-4"},
 		{"us.anthropic.claude-opus-4-8-v1:0", "anthropic.claude-opus-4-7"},
@@ -335,7 +335,7 @@ func TestLookupFamilies(t *testing.T) {
 }
 
 func TestOpus47Sampling(t *testing.T) {
-	projecttest.DefaultSampling(t, New(), [][2]string{
+	adaptertest.DefaultSampling(t, New(), [][2]string{
 		{`{"model":"us.anthropic.claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
 		{`{"model":"anthropic.claude-opus-4-7","top_p":0.5,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"anthropic.claude-opus-4-7","provider_options":{"additional_model_request_fields":{"top_k":5}},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/additional_model_request_fields/top_k"},
@@ -360,7 +360,7 @@ func TestStateVersion1Loads(t *testing.T) {
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	projecttest.Sources(t, New(), [][2]string{
+	adaptertest.Sources(t, New(), [][2]string{
 		{"us.anthropic.claude-sonnet-4-5-20250929-v1:0", abi.SourceTable},
 		{"amazon.nova-pro-v1:0", abi.SourceTable},
 		{"anthropic.claude-opus-4-8-v1:0", abi.SourceFamily},

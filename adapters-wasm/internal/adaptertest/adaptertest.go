@@ -1,8 +1,9 @@
-// Package projecttest holds table-test helpers for the adapters' projection
-// and model tables: refusals, the model a name is served as, the source of
-// a model's capabilities, and the refusal of sampling parameters a model
-// takes only at their defaults.
-package projecttest
+// Package adaptertest holds test and benchmark helpers the adapters' tests
+// share beyond guest/guesttest: table tests of projection and model tables
+// (refusals, the model a name is served as, the source of a model's
+// capabilities, the refusal of sampling parameters a model takes only at
+// their defaults) and the benchmark of one steady chunk.
+package adaptertest
 
 import (
 	"testing"
@@ -69,4 +70,20 @@ func DefaultSampling(t *testing.T, a guest.Adapter, refused [][2]string, default
 		t.Fatal(err)
 	}
 	guesttest.BodyHas(t, p.Body, nil, absent)
+}
+
+// BenchChunk measures a.Transform on one chunk c from a mid-stream state
+// (see guesttest.StateAfter), called directly (no Dispatcher), with its
+// allocations; bytes per operation are the chunk's data.
+func BenchChunk(b *testing.B, a guesttest.Transformer, state []byte, c abi.Chunk) {
+	in := abi.TransformInput{State: state, Chunks: []abi.Chunk{c}}
+	var out guest.Output
+	b.SetBytes(int64(len(c.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		if err := a.Transform(&in, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
