@@ -87,3 +87,19 @@ func BenchChunk(b *testing.B, a guesttest.Transformer, state []byte, c abi.Chunk
 		}
 	}
 }
+
+// FuzzEvents registers f's fuzz function for a stream adapter whose fuzz
+// inputs are two chunks (event name and data each) and a state, on a
+// stream with context ctx: guesttest.CheckAdapter, the state allowed to be
+// refused as corrupt, with the first data also the body of ParseResponse
+// and of MapError at status.
+func FuzzEvents(f *testing.F, a guest.Adapter, ctx []byte, status uint32) {
+	f.Fuzz(func(t *testing.T, e1, d1, e2, d2, state []byte) {
+		guesttest.CheckAdapter(t, a, guesttest.Input{
+			Stream:   guesttest.Stream{Context: ctx, State: state, MayRefuse: true},
+			Chunks:   []abi.Chunk{{Event: e1, Data: d1}, {Event: e2, Data: d2}},
+			Body:     d1,
+			Statuses: []uint32{status},
+		})
+	})
+}
