@@ -3,7 +3,8 @@ package anthropic
 import (
 	"encoding/base64"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -428,12 +429,7 @@ func emulatedToolName(rf *abi.ResponseFormat) string {
 }
 
 func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string) error {
-	keys := make([]string, 0, len(req.ProviderOptions))
-	for k := range req.ProviderOptions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(req.ProviderOptions)) {
 		v := req.ProviderOptions[k]
 		p := "/provider_options/" + k
 		switch k {

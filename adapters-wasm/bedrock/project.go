@@ -3,7 +3,8 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -374,12 +375,7 @@ func emulatedToolName(rf *abi.ResponseFormat) string {
 }
 
 func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawMessage) error {
-	keys := make([]string, 0, len(req.ProviderOptions))
-	for k := range req.ProviderOptions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(req.ProviderOptions)) {
 		v := bytes.TrimSpace(req.ProviderOptions[k])
 		p := "/provider_options/" + k
 		switch k {
