@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"errors"
-
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 )
@@ -66,13 +64,8 @@ type state struct {
 	refusal []byte
 }
 
-var errState = errors.New("anthropic: transform state is corrupt (was it produced by another module version?)")
-
 // states pools the transform states.
 var states blockstream.Pool[state, *state]
-
-// Reset empties s for a new call, keeping its buffers.
-func (s *state) Reset() { *s = state{Core: s.Fresh()} }
 
 // Append appends the state record to dst.
 func (s *state) Append(dst []byte) []byte {
@@ -86,14 +79,14 @@ func (s *state) Append(dst []byte) []byte {
 func (s *state) Load(b []byte) error {
 	r := blockstate.NewReader(b)
 	if r.Byte() != stateVersion {
-		return errState
+		return dialect.CorruptState()
 	}
 	s.LoadHead(&r)
 	s.refusal = r.Bytes()
 	s.JSONTool = r.Bytes()
 	s.LoadTail(&r)
 	if !r.OK() {
-		return errState
+		return dialect.CorruptState()
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package bedrock
 
 import (
-	"errors"
-
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest/think"
@@ -72,13 +70,8 @@ type state struct {
 	boundary   byte
 }
 
-var errState = errors.New("bedrock: transform state is corrupt (was it produced by another module version?)")
-
 // states pools the transform states.
 var states blockstream.Pool[state, *state]
-
-// Reset empties s for a new call, keeping its buffers.
-func (s *state) Reset() { *s = state{Core: s.Fresh()} }
 
 // Append appends the state record to dst.
 func (s *state) Append(dst []byte) []byte {
@@ -95,7 +88,7 @@ func (s *state) Load(b []byte) error {
 	r := blockstate.NewReader(b)
 	version := r.Byte()
 	if version != 1 && version != stateVersion {
-		return errState
+		return dialect.CorruptState()
 	}
 	s.LoadHead(&r)
 	s.JSONTool = r.Bytes()
@@ -106,7 +99,7 @@ func (s *state) Load(b []byte) error {
 		s.boundary = r.Byte()
 	}
 	if !r.OK() {
-		return errState
+		return dialect.CorruptState()
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ package blockstream
 
 import (
 	"encoding/binary"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,8 +56,8 @@ type Core struct {
 // state.
 func (c *Core) base() *Core { return c }
 
-// Fresh returns an empty Core that keeps c's buffers, for a new call.
-func (c *Core) Fresh() Core {
+// fresh returns an empty Core that keeps c's buffers, for a new call.
+func (c *Core) fresh() Core {
 	sc := c.Scratch
 	sc.Reset()
 	return Core{Scratch: sc, Blocks: c.Blocks[:0]}
@@ -112,8 +113,6 @@ func (c *Core) UseContext(ctx []byte, jsonMode func(model string) bool, toolName
 // embedding Core, with the adapter's own encoding and event handling.
 type Stream interface {
 	base() *Core
-	// Reset empties the state for a new call, keeping its buffers.
-	Reset()
 	// Load decodes a state record; its byte slices alias b.
 	Load(b []byte) error
 	// Append appends the state record to dst.
@@ -136,22 +135,27 @@ type Pool[S any, P interface {
 	p sync.Pool
 }
 
-// Transform runs one transform call (see Transform) with a pooled state.
+// Transform runs one transform call (see Transform) with a pooled state,
+// emptied first (its Core keeps its buffers).
 func (p *Pool[S, P]) Transform(in *abi.TransformInput, out *guest.Output) error {
 	s, _ := p.p.Get().(P)
 	if s == nil {
 		s = new(S)
 	}
 	defer p.p.Put(s)
+	c := s.base().fresh()
+	var zero S
+	*s = zero
+	*s.base() = c
 	return Transform(s, in, out)
 }
 
-// Transform runs one transform call of the stream s: it loads the state,
+// Transform runs one transform call of the stream s, an empty state (as
+// Pool.Transform gives): it loads the state,
 // reads the context on the first call, hands each chunk to s until the
 // end marker or an error, reports a stream that ended before its end
 // marker as truncated, and sets the new state.
 func Transform(s Stream, in *abi.TransformInput, out *guest.Output) error {
-	s.Reset()
 	c := s.base()
 	if len(in.State) > 0 {
 		if err := s.Load(in.State); err != nil {
@@ -192,6 +196,11 @@ type Dialect struct {
 	// ToolKind and JSONKind are the adapter's block kinds of a tool call
 	// and of the forced structured-output tool.
 	ToolKind, JSONKind byte
+}
+
+// CorruptState is the error of a state record the adapter cannot read.
+func (d *Dialect) CorruptState() error {
+	return errors.New(d.Provider + ": transform state is corrupt (was it produced by another module version?)")
 }
 
 // Malformed emits the server_error of a malformed stream event and ends
