@@ -151,10 +151,10 @@ func (p *Pool[S, P]) Transform(in *abi.TransformInput, out *guest.Output) error 
 }
 
 // Transform runs one transform call of the stream s, an empty state (as
-// Pool.Transform gives): it loads the state,
-// reads the context on the first call, hands each chunk to s until the
-// end marker or an error, reports a stream that ended before its end
-// marker as truncated, and sets the new state.
+// Pool.Transform gives): it loads the state, reads the context on the first
+// call, hands each chunk to s until the end marker or an error, reports a
+// stream that ended before its end marker as truncated, and sets the new
+// state.
 func Transform(s Stream, in *abi.TransformInput, out *guest.Output) error {
 	c := s.base()
 	if len(in.State) > 0 {
