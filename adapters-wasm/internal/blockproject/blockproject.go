@@ -3,8 +3,10 @@
 // blocks (Anthropic's Messages API and Bedrock's Converse API): grouping the
 // normalized messages into turns, tool results first in a user turn, the
 // pairing of tool calls and results between neighbouring turns, one
-// injective tool-call ID mapping per request, and the small validations of
-// tool names, schemas and arguments.
+// injective tool-call ID mapping per request, the small validations of
+// tool names, schemas, arguments, tool choice and response format, the
+// placement of cache markers, Claude's thinking settings, and the lookup of
+// a model in a Claude-style model table with the features it reports.
 //
 // Projection runs once per request, not per chunk; it compiles into each
 // adapter module (GOOS=wasip1) and natively.
