@@ -62,20 +62,8 @@ func appendRequest(dst []byte, w *wireRequest, toolsBlock []byte) ([]byte, bool)
 	dst = wirejson.Key(dst, "messages")
 	if w.Messages == nil {
 		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, '[')
-		for i := range w.Messages {
-			m := &w.Messages[i]
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = wirejson.Key(str(append(dst, '{'), "role", m.Role), "content")
-			if dst, ok = appendBlocks(dst, m.Content); !ok {
-				return dst, false
-			}
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
+	} else if dst, ok = appendArray(dst, w.Messages, appendMessage); !ok {
+		return dst, false
 	}
 	switch {
 	case toolsBlock != nil:
@@ -136,48 +124,68 @@ func appendRequest(dst []byte, w *wireRequest, toolsBlock []byte) ([]byte, bool)
 	return append(dst, '}'), true
 }
 
+// appendArray appends items as a JSON array, each item by each; it
+// reports false when each does.
+func appendArray[T any](dst []byte, items []T, each func(dst []byte, item *T) ([]byte, bool)) ([]byte, bool) {
+	dst = append(dst, '[')
+	for i := range items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var ok bool
+		if dst, ok = each(dst, &items[i]); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, ']'), true
+}
+
+func appendMessage(dst []byte, m *wireMessage) ([]byte, bool) {
+	dst = wirejson.Key(str(append(dst, '{'), "role", m.Role), "content")
+	dst, ok := appendBlocks(dst, m.Content)
+	if !ok {
+		return dst, false
+	}
+	return append(dst, '}'), true
+}
+
 // appendBlocks appends the content blocks of a message (nil as null).
 func appendBlocks(dst []byte, blocks []wireBlock) ([]byte, bool) {
 	if blocks == nil {
 		return append(dst, "null"...), true
 	}
-	dst = append(dst, '[')
+	return appendArray(dst, blocks, appendBlock)
+}
+
+func appendBlock(dst []byte, b *wireBlock) ([]byte, bool) {
+	if b.Raw != nil {
+		if !jsonx.Valid(b.Raw) {
+			return dst, false
+		}
+		return jsonx.AppendCompact(dst, b.Raw, html), true
+	}
 	ok := true
-	for i := range blocks {
-		b := &blocks[i]
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		if b.Raw != nil {
-			if !jsonx.Valid(b.Raw) {
-				return dst, false
-			}
-			dst = jsonx.AppendCompact(dst, b.Raw, html)
-			continue
-		}
-		dst = strOmit(str(append(dst, '{'), "type", b.Type), "text", b.Text)
-		if s := b.Source; s != nil {
-			dst = str(append(wirejson.Key(dst, "source"), '{'), "type", s.Type)
-			dst = strOmit(strOmit(strOmit(strOmit(dst, "media_type", s.MediaType), "data", s.Data), "url", s.URL), "file_id", s.FileID)
-			dst = append(dst, '}')
-		}
-		if b.Thinking != nil {
-			dst = str(dst, "thinking", *b.Thinking)
-		}
-		dst = strOmit(strOmit(strOmit(strOmit(dst, "signature", b.Signature), "data", b.Data), "id", b.ID), "name", b.Name)
-		if len(b.Input) > 0 {
-			if dst, ok = raw(dst, "input", b.Input); !ok {
-				return dst, false
-			}
-		}
-		dst = strOmit(strOmit(dst, "tool_use_id", b.ToolUseID), "content", b.Content)
-		if b.IsError {
-			dst = append(wirejson.Key(dst, "is_error"), "true"...)
-		}
-		dst = appendCacheControl(strOmit(dst, "title", b.Title), b.CacheControl)
+	dst = strOmit(str(append(dst, '{'), "type", b.Type), "text", b.Text)
+	if s := b.Source; s != nil {
+		dst = str(append(wirejson.Key(dst, "source"), '{'), "type", s.Type)
+		dst = strOmit(strOmit(strOmit(strOmit(dst, "media_type", s.MediaType), "data", s.Data), "url", s.URL), "file_id", s.FileID)
 		dst = append(dst, '}')
 	}
-	return append(dst, ']'), true
+	if b.Thinking != nil {
+		dst = str(dst, "thinking", *b.Thinking)
+	}
+	dst = strOmit(strOmit(strOmit(strOmit(dst, "signature", b.Signature), "data", b.Data), "id", b.ID), "name", b.Name)
+	if len(b.Input) > 0 {
+		if dst, ok = raw(dst, "input", b.Input); !ok {
+			return dst, false
+		}
+	}
+	dst = strOmit(strOmit(dst, "tool_use_id", b.ToolUseID), "content", b.Content)
+	if b.IsError {
+		dst = append(wirejson.Key(dst, "is_error"), "true"...)
+	}
+	dst = appendCacheControl(strOmit(dst, "title", b.Title), b.CacheControl)
+	return append(dst, '}'), true
 }
 
 func appendCacheControl(dst []byte, c *wireCacheControl) []byte {
@@ -191,32 +199,27 @@ func appendCacheControl(dst []byte, c *wireCacheControl) []byte {
 // appendTools appends the tools array; a server tool's options go through
 // json.Marshal.
 func appendTools(dst []byte, tools []wireTool) ([]byte, bool) {
-	dst = append(dst, '[')
-	ok := true
-	for i := range tools {
-		t := &tools[i]
-		if i > 0 {
-			dst = append(dst, ',')
+	return appendArray(dst, tools, appendTool)
+}
+
+func appendTool(dst []byte, t *wireTool) ([]byte, bool) {
+	if t.MaxUses != nil || t.AllowedDomains != nil || t.BlockedDomains != nil || t.UserLocation != nil || t.Citations != nil || t.MaxContentTokens != nil {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return dst, false
 		}
-		if t.MaxUses != nil || t.AllowedDomains != nil || t.BlockedDomains != nil || t.UserLocation != nil || t.Citations != nil || t.MaxContentTokens != nil {
-			b, err := json.Marshal(t)
-			if err != nil {
-				return dst, false
-			}
-			dst = append(dst, b...)
-			continue
-		}
-		dst = str(strOmit(append(dst, '{'), "type", t.Type), "name", t.Name)
-		dst = strOmit(dst, "description", t.Description)
-		if len(t.InputSchema) > 0 {
-			if dst, ok = raw(dst, "input_schema", t.InputSchema); !ok {
-				return dst, false
-			}
-		}
-		if t.Strict {
-			dst = append(wirejson.Key(dst, "strict"), "true"...)
-		}
-		dst = append(appendCacheControl(dst, t.CacheControl), '}')
+		return append(dst, b...), true
 	}
-	return append(dst, ']'), true
+	ok := true
+	dst = str(strOmit(append(dst, '{'), "type", t.Type), "name", t.Name)
+	dst = strOmit(dst, "description", t.Description)
+	if len(t.InputSchema) > 0 {
+		if dst, ok = raw(dst, "input_schema", t.InputSchema); !ok {
+			return dst, false
+		}
+	}
+	if t.Strict {
+		dst = append(wirejson.Key(dst, "strict"), "true"...)
+	}
+	return append(appendCacheControl(dst, t.CacheControl), '}'), true
 }

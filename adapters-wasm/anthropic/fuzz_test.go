@@ -3,8 +3,7 @@ package anthropic
 import (
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest/guesttest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 )
 
 // FuzzTransform feeds arbitrary events, data and states: the adapter must
@@ -23,14 +22,5 @@ func FuzzTransform(f *testing.F) {
 	f.Add([]byte(""), []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"x"}}`), []byte(""), []byte(`[DONE]`), []byte{1, 0})
 	f.Add([]byte(""), []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"mcp_tool_use","id":"m","name":"t","server_name":"s","input":{}}}`),
 		[]byte(""), []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"mcp_tool_result","tool_use_id":"m","is_error":true,"content":[]}}`), []byte{})
-	a := New()
-	ctx := []byte(`{"model":"claude-3-5-haiku-latest","response_format":{"type":"json_schema","name":"n","schema":{}}}`)
-	f.Fuzz(func(t *testing.T, e1, d1, e2, d2, state []byte) {
-		guesttest.CheckAdapter(t, a, guesttest.Input{
-			Stream:   guesttest.Stream{Context: ctx, State: state, MayRefuse: true},
-			Chunks:   []abi.Chunk{{Event: e1, Data: d1}, {Event: e2, Data: d2}},
-			Body:     d1,
-			Statuses: []uint32{529},
-		})
-	})
+	adaptertest.FuzzEvents(f, New(), []byte(`{"model":"claude-3-5-haiku-latest","response_format":{"type":"json_schema","name":"n","schema":{}}}`), 529)
 }

@@ -76,45 +76,25 @@ var unknownModel = model{maxOutput: 4096, vision: true}
 // it (claude-opus-4-8 is served as claude-opus-4-7, claude-sonnet-5 as
 // claude-sonnet-4-6), else unknownModel.
 func lookup(name string) model {
-	for _, m := range models {
-		if blockproject.ClaudePrefixMatches(name, m.prefix) {
-			m.source = abi.SourceTable
-			return m
-		}
-	}
-	if i := blockproject.ClaudeFamily(name, len(models), func(i int) string { return models[i].prefix }); i >= 0 {
-		m := models[i]
-		m.source = abi.SourceFamily
-		return m
-	}
-	m := unknownModel
-	if name != "" {
-		m.source = abi.SourceUnknown
-	}
+	m, source := blockproject.Lookup(models, modelPrefix, name, name, unknownModel)
+	m.source = source
 	return m
 }
 
+func modelPrefix(m *model) string { return m.prefix }
+
 // features returns the flags Capabilities reports: the model's, or
 // abi.PlainTextFeatures for a model the adapter does not know (projection
-// still serves what it assumes for it).
+// still serves what it assumes for it). Every Claude model takes tools, a
+// forced tool and cache_control breakpoints.
 func (m model) features() abi.Features {
-	if m.source == abi.SourceUnknown {
-		return abi.PlainTextFeatures()
-	}
-	f := abi.Features{
-		Streaming:         true,
-		ToolCalling:       abi.SupportNative,
-		ParallelToolCalls: true,
-		StructuredOutput:  abi.SupportJSONMode,
-		MultiTurn:         true,
-		Reasoning:         m.thinking != thinkingNone,
-		Vision:            m.vision,
-		Source:            m.source,
-	}
-	if m.structured {
-		f.StructuredOutput = abi.SupportNative
-	}
-	// Prompt caching: every Claude model takes cache_control breakpoints.
-	f.Caching, f.MaxCacheBreakpoints = abi.CachingExplicit, maxCacheBreakpoints
-	return f
+	return blockproject.Model{
+		Source:              m.source,
+		Tools:               true,
+		ForcedTool:          true,
+		Structured:          m.structured,
+		Reasoning:           m.thinking != thinkingNone,
+		Vision:              m.vision,
+		MaxCacheBreakpoints: maxCacheBreakpoints,
+	}.Features()
 }

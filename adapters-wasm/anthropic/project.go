@@ -3,7 +3,8 @@ package anthropic
 import (
 	"encoding/base64"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -170,48 +171,31 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 
 	// Thinking.
-	thinkingOn := false
-	budget := 0
-	if r := req.Reasoning; r != nil && (r.Effort != "" && r.Effort != "none" || r.BudgetTokens != nil) {
+	th, err := blockproject.ResolveThinking(req, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Anthropic", func() error {
 		if m.thinking == thinkingNone {
-			return nil, unsupported("/reasoning", "model %s has no extended thinking: remove reasoning from the request or pick a model with extended thinking (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
+			return unsupported("/reasoning", "model %s has no extended thinking: remove reasoning from the request or pick a model with extended thinking (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
 		}
-		thinkingOn = true
-		var effort string
-		var err error
-		budget, effort, err = blockproject.ThinkingFor(r, req.Model, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Anthropic")
-		if err != nil {
-			return nil, err
-		}
-		if effort != "" {
-			w.Thinking = &wireThinking{Type: "adaptive"}
-			w.OutputConfig = &wireOutputCfg{Effort: effort}
-		} else {
-			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: budget}
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	thinkingOn := th.On
 
 	// max_tokens is required.
-	switch {
-	case req.MaxOutputTokens != nil:
-		if *req.MaxOutputTokens < 1 {
-			return nil, invalid("/max_output_tokens", "max_output_tokens must be at least 1")
-		}
-		w.MaxTokens = *req.MaxOutputTokens
-	default:
-		w.MaxTokens = m.maxOutput
-		if !req.Stream && w.MaxTokens > nonStreamingMaxTokens {
-			w.MaxTokens = nonStreamingMaxTokens
-		}
+	maxTokens := m.maxOutput
+	if !req.Stream && maxTokens > nonStreamingMaxTokens {
+		maxTokens = nonStreamingMaxTokens
 	}
-	if budget > 0 {
-		// An effort-derived budget shrinks to fit; an explicit one is the
-		// caller's to fix.
-		fit, err := blockproject.FitBudget(budget, w.MaxTokens, req.Reasoning.BudgetTokens != nil, "max_tokens")
-		if err != nil {
-			return nil, err
-		}
-		w.Thinking.BudgetTokens = fit
+	if w.MaxTokens, err = th.MaxTokens(req, maxTokens, "max_tokens"); err != nil {
+		return nil, err
+	}
+	switch {
+	case th.Effort != "":
+		w.Thinking = &wireThinking{Type: "adaptive"}
+		w.OutputConfig = &wireOutputCfg{Effort: th.Effort}
+	case th.On:
+		w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: th.Budget}
 	}
 
 	// Sampling.
@@ -261,19 +245,16 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	if tc := req.ToolChoice; tc != nil {
+		if err := blockproject.CheckToolChoice(tc, toolNames, len(req.Tools)); err != nil {
+			return nil, err
+		}
 		switch {
 		case tc.Tool != "":
-			if !toolNames[tc.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
-			}
 			if thinkingOn {
 				return nil, unsupported("/tool_choice", "with extended thinking Anthropic allows tool_choice auto or none only: a forced tool call cannot be combined with reasoning")
 			}
 			w.ToolChoice = &wireToolChoice{Type: "tool", Name: tc.Tool}
 		case tc.Mode == abi.ToolChoiceRequired:
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
-			}
 			if thinkingOn {
 				return nil, unsupported("/tool_choice", `with extended thinking Anthropic allows tool_choice auto or none only: "required" cannot be combined with reasoning`)
 			}
@@ -290,37 +271,28 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 
 	// Structured output.
-	if rf := req.ResponseFormat; rf != nil {
-		switch rf.Type {
-		case "", "text":
-		case "json_schema":
-			schema, err := blockproject.ObjectSchema(rf.Schema, "/response_format/schema")
-			if err != nil {
-				return nil, err
-			}
-			if m.structured {
-				if schema, err = StrictSchema(schema, "/response_format/schema"); err != nil {
-					return nil, err
-				}
-				if w.OutputConfig == nil {
-					w.OutputConfig = &wireOutputCfg{}
-				}
-				w.OutputConfig.Format = &wireFormat{Type: "json_schema", Schema: schema}
-				break
-			}
-			// Emulated: one forced tool whose input is the answer.
-			if len(req.Tools) > 0 {
-				return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools: drop the tools or use a model with structured outputs", req.Model)
-			}
-			if thinkingOn {
-				return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which Anthropic does not allow with extended thinking", req.Model)
-			}
-			name := emulatedToolName(rf)
-			w.Tools = []wireTool{{Name: name, Description: "Respond with a JSON object that matches this schema.", InputSchema: schema}}
-			w.ToolChoice = &wireToolChoice{Type: "tool", Name: name}
-		default:
-			return nil, invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+	schema, err := blockproject.ResponseSchema(req.ResponseFormat, m.structured, StrictSchema)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case schema == nil:
+	case m.structured:
+		if w.OutputConfig == nil {
+			w.OutputConfig = &wireOutputCfg{}
 		}
+		w.OutputConfig.Format = &wireFormat{Type: "json_schema", Schema: schema}
+	default:
+		// Emulated: one forced tool whose input is the answer.
+		if len(req.Tools) > 0 {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools: drop the tools or use a model with structured outputs", req.Model)
+		}
+		if thinkingOn {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which Anthropic does not allow with extended thinking", req.Model)
+		}
+		name := emulatedToolName(req.ResponseFormat)
+		w.Tools = []wireTool{{Name: name, Description: "Respond with a JSON object that matches this schema.", InputSchema: schema}}
+		w.ToolChoice = &wireToolChoice{Type: "tool", Name: name}
 	}
 
 	// Messages.
@@ -457,12 +429,7 @@ func emulatedToolName(rf *abi.ResponseFormat) string {
 }
 
 func projectOptions(req *abi.Request, w *wireRequest, headers map[string]string) error {
-	keys := make([]string, 0, len(req.ProviderOptions))
-	for k := range req.ProviderOptions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(req.ProviderOptions)) {
 		v := req.ProviderOptions[k]
 		p := "/provider_options/" + k
 		switch k {
@@ -529,24 +496,15 @@ func projectMessages(in []abi.Message) (system []wireBlock, out []wireMessage, h
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cacheAt := blockproject.CacheAt(in)
-	placed := make(map[string]bool, len(cacheAt))
-	out = make([]wireMessage, len(turns))
-	for i, t := range turns {
-		for j, src := range t.Src {
-			c, ok := cacheAt[src]
-			if !ok {
-				continue
-			}
-			if b := &t.Blocks[j]; b.Type == "thinking" || b.Type == "redacted_thinking" {
-				return nil, nil, false, unsupported(src+"/cache", "Anthropic takes no cache_control on a thinking block: mark the part after it or the message")
-			}
-			t.Blocks[j].CacheControl = cacheControl(c)
-			placed[src] = true
+	out, err = blockproject.Messages(in, turns, func(blocks []wireBlock, c abi.Cache, src string) ([]wireBlock, error) {
+		b := &blocks[len(blocks)-1]
+		if b.Type == "thinking" || b.Type == "redacted_thinking" {
+			return nil, unsupported(src+"/cache", "Anthropic takes no cache_control on a thinking block: mark the part after it or the message")
 		}
-		out[i] = wireMessage{Role: t.Role, Content: t.Blocks}
-	}
-	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+		b.CacheControl = cacheControl(c)
+		return blocks, nil
+	}, func(role string, blocks []wireBlock) wireMessage { return wireMessage{Role: role, Content: blocks} })
+	if err != nil {
 		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil

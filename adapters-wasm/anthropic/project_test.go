@@ -1,10 +1,10 @@
 package anthropic
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
@@ -115,11 +115,7 @@ func TestProjectFraming(t *testing.T) {
 // stable code and the offending element's pointer.
 func TestProjectRefusals(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"q"}]`
-	tests := []struct {
-		name, req string
-		code      abi.Code
-		pointer   string
-	}{
+	adaptertest.Refusals(t, New(), []adaptertest.Refusal{
 		{"forced tool with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"budget_tokens":2000},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
 		{"required with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
 		{"thinking on a model without it", `{"model":"claude-3-5-haiku-latest","reasoning":{"effort":"low"},` + user + `}`, abi.CodeCapabilityUnsupported, "/reasoning"},
@@ -143,19 +139,7 @@ func TestProjectRefusals(t *testing.T) {
 		{"unanswered tool call", `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"user","content":"next"}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
 		{"tool arguments not an object", `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"[1]"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
 		{"image media type", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"image","media_type":"image/bmp","data":"AA"}]}]}`, abi.CodeInvalidRequest, "/messages/0/content/0/media_type"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := project(t, tt.req)
-			var e *abi.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *abi.Error %s", err, tt.code)
-			}
-			if e.Code != tt.code || e.Pointer != tt.pointer {
-				t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, tt.code, tt.pointer)
-			}
-		})
-	}
+	})
 }
 
 func TestCapabilities(t *testing.T) {
@@ -182,9 +166,8 @@ func TestCapabilities(t *testing.T) {
 }
 
 func TestLookupFamilies(t *testing.T) {
-	tests := []struct {
-		name, want string // want: the table prefix served, "" for unknownModel
-	}{
+	// {name, the table prefix served, "" for unknownModel}
+	adaptertest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
 		{"claude-opus-4-7", "claude-opus-4-7"},
 		{"claude-opus-4-20250514", "claude-opus-4"},
 		{"claude-opus-4-8", "claude-opus-4-7"},
@@ -194,40 +177,22 @@ func TestLookupFamilies(t *testing.T) {
 		{"claude-3-5-sonnet-latest", "claude-3-5-sonnet"},
 		{"claude-mythos-1", ""},
 		{"whatever-model", ""},
-	}
-	for _, tt := range tests {
-		if got := lookup(tt.name).prefix; got != tt.want {
-			t.Errorf("lookup(%q) serves %q, want %q", tt.name, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestOpus47Sampling(t *testing.T) {
-	for _, tt := range []struct {
-		req, pointer string
-	}{
+	adaptertest.DefaultSampling(t, New(), [][2]string{
 		{`{"model":"claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
 		{`{"model":"claude-opus-4-7","top_p":0.9,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"claude-opus-4-8","provider_options":{"top_k":5},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/top_k"},
-	} {
-		guesttest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
-	}
-	p, err := project(t, `{"model":"claude-opus-4-7","temperature":1,"top_p":1,"messages":[{"role":"user","content":"q"}]}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guesttest.BodyHas(t, p.Body, nil, []string{"temperature", "top_p"})
+	}, `{"model":"claude-opus-4-7","temperature":1,"top_p":1,"messages":[{"role":"user","content":"q"}]}`, "temperature", "top_p")
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	for _, tt := range []struct{ model, want string }{
+	adaptertest.Sources(t, New(), [][2]string{
 		{"claude-sonnet-4-5-20250929", abi.SourceTable},
 		{"claude-opus-4-8", abi.SourceFamily},
 		{"no-such-model-1", abi.SourceUnknown},
 		{"", ""},
-	} {
-		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
-			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
-		}
-	}
+	})
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -13,10 +13,24 @@ import (
 // events its stream would have given, with whole texts in single deltas.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var s state
-	initFromContext(&s, in.Context)
-	var id, model string
-	var content, usage []byte
-	it := jsonx.Object(in.Body)
+	s.Init(in.Context)
+	id, model, content, usage, err := readMessage(&s, in.Body)
+	if err != nil {
+		return abi.Errorf(abi.CodeServerError, "anthropic: the response body is not a JSON object: %v", err)
+	}
+	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
+	if err := dialect.Whole(&s.Core, content, usage, "the response content", func(v []byte) { parseBlock(&s, v, out) }); err != nil {
+		return err
+	}
+	emitFinish(&s, out)
+	return nil
+}
+
+// readMessage reads a message object (a whole response's body, or the
+// message of message_start): its ID, model, content and usage; its
+// stop_reason and stop_details are kept in s like message_delta's.
+func readMessage(s *state, v []byte) (id, model string, content, usage []byte, err error) {
+	it := jsonx.Object(v)
 	for it.Next() {
 		switch {
 		case it.KeyIs("id"):
@@ -27,109 +41,83 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 			content = it.Value()
 		case it.KeyIs("stop_reason"):
 			if !jsonx.IsNull(it.Value()) {
-				s.stop = s.Bytes(it.Value())
+				s.Stop = s.Bytes(it.Value())
 			}
 		case it.KeyIs("usage"):
 			usage = it.Value()
 		case it.KeyIs("stop_details"):
-			readStopDetails(&s, it.Value())
+			readStopDetails(s, it.Value())
 		}
 	}
-	if err := it.Err(); err != nil {
-		return abi.Errorf(abi.CodeServerError, "anthropic: the response body is not a JSON object: %v", err)
-	}
-	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
-	blocks := jsonx.Array(content)
-	for blocks.Next() {
-		parseBlock(&s, blocks.Value(), out)
-	}
-	if err := blocks.Err(); err != nil && content != nil {
-		return abi.Errorf(abi.CodeServerError, "anthropic: the response content is not an array: %v", err)
-	}
-	if usage != nil {
-		readUsage(&s, usage)
-	}
-	emitFinish(&s, out)
-	return nil
+	return id, model, content, usage, it.Err()
 }
 
-func parseBlock(s *state, v []byte, out *guest.Output) {
-	var typ, text, thinking, sig, data, id, name, input, citations, server []byte
+// contentBlock holds the raw members of a content block, as a whole
+// response's content and content_block_start carry it.
+type contentBlock struct {
+	typ, text, thinking, sig, data, id, name, input, citations, server []byte
+}
+
+func readBlock(v []byte) (b contentBlock) {
 	it := jsonx.Object(v)
 	for it.Next() {
 		switch {
 		case it.KeyIs("type"):
-			typ = it.Value()
+			b.typ = it.Value()
 		case it.KeyIs("text"):
-			text = it.Value()
+			b.text = it.Value()
 		case it.KeyIs("thinking"):
-			thinking = it.Value()
+			b.thinking = it.Value()
 		case it.KeyIs("signature"):
-			sig = it.Value()
+			b.sig = it.Value()
 		case it.KeyIs("data"):
-			data = it.Value()
+			b.data = it.Value()
 		case it.KeyIs("id"):
-			id = it.Value()
+			b.id = it.Value()
 		case it.KeyIs("name"):
-			name = it.Value()
+			b.name = it.Value()
 		case it.KeyIs("input"):
-			input = it.Value()
+			b.input = it.Value()
 		case it.KeyIs("citations"):
-			citations = it.Value()
+			b.citations = it.Value()
 		case it.KeyIs("server_name"):
-			server = it.Value()
+			b.server = it.Value()
 		}
 	}
-	kind := s.Str(typ)
+	return b
+}
+
+func parseBlock(s *state, v []byte, out *guest.Output) {
+	cb := readBlock(v)
+	kind := s.Str(cb.typ)
 	if kind != "text" {
 		blockBoundary(s)
 	}
 	switch kind {
 	case "text":
-		emitCitations(s, out, citations)
-		if t := s.Str(text); t != "" {
+		emitCitations(s, out, cb.citations)
+		if t := s.Str(cb.text); t != "" {
 			emitText(s, t, out)
 		}
 	case "server_tool_use":
-		if tid, n := s.Str(id), s.Str(name); tid != "" && n != "" {
-			emitServerToolCall(out, tid, n, input)
+		if tid, n := s.Str(cb.id), s.Str(cb.name); tid != "" && n != "" {
+			emitServerToolCall(out, tid, n, cb.input)
 		}
 	case "mcp_tool_use":
-		if tid, n := s.Str(id), s.Str(name); tid != "" && n != "" {
-			emitMCPToolCall(out, tid, s.Str(server), n, input)
+		if tid, n := s.Str(cb.id), s.Str(cb.name); tid != "" && n != "" {
+			emitMCPToolCall(out, tid, s.Str(cb.server), n, cb.input)
 		}
 	case "thinking":
-		if t := s.Str(thinking); t != "" {
+		if t := s.Str(cb.thinking); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
-		if sg := s.Str(sig); sg != "" {
+		if sg := s.Str(cb.sig); sg != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningSignature, Signature: sg})
 		}
 	case "redacted_thinking":
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(cb.data)})
 	case "tool_use":
-		n := s.Str(name)
-		args := blockstate.NonEmptyObject(input)
-		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
-			if len(args) == 0 {
-				args = []byte("{}")
-			}
-			out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
-			return
-		}
-		tid := s.Str(id)
-		if n == "" || tid == "" {
-			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-				Message: "anthropic: a tool_use block came without id or name: the response is malformed; retry the request"})
-			return
-		}
-		idx := int(s.ntools)
-		s.ntools++
-		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: tid, Name: n})
-		if len(args) > 0 {
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
-		}
-		blockstate.EmitToolCall(out, "anthropic", "max_tokens", idx, tid, n, args)
+		dialect.WholeToolUse(&s.Core, out, s.Str(cb.id), s.Str(cb.name), cb.input)
 	default:
 		if isServerToolResult(kind) {
 			emitServerToolResult(s, out, kind, v)
@@ -141,30 +129,28 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 // "message"}}) to one error event.
 func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 	var s state
-	var et, msg string
 	e, _, _ := jsonx.Lookup(in.Body, "error")
+	et, msg := readError(&s, e)
+	if et == "" && msg == "" {
+		msg = blockstream.ErrorBody(in.Body)
+	}
+	code, retry := errorCode(et, int(in.Status), msg)
+	dialect.EmitHTTPError(out, code, retry, et, in.Status, msg)
+	return nil
+}
+
+// readError reads an error object's type and message.
+func readError(s *state, e []byte) (errType, msg string) {
 	it := jsonx.Object(e)
 	for it.Next() {
 		switch {
 		case it.KeyIs("type"):
-			et = s.Str(it.Value())
+			errType = s.Str(it.Value())
 		case it.KeyIs("message"):
 			msg = s.Str(it.Value())
 		}
 	}
-	if et == "" && msg == "" {
-		msg = strings.TrimSpace(string(in.Body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
-	}
-	code, retry := errorCode(et, int(in.Status), msg)
-	ev := abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: errorMessage(et, msg)}
-	if et == "" {
-		ev.Message = "anthropic: HTTP " + itoa(int(in.Status)) + ": " + msg
-	}
-	out.Emit(&ev)
-	return nil
+	return errType, msg
 }
 
 func itoa(n int) string {

@@ -1,11 +1,8 @@
 package anthropic
 
 import (
-	"encoding/binary"
-	"errors"
-	"sync"
-
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 )
 
 // The transform state is a compact binary record (format StateFormat):
@@ -25,14 +22,11 @@ import (
 // passes it back on the next call of the stream.
 const stateVersion = 1
 
+// Flags beyond blockstream's (FlagStarted: message_start seen; FlagEnded:
+// message_stop seen, the end marker).
 const (
-	flagStarted  = 1 << 0 // message_start seen
-	flagEnded    = 1 << 1 // message_stop seen: the end marker
-	flagFailed   = 1 << 2 // an error event was emitted
-	flagJSONMode = 1 << 3 // structured output arrives as a forced tool
-	flagInit     = 1 << 4 // the stream context was read
-	flagText     = 1 << 5 // a text block has given text
-	flagGap      = 1 << 6 // a non-text block began after the last text
+	flagText = blockstream.FlagOwn << 0 // a text block has given text
+	flagGap  = blockstream.FlagOwn << 1 // a non-text block began after the last text
 )
 
 // Kinds of content blocks.
@@ -52,58 +46,47 @@ const (
 	blockMCPTool
 )
 
+// dialect is what the Messages API names its own way.
+var dialect = &blockstream.Dialect{
+	Provider:  "anthropic",
+	Limit:     "max_tokens",
+	ToolBlock: "tool_use",
+	ToolID:    "id",
+	Usage:     [4]string{"input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens"},
+	ToolKind:  blockTool,
+	JSONKind:  blockJSON,
+}
+
+// state is the transform state: blockstream's Core (Stop is the
+// stop_reason) and the refusal's explanation.
 type state struct {
-	// Scratch holds unescaped strings and arena tool arguments for the
-	// duration of one call; it is reused from call to call (the state is
-	// pooled) and is not part of the encoded state.
-	blockstate.Scratch
-
-	flags    byte
-	usage    blockstate.Usage
-	stop     []byte
-	refusal  []byte
-	jsonTool []byte
-	ntools   uint64
-	blocks   blockstate.Blocks
+	blockstream.Core
+	refusal []byte
 }
 
-var errState = errors.New("anthropic: transform state is corrupt (was it produced by another module version?)")
+// states pools the transform states.
+var states blockstream.Pool[state, *state]
 
-var statePool = sync.Pool{New: func() any { return new(state) }}
-
-// reset empties s for a new call, keeping its buffers.
-func (s *state) reset() {
-	sc := s.Scratch
-	sc.Reset()
-	*s = state{Scratch: sc, blocks: s.blocks[:0]}
-}
-
-func (s *state) append(dst []byte) []byte {
-	dst = append(dst, stateVersion, s.flags)
-	dst = s.usage.Append(dst)
-	dst = blockstate.AppendBytes(dst, s.stop)
+// Append appends the state record to dst.
+func (s *state) Append(dst []byte) []byte {
+	dst = s.AppendHead(dst, stateVersion)
 	dst = blockstate.AppendBytes(dst, s.refusal)
-	dst = blockstate.AppendBytes(dst, s.jsonTool)
-	dst = binary.AppendUvarint(dst, s.ntools)
-	dst = blockstate.AppendBlocks(dst, s.blocks)
-	return dst
+	dst = blockstate.AppendBytes(dst, s.JSONTool)
+	return s.AppendTail(dst)
 }
 
-// load decodes b into s; the byte slices alias b.
-func (s *state) load(b []byte) error {
+// Load decodes b into s; the byte slices alias b.
+func (s *state) Load(b []byte) error {
 	r := blockstate.NewReader(b)
 	if r.Byte() != stateVersion {
-		return errState
+		return dialect.CorruptState()
 	}
-	s.flags = r.Byte()
-	s.usage = r.Usage()
-	s.stop = r.Bytes()
+	s.LoadHead(&r)
 	s.refusal = r.Bytes()
-	s.jsonTool = r.Bytes()
-	s.ntools = r.Uvarint()
-	s.blocks = r.Blocks(s.blocks)
+	s.JSONTool = r.Bytes()
+	s.LoadTail(&r)
 	if !r.OK() {
-		return errState
+		return dialect.CorruptState()
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/refusal"
@@ -16,56 +17,24 @@ import (
 // the API's definition, and is used only when the data has none), so
 // streams whose event: lines were stripped are read the same.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	s := statePool.Get().(*state)
-	defer statePool.Put(s)
-	s.reset()
-	if len(in.State) > 0 {
-		if err := s.load(in.State); err != nil {
-			return abi.Wrap(abi.CodeInvalidRequest, err, "loading the transform state")
-		}
-	}
-	if s.flags&flagInit == 0 {
-		s.flags |= flagInit
-		initFromContext(s, in.Context)
-	}
-	for _, c := range in.Chunks {
-		if s.flags&(flagEnded|flagFailed) != 0 {
-			break // nothing after the end marker or an error is meaningful
-		}
-		handleEvent(s, c.Event, c.Data, out)
-	}
-	if in.Flags&abi.FlagEnd != 0 && s.flags&(flagEnded|flagFailed) == 0 {
-		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Retryable: true,
-			Message: "anthropic: the stream ended before message_stop; the response is incomplete: retry the request"})
-		s.flags |= flagFailed
-	}
-	out.SetState(s.append(out.State()[:0]))
-	return nil
+	return states.Transform(in, out)
 }
 
-// initFromContext reads what the stream needs from the stream context: the
-// name of the forced structured-output tool when the model emulates
-// structured output with one.
-func initFromContext(s *state, ctx []byte) {
-	if len(ctx) == 0 {
-		return
-	}
-	c := blockstate.StreamContext(ctx)
-	if string(c.RFType) != "json_schema" || lookup(string(c.Model)).structured {
-		return
-	}
-	s.flags |= flagJSONMode
-	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(c.RFName)}))
+// Init reads what the stream needs from the stream context: the name of
+// the forced structured-output tool when the model emulates structured
+// output with one.
+func (s *state) Init(ctx []byte) {
+	s.UseContext(ctx, func(model string) bool { return !lookup(model).structured }, emulatedToolName)
 }
 
-func malformed(s *state, out *guest.Output, what string) {
-	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError,
-		Message: "anthropic: malformed stream event: " + what})
-	s.flags |= flagFailed
+// Truncated emits the error of a stream that ended before message_stop.
+func (s *state) Truncated(out *guest.Output) {
+	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Retryable: true,
+		Message: "anthropic: the stream ended before message_stop; the response is incomplete: retry the request"})
 }
 
-// handleEvent handles one SSE event.
-func handleEvent(s *state, event, data []byte, out *guest.Output) {
+// Handle handles one SSE event.
+func (s *state) Handle(event, data []byte, out *guest.Output) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || string(data) == "[DONE]" {
 		return
@@ -93,7 +62,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 	}
 	if it.Err() != nil {
-		malformed(s, out, "data is not a JSON object: "+blockstate.Preview(data))
+		dialect.Malformed(&s.Core, out, "data is not a JSON object: "+blockstate.Preview(data))
 		return
 	}
 	t := s.Bytes(typ)
@@ -103,19 +72,19 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 	switch string(t) {
 	case "ping":
 	case "message_start":
-		if s.flags&flagStarted != 0 {
+		if s.Flags&blockstream.FlagStarted != 0 {
 			// One body is one message: a second message_start would
 			// either restart the response (duplicating its text and
 			// tool calls) or be merged into it; neither is safe.
-			malformed(s, out, "a second message_start in one stream")
+			dialect.Malformed(&s.Core, out, "a second message_start in one stream")
 			return
 		}
-		s.flags |= flagStarted
+		s.Flags |= blockstream.FlagStarted
 		messageStart(s, message, out)
 	case "content_block_start", "content_block_delta", "content_block_stop":
 		idx, ok := blockstate.Uint(index)
 		if !ok {
-			malformed(s, out, string(t)+" without index")
+			dialect.Malformed(&s.Core, out, string(t)+" without index")
 			return
 		}
 		switch string(t) {
@@ -131,7 +100,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		for d.Next() {
 			switch {
 			case d.KeyIs("stop_reason") && !jsonx.IsNull(d.Value()):
-				s.stop = s.Bytes(d.Value())
+				s.Stop = s.Bytes(d.Value())
 			case d.KeyIs("stop_details"):
 				readStopDetails(s, d.Value())
 			}
@@ -140,25 +109,16 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 			readStopDetails(s, stopDetails)
 		}
 		if usage != nil {
-			readUsage(s, usage)
+			dialect.ReadUsage(&s.Core, usage)
 		}
 	case "message_stop":
-		s.flags |= flagEnded
+		s.Flags |= blockstream.FlagEnded
 		emitFinish(s, out)
 	case "error":
-		var et, msg string
-		e := jsonx.Object(errObj)
-		for e.Next() {
-			switch {
-			case e.KeyIs("type"):
-				et = s.Str(e.Value())
-			case e.KeyIs("message"):
-				msg = s.Str(e.Value())
-			}
-		}
+		et, msg := readError(s, errObj)
 		code, retry := errorCode(et, 0, msg)
 		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: errorMessage(et, msg)})
-		s.flags |= flagFailed
+		s.Flags |= blockstream.FlagFailed
 	default:
 		// Event types added after this module was written carry nothing
 		// the normalized stream has a place for; they are skipped.
@@ -171,24 +131,9 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 // calling sends them): each gives the events of a whole response's block.
 // A stop_reason there is kept like one of message_delta.
 func messageStart(s *state, message []byte, out *guest.Output) {
-	var id, model string
-	var content []byte
-	m := jsonx.Object(message)
-	for m.Next() {
-		switch {
-		case m.KeyIs("id"):
-			id = s.Str(m.Value())
-		case m.KeyIs("model"):
-			model = s.Str(m.Value())
-		case m.KeyIs("usage"):
-			readUsage(s, m.Value())
-		case m.KeyIs("content"):
-			content = m.Value()
-		case m.KeyIs("stop_reason") && !jsonx.IsNull(m.Value()):
-			s.stop = s.Bytes(m.Value())
-		case m.KeyIs("stop_details") && !jsonx.IsNull(m.Value()):
-			readStopDetails(s, m.Value())
-		}
+	id, model, content, usage, _ := readMessage(s, message)
+	if usage != nil {
+		dialect.ReadUsage(&s.Core, usage)
 	}
 	out.Emit(&abi.Event{Type: abi.EventResponseStart, ID: id, Model: model})
 	blocks := jsonx.Array(content)
@@ -205,122 +150,57 @@ func readStopDetails(s *state, v []byte) {
 	}
 }
 
-func readUsage(s *state, u []byte) {
-	it := jsonx.Object(u)
-	for it.Next() {
-		v, ok := blockstate.Uint(it.Value())
-		if !ok {
-			continue
-		}
-		switch {
-		case it.KeyIs("input_tokens"):
-			s.usage.Input = v
-		case it.KeyIs("cache_read_input_tokens"):
-			s.usage.CacheRead = v
-		case it.KeyIs("cache_creation_input_tokens"):
-			s.usage.CacheCreate = v
-		case it.KeyIs("output_tokens"):
-			s.usage.Output = v
-		}
-	}
-}
-
-func startBlock(s *state, idx uint64, cb []byte, out *guest.Output) {
-	var typ, text, id, name, data, input, citations, server []byte
-	it := jsonx.Object(cb)
-	for it.Next() {
-		switch {
-		case it.KeyIs("type"):
-			typ = it.Value()
-		case it.KeyIs("text"), it.KeyIs("thinking"):
-			text = it.Value()
-		case it.KeyIs("id"):
-			id = it.Value()
-		case it.KeyIs("name"):
-			name = it.Value()
-		case it.KeyIs("data"):
-			data = it.Value()
-		case it.KeyIs("input"):
-			input = it.Value()
-		case it.KeyIs("citations"):
-			citations = it.Value()
-		case it.KeyIs("server_name"):
-			server = it.Value()
-		}
-	}
-	s.blocks.Remove(idx)
+func startBlock(s *state, idx uint64, v []byte, out *guest.Output) {
+	cb := readBlock(v)
+	s.Blocks.Remove(idx)
 	b := blockstate.Block{Index: idx, Kind: blockOther}
-	kind := string(s.Bytes(typ))
+	kind := string(s.Bytes(cb.typ))
 	if kind != "text" {
 		blockBoundary(s)
 	}
 	switch kind {
 	case "text":
 		b.Kind = blockText
-		emitCitations(s, out, citations)
-		if t := s.Str(text); t != "" {
+		emitCitations(s, out, cb.citations)
+		if t := s.Str(cb.text); t != "" {
 			emitText(s, t, out)
 		}
 	case "server_tool_use":
-		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
+		if bid := s.Bytes(cb.id); len(bid) > 0 && len(cb.name) > 0 {
 			b.Kind = blockServerTool
-			b.ID, b.Name = bid, s.Bytes(name)
-			b.Args = blockstate.NonEmptyObject(input)
+			b.ID, b.Name = bid, s.Bytes(cb.name)
+			b.Args = blockstate.NonEmptyObject(cb.input)
 		}
 	case "mcp_tool_use":
-		if bid := s.Bytes(id); len(bid) > 0 && len(name) > 0 {
+		if bid := s.Bytes(cb.id); len(bid) > 0 && len(cb.name) > 0 {
 			b.Kind = blockMCPTool
 			b.ID = bid
-			b.Name = append(append(append([]byte(nil), s.Bytes(server)...), 0), s.Bytes(name)...)
-			b.Args = blockstate.NonEmptyObject(input)
+			b.Name = append(append(append([]byte(nil), s.Bytes(cb.server)...), 0), s.Bytes(cb.name)...)
+			b.Args = blockstate.NonEmptyObject(cb.input)
 		}
 	case "thinking":
 		b.Kind = blockThinking
-		if t := s.Str(text); t != "" {
+		if t := s.Str(cb.thinking); t != "" {
 			out.Emit(&abi.Event{Type: abi.EventReasoningDelta, Text: t})
 		}
 	case "redacted_thinking":
 		b.Kind = blockRedacted
-		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(data)})
+		out.Emit(&abi.Event{Type: abi.EventReasoningRedacted, Data: s.Str(cb.data)})
 	case "tool_use":
-		n := s.Str(name)
-		if s.flags&flagJSONMode != 0 && n == string(s.jsonTool) {
-			b.Kind = blockJSON
-			if args := blockstate.NonEmptyObject(input); len(args) > 0 {
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
-			}
-			break
-		}
-		bid := s.Bytes(id)
-		if n == "" || len(bid) == 0 {
-			// A call without its id or name cannot be run or answered:
-			// report the malformed block; its deltas are ignored.
-			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-				Message: "anthropic: a tool_use content block came without id or name: the stream is malformed; retry the request"})
-			break
-		}
-		b.Kind = blockTool
-		b.ToolIdx = s.ntools
-		s.ntools++
-		b.ID = bid
-		b.Name = s.Bytes(name)
-		out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(b.ID), Name: n})
-		if args := blockstate.NonEmptyObject(input); len(args) > 0 {
-			out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: int(b.ToolIdx), Arguments: blockstate.View(args)})
-		}
+		dialect.StartToolUse(&s.Core, out, &b, s.Bytes(cb.id), s.Bytes(cb.name), cb.input)
 	default:
 		if isServerToolResult(kind) {
-			emitServerToolResult(s, out, kind, cb)
+			emitServerToolResult(s, out, kind, v)
 		}
 	}
-	s.blocks = append(s.blocks, b)
+	s.Blocks = append(s.Blocks, b)
 }
 
 // blockBoundary notes that a block other than text began: text after it
 // is a new paragraph (see emitText).
 func blockBoundary(s *state) {
-	if s.flags&flagText != 0 {
-		s.flags |= flagGap
+	if s.Flags&flagText != 0 {
+		s.Flags |= flagGap
 	}
 }
 
@@ -331,10 +211,10 @@ func blockBoundary(s *state) {
 // text-delta "\n\n" comes before the later block's first text, so that
 // the two do not run together. A whole response gives the same events.
 func emitText(s *state, t string, out *guest.Output) {
-	if s.flags&(flagText|flagGap) == flagText|flagGap {
+	if s.Flags&(flagText|flagGap) == flagText|flagGap {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
 	}
-	s.flags = s.flags&^flagGap | flagText
+	s.Flags = s.Flags&^flagGap | flagText
 	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 }
 
@@ -355,7 +235,7 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 			sig = it.Value()
 		}
 	}
-	b := s.blocks.Find(idx)
+	b := s.Blocks.Find(idx)
 	switch string(s.Bytes(typ)) {
 	case "text_delta":
 		if t := s.Str(text); t != "" && (b == nil || b.Kind == blockText) {
@@ -387,37 +267,28 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 }
 
 func stopBlock(s *state, idx uint64, out *guest.Output) {
-	b := s.blocks.Find(idx)
+	b := s.Blocks.Find(idx)
 	if b == nil {
 		return
 	}
 	switch b.Kind {
 	case blockTool:
-		blockstate.EndToolCall(out, "anthropic", "max_tokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name))
+		dialect.EndToolCall(out, b)
 	case blockServerTool:
 		emitServerToolCall(out, blockstate.View(b.ID), blockstate.View(b.Name), b.Args)
 	case blockMCPTool:
 		server, tool, _ := strings.Cut(string(b.Name), "\x00")
 		emitMCPToolCall(out, blockstate.View(b.ID), server, tool, b.Args)
 	}
-	s.blocks.Remove(idx)
+	s.Blocks.Remove(idx)
 }
 
 // finishReason maps a stop_reason.
 func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
+	if r, ok := blockstream.FinishReason(stop, toolCalls, jsonMode); ok {
+		return r
+	}
 	switch stop {
-	case "end_turn", "stop_sequence":
-		if toolCalls {
-			return abi.FinishToolCalls
-		}
-		return abi.FinishStop
-	case "tool_use":
-		if !toolCalls && jsonMode {
-			return abi.FinishStop // the forced structured-output tool
-		}
-		return abi.FinishToolCalls
-	case "max_tokens", "model_context_window_exceeded":
-		return abi.FinishLength
 	case "refusal":
 		return abi.FinishRefusal
 	case "pause_turn":
@@ -430,11 +301,10 @@ func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
 }
 
 func emitFinish(s *state, out *guest.Output) {
-	s.usage.Emit(out)
-	stop := blockstate.View(s.stop)
-	if stop == "refusal" {
+	s.Usage.Emit(out)
+	if string(s.Stop) == "refusal" {
 		ev := refusal.ProviderEvent(blockstate.View(s.refusal))
 		out.Emit(&ev)
 	}
-	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
+	s.EmitFinish(out, finishReason)
 }

@@ -1,11 +1,11 @@
 package bedrock
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
@@ -64,7 +64,7 @@ func TestProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, err := project(t, tt.req)
+			pr, err := guesttest.Project(t, New(), tt.req)
 			if err != nil {
 				t.Fatalf("Project: %v", err)
 			}
@@ -94,11 +94,7 @@ func TestIDRule(t *testing.T) {
 
 func TestProjectRefusals(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"q"}]`
-	tests := []struct {
-		name, req string
-		code      abi.Code
-		pointer   string
-	}{
+	adaptertest.Refusals(t, New(), []adaptertest.Refusal{
 		{"tools on a model without them", `{"model":"deepseek.r1-v1:0","tools":[{"name":"t"}],` + user + `}`, abi.CodeCapabilityUnsupported, "/tools"},
 		{"forced tool on Llama", `{"model":"us.meta.llama3-3-70b-instruct-v1:0","tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
 		{"forced tool with thinking", `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
@@ -112,19 +108,7 @@ func TestProjectRefusals(t *testing.T) {
 		{"unknown provider option", `{"model":"us.amazon.nova-pro-v1:0","provider_options":{"x":1},` + user + `}`, abi.CodeInvalidRequest, "/provider_options/x"},
 		{"starts with assistant", `{"model":"us.amazon.nova-pro-v1:0","messages":[{"role":"assistant","content":"a"}]}`, abi.CodeInvalidRequest, "/messages/0/content/0"},
 		{"temperature above 1", `{"model":"us.amazon.nova-pro-v1:0","temperature":2,` + user + `}`, abi.CodeInvalidRequest, "/temperature"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := project(t, tt.req)
-			var e *abi.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *abi.Error %s", err, tt.code)
-			}
-			if e.Code != tt.code || e.Pointer != tt.pointer {
-				t.Errorf("got %s at %q (%s), want %s at %q", e.Code, e.Pointer, e.Message, tt.code, tt.pointer)
-			}
-		})
-	}
+	})
 }
 
 // ev is one event-stream message as the host's framer yields it.
@@ -231,7 +215,8 @@ func TestTransform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := runBoth(t, tt.ctx, tt.chunks); got != tt.want {
+			// The stream all at once and one chunk per call must agree.
+			if got := string(guesttest.Stable(t, New(), []byte(tt.ctx), tt.chunks)); got != tt.want {
 				t.Errorf("events\n got:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
@@ -337,9 +322,8 @@ func TestParseResponseNovaThinking(t *testing.T) {
 }
 
 func TestLookupFamilies(t *testing.T) {
-	tests := []struct {
-		id, want string // want: the table prefix served, "" for unknownModel
-	}{
+	// {model ID, the table prefix served, "" for unknownModel}
+	adaptertest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
 		{"us.anthropic.claude-opus-4-7", "anthropic.claude-opus-4-7"},
 		{"anthropic.claude-opus-4-20250514-v1:0", "anthropic.claude-opus-4"},
 		{"us.anthropic.claude-opus-4-8-v1:0", "anthropic.claude-opus-4-7"},
@@ -347,29 +331,15 @@ func TestLookupFamilies(t *testing.T) {
 		{"anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3"},
 		{"anthropic.claude-v2:1", "anthropic.claude"},
 		{"acme.unknown-model-v1", ""},
-	}
-	for _, tt := range tests {
-		if got := lookup(tt.id).prefix; got != tt.want {
-			t.Errorf("lookup(%q) serves %q, want %q", tt.id, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestOpus47Sampling(t *testing.T) {
-	for _, tt := range []struct {
-		req, pointer string
-	}{
+	adaptertest.DefaultSampling(t, New(), [][2]string{
 		{`{"model":"us.anthropic.claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
 		{`{"model":"anthropic.claude-opus-4-7","top_p":0.5,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"anthropic.claude-opus-4-7","provider_options":{"additional_model_request_fields":{"top_k":5}},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/additional_model_request_fields/top_k"},
-	} {
-		guesttest.ProjectError(t, New(), tt.req, abi.CodeCapabilityUnsupported, tt.pointer)
-	}
-	p, err := guesttest.Project(t, New(), `{"model":"anthropic.claude-opus-4-7","temperature":1,"messages":[{"role":"user","content":"q"}]}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guesttest.BodyHas(t, p.Body, nil, []string{"temperature", "inferenceConfig"})
+	}, `{"model":"anthropic.claude-opus-4-7","temperature":1,"messages":[{"role":"user","content":"q"}]}`, "temperature", "inferenceConfig")
 }
 
 func TestStateVersion1Loads(t *testing.T) {
@@ -377,30 +347,26 @@ func TestStateVersion1Loads(t *testing.T) {
 	// version still loads, with no text boundary pending.
 	var s state
 	s.boundary = boundaryText | boundaryGap
-	rec := s.append(nil)
+	rec := s.Append(nil)
 	rec[0] = 1
 	rec = rec[:len(rec)-1]
 	var got state
-	if err := got.load(rec); err != nil || got.boundary != 0 {
+	if err := got.Load(rec); err != nil || got.boundary != 0 {
 		t.Fatalf("load: %v, boundary %d", err, got.boundary)
 	}
-	if err := got.load(s.append(nil)); err != nil || got.boundary != boundaryText|boundaryGap {
+	if err := got.Load(s.Append(nil)); err != nil || got.boundary != boundaryText|boundaryGap {
 		t.Fatalf("load v2: %v, boundary %d", err, got.boundary)
 	}
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	for _, tt := range []struct{ model, want string }{
+	adaptertest.Sources(t, New(), [][2]string{
 		{"us.anthropic.claude-sonnet-4-5-20250929-v1:0", abi.SourceTable},
 		{"amazon.nova-pro-v1:0", abi.SourceTable},
 		{"anthropic.claude-opus-4-8-v1:0", abi.SourceFamily},
 		{"no-such-model-1", abi.SourceUnknown},
 		{"", ""},
-	} {
-		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
-			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestDetails(t *testing.T) {

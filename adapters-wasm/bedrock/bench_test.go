@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
@@ -13,14 +13,9 @@ var (
 	toolDelta = abi.Chunk{Event: []byte("contentBlockDelta"), Data: []byte(`{"contentBlockIndex":1,"delta":{"toolUse":{"input":"{\"city\": \"Paris\", \"unit\":"}},"p":"abcdefgh"}`)}
 )
 
-// stateAfter returns the state after the given chunks.
+// stateAfter returns the state after the given chunks of a Nova stream.
 func stateAfter(tb testing.TB, chunks ...abi.Chunk) []byte {
-	var out guest.Output
-	in := abi.TransformInput{Context: []byte(ctxNova), Chunks: chunks}
-	if err := New().Transform(&in, &out); err != nil {
-		tb.Fatal(err)
-	}
-	return append([]byte(nil), out.State()...)
+	return guesttest.StateAfter(tb, New(), abi.TransformInput{Context: []byte(ctxNova), Chunks: chunks})
 }
 
 func textState(tb testing.TB) []byte {
@@ -32,23 +27,13 @@ func toolState(tb testing.TB) []byte {
 		ev("contentBlockStart", `{"contentBlockIndex":1,"start":{"toolUse":{"name":"get","toolUseId":"tooluse_1"}}}`), toolDelta)
 }
 
-func benchChunk(b *testing.B, state []byte, c abi.Chunk) {
-	a := New()
-	in := abi.TransformInput{State: state, Chunks: []abi.Chunk{c}}
-	var out guest.Output
-	b.SetBytes(int64(len(c.Data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		out.Reset()
-		if err := a.Transform(&in, &out); err != nil {
-			b.Fatal(err)
-		}
-	}
+func BenchmarkTransformTextChunk(b *testing.B) {
+	adaptertest.BenchChunk(b, New(), textState(b), textDelta)
 }
 
-func BenchmarkTransformTextChunk(b *testing.B) { benchChunk(b, textState(b), textDelta) }
-
-func BenchmarkTransformToolChunk(b *testing.B) { benchChunk(b, toolState(b), toolDelta) }
+func BenchmarkTransformToolChunk(b *testing.B) {
+	adaptertest.BenchChunk(b, New(), toolState(b), toolDelta)
+}
 
 // TestTransformAllocs pins the hot path: a steady text or tool-input
 // chunk allocates nothing, read from bytes or from its tape.

@@ -3,8 +3,7 @@ package bedrock
 import (
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/guest/guesttest"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 )
 
 // FuzzTransform feeds arbitrary events, data and states: the adapter must
@@ -20,14 +19,5 @@ func FuzzTransform(f *testing.F) {
 	f.Add([]byte("messageStop"), []byte(`{"stopReason":"guardrail_intervened"}`), []byte("metadata"), []byte(`{"usage":{"inputTokens":1,"outputTokens":2}}`), []byte{})
 	f.Add([]byte("exception:throttlingException"), []byte(`{"message":"slow"}`), []byte("error:X"), []byte(`{}`), []byte{1, 0})
 	f.Add([]byte(""), []byte(`{"contentBlockDelta":{"contentBlockIndex":2,"delta":{"reasoningContent":{"redactedContent":"eA=="}}}}`), []byte(""), []byte(`{"metadata":{}}`), []byte{})
-	a := New()
-	ctx := []byte(`{"model":"us.amazon.nova-micro-v1:0","response_format":{"type":"json_schema","name":"n","schema":{}}}`)
-	f.Fuzz(func(t *testing.T, e1, d1, e2, d2, state []byte) {
-		guesttest.CheckAdapter(t, a, guesttest.Input{
-			Stream:   guesttest.Stream{Context: ctx, State: state, MayRefuse: true},
-			Chunks:   []abi.Chunk{{Event: e1, Data: d1}, {Event: e2, Data: d2}},
-			Body:     d1,
-			Statuses: []uint32{503},
-		})
-	})
+	adaptertest.FuzzEvents(f, New(), []byte(`{"model":"us.amazon.nova-micro-v1:0","response_format":{"type":"json_schema","name":"n","schema":{}}}`), 503)
 }

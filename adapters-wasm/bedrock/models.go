@@ -129,24 +129,12 @@ func baseModelID(id string) string {
 // the newest entry of that family not newer than it (Opus 4.8 is served
 // as Opus 4.7 until the table knows it), else unknownModel.
 func lookup(id string) model {
-	base := baseModelID(id)
-	for _, m := range models {
-		if blockproject.ClaudePrefixMatches(base, m.prefix) {
-			m.source = abi.SourceTable
-			return m
-		}
-	}
-	if i := blockproject.ClaudeFamily(base, len(models), func(i int) string { return models[i].prefix }); i >= 0 {
-		m := models[i]
-		m.source = abi.SourceFamily
-		return m
-	}
-	m := unknownModel
-	if id != "" {
-		m.source = abi.SourceUnknown
-	}
+	m, source := blockproject.Lookup(models, modelPrefix, baseModelID(id), id, unknownModel)
+	m.source = source
 	return m
 }
+
+func modelPrefix(m *model) string { return m.prefix }
 
 // details returns what the adapter knows of a model of its table beyond
 // its flags, or nil for a model it does not know: the input it projects
@@ -185,34 +173,19 @@ func (m model) details() *abi.ModelDetails {
 
 // features returns the flags Capabilities reports: the model's, or
 // abi.PlainTextFeatures for a model the adapter does not know (projection
-// still serves what it assumes for it).
+// still serves what it assumes for it). Prompt caching: cachePoint blocks
+// where the model takes them.
 func (m model) features() abi.Features {
-	if m.source == abi.SourceUnknown {
-		return abi.PlainTextFeatures()
+	f := blockproject.Model{
+		Source:     m.source,
+		Tools:      m.tools,
+		ForcedTool: m.forcedTool,
+		Structured: m.structured,
+		Reasoning:  m.thinking != thinkingNone,
+		Vision:     m.vision,
 	}
-	f := abi.Features{
-		Streaming:        true,
-		ToolCalling:      abi.SupportNone,
-		StructuredOutput: abi.SupportNone,
-		MultiTurn:        true,
-		Reasoning:        m.thinking != thinkingNone,
-		Vision:           m.vision,
-		Source:           m.source,
-	}
-	if m.tools {
-		f.ToolCalling = abi.SupportNative
-		f.ParallelToolCalls = true
-	}
-	switch {
-	case m.structured:
-		f.StructuredOutput = abi.SupportNative
-	case m.forcedTool:
-		f.StructuredOutput = abi.SupportJSONMode // one forced tool
-	}
-	// Prompt caching: cachePoint blocks where the model takes them.
-	f.Caching = abi.CachingNone
 	if m.caching != cachingNone {
-		f.Caching, f.MaxCacheBreakpoints = abi.CachingExplicit, maxCachePoints
+		f.MaxCacheBreakpoints = maxCachePoints
 	}
-	return f
+	return f.Features()
 }

@@ -3,7 +3,8 @@ package bedrock
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -188,41 +189,32 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	extra := map[string]json.RawMessage{}
 
 	// Reasoning.
-	thinkingOn := false
-	budget := 0
-	if r := req.Reasoning; r != nil && (r.Effort != "" && r.Effort != "none" || r.BudgetTokens != nil) {
+	th, err := blockproject.ResolveThinking(req, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Claude", func() error {
 		switch m.thinking {
 		case thinkingNone:
-			return nil, unsupported("/reasoning", "model %s has no reasoning: remove reasoning from the request or pick a reasoning model (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
+			return unsupported("/reasoning", "model %s has no reasoning: remove reasoning from the request or pick a reasoning model (Claude 3.7 Sonnet, Claude 4 and later)", req.Model)
 		case thinkingFixed:
-			return nil, unsupported("/reasoning", "model %s reasons on its own and takes no reasoning settings through Converse: remove reasoning from the request", req.Model)
+			return unsupported("/reasoning", "model %s reasons on its own and takes no reasoning settings through Converse: remove reasoning from the request", req.Model)
 		}
-		thinkingOn = true
-		var effort string
-		var err error
-		budget, effort, err = blockproject.ThinkingFor(r, req.Model, m.thinking == thinkingAdaptive, m.thinking == thinkingAdaptiveOnly, "Claude")
-		if err != nil {
-			return nil, err
-		}
-		if effort != "" {
-			extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
-			extra["output_config"] = json.RawMessage(`{"effort":"` + effort + `"}`)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if req.MaxOutputTokens != nil {
-		if *req.MaxOutputTokens < 1 {
-			return nil, invalid("/max_output_tokens", "max_output_tokens must be at least 1")
-		}
-		inf.MaxTokens = *req.MaxOutputTokens
-	} else if thinkingOn {
-		inf.MaxTokens = m.maxOutput // thinking needs room above its budget
+	thinkingOn := th.On
+	maxTokens := 0
+	if thinkingOn {
+		maxTokens = m.maxOutput // thinking needs room above its budget
 	}
-	if budget > 0 {
-		var err error
-		if budget, err = blockproject.FitBudget(budget, inf.MaxTokens, req.Reasoning.BudgetTokens != nil, "maxTokens"); err != nil {
-			return nil, err
-		}
-		extra["thinking"] = json.RawMessage(`{"type":"enabled","budget_tokens":` + strconv.Itoa(budget) + `}`)
+	if inf.MaxTokens, err = th.MaxTokens(req, maxTokens, "maxTokens"); err != nil {
+		return nil, err
+	}
+	switch {
+	case th.Effort != "":
+		extra["thinking"] = json.RawMessage(`{"type":"adaptive"}`)
+		extra["output_config"] = json.RawMessage(`{"effort":"` + th.Effort + `"}`)
+	case th.On:
+		extra["thinking"] = json.RawMessage(`{"type":"enabled","budget_tokens":` + strconv.Itoa(th.Budget) + `}`)
 	}
 	if err := (blockproject.Sampling{API: "Bedrock", Thinking: "reasoning"}).CheckSampling(req, thinkingOn); err != nil {
 		return nil, err
@@ -288,14 +280,11 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	if c := req.ToolChoice; c != nil {
+		if err := blockproject.CheckToolChoice(c, toolNames, len(req.Tools)); err != nil {
+			return nil, err
+		}
 		switch {
 		case c.Tool != "" || c.Mode == abi.ToolChoiceRequired:
-			if c.Tool != "" && !toolNames[c.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", c.Tool)
-			}
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
-			}
 			if !m.forcedTool {
 				return nil, unsupported("/tool_choice", "model %s takes tool_choice auto only on Bedrock: a forced tool call is not available", req.Model)
 			}
@@ -321,45 +310,34 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	}
 
 	// Structured output.
-	jsonTool := ""
-	if rf := req.ResponseFormat; rf != nil {
-		switch rf.Type {
-		case "", "text":
-		case "json_schema":
-			schema, err := blockproject.ObjectSchema(rf.Schema, "/response_format/schema")
-			if err != nil {
-				return nil, err
-			}
-			switch {
-			case m.structured:
-				// The models with structured outputs on Bedrock are Claude's.
-				if schema, err = anthropic.StrictSchema(schema, "/response_format/schema"); err != nil {
-					return nil, err
-				}
-				var oc wireOutputCfg
-				oc.TextFormat.Type = "json_schema"
-				oc.TextFormat.Structure.JSONSchema = wireJSONSchema{Schema: string(schema), Name: rf.Name}
-				w.OutputConfig = &oc
-			case m.forcedTool:
-				if len(req.Tools) > 0 {
-					return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools", req.Model)
-				}
-				if thinkingOn {
-					return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with reasoning", req.Model)
-				}
-				jsonTool = emulatedToolName(rf)
-				var spec wireToolSpec
-				spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
-				spec.InputSchema.JSON = schema
-				tc.Tools = []wireTool{{ToolSpec: &spec}}
-				b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
-				tc.ToolChoice = b
-			default:
-				return nil, unsupported("/response_format", "model %s has neither structured output nor a forced tool choice on Bedrock: remove response_format or pick another model", req.Model)
-			}
-		default:
-			return nil, invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+	schema, err := blockproject.ResponseSchema(req.ResponseFormat, m.structured, anthropic.StrictSchema)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case schema == nil:
+	case m.structured:
+		// The models with structured outputs on Bedrock are Claude's.
+		var oc wireOutputCfg
+		oc.TextFormat.Type = "json_schema"
+		oc.TextFormat.Structure.JSONSchema = wireJSONSchema{Schema: string(schema), Name: req.ResponseFormat.Name}
+		w.OutputConfig = &oc
+	case m.forcedTool:
+		if len(req.Tools) > 0 {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with the request's tools", req.Model)
 		}
+		if thinkingOn {
+			return nil, unsupported("/response_format", "model %s has no native structured output; it is emulated with a forced tool, which cannot be combined with reasoning", req.Model)
+		}
+		jsonTool := emulatedToolName(req.ResponseFormat)
+		var spec wireToolSpec
+		spec.Name, spec.Description = jsonTool, "Respond with a JSON object that matches this schema."
+		spec.InputSchema.JSON = schema
+		tc.Tools = []wireTool{{ToolSpec: &spec}}
+		b, _ := json.Marshal(map[string]any{"tool": map[string]string{"name": jsonTool}})
+		tc.ToolChoice = b
+	default:
+		return nil, unsupported("/response_format", "model %s has neither structured output nor a forced tool choice on Bedrock: remove response_format or pick another model", req.Model)
 	}
 	if len(tc.Tools) > 0 {
 		w.ToolConfig = &tc
@@ -397,12 +375,7 @@ func emulatedToolName(rf *abi.ResponseFormat) string {
 }
 
 func projectOptions(req *abi.Request, w *wireRequest, extra map[string]json.RawMessage) error {
-	keys := make([]string, 0, len(req.ProviderOptions))
-	for k := range req.ProviderOptions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(req.ProviderOptions)) {
 		v := bytes.TrimSpace(req.ProviderOptions[k])
 		p := "/provider_options/" + k
 		switch k {
@@ -466,24 +439,10 @@ func projectMessages(in []abi.Message, m model, modelID string) (system []wireSy
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cacheAt := blockproject.CacheAt(in)
-	placed := make(map[string]bool, len(cacheAt))
-	out = make([]wireMessage, len(turns))
-	for i, t := range turns {
-		blocks := t.Blocks
-		if len(cacheAt) > 0 {
-			blocks = make([]wireBlock, 0, len(t.Blocks)+1)
-			for j, b := range t.Blocks {
-				blocks = append(blocks, b)
-				if _, ok := cacheAt[t.Src[j]]; ok {
-					blocks = append(blocks, wireBlock{CachePoint: cachePoint})
-					placed[t.Src[j]] = true
-				}
-			}
-		}
-		out[i] = wireMessage{Role: t.Role, Content: blocks}
-	}
-	if err := blockproject.UnplacedCache(cacheAt, placed); err != nil {
+	out, err = blockproject.Messages(in, turns, func(blocks []wireBlock, _ abi.Cache, _ string) ([]wireBlock, error) {
+		return append(blocks, wireBlock{CachePoint: cachePoint}), nil
+	}, func(role string, blocks []wireBlock) wireMessage { return wireMessage{Role: role, Content: blocks} })
+	if err != nil {
 		return nil, nil, false, err
 	}
 	return system, out, hasToolBlocks, nil

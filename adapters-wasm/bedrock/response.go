@@ -1,11 +1,10 @@
 package bedrock
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -14,7 +13,7 @@ import (
 // would have given, with whole texts in single deltas.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	var s state
-	initFromContext(&s, in.Context)
+	s.Init(in.Context)
 	var content, usage []byte
 	it := jsonx.Object(in.Body)
 	for it.Next() {
@@ -23,7 +22,7 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 			msg, _, _ := jsonx.Lookup(it.Value(), "message")
 			content, _, _ = jsonx.Lookup(msg, "content")
 		case it.KeyIs("stopReason"):
-			s.stop = s.Bytes(it.Value())
+			s.Stop = s.Bytes(it.Value())
 		case it.KeyIs("usage"):
 			usage = it.Value()
 		}
@@ -32,15 +31,8 @@ func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 		return abi.Errorf(abi.CodeServerError, "bedrock: the Converse response is not a JSON object: %v", err)
 	}
 	out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: string(s.model)})
-	blocks := jsonx.Array(content)
-	for blocks.Next() {
-		parseBlock(&s, blocks.Value(), out)
-	}
-	if err := blocks.Err(); err != nil && content != nil {
-		return abi.Errorf(abi.CodeServerError, "bedrock: output.message.content is not an array: %v", err)
-	}
-	if usage != nil {
-		readUsage(&s, usage)
+	if err := dialect.Whole(&s.Core, content, usage, "output.message.content", func(v []byte) { parseBlock(&s, v, out) }); err != nil {
+		return err
 	}
 	emitFinish(&s, out)
 	return nil
@@ -102,32 +94,10 @@ func parseBlock(s *state, v []byte, out *guest.Output) {
 			if typ == "server_tool_use" {
 				continue // run by Bedrock itself, not by the client
 			}
-			args := blockstate.NonEmptyObject(input)
-			if s.flags&flagJSONMode != 0 && name == string(s.jsonTool) {
-				if len(args) == 0 {
-					args = []byte("{}")
-				}
-				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(args)})
-				continue
-			}
-			if id == "" || name == "" {
-				out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-					Message: "bedrock: a toolUse block came without toolUseId or name: the response is malformed; retry the request"})
-				continue
-			}
-			idx := int(s.ntools)
-			s.ntools++
-			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: idx, ID: id, Name: name})
-			if len(args) > 0 {
-				out.Emit(&abi.Event{Type: abi.EventToolCallDelta, Index: idx, Arguments: string(args)})
-			}
-			blockstate.EmitToolCall(out, "bedrock", "maxTokens", idx, id, name, args)
+			dialect.WholeToolUse(&s.Core, out, id, name, input)
 		}
 	}
 }
-
-// compactObject returns a non-empty object value without insignificant
-// whitespace, or nil for {} and non-objects.
 
 // MapError maps an error response to one error event. The error type comes
 // from the x-amzn-errortype header ("ThrottlingException:http://..."),
@@ -154,17 +124,10 @@ func (Adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
 		typ = typ[i+1:]
 	}
 	if msg == "" && it.Err() != nil {
-		msg = strings.TrimSpace(string(in.Body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
+		msg = blockstream.ErrorBody(in.Body)
 	}
 	code, retry := errorCode(typ, int(in.Status), msg)
-	label := typ
-	if label == "" {
-		label = "HTTP " + strconv.Itoa(int(in.Status))
-	}
-	out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + label + ": " + msg})
+	dialect.EmitHTTPError(out, code, retry, typ, in.Status, msg)
 	return nil
 }
 

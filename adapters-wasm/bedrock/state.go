@@ -1,11 +1,8 @@
 package bedrock
 
 import (
-	"encoding/binary"
-	"errors"
-	"sync"
-
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest/think"
 )
 
@@ -35,14 +32,11 @@ const (
 	boundaryGap  = 1 << 1 // a block other than text began after it
 )
 
+// Flags beyond blockstream's (FlagStarted: messageStart seen; FlagEnded:
+// metadata seen, the end marker).
 const (
-	flagStarted  = 1 << 0 // messageStart seen
-	flagEnded    = 1 << 1 // metadata seen: the end marker
-	flagFailed   = 1 << 2 // an error event was emitted
-	flagJSONMode = 1 << 3 // structured output arrives as a forced tool
-	flagInit     = 1 << 4 // the stream context was read
-	flagStopped  = 1 << 5 // messageStop seen
-	flagNova     = 1 << 6 // Amazon Nova: split a leading <thinking> block out of text
+	flagStopped = blockstream.FlagOwn << 0 // messageStop seen
+	flagNova    = blockstream.FlagOwn << 1 // Amazon Nova: split a leading <thinking> block out of text
 )
 
 // Kinds of content blocks.
@@ -54,68 +48,58 @@ const (
 	blockOther // server tools and future block types: ignored
 )
 
-type state struct {
-	// Scratch holds unescaped strings and arena tool arguments for the
-	// duration of one call; it is reused from call to call (the state is
-	// pooled) and is not part of the encoded state.
-	blockstate.Scratch
+// dialect is what the Converse API names its own way.
+var dialect = &blockstream.Dialect{
+	Provider:  "bedrock",
+	Limit:     "maxTokens",
+	ToolBlock: "toolUse",
+	ToolID:    "toolUseId",
+	Usage:     [4]string{"inputTokens", "cacheReadInputTokens", "cacheWriteInputTokens", "outputTokens"},
+	ToolKind:  blockTool,
+	JSONKind:  blockJSON,
+}
 
-	flags      byte
-	usage      blockstate.Usage
-	stop       []byte
-	jsonTool   []byte
+// state is the transform state: blockstream's Core (Stop is the
+// stopReason of messageStop), the model ID, the Nova splitter's state and
+// the text boundary.
+type state struct {
+	blockstream.Core
 	model      []byte
 	thinkState []byte
 	thinkArr   [think.StateSize]byte
-	ntools     uint64
-	blocks     blockstate.Blocks
 	boundary   byte
 }
 
-var errState = errors.New("bedrock: transform state is corrupt (was it produced by another module version?)")
+// states pools the transform states.
+var states blockstream.Pool[state, *state]
 
-var statePool = sync.Pool{New: func() any { return new(state) }}
-
-// reset empties s for a new call, keeping its buffers.
-func (s *state) reset() {
-	sc := s.Scratch
-	sc.Reset()
-	*s = state{Scratch: sc, blocks: s.blocks[:0]}
-}
-
-func (s *state) append(dst []byte) []byte {
-	dst = append(dst, stateVersion, s.flags)
-	dst = s.usage.Append(dst)
-	dst = blockstate.AppendBytes(dst, s.stop)
-	dst = blockstate.AppendBytes(dst, s.jsonTool)
+// Append appends the state record to dst.
+func (s *state) Append(dst []byte) []byte {
+	dst = s.AppendHead(dst, stateVersion)
+	dst = blockstate.AppendBytes(dst, s.JSONTool)
 	dst = blockstate.AppendBytes(dst, s.model)
 	dst = blockstate.AppendBytes(dst, s.thinkState)
-	dst = binary.AppendUvarint(dst, s.ntools)
-	dst = blockstate.AppendBlocks(dst, s.blocks)
-	dst = append(dst, s.boundary)
-	return dst
+	dst = s.AppendTail(dst)
+	return append(dst, s.boundary)
 }
 
-// load decodes b into s; the byte slices alias b.
-func (s *state) load(b []byte) error {
+// Load decodes b into s; the byte slices alias b.
+func (s *state) Load(b []byte) error {
 	r := blockstate.NewReader(b)
 	version := r.Byte()
 	if version != 1 && version != stateVersion {
-		return errState
+		return dialect.CorruptState()
 	}
-	s.flags = r.Byte()
-	s.usage = r.Usage()
-	s.stop = r.Bytes()
-	s.jsonTool = r.Bytes()
+	s.LoadHead(&r)
+	s.JSONTool = r.Bytes()
 	s.model = r.Bytes()
 	s.thinkState = r.Bytes()
-	s.ntools = r.Uvarint()
-	s.blocks = r.Blocks(s.blocks)
+	s.LoadTail(&r)
 	if version >= 2 {
 		s.boundary = r.Byte()
 	}
 	if !r.OK() {
-		return errState
+		return dialect.CorruptState()
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstream"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/think"
@@ -21,63 +22,33 @@ const exceptionPrefix = "exception:"
 // ignored. A chunk without an event name whose payload is a one-key object
 // {"<eventType>":{...}} (the decoded form some tools log) is read the same.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	s := statePool.Get().(*state)
-	defer statePool.Put(s)
-	s.reset()
-	if len(in.State) > 0 {
-		if err := s.load(in.State); err != nil {
-			return abi.Wrap(abi.CodeInvalidRequest, err, "loading the transform state")
-		}
-	}
-	if s.flags&flagInit == 0 {
-		s.flags |= flagInit
-		initFromContext(s, in.Context)
-	}
-	for _, c := range in.Chunks {
-		if s.flags&(flagEnded|flagFailed) != 0 {
-			break
-		}
-		handleEvent(s, c.Event, c.Data, out)
-	}
-	if in.Flags&abi.FlagEnd != 0 && s.flags&(flagEnded|flagFailed) == 0 {
-		s.flushText(out)
-		msg := "bedrock: the stream ended before its metadata event; the response is incomplete: retry the request"
-		if s.flags&flagStopped != 0 {
-			msg = "bedrock: the stream ended after messageStop but before its metadata event (usage); retry the request if usage matters"
-		}
-		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Retryable: true, Message: msg})
-		s.flags |= flagFailed
-	}
-	out.SetState(s.append(out.State()[:0]))
-	return nil
+	return states.Transform(in, out)
 }
 
-// initFromContext reads the model ID and, for models that emulate
-// structured output with a forced tool, that tool's name.
-func initFromContext(s *state, ctx []byte) {
-	if len(ctx) == 0 {
-		return
+// Truncated emits the error of a stream that ended before its metadata
+// event, after releasing the text the Nova splitter holds.
+func (s *state) Truncated(out *guest.Output) {
+	s.flushText(out)
+	msg := "bedrock: the stream ended before its metadata event; the response is incomplete: retry the request"
+	if s.Flags&flagStopped != 0 {
+		msg = "bedrock: the stream ended after messageStop but before its metadata event (usage); retry the request if usage matters"
 	}
-	c := blockstate.StreamContext(ctx)
+	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeStreamTruncated, Retryable: true, Message: msg})
+}
+
+// Init reads the model ID and, for models that emulate structured output
+// with a forced tool, that tool's name.
+func (s *state) Init(ctx []byte) {
+	c := s.UseContext(ctx, func(model string) bool {
+		m := lookup(model)
+		return !m.structured && m.forcedTool
+	}, emulatedToolName)
 	if c.HasModel {
 		s.model = c.Model
 	}
 	if strings.HasPrefix(baseModelID(string(s.model)), "amazon.nova") {
-		s.flags |= flagNova
+		s.Flags |= flagNova
 	}
-	if string(c.RFType) != "json_schema" {
-		return
-	}
-	if m := lookup(string(s.model)); m.structured || !m.forcedTool {
-		return
-	}
-	s.flags |= flagJSONMode
-	s.jsonTool = []byte(emulatedToolName(&abi.ResponseFormat{Name: string(c.RFName)}))
-}
-
-func malformed(s *state, out *guest.Output, what string) {
-	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "bedrock: malformed stream event: " + what})
-	s.flags |= flagFailed
 }
 
 // unwrap turns the decoded form {"<eventType>":{...}} into name and payload.
@@ -93,7 +64,8 @@ func unwrap(data []byte) (event, payload []byte) {
 	return k, v
 }
 
-func handleEvent(s *state, event, data []byte, out *guest.Output) {
+// Handle handles one event-stream message.
+func (s *state) Handle(event, data []byte, out *guest.Output) {
 	data = bytes.TrimSpace(data)
 	if len(event) == 0 {
 		event, data = unwrap(data)
@@ -113,7 +85,7 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 		code, retry := errorCode(string(typ), 0, string(msg))
 		out.Emit(&abi.Event{Type: abi.EventError, Code: code, Retryable: retry, Message: "bedrock: " + string(typ) + ": " + string(msg)})
-		s.flags |= flagFailed
+		s.Flags |= blockstream.FlagFailed
 		return
 	}
 	var index, start, delta, stop, usage []byte
@@ -134,44 +106,44 @@ func handleEvent(s *state, event, data []byte, out *guest.Output) {
 		}
 	}
 	if it.Err() != nil {
-		malformed(s, out, string(event)+" payload is not a JSON object: "+blockstate.Preview(data))
+		dialect.Malformed(&s.Core, out, string(event)+" payload is not a JSON object: "+blockstate.Preview(data))
 		return
 	}
 	var idx uint64
 	if hasIndex {
 		var ok bool
 		if idx, ok = blockstate.Uint(index); !ok {
-			malformed(s, out, string(event)+" has a bad contentBlockIndex")
+			dialect.Malformed(&s.Core, out, string(event)+" has a bad contentBlockIndex")
 			return
 		}
 	}
 	switch string(event) {
 	case "messageStart":
-		s.flags |= flagStarted
+		s.Flags |= blockstream.FlagStarted
 		out.Emit(&abi.Event{Type: abi.EventResponseStart, Model: blockstate.View(s.model)})
 	case "contentBlockStart":
 		startBlock(s, idx, start, out)
 	case "contentBlockDelta":
 		blockDelta(s, idx, delta, out)
 	case "contentBlockStop":
-		if b := s.blocks.Find(idx); b != nil {
+		if b := s.Blocks.Find(idx); b != nil {
 			if b.Kind == blockText {
 				s.flushText(out)
 			}
 			if b.Kind == blockTool {
-				blockstate.EndToolCall(out, "bedrock", "maxTokens", int(b.ToolIdx), blockstate.View(b.ID), blockstate.View(b.Name))
+				dialect.EndToolCall(out, b)
 			}
-			s.blocks.Remove(idx)
+			s.Blocks.Remove(idx)
 		}
 	case "messageStop":
-		s.flags |= flagStopped
-		s.stop = s.Bytes(stop)
+		s.Flags |= flagStopped
+		s.Stop = s.Bytes(stop)
 	case "metadata":
 		s.flushText(out)
 		if usage != nil {
-			readUsage(s, usage)
+			dialect.ReadUsage(&s.Core, usage)
 		}
-		s.flags |= flagEnded
+		s.Flags |= blockstream.FlagEnded
 		emitFinish(s, out)
 	default:
 		// Event types added after this module was written are skipped.
@@ -195,7 +167,7 @@ func (s *state) emitText(out *guest.Output, t string) {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
 	}
 	s.boundary = boundaryText
-	if s.flags&flagNova == 0 {
+	if s.Flags&flagNova == 0 {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		return
 	}
@@ -220,7 +192,7 @@ func (s *state) otherBlock() {
 // flushText releases the bytes the splitter holds (a possible partial tag)
 // at the end of a text block or of the stream.
 func (s *state) flushText(out *guest.Output) {
-	if s.flags&flagNova == 0 || len(s.thinkState) == 0 {
+	if s.Flags&flagNova == 0 || len(s.thinkState) == 0 {
 		return
 	}
 	sp, _ := think.New(novaThink)
@@ -237,29 +209,9 @@ func emitPiece(out *guest.Output, p think.Piece) {
 	out.Emit(&abi.Event{Type: p.EventType(), Text: p.Text})
 }
 
-func readUsage(s *state, u []byte) {
-	it := jsonx.Object(u)
-	for it.Next() {
-		v, ok := blockstate.Uint(it.Value())
-		if !ok {
-			continue
-		}
-		switch {
-		case it.KeyIs("inputTokens"):
-			s.usage.Input = v
-		case it.KeyIs("outputTokens"):
-			s.usage.Output = v
-		case it.KeyIs("cacheReadInputTokens"):
-			s.usage.CacheRead = v
-		case it.KeyIs("cacheWriteInputTokens"):
-			s.usage.CacheCreate = v
-		}
-	}
-}
-
 func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
 	s.otherBlock() // Converse starts no text block: text arrives as deltas
-	s.blocks.Remove(idx)
+	s.Blocks.Remove(idx)
 	b := blockstate.Block{Index: idx, Kind: blockOther}
 	if tu, found, _ := jsonx.Lookup(start, "toolUse"); found {
 		var id, name, typ []byte
@@ -278,33 +230,22 @@ func startBlock(s *state, idx uint64, start []byte, out *guest.Output) {
 		case string(typ) == "server_tool_use":
 			// A tool Bedrock runs itself (e.g. nova_code_interpreter):
 			// not a call for the client to execute.
-		case s.flags&flagJSONMode != 0 && bytes.Equal(name, s.jsonTool):
-			b.Kind = blockJSON
-		case len(id) == 0 || len(name) == 0:
-			// A call without its id or name cannot be run or answered:
-			// report the malformed block; its deltas are ignored.
-			out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeToolArgumentsInvalid,
-				Message: "bedrock: a toolUse content block came without toolUseId or name: the stream is malformed; retry the request"})
 		default:
-			b.Kind = blockTool
-			b.ToolIdx = s.ntools
-			s.ntools++
-			b.ID, b.Name = id, name
-			out.Emit(&abi.Event{Type: abi.EventToolCallStart, Index: int(b.ToolIdx), ID: blockstate.View(id), Name: blockstate.View(name)})
+			dialect.StartToolUse(&s.Core, out, &b, id, name, nil)
 		}
 	}
-	s.blocks = append(s.blocks, b)
+	s.Blocks = append(s.Blocks, b)
 }
 
 func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
-	b := s.blocks.Find(idx)
+	b := s.Blocks.Find(idx)
 	it := jsonx.Object(delta)
 	for it.Next() {
 		switch {
 		case it.KeyIs("text"):
 			if b == nil {
-				s.blocks = append(s.blocks, blockstate.Block{Index: idx, Kind: blockText})
-				b = s.blocks.Find(idx)
+				s.Blocks = append(s.Blocks, blockstate.Block{Index: idx, Kind: blockText})
+				b = s.Blocks.Find(idx)
 			}
 			if t := s.Str(it.Value()); t != "" && b.Kind == blockText {
 				s.emitText(out, t)
@@ -313,8 +254,8 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 			if b == nil {
 				// Redacted reasoning arrives without a contentBlockStart.
 				s.otherBlock()
-				s.blocks = append(s.blocks, blockstate.Block{Index: idx, Kind: blockThinking})
-				b = s.blocks.Find(idx)
+				s.Blocks = append(s.Blocks, blockstate.Block{Index: idx, Kind: blockThinking})
+				b = s.Blocks.Find(idx)
 			}
 			rc := jsonx.Object(it.Value())
 			for rc.Next() {
@@ -347,19 +288,10 @@ func blockDelta(s *state, idx uint64, delta []byte, out *guest.Output) {
 
 // finishReason maps a Converse stopReason.
 func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
+	if r, ok := blockstream.FinishReason(stop, toolCalls, jsonMode); ok {
+		return r
+	}
 	switch stop {
-	case "end_turn", "stop_sequence":
-		if toolCalls {
-			return abi.FinishToolCalls
-		}
-		return abi.FinishStop
-	case "tool_use":
-		if !toolCalls && jsonMode {
-			return abi.FinishStop
-		}
-		return abi.FinishToolCalls
-	case "max_tokens", "model_context_window_exceeded":
-		return abi.FinishLength
 	case "guardrail_intervened", "content_filtered":
 		return abi.FinishContentFilter
 	case "malformed_model_output", "malformed_tool_use":
@@ -372,7 +304,6 @@ func finishReason(stop string, toolCalls, jsonMode bool) abi.FinishReason {
 }
 
 func emitFinish(s *state, out *guest.Output) {
-	s.usage.Emit(out)
-	stop := blockstate.View(s.stop)
-	out.Emit(&abi.Event{Type: abi.EventFinish, Reason: finishReason(stop, s.ntools > 0, s.flags&flagJSONMode != 0), RawReason: stop})
+	s.Usage.Emit(out)
+	s.EmitFinish(out, finishReason)
 }

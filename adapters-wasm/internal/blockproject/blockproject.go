@@ -3,8 +3,10 @@
 // blocks (Anthropic's Messages API and Bedrock's Converse API): grouping the
 // normalized messages into turns, tool results first in a user turn, the
 // pairing of tool calls and results between neighbouring turns, one
-// injective tool-call ID mapping per request, and the small validations of
-// tool names, schemas and arguments.
+// injective tool-call ID mapping per request, the small validations of
+// tool names, schemas, arguments, tool choice and response format, the
+// placement of cache markers, Claude's thinking settings, and the lookup of
+// a model in a Claude-style model table with the features it reports.
 //
 // Projection runs once per request, not per chunk; it compiles into each
 // adapter module (GOOS=wasip1) and natively.
@@ -59,6 +61,43 @@ func ObjectSchema(s json.RawMessage, pointer string) (json.RawMessage, error) {
 		return nil, guest.Invalid(pointer, "schema must be a JSON object")
 	}
 	return buf.Bytes(), nil
+}
+
+// ResponseSchema returns the schema of a json_schema response format,
+// compacted (ObjectSchema at /response_format/schema) and, for a model
+// with native structured output (native), put in the provider's dialect by
+// strict; nil for no response format or a text one. Any other type is an
+// invalid_request error.
+func ResponseSchema(rf *abi.ResponseFormat, native bool, strict func(schema json.RawMessage, pointer string) (json.RawMessage, error)) (json.RawMessage, error) {
+	if rf == nil {
+		return nil, nil
+	}
+	switch rf.Type {
+	case "", "text":
+		return nil, nil
+	case "json_schema":
+		schema, err := ObjectSchema(rf.Schema, "/response_format/schema")
+		if err != nil || !native {
+			return schema, err
+		}
+		return strict(schema, "/response_format/schema")
+	}
+	return nil, guest.Invalid("/response_format/type", "response_format type %q is not text or json_schema", rf.Type)
+}
+
+// CheckToolChoice checks that a tool choice can be served by the request's
+// tools: a named tool must be among them (toolNames), and "required"
+// needs at least one (nTools).
+func CheckToolChoice(tc *abi.ToolChoice, toolNames map[string]bool, nTools int) error {
+	switch {
+	case tc.Tool != "":
+		if !toolNames[tc.Tool] {
+			return guest.Invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
+		}
+	case tc.Mode == abi.ToolChoiceRequired && nTools == 0:
+		return guest.Invalid("/tool_choice", `tool_choice "required" needs at least one tool`)
+	}
+	return nil
 }
 
 // ArgumentsObject parses tool-call arguments, compacted: "" is the empty

@@ -239,3 +239,51 @@ func TestCheckPart(t *testing.T) {
 		}
 	}
 }
+
+func TestResponseSchema(t *testing.T) {
+	strict := func(s json.RawMessage, pointer string) (json.RawMessage, error) {
+		return json.RawMessage(`{"strict":` + string(s) + `}`), nil
+	}
+	tests := []struct {
+		rf      *abi.ResponseFormat
+		native  bool
+		want    string // the schema; "" for none
+		pointer string // of the error, "" for none
+	}{
+		{nil, true, "", ""},
+		{&abi.ResponseFormat{Type: "text"}, true, "", ""},
+		{&abi.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(` { "type": "object" } `)}, false, `{"type":"object"}`, ""},
+		{&abi.ResponseFormat{Type: "json_schema"}, true, `{"strict":{"type":"object","properties":{}}}`, ""},
+		{&abi.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(`[]`)}, true, "", "/response_format/schema"},
+		{&abi.ResponseFormat{Type: "xml"}, true, "", "/response_format/type"},
+	}
+	for i, tt := range tests {
+		got, err := ResponseSchema(tt.rf, tt.native, strict)
+		var e *abi.Error
+		if tt.pointer != "" && (!errors.As(err, &e) || e.Pointer != tt.pointer) || tt.pointer == "" && (err != nil || string(got) != tt.want) {
+			t.Errorf("%d: %s, %v; want %s (error at %q)", i, got, err, tt.want, tt.pointer)
+		}
+	}
+}
+
+func TestCheckToolChoice(t *testing.T) {
+	names := map[string]bool{"a": true}
+	for _, tt := range []struct {
+		tc     abi.ToolChoice
+		nTools int
+		ok     bool
+	}{
+		{abi.ToolChoice{Tool: "a"}, 1, true},
+		{abi.ToolChoice{Tool: "b"}, 1, false},
+		{abi.ToolChoice{Mode: abi.ToolChoiceRequired}, 1, true},
+		{abi.ToolChoice{Mode: abi.ToolChoiceRequired}, 0, false},
+		{abi.ToolChoice{Mode: abi.ToolChoiceNone}, 0, true},
+		{abi.ToolChoice{Mode: abi.ToolChoiceAuto}, 0, true},
+	} {
+		err := CheckToolChoice(&tt.tc, names, tt.nTools)
+		var e *abi.Error
+		if tt.ok != (err == nil) || err != nil && (!errors.As(err, &e) || e.Code != abi.CodeInvalidRequest || e.Pointer != "/tool_choice") {
+			t.Errorf("%+v with %d tools: %v", tt.tc, tt.nTools, err)
+		}
+	}
+}

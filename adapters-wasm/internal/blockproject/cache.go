@@ -131,3 +131,39 @@ func UnplacedCache(at map[string]abi.Cache, placed map[string]bool) error {
 	}
 	return guest.Invalid(first+"/cache", "the part carries a cache marker but is not sent (blank text or another provider's reasoning): move the marker to a part that is sent")
 }
+
+// Messages builds the provider messages of the turns (msg makes one from
+// a turn's role and blocks) with the cache markers of the parts of in
+// (CacheAt) placed: mark is called after each block whose part carries a
+// marker, with the turn's blocks so far (that block last), the marker and
+// the part's pointer, and returns the blocks with the marker placed (the
+// last block marked, or a cache block appended) or an error. A marked part
+// that no block stands for is an error (UnplacedCache).
+func Messages[B, M any](in []abi.Message, turns []Turn[B], mark func(blocks []B, c abi.Cache, src string) ([]B, error), msg func(role string, blocks []B) M) ([]M, error) {
+	at := CacheAt(in)
+	placed := make(map[string]bool, len(at))
+	out := make([]M, len(turns))
+	for i, t := range turns {
+		blocks := t.Blocks
+		if len(at) > 0 {
+			blocks = make([]B, 0, len(t.Blocks)+1)
+			for j, b := range t.Blocks {
+				blocks = append(blocks, b)
+				c, ok := at[t.Src[j]]
+				if !ok {
+					continue
+				}
+				var err error
+				if blocks, err = mark(blocks, c, t.Src[j]); err != nil {
+					return nil, err
+				}
+				placed[t.Src[j]] = true
+			}
+		}
+		out[i] = msg(t.Role, blocks)
+	}
+	if err := UnplacedCache(at, placed); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

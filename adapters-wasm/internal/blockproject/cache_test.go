@@ -1,6 +1,9 @@
 package blockproject
 
 import (
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -88,5 +91,39 @@ func TestCheckCache(t *testing.T) {
 				t.Errorf("code %q (%v), want %q", got, err, tt.code)
 			}
 		})
+	}
+}
+
+func TestMessages(t *testing.T) {
+	c := &abi.Cache{TTL: "5m"}
+	in := []abi.Message{
+		{Role: abi.RoleUser, Content: []abi.Part{{Type: abi.PartText, Text: "a", Cache: c}, {Type: abi.PartText, Text: "b"}}},
+		{Role: abi.RoleAssistant, Content: []abi.Part{{Type: abi.PartText, Text: "c", Cache: c}}},
+	}
+	turns := []Turn[string]{
+		{Role: "user", Blocks: []string{"a", "b"}, Src: []string{"/messages/0/content/0", "/messages/0/content/1"}},
+		{Role: "assistant", Blocks: []string{"c"}, Src: []string{"/messages/1/content/0"}},
+	}
+	join := func(role string, blocks []string) string { return role + ":" + strings.Join(blocks, ",") }
+	point := func(blocks []string, c abi.Cache, _ string) ([]string, error) {
+		return append(blocks, "cache "+c.TTL), nil
+	}
+	got, err := Messages(in, turns, point, join)
+	if want := []string{"user:a,cache 5m,b", "assistant:c,cache 5m"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("Messages = %q, %v; want %q", got, err, want)
+	}
+	refuse := func([]string, abi.Cache, string) ([]string, error) { return nil, errors.New("no") }
+	if _, err := Messages(in, turns, refuse, join); err == nil || err.Error() != "no" {
+		t.Errorf("a refused marker gave %v", err)
+	}
+	// The assistant's marked part was dropped: its marker is not placed.
+	var e *abi.Error
+	if _, err := Messages(in, turns[:1], point, join); !errors.As(err, &e) || e.Pointer != "/messages/1/content/0/cache" {
+		t.Errorf("an unplaced marker gave %v", err)
+	}
+	// Without markers the blocks are the turns' own.
+	got, err = Messages(in[1:1], turns, point, join)
+	if want := []string{"user:a,b", "assistant:c"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("without markers: %q, %v", got, err)
 	}
 }

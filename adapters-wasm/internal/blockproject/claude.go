@@ -110,3 +110,57 @@ func (s Sampling) CheckSampling(req *abi.Request, thinkingOn bool) error {
 	}
 	return nil
 }
+
+// Thinking is the extended thinking a request asks of a Claude model, as
+// ResolveThinking resolves it.
+type Thinking struct {
+	// On: the request asks for thinking (a reasoning effort other than
+	// none, or a budget).
+	On bool
+	// Budget is budget-based thinking's budget_tokens (fitted below the
+	// max tokens by MaxTokens); 0 with adaptive thinking.
+	Budget int
+	// Effort is adaptive thinking's effort; "" with budget-based thinking.
+	Effort string
+	// explicit: the request set the budget itself.
+	explicit bool
+}
+
+// ResolveThinking resolves the request's reasoning for a Claude model with
+// ThinkingFor (adaptive, adaptiveOnly and who as there). refuse, called
+// only when the request asks for thinking, returns the error of a model
+// that takes no thinking settings, or nil.
+func ResolveThinking(req *abi.Request, adaptive, adaptiveOnly bool, who string, refuse func() error) (Thinking, error) {
+	r := req.Reasoning
+	if r == nil || (r.Effort == "" || r.Effort == "none") && r.BudgetTokens == nil {
+		return Thinking{}, nil
+	}
+	if err := refuse(); err != nil {
+		return Thinking{}, err
+	}
+	budget, effort, err := ThinkingFor(r, req.Model, adaptive, adaptiveOnly, who)
+	if err != nil {
+		return Thinking{}, err
+	}
+	return Thinking{On: true, Budget: budget, Effort: effort, explicit: r.BudgetTokens != nil}, nil
+}
+
+// MaxTokens returns the output-token limit to send: the request's
+// max_output_tokens, which must be at least 1, or def when it sets none.
+// A thinking budget is then fitted below it (FitBudget): one derived from
+// an effort shrinks to fit, one the request set is the caller's to fix.
+// field names the provider's max-tokens field in the error.
+func (th *Thinking) MaxTokens(req *abi.Request, def int, field string) (int, error) {
+	n := def
+	if req.MaxOutputTokens != nil {
+		if n = *req.MaxOutputTokens; n < 1 {
+			return 0, guest.Invalid("/max_output_tokens", "max_output_tokens must be at least 1")
+		}
+	}
+	if th.Budget == 0 {
+		return n, nil
+	}
+	var err error
+	th.Budget, err = FitBudget(th.Budget, n, th.explicit, field)
+	return n, err
+}

@@ -1,6 +1,7 @@
 package blockproject
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -131,6 +132,51 @@ func TestThinkingControls(t *testing.T) {
 		}
 		if hasMax != tc.maxEffort {
 			t.Errorf("%s: max effort listed %v, want %v", tc.name, hasMax, tc.maxEffort)
+		}
+	}
+}
+
+func TestResolveThinkingMaxTokens(t *testing.T) {
+	budget, zero, many := 3000, 0, 2000
+	refused := errors.New("refused")
+	tests := []struct {
+		name      string
+		req       abi.Request
+		refuse    error
+		def       int
+		on        bool
+		budget    int    // after MaxTokens
+		effort    string // adaptive
+		maxTokens int
+		pointer   string // of the error, "" for none
+	}{
+		{"no reasoning", abi.Request{}, refused, 500, false, 0, "", 500, ""},
+		{"effort none", abi.Request{Reasoning: &abi.Reasoning{Effort: "none"}}, refused, 500, false, 0, "", 500, ""},
+		{"refused model", abi.Request{Reasoning: &abi.Reasoning{Effort: "low"}}, refused, 500, true, 0, "", 0, "refused"},
+		{"effort budget shrinks", abi.Request{Reasoning: &abi.Reasoning{Effort: "medium"}}, nil, 4000, true, 3999, "", 4000, ""},
+		{"explicit budget above max tokens", abi.Request{Reasoning: &abi.Reasoning{BudgetTokens: &budget}, MaxOutputTokens: &many}, nil, 0, true, 0, "", 0, "/reasoning/budget_tokens"},
+		{"max_output_tokens below 1", abi.Request{MaxOutputTokens: &zero}, nil, 500, false, 0, "", 0, "/max_output_tokens"},
+	}
+	for _, tt := range tests {
+		th, err := ResolveThinking(&tt.req, false, false, "Test", func() error { return tt.refuse })
+		n := 0
+		if err == nil {
+			n, err = th.MaxTokens(&tt.req, tt.def, "max_tokens")
+		}
+		got := ""
+		var e *abi.Error
+		switch {
+		case errors.Is(err, refused):
+			got = "refused"
+		case errors.As(err, &e):
+			got = e.Pointer
+		}
+		if got != tt.pointer {
+			t.Errorf("%s: error %v, want one at %q", tt.name, err, tt.pointer)
+			continue
+		}
+		if err == nil && (th.On != tt.on || th.Budget != tt.budget || th.Effort != tt.effort || n != tt.maxTokens) {
+			t.Errorf("%s: %+v, max tokens %d", tt.name, th, n)
 		}
 	}
 }
