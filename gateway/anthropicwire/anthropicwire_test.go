@@ -11,28 +11,13 @@ import (
 	"github.com/wasmadapt/wasmadapt/host"
 )
 
-// TestStreamThinking: reasoning with its signature becomes a thinking
-// block (thinking_delta, then signature_delta), redacted reasoning a
-// redacted_thinking block, then the text and a tool_use block, each
-// opened, filled and closed in order.
-func TestStreamThinking(t *testing.T) {
+// streamLines feeds events to a Stream and returns what it wrote and a
+// line per SSE event: the type, then the content block or delta it carries.
+func streamLines(t *testing.T, events []abi.Event) (string, []string) {
+	t.Helper()
 	var buf bytes.Buffer
 	s := NewStream(&buf, func() {}, "pub")
-	for _, ev := range []abi.Event{
-		{Type: abi.EventResponseStart, ID: "msg_1", Model: "m"},
-		{Type: abi.EventReasoningDelta, Text: "Let me "},
-		{Type: abi.EventReasoningDelta, Text: "think."},
-		{Type: abi.EventReasoningSignature, Signature: "sig=="},
-		{Type: abi.EventReasoningRedacted, Data: "opaque"},
-		{Type: abi.EventTextDelta, Text: "Checking."},
-		{Type: abi.EventToolCallStart, Index: 0, ID: "toolu_1", Name: "get_weather"},
-		{Type: abi.EventToolCallDelta, Index: 0, Arguments: `{"city":`},
-		{Type: abi.EventToolCallDelta, Index: 0, Arguments: `"Paris"}`},
-		{Type: abi.EventToolCall, Index: 0, ID: "toolu_1", Name: "get_weather", Arguments: `{"city":"Paris"}`},
-		{Type: abi.EventToolCall, Index: 1, ID: "toolu_2", Name: "get_time", Arguments: `{}`},
-		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 10, OutputTokens: 5}},
-		{Type: abi.EventFinish, Reason: abi.FinishToolCalls},
-	} {
+	for _, ev := range events {
 		if err := s.Event(&ev); err != nil {
 			t.Fatal(err)
 		}
@@ -65,6 +50,29 @@ func TestStreamThinking(t *testing.T) {
 		}
 		got = append(got, line)
 	}
+	return buf.String(), got
+}
+
+// TestStreamThinking: reasoning with its signature becomes a thinking
+// block (thinking_delta, then signature_delta), redacted reasoning a
+// redacted_thinking block, then the text and a tool_use block, each
+// opened, filled and closed in order.
+func TestStreamThinking(t *testing.T) {
+	out, got := streamLines(t, []abi.Event{
+		{Type: abi.EventResponseStart, ID: "msg_1", Model: "m"},
+		{Type: abi.EventReasoningDelta, Text: "Let me "},
+		{Type: abi.EventReasoningDelta, Text: "think."},
+		{Type: abi.EventReasoningSignature, Signature: "sig=="},
+		{Type: abi.EventReasoningRedacted, Data: "opaque"},
+		{Type: abi.EventTextDelta, Text: "Checking."},
+		{Type: abi.EventToolCallStart, Index: 0, ID: "toolu_1", Name: "get_weather"},
+		{Type: abi.EventToolCallDelta, Index: 0, Arguments: `{"city":`},
+		{Type: abi.EventToolCallDelta, Index: 0, Arguments: `"Paris"}`},
+		{Type: abi.EventToolCall, Index: 0, ID: "toolu_1", Name: "get_weather", Arguments: `{"city":"Paris"}`},
+		{Type: abi.EventToolCall, Index: 1, ID: "toolu_2", Name: "get_time", Arguments: `{}`},
+		{Type: abi.EventUsage, Usage: abi.Usage{InputTokens: 10, OutputTokens: 5}},
+		{Type: abi.EventFinish, Reason: abi.FinishToolCalls},
+	})
 	want := []string{
 		"message_start",
 		`content_block_start {"signature":"","thinking":"","type":"thinking"}`,
@@ -90,8 +98,8 @@ func TestStreamThinking(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(buf.String(), `"id":"msg_1"`) || !strings.Contains(buf.String(), `"model":"pub"`) {
-		t.Fatalf("message_start without the id and public model: %s", buf.String())
+	if !strings.Contains(out, `"id":"msg_1"`) || !strings.Contains(out, `"model":"pub"`) {
+		t.Fatalf("message_start without the id and public model: %s", out)
 	}
 }
 
@@ -162,5 +170,89 @@ func TestStreamFail(t *testing.T) {
 	want := "event: error\ndata: " + string(ErrorBody(abi.Errorf(abi.CodeRateLimited, "slow <down>"))) + "\n\n"
 	if buf.String() != want || flushed != 1 {
 		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
+	}
+}
+
+// TestStreamInterleavedToolCalls: parallel calls whose deltas interleave
+// (as Chat Completions providers send them) become one tool_use block
+// after the other, each with its whole input: a later call's deltas wait
+// until the blocks before it close, and none is lost.
+func TestStreamInterleavedToolCalls(t *testing.T) {
+	tests := []struct {
+		name   string
+		events []abi.Event
+		want   []string
+	}{
+		{"second completes last", []abi.Event{
+			{Type: abi.EventToolCallStart, Index: 0, ID: "a", Name: "f"},
+			{Type: abi.EventToolCallDelta, Index: 0, Arguments: `{"x":`},
+			{Type: abi.EventToolCallStart, Index: 1, ID: "b", Name: "g"},
+			{Type: abi.EventToolCallDelta, Index: 1, Arguments: `{"y":`},
+			{Type: abi.EventToolCallDelta, Index: 0, Arguments: `1}`},
+			{Type: abi.EventToolCall, Index: 0, ID: "a", Name: "f", Arguments: `{"x":1}`},
+			{Type: abi.EventToolCallDelta, Index: 1, Arguments: `2}`},
+			{Type: abi.EventToolCall, Index: 1, ID: "b", Name: "g", Arguments: `{"y":2}`},
+			{Type: abi.EventFinish, Reason: abi.FinishToolCalls},
+		}, []string{
+			"message_start",
+			`content_block_start {"id":"a","input":{},"name":"f","type":"tool_use"}`,
+			`content_block_delta {"partial_json":"{\"x\":","type":"input_json_delta"}`,
+			`content_block_delta {"partial_json":"1}","type":"input_json_delta"}`,
+			"content_block_stop",
+			`content_block_start {"id":"b","input":{},"name":"g","type":"tool_use"}`,
+			`content_block_delta {"partial_json":"{\"y\":","type":"input_json_delta"}`,
+			`content_block_delta {"partial_json":"2}","type":"input_json_delta"}`,
+			"content_block_stop",
+			`message_delta {"stop_reason":"tool_use","stop_sequence":null}`,
+			"message_stop",
+		}},
+		{"second completes first", []abi.Event{
+			{Type: abi.EventToolCallStart, Index: 0, ID: "a", Name: "f"},
+			{Type: abi.EventToolCallStart, Index: 1, ID: "b", Name: "g"},
+			{Type: abi.EventToolCallStart, Index: 2, ID: "c", Name: "h"},
+			{Type: abi.EventToolCallDelta, Index: 1, Arguments: `{"y":2}`},
+			{Type: abi.EventToolCall, Index: 1, ID: "b", Name: "g", Arguments: `{"y":2}`},
+			{Type: abi.EventToolCallDelta, Index: 2, Arguments: `{"z"`},
+			{Type: abi.EventToolCallDelta, Index: 0, Arguments: `{"x":1}`},
+			{Type: abi.EventToolCall, Index: 0, ID: "a", Name: "f", Arguments: `{"x":1}`},
+			{Type: abi.EventToolCallDelta, Index: 2, Arguments: `:3}`},
+			{Type: abi.EventToolCall, Index: 2, ID: "c", Name: "h", Arguments: `{"z":3}`},
+		}, []string{
+			"message_start",
+			`content_block_start {"id":"a","input":{},"name":"f","type":"tool_use"}`,
+			`content_block_delta {"partial_json":"{\"x\":1}","type":"input_json_delta"}`,
+			"content_block_stop",
+			`content_block_start {"id":"b","input":{},"name":"g","type":"tool_use"}`,
+			`content_block_delta {"partial_json":"{\"y\":2}","type":"input_json_delta"}`,
+			"content_block_stop",
+			`content_block_start {"id":"c","input":{},"name":"h","type":"tool_use"}`,
+			`content_block_delta {"partial_json":"{\"z\"","type":"input_json_delta"}`,
+			`content_block_delta {"partial_json":":3}","type":"input_json_delta"}`,
+			"content_block_stop",
+			`message_delta {"stop_reason":"end_turn","stop_sequence":null}`,
+			"message_stop",
+		}},
+		{"stream ends before the open call completes", []abi.Event{
+			{Type: abi.EventToolCallStart, Index: 0, ID: "a", Name: "f"},
+			{Type: abi.EventToolCallStart, Index: 1, ID: "b", Name: "g"},
+			{Type: abi.EventToolCall, Index: 1, ID: "b", Name: "g", Arguments: `{}`},
+		}, []string{
+			"message_start",
+			`content_block_start {"id":"a","input":{},"name":"f","type":"tool_use"}`,
+			"content_block_stop",
+			`content_block_start {"id":"b","input":{},"name":"g","type":"tool_use"}`,
+			`content_block_delta {"partial_json":"{}","type":"input_json_delta"}`,
+			"content_block_stop",
+			`message_delta {"stop_reason":"end_turn","stop_sequence":null}`,
+			"message_stop",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got := streamLines(t, tt.events)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
 	}
 }

@@ -29,6 +29,22 @@ type Stream struct {
 	// streamed the input JSON sent for the open one.
 	tools    map[int]bool
 	streamed string
+	// waiting holds, in the order they started, the tool calls that began
+	// while another call's block was open: a Messages stream has one open
+	// block at a time, so their input is kept here and sent, whole, when
+	// the blocks before theirs close.
+	waiting []waitingCall
+}
+
+// waitingCall is a tool call whose block is not open yet: the input JSON
+// its deltas carried so far and, once its tool-call event came, the
+// complete arguments.
+type waitingCall struct {
+	index    int
+	id, name string
+	args     string
+	done     bool
+	doneArgs string
 }
 
 // NewStream returns a Stream that writes to w, calling flush after each
@@ -130,39 +146,45 @@ func (s *Stream) Event(ev *abi.Event) error {
 		}
 		return s.closeBlock()
 	case abi.EventToolCallStart:
-		s.tools[ev.Index] = true
-		s.openTool, s.streamed = ev.Index, ""
-		return s.openBlock("tool_use", map[string]any{"type": "tool_use", "id": ev.ID, "name": ev.Name, "input": map[string]any{}})
-	case abi.EventToolCallDelta:
-		if s.open != "tool_use" || s.openTool != ev.Index {
-			// Interleaved parallel calls cannot be expressed in this
-			// dialect; the complete tool-call event carries them.
+		if s.tools[ev.Index] || s.waitingFor(ev.Index) != nil {
 			return nil
 		}
-		s.streamed += ev.Arguments
-		return s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": ev.Arguments})
+		if s.open == "tool_use" {
+			s.waiting = append(s.waiting, waitingCall{index: ev.Index, id: ev.ID, name: ev.Name})
+			return nil
+		}
+		return s.startTool(ev.Index, ev.ID, ev.Name, "")
+	case abi.EventToolCallDelta:
+		if s.open == "tool_use" && s.openTool == ev.Index {
+			s.streamed += ev.Arguments
+			return s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": ev.Arguments})
+		}
+		if w := s.waitingFor(ev.Index); w != nil {
+			w.args += ev.Arguments
+		}
+		return nil
 	case abi.EventToolCall:
-		if s.tools[ev.Index] && s.open == "tool_use" && s.openTool == ev.Index {
-			// Send what the deltas did not, then close.
-			if rest, ok := strings.CutPrefix(ev.Arguments, s.streamed); ok && rest != "" {
-				if err := s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": rest}); err != nil {
-					return err
-				}
+		if s.open == "tool_use" && s.openTool == ev.Index {
+			if err := s.finishTool(ev.Arguments); err != nil {
+				return err
 			}
-			return s.closeBlock()
+			return s.openWaiting()
+		}
+		if w := s.waitingFor(ev.Index); w != nil {
+			w.done, w.doneArgs = true, ev.Arguments
+			return nil
 		}
 		if s.tools[ev.Index] {
 			return nil
 		}
-		s.tools[ev.Index] = true
-		s.openTool = ev.Index
-		if err := s.openBlock("tool_use", map[string]any{"type": "tool_use", "id": ev.ID, "name": ev.Name, "input": map[string]any{}}); err != nil {
+		if s.open == "tool_use" {
+			s.waiting = append(s.waiting, waitingCall{index: ev.Index, id: ev.ID, name: ev.Name, done: true, doneArgs: ev.Arguments})
+			return nil
+		}
+		if err := s.startTool(ev.Index, ev.ID, ev.Name, ""); err != nil {
 			return err
 		}
-		if err := s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": ev.Arguments}); err != nil {
-			return err
-		}
-		return s.closeBlock()
+		return s.finishTool(ev.Arguments)
 	case abi.EventUsage:
 		s.usage = ev.Usage
 	case abi.EventFinish:
@@ -180,11 +202,77 @@ func (s *Stream) End() error {
 	if err := s.closeBlock(); err != nil {
 		return err
 	}
+	// Calls still waiting (the stream ended before the open call's
+	// tool-call event) are sent with what they have.
+	for len(s.waiting) > 0 {
+		if err := s.openWaiting(); err != nil {
+			return err
+		}
+		if err := s.closeBlock(); err != nil {
+			return err
+		}
+	}
 	if err := s.send("message_delta", map[string]any{"type": "message_delta",
 		"delta": map[string]any{"stop_reason": s.stop, "stop_sequence": nil}, "usage": usageOf(s.usage)}); err != nil {
 		return err
 	}
 	return s.send("message_stop", map[string]any{"type": "message_stop"})
+}
+
+// waitingFor returns the waiting call of index i, or nil.
+func (s *Stream) waitingFor(i int) *waitingCall {
+	for k := range s.waiting {
+		if s.waiting[k].index == i {
+			return &s.waiting[k]
+		}
+	}
+	return nil
+}
+
+// startTool opens the tool_use block of call i and sends args, the input
+// its deltas carried before the block could open, as one delta.
+func (s *Stream) startTool(i int, id, name, args string) error {
+	s.tools[i] = true
+	s.openTool, s.streamed = i, ""
+	if err := s.openBlock("tool_use", map[string]any{"type": "tool_use", "id": id, "name": name, "input": map[string]any{}}); err != nil {
+		return err
+	}
+	if args == "" {
+		return nil
+	}
+	s.streamed = args
+	return s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": args})
+}
+
+// finishTool sends what the open call's deltas did not of its complete
+// arguments, then closes its block.
+func (s *Stream) finishTool(complete string) error {
+	if rest, ok := strings.CutPrefix(complete, s.streamed); ok && rest != "" {
+		if err := s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": rest}); err != nil {
+			return err
+		}
+	}
+	return s.closeBlock()
+}
+
+// openWaiting opens the blocks of the waiting calls in the order they
+// started: each one already complete is sent whole and closed; the first
+// one still streaming stays open and streams on.
+func (s *Stream) openWaiting() error {
+	for len(s.waiting) > 0 {
+		w := s.waiting[0]
+		s.waiting = s.waiting[1:]
+		if err := s.startTool(w.index, w.id, w.name, w.args); err != nil {
+			return err
+		}
+		if !w.done {
+			return nil
+		}
+		if err := s.finishTool(w.doneArgs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Fail reports an error after the stream started, as Anthropic does: an
