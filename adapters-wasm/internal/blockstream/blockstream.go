@@ -52,9 +52,9 @@ type Core struct {
 	Blocks   blockstate.Blocks
 }
 
-// base returns c; through it Transform reaches the Core of an adapter's
+// Base returns c; through it Transform reaches the Core of an adapter's
 // state.
-func (c *Core) base() *Core { return c }
+func (c *Core) Base() *Core { return c }
 
 // fresh returns an empty Core that keeps c's buffers, for a new call.
 func (c *Core) fresh() Core {
@@ -112,7 +112,8 @@ func (c *Core) UseContext(ctx []byte, jsonMode func(model string) bool, toolName
 // Stream is an adapter's transform state as Transform drives it: a type
 // embedding Core, with the adapter's own encoding and event handling.
 type Stream interface {
-	base() *Core
+	// Base returns the Core the state embeds.
+	Base() *Core
 	// Load decodes a state record; its byte slices alias b.
 	Load(b []byte) error
 	// Append appends the state record to dst.
@@ -143,10 +144,10 @@ func (p *Pool[S, P]) Transform(in *abi.TransformInput, out *guest.Output) error 
 		s = new(S)
 	}
 	defer p.p.Put(s)
-	c := s.base().fresh()
+	c := s.Base().fresh()
 	var zero S
 	*s = zero
-	*s.base() = c
+	*s.Base() = c
 	return Transform(s, in, out)
 }
 
@@ -156,7 +157,7 @@ func (p *Pool[S, P]) Transform(in *abi.TransformInput, out *guest.Output) error 
 // stream that ended before its end marker as truncated, and sets the new
 // state.
 func Transform(s Stream, in *abi.TransformInput, out *guest.Output) error {
-	c := s.base()
+	c := s.Base()
 	if len(in.State) > 0 {
 		if err := s.Load(in.State); err != nil {
 			return abi.Wrap(abi.CodeInvalidRequest, err, "loading the transform state")
