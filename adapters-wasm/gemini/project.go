@@ -711,3 +711,5 @@ func filePart(p abi.Part, ptr string) (*gPart, error) {
 	}
 	return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: uri}}, nil
 }
+
+func itoa(v int) string { return strconv.Itoa(v) }

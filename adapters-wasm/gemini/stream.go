@@ -2,14 +2,12 @@ package gemini
 
 import (
 	"bytes"
-	"strconv"
 	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
-	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // Transform turns the chunks of an alt=sse stream (each a
@@ -320,14 +318,7 @@ func (p *processor) functionCall(b jsonx.Value) {
 		st.callID = p.callID(st.callID[:0], id, name, nil)
 		st.callName = append(st.callName[:0], name...)
 		st.callArgs = st.callArgs[:0]
-		p.Buf = append(p.Buf[:0], `{"type":"tool-call-start","index":`...)
-		p.Buf = appendInt(p.Buf, st.calls)
-		p.Buf = append(p.Buf, `,"id":"`...)
-		p.Buf = append(p.Buf, st.callID...)
-		p.Buf = append(p.Buf, `","name":"`...)
-		p.Buf = append(p.Buf, name...)
-		p.Buf = append(p.Buf, `"}`...)
-		p.Out.EmitRaw(p.Buf)
+		p.Buf = rawevent.EmitToolCallStart(p.Out, p.Buf, st.calls, st.callID, name)
 	}
 	if partial.Exists() {
 		ai := partial.Array()
@@ -343,16 +334,11 @@ func (p *processor) functionCall(b jsonx.Value) {
 }
 
 func (p *processor) callID(dst, id, name, args []byte) []byte {
-	if len(id) > 0 {
-		if rawevent.SafeID(id) {
-			return append(dst, id...)
-		}
-		return append(dst, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
+	if out, ok := rawevent.AppendID(dst, id); ok {
+		return out
 	}
 	return toolID(dst, p.st.responseID, p.st.calls, name, args)
 }
-
-func appendInt(dst []byte, v int) []byte { return strconv.AppendInt(dst, int64(v), 10) }
 
 // argDelta emits the bytes appended to the open call's arguments from off.
 func (p *processor) argDelta(off int) {
@@ -360,12 +346,7 @@ func (p *processor) argDelta(off int) {
 	if off == len(st.callArgs) {
 		return
 	}
-	p.Buf = append(p.Buf[:0], `{"type":"tool-call-delta","index":`...)
-	p.Buf = appendInt(p.Buf, st.calls)
-	p.Buf = append(p.Buf, `,"arguments":`...)
-	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs[off:])
-	p.Buf = append(p.Buf, '}')
-	p.Out.EmitRaw(p.Buf)
+	p.Buf = rawevent.EmitToolCallDelta(p.Out, p.Buf, st.calls, st.callArgs[off:])
 }
 
 // partialArg adds one {jsonPath, stringValue|numberValue|boolValue|nullValue,
@@ -584,16 +565,7 @@ func (p *processor) closeCall() {
 		p.Error(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
 		return
 	}
-	p.Buf = append(p.Buf[:0], `{"type":"tool-call","index":`...)
-	p.Buf = appendInt(p.Buf, st.calls)
-	p.Buf = append(p.Buf, `,"id":"`...)
-	p.Buf = append(p.Buf, st.callID...)
-	p.Buf = append(p.Buf, `","name":"`...)
-	p.Buf = append(p.Buf, st.callName...)
-	p.Buf = append(p.Buf, `","arguments":`...)
-	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs)
-	p.Buf = append(p.Buf, '}')
-	p.Out.EmitRaw(p.Buf)
+	p.Buf = rawevent.EmitToolCallEnd(p.Out, p.Buf, st.calls, st.callID, st.callName, st.callArgs)
 	st.calls++
 	st.inCall = false
 	st.callID, st.callName, st.callArgs, st.callPath = st.callID[:0], st.callName[:0], st.callArgs[:0], st.callPath[:0]

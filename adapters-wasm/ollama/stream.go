@@ -253,13 +253,8 @@ func (p *processor) toolCall(b jsonx.Value) bool {
 		return false
 	}
 	var idb [64]byte
-	cid := idb[:0]
-	switch {
-	case rawevent.SafeID(id):
-		cid = append(cid, id...)
-	case len(id) > 0:
-		cid = append(cid, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
-	default:
+	cid, ok := rawevent.AppendID(idb[:0], id)
+	if !ok {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // EmitString emits {"type":"<typ>","<key>":"<raw>"} where raw is the
@@ -80,35 +81,72 @@ func CompactJSON(dst, src []byte) []byte {
 // only tool-call. id is plain ASCII (see SafeID); name and args
 // are raw (escaped string content, and compact JSON object text).
 func EmitToolCall(out *guest.Output, buf []byte, whole bool, index int, id, name, args []byte) []byte {
-	if whole {
-		goto call
+	if !whole {
+		buf = EmitToolCallStart(out, buf, index, id, name)
+		buf = EmitToolCallDelta(out, buf, index, args)
 	}
-	buf = append(buf[:0], `{"type":"tool-call-start","index":`...)
-	buf = strconv.AppendInt(buf, int64(index), 10)
+	return EmitToolCallEnd(out, buf, index, id, name, args)
+}
+
+// appendCallHead appends {"type":"<typ>","index":<index> to buf[:0].
+func appendCallHead(buf []byte, typ string, index int) []byte {
+	buf = append(buf[:0], `{"type":"`...)
+	buf = append(buf, typ...)
+	buf = append(buf, `","index":`...)
+	return strconv.AppendInt(buf, int64(index), 10)
+}
+
+// appendIDName appends the "id" and "name" members of a tool call; id is
+// plain ASCII, name raw (escaped string content).
+func appendIDName(buf, id, name []byte) []byte {
 	buf = append(buf, `,"id":"`...)
 	buf = append(buf, id...)
 	buf = append(buf, `","name":"`...)
 	buf = append(buf, name...)
-	buf = append(buf, `"}`...)
-	out.EmitRaw(buf)
-	buf = append(buf[:0], `{"type":"tool-call-delta","index":`...)
-	buf = strconv.AppendInt(buf, int64(index), 10)
-	buf = append(buf, `,"arguments":`...)
-	buf = AppendQuoted(buf, args)
+	return append(buf, '"')
+}
+
+// EmitToolCallStart emits tool-call-start for the call at index; id is
+// plain ASCII (see SafeID), name raw (escaped string content).
+func EmitToolCallStart(out *guest.Output, buf []byte, index int, id, name []byte) []byte {
+	buf = appendIDName(appendCallHead(buf, "tool-call-start", index), id, name)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
-call:
-	buf = append(buf[:0], `{"type":"tool-call","index":`...)
-	buf = strconv.AppendInt(buf, int64(index), 10)
-	buf = append(buf, `,"id":"`...)
-	buf = append(buf, id...)
-	buf = append(buf, `","name":"`...)
-	buf = append(buf, name...)
-	buf = append(buf, `","arguments":`...)
+	return buf
+}
+
+// EmitToolCallDelta emits a tool-call-delta with args, a piece of the
+// call's JSON arguments text, as its arguments string.
+func EmitToolCallDelta(out *guest.Output, buf []byte, index int, args []byte) []byte {
+	buf = append(appendCallHead(buf, "tool-call-delta", index), `,"arguments":`...)
 	buf = AppendQuoted(buf, args)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
 	return buf
+}
+
+// EmitToolCallEnd emits tool-call with the whole arguments args (compact
+// JSON object text); id and name are as for EmitToolCallStart.
+func EmitToolCallEnd(out *guest.Output, buf []byte, index int, id, name, args []byte) []byte {
+	buf = appendIDName(appendCallHead(buf, "tool-call", index), id, name)
+	buf = append(buf, `,"arguments":`...)
+	buf = AppendQuoted(buf, args)
+	buf = append(buf, '}')
+	out.EmitRaw(buf)
+	return buf
+}
+
+// AppendID appends a provider-given tool call id to dst: as is when SafeID
+// allows it, else sanitized to [A-Za-z0-9_-] (toolid.Sanitize). ok is
+// false, and dst unchanged, when id is empty (the caller synthesizes one).
+func AppendID(dst, id []byte) (_ []byte, ok bool) {
+	switch {
+	case SafeID(id):
+		return append(dst, id...), true
+	case len(id) > 0:
+		return append(dst, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...), true
+	}
+	return dst, false
 }
 
 // SafeID reports whether s may be used in an ID as is: 1 to 128 bytes of
