@@ -2,7 +2,6 @@ package gemini
 
 import (
 	"bytes"
-	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
@@ -14,49 +13,40 @@ import (
 // GenerateContentResponse) into events. It reads JSON with guest/jsonx and
 // writes events as raw JSON: no encoding/json, no reflection.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	w := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(w)
-	w.p.st = &w.st
-	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
+	return calls.Transform(in, out)
 }
 
-// scratch holds the state and processor of one Transform call, pooled so
-// that the steady state allocates nothing: Decode resets every state field
-// and Transform binds the processor anew, so nothing of one call reaches
-// the next.
-type scratch struct {
-	st state
-	p  processor
-}
-
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
+var calls rawevent.Calls[state, processor, *state, *processor]
 
 // ParseResponse turns a whole generateContent response into the events its
 // stream would give. A streamGenerateContent body fetched without alt=sse
 // (a JSON array of responses) is accepted too: its elements are handled as
 // the chunks of a stream.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
-	var st state
-	p := processor{st: &st}
-	p.Bind(out, in.Context, &st.done)
-	if jsonx.KindOf(in.Body) == jsonx.KindArray {
+	return calls.Parse(in, out, func(p *processor) {
+		if jsonx.KindOf(in.Body) != jsonx.KindArray {
+			p.Chunk(jsonx.Doc(in.Body, nil))
+			return
+		}
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
 			p.Chunk(ai.Val())
 		}
-		if ai.Err() != nil && !st.done {
+		if ai.Err() != nil && !p.st.done {
 			p.Error(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
 		}
-	} else {
-		p.Chunk(jsonx.Doc(in.Body, nil))
-	}
-	p.End()
-	return nil
+	})
 }
 
 type processor struct {
 	rawevent.Emitter
 	st *state
+}
+
+// Attach points p at st for one call (see rawevent.Attacher).
+func (p *processor) Attach(st *state) (*rawevent.Emitter, *bool) {
+	p.st = st
+	return &p.Emitter, &st.done
 }
 
 // End handles the end of the body.

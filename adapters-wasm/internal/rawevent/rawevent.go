@@ -11,6 +11,7 @@ package rawevent
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -275,5 +276,59 @@ func Transform(st State, p Processor, e *Emitter, done *bool, in *abi.TransformI
 	e.Buf = st.Encode(e.Buf[:0])
 	out.SetState(e.Buf)
 	e.Buf = e.Buf[:0]
+	return nil
+}
+
+// Attacher is the processor of an adapter whose state is S: Attach points
+// it at st for one call (and empties whatever it keeps between calls) and
+// returns its Emitter and st's flag that the stream is over.
+type Attacher[S, P any] interface {
+	*P
+	Processor
+	Attach(st *S) (e *Emitter, done *bool)
+}
+
+// Calls runs an adapter's Transform and ParseResponse calls on its state
+// S (PS is *S) and processor P (PP is *P). Transform calls take the two
+// from a pool so that the steady state allocates nothing: Decode resets
+// every state field and Attach binds the processor anew, so nothing of
+// one call reaches the next. The zero value is ready to use.
+type Calls[S, P any, PS interface {
+	*S
+	State
+}, PP Attacher[S, P]] struct {
+	pool sync.Pool
+}
+
+// scratch is the pooled state and processor of one Transform call.
+type scratch[S, P any] struct {
+	st S
+	p  P
+}
+
+// Transform runs one Transform call (see Transform) on a pooled state and
+// processor.
+func (c *Calls[S, P, PS, PP]) Transform(in *abi.TransformInput, out *guest.Output) error {
+	w, _ := c.pool.Get().(*scratch[S, P])
+	if w == nil {
+		w = new(scratch[S, P])
+		e, _ := PP(&w.p).Attach(&w.st)
+		e.Buf = make([]byte, 0, 512)
+	}
+	defer c.pool.Put(w)
+	e, done := PP(&w.p).Attach(&w.st)
+	return Transform(PS(&w.st), PP(&w.p), e, done, in, out)
+}
+
+// Parse runs one ParseResponse call on a new state and processor: body
+// hands the whole response body to the processor (its Chunk calls), then
+// End ends it.
+func (c *Calls[S, P, PS, PP]) Parse(in *abi.ResponseInput, out *guest.Output, body func(p PP)) error {
+	var st S
+	var p P
+	e, done := PP(&p).Attach(&st)
+	e.Bind(out, in.Context, done)
+	body(&p)
+	PP(&p).End()
 	return nil
 }
