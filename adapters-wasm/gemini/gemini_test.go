@@ -705,18 +705,14 @@ func TestModelFamilyRule(t *testing.T) {
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	for _, tt := range []struct{ model, want string }{
-		{"gemini-2.5-flash", abi.SourceTable},
-		{"models/gemini-3-pro-preview", abi.SourceTable},
-		{"gemini-3.5-pro", abi.SourceFamily},
-		{"gemini-4-flash", abi.SourceFamily},
-		{"no-such-model-1", abi.SourceUnknown},
-		{"", ""},
-	} {
-		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
-			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
-		}
-	}
+	guesttest.Sources(t, New(), map[string]string{
+		"gemini-2.5-flash":            abi.SourceTable,
+		"models/gemini-3-pro-preview": abi.SourceTable,
+		"gemini-3.5-pro":              abi.SourceFamily,
+		"gemini-4-flash":              abi.SourceFamily,
+		"no-such-model-1":             abi.SourceUnknown,
+		"":                            "",
+	})
 }
 
 func TestTextBoundaries(t *testing.T) {
