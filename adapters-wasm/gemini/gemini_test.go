@@ -485,31 +485,20 @@ func TestParseResponse(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		name      string
-		status    uint32
-		body      string
-		code      abi.Code
-		retryable bool
-	}{
-		{"per-minute quota with retry delay", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}`, abi.CodeRateLimited, true},
-		{"daily quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"20s"}]}}`, abi.CodeRateLimited, false},
-		{"quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, abi.CodeRateLimited, true},
-		{"overloaded", 503, `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, abi.CodeOverloaded, true},
-		{"internal", 500, `{"error":{"code":500,"message":"Internal error","status":"INTERNAL"}}`, abi.CodeServerError, true},
-		{"bad key", 400, `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`, abi.CodeAuthentication, false},
-		{"invalid", 400, `{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}`, abi.CodeInvalidRequest, false},
-		{"too long", 400, `{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}`, abi.CodeContextLengthExceeded, false},
-		{"denied", 403, `{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}`, abi.CodePermission, false},
-		{"not found", 404, `[{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}]`, abi.CodeNotFound, false},
-		{"unauthenticated", 401, `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`, abi.CodeAuthentication, false},
-		{"html 502", 502, `<html>Bad Gateway</html>`, abi.CodeServerError, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			guesttest.MapErrors(t, New(), []guesttest.ErrorCase{{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}})
-		})
-	}
+	guesttest.NamedErrors(t, New(), map[string]guesttest.ErrorCase{
+		"per-minute quota with retry delay": {Status: 429, Body: `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}`, Code: abi.CodeRateLimited, Retryable: true},
+		"daily quota":                       {Status: 429, Body: `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"20s"}]}}`, Code: abi.CodeRateLimited, Retryable: false},
+		"quota":                             {Status: 429, Body: `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, Code: abi.CodeRateLimited, Retryable: true},
+		"overloaded":                        {Status: 503, Body: `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, Code: abi.CodeOverloaded, Retryable: true},
+		"internal":                          {Status: 500, Body: `{"error":{"code":500,"message":"Internal error","status":"INTERNAL"}}`, Code: abi.CodeServerError, Retryable: true},
+		"bad key":                           {Status: 400, Body: `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`, Code: abi.CodeAuthentication, Retryable: false},
+		"invalid":                           {Status: 400, Body: `{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}`, Code: abi.CodeInvalidRequest, Retryable: false},
+		"too long":                          {Status: 400, Body: `{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}`, Code: abi.CodeContextLengthExceeded, Retryable: false},
+		"denied":                            {Status: 403, Body: `{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}`, Code: abi.CodePermission, Retryable: false},
+		"not found":                         {Status: 404, Body: `[{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}]`, Code: abi.CodeNotFound, Retryable: false},
+		"unauthenticated":                   {Status: 401, Body: `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`, Code: abi.CodeAuthentication, Retryable: false},
+		"html 502":                          {Status: 502, Body: `<html>Bad Gateway</html>`, Code: abi.CodeServerError, Retryable: true},
+	})
 }
 
 func TestCapabilities(t *testing.T) {
