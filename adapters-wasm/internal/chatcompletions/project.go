@@ -203,47 +203,22 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		body.SetCompact("tools", tools)
 	}
 	if tc := req.ToolChoice; tc != nil {
+		name, mode, err := ToolChoice(tc, toolNames, len(req.Tools))
+		if err != nil {
+			return nil, err
+		}
 		switch {
-		case tc.Tool != "":
-			if !toolNames[tc.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
-			}
-			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, tc.Tool)...)
+		case name != "":
+			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, name)...)
 			body.SetCompact("tool_choice", append(tool, '}', '}'))
-		case tc.Mode == abi.ToolChoiceNone:
-			if len(req.Tools) > 0 {
-				body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
-			}
-		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
-			}
-			body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
-		default:
-			return nil, invalid("/tool_choice", "tool_choice must be auto, none, required or {\"tool\":name}")
+		case mode != "":
+			body.SetCompact("tool_choice", appendStr(nil, mode))
 		}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
-		if rf.Type != "json_schema" {
-			return nil, invalid("/response_format/type", "response_format type %q is unknown: use text or json_schema", rf.Type)
-		}
-		if f.StructuredOutput != abi.SupportNative {
-			return nil, d.unsupported(req.Model, "response_format json_schema", "drop response_format or pick a model with structured outputs")
-		}
-		name := rf.Name
-		if name == "" {
-			name = "response"
-		}
-		if !validToolName(name) {
-			return nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
-		}
-		schema := rf.Schema
-		if rf.Strict {
-			if schema, err = StrictSchema(rf.Schema, "/response_format/schema"); err != nil {
-				return nil, err
-			}
-		} else if len(schema) == 0 || !json.Valid(schema) {
-			return nil, invalid("/response_format/schema", "response_format json_schema needs a valid JSON schema")
+		name, schema, err := JSONSchema(rf, d.Provider, req.Model, f.StructuredOutput)
+		if err != nil {
+			return nil, err
 		}
 		js := struct {
 			Name   string          `json:"name"`
@@ -364,25 +339,11 @@ func projectTools(defs []abi.ToolDefinition, toolNames map[string]bool) (json.Ra
 	}
 	tools := make([]wireTool, 0, len(defs))
 	for i, t := range defs {
-		ptr := fmt.Sprintf("/tools/%d", i)
-		if !validToolName(t.Name) {
-			return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+		params, err := FunctionTool(&t, fmt.Sprintf("/tools/%d", i), toolNames)
+		if err != nil {
+			return nil, err
 		}
-		if toolNames[t.Name] {
-			return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
-		}
-		toolNames[t.Name] = true
-		fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
-		if t.Strict {
-			s, err := StrictSchema(t.Parameters, ptr+"/parameters")
-			if err != nil {
-				return nil, err
-			}
-			fn.Parameters = s
-		} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
-			return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
-		}
-		tools = append(tools, wireTool{Type: "function", Function: fn})
+		tools = append(tools, wireTool{Type: "function", Function: wireFunction{Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict}})
 	}
 	block := appendTools(nil, tools)
 	toolsCache.Put(key, block, len(block))
@@ -577,15 +538,9 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 				case abi.PartText:
 					texts = append(texts, textPart{"text", p.Text})
 				case abi.PartToolCall:
-					if p.ID == "" || p.Name == "" {
-						return nil, invalid(pptr, "a tool call needs id and name")
-					}
-					args := p.Arguments
-					if strings.TrimSpace(args) == "" {
-						args = "{}"
-					}
-					if !json.Valid([]byte(args)) {
-						return nil, invalid(pptr+"/arguments", "tool call arguments are not valid JSON")
+					args, err := CallArguments(&p, pptr)
+					if err != nil {
+						return nil, err
 					}
 					calls = append(calls, toolCall{ID: d.toolID(p.ID), Type: "function", Function: toolCallFn{p.Name, args}})
 				case abi.PartReasoning:
