@@ -393,6 +393,16 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 	return nil
 }
 
+// StringOption returns the string value of the provider option key of req
+// ("" when it is absent or not a string).
+func StringOption(req *abi.Request, key string) string {
+	var s string
+	if v, ok := req.ProviderOptions[key]; ok {
+		_ = json.Unmarshal(v, &s)
+	}
+	return s
+}
+
 // PassThrough returns an Option that copies the value of key to the body
 // field of the same name, after checking it is one of the given JSON kinds
 // ("string", "number", "integer", "boolean", "object", "array").
