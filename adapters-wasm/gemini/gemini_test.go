@@ -54,44 +54,30 @@ func TestProjectRouting(t *testing.T) {
 
 func TestProjectErrors(t *testing.T) {
 	user := `"messages":[{"role":"user","content":"hi"}]`
-	tests := []struct {
-		name, req string
-		code      abi.Code
-		pointer   string
-	}{
-		{"bad model", `{"model":"a/b",` + user + `}`, abi.CodeInvalidRequest, "/model"},
-		{"unknown option", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"user":"x"}}`, abi.CodeInvalidRequest, "/provider_options/user"},
-		{"openapi oneOf", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/oneOf"},
-		{"openapi additionalProperties schema", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/additionalProperties"},
-		{"openapi recursive ref", `{"model":"gemini-2.0-flash",` + user + `,"response_format":{"type":"json_schema","schema":{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}}}`,
-			abi.CodeSchemaUnsupported, "/response_format/schema/$defs/n/properties/next/$ref"},
-		{"openapi empty enum value", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["x",""]}}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/enum/1"},
-		{"schema_mode forces openapi", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"schema_mode":"openapi"},"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/exclusiveMinimum"},
-		{"bad tool name", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"1bad"}]}`, abi.CodeInvalidRequest, "/tools/0/name"},
-		{"gemma tools", `{"model":"gemma-3-27b-it",` + user + `,"tools":[{"name":"f"}]}`, abi.CodeCapabilityUnsupported, ""},
-		{"reasoning on 2.0", `{"model":"gemini-2.0-flash",` + user + `,"reasoning":{"effort":"low"}}`, abi.CodeCapabilityUnsupported, ""},
-		{"no minimal level on 3 pro", `{"model":"gemini-3.1-pro-preview",` + user + `,"reasoning":{"effort":"minimal"}}`, abi.CodeCapabilityUnsupported, ""},
-		{"no thinking off on 2.5 pro", `{"model":"gemini-2.5-pro",` + user + `,"reasoning":{"budget_tokens":0}}`, abi.CodeCapabilityUnsupported, ""},
-		{"named tool unknown", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"g"}}`, abi.CodeInvalidRequest, "/tool_choice"},
-		{"unanswered call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+	guesttest.ProjectErrors(t, New(), map[string]guesttest.Refusal{
+		"bad model":                           {Req: `{"model":"a/b",` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/model"},
+		"unknown option":                      {Req: `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"user":"x"}}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/user"},
+		"openapi oneOf":                       {Req: `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/properties/a/oneOf"},
+		"openapi additionalProperties schema": {Req: `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/additionalProperties"},
+		"openapi recursive ref":               {Req: `{"model":"gemini-2.0-flash",` + user + `,"response_format":{"type":"json_schema","schema":{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}}}`, Code: abi.CodeSchemaUnsupported, Pointer: "/response_format/schema/$defs/n/properties/next/$ref"},
+		"openapi empty enum value":            {Req: `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["x",""]}}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/properties/a/enum/1"},
+		"schema_mode forces openapi":          {Req: `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"schema_mode":"openapi"},"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/properties/a/exclusiveMinimum"},
+		"bad tool name":                       {Req: `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"1bad"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/tools/0/name"},
+		"gemma tools":                         {Req: `{"model":"gemma-3-27b-it",` + user + `,"tools":[{"name":"f"}]}`, Code: abi.CodeCapabilityUnsupported},
+		"reasoning on 2.0":                    {Req: `{"model":"gemini-2.0-flash",` + user + `,"reasoning":{"effort":"low"}}`, Code: abi.CodeCapabilityUnsupported},
+		"no minimal level on 3 pro":           {Req: `{"model":"gemini-3.1-pro-preview",` + user + `,"reasoning":{"effort":"minimal"}}`, Code: abi.CodeCapabilityUnsupported},
+		"no thinking off on 2.5 pro":          {Req: `{"model":"gemini-2.5-pro",` + user + `,"reasoning":{"budget_tokens":0}}`, Code: abi.CodeCapabilityUnsupported},
+		"named tool unknown":                  {Req: `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"g"}}`, Code: abi.CodeInvalidRequest, Pointer: "/tool_choice"},
+		"unanswered call": {Req: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
 			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"{}"},{"type":"tool-call","id":"c2","name":"f","arguments":"{}"}]},
 			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"ok"}]},
-			{"role":"user","content":"next"}]}`, abi.CodeInvalidRequest, "/messages/3"},
-		{"result for unknown call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
-			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"zz","content":"ok"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
-		{"arguments not an object", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
-			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"[1]"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
-		{"too many stops", `{"model":"gemini-2.5-flash",` + user + `,"stop":["a","b","c","d","e","f"]}`, abi.CodeInvalidRequest, "/stop"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			guesttest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
-		})
-	}
+			{"role":"user","content":"next"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/3"},
+		"result for unknown call": {Req: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"zz","content":"ok"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0"},
+		"arguments not an object": {Req: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"[1]"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0/arguments"},
+		"too many stops": {Req: `{"model":"gemini-2.5-flash",` + user + `,"stop":["a","b","c","d","e","f"]}`, Code: abi.CodeInvalidRequest, Pointer: "/stop"},
+	})
 }
 
 func TestProjectConversation(t *testing.T) {

@@ -13,3 +13,15 @@ func TestNamedErrors(t *testing.T) {
 		"another 429": {Status: 429, Code: abi.CodeRateLimited, Retryable: true},
 	})
 }
+
+func TestProjectErrors(t *testing.T) {
+	ProjectErrors(t, mapper{}, map[string]Refusal{
+		"bad model": {Req: `{"model":"bad"}`, Code: abi.CodeInvalidRequest, Pointer: "/model"},
+	})
+	msg := fails(t, func(tb testing.TB) {
+		ProjectError(tb, mapper{}, `{"model":"good"}`, abi.CodeInvalidRequest, "/model")
+	})
+	if msg == "" {
+		t.Error("a projection that succeeds passed as a refusal")
+	}
+}
