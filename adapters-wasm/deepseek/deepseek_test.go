@@ -9,31 +9,13 @@ import (
 )
 
 func TestUsage(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want abi.Usage
-	}{
-		{"hit and miss with details", `{"prompt_tokens":339,"completion_tokens":83,"total_tokens":422,"prompt_tokens_details":{"cached_tokens":320},"completion_tokens_details":{"reasoning_tokens":39},"prompt_cache_hit_tokens":320,"prompt_cache_miss_tokens":19}`,
-			abi.Usage{InputTokens: 339, OutputTokens: 83, CachedInputTokens: 320, ReasoningTokens: 39}},
-		{"hit and miss only", `{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
-			abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
-		{"no prompt_tokens", `{"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
-			abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
-		{"hit wins over details", `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3},"prompt_cache_hit_tokens":4,"prompt_cache_miss_tokens":6}`,
-			abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 4}},
-		{"openai only", `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3}}`,
-			abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 3}},
-	}
-	for _, tt := range tests {
-		var u abi.Usage
-		if err := Usage([]byte(tt.in), &u); err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		if u != tt.want {
-			t.Errorf("%s: got %+v, want %+v", tt.name, u, tt.want)
-		}
-	}
+	hostedtest.Usages(t, Usage, map[string]hostedtest.UsageCase{
+		"hit and miss with details": {In: `{"prompt_tokens":339,"completion_tokens":83,"total_tokens":422,"prompt_tokens_details":{"cached_tokens":320},"completion_tokens_details":{"reasoning_tokens":39},"prompt_cache_hit_tokens":320,"prompt_cache_miss_tokens":19}`, Want: abi.Usage{InputTokens: 339, OutputTokens: 83, CachedInputTokens: 320, ReasoningTokens: 39}},
+		"hit and miss only":         {In: `{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`, Want: abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
+		"no prompt_tokens":          {In: `{"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`, Want: abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
+		"hit wins over details":     {In: `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3},"prompt_cache_hit_tokens":4,"prompt_cache_miss_tokens":6}`, Want: abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 4}},
+		"openai only":               {In: `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3}}`, Want: abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 3}},
+	})
 }
 
 func TestProjectRules(t *testing.T) {
