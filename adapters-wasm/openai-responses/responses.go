@@ -499,18 +499,9 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 		ptr := fmt.Sprintf("/messages/%d", i)
 		switch msg.Role {
 		case abi.RoleSystem:
-			if act, ok := m.Unsupported[chatcompletions.FeatureSystemMessage]; ok && act == chatcompletions.Refuse {
-				return "", nil, unsupported(req.Model, chatcompletions.FeatureSystemMessage, "put the instructions in the first user message")
-			}
-			var texts []string
-			for j, p := range msg.Content {
-				switch p.Type {
-				case abi.PartText:
-					texts = append(texts, p.Text)
-				case abi.PartReasoning:
-				default:
-					return "", nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
-				}
+			texts, err := m.SystemTexts(&msg, ptr, Provider, req.Model)
+			if err != nil {
+				return "", nil, err
 			}
 			text := strings.Join(texts, "\n\n")
 			if leading {
@@ -533,18 +524,9 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 					if msg.Role == abi.RoleTool {
 						return "", nil, invalid(pptr, "a tool message holds tool-result parts only")
 					}
-					if !m.Features.Vision {
-						return "", nil, unsupported(req.Model, "image input", "remove the image parts or pick a vision model")
-					}
-					url := p.URL
-					if p.Data != "" {
-						if p.MediaType == "" {
-							return "", nil, invalid(pptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
-						}
-						url = "data:" + p.MediaType + ";base64," + p.Data
-					}
-					if url == "" {
-						return "", nil, invalid(pptr, "an image part needs data (with media_type) or url")
+					url, err := m.ImageURL(&p, pptr, Provider, req.Model)
+					if err != nil {
+						return "", nil, err
 					}
 					parts = append(parts, imagePart{"input_image", url, "auto"})
 				case abi.PartFile:

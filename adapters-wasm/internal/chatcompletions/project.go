@@ -441,20 +441,15 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 		ptr := fmt.Sprintf("/messages/%d", i)
 		switch msg.Role {
 		case abi.RoleSystem:
-			if act, ok := m.Unsupported[FeatureSystemMessage]; ok && act == Refuse {
-				return nil, d.unsupported(req.Model, FeatureSystemMessage, "put the instructions in the first user message")
+			texts, err := m.SystemTexts(&msg, ptr, d.Provider, req.Model)
+			if err != nil {
+				return nil, err
 			}
-			var texts []textPart
-			for j, p := range msg.Content {
-				switch p.Type {
-				case abi.PartText:
-					texts = append(texts, textPart{"text", p.Text})
-				case abi.PartReasoning:
-				default:
-					return nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
-				}
+			parts := make([]textPart, len(texts))
+			for j, t := range texts {
+				parts[j] = textPart{"text", t}
 			}
-			out = append(out, wireMessage{Role: "system", Content: textContent(texts)})
+			out = append(out, wireMessage{Role: "system", Content: textContent(parts)})
 		case abi.RoleUser, abi.RoleTool:
 			var parts []any
 			onlyText := true
@@ -470,18 +465,9 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 					if msg.Role == abi.RoleTool {
 						return nil, invalid(pptr, "a tool message holds tool-result parts only")
 					}
-					if !m.Features.Vision {
-						return nil, d.unsupported(req.Model, "image input", "remove the image parts or pick a vision model")
-					}
-					url := p.URL
-					if p.Data != "" {
-						if p.MediaType == "" {
-							return nil, invalid(pptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
-						}
-						url = "data:" + p.MediaType + ";base64," + p.Data
-					}
-					if url == "" {
-						return nil, invalid(pptr, "an image part needs data (with media_type) or url")
+					url, err := m.ImageURL(&p, pptr, d.Provider, req.Model)
+					if err != nil {
+						return nil, err
 					}
 					parts = append(parts, imagePart{"image_url", imageURL{url}})
 					onlyText = false

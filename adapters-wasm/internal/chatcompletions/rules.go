@@ -2,6 +2,7 @@ package chatcompletions
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -102,4 +103,45 @@ func CallArguments(p *abi.Part, ptr string) (string, error) {
 		return "", invalid(ptr+"/arguments", "tool call arguments are not valid JSON")
 	}
 	return args, nil
+}
+
+// SystemTexts checks the system message msg at ptr for model m of
+// provider: refused (capability_unsupported) when m's Unsupported refuses
+// system messages, else text parts only (reasoning parts are dropped). It
+// returns the message's texts.
+func (m Model) SystemTexts(msg *abi.Message, ptr, provider, model string) ([]string, error) {
+	if act, ok := m.Unsupported[FeatureSystemMessage]; ok && act == Refuse {
+		return nil, guest.ModelUnsupported(provider, model, FeatureSystemMessage, "put the instructions in the first user message")
+	}
+	var texts []string
+	for j, p := range msg.Content {
+		switch p.Type {
+		case abi.PartText:
+			texts = append(texts, p.Text)
+		case abi.PartReasoning:
+		default:
+			return nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
+		}
+	}
+	return texts, nil
+}
+
+// ImageURL checks the image part p at ptr for model m of provider
+// (capability_unsupported without vision) and returns the URL to send:
+// p's url, or a data URL of its inline data, which needs media_type.
+func (m Model) ImageURL(p *abi.Part, ptr, provider, model string) (string, error) {
+	if !m.Features.Vision {
+		return "", guest.ModelUnsupported(provider, model, "image input", "remove the image parts or pick a vision model")
+	}
+	url := p.URL
+	if p.Data != "" {
+		if p.MediaType == "" {
+			return "", invalid(ptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
+		}
+		url = "data:" + p.MediaType + ";base64," + p.Data
+	}
+	if url == "" {
+		return "", invalid(ptr, "an image part needs data (with media_type) or url")
+	}
+	return url, nil
 }
