@@ -384,19 +384,8 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if len(req.Stop) > 0 {
 		return nil, unsupported(req.Model, "stop", "the Responses API has no stop sequences: drop stop, or use the openai (Chat Completions) module")
 	}
-	if req.Temperature != nil {
-		if send, err := m.SendsField(Provider, req.Model, chatcompletions.FeatureTemperature); err != nil {
-			return nil, err
-		} else if send {
-			body.SetRaw("temperature", mustJSON(*req.Temperature))
-		}
-	}
-	if req.TopP != nil {
-		if send, err := m.SendsField(Provider, req.Model, chatcompletions.FeatureTopP); err != nil {
-			return nil, err
-		} else if send {
-			body.SetRaw("top_p", mustJSON(*req.TopP))
-		}
+	if err := m.SetSampling(req, Provider, &body); err != nil {
+		return nil, err
 	}
 	if req.MaxOutputTokens != nil {
 		if *req.MaxOutputTokens <= 0 {

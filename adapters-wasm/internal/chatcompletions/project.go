@@ -232,19 +232,8 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, err
 		}
 	}
-	if req.Temperature != nil {
-		if send, err := m.SendsField(d.Provider, req.Model, FeatureTemperature); err != nil {
-			return nil, err
-		} else if send {
-			setFloat(&body, "temperature", *req.Temperature)
-		}
-	}
-	if req.TopP != nil {
-		if send, err := m.SendsField(d.Provider, req.Model, FeatureTopP); err != nil {
-			return nil, err
-		} else if send {
-			setFloat(&body, "top_p", *req.TopP)
-		}
+	if err := m.SetSampling(req, d.Provider, &body); err != nil {
+		return nil, err
 	}
 	if len(req.Stop) > 0 {
 		if send, err := m.SendsField(d.Provider, req.Model, FeatureStop); err != nil {
