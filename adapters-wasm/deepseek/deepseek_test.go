@@ -72,12 +72,11 @@ func TestFinishAndModels(t *testing.T) {
 	if Finish("insufficient_system_resource") != abi.FinishError || Finish("stop") != "" {
 		t.Error("finish mapping")
 	}
-	for model, reasoning := range map[string]bool{"deepseek-chat": false, "deepseek-reasoner": true, "deepseek-v4-flash": true} {
-		f := New().Capabilities(model).Features
-		if f.Reasoning != reasoning || f.Vision || f.StructuredOutput != abi.SupportJSONMode || f.ToolCalling != abi.SupportNative {
-			t.Errorf("%s: %+v", model, f)
-		}
-	}
+	guesttest.ModelTraits(t, New(), map[string]guesttest.Traits{
+		"deepseek-chat":     {Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"deepseek-reasoner": {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"deepseek-v4-flash": {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+	})
 }
 
 func TestDetails(t *testing.T) {

@@ -68,27 +68,20 @@ func TestStreamErrorEvent(t *testing.T) {
 }
 
 func TestModels(t *testing.T) {
-	tests := []struct {
-		model             string
-		reasoning, vision bool
-		so, tools         string
-	}{
-		{"openai/gpt-oss-120b", true, false, abi.SupportNative, abi.SupportNative},
-		{"qwen/qwen3-32b", true, false, abi.SupportJSONMode, abi.SupportNative},
-		{"llama-3.3-70b-versatile", false, false, abi.SupportJSONMode, abi.SupportNative},
-		{"meta-llama/llama-4-scout-17b-16e-instruct", false, true, abi.SupportNative, abi.SupportNative},
-		{"moonshotai/kimi-k2-instruct-0905", false, false, abi.SupportNative, abi.SupportNative},
+	want := map[string]guesttest.Traits{
+		"openai/gpt-oss-120b":                       {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportNative},
+		"qwen/qwen3-32b":                            {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"llama-3.3-70b-versatile":                   {Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"meta-llama/llama-4-scout-17b-16e-instruct": {Vision: true, Tools: abi.SupportNative, Structured: abi.SupportNative},
+		"moonshotai/kimi-k2-instruct-0905":          {Tools: abi.SupportNative, Structured: abi.SupportNative},
 		// Compound takes no tools of the caller's; Llama Guard is a
 		// classifier.
-		{"groq/compound", false, false, abi.SupportJSONMode, abi.SupportNone},
-		{"meta-llama/llama-guard-4-12b", false, false, abi.SupportNone, abi.SupportNone},
+		"groq/compound":                {Tools: abi.SupportNone, Structured: abi.SupportJSONMode},
+		"meta-llama/llama-guard-4-12b": {Tools: abi.SupportNone, Structured: abi.SupportNone},
 	}
-	for _, tt := range tests {
-		c := New().Capabilities(tt.model)
-		if c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Features.StructuredOutput != tt.so || c.Features.ToolCalling != tt.tools {
-			t.Errorf("%s: %+v", tt.model, c.Features)
-		}
-		if c.DefaultBaseURL != "https://api.groq.com/openai" {
+	guesttest.ModelTraits(t, New(), want)
+	for model := range want {
+		if c := New().Capabilities(model); c.DefaultBaseURL != "https://api.groq.com/openai" {
 			t.Errorf("base URL %s", c.DefaultBaseURL)
 		}
 	}

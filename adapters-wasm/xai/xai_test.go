@@ -71,15 +71,10 @@ func TestMapError(t *testing.T) {
 }
 
 func TestModels(t *testing.T) {
-	for model, want := range map[string][2]bool{ // reasoning, vision
-		"grok-3-mini": {true, false}, "grok-3": {false, false}, "grok-4-0709": {true, true},
-		"grok-4-fast-non-reasoning": {false, true}, "grok-code-fast-1": {true, false}, "grok-2-vision-1212": {false, true},
-	} {
-		f := New().Capabilities(model).Features
-		if f.Reasoning != want[0] || f.Vision != want[1] {
-			t.Errorf("%s: %+v", model, f)
-		}
-	}
+	guesttest.ModelTraits(t, New(), map[string]guesttest.Traits{
+		"grok-3-mini": {Reasoning: true}, "grok-3": {}, "grok-4-0709": {Reasoning: true, Vision: true},
+		"grok-4-fast-non-reasoning": {Vision: true}, "grok-code-fast-1": {Reasoning: true}, "grok-2-vision-1212": {Vision: true},
+	})
 }
 
 func TestDetails(t *testing.T) {
