@@ -53,19 +53,13 @@ func TestProjectRules(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    int
-		code      abi.Code
-		retryable bool
-	}{
-		{400, abi.CodeInvalidRequest, false}, {401, abi.CodeAuthentication, false}, {402, abi.CodeRateLimited, false},
-		{422, abi.CodeInvalidRequest, false}, {429, abi.CodeRateLimited, true}, {500, abi.CodeServerError, true}, {503, abi.CodeOverloaded, true},
-	}
-	cases := make([]guesttest.ErrorCase, len(tests))
-	for i, tt := range tests {
-		cases[i] = guesttest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
-	}
-	guesttest.MapErrors(t, New(), cases)
+	const body = `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`
+	guesttest.MapErrors(t, New(), []guesttest.ErrorCase{
+		{Status: 400, Body: body, Code: abi.CodeInvalidRequest}, {Status: 401, Body: body, Code: abi.CodeAuthentication},
+		{Status: 402, Body: body, Code: abi.CodeRateLimited}, {Status: 422, Body: body, Code: abi.CodeInvalidRequest},
+		{Status: 429, Body: body, Code: abi.CodeRateLimited, Retryable: true}, {Status: 500, Body: body, Code: abi.CodeServerError, Retryable: true},
+		{Status: 503, Body: body, Code: abi.CodeOverloaded, Retryable: true},
+	})
 }
 
 func TestFinishAndModels(t *testing.T) {
