@@ -4,7 +4,9 @@
 // there (the reader validated them), so that no string is allocated. Every
 // Emit function takes a scratch buffer, writes the event into buf[:0],
 // hands it to guest.Output.EmitRaw and returns the buffer for reuse.
-// Transform runs the common frame of those adapters' Transform calls.
+// Transform runs the common frame of those adapters' Transform calls, and
+// Calls the frame of their Transform and ParseResponse methods (a pooled
+// state and processor).
 //
 // The package compiles into each adapter module (GOOS=wasip1) and natively.
 package rawevent
