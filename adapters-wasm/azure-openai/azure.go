@@ -124,20 +124,10 @@ func stringOption(key string, allowed ...string) chatcompletions.Option {
 	}}
 }
 
-// option returns the string value of a provider option ("" when absent or
-// not a string: the Option check refuses those first).
-func option(req *abi.Request, key string) string {
-	var s string
-	if v, ok := req.ProviderOptions[key]; ok {
-		_ = json.Unmarshal(v, &s)
-	}
-	return s
-}
-
 // Deployment returns the deployment a request is routed to:
 // provider_options.deployment, else the model.
 func Deployment(req *abi.Request) string {
-	if d := option(req, "deployment"); d != "" {
+	if d := chatcompletions.StringOption(req, "deployment"); d != "" {
 		return d
 	}
 	return req.Model
@@ -145,8 +135,8 @@ func Deployment(req *abi.Request) string {
 
 // Route returns the path and query of a request (see the package doc).
 func Route(req *abi.Request) (string, map[string]string, error) {
-	version := option(req, "api_version")
-	if option(req, "api_surface") == SurfaceV1 {
+	version := chatcompletions.StringOption(req, "api_version")
+	if chatcompletions.StringOption(req, "api_surface") == SurfaceV1 {
 		if version == "" {
 			return "/openai/v1/chat/completions", nil, nil
 		}
@@ -203,7 +193,7 @@ func Dialect() *chatcompletions.Dialect {
 		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256, Route: embedRoute},
 		Route:      Route,
 		Extend: func(req *abi.Request, body *chatcompletions.Body) error {
-			if option(req, "api_surface") == SurfaceV1 {
+			if chatcompletions.StringOption(req, "api_surface") == SurfaceV1 {
 				b, _ := json.Marshal(Deployment(req))
 				body.SetRaw("model", b)
 			}

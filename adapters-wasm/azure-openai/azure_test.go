@@ -76,44 +76,16 @@ func TestCapabilities(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		name      string
-		status    uint32
-		body      string
-		code      abi.Code
-		retryable bool
-		contains  string
-	}{
-		{"content filter code", 400, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}`,
-			abi.CodeContentFilter, false, "filtered"},
-		{"innererror only", 400, `{"error":{"code":"BadRequest","message":"Your request was rejected as a result of our safety system.","innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"violence":{"filtered":true,"severity":"high"}}}}}`,
-			abi.CodeContentFilter, false, "content filter blocked"},
-		{"deployment not found", 404, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`,
-			abi.CodeNotFound, false, "provider_options.deployment"},
-		{"unauthorized", 401, `{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint."}}`,
-			abi.CodeAuthentication, false, "Access denied"},
-		{"statusCode body", 401, `{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect, or have expired."}`,
-			abi.CodeAuthentication, false, "Unauthorized"},
-		{"rate limit", 429, `{"error":{"code":"429","message":"Requests ... exceeded token rate limit"}}`, abi.CodeRateLimited, true, "rate limit"},
-		{"server error", 500, `{"error":{"code":"InternalServerError","message":"The server had an error"}}`, abi.CodeServerError, true, "server had"},
-		{"unavailable", 503, `upstream connect error`, abi.CodeOverloaded, true, "upstream"},
-	}
-	a := New()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out guest.Output
-			if err := a.MapError(&abi.ResponseInput{Status: tt.status, Body: []byte(tt.body)}, &out); err != nil {
-				t.Fatal(err)
-			}
-			var ev abi.Event
-			if err := json.Unmarshal(out.Events(), &ev); err != nil {
-				t.Fatal(err)
-			}
-			if ev.Code != tt.code || ev.Retryable != tt.retryable || !strings.Contains(ev.Message, tt.contains) {
-				t.Errorf("got %s", out.Events())
-			}
-		})
-	}
+	guesttest.NamedErrors(t, New(), map[string]guesttest.ErrorCase{
+		"content filter code":  {Status: 400, Body: `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}`, Code: abi.CodeContentFilter, Retryable: false, Msg: "filtered"},
+		"innererror only":      {Status: 400, Body: `{"error":{"code":"BadRequest","message":"Your request was rejected as a result of our safety system.","innererror":{"code":"ResponsibleAIPolicyViolation","content_filter_result":{"violence":{"filtered":true,"severity":"high"}}}}}`, Code: abi.CodeContentFilter, Retryable: false, Msg: "content filter blocked"},
+		"deployment not found": {Status: 404, Body: `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`, Code: abi.CodeNotFound, Retryable: false, Msg: "provider_options.deployment"},
+		"unauthorized":         {Status: 401, Body: `{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint."}}`, Code: abi.CodeAuthentication, Retryable: false, Msg: "Access denied"},
+		"statusCode body":      {Status: 401, Body: `{"statusCode":401,"message":"Unauthorized. Access token is missing, invalid, audience is incorrect, or have expired."}`, Code: abi.CodeAuthentication, Retryable: false, Msg: "Unauthorized"},
+		"rate limit":           {Status: 429, Body: `{"error":{"code":"429","message":"Requests ... exceeded token rate limit"}}`, Code: abi.CodeRateLimited, Retryable: true, Msg: "rate limit"},
+		"server error":         {Status: 500, Body: `{"error":{"code":"InternalServerError","message":"The server had an error"}}`, Code: abi.CodeServerError, Retryable: true, Msg: "server had"},
+		"unavailable":          {Status: 503, Body: `upstream connect error`, Code: abi.CodeOverloaded, Retryable: true, Msg: "upstream"},
+	})
 }
 
 // TestStreamContentFilterError: an error object inside an Azure stream

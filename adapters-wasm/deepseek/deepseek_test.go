@@ -9,31 +9,13 @@ import (
 )
 
 func TestUsage(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want abi.Usage
-	}{
-		{"hit and miss with details", `{"prompt_tokens":339,"completion_tokens":83,"total_tokens":422,"prompt_tokens_details":{"cached_tokens":320},"completion_tokens_details":{"reasoning_tokens":39},"prompt_cache_hit_tokens":320,"prompt_cache_miss_tokens":19}`,
-			abi.Usage{InputTokens: 339, OutputTokens: 83, CachedInputTokens: 320, ReasoningTokens: 39}},
-		{"hit and miss only", `{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
-			abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
-		{"no prompt_tokens", `{"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`,
-			abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
-		{"hit wins over details", `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3},"prompt_cache_hit_tokens":4,"prompt_cache_miss_tokens":6}`,
-			abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 4}},
-		{"openai only", `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3}}`,
-			abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 3}},
-	}
-	for _, tt := range tests {
-		var u abi.Usage
-		if err := Usage([]byte(tt.in), &u); err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		if u != tt.want {
-			t.Errorf("%s: got %+v, want %+v", tt.name, u, tt.want)
-		}
-	}
+	hostedtest.Usages(t, Usage, map[string]hostedtest.UsageCase{
+		"hit and miss with details": {In: `{"prompt_tokens":339,"completion_tokens":83,"total_tokens":422,"prompt_tokens_details":{"cached_tokens":320},"completion_tokens_details":{"reasoning_tokens":39},"prompt_cache_hit_tokens":320,"prompt_cache_miss_tokens":19}`, Want: abi.Usage{InputTokens: 339, OutputTokens: 83, CachedInputTokens: 320, ReasoningTokens: 39}},
+		"hit and miss only":         {In: `{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`, Want: abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
+		"no prompt_tokens":          {In: `{"completion_tokens":5,"prompt_cache_hit_tokens":64,"prompt_cache_miss_tokens":36}`, Want: abi.Usage{InputTokens: 100, OutputTokens: 5, CachedInputTokens: 64}},
+		"hit wins over details":     {In: `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3},"prompt_cache_hit_tokens":4,"prompt_cache_miss_tokens":6}`, Want: abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 4}},
+		"openai only":               {In: `{"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3}}`, Want: abi.Usage{InputTokens: 10, OutputTokens: 1, CachedInputTokens: 3}},
+	})
 }
 
 func TestProjectRules(t *testing.T) {
@@ -71,31 +53,24 @@ func TestProjectRules(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		status    int
-		code      abi.Code
-		retryable bool
-	}{
-		{400, abi.CodeInvalidRequest, false}, {401, abi.CodeAuthentication, false}, {402, abi.CodeRateLimited, false},
-		{422, abi.CodeInvalidRequest, false}, {429, abi.CodeRateLimited, true}, {500, abi.CodeServerError, true}, {503, abi.CodeOverloaded, true},
-	}
-	cases := make([]guesttest.ErrorCase, len(tests))
-	for i, tt := range tests {
-		cases[i] = guesttest.ErrorCase{Status: tt.status, Body: `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`, Code: tt.code, Retryable: tt.retryable}
-	}
-	guesttest.MapErrors(t, New(), cases)
+	const body = `{"error":{"message":"m","type":"t","param":null,"code":"c"}}`
+	guesttest.MapErrors(t, New(), []guesttest.ErrorCase{
+		{Status: 400, Body: body, Code: abi.CodeInvalidRequest}, {Status: 401, Body: body, Code: abi.CodeAuthentication},
+		{Status: 402, Body: body, Code: abi.CodeRateLimited}, {Status: 422, Body: body, Code: abi.CodeInvalidRequest},
+		{Status: 429, Body: body, Code: abi.CodeRateLimited, Retryable: true}, {Status: 500, Body: body, Code: abi.CodeServerError, Retryable: true},
+		{Status: 503, Body: body, Code: abi.CodeOverloaded, Retryable: true},
+	})
 }
 
 func TestFinishAndModels(t *testing.T) {
 	if Finish("insufficient_system_resource") != abi.FinishError || Finish("stop") != "" {
 		t.Error("finish mapping")
 	}
-	for model, reasoning := range map[string]bool{"deepseek-chat": false, "deepseek-reasoner": true, "deepseek-v4-flash": true} {
-		f := New().Capabilities(model).Features
-		if f.Reasoning != reasoning || f.Vision || f.StructuredOutput != abi.SupportJSONMode || f.ToolCalling != abi.SupportNative {
-			t.Errorf("%s: %+v", model, f)
-		}
-	}
+	guesttest.ModelTraits(t, New(), map[string]guesttest.Traits{
+		"deepseek-chat":     {Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"deepseek-reasoner": {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"deepseek-v4-flash": {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+	})
 }
 
 func TestDetails(t *testing.T) {

@@ -159,5 +159,3 @@ func statusError(status int, msg string) *abi.Error {
 	e.Code, e.Retryable = guest.StatusCode(status, 503)
 	return e
 }
-
-func itoa(v int) string { return string(appendInt(nil, v)) }

@@ -54,44 +54,30 @@ func TestProjectRouting(t *testing.T) {
 
 func TestProjectErrors(t *testing.T) {
 	user := `"messages":[{"role":"user","content":"hi"}]`
-	tests := []struct {
-		name, req string
-		code      abi.Code
-		pointer   string
-	}{
-		{"bad model", `{"model":"a/b",` + user + `}`, abi.CodeInvalidRequest, "/model"},
-		{"unknown option", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"user":"x"}}`, abi.CodeInvalidRequest, "/provider_options/user"},
-		{"openapi oneOf", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/oneOf"},
-		{"openapi additionalProperties schema", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/additionalProperties"},
-		{"openapi recursive ref", `{"model":"gemini-2.0-flash",` + user + `,"response_format":{"type":"json_schema","schema":{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}}}`,
-			abi.CodeSchemaUnsupported, "/response_format/schema/$defs/n/properties/next/$ref"},
-		{"openapi empty enum value", `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["x",""]}}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/enum/1"},
-		{"schema_mode forces openapi", `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"schema_mode":"openapi"},"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}]}`,
-			abi.CodeSchemaUnsupported, "/tools/0/parameters/properties/a/exclusiveMinimum"},
-		{"bad tool name", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"1bad"}]}`, abi.CodeInvalidRequest, "/tools/0/name"},
-		{"gemma tools", `{"model":"gemma-3-27b-it",` + user + `,"tools":[{"name":"f"}]}`, abi.CodeCapabilityUnsupported, ""},
-		{"reasoning on 2.0", `{"model":"gemini-2.0-flash",` + user + `,"reasoning":{"effort":"low"}}`, abi.CodeCapabilityUnsupported, ""},
-		{"no minimal level on 3 pro", `{"model":"gemini-3.1-pro-preview",` + user + `,"reasoning":{"effort":"minimal"}}`, abi.CodeCapabilityUnsupported, ""},
-		{"no thinking off on 2.5 pro", `{"model":"gemini-2.5-pro",` + user + `,"reasoning":{"budget_tokens":0}}`, abi.CodeCapabilityUnsupported, ""},
-		{"named tool unknown", `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"g"}}`, abi.CodeInvalidRequest, "/tool_choice"},
-		{"unanswered call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+	guesttest.ProjectErrors(t, New(), map[string]guesttest.Refusal{
+		"bad model":                           {Req: `{"model":"a/b",` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/model"},
+		"unknown option":                      {Req: `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"user":"x"}}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/user"},
+		"openapi oneOf":                       {Req: `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"oneOf":[{"type":"string"},{"type":"integer"}]}}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/properties/a/oneOf"},
+		"openapi additionalProperties schema": {Req: `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/additionalProperties"},
+		"openapi recursive ref":               {Req: `{"model":"gemini-2.0-flash",` + user + `,"response_format":{"type":"json_schema","schema":{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}}}`, Code: abi.CodeSchemaUnsupported, Pointer: "/response_format/schema/$defs/n/properties/next/$ref"},
+		"openapi empty enum value":            {Req: `{"model":"gemini-2.0-flash",` + user + `,"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","enum":["x",""]}}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/properties/a/enum/1"},
+		"schema_mode forces openapi":          {Req: `{"model":"gemini-2.5-flash",` + user + `,"provider_options":{"schema_mode":"openapi"},"tools":[{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}]}`, Code: abi.CodeSchemaUnsupported, Pointer: "/tools/0/parameters/properties/a/exclusiveMinimum"},
+		"bad tool name":                       {Req: `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"1bad"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/tools/0/name"},
+		"gemma tools":                         {Req: `{"model":"gemma-3-27b-it",` + user + `,"tools":[{"name":"f"}]}`, Code: abi.CodeCapabilityUnsupported},
+		"reasoning on 2.0":                    {Req: `{"model":"gemini-2.0-flash",` + user + `,"reasoning":{"effort":"low"}}`, Code: abi.CodeCapabilityUnsupported},
+		"no minimal level on 3 pro":           {Req: `{"model":"gemini-3.1-pro-preview",` + user + `,"reasoning":{"effort":"minimal"}}`, Code: abi.CodeCapabilityUnsupported},
+		"no thinking off on 2.5 pro":          {Req: `{"model":"gemini-2.5-pro",` + user + `,"reasoning":{"budget_tokens":0}}`, Code: abi.CodeCapabilityUnsupported},
+		"named tool unknown":                  {Req: `{"model":"gemini-2.5-flash",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"g"}}`, Code: abi.CodeInvalidRequest, Pointer: "/tool_choice"},
+		"unanswered call": {Req: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
 			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"{}"},{"type":"tool-call","id":"c2","name":"f","arguments":"{}"}]},
 			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"ok"}]},
-			{"role":"user","content":"next"}]}`, abi.CodeInvalidRequest, "/messages/3"},
-		{"result for unknown call", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
-			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"zz","content":"ok"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
-		{"arguments not an object", `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
-			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"[1]"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
-		{"too many stops", `{"model":"gemini-2.5-flash",` + user + `,"stop":["a","b","c","d","e","f"]}`, abi.CodeInvalidRequest, "/stop"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			guesttest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
-		})
-	}
+			{"role":"user","content":"next"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/3"},
+		"result for unknown call": {Req: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"tool","content":[{"type":"tool-result","tool_call_id":"zz","content":"ok"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0"},
+		"arguments not an object": {Req: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"},
+			{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"f","arguments":"[1]"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0/arguments"},
+		"too many stops": {Req: `{"model":"gemini-2.5-flash",` + user + `,"stop":["a","b","c","d","e","f"]}`, Code: abi.CodeInvalidRequest, Pointer: "/stop"},
+	})
 }
 
 func TestProjectConversation(t *testing.T) {
@@ -485,31 +471,20 @@ func TestParseResponse(t *testing.T) {
 }
 
 func TestMapError(t *testing.T) {
-	tests := []struct {
-		name      string
-		status    uint32
-		body      string
-		code      abi.Code
-		retryable bool
-	}{
-		{"per-minute quota with retry delay", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}`, abi.CodeRateLimited, true},
-		{"daily quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"20s"}]}}`, abi.CodeRateLimited, false},
-		{"quota", 429, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, abi.CodeRateLimited, true},
-		{"overloaded", 503, `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, abi.CodeOverloaded, true},
-		{"internal", 500, `{"error":{"code":500,"message":"Internal error","status":"INTERNAL"}}`, abi.CodeServerError, true},
-		{"bad key", 400, `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`, abi.CodeAuthentication, false},
-		{"invalid", 400, `{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}`, abi.CodeInvalidRequest, false},
-		{"too long", 400, `{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}`, abi.CodeContextLengthExceeded, false},
-		{"denied", 403, `{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}`, abi.CodePermission, false},
-		{"not found", 404, `[{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}]`, abi.CodeNotFound, false},
-		{"unauthenticated", 401, `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`, abi.CodeAuthentication, false},
-		{"html 502", 502, `<html>Bad Gateway</html>`, abi.CodeServerError, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			guesttest.MapErrors(t, New(), []guesttest.ErrorCase{{Status: int(tt.status), Body: tt.body, Code: tt.code, Retryable: tt.retryable}})
-		})
-	}
+	guesttest.NamedErrors(t, New(), map[string]guesttest.ErrorCase{
+		"per-minute quota with retry delay": {Status: 429, Body: `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34.4s"}]}}`, Code: abi.CodeRateLimited, Retryable: true},
+		"daily quota":                       {Status: 429, Body: `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"20s"}]}}`, Code: abi.CodeRateLimited, Retryable: false},
+		"quota":                             {Status: 429, Body: `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, Code: abi.CodeRateLimited, Retryable: true},
+		"overloaded":                        {Status: 503, Body: `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, Code: abi.CodeOverloaded, Retryable: true},
+		"internal":                          {Status: 500, Body: `{"error":{"code":500,"message":"Internal error","status":"INTERNAL"}}`, Code: abi.CodeServerError, Retryable: true},
+		"bad key":                           {Status: 400, Body: `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}`, Code: abi.CodeAuthentication, Retryable: false},
+		"invalid":                           {Status: 400, Body: `{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}`, Code: abi.CodeInvalidRequest, Retryable: false},
+		"too long":                          {Status: 400, Body: `{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}`, Code: abi.CodeContextLengthExceeded, Retryable: false},
+		"denied":                            {Status: 403, Body: `{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}`, Code: abi.CodePermission, Retryable: false},
+		"not found":                         {Status: 404, Body: `[{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}]`, Code: abi.CodeNotFound, Retryable: false},
+		"unauthenticated":                   {Status: 401, Body: `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}`, Code: abi.CodeAuthentication, Retryable: false},
+		"html 502":                          {Status: 502, Body: `<html>Bad Gateway</html>`, Code: abi.CodeServerError, Retryable: true},
+	})
 }
 
 func TestCapabilities(t *testing.T) {
@@ -705,18 +680,14 @@ func TestModelFamilyRule(t *testing.T) {
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	for _, tt := range []struct{ model, want string }{
-		{"gemini-2.5-flash", abi.SourceTable},
-		{"models/gemini-3-pro-preview", abi.SourceTable},
-		{"gemini-3.5-pro", abi.SourceFamily},
-		{"gemini-4-flash", abi.SourceFamily},
-		{"no-such-model-1", abi.SourceUnknown},
-		{"", ""},
-	} {
-		if got := New().Capabilities(tt.model).Features.Source; got != tt.want {
-			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
-		}
-	}
+	guesttest.Sources(t, New(), map[string]string{
+		"gemini-2.5-flash":            abi.SourceTable,
+		"models/gemini-3-pro-preview": abi.SourceTable,
+		"gemini-3.5-pro":              abi.SourceFamily,
+		"gemini-4-flash":              abi.SourceFamily,
+		"no-such-model-1":             abi.SourceUnknown,
+		"":                            "",
+	})
 }
 
 func TestTextBoundaries(t *testing.T) {

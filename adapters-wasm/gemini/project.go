@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
@@ -267,16 +268,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if gc.StopSequences != nil || gc.ResponseMimeType != "" || gc.MaxOutputTokens != nil || gc.Temperature != nil || gc.TopP != nil || gc.ThinkingConfig != nil {
 		body.GenerationConfig = gc
 	}
-	b, err := json.Marshal(&body)
+	pr, err := opkit.PostJSON("/v1beta/models/"+model+":generateContent", &body, "the Gemini request")
 	if err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the Gemini request")
-	}
-	pr := &abi.ProviderRequest{
-		Method:        "POST",
-		Path:          "/v1beta/models/" + model + ":generateContent",
-		Headers:       map[string]string{"content-type": "application/json"},
-		Body:          b,
-		StreamFraming: abi.FramingNone,
+		return nil, err
 	}
 	if req.Stream {
 		pr.Path = "/v1beta/models/" + model + ":streamGenerateContent"
@@ -711,3 +705,5 @@ func filePart(p abi.Part, ptr string) (*gPart, error) {
 	}
 	return &gPart{FileData: &gFile{MimeType: p.MediaType, FileURI: uri}}, nil
 }
+
+func itoa(v int) string { return strconv.Itoa(v) }

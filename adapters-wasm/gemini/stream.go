@@ -2,63 +2,51 @@ package gemini
 
 import (
 	"bytes"
-	"strconv"
-	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
-	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // Transform turns the chunks of an alt=sse stream (each a
 // GenerateContentResponse) into events. It reads JSON with guest/jsonx and
 // writes events as raw JSON: no encoding/json, no reflection.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	w := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(w)
-	w.p.st = &w.st
-	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
+	return calls.Transform(in, out)
 }
 
-// scratch holds the state and processor of one Transform call, pooled so
-// that the steady state allocates nothing: Decode resets every state field
-// and Transform binds the processor anew, so nothing of one call reaches
-// the next.
-type scratch struct {
-	st state
-	p  processor
-}
-
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
+var calls rawevent.Calls[state, processor, *state, *processor]
 
 // ParseResponse turns a whole generateContent response into the events its
 // stream would give. A streamGenerateContent body fetched without alt=sse
 // (a JSON array of responses) is accepted too: its elements are handled as
 // the chunks of a stream.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
-	var st state
-	p := processor{st: &st}
-	p.Bind(out, in.Context, &st.done)
-	if jsonx.KindOf(in.Body) == jsonx.KindArray {
+	return calls.Parse(in, out, func(p *processor) {
+		if jsonx.KindOf(in.Body) != jsonx.KindArray {
+			p.Chunk(jsonx.Doc(in.Body, nil))
+			return
+		}
 		ai := jsonx.Array(in.Body)
 		for ai.Next() {
 			p.Chunk(ai.Val())
 		}
-		if ai.Err() != nil && !st.done {
+		if ai.Err() != nil && !p.st.done {
 			p.Error(abi.CodeStreamTruncated, "Gemini sent a response array that is not valid JSON", false)
 		}
-	} else {
-		p.Chunk(jsonx.Doc(in.Body, nil))
-	}
-	p.End()
-	return nil
+	})
 }
 
 type processor struct {
 	rawevent.Emitter
 	st *state
+}
+
+// Attach points p at st for one call (see rawevent.Attacher).
+func (p *processor) Attach(st *state) (*rawevent.Emitter, *bool) {
+	p.st = st
+	return &p.Emitter, &st.done
 }
 
 // End handles the end of the body.
@@ -320,14 +308,7 @@ func (p *processor) functionCall(b jsonx.Value) {
 		st.callID = p.callID(st.callID[:0], id, name, nil)
 		st.callName = append(st.callName[:0], name...)
 		st.callArgs = st.callArgs[:0]
-		p.Buf = append(p.Buf[:0], `{"type":"tool-call-start","index":`...)
-		p.Buf = appendInt(p.Buf, st.calls)
-		p.Buf = append(p.Buf, `,"id":"`...)
-		p.Buf = append(p.Buf, st.callID...)
-		p.Buf = append(p.Buf, `","name":"`...)
-		p.Buf = append(p.Buf, name...)
-		p.Buf = append(p.Buf, `"}`...)
-		p.Out.EmitRaw(p.Buf)
+		p.Buf = rawevent.EmitToolCallStart(p.Out, p.Buf, st.calls, st.callID, name)
 	}
 	if partial.Exists() {
 		ai := partial.Array()
@@ -343,16 +324,11 @@ func (p *processor) functionCall(b jsonx.Value) {
 }
 
 func (p *processor) callID(dst, id, name, args []byte) []byte {
-	if len(id) > 0 {
-		if rawevent.SafeID(id) {
-			return append(dst, id...)
-		}
-		return append(dst, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
+	if out, ok := rawevent.AppendID(dst, id); ok {
+		return out
 	}
 	return toolID(dst, p.st.responseID, p.st.calls, name, args)
 }
-
-func appendInt(dst []byte, v int) []byte { return strconv.AppendInt(dst, int64(v), 10) }
 
 // argDelta emits the bytes appended to the open call's arguments from off.
 func (p *processor) argDelta(off int) {
@@ -360,12 +336,7 @@ func (p *processor) argDelta(off int) {
 	if off == len(st.callArgs) {
 		return
 	}
-	p.Buf = append(p.Buf[:0], `{"type":"tool-call-delta","index":`...)
-	p.Buf = appendInt(p.Buf, st.calls)
-	p.Buf = append(p.Buf, `,"arguments":`...)
-	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs[off:])
-	p.Buf = append(p.Buf, '}')
-	p.Out.EmitRaw(p.Buf)
+	p.Buf = rawevent.EmitToolCallDelta(p.Out, p.Buf, st.calls, st.callArgs[off:])
 }
 
 // partialArg adds one {jsonPath, stringValue|numberValue|boolValue|nullValue,
@@ -584,16 +555,7 @@ func (p *processor) closeCall() {
 		p.Error(abi.CodeToolArgumentsInvalid, "Gemini's streamed function-call arguments do not form a JSON object", false)
 		return
 	}
-	p.Buf = append(p.Buf[:0], `{"type":"tool-call","index":`...)
-	p.Buf = appendInt(p.Buf, st.calls)
-	p.Buf = append(p.Buf, `,"id":"`...)
-	p.Buf = append(p.Buf, st.callID...)
-	p.Buf = append(p.Buf, `","name":"`...)
-	p.Buf = append(p.Buf, st.callName...)
-	p.Buf = append(p.Buf, `","arguments":`...)
-	p.Buf = rawevent.AppendQuoted(p.Buf, st.callArgs)
-	p.Buf = append(p.Buf, '}')
-	p.Out.EmitRaw(p.Buf)
+	p.Buf = rawevent.EmitToolCallEnd(p.Out, p.Buf, st.calls, st.callID, st.callName, st.callArgs)
 	st.calls++
 	st.inCall = false
 	st.callID, st.callName, st.callArgs, st.callPath = st.callID[:0], st.callName[:0], st.callArgs[:0], st.callPath[:0]

@@ -11,36 +11,25 @@ import (
 )
 
 func TestProjectRules(t *testing.T) {
-	tests := []struct {
-		name string
-		req  string
-		code abi.Code
-		has  []string
-		not  []string
-	}{
-		{"logprobs refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"logprobs":true}}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"top_logprobs refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"top_logprobs":2}}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"logit_bias refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"logit_bias":{}}}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"n 3 refused", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"n":3}}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"n 1 ok", `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"n":1}}`, "", []string{`"n":1`}, nil},
-		{"raw refused", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"raw"}}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"bogus format", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"x"}}`, abi.CodeInvalidRequest, nil, nil},
-		{"hidden kept", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"hidden"}}`, "", []string{`"reasoning_format":"hidden"`}, []string{`"parsed"`}},
-		{"qwen gets parsed", `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}]}`, "", []string{`"reasoning_format":"parsed"`}, nil},
-		{"gpt-oss gets no format", `{"model":"openai/gpt-oss-120b","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"reasoning_effort":"high"`}, []string{"reasoning_format"}},
-		{"llama effort refused", `{"model":"llama-3.3-70b-versatile","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"strict tool refused", `{"model":"openai/gpt-oss-120b","tools":[{"name":"f","strict":true,"parameters":{"type":"object","properties":{}}}],"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"strict schema on gpt-oss", `{"model":"openai/gpt-oss-120b","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"string"}}}},"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"strict":true`, `"additionalProperties":false`}, nil},
-		{"best effort schema on kimi", `{"model":"moonshotai/kimi-k2-instruct","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, "", []string{`"json_schema"`}, nil},
-		{"strict schema on kimi refused", `{"model":"moonshotai/kimi-k2-instruct","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"schema on llama-3.3 refused", `{"model":"llama-3.3-70b-versatile","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, abi.CodeCapabilityUnsupported, nil, nil},
-		{"image on llama-4", `{"model":"meta-llama/llama-4-maverick-17b-128e-instruct","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, "", []string{"image_url"}, nil},
-	}
-	rules := make([]hostedtest.Rule, len(tests))
-	for i, tt := range tests {
-		rules[i] = hostedtest.Rule{Name: tt.name, Req: tt.req, Code: tt.code, Has: tt.has, Not: tt.not}
-	}
-	hostedtest.Rules(t, New(), rules)
+	hostedtest.Rules(t, New(), []hostedtest.Rule{
+		{Name: "logprobs refused", Req: `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"logprobs":true}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "top_logprobs refused", Req: `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"top_logprobs":2}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "logit_bias refused", Req: `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"logit_bias":{}}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "n 3 refused", Req: `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"n":3}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "n 1 ok", Req: `{"model":"llama-3.3-70b-versatile","messages":[{"role":"user","content":"hi"}],"provider_options":{"n":1}}`, Has: []string{`"n":1`}},
+		{Name: "raw refused", Req: `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"raw"}}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "bogus format", Req: `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"x"}}`, Code: abi.CodeInvalidRequest},
+		{Name: "hidden kept", Req: `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}],"provider_options":{"reasoning_format":"hidden"}}`, Has: []string{`"reasoning_format":"hidden"`}, Not: []string{`"parsed"`}},
+		{Name: "qwen gets parsed", Req: `{"model":"qwen/qwen3-32b","messages":[{"role":"user","content":"hi"}]}`, Has: []string{`"reasoning_format":"parsed"`}},
+		{Name: "gpt-oss gets no format", Req: `{"model":"openai/gpt-oss-120b","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, Has: []string{`"reasoning_effort":"high"`}, Not: []string{"reasoning_format"}},
+		{Name: "llama effort refused", Req: `{"model":"llama-3.3-70b-versatile","reasoning":{"effort":"high"},"messages":[{"role":"user","content":"hi"}]}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "strict tool refused", Req: `{"model":"openai/gpt-oss-120b","tools":[{"name":"f","strict":true,"parameters":{"type":"object","properties":{}}}],"messages":[{"role":"user","content":"hi"}]}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "strict schema on gpt-oss", Req: `{"model":"openai/gpt-oss-120b","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"string"}}}},"messages":[{"role":"user","content":"hi"}]}`, Has: []string{`"strict":true`, `"additionalProperties":false`}},
+		{Name: "best effort schema on kimi", Req: `{"model":"moonshotai/kimi-k2-instruct","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, Has: []string{`"json_schema"`}},
+		{Name: "strict schema on kimi refused", Req: `{"model":"moonshotai/kimi-k2-instruct","response_format":{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "schema on llama-3.3 refused", Req: `{"model":"llama-3.3-70b-versatile","response_format":{"type":"json_schema","name":"x","schema":{"type":"object"}},"messages":[{"role":"user","content":"hi"}]}`, Code: abi.CodeCapabilityUnsupported},
+		{Name: "image on llama-4", Req: `{"model":"meta-llama/llama-4-maverick-17b-128e-instruct","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, Has: []string{"image_url"}},
+	})
 }
 
 func TestMapError(t *testing.T) {
@@ -79,27 +68,20 @@ func TestStreamErrorEvent(t *testing.T) {
 }
 
 func TestModels(t *testing.T) {
-	tests := []struct {
-		model             string
-		reasoning, vision bool
-		so, tools         string
-	}{
-		{"openai/gpt-oss-120b", true, false, abi.SupportNative, abi.SupportNative},
-		{"qwen/qwen3-32b", true, false, abi.SupportJSONMode, abi.SupportNative},
-		{"llama-3.3-70b-versatile", false, false, abi.SupportJSONMode, abi.SupportNative},
-		{"meta-llama/llama-4-scout-17b-16e-instruct", false, true, abi.SupportNative, abi.SupportNative},
-		{"moonshotai/kimi-k2-instruct-0905", false, false, abi.SupportNative, abi.SupportNative},
+	want := map[string]guesttest.Traits{
+		"openai/gpt-oss-120b":                       {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportNative},
+		"qwen/qwen3-32b":                            {Reasoning: true, Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"llama-3.3-70b-versatile":                   {Tools: abi.SupportNative, Structured: abi.SupportJSONMode},
+		"meta-llama/llama-4-scout-17b-16e-instruct": {Vision: true, Tools: abi.SupportNative, Structured: abi.SupportNative},
+		"moonshotai/kimi-k2-instruct-0905":          {Tools: abi.SupportNative, Structured: abi.SupportNative},
 		// Compound takes no tools of the caller's; Llama Guard is a
 		// classifier.
-		{"groq/compound", false, false, abi.SupportJSONMode, abi.SupportNone},
-		{"meta-llama/llama-guard-4-12b", false, false, abi.SupportNone, abi.SupportNone},
+		"groq/compound":                {Tools: abi.SupportNone, Structured: abi.SupportJSONMode},
+		"meta-llama/llama-guard-4-12b": {Tools: abi.SupportNone, Structured: abi.SupportNone},
 	}
-	for _, tt := range tests {
-		c := New().Capabilities(tt.model)
-		if c.Features.Reasoning != tt.reasoning || c.Features.Vision != tt.vision || c.Features.StructuredOutput != tt.so || c.Features.ToolCalling != tt.tools {
-			t.Errorf("%s: %+v", tt.model, c.Features)
-		}
-		if c.DefaultBaseURL != "https://api.groq.com/openai" {
+	guesttest.ModelTraits(t, New(), want)
+	for model := range want {
+		if c := New().Capabilities(model); c.DefaultBaseURL != "https://api.groq.com/openai" {
 			t.Errorf("base URL %s", c.DefaultBaseURL)
 		}
 	}

@@ -184,22 +184,13 @@ func TestMapError(t *testing.T) {
 }
 
 func TestModel(t *testing.T) {
-	tests := []struct {
-		model             string
-		reasoning, vision bool
-	}{
-		{"magistral-medium-2507", true, true},
-		{"mistral-small-latest", false, true},
-		{"codestral-latest", false, false},
-		{"pixtral-large-latest", false, true},
-		{"open-mistral-nemo", false, false},
-	}
-	for _, tt := range tests {
-		f := New().Capabilities(tt.model).Features
-		if f.Reasoning != tt.reasoning || f.Vision != tt.vision || f.ToolCalling != abi.SupportNative {
-			t.Errorf("%s: %+v", tt.model, f)
-		}
-	}
+	guesttest.ModelTraits(t, New(), map[string]guesttest.Traits{
+		"magistral-medium-2507": {Reasoning: true, Vision: true, Tools: abi.SupportNative},
+		"mistral-small-latest":  {Vision: true, Tools: abi.SupportNative},
+		"codestral-latest":      {Tools: abi.SupportNative},
+		"pixtral-large-latest":  {Vision: true, Tools: abi.SupportNative},
+		"open-mistral-nemo":     {Tools: abi.SupportNative},
+	})
 	if New().Capabilities("").DefaultBaseURL != "https://api.mistral.ai" {
 		t.Error("base URL")
 	}

@@ -63,28 +63,19 @@ func TestProject(t *testing.T) {
 
 func TestProjectErrors(t *testing.T) {
 	user := `"messages":[{"role":"user","content":"hi"}]`
-	tests := []struct {
-		name, req string
-		code      abi.Code
-		pointer   string
-	}{
-		{"no model", `{"model":"",` + user + `}`, abi.CodeInvalidRequest, "/model"},
-		{"required tool", `{"model":"llama3.2",` + user + `,"tools":[{"name":"f"}],"tool_choice":"required"}`, abi.CodeCapabilityUnsupported, ""},
-		{"named tool", `{"model":"llama3.2",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"f"}}`, abi.CodeCapabilityUnsupported, ""},
-		{"budget", `{"model":"qwen3",` + user + `,"reasoning":{"budget_tokens":100}}`, abi.CodeCapabilityUnsupported, ""},
-		{"thinking on a non-thinking model", `{"model":"llama3.2",` + user + `,"reasoning":{"effort":"high"}}`, abi.CodeCapabilityUnsupported, ""},
-		{"tools on gemma3", `{"model":"gemma3:1b",` + user + `,"tools":[{"name":"f"}]}`, abi.CodeCapabilityUnsupported, ""},
-		{"image url", `{"model":"llava","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, abi.CodeCapabilityUnsupported, ""},
-		{"unknown option", `{"model":"llama3.2",` + user + `,"provider_options":{"format":"json"}}`, abi.CodeInvalidRequest, "/provider_options/format"},
-		{"option conflict", `{"model":"llama3.2",` + user + `,"temperature":1,"provider_options":{"options":{"temperature":0.1}}}`, abi.CodeInvalidRequest, "/provider_options/options/temperature"},
-		{"unmatched result", `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"x","content":"1"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
-		{"arguments not an object", `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool-call","id":"c","name":"f","arguments":"[]"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			guesttest.ProjectError(t, New(), tt.req, tt.code, tt.pointer)
-		})
-	}
+	guesttest.ProjectErrors(t, New(), map[string]guesttest.Refusal{
+		"no model":                         {Req: `{"model":"",` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/model"},
+		"required tool":                    {Req: `{"model":"llama3.2",` + user + `,"tools":[{"name":"f"}],"tool_choice":"required"}`, Code: abi.CodeCapabilityUnsupported},
+		"named tool":                       {Req: `{"model":"llama3.2",` + user + `,"tools":[{"name":"f"}],"tool_choice":{"tool":"f"}}`, Code: abi.CodeCapabilityUnsupported},
+		"budget":                           {Req: `{"model":"qwen3",` + user + `,"reasoning":{"budget_tokens":100}}`, Code: abi.CodeCapabilityUnsupported},
+		"thinking on a non-thinking model": {Req: `{"model":"llama3.2",` + user + `,"reasoning":{"effort":"high"}}`, Code: abi.CodeCapabilityUnsupported},
+		"tools on gemma3":                  {Req: `{"model":"gemma3:1b",` + user + `,"tools":[{"name":"f"}]}`, Code: abi.CodeCapabilityUnsupported},
+		"image url":                        {Req: `{"model":"llava","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, Code: abi.CodeCapabilityUnsupported},
+		"unknown option":                   {Req: `{"model":"llama3.2",` + user + `,"provider_options":{"format":"json"}}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/format"},
+		"option conflict":                  {Req: `{"model":"llama3.2",` + user + `,"temperature":1,"provider_options":{"options":{"temperature":0.1}}}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/options/temperature"},
+		"unmatched result":                 {Req: `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"x","content":"1"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0"},
+		"arguments not an object":          {Req: `{"model":"llama3.2","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool-call","id":"c","name":"f","arguments":"[]"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0/arguments"},
+	})
 }
 
 func run(t *testing.T, lines []string, batch int) []string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/opkit"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
 
@@ -205,16 +206,9 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 		body.Options = b
 	}
-	b, err := json.Marshal(&body)
+	pr, err := opkit.PostJSON("/api/chat", &body, "the Ollama request")
 	if err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the Ollama request")
-	}
-	pr := &abi.ProviderRequest{
-		Method:        "POST",
-		Path:          "/api/chat",
-		Headers:       map[string]string{"content-type": "application/json"},
-		Body:          b,
-		StreamFraming: abi.FramingNone,
+		return nil, err
 	}
 	if req.Stream {
 		pr.StreamFraming = abi.FramingNDJSON

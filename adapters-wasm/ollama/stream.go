@@ -1,8 +1,6 @@
 package ollama
 
 import (
-	"sync"
-
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/rawevent"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -15,32 +13,15 @@ import (
 // guest/jsonx and writes events as raw JSON: no encoding/json, no
 // reflection.
 func (Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	w := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(w)
-	w.p.st, w.p.pieces = &w.st, w.p.pieces[:0]
-	return rawevent.Transform(&w.st, &w.p, &w.p.Emitter, &w.st.done, in, out)
+	return calls.Transform(in, out)
 }
 
-// scratch holds the state and processor of one Transform call, pooled so
-// that the steady state allocates nothing: Decode resets every state field
-// and Transform binds the processor anew (the splitter's pieces are
-// emptied), so nothing of one call reaches the next.
-type scratch struct {
-	st state
-	p  processor
-}
-
-var scratchPool = sync.Pool{New: func() any { return &scratch{p: processor{Emitter: rawevent.Emitter{Buf: make([]byte, 0, 512)}}} }}
+var calls rawevent.Calls[state, processor, *state, *processor]
 
 // ParseResponse turns a whole stream=false /api/chat response into the
 // events its stream would give.
 func (Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
-	var st state
-	p := processor{st: &st}
-	p.Bind(out, in.Context, &st.done)
-	p.Chunk(jsonx.Doc(in.Body, nil))
-	p.End()
-	return nil
+	return calls.Parse(in, out, func(p *processor) { p.Chunk(jsonx.Doc(in.Body, nil)) })
 }
 
 type processor struct {
@@ -48,6 +29,13 @@ type processor struct {
 	st *state
 	// pieces is the splitter's output buffer (think_tags only).
 	pieces []think.Piece
+}
+
+// Attach points p at st for one call, its splitter's pieces emptied (see
+// rawevent.Attacher).
+func (p *processor) Attach(st *state) (*rawevent.Emitter, *bool) {
+	p.st, p.pieces = st, p.pieces[:0]
+	return &p.Emitter, &st.done
 }
 
 // thinkTags reports whether the stream context sets provider option
@@ -253,13 +241,8 @@ func (p *processor) toolCall(b jsonx.Value) bool {
 		return false
 	}
 	var idb [64]byte
-	cid := idb[:0]
-	switch {
-	case rawevent.SafeID(id):
-		cid = append(cid, id...)
-	case len(id) > 0:
-		cid = append(cid, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...)
-	default:
+	cid, ok := rawevent.AppendID(idb[:0], id)
+	if !ok {
 		cid = append(cid, toolid.Synthesize("call_", string(st.key), st.calls)...)
 	}
 	st.sawCall = true

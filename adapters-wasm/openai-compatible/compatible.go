@@ -245,7 +245,7 @@ func Dialect() *chatcompletions.Dialect {
 			return chatcompletions.Model{Features: f}
 		},
 		Route: func(req *abi.Request) (string, map[string]string, error) {
-			if p := stringOption(req, "path"); p != "" {
+			if p := chatcompletions.StringOption(req, "path"); p != "" {
 				return p, nil, nil
 			}
 			return chatcompletions.DefaultPath, nil, nil
@@ -257,14 +257,6 @@ func Dialect() *chatcompletions.Dialect {
 			return nil
 		},
 	}
-}
-
-func stringOption(req *abi.Request, key string) string {
-	var s string
-	if v, ok := req.ProviderOptions[key]; ok {
-		_ = json.Unmarshal(v, &s)
-	}
-	return s
 }
 
 // Capabilities describes the module for model; the suffixes (see the
@@ -285,7 +277,7 @@ func (a *Adapter) Capabilities(model string) abi.Capabilities {
 // and the tool history text (see the package doc).
 func (a *Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	base, emulated, _ := ParseModel(req.Model)
-	if stringOption(req, "tool_mode") == ToolModeEmulated {
+	if chatcompletions.StringOption(req, "tool_mode") == ToolModeEmulated {
 		emulated = true
 	}
 	r := *req

@@ -375,12 +375,8 @@ func approvalRequest(p *abi.Part, pointer string) (any, error) {
 	if p.Provider != Provider {
 		return nil, nil
 	}
-	var in struct {
-		Server    string          `json:"server"`
-		Tool      string          `json:"tool"`
-		Arguments json.RawMessage `json:"arguments"`
-	}
-	if p.ID == "" || json.Unmarshal([]byte(p.Input), &in) != nil || in.Server == "" || in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+	in, ok := servertool.ParseMCPCall(p.Input)
+	if p.ID == "" || !ok {
 		return nil, invalid(pointer, `an approval-request part needs an id and the input {"server", "tool", "arguments"}`)
 	}
 	return approvalRequestItem{"mcp_approval_request", p.ID, in.Server, in.Tool, string(in.Arguments)}, nil
@@ -479,12 +475,8 @@ func mcpItem(p *abi.Part, rest []abi.Part, pointer string) (any, error) {
 	if !found || p.ID == "" {
 		return nil, nil
 	}
-	var in struct {
-		Server    string          `json:"server"`
-		Tool      string          `json:"tool"`
-		Arguments json.RawMessage `json:"arguments"`
-	}
-	if json.Unmarshal([]byte(p.Input), &in) != nil || in.Server == "" {
+	in, ok := servertool.ParseMCPCall(p.Input)
+	if in.Server == "" {
 		return nil, invalid(pointer+"/input", `the input of a %s call must hold its "server"`, p.Name)
 	}
 	if string(content.Error) == "null" {
@@ -496,7 +488,7 @@ func mcpItem(p *abi.Part, rest []abi.Part, pointer string) (any, error) {
 		}
 		return mcpListToolsItem{"mcp_list_tools", p.ID, in.Server, content.Tools, content.Error}, nil
 	}
-	if in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+	if !ok {
 		return nil, invalid(pointer+"/input", `an mcp call's input must be {"server", "tool", "arguments"}`)
 	}
 	if string(content.Output) == "null" {

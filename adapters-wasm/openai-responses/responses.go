@@ -106,7 +106,6 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockproject"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -337,22 +336,12 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 					tools = append(tools, wt)
 					continue
 				}
-				if !blockproject.ValidToolName(t.Name) {
-					return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+				params, err := chatcompletions.FunctionTool(&t, ptr, names)
+				if err != nil {
+					return nil, err
 				}
-				if names[t.Name] {
-					return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
-				}
-				names[t.Name] = true
-				params := t.Parameters
-				if t.Strict {
-					if params, err = chatcompletions.StrictSchema(t.Parameters, ptr+"/parameters"); err != nil {
-						return nil, err
-					}
-				} else if len(params) == 0 {
+				if len(params) == 0 {
 					params = json.RawMessage(`{"type":"object","properties":{}}`)
-				} else if !json.Valid(params) {
-					return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
 				}
 				tools = append(tools, functionTool{Type: "function", Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict})
 			}
@@ -366,46 +355,21 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 	}
 	if tc := req.ToolChoice; tc != nil {
+		name, mode, err := chatcompletions.ToolChoice(tc, names, len(req.Tools))
+		if err != nil {
+			return nil, err
+		}
 		switch {
-		case tc.Tool != "":
-			if !names[tc.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
-			}
-			body.SetRaw("tool_choice", mustJSON(map[string]string{"type": "function", "name": tc.Tool}))
-		case tc.Mode == abi.ToolChoiceNone:
-			if len(req.Tools) > 0 {
-				body.SetRaw("tool_choice", mustJSON(tc.Mode))
-			}
-		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
-			}
-			body.SetRaw("tool_choice", mustJSON(tc.Mode))
-		default:
-			return nil, invalid("/tool_choice", `tool_choice must be auto, none, required or {"tool":name}`)
+		case name != "":
+			body.SetRaw("tool_choice", mustJSON(map[string]string{"type": "function", "name": name}))
+		case mode != "":
+			body.SetRaw("tool_choice", mustJSON(mode))
 		}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
-		if rf.Type != "json_schema" {
-			return nil, invalid("/response_format/type", "response_format type %q is unknown: use text or json_schema", rf.Type)
-		}
-		if f.StructuredOutput != abi.SupportNative {
-			return nil, unsupported(req.Model, "response_format json_schema", "drop response_format or pick a model with structured outputs")
-		}
-		name := rf.Name
-		if name == "" {
-			name = "response"
-		}
-		if !blockproject.ValidToolName(name) {
-			return nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
-		}
-		schema := rf.Schema
-		if rf.Strict {
-			if schema, err = chatcompletions.StrictSchema(rf.Schema, "/response_format/schema"); err != nil {
-				return nil, err
-			}
-		} else if len(schema) == 0 || !json.Valid(schema) {
-			return nil, invalid("/response_format/schema", "response_format json_schema needs a valid JSON schema")
+		name, schema, err := chatcompletions.JSONSchema(rf, Provider, req.Model, f.StructuredOutput)
+		if err != nil {
+			return nil, err
 		}
 		format := struct {
 			Type   string          `json:"type"`
@@ -420,19 +384,8 @@ func (Adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 	if len(req.Stop) > 0 {
 		return nil, unsupported(req.Model, "stop", "the Responses API has no stop sequences: drop stop, or use the openai (Chat Completions) module")
 	}
-	if req.Temperature != nil {
-		if send, err := m.SendsField(Provider, req.Model, chatcompletions.FeatureTemperature); err != nil {
-			return nil, err
-		} else if send {
-			body.SetRaw("temperature", mustJSON(*req.Temperature))
-		}
-	}
-	if req.TopP != nil {
-		if send, err := m.SendsField(Provider, req.Model, chatcompletions.FeatureTopP); err != nil {
-			return nil, err
-		} else if send {
-			body.SetRaw("top_p", mustJSON(*req.TopP))
-		}
+	if err := m.SetSampling(req, Provider, &body); err != nil {
+		return nil, err
 	}
 	if req.MaxOutputTokens != nil {
 		if *req.MaxOutputTokens <= 0 {
@@ -535,18 +488,9 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 		ptr := fmt.Sprintf("/messages/%d", i)
 		switch msg.Role {
 		case abi.RoleSystem:
-			if act, ok := m.Unsupported[chatcompletions.FeatureSystemMessage]; ok && act == chatcompletions.Refuse {
-				return "", nil, unsupported(req.Model, chatcompletions.FeatureSystemMessage, "put the instructions in the first user message")
-			}
-			var texts []string
-			for j, p := range msg.Content {
-				switch p.Type {
-				case abi.PartText:
-					texts = append(texts, p.Text)
-				case abi.PartReasoning:
-				default:
-					return "", nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
-				}
+			texts, err := m.SystemTexts(&msg, ptr, Provider, req.Model)
+			if err != nil {
+				return "", nil, err
 			}
 			text := strings.Join(texts, "\n\n")
 			if leading {
@@ -569,18 +513,9 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 					if msg.Role == abi.RoleTool {
 						return "", nil, invalid(pptr, "a tool message holds tool-result parts only")
 					}
-					if !m.Features.Vision {
-						return "", nil, unsupported(req.Model, "image input", "remove the image parts or pick a vision model")
-					}
-					url := p.URL
-					if p.Data != "" {
-						if p.MediaType == "" {
-							return "", nil, invalid(pptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
-						}
-						url = "data:" + p.MediaType + ";base64," + p.Data
-					}
-					if url == "" {
-						return "", nil, invalid(pptr, "an image part needs data (with media_type) or url")
+					url, err := m.ImageURL(&p, pptr, Provider, req.Model)
+					if err != nil {
+						return "", nil, err
 					}
 					parts = append(parts, imagePart{"input_image", url, "auto"})
 				case abi.PartFile:
@@ -648,15 +583,9 @@ func projectInput(req *abi.Request, m chatcompletions.Model) (string, []any, err
 				case abi.PartText:
 					texts = append(texts, textPart{"output_text", p.Text})
 				case abi.PartToolCall:
-					if p.ID == "" || p.Name == "" {
-						return "", nil, invalid(pptr, "a tool call needs id and name")
-					}
-					args := p.Arguments
-					if strings.TrimSpace(args) == "" {
-						args = "{}"
-					}
-					if !json.Valid([]byte(args)) {
-						return "", nil, invalid(pptr+"/arguments", "tool call arguments are not valid JSON")
+					args, err := chatcompletions.CallArguments(&p, pptr)
+					if err != nil {
+						return "", nil, err
 					}
 					flush()
 					items = append(items, functionCallItem{"function_call", p.ID, p.Name, args})

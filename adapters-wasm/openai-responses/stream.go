@@ -237,19 +237,9 @@ func (r *run) start(resp []byte) {
 // text emits a text-like event for a JSON string value; it reports whether
 // it emitted one.
 func (r *run) text(typ abi.EventType, v jsonx.Value) bool {
-	raw, null, err := v.StrOrNull()
-	if !v.Exists() || null || err != nil || len(raw) == 0 {
-		return false
-	}
-	if r.sc.text, err = jsonx.Unescape(r.sc.text[:0], raw); err != nil {
-		return false
-	}
-	ev := abi.Event{Type: typ, Text: str(r.sc.text)}
-	if typ == abi.EventRefusal {
-		ev.Source = "provider"
-	}
-	r.out.Emit(&ev)
-	return true
+	var ok bool
+	r.sc.text, ok = chatcompletions.EmitText(r.out, r.sc.text, typ, v)
+	return ok
 }
 
 // itemFields are the fields of an output item this adapter reads.

@@ -7,6 +7,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestCapabilities(t *testing.T) {
@@ -108,18 +109,14 @@ func TestIsReasoningModelFamilies(t *testing.T) {
 }
 
 func TestSource(t *testing.T) {
-	for _, tt := range []struct{ model, want string }{
-		{"gpt-4o-mini", abi.SourceTable},
-		{"gpt-5", abi.SourceTable},
-		{"o3-2025-04-16", abi.SourceTable},
-		{"gpt-5.5-foo", abi.SourceFamily},
-		{"gpt-6", abi.SourceFamily},
-		{"o5-mini", abi.SourceFamily},
-		{"whatever-model", abi.SourceUnknown},
-		{"", ""},
-	} {
-		if got := openai.Model(tt.model).Features.Source; got != tt.want {
-			t.Errorf("%q: source %q, want %q", tt.model, got, tt.want)
-		}
-	}
+	guesttest.Sources(t, openai.New(), map[string]string{
+		"gpt-4o-mini":    abi.SourceTable,
+		"gpt-5":          abi.SourceTable,
+		"o3-2025-04-16":  abi.SourceTable,
+		"gpt-5.5-foo":    abi.SourceFamily,
+		"gpt-6":          abi.SourceFamily,
+		"o5-mini":        abi.SourceFamily,
+		"whatever-model": abi.SourceUnknown,
+		"":               "",
+	})
 }

@@ -133,8 +133,7 @@ func headerOption(key string) func(json.RawMessage, *chatcompletions.Body) error
 func headers(req *abi.Request) map[string]string {
 	var h map[string]string
 	for key, name := range map[string]string{"app_title": "X-Title", "app_url": "HTTP-Referer"} {
-		var s string
-		if v, ok := req.ProviderOptions[key]; ok && json.Unmarshal(v, &s) == nil && s != "" {
+		if s := chatcompletions.StringOption(req, key); s != "" {
 			if h == nil {
 				h = map[string]string{}
 			}

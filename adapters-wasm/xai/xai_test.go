@@ -5,31 +5,17 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted/hostedtest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 func TestUsage(t *testing.T) {
-	tests := []struct {
-		name, in string
-		want     abi.Usage
-	}{
-		{"reasoning excluded (total = p + c + r)", `{"prompt_tokens":12,"completion_tokens":1,"total_tokens":303,"prompt_tokens_details":{"cached_tokens":11},"completion_tokens_details":{"reasoning_tokens":290}}`,
-			abi.Usage{InputTokens: 12, OutputTokens: 291, CachedInputTokens: 11, ReasoningTokens: 290}},
-		{"reasoning included (total = p + c)", `{"prompt_tokens":30,"completion_tokens":150,"total_tokens":180,"completion_tokens_details":{"reasoning_tokens":148}}`,
-			abi.Usage{InputTokens: 30, OutputTokens: 150, ReasoningTokens: 148}},
-		{"no total: xAI's documented split", `{"prompt_tokens":5,"completion_tokens":2,"completion_tokens_details":{"reasoning_tokens":7}}`,
-			abi.Usage{InputTokens: 5, OutputTokens: 9, ReasoningTokens: 7}},
-		{"no reasoning", `{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}`, abi.Usage{InputTokens: 5, OutputTokens: 2}},
-	}
-	for _, tt := range tests {
-		var u abi.Usage
-		if err := Usage([]byte(tt.in), &u); err != nil {
-			t.Fatal(err)
-		}
-		if u != tt.want {
-			t.Errorf("%s: got %+v, want %+v", tt.name, u, tt.want)
-		}
-	}
+	hostedtest.Usages(t, Usage, map[string]hostedtest.UsageCase{
+		"reasoning excluded (total = p + c + r)": {In: `{"prompt_tokens":12,"completion_tokens":1,"total_tokens":303,"prompt_tokens_details":{"cached_tokens":11},"completion_tokens_details":{"reasoning_tokens":290}}`, Want: abi.Usage{InputTokens: 12, OutputTokens: 291, CachedInputTokens: 11, ReasoningTokens: 290}},
+		"reasoning included (total = p + c)":     {In: `{"prompt_tokens":30,"completion_tokens":150,"total_tokens":180,"completion_tokens_details":{"reasoning_tokens":148}}`, Want: abi.Usage{InputTokens: 30, OutputTokens: 150, ReasoningTokens: 148}},
+		"no total: xAI's documented split":       {In: `{"prompt_tokens":5,"completion_tokens":2,"completion_tokens_details":{"reasoning_tokens":7}}`, Want: abi.Usage{InputTokens: 5, OutputTokens: 9, ReasoningTokens: 7}},
+		"no reasoning":                           {In: `{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}`, Want: abi.Usage{InputTokens: 5, OutputTokens: 2}},
+	})
 }
 
 func TestProjectRules(t *testing.T) {
@@ -85,15 +71,10 @@ func TestMapError(t *testing.T) {
 }
 
 func TestModels(t *testing.T) {
-	for model, want := range map[string][2]bool{ // reasoning, vision
-		"grok-3-mini": {true, false}, "grok-3": {false, false}, "grok-4-0709": {true, true},
-		"grok-4-fast-non-reasoning": {false, true}, "grok-code-fast-1": {true, false}, "grok-2-vision-1212": {false, true},
-	} {
-		f := New().Capabilities(model).Features
-		if f.Reasoning != want[0] || f.Vision != want[1] {
-			t.Errorf("%s: %+v", model, f)
-		}
-	}
+	guesttest.ModelTraits(t, New(), map[string]guesttest.Traits{
+		"grok-3-mini": {Reasoning: true}, "grok-3": {}, "grok-4-0709": {Reasoning: true, Vision: true},
+		"grok-4-fast-non-reasoning": {Vision: true}, "grok-code-fast-1": {Reasoning: true}, "grok-2-vision-1212": {Vision: true},
+	})
 }
 
 func TestDetails(t *testing.T) {

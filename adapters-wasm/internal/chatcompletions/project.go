@@ -203,47 +203,22 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		body.SetCompact("tools", tools)
 	}
 	if tc := req.ToolChoice; tc != nil {
+		name, mode, err := ToolChoice(tc, toolNames, len(req.Tools))
+		if err != nil {
+			return nil, err
+		}
 		switch {
-		case tc.Tool != "":
-			if !toolNames[tc.Tool] {
-				return nil, invalid("/tool_choice", "tool_choice names %q, which is not among the request's tools", tc.Tool)
-			}
-			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, tc.Tool)...)
+		case name != "":
+			tool := append([]byte(`{"type":"function","function":{"name":`), appendStr(nil, name)...)
 			body.SetCompact("tool_choice", append(tool, '}', '}'))
-		case tc.Mode == abi.ToolChoiceNone:
-			if len(req.Tools) > 0 {
-				body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
-			}
-		case tc.Mode == abi.ToolChoiceAuto || tc.Mode == abi.ToolChoiceRequired:
-			if len(req.Tools) == 0 {
-				return nil, invalid("/tool_choice", "tool_choice %q needs tools: add tools or drop tool_choice", tc.Mode)
-			}
-			body.SetCompact("tool_choice", appendStr(nil, tc.Mode))
-		default:
-			return nil, invalid("/tool_choice", "tool_choice must be auto, none, required or {\"tool\":name}")
+		case mode != "":
+			body.SetCompact("tool_choice", appendStr(nil, mode))
 		}
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
-		if rf.Type != "json_schema" {
-			return nil, invalid("/response_format/type", "response_format type %q is unknown: use text or json_schema", rf.Type)
-		}
-		if f.StructuredOutput != abi.SupportNative {
-			return nil, d.unsupported(req.Model, "response_format json_schema", "drop response_format or pick a model with structured outputs")
-		}
-		name := rf.Name
-		if name == "" {
-			name = "response"
-		}
-		if !validToolName(name) {
-			return nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
-		}
-		schema := rf.Schema
-		if rf.Strict {
-			if schema, err = StrictSchema(rf.Schema, "/response_format/schema"); err != nil {
-				return nil, err
-			}
-		} else if len(schema) == 0 || !json.Valid(schema) {
-			return nil, invalid("/response_format/schema", "response_format json_schema needs a valid JSON schema")
+		name, schema, err := JSONSchema(rf, d.Provider, req.Model, f.StructuredOutput)
+		if err != nil {
+			return nil, err
 		}
 		js := struct {
 			Name   string          `json:"name"`
@@ -257,19 +232,8 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 			return nil, err
 		}
 	}
-	if req.Temperature != nil {
-		if send, err := m.SendsField(d.Provider, req.Model, FeatureTemperature); err != nil {
-			return nil, err
-		} else if send {
-			setFloat(&body, "temperature", *req.Temperature)
-		}
-	}
-	if req.TopP != nil {
-		if send, err := m.SendsField(d.Provider, req.Model, FeatureTopP); err != nil {
-			return nil, err
-		} else if send {
-			setFloat(&body, "top_p", *req.TopP)
-		}
+	if err := m.SetSampling(req, d.Provider, &body); err != nil {
+		return nil, err
 	}
 	if len(req.Stop) > 0 {
 		if send, err := m.SendsField(d.Provider, req.Model, FeatureStop); err != nil {
@@ -364,25 +328,11 @@ func projectTools(defs []abi.ToolDefinition, toolNames map[string]bool) (json.Ra
 	}
 	tools := make([]wireTool, 0, len(defs))
 	for i, t := range defs {
-		ptr := fmt.Sprintf("/tools/%d", i)
-		if !validToolName(t.Name) {
-			return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
+		params, err := FunctionTool(&t, fmt.Sprintf("/tools/%d", i), toolNames)
+		if err != nil {
+			return nil, err
 		}
-		if toolNames[t.Name] {
-			return nil, invalid(ptr+"/name", "tool name %q is defined twice", t.Name)
-		}
-		toolNames[t.Name] = true
-		fn := wireFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}
-		if t.Strict {
-			s, err := StrictSchema(t.Parameters, ptr+"/parameters")
-			if err != nil {
-				return nil, err
-			}
-			fn.Parameters = s
-		} else if len(t.Parameters) > 0 && !json.Valid(t.Parameters) {
-			return nil, invalid(ptr+"/parameters", "tool parameters are not valid JSON")
-		}
-		tools = append(tools, wireTool{Type: "function", Function: fn})
+		tools = append(tools, wireTool{Type: "function", Function: wireFunction{Name: t.Name, Description: t.Description, Parameters: params, Strict: t.Strict}})
 	}
 	block := appendTools(nil, tools)
 	toolsCache.Put(key, block, len(block))
@@ -432,6 +382,16 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 	return nil
 }
 
+// StringOption returns the string value of the provider option key of req
+// ("" when it is absent or not a string).
+func StringOption(req *abi.Request, key string) string {
+	var s string
+	if v, ok := req.ProviderOptions[key]; ok {
+		_ = json.Unmarshal(v, &s)
+	}
+	return s
+}
+
 // PassThrough returns an Option that copies the value of key to the body
 // field of the same name, after checking it is one of the given JSON kinds
 // ("string", "number", "integer", "boolean", "object", "array").
@@ -470,20 +430,15 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 		ptr := fmt.Sprintf("/messages/%d", i)
 		switch msg.Role {
 		case abi.RoleSystem:
-			if act, ok := m.Unsupported[FeatureSystemMessage]; ok && act == Refuse {
-				return nil, d.unsupported(req.Model, FeatureSystemMessage, "put the instructions in the first user message")
+			texts, err := m.SystemTexts(&msg, ptr, d.Provider, req.Model)
+			if err != nil {
+				return nil, err
 			}
-			var texts []textPart
-			for j, p := range msg.Content {
-				switch p.Type {
-				case abi.PartText:
-					texts = append(texts, textPart{"text", p.Text})
-				case abi.PartReasoning:
-				default:
-					return nil, invalid(fmt.Sprintf("%s/content/%d", ptr, j), "a system message holds only text, not %s", p.Type)
-				}
+			parts := make([]textPart, len(texts))
+			for j, t := range texts {
+				parts[j] = textPart{"text", t}
 			}
-			out = append(out, wireMessage{Role: "system", Content: textContent(texts)})
+			out = append(out, wireMessage{Role: "system", Content: textContent(parts)})
 		case abi.RoleUser, abi.RoleTool:
 			var parts []any
 			onlyText := true
@@ -499,18 +454,9 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 					if msg.Role == abi.RoleTool {
 						return nil, invalid(pptr, "a tool message holds tool-result parts only")
 					}
-					if !m.Features.Vision {
-						return nil, d.unsupported(req.Model, "image input", "remove the image parts or pick a vision model")
-					}
-					url := p.URL
-					if p.Data != "" {
-						if p.MediaType == "" {
-							return nil, invalid(pptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
-						}
-						url = "data:" + p.MediaType + ";base64," + p.Data
-					}
-					if url == "" {
-						return nil, invalid(pptr, "an image part needs data (with media_type) or url")
+					url, err := m.ImageURL(&p, pptr, d.Provider, req.Model)
+					if err != nil {
+						return nil, err
 					}
 					parts = append(parts, imagePart{"image_url", imageURL{url}})
 					onlyText = false
@@ -577,15 +523,9 @@ func (d *Dialect) projectMessages(req *abi.Request, m Model) ([]wireMessage, err
 				case abi.PartText:
 					texts = append(texts, textPart{"text", p.Text})
 				case abi.PartToolCall:
-					if p.ID == "" || p.Name == "" {
-						return nil, invalid(pptr, "a tool call needs id and name")
-					}
-					args := p.Arguments
-					if strings.TrimSpace(args) == "" {
-						args = "{}"
-					}
-					if !json.Valid([]byte(args)) {
-						return nil, invalid(pptr+"/arguments", "tool call arguments are not valid JSON")
+					args, err := CallArguments(&p, pptr)
+					if err != nil {
+						return nil, err
 					}
 					calls = append(calls, toolCall{ID: d.toolID(p.ID), Type: "function", Function: toolCallFn{p.Name, args}})
 				case abi.PartReasoning:

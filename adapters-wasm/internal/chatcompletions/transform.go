@@ -598,19 +598,29 @@ func (r *run) text(typ abi.EventType, v jsonx.Value) bool {
 		r.out.EmitRaw(r.sc.ev)
 		return true
 	}
+	var ok bool
+	r.sc.text, ok = EmitText(r.out, r.sc.text, typ, v)
+	return ok
+}
+
+// EmitText emits a text-like event of type typ (a refusal with source
+// "provider") for the JSON string value v, decoded into buf[:0]; it
+// returns buf for reuse and reports whether it emitted one (not for a
+// missing, null, empty or invalid string).
+func EmitText(out *guest.Output, buf []byte, typ abi.EventType, v jsonx.Value) ([]byte, bool) {
 	raw, null, err := v.StrOrNull()
 	if !v.Exists() || null || err != nil || len(raw) == 0 {
-		return false
+		return buf, false
 	}
-	if r.sc.text, err = jsonx.Unescape(r.sc.text[:0], raw); err != nil {
-		return false
+	if buf, err = jsonx.Unescape(buf[:0], raw); err != nil {
+		return buf, false
 	}
-	ev := abi.Event{Type: typ, Text: str(r.sc.text)}
+	ev := abi.Event{Type: typ, Text: str(buf)}
 	if typ == abi.EventRefusal {
 		ev.Source = "provider"
 	}
-	r.out.Emit(&ev)
-	return true
+	out.Emit(&ev)
+	return buf, true
 }
 
 func (r *run) toolDelta(ti jsonx.ObjectIter, pos int) {

@@ -94,13 +94,9 @@ func TestErrors(t *testing.T) {
 }
 
 func TestTopLevelCached(t *testing.T) {
-	var u abi.Usage
-	if err := hosted.TopLevelCached("cached_tokens")([]byte(`{"prompt_tokens":10,"completion_tokens":2,"cached_tokens":6}`), &u); err != nil {
-		t.Fatal(err)
-	}
-	if u != (abi.Usage{InputTokens: 10, OutputTokens: 2, CachedInputTokens: 6}) {
-		t.Errorf("%+v", u)
-	}
+	hostedtest.Usages(t, hosted.TopLevelCached("cached_tokens"), map[string]hostedtest.UsageCase{
+		"top-level cached_tokens": {In: `{"prompt_tokens":10,"completion_tokens":2,"cached_tokens":6}`, Want: abi.Usage{InputTokens: 10, OutputTokens: 2, CachedInputTokens: 6}},
+	})
 }
 
 // adapters are every module built on a hosted.Spec.

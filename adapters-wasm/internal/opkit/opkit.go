@@ -17,9 +17,20 @@ func Get(path string, query, headers map[string]string) *abi.ProviderRequest {
 
 // Post is a POST of body (encoded as JSON) for a whole JSON answer.
 func Post(path string, headers map[string]string, body any) (*abi.ProviderRequest, error) {
+	return post(path, headers, body, "the request body")
+}
+
+// PostJSON is a POST of body (encoded as JSON) with its content-type
+// header, for a whole answer; what names the body in an encoding error
+// ("encoding <what>"). A chat call sets its stream framing on the result.
+func PostJSON(path string, body any, what string) (*abi.ProviderRequest, error) {
+	return post(path, map[string]string{"content-type": "application/json"}, body, what)
+}
+
+func post(path string, headers map[string]string, body any, what string) (*abi.ProviderRequest, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding the request body")
+		return nil, abi.Wrap(abi.CodeInvalidRequest, err, "encoding "+what)
 	}
 	return &abi.ProviderRequest{Method: "POST", Path: path, Headers: headers, Body: b, StreamFraming: abi.FramingNone}, nil
 }

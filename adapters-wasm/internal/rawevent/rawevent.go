@@ -4,17 +4,21 @@
 // there (the reader validated them), so that no string is allocated. Every
 // Emit function takes a scratch buffer, writes the event into buf[:0],
 // hands it to guest.Output.EmitRaw and returns the buffer for reuse.
-// Transform runs the common frame of those adapters' Transform calls.
+// Transform runs the common frame of those adapters' Transform calls, and
+// Calls the frame of their Transform and ParseResponse methods (a pooled
+// state and processor).
 //
 // The package compiles into each adapter module (GOOS=wasip1) and natively.
 package rawevent
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
 
 // EmitString emits {"type":"<typ>","<key>":"<raw>"} where raw is the
@@ -80,35 +84,72 @@ func CompactJSON(dst, src []byte) []byte {
 // only tool-call. id is plain ASCII (see SafeID); name and args
 // are raw (escaped string content, and compact JSON object text).
 func EmitToolCall(out *guest.Output, buf []byte, whole bool, index int, id, name, args []byte) []byte {
-	if whole {
-		goto call
+	if !whole {
+		buf = EmitToolCallStart(out, buf, index, id, name)
+		buf = EmitToolCallDelta(out, buf, index, args)
 	}
-	buf = append(buf[:0], `{"type":"tool-call-start","index":`...)
-	buf = strconv.AppendInt(buf, int64(index), 10)
+	return EmitToolCallEnd(out, buf, index, id, name, args)
+}
+
+// appendCallHead appends {"type":"<typ>","index":<index> to buf[:0].
+func appendCallHead(buf []byte, typ string, index int) []byte {
+	buf = append(buf[:0], `{"type":"`...)
+	buf = append(buf, typ...)
+	buf = append(buf, `","index":`...)
+	return strconv.AppendInt(buf, int64(index), 10)
+}
+
+// appendIDName appends the "id" and "name" members of a tool call; id is
+// plain ASCII, name raw (escaped string content).
+func appendIDName(buf, id, name []byte) []byte {
 	buf = append(buf, `,"id":"`...)
 	buf = append(buf, id...)
 	buf = append(buf, `","name":"`...)
 	buf = append(buf, name...)
-	buf = append(buf, `"}`...)
-	out.EmitRaw(buf)
-	buf = append(buf[:0], `{"type":"tool-call-delta","index":`...)
-	buf = strconv.AppendInt(buf, int64(index), 10)
-	buf = append(buf, `,"arguments":`...)
-	buf = AppendQuoted(buf, args)
+	return append(buf, '"')
+}
+
+// EmitToolCallStart emits tool-call-start for the call at index; id is
+// plain ASCII (see SafeID), name raw (escaped string content).
+func EmitToolCallStart(out *guest.Output, buf []byte, index int, id, name []byte) []byte {
+	buf = appendIDName(appendCallHead(buf, "tool-call-start", index), id, name)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
-call:
-	buf = append(buf[:0], `{"type":"tool-call","index":`...)
-	buf = strconv.AppendInt(buf, int64(index), 10)
-	buf = append(buf, `,"id":"`...)
-	buf = append(buf, id...)
-	buf = append(buf, `","name":"`...)
-	buf = append(buf, name...)
-	buf = append(buf, `","arguments":`...)
+	return buf
+}
+
+// EmitToolCallDelta emits a tool-call-delta with args, a piece of the
+// call's JSON arguments text, as its arguments string.
+func EmitToolCallDelta(out *guest.Output, buf []byte, index int, args []byte) []byte {
+	buf = append(appendCallHead(buf, "tool-call-delta", index), `,"arguments":`...)
 	buf = AppendQuoted(buf, args)
 	buf = append(buf, '}')
 	out.EmitRaw(buf)
 	return buf
+}
+
+// EmitToolCallEnd emits tool-call with the whole arguments args (compact
+// JSON object text); id and name are as for EmitToolCallStart.
+func EmitToolCallEnd(out *guest.Output, buf []byte, index int, id, name, args []byte) []byte {
+	buf = appendIDName(appendCallHead(buf, "tool-call", index), id, name)
+	buf = append(buf, `,"arguments":`...)
+	buf = AppendQuoted(buf, args)
+	buf = append(buf, '}')
+	out.EmitRaw(buf)
+	return buf
+}
+
+// AppendID appends a provider-given tool call id to dst: as is when SafeID
+// allows it, else sanitized to [A-Za-z0-9_-] (toolid.Sanitize). ok is
+// false, and dst unchanged, when id is empty (the caller synthesizes one).
+func AppendID(dst, id []byte) (_ []byte, ok bool) {
+	switch {
+	case SafeID(id):
+		return append(dst, id...), true
+	case len(id) > 0:
+		return append(dst, toolid.Sanitize(string(id), toolid.AlnumDashUnderscore)...), true
+	}
+	return dst, false
 }
 
 // SafeID reports whether s may be used in an ID as is: 1 to 128 bytes of
@@ -237,5 +278,59 @@ func Transform(st State, p Processor, e *Emitter, done *bool, in *abi.TransformI
 	e.Buf = st.Encode(e.Buf[:0])
 	out.SetState(e.Buf)
 	e.Buf = e.Buf[:0]
+	return nil
+}
+
+// Attacher is the processor of an adapter whose state is S: Attach points
+// it at st for one call (and empties whatever it keeps between calls) and
+// returns its Emitter and st's flag that the stream is over.
+type Attacher[S, P any] interface {
+	*P
+	Processor
+	Attach(st *S) (e *Emitter, done *bool)
+}
+
+// Calls runs an adapter's Transform and ParseResponse calls on its state
+// S (PS is *S) and processor P (PP is *P). Transform calls take the two
+// from a pool so that the steady state allocates nothing: Decode resets
+// every state field and Attach binds the processor anew, so nothing of
+// one call reaches the next. The zero value is ready to use.
+type Calls[S, P any, PS interface {
+	*S
+	State
+}, PP Attacher[S, P]] struct {
+	pool sync.Pool
+}
+
+// scratch is the pooled state and processor of one Transform call.
+type scratch[S, P any] struct {
+	st S
+	p  P
+}
+
+// Transform runs one Transform call (see Transform) on a pooled state and
+// processor.
+func (c *Calls[S, P, PS, PP]) Transform(in *abi.TransformInput, out *guest.Output) error {
+	w, _ := c.pool.Get().(*scratch[S, P])
+	if w == nil {
+		w = new(scratch[S, P])
+		e, _ := PP(&w.p).Attach(&w.st)
+		e.Buf = make([]byte, 0, 512)
+	}
+	defer c.pool.Put(w)
+	e, done := PP(&w.p).Attach(&w.st)
+	return Transform(PS(&w.st), PP(&w.p), e, done, in, out)
+}
+
+// Parse runs one ParseResponse call on a new state and processor: body
+// hands the whole response body to the processor (its Chunk calls), then
+// End ends it.
+func (c *Calls[S, P, PS, PP]) Parse(in *abi.ResponseInput, out *guest.Output, body func(p PP)) error {
+	var st S
+	var p P
+	e, done := PP(&p).Attach(&st)
+	e.Bind(out, in.Context, done)
+	body(&p)
+	PP(&p).End()
 	return nil
 }

@@ -143,6 +143,15 @@ func Unknown(pointer, module, kind, key, reads string) error {
 // events of an MCP tool call, whatever the provider.
 const MCPCallName = abi.ProviderToolMCP
 
+// MCPCall is the normalized input of an MCP call event (and of its
+// server-tool-call and approval-request parts): {"server", "tool",
+// "arguments"}.
+type MCPCall struct {
+	Server    string          `json:"server"`
+	Tool      string          `json:"tool"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
 // MCPCallInput returns the normalized input of an MCP call event:
 // {"server": server, "tool": tool, "arguments": args}, args being a JSON
 // object's text ({} when empty). It returns false when args is not a
@@ -155,12 +164,18 @@ func MCPCallInput(server, tool string, args []byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	b, _ := json.Marshal(struct {
-		Server    string          `json:"server"`
-		Tool      string          `json:"tool"`
-		Arguments json.RawMessage `json:"arguments"`
-	}{server, tool, json.RawMessage(c)})
+	b, _ := json.Marshal(MCPCall{server, tool, json.RawMessage(c)})
 	return string(b), true
+}
+
+// ParseMCPCall reads input, the normalized input of an MCP call (the zero
+// MCPCall when it is not that JSON); ok reports whether it names a server
+// and a tool and its arguments are a JSON object.
+func ParseMCPCall(input string) (c MCPCall, ok bool) {
+	if json.Unmarshal([]byte(input), &c) != nil {
+		return MCPCall{}, false
+	}
+	return c, c.Server != "" && c.Tool != "" && jsonx.KindOf(c.Arguments) == jsonx.KindObject
 }
 
 // CompactObject returns the compact text of a JSON object, and false when

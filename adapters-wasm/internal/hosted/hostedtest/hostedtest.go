@@ -1,10 +1,12 @@
 // Package hostedtest is the table-driven test kit of the hosted dialects:
 // projection rules (a request and the error code it must get, or strings
-// its body must and must not hold) and model features. It is imported only
-// by tests.
+// its body must and must not hold), model features, and the usage readers
+// of any Chat Completions dialect. It is imported only by tests.
 package hostedtest
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,4 +72,27 @@ func Features(t *testing.T, a guest.Adapter, want map[string]abi.Features) {
 func With(base abi.Features, fn func(f *abi.Features)) abi.Features {
 	fn(&base)
 	return base
+}
+
+// UsageCase is one case of Usages: a usage object (JSON) and the usage it
+// must read as.
+type UsageCase struct {
+	In   string
+	Want abi.Usage
+}
+
+// Usages runs read, a dialect's usage reader (chatcompletions.Dialect's
+// Usage), on each named case, in sorted order.
+func Usages(t *testing.T, read func(b []byte, u *abi.Usage) error, cases map[string]UsageCase) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		c := cases[name]
+		var u abi.Usage
+		if err := read([]byte(c.In), &u); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if u != c.Want {
+			t.Errorf("%s: got %+v, want %+v", name, u, c.Want)
+		}
+	}
 }
