@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
@@ -27,11 +26,11 @@ func toolState(tb testing.TB) []byte {
 }
 
 func BenchmarkTransformTextChunk(b *testing.B) {
-	adaptertest.BenchChunk(b, New(), midStreamState(b), textDelta)
+	guesttest.BenchChunk(b, New(), midStreamState(b), textDelta)
 }
 
 func BenchmarkTransformToolChunk(b *testing.B) {
-	adaptertest.BenchChunk(b, New(), toolState(b), toolDelta)
+	guesttest.BenchChunk(b, New(), toolState(b), toolDelta)
 }
 
 // TestTransformAllocs pins the hot path: a steady text or tool-argument

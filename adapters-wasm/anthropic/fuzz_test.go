@@ -3,7 +3,7 @@ package anthropic
 import (
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // FuzzTransform feeds arbitrary events, data and states: the adapter must
@@ -22,5 +22,5 @@ func FuzzTransform(f *testing.F) {
 	f.Add([]byte(""), []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"x"}}`), []byte(""), []byte(`[DONE]`), []byte{1, 0})
 	f.Add([]byte(""), []byte(`{"type":"content_block_start","index":0,"content_block":{"type":"mcp_tool_use","id":"m","name":"t","server_name":"s","input":{}}}`),
 		[]byte(""), []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"mcp_tool_result","tool_use_id":"m","is_error":true,"content":[]}}`), []byte{})
-	adaptertest.FuzzEvents(f, New(), []byte(`{"model":"claude-3-5-haiku-latest","response_format":{"type":"json_schema","name":"n","schema":{}}}`), 529)
+	guesttest.FuzzEvents(f, New(), []byte(`{"model":"claude-3-5-haiku-latest","response_format":{"type":"json_schema","name":"n","schema":{}}}`), 529)
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
 )
@@ -115,30 +114,30 @@ func TestProjectFraming(t *testing.T) {
 // stable code and the offending element's pointer.
 func TestProjectRefusals(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"q"}]`
-	adaptertest.Refusals(t, New(), []adaptertest.Refusal{
-		{"forced tool with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"budget_tokens":2000},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
-		{"required with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
-		{"thinking on a model without it", `{"model":"claude-3-5-haiku-latest","reasoning":{"effort":"low"},` + user + `}`, abi.CodeCapabilityUnsupported, "/reasoning"},
-		{"budget on adaptive-only model", `{"model":"claude-opus-4-7","reasoning":{"budget_tokens":2000},` + user + `}`, abi.CodeCapabilityUnsupported, "/reasoning/budget_tokens"},
-		{"budget too small", `{"model":"claude-sonnet-4-5","reasoning":{"budget_tokens":100},` + user + `}`, abi.CodeInvalidRequest, "/reasoning/budget_tokens"},
-		{"budget above max_tokens", `{"model":"claude-sonnet-4-5","max_output_tokens":2000,"reasoning":{"budget_tokens":2000},` + user + `}`, abi.CodeInvalidRequest, "/reasoning/budget_tokens"},
-		{"temperature above 1", `{"model":"claude-sonnet-4-5","temperature":1.5,` + user + `}`, abi.CodeInvalidRequest, "/temperature"},
-		{"temperature with thinking", `{"model":"claude-sonnet-4-5","temperature":0.2,"reasoning":{"budget_tokens":2000},` + user + `}`, abi.CodeCapabilityUnsupported, "/temperature"},
-		{"top_k with thinking", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"provider_options":{"top_k":5},` + user + `}`, abi.CodeCapabilityUnsupported, "/provider_options/top_k"},
-		{"unknown effort", `{"model":"claude-sonnet-4-5","reasoning":{"effort":"xhigh"},` + user + `}`, abi.CodeInvalidRequest, "/reasoning/effort"},
-		{"temperature and top_p on 4.5", `{"model":"claude-sonnet-4-5","temperature":0.2,"top_p":0.5,` + user + `}`, abi.CodeInvalidRequest, "/top_p"},
-		{"strict tool on an old model", `{"model":"claude-3-5-sonnet-latest","tools":[{"name":"t","strict":true}],` + user + `}`, abi.CodeCapabilityUnsupported, "/tools/0/strict"},
-		{"bad tool name", `{"model":"claude-sonnet-4-5","tools":[{"name":"a.b"}],` + user + `}`, abi.CodeInvalidRequest, "/tools/0/name"},
-		{"forced tool unknown", `{"model":"claude-sonnet-4-5","tools":[{"name":"a"}],"tool_choice":{"tool":"b"},` + user + `}`, abi.CodeInvalidRequest, "/tool_choice"},
-		{"emulated structured output with tools", `{"model":"claude-3-haiku-20240307","tools":[{"name":"a"}],"response_format":{"type":"json_schema","schema":{"type":"object"}},` + user + `}`, abi.CodeCapabilityUnsupported, "/response_format"},
-		{"unknown provider option", `{"model":"claude-sonnet-4-5","provider_options":{"foo":1},` + user + `}`, abi.CodeInvalidRequest, "/provider_options/foo"},
-		{"starts with assistant", `{"model":"claude-sonnet-4-5","messages":[{"role":"assistant","content":"hi"},{"role":"user","content":"q"}]}`, abi.CodeInvalidRequest, "/messages/0/content/0"},
-		{"no content", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":" "}]}`, abi.CodeInvalidRequest, "/messages"},
-		{"tool history without tools", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, abi.CodeInvalidRequest, "/tools"},
-		{"orphan tool result", `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c9","content":"r"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
-		{"unanswered tool call", `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"user","content":"next"}]}`, abi.CodeInvalidRequest, "/messages/1/content/0"},
-		{"tool arguments not an object", `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"[1]"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, abi.CodeInvalidRequest, "/messages/1/content/0/arguments"},
-		{"image media type", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"image","media_type":"image/bmp","data":"AA"}]}]}`, abi.CodeInvalidRequest, "/messages/0/content/0/media_type"},
+	guesttest.ProjectErrors(t, New(), map[string]guesttest.Refusal{
+		"forced tool with thinking":             {Req: `{"model":"claude-sonnet-4-5","reasoning":{"budget_tokens":2000},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tool_choice"},
+		"required with thinking":                {Req: `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tool_choice"},
+		"thinking on a model without it":        {Req: `{"model":"claude-3-5-haiku-latest","reasoning":{"effort":"low"},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/reasoning"},
+		"budget on adaptive-only model":         {Req: `{"model":"claude-opus-4-7","reasoning":{"budget_tokens":2000},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/reasoning/budget_tokens"},
+		"budget too small":                      {Req: `{"model":"claude-sonnet-4-5","reasoning":{"budget_tokens":100},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/reasoning/budget_tokens"},
+		"budget above max_tokens":               {Req: `{"model":"claude-sonnet-4-5","max_output_tokens":2000,"reasoning":{"budget_tokens":2000},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/reasoning/budget_tokens"},
+		"temperature above 1":                   {Req: `{"model":"claude-sonnet-4-5","temperature":1.5,` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/temperature"},
+		"temperature with thinking":             {Req: `{"model":"claude-sonnet-4-5","temperature":0.2,"reasoning":{"budget_tokens":2000},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/temperature"},
+		"top_k with thinking":                   {Req: `{"model":"claude-sonnet-4-5","reasoning":{"effort":"low"},"provider_options":{"top_k":5},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/provider_options/top_k"},
+		"unknown effort":                        {Req: `{"model":"claude-sonnet-4-5","reasoning":{"effort":"xhigh"},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/reasoning/effort"},
+		"temperature and top_p on 4.5":          {Req: `{"model":"claude-sonnet-4-5","temperature":0.2,"top_p":0.5,` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/top_p"},
+		"strict tool on an old model":           {Req: `{"model":"claude-3-5-sonnet-latest","tools":[{"name":"t","strict":true}],` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tools/0/strict"},
+		"bad tool name":                         {Req: `{"model":"claude-sonnet-4-5","tools":[{"name":"a.b"}],` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/tools/0/name"},
+		"forced tool unknown":                   {Req: `{"model":"claude-sonnet-4-5","tools":[{"name":"a"}],"tool_choice":{"tool":"b"},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/tool_choice"},
+		"emulated structured output with tools": {Req: `{"model":"claude-3-haiku-20240307","tools":[{"name":"a"}],"response_format":{"type":"json_schema","schema":{"type":"object"}},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/response_format"},
+		"unknown provider option":               {Req: `{"model":"claude-sonnet-4-5","provider_options":{"foo":1},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/foo"},
+		"starts with assistant":                 {Req: `{"model":"claude-sonnet-4-5","messages":[{"role":"assistant","content":"hi"},{"role":"user","content":"q"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/0/content/0"},
+		"no content":                            {Req: `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":" "}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages"},
+		"tool history without tools":            {Req: `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/tools"},
+		"orphan tool result":                    {Req: `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c9","content":"r"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0"},
+		"unanswered tool call":                  {Req: `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"user","content":"next"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0"},
+		"tool arguments not an object":          {Req: `{"model":"claude-sonnet-4-5","tools":[{"name":"t"}],"messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"[1]"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/1/content/0/arguments"},
+		"image media type":                      {Req: `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"image","media_type":"image/bmp","data":"AA"}]}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/0/content/0/media_type"},
 	})
 }
 
@@ -167,7 +166,7 @@ func TestCapabilities(t *testing.T) {
 
 func TestLookupFamilies(t *testing.T) {
 	// {name, the table prefix served, "" for unknownModel}
-	adaptertest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
+	guesttest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
 		{"claude-opus-4-7", "claude-opus-4-7"},
 		{"claude-opus-4-20250514", "claude-opus-4"},
 		{"claude-opus-4-8", "claude-opus-4-7"},
@@ -181,7 +180,7 @@ func TestLookupFamilies(t *testing.T) {
 }
 
 func TestOpus47Sampling(t *testing.T) {
-	adaptertest.DefaultSampling(t, New(), [][2]string{
+	guesttest.DefaultSampling(t, New(), [][2]string{
 		{`{"model":"claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
 		{`{"model":"claude-opus-4-7","top_p":0.9,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"claude-opus-4-8","provider_options":{"top_k":5},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/top_k"},
@@ -189,10 +188,10 @@ func TestOpus47Sampling(t *testing.T) {
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	adaptertest.Sources(t, New(), [][2]string{
-		{"claude-sonnet-4-5-20250929", abi.SourceTable},
-		{"claude-opus-4-8", abi.SourceFamily},
-		{"no-such-model-1", abi.SourceUnknown},
-		{"", ""},
+	guesttest.Sources(t, New(), map[string]string{
+		"claude-sonnet-4-5-20250929": abi.SourceTable,
+		"claude-opus-4-8":            abi.SourceFamily,
+		"no-such-model-1":            abi.SourceUnknown,
+		"":                           "",
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 	"github.com/wasmadapt/wasmadapt/guest/toolid"
@@ -94,20 +93,20 @@ func TestIDRule(t *testing.T) {
 
 func TestProjectRefusals(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"q"}]`
-	adaptertest.Refusals(t, New(), []adaptertest.Refusal{
-		{"tools on a model without them", `{"model":"deepseek.r1-v1:0","tools":[{"name":"t"}],` + user + `}`, abi.CodeCapabilityUnsupported, "/tools"},
-		{"forced tool on Llama", `{"model":"us.meta.llama3-3-70b-instruct-v1:0","tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
-		{"forced tool with thinking", `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
-		{"reasoning on Nova", `{"model":"us.amazon.nova-pro-v1:0","reasoning":{"effort":"low"},` + user + `}`, abi.CodeCapabilityUnsupported, "/reasoning"},
-		{"image by URL", `{"model":"us.amazon.nova-pro-v1:0","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, abi.CodeCapabilityUnsupported, "/messages/0/content/0/url"},
-		{"image on a text model", `{"model":"us.amazon.nova-micro-v1:0","messages":[{"role":"user","content":[{"type":"image","media_type":"image/png","data":"AA"}]}]}`, abi.CodeCapabilityUnsupported, "/messages/0/content/0"},
-		{"tool_choice none with tool history", `{"model":"us.amazon.nova-pro-v1:0","tools":[{"name":"t"}],"tool_choice":"none","messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, abi.CodeCapabilityUnsupported, "/tool_choice"},
-		{"structured output on a model with neither", `{"model":"us.meta.llama3-3-70b-instruct-v1:0","response_format":{"type":"json_schema","schema":{"type":"object"}},` + user + `}`, abi.CodeCapabilityUnsupported, "/response_format"},
-		{"unknown model fails closed on tools", `{"model":"acme.future-v1:0","tools":[{"name":"t"}],` + user + `}`, abi.CodeCapabilityUnsupported, "/tools"},
-		{"additional field conflicting with reasoning", `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0","reasoning":{"budget_tokens":2048},"provider_options":{"additional_model_request_fields":{"thinking":{}}},` + user + `}`, abi.CodeInvalidRequest, "/provider_options/additional_model_request_fields/thinking"},
-		{"unknown provider option", `{"model":"us.amazon.nova-pro-v1:0","provider_options":{"x":1},` + user + `}`, abi.CodeInvalidRequest, "/provider_options/x"},
-		{"starts with assistant", `{"model":"us.amazon.nova-pro-v1:0","messages":[{"role":"assistant","content":"a"}]}`, abi.CodeInvalidRequest, "/messages/0/content/0"},
-		{"temperature above 1", `{"model":"us.amazon.nova-pro-v1:0","temperature":2,` + user + `}`, abi.CodeInvalidRequest, "/temperature"},
+	guesttest.ProjectErrors(t, New(), map[string]guesttest.Refusal{
+		"tools on a model without them":               {Req: `{"model":"deepseek.r1-v1:0","tools":[{"name":"t"}],` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tools"},
+		"forced tool on Llama":                        {Req: `{"model":"us.meta.llama3-3-70b-instruct-v1:0","tools":[{"name":"t"}],"tool_choice":"required",` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tool_choice"},
+		"forced tool with thinking":                   {Req: `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0","reasoning":{"effort":"low"},"tools":[{"name":"t"}],"tool_choice":{"tool":"t"},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tool_choice"},
+		"reasoning on Nova":                           {Req: `{"model":"us.amazon.nova-pro-v1:0","reasoning":{"effort":"low"},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/reasoning"},
+		"image by URL":                                {Req: `{"model":"us.amazon.nova-pro-v1:0","messages":[{"role":"user","content":[{"type":"image","url":"https://x/y.png"}]}]}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/messages/0/content/0/url"},
+		"image on a text model":                       {Req: `{"model":"us.amazon.nova-micro-v1:0","messages":[{"role":"user","content":[{"type":"image","media_type":"image/png","data":"AA"}]}]}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/messages/0/content/0"},
+		"tool_choice none with tool history":          {Req: `{"model":"us.amazon.nova-pro-v1:0","tools":[{"name":"t"}],"tool_choice":"none","messages":[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool-call","id":"c1","name":"t","arguments":"{}"}]},{"role":"tool","content":[{"type":"tool-result","tool_call_id":"c1","content":"r"}]}]}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tool_choice"},
+		"structured output on a model with neither":   {Req: `{"model":"us.meta.llama3-3-70b-instruct-v1:0","response_format":{"type":"json_schema","schema":{"type":"object"}},` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/response_format"},
+		"unknown model fails closed on tools":         {Req: `{"model":"acme.future-v1:0","tools":[{"name":"t"}],` + user + `}`, Code: abi.CodeCapabilityUnsupported, Pointer: "/tools"},
+		"additional field conflicting with reasoning": {Req: `{"model":"us.anthropic.claude-sonnet-4-20250514-v1:0","reasoning":{"budget_tokens":2048},"provider_options":{"additional_model_request_fields":{"thinking":{}}},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/additional_model_request_fields/thinking"},
+		"unknown provider option":                     {Req: `{"model":"us.amazon.nova-pro-v1:0","provider_options":{"x":1},` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/provider_options/x"},
+		"starts with assistant":                       {Req: `{"model":"us.amazon.nova-pro-v1:0","messages":[{"role":"assistant","content":"a"}]}`, Code: abi.CodeInvalidRequest, Pointer: "/messages/0/content/0"},
+		"temperature above 1":                         {Req: `{"model":"us.amazon.nova-pro-v1:0","temperature":2,` + user + `}`, Code: abi.CodeInvalidRequest, Pointer: "/temperature"},
 	})
 }
 
@@ -323,7 +322,7 @@ func TestParseResponseNovaThinking(t *testing.T) {
 
 func TestLookupFamilies(t *testing.T) {
 	// {model ID, the table prefix served, "" for unknownModel}
-	adaptertest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
+	guesttest.Serves(t, func(name string) string { return lookup(name).prefix }, [][2]string{
 		{"us.anthropic.claude-opus-4-7", "anthropic.claude-opus-4-7"},
 		{"anthropic.claude-opus-4-20250514-v1:0", "anthropic.claude-opus-4"},
 		{"us.anthropic.claude-opus-4-8-v1:0", "anthropic.claude-opus-4-7"},
@@ -335,7 +334,7 @@ func TestLookupFamilies(t *testing.T) {
 }
 
 func TestOpus47Sampling(t *testing.T) {
-	adaptertest.DefaultSampling(t, New(), [][2]string{
+	guesttest.DefaultSampling(t, New(), [][2]string{
 		{`{"model":"us.anthropic.claude-opus-4-7","temperature":0.2,"messages":[{"role":"user","content":"q"}]}`, "/temperature"},
 		{`{"model":"anthropic.claude-opus-4-7","top_p":0.5,"messages":[{"role":"user","content":"q"}]}`, "/top_p"},
 		{`{"model":"anthropic.claude-opus-4-7","provider_options":{"additional_model_request_fields":{"top_k":5}},"messages":[{"role":"user","content":"q"}]}`, "/provider_options/additional_model_request_fields/top_k"},
@@ -360,12 +359,12 @@ func TestStateVersion1Loads(t *testing.T) {
 }
 
 func TestCapabilitiesSource(t *testing.T) {
-	adaptertest.Sources(t, New(), [][2]string{
-		{"us.anthropic.claude-sonnet-4-5-20250929-v1:0", abi.SourceTable},
-		{"amazon.nova-pro-v1:0", abi.SourceTable},
-		{"anthropic.claude-opus-4-8-v1:0", abi.SourceFamily},
-		{"no-such-model-1", abi.SourceUnknown},
-		{"", ""},
+	guesttest.Sources(t, New(), map[string]string{
+		"us.anthropic.claude-sonnet-4-5-20250929-v1:0": abi.SourceTable,
+		"amazon.nova-pro-v1:0":                         abi.SourceTable,
+		"anthropic.claude-opus-4-8-v1:0":               abi.SourceFamily,
+		"no-such-model-1":                              abi.SourceUnknown,
+		"":                                             "",
 	})
 }
 

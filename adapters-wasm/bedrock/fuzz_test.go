@@ -3,7 +3,7 @@ package bedrock
 import (
 	"testing"
 
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/adaptertest"
+	"github.com/wasmadapt/wasmadapt/guest/guesttest"
 )
 
 // FuzzTransform feeds arbitrary events, data and states: the adapter must
@@ -19,5 +19,5 @@ func FuzzTransform(f *testing.F) {
 	f.Add([]byte("messageStop"), []byte(`{"stopReason":"guardrail_intervened"}`), []byte("metadata"), []byte(`{"usage":{"inputTokens":1,"outputTokens":2}}`), []byte{})
 	f.Add([]byte("exception:throttlingException"), []byte(`{"message":"slow"}`), []byte("error:X"), []byte(`{}`), []byte{1, 0})
 	f.Add([]byte(""), []byte(`{"contentBlockDelta":{"contentBlockIndex":2,"delta":{"reasoningContent":{"redactedContent":"eA=="}}}}`), []byte(""), []byte(`{"metadata":{}}`), []byte{})
-	adaptertest.FuzzEvents(f, New(), []byte(`{"model":"us.amazon.nova-micro-v1:0","response_format":{"type":"json_schema","name":"n","schema":{}}}`), 503)
+	guesttest.FuzzEvents(f, New(), []byte(`{"model":"us.amazon.nova-micro-v1:0","response_format":{"type":"json_schema","name":"n","schema":{}}}`), 503)
 }
