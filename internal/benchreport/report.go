@@ -60,6 +60,7 @@ func writeReport(w io.Writer, r *results) {
 	writeGateway(w, r)
 	writePeers(w, r)
 	writeProjectionChanges(w)
+	writeBuildFlags(w)
 	writeHotSwap(w, r)
 	writeABI14(w)
 }
