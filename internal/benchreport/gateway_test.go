@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 )
@@ -19,24 +18,17 @@ BenchmarkGatewayThroughput/wazero/gateway/streams-64-2   	 50	 1000 ns/op	 1552 
 // TestGatewaySection: the gateway's rows come from their metrics, and a
 // run without the benchmarks says so.
 func TestGatewaySection(t *testing.T) {
-	var buf bytes.Buffer
-	writeGateway(&buf, parse([]byte(gatewaySample)))
-	out := buf.String()
-	for _, want := range []string{
+	out := written(writeGateway, gatewaySample)
+	wantIn(t, out, out,
 		"| native | 50 µs | 90 µs | 80 µs | 150 µs | 30 µs | 70 µs | 32 µs | 75 µs |",
 		"| wazero | 1456 | 1035 | 2795 | 1552 |",
 		"Bifrost",
 		"timed inside the\ngateway",
 		"On a t3.medium (2 vCPUs",
 		"started at a load average of 31.7 on 2 cores",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("section lacks %q:\n%s", want, out)
-		}
-	}
-	buf.Reset()
-	writeGateway(&buf, parse([]byte("run-count: 1\n")))
-	if n := strings.Count(buf.String(), "_Not measured in this run._"); n != 2 || strings.Contains(buf.String(), "noise-dominated") {
+	)
+	out = written(writeGateway, "run-count: 1\n")
+	if n := strings.Count(out, "_Not measured in this run._"); n != 2 || strings.Contains(out, "noise-dominated") {
 		t.Errorf("%d tables say not measured, want 2", n)
 	}
 }
