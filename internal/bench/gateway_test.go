@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/gateway"
@@ -121,33 +120,13 @@ func BenchmarkGatewayLatency(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			var hosted, gw, lim, added, limAdded []time.Duration
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				t0 := time.Now()
-				if _, err := g.stream(ctx, m); err != nil {
-					b.Fatal(err)
-				}
-				t1 := time.Now()
-				if _, err := g.viaGateway(ctx, gwKey); err != nil {
-					b.Fatal(err)
-				}
-				t2 := time.Now()
-				if _, err := g.viaGateway(ctx, gwLimitedKey); err != nil {
-					b.Fatal(err)
-				}
-				t3 := time.Now()
-				hosted = append(hosted, t1.Sub(t0))
-				gw = append(gw, t2.Sub(t1))
-				lim = append(lim, t3.Sub(t2))
-				added = append(added, t2.Sub(t1)-t1.Sub(t0))
-				limAdded = append(limAdded, t3.Sub(t2)-t1.Sub(t0))
-			}
-			b.StopTimer()
-			reportPercentiles(b, "host", hosted)
-			reportPercentiles(b, "gw", gw)
-			reportPercentiles(b, "limits", lim)
+			d := timeSteps(b, func() error { _, err := g.stream(ctx, m); return err },
+				func() error { _, err := g.viaGateway(ctx, gwKey); return err },
+				func() error { _, err := g.viaGateway(ctx, gwLimitedKey); return err })
+			added, limAdded := minus(d[1], d[0]), minus(d[2], d[0]) // before reportPercentiles sorts them
+			reportPercentiles(b, "host", d[0])
+			reportPercentiles(b, "gw", d[1])
+			reportPercentiles(b, "limits", d[2])
 			reportPercentiles(b, "added", added)
 			reportPercentiles(b, "limits-added", limAdded)
 		})
