@@ -27,12 +27,7 @@ func TestCallerEndedNeverSuspends(t *testing.T) {
 		_, _, err := m.Transform(ctx, chunks("x"))
 		wantCode(t, err, abi.CodeAdapterTimeout, "context")
 	}
-	if _, ok := Suspended(m); ok {
-		t.Fatal("cancelled callers suspended the module")
-	}
-	if got := textOf(t, m, "x"); got != "x" {
-		t.Fatalf("after the cancellations: %q", got)
-	}
+	wantServing(t, m, "after the cancellations", "x")
 }
 
 // TestCallerDeadlineNeverSuspends: a call stopped at its caller's own
@@ -47,12 +42,7 @@ func TestCallerDeadlineNeverSuspends(t *testing.T) {
 		cancel()
 		wantCode(t, err, abi.CodeAdapterTimeout, "")
 	}
-	if _, ok := Suspended(h); ok {
-		t.Fatal("callers' own deadlines suspended the module")
-	}
-	if got := textOf(t, h, "fine"); got != "fine" {
-		t.Fatalf("after the deadlines: %q", got)
-	}
+	wantServing(t, h, "after the callers' own deadlines", "fine")
 }
 
 // TestInputOverLimitRefusedBeforeModule: an input larger than
@@ -80,12 +70,7 @@ func TestInputOverLimitRefusedBeforeModule(t *testing.T) {
 	if Faults(m) != 0 {
 		t.Fatalf("Faults = %d: an oversized input counted as a fault", Faults(m))
 	}
-	if _, ok := Suspended(m); ok {
-		t.Fatal("oversized inputs suspended the module")
-	}
-	if got := textOf(t, m, "x"); got != "x" {
-		t.Fatalf("within the limit: %q", got)
-	}
+	wantServing(t, m, "after the oversized inputs", "x")
 }
 
 // posingAdapter claims host-only codes.

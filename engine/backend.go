@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -35,6 +36,20 @@ func (t valType) String() string {
 		return "f64"
 	}
 	return "?"
+}
+
+// valTypes converts a runtime's value types: kind gives the runtime's kind
+// of each type, and kinds lists that runtime's i32, i64, f32 and f64 kinds
+// in this order. Any other kind is valOther.
+func valTypes[T any, K comparable](ts []T, kind func(T) K, kinds [4]K) []valType {
+	out := make([]valType, len(ts))
+	for i, t := range ts {
+		out[i] = valOther
+		if j := slices.Index(kinds[:], kind(t)); j >= 0 {
+			out[i] = valI32 + valType(j)
+		}
+	}
+	return out
 }
 
 // funcSig is the signature of an imported or exported function.

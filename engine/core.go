@@ -304,44 +304,45 @@ func (m *module) transform(ctx context.Context, in *abi.TransformInput) ([]byte,
 
 // ParseResponse implements Module.
 func (m *module) ParseResponse(ctx context.Context, in *abi.ResponseInput) ([]abi.Event, error) {
+	return m.responseEvents(ctx, expParseResponse, in, nil)
+}
+
+// MapError implements Module.
+func (m *module) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event, error) {
+	events, err := m.responseEvents(ctx, expMapError, in, func(events []abi.Event) error {
+		if len(events) != 1 || events[0].Type != abi.EventError {
+			return abi.Errorf(abi.CodeAdapterBadOutput, "map_error returned %d events (%s): want exactly one error event", len(events), eventTypes(events))
+		}
+		return nil
+	})
+	if err != nil {
+		return abi.Event{}, err
+	}
+	return events[0], nil
+}
+
+// responseEvents calls fn (parse_response, map_error) on in and returns the
+// events it emitted, validated; check, when not nil, checks them as part
+// of the call (its error is the module's output error).
+func (m *module) responseEvents(ctx context.Context, fn exportID, in *abi.ResponseInput, check func([]abi.Event) error) ([]abi.Event, error) {
 	var events []abi.Event
-	err := m.call(ctx, expParseResponse,
+	err := m.call(ctx, fn,
 		func(dst []byte) []byte { return abi.AppendResponseInput(dst, in) },
 		func(w *worker, p []byte) error {
-			dst, err := m.eventBuffer(expParseResponse, p)
+			dst, err := m.eventBuffer(fn, p)
 			if err != nil {
 				return err
 			}
 			events, err = validateEvents(&w.p, &w.args, p, dst, false)
+			if err == nil && check != nil {
+				err = check(events)
+			}
 			return err
 		})
 	if err != nil {
 		return nil, err
 	}
 	return events, nil
-}
-
-// MapError implements Module.
-func (m *module) MapError(ctx context.Context, in *abi.ResponseInput) (abi.Event, error) {
-	var ev abi.Event
-	err := m.call(ctx, expMapError,
-		func(dst []byte) []byte { return abi.AppendResponseInput(dst, in) },
-		func(w *worker, p []byte) error {
-			dst, err := m.eventBuffer(expMapError, p)
-			if err != nil {
-				return err
-			}
-			events, err := validateEvents(&w.p, &w.args, p, dst, false)
-			if err != nil {
-				return err
-			}
-			if len(events) != 1 || events[0].Type != abi.EventError {
-				return abi.Errorf(abi.CodeAdapterBadOutput, "map_error returned %d events (%s): want exactly one error event", len(events), eventTypes(events))
-			}
-			ev = events[0]
-			return nil
-		})
-	return ev, err
 }
 
 func eventTypes(evs []abi.Event) string {

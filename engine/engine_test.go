@@ -233,6 +233,18 @@ func textOf(t *testing.T, m Module, what string) string {
 	return evs[0].Text
 }
 
+// wantServing checks, at the point named by when, that m is not suspended
+// and still echoes probe.
+func wantServing(t *testing.T, m Module, when, probe string) {
+	t.Helper()
+	if _, ok := Suspended(m); ok {
+		t.Fatalf("suspended %s", when)
+	}
+	if got := textOf(t, m, probe); got != probe {
+		t.Fatalf("%s: %q", when, got)
+	}
+}
+
 func TestFaultedInstanceNotReused(t *testing.T) {
 	e := newEngine(t, Config{PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
 	h := load(t, e, "hostile")

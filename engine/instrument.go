@@ -907,21 +907,7 @@ func (r *wreader) bytes(n int) []byte {
 	return v
 }
 
-func (r *wreader) u32() uint32 {
-	var v uint32
-	for shift := 0; shift < 35; shift += 7 {
-		c := r.byte()
-		if r.err != nil {
-			return 0
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v
-		}
-	}
-	r.err = errors.New("LEB128 too long")
-	return 0
-}
+func (r *wreader) u32() uint32 { return uint32(r.leb5(false)) }
 
 // sleb skips a signed LEB128 of up to 64 bits.
 func (r *wreader) sleb() {
@@ -935,7 +921,11 @@ func (r *wreader) sleb() {
 }
 
 // s33 reads a signed LEB128 of up to 33 bits (a block type index).
-func (r *wreader) s33() int64 {
+func (r *wreader) s33() int64 { return r.leb5(true) }
+
+// leb5 reads a LEB128 of at most 5 bytes (u32, s33), sign-extended when
+// signed.
+func (r *wreader) leb5(signed bool) int64 {
 	var v int64
 	for shift := 0; shift < 35; shift += 7 {
 		c := r.byte()
@@ -944,7 +934,7 @@ func (r *wreader) s33() int64 {
 		}
 		v |= int64(c&0x7f) << shift
 		if c&0x80 == 0 {
-			if shift+7 < 64 && c&0x40 != 0 {
+			if signed && shift+7 < 64 && c&0x40 != 0 {
 				v |= -1 << (shift + 7)
 			}
 			return v

@@ -102,9 +102,7 @@ func FuzzInstrumentLoops(f *testing.F) {
 
 func TestInitializeDeadline(t *testing.T) {
 	ctx := context.Background()
-	// _initialize runs under InitTimeout, not CallTimeout: only the
-	// former can stop it within the minute the test allows.
-	cfg := Config{InitTimeout: 200 * time.Millisecond, CallTimeout: 10 * time.Minute, Logger: slog.New(slog.DiscardHandler)}
+	cfg := initDeadlineConfig()
 	cfg.withDefaults()
 	be, err := newWazeroBackend(ctx, &cfg)
 	if err != nil {
@@ -119,9 +117,24 @@ func TestInitializeDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newModule("spin", "", &cfg)
+	wantInitializeDeadline(t, be, cm, &cfg)
+}
+
+// initDeadlineConfig is the Config of the _initialize deadline tests.
+// _initialize runs under InitTimeout, not CallTimeout: only the former can
+// stop it within the minute the test allows.
+func initDeadlineConfig() Config {
+	return Config{InitTimeout: 200 * time.Millisecond, CallTimeout: 10 * time.Minute, Logger: slog.New(slog.DiscardHandler)}
+}
+
+// wantInitializeDeadline checks that a slot of cm, whose _initialize never
+// returns, fails with adapter_timeout at cfg's InitTimeout, well within a
+// minute.
+func wantInitializeDeadline(t *testing.T, be backend, cm compiledModule, cfg *Config) {
+	t.Helper()
+	m := newModule("spin", "", cfg)
 	start := time.Now()
-	_, err = newWasmSlot(ctx, m, cm, true, cfg.Logger, be.memoryLimitBytes())
+	_, err := newWasmSlot(context.Background(), m, cm, true, cfg.Logger, be.memoryLimitBytes())
 	wantCode(t, err, abi.CodeAdapterTimeout, "_initialize ran past the 200ms deadline")
 	if d := time.Since(start); d > time.Minute {
 		t.Fatalf("stopping _initialize took %v", d)

@@ -3,9 +3,6 @@ package engine
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
@@ -21,24 +18,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "engine-guests-")
-	if err != nil {
-		panic(err)
-	}
-	guests.Dir = filepath.Join(dir, "wasm")
 	// One compilation cache for the whole test binary (or the whole run:
 	// testenv.CacheEnv): each guest is compiled once, not once per test.
-	cacheDir = testenv.CacheDirOr(filepath.Join(dir, "cache"))
-	if _, err := exec.LookPath("go"); err == nil {
-		var wg sync.WaitGroup
-		for _, name := range guestFiles {
-			wg.Go(func() { guests.Build(name) })
-		}
-		wg.Wait()
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(guests.RunTests(m, "engine-guests-", &cacheDir, guestFiles...))
 }
 
 // wasmOf returns the bytes of a test guest, skipping the test when the go

@@ -115,12 +115,7 @@ func TestCrashLoopSuspendsModule(t *testing.T) {
 		t.Fatalf("another module: %q", got)
 	}
 	clk.add(300 * time.Millisecond)
-	if _, ok := Suspended(h); ok {
-		t.Fatal("still suspended after the backoff")
-	}
-	if got := textOf(t, h, "fine"); got != "fine" {
-		t.Fatalf("after the backoff: %q", got)
-	}
+	wantServing(t, h, "after the backoff", "fine")
 }
 
 // TestRecycleClosesInstance: an instance whose memory passed

@@ -54,40 +54,33 @@ func decodeGuestError(p *fastjson.Parser, b []byte) error {
 	}
 	e := &abi.Error{}
 	var ferr error
+	// str reads the string field k into *dst; text (a message or a
+	// pointer) must also be valid UTF-8 of at most MaxErrorMessageBytes.
+	str := func(k string, v *fastjson.Value, text bool, dst *string) {
+		s, err := v.StringBytes()
+		if err != nil {
+			ferr = bad("%s is not a string", k)
+			return
+		}
+		if text && (!utf8.Valid(s) || len(s) > MaxErrorMessageBytes) {
+			ferr = bad("%s is not valid UTF-8 of at most %d bytes", k, MaxErrorMessageBytes)
+			return
+		}
+		*dst = string(s)
+	}
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if ferr != nil {
 			return
 		}
-		switch string(k) {
+		switch key := string(k); key {
 		case "code":
-			s, err := v.StringBytes()
-			if err != nil {
-				ferr = bad("code is not a string")
-				return
-			}
-			e.Code = abi.Code(s)
+			var code string
+			str(key, v, false, &code)
+			e.Code = abi.Code(code)
 		case "message":
-			s, err := v.StringBytes()
-			if err != nil {
-				ferr = bad("message is not a string")
-				return
-			}
-			if !utf8.Valid(s) || len(s) > MaxErrorMessageBytes {
-				ferr = bad("message is not valid UTF-8 of at most %d bytes", MaxErrorMessageBytes)
-				return
-			}
-			e.Message = string(s)
+			str(key, v, true, &e.Message)
 		case "pointer":
-			s, err := v.StringBytes()
-			if err != nil {
-				ferr = bad("pointer is not a string")
-				return
-			}
-			if !utf8.Valid(s) || len(s) > MaxErrorMessageBytes {
-				ferr = bad("pointer is not valid UTF-8 of at most %d bytes", MaxErrorMessageBytes)
-				return
-			}
-			e.Pointer = string(s)
+			str(key, v, true, &e.Pointer)
 		case "retryable":
 			b, err := v.Bool()
 			if err != nil {

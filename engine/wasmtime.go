@@ -294,22 +294,8 @@ type wasmtimeCompiled struct {
 }
 
 func wasmtimeTypes(ts []*wasmtime.ValType) []valType {
-	out := make([]valType, len(ts))
-	for i, t := range ts {
-		switch t.Kind() {
-		case wasmtime.KindI32:
-			out[i] = valI32
-		case wasmtime.KindI64:
-			out[i] = valI64
-		case wasmtime.KindF32:
-			out[i] = valF32
-		case wasmtime.KindF64:
-			out[i] = valF64
-		default:
-			out[i] = valOther
-		}
-	}
-	return out
+	return valTypes(ts, (*wasmtime.ValType).Kind,
+		[4]wasmtime.ValKind{wasmtime.KindI32, wasmtime.KindI64, wasmtime.KindF32, wasmtime.KindF64})
 }
 
 func wasmtimeSig(ft *wasmtime.FuncType) funcSig {

@@ -190,20 +190,20 @@ func span(mem []byte, ptr, n int32) ([]byte, bool) {
 }
 
 func putU32(mem []byte, ptr int32, v uint32) int32 {
-	b, ok := span(mem, ptr, 4)
-	if !ok {
-		return wasiEFault
-	}
-	binary.LittleEndian.PutUint32(b, v)
-	return wasiESuccess
+	return put(mem, ptr, binary.LittleEndian.AppendUint32(make([]byte, 0, 4), v))
 }
 
 func putU64(mem []byte, ptr int32, v uint64) int32 {
-	b, ok := span(mem, ptr, 8)
+	return put(mem, ptr, binary.LittleEndian.AppendUint64(make([]byte, 0, 8), v))
+}
+
+// put copies v to mem at ptr, or returns EFAULT when it does not fit.
+func put(mem []byte, ptr int32, v []byte) int32 {
+	b, ok := span(mem, ptr, int32(len(v)))
 	if !ok {
 		return wasiEFault
 	}
-	binary.LittleEndian.PutUint64(b, v)
+	copy(b, v)
 	return wasiESuccess
 }
 

@@ -136,22 +136,8 @@ type wazeroCompiled struct {
 }
 
 func convTypes(ts []api.ValueType) []valType {
-	out := make([]valType, len(ts))
-	for i, t := range ts {
-		switch t {
-		case api.ValueTypeI32:
-			out[i] = valI32
-		case api.ValueTypeI64:
-			out[i] = valI64
-		case api.ValueTypeF32:
-			out[i] = valF32
-		case api.ValueTypeF64:
-			out[i] = valF64
-		default:
-			out[i] = valOther
-		}
-	}
-	return out
+	return valTypes(ts, func(t api.ValueType) api.ValueType { return t },
+		[4]api.ValueType{api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeF32, api.ValueTypeF64})
 }
 
 func sigOf(d api.FunctionDefinition) funcSig {

@@ -93,11 +93,7 @@ func TestEventStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for seed := range uint64(10) {
-				var r io.Reader = bytes.NewReader(tt.in)
-				if seed > 0 {
-					r = newRandReader(tt.in, seed, 7)
-				}
+			for seed, r := range seededReaders(tt.in, 10, 7) {
 				got, err := collect(t, EventStream(r, Options{}))
 				if err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
@@ -161,11 +157,7 @@ func TestEventStreamErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for seed := range uint64(5) {
-				var r io.Reader = bytes.NewReader(tt.in)
-				if seed > 0 {
-					r = newRandReader(tt.in, seed, 5)
-				}
+			for _, r := range seededReaders(tt.in, 5, 5) {
 				_, err := collect(t, EventStream(r, Options{MaxEventBytes: tt.max}))
 				wantCode(t, err, abi.CodeStreamTruncated, tt.cause)
 				if !strings.Contains(err.Error(), tt.contains) {

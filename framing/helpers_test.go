@@ -67,6 +67,23 @@ func newRandReader(b []byte, seed uint64, maxRead int) *randReader {
 	return &randReader{b: b, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), maxRead: maxRead}
 }
 
+// seededReaders yields, for seeds 0 to n-1, a reader of in: the whole of
+// it for seed 0, then random pieces of 1 to maxRead bytes chosen by the
+// seed.
+func seededReaders(in []byte, n uint64, maxRead int) iter.Seq2[uint64, io.Reader] {
+	return func(yield func(uint64, io.Reader) bool) {
+		for seed := range n {
+			var r io.Reader = bytes.NewReader(in)
+			if seed > 0 {
+				r = newRandReader(in, seed, maxRead)
+			}
+			if !yield(seed, r) {
+				return
+			}
+		}
+	}
+}
+
 // errReader returns b, then err.
 type errReader struct {
 	b   []byte

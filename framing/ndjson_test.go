@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -37,11 +36,7 @@ func TestNDJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for seed := range uint64(10) {
-				var r io.Reader = strings.NewReader(tt.in)
-				if seed > 0 {
-					r = newRandReader([]byte(tt.in), seed, 4)
-				}
+			for seed, r := range seededReaders([]byte(tt.in), 10, 4) {
 				got, err := collect(t, NDJSON(r, Options{}))
 				if err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
@@ -80,11 +75,7 @@ func TestNDJSONErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for seed := range uint64(10) {
-				var r io.Reader = strings.NewReader(tt.in)
-				if seed > 0 {
-					r = newRandReader([]byte(tt.in), seed, 3)
-				}
+			for seed, r := range seededReaders([]byte(tt.in), 10, 3) {
 				got, err := collect(t, NDJSON(r, Options{MaxEventBytes: tt.max}))
 				var data []string
 				for _, c := range got {

@@ -108,11 +108,7 @@ func TestSSELimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for seed := range uint64(20) {
-				var r io.Reader = strings.NewReader(tt.in)
-				if seed > 0 {
-					r = newRandReader([]byte(tt.in), seed, 5)
-				}
+			for seed, r := range seededReaders([]byte(tt.in), 20, 5) {
 				got, err := collect(t, SSE(r, Options{MaxEventBytes: max}))
 				if !reflect.DeepEqual(got, tt.want) {
 					t.Fatalf("seed %d: got %q, want %q", seed, got, tt.want)

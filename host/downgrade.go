@@ -121,14 +121,22 @@ func checkRequest(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*ab
 			out = &c
 		}
 	}
-	if req.Stream && !f.Streaming {
-		if !cc.downgrades[StreamToGenerate] {
-			return nil, nil, unsupported(caps, req.Model, "streaming (stream: true)", "does not stream",
-				"send stream: false, or opt in with host.AllowDowngrade(host.StreamToGenerate)")
+	// downgrade applies d with apply when the caller opted in to it, and
+	// otherwise refuses the request (what and why as for unsupported; fix
+	// says what to send instead of opting in).
+	downgrade := func(d Downgrade, what, why, fix string, apply func()) error {
+		if !cc.downgrades[d] {
+			return unsupported(caps, req.Model, what, why, fix+", or opt in with host.AllowDowngrade(host."+d.String()+")")
 		}
-		clone()
-		out.Stream = false
-		applied = append(applied, StreamToGenerate)
+		apply()
+		applied = append(applied, d)
+		return nil
+	}
+	if req.Stream && !f.Streaming {
+		if err := downgrade(StreamToGenerate, "streaming (stream: true)", "does not stream", "send stream: false",
+			func() { clone(); out.Stream = false }); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(req.Tools) > 0 || (req.ToolChoice != nil && req.ToolChoice.Mode != abi.ToolChoiceNone) {
 		if f.ToolCalling != abi.SupportNative && f.ToolCalling != abi.SupportEmulated {
@@ -152,28 +160,23 @@ func checkRequest(caps *abi.Capabilities, req *abi.Request, cc *callConfig) (*ab
 		}
 	}
 	if r := req.Reasoning; r != nil && (r.Effort != "" || r.BudgetTokens != nil) && !f.Reasoning {
-		if !cc.downgrades[DropReasoning] {
-			return nil, nil, unsupported(caps, req.Model, "a reasoning configuration", "is not a reasoning model",
-				"remove reasoning, or opt in with host.AllowDowngrade(host.DropReasoning)")
+		if err := downgrade(DropReasoning, "a reasoning configuration", "is not a reasoning model", "remove reasoning",
+			func() { clone(); out.Reasoning = nil }); err != nil {
+			return nil, nil, err
 		}
-		clone()
-		out.Reasoning = nil
-		applied = append(applied, DropReasoning)
 	}
 	if bps := req.CacheBreakpoints(); len(bps) > 0 {
 		what := itoa(len(bps)) + " cache breakpoint(s)"
 		switch {
 		case f.Caching != abi.CachingExplicit:
-			if !cc.downgrades[DropCacheMarkers] {
-				kind := f.Caching
-				if kind == "" {
-					kind = "not declared"
-				}
-				return nil, nil, unsupported(caps, req.Model, what+" (first at "+bps[0].Pointer+")", "places no prompt-cache breakpoints (caching: "+kind+")",
-					"remove the cache markers, or opt in with host.AllowDowngrade(host.DropCacheMarkers)")
+			kind := f.Caching
+			if kind == "" {
+				kind = "not declared"
 			}
-			out = out.WithoutCache()
-			applied = append(applied, DropCacheMarkers)
+			if err := downgrade(DropCacheMarkers, what+" (first at "+bps[0].Pointer+")", "places no prompt-cache breakpoints (caching: "+kind+")",
+				"remove the cache markers", func() { out = out.WithoutCache() }); err != nil {
+				return nil, nil, err
+			}
 		case f.MaxCacheBreakpoints > 0 && len(bps) > f.MaxCacheBreakpoints:
 			return nil, nil, unsupported(caps, req.Model, what, "takes at most "+itoa(f.MaxCacheBreakpoints)+" cache breakpoints per request",
 				"keep the last "+itoa(f.MaxCacheBreakpoints)+" breakpoints of the prompt and remove the others")

@@ -122,25 +122,7 @@ func testStore(t *testing.T, reopen func() host.SessionStore) {
 
 func TestSQLStoreSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sessions.db")
-	var dbs []*sql.DB
-	t.Cleanup(func() {
-		for _, db := range dbs {
-			db.Close()
-		}
-	})
-	testStore(t, func() host.SessionStore {
-		db, err := sql.Open("sqlite3", "file:"+path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dbs = append(dbs, db)
-		st, err := host.NewSQLStore(context.Background(), db, host.SQLite, "sessions", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-	db := dbs[0]
+	db := testSQLStore(t, "sqlite3", "file:"+path, host.SQLite, "sessions")
 	st, _ := host.NewSQLStore(context.Background(), db, host.SQLite, "sessions", func() time.Time { return time.Unix(10, 0) })
 	st.Save(context.Background(), host.NewSession("old", ""))
 	if n, err := st.DeleteOlderThan(context.Background(), time.Unix(20, 0)); err != nil || n != 1 {
@@ -151,13 +133,10 @@ func TestSQLStoreSQLite(t *testing.T) {
 	}
 }
 
-// TestSQLStorePostgreSQL needs a PostgreSQL server: WASMADAPT_POSTGRES_DSN
-// (e.g. postgres://user@localhost/db?sslmode=disable), which .ci/run sets.
-func TestSQLStorePostgreSQL(t *testing.T) {
-	dsn := os.Getenv("WASMADAPT_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SKIPPED: set WASMADAPT_POSTGRES_DSN to test the PostgreSQL session store")
-	}
+// testSQLStore runs testStore on SQLStores of table, each on a database
+// handle of its own opened with driver and dsn, and returns the first
+// handle (all are closed when the test ends).
+func testSQLStore(t *testing.T, driver, dsn string, dialect host.SQLDialect, table string) *sql.DB {
 	var dbs []*sql.DB
 	t.Cleanup(func() {
 		for _, db := range dbs {
@@ -165,15 +144,26 @@ func TestSQLStorePostgreSQL(t *testing.T) {
 		}
 	})
 	testStore(t, func() host.SessionStore {
-		db, err := sql.Open("pgx", dsn)
+		db, err := sql.Open(driver, dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		dbs = append(dbs, db)
-		st, err := host.NewSQLStore(context.Background(), db, host.PostgreSQL, "wasmadapt_sessions", nil)
+		st, err := host.NewSQLStore(context.Background(), db, dialect, table, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return st
 	})
+	return dbs[0]
+}
+
+// TestSQLStorePostgreSQL needs a PostgreSQL server: WASMADAPT_POSTGRES_DSN
+// (e.g. postgres://user@localhost/db?sslmode=disable), which .ci/run sets.
+func TestSQLStorePostgreSQL(t *testing.T) {
+	dsn := os.Getenv("WASMADAPT_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SKIPPED: set WASMADAPT_POSTGRES_DSN to test the PostgreSQL session store")
+	}
+	testSQLStore(t, "pgx", dsn, host.PostgreSQL, "wasmadapt_sessions")
 }

@@ -25,15 +25,24 @@ import (
 // instead of compiling them again (minutes under -race).
 var cacheDir string
 
-func TestMain(m *testing.M) {
-	dir, cleanup, err := testenv.CacheDir("gateway-cache")
+func TestMain(m *testing.M) { os.Exit(testenv.RunCached(m, "gateway-cache", &cacheDir)) }
+
+// send sends a request to url with body ("": none) and one header, name:
+// value, and returns the answer's status and body.
+func send(t *testing.T, method, url, body, name, value string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	cacheDir = dir
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	req.Header.Set(name, value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 // TestDemo runs the command as `make demo-gateway` does, with the built
@@ -66,27 +75,13 @@ func TestDemo(t *testing.T) {
 		cancel()
 		t.Fatalf("no URL or key printed (run: %v)", <-done)
 	}
-	req, _ := http.NewRequest("GET", url+"/v1/models", nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	status, b := send(t, "GET", url+"/v1/models", "", "Authorization", "Bearer "+key)
+	if status != 200 || !strings.Contains(string(b), `"id":"demo-weather"`) {
+		t.Fatalf("models: %d %s", status, b)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"id":"demo-weather"`) {
-		t.Fatalf("models: %d %s", resp.StatusCode, b)
-	}
-	req, _ = http.NewRequest("POST", url+"/v1/messages", strings.NewReader(`{"model":"demo-weather","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
-	req.Header.Set("x-api-key", key)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"id":"call_R8kzWeatherTokyo"`) || !strings.HasSuffix(string(b), "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n") {
-		t.Fatalf("messages: %d %s", resp.StatusCode, b)
+	status, b = send(t, "POST", url+"/v1/messages", `{"model":"demo-weather","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`, "x-api-key", key)
+	if status != 200 || !strings.Contains(string(b), `"id":"call_R8kzWeatherTokyo"`) || !strings.HasSuffix(string(b), "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n") {
+		t.Fatalf("messages: %d %s", status, b)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -149,14 +144,7 @@ func TestReload(t *testing.T) {
 			defer cancel()
 			url, logs, done := startCommand(ctx, t, "-config", p, "-modules", mods, "-listen", "127.0.0.1:0", "-watch", tc.watch)
 			models := func() string {
-				req, _ := http.NewRequest("GET", url+"/v1/models", nil)
-				req.Header.Set("Authorization", "Bearer "+key)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
+				_, b := send(t, "GET", url+"/v1/models", "", "Authorization", "Bearer "+key)
 				return string(b)
 			}
 			// An invalid file (a target without a module, line 4) is refused.

@@ -253,16 +253,9 @@ func ociFixture(t *testing.T) (wasm []byte, host, providerURL string) {
 // with the gateway key, and fails unless it is answered 200.
 func chatOK(t *testing.T, url, key, model string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url+"/v1/chat/completions",
-		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`))
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("%s: %d %s", model, resp.StatusCode, body)
+	status, body := send(t, "POST", url+"/v1/chat/completions",
+		`{"model":"`+model+`","messages":[{"role":"user","content":"Weather in Paris and Tokyo?"}]}`, "Authorization", "Bearer "+key)
+	if status != 200 {
+		t.Fatalf("%s: %d %s", model, status, body)
 	}
 }

@@ -20,17 +20,10 @@ import (
 var cacheDir string
 
 func TestMain(m *testing.M) {
-	dir, cleanup, err := testenv.CacheDir("wasmrun-cache")
-	if err != nil {
-		panic(err)
-	}
-	cacheDir = dir
 	// The key of the parallel operation tests (models_test.go): a test
 	// that runs in parallel cannot t.Setenv.
 	os.Setenv(opsTestKeyEnv, "k-test")
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	os.Exit(testenv.RunCached(m, "wasmrun-cache", &cacheDir))
 }
 
 // built holds the modules the tests built, by name.

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,17 +22,7 @@ var (
 	cacheDir string
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "registry-guests-")
-	if err != nil {
-		panic(err)
-	}
-	guests.Dir = filepath.Join(dir, "wasm")
-	cacheDir = testenv.CacheDirOr(filepath.Join(dir, "cache"))
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(guests.RunTests(m, "registry-guests-", &cacheDir)) }
 
 func newEngine(tb testing.TB, cfg engine.Config) *engine.Engine {
 	tb.Helper()

@@ -118,6 +118,38 @@ func reportPercentiles(b *testing.B, name string, d []time.Duration) {
 	b.ReportMetric(percentile(d, 0.99), name+"-p99-ns")
 }
 
+// timeSteps runs steps one after another in every iteration of b's loop,
+// reporting allocations, and returns each step's durations (d[i][j]: step
+// i in iteration j).
+func timeSteps(b *testing.B, steps ...func() error) [][]time.Duration {
+	d := make([][]time.Duration, len(steps))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		for i, step := range steps {
+			if err := step(); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			d[i] = append(d[i], t1.Sub(t0))
+			t0 = t1
+		}
+	}
+	b.StopTimer()
+	return d
+}
+
+// minus returns a[j]-b[j] for every j: a step's time over another's, per
+// iteration.
+func minus(a, b []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(a))
+	for j := range a {
+		out[j] = a[j] - b[j]
+	}
+	return out
+}
+
 func percentile(sorted []time.Duration, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
@@ -139,26 +171,11 @@ func BenchmarkE2ELatency(b *testing.B) {
 			if _, err := s.stream(ctx, m); err != nil { // warm: capabilities, connection, instance
 				b.Fatal(err)
 			}
-			var direct, hosted, added []time.Duration
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				t0 := time.Now()
-				if err := s.direct(ctx); err != nil {
-					b.Fatal(err)
-				}
-				t1 := time.Now()
-				if _, err := s.stream(ctx, m); err != nil {
-					b.Fatal(err)
-				}
-				t2 := time.Now()
-				direct = append(direct, t1.Sub(t0))
-				hosted = append(hosted, t2.Sub(t1))
-				added = append(added, t2.Sub(t1)-t1.Sub(t0))
-			}
-			b.StopTimer()
-			reportPercentiles(b, "direct", direct)
-			reportPercentiles(b, "host", hosted)
+			d := timeSteps(b, func() error { return s.direct(ctx) },
+				func() error { _, err := s.stream(ctx, m); return err })
+			added := minus(d[1], d[0]) // before reportPercentiles sorts them
+			reportPercentiles(b, "direct", d[0])
+			reportPercentiles(b, "host", d[1])
 			reportPercentiles(b, "added", added)
 		})
 	}

@@ -15,33 +15,40 @@ import (
 //     (compile, contract check, first instance, version check);
 //   - cached: the same with the cache warm.
 func BenchmarkCompile(b *testing.B) {
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
+	openaiPerBackend(b, func(b *testing.B, cfg engine.Config, wasm []byte) {
+		ctx := context.Background()
+		load := func(b *testing.B, dir string) {
+			cfg.CacheDir = dir
+			e, err := engine.New(ctx, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.Load(ctx, "openai", wasm); err != nil {
+				b.Fatal(err)
+			}
+			e.Close(ctx)
+		}
+		b.Run("cold", func(b *testing.B) {
+			for b.Loop() {
+				load(b, b.TempDir())
+			}
+		})
+		b.Run("cached", func(b *testing.B) {
+			dir := b.TempDir()
+			load(b, dir)
+			for b.Loop() {
+				load(b, dir)
+			}
+		})
+	})
+}
+
+// openaiPerBackend runs fn as one sub-benchmark per backend, with the
+// openai adapter's module and the Config of that backend (logs discarded).
+func openaiPerBackend(b *testing.B, fn func(b *testing.B, cfg engine.Config, wasm []byte)) {
 	for _, be := range wasmBackends {
 		b.Run(be, func(b *testing.B) {
-			wasm := wasmOf(b, "openai", "")
-			load := func(b *testing.B, dir string) {
-				e, err := engine.New(ctx, engine.Config{Backend: be, CacheDir: dir, Logger: log})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := e.Load(ctx, "openai", wasm); err != nil {
-					b.Fatal(err)
-				}
-				e.Close(ctx)
-			}
-			b.Run("cold", func(b *testing.B) {
-				for b.Loop() {
-					load(b, b.TempDir())
-				}
-			})
-			b.Run("cached", func(b *testing.B) {
-				dir := b.TempDir()
-				load(b, dir)
-				for b.Loop() {
-					load(b, dir)
-				}
-			})
+			fn(b, engine.Config{Backend: be, Logger: slog.New(slog.DiscardHandler)}, wasmOf(b, "openai", ""))
 		})
 	}
 }
@@ -55,32 +62,29 @@ func BenchmarkCompile(b *testing.B) {
 //     Go runtime's _initialize) and closes one instance: instantiation costs
 //     instantiate-call minus call.
 func BenchmarkInstantiate(b *testing.B) {
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	for _, be := range wasmBackends {
-		b.Run(be, func(b *testing.B) {
-			wasm := wasmOf(b, "openai", "")
-			call := func(b *testing.B, recycle uint64) {
-				e, err := engine.New(ctx, engine.Config{Backend: be, CacheDir: sharedCache(b), PoolSize: 1, RecycleMemoryBytes: recycle, Logger: log})
-				if err != nil {
+	openaiPerBackend(b, func(b *testing.B, cfg engine.Config, wasm []byte) {
+		ctx := context.Background()
+		call := func(b *testing.B, recycle uint64) {
+			cfg.CacheDir, cfg.PoolSize, cfg.RecycleMemoryBytes = sharedCache(b), 1, recycle
+			e, err := engine.New(ctx, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close(ctx)
+			m, err := e.Load(ctx, "openai", wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Capabilities(ctx, "gpt-4.1-mini"); err != nil {
 					b.Fatal(err)
-				}
-				defer e.Close(ctx)
-				m, err := e.Load(ctx, "openai", wasm)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := m.Capabilities(ctx, "gpt-4.1-mini"); err != nil {
-						b.Fatal(err)
-					}
 				}
 			}
-			b.Run("call", func(b *testing.B) { call(b, 0) })
-			b.Run("instantiate-call", func(b *testing.B) { call(b, 1) })
-		})
-	}
+		}
+		b.Run("call", func(b *testing.B) { call(b, 0) })
+		b.Run("instantiate-call", func(b *testing.B) { call(b, 1) })
+	})
 }
 
 // BenchmarkInstanceMemory reports, per adapter and backend, the linear

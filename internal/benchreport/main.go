@@ -319,11 +319,15 @@ func (r *results) allocsPerChunk(name string) (float64, bool) {
 }
 
 // adapters lists the adapters of BenchmarkChunk, in the order measured.
-func (r *results) adapters() []string {
+func (r *results) adapters() []string { return r.subs("BenchmarkChunk/") }
+
+// subs lists the names of the first level of sub-benchmarks under prefix
+// (a benchmark's name and a slash), each once, in the order measured.
+func (r *results) subs(prefix string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, n := range r.order {
-		rest, ok := strings.CutPrefix(n, "BenchmarkChunk/")
+		rest, ok := strings.CutPrefix(n, prefix)
 		if !ok {
 			continue
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -51,18 +52,30 @@ func TestParseMedians(t *testing.T) {
 }
 
 func TestReportVerdicts(t *testing.T) {
-	var buf bytes.Buffer
-	writeReport(&buf, parse([]byte(sample)))
-	out := buf.String()
-	for _, want := range []string{
+	out := written(writeReport, sample)
+	wantIn(t, out, "",
 		"| CPU | Test CPU |",
 		"at most 3x native: wall 2.8x (5.50 µs vs 2.00 µs), CPU 3.0x (3.00 µs vs 1.00 µs) — **met**",
 		"under 2 µs per chunk: wall 5.50 µs, CPU 3.00 µs — **not met**",
 		"### Why not",
 		"**pending**",
-	} {
+	)
+}
+
+// written returns what write writes for the results parsed from sample.
+func written(write func(io.Writer, *results), sample string) string {
+	var buf bytes.Buffer
+	write(&buf, parse([]byte(sample)))
+	return buf.String()
+}
+
+// wantIn checks that out holds every one of wants; show is printed with
+// each miss (the part of out that matters, or "").
+func wantIn(t *testing.T, out, show string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
 		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q", want)
+			t.Errorf("output lacks %q\n%s", want, show)
 		}
 	}
 }
@@ -80,19 +93,13 @@ BenchmarkPeersInstr/anthropic-text/mem/anthropic-sdk-go 1 300000 instr/op
 `
 
 func TestReportPeers(t *testing.T) {
-	var buf bytes.Buffer
-	writeReport(&buf, parse([]byte(peerSample)))
-	out := buf.String()
-	for _, want := range []string{
+	out := written(writeReport, peerSample)
+	wantIn(t, out, out[strings.Index(out, "## Against"):],
 		"Load average when this step started: (benchtime 10x) load 1.00 2.00 3.00.",
 		// 3x native and more than the peer: both bounds missed.
 		"| openai-short-tool | 1.00 µs | 3.00 µs | 3.0x | — | — | openai-go | 2.00 µs | 1.5x | 5 / 6 / 9 | **not met**: wazero > 2.5x native, wazero > peer |",
 		// A peer with a wrong result is marked and not compared.
 		"| anthropic-text | 1.00 µs | 2.00 µs | 2.0x | — | — | anthropic-sdk-go | 1.50 µs (wrong result) | — | 5 / 6 / 9 | met |",
 		"| anthropic-text | 100.0K | 200.0K | 2.0x | — | — | anthropic-sdk-go | 300.0K | 0.7x | — / — / — | met |",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q\n%s", want, out[strings.Index(out, "## Against"):])
-		}
-	}
+	)
 }

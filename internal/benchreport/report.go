@@ -396,22 +396,7 @@ var peerOf = map[string]string{"openai": "openai-go", "anthropic": "anthropic-sd
 
 // peerBodies lists BenchmarkPeers' bodies (<provider>-<body>), in the
 // order measured.
-func (r *results) peerBodies() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, n := range r.order {
-		rest, ok := strings.CutPrefix(n, "BenchmarkPeers/")
-		if !ok {
-			continue
-		}
-		b, _, _ := strings.Cut(rest, "/")
-		if !seen[b] {
-			seen[b] = true
-			out = append(out, b)
-		}
-	}
-	return out
-}
+func (r *results) peerBodies() []string { return r.subs("BenchmarkPeers/") }
 
 // peerVerdict says whether, for one body, wazero and wasmtime meet issue
 // #18's bounds in unit: no more than the peer SDK, at most 2.5x native on

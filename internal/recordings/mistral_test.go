@@ -10,7 +10,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/mistral"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
-	"github.com/wasmadapt/wasmadapt/internal/recordings"
 )
 
 // familyUpdateEnv, when set to 1, writes the expected events of recordings
@@ -25,14 +24,7 @@ const familyUpdateEnv = "WASMADAPT_WRITE_MISSING_RECORDING_EVENTS"
 // chunks in one call and with one chunk per call, which must agree.
 func familyRecordings(t *testing.T, provider, name string, a guest.Adapter, skip map[string]string) {
 	t.Helper()
-	root, ok := recordings.Dir()
-	if !ok {
-		t.Skip("../shared/fixtures/provider-recordings is absent")
-	}
-	recs, err := recordings.LoadProvider(root, provider)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := loadRecordings(t, provider)
 	m := engine.NewNative(name, a)
 	defer m.Close(context.Background())
 	seen := 0

@@ -61,12 +61,7 @@ func TestSandboxCapsRepeated(t *testing.T) {
 	engines := map[bool]*engine.Engine{}
 	var stillServes func(t *testing.T)
 	engines[false], stillServes = controlEngine(t, long)
-	e, err := engine.New(ctx, short) // no Go guest: its start-up must not race 200 ms
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(ctx) })
-	engines[true] = e
+	engines[true] = newEngine(t, short) // no Go guest: its start-up must not race 200 ms
 	corpus := loadCorpus(t)
 	mods := make([]engine.Module, len(capCases))
 	for i, name := range capCases {

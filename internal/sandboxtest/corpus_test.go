@@ -170,15 +170,28 @@ func newestMod(dirs ...string) time.Time {
 // into a new engine with cfg, closed when the test ends.
 func corpusModule(tb testing.TB, cfg engine.Config, name, file string) engine.Module {
 	tb.Helper()
+	return loadCorpusModule(tb, newEngine(tb, cfg), name, file)
+}
+
+// newEngine returns an engine of cfg, closed when the test ends.
+func newEngine(tb testing.TB, cfg engine.Config) *engine.Engine {
+	tb.Helper()
 	ctx := context.Background()
 	e, err := engine.New(ctx, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { e.Close(ctx) })
-	m, err := e.Load(ctx, name, corpusWasm(tb, file))
+	return e
+}
+
+// loadCorpusModule loads the corpus module file (see corpusWasm) under
+// name into e.
+func loadCorpusModule(tb testing.TB, e *engine.Engine, name, file string) engine.Module {
+	tb.Helper()
+	m, err := e.Load(context.Background(), name, corpusWasm(tb, file))
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("%s: %v", file, err)
 	}
 	return m
 }
@@ -255,13 +268,7 @@ func corpusWasm(tb testing.TB, name string) []byte {
 }
 
 func TestMain(m *testing.M) {
-	d, cleanup, err := testenv.CacheDir("sandboxtest-cache-")
-	if err != nil {
-		panic(err)
-	}
-	cacheDir = d
-	code := m.Run()
-	cleanup()
+	code := testenv.RunCached(m, "sandboxtest-cache-", &cacheDir)
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

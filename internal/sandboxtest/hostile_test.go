@@ -23,19 +23,11 @@ func isFault(code abi.Code) bool {
 // answers correctly.
 func controlEngine(t *testing.T, cfg engine.Config) (*engine.Engine, func(t *testing.T)) {
 	t.Helper()
-	ctx := context.Background()
-	e, err := engine.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(ctx) })
-	control, err := e.Load(ctx, "control", corpusWasm(t, "control"))
-	if err != nil {
-		t.Fatalf("control module: %v", err)
-	}
+	e := newEngine(t, cfg)
+	control := loadCorpusModule(t, e, "control", "control")
 	return e, func(t *testing.T) {
 		t.Helper()
-		if text, err := callExport(ctx, control, "transform", "fine"); err != nil || text != "fine" {
+		if text, err := callExport(context.Background(), control, "transform", "fine"); err != nil || text != "fine" {
 			t.Fatalf("the control module no longer serves: %q, %v", text, err)
 		}
 	}

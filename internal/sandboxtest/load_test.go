@@ -51,18 +51,9 @@ func TestLoadWithHostileModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := e.Load(ctx, "control", corpusWasm(t, "control"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad, err := e.Load(ctx, "sdk-misbehave", corpusWasm(t, "sdk-misbehave"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	abuse, err := e.Load(ctx, "sdk-runtime-abuse", corpusWasm(t, "sdk-runtime-abuse"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := loadCorpusModule(t, e, "control", "control")
+	bad := loadCorpusModule(t, e, "sdk-misbehave", "sdk-misbehave")
+	abuse := loadCorpusModule(t, e, "sdk-runtime-abuse", "sdk-runtime-abuse")
 	// The loop runs on an engine with the short deadline (the only thing
 	// that ends it); the other faults under corpusConfig's, which only
 	// they can beat, however loaded the machine.
@@ -72,10 +63,7 @@ func TestLoadWithHostileModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	badLoop, err := de.Load(ctx, "sdk-misbehave", corpusWasm(t, "sdk-misbehave"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	badLoop := loadCorpusModule(t, de, "sdk-misbehave", "sdk-misbehave")
 	var events []string
 	for i := range 20 {
 		events = append(events, "", fmt.Sprintf("part-%02d", i))

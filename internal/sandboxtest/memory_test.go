@@ -17,12 +17,7 @@ func TestMemoryPeakStaysUntilRecycled(t *testing.T) {
 	wasm := corpusWasm(t, "sdk-runtime-abuse")
 	run := func(t *testing.T, cfg engine.Config, what string) engine.Stats {
 		t.Helper()
-		e, err := engine.New(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { e.Close(ctx) })
-		m, err := e.Load(ctx, "abuse", wasm)
+		m, err := newEngine(t, cfg).Load(ctx, "abuse", wasm)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -168,15 +168,7 @@ func TestCredentialNeverReachesModule(t *testing.T) {
 	const key = "sk-sandboxtest-SECRET-7f3a9c"
 	const orgHeader = "org-SECRET-header-51d2"
 	ctx := context.Background()
-	e, err := engine.New(ctx, corpusConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	spy, err := e.Load(ctx, "sdk-spy", corpusWasm(t, "sdk-spy"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	spy := loadCorpusModule(t, newEngine(t, corpusConfig()), "sdk-spy", "sdk-spy")
 	rec := &recordingModule{Module: spy}
 	body := providertest.SSE("", "hello", "", "world")
 	srv := providertest.NewServer([]providertest.Case{{Name: "stream", Framing: abi.FramingSSE, Body: body}},
@@ -191,7 +183,7 @@ func TestCredentialNeverReachesModule(t *testing.T) {
 	}
 	var seen []string // everything the module returned, as the caller saw it
 	// 1: the canned 401 (map_error); 2: a stream; 3: a whole response.
-	_, err = client.Generate(ctx, p, req(false))
+	_, err := client.Generate(ctx, p, req(false))
 	var ae *abi.Error
 	if !errors.As(err, &ae) || ae.Code != abi.CodeServerError || !strings.HasPrefix(ae.Message, "map_error:") {
 		t.Fatalf("the 401 went through map_error as %v, want the spy's server_error", err)

@@ -98,6 +98,30 @@ type guestBuild struct {
 	err  error
 }
 
+// RunTests is the TestMain body of a package that loads test guests: it
+// sets s.Dir and *cacheDir in a new temporary directory named by prefix
+// (the cache: the run's shared one, CacheEnv, when that is set), builds
+// the guests named in prebuild in parallel when the go tool is there (the
+// others build on first use), runs m's tests, removes the directory and
+// returns the tests' exit code.
+func (s *GuestSet) RunTests(m *testing.M, prefix string, cacheDir *string, prebuild ...string) int {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	s.Dir = filepath.Join(dir, "wasm")
+	*cacheDir = CacheDirOr(filepath.Join(dir, "cache"))
+	if _, err := exec.LookPath("go"); err == nil {
+		var wg sync.WaitGroup
+		for _, name := range prebuild {
+			wg.Go(func() { s.Build(name) })
+		}
+		wg.Wait()
+	}
+	return m.Run()
+}
+
 // Build builds guest name into Dir once (see GuestSet).
 func (s *GuestSet) Build(name string) error {
 	v, _ := s.builds.LoadOrStore(name, new(guestBuild))

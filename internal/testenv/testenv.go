@@ -59,6 +59,18 @@ func CacheDir(prefix string) (dir string, cleanup func(), err error) {
 	return d, func() { os.RemoveAll(d) }, nil
 }
 
+// RunCached is a TestMain's body: it sets *cacheDir to CacheDir(prefix),
+// runs m's tests, removes a temporary cache and returns their exit code.
+func RunCached(m *testing.M, prefix string, cacheDir *string) int {
+	d, cleanup, err := CacheDir(prefix)
+	if err != nil {
+		panic(err)
+	}
+	defer cleanup()
+	*cacheDir = d
+	return m.Run()
+}
+
 // CacheDirOr returns the run's shared compilation cache directory
 // (CacheEnv) when one is set, else fallback.
 func CacheDirOr(fallback string) string {

@@ -1,8 +1,8 @@
 // Command sdk-reads-file is a hostile test adapter (guest SDK) whose
-// Transform reads /etc/passwd with os.ReadFile. The Go toolchain then links
-// the WASI filesystem import path_open into the module, and the host must
-// refuse the module at load, naming that import: a module never gets the
-// chance to try.
+// Transform and ParseResponse read /etc/passwd with os.ReadFile. The Go
+// toolchain then links the WASI filesystem import path_open into the
+// module, and the host must refuse the module at load, naming that import:
+// a module never gets the chance to try.
 package main
 
 import (
@@ -10,35 +10,19 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/internal/hostileguest"
 )
 
-func init() { guest.Register(adapter{}) }
+func init() { guest.Register(hostileguest.Adapter{Name: "sdk-reads-file", Behave: readFile}) }
 
 func main() {}
 
-type adapter struct{}
-
-func (adapter) Capabilities(model string) abi.Capabilities {
-	return abi.Capabilities{Name: "sdk-reads-file", Auth: abi.Auth{Scheme: abi.AuthNone},
-		Features: abi.Features{ToolCalling: abi.SupportNone, StructuredOutput: abi.SupportNone}}
-}
-
-func (adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
-	return &abi.ProviderRequest{Method: "POST", Path: "/", StreamFraming: abi.FramingNone}, nil
-}
-
-func (adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
+// readFile emits the contents of /etc/passwd, whatever the input.
+func readFile(_ string, out *guest.Output) error {
 	b, err := os.ReadFile("/etc/passwd")
 	if err != nil {
 		return err
 	}
 	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: string(b)})
-	return nil
-}
-
-func (adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error { return nil }
-
-func (adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
-	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "mapped"})
 	return nil
 }

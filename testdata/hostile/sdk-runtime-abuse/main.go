@@ -23,13 +23,12 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/internal/hostileguest"
 )
 
-func init() { guest.Register(adapter{}) }
+func init() { guest.Register(hostileguest.Adapter{Name: "sdk-runtime-abuse", Behave: behave}) }
 
 func main() {}
-
-type adapter struct{}
 
 type node struct{ next *node }
 
@@ -88,32 +87,5 @@ func behave(what string, out *guest.Output) error {
 	default:
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: what})
 	}
-	return nil
-}
-
-func (adapter) Capabilities(model string) abi.Capabilities {
-	return abi.Capabilities{Name: "sdk-runtime-abuse", Auth: abi.Auth{Scheme: abi.AuthNone},
-		Features: abi.Features{ToolCalling: abi.SupportNone, StructuredOutput: abi.SupportNone}}
-}
-
-func (adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
-	return &abi.ProviderRequest{Method: "POST", Path: "/", StreamFraming: abi.FramingNone}, nil
-}
-
-func (adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	for _, c := range in.Chunks {
-		if err := behave(string(c.Data), out); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
-	return behave(string(in.Body), out)
-}
-
-func (adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
-	out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "mapped"})
 	return nil
 }

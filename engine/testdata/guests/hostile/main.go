@@ -28,13 +28,12 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest"
+	"github.com/wasmadapt/wasmadapt/internal/hostileguest"
 )
 
-func init() { guest.Register(adapter{}) }
+func init() { guest.Register(hostileguest.Adapter{Name: "hostile", Behave: behave, ByModel: true}) }
 
 func main() {}
-
-type adapter struct{}
 
 var (
 	hold  [][]byte
@@ -77,40 +76,4 @@ func behave(what string, out *guest.Output) error {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: what})
 	}
 	return nil
-}
-
-func (adapter) Capabilities(model string) abi.Capabilities {
-	var o guest.Output
-	behave(model, &o)
-	return abi.Capabilities{Name: "hostile", Auth: abi.Auth{Scheme: abi.AuthNone},
-		Features: abi.Features{ToolCalling: abi.SupportNone, StructuredOutput: abi.SupportNone}}
-}
-
-func (adapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
-	var o guest.Output
-	if err := behave(req.Model, &o); err != nil {
-		return nil, err
-	}
-	return &abi.ProviderRequest{Method: "POST", Path: "/", StreamFraming: abi.FramingNone}, nil
-}
-
-func (adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
-	for _, c := range in.Chunks {
-		if err := behave(string(c.Data), out); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
-	return behave(string(in.Body), out)
-}
-
-func (adapter) MapError(in *abi.ResponseInput, out *guest.Output) error {
-	if len(in.Body) == 0 {
-		out.Emit(&abi.Event{Type: abi.EventError, Code: abi.CodeServerError, Message: "mapped"})
-		return nil
-	}
-	return behave(string(in.Body), out)
 }
