@@ -155,7 +155,14 @@ func (s *wasmSlot) classify(ctx context.Context, fn exportID, err error) *abi.Er
 		return abi.Wrap(abi.CodeAdapterTrap, err, fmt.Sprintf("module %q: %s failed", s.m.name, name))
 	}
 	if f.kind == faultInterrupted || s.fired.Load() {
-		if cerr := ctx.Err(); cerr != nil {
+		// The watchdog armed to the caller's deadline (guard) can fire
+		// before the context's own timer marks it done: callerEnded sees
+		// the deadline passed, and the caller's deadline is what stopped it.
+		if callerEnded(ctx) {
+			cerr := ctx.Err()
+			if cerr == nil {
+				cerr = context.DeadlineExceeded
+			}
 			return &abi.Error{Code: abi.CodeAdapterTimeout, Message: fmt.Sprintf("module %q: %s stopped: the call's context ended (%v)", s.m.name, name, cerr), Err: cerr}
 		}
 		return &abi.Error{Code: abi.CodeAdapterTimeout, Message: fmt.Sprintf("module %q: %s ran past the %v deadline and was stopped (raise Config.CallTimeout only if the adapter is legitimately slow)", s.m.name, name, s.timeout), Err: f}
