@@ -59,7 +59,15 @@ func TestWatchUntilInterrupted(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"--cache", cacheDir, "watch", dir, "--debounce", "20ms", "--interval", "5ms"}, &out, &errb)
 	}()
-	os.WriteFile(filepath.Join(dir, "openai.wasm"), wasm, 0o644)
+	// Renamed into place whole: a slow write seen half done by the scan
+	// would add lines this test does not count (TestWatchDir covers that).
+	tmp := filepath.Join(t.TempDir(), "openai.wasm")
+	if err := os.WriteFile(tmp, wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "openai.wasm")); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(waitBound)
 	for !strings.Contains(out.String(), "activated openai@1.0.0") {
 		if time.Now().After(deadline) {
