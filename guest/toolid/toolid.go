@@ -309,3 +309,18 @@ func Synthesize(prefix, responseKey string, index int) string {
 	out = appendHash62(out, string(key), 0, SynthLen)
 	return string(out)
 }
+
+// ValidName reports whether s is a function (tool) name in the form the
+// major wire formats share: 1 to 64 bytes of [A-Za-z0-9_-]. Adapters whose
+// provider is stricter or looser check their own rule.
+func ValidName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !IsAlnumDashUnderscore(s[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -25,18 +25,8 @@ import (
 )
 
 // ValidToolName reports whether s is a tool name Anthropic, Bedrock and
-// OpenAI all accept: 1 to 64 bytes of [A-Za-z0-9_-].
-func ValidToolName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !toolid.IsAlnumDashUnderscore(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+// OpenAI all accept (toolid.ValidName: 1 to 64 bytes of [A-Za-z0-9_-]).
+func ValidToolName(s string) bool { return toolid.ValidName(s) }
 
 // EmulatedToolName is the name of the forced tool that carries structured
 // output for the response format: its own name when that is a valid tool

@@ -142,18 +142,6 @@ type wireTool struct {
 	Function wireFunction `json:"function"`
 }
 
-func validToolName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func (d *Dialect) toolID(id string) string {
 	if d.ToolCallID != nil {
 		return d.ToolCallID(id)

@@ -3,6 +3,7 @@ package chatcompletions
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wasmadapt/wasmadapt/guest/toolid"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -18,7 +19,7 @@ import (
 // strict (StrictSchema) when t is strict. It returns the parameters to
 // send: t's own (none when t has none), or their strict form.
 func FunctionTool(t *abi.ToolDefinition, ptr string, names map[string]bool) (json.RawMessage, error) {
-	if !validToolName(t.Name) {
+	if !toolid.ValidName(t.Name) {
 		return nil, invalid(ptr+"/name", "tool name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", t.Name)
 	}
 	if names[t.Name] {
@@ -75,7 +76,7 @@ func JSONSchema(rf *abi.ResponseFormat, provider, model, support string) (name s
 	if name == "" {
 		name = "response"
 	}
-	if !validToolName(name) {
+	if !toolid.ValidName(name) {
 		return "", nil, invalid("/response_format/name", "response_format name %q must be 1-64 characters of a-z, A-Z, 0-9, _ and -", name)
 	}
 	if rf.Strict {
