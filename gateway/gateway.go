@@ -273,10 +273,19 @@ type dialect func(w http.ResponseWriter, status int, e *abi.Error)
 
 type keyCtx struct{}
 
+// authed is what auth puts into a request's context: the gateway key, and
+// when the handler got the request (the start of the gateway's own time,
+// wasmadapt_gateway_overhead_seconds).
+type authed struct {
+	key   *config.Key
+	start time.Time
+}
+
 // auth checks the gateway key: "Authorization: Bearer KEY" or
 // "x-api-key: KEY", whichever the dialect's clients send.
 func (s *Server) auth(d dialect, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
 		key := r.Header.Get("X-Api-Key")
 		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && key == "" {
 			key = strings.TrimSpace(b)
@@ -293,7 +302,7 @@ func (s *Server) auth(d dialect, next http.HandlerFunc) http.HandlerFunc {
 			d(w, http.StatusUnauthorized, abi.Errorf(abi.CodeAuthentication, "invalid gateway API key"))
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), keyCtx{}, k)))
+		next(w, r.WithContext(context.WithValue(r.Context(), keyCtx{}, &authed{key: k, start: start})))
 	}
 }
 
@@ -309,7 +318,17 @@ func (s *Server) lookup(sum [sha256.Size]byte) *config.Key {
 	return found
 }
 
-func keyOf(r *http.Request) *config.Key { k, _ := r.Context().Value(keyCtx{}).(*config.Key); return k }
+func keyOf(r *http.Request) *config.Key { return authedOf(r).key }
+
+// handlerStart is when the handler got r (before its key was checked).
+func handlerStart(r *http.Request) time.Time { return authedOf(r).start }
+
+func authedOf(r *http.Request) *authed {
+	if a, ok := r.Context().Value(keyCtx{}).(*authed); ok {
+		return a
+	}
+	return &authed{}
+}
 
 // listModels lists the public models the key may use, in Anthropic's
 // shape for a client that sends anthropic-version, else in OpenAI's.

@@ -87,7 +87,7 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, c *opCall) {
 	start := s.now()
 	key := keyOf(r)
 	r, end := s.begin(r, c.public, c.operation)
-	o := &observed{endpoint: r.URL.Path, model: c.public, start: start, status: http.StatusOK}
+	o := &observed{endpoint: r.URL.Path, model: c.public, start: start, handler: handlerStart(r), status: http.StatusOK}
 	defer func() { end(o) }()
 	log := s.log.With(slog.String("key", key.Name), slog.String("model", c.public), slog.String("trace_id", traceID(r.Context())))
 	_, rt, release, ok := s.open(w, key, c.public, c.dialect, o, log)
@@ -115,7 +115,9 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, c *opCall) {
 	defer func() { settle(o.usage, o.status >= 400 && o.status != 499) }()
 	var last *abi.Error
 	for i, t := range rt.Targets {
+		t0 := s.now()
 		body, usage, err := c.run(r.Context(), t)
+		o.upstream += s.now().Sub(t0)
 		if err == nil {
 			served, o.usage, o.first = t.Name, usage, s.now()
 			w.Header().Set("Content-Type", "application/json")

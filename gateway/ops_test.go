@@ -2,10 +2,14 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -15,6 +19,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/gateway/demoprovider"
 	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/internal/testclock"
 	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
@@ -179,4 +184,95 @@ func TestLogContent(t *testing.T) {
 	if strings.Contains(out, testKey) {
 		t.Errorf("the logs hold the key:\n%s", out)
 	}
+}
+
+// clockLog is a log handler that moves the clock by d at each record: the
+// gateway's own time in a test, where the clock moves only by hand.
+type clockLog struct {
+	clock *testclock.Clock
+	d     time.Duration
+}
+
+func (h clockLog) Enabled(context.Context, slog.Level) bool  { return true }
+func (h clockLog) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h clockLog) WithGroup(string) slog.Handler             { return h }
+func (h clockLog) Handle(context.Context, slog.Record) error { h.clock.Add(h.d); return nil }
+
+// TestOverheadMetric: wasmadapt_gateway_overhead_seconds is the handler's
+// time less the time inside the host's call to the provider. The clock
+// moves only by hand: the provider moves it by a second before it
+// answers (upstream time, left out), each log record of the gateway by
+// 5 ms (the gateway's own time, counted), so that the sum is exact.
+func TestOverheadMetric(t *testing.T) {
+	const upstream, logged = time.Second, 5 * time.Millisecond
+	for _, tc := range []struct {
+		name, path, body, model string
+		header                  []string
+		status                  int
+		// records is the gateway's log records in the handler; calls
+		// is the provider's.
+		records, calls int
+	}{
+		{"chat streamed", "/v1/chat/completions", `{"model":"demo-weather","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+			"demo-weather", []string{"Authorization: Bearer " + testKey}, 200, 1, 1},
+		{"chat whole", "/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"hi"}]}`,
+			"demo-weather", []string{"Authorization: Bearer " + testKey}, 200, 1, 1},
+		{"anthropic whole", "/v1/messages", `{"model":"demo-weather","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`,
+			"demo-weather", []string{"x-api-key: " + testKey, "anthropic-version: 2023-06-01"}, 200, 1, 1},
+		{"unknown model", "/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"hi"}]}`,
+			"nope", []string{"Authorization: Bearer " + testKey}, 404, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := testclock.New(time.Unix(1764000000, 0))
+			h, err := demoprovider.Handler(demoCases)
+			if err != nil {
+				t.Fatal(err)
+			}
+			psrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				clock.Add(upstream)
+				h.ServeHTTP(w, r)
+			}))
+			t.Cleanup(psrv.Close)
+			gw, err := gateway.New(context.Background(), demoprovider.Config(demoprovider.Module, psrv.URL, config.HashKey(testKey)), gateway.Options{
+				Loader: nativeLoader,
+				Client: host.NewClient(host.WithLogger(slog.New(slog.DiscardHandler)), host.WithRetry(host.RetryPolicy{MaxRetries: -1})),
+				Logger: slog.New(clockLog{clock, logged}),
+				Getenv: demoprovider.Getenv(demoEnv),
+				Now:    clock.Now,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(gw)
+			t.Cleanup(srv.Close)
+			if status, _, b := post(t, srv.URL+tc.path, tc.body, tc.header...); status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, b)
+			}
+			_, text := get(t, srv.URL+"/metrics")
+			series := fmt.Sprintf(`{endpoint=%q,model=%q}`, tc.path, tc.model)
+			for _, want := range []string{
+				"wasmadapt_gateway_overhead_seconds_count" + series + " 1",
+				"wasmadapt_gateway_overhead_seconds_sum" + series + " " + strconv.FormatFloat((time.Duration(tc.records)*logged).Seconds(), 'g', -1, 64),
+				"wasmadapt_gateway_request_duration_seconds_sum" + series + " " +
+					strconv.FormatFloat((time.Duration(tc.records)*logged+time.Duration(tc.calls)*upstream).Seconds(), 'g', -1, 64),
+			} {
+				if !strings.Contains(text, want+"\n") {
+					t.Errorf("/metrics lacks %s; it has:\n%s", want, grepLines(text, "wasmadapt_gateway_overhead_seconds_sum", "wasmadapt_gateway_request_duration_seconds_sum"))
+				}
+			}
+		})
+	}
+}
+
+// grepLines is the lines of text that start with one of prefixes.
+func grepLines(text string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -152,7 +152,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	key := keyOf(r)
 	public := c.req.Model
 	r, end := s.begin(r, public, "chat")
-	o := &observed{endpoint: r.URL.Path, model: public, start: start, status: http.StatusOK}
+	o := &observed{endpoint: r.URL.Path, model: public, start: start, handler: handlerStart(r), status: http.StatusOK}
 	defer func() { end(o) }()
 	log := s.requestLog(r.Context(), key, public, c.req.Stream)
 	st, rt, release, ok := s.open(w, key, public, c.dialect, o, log)
@@ -168,7 +168,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	req.Stream = true
 	stampReasoning(req.Messages, st.echo[public])
 	var served string
-	seq := s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t })
+	seq := s.timed(s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t }), &o.upstream)
 	var (
 		enc    encoder
 		acc    host.Accumulator
