@@ -7,7 +7,8 @@
 #                 cases through wasmrun, short fuzz runs, test-wasmtime; ends with "N passed, N failed, N skipped"
 #   make sdk-tests  the gateway driven by the official OpenAI, Anthropic and Vercel AI SDKs (Go and Node)
 #   make check    the hygiene gate: gofmt, go mod tidy -diff, go vet (native and wasip1), staticcheck
-#   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns)
+#   make bench    benchmarks; rewrites BENCHMARKS.md (needs cgo for the wasmtime columns); GWLOAD=1 adds bench-load
+#   make bench-load  the gateway under a sustained open-loop load (internal/cmd/gwload) against a direct host.Client
 #   make test-wasmtime  the engine tests and every golden case on the wasmtime backend (cgo)
 #   make test-scaleout  three gateway processes behind nginx sharing Redis limits; one killed mid-load
 #   make image    the gateway's container image (the Dockerfile's) as an OCI layout in bin/image/oci, without a
@@ -41,7 +42,7 @@ export WASMADAPT_REQUIRE_MODULES := 1
 WAZERO_VERSION := $(shell $(GO) list -m -f '{{.Version}}' github.com/tetratelabs/wazero 2>/dev/null)
 export WASMADAPT_TEST_CACHE := $(CURDIR)/bin/test/cache/wazero-$(WAZERO_VERSION)
 
-.PHONY: all adapters wasmrun gateway image demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet testcache unit conformance fuzz bench bench-instr test-wasmtime clean FORCE hostile
+.PHONY: all adapters wasmrun gateway image demo demo-gateway test test-steps test-scaleout sdk-tests check generate deps vet testcache unit conformance fuzz bench bench-instr bench-load test-wasmtime clean FORCE hostile
 
 all: wasmrun gateway adapters
 
@@ -218,9 +219,26 @@ fuzz:
 # Runs internal/bench (every backend: -tags wasmtime, cgo) with -benchmem
 # -count $(BENCHCOUNT), saves the raw output to bench/raw.txt (benchstat
 # format) and regenerates BENCHMARKS.md from it; about 10 minutes on 2 cores.
+# GWLOAD=1 adds bench-load's open-loop step after them.
 BENCHCOUNT ?= 5
 bench: all
 	CGO_ENABLED=1 $(GO) run ./internal/benchreport -run -count $(BENCHCOUNT) -raw bench/raw.txt -o BENCHMARKS.md
+	$(if $(GWLOAD),$(MAKE) --no-print-directory bench-load)
+
+# The gateway under a sustained open-loop load (internal/cmd/gwload): the
+# recorded provider on loopback, the gateway in a child process, native
+# and wazero, whole and streamed answers, each rate of GWLOAD_RATES for
+# GWLOAD_DURATION after a warm-up, against the same load through a direct
+# host.Client; its results replace the previous ones in bench/raw.txt,
+# then BENCHMARKS.md is regenerated. About 2 x 2 x 2 x 12 s a rate, plus
+# the modules' compilation. It fails by no speed: a rate the machine
+# cannot hold is reported as not sustained.
+GWLOAD_RATES ?= 5000,1000
+GWLOAD_DURATION ?= 10s
+bench-load: all
+	$(GO) build -o bin/gwload ./internal/cmd/gwload
+	bin/gwload -rates $(GWLOAD_RATES) -duration $(GWLOAD_DURATION) -raw bench/raw.txt
+	$(GO) run ./internal/benchreport -raw bench/raw.txt -o BENCHMARKS.md
 
 # Instruction counts per request (callgrind) for the peer comparison in
 # bench/, appended to the raw file, then BENCHMARKS.md regenerated. Slow:

@@ -94,3 +94,39 @@ func wantAll(t *testing.T, out string, wants ...string) {
 		}
 	}
 }
+
+const openLoopSample = `run-count: 1
+machine-cores: 2
+run-step: gateway-open-loop (internal/cmd/gwload, rates 5000,1000/s, 10s after a 2s warm-up, 2026-12-07T23:00:00Z) load 3.10 2.00 1.50
+gwload-plan: 10s after a 2s warm-up, provider delay 0s, max in flight 4096
+gwload-phase: native/whole/rate-5000/direct load 3.10 2.00 1.50 not sustained: skipped 10 (in-flight bound); achieved under 98% of the target
+BenchmarkGatewayOpenLoop/native/whole/rate-5000/direct 50000 3000.0 req/s 30000 ok 0 errors 10 skipped 2000000 p50-ns 3000000 p90-ns 9000000 p99-ns 20000000 max-ns 500000 lag-p99-ns 900000 lag-max-ns 100000 cpu-ns/req
+gwload-phase: native/whole/rate-5000/gateway load 3.20 2.00 1.50 not sustained: achieved under 98% of the target
+BenchmarkGatewayOpenLoop/native/whole/rate-5000/gateway 50000 2000.0 req/s 20000 ok 0 errors 0 skipped 5000000 p50-ns 8000000 p90-ns 30000000 p99-ns 40000000 max-ns 500000 lag-p99-ns 900000 lag-max-ns 120000 cpu-ns/req 90000 client-cpu-ns/req 25000 overhead-mean-ns 16000 overhead-p50-ns 200000 overhead-p99-ns
+gwload-phase: native/whole/rate-1000/direct load 1.10 2.00 1.50 sustained
+BenchmarkGatewayOpenLoop/native/whole/rate-1000/direct 10000 1000.0 req/s 10000 ok 0 errors 0 skipped 300000 p50-ns 500000 p90-ns 900000 p99-ns 2000000 max-ns 100000 lag-p99-ns 300000 lag-max-ns 140000 cpu-ns/req
+gwload-phase: native/whole/rate-1000/gateway load 1.20 2.00 1.50 sustained
+BenchmarkGatewayOpenLoop/native/whole/rate-1000/gateway 10000 1000.0 req/s 10000 ok 0 errors 0 skipped 450000 p50-ns 700000 p90-ns 1500000 p99-ns 3000000 max-ns 100000 lag-p99-ns 300000 lag-max-ns 160000 cpu-ns/req 60000 client-cpu-ns/req 9000 overhead-mean-ns 8000 overhead-p50-ns 30000 overhead-p99-ns
+gwload-load-end: 1.00 1.50 1.40
+`
+
+// TestGatewayOpenLoop: the open-loop rows put direct and gateway side by
+// side with gwload's verdicts, highest rate first, and the Bifrost verdict
+// states the 5,000/s mean with whether the rate was sustained, then the
+// highest sustained rate's; without the load it says so.
+func TestGatewayOpenLoop(t *testing.T) {
+	out := gatewaySection(openLoopSample)
+	wantAll(t, out,
+		"| native | whole | 5000/s | 3000 / 2000 | 2.0 ms / 5.0 ms | 9.0 ms / 30.0 ms | 40.0 ms | 3.0 ms | 21.0 ms | 120 µs | 25 µs | 16 µs / 200 µs | 3.20 2.00 1.50 | direct not sustained: skipped 10 (in-flight bound); achieved under 98% of the target; gateway not sustained: achieved under 98% of the target |",
+		"| native | whole | 1000/s | 1000 / 1000 | 300 µs / 450 µs | 900 µs / 1.5 ms | 3.0 ms | 150 µs | 600 µs | 160 µs | 9.00 µs | 8.00 µs / 30 µs | 1.20 2.00 1.50 | gateway sustained |",
+		"Each phase: 10s after a 2s warm-up, provider delay 0s, max in flight 4096. Run: gateway-open-loop (internal/cmd/gwload",
+		"Load average at its end: 1.00 1.50 1.40.",
+		"had a mean of 25 µs: **not under 11 µs**, **but this machine did not sustain the rate** (not sustained: achieved under 98% of the target)",
+		"At 1000 requests/s, the highest rate measured that it sustained (direct and gateway), the mean was 9.00 µs: **under 11 µs**.",
+	)
+	if strings.Index(out, "| 5000/s |") > strings.Index(out, "| 1000/s |") {
+		t.Error("the rows are not highest rate first")
+	}
+	out = gatewaySection(inProcessSample)
+	wantAll(t, out, "_Not measured in this run: `make bench-load` appends it._", "The open-loop load at 5,000 requests/s was not measured in this run")
+}

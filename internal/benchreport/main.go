@@ -32,6 +32,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wasmadapt/wasmadapt/internal/bench"
 )
 
 // invocation is one `go test -bench` run.
@@ -161,17 +163,7 @@ func goVersion() string {
 	return strings.TrimSpace(string(out))
 }
 
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
+func loadAvg() string { return bench.LoadAvg() }
 
 // results are the parsed raw output: per benchmark name (without the
 // -GOMAXPROCS suffix), per unit, the values of every run.
