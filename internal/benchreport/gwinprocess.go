@@ -200,7 +200,7 @@ func writeBifrostVerdict(w io.Writer, r *results) {
 }
 
 // writeOpenLoopVerdict states the open-loop figures against Bifrost's:
-// the gateway's own time (mean, native, whole answers) at 5,000
+// the gateway's own time (mean, and p50, native, whole answers) at 5,000
 // requests/s and at the highest rate this machine sustained.
 func writeOpenLoopVerdict(w io.Writer, r *results, under func(float64) string) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
@@ -209,18 +209,23 @@ func writeOpenLoopVerdict(w io.Writer, r *results, under func(float64) string) {
 		p("The open-loop load at 5,000 requests/s was not measured in this run (`make bench-load`).\n")
 		return
 	}
+	p50 := func(rate float64) string {
+		return r.cell(fmt.Sprintf("%snative/whole/rate-%.0f/gateway", gwOpenLoop, rate), "overhead-p50-ns", fmtNs)
+	}
 	p("Under an open-loop load of 5,000 requests/s (whole answers, native; the table above), the gateway's own time\n")
-	p("per request, timed inside it, had a mean of %s: %s", fmtNs(mean), under(mean))
+	p("per request, timed inside it, had a mean of %s: %s (p50 %s)", fmtNs(mean), under(mean), p50(5000))
 	if verdict != "sustained" {
 		p(", **but this machine did not sustain the rate** (%s), so that mean is of the requests it could\n", verdict)
-		p("serve, with the handlers' wall time inflated by the cores' contention")
+		p("serve, with the handlers' wall time inflated by the cores' contention: a handler the kernel preempts for\n")
+		p("milliseconds moves the mean, not the p50")
 	}
 	p(".\n")
 	if rate := r.openLoopSustained(); rate > 0 && rate != 5000 {
 		if m, _, ok := r.openLoopBifrost(rate); ok {
-			p("At %.0f requests/s, the highest rate measured that it sustained (direct and gateway), the mean was %s: %s.\n", rate, fmtNs(m), under(m))
+			p("At %.0f requests/s, the highest rate measured at which the gateway's phase was sustained, the mean was %s: %s (p50 %s).\n",
+				rate, fmtNs(m), under(m), p50(rate))
 		}
 	} else if rate == 0 {
-		p("No rate measured was sustained (direct and gateway) for native whole answers.\n")
+		p("At no rate measured was the gateway's phase sustained for native whole answers.\n")
 	}
 }

@@ -157,8 +157,11 @@ type summary struct {
 }
 
 // maxLagP99 is how late the generator may send the 99th percentile of
-// requests and still be said to hold the timeline.
-const maxLagP99 = time.Millisecond
+// requests and still be said to hold the timeline. On a shared 2-core
+// machine at nice 19 the kernel alone delays a wake-up by milliseconds;
+// a lag under this bound is counted in the latencies (measured from the
+// due time), over it the rate itself was not kept.
+const maxLagP99 = 10 * time.Millisecond
 
 // summarize reduces samples of plan p measured from windowStart, whose
 // last answer came at lastEnd.
