@@ -30,8 +30,11 @@
 // behind) and prints the load average.
 //
 // With -raw it appends its results to the raw file `make bench` keeps
-// (benchmark lines BenchmarkGatewayOpenLoop/EXECUTOR/SHAPE/rate-N/VIA),
-// from which internal/benchreport writes BENCHMARKS.md's open-loop table.
+// (benchmark lines BenchmarkGatewayOpenLoop/EXECUTOR/SHAPE/rate-N/VIA,
+// and configuration lines gwload-*), in place of an earlier run's, from
+// which internal/benchreport writes BENCHMARKS.md's open-loop table.
+// Nothing in it fails by speed: a rate the machine cannot hold is
+// reported as not sustained, with the reasons.
 package main
 
 import (
