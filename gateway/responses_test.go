@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,11 +59,7 @@ func TestResponses(t *testing.T) {
 // providerCase is the provider of the golden case testdata/module/name.
 func providerCase(t *testing.T, module, name string) *providertest.Server {
 	t.Helper()
-	c, err := providertest.LoadCase(filepath.Join("..", "testdata", module, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return providertest.NewHandler([]providertest.Case{c})
+	return providertest.NewHandler([]providertest.Case{loadCase(t, module, name)})
 }
 
 // TestPauseAcrossDialects: a turn the provider paused (Anthropic
@@ -182,4 +179,118 @@ func TestResponsesReasoningAndRefusal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameJSONValue reports whether a and b hold the same JSON value.
+func sameJSONValue(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
+// TestApprovalContinuation: a turn that pauses for approval (the mcp
+// tool's require_approval) is continued through /v1/responses: the client
+// sends the mcp tool, gets the mcp_approval_request item, sends it back
+// with its mcp_approval_response, and the continuation reaching the
+// provider carries both items (and the mcp tool) as the Responses API
+// takes them; the reply streams back (or comes whole). Malformed answers
+// are 400s in OpenAI's error shape, before any provider call.
+func TestApprovalContinuation(t *testing.T) {
+	const mcpTool = `{"type":"mcp","server_label":"deepwiki","server_url":"https://mcp.deepwiki.com/mcp","require_approval":"always"}`
+	const request = `{"type":"mcp_approval_request","id":"mcpr_12","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}"}`
+	const user = `{"role":"user","content":"What is wasmadapt?"}`
+	bearer := "Authorization: Bearer " + testKey
+	for _, tc := range []struct {
+		name, answer string
+		stream       bool
+		// wantAnswer is the mcp_approval_response item the provider gets.
+		wantAnswer string
+	}{
+		{"approved, streamed", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":true}`, true,
+			`{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":true}`},
+		{"denied with a reason, whole", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":false,"reason":"not today"}`, false,
+			`{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":false,"reason":"not today"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := providertest.NewHandler([]providertest.Case{
+				loadCase(t, "openai-responses", "stream-mcp-approval-request"), loadCase(t, "openai-responses", "stream-hosted-tools")}, providertest.WithSequence())
+			srv, _ := newGatewayFor(t, "openai-responses", "gpt-4.1", prov)
+
+			status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","input":"What is wasmadapt?","tools":[`+mcpTool+`]}`, bearer)
+			if status != 200 || !strings.Contains(body, `"output":[`+request+`]`) {
+				t.Fatalf("first turn: status %d, want 200 with the item %s: %s", status, request, body)
+			}
+			var sent struct{ Tools json.RawMessage }
+			if rs := prov.Requests(); len(rs) != 1 || json.Unmarshal(rs[0].Body, &sent) != nil || !sameJSONValue(t, sent.Tools, []byte(`[`+mcpTool+`]`)) {
+				t.Fatalf("first provider request %s, want the tools [%s]", rs[0].Body, mcpTool)
+			}
+
+			cont := `{"model":"demo-weather","stream":` + strconv.FormatBool(tc.stream) + `,"input":[` + user + `,` + request + `,` + tc.answer + `],"tools":[` + mcpTool + `]}`
+			status, _, body = post(t, srv.URL+"/v1/responses", cont, bearer)
+			const reply = "Sales total 240; leave is 25 days."
+			if tc.stream {
+				var deltas string
+				evs := parseSSE(t, body)
+				for _, e := range evs {
+					var d struct{ Delta string }
+					if e.event == "response.output_text.delta" && json.Unmarshal([]byte(e.data), &d) == nil {
+						deltas += d.Delta
+					}
+				}
+				if status != 200 || deltas != reply || evs[len(evs)-1].event != "response.completed" {
+					t.Fatalf("continuation: status %d, deltas %q, want %q and response.completed: %s", status, deltas, reply, body)
+				}
+			} else if status != 200 || !strings.Contains(body, `"text":"`+reply+`"`) {
+				t.Fatalf("continuation: status %d, want 200 with %q: %s", status, reply, body)
+			}
+			rs := prov.Requests()
+			if len(rs) != 2 {
+				t.Fatalf("%d provider requests, want 2", len(rs))
+			}
+			var got struct{ Input, Tools json.RawMessage }
+			if err := json.Unmarshal(rs[1].Body, &got); err != nil {
+				t.Fatal(err)
+			}
+			wantInput := `[{"role":"user","content":[{"type":"input_text","text":"What is wasmadapt?"}]},` + request + `,` + tc.wantAnswer + `]`
+			if !sameJSONValue(t, got.Input, []byte(wantInput)) || !sameJSONValue(t, got.Tools, []byte(`[`+mcpTool+`]`)) {
+				t.Fatalf("continuation provider request\n%s\nwant input\n%s\nand tools [%s]", rs[1].Body, wantInput, mcpTool)
+			}
+		})
+	}
+
+	srv, _ := newGatewayFor(t, "openai-responses", "gpt-4.1", providerCase(t, "openai-responses", "stream-text-usage"))
+	for _, tc := range []struct{ name, answer, says string }{
+		{"no approval_request_id", `{"type":"mcp_approval_response","approve":true}`, "needs approval_request_id"},
+		{"approve a string", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":"yes"}`, "approve must be a boolean"},
+		{"approve missing", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12"}`, "approve must be a boolean"},
+		{"request without id", `{"type":"mcp_approval_request","server_label":"deepwiki","name":"ask_question","arguments":"{}"}`, "needs id and name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, stream := range []string{"false", "true"} {
+				status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","stream":`+stream+`,"input":[`+user+`,`+tc.answer+`],"tools":[`+mcpTool+`]}`, bearer)
+				if status != 400 || !strings.Contains(body, tc.says) {
+					t.Fatalf("stream %s: status %d, want 400 saying %q: %s", stream, status, tc.says, body)
+				}
+				checkErrorShape(t, "/v1/responses", body, "invalid_request_error")
+			}
+		})
+	}
+}
+
+// loadCase is the golden case testdata/module/name.
+func loadCase(t *testing.T, module, name string) providertest.Case {
+	t.Helper()
+	c, err := providertest.LoadCase(filepath.Join("..", "testdata", module, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -1,8 +1,12 @@
 // Package responseswire is the gateway's OpenAI Responses dialect
 // (/v1/responses): it decodes a request body (input as a string or as
-// items: messages, function_call and function_call_output items) to the
-// normalized abi.Request, and encodes normalized events back as a
-// response object or as Responses stream events (response.created,
+// items: messages, function_call and function_call_output items, and the
+// MCP items of a turn a provider paused for approval:
+// mcp_approval_request, mcp_approval_response, mcp_call, mcp_list_tools;
+// function tools and the hosted tools web_search, file_search,
+// code_interpreter and mcp) to the normalized abi.Request, and encodes
+// normalized events back as a response object or as Responses stream
+// events (response.created,
 // response.output_item.added, response.output_text.delta,
 // response.function_call_arguments.delta, ..., response.completed).
 // Errors use OpenAI's error shape (openaiwire).
@@ -23,16 +27,16 @@ import (
 )
 
 type request struct {
-	Model              string          `json:"model"`
-	Input              json.RawMessage `json:"input"`
-	Instructions       string          `json:"instructions"`
-	Tools              []tool          `json:"tools"`
-	ToolChoice         json.RawMessage `json:"tool_choice"`
-	Stream             bool            `json:"stream"`
-	MaxOutputTokens    *int            `json:"max_output_tokens"`
-	Temperature        *float64        `json:"temperature"`
-	TopP               *float64        `json:"top_p"`
-	PreviousResponseID string          `json:"previous_response_id"`
+	Model              string            `json:"model"`
+	Input              json.RawMessage   `json:"input"`
+	Instructions       string            `json:"instructions"`
+	Tools              []json.RawMessage `json:"tools"`
+	ToolChoice         json.RawMessage   `json:"tool_choice"`
+	Stream             bool              `json:"stream"`
+	MaxOutputTokens    *int              `json:"max_output_tokens"`
+	Temperature        *float64          `json:"temperature"`
+	TopP               *float64          `json:"top_p"`
+	PreviousResponseID string            `json:"previous_response_id"`
 	Text               *struct {
 		Format *struct {
 			Type   string          `json:"type"`
@@ -46,6 +50,7 @@ type request struct {
 	} `json:"reasoning"`
 }
 
+// tool is a function tool.
 type tool struct {
 	Type        string          `json:"type"`
 	Name        string          `json:"name"`
@@ -62,6 +67,15 @@ type item struct {
 	Name      string          `json:"name"`
 	Arguments string          `json:"arguments"`
 	Output    json.RawMessage `json:"output"`
+	// mcp_approval_request, mcp_call, mcp_list_tools
+	ID          string          `json:"id"`
+	ServerLabel string          `json:"server_label"`
+	Tools       json.RawMessage `json:"tools"`
+	Error       json.RawMessage `json:"error"`
+	// mcp_approval_response
+	ApprovalRequestID *string         `json:"approval_request_id"`
+	Approve           json.RawMessage `json:"approve"`
+	Reason            *string         `json:"reason"`
 }
 
 type contentPart struct {
@@ -99,11 +113,12 @@ func DecodeRequest(body []byte) (*abi.Request, error) {
 	if len(msgs) == 0 {
 		return nil, invalid("input must not be empty")
 	}
-	for i, t := range in.Tools {
-		if t.Type != "function" || t.Name == "" {
-			return nil, invalid("tools[%d]: only function tools with a name are supported", i)
+	for i, raw := range in.Tools {
+		t, err := decodeTool(i, raw)
+		if err != nil {
+			return nil, err
 		}
-		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict})
+		req.Tools = append(req.Tools, t)
 	}
 	if req.ToolChoice, err = decodeToolChoice(in.ToolChoice); err != nil {
 		return nil, err
@@ -152,9 +167,12 @@ func decodeToolChoice(tc json.RawMessage) (*abi.ToolChoice, error) {
 }
 
 // decodeInput turns input (a string, or a list of items) into messages:
-// consecutive function_call items join the assistant message before them,
-// each function_call_output is a tool message, reasoning items are
-// dropped (the gateway cannot tell whose they are).
+// consecutive function_call, mcp_approval_request, mcp_call and
+// mcp_list_tools items join the assistant message before them (the last
+// three as the provider history of ABI 1.3: approval-request and
+// server-tool parts), each function_call_output and mcp_approval_response
+// is a tool message (a tool-result, an approval-response part), reasoning
+// items are dropped (the gateway cannot tell whose they are).
 func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -184,12 +202,25 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 			if it.CallID == "" || it.Name == "" {
 				return nil, invalid("input[%d]: a function_call needs call_id and name", i)
 			}
-			p := abi.Part{Type: abi.PartToolCall, ID: it.CallID, Name: it.Name, Arguments: it.Arguments}
-			if n := len(out); n > 0 && out[n-1].Role == abi.RoleAssistant {
-				out[n-1].Content = append(out[n-1].Content, p)
-			} else {
-				out = append(out, abi.Message{Role: abi.RoleAssistant, Content: []abi.Part{p}})
+			out = assistantPart(out, abi.Part{Type: abi.PartToolCall, ID: it.CallID, Name: it.Name, Arguments: it.Arguments})
+		case "mcp_approval_request":
+			p, err := approvalRequest(&it)
+			if err != nil {
+				return nil, invalid("input[%d]: %v", i, err)
 			}
+			out = assistantPart(out, p)
+		case "mcp_call", "mcp_list_tools":
+			ps, err := mcpHistory(&it)
+			if err != nil {
+				return nil, invalid("input[%d]: %v", i, err)
+			}
+			out = assistantPart(out, ps...)
+		case "mcp_approval_response":
+			p, err := approvalResponse(&it)
+			if err != nil {
+				return nil, invalid("input[%d]: %v", i, err)
+			}
+			out = append(out, abi.Message{Role: abi.RoleTool, Content: []abi.Part{p}})
 		case "function_call_output":
 			if it.CallID == "" {
 				return nil, invalid("input[%d]: a function_call_output needs call_id", i)
@@ -201,7 +232,7 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 			out = append(out, abi.Message{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: it.CallID, Content: text}}})
 		case "reasoning":
 		default:
-			return nil, invalid("input[%d]: item type %q is not supported (message, function_call, function_call_output, reasoning)", i, it.Type)
+			return nil, invalid("input[%d]: item type %q is not supported (%s)", i, it.Type, itemTypes)
 		}
 	}
 	return out, nil

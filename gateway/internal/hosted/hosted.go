@@ -1,0 +1,82 @@
+// Package hosted holds what the gateway's dialects share to decode a
+// client's hosted (provider) tools and the provider history it sends back
+// into the contract: provider tools (abi.ToolProvider, ABI 1.2 and 1.3),
+// server-tool parts and approval parts (ABI 1.3).
+package hosted
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+
+	"github.com/wasmadapt/wasmadapt/abi"
+)
+
+// Fields is a tool object of a client's request, field by field.
+type Fields map[string]json.RawMessage
+
+// Options returns the contract options of a provider tool from the
+// fields of the client's tool object: each field that keys names becomes
+// the option keys[field] (null fields are left out, as the client APIs
+// read them), fields in skip are not options (the type, a fixed name), and
+// unknown is the first other field (in sorted order, "" when there is
+// none): the caller refuses it, since the contract cannot carry it.
+func Options(f Fields, keys map[string]string, skip ...string) (opts json.RawMessage, unknown string) {
+	names := make([]string, 0, len(f))
+	for k := range f {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	out := map[string]json.RawMessage{}
+	for _, k := range names {
+		v := bytes.TrimSpace(f[k])
+		switch opt, ok := keys[k]; {
+		case slices.Contains(skip, k):
+		case !ok:
+			return nil, k
+		case !bytes.Equal(v, []byte("null")):
+			out[opt] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil, ""
+	}
+	b, _ := json.Marshal(out)
+	return b, ""
+}
+
+// Tool is the provider tool of the given kind with opts.
+func Tool(kind string, opts json.RawMessage) abi.ToolDefinition {
+	return abi.ToolDefinition{Type: abi.ToolProvider, Name: kind, Options: opts}
+}
+
+// MCPInput is the contract's input of an MCP call or approval request
+// (abi.ProviderToolMCP): {"server", "tool", "arguments"}, args being a
+// JSON object ({} when empty). ok is false when args is not a JSON object.
+func MCPInput(server, tool string, args []byte) (input string, ok bool) {
+	args = bytes.TrimSpace(args)
+	if len(args) == 0 {
+		args = []byte("{}")
+	}
+	if args[0] != '{' || !json.Valid(args) {
+		return "", false
+	}
+	var c bytes.Buffer
+	_ = json.Compact(&c, args)
+	b, _ := json.Marshal(struct {
+		Server    string          `json:"server"`
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}{server, tool, c.Bytes()})
+	return string(b), true
+}
+
+// Compact returns the compact text of v, which must be valid JSON; ok is
+// false when it is not.
+func Compact(v []byte) (string, bool) {
+	var c bytes.Buffer
+	if err := json.Compact(&c, bytes.TrimSpace(v)); err != nil || c.Len() == 0 {
+		return "", false
+	}
+	return c.String(), true
+}
