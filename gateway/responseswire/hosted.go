@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
@@ -27,17 +26,12 @@ import (
 // hostedKinds maps a hosted tool type to its provider tool kind and the
 // fields (top-level, or the dotted names the decoder gives nested ones)
 // that are options.
-var hostedKinds = map[string]struct {
-	kind string
-	keys map[string]string
-}{
-	"web_search": {abi.ProviderToolWebSearch, map[string]string{"search_context_size": "search_context_size", "user_location": "user_location",
-		"filters.allowed_domains": "allowed_domains"}},
-	"file_search": {abi.ProviderToolFileSearch, map[string]string{"vector_store_ids": "vector_store_ids", "max_num_results": "max_num_results",
-		"filters": "filters", "ranking_options": "ranking_options"}},
-	"code_interpreter": {abi.ProviderToolCodeExecution, map[string]string{"container": "container", "container.file_ids": "file_ids"}},
-	"mcp": {abi.ProviderToolMCP, map[string]string{"server_label": "server_label", "server_url": "server_url", "allowed_tools": "allowed_tools",
-		"allowed_tools.tool_names": "allowed_tools", "authorization": "authorization", "require_approval": "require_approval", "headers": "headers"}},
+var hostedKinds = map[string]hosted.Kind{
+	"web_search":       {Kind: abi.ProviderToolWebSearch, Keys: hosted.Keys("search_context_size", "user_location", "filters.allowed_domains=allowed_domains")},
+	"file_search":      {Kind: abi.ProviderToolFileSearch, Keys: hosted.Keys("vector_store_ids", "max_num_results", "filters", "ranking_options")},
+	"code_interpreter": {Kind: abi.ProviderToolCodeExecution, Keys: hosted.Keys("container", "container.file_ids=file_ids")},
+	"mcp": {Kind: abi.ProviderToolMCP, Keys: hosted.Keys("server_label", "server_url", "allowed_tools", "allowed_tools.tool_names=allowed_tools",
+		"authorization", "require_approval", "headers")},
 }
 
 // hostedTypes lists the tool types the decoder takes, for its errors.
@@ -68,51 +62,32 @@ func decodeTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	if err := flatten(f, i, typ); err != nil {
 		return abi.ToolDefinition{}, err
 	}
-	opts, unknown := hosted.Options(f, h.keys, "type")
+	opts, unknown := hosted.Options(f, h.Keys, "type")
 	if unknown != "" {
 		return abi.ToolDefinition{}, invalid("tools[%d].%s is not supported on a %s tool: the gateway has no form for it", i, unknown, typ)
 	}
-	return hosted.Tool(h.kind, opts), nil
+	return hosted.Tool(h.Kind, opts), nil
 }
 
 // flatten replaces the object fields whose members are options (filters
 // of web_search, container of code_interpreter, allowed_tools of mcp) by
-// dotted fields, one a member; a member with no form is left as a dotted
-// field the caller refuses.
+// dotted fields, one a member (hosted.Flatten); a member with no form is
+// left as a dotted field the caller refuses. A container object's type
+// must be "auto".
 func flatten(f hosted.Fields, i int, typ string) error {
-	var field string
-	switch typ {
-	case "web_search":
-		field = "filters"
-	case "code_interpreter":
-		field = "container"
-	case "mcp":
-		field = "allowed_tools"
-	default:
+	field := map[string]string{"web_search": "filters", "code_interpreter": "container", "mcp": "allowed_tools"}[typ]
+	if field == "" {
 		return nil
 	}
-	v := bytes.TrimSpace(f[field])
-	if bytes.Equal(v, []byte("null")) {
-		delete(f, field)
-		return nil
-	}
-	if len(v) == 0 || v[0] != '{' {
-		return nil // a string container, an array of tools: the option as is
-	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(v, &members); err != nil {
+	if err := hosted.Flatten(f, field); err != nil {
 		return invalid("tools[%d].%s: %v", i, field, err)
 	}
-	delete(f, field)
-	for k, m := range members {
-		if typ == "code_interpreter" && k == "type" {
-			var t string
-			if json.Unmarshal(m, &t) != nil || t != "auto" {
-				return invalid(`tools[%d].container.type must be "auto" (or container an existing container's ID)`, i)
-			}
-			continue
+	if t, ok := f["container.type"]; ok {
+		var s string
+		if json.Unmarshal(t, &s) != nil || s != "auto" {
+			return invalid(`tools[%d].container.type must be "auto" (or container an existing container's ID)`, i)
 		}
-		f[field+"."+k] = m
+		delete(f, "container.type")
 	}
 	return nil
 }
@@ -220,5 +195,4 @@ func assistantPart(out []abi.Message, ps ...abi.Part) []abi.Message {
 }
 
 // itemTypes lists the input item types the decoder takes, for its errors.
-var itemTypes = strings.Join([]string{"message", "function_call", "function_call_output", "reasoning",
-	"mcp_approval_request", "mcp_approval_response", "mcp_call", "mcp_list_tools"}, ", ")
+const itemTypes = "message, function_call, function_call_output, reasoning, mcp_approval_request, mcp_approval_response, mcp_call, mcp_list_tools"

@@ -8,12 +8,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 )
 
 // Fields is a tool object of a client's request, field by field.
 type Fields map[string]json.RawMessage
+
+// Kind is what a client API's hosted tool type is in the contract: the
+// provider tool kind (abi.ProviderToolWebSearch, ...) and, for Options,
+// the fields that are options, each with the option's name.
+type Kind struct {
+	Kind string
+	Keys map[string]string
+}
 
 // Options returns the contract options of a provider tool from the
 // fields of the client's tool object: each field that keys names becomes
@@ -43,6 +52,44 @@ func Options(f Fields, keys map[string]string, skip ...string) (opts json.RawMes
 	}
 	b, _ := json.Marshal(out)
 	return b, ""
+}
+
+// Keys is the Keys of a Kind: each spec is a field that is the option of
+// the same name, or "field=option".
+func Keys(specs ...string) map[string]string {
+	m := make(map[string]string, len(specs))
+	for _, s := range specs {
+		field, opt, ok := strings.Cut(s, "=")
+		if !ok {
+			opt = field
+		}
+		m[field] = opt
+	}
+	return m
+}
+
+// Flatten replaces field of f, when it holds an object, by one dotted
+// field a member ("filters.allowed_domains"), so that Options maps or
+// refuses each member by name; a null field is removed, any other value
+// is left as it is. The error says why the object is not valid JSON.
+func Flatten(f Fields, field string) error {
+	v := bytes.TrimSpace(f[field])
+	if bytes.Equal(v, []byte("null")) {
+		delete(f, field)
+		return nil
+	}
+	if len(v) == 0 || v[0] != '{' {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(v, &members); err != nil {
+		return err
+	}
+	delete(f, field)
+	for k, m := range members {
+		f[field+"."+k] = m
+	}
+	return nil
 }
 
 // Tool is the provider tool of the given kind with opts.

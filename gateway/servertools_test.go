@@ -1,0 +1,103 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wasmadapt/wasmadapt/host/providertest"
+)
+
+// TestPauseTurnContinuation: a turn the provider paused (pause_turn, in a
+// run of its own tools) is continued through /v1/messages: the client
+// declares a server tool and an MCP server, gets stop_reason pause_turn,
+// sends the turn back with its server_tool_use and result blocks (and an
+// MCP call's), and the continuation reaching the provider carries them as
+// the Messages API takes them, with the tools and MCP servers; the reply
+// streams back (or comes whole). Server tool blocks out of place are
+// 400s in Anthropic's error shape.
+func TestPauseTurnContinuation(t *testing.T) {
+	const tools = `"tools":[{"type":"web_search_20250305","name":"web_search"}],"mcp_servers":[{"type":"url","url":"https://mcp.example.com/sse","name":"wiki"}]`
+	const user = `{"role":"user","content":"When is high tide in Brest, and what does the wiki say?"}`
+	const turn = `{"role":"assistant","content":[{"type":"text","text":"I'll look that up."},` +
+		`{"type":"server_tool_use","id":"srvtoolu_01Gap","name":"web_search","input":{"query":"tide times Brest"}},` +
+		`{"type":"web_search_tool_result","tool_use_id":"srvtoolu_01Gap","content":[{"type":"web_search_result","title":"Tides","url":"https://example.org/tides","encrypted_content":"Eq","page_age":null}]},` +
+		`{"type":"mcp_tool_use","id":"mcptoolu_01Wiki","name":"search_pages","server_name":"wiki","input":{"query":"tides"}},` +
+		`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_01Wiki","is_error":false,"content":[{"type":"text","text":"No page on tides."}]}]}`
+	const wantTools = `[{"type":"web_search_20250305","name":"web_search"}]`
+	const wantServers = `[{"type":"url","url":"https://mcp.example.com/sse","name":"wiki"}]`
+	apiKey := "x-api-key: " + testKey
+	for _, stream := range []bool{true, false} {
+		t.Run("stream="+strconv.FormatBool(stream), func(t *testing.T) {
+			prov := providertest.NewHandler([]providertest.Case{
+				loadCase(t, "anthropic", "stream-pause-turn-server-tool"), loadCase(t, "anthropic", "stream-text-around-server-tool")}, providertest.WithSequence())
+			srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", prov)
+			s := strconv.FormatBool(stream)
+
+			status, _, body := post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":1024,"stream":`+s+`,"messages":[`+user+`],`+tools+`}`, apiKey)
+			if status != 200 || !strings.Contains(body, `"stop_reason":"pause_turn"`) {
+				t.Fatalf("first turn: status %d, want 200 and pause_turn: %s", status, body)
+			}
+
+			status, _, body = post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":1024,"stream":`+s+`,"messages":[`+user+`,`+turn+`],`+tools+`}`, apiKey)
+			const reply = "I'll look that up.\n\nHigh tide is at 14:05."
+			if stream {
+				var text string
+				for _, e := range parseSSE(t, body) {
+					var d struct{ Delta struct{ Type, Text string } }
+					if e.event == "content_block_delta" && json.Unmarshal([]byte(e.data), &d) == nil && d.Delta.Type == "text_delta" {
+						text += d.Delta.Text
+					}
+				}
+				if status != 200 || text != reply || !strings.Contains(body, `"stop_reason":"end_turn"`) {
+					t.Fatalf("continuation: status %d, text %q, want %q and end_turn: %s", status, text, reply, body)
+				}
+			} else if status != 200 || !strings.Contains(body, `High tide is at 14:05."`) || !strings.Contains(body, `"stop_reason":"end_turn"`) {
+				t.Fatalf("continuation: status %d, want 200 with the reply: %s", status, body)
+			}
+
+			rs := prov.Requests()
+			if len(rs) != 2 {
+				t.Fatalf("%d provider requests, want 2", len(rs))
+			}
+			for i, r := range rs {
+				var got struct {
+					Messages   []json.RawMessage `json:"messages"`
+					Tools      json.RawMessage   `json:"tools"`
+					MCPServers json.RawMessage   `json:"mcp_servers"`
+				}
+				if err := json.Unmarshal(r.Body, &got); err != nil {
+					t.Fatal(err)
+				}
+				if !sameJSONValue(t, got.Tools, []byte(wantTools)) || !sameJSONValue(t, got.MCPServers, []byte(wantServers)) ||
+					!strings.Contains(r.Header.Get("anthropic-beta"), "mcp-client-2025-04-04") {
+					t.Fatalf("provider request %d: %s (anthropic-beta %q), want the tools %s and MCP servers %s", i, r.Body, r.Header.Get("anthropic-beta"), wantTools, wantServers)
+				}
+			}
+			var got struct{ Messages []json.RawMessage }
+			json.Unmarshal(rs[1].Body, &got)
+			if len(got.Messages) != 2 || !sameJSONValue(t, got.Messages[1], []byte(turn)) {
+				t.Fatalf("continuation provider messages %s, want the turn sent back %s", rs[1].Body, turn)
+			}
+		})
+	}
+
+	srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", providerCase(t, "anthropic", "stream-text-around-server-tool"))
+	for _, tc := range []struct{ name, body, says string }{
+		{"server tool in a user message", `{"model":"demo-weather","max_tokens":10,"messages":[{"role":"user","content":[{"type":"server_tool_use","id":"s","name":"web_search","input":{}}]}]}`,
+			"a server_tool_use block belongs in an assistant message"},
+		{"mcp_tool_use without server_name", `{"model":"demo-weather","max_tokens":10,"messages":[` + user + `,{"role":"assistant","content":[{"type":"mcp_tool_use","id":"m","name":"t","input":{}}]}]}`,
+			"needs server_name"},
+		{"a client tool type", `{"model":"demo-weather","max_tokens":10,"messages":[` + user + `],"tools":[{"type":"text_editor_20250728","name":"str_replace_based_edit_tool"}]}`,
+			`tools.0.type: \"text_editor_20250728\" is not supported`},
+		{"an MCP server's tools off", `{"model":"demo-weather","max_tokens":10,"messages":[` + user + `],"mcp_servers":[{"type":"url","url":"https://m","name":"m","tool_configuration":{"enabled":false}}]}`,
+			"mcp_servers.0.tool_configuration.enabled"},
+	} {
+		status, _, body := post(t, srv.URL+"/v1/messages", tc.body, apiKey)
+		if status != 400 || !strings.Contains(body, tc.says) {
+			t.Errorf("%s: status %d, want 400 saying %q: %s", tc.name, status, tc.says, body)
+		}
+		checkErrorShape(t, "/v1/messages", body, "invalid_request_error")
+	}
+}
