@@ -101,3 +101,44 @@ func TestPauseTurnContinuation(t *testing.T) {
 		checkErrorShape(t, "/v1/messages", body, "invalid_request_error")
 	}
 }
+
+// TestChatWebSearch: web_search_options on /v1/chat/completions is the
+// web_search provider tool: a module that projects it (openai-responses)
+// sends the provider its web search tool; one that does not (openai, Chat
+// Completions) refuses it with a 400 in OpenAI's shape rather than drop it.
+func TestChatWebSearch(t *testing.T) {
+	const body = `{"model":"demo-weather","messages":[{"role":"user","content":"Weather in Oslo?"}],` +
+		`"web_search_options":{"search_context_size":"low","user_location":{"type":"approximate","approximate":{"city":"Oslo","country":"NO"}}}}`
+	bearer := "Authorization: Bearer " + testKey
+	for _, tc := range []struct {
+		name, module, model string
+		provider            *providertest.Server
+		status              int
+		// want is the provider's tools (200), or what the error says.
+		want string
+	}{
+		{"projected", "openai-responses", "gpt-4.1", providerCase(t, "openai-responses", "stream-web-search-two-messages"), 200,
+			`[{"type":"web_search","search_context_size":"low","user_location":{"type":"approximate","city":"Oslo","country":"NO"}}]`},
+		{"refused", "openai", "gpt-4.1-mini", providerCase(t, "openai-responses", "stream-web-search-two-messages"), 400, "web_search"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newGatewayFor(t, tc.module, tc.model, tc.provider)
+			status, _, got := post(t, srv.URL+"/v1/chat/completions", body, bearer)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, got)
+			}
+			rs := tc.provider.Requests()
+			if tc.status != 200 {
+				checkErrorShape(t, "/v1/chat/completions", got, "invalid_request_error")
+				if !strings.Contains(got, tc.want) || len(rs) != 0 {
+					t.Fatalf("error %s, want one naming %s and no provider request (%d sent)", got, tc.want, len(rs))
+				}
+				return
+			}
+			var sent struct{ Tools json.RawMessage }
+			if len(rs) != 1 || json.Unmarshal(rs[0].Body, &sent) != nil || !sameJSONValue(t, sent.Tools, []byte(tc.want)) {
+				t.Fatalf("provider requests %v, want one with the tools %s", rs, tc.want)
+			}
+		})
+	}
+}
