@@ -11,50 +11,67 @@ import (
 
 // TestPauseTurnContinuation: a turn the provider paused (pause_turn, in a
 // run of its own tools) is continued through /v1/messages: the client
-// declares a server tool and an MCP server, gets stop_reason pause_turn,
-// sends the turn back with its server_tool_use and result blocks (and an
-// MCP call's), and the continuation reaching the provider carries them as
-// the Messages API takes them, with the tools and MCP servers; the reply
-// streams back (or comes whole). Server tool blocks out of place are
-// 400s in Anthropic's error shape.
+// declares a server tool and an MCP server, gets stop_reason pause_turn
+// with the turn's server_tool_use and web_search_tool_result blocks,
+// sends the turn back, and the continuation reaching the provider carries
+// those blocks as the provider sent them, with the tools and MCP servers;
+// the reply streams back (or comes whole). A turn the client builds
+// itself (text, and an MCP call's mcp_tool_use and mcp_tool_result
+// blocks) goes back as well. Server tool blocks out of place are 400s in
+// Anthropic's error shape.
 func TestPauseTurnContinuation(t *testing.T) {
 	const tools = `"tools":[{"type":"web_search_20250305","name":"web_search"}],"mcp_servers":[{"type":"url","url":"https://mcp.example.com/sse","name":"wiki"}]`
 	const user = `{"role":"user","content":"When is high tide in Brest, and what does the wiki say?"}`
-	const turn = `{"role":"assistant","content":[{"type":"text","text":"I'll look that up."},` +
+	// paused is the content of the recorded paused turn, as the gateway
+	// returns it.
+	const paused = `[{"type":"server_tool_use","id":"srvtoolu_014hJH82Qum7Td6UV8gDXThB","name":"web_search","input":{"query":"weather paris"}},` +
+		`{"type":"web_search_tool_result","tool_use_id":"srvtoolu_014hJH82Qum7Td6UV8gDXThB","content":[{"type":"web_search_result","title":"Paris","url":"https://example.com","encrypted_content":"Eq","page_age":null}]}]`
+	const built = `[{"type":"text","text":"I'll look that up."},` +
 		`{"type":"server_tool_use","id":"srvtoolu_01Gap","name":"web_search","input":{"query":"tide times Brest"}},` +
 		`{"type":"web_search_tool_result","tool_use_id":"srvtoolu_01Gap","content":[{"type":"web_search_result","title":"Tides","url":"https://example.org/tides","encrypted_content":"Eq","page_age":null}]},` +
 		`{"type":"mcp_tool_use","id":"mcptoolu_01Wiki","name":"search_pages","server_name":"wiki","input":{"query":"tides"}},` +
-		`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_01Wiki","is_error":false,"content":[{"type":"text","text":"No page on tides."}]}]}`
+		`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_01Wiki","is_error":false,"content":[{"type":"text","text":"No page on tides."}]}]`
 	const wantTools = `[{"type":"web_search_20250305","name":"web_search"}]`
 	const wantServers = `[{"type":"url","url":"https://mcp.example.com/sse","name":"wiki"}]`
 	apiKey := "x-api-key: " + testKey
-	for _, stream := range []bool{true, false} {
-		t.Run("stream="+strconv.FormatBool(stream), func(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		// turn is the assistant content sent back: "" for the one the
+		// gateway returned.
+		turn string
+	}{
+		{"returned turn, streamed", true, ""},
+		{"returned turn, whole", false, ""},
+		{"built turn with an MCP call, streamed", true, built},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			prov := providertest.NewHandler([]providertest.Case{
 				loadCase(t, "anthropic", "stream-pause-turn-server-tool"), loadCase(t, "anthropic", "stream-text-around-server-tool")}, providertest.WithSequence())
 			srv, _ := newGatewayFor(t, "anthropic", "claude-sonnet-4-5", prov)
-			s := strconv.FormatBool(stream)
+			s := strconv.FormatBool(tc.stream)
 
 			status, _, body := post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":1024,"stream":`+s+`,"messages":[`+user+`],`+tools+`}`, apiKey)
-			if status != 200 || !strings.Contains(body, `"stop_reason":"pause_turn"`) {
-				t.Fatalf("first turn: status %d, want 200 and pause_turn: %s", status, body)
+			content, stop := anthropicAnswer(t, body, tc.stream)
+			if status != 200 || stop != "pause_turn" || !sameJSONValue(t, content, []byte(paused)) {
+				t.Fatalf("first turn: status %d, stop %q, content %s; want 200, pause_turn and %s: %s", status, stop, content, paused, body)
+			}
+			turn := tc.turn
+			if turn == "" {
+				turn = string(content)
 			}
 
-			status, _, body = post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":1024,"stream":`+s+`,"messages":[`+user+`,`+turn+`],`+tools+`}`, apiKey)
+			status, _, body = post(t, srv.URL+"/v1/messages", `{"model":"demo-weather","max_tokens":1024,"stream":`+s+`,"messages":[`+user+`,{"role":"assistant","content":`+turn+`}],`+tools+`}`, apiKey)
+			content, stop = anthropicAnswer(t, body, tc.stream)
+			var blocks []struct{ Type, Text string }
+			json.Unmarshal(content, &blocks)
+			var text string
+			for _, b := range blocks {
+				text += b.Text
+			}
 			const reply = "I'll look that up.\n\nHigh tide is at 14:05."
-			if stream {
-				var text string
-				for _, e := range parseSSE(t, body) {
-					var d struct{ Delta struct{ Type, Text string } }
-					if e.event == "content_block_delta" && json.Unmarshal([]byte(e.data), &d) == nil && d.Delta.Type == "text_delta" {
-						text += d.Delta.Text
-					}
-				}
-				if status != 200 || text != reply || !strings.Contains(body, `"stop_reason":"end_turn"`) {
-					t.Fatalf("continuation: status %d, text %q, want %q and end_turn: %s", status, text, reply, body)
-				}
-			} else if status != 200 || !strings.Contains(body, `High tide is at 14:05."`) || !strings.Contains(body, `"stop_reason":"end_turn"`) {
-				t.Fatalf("continuation: status %d, want 200 with the reply: %s", status, body)
+			if status != 200 || text != reply || stop != "end_turn" {
+				t.Fatalf("continuation: status %d, text %q, stop %q; want %q and end_turn: %s", status, text, stop, reply, body)
 			}
 
 			rs := prov.Requests()
@@ -74,11 +91,9 @@ func TestPauseTurnContinuation(t *testing.T) {
 					!strings.Contains(r.Header.Get("anthropic-beta"), "mcp-client-2025-04-04") {
 					t.Fatalf("provider request %d: %s (anthropic-beta %q), want the tools %s and MCP servers %s", i, r.Body, r.Header.Get("anthropic-beta"), wantTools, wantServers)
 				}
-			}
-			var got struct{ Messages []json.RawMessage }
-			json.Unmarshal(rs[1].Body, &got)
-			if len(got.Messages) != 2 || !sameJSONValue(t, got.Messages[1], []byte(turn)) {
-				t.Fatalf("continuation provider messages %s, want the turn sent back %s", rs[1].Body, turn)
+				if i == 1 && (len(got.Messages) != 2 || !sameJSONValue(t, got.Messages[1], []byte(`{"role":"assistant","content":`+turn+`}`))) {
+					t.Fatalf("continuation provider messages %s, want the turn sent back %s", r.Body, turn)
+				}
 			}
 		})
 	}
@@ -141,4 +156,60 @@ func TestChatWebSearch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// anthropicAnswer is the content and stop reason of a Messages answer:
+// of the message, or rebuilt from a stream as an SDK's accumulator does
+// (each block as it started, its text and input JSON deltas applied).
+func anthropicAnswer(t *testing.T, body string, stream bool) (json.RawMessage, string) {
+	t.Helper()
+	if !stream {
+		var m struct {
+			Content    json.RawMessage `json:"content"`
+			StopReason string          `json:"stop_reason"`
+		}
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		return m.Content, m.StopReason
+	}
+	var blocks []map[string]any
+	var input, stop string
+	for _, e := range parseSSE(t, body) {
+		var d struct {
+			ContentBlock map[string]any `json:"content_block"`
+			Delta        struct {
+				Type, Text  string
+				PartialJSON string `json:"partial_json"`
+				StopReason  string `json:"stop_reason"`
+			} `json:"delta"`
+		}
+		if err := json.Unmarshal([]byte(e.data), &d); err != nil {
+			t.Fatal(err)
+		}
+		switch e.event {
+		case "content_block_start":
+			blocks, input = append(blocks, d.ContentBlock), ""
+		case "content_block_delta":
+			b := blocks[len(blocks)-1]
+			switch d.Delta.Type {
+			case "text_delta":
+				b["text"] = b["text"].(string) + d.Delta.Text
+			case "input_json_delta":
+				input += d.Delta.PartialJSON
+			}
+		case "content_block_stop":
+			if input != "" {
+				var v any
+				if err := json.Unmarshal([]byte(input), &v); err != nil {
+					t.Fatalf("input %q: %v", input, err)
+				}
+				blocks[len(blocks)-1]["input"] = v
+			}
+		case "message_delta":
+			stop = d.Delta.StopReason
+		}
+	}
+	b, _ := json.Marshal(blocks)
+	return b, stop
 }

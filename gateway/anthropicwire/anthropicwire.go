@@ -3,10 +3,11 @@
 // web_search, web_fetch and code_execution and mcp_servers as provider
 // tools, and the server tool blocks of an assistant's turn sent back as
 // the contract's server-tool parts) to the normalized abi.Request and
-// encodes normalized events back as a message object or as the Messages
-// streaming event sequence (message_start, content_block_start /
-// content_block_delta / content_block_stop per block, message_delta,
-// message_stop), and errors in Anthropic's error shape.
+// encodes normalized events (server tool events as their blocks) back as
+// a message object or as the Messages streaming event sequence
+// (message_start, content_block_start / content_block_delta /
+// content_block_stop per block, message_delta, message_stop), and errors
+// in Anthropic's error shape.
 package anthropicwire
 
 import (

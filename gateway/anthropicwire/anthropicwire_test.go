@@ -358,3 +358,81 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamServerTools: server tool events are the Messages API's
+// blocks, in place among the text (a call's input as one input_json_delta,
+// an MCP call as mcp_tool_use, a result whole); names the API has no block
+// for write nothing; a server tool event that comes while a tool_use block
+// is open is sent once that block closes.
+func TestStreamServerTools(t *testing.T) {
+	call := abi.Event{Type: abi.EventServerToolCall, ID: "srvtoolu_1", Name: "web_search", Input: `{"query":"tides"}`}
+	result := abi.Event{Type: abi.EventServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[{"type":"web_search_result","url":"https://t"}]`}
+	callLines := []string{
+		`content_block_start {"id":"srvtoolu_1","input":{},"name":"web_search","type":"server_tool_use"}`,
+		`content_block_delta {"partial_json":"{\"query\":\"tides\"}","type":"input_json_delta"}`,
+		"content_block_stop",
+		`content_block_start {"content":[{"type":"web_search_result","url":"https://t"}],"tool_use_id":"srvtoolu_1","type":"web_search_tool_result"}`,
+		"content_block_stop",
+	}
+	for _, tc := range []struct {
+		name   string
+		events []abi.Event
+		want   []string
+	}{
+		{"around text, then an MCP call and a pause", []abi.Event{
+			{Type: abi.EventTextDelta, Text: "Looking."}, call, result, {Type: abi.EventTextDelta, Text: "Done."},
+			{Type: abi.EventServerToolCall, ID: "mcpl_1", Name: "mcp_list_tools", Input: `{"server":"wiki"}`},
+			{Type: abi.EventServerToolCall, ID: "mcptoolu_1", Name: "mcp", Input: `{"server":"wiki","tool":"search","arguments":{"q":"x"}}`},
+			{Type: abi.EventServerToolResult, ID: "mcptoolu_1", Name: "mcp", Content: `[{"type":"text","text":"none"}]`, IsError: true},
+			{Type: abi.EventFinish, Reason: abi.FinishPause}},
+			append(append([]string{"message_start", `content_block_start {"text":"","type":"text"}`, `content_block_delta {"text":"Looking.","type":"text_delta"}`, "content_block_stop"},
+				callLines...),
+				`content_block_start {"text":"","type":"text"}`, `content_block_delta {"text":"Done.","type":"text_delta"}`, "content_block_stop",
+				`content_block_start {"id":"mcptoolu_1","input":{},"name":"search","server_name":"wiki","type":"mcp_tool_use"}`,
+				`content_block_delta {"partial_json":"{\"q\":\"x\"}","type":"input_json_delta"}`, "content_block_stop",
+				`content_block_start {"content":[{"type":"text","text":"none"}],"is_error":true,"tool_use_id":"mcptoolu_1","type":"mcp_tool_result"}`, "content_block_stop",
+				`message_delta {"stop_reason":"pause_turn","stop_sequence":null}`, "message_stop")},
+		{"held while a tool call streams", []abi.Event{
+			{Type: abi.EventToolCallStart, Index: 0, ID: "toolu_1", Name: "w"}, {Type: abi.EventToolCallDelta, Index: 0, Arguments: `{}`},
+			call, result, {Type: abi.EventToolCall, Index: 0, ID: "toolu_1", Name: "w", Arguments: `{}`}, {Type: abi.EventFinish, Reason: abi.FinishToolCalls}},
+			append(append([]string{"message_start", `content_block_start {"id":"toolu_1","input":{},"name":"w","type":"tool_use"}`,
+				`content_block_delta {"partial_json":"{}","type":"input_json_delta"}`, "content_block_stop"}, callLines...),
+				`message_delta {"stop_reason":"tool_use","stop_sequence":null}`, "message_stop")},
+		{"held until the end", []abi.Event{{Type: abi.EventToolCallStart, Index: 0, ID: "toolu_1", Name: "w"}, call, result},
+			append(append([]string{"message_start", `content_block_start {"id":"toolu_1","input":{},"name":"w","type":"tool_use"}`, "content_block_stop"}, callLines...),
+				`message_delta {"stop_reason":"end_turn","stop_sequence":null}`, "message_stop")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got := streamLines(t, tc.events)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestMessageServerTools: a whole message carries the server tool blocks
+// where they came in the text (their input in place); names the Messages
+// API has no block for are left out; a refusal after text is a text block
+// of its own before the tool calls.
+func TestMessageServerTools(t *testing.T) {
+	var acc host.Accumulator
+	for _, ev := range []abi.Event{{Type: abi.EventResponseStart, ID: "msg_1"}, {Type: abi.EventTextDelta, Text: "Looking."},
+		{Type: abi.EventServerToolCall, ID: "s1", Name: "web_fetch", Input: `{"url":"https://a"}`},
+		{Type: abi.EventServerToolResult, ID: "s1", Name: "web_fetch", Content: `{"type":"web_fetch_tool_error","error_code":"x"}`, IsError: true},
+		{Type: abi.EventServerToolCall, ID: "ws_1", Name: "file_search", Input: `{"queries":[]}`},
+		{Type: abi.EventTextDelta, Text: "Done."}, {Type: abi.EventRefusal, Text: "No more."},
+		{Type: abi.EventToolCall, Index: 0, ID: "t1", Name: "w", Arguments: `{}`}, {Type: abi.EventFinish, Reason: abi.FinishToolCalls}} {
+		acc.Add(ev)
+	}
+	var got struct{ Content json.RawMessage }
+	if err := json.Unmarshal(Message(acc.Response(), "pub"), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"text":"Looking.","type":"text"},{"id":"s1","input":{"url":"https://a"},"name":"web_fetch","type":"server_tool_use"},` +
+		`{"content":{"type":"web_fetch_tool_error","error_code":"x"},"tool_use_id":"s1","type":"web_fetch_tool_result"},` +
+		`{"text":"Done.","type":"text"},{"text":"No more.","type":"text"},{"id":"t1","input":{},"name":"w","type":"tool_use"}]`
+	if string(got.Content) != want {
+		t.Fatalf("content\n%s\nwant\n%s", got.Content, want)
+	}
+}

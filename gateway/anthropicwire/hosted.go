@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -160,4 +161,59 @@ func serverToolBlock(b *block) (p abi.Part, ok bool, err error) {
 		return p, true, nil
 	}
 	return p, false, nil
+}
+
+// messagesServerTools are the server tool names the Messages API has
+// blocks for: the events of other names (a Responses mcp_list_tools, ...)
+// are not encoded in this dialect.
+var messagesServerTools = []string{"web_search", "web_fetch", "code_execution", "bash_code_execution", "text_editor_code_execution", abi.ProviderToolMCP}
+
+// serverToolUse is the block of a server-tool call, the inverse of
+// serverToolBlock: server_tool_use {id, name, input}, or for an MCP call
+// mcp_tool_use {id, name: the tool, server_name, input: its arguments}.
+// The block's input is {}; in is the input itself (a stream sends it as
+// an input_json_delta). ok is false for a name the Messages API has no
+// block for.
+func serverToolUse(id, name, input string) (block map[string]any, in json.RawMessage, ok bool) {
+	if !slices.Contains(messagesServerTools, name) {
+		return nil, nil, false
+	}
+	in = json.RawMessage(input)
+	if !json.Valid(in) {
+		in = json.RawMessage("{}")
+	}
+	if name != abi.ProviderToolMCP {
+		return map[string]any{"type": "server_tool_use", "id": id, "name": name, "input": map[string]any{}}, in, true
+	}
+	var c struct {
+		Server    string          `json:"server"`
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if json.Unmarshal(in, &c) != nil || c.Tool == "" {
+		return nil, nil, false
+	}
+	if len(c.Arguments) == 0 {
+		c.Arguments = json.RawMessage("{}")
+	}
+	return map[string]any{"type": "mcp_tool_use", "id": id, "name": c.Tool, "server_name": c.Server, "input": map[string]any{}}, c.Arguments, true
+}
+
+// serverToolResult is the block of a server-tool result:
+// <name>_tool_result {tool_use_id, content}, or for an MCP call
+// mcp_tool_result {tool_use_id, is_error, content}; the content is the
+// provider's as it reported it. ok is false for a name the Messages API
+// has no block for.
+func serverToolResult(id, name, content string, isError bool) (block map[string]any, ok bool) {
+	if !slices.Contains(messagesServerTools, name) {
+		return nil, false
+	}
+	c := json.RawMessage(content)
+	if !json.Valid(c) {
+		c = json.RawMessage("null")
+	}
+	if name == abi.ProviderToolMCP {
+		return map[string]any{"type": "mcp_tool_result", "tool_use_id": id, "is_error": isError, "content": c}, true
+	}
+	return map[string]any{"type": name + "_tool_result", "tool_use_id": id, "content": c}, true
 }
