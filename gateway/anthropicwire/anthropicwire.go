@@ -18,6 +18,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/errtype"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
 )
 
 type request struct {
@@ -25,7 +26,7 @@ type request struct {
 	MaxTokens     *int              `json:"max_tokens"`
 	System        json.RawMessage   `json:"system"`
 	Messages      []message         `json:"messages"`
-	Tools         []json.RawMessage `json:"tools"`
+	Tools         []tool            `json:"tools"`
 	MCPServers    []json.RawMessage `json:"mcp_servers"`
 	ToolChoice    *toolChoice       `json:"tool_choice"`
 	Stream        bool              `json:"stream"`
@@ -65,8 +66,10 @@ type block struct {
 	} `json:"source,omitempty"`
 }
 
-// tool is a custom (function) tool.
+// tool is a custom (function) tool; Type is "" or "custom" (another is a
+// server tool).
 type tool struct {
+	Type        string          `json:"type"`
 	Name        string          `json:"name"`
 	Description string          `json:"description"`
 	InputSchema json.RawMessage `json:"input_schema"`
@@ -143,12 +146,26 @@ func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 			return nil, invalid("messages.%d.role: %q is not user or assistant", i, m.Role)
 		}
 	}
-	for i, raw := range in.Tools {
-		t, err := decodeTool(i, raw)
-		if err != nil {
-			return nil, err
+	var raw []json.RawMessage // the tools' JSON, once one is not a function tool
+	for i, t := range in.Tools {
+		if !t.plain() {
+			if raw == nil {
+				raw = hosted.Raw(body, "tools")
+			}
+			if i >= len(raw) {
+				return nil, invalid("tools: the array cannot be read twice the same way")
+			}
+			pt, err := decodeHostedTool(i, raw[i])
+			if err != nil {
+				return nil, err
+			}
+			req.Tools = append(req.Tools, pt)
+			continue
 		}
-		req.Tools = append(req.Tools, t)
+		if t.Name == "" {
+			return nil, invalid("tools.%d.name: field required", i)
+		}
+		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.InputSchema})
 	}
 	for i, raw := range in.MCPServers {
 		t, err := decodeMCPServer(i, raw)

@@ -43,9 +43,12 @@ var serverKinds = map[string]hosted.Kind{
 // serverTypes lists the tool types the decoder takes, for its errors.
 const serverTypes = "custom, web_search_20250305, web_fetch_20250910 and code_execution_20250825 (and MCP servers in mcp_servers)"
 
-// decodeTool decodes tools.i: a custom tool (no type, or "custom"), or a
-// server tool as a provider tool.
-func decodeTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
+// plain reports whether t is a custom tool.
+func (t tool) plain() bool { return t.Type == "" || t.Type == "custom" }
+
+// decodeHostedTool decodes tools.i, raw, a tool other than a custom tool:
+// a server tool as a provider tool.
+func decodeHostedTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	var f hosted.Fields
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return abi.ToolDefinition{}, invalid("tools.%d: must be an object", i)
@@ -53,13 +56,6 @@ func decodeTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	var typ, name string
 	if v, ok := f["type"]; ok && json.Unmarshal(v, &typ) != nil {
 		return abi.ToolDefinition{}, invalid("tools.%d.type: must be a string", i)
-	}
-	if typ == "" || typ == "custom" {
-		var t tool
-		if err := json.Unmarshal(raw, &t); err != nil || t.Name == "" {
-			return abi.ToolDefinition{}, invalid("tools.%d.name: field required", i)
-		}
-		return abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.InputSchema}, nil
 	}
 	k, ok := serverKinds[typ]
 	if !ok {

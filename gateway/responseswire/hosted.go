@@ -37,9 +37,12 @@ var hostedKinds = map[string]hosted.Kind{
 // hostedTypes lists the tool types the decoder takes, for its errors.
 const hostedTypes = "function, web_search, file_search, code_interpreter and mcp"
 
-// decodeTool decodes tools[i]: a function tool, or a hosted tool as a
-// provider tool.
-func decodeTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
+// plain reports whether t is a function tool.
+func (t tool) plain() bool { return t.Type == "function" }
+
+// decodeHostedTool decodes tools[i], raw, a tool other than a function
+// tool: a hosted tool as a provider tool.
+func decodeHostedTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	var f hosted.Fields
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return abi.ToolDefinition{}, invalid("tools[%d] must be an object", i)
@@ -47,13 +50,6 @@ func decodeTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	var typ string
 	if err := json.Unmarshal(f["type"], &typ); err != nil {
 		return abi.ToolDefinition{}, invalid("tools[%d].type must be a string", i)
-	}
-	if typ == "function" {
-		var t tool
-		if err := json.Unmarshal(raw, &t); err != nil || t.Name == "" {
-			return abi.ToolDefinition{}, invalid("tools[%d]: a function tool needs a name", i)
-		}
-		return abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}, nil
 	}
 	h, ok := hostedKinds[typ]
 	if !ok {

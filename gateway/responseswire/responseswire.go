@@ -23,20 +23,21 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/gateway/openaiwire"
 )
 
 type request struct {
-	Model              string            `json:"model"`
-	Input              json.RawMessage   `json:"input"`
-	Instructions       string            `json:"instructions"`
-	Tools              []json.RawMessage `json:"tools"`
-	ToolChoice         json.RawMessage   `json:"tool_choice"`
-	Stream             bool              `json:"stream"`
-	MaxOutputTokens    *int              `json:"max_output_tokens"`
-	Temperature        *float64          `json:"temperature"`
-	TopP               *float64          `json:"top_p"`
-	PreviousResponseID string            `json:"previous_response_id"`
+	Model              string          `json:"model"`
+	Input              json.RawMessage `json:"input"`
+	Instructions       string          `json:"instructions"`
+	Tools              []tool          `json:"tools"`
+	ToolChoice         json.RawMessage `json:"tool_choice"`
+	Stream             bool            `json:"stream"`
+	MaxOutputTokens    *int            `json:"max_output_tokens"`
+	Temperature        *float64        `json:"temperature"`
+	TopP               *float64        `json:"top_p"`
+	PreviousResponseID string          `json:"previous_response_id"`
 	Text               *struct {
 		Format *struct {
 			Type   string          `json:"type"`
@@ -50,7 +51,7 @@ type request struct {
 	} `json:"reasoning"`
 }
 
-// tool is a function tool.
+// tool is a function tool (type "function").
 type tool struct {
 	Type        string          `json:"type"`
 	Name        string          `json:"name"`
@@ -113,12 +114,26 @@ func DecodeRequest(body []byte) (*abi.Request, error) {
 	if len(msgs) == 0 {
 		return nil, invalid("input must not be empty")
 	}
-	for i, raw := range in.Tools {
-		t, err := decodeTool(i, raw)
-		if err != nil {
-			return nil, err
+	var raw []json.RawMessage // the tools' JSON, once one is not a function tool
+	for i, t := range in.Tools {
+		if !t.plain() {
+			if raw == nil {
+				raw = hosted.Raw(body, "tools")
+			}
+			if i >= len(raw) {
+				return nil, invalid("tools: the array cannot be read twice the same way")
+			}
+			pt, err := decodeHostedTool(i, raw[i])
+			if err != nil {
+				return nil, err
+			}
+			req.Tools = append(req.Tools, pt)
+			continue
 		}
-		req.Tools = append(req.Tools, t)
+		if t.Name == "" {
+			return nil, invalid("tools[%d]: a function tool needs a name", i)
+		}
+		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict})
 	}
 	if req.ToolChoice, err = decodeToolChoice(in.ToolChoice); err != nil {
 		return nil, err

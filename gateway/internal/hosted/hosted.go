@@ -16,6 +16,20 @@ import (
 // Fields is a tool object of a client's request, field by field.
 type Fields map[string]json.RawMessage
 
+// Raw returns the JSON of each element of the array field of body, a
+// request already decoded: a dialect decodes its tools as function tools,
+// in one pass, and asks for their JSON only when one of them is something
+// else (a hosted tool, decoded field by field), so that the common case
+// costs no more than it did.
+func Raw(body []byte, field string) []json.RawMessage {
+	var v map[string]json.RawMessage
+	var elems []json.RawMessage
+	if json.Unmarshal(body, &v) == nil {
+		_ = json.Unmarshal(v[field], &elems)
+	}
+	return elems
+}
+
 // Kind is what a client API's hosted tool type is in the contract: the
 // provider tool kind (abi.ProviderToolWebSearch, ...) and, for Options,
 // the fields that are options, each with the option's name.
