@@ -146,26 +146,9 @@ func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 			return nil, invalid("messages.%d.role: %q is not user or assistant", i, m.Role)
 		}
 	}
-	var raw []json.RawMessage // the tools' JSON, once one is not a function tool
-	for i, t := range in.Tools {
-		if !t.plain() {
-			if raw == nil {
-				raw = hosted.Raw(body, "tools")
-			}
-			if i >= len(raw) {
-				return nil, invalid("tools: the array cannot be read twice the same way")
-			}
-			pt, err := decodeHostedTool(i, raw[i])
-			if err != nil {
-				return nil, err
-			}
-			req.Tools = append(req.Tools, pt)
-			continue
-		}
-		if t.Name == "" {
-			return nil, invalid("tools.%d.name: field required", i)
-		}
-		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.InputSchema})
+	var err error
+	if req.Tools, err = hosted.Tools(body, in.Tools, func(i int) error { return invalid("tools.%d.name: field required", i) }, decodeHostedTool); err != nil {
+		return nil, err
 	}
 	for i, raw := range in.MCPServers {
 		t, err := decodeMCPServer(i, raw)

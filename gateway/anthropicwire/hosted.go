@@ -43,8 +43,11 @@ var serverKinds = map[string]hosted.Kind{
 // serverTypes lists the tool types the decoder takes, for its errors.
 const serverTypes = "custom, web_search_20250305, web_fetch_20250910 and code_execution_20250825 (and MCP servers in mcp_servers)"
 
-// plain reports whether t is a custom tool.
-func (t tool) plain() bool { return t.Type == "" || t.Type == "custom" }
+// Function returns t as a function tool, when it is a custom tool (no
+// type, or "custom"; hosted.Tool).
+func (t tool) Function() (abi.ToolDefinition, bool) {
+	return abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.InputSchema}, t.Type == "" || t.Type == "custom"
+}
 
 // decodeHostedTool decodes tools.i, raw, a tool other than a custom tool:
 // a server tool as a provider tool.
@@ -71,7 +74,7 @@ func decodeHostedTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	if unknown != "" {
 		return abi.ToolDefinition{}, invalid("tools.%d.%s: not supported on a %s tool: the gateway has no form for it", i, unknown, typ)
 	}
-	return hosted.Tool(k.Kind, opts), nil
+	return hosted.Provider(k.Kind, opts), nil
 }
 
 // mcpServerKeys are the fields of an mcp_servers entry that are options
@@ -108,7 +111,7 @@ func decodeMCPServer(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	}
 	o["require_approval"] = json.RawMessage(`"never"`)
 	opts, _ = json.Marshal(o)
-	return hosted.Tool(abi.ProviderToolMCP, opts), nil
+	return hosted.Provider(abi.ProviderToolMCP, opts), nil
 }
 
 // serverToolBlock decodes a server tool block of an assistant's content

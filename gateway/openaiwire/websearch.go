@@ -41,5 +41,5 @@ func webSearch(raw json.RawMessage) (abi.ToolDefinition, error) {
 	if unknown != "" {
 		return abi.ToolDefinition{}, invalid("web_search_options.%s is not supported: the gateway has no form for it", unknown)
 	}
-	return hosted.Tool(abi.ProviderToolWebSearch, opts), nil
+	return hosted.Provider(abi.ProviderToolWebSearch, opts), nil
 }

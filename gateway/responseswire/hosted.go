@@ -37,8 +37,11 @@ var hostedKinds = map[string]hosted.Kind{
 // hostedTypes lists the tool types the decoder takes, for its errors.
 const hostedTypes = "function, web_search, file_search, code_interpreter and mcp"
 
-// plain reports whether t is a function tool.
-func (t tool) plain() bool { return t.Type == "function" }
+// Function returns t as a function tool, when its type is "function"
+// (hosted.Tool).
+func (t tool) Function() (abi.ToolDefinition, bool) {
+	return abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict}, t.Type == "function"
+}
 
 // decodeHostedTool decodes tools[i], raw, a tool other than a function
 // tool: a hosted tool as a provider tool.
@@ -62,7 +65,7 @@ func decodeHostedTool(i int, raw json.RawMessage) (abi.ToolDefinition, error) {
 	if unknown != "" {
 		return abi.ToolDefinition{}, invalid("tools[%d].%s is not supported on a %s tool: the gateway has no form for it", i, unknown, typ)
 	}
-	return hosted.Tool(h.Kind, opts), nil
+	return hosted.Provider(h.Kind, opts), nil
 }
 
 // flatten replaces the object fields whose members are options (filters

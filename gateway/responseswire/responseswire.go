@@ -114,26 +114,8 @@ func DecodeRequest(body []byte) (*abi.Request, error) {
 	if len(msgs) == 0 {
 		return nil, invalid("input must not be empty")
 	}
-	var raw []json.RawMessage // the tools' JSON, once one is not a function tool
-	for i, t := range in.Tools {
-		if !t.plain() {
-			if raw == nil {
-				raw = hosted.Raw(body, "tools")
-			}
-			if i >= len(raw) {
-				return nil, invalid("tools: the array cannot be read twice the same way")
-			}
-			pt, err := decodeHostedTool(i, raw[i])
-			if err != nil {
-				return nil, err
-			}
-			req.Tools = append(req.Tools, pt)
-			continue
-		}
-		if t.Name == "" {
-			return nil, invalid("tools[%d]: a function tool needs a name", i)
-		}
-		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict})
+	if req.Tools, err = hosted.Tools(body, in.Tools, func(i int) error { return invalid("tools[%d]: a function tool needs a name", i) }, decodeHostedTool); err != nil {
+		return nil, err
 	}
 	if req.ToolChoice, err = decodeToolChoice(in.ToolChoice); err != nil {
 		return nil, err

@@ -16,12 +16,45 @@ import (
 // Fields is a tool object of a client's request, field by field.
 type Fields map[string]json.RawMessage
 
-// Raw returns the JSON of each element of the array field of body, a
-// request already decoded: a dialect decodes its tools as function tools,
-// in one pass, and asks for their JSON only when one of them is something
-// else (a hosted tool, decoded field by field), so that the common case
-// costs no more than it did.
-func Raw(body []byte, field string) []json.RawMessage {
+// Tool is what a dialect decodes a request's tools entries as: its
+// function tool, with the entry's type.
+type Tool interface {
+	// Function reports whether the entry is a function tool, and returns
+	// it; otherwise the dialect decodes the entry as a hosted tool.
+	Function() (abi.ToolDefinition, bool)
+}
+
+// Tools decodes the tools of a request whose body is body and whose tools
+// field decoded as tools: each function tool as it is (one pass, the
+// common case), any other from its JSON, which only then is read from body
+// again (field by field, by other). A function tool without a name is
+// refused with noName(i), the dialect's error.
+func Tools[T Tool](body []byte, tools []T, noName func(i int) error, other func(i int, raw json.RawMessage) (abi.ToolDefinition, error)) ([]abi.ToolDefinition, error) {
+	var out []abi.ToolDefinition
+	var raw []json.RawMessage // the entries' JSON, once one is not a function tool
+	for i, t := range tools {
+		def, ok := t.Function()
+		if !ok {
+			if raw == nil {
+				raw = entries(body, "tools")
+			}
+			if i >= len(raw) {
+				return nil, abi.Errorf(abi.CodeInvalidRequest, "tools: entry %d cannot be read", i)
+			}
+			var err error
+			if def, err = other(i, raw[i]); err != nil {
+				return nil, err
+			}
+		} else if def.Name == "" {
+			return nil, noName(i)
+		}
+		out = append(out, def)
+	}
+	return out, nil
+}
+
+// entries returns the JSON of each element of the array field of body.
+func entries(body []byte, field string) []json.RawMessage {
 	var v map[string]json.RawMessage
 	var elems []json.RawMessage
 	if json.Unmarshal(body, &v) == nil {
@@ -106,8 +139,8 @@ func Flatten(f Fields, field string) error {
 	return nil
 }
 
-// Tool is the provider tool of the given kind with opts.
-func Tool(kind string, opts json.RawMessage) abi.ToolDefinition {
+// Provider is the provider tool of the given kind with opts.
+func Provider(kind string, opts json.RawMessage) abi.ToolDefinition {
 	return abi.ToolDefinition{Type: abi.ToolProvider, Name: kind, Options: opts}
 }
 
