@@ -5,10 +5,11 @@
 // mcp_approval_request, mcp_approval_response, mcp_call, mcp_list_tools;
 // function tools and the hosted tools web_search, file_search,
 // code_interpreter and mcp) to the normalized abi.Request, and encodes
-// normalized events back as a response object or as Responses stream
-// events (response.created,
-// response.output_item.added, response.output_text.delta,
-// response.function_call_arguments.delta, ..., response.completed).
+// normalized events (an MCP server's calls and tool listing as mcp_call
+// and mcp_list_tools items) back as a response object or as Responses
+// stream events (response.created, response.output_item.added,
+// response.output_text.delta, response.function_call_arguments.delta,
+// ..., response.completed).
 // Errors use OpenAI's error shape (openaiwire).
 //
 // The gateway keeps no state: previous_response_id (server-side

@@ -264,6 +264,24 @@ func TestStream(t *testing.T) {
 			`completed [{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"output_text","text":"a","annotations":[]}]},` +
 				`{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"r"}]},` +
 				`{"type":"message","id":"msg_2","status":"completed","role":"assistant","content":[{"type":"output_text","text":"b","annotations":[]}]}]`},
+		{"MCP items of the server tools; other server tools have none",
+			[]abi.Event{{Type: abi.EventServerToolCall, ID: "mcpl_1", Name: "mcp_list_tools", Input: `{"server":"wiki"}`},
+				{Type: abi.EventServerToolResult, ID: "mcpl_1", Name: "mcp_list_tools", Content: `{"tools":[{"name":"ask"}],"error":null}`},
+				{Type: abi.EventTextDelta, Text: "a"},
+				{Type: abi.EventServerToolCall, ID: "mcp_2", Name: "mcp", Input: `{"server":"wiki","tool":"ask","arguments":{"q":"x"}}`},
+				{Type: abi.EventServerToolCall, ID: "ws_3", Name: "web_search", Input: `{"query":"x"}`},
+				{Type: abi.EventServerToolResult, ID: "ws_3", Name: "web_search", Content: `{"status":"completed","sources":[]}`},
+				{Type: abi.EventServerToolResult, ID: "mcp_2", Name: "mcp", Content: `{"output":"found","error":null}`},
+				{Type: abi.EventServerToolCall, ID: "mcp_4", Name: "mcp", Input: `{"server":"wiki","tool":"ask","arguments":{}}`},
+				{Type: abi.EventServerToolResult, ID: "mcp_4", Name: "mcp", Content: `[{"type":"text","text":"down"}]`, IsError: true},
+				{Type: abi.EventFinish, Reason: abi.FinishStop}},
+			[]string{"response.created", "response.in_progress", "response.output_item.added", "response.output_item.done",
+				"response.output_item.added", "response.content_part.added", "response.output_text.delta", "response.output_text.done", "response.content_part.done", "response.output_item.done",
+				"response.output_item.added", "response.output_item.done", "response.output_item.added", "response.output_item.done", "response.completed"},
+			`completed [{"type":"mcp_list_tools","id":"mcpl_1","server_label":"wiki","tools":[{"name":"ask"}],"error":null},` +
+				`{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"a","annotations":[]}]},` +
+				`{"type":"mcp_call","id":"mcp_2","server_label":"wiki","name":"ask","arguments":"{\"q\":\"x\"}","output":"found","error":null},` +
+				`{"type":"mcp_call","id":"mcp_4","server_label":"wiki","name":"ask","arguments":"{}","output":"[{\"type\":\"text\",\"text\":\"down\"}]","error":null}]`},
 		{"a whole call, cut by the token limit",
 			[]abi.Event{{Type: abi.EventToolCall, Index: 0, ID: "c1", Name: "w", Arguments: `{}`}, {Type: abi.EventFinish, Reason: abi.FinishLength}},
 			[]string{"response.created", "response.in_progress", "response.output_item.added", "response.function_call_arguments.delta",
@@ -359,6 +377,50 @@ func TestResponseReasoningRefusalApproval(t *testing.T) {
 	if got.Status != "completed" || string(got.Output) != want {
 		t.Fatalf("status %s output\n%s\nwant\n%s", got.Status, got.Output, want)
 	}
+}
+
+// TestResponseMCPItems: a whole response carries the MCP items of its
+// server tools (before its message), each at its result, and they decode
+// back, sent as input, to the server-tool parts they came from.
+func TestResponseMCPItems(t *testing.T) {
+	var acc host.Accumulator
+	evs := []abi.Event{{Type: abi.EventServerToolCall, ID: "mcpl_1", Name: "mcp_list_tools", Input: `{"server":"wiki"}`},
+		{Type: abi.EventServerToolResult, ID: "mcpl_1", Name: "mcp_list_tools", Content: `{"tools":[{"name":"ask"}],"error":null}`},
+		{Type: abi.EventServerToolCall, ID: "ci_2", Name: "code_execution", Input: `{"code":"1"}`},
+		{Type: abi.EventServerToolResult, ID: "ci_2", Name: "code_execution", Content: `{"status":"completed","outputs":[]}`},
+		{Type: abi.EventServerToolCall, ID: "mcp_3", Name: "mcp", Input: `{"server":"wiki","tool":"ask","arguments":{"q":"x"}}`},
+		{Type: abi.EventServerToolResult, ID: "mcp_3", Name: "mcp", Content: `{"output":null,"error":"boom"}`, IsError: true},
+		{Type: abi.EventTextDelta, Text: "Sorry."}, {Type: abi.EventFinish, Reason: abi.FinishStop}}
+	for _, ev := range evs {
+		acc.Add(ev)
+	}
+	var got struct{ Output []json.RawMessage }
+	if err := json.Unmarshal(Response(acc.Response(), "pub", time.Unix(5, 0)), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`{"type":"mcp_list_tools","id":"mcpl_1","server_label":"wiki","tools":[{"name":"ask"}],"error":null}`,
+		`{"type":"mcp_call","id":"mcp_3","server_label":"wiki","name":"ask","arguments":"{\"q\":\"x\"}","output":null,"error":"boom"}`,
+		`{"type":"message","id":"msg_0","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Sorry.","annotations":[]}]}`}
+	if len(got.Output) != len(want) {
+		t.Fatalf("output %s, want %s", got.Output, want)
+	}
+	for i := range want {
+		if string(got.Output[i]) != want[i] {
+			t.Fatalf("output[%d] %s, want %s", i, got.Output[i], want[i])
+		}
+	}
+	req, err := DecodeRequest([]byte(`{"model":"m","input":[` + want[0] + `,` + want[1] + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []abi.Part // the MCP events as parts (the types share their names)
+	for _, ev := range evs[:6] {
+		if ev.ID != "ci_2" {
+			p := abi.Part{Type: abi.PartType(ev.Type), ID: ev.ID, Name: ev.Name, Input: ev.Input, Content: ev.Content, IsError: ev.IsError}
+			back = append(back, p)
+		}
+	}
+	wiretest.SameJSON(t, "parts sent back", req.Messages, []abi.Message{{Role: abi.RoleAssistant, Content: back}})
 }
 
 // FuzzDecodeRequest: any body decodes to a request or an invalid_request
