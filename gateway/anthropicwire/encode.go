@@ -341,46 +341,52 @@ func (s *Stream) Fail(e *abi.Error) error {
 }
 
 // Message is the message object for a whole response: its thinking
-// blocks, its text with the server tool blocks where they came in it
-// (host.Response.Message places them), a refusal's text, and its tool_use
+// blocks, its text (with a refusal's) and the server tool blocks where
+// they came in it (host.Response.Message places them), and its tool_use
 // blocks.
 func Message(r *host.Response, model string) []byte {
-	content, calls := []any{}, []any{}
-	for _, p := range r.Message().Content {
-		switch p.Type {
-		case abi.PartReasoning:
-			if p.Redacted != "" {
-				content = append(content, map[string]any{"type": "redacted_thinking", "data": p.Redacted})
-			} else {
-				content = append(content, map[string]any{"type": "thinking", "thinking": p.Text, "signature": p.Signature})
+	content := []any{}
+	if len(r.ServerTools) == 0 {
+		for i := range r.Reasoning {
+			content = append(content, thinkingBlock(&r.Reasoning[i]))
+		}
+		if t := r.Text + r.Refusal; t != "" {
+			content = append(content, map[string]any{"type": "text", "text": t})
+		}
+	} else {
+		m := r.Message()
+		for i := range m.Content {
+			switch p := &m.Content[i]; p.Type {
+			case abi.PartReasoning:
+				content = append(content, thinkingBlock(p))
+			case abi.PartText:
+				if p.Text != "" {
+					content = append(content, map[string]any{"type": "text", "text": p.Text})
+				}
+			case abi.PartServerToolCall:
+				if b, input, ok := serverToolUse(p.ID, p.Name, p.Input); ok {
+					b["input"] = input
+					content = append(content, b)
+				}
+			case abi.PartServerToolResult:
+				if b, ok := serverToolResult(p.ID, p.Name, p.Content, p.IsError); ok {
+					content = append(content, b)
+				}
 			}
-		case abi.PartText:
-			if p.Text != "" {
-				content = append(content, map[string]any{"type": "text", "text": p.Text})
-			}
-		case abi.PartServerToolCall:
-			if b, input, ok := serverToolUse(p.ID, p.Name, p.Input); ok {
-				b["input"] = input
-				content = append(content, b)
-			}
-		case abi.PartServerToolResult:
-			if b, ok := serverToolResult(p.ID, p.Name, p.Content, p.IsError); ok {
-				content = append(content, b)
-			}
-		case abi.PartToolCall:
-			input := json.RawMessage(p.Arguments)
-			if !json.Valid(input) {
-				input = json.RawMessage("{}")
-			}
-			calls = append(calls, map[string]any{"type": "tool_use", "id": p.ID, "name": p.Name, "input": input})
+		}
+		if r.Text != "" && r.Refusal != "" {
+			// Message keeps the text; the refusal that followed it is a
+			// text block of its own.
+			content = append(content, map[string]any{"type": "text", "text": r.Refusal})
 		}
 	}
-	if r.Text != "" && r.Refusal != "" {
-		// Message keeps the text; the refusal that followed it is a text
-		// block of its own.
-		content = append(content, map[string]any{"type": "text", "text": r.Refusal})
+	for _, p := range r.ToolCalls {
+		input := json.RawMessage(p.Arguments)
+		if !json.Valid(input) {
+			input = json.RawMessage("{}")
+		}
+		content = append(content, map[string]any{"type": "tool_use", "id": p.ID, "name": p.Name, "input": input})
 	}
-	content = append(content, calls...)
 	id := r.ID
 	if id == "" {
 		id = "msg_gw"
@@ -388,6 +394,15 @@ func Message(r *host.Response, model string) []byte {
 	stop := StopReason(r.FinishReason)
 	b, _ := json.Marshal(msg{ID: id, Type: "message", Role: "assistant", Model: model, Content: content, StopReason: &stop, Usage: usageOf(r.Usage)})
 	return b
+}
+
+// thinkingBlock is the thinking (or redacted_thinking) block of a
+// reasoning part.
+func thinkingBlock(p *abi.Part) map[string]any {
+	if p.Redacted != "" {
+		return map[string]any{"type": "redacted_thinking", "data": p.Redacted}
+	}
+	return map[string]any{"type": "thinking", "thinking": p.Text, "signature": p.Signature}
 }
 
 // TokenCount is the /v1/messages/count_tokens answer: {"input_tokens": n}.

@@ -91,12 +91,38 @@ func flatten(f hosted.Fields, i int, typ string) error {
 	return nil
 }
 
+// mcpInput is an MCP input item (mcp_approval_request,
+// mcp_approval_response, mcp_call, mcp_list_tools) with its fields: the
+// decoder reads the input's items again as mcpInputs only when it meets
+// one, so that other requests pay nothing for them.
+type mcpInput struct {
+	Type        string          `json:"type"`
+	ID          string          `json:"id"`
+	ServerLabel string          `json:"server_label"`
+	Name        string          `json:"name"`
+	Arguments   string          `json:"arguments"`
+	Output      json.RawMessage `json:"output"`
+	Tools       json.RawMessage `json:"tools"`
+	Error       json.RawMessage `json:"error"`
+	// mcp_approval_response
+	ApprovalRequestID *string         `json:"approval_request_id"`
+	Approve           json.RawMessage `json:"approve"`
+	Reason            *string         `json:"reason"`
+}
+
+// mcpInputs reads the input's items as mcpInputs.
+func mcpInputs(raw json.RawMessage) ([]mcpInput, error) {
+	var items []mcpInput
+	err := json.Unmarshal(raw, &items)
+	return items, err
+}
+
 // approvalRequest is an mcp_approval_request item sent back as history:
 // the approval-request part of the assistant's turn (ABI 1.3), the
 // inverse of approvalItem: an item with a server_label is an MCP tool's
 // request (name mcp, input {"server", "tool", "arguments"}); one without
 // keeps its name and takes its arguments as the input.
-func approvalRequest(it *item) (abi.Part, error) {
+func approvalRequest(it *mcpInput) (abi.Part, error) {
 	if it.ID == "" || it.Name == "" {
 		return abi.Part{}, fmt.Errorf("an mcp_approval_request needs id and name")
 	}
@@ -119,7 +145,7 @@ func approvalRequest(it *item) (abi.Part, error) {
 // to an approval request, an approval-response part (ABI 1.3) of a tool
 // message. approval_request_id and approve (a boolean) are required; the
 // reason is passed on (the adapters send it for a denial only).
-func approvalResponse(it *item) (abi.Part, error) {
+func approvalResponse(it *mcpInput) (abi.Part, error) {
 	if it.ApprovalRequestID == nil || *it.ApprovalRequestID == "" {
 		return abi.Part{}, fmt.Errorf("an mcp_approval_response needs approval_request_id")
 	}
@@ -140,7 +166,7 @@ func approvalResponse(it *item) (abi.Part, error) {
 // "tool", "arguments"} and content {"output", "error"}, an mcp_list_tools
 // is named mcp_list_tools with input {"server"} and content {"tools",
 // "error"}; is_error when error is set.
-func mcpHistory(it *item) ([]abi.Part, error) {
+func mcpHistory(it *mcpInput) ([]abi.Part, error) {
 	if it.ID == "" || it.ServerLabel == "" {
 		return nil, fmt.Errorf("an %s needs id and server_label", it.Type)
 	}
@@ -190,7 +216,8 @@ func assistantPart(out []abi.Message, ps ...abi.Part) []abi.Message {
 		out[n-1].Content = append(out[n-1].Content, ps...)
 		return out
 	}
-	return append(out, abi.Message{Role: abi.RoleAssistant, Content: ps})
+	// A copy, so that ps stays on the caller's stack.
+	return append(out, abi.Message{Role: abi.RoleAssistant, Content: append([]abi.Part(nil), ps...)})
 }
 
 // itemTypes lists the input item types the decoder takes, for its errors.

@@ -69,15 +69,6 @@ type item struct {
 	Name      string          `json:"name"`
 	Arguments string          `json:"arguments"`
 	Output    json.RawMessage `json:"output"`
-	// mcp_approval_request, mcp_call, mcp_list_tools
-	ID          string          `json:"id"`
-	ServerLabel string          `json:"server_label"`
-	Tools       json.RawMessage `json:"tools"`
-	Error       json.RawMessage `json:"error"`
-	// mcp_approval_response
-	ApprovalRequestID *string         `json:"approval_request_id"`
-	Approve           json.RawMessage `json:"approve"`
-	Reason            *string         `json:"reason"`
 }
 
 type contentPart struct {
@@ -188,7 +179,14 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 		return nil, invalid("input must be a string or an array of items")
 	}
 	var out []abi.Message
+	var mcp []mcpInput // the items with the MCP items' fields, read once one is met
 	for i, it := range items {
+		if strings.HasPrefix(it.Type, "mcp_") && mcp == nil {
+			var err error
+			if mcp, err = mcpInputs(raw); err != nil {
+				return nil, invalid("input: %v", err)
+			}
+		}
 		switch it.Type {
 		case "message", "":
 			m, err := decodeMessage(it)
@@ -202,19 +200,19 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 			}
 			out = assistantPart(out, abi.Part{Type: abi.PartToolCall, ID: it.CallID, Name: it.Name, Arguments: it.Arguments})
 		case "mcp_approval_request":
-			p, err := approvalRequest(&it)
+			p, err := approvalRequest(&mcp[i])
 			if err != nil {
 				return nil, invalid("input[%d]: %v", i, err)
 			}
 			out = assistantPart(out, p)
 		case "mcp_call", "mcp_list_tools":
-			ps, err := mcpHistory(&it)
+			ps, err := mcpHistory(&mcp[i])
 			if err != nil {
 				return nil, invalid("input[%d]: %v", i, err)
 			}
 			out = assistantPart(out, ps...)
 		case "mcp_approval_response":
-			p, err := approvalResponse(&it)
+			p, err := approvalResponse(&mcp[i])
 			if err != nil {
 				return nil, invalid("input[%d]: %v", i, err)
 			}
