@@ -17,8 +17,9 @@ import (
 // never changes the route or module of a stream in flight.
 type state struct {
 	routes map[string]*host.Route
-	// echo is, per public model, the provider whose reasoning a client's
-	// thinking blocks are taken to be (that of its first target).
+	// echo is, per public model, the provider whose reasoning and
+	// provider history a client sends back are taken to be (that of its
+	// first target; see stampProvider).
 	echo   map[string]string
 	models []string
 	keys   map[[sha256.Size]byte]*config.Key

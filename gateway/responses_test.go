@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,11 +59,7 @@ func TestResponses(t *testing.T) {
 // providerCase is the provider of the golden case testdata/module/name.
 func providerCase(t *testing.T, module, name string) *providertest.Server {
 	t.Helper()
-	c, err := providertest.LoadCase(filepath.Join("..", "testdata", module, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return providertest.NewHandler([]providertest.Case{c})
+	return providertest.NewHandler([]providertest.Case{loadCase(t, module, name)})
 }
 
 // TestPauseAcrossDialects: a turn the provider paused (Anthropic
@@ -91,17 +88,19 @@ func TestPauseAcrossDialects(t *testing.T) {
 
 // TestApprovalRequests: a provider's approval request (an MCP tool with
 // require_approval) is an mcp_approval_request output item on
-// /v1/responses, streamed and not; Chat Completions and Messages cannot
+// /v1/responses, streamed and not, after the mcp_list_tools item of the
+// server's tools; Chat Completions and Messages cannot
 // carry it and fail the call with capability_unsupported, saying to use
 // /v1/responses (400 before a stream began, the in-stream error after).
 func TestApprovalRequests(t *testing.T) {
 	srv, _ := newGatewayFor(t, "openai-responses", "gpt-4.1", providerCase(t, "openai-responses", "stream-mcp-approval-request"))
 	bearer := "Authorization: Bearer " + testKey
 	const item = `{"type":"mcp_approval_request","id":"mcpr_12","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}"}`
+	const list = `{"type":"mcp_list_tools","id":"mcpl_11","server_label":"deepwiki","tools":[{"name":"ask_question","input_schema":{"type":"object","properties":{"question":{"type":"string"}}},"annotations":null}],"error":null}`
 
 	status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","input":"What is wasmadapt?"}`, bearer)
-	if status != 200 || !strings.Contains(body, `"output":[`+item+`]`) {
-		t.Fatalf("whole: status %d, want 200 with the item %s: %s", status, item, body)
+	if status != 200 || !strings.Contains(body, `"output":[`+list+`,`+item+`]`) {
+		t.Fatalf("whole: status %d, want 200 with the items %s, %s: %s", status, list, item, body)
 	}
 	status, _, body = post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","stream":true,"input":"What is wasmadapt?"}`, bearer)
 	evs := parseSSE(t, body)
@@ -109,8 +108,8 @@ func TestApprovalRequests(t *testing.T) {
 	for _, e := range evs {
 		names = append(names, e.event)
 	}
-	if status != 200 || strings.Join(names, " ") != "response.created response.in_progress response.output_item.added response.output_item.done response.completed" ||
-		!strings.Contains(evs[2].data, `"item":`+item) || !strings.Contains(evs[4].data, item) {
+	if status != 200 || strings.Join(names, " ") != "response.created response.in_progress response.output_item.added response.output_item.done response.output_item.added response.output_item.done response.completed" ||
+		!strings.Contains(evs[2].data, `"item":`+list) || !strings.Contains(evs[4].data, `"item":`+item) || !strings.Contains(evs[6].data, `"output":[`+list+`,`+item+`]`) {
 		t.Fatalf("stream: status %d, events %v: %s", status, names, body)
 	}
 
@@ -182,4 +181,133 @@ func TestResponsesReasoningAndRefusal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameJSONValue reports whether a and b hold the same JSON value.
+func sameJSONValue(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
+// TestApprovalContinuation: a turn that pauses for approval (the mcp
+// tool's require_approval) is continued through /v1/responses: the client
+// sends the mcp tool, gets the mcp_list_tools and mcp_approval_request
+// items, sends them back (all the output, or the request only) with its
+// mcp_approval_response, and the continuation reaching the provider
+// carries those items (and the mcp tool) as the Responses API takes them;
+// the reply streams back (or comes whole) with the mcp_call item of the
+// call the provider ran. Malformed answers are 400s in OpenAI's error
+// shape, before any provider call.
+func TestApprovalContinuation(t *testing.T) {
+	const mcpTool = `{"type":"mcp","server_label":"deepwiki","server_url":"https://mcp.deepwiki.com/mcp","require_approval":"always"}`
+	const request = `{"type":"mcp_approval_request","id":"mcpr_12","server_label":"deepwiki","name":"ask_question","arguments":"{\"question\":\"What is wasmadapt?\"}"}`
+	const user = `{"role":"user","content":"What is wasmadapt?"}`
+	const tools = `[{"name":"ask_question","input_schema":{"type":"object","properties":{"question":{"type":"string"}}},"annotations":null}]`
+	const list = `{"type":"mcp_list_tools","id":"mcpl_11","server_label":"deepwiki","tools":` + tools + `,"error":null}`
+	const mcpCall = `{"type":"mcp_call","id":"mcp_02","server_label":"deepwiki","name":"ask_question","arguments":"{\"repoName\":\"wasmadapt/wasmadapt\",\"question\":\"What is an adapter module?\"}",` +
+		`"output":"A WebAssembly module that translates one provider's wire format.","error":null}`
+	bearer := "Authorization: Bearer " + testKey
+	for _, tc := range []struct {
+		name, answer string
+		stream       bool
+		// all: the client sends the whole output back, not the request only.
+		all bool
+		// wantAnswer is the mcp_approval_response item the provider gets.
+		wantAnswer string
+	}{
+		{"approved, streamed, the whole output back", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":true}`, true, true,
+			`{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":true}`},
+		{"denied with a reason, whole, the request back", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":false,"reason":"not today"}`, false, false,
+			`{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":false,"reason":"not today"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := providertest.NewHandler([]providertest.Case{
+				loadCase(t, "openai-responses", "stream-mcp-approval-request"), loadCase(t, "openai-responses", "stream-hosted-tools")}, providertest.WithSequence())
+			srv, _ := newGatewayFor(t, "openai-responses", "gpt-4.1", prov)
+
+			status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","input":"What is wasmadapt?","tools":[`+mcpTool+`]}`, bearer)
+			var first struct{ Output []json.RawMessage }
+			if status != 200 || json.Unmarshal([]byte(body), &first) != nil || len(first.Output) != 2 ||
+				string(first.Output[0]) != list || string(first.Output[1]) != request {
+				t.Fatalf("first turn: status %d, want 200 with the items %s, %s: %s", status, list, request, body)
+			}
+			back, wantBack := request, request
+			if tc.all {
+				back = string(first.Output[0]) + `,` + string(first.Output[1])
+				wantBack = `{"type":"mcp_list_tools","id":"mcpl_11","server_label":"deepwiki","tools":` + tools + `},` + request
+			}
+			var sent struct{ Tools json.RawMessage }
+			if rs := prov.Requests(); len(rs) != 1 || json.Unmarshal(rs[0].Body, &sent) != nil || !sameJSONValue(t, sent.Tools, []byte(`[`+mcpTool+`]`)) {
+				t.Fatalf("first provider request %s, want the tools [%s]", rs[0].Body, mcpTool)
+			}
+
+			cont := `{"model":"demo-weather","stream":` + strconv.FormatBool(tc.stream) + `,"input":[` + user + `,` + back + `,` + tc.answer + `],"tools":[` + mcpTool + `]}`
+			status, _, body = post(t, srv.URL+"/v1/responses", cont, bearer)
+			const reply = "Sales total 240; leave is 25 days."
+			if tc.stream {
+				var deltas string
+				evs := parseSSE(t, body)
+				for _, e := range evs {
+					var d struct{ Delta string }
+					if e.event == "response.output_text.delta" && json.Unmarshal([]byte(e.data), &d) == nil {
+						deltas += d.Delta
+					}
+				}
+				if status != 200 || deltas != reply || evs[len(evs)-1].event != "response.completed" || !strings.Contains(evs[len(evs)-1].data, mcpCall) {
+					t.Fatalf("continuation: status %d, deltas %q, want %q and response.completed with %s: %s", status, deltas, reply, mcpCall, body)
+				}
+			} else if status != 200 || !strings.Contains(body, `"text":"`+reply+`"`) || !strings.Contains(body, mcpCall) {
+				t.Fatalf("continuation: status %d, want 200 with %q and %s: %s", status, reply, mcpCall, body)
+			}
+			rs := prov.Requests()
+			if len(rs) != 2 {
+				t.Fatalf("%d provider requests, want 2", len(rs))
+			}
+			var got struct{ Input, Tools json.RawMessage }
+			if err := json.Unmarshal(rs[1].Body, &got); err != nil {
+				t.Fatal(err)
+			}
+			wantInput := `[{"role":"user","content":[{"type":"input_text","text":"What is wasmadapt?"}]},` + wantBack + `,` + tc.wantAnswer + `]`
+			if !sameJSONValue(t, got.Input, []byte(wantInput)) || !sameJSONValue(t, got.Tools, []byte(`[`+mcpTool+`]`)) {
+				t.Fatalf("continuation provider request\n%s\nwant input\n%s\nand tools [%s]", rs[1].Body, wantInput, mcpTool)
+			}
+		})
+	}
+
+	srv, _ := newGatewayFor(t, "openai-responses", "gpt-4.1", providerCase(t, "openai-responses", "stream-text-usage"))
+	for _, tc := range []struct{ name, answer, says string }{
+		{"no approval_request_id", `{"type":"mcp_approval_response","approve":true}`, "needs approval_request_id"},
+		{"approve a string", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12","approve":"yes"}`, "approve must be a boolean"},
+		{"approve missing", `{"type":"mcp_approval_response","approval_request_id":"mcpr_12"}`, "approve must be a boolean"},
+		{"request without id", `{"type":"mcp_approval_request","server_label":"deepwiki","name":"ask_question","arguments":"{}"}`, "needs id and name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, stream := range []string{"false", "true"} {
+				status, _, body := post(t, srv.URL+"/v1/responses", `{"model":"demo-weather","stream":`+stream+`,"input":[`+user+`,`+tc.answer+`],"tools":[`+mcpTool+`]}`, bearer)
+				if status != 400 || !strings.Contains(body, tc.says) {
+					t.Fatalf("stream %s: status %d, want 400 saying %q: %s", stream, status, tc.says, body)
+				}
+				checkErrorShape(t, "/v1/responses", body, "invalid_request_error")
+			}
+		})
+	}
+}
+
+// loadCase is the golden case testdata/module/name.
+func loadCase(t *testing.T, module, name string) providertest.Case {
+	t.Helper()
+	c, err := providertest.LoadCase(filepath.Join("..", "testdata", module, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

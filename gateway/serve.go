@@ -166,7 +166,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) {
 	clientStream := c.req.Stream
 	req := *c.req
 	req.Stream = true
-	stampReasoning(req.Messages, st.echo[public])
+	stampProvider(req.Messages, st.echo[public])
 	var served string
 	seq := s.timed(s.client.StreamRoute(r.Context(), rt, &req, func(t string, _ []host.RouteAttempt) { served = t }), &o.upstream)
 	var (
@@ -304,15 +304,17 @@ func (s *Server) open(w http.ResponseWriter, key *config.Key, public string, d d
 	return st, rt, release, true
 }
 
-// stampReasoning marks the reasoning parts a client sent back (thinking
-// blocks with their signatures, which the gateway returned earlier) as the
-// given provider's, so that its adapter echoes them and every other drops
-// them. The gateway keeps no state: the parts are taken to come from the
-// first target of the public model, the one that serves unless it fails.
-func stampReasoning(msgs []abi.Message, provider string) {
+// stampProvider marks the reasoning parts a client sent back (thinking
+// blocks with their signatures, which the gateway returned earlier) and
+// its provider history (ABI 1.3 server-tool and approval parts: the MCP
+// items and approval answers of a paused turn) as the given provider's,
+// so that its adapter echoes them and every other drops them. The gateway
+// keeps no state: the parts are taken to come from the first target of
+// the public model, the one that serves unless it fails.
+func stampProvider(msgs []abi.Message, provider string) {
 	for _, m := range msgs {
 		for i := range m.Content {
-			if p := &m.Content[i]; p.Type == abi.PartReasoning && p.Provider == "" {
+			if p := &m.Content[i]; (p.Type == abi.PartReasoning || p.IsProviderHistory()) && p.Provider == "" {
 				p.Provider = provider
 			}
 		}

@@ -1,9 +1,13 @@
 // Package anthropicwire is the gateway's Anthropic Messages dialect: it
-// decodes a /v1/messages request body to the normalized abi.Request and
-// encodes normalized events back as a message object or as the Messages
-// streaming event sequence (message_start, content_block_start /
-// content_block_delta / content_block_stop per block, message_delta,
-// message_stop), and errors in Anthropic's error shape.
+// decodes a /v1/messages request body (custom tools, the server tools
+// web_search, web_fetch and code_execution and mcp_servers as provider
+// tools, and the server tool blocks of an assistant's turn sent back as
+// the contract's server-tool parts) to the normalized abi.Request and
+// encodes normalized events (server tool events as their blocks) back as
+// a message object or as the Messages streaming event sequence
+// (message_start, content_block_start / content_block_delta /
+// content_block_stop per block, message_delta, message_stop), and errors
+// in Anthropic's error shape.
 package anthropicwire
 
 import (
@@ -14,19 +18,21 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/errtype"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
 )
 
 type request struct {
-	Model         string          `json:"model"`
-	MaxTokens     *int            `json:"max_tokens"`
-	System        json.RawMessage `json:"system"`
-	Messages      []message       `json:"messages"`
-	Tools         []tool          `json:"tools"`
-	ToolChoice    *toolChoice     `json:"tool_choice"`
-	Stream        bool            `json:"stream"`
-	Temperature   *float64        `json:"temperature"`
-	TopP          *float64        `json:"top_p"`
-	StopSequences []string        `json:"stop_sequences"`
+	Model         string            `json:"model"`
+	MaxTokens     *int              `json:"max_tokens"`
+	System        json.RawMessage   `json:"system"`
+	Messages      []message         `json:"messages"`
+	Tools         []tool            `json:"tools"`
+	MCPServers    []json.RawMessage `json:"mcp_servers"`
+	ToolChoice    *toolChoice       `json:"tool_choice"`
+	Stream        bool              `json:"stream"`
+	Temperature   *float64          `json:"temperature"`
+	TopP          *float64          `json:"top_p"`
+	StopSequences []string          `json:"stop_sequences"`
 	Thinking      *struct {
 		Type         string `json:"type"`
 		BudgetTokens *int   `json:"budget_tokens"`
@@ -48,9 +54,11 @@ type block struct {
 	Name      string          `json:"name,omitempty"`
 	Input     json.RawMessage `json:"input,omitempty"`
 	ToolUseID string          `json:"tool_use_id,omitempty"`
-	Content   json.RawMessage `json:"content,omitempty"`
-	IsError   bool            `json:"is_error,omitempty"`
-	Source    *struct {
+	// mcp_tool_use
+	ServerName string          `json:"server_name,omitempty"`
+	Content    json.RawMessage `json:"content,omitempty"`
+	IsError    bool            `json:"is_error,omitempty"`
+	Source     *struct {
 		Type      string `json:"type"`
 		MediaType string `json:"media_type"`
 		Data      string `json:"data"`
@@ -58,7 +66,10 @@ type block struct {
 	} `json:"source,omitempty"`
 }
 
+// tool is a custom (function) tool; Type is "" or "custom" (another is a
+// server tool).
 type tool struct {
+	Type        string          `json:"type"`
 	Name        string          `json:"name"`
 	Description string          `json:"description"`
 	InputSchema json.RawMessage `json:"input_schema"`
@@ -100,14 +111,14 @@ func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 	}
 	req := &abi.Request{Model: in.Model, Stream: in.Stream, MaxOutputTokens: in.MaxTokens, Temperature: in.Temperature, TopP: in.TopP, Stop: in.StopSequences}
 	if sys := bytes.TrimSpace(in.System); len(sys) > 0 && !bytes.Equal(sys, []byte("null")) {
-		parts, err := decodeBlocks(sys)
+		parts, err := decodeBlocks(sys, false)
 		if err != nil {
 			return nil, invalid("system: %v", err)
 		}
 		req.Messages = append(req.Messages, abi.Message{Role: abi.RoleSystem, Content: parts})
 	}
 	for i, m := range in.Messages {
-		parts, err := decodeBlocks(m.Content)
+		parts, err := decodeBlocks(m.Content, m.Role == "assistant")
 		if err != nil {
 			return nil, invalid("messages.%d.content: %v", i, err)
 		}
@@ -135,11 +146,16 @@ func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 			return nil, invalid("messages.%d.role: %q is not user or assistant", i, m.Role)
 		}
 	}
-	for i, t := range in.Tools {
-		if t.Name == "" {
-			return nil, invalid("tools.%d.name: field required", i)
+	var err error
+	if req.Tools, err = hosted.Tools(body, in.Tools, func(i int) error { return invalid("tools.%d.name: field required", i) }, decodeHostedTool); err != nil {
+		return nil, err
+	}
+	for i, raw := range in.MCPServers {
+		t, err := decodeMCPServer(i, raw)
+		if err != nil {
+			return nil, err
 		}
-		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.InputSchema})
+		req.Tools = append(req.Tools, t)
 	}
 	if tc := in.ToolChoice; tc != nil {
 		switch tc.Type {
@@ -173,7 +189,9 @@ func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 	return req, nil
 }
 
-func decodeBlocks(c json.RawMessage) ([]abi.Part, error) {
+// decodeBlocks decodes a content; the server tool blocks (provider
+// history) are taken in an assistant's content only.
+func decodeBlocks(c json.RawMessage, assistant bool) ([]abi.Part, error) {
 	c = bytes.TrimSpace(c)
 	if len(c) > 0 && c[0] == '"' {
 		var s string
@@ -213,7 +231,17 @@ func decodeBlocks(c json.RawMessage) ([]abi.Part, error) {
 			}
 			out = append(out, abi.Part{Type: abi.PartToolResult, ToolCallID: b.ToolUseID, Content: text, IsError: b.IsError})
 		default:
-			return nil, fmt.Errorf("%d.type: content block type %q is not supported", i, b.Type)
+			p, ok, err := serverToolBlock(&b)
+			if err != nil {
+				return nil, fmt.Errorf("%d: %v", i, err)
+			}
+			if !ok {
+				return nil, fmt.Errorf("%d.type: content block type %q is not supported", i, b.Type)
+			}
+			if !assistant {
+				return nil, fmt.Errorf("%d.type: a %s block belongs in an assistant message", i, b.Type)
+			}
+			out = append(out, p)
 		}
 	}
 	return out, nil

@@ -256,3 +256,195 @@ func TestStreamInterleavedToolCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeServerTools: the Messages API's server tools and MCP servers
+// are the contract's provider tools, their fields its options; an MCP
+// server never asks approval (require_approval "never"), as the MCP
+// connector does not; custom tools stay function tools.
+func TestDecodeServerTools(t *testing.T) {
+	for _, tc := range []struct {
+		name, fields string
+		want         []abi.ToolDefinition
+	}{
+		{"custom", `"tools":[{"name":"w","description":"d","input_schema":{"type":"object"}},{"type":"custom","name":"v"}]`,
+			[]abi.ToolDefinition{{Name: "w", Description: "d", Parameters: json.RawMessage(`{"type":"object"}`)}, {Name: "v"}}},
+		{"web_search", `"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":3,"allowed_domains":["a.com"],"user_location":{"type":"approximate","city":"Paris"},"cache_control":{"type":"ephemeral"}}]`,
+			[]abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolWebSearch,
+				Options: json.RawMessage(`{"allowed_domains":["a.com"],"max_uses":3,"user_location":{"type":"approximate","city":"Paris"}}`)}}},
+		{"web_fetch", `"tools":[{"type":"web_fetch_20250910","name":"web_fetch","blocked_domains":["b.com"],"citations":{"enabled":true},"max_content_tokens":5000}]`,
+			[]abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolWebFetch,
+				Options: json.RawMessage(`{"blocked_domains":["b.com"],"citations":true,"max_content_tokens":5000}`)}}},
+		{"code_execution", `"tools":[{"type":"code_execution_20250825","name":"code_execution"}]`,
+			[]abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolCodeExecution}}},
+		{"mcp servers", `"mcp_servers":[{"type":"url","url":"https://mcp.example.com/sse","name":"wiki","authorization_token":"tok","tool_configuration":{"enabled":true,"allowed_tools":["search"]}},{"type":"url","url":"https://b.example.com","name":"b"}]`,
+			[]abi.ToolDefinition{
+				{Type: abi.ToolProvider, Name: abi.ProviderToolMCP,
+					Options: json.RawMessage(`{"allowed_tools":["search"],"authorization":"tok","require_approval":"never","server_label":"wiki","server_url":"https://mcp.example.com/sse"}`)},
+				{Type: abi.ToolProvider, Name: abi.ProviderToolMCP, Options: json.RawMessage(`{"require_approval":"never","server_label":"b","server_url":"https://b.example.com"}`)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := DecodeRequest([]byte(`{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"x"}],` + tc.fields + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wiretest.SameJSON(t, "tools", req.Tools, tc.want)
+		})
+	}
+}
+
+// TestDecodeServerToolHistory: the server tool blocks of an assistant's
+// turn sent back (to continue a paused turn) are the contract's
+// server-tool parts, as the anthropic adapter reports them.
+func TestDecodeServerToolHistory(t *testing.T) {
+	for _, tc := range []struct {
+		name, blocks string
+		want         []abi.Part
+	}{
+		{"web search", `{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query": "weather"}},` +
+			`{"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[{"type":"web_search_result","url":"https://w.com","title":"W"}]},{"type":"text","text":"Sunny."}`,
+			[]abi.Part{{Type: abi.PartServerToolCall, ID: "srvtoolu_1", Name: "web_search", Input: `{"query":"weather"}`},
+				{Type: abi.PartServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[{"type":"web_search_result","url":"https://w.com","title":"W"}]`},
+				{Type: abi.PartText, Text: "Sunny."}}},
+		{"an error result", `{"type":"server_tool_use","id":"srvtoolu_2","name":"web_fetch"},` +
+			`{"type":"web_fetch_tool_result","tool_use_id":"srvtoolu_2","content":{"type":"web_fetch_tool_error","error_code":"url_not_accessible"}}`,
+			[]abi.Part{{Type: abi.PartServerToolCall, ID: "srvtoolu_2", Name: "web_fetch", Input: `{}`},
+				{Type: abi.PartServerToolResult, ID: "srvtoolu_2", Name: "web_fetch", Content: `{"type":"web_fetch_tool_error","error_code":"url_not_accessible"}`, IsError: true}}},
+		{"code execution", `{"type":"server_tool_use","id":"srvtoolu_3","name":"bash_code_execution","input":{"command":"ls"}},` +
+			`{"type":"bash_code_execution_tool_result","tool_use_id":"srvtoolu_3","content":{"type":"bash_code_execution_result","stdout":"a\n","stderr":"","return_code":0}}`,
+			[]abi.Part{{Type: abi.PartServerToolCall, ID: "srvtoolu_3", Name: "bash_code_execution", Input: `{"command":"ls"}`},
+				{Type: abi.PartServerToolResult, ID: "srvtoolu_3", Name: "bash_code_execution", Content: `{"type":"bash_code_execution_result","stdout":"a\n","stderr":"","return_code":0}`}}},
+		{"mcp", `{"type":"mcp_tool_use","id":"mcptoolu_1","name":"search","server_name":"wiki","input":{"q":"x"}},` +
+			`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_1","is_error":true,"content":[{"type":"text","text":"down"}]}`,
+			[]abi.Part{{Type: abi.PartServerToolCall, ID: "mcptoolu_1", Name: "mcp", Input: `{"server":"wiki","tool":"search","arguments":{"q":"x"}}`},
+				{Type: abi.PartServerToolResult, ID: "mcptoolu_1", Name: "mcp", Content: `[{"type":"text","text":"down"}]`, IsError: true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := DecodeRequest([]byte(`{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[` + tc.blocks + `]}]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wiretest.SameJSON(t, "messages", req.Messages, []abi.Message{{Role: abi.RoleUser, Content: abi.Text("x")}, {Role: abi.RoleAssistant, Content: tc.want}})
+		})
+	}
+}
+
+// TestDecodeErrors: what the contract cannot carry, and malformed server
+// tools and blocks, are invalid_request errors naming the field.
+func TestDecodeErrors(t *testing.T) {
+	const msgs = `"model":"m","max_tokens":10,"messages":[{"role":"user","content":"x"}]`
+	for _, tc := range []struct{ body, says string }{
+		{`{` + msgs + `,"tools":[{"type":"bash_20250124","name":"bash"}]}`, `tools.0.type: "bash_20250124" is not supported`},
+		{`{` + msgs + `,"tools":[{"type":"web_search_20260209","name":"web_search"}]}`, `tools.0.type: "web_search_20260209" is not supported`},
+		{`{` + msgs + `,"tools":[{"type":"code_execution_20250522","name":"code_execution"}]}`, `tools.0.type: "code_execution_20250522" is not supported`},
+		{`{` + msgs + `,"tools":[{"type":"web_search_20250305","name":"search"}]}`, `tools.0.name: a web_search_20250305 tool is named "web_search"`},
+		{`{` + msgs + `,"tools":[{"type":"web_search_20250305","name":"web_search","citations":{"enabled":true}}]}`, "tools.0.citations.enabled: not supported on a web_search_20250305 tool"},
+		{`{` + msgs + `,"tools":[{"type":"code_execution_20250825","name":"code_execution","max_uses":1}]}`, "tools.0.max_uses: not supported on a code_execution_20250825 tool"},
+		{`{` + msgs + `,"tools":[{"description":"no name"}]}`, "tools.0.name: field required"},
+		{`{` + msgs + `,"tools":[7]}`, "not a valid messages request: json: cannot unmarshal number into Go struct field request.tools"},
+		{`{` + msgs + `,"tools":[{"name":5}]}`, "not a valid messages request: json: cannot unmarshal number into Go struct field tool.tools.name"},
+		{`{` + msgs + `,"tools":[{"type":5,"name":"w"}]}`, "not a valid messages request: json: cannot unmarshal number into Go struct field tool.tools.type"},
+		{`{` + msgs + `,"mcp_servers":[{"type":"stdio","name":"s","url":"https://s"}]}`, `mcp_servers.0.type: must be "url"`},
+		{`{` + msgs + `,"mcp_servers":[{"type":"url","name":"s"}]}`, "mcp_servers.0: name and url are required"},
+		{`{` + msgs + `,"mcp_servers":[{"type":"url","name":"s","url":"https://s","tool_configuration":{"enabled":false}}]}`, "mcp_servers.0.tool_configuration.enabled: only true"},
+		{`{` + msgs + `,"mcp_servers":[{"type":"url","name":"s","url":"https://s","headers":{"a":"b"}}]}`, "mcp_servers.0.headers: not supported"},
+		{`{"model":"m","max_tokens":10,"messages":[{"role":"user","content":[{"type":"server_tool_use","id":"s","name":"web_search","input":{}}]}]}`, "a server_tool_use block belongs in an assistant message"},
+		{`{"model":"m","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"server_tool_use","name":"web_search","input":{}}]}]}`, "a server_tool_use block needs id and name"},
+		{`{"model":"m","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"server_tool_use","id":"s","name":"web_search","input":[1]}]}]}`, "must be an object"},
+		{`{"model":"m","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"mcp_tool_use","id":"m","name":"t","input":{}}]}]}`, "an mcp_tool_use block needs server_name"},
+		{`{"model":"m","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"web_search_tool_result","content":[]}]}]}`, "a web_search_tool_result block needs tool_use_id"},
+		{`{"model":"m","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"container_upload","file_id":"f"}]}]}`, `content block type "container_upload" is not supported`},
+	} {
+		_, err := DecodeRequest([]byte(tc.body))
+		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want invalid_request saying %q", tc.body, err, tc.says)
+		}
+	}
+}
+
+// TestStreamServerTools: server tool events are the Messages API's
+// blocks, in place among the text (a call's input as one input_json_delta,
+// an MCP call as mcp_tool_use, a result whole); names the API has no block
+// for write nothing; a server tool event that comes while a tool_use block
+// is open is sent once that block closes.
+func TestStreamServerTools(t *testing.T) {
+	call := abi.Event{Type: abi.EventServerToolCall, ID: "srvtoolu_1", Name: "web_search", Input: `{"query":"tides"}`}
+	result := abi.Event{Type: abi.EventServerToolResult, ID: "srvtoolu_1", Name: "web_search", Content: `[{"type":"web_search_result","url":"https://t"}]`}
+	callLines := []string{
+		`content_block_start {"id":"srvtoolu_1","input":{},"name":"web_search","type":"server_tool_use"}`,
+		`content_block_delta {"partial_json":"{\"query\":\"tides\"}","type":"input_json_delta"}`,
+		"content_block_stop",
+		`content_block_start {"content":[{"type":"web_search_result","url":"https://t"}],"tool_use_id":"srvtoolu_1","type":"web_search_tool_result"}`,
+		"content_block_stop",
+	}
+	for _, tc := range []struct {
+		name   string
+		events []abi.Event
+		want   []string
+	}{
+		{"around text, then an MCP call and a pause", []abi.Event{
+			{Type: abi.EventTextDelta, Text: "Looking."}, call, result, {Type: abi.EventTextDelta, Text: "Done."},
+			{Type: abi.EventServerToolCall, ID: "mcpl_1", Name: "mcp_list_tools", Input: `{"server":"wiki"}`},
+			{Type: abi.EventServerToolCall, ID: "mcptoolu_1", Name: "mcp", Input: `{"server":"wiki","tool":"search","arguments":{"q":"x"}}`},
+			{Type: abi.EventServerToolResult, ID: "mcptoolu_1", Name: "mcp", Content: `[{"type":"text","text":"none"}]`, IsError: true},
+			{Type: abi.EventFinish, Reason: abi.FinishPause}},
+			append(append([]string{"message_start", `content_block_start {"text":"","type":"text"}`, `content_block_delta {"text":"Looking.","type":"text_delta"}`, "content_block_stop"},
+				callLines...),
+				`content_block_start {"text":"","type":"text"}`, `content_block_delta {"text":"Done.","type":"text_delta"}`, "content_block_stop",
+				`content_block_start {"id":"mcptoolu_1","input":{},"name":"search","server_name":"wiki","type":"mcp_tool_use"}`,
+				`content_block_delta {"partial_json":"{\"q\":\"x\"}","type":"input_json_delta"}`, "content_block_stop",
+				`content_block_start {"content":[{"type":"text","text":"none"}],"is_error":true,"tool_use_id":"mcptoolu_1","type":"mcp_tool_result"}`, "content_block_stop",
+				`message_delta {"stop_reason":"pause_turn","stop_sequence":null}`, "message_stop")},
+		{"held while a tool call streams", []abi.Event{
+			{Type: abi.EventToolCallStart, Index: 0, ID: "toolu_1", Name: "w"}, {Type: abi.EventToolCallDelta, Index: 0, Arguments: `{}`},
+			call, result, {Type: abi.EventToolCall, Index: 0, ID: "toolu_1", Name: "w", Arguments: `{}`}, {Type: abi.EventFinish, Reason: abi.FinishToolCalls}},
+			append(append([]string{"message_start", `content_block_start {"id":"toolu_1","input":{},"name":"w","type":"tool_use"}`,
+				`content_block_delta {"partial_json":"{}","type":"input_json_delta"}`, "content_block_stop"}, callLines...),
+				`message_delta {"stop_reason":"tool_use","stop_sequence":null}`, "message_stop")},
+		{"held until the end", []abi.Event{{Type: abi.EventToolCallStart, Index: 0, ID: "toolu_1", Name: "w"}, call, result},
+			append(append([]string{"message_start", `content_block_start {"id":"toolu_1","input":{},"name":"w","type":"tool_use"}`, "content_block_stop"}, callLines...),
+				`message_delta {"stop_reason":"end_turn","stop_sequence":null}`, "message_stop")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got := streamLines(t, tc.events)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestMessageServerTools: a whole message carries the server tool blocks
+// where they came in the text (their input in place); names the Messages
+// API has no block for are left out; a refusal after text is a text block
+// of its own before the tool calls.
+func TestMessageServerTools(t *testing.T) {
+	var acc host.Accumulator
+	for _, ev := range []abi.Event{{Type: abi.EventResponseStart, ID: "msg_1"}, {Type: abi.EventTextDelta, Text: "Looking."},
+		{Type: abi.EventServerToolCall, ID: "s1", Name: "web_fetch", Input: `{"url":"https://a"}`},
+		{Type: abi.EventServerToolResult, ID: "s1", Name: "web_fetch", Content: `{"type":"web_fetch_tool_error","error_code":"x"}`, IsError: true},
+		{Type: abi.EventServerToolCall, ID: "ws_1", Name: "file_search", Input: `{"queries":[]}`},
+		{Type: abi.EventTextDelta, Text: "Done."}, {Type: abi.EventRefusal, Text: "No more."},
+		{Type: abi.EventToolCall, Index: 0, ID: "t1", Name: "w", Arguments: `{}`}, {Type: abi.EventFinish, Reason: abi.FinishToolCalls}} {
+		acc.Add(ev)
+	}
+	var got struct{ Content json.RawMessage }
+	if err := json.Unmarshal(Message(acc.Response(), "pub"), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"text":"Looking.","type":"text"},{"id":"s1","input":{"url":"https://a"},"name":"web_fetch","type":"server_tool_use"},` +
+		`{"content":{"type":"web_fetch_tool_error","error_code":"x"},"tool_use_id":"s1","type":"web_fetch_tool_result"},` +
+		`{"text":"Done.","type":"text"},{"text":"No more.","type":"text"},{"id":"t1","input":{},"name":"w","type":"tool_use"}]`
+	if string(got.Content) != want {
+		t.Fatalf("content\n%s\nwant\n%s", got.Content, want)
+	}
+}
+
+// FuzzDecodeRequest: any body decodes to a request or an invalid_request
+// error, never a panic.
+func FuzzDecodeRequest(f *testing.F) {
+	wiretest.FuzzDecode(f, DecodeRequest,
+		`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}`,
+		`{"model":"m","max_tokens":1,"tools":[{"type":"web_fetch_20250910","name":"web_fetch","citations":{"enabled":true}}],"mcp_servers":[{"type":"url","url":"https://s","name":"s","tool_configuration":{"allowed_tools":["t"]}}],`+
+			`"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"server_tool_use","id":"s","name":"web_search","input":{}},{"type":"web_search_tool_result","tool_use_id":"s","content":[]},`+
+			`{"type":"mcp_tool_use","id":"m","name":"t","server_name":"s","input":{}},{"type":"mcp_tool_result","tool_use_id":"m","content":"x"}]}]}`)
+}

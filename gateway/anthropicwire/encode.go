@@ -34,6 +34,9 @@ type Stream struct {
 	// block at a time, so their input is kept here and sent, whole, when
 	// the blocks before theirs close.
 	waiting []waitingCall
+	// held holds the server tool events that came while a tool call's
+	// block was open or calls were waiting, sent when those are done.
+	held []abi.Event
 }
 
 // waitingCall is a tool call whose block is not open yet: the input JSON
@@ -168,7 +171,10 @@ func (s *Stream) Event(ev *abi.Event) error {
 			if err := s.finishTool(ev.Arguments); err != nil {
 				return err
 			}
-			return s.openWaiting()
+			if err := s.openWaiting(); err != nil {
+				return err
+			}
+			return s.flushHeld()
 		}
 		if w := s.waitingFor(ev.Index); w != nil {
 			w.done, w.doneArgs = true, ev.Arguments
@@ -185,10 +191,60 @@ func (s *Stream) Event(ev *abi.Event) error {
 			return err
 		}
 		return s.finishTool(ev.Arguments)
+	case abi.EventServerToolCall, abi.EventServerToolResult:
+		if s.open == "tool_use" || len(s.waiting) > 0 {
+			s.held = append(s.held, *ev)
+			return nil
+		}
+		return s.serverBlock(ev)
 	case abi.EventUsage:
 		s.usage = ev.Usage
 	case abi.EventFinish:
 		s.stop = StopReason(ev.Reason)
+	}
+	return nil
+}
+
+// serverBlock writes a server tool event as its block, as Anthropic
+// streams them: a call's block starts with the input {} and gets it as
+// one input_json_delta; a result's block comes whole. Events of names the
+// Messages API has no block for write nothing.
+func (s *Stream) serverBlock(ev *abi.Event) error {
+	if ev.Type == abi.EventServerToolCall {
+		b, input, ok := serverToolUse(ev.ID, ev.Name, ev.Input)
+		if !ok {
+			return nil
+		}
+		if err := s.openBlock("server", b); err != nil {
+			return err
+		}
+		if err := s.blockDelta(map[string]any{"type": "input_json_delta", "partial_json": string(input)}); err != nil {
+			return err
+		}
+		return s.closeBlock()
+	}
+	b, ok := serverToolResult(ev.ID, ev.Name, ev.Content, ev.IsError)
+	if !ok {
+		return nil
+	}
+	if err := s.openBlock("server", b); err != nil {
+		return err
+	}
+	return s.closeBlock()
+}
+
+// flushHeld writes the held server tool events once no tool call's block
+// is open or waiting.
+func (s *Stream) flushHeld() error {
+	if s.open == "tool_use" || len(s.waiting) > 0 {
+		return nil
+	}
+	for len(s.held) > 0 {
+		ev := s.held[0]
+		s.held = s.held[1:]
+		if err := s.serverBlock(&ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -211,6 +267,9 @@ func (s *Stream) End() error {
 		if err := s.closeBlock(); err != nil {
 			return err
 		}
+	}
+	if err := s.flushHeld(); err != nil {
+		return err
 	}
 	if err := s.send("message_delta", map[string]any{"type": "message_delta",
 		"delta": map[string]any{"stop_reason": s.stop, "stop_sequence": nil}, "usage": usageOf(s.usage)}); err != nil {
@@ -281,18 +340,45 @@ func (s *Stream) Fail(e *abi.Error) error {
 	return s.events.SendRaw("error", ErrorBody(e))
 }
 
-// Message is the message object for a whole response.
+// Message is the message object for a whole response: its thinking
+// blocks, its text (with a refusal's) and the server tool blocks where
+// they came in it (host.Response.Message places them), and its tool_use
+// blocks.
 func Message(r *host.Response, model string) []byte {
 	content := []any{}
-	for _, p := range r.Reasoning {
-		if p.Redacted != "" {
-			content = append(content, map[string]any{"type": "redacted_thinking", "data": p.Redacted})
-		} else {
-			content = append(content, map[string]any{"type": "thinking", "thinking": p.Text, "signature": p.Signature})
+	if len(r.ServerTools) == 0 {
+		for i := range r.Reasoning {
+			content = append(content, thinkingBlock(&r.Reasoning[i]))
 		}
-	}
-	if t := r.Text + r.Refusal; t != "" {
-		content = append(content, map[string]any{"type": "text", "text": t})
+		if t := r.Text + r.Refusal; t != "" {
+			content = append(content, map[string]any{"type": "text", "text": t})
+		}
+	} else {
+		m := r.Message()
+		for i := range m.Content {
+			switch p := &m.Content[i]; p.Type {
+			case abi.PartReasoning:
+				content = append(content, thinkingBlock(p))
+			case abi.PartText:
+				if p.Text != "" {
+					content = append(content, map[string]any{"type": "text", "text": p.Text})
+				}
+			case abi.PartServerToolCall:
+				if b, input, ok := serverToolUse(p.ID, p.Name, p.Input); ok {
+					b["input"] = input
+					content = append(content, b)
+				}
+			case abi.PartServerToolResult:
+				if b, ok := serverToolResult(p.ID, p.Name, p.Content, p.IsError); ok {
+					content = append(content, b)
+				}
+			}
+		}
+		if r.Text != "" && r.Refusal != "" {
+			// Message keeps the text; the refusal that followed it is a
+			// text block of its own.
+			content = append(content, map[string]any{"type": "text", "text": r.Refusal})
+		}
 	}
 	for _, p := range r.ToolCalls {
 		input := json.RawMessage(p.Arguments)
@@ -308,6 +394,15 @@ func Message(r *host.Response, model string) []byte {
 	stop := StopReason(r.FinishReason)
 	b, _ := json.Marshal(msg{ID: id, Type: "message", Role: "assistant", Model: model, Content: content, StopReason: &stop, Usage: usageOf(r.Usage)})
 	return b
+}
+
+// thinkingBlock is the thinking (or redacted_thinking) block of a
+// reasoning part.
+func thinkingBlock(p *abi.Part) map[string]any {
+	if p.Redacted != "" {
+		return map[string]any{"type": "redacted_thinking", "data": p.Redacted}
+	}
+	return map[string]any{"type": "thinking", "thinking": p.Text, "signature": p.Signature}
 }
 
 // TokenCount is the /v1/messages/count_tokens answer: {"input_tokens": n}.

@@ -1,5 +1,6 @@
 // Package openaiwire is the gateway's OpenAI Chat Completions dialect:
-// it decodes a /v1/chat/completions request body to the normalized
+// it decodes a /v1/chat/completions request body (function tools, and
+// web_search_options as the web_search provider tool) to the normalized
 // abi.Request and encodes normalized events back as a chat.completion
 // object or as chat.completion.chunk server-sent events, and errors in
 // OpenAI's error shape.
@@ -39,6 +40,7 @@ type request struct {
 	Stop                json.RawMessage `json:"stop"`
 	N                   *int            `json:"n"`
 	ReasoningEffort     string          `json:"reasoning_effort"`
+	WebSearchOptions    json.RawMessage `json:"web_search_options"`
 }
 
 type message struct {
@@ -119,10 +121,20 @@ func DecodeRequest(body []byte) (*abi.Request, Options, error) {
 		req.Messages = append(req.Messages, am)
 	}
 	for i, t := range in.Tools {
-		if t.Type != "function" || t.Function.Name == "" {
+		if t.Type != "function" {
+			return nil, Options{}, invalid("tools[%d].type %q is not supported: only function tools are (Chat Completions has no other tools the gateway can carry; web search is web_search_options, other hosted tools are on POST /v1/responses)", i, t.Type)
+		}
+		if t.Function.Name == "" {
 			return nil, Options{}, invalid("tools[%d]: only function tools with a name are supported", i)
 		}
 		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Function.Name, Description: t.Function.Description, Parameters: t.Function.Parameters, Strict: t.Function.Strict})
+	}
+	if ws := bytes.TrimSpace(in.WebSearchOptions); len(ws) > 0 && !bytes.Equal(ws, []byte("null")) {
+		t, err := webSearch(ws)
+		if err != nil {
+			return nil, Options{}, err
+		}
+		req.Tools = append(req.Tools, t)
 	}
 	if tc := bytes.TrimSpace(in.ToolChoice); len(tc) > 0 && !bytes.Equal(tc, []byte("null")) {
 		var mode string

@@ -2,6 +2,7 @@ package openaiwire
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,49 @@ func TestStreamFail(t *testing.T) {
 	want := "data: " + string(ErrorBody(abi.Errorf(abi.CodeRateLimited, "slow <down>"))) + "\n\n"
 	if buf.String() != want || flushed != 1 {
 		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
+	}
+}
+
+// TestDecodeWebSearchOptions: web_search_options is the contract's
+// web_search provider tool, next to the function tools; its user_location
+// takes the flat form the other dialects use.
+func TestDecodeWebSearchOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name, fields string
+		want         []abi.ToolDefinition
+	}{
+		{"empty", `"web_search_options":{}`, []abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolWebSearch}}},
+		{"null", `"web_search_options":null`, nil},
+		{"context size and location, after a function tool",
+			`"tools":[{"type":"function","function":{"name":"w"}}],"web_search_options":{"search_context_size":"low","user_location":{"type":"approximate","approximate":{"city":"Oslo","country":"NO"}}}`,
+			[]abi.ToolDefinition{{Name: "w"}, {Type: abi.ToolProvider, Name: abi.ProviderToolWebSearch,
+				Options: json.RawMessage(`{"search_context_size":"low","user_location":{"city":"Oslo","country":"NO","type":"approximate"}}`)}}},
+		{"null location", `"web_search_options":{"user_location":null}`, []abi.ToolDefinition{{Type: abi.ToolProvider, Name: abi.ProviderToolWebSearch}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _, err := DecodeRequest([]byte(`{"model":"m","messages":[{"role":"user","content":"x"}],` + tc.fields + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wiretest.SameJSON(t, "tools", req.Tools, tc.want)
+		})
+	}
+}
+
+// TestDecodeToolErrors: tools Chat Completions cannot carry are refused
+// naming the field.
+func TestDecodeToolErrors(t *testing.T) {
+	const msgs = `"model":"m","messages":[{"role":"user","content":"x"}]`
+	for _, tc := range []struct{ body, says string }{
+		{`{` + msgs + `,"tools":[{"type":"custom","custom":{"name":"c"}}]}`, `tools[0].type "custom" is not supported`},
+		{`{` + msgs + `,"tools":[{"type":"function","function":{}}]}`, "tools[0]: only function tools with a name are supported"},
+		{`{` + msgs + `,"web_search_options":"on"}`, "web_search_options must be an object"},
+		{`{` + msgs + `,"web_search_options":{"max_uses":2}}`, "web_search_options.max_uses is not supported"},
+		{`{` + msgs + `,"web_search_options":{"user_location":{"city":"Oslo"}}}`, "web_search_options.user_location must be"},
+	} {
+		_, _, err := DecodeRequest([]byte(tc.body))
+		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want invalid_request saying %q", tc.body, err, tc.says)
+		}
 	}
 }

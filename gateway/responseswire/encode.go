@@ -22,11 +22,16 @@ type outItem struct {
 	Content []contentOut `json:"content,omitzero"`
 	// reasoning
 	Summary []contentOut `json:"summary,omitzero"`
-	// function_call, mcp_approval_request
+	// function_call, mcp_approval_request, mcp_call, mcp_list_tools
 	CallID      string `json:"call_id,omitempty"`
 	ServerLabel string `json:"server_label,omitempty"`
 	Name        string `json:"name,omitempty"`
 	Arguments   string `json:"arguments,omitempty"`
+	// mcp_list_tools (tools), mcp_call (output), both (error: null when
+	// none)
+	Tools  json.RawMessage `json:"tools,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
+	Error  json.RawMessage `json:"error,omitempty"`
 }
 
 type contentOut struct {
@@ -118,6 +123,74 @@ func approvalItem(id, name, input string) outItem {
 	return it
 }
 
+// mcpItem is the output item of an MCP server's call or tool listing
+// (ABI 1.3 server-tool-call and server-tool-result events, as the
+// openai-responses module reports them), so that a client can send it
+// back: name mcp (input {"server", "tool", "arguments"}, content
+// {"output", "error"}) is an mcp_call, name mcp_list_tools (input
+// {"server"}, content {"tools", "error"}) an mcp_list_tools; a content
+// that is not such an object is the output's text. ok is false for any
+// other server tool (web search, code execution, file search have no item
+// in this dialect).
+func mcpItem(id, name, input, content string) (it outItem, ok bool) {
+	var in struct {
+		Server    string          `json:"server"`
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if (name != abi.ProviderToolMCP && name != "mcp_list_tools") || json.Unmarshal([]byte(input), &in) != nil || in.Server == "" {
+		return outItem{}, false
+	}
+	var c struct {
+		Output json.RawMessage `json:"output"`
+		Tools  json.RawMessage `json:"tools"`
+		Error  json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal([]byte(content), &c) != nil {
+		c.Output, _ = json.Marshal(content)
+	}
+	orNull := func(v json.RawMessage) json.RawMessage {
+		if len(v) == 0 {
+			return json.RawMessage("null")
+		}
+		return v
+	}
+	if name == "mcp_list_tools" {
+		if len(c.Tools) == 0 || string(c.Tools) == "null" {
+			c.Tools = json.RawMessage("[]")
+		}
+		return outItem{Type: "mcp_list_tools", ID: id, ServerLabel: in.Server, Tools: c.Tools, Error: orNull(c.Error)}, true
+	}
+	if in.Tool == "" {
+		return outItem{}, false
+	}
+	args := string(in.Arguments)
+	if args == "" {
+		args = "{}"
+	}
+	return outItem{Type: "mcp_call", ID: id, ServerLabel: in.Server, Name: in.Tool, Arguments: args, Output: orNull(c.Output), Error: orNull(c.Error)}, true
+}
+
+// mcpItems are the MCP items of a whole response's server tools, each at
+// its result, in order.
+func mcpItems(parts []abi.Part) []outItem {
+	var out []outItem
+	for i, p := range parts {
+		if p.Type != abi.PartServerToolResult {
+			continue
+		}
+		for _, c := range parts[:i] {
+			if c.Type == abi.PartServerToolCall && c.ID == p.ID {
+				if it, ok := mcpItem(p.ID, c.Name, c.Input, p.Content); ok {
+					out = append(out, it)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
 // finish is the status and incomplete details of a finish reason: a
 // response cut by the output token limit or a content filter is
 // "incomplete", any other "completed" (pause, ABI 1.3, included: the
@@ -160,6 +233,7 @@ func Response(r *host.Response, model string, now time.Time) []byte {
 		}
 		out = append(out, outItem{Type: "reasoning", ID: "rs_0", Summary: []contentOut{{Type: "summary_text", Text: ptr(b.String())}}})
 	}
+	out = append(out, mcpItems(r.ServerTools)...)
 	if r.Text != "" || r.Refusal != "" {
 		m := outItem{Type: "message", ID: "msg_0", Status: "completed", Role: "assistant"}
 		if r.Text != "" {
@@ -191,9 +265,10 @@ func ptr(s string) *string { return &s }
 // output_text part, a refusal part: response.output_text.delta,
 // response.refusal.delta), reasoning deltas a reasoning item with one
 // summary_text part (response.reasoning_summary_text.delta), each tool
-// call a function_call item and each approval request an
-// mcp_approval_request item. Reasoning signatures and redacted reasoning
-// have no place in this dialect and are not sent.
+// call a function_call item, each approval request an
+// mcp_approval_request item, and each MCP server tool's call or listing,
+// at its result, an mcp_call or mcp_list_tools item. Reasoning signatures
+// and redacted reasoning have no place in this dialect and are not sent.
 type Stream struct {
 	events  sse.Stream
 	model   string
@@ -209,10 +284,13 @@ type Stream struct {
 	reas int
 	// calls maps a tool call's index to its output index; done holds the
 	// output indexes of the items closed.
-	calls  map[int]int
-	done   map[int]bool
-	usage  abi.Usage
-	reason abi.FinishReason
+	calls map[int]int
+	// serverCalls holds the server tool calls by ID, until their result
+	// makes an MCP item (mcpItem).
+	serverCalls map[string]abi.Event
+	done        map[int]bool
+	usage       abi.Usage
+	reason      abi.FinishReason
 }
 
 // NewStream returns a Stream that writes to w, calling flush after each
@@ -424,6 +502,29 @@ func (s *Stream) Event(ev *abi.Event) error {
 			return err
 		}
 		i, err := s.addItem(approvalItem(ev.ID, ev.Name, ev.Input))
+		if err != nil {
+			return err
+		}
+		return s.itemDone(i)
+	case abi.EventServerToolCall:
+		if s.serverCalls == nil {
+			s.serverCalls = map[string]abi.Event{}
+		}
+		s.serverCalls[ev.ID] = *ev
+	case abi.EventServerToolResult:
+		c, ok := s.serverCalls[ev.ID]
+		if !ok {
+			return nil
+		}
+		delete(s.serverCalls, ev.ID)
+		it, ok := mcpItem(ev.ID, c.Name, c.Input, ev.Content)
+		if !ok {
+			return nil
+		}
+		if err := s.closeOpen(); err != nil {
+			return err
+		}
+		i, err := s.addItem(it)
 		if err != nil {
 			return err
 		}

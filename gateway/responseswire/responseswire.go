@@ -1,10 +1,15 @@
 // Package responseswire is the gateway's OpenAI Responses dialect
 // (/v1/responses): it decodes a request body (input as a string or as
-// items: messages, function_call and function_call_output items) to the
-// normalized abi.Request, and encodes normalized events back as a
-// response object or as Responses stream events (response.created,
-// response.output_item.added, response.output_text.delta,
-// response.function_call_arguments.delta, ..., response.completed).
+// items: messages, function_call and function_call_output items, and the
+// MCP items of a turn a provider paused for approval:
+// mcp_approval_request, mcp_approval_response, mcp_call, mcp_list_tools;
+// function tools and the hosted tools web_search, file_search,
+// code_interpreter and mcp) to the normalized abi.Request, and encodes
+// normalized events (an MCP server's calls and tool listing as mcp_call
+// and mcp_list_tools items) back as a response object or as Responses
+// stream events (response.created, response.output_item.added,
+// response.output_text.delta, response.function_call_arguments.delta,
+// ..., response.completed).
 // Errors use OpenAI's error shape (openaiwire).
 //
 // The gateway keeps no state: previous_response_id (server-side
@@ -19,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/gateway/openaiwire"
 )
 
@@ -46,6 +52,7 @@ type request struct {
 	} `json:"reasoning"`
 }
 
+// tool is a function tool (type "function").
 type tool struct {
 	Type        string          `json:"type"`
 	Name        string          `json:"name"`
@@ -99,11 +106,8 @@ func DecodeRequest(body []byte) (*abi.Request, error) {
 	if len(msgs) == 0 {
 		return nil, invalid("input must not be empty")
 	}
-	for i, t := range in.Tools {
-		if t.Type != "function" || t.Name == "" {
-			return nil, invalid("tools[%d]: only function tools with a name are supported", i)
-		}
-		req.Tools = append(req.Tools, abi.ToolDefinition{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Strict: t.Strict})
+	if req.Tools, err = hosted.Tools(body, in.Tools, func(i int) error { return invalid("tools[%d]: a function tool needs a name", i) }, decodeHostedTool); err != nil {
+		return nil, err
 	}
 	if req.ToolChoice, err = decodeToolChoice(in.ToolChoice); err != nil {
 		return nil, err
@@ -152,9 +156,12 @@ func decodeToolChoice(tc json.RawMessage) (*abi.ToolChoice, error) {
 }
 
 // decodeInput turns input (a string, or a list of items) into messages:
-// consecutive function_call items join the assistant message before them,
-// each function_call_output is a tool message, reasoning items are
-// dropped (the gateway cannot tell whose they are).
+// consecutive function_call, mcp_approval_request, mcp_call and
+// mcp_list_tools items join the assistant message before them (the last
+// three as the provider history of ABI 1.3: approval-request and
+// server-tool parts), each function_call_output and mcp_approval_response
+// is a tool message (a tool-result, an approval-response part), reasoning
+// items are dropped (the gateway cannot tell whose they are).
 func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -172,7 +179,14 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 		return nil, invalid("input must be a string or an array of items")
 	}
 	var out []abi.Message
+	var mcp []mcpInput // the items with the MCP items' fields, read once one is met
 	for i, it := range items {
+		if strings.HasPrefix(it.Type, "mcp_") && mcp == nil {
+			var err error
+			if mcp, err = mcpInputs(raw); err != nil {
+				return nil, invalid("input: %v", err)
+			}
+		}
 		switch it.Type {
 		case "message", "":
 			m, err := decodeMessage(it)
@@ -184,12 +198,25 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 			if it.CallID == "" || it.Name == "" {
 				return nil, invalid("input[%d]: a function_call needs call_id and name", i)
 			}
-			p := abi.Part{Type: abi.PartToolCall, ID: it.CallID, Name: it.Name, Arguments: it.Arguments}
-			if n := len(out); n > 0 && out[n-1].Role == abi.RoleAssistant {
-				out[n-1].Content = append(out[n-1].Content, p)
-			} else {
-				out = append(out, abi.Message{Role: abi.RoleAssistant, Content: []abi.Part{p}})
+			out = assistantPart(out, abi.Part{Type: abi.PartToolCall, ID: it.CallID, Name: it.Name, Arguments: it.Arguments})
+		case "mcp_approval_request":
+			p, err := approvalRequest(&mcp[i])
+			if err != nil {
+				return nil, invalid("input[%d]: %v", i, err)
 			}
+			out = assistantPart(out, p)
+		case "mcp_call", "mcp_list_tools":
+			ps, err := mcpHistory(&mcp[i])
+			if err != nil {
+				return nil, invalid("input[%d]: %v", i, err)
+			}
+			out = assistantPart(out, ps...)
+		case "mcp_approval_response":
+			p, err := approvalResponse(&mcp[i])
+			if err != nil {
+				return nil, invalid("input[%d]: %v", i, err)
+			}
+			out = append(out, abi.Message{Role: abi.RoleTool, Content: []abi.Part{p}})
 		case "function_call_output":
 			if it.CallID == "" {
 				return nil, invalid("input[%d]: a function_call_output needs call_id", i)
@@ -201,7 +228,7 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 			out = append(out, abi.Message{Role: abi.RoleTool, Content: []abi.Part{{Type: abi.PartToolResult, ToolCallID: it.CallID, Content: text}}})
 		case "reasoning":
 		default:
-			return nil, invalid("input[%d]: item type %q is not supported (message, function_call, function_call_output, reasoning)", i, it.Type)
+			return nil, invalid("input[%d]: item type %q is not supported (%s)", i, it.Type, itemTypes)
 		}
 	}
 	return out, nil

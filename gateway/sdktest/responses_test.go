@@ -192,3 +192,51 @@ func TestOpenAIResponsesReasoningAndRefusal(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAIResponsesApprovalContinuation: openai-go's Responses client
+// sends an mcp tool, reads the mcp_approval_request item of the streamed
+// answer, sends it back with its mcp_approval_response (the SDK's own
+// item params) and gets the continued answer.
+func TestOpenAIResponsesApprovalContinuation(t *testing.T) {
+	g := start(t)
+	c := openaiClient(g, sdkgateway.Key)
+	ctx := context.Background()
+	params := responses.ResponseNewParams{
+		Model: sdkgateway.ApprovalModel,
+		Input: responses.ResponseNewParamsInputUnion{OfInputItemList: responses.ResponseInputParam{
+			responses.ResponseInputItemParamOfMessage("What is wasmadapt?", responses.EasyInputMessageRoleUser)}},
+		Tools: []responses.ToolUnionParam{{OfMcp: &responses.ToolMcpParam{ServerLabel: "deepwiki", ServerURL: openai.String("https://mcp.deepwiki.com/mcp"),
+			RequireApproval: responses.ToolMcpRequireApprovalUnionParam{OfMcpToolApprovalSetting: openai.String("always")}}}},
+	}
+	stream := c.Responses.NewStreaming(ctx, params)
+	var final responses.Response
+	for stream.Next() {
+		if ev := stream.Current(); ev.Type == "response.completed" {
+			final = ev.Response
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var req responses.ResponseOutputItemMcpApprovalRequest
+	for _, item := range final.Output {
+		if item.Type == "mcp_approval_request" {
+			req = item.AsMcpApprovalRequest()
+		}
+	}
+	if req.ID != "mcpr_12" || req.ServerLabel != "deepwiki" || req.Name != "ask_question" || req.Arguments != `{"question":"What is wasmadapt?"}` {
+		t.Fatalf("approval request %+v in the output %+v", req, final.Output)
+	}
+
+	params.Input.OfInputItemList = append(params.Input.OfInputItemList,
+		responses.ResponseInputItemUnionParam{OfMcpApprovalRequest: &responses.ResponseInputItemMcpApprovalRequestParam{
+			ID: req.ID, Arguments: req.Arguments, Name: req.Name, ServerLabel: req.ServerLabel}},
+		responses.ResponseInputItemParamOfMcpApprovalResponse(req.ID, true))
+	whole, err := c.Responses.New(ctx, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.OutputText() != sdkgateway.ApprovalReply || whole.Status != "completed" {
+		t.Fatalf("continued response %q %s, want %q completed", whole.OutputText(), whole.Status, sdkgateway.ApprovalReply)
+	}
+}

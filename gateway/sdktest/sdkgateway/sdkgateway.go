@@ -8,8 +8,11 @@
 // provider (opsHandler); and ReasoningModel and RefusalModel, whose
 // providers replay the repository's golden cases (testdata/anthropic/
 // stream-thinking-parallel-tools, testdata/openai-responses/
-// stream-refusal). The adapters run natively (engine.NewNative), so
-// no module needs building.
+// stream-refusal); and ApprovalModel, whose provider (the
+// openai-responses module) replays testdata/openai-responses/
+// stream-mcp-approval-request and then stream-hosted-tools, one request
+// each. The adapters run natively (engine.NewNative), so no module needs
+// building.
 package sdkgateway
 
 import (
@@ -52,6 +55,15 @@ const RefusalModel = "refusing"
 
 // RefusalText is RefusalModel's refusal.
 const RefusalText = "I can't help with that."
+
+// ApprovalModel is the public model whose provider (the openai-responses
+// module) asks approval for the MCP call ask_question of server deepwiki
+// (an mcp_approval_request item, id "mcpr_12") at the first request, and
+// answers ApprovalReply at the second, whatever they hold.
+const ApprovalModel = "approving"
+
+// ApprovalReply is ApprovalModel's second answer.
+const ApprovalReply = "Sales total 240; leave is 25 days."
 
 // Gateway is a running fixture. Close stops it.
 type Gateway struct {
@@ -105,16 +117,28 @@ func Start(ctx context.Context, casesDir string, log *slog.Logger) (*Gateway, er
 		config.Model{Name: EmbedModel, Line: 1, Targets: opTarget("openai", "text-embedding-3-small")},
 		config.Model{Name: CountModel, Line: 1, Targets: opTarget("anthropic", "claude-sonnet-4-5")})
 	testdata := filepath.Join(casesDir, "..", "..", "..", "..", "testdata")
-	for _, m := range []struct{ name, module, model, golden string }{
-		{ReasoningModel, "anthropic", "claude-sonnet-4-5", "stream-thinking-parallel-tools"},
-		{RefusalModel, "openai-responses", "gpt-4.1-mini", "stream-refusal"},
+	for _, m := range []struct {
+		name, module, model string
+		golden              []string
+	}{
+		{ReasoningModel, "anthropic", "claude-sonnet-4-5", []string{"stream-thinking-parallel-tools"}},
+		{RefusalModel, "openai-responses", "gpt-4.1-mini", []string{"stream-refusal"}},
+		{ApprovalModel, "openai-responses", "gpt-4.1", []string{"stream-mcp-approval-request", "stream-hosted-tools"}},
 	} {
-		c, err := providertest.LoadCase(filepath.Join(testdata, m.module, m.golden))
-		if err != nil {
-			g.Close()
-			return nil, fmt.Errorf("sdkgateway: the golden case of model %q: %w", m.name, err)
+		var cases []providertest.Case
+		for _, golden := range m.golden {
+			c, err := providertest.LoadCase(filepath.Join(testdata, m.module, golden))
+			if err != nil {
+				g.Close()
+				return nil, fmt.Errorf("sdkgateway: the golden case of model %q: %w", m.name, err)
+			}
+			cases = append(cases, c)
 		}
-		p := httptest.NewServer(providertest.NewHandler([]providertest.Case{c}))
+		var opts []providertest.Option
+		if len(cases) > 1 {
+			opts = append(opts, providertest.WithSequence())
+		}
+		p := httptest.NewServer(providertest.NewHandler(cases, opts...))
 		g.closers = append(g.closers, p.Close)
 		t := opTarget(m.module, m.model)
 		t[0].BaseURL = p.URL
