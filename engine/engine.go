@@ -16,6 +16,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine/compilecache"
+	"github.com/wasmadapt/wasmadapt/internal/defaults"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -156,33 +157,19 @@ type Config struct {
 }
 
 func (c *Config) withDefaults() {
-	if c.PoolSize <= 0 {
-		c.PoolSize = runtime.GOMAXPROCS(0)
-	}
-	if c.CallTimeout <= 0 {
-		c.CallTimeout = DefaultCallTimeout
-	}
-	if c.InitTimeout <= 0 {
-		c.InitTimeout = DefaultInitTimeout
-	}
+	defaults.Positive(&c.PoolSize, runtime.GOMAXPROCS(0))
+	defaults.Positive(&c.CallTimeout, DefaultCallTimeout)
+	defaults.Positive(&c.InitTimeout, DefaultInitTimeout)
 	if c.MemoryLimitBytes == 0 {
 		c.MemoryLimitBytes = DefaultMemoryLimitBytes
 	}
 	if c.MemoryLimitBytes > 4<<30 {
 		c.MemoryLimitBytes = 4 << 30
 	}
-	if c.MaxOutputBytes <= 0 {
-		c.MaxOutputBytes = DefaultMaxOutputBytes
-	}
-	if c.MaxModuleBytes <= 0 {
-		c.MaxModuleBytes = DefaultMaxModuleBytes
-	}
-	if c.MaxInputBytes <= 0 {
-		c.MaxInputBytes = int(c.MemoryLimitBytes / 8)
-	}
-	if c.MaxEventsPerCall <= 0 {
-		c.MaxEventsPerCall = DefaultMaxEventsPerCall
-	}
+	defaults.Positive(&c.MaxOutputBytes, DefaultMaxOutputBytes)
+	defaults.Positive(&c.MaxModuleBytes, DefaultMaxModuleBytes)
+	defaults.Positive(&c.MaxInputBytes, int(c.MemoryLimitBytes/8))
+	defaults.Positive(&c.MaxEventsPerCall, DefaultMaxEventsPerCall)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

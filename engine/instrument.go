@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/wasmadapt/wasmadapt/internal/leb128"
 )
 
 // The sandbox caps the load-time rewriter enforces (SECURITY.md, "Sandbox
@@ -967,14 +969,4 @@ func leb(v uint32) []byte {
 	}
 }
 
-func sleb(v int32) []byte {
-	var out []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(out, c)
-		}
-		out = append(out, c|0x80)
-	}
-}
+func sleb(v int32) []byte { return leb128.AppendSigned(nil, int64(v)) }

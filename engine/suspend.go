@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/api"
+	"github.com/wasmadapt/wasmadapt/internal/defaults"
 )
 
 // Defaults of CrashPolicy.
@@ -55,15 +56,9 @@ func (p *CrashPolicy) withDefaults() {
 	if p.Limit == 0 {
 		p.Limit = DefaultCrashLimit
 	}
-	if p.Window <= 0 {
-		p.Window = DefaultCrashWindow
-	}
-	if p.Backoff <= 0 {
-		p.Backoff = DefaultSuspendBackoff
-	}
-	if p.MaxBackoff <= 0 {
-		p.MaxBackoff = DefaultMaxSuspendBackoff
-	}
+	defaults.Positive(&p.Window, DefaultCrashWindow)
+	defaults.Positive(&p.Backoff, DefaultSuspendBackoff)
+	defaults.Positive(&p.MaxBackoff, DefaultMaxSuspendBackoff)
 	if p.MaxBackoff < p.Backoff {
 		p.MaxBackoff = p.Backoff
 	}

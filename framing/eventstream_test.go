@@ -8,7 +8,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -248,17 +247,11 @@ func TestEventStreamSplitProperty(t *testing.T) {
 // JSON. Then every single-byte corruption of one recording is reported as
 // stream_truncated.
 func TestEventStreamRecordings(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(recordingsDir(t, "bedrock"), "*.eventstream"))
-	if len(files) == 0 {
-		t.Skip("no .eventstream recordings")
-	}
+	fixtures := readFixtures(t, filepath.Join(recordingsDir(t, "bedrock"), "*.eventstream"))
 	known := map[string]bool{"messageStart": true, "contentBlockStart": true, "contentBlockDelta": true,
 		"contentBlockStop": true, "messageStop": true, "metadata": true}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, fx := range fixtures {
+		f, b := fx.name, fx.data
 		got, err := collect(t, EventStream(bytes.NewReader(b), Options{}))
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -290,13 +283,13 @@ func TestEventStreamRecordings(t *testing.T) {
 		}
 		t.Logf("%s: %d messages", filepath.Base(f), len(got))
 	}
-	b, _ := os.ReadFile(files[0])
+	b := fixtures[0].data
 	for i := range b {
 		c := bytes.Clone(b)
 		c[i] ^= 0x01
 		_, err := collect(t, EventStream(bytes.NewReader(c), Options{}))
 		if abi.CodeOf(err) != abi.CodeStreamTruncated {
-			t.Fatalf("%s: byte %d corrupted: got %v, want stream_truncated", files[0], i, err)
+			t.Fatalf("%s: byte %d corrupted: got %v, want stream_truncated", fixtures[0].name, i, err)
 		}
 	}
 }

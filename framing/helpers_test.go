@@ -146,6 +146,44 @@ func recordingsDir(t testing.TB, provider string) string {
 	return dir
 }
 
+// fixture is one file of the shared recordings.
+type fixture struct {
+	name string
+	data []byte
+}
+
+// readFixtures reads the files matching pattern (filepath.Glob), in name
+// order. It skips t when there are none and fails it when one cannot be
+// read.
+func readFixtures(t *testing.T, pattern string) []fixture {
+	t.Helper()
+	files, _ := filepath.Glob(pattern)
+	if len(files) == 0 {
+		t.Skipf("no files match %s", pattern)
+	}
+	out := make([]fixture, len(files))
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = fixture{f, b}
+	}
+	return out
+}
+
+// chunkFixtures reads the shared *.chunks.txt fixtures: real event
+// payloads, one a line, most without a final newline.
+func chunkFixtures(t *testing.T) []fixture {
+	t.Helper()
+	return readFixtures(t, filepath.Join(filepath.Dir(recordingsDir(t, "anthropic")), "*", "*.chunks.txt"))
+}
+
+// lines are the payloads of a chunks fixture.
+func (f fixture) lines() []string {
+	return strings.Split(strings.TrimRight(string(f.data), "\n"), "\n")
+}
+
 // refSSE is a direct, whole-input transcription of the SSE rules (with the
 // package's end-of-body choice), used as the oracle of the streaming
 // parser.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -131,24 +130,15 @@ func TestNDJSONSplitProperty(t *testing.T) {
 // event payloads, one JSON object per line, most without a final newline)
 // and checks every line comes back.
 func TestNDJSONChunkFixtures(t *testing.T) {
-	root := filepath.Dir(recordingsDir(t, "anthropic"))
-	files, _ := filepath.Glob(filepath.Join(root, "*", "*.chunks.txt"))
-	if len(files) == 0 {
-		t.Skip("no chunks fixtures")
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-		got, err := collect(t, NDJSON(newRandReader(b, 9, 64), Options{}))
+	for _, f := range chunkFixtures(t) {
+		want := f.lines()
+		got, err := collect(t, NDJSON(newRandReader(f.data, 9, 64), Options{}))
 		if err != nil || len(got) != len(want) {
-			t.Fatalf("%s: got %d lines, %v; want %d", f, len(got), err, len(want))
+			t.Fatalf("%s: got %d lines, %v; want %d", f.name, len(got), err, len(want))
 		}
 		for i := range got {
 			if got[i].Data != want[i] {
-				t.Fatalf("%s: line %d: got %q, want %q", f, i+1, got[i].Data, want[i])
+				t.Fatalf("%s: line %d: got %q, want %q", f.name, i+1, got[i].Data, want[i])
 			}
 		}
 	}
@@ -159,14 +149,10 @@ func TestNDJSONChunkFixtures(t *testing.T) {
 // transfer encoding) and frames them: every line is a JSON object and the
 // last one says "done": true.
 func TestNDJSONOllamaRecordings(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(recordingsDir(t, "ollama"), "*.httprr"))
 	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		types, _, raw := httprrBodies(t, b)
+	for _, fx := range readFixtures(t, filepath.Join(recordingsDir(t, "ollama"), "*.httprr")) {
+		f := fx.name
+		types, _, raw := httprrBodies(t, fx.data)
 		for i := range raw {
 			if types[i] != "application/x-ndjson" {
 				continue

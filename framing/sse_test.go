@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -275,14 +274,10 @@ func httprrBodies(t *testing.T, b []byte) (types, bodies []string, raw [][]byte)
 // pieces change nothing.
 func TestSSERecordings(t *testing.T) {
 	root := filepath.Dir(recordingsDir(t, "anthropic"))
-	files, _ := filepath.Glob(filepath.Join(root, "*", "*.httprr"))
 	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		types, bodies, _ := httprrBodies(t, b)
+	for _, fx := range readFixtures(t, filepath.Join(root, "*", "*.httprr")) {
+		f := fx.name
+		types, bodies, _ := httprrBodies(t, fx.data)
 		for i, body := range bodies {
 			if !strings.HasPrefix(types[i], "text/event-stream") {
 				continue
@@ -323,18 +318,9 @@ func TestSSERecordings(t *testing.T) {
 // events, with LF and with CRLF line ends, and checks the framer gives the
 // lines back.
 func TestSSEChunkFixtures(t *testing.T) {
-	root := filepath.Dir(recordingsDir(t, "anthropic"))
-	files, _ := filepath.Glob(filepath.Join(root, "*", "*.chunks.txt"))
-	if len(files) == 0 {
-		t.Skip("no chunks fixtures")
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range chunkFixtures(t) {
 		var want []rec
-		for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		for _, l := range f.lines() {
 			want = append(want, rec{"", l})
 		}
 		for _, eol := range []string{"\n", "\r\n"} {
@@ -344,7 +330,7 @@ func TestSSEChunkFixtures(t *testing.T) {
 			}
 			got, err := collect(t, SSE(newRandReader([]byte(wire.String()), 3, 50), Options{}))
 			if err != nil || !reflect.DeepEqual(got, want) {
-				t.Fatalf("%s (%q): got %d events, %v; want %d", f, eol, len(got), err, len(want))
+				t.Fatalf("%s (%q): got %d events, %v; want %d", f.name, eol, len(got), err, len(want))
 			}
 		}
 	}

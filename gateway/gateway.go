@@ -44,6 +44,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/gateway/limits"
 	"github.com/wasmadapt/wasmadapt/host"
+	"github.com/wasmadapt/wasmadapt/internal/waitctx"
 )
 
 // MaxBodyBytes bounds an inbound request body.
@@ -249,16 +250,7 @@ func (s *Server) Drain() { s.draining.Store(true) }
 
 // Wait blocks until the model requests in flight have finished or ctx
 // ends.
-func (s *Server) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Server) Wait(ctx context.Context) error { return waitctx.Wait(ctx, &s.inflight) }
 
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	if s.draining.Load() {

@@ -24,6 +24,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
 	"github.com/wasmadapt/wasmadapt/internal/adapterset"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 const (
@@ -106,23 +107,7 @@ func get(t *testing.T, url string, header ...string) (int, string) {
 
 func do(t *testing.T, method, url string, body io.Reader, header ...string) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range header {
-		k, v, _ := strings.Cut(h, ": ")
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := testenv.Do(t, method, url, body, header...)
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
 

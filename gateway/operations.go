@@ -49,9 +49,7 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 	s.serveOp(w, r, &opCall{dialect: openAI, public: public, op: abi.OpEmbed, operation: "embeddings", estimate: size,
 		run: func(ctx context.Context, t host.Target) ([]byte, abi.Usage, error) {
 			treq := *req
-			if t.Model != "" {
-				treq.Model = t.Model
-			}
+			treq.Model = t.ModelFor(treq.Model)
 			res, err := s.client.Embed(ctx, t.Provider, &treq)
 			if err != nil {
 				return nil, abi.Usage{}, err
@@ -68,9 +66,7 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 	s.serveOp(w, r, &opCall{dialect: anthropic, anthropic: true, public: req.Model, op: abi.OpCountTokens, operation: "count_tokens",
 		run: func(ctx context.Context, t host.Target) ([]byte, abi.Usage, error) {
 			treq := *req
-			if t.Model != "" {
-				treq.Model = t.Model
-			}
+			treq.Model = t.ModelFor(treq.Model)
 			n, err := s.client.CountTokens(ctx, t.Provider, &treq)
 			if err != nil {
 				return nil, abi.Usage{}, err

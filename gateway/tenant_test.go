@@ -21,6 +21,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/internal/redistest"
 	"github.com/wasmadapt/wasmadapt/internal/testclock"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // ledger is a limits.Store that keeps, beside the counters, the net sum
@@ -178,16 +179,7 @@ func TestTenantLimits(t *testing.T) {
 			srv := limitedGateway(t, &tc.lim, clk, store)
 			for i, r := range tc.reqs {
 				clk.Add(r.advance)
-				hreq, _ := http.NewRequest("POST", srv.URL+r.path, strings.NewReader(weather[r.path]))
-				hreq.Header.Set("Content-Type", "application/json")
-				k, v, _ := strings.Cut(authHeader(r.path, r.key), ": ")
-				hreq.Header.Set(k, v)
-				resp, err := http.DefaultClient.Do(hreq)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
+				resp, b := testenv.Do(t, "POST", srv.URL+r.path, strings.NewReader(weather[r.path]), "Content-Type: application/json", authHeader(r.path, r.key))
 				if resp.StatusCode != r.status || resp.Header.Get("Retry-After") != r.retry {
 					t.Fatalf("request %d: status %d, Retry-After %q; want %d, %q: %s", i, resp.StatusCode, resp.Header.Get("Retry-After"), r.status, r.retry, b)
 				}
@@ -271,18 +263,7 @@ func TestTenantRedis(t *testing.T) {
 // returns the status and the response's headers.
 func postHeader(t *testing.T, url, path, body, key string) (int, http.Header) {
 	t.Helper()
-	hreq, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
-	hreq.Header.Set("Content-Type", "application/json")
-	k, v, _ := strings.Cut(authHeader(path, key), ": ")
-	hreq.Header.Set(k, v)
-	resp, err := http.DefaultClient.Do(hreq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if _, err := io.ReadAll(resp.Body); err != nil {
-		t.Fatal(err)
-	}
+	resp, _ := testenv.Do(t, "POST", url+path, strings.NewReader(body), "Content-Type: application/json", authHeader(path, key))
 	return resp.StatusCode, resp.Header
 }
 

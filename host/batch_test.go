@@ -15,7 +15,6 @@ import (
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/host"
 	"github.com/wasmadapt/wasmadapt/host/providertest"
-	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // countingModule records the number of chunks of each transform call and
@@ -165,7 +164,6 @@ func BenchmarkBuiltModuleStream(b *testing.B) {
 }
 
 func largestBuiltStreamCase(b *testing.B) (engine.Module, providertest.Case) {
-	ctx := context.Background()
 	dirs, _ := os.ReadDir(filepath.Join("..", "testdata"))
 	for _, d := range dirs {
 		wasm, err := os.ReadFile(filepath.Join("..", "bin", "adapters", d.Name()+".wasm"))
@@ -185,16 +183,7 @@ func largestBuiltStreamCase(b *testing.B) (engine.Module, providertest.Case) {
 		if best < 0 {
 			continue
 		}
-		eng, err := engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(os.TempDir(), "wasmadapt-host-test-cache"))})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { eng.Close(ctx) })
-		mod, err := eng.Load(ctx, d.Name(), wasm)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return mod, cs[best]
+		return loadModule(b, d.Name(), wasm), cs[best]
 	}
 	b.Skip("no built module with a recorded stream case (run make)")
 	return nil, providertest.Case{}

@@ -48,10 +48,7 @@ func TestBuiltModulesThroughHost(t *testing.T) {
 			t.Fatal(err)
 		}
 		if eng == nil {
-			if eng, err = engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(os.TempDir(), "wasmadapt-host-test-cache"))}); err != nil {
-				t.Fatal(err)
-			}
-			defer eng.Close(ctx)
+			eng = testEngine(t)
 		}
 		mod, err := eng.Load(ctx, d.Name(), wasm)
 		if err != nil {

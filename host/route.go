@@ -30,6 +30,15 @@ type Target struct {
 	Model string
 }
 
+// ModelFor is the model a request for requested is sent with to t: t's
+// Model, or requested when t does not replace it.
+func (t Target) ModelFor(requested string) string {
+	if t.Model != "" {
+		return t.Model
+	}
+	return requested
+}
+
 func (t Target) label(model string) string {
 	if t.Name != "" {
 		return t.Name
@@ -82,9 +91,7 @@ func (c *Client) routeRun(ctx context.Context, rt *Route, req *abi.Request, opts
 	var last error
 	for _, t := range rt.Targets {
 		r := *req
-		if t.Model != "" {
-			r.Model = t.Model
-		}
+		r.Model = t.ModelFor(r.Model)
 		name := t.label(r.Model)
 		skip := func(err error) {
 			rec = append(rec, RouteAttempt{Target: name, Skipped: true, Err: err})

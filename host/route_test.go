@@ -200,3 +200,18 @@ func TestToolLoopOverARouteRecordsTheTargetOnTheSpan(t *testing.T) {
 		t.Errorf("route spans' targets %v", targets)
 	}
 }
+
+// TestTargetModelFor: a target's Model replaces the requested model; an
+// empty one keeps it.
+func TestTargetModelFor(t *testing.T) {
+	for _, tt := range []struct{ target, requested, want string }{
+		{"", "gpt-4o", "gpt-4o"},
+		{"llama-3", "gpt-4o", "llama-3"},
+		{"llama-3", "", "llama-3"},
+		{"", "", ""},
+	} {
+		if got := (host.Target{Model: tt.target}).ModelFor(tt.requested); got != tt.want {
+			t.Errorf("Target{Model: %q}.ModelFor(%q) = %q, want %q", tt.target, tt.requested, got, tt.want)
+		}
+	}
+}

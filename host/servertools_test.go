@@ -24,15 +24,28 @@ func builtModule(t *testing.T, name string) engine.Module {
 	if err != nil {
 		testenv.SkipMissing(t, "bin/adapters/%s.wasm is not built (make bin/adapters/%s.wasm)", name, name)
 	}
+	return loadModule(t, name, wasm)
+}
+
+// testEngine is an engine on the host tests' compilation cache, closed
+// when tb ends.
+func testEngine(tb testing.TB) *engine.Engine {
+	tb.Helper()
 	ctx := context.Background()
 	eng, err := engine.New(ctx, engine.Config{CacheDir: testenv.CacheDirOr(filepath.Join(os.TempDir(), "wasmadapt-host-test-cache"))})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { eng.Close(ctx) })
-	mod, err := eng.Load(ctx, name, wasm)
+	tb.Cleanup(func() { eng.Close(ctx) })
+	return eng
+}
+
+// loadModule loads wasm as the module name in a testEngine of its own.
+func loadModule(tb testing.TB, name string, wasm []byte) engine.Module {
+	tb.Helper()
+	mod, err := testEngine(tb).Load(context.Background(), name, wasm)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return mod
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,17 +30,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.RunCached(m, "gateway-cache", &cac
 // value, and returns the answer's status and body.
 func send(t *testing.T, method, url, body, name, value string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set(name, value)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := testenv.Do(t, method, url, strings.NewReader(body), name+": "+value)
 	return resp.StatusCode, b
 }
 

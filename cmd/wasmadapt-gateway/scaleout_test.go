@@ -22,6 +22,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/gateway/config"
 	"github.com/wasmadapt/wasmadapt/internal/redistest"
+	"github.com/wasmadapt/wasmadapt/internal/waitctx"
 )
 
 // ScaleOutEnv runs TestScaleOut (make test-scaleout sets it): it starts
@@ -417,13 +418,9 @@ func waitOK(t *testing.T, url string) {
 // waitGroup waits for wg with a generous bound.
 func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	select {
-	case <-done:
-	case <-ctx.Done():
+	if waitctx.Wait(ctx, wg) != nil {
 		t.Fatalf("waited 5 minutes for %s", what)
 	}
 }

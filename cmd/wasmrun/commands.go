@@ -119,6 +119,12 @@ func readRequest(path string) (*abi.Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading request: %w", err)
 	}
+	return decodeRequest(path, b)
+}
+
+// decodeRequest decodes b, the normalized request read from path,
+// refusing unknown fields.
+func decodeRequest(path string, b []byte) (*abi.Request, error) {
 	var req abi.Request
 	if err := strictJSON(b, &req); err != nil {
 		return nil, abi.Errorf(abi.CodeInvalidRequest, "%s is not a valid normalized request: %v", path, err)

@@ -93,22 +93,17 @@ func opCommand(ctx context.Context, e *env, args []string, word string) error {
 			return err
 		}
 	case abi.OpCountTokens:
-		var req abi.Request
-		if err := strictJSON(reqFile, &req); err != nil {
-			return abi.Errorf(abi.CodeInvalidRequest, "%s is not a valid normalized request: %v", pos[2], err)
+		req, err := decodeRequest(pos[2], reqFile)
+		if err != nil {
+			return err
 		}
-		n, err := client.CountTokens(ctx, p, &req)
+		n, err := client.CountTokens(ctx, p, req)
 		if err != nil {
 			return err
 		}
 		out = abi.CountTokensResult{InputTokens: n}
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = e.stdout.Write(append(b, '\n'))
-	return err
+	return writeJSON(e, out)
 }
 
 // strictJSON decodes b into v, refusing unknown fields.

@@ -67,8 +67,12 @@ func TestOp(t *testing.T) {
 		t.Errorf("op count-tokens: exit %d\n%s%s", code, out, errOut)
 	}
 
-	embedReq := filepath.Join(t.TempDir(), "embed.json")
+	dir := t.TempDir()
+	embedReq, badReq := filepath.Join(dir, "embed.json"), filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(embedReq, []byte(`{"model":"m","inputs":["a"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(badReq, []byte(`{"model":"m","inputz":["a"]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -81,6 +85,8 @@ func TestOp(t *testing.T) {
 		{"unknown operation", []string{"rerank"}, 2, "unknown operation"},
 		{"models with a request", []string{"models", "x.json"}, 2, "takes no REQUEST.json"},
 		{"count-tokens without one", []string{"count-tokens"}, 2, "needs REQUEST.json"},
+		{"count-tokens with an unknown field", []string{"count-tokens", badReq}, 1, badReq + ` is not a valid normalized request: json: unknown field "inputz"`},
+		{"embed with an unknown field", []string{"embed", badReq}, 1, badReq + ` is not a valid embed request: json: unknown field "inputz"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

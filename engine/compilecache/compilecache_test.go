@@ -14,6 +14,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/engine/compilecache"
+	"github.com/wasmadapt/wasmadapt/internal/leb128"
 )
 
 // stubModule encodes a minimal module that satisfies the ABI contract
@@ -24,17 +25,7 @@ import (
 // functions to make its compiled code larger.
 func stubModule(seed uint32, extra int) []byte {
 	uleb := func(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
-
-	sleb32 := func(b []byte, v int64) []byte {
-		for {
-			c := byte(v & 0x7f)
-			v >>= 7
-			if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-				return append(b, c)
-			}
-			b = append(b, c|0x80)
-		}
-	}
+	sleb32 := leb128.AppendSigned
 	section := func(out []byte, id byte, body []byte) []byte {
 		out = append(out, id)
 		out = uleb(out, uint64(len(body)))

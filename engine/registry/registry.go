@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/internal/waitctx"
 )
 
 // Registry holds adapter modules by name, each with its versions (addressed
@@ -766,12 +767,5 @@ func (r *Registry) Close(ctx context.Context) error {
 		en.staged, en.versions = nil, nil
 		en.op.Unlock()
 	}
-	done := make(chan struct{})
-	go func() { r.drains.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return waitctx.Wait(ctx, &r.drains)
 }

@@ -37,6 +37,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/engine"
+	"github.com/wasmadapt/wasmadapt/internal/defaults"
 )
 
 // Defaults of Options.
@@ -148,15 +149,9 @@ func New(stable, cand engine.Module, o Options) *Canary {
 	if o.Fraction <= 0 || o.Fraction >= 1 {
 		o.Fraction = DefaultFraction
 	}
-	if o.MinRequests <= 0 {
-		o.MinRequests = DefaultMinRequests
-	}
-	if o.Window <= 0 {
-		o.Window = DefaultWindow
-	}
-	if o.MaxIncrease <= 0 {
-		o.MaxIncrease = DefaultMaxIncrease
-	}
+	defaults.Positive(&o.MinRequests, DefaultMinRequests)
+	defaults.Positive(&o.Window, DefaultWindow)
+	defaults.Positive(&o.MaxIncrease, DefaultMaxIncrease)
 	c := &Canary{stable: stable, cand: cand, o: o, done: make(chan struct{}),
 		st: Stats{Codes: map[abi.Code]int{}}, cs: Stats{Codes: map[abi.Code]int{}}}
 	c.mu.Lock()

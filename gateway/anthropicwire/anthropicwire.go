@@ -19,6 +19,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/errtype"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/stringor"
 )
 
 type request struct {
@@ -192,17 +193,12 @@ func decode(body []byte, needMaxTokens bool) (*abi.Request, error) {
 // decodeBlocks decodes a content; the server tool blocks (provider
 // history) are taken in an assistant's content only.
 func decodeBlocks(c json.RawMessage, assistant bool) ([]abi.Part, error) {
-	c = bytes.TrimSpace(c)
-	if len(c) > 0 && c[0] == '"' {
-		var s string
-		if err := json.Unmarshal(c, &s); err != nil {
-			return nil, err
-		}
-		return abi.Text(s), nil
+	s, bs, isString, err := stringor.Array[block](c, "content must be a string or an array of content blocks")
+	if err != nil {
+		return nil, err
 	}
-	var bs []block
-	if err := json.Unmarshal(c, &bs); err != nil {
-		return nil, fmt.Errorf("content must be a string or an array of content blocks")
+	if isString {
+		return abi.Text(s), nil
 	}
 	var out []abi.Part
 	for i, b := range bs {
@@ -249,20 +245,13 @@ func decodeBlocks(c json.RawMessage, assistant bool) ([]abi.Part, error) {
 
 // resultText flattens a tool_result's content (a string or text blocks).
 func resultText(c json.RawMessage) (string, error) {
-	c = bytes.TrimSpace(c)
-	if len(c) == 0 {
+	if len(bytes.TrimSpace(c)) == 0 {
 		return "", nil
 	}
-	if c[0] == '"' {
-		var s string
-		err := json.Unmarshal(c, &s)
+	s, bs, isString, err := stringor.Array[block](c, "must be a string or an array of text blocks")
+	if isString || err != nil {
 		return s, err
 	}
-	var bs []block
-	if err := json.Unmarshal(c, &bs); err != nil {
-		return "", fmt.Errorf("must be a string or an array of text blocks")
-	}
-	var s string
 	for _, b := range bs {
 		if b.Type != "text" {
 			return "", fmt.Errorf("only text blocks are supported in a tool result, not %q", b.Type)

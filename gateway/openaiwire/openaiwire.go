@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/errtype"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/stringor"
 )
 
 // Options are the request fields that shape the answer, not the call.
@@ -225,16 +226,12 @@ func decodeContent(c json.RawMessage) ([]abi.Part, error) {
 	if len(c) == 0 || bytes.Equal(c, []byte("null")) {
 		return nil, nil
 	}
-	if c[0] == '"' {
-		var s string
-		if err := json.Unmarshal(c, &s); err != nil {
-			return nil, err
-		}
-		return abi.Text(s), nil
+	s, ps, isString, err := stringor.Array[contentPart](c, "content must be a string or an array of parts")
+	if err != nil {
+		return nil, err
 	}
-	var ps []contentPart
-	if err := json.Unmarshal(c, &ps); err != nil {
-		return nil, fmt.Errorf("content must be a string or an array of parts")
+	if isString {
+		return abi.Text(s), nil
 	}
 	var out []abi.Part
 	for _, p := range ps {

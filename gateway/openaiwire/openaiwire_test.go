@@ -53,6 +53,8 @@ func TestDecodeErrors(t *testing.T) {
 		`{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"}`,
 		`{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"yaml"}}`,
 		`{"model":"m","messages":[{"role":"user","content":[{"type":"input_audio"}]}]}`,
+		`{"model":"m","messages":[{"role":"user","content":{"type":"text","text":"x"}}]}`,
+		`{"model":"m","messages":[{"role":"user","content":7}]}`,
 	} {
 		_, _, err := DecodeRequest([]byte(body))
 		if abi.CodeOf(err) != abi.CodeInvalidRequest {

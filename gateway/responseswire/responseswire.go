@@ -25,6 +25,7 @@ import (
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/gateway/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/gateway/internal/stringor"
 	"github.com/wasmadapt/wasmadapt/gateway/openaiwire"
 )
 
@@ -167,16 +168,14 @@ func decodeInput(raw json.RawMessage) ([]abi.Message, error) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, invalid("input is required")
 	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, invalid("input: %v", err)
-		}
+	s, items, isString, err := stringor.Array[item](raw, "input must be a string or an array of items")
+	switch {
+	case err != nil && isString:
+		return nil, invalid("input: %v", err)
+	case err != nil:
+		return nil, invalid("%v", err)
+	case isString:
 		return []abi.Message{{Role: abi.RoleUser, Content: abi.Text(s)}}, nil
-	}
-	var items []item
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, invalid("input must be a string or an array of items")
 	}
 	var out []abi.Message
 	var mcp []mcpInput // the items with the MCP items' fields, read once one is met
@@ -246,17 +245,12 @@ func decodeMessage(it item) (abi.Message, error) {
 	default:
 		return abi.Message{}, fmt.Errorf("role %q is not system, developer, user or assistant", it.Role)
 	}
-	c := bytes.TrimSpace(it.Content)
-	if len(c) > 0 && c[0] == '"' {
-		var s string
-		if err := json.Unmarshal(c, &s); err != nil {
-			return abi.Message{}, err
-		}
-		return abi.Message{Role: role, Content: abi.Text(s)}, nil
+	s, ps, isString, err := stringor.Array[contentPart](it.Content, "content must be a string or an array of parts")
+	if err != nil {
+		return abi.Message{}, err
 	}
-	var ps []contentPart
-	if err := json.Unmarshal(c, &ps); err != nil {
-		return abi.Message{}, fmt.Errorf("content must be a string or an array of parts")
+	if isString {
+		return abi.Message{Role: role, Content: abi.Text(s)}, nil
 	}
 	m := abi.Message{Role: role}
 	for _, p := range ps {
@@ -279,15 +273,9 @@ func decodeMessage(it item) (abi.Message, error) {
 // outputText is a function_call_output's output: a string, or the text of
 // its input_text parts.
 func outputText(raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		err := json.Unmarshal(raw, &s)
+	s, ps, isString, err := stringor.Array[contentPart](raw, "must be a string or an array of input_text parts")
+	if isString || err != nil {
 		return s, err
-	}
-	var ps []contentPart
-	if err := json.Unmarshal(raw, &ps); err != nil {
-		return "", fmt.Errorf("must be a string or an array of input_text parts")
 	}
 	var b strings.Builder
 	for _, p := range ps {

@@ -171,6 +171,9 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"model":"m","input":[{"type":"web_search_call","id":"ws_1"}]}`, `item type "web_search_call" is not supported (message, function_call, function_call_output, reasoning, mcp_approval_request`},
 		{`{"model":"m","input":"x","tool_choice":"sometimes"}`, "tool_choice"},
 		{`{"model":"m","input":"x","text":{"format":{"type":"yaml"}}}`, "text.format.type"},
+		{`{"model":"m","input":{"role":"user","content":"x"}}`, "input must be a string or an array of items"},
+		{`{"model":"m","input":[{"role":"user","content":7}]}`, "input[0]: content must be a string or an array of parts"},
+		{`{"model":"m","input":[{"type":"function_call_output","call_id":"c","output":{"text":"x"}}]}`, "input[0].output: must be a string or an array of input_text parts"},
 	} {
 		_, err := DecodeRequest([]byte(tc.body))
 		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { url, key, model, limitedModel, countModel, countOf, weatherAnswer, toolResults, weatherSchema, cityOf } from './gateway.mjs';
+import { url, key, model, countModel, countOf, weatherAnswer, toolResults, weatherSchema, cityOf, errorCases, rejectsWith } from './gateway.mjs';
 
 const client = (k = key) => new Anthropic({ baseURL: url, apiKey: k, maxRetries: 0 });
 const tools = [{ name: 'get_weather', input_schema: weatherSchema }];
@@ -34,19 +34,9 @@ test('anthropic: streamed tool_use blocks, then a streamed tool_result turn', as
 });
 
 test('anthropic: errors carry the status and type', async (t) => {
-  for (const [name, k, m, status, type] of [
-    ['unknown model', key, 'nope', 404, 'not_found_error'],
-    ['wrong key', 'wrong', model, 401, 'authentication_error'],
-    ['upstream rate limit', key, limitedModel, 429, 'rate_limit_error'],
-  ]) {
-    await t.test(name, async () => {
-      await assert.rejects(client(k).messages.create({ model: m, max_tokens: 16, messages: [user] }), (err) => {
-        assert.ok(err instanceof Anthropic.APIError, `${err}`);
-        assert.equal(err.status, status);
-        assert.equal(err.error?.error?.type, type);
-        return true;
-      });
-    });
+  for (const [name, k, m, status, type] of errorCases) {
+    await t.test(name, () => rejectsWith(client(k).messages.create({ model: m, max_tokens: 16, messages: [user] }), Anthropic.APIError, status,
+      (err) => assert.equal(err.error?.error?.type, type)));
   }
 });
 
@@ -54,10 +44,6 @@ test('anthropic: messages.countTokens, and a module without count_tokens refused
   const system = 'Be brief.';
   const res = await client().messages.countTokens({ model: countModel, system, messages: [user] });
   assert.equal(res.input_tokens, countOf(system, user.content));
-  await assert.rejects(client().messages.countTokens({ model, system, messages: [user] }), (err) => {
-    assert.ok(err instanceof Anthropic.APIError, `${err}`);
-    assert.equal(err.status, 400);
-    assert.match(err.message, /capability_unsupported/);
-    return true;
-  });
+  await rejectsWith(client().messages.countTokens({ model, system, messages: [user] }), Anthropic.APIError, 400,
+    (err) => assert.match(err.message, /capability_unsupported/));
 });

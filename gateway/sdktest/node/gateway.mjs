@@ -37,3 +37,23 @@ export function cityOf(args) {
   assert.ok(city in toolResults, `tool arguments ${args} name neither Paris nor Tokyo`);
   return city;
 }
+
+// The failures every dialect answers with the same HTTP status and error
+// type: [name, key, model, status, type].
+export const errorCases = [
+  ['unknown model', key, 'nope', 404, 'not_found_error'],
+  ['wrong key', 'wrong', model, 401, 'authentication_error'],
+  ['upstream rate limit', key, limitedModel, 429, 'rate_limit_error'],
+];
+
+// rejectsWith asserts that promise fails with an SDK error of class
+// APIError and HTTP status, on which check makes the SDK's own further
+// assertions.
+export async function rejectsWith(promise, APIError, status, check) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof APIError, `${err}`);
+    assert.equal(err.status, status);
+    check(err);
+    return true;
+  });
+}
