@@ -72,6 +72,35 @@ func TestReaderCorrupt(t *testing.T) {
 	}
 }
 
+func TestReadBytes(t *testing.T) {
+	rec := AppendBytes(AppendBytes(nil, []byte("ab")), nil)
+	tests := []struct {
+		name     string
+		in       []byte
+		want     string
+		wantRest []byte
+		ok       bool
+	}{
+		{"first of two", rec, "ab", rec[3:], true},
+		{"empty string", rec[3:], "", []byte{}, true},
+		{"nothing", nil, "", nil, false},
+		{"truncated", rec[:2], "", nil, false},
+		{"length beyond record", []byte{9, 'a'}, "", nil, false},
+		{"bad uvarint", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, rest, ok := ReadBytes(tt.in)
+			if ok != tt.ok || string(v) != tt.want || !bytes.Equal(rest, tt.wantRest) || (rest == nil) != (tt.wantRest == nil) {
+				t.Fatalf("ReadBytes(%x) = %q, %x, %v; want %q, %x, %v", tt.in, v, rest, ok, tt.want, tt.wantRest, tt.ok)
+			}
+			if cap(v) != len(v) {
+				t.Errorf("cap(v) = %d, want %d: appending to v must not overwrite the rest", cap(v), len(v))
+			}
+		})
+	}
+}
+
 func TestFindRemove(t *testing.T) {
 	bs := Blocks{{Index: 4}, {Index: 7, Kind: 3}, {Index: 9}}
 	if b := bs.Find(7); b == nil || b.Kind != 3 {
