@@ -50,7 +50,7 @@ var Spec = hosted.Spec{
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning"},
 	StrictTools:          true,
-	Options:              hosted.Pass("logprobs:boolean", "reasoning_format:string", "seed:integer", "top_logprobs:integer", "user:string"),
+	Options:              hosted.Pass("logprobs", "reasoning_format:string", "seed", "top_logprobs", "user"),
 	Refused:              hosted.Same(badRequest, "frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier", "n", "store", "metadata", "prediction"),
 	RefusedValues: map[string]map[string]string{"reasoning_format": {
 		`"raw"`: `it puts the reasoning inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`,

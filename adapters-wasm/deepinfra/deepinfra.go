@@ -42,8 +42,8 @@ var Spec = hosted.Spec{
 	Path:                 "/chat/completions",
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning_content"},
-	Options: hosted.Pass("frequency_penalty:number", "logprobs:boolean", "min_p:number", "n:integer", "presence_penalty:number",
-		"repetition_penalty:number", "seed:integer", "service_tier:string", "top_k:integer", "top_logprobs:integer", "user:string"),
+	Options: hosted.Pass("frequency_penalty", "logprobs", "min_p", "n", "presence_penalty", "repetition_penalty",
+		"seed", "service_tier", "top_k", "top_logprobs", "user"),
 	Refused: hosted.Same("DeepInfra does not support it; remove it", "logit_bias", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{
 		{Match: []string{"deepseek-r1"}, Reasoning: true, Structured: hosted.JSONMode,

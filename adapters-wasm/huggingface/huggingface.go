@@ -42,7 +42,7 @@ var Spec = hosted.Spec{
 	BaseURL:              "https://router.huggingface.co",
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning_content", "reasoning"},
-	Options:              hosted.Pass("frequency_penalty:number", "logprobs:boolean", "presence_penalty:number", "seed:integer", "top_logprobs:integer"),
+	Options:              hosted.Pass("frequency_penalty", "logprobs", "presence_penalty", "seed", "top_logprobs"),
 	Refused: hosted.Same("the router does not pass it to every provider; remove it", "logit_bias", "n", "parallel_tool_calls",
 		"service_tier", "store", "metadata", "prediction", "user"),
 	Families: []hosted.Family{

@@ -61,7 +61,7 @@ var Spec = hosted.Spec{
 	UsageInChoice:        true,
 	Usage:                hosted.TopLevelCached("cached_tokens"),
 	EchoReasoning:        true,
-	Options:              hosted.Pass("frequency_penalty:number", "n:integer", "presence_penalty:number", "thinking:object"),
+	Options:              hosted.Pass("frequency_penalty", "n", "presence_penalty", "thinking:object"),
 	Refused: hosted.Same("Moonshot does not support it; remove it", "logprobs", "top_logprobs", "logit_bias", "seed",
 		"service_tier", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{

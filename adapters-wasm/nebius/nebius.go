@@ -36,9 +36,9 @@ var Spec = hosted.Spec{
 	BaseURL:              "https://api.studio.nebius.com",
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning_content"},
-	Options: hosted.Pass("frequency_penalty:number", "guided_choice:array", "guided_json:object", "guided_regex:string",
-		"logit_bias:object", "logprobs:boolean", "min_p:number", "n:integer", "presence_penalty:number",
-		"repetition_penalty:number", "seed:integer", "top_k:integer", "top_logprobs:integer", "user:string"),
+	Options: hosted.Pass("frequency_penalty", "guided_choice:array", "guided_json:object", "guided_regex:string",
+		"logit_bias", "logprobs", "min_p", "n", "presence_penalty", "repetition_penalty", "seed", "top_k",
+		"top_logprobs", "user"),
 	Refused: hosted.Same("Nebius does not support it; remove it", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true},

@@ -38,7 +38,7 @@ var Spec = hosted.Spec{
 	BaseURL:              "https://integrate.api.nvidia.com",
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning_content"},
-	Options:              hosted.Pass("frequency_penalty:number", "nvext:object", "presence_penalty:number", "seed:integer", "top_k:integer", "user:string"),
+	Options:              hosted.Pass("frequency_penalty", "nvext:object", "presence_penalty", "seed", "top_k", "user"),
 	Refused: hosted.Same("NIM does not support it; remove it", "logit_bias", "logprobs", "top_logprobs", "n",
 		"parallel_tool_calls", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{

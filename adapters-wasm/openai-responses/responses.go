@@ -133,18 +133,8 @@ var _ guest.Adapter = Adapter{}
 // New returns the adapter.
 func New() guest.Adapter { return Adapter{} }
 
-var passThrough = []chatcompletions.Option{
-	chatcompletions.PassThrough("metadata", "object"),
-	chatcompletions.PassThrough("parallel_tool_calls", "boolean"),
-	chatcompletions.PassThrough("previous_response_id", "string"),
-	chatcompletions.PassThrough("prompt_cache_key", "string"),
-	chatcompletions.PassThrough("prompt_cache_retention", "string"),
-	chatcompletions.PassThrough("safety_identifier", "string"),
-	chatcompletions.PassThrough("service_tier", "string"),
-	chatcompletions.PassThrough("store", "boolean"),
-	chatcompletions.PassThrough("truncation", "string"),
-	chatcompletions.PassThrough("user", "string"),
-}
+var passThrough = chatcompletions.Pass("metadata", "parallel_tool_calls", "previous_response_id:string", "prompt_cache_key",
+	"prompt_cache_retention", "safety_identifier", "service_tier", "store", "truncation:string", "user")
 
 // Capabilities describes the module for model ("" for the defaults): the
 // features of package openai's model rules.

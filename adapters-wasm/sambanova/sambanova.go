@@ -37,7 +37,7 @@ var Spec = hosted.Spec{
 	BaseURL:              "https://api.sambanova.ai",
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning", "reasoning_content"},
-	Options:              hosted.Pass("parallel_tool_calls:boolean", "top_k:integer", "user:string"),
+	Options:              hosted.Pass("parallel_tool_calls", "top_k", "user"),
 	Refused: hosted.Same("SambaNova ignores it; remove it", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty",
 		"logit_bias", "seed", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{

@@ -46,10 +46,9 @@ var Spec = hosted.Spec{
 	BaseURL:              "https://api.together.xyz",
 	ReasoningEffortField: "reasoning_effort",
 	ReasoningFields:      []string{"reasoning"},
-	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty:number",
-		"logit_bias:object", "logprobs:integer", "min_p:number", "n:integer", "parallel_tool_calls:boolean",
-		"presence_penalty:number", "reasoning:object", "repetition_penalty:number", "safety_model:string",
-		"seed:integer", "top_k:integer", "user:string"),
+	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty", "logit_bias",
+		"logprobs:integer", "min_p", "n", "parallel_tool_calls", "presence_penalty", "reasoning:object",
+		"repetition_penalty", "safety_model:string", "seed", "top_k", "user"),
 	Refused: hosted.Same("Together does not support it; remove it", "service_tier", "store", "metadata", "prediction", "top_logprobs"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true},

@@ -352,6 +352,7 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 			for j, o := range d.Options {
 				known[j] = o.Key
 			}
+			slices.Sort(known)
 			return invalid("/provider_options/"+guest.PointerToken(k), "%s does not know provider option %q: known options are %s", d.Name, k, strings.Join(known, ", "))
 		}
 		if err := d.Options[i].Apply(req.ProviderOptions[k], body); err != nil {

@@ -459,16 +459,11 @@ func (s *Spec) New(version string) guest.Adapter {
 	return chatcompletions.New(s.Dialect(version))
 }
 
-// Pass is chatcompletions.PassThrough for each "key:kind[|kind]" entry,
-// so a platform lists its options as data.
-func Pass(entries ...string) []chatcompletions.Option {
-	out := make([]chatcompletions.Option, len(entries))
-	for i, e := range entries {
-		key, kinds, _ := strings.Cut(e, ":")
-		out[i] = chatcompletions.PassThrough(key, strings.Split(kinds, "|")...)
-	}
-	return out
-}
+// Pass is chatcompletions.Pass: each entry is "key:kind[|kind]", or a
+// bare key of chatcompletions.OptionKinds (OpenAI's parameters and the
+// common sampling extras) taking its types from there, so a platform
+// lists its options as data.
+func Pass(entries ...string) []chatcompletions.Option { return chatcompletions.Pass(entries...) }
 
 // Same returns a map of every key to why.
 func Same(why string, keys ...string) map[string]string {
