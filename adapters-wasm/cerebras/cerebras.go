@@ -28,7 +28,6 @@ package cerebras
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -39,8 +38,6 @@ const Version = "1.0.0"
 const badRequest = "Cerebras answers 400 to it; remove it"
 
 var parsed = map[string]string{"reasoning_format": `"parsed"`}
-
-var noEffort = map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}
 
 // Spec is the Cerebras platform.
 var Spec = hosted.Spec{
@@ -58,8 +55,8 @@ var Spec = hosted.Spec{
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Defaults: parsed},
 		{Match: []string{"qwen-3-235b-a22b-instruct", "qwen-3-coder"}, NoStrictTools: true},
-		{Match: []string{"qwen"}, Reasoning: true, NoStrictTools: true, Defaults: parsed, Unsupported: noEffort},
-		{Match: []string{"glm"}, Reasoning: true, Defaults: parsed, Unsupported: noEffort},
+		{Match: []string{"qwen"}, Reasoning: true, NoStrictTools: true, Defaults: parsed, Unsupported: hosted.RefuseEffort},
+		{Match: []string{"glm"}, Reasoning: true, Defaults: parsed, Unsupported: hosted.RefuseEffort},
 	},
 	OpenWeights: true,
 	Errors: append([]hosted.ErrorRule{

@@ -27,7 +27,6 @@
 package deepinfra
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -47,7 +46,7 @@ var Spec = hosted.Spec{
 	Refused: hosted.Same("DeepInfra does not support it; remove it", "logit_bias", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{
 		{Match: []string{"deepseek-r1"}, Reasoning: true, Structured: hosted.JSONMode,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"instruct-2507", "qwen3-coder"}, Structured: hosted.BestEffortSchema},
 		{Match: []string{"gpt-oss", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq", "thinking", "glm-4.5", "glm-4.6"}, Reasoning: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"llama-4", "-vl", "vision", "gemma-3"}, Vision: true, Structured: hosted.BestEffortSchema},

@@ -31,7 +31,6 @@ package fireworks
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -53,7 +52,7 @@ var Spec = hosted.Spec{
 	Refused: hosted.Same("Fireworks does not support it; remove it", "service_tier", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{
 		{Match: []string{"deepseek-r1"}, Reasoning: true,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"gpt-oss", "qwen3", "qwq", "thinking", "deepseek-v3p1", "deepseek-v3p2", "glm-4p5", "glm-4p6"}, Reasoning: true},
 		{Match: []string{"llama4", "-vl", "vision"}, Vision: true},
 	},

@@ -26,7 +26,6 @@ package huggingface
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -49,7 +48,7 @@ var Spec = hosted.Spec{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"instruct-2507", "qwen3-coder"}, Structured: hosted.BestEffortSchema},
 		{Match: []string{"deepseek-r1", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq", "thinking", "glm-4.5", "glm-4.6"}, Reasoning: true,
-			Structured: hosted.BestEffortSchema, Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Structured: hosted.BestEffortSchema, Unsupported: hosted.RefuseEffort},
 		{Match: []string{"-vl", "vision", "llama-4", "gemma-3"}, Vision: true, Structured: hosted.BestEffortSchema},
 	},
 	OpenWeights: true,

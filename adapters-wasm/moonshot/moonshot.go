@@ -71,7 +71,7 @@ var Spec = hosted.Spec{
 		{Match: []string{"kimi-k2.5", "kimi-k2.6", "kimi-k2.7"}, Reasoning: true, Vision: true, Structured: hosted.JSONMode,
 			Unsupported: fixedSampling, Refused: hosted.Same(fixed, "n", "presence_penalty", "frequency_penalty")},
 		{Match: []string{"thinking"}, Reasoning: true, Structured: hosted.JSONMode,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"vision"}, Vision: true, Structured: hosted.JSONMode},
 	},
 	Default: hosted.Family{Structured: hosted.JSONMode},

@@ -22,7 +22,6 @@
 package nebius
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -44,7 +43,7 @@ var Spec = hosted.Spec{
 		{Match: []string{"gpt-oss"}, Reasoning: true},
 		{Match: []string{"instruct-2507", "qwen3-coder"}},
 		{Match: []string{"deepseek-r1", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq", "thinking", "glm-4.5", "glm-4.6"}, Reasoning: true,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"-vl", "vision", "gemma-3"}, Vision: true},
 	},
 	OpenWeights: true,

@@ -24,7 +24,6 @@
 package nvidia
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -44,7 +43,7 @@ var Spec = hosted.Spec{
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Structured: hosted.JSONMode},
 		{Match: []string{"deepseek-r1", "qwen3", "qwq", "reasoning", "thinking"}, Reasoning: true, Structured: hosted.JSONMode,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"vision", "-vl", "llama-4"}, Vision: true, Structured: hosted.JSONMode},
 	},
 	OpenWeights: true,

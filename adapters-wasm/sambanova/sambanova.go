@@ -23,7 +23,6 @@ package sambanova
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -43,7 +42,7 @@ var Spec = hosted.Spec{
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"deepseek-r1", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq"}, Reasoning: true, Structured: hosted.BestEffortSchema,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"llama-4-maverick"}, Vision: true, Structured: hosted.BestEffortSchema},
 	},
 	OpenWeights: true,

@@ -32,7 +32,6 @@ package together
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -53,7 +52,7 @@ var Spec = hosted.Spec{
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true},
 		{Match: []string{"deepseek-r1", "qwq", "thinking", "deepseek-v3.1", "deepseek-v3.2", "glm-4.5", "glm-4.6"}, Reasoning: true,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"llama-4", "vision", "-vl", "gemma-3"}, Vision: true},
 		{Match: []string{"llama-3.3", "llama-3.1", "qwen2.5", "qwen3", "deepseek-v3", "mistral-small", "kimi-k2"}},
 	},

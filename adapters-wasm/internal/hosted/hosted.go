@@ -69,6 +69,12 @@ type Family struct {
 	Defaults map[string]string
 }
 
+// RefuseEffort is the Unsupported of a reasoning family that takes no
+// reasoning.effort although the platform takes it for other models (the
+// model always reasons, or decides for itself how long): an effort is
+// refused with capability_unsupported.
+var RefuseEffort = map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}
+
 // ErrorRule maps a provider error. A rule applies when every set field
 // matches: Status (0 any), Code (the error's code or type, "" any) and
 // Contains (a lower-case substring of the message, "" any). The first
