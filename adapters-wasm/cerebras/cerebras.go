@@ -41,14 +41,13 @@ var parsed = map[string]string{"reasoning_format": `"parsed"`}
 
 // Spec is the Cerebras platform.
 var Spec = hosted.Spec{
-	Name:                 "cerebras",
-	BaseURL:              "https://api.cerebras.ai",
-	MaxTokensField:       "max_completion_tokens",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning"},
-	StrictTools:          true,
-	Options:              hosted.Pass("logprobs", "reasoning_format:string", "seed", "top_logprobs", "user"),
-	Refused:              hosted.Same(badRequest, "frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier", "n", "store", "metadata", "prediction"),
+	Name:            "cerebras",
+	BaseURL:         "https://api.cerebras.ai",
+	MaxTokensField:  "max_completion_tokens",
+	ReasoningFields: []string{"reasoning"},
+	StrictTools:     true,
+	Options:         hosted.Pass("logprobs", "reasoning_format:string", "seed", "top_logprobs", "user"),
+	Refused:         hosted.Same(badRequest, "frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier", "n", "store", "metadata", "prediction"),
 	RefusedValues: map[string]map[string]string{"reasoning_format": {
 		`"raw"`: `it puts the reasoning inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`,
 	}},

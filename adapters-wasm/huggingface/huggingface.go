@@ -37,11 +37,10 @@ const otherProvider = "the provider does not serve this model; name another one 
 
 // Spec is the Hugging Face router.
 var Spec = hosted.Spec{
-	Name:                 "huggingface",
-	BaseURL:              "https://router.huggingface.co",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content", "reasoning"},
-	Options:              hosted.Pass("frequency_penalty", "logprobs", "presence_penalty", "seed", "top_logprobs"),
+	Name:            "huggingface",
+	BaseURL:         "https://router.huggingface.co",
+	ReasoningFields: []string{"reasoning_content", "reasoning"},
+	Options:         hosted.Pass("frequency_penalty", "logprobs", "presence_penalty", "seed", "top_logprobs"),
 	Refused: hosted.Same("the router does not pass it to every provider; remove it", "logit_bias", "n", "parallel_tool_calls",
 		"service_tier", "store", "metadata", "prediction", "user"),
 	Families: []hosted.Family{

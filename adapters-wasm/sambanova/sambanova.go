@@ -32,11 +32,10 @@ const Version = "1.0.0"
 
 // Spec is the SambaNova Cloud platform.
 var Spec = hosted.Spec{
-	Name:                 "sambanova",
-	BaseURL:              "https://api.sambanova.ai",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning", "reasoning_content"},
-	Options:              hosted.Pass("parallel_tool_calls", "top_k", "user"),
+	Name:            "sambanova",
+	BaseURL:         "https://api.sambanova.ai",
+	ReasoningFields: []string{"reasoning", "reasoning_content"},
+	Options:         hosted.Pass("parallel_tool_calls", "top_k", "user"),
 	Refused: hosted.Same("SambaNova ignores it; remove it", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty",
 		"logit_bias", "seed", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{

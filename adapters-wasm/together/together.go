@@ -41,10 +41,9 @@ const Version = "1.0.0"
 
 // Spec is the Together AI platform.
 var Spec = hosted.Spec{
-	Name:                 "together",
-	BaseURL:              "https://api.together.xyz",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning"},
+	Name:            "together",
+	BaseURL:         "https://api.together.xyz",
+	ReasoningFields: []string{"reasoning"},
 	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty", "logit_bias",
 		"logprobs:integer", "min_p", "n", "parallel_tool_calls", "presence_penalty", "reasoning:object",
 		"repetition_penalty", "safety_model:string", "seed", "top_k", "user"),

@@ -98,11 +98,12 @@ type Spec struct {
 	// Auth is the credential scheme; the zero value is a bearer token.
 	Auth abi.Auth
 	// MaxTokensField and ReasoningEffortField name the body fields of
-	// max_output_tokens ("" is max_tokens) and reasoning.effort ("" means
-	// the platform takes no effort: it is refused).
+	// max_output_tokens ("" is max_tokens) and reasoning.effort ("" is
+	// reasoning_effort, the field of OpenAI and of most platforms).
 	MaxTokensField, ReasoningEffortField string
-	// NoEffort says what to do instead of reasoning.effort on reasoning
-	// models of a platform without an effort field ("" is "remove it").
+	// NoEffort marks a platform that takes no reasoning.effort: it says
+	// what to do instead, and an effort on a reasoning model is refused
+	// with it.
 	NoEffort string
 	// ReasoningFields are the delta and message fields holding reasoning.
 	ReasoningFields []string
@@ -239,7 +240,7 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 		m.Details = l.Details(mods...)
 	} else if carded {
 		_, refused := fam.Unsupported[chatcompletions.FeatureReasoningEffort]
-		m.Details = card.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
+		m.Details = card.Details(fam.Reasoning && s.effortField() != "" && !refused, mods...)
 	}
 	if m.Details != nil {
 		m.Details.Sampling = chatcompletions.Sampling(fam.Unsupported, s.passes(fam, "top_k"), s.passes(fam, "seed"))
@@ -253,6 +254,18 @@ func (s *Spec) passes(fam *Family, key string) bool {
 	_, refused := s.Refused[key]
 	_, famRefused := fam.Refused[key]
 	return !refused && !famRefused && slices.ContainsFunc(s.Options, func(o chatcompletions.Option) bool { return o.Key == key })
+}
+
+// effortField is the body field of reasoning.effort, "" when the platform
+// takes none.
+func (s *Spec) effortField() string {
+	switch {
+	case s.NoEffort != "":
+		return ""
+	case s.ReasoningEffortField != "":
+		return s.ReasoningEffortField
+	}
+	return "reasoning_effort"
 }
 
 func (s *Spec) provider() string {
@@ -283,12 +296,8 @@ func (s *Spec) check(req *abi.Request) (*abi.Request, error) {
 			}
 		}
 	}
-	if r := req.Reasoning; r != nil && r.Effort != "" && s.ReasoningEffortField == "" && fam.Reasoning {
-		why := s.NoEffort
-		if why == "" {
-			why = "remove it; the model decides how long it thinks"
-		}
-		return nil, s.refuse("/reasoning/effort", req.Model, "reasoning.effort", s.provider()+" has no effort setting; "+why)
+	if r := req.Reasoning; r != nil && r.Effort != "" && s.NoEffort != "" && fam.Reasoning {
+		return nil, s.refuse("/reasoning/effort", req.Model, "reasoning.effort", s.provider()+" has no effort setting; "+s.NoEffort)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		mode := tc.Mode
@@ -430,7 +439,7 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		StateFormat:          chatcompletions.StateFormat,
 		Options:              s.Options,
 		MaxTokensField:       s.MaxTokensField,
-		ReasoningEffortField: s.ReasoningEffortField,
+		ReasoningEffortField: s.effortField(),
 		StreamUsage:          !s.NoStreamUsage,
 		ReasoningFields:      s.ReasoningFields,
 		EchoReasoning:        s.EchoReasoning,

@@ -31,6 +31,7 @@ var spec = hosted.Spec{
 	BaseURL:           "https://p.example",
 	StrictTools:       true,
 	MaxTemperature:    1,
+	NoEffort:          "remove it; the model decides how long it thinks",
 	Options:           hosted.Pass("mode:string", "k:integer|string"),
 	Refused:           hosted.Same("P lacks it", "seed"),
 	RefusedValues:     map[string]map[string]string{"mode": {`"raw"`: "use parsed"}},
@@ -58,6 +59,27 @@ func TestFamilies(t *testing.T) {
 		"llama-x-1": hostedtest.With(d, func(f *abi.Features) { f.Vision, f.ToolCalling, f.ParallelToolCalls = false, abi.SupportNone, false }),
 		"other":     abi.PlainTextFeatures(),
 	})
+}
+
+// TestEffortField: a platform takes reasoning.effort as reasoning_effort
+// unless its Spec names another field, or says with NoEffort that it takes
+// none (then an effort on a reasoning model is refused).
+func TestEffortField(t *testing.T) {
+	req := `{"model":"think","reasoning":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}`
+	think := []hosted.Family{{Match: []string{"think"}, Reasoning: true}}
+	for _, tc := range []struct {
+		name string
+		spec hosted.Spec
+		rule hostedtest.Rule
+	}{
+		{"default field", hosted.Spec{Name: "p", Families: think}, hostedtest.Rule{Has: []string{`"reasoning_effort":"low"`}}},
+		{"own field", hosted.Spec{Name: "p", Families: think, ReasoningEffortField: "effort"},
+			hostedtest.Rule{Has: []string{`"effort":"low"`}, Not: []string{"reasoning_effort"}}},
+		{"no effort", hosted.Spec{Name: "p", Families: think, NoEffort: "remove it"}, hostedtest.Rule{Code: abi.CodeCapabilityUnsupported}},
+	} {
+		tc.rule.Name, tc.rule.Req = tc.name, req
+		hostedtest.Rules(t, tc.spec.New("1.0.0"), []hostedtest.Rule{tc.rule})
+	}
 }
 
 func TestCheck(t *testing.T) {
