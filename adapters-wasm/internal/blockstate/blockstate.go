@@ -136,6 +136,33 @@ func AppendBlocks(dst []byte, bs Blocks) []byte {
 	return dst
 }
 
+// TextBoundary keeps apart text blocks that another block separates, for
+// streams and whole responses alike: text blocks that follow one another
+// directly are one text, joined as they are; when a block of another kind
+// (reasoning, a tool call, a server tool and its result) sits between two
+// text blocks, a text-delta "\n\n" comes before the later block's first
+// text, so that the two do not run together. Text and Gap are the two bits
+// of the adapter's state byte that record it: text was emitted, and a
+// block other than text began after it.
+type TextBoundary struct{ Text, Gap byte }
+
+// Other notes in *bits that a block other than text began.
+func (tb TextBoundary) Other(bits *byte) {
+	if *bits&tb.Text != 0 {
+		*bits |= tb.Gap
+	}
+}
+
+// BeforeText notes in *bits that text is about to be emitted, and emits the
+// "\n\n" text-delta first when a block other than text came between it
+// and earlier text.
+func (tb TextBoundary) BeforeText(bits *byte, out *guest.Output) {
+	if *bits&(tb.Text|tb.Gap) == tb.Text|tb.Gap {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
+	}
+	*bits = *bits&^tb.Gap | tb.Text
+}
+
 // Reader decodes a state record. A read past the end or a malformed value
 // marks the reader bad and returns a zero value; check Bad (or OK) once at
 // the end.

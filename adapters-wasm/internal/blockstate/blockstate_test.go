@@ -3,6 +3,7 @@ package blockstate
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -96,6 +97,42 @@ func TestReadBytes(t *testing.T) {
 			}
 			if cap(v) != len(v) {
 				t.Errorf("cap(v) = %d, want %d: appending to v must not overwrite the rest", cap(v), len(v))
+			}
+		})
+	}
+}
+
+// TestTextBoundary: text blocks that follow one another are joined as they
+// are; a block of another kind between two gets a "\n\n" text-delta
+// before the later text, once however many blocks sit between. Bits of the
+// state byte other than Text and Gap are kept.
+func TestTextBoundary(t *testing.T) {
+	tb := TextBoundary{Text: 1 << 4, Gap: 1 << 5}
+	// blocks is a stream's blocks in order (t: text, o: another kind);
+	// want the texts emitted, "|" for "\n\n".
+	for blocks, want := range map[string]string{
+		"ttt": "t t t", "oot": "t", "tot": "t | t", "toot": "t | t", "tottot": "t | t t | t", "to": "t",
+	} {
+		t.Run(blocks, func(t *testing.T) {
+			bits := byte(0x81)
+			var out guest.Output
+			for _, c := range blocks {
+				if c == 'o' {
+					tb.Other(&bits)
+					continue
+				}
+				tb.BeforeText(&bits, &out)
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "t"})
+			}
+			var got []string
+			for _, e := range decodeEvents(t, out.Events()) {
+				got = append(got, strings.ReplaceAll(e.Text, "\n\n", "|"))
+			}
+			if g := strings.Join(got, " "); g != want {
+				t.Errorf("texts %q, want %q", g, want)
+			}
+			if bits&0x81 != 0x81 {
+				t.Errorf("bits %#x lost the other bits 0x81", bits)
 			}
 		})
 	}
