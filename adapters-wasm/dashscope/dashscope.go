@@ -53,10 +53,9 @@ var budget = map[string]chatcompletions.Action{chatcompletions.FeatureReasoningB
 
 // Spec is the DashScope platform.
 var Spec = hosted.Spec{
-	Name:            "dashscope",
-	BaseURL:         "https://dashscope-intl.aliyuncs.com/compatible-mode",
-	ReasoningFields: []string{"reasoning_content"},
-	NoEffort:        "it takes a thinking budget: set reasoning.budget_tokens instead",
+	Name:     "dashscope",
+	BaseURL:  "https://dashscope-intl.aliyuncs.com/compatible-mode",
+	NoEffort: "it takes a thinking budget: set reasoning.budget_tokens instead",
 	Options: hosted.Pass("enable_search:boolean", "enable_thinking:boolean", "logprobs", "n", "parallel_tool_calls",
 		"presence_penalty", "repetition_penalty", "search_options:object", "seed", "thinking_budget:integer", "top_k",
 		"top_logprobs", "vl_high_resolution_images:boolean"),

@@ -36,10 +36,9 @@ const Version = "1.0.0"
 
 // Spec is the DeepInfra platform.
 var Spec = hosted.Spec{
-	Name:            "deepinfra",
-	BaseURL:         "https://api.deepinfra.com/v1/openai",
-	Path:            "/chat/completions",
-	ReasoningFields: []string{"reasoning_content"},
+	Name:    "deepinfra",
+	BaseURL: "https://api.deepinfra.com/v1/openai",
+	Path:    "/chat/completions",
 	Options: hosted.Pass("frequency_penalty", "logprobs", "min_p", "n", "presence_penalty", "repetition_penalty",
 		"seed", "service_tier", "top_k", "top_logprobs", "user"),
 	Refused: hosted.Same("DeepInfra does not support it; remove it", "logit_bias", "store", "metadata", "prediction", "parallel_tool_calls"),

@@ -40,10 +40,9 @@ const Version = "1.0.0"
 
 // Spec is the Fireworks AI platform.
 var Spec = hosted.Spec{
-	Name:            "fireworks",
-	BaseURL:         "https://api.fireworks.ai/inference",
-	ReasoningFields: []string{"reasoning_content"},
-	NoStreamUsage:   true,
+	Name:          "fireworks",
+	BaseURL:       "https://api.fireworks.ai/inference",
+	NoStreamUsage: true,
 	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty", "logit_bias",
 		"logprobs:boolean|integer", "min_p", "mirostat_lr:number", "mirostat_target:number", "n",
 		"perf_metrics_in_response:boolean", "presence_penalty", "prompt_truncate_len:integer", "repetition_penalty",

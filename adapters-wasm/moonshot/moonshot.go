@@ -53,14 +53,13 @@ var fixedSampling = map[string]chatcompletions.Action{
 
 // Spec is the Moonshot platform.
 var Spec = hosted.Spec{
-	Name:            "moonshot",
-	BaseURL:         "https://api.moonshot.ai",
-	ReasoningFields: []string{"reasoning_content"},
-	NoStreamUsage:   true,
-	UsageInChoice:   true,
-	Usage:           hosted.TopLevelCached("cached_tokens"),
-	EchoReasoning:   true,
-	Options:         hosted.Pass("frequency_penalty", "n", "presence_penalty", "thinking:object"),
+	Name:          "moonshot",
+	BaseURL:       "https://api.moonshot.ai",
+	NoStreamUsage: true,
+	UsageInChoice: true,
+	Usage:         hosted.TopLevelCached("cached_tokens"),
+	EchoReasoning: true,
+	Options:       hosted.Pass("frequency_penalty", "n", "presence_penalty", "thinking:object"),
 	Refused: hosted.Same("Moonshot does not support it; remove it", "logprobs", "top_logprobs", "logit_bias", "seed",
 		"service_tier", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{

@@ -31,9 +31,8 @@ const Version = "1.0.0"
 
 // Spec is the Nebius AI Studio platform.
 var Spec = hosted.Spec{
-	Name:            "nebius",
-	BaseURL:         "https://api.studio.nebius.com",
-	ReasoningFields: []string{"reasoning_content"},
+	Name:    "nebius",
+	BaseURL: "https://api.studio.nebius.com",
 	Options: hosted.Pass("frequency_penalty", "guided_choice:array", "guided_json:object", "guided_regex:string",
 		"logit_bias", "logprobs", "min_p", "n", "presence_penalty", "repetition_penalty", "seed", "top_k",
 		"top_logprobs", "user"),

@@ -33,10 +33,9 @@ const Version = "1.0.0"
 
 // Spec is the NVIDIA NIM platform.
 var Spec = hosted.Spec{
-	Name:            "nvidia",
-	BaseURL:         "https://integrate.api.nvidia.com",
-	ReasoningFields: []string{"reasoning_content"},
-	Options:         hosted.Pass("frequency_penalty", "nvext:object", "presence_penalty", "seed", "top_k", "user"),
+	Name:    "nvidia",
+	BaseURL: "https://integrate.api.nvidia.com",
+	Options: hosted.Pass("frequency_penalty", "nvext:object", "presence_penalty", "seed", "top_k", "user"),
 	Refused: hosted.Same("NIM does not support it; remove it", "logit_bias", "logprobs", "top_logprobs", "n",
 		"parallel_tool_calls", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{

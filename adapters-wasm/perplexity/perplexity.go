@@ -58,6 +58,8 @@ var Spec = hosted.Spec{
 	BaseURL:      "https://api.perplexity.ai",
 	Path:         "/chat/completions",
 	DoneOptional: true,
+	// No reasoning fields: the models that reason are refused (Rewrite).
+	ReasoningFields: []string{},
 	Options: hosted.Pass("disable_search:boolean", "enable_search_classifier:boolean", "frequency_penalty",
 		"last_updated_after_filter:string", "last_updated_before_filter:string", "presence_penalty",
 		"return_images:boolean", "return_related_questions:boolean", "search_after_date_filter:string",

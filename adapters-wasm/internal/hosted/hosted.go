@@ -105,7 +105,9 @@ type Spec struct {
 	// what to do instead, and an effort on a reasoning model is refused
 	// with it.
 	NoEffort string
-	// ReasoningFields are the delta and message fields holding reasoning.
+	// ReasoningFields are the delta and message fields holding reasoning;
+	// nil is reasoning_content, the field of most platforms, and an empty
+	// list reads none.
 	ReasoningFields []string
 	// NoStreamUsage leaves stream_options out (the platform sends usage
 	// unasked, or rejects the field).
@@ -255,6 +257,17 @@ func (s *Spec) passes(fam *Family, key string) bool {
 	_, famRefused := fam.Refused[key]
 	return !refused && !famRefused && slices.ContainsFunc(s.Options, func(o chatcompletions.Option) bool { return o.Key == key })
 }
+
+// reasoningFields are the fields holding reasoning: ReasoningFields, or
+// reasoning_content when it is nil.
+func (s *Spec) reasoningFields() []string {
+	if s.ReasoningFields == nil {
+		return reasoningContent
+	}
+	return s.ReasoningFields
+}
+
+var reasoningContent = []string{"reasoning_content"}
 
 // effortField is the body field of reasoning.effort, "" when the platform
 // takes none.
@@ -441,7 +454,7 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		MaxTokensField:       s.MaxTokensField,
 		ReasoningEffortField: s.effortField(),
 		StreamUsage:          !s.NoStreamUsage,
-		ReasoningFields:      s.ReasoningFields,
+		ReasoningFields:      s.reasoningFields(),
 		EchoReasoning:        s.EchoReasoning,
 		ReasoningMode:        s.ReasoningMode,
 		DoneOptional:         s.DoneOptional,

@@ -1,6 +1,7 @@
 package hosted_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -79,6 +80,42 @@ func TestEffortField(t *testing.T) {
 	} {
 		tc.rule.Name, tc.rule.Req = tc.name, req
 		hostedtest.Rules(t, tc.spec.New("1.0.0"), []hostedtest.Rule{tc.rule})
+	}
+}
+
+// TestReasoningFields: a platform's reasoning comes in reasoning_content
+// unless its Spec names other fields, or none with an empty list.
+func TestReasoningFields(t *testing.T) {
+	chunks := []abi.Chunk{
+		{Data: []byte(`{"id":"c","choices":[{"index":0,"delta":{"reasoning_content":"rc","reasoning":"r","content":"a"}}]}`)},
+		{Data: []byte(`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`)},
+		{Data: []byte("[DONE]")},
+	}
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		want   string // the reasoning-delta texts, in order
+	}{
+		{"default", nil, "rc"},
+		{"own field", []string{"reasoning"}, "r"},
+		{"none", []string{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := hosted.Spec{Name: "p", ReasoningFields: tc.fields}
+			var got string
+			for _, line := range guesttest.Lines(t, guesttest.Stable(t, s.New("1.0.0"), nil, chunks)) {
+				var e abi.Event
+				if err := json.Unmarshal([]byte(line), &e); err != nil {
+					t.Fatal(err)
+				}
+				if e.Type == abi.EventReasoningDelta {
+					got += e.Text
+				}
+			}
+			if got != tc.want {
+				t.Errorf("reasoning %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
