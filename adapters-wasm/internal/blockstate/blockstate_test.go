@@ -3,7 +3,6 @@ package blockstate
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -109,9 +108,9 @@ func TestReadBytes(t *testing.T) {
 func TestTextBoundary(t *testing.T) {
 	tb := TextBoundary{Text: 1 << 4, Gap: 1 << 5}
 	// blocks is a stream's blocks in order (t: text, o: another kind);
-	// want the texts emitted, "|" for "\n\n".
+	// want the text emitted, each text block giving "t".
 	for blocks, want := range map[string]string{
-		"ttt": "t t t", "oot": "t", "tot": "t | t", "toot": "t | t", "tottot": "t | t t | t", "to": "t",
+		"ttt": "ttt", "oot": "t", "tot": "t\n\nt", "toot": "t\n\nt", "tottot": "t\n\ntt\n\nt", "to": "t",
 	} {
 		t.Run(blocks, func(t *testing.T) {
 			bits := byte(0x81)
@@ -124,12 +123,12 @@ func TestTextBoundary(t *testing.T) {
 				tb.BeforeText(&bits, &out)
 				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "t"})
 			}
-			var got []string
+			var got string
 			for _, e := range decodeEvents(t, out.Events()) {
-				got = append(got, strings.ReplaceAll(e.Text, "\n\n", "|"))
+				got += e.Text
 			}
-			if g := strings.Join(got, " "); g != want {
-				t.Errorf("texts %q, want %q", g, want)
+			if got != want {
+				t.Errorf("text %q, want %q", got, want)
 			}
 			if bits&0x81 != 0x81 {
 				t.Errorf("bits %#x lost the other bits 0x81", bits)
