@@ -216,13 +216,9 @@ func projectFile(p abi.Part, pointer string, m chatcompletions.Model, model stri
 	case abi.FileURL:
 		f.FileURL = p.URL
 	default:
-		if p.MediaType != abi.MediaTypePDF {
-			return filePart{}, guest.Unsupported(pointer+"/media_type", "the Responses API takes inline files as PDF, not %q: upload the file and pass its file_id", p.MediaType)
+		if f.Filename, f.FileData, err = chatcompletions.InlinePDF(&p, pointer, "the Responses API"); err != nil {
+			return filePart{}, err
 		}
-		if f.Filename == "" {
-			f.Filename = "document.pdf"
-		}
-		f.FileData = "data:" + p.MediaType + ";base64," + p.Data
 	}
 	return f, nil
 }
