@@ -544,3 +544,30 @@ func TestUnknownOptionListsKnownSorted(t *testing.T) {
 		t.Fatalf("error = %v, want invalid_request listing app, seed, user", err)
 	}
 }
+
+// TestInlinePDF: OpenAI's APIs take an inline file as a PDF data URL with
+// a file name (document.pdf when the part has none); another media type is
+// refused at its pointer, naming the API.
+func TestInlinePDF(t *testing.T) {
+	for _, tt := range []struct {
+		part           abi.Part
+		filename, data string
+		refused        bool
+	}{
+		{abi.Part{MediaType: abi.MediaTypePDF, Data: "JVBE", Filename: "a.pdf"}, "a.pdf", "data:application/pdf;base64,JVBE", false},
+		{abi.Part{MediaType: abi.MediaTypePDF, Data: "JVBE"}, "document.pdf", "data:application/pdf;base64,JVBE", false},
+		{abi.Part{MediaType: "text/plain", Data: "aGk="}, "", "", true},
+	} {
+		name, data, err := InlinePDF(&tt.part, "/messages/0/content/1", "The API")
+		var e *abi.Error
+		if tt.refused {
+			if !errors.As(err, &e) || e.Code != abi.CodeCapabilityUnsupported || e.Pointer != "/messages/0/content/1/media_type" || !strings.HasPrefix(e.Message, "The API takes inline files as PDF") {
+				t.Errorf("%s: error %v, want capability_unsupported at media_type naming the API", tt.part.MediaType, err)
+			}
+			continue
+		}
+		if err != nil || name != tt.filename || data != tt.data {
+			t.Errorf("InlinePDF(%+v) = %q, %q, %v; want %q, %q", tt.part, name, data, err, tt.filename, tt.data)
+		}
+	}
+}
