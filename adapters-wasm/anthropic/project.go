@@ -583,8 +583,7 @@ func imageSource(p abi.Part, pointer string) (*wireSource, error) {
 		}
 		return &wireSource{Type: "base64", MediaType: p.MediaType, Data: p.Data}, nil
 	}
-	if rest, ok := strings.CutPrefix(p.URL, "data:"); ok {
-		mt, data, ok := strings.Cut(rest, ";base64,")
+	if mt, data, isData, ok := guest.CutDataURL(p.URL); isData {
 		if !ok || !imageTypes[mt] {
 			return nil, invalid(pointer+"/url", "a data: image URL must be base64 of image/jpeg, image/png, image/gif or image/webp")
 		}

@@ -331,12 +331,8 @@ func serverToolBlock(role abi.Role, p *abi.Part, pointer string) (wireBlock, boo
 			Input json.RawMessage `json:"input"`
 		}{"server_tool_use", p.ID, p.Name, json.RawMessage(input)}
 		if p.Name == servertool.MCPCallName {
-			var in struct {
-				Server    string          `json:"server"`
-				Tool      string          `json:"tool"`
-				Arguments json.RawMessage `json:"arguments"`
-			}
-			if json.Unmarshal([]byte(input), &in) != nil || in.Server == "" || in.Tool == "" || jsonx.KindOf(in.Arguments) != jsonx.KindObject {
+			in, ok := servertool.ParseMCPCall(input)
+			if !ok {
 				return wireBlock{}, false, invalid(pointer+"/input", `an mcp call's input must be {"server", "tool", "arguments"}`)
 			}
 			v = struct {

@@ -196,25 +196,20 @@ func startBlock(s *state, idx uint64, v []byte, out *guest.Output) {
 	s.Blocks = append(s.Blocks, b)
 }
 
+// textBoundary keeps text blocks apart that other blocks separate; text
+// blocks that follow one another directly (Anthropic splits cited text
+// into such blocks) are one text.
+var textBoundary = blockstate.TextBoundary{Text: flagText, Gap: flagGap}
+
 // blockBoundary notes that a block other than text began: text after it
 // is a new paragraph (see emitText).
-func blockBoundary(s *state) {
-	if s.Flags&flagText != 0 {
-		s.Flags |= flagGap
-	}
-}
+func blockBoundary(s *state) { textBoundary.Other(&s.Flags) }
 
-// emitText emits a text block's text. Text blocks that follow one another
-// directly (Anthropic splits cited text into such blocks) are one text and
-// are joined as they are; when another block (a server tool call and its
-// result, thinking, a tool call) sits between two text blocks, a
-// text-delta "\n\n" comes before the later block's first text, so that
-// the two do not run together. A whole response gives the same events.
+// emitText emits a text block's text, after "\n\n" where another block
+// separates it from earlier text (see blockstate.TextBoundary). A whole
+// response gives the same events.
 func emitText(s *state, t string, out *guest.Output) {
-	if s.Flags&(flagText|flagGap) == flagText|flagGap {
-		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
-	}
-	s.Flags = s.Flags&^flagGap | flagText
+	textBoundary.BeforeText(&s.Flags, out)
 	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 }
 

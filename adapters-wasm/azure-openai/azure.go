@@ -161,7 +161,6 @@ func embedRoute(model string) (string, map[string]string, error) {
 
 // Dialect returns the Azure OpenAI dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	return &chatcompletions.Dialect{
 		Name:                 "azure-openai",
 		Version:              Version,
@@ -174,21 +173,12 @@ func Dialect() *chatcompletions.Dialect {
 		ReasoningFields:      []string{"reasoning_content"},
 		EchoReasoning:        true,
 		ReasoningMode:        EchoesReasoning,
-		Options: []chatcompletions.Option{
+		Options: append([]chatcompletions.Option{
 			stringOption("api_surface", SurfaceDeployments, SurfaceV1),
 			stringOption("api_version"),
 			stringOption("deployment"),
-			pt("frequency_penalty", "number"),
-			pt("logit_bias", "object"),
-			pt("logprobs", "boolean"),
-			pt("metadata", "object"),
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			pt("seed", "integer"),
-			pt("store", "boolean"),
-			pt("top_logprobs", "integer"),
-			pt("user", "string"),
-		},
+		}, chatcompletions.Pass("frequency_penalty", "logit_bias", "logprobs", "metadata", "parallel_tool_calls",
+			"presence_penalty", "seed", "store", "top_logprobs", "user")...),
 		Model:      openai.Model,
 		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256, Route: embedRoute},
 		Route:      Route,

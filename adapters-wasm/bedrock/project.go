@@ -541,11 +541,11 @@ func projectPart(role abi.Role, p abi.Part, pointer string, mapID func(string) s
 		}
 		mt, data := p.MediaType, p.Data
 		if data == "" {
-			rest, ok := strings.CutPrefix(p.URL, "data:")
-			if !ok {
+			var isData, ok bool
+			mt, data, isData, ok = guest.CutDataURL(p.URL)
+			if !isData {
 				return wireBlock{}, false, unsupported(pointer+"/url", "Converse takes images as bytes, not by URL: pass the image data (base64) instead")
 			}
-			mt, data, ok = strings.Cut(rest, ";base64,")
 			if !ok {
 				return wireBlock{}, false, invalid(pointer+"/url", "a data: image URL must be base64")
 			}

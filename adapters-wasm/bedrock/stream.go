@@ -155,18 +155,15 @@ func (s *state) Handle(event, data []byte, out *guest.Output) {
 // example) out as reasoning.
 var novaThink = think.Options{Open: "<thinking>", Close: "</thinking>", TrimSpaceAfterClose: true}
 
-// emitText emits a text delta; for Nova, through the <thinking> splitter,
-// whose state travels in the transform state.
-// emitText emits a text block's text. Text blocks that follow one another
-// directly are one text; when a block of another kind (reasoning, a tool
-// call, a server tool and its result) sits between two text blocks, a
-// text-delta "\n\n" comes before the later block's first text, so that
-// the two do not run together. A whole response gives the same events.
+// textBoundary keeps text blocks apart that other blocks separate.
+var textBoundary = blockstate.TextBoundary{Text: boundaryText, Gap: boundaryGap}
+
+// emitText emits a text block's text, after "\n\n" where another block
+// separates it from earlier text (see blockstate.TextBoundary); for Nova,
+// through the <thinking> splitter, whose state travels in the transform
+// state. A whole response gives the same events.
 func (s *state) emitText(out *guest.Output, t string) {
-	if s.boundary == boundaryText|boundaryGap {
-		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
-	}
-	s.boundary = boundaryText
+	textBoundary.BeforeText(&s.boundary, out)
 	if s.Flags&flagNova == 0 {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		return
@@ -183,11 +180,7 @@ func (s *state) emitText(out *guest.Output, t string) {
 }
 
 // otherBlock notes that a block other than text began (see emitText).
-func (s *state) otherBlock() {
-	if s.boundary&boundaryText != 0 {
-		s.boundary |= boundaryGap
-	}
-}
+func (s *state) otherBlock() { textBoundary.Other(&s.boundary) }
 
 // flushText releases the bytes the splitter holds (a possible partial tag)
 // at the end of a text block or of the stream.

@@ -28,7 +28,6 @@ package cerebras
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -40,26 +39,23 @@ const badRequest = "Cerebras answers 400 to it; remove it"
 
 var parsed = map[string]string{"reasoning_format": `"parsed"`}
 
-var noEffort = map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}
-
 // Spec is the Cerebras platform.
 var Spec = hosted.Spec{
-	Name:                 "cerebras",
-	BaseURL:              "https://api.cerebras.ai",
-	MaxTokensField:       "max_completion_tokens",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning"},
-	StrictTools:          true,
-	Options:              hosted.Pass("logprobs:boolean", "reasoning_format:string", "seed:integer", "top_logprobs:integer", "user:string"),
-	Refused:              hosted.Same(badRequest, "frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier", "n", "store", "metadata", "prediction"),
+	Name:            "cerebras",
+	BaseURL:         "https://api.cerebras.ai",
+	MaxTokensField:  "max_completion_tokens",
+	ReasoningFields: []string{"reasoning"},
+	StrictTools:     true,
+	Options:         hosted.Pass("logprobs", "reasoning_format:string", "seed", "top_logprobs", "user"),
+	Refused:         hosted.Same(badRequest, "frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier", "n", "store", "metadata", "prediction"),
 	RefusedValues: map[string]map[string]string{"reasoning_format": {
 		`"raw"`: `it puts the reasoning inside the answer, which this adapter does not split: use "parsed" (reasoning events) or "hidden"`,
 	}},
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Defaults: parsed},
 		{Match: []string{"qwen-3-235b-a22b-instruct", "qwen-3-coder"}, NoStrictTools: true},
-		{Match: []string{"qwen"}, Reasoning: true, NoStrictTools: true, Defaults: parsed, Unsupported: noEffort},
-		{Match: []string{"glm"}, Reasoning: true, Defaults: parsed, Unsupported: noEffort},
+		{Match: []string{"qwen"}, Reasoning: true, NoStrictTools: true, Defaults: parsed, Unsupported: hosted.RefuseEffort},
+		{Match: []string{"glm"}, Reasoning: true, Defaults: parsed, Unsupported: hosted.RefuseEffort},
 	},
 	OpenWeights: true,
 	Errors: append([]hosted.ErrorRule{

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest"
 )
 
 type cFunction struct {
@@ -237,7 +238,7 @@ func messages(req *abi.Request, f abi.Features) ([]cMessage, error) {
 					}
 					url := p.URL
 					if url == "" {
-						url = "data:" + p.MediaType + ";base64," + p.Data
+						url = guest.DataURL(p.MediaType, p.Data)
 					}
 					parts = append(parts, cPart{Type: "image_url", ImageURL: &cImageURL{URL: url}})
 				case abi.PartReasoning:

@@ -53,13 +53,12 @@ var budget = map[string]chatcompletions.Action{chatcompletions.FeatureReasoningB
 
 // Spec is the DashScope platform.
 var Spec = hosted.Spec{
-	Name:            "dashscope",
-	BaseURL:         "https://dashscope-intl.aliyuncs.com/compatible-mode",
-	ReasoningFields: []string{"reasoning_content"},
-	NoEffort:        "it takes a thinking budget: set reasoning.budget_tokens instead",
-	Options: hosted.Pass("enable_search:boolean", "enable_thinking:boolean", "logprobs:boolean", "n:integer",
-		"parallel_tool_calls:boolean", "presence_penalty:number", "repetition_penalty:number", "search_options:object",
-		"seed:integer", "thinking_budget:integer", "top_k:integer", "top_logprobs:integer", "vl_high_resolution_images:boolean"),
+	Name:     "dashscope",
+	BaseURL:  "https://dashscope-intl.aliyuncs.com/compatible-mode",
+	NoEffort: "it takes a thinking budget: set reasoning.budget_tokens instead",
+	Options: hosted.Pass("enable_search:boolean", "enable_thinking:boolean", "logprobs", "n", "parallel_tool_calls",
+		"presence_penalty", "repetition_penalty", "search_options:object", "seed", "thinking_budget:integer", "top_k",
+		"top_logprobs", "vl_high_resolution_images:boolean"),
 	Refused: hosted.Same("DashScope does not support it; remove it", "frequency_penalty", "logit_bias", "service_tier", "store", "metadata", "prediction", "user"),
 	Families: []hosted.Family{
 		{Match: []string{"qwq", "qvq", "-thinking"}, Reasoning: true, Structured: hosted.NoStructured, Unsupported: budget,

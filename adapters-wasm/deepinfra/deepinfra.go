@@ -27,7 +27,6 @@
 package deepinfra
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -37,17 +36,15 @@ const Version = "1.0.0"
 
 // Spec is the DeepInfra platform.
 var Spec = hosted.Spec{
-	Name:                 "deepinfra",
-	BaseURL:              "https://api.deepinfra.com/v1/openai",
-	Path:                 "/chat/completions",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content"},
-	Options: hosted.Pass("frequency_penalty:number", "logprobs:boolean", "min_p:number", "n:integer", "presence_penalty:number",
-		"repetition_penalty:number", "seed:integer", "service_tier:string", "top_k:integer", "top_logprobs:integer", "user:string"),
+	Name:    "deepinfra",
+	BaseURL: "https://api.deepinfra.com/v1/openai",
+	Path:    "/chat/completions",
+	Options: hosted.Pass("frequency_penalty", "logprobs", "min_p", "n", "presence_penalty", "repetition_penalty",
+		"seed", "service_tier", "top_k", "top_logprobs", "user"),
 	Refused: hosted.Same("DeepInfra does not support it; remove it", "logit_bias", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{
 		{Match: []string{"deepseek-r1"}, Reasoning: true, Structured: hosted.JSONMode,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"instruct-2507", "qwen3-coder"}, Structured: hosted.BestEffortSchema},
 		{Match: []string{"gpt-oss", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq", "thinking", "glm-4.5", "glm-4.6"}, Reasoning: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"llama-4", "-vl", "vision", "gemma-3"}, Vision: true, Structured: hosted.BestEffortSchema},

@@ -65,7 +65,6 @@ const Path = "/chat/completions"
 
 // Dialect returns the DeepSeek dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	no := "DeepSeek does not support it; remove it"
 	return &chatcompletions.Dialect{
 		Name:                 "deepseek",
@@ -78,14 +77,8 @@ func Dialect() *chatcompletions.Dialect {
 		ReasoningFields:      []string{"reasoning_content"},
 		EchoReasoning:        true,
 		ReasoningMode:        Thinking,
-		Options: []chatcompletions.Option{
-			pt("frequency_penalty", "number"),
-			pt("logprobs", "boolean"),
-			pt("presence_penalty", "number"),
-			pt("thinking", "object"),
-			pt("top_logprobs", "integer"),
-			pt("user", "string"),
-		},
+		Options: chatcompletions.Pass("frequency_penalty", "logprobs", "presence_penalty", "thinking:object",
+			"top_logprobs", "user"),
 		Refused: map[string]string{
 			"logit_bias": no, "seed": no, "n": no, "service_tier": no, "store": no,
 			"metadata": no, "parallel_tool_calls": no, "prediction": no,

@@ -31,7 +31,6 @@ package fireworks
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -41,19 +40,17 @@ const Version = "1.0.0"
 
 // Spec is the Fireworks AI platform.
 var Spec = hosted.Spec{
-	Name:                 "fireworks",
-	BaseURL:              "https://api.fireworks.ai/inference",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content"},
-	NoStreamUsage:        true,
-	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty:number",
-		"logit_bias:object", "logprobs:boolean|integer", "min_p:number", "mirostat_lr:number", "mirostat_target:number",
-		"n:integer", "perf_metrics_in_response:boolean", "presence_penalty:number", "prompt_truncate_len:integer",
-		"repetition_penalty:number", "seed:integer", "top_k:integer", "top_logprobs:integer", "typical_p:number", "user:string"),
+	Name:          "fireworks",
+	BaseURL:       "https://api.fireworks.ai/inference",
+	NoStreamUsage: true,
+	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty", "logit_bias",
+		"logprobs:boolean|integer", "min_p", "mirostat_lr:number", "mirostat_target:number", "n",
+		"perf_metrics_in_response:boolean", "presence_penalty", "prompt_truncate_len:integer", "repetition_penalty",
+		"seed", "top_k", "top_logprobs", "typical_p:number", "user"),
 	Refused: hosted.Same("Fireworks does not support it; remove it", "service_tier", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{
 		{Match: []string{"deepseek-r1"}, Reasoning: true,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"gpt-oss", "qwen3", "qwq", "thinking", "deepseek-v3p1", "deepseek-v3p2", "glm-4p5", "glm-4p6"}, Reasoning: true},
 		{Match: []string{"llama4", "-vl", "vision"}, Vision: true},
 	},

@@ -59,7 +59,6 @@ const Version = "1.0.0"
 
 // Dialect returns the Groq dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	return &chatcompletions.Dialect{
 		Name:                 "groq",
 		Version:              Version,
@@ -70,17 +69,11 @@ func Dialect() *chatcompletions.Dialect {
 		StreamUsage:          true,
 		ReasoningFields:      []string{"reasoning"},
 		UsageIn:              []string{"x_groq"},
-		Options: []chatcompletions.Option{
-			pt("frequency_penalty", "number"),
-			pt("include_reasoning", "boolean"),
-			{Key: "n", Apply: applyN},
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			{Key: "reasoning_format", Apply: applyReasoningFormat},
-			pt("seed", "integer"),
-			pt("service_tier", "string"),
-			pt("user", "string"),
-		},
+		Options: append(chatcompletions.Pass("frequency_penalty", "include_reasoning:boolean", "parallel_tool_calls",
+			"presence_penalty", "seed", "service_tier", "user"),
+			chatcompletions.Option{Key: "n", Apply: applyN},
+			chatcompletions.Option{Key: "reasoning_format", Apply: applyReasoningFormat},
+		),
 		Refused: map[string]string{
 			"logprobs":     "Groq answers 400 to logprobs; remove it",
 			"top_logprobs": "Groq answers 400 to top_logprobs; remove it",

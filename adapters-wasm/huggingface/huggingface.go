@@ -26,7 +26,6 @@ package huggingface
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -38,18 +37,17 @@ const otherProvider = "the provider does not serve this model; name another one 
 
 // Spec is the Hugging Face router.
 var Spec = hosted.Spec{
-	Name:                 "huggingface",
-	BaseURL:              "https://router.huggingface.co",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content", "reasoning"},
-	Options:              hosted.Pass("frequency_penalty:number", "logprobs:boolean", "presence_penalty:number", "seed:integer", "top_logprobs:integer"),
+	Name:            "huggingface",
+	BaseURL:         "https://router.huggingface.co",
+	ReasoningFields: []string{"reasoning_content", "reasoning"},
+	Options:         hosted.Pass("frequency_penalty", "logprobs", "presence_penalty", "seed", "top_logprobs"),
 	Refused: hosted.Same("the router does not pass it to every provider; remove it", "logit_bias", "n", "parallel_tool_calls",
 		"service_tier", "store", "metadata", "prediction", "user"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"instruct-2507", "qwen3-coder"}, Structured: hosted.BestEffortSchema},
 		{Match: []string{"deepseek-r1", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq", "thinking", "glm-4.5", "glm-4.6"}, Reasoning: true,
-			Structured: hosted.BestEffortSchema, Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Structured: hosted.BestEffortSchema, Unsupported: hosted.RefuseEffort},
 		{Match: []string{"-vl", "vision", "llama-4", "gemma-3"}, Vision: true, Structured: hosted.BestEffortSchema},
 	},
 	OpenWeights: true,

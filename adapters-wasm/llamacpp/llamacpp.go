@@ -36,7 +36,6 @@ package llamacpp
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -49,7 +48,7 @@ var Preset = openaicompatible.Preset{
 	Name:           "llamacpp",
 	Version:        Version,
 	DefaultBaseURL: "http://localhost:8080",
-	Options: hosted.Pass("cache_prompt:boolean", "dry_multiplier:number", "grammar:string", "id_slot:integer",
+	Options: chatcompletions.Pass("cache_prompt:boolean", "dry_multiplier:number", "grammar:string", "id_slot:integer",
 		"json_schema:object", "mirostat:integer", "mirostat_eta:number", "mirostat_tau:number", "n_probs:integer",
 		"reasoning_format:string", "timings_per_token:boolean", "typical_p:number"),
 	Error: mapError,

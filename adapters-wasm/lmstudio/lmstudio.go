@@ -24,7 +24,7 @@
 package lmstudio
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -38,7 +38,7 @@ var Preset = openaicompatible.Preset{
 	Version:        Version,
 	DefaultBaseURL: "http://localhost:1234",
 	NoAuth:         true,
-	Options:        hosted.Pass("draft_model:string", "ttl:integer"),
+	Options:        chatcompletions.Pass("draft_model:string", "ttl:integer"),
 }
 
 // New returns the LM Studio adapter.

@@ -59,7 +59,6 @@ var IDRule = toolid.Base62Rule{N: 9}
 
 // Dialect returns the Mistral dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	return &chatcompletions.Dialect{
 		Name:           "mistral",
 		Version:        Version,
@@ -69,14 +68,8 @@ func Dialect() *chatcompletions.Dialect {
 		ToolResultName: true,
 		Embeddings:     &chatcompletions.Embeddings{MaxBatch: 128, DimensionsField: "output_dimension"},
 		Models:         &chatcompletions.Models{Info: modelInfo},
-		Options: []chatcompletions.Option{
-			pt("frequency_penalty", "number"),
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			pt("prompt_mode", "string"),
-			pt("random_seed", "integer"),
-			pt("safe_prompt", "boolean"),
-		},
+		Options: chatcompletions.Pass("frequency_penalty", "parallel_tool_calls", "presence_penalty",
+			"prompt_mode:string", "random_seed:integer", "safe_prompt:boolean"),
 		Refused: map[string]string{
 			"logprobs":         "Mistral returns no log probabilities; remove it",
 			"top_logprobs":     "Mistral returns no log probabilities; remove it",

@@ -53,15 +53,13 @@ var fixedSampling = map[string]chatcompletions.Action{
 
 // Spec is the Moonshot platform.
 var Spec = hosted.Spec{
-	Name:                 "moonshot",
-	BaseURL:              "https://api.moonshot.ai",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content"},
-	NoStreamUsage:        true,
-	UsageInChoice:        true,
-	Usage:                hosted.TopLevelCached("cached_tokens"),
-	EchoReasoning:        true,
-	Options:              hosted.Pass("frequency_penalty:number", "n:integer", "presence_penalty:number", "thinking:object"),
+	Name:          "moonshot",
+	BaseURL:       "https://api.moonshot.ai",
+	NoStreamUsage: true,
+	UsageInChoice: true,
+	Usage:         hosted.TopLevelCached("cached_tokens"),
+	EchoReasoning: true,
+	Options:       hosted.Pass("frequency_penalty", "n", "presence_penalty", "thinking:object"),
 	Refused: hosted.Same("Moonshot does not support it; remove it", "logprobs", "top_logprobs", "logit_bias", "seed",
 		"service_tier", "store", "metadata", "prediction", "parallel_tool_calls"),
 	Families: []hosted.Family{
@@ -71,7 +69,7 @@ var Spec = hosted.Spec{
 		{Match: []string{"kimi-k2.5", "kimi-k2.6", "kimi-k2.7"}, Reasoning: true, Vision: true, Structured: hosted.JSONMode,
 			Unsupported: fixedSampling, Refused: hosted.Same(fixed, "n", "presence_penalty", "frequency_penalty")},
 		{Match: []string{"thinking"}, Reasoning: true, Structured: hosted.JSONMode,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"vision"}, Vision: true, Structured: hosted.JSONMode},
 	},
 	Default: hosted.Family{Structured: hosted.JSONMode},

@@ -22,7 +22,6 @@
 package nebius
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -32,19 +31,17 @@ const Version = "1.0.0"
 
 // Spec is the Nebius AI Studio platform.
 var Spec = hosted.Spec{
-	Name:                 "nebius",
-	BaseURL:              "https://api.studio.nebius.com",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content"},
-	Options: hosted.Pass("frequency_penalty:number", "guided_choice:array", "guided_json:object", "guided_regex:string",
-		"logit_bias:object", "logprobs:boolean", "min_p:number", "n:integer", "presence_penalty:number",
-		"repetition_penalty:number", "seed:integer", "top_k:integer", "top_logprobs:integer", "user:string"),
+	Name:    "nebius",
+	BaseURL: "https://api.studio.nebius.com",
+	Options: hosted.Pass("frequency_penalty", "guided_choice:array", "guided_json:object", "guided_regex:string",
+		"logit_bias", "logprobs", "min_p", "n", "presence_penalty", "repetition_penalty", "seed", "top_k",
+		"top_logprobs", "user"),
 	Refused: hosted.Same("Nebius does not support it; remove it", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true},
 		{Match: []string{"instruct-2507", "qwen3-coder"}},
 		{Match: []string{"deepseek-r1", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq", "thinking", "glm-4.5", "glm-4.6"}, Reasoning: true,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"-vl", "vision", "gemma-3"}, Vision: true},
 	},
 	OpenWeights: true,

@@ -24,7 +24,6 @@
 package nvidia
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -34,17 +33,15 @@ const Version = "1.0.0"
 
 // Spec is the NVIDIA NIM platform.
 var Spec = hosted.Spec{
-	Name:                 "nvidia",
-	BaseURL:              "https://integrate.api.nvidia.com",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content"},
-	Options:              hosted.Pass("frequency_penalty:number", "nvext:object", "presence_penalty:number", "seed:integer", "top_k:integer", "user:string"),
+	Name:    "nvidia",
+	BaseURL: "https://integrate.api.nvidia.com",
+	Options: hosted.Pass("frequency_penalty", "nvext:object", "presence_penalty", "seed", "top_k", "user"),
 	Refused: hosted.Same("NIM does not support it; remove it", "logit_bias", "logprobs", "top_logprobs", "n",
 		"parallel_tool_calls", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Structured: hosted.JSONMode},
 		{Match: []string{"deepseek-r1", "qwen3", "qwq", "reasoning", "thinking"}, Reasoning: true, Structured: hosted.JSONMode,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"vision", "-vl", "llama-4"}, Vision: true, Structured: hosted.JSONMode},
 	},
 	OpenWeights: true,

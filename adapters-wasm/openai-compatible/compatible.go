@@ -202,7 +202,6 @@ func isBool(v any) bool { _, ok := v.(bool); return ok }
 
 // Dialect returns the chatcompletions dialect the adapter wraps.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	features := chatcompletions.DefaultFeatures
 	features.Reasoning = true
 	features.Source = abi.SourceUnknown
@@ -216,25 +215,15 @@ func Dialect() *chatcompletions.Dialect {
 		StreamUsage:          true,
 		ReasoningFields:      []string{"reasoning_content", "reasoning"},
 		DoneOptional:         true,
-		Options: []chatcompletions.Option{
+		Options: append([]chatcompletions.Option{
 			validate("tool_mode", "string", func(v any) bool { return v == ToolModeNative || v == ToolModeEmulated }, `"native" or "emulated"`),
 			validate("think", "boolean", isBool, "a boolean"),
 			validate("think_start_in_reasoning", "boolean", isBool, "a boolean"),
 			validate("path", "string", func(v any) bool { s, ok := v.(string); return ok && strings.HasPrefix(s, "/") }, `a path starting with "/"`),
 			validate("stream_usage", "boolean", isBool, "a boolean"),
-			pt("chat_template_kwargs", "object"),
-			pt("frequency_penalty", "number"),
-			pt("logit_bias", "object"),
-			pt("logprobs", "boolean"),
-			pt("min_p", "number"),
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			pt("repetition_penalty", "number"),
-			pt("seed", "integer"),
-			pt("top_k", "integer"),
-			pt("top_logprobs", "integer"),
-			pt("user", "string"),
-		},
+		}, chatcompletions.Pass("chat_template_kwargs:object", "frequency_penalty", "logit_bias", "logprobs", "min_p",
+			"parallel_tool_calls", "presence_penalty", "repetition_penalty", "seed", "top_k", "top_logprobs",
+			"user")...),
 		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256},
 		Models:     &chatcompletions.Models{},
 		Model: func(name string) chatcompletions.Model {

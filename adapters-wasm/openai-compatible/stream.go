@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 	"github.com/wasmadapt/wasmadapt/guest/think"
@@ -50,14 +51,6 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-func readBytes(b []byte) (v, rest []byte, ok bool) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return nil, nil, false
-	}
-	return b[k : k+int(n)], b[k+int(n):], true
-}
-
 func (s *wstate) splitter() error {
 	sp, err := think.New(think.Options{StartInReasoning: s.flags&fThinkIn != 0, TrimSpaceAfterClose: true})
 	s.split = sp
@@ -75,15 +68,15 @@ func (s *wstate) decode(b []byte) bool {
 	b = b[2+think.StateSize:]
 	var v []byte
 	var ok bool
-	if v, b, ok = readBytes(b); !ok {
+	if v, b, ok = blockstate.ReadBytes(b); !ok {
 		return false
 	}
 	s.held = append(s.held[:0], v...)
-	if v, b, ok = readBytes(b); !ok {
+	if v, b, ok = blockstate.ReadBytes(b); !ok {
 		return false
 	}
 	s.respID = append(s.respID[:0], v...)
-	if v, b, ok = readBytes(b); !ok {
+	if v, b, ok = blockstate.ReadBytes(b); !ok {
 		return false
 	}
 	s.tools = append(s.tools[:0], v...)
@@ -98,17 +91,12 @@ func (s *wstate) decode(b []byte) bool {
 	return true
 }
 
-func appendBytes(dst, v []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(v)))
-	return append(dst, v...)
-}
-
 func (s *wstate) encode(dst, inner []byte) []byte {
 	dst = append(dst, stateVersion, s.flags)
 	dst = s.split.AppendState(dst)
-	dst = appendBytes(dst, s.held)
-	dst = appendBytes(dst, s.respID)
-	dst = appendBytes(dst, s.tools)
+	dst = blockstate.AppendBytes(dst, s.held)
+	dst = blockstate.AppendBytes(dst, s.respID)
+	dst = blockstate.AppendBytes(dst, s.tools)
 	for _, n := range []int{s.usage.InputTokens, s.usage.OutputTokens, s.usage.CachedInputTokens, s.usage.ReasoningTokens} {
 		dst = binary.AppendUvarint(dst, uint64(n))
 	}

@@ -133,18 +133,8 @@ var _ guest.Adapter = Adapter{}
 // New returns the adapter.
 func New() guest.Adapter { return Adapter{} }
 
-var passThrough = []chatcompletions.Option{
-	chatcompletions.PassThrough("metadata", "object"),
-	chatcompletions.PassThrough("parallel_tool_calls", "boolean"),
-	chatcompletions.PassThrough("previous_response_id", "string"),
-	chatcompletions.PassThrough("prompt_cache_key", "string"),
-	chatcompletions.PassThrough("prompt_cache_retention", "string"),
-	chatcompletions.PassThrough("safety_identifier", "string"),
-	chatcompletions.PassThrough("service_tier", "string"),
-	chatcompletions.PassThrough("store", "boolean"),
-	chatcompletions.PassThrough("truncation", "string"),
-	chatcompletions.PassThrough("user", "string"),
-}
+var passThrough = chatcompletions.Pass("metadata", "parallel_tool_calls", "previous_response_id:string", "prompt_cache_key",
+	"prompt_cache_retention", "safety_identifier", "service_tier", "store", "truncation:string", "user")
 
 // Capabilities describes the module for model ("" for the defaults): the
 // features of package openai's model rules.
@@ -226,13 +216,9 @@ func projectFile(p abi.Part, pointer string, m chatcompletions.Model, model stri
 	case abi.FileURL:
 		f.FileURL = p.URL
 	default:
-		if p.MediaType != abi.MediaTypePDF {
-			return filePart{}, guest.Unsupported(pointer+"/media_type", "the Responses API takes inline files as PDF, not %q: upload the file and pass its file_id", p.MediaType)
+		if f.Filename, f.FileData, err = chatcompletions.InlinePDF(&p, pointer, "the Responses API"); err != nil {
+			return filePart{}, err
 		}
-		if f.Filename == "" {
-			f.Filename = "document.pdf"
-		}
-		f.FileData = "data:" + p.MediaType + ";base64," + p.Data
 	}
 	return f, nil
 }

@@ -33,7 +33,6 @@ const Version = "1.0.0"
 
 // Dialect returns the OpenAI dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	return &chatcompletions.Dialect{
 		Name:                 "openai",
 		Version:              Version,
@@ -50,24 +49,9 @@ func Dialect() *chatcompletions.Dialect {
 		// cap; the API takes up to 2,048.
 		Embeddings: &chatcompletions.Embeddings{MaxBatch: 256},
 		Models:     &chatcompletions.Models{},
-		Options: []chatcompletions.Option{
-			pt("frequency_penalty", "number"),
-			pt("logit_bias", "object"),
-			pt("logprobs", "boolean"),
-			pt("metadata", "object"),
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			pt("prediction", "object"),
-			pt("prompt_cache_key", "string"),
-			pt("prompt_cache_retention", "string"),
-			pt("safety_identifier", "string"),
-			pt("seed", "integer"),
-			pt("service_tier", "string"),
-			pt("store", "boolean"),
-			pt("top_logprobs", "integer"),
-			pt("user", "string"),
-			pt("verbosity", "string"),
-		},
+		Options: chatcompletions.Pass("frequency_penalty", "logit_bias", "logprobs", "metadata", "parallel_tool_calls",
+			"presence_penalty", "prediction", "prompt_cache_key", "prompt_cache_retention", "safety_identifier", "seed",
+			"service_tier", "store", "top_logprobs", "user", "verbosity"),
 		Model: Model,
 	}
 }

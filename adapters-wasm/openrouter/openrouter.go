@@ -62,7 +62,6 @@ const Version = "1.0.0"
 
 // Dialect returns the OpenRouter dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	return &chatcompletions.Dialect{
 		Name:                 "openrouter",
 		Version:              Version,
@@ -74,26 +73,14 @@ func Dialect() *chatcompletions.Dialect {
 		ReasoningFields:      []string{"reasoning"},
 		FinishOptional:       true,
 		Models:               &chatcompletions.Models{Info: modelInfo},
-		Options: []chatcompletions.Option{
-			{Key: "app_title", Apply: headerOption("app_title")},
-			{Key: "app_url", Apply: headerOption("app_url")},
-			pt("frequency_penalty", "number"),
-			pt("logit_bias", "object"),
-			pt("logprobs", "boolean"),
-			pt("min_p", "number"),
-			{Key: "models", Apply: stringList("models")},
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			{Key: "provider", Apply: applyProvider},
-			pt("repetition_penalty", "number"),
-			pt("seed", "integer"),
-			pt("top_a", "number"),
-			pt("top_k", "integer"),
-			pt("top_logprobs", "integer"),
-			{Key: "transforms", Apply: stringList("transforms")},
-			pt("user", "string"),
-			pt("verbosity", "string"),
-		},
+		Options: append(chatcompletions.Pass("frequency_penalty", "logit_bias", "logprobs", "min_p", "parallel_tool_calls",
+			"presence_penalty", "repetition_penalty", "seed", "top_a:number", "top_k", "top_logprobs", "user", "verbosity"),
+			chatcompletions.Option{Key: "app_title", Apply: headerOption("app_title")},
+			chatcompletions.Option{Key: "app_url", Apply: headerOption("app_url")},
+			chatcompletions.Option{Key: "models", Apply: stringList("models")},
+			chatcompletions.Option{Key: "provider", Apply: applyProvider},
+			chatcompletions.Option{Key: "transforms", Apply: stringList("transforms")},
+		),
 		Model:   Model,
 		Extend:  extend,
 		Headers: headers,

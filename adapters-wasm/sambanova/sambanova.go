@@ -23,7 +23,6 @@ package sambanova
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -33,17 +32,16 @@ const Version = "1.0.0"
 
 // Spec is the SambaNova Cloud platform.
 var Spec = hosted.Spec{
-	Name:                 "sambanova",
-	BaseURL:              "https://api.sambanova.ai",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning", "reasoning_content"},
-	Options:              hosted.Pass("parallel_tool_calls:boolean", "top_k:integer", "user:string"),
+	Name:            "sambanova",
+	BaseURL:         "https://api.sambanova.ai",
+	ReasoningFields: []string{"reasoning", "reasoning_content"},
+	Options:         hosted.Pass("parallel_tool_calls", "top_k", "user"),
 	Refused: hosted.Same("SambaNova ignores it; remove it", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty",
 		"logit_bias", "seed", "service_tier", "store", "metadata", "prediction"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true, Structured: hosted.BestEffortSchema},
 		{Match: []string{"deepseek-r1", "deepseek-v3.1", "deepseek-v3.2", "qwen3", "qwq"}, Reasoning: true, Structured: hosted.BestEffortSchema,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"llama-4-maverick"}, Vision: true, Structured: hosted.BestEffortSchema},
 	},
 	OpenWeights: true,

@@ -32,7 +32,6 @@ package together
 
 import (
 	"github.com/wasmadapt/wasmadapt/abi"
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -42,19 +41,17 @@ const Version = "1.0.0"
 
 // Spec is the Together AI platform.
 var Spec = hosted.Spec{
-	Name:                 "together",
-	BaseURL:              "https://api.together.xyz",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning"},
-	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty:number",
-		"logit_bias:object", "logprobs:integer", "min_p:number", "n:integer", "parallel_tool_calls:boolean",
-		"presence_penalty:number", "reasoning:object", "repetition_penalty:number", "safety_model:string",
-		"seed:integer", "top_k:integer", "user:string"),
+	Name:            "together",
+	BaseURL:         "https://api.together.xyz",
+	ReasoningFields: []string{"reasoning"},
+	Options: hosted.Pass("context_length_exceeded_behavior:string", "echo:boolean", "frequency_penalty", "logit_bias",
+		"logprobs:integer", "min_p", "n", "parallel_tool_calls", "presence_penalty", "reasoning:object",
+		"repetition_penalty", "safety_model:string", "seed", "top_k", "user"),
 	Refused: hosted.Same("Together does not support it; remove it", "service_tier", "store", "metadata", "prediction", "top_logprobs"),
 	Families: []hosted.Family{
 		{Match: []string{"gpt-oss"}, Reasoning: true},
 		{Match: []string{"deepseek-r1", "qwq", "thinking", "deepseek-v3.1", "deepseek-v3.2", "glm-4.5", "glm-4.6"}, Reasoning: true,
-			Unsupported: map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}},
+			Unsupported: hosted.RefuseEffort},
 		{Match: []string{"llama-4", "vision", "-vl", "gemma-3"}, Vision: true},
 		{Match: []string{"llama-3.3", "llama-3.1", "qwen2.5", "qwen3", "deepseek-v3", "mistral-small", "kimi-k2"}},
 	},

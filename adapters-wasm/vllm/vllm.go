@@ -28,7 +28,7 @@
 package vllm
 
 import (
-	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/hosted"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/chatcompletions"
 	openaicompatible "github.com/wasmadapt/wasmadapt/adapters-wasm/openai-compatible"
 	"github.com/wasmadapt/wasmadapt/guest"
 )
@@ -41,7 +41,7 @@ var Preset = openaicompatible.Preset{
 	Name:           "vllm",
 	Version:        Version,
 	DefaultBaseURL: "http://localhost:8000",
-	Options: hosted.Pass("guided_choice:array", "guided_grammar:string", "guided_json:object|string", "guided_regex:string",
+	Options: chatcompletions.Pass("guided_choice:array", "guided_grammar:string", "guided_json:object|string", "guided_regex:string",
 		"include_stop_str_in_output:boolean", "min_tokens:integer", "skip_special_tokens:boolean", "structured_outputs:object"),
 }
 

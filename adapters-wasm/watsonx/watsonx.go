@@ -48,14 +48,12 @@ const APIVersion = "2024-10-08"
 
 // Spec is the watsonx.ai chat API.
 var Spec = hosted.Spec{
-	Name:                 "watsonx",
-	BaseURL:              "https://us-south.ml.cloud.ibm.com",
-	ReasoningEffortField: "reasoning_effort",
-	ReasoningFields:      []string{"reasoning_content"},
-	DoneOptional:         true,
-	NoStreamUsage:        true,
-	Options: hosted.Pass("frequency_penalty:number", "logprobs:boolean", "n:integer", "presence_penalty:number",
-		"project_id:string", "seed:integer", "space_id:string", "time_limit:integer", "top_logprobs:integer"),
+	Name:          "watsonx",
+	BaseURL:       "https://us-south.ml.cloud.ibm.com",
+	DoneOptional:  true,
+	NoStreamUsage: true,
+	Options: hosted.Pass("frequency_penalty", "logprobs", "n", "presence_penalty", "project_id:string", "seed",
+		"space_id:string", "time_limit:integer", "top_logprobs"),
 	Refused: hosted.Same("watsonx.ai does not support it; remove it", "logit_bias", "parallel_tool_calls", "service_tier",
 		"store", "metadata", "prediction", "user"),
 	Families: []hosted.Family{

@@ -55,7 +55,6 @@ const Version = "1.1.0"
 
 // Dialect returns the xAI dialect of Chat Completions.
 func Dialect() *chatcompletions.Dialect {
-	pt := chatcompletions.PassThrough
 	return &chatcompletions.Dialect{
 		Name:                 "xai",
 		Version:              Version,
@@ -65,15 +64,8 @@ func Dialect() *chatcompletions.Dialect {
 		ReasoningEffortField: "reasoning_effort",
 		StreamUsage:          true,
 		ReasoningFields:      []string{"reasoning_content"},
-		Options: []chatcompletions.Option{
-			pt("frequency_penalty", "number"),
-			pt("logprobs", "boolean"),
-			pt("parallel_tool_calls", "boolean"),
-			pt("presence_penalty", "number"),
-			pt("seed", "integer"),
-			pt("top_logprobs", "integer"),
-			pt("user", "string"),
-		},
+		Options: chatcompletions.Pass("frequency_penalty", "logprobs", "parallel_tool_calls", "presence_penalty",
+			"seed", "top_logprobs", "user"),
 		Model:   Model,
 		Rewrite: Rewrite,
 		Usage:   Usage,

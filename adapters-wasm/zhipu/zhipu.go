@@ -45,12 +45,12 @@ const (
 
 // Spec is the Zhipu (GLM) platform.
 var Spec = hosted.Spec{
-	Name:            "zhipu",
-	BaseURL:         "https://open.bigmodel.cn/api/paas",
-	Path:            "/v4/chat/completions",
-	ReasoningFields: []string{"reasoning_content"},
-	NoStreamUsage:   true,
-	Options:         hosted.Pass("do_sample:boolean", "request_id:string", "thinking:object", "tool_stream:boolean", "user_id:string"),
+	Name:          "zhipu",
+	BaseURL:       "https://open.bigmodel.cn/api/paas",
+	Path:          "/v4/chat/completions",
+	NoEffort:      "remove it; the model decides how long it thinks",
+	NoStreamUsage: true,
+	Options:       hosted.Pass("do_sample:boolean", "request_id:string", "thinking:object", "tool_stream:boolean", "user_id:string"),
 	Refused: hosted.Same("GLM does not support it; remove it", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs",
 		"top_logprobs", "n", "seed", "parallel_tool_calls", "service_tier", "store", "metadata", "prediction", "user"),
 	MaxTemperature:    1,

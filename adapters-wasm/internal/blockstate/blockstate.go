@@ -3,7 +3,9 @@
 // Messages API and Bedrock's Converse API): the per-call scratch buffers
 // that unescape strings and accumulate tool arguments without allocating
 // once grown, the open blocks of a stream, and the binary encoding of both
-// in the host-owned transform state.
+// in the host-owned transform state. Its byte-string encoding
+// (AppendBytes, ReadBytes) is also that of the Chat Completions states
+// (packages chatcompletions and openai-compatible).
 //
 // The package compiles into each adapter module (GOOS=wasip1) and natively.
 // Nothing here uses encoding/json or allocates on the per-chunk path once
@@ -134,6 +136,33 @@ func AppendBlocks(dst []byte, bs Blocks) []byte {
 	return dst
 }
 
+// TextBoundary keeps apart text blocks that another block separates, for
+// streams and whole responses alike: text blocks that follow one another
+// directly are one text, joined as they are; when a block of another kind
+// (reasoning, a tool call, a server tool and its result) sits between two
+// text blocks, a text-delta "\n\n" comes before the later block's first
+// text, so that the two do not run together. Text and Gap are the two bits
+// of the adapter's state byte that record it: text was emitted, and a
+// block other than text began after it.
+type TextBoundary struct{ Text, Gap byte }
+
+// Other notes in *bits that a block other than text began.
+func (tb TextBoundary) Other(bits *byte) {
+	if *bits&tb.Text != 0 {
+		*bits |= tb.Gap
+	}
+}
+
+// BeforeText notes in *bits that text is about to be emitted, and emits the
+// "\n\n" text-delta first when a block other than text came between it
+// and earlier text.
+func (tb TextBoundary) BeforeText(bits *byte, out *guest.Output) {
+	if *bits&(tb.Text|tb.Gap) == tb.Text|tb.Gap {
+		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
+	}
+	*bits = *bits&^tb.Gap | tb.Text
+}
+
 // Reader decodes a state record. A read past the end or a malformed value
 // marks the reader bad and returns a zero value; check Bad (or OK) once at
 // the end.
@@ -175,14 +204,26 @@ func (r *Reader) Byte() byte {
 
 // Bytes reads bytes written by AppendBytes. The result aliases the record.
 func (r *Reader) Bytes() []byte {
-	n := r.Uvarint()
-	if r.bad || n > uint64(len(r.b)) {
+	v, rest, ok := ReadBytes(r.b)
+	if r.bad || !ok {
 		r.bad = true
 		return nil
 	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
+	r.b = rest
 	return v
+}
+
+// ReadBytes reads bytes written by AppendBytes from the front of b: the
+// bytes (aliasing b, their capacity capped at their length) and the rest
+// of b. ok is false, and v and rest nil, when b does not start with a
+// whole uvarint length and that many bytes.
+func ReadBytes(b []byte) (v, rest []byte, ok bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, nil, false
+	}
+	end := k + int(n)
+	return b[k:end:end], b[end:], true
 }
 
 // Blocks reads blocks written by AppendBlocks into dst[:0] and returns it.

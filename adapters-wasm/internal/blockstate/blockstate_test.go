@@ -72,6 +72,71 @@ func TestReaderCorrupt(t *testing.T) {
 	}
 }
 
+func TestReadBytes(t *testing.T) {
+	rec := AppendBytes(AppendBytes(nil, []byte("ab")), nil)
+	tests := []struct {
+		name     string
+		in       []byte
+		want     string
+		wantRest []byte
+		ok       bool
+	}{
+		{"first of two", rec, "ab", rec[3:], true},
+		{"empty string", rec[3:], "", []byte{}, true},
+		{"nothing", nil, "", nil, false},
+		{"truncated", rec[:2], "", nil, false},
+		{"length beyond record", []byte{9, 'a'}, "", nil, false},
+		{"bad uvarint", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, rest, ok := ReadBytes(tt.in)
+			if ok != tt.ok || string(v) != tt.want || !bytes.Equal(rest, tt.wantRest) || (rest == nil) != (tt.wantRest == nil) {
+				t.Fatalf("ReadBytes(%x) = %q, %x, %v; want %q, %x, %v", tt.in, v, rest, ok, tt.want, tt.wantRest, tt.ok)
+			}
+			if cap(v) != len(v) {
+				t.Errorf("cap(v) = %d, want %d: appending to v must not overwrite the rest", cap(v), len(v))
+			}
+		})
+	}
+}
+
+// TestTextBoundary: text blocks that follow one another are joined as they
+// are; a block of another kind between two gets a "\n\n" text-delta
+// before the later text, once however many blocks sit between. Bits of the
+// state byte other than Text and Gap are kept.
+func TestTextBoundary(t *testing.T) {
+	tb := TextBoundary{Text: 1 << 4, Gap: 1 << 5}
+	// blocks is a stream's blocks in order (t: text, o: another kind);
+	// want the text emitted, each text block giving "t".
+	for blocks, want := range map[string]string{
+		"ttt": "ttt", "oot": "t", "tot": "t\n\nt", "toot": "t\n\nt", "tottot": "t\n\ntt\n\nt", "to": "t",
+	} {
+		t.Run(blocks, func(t *testing.T) {
+			bits := byte(0x81)
+			var out guest.Output
+			for _, c := range blocks {
+				if c == 'o' {
+					tb.Other(&bits)
+					continue
+				}
+				tb.BeforeText(&bits, &out)
+				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "t"})
+			}
+			var got string
+			for _, e := range decodeEvents(t, out.Events()) {
+				got += e.Text
+			}
+			if got != want {
+				t.Errorf("text %q, want %q", got, want)
+			}
+			if bits&0x81 != 0x81 {
+				t.Errorf("bits %#x lost the other bits 0x81", bits)
+			}
+		})
+	}
+}
+
 func TestFindRemove(t *testing.T) {
 	bs := Blocks{{Index: 4}, {Index: 7, Kind: 3}, {Index: 9}}
 	if b := bs.Find(7); b == nil || b.Kind != 3 {

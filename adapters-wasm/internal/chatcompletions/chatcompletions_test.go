@@ -479,3 +479,95 @@ func TestTransformReadsTape(t *testing.T) {
 		t.Errorf("the transform read the bytes, not the tape: %s", got)
 	}
 }
+
+// TestPass: a bare key takes its types from OptionKinds, "key:kind|kind"
+// states its own; either way the value is checked and passed on as is.
+func TestPass(t *testing.T) {
+	tests := []struct {
+		entry, value string
+		ok           bool
+	}{
+		{"seed", `7`, true},
+		{"seed", `1.5`, false},
+		{"logprobs", `true`, true},
+		{"logprobs", `3`, false},
+		{"logprobs:integer", `3`, true},
+		{"logprobs:integer", `true`, false},
+		{"logprobs:boolean|integer", `true`, true},
+		{"logprobs:boolean|integer", `3`, true},
+		{"top_k", `40`, true},
+		{"min_p", `0.05`, true},
+		{"logit_bias", `{"1":2}`, true},
+		{"logit_bias", `[1]`, false},
+		{"thinking:object", `{"type":"enabled"}`, true},
+		{"thinking:object", `"on"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.entry+"="+tt.value, func(t *testing.T) {
+			opts := Pass(tt.entry)
+			key, _, _ := strings.Cut(tt.entry, ":")
+			if len(opts) != 1 || opts[0].Key != key {
+				t.Fatalf("Pass(%q) = %d options, key %q; want one, key %q", tt.entry, len(opts), opts[0].Key, key)
+			}
+			var body Body
+			err := opts[0].Apply(json.RawMessage(tt.value), &body)
+			if (err == nil) != tt.ok {
+				t.Fatalf("Apply(%s) error = %v, want ok %v", tt.value, err, tt.ok)
+			}
+			if got, set := body.Get(key); tt.ok && (!set || string(got) != tt.value) {
+				t.Errorf("body %s = %s (set %v), want %s", key, got, set, tt.value)
+			}
+		})
+	}
+}
+
+// TestPassUnknownBareKey: a bare key without an OptionKinds entry is a
+// programming error, caught when the dialect is built.
+func TestPassUnknownBareKey(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "random_seed") {
+			t.Fatalf("recovered %v, want a panic naming random_seed", r)
+		}
+	}()
+	Pass("seed", "random_seed")
+}
+
+// TestUnknownOptionListsKnownSorted: the unknown-option error lists the
+// dialect's options sorted, as Capabilities does, whatever their order in
+// Dialect.Options.
+func TestUnknownOptionListsKnownSorted(t *testing.T) {
+	d := testDialect()
+	d.Options = append(Pass("user", "seed"), PassThrough("app", "string"))
+	_, err := guesttest.Project(t, New(d), `{"model":"m","messages":[{"role":"user","content":"hi"}],"provider_options":{"bogus":1}}`)
+	var e *abi.Error
+	if !errors.As(err, &e) || e.Code != abi.CodeInvalidRequest || !strings.HasSuffix(e.Message, "known options are app, seed, user") {
+		t.Fatalf("error = %v, want invalid_request listing app, seed, user", err)
+	}
+}
+
+// TestInlinePDF: OpenAI's APIs take an inline file as a PDF data URL with
+// a file name (document.pdf when the part has none); another media type is
+// refused at its pointer, naming the API.
+func TestInlinePDF(t *testing.T) {
+	for _, tt := range []struct {
+		part           abi.Part
+		filename, data string
+		refused        bool
+	}{
+		{abi.Part{MediaType: abi.MediaTypePDF, Data: "JVBE", Filename: "a.pdf"}, "a.pdf", "data:application/pdf;base64,JVBE", false},
+		{abi.Part{MediaType: abi.MediaTypePDF, Data: "JVBE"}, "document.pdf", "data:application/pdf;base64,JVBE", false},
+		{abi.Part{MediaType: "text/plain", Data: "aGk="}, "", "", true},
+	} {
+		name, data, err := InlinePDF(&tt.part, "/messages/0/content/1", "The API")
+		var e *abi.Error
+		if tt.refused {
+			if !errors.As(err, &e) || e.Code != abi.CodeCapabilityUnsupported || e.Pointer != "/messages/0/content/1/media_type" || !strings.HasPrefix(e.Message, "The API takes inline files as PDF") {
+				t.Errorf("%s: error %v, want capability_unsupported at media_type naming the API", tt.part.MediaType, err)
+			}
+			continue
+		}
+		if err != nil || name != tt.filename || data != tt.data {
+			t.Errorf("InlinePDF(%+v) = %q, %q, %v; want %q, %q", tt.part, name, data, err, tt.filename, tt.data)
+		}
+	}
+}

@@ -151,7 +151,9 @@ type Dialect struct {
 	// StateFormat of this package, right for every dialect that does not
 	// change the transform.
 	StateFormat string
-	// Options are the provider_options keys read, in documentation order.
+	// Options are the provider_options keys read, in any order
+	// (Capabilities and the unknown-option error list them sorted); Pass
+	// builds the pass-through ones from data.
 	Options []Option
 	// MaxTokensField is the body field for max_output_tokens
 	// ("max_completion_tokens" for OpenAI, "max_tokens" for most others).

@@ -68,15 +68,26 @@ func (d *Dialect) projectFile(p abi.Part, pointer string, m Model, model string)
 	case abi.FileURL:
 		return filePart{}, guest.Unsupported(pointer+"/url", "Chat Completions takes files inline or by file_id, not by URL: pass the data (base64) or upload the file")
 	default:
-		if p.MediaType != abi.MediaTypePDF {
-			return filePart{}, guest.Unsupported(pointer+"/media_type", "Chat Completions takes inline files as PDF, not %q: upload the file and pass its file_id", p.MediaType)
+		if f.File.Filename, f.File.FileData, err = InlinePDF(&p, pointer, "Chat Completions"); err != nil {
+			return filePart{}, err
 		}
-		if f.File.Filename == "" {
-			f.File.Filename = "document.pdf"
-		}
-		f.File.FileData = "data:" + p.MediaType + ";base64," + p.Data
 	}
 	return f, nil
+}
+
+// InlinePDF is the file name and file_data of an inline file part p at
+// pointer for OpenAI's APIs (api names the API in the refusal): a PDF only,
+// sent as a data URL, named by p's file name or document.pdf (the APIs
+// require a name).
+func InlinePDF(p *abi.Part, pointer, api string) (filename, data string, err error) {
+	if p.MediaType != abi.MediaTypePDF {
+		return "", "", guest.Unsupported(pointer+"/media_type", "%s takes inline files as PDF, not %q: upload the file and pass its file_id", api, p.MediaType)
+	}
+	filename = p.Filename
+	if filename == "" {
+		filename = "document.pdf"
+	}
+	return filename, guest.DataURL(p.MediaType, p.Data), nil
 }
 
 // audioPart is an input_audio content part.
@@ -352,6 +363,7 @@ func (d *Dialect) applyOptions(req *abi.Request, body *Body) error {
 			for j, o := range d.Options {
 				known[j] = o.Key
 			}
+			slices.Sort(known)
 			return invalid("/provider_options/"+guest.PointerToken(k), "%s does not know provider option %q: known options are %s", d.Name, k, strings.Join(known, ", "))
 		}
 		if err := d.Options[i].Apply(req.ProviderOptions[k], body); err != nil {

@@ -139,7 +139,7 @@ func (m Model) ImageURL(p *abi.Part, ptr, provider, model string) (string, error
 		if p.MediaType == "" {
 			return "", invalid(ptr+"/media_type", "an inline image needs media_type (e.g. image/png)")
 		}
-		url = "data:" + p.MediaType + ";base64," + p.Data
+		url = guest.DataURL(p.MediaType, p.Data)
 	}
 	if url == "" {
 		return "", invalid(ptr, "an image part needs data (with media_type) or url")

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/adapters-wasm/internal/blockstate"
 	"github.com/wasmadapt/wasmadapt/guest"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
@@ -81,14 +82,6 @@ func (s *streamState) tool(index int) *toolState {
 	return t
 }
 
-func readBytes(b []byte) (v, rest []byte, ok bool) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return nil, nil, false
-	}
-	return b[k : k+int(n)], b[k+int(n):], true
-}
-
 // decode loads the state; an empty state starts a stream.
 func (s *streamState) decode(b []byte) bool {
 	s.reset()
@@ -99,7 +92,7 @@ func (s *streamState) decode(b []byte) bool {
 		return false
 	}
 	s.flags = b[1]
-	v, b, ok := readBytes(b[2:])
+	v, b, ok := blockstate.ReadBytes(b[2:])
 	if !ok {
 		return false
 	}
@@ -118,13 +111,13 @@ func (s *streamState) decode(b []byte) bool {
 		t.started = b[k] == 1
 		b = b[k+1:]
 		var id, name, args []byte
-		if id, b, ok = readBytes(b); !ok {
+		if id, b, ok = blockstate.ReadBytes(b); !ok {
 			return false
 		}
-		if name, b, ok = readBytes(b); !ok {
+		if name, b, ok = blockstate.ReadBytes(b); !ok {
 			return false
 		}
-		if args, b, ok = readBytes(b); !ok {
+		if args, b, ok = blockstate.ReadBytes(b); !ok {
 			return false
 		}
 		t.id = append(t.id, id...)
@@ -134,14 +127,9 @@ func (s *streamState) decode(b []byte) bool {
 	return len(b) == 0
 }
 
-func appendBytes(dst, v []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(v)))
-	return append(dst, v...)
-}
-
 func (s *streamState) encode(dst []byte) []byte {
 	dst = append(dst, stateVersion, s.flags)
-	dst = appendBytes(dst, s.finish)
+	dst = blockstate.AppendBytes(dst, s.finish)
 	dst = binary.AppendUvarint(dst, uint64(s.n))
 	for i := range s.tools[:s.n] {
 		t := &s.tools[i]
@@ -151,9 +139,9 @@ func (s *streamState) encode(dst []byte) []byte {
 			st = 1
 		}
 		dst = append(dst, st)
-		dst = appendBytes(dst, t.id)
-		dst = appendBytes(dst, t.name)
-		dst = appendBytes(dst, t.args)
+		dst = blockstate.AppendBytes(dst, t.id)
+		dst = blockstate.AppendBytes(dst, t.name)
+		dst = blockstate.AppendBytes(dst, t.args)
 	}
 	return dst
 }

@@ -69,6 +69,12 @@ type Family struct {
 	Defaults map[string]string
 }
 
+// RefuseEffort is the Unsupported of a reasoning family that takes no
+// reasoning.effort although the platform takes it for other models (the
+// model always reasons, or decides for itself how long): an effort is
+// refused with capability_unsupported.
+var RefuseEffort = map[string]chatcompletions.Action{chatcompletions.FeatureReasoningEffort: chatcompletions.Refuse}
+
 // ErrorRule maps a provider error. A rule applies when every set field
 // matches: Status (0 any), Code (the error's code or type, "" any) and
 // Contains (a lower-case substring of the message, "" any). The first
@@ -92,13 +98,16 @@ type Spec struct {
 	// Auth is the credential scheme; the zero value is a bearer token.
 	Auth abi.Auth
 	// MaxTokensField and ReasoningEffortField name the body fields of
-	// max_output_tokens ("" is max_tokens) and reasoning.effort ("" means
-	// the platform takes no effort: it is refused).
+	// max_output_tokens ("" is max_tokens) and reasoning.effort ("" is
+	// reasoning_effort, the field of OpenAI and of most platforms).
 	MaxTokensField, ReasoningEffortField string
-	// NoEffort says what to do instead of reasoning.effort on reasoning
-	// models of a platform without an effort field ("" is "remove it").
+	// NoEffort marks a platform that takes no reasoning.effort: it says
+	// what to do instead, and an effort on a reasoning model is refused
+	// with it.
 	NoEffort string
-	// ReasoningFields are the delta and message fields holding reasoning.
+	// ReasoningFields are the delta and message fields holding reasoning;
+	// nil is reasoning_content, the field of most platforms, and an empty
+	// list reads none.
 	ReasoningFields []string
 	// NoStreamUsage leaves stream_options out (the platform sends usage
 	// unasked, or rejects the field).
@@ -233,7 +242,7 @@ func (s *Spec) Model(model string) chatcompletions.Model {
 		m.Details = l.Details(mods...)
 	} else if carded {
 		_, refused := fam.Unsupported[chatcompletions.FeatureReasoningEffort]
-		m.Details = card.Details(fam.Reasoning && s.ReasoningEffortField != "" && !refused, mods...)
+		m.Details = card.Details(fam.Reasoning && s.effortField() != "" && !refused, mods...)
 	}
 	if m.Details != nil {
 		m.Details.Sampling = chatcompletions.Sampling(fam.Unsupported, s.passes(fam, "top_k"), s.passes(fam, "seed"))
@@ -247,6 +256,29 @@ func (s *Spec) passes(fam *Family, key string) bool {
 	_, refused := s.Refused[key]
 	_, famRefused := fam.Refused[key]
 	return !refused && !famRefused && slices.ContainsFunc(s.Options, func(o chatcompletions.Option) bool { return o.Key == key })
+}
+
+// reasoningFields are the fields holding reasoning: ReasoningFields, or
+// reasoning_content when it is nil.
+func (s *Spec) reasoningFields() []string {
+	if s.ReasoningFields == nil {
+		return reasoningContent
+	}
+	return s.ReasoningFields
+}
+
+var reasoningContent = []string{"reasoning_content"}
+
+// effortField is the body field of reasoning.effort, "" when the platform
+// takes none.
+func (s *Spec) effortField() string {
+	switch {
+	case s.NoEffort != "":
+		return ""
+	case s.ReasoningEffortField != "":
+		return s.ReasoningEffortField
+	}
+	return "reasoning_effort"
 }
 
 func (s *Spec) provider() string {
@@ -277,12 +309,8 @@ func (s *Spec) check(req *abi.Request) (*abi.Request, error) {
 			}
 		}
 	}
-	if r := req.Reasoning; r != nil && r.Effort != "" && s.ReasoningEffortField == "" && fam.Reasoning {
-		why := s.NoEffort
-		if why == "" {
-			why = "remove it; the model decides how long it thinks"
-		}
-		return nil, s.refuse("/reasoning/effort", req.Model, "reasoning.effort", s.provider()+" has no effort setting; "+why)
+	if r := req.Reasoning; r != nil && r.Effort != "" && s.NoEffort != "" && fam.Reasoning {
+		return nil, s.refuse("/reasoning/effort", req.Model, "reasoning.effort", s.provider()+" has no effort setting; "+s.NoEffort)
 	}
 	if tc := req.ToolChoice; tc != nil {
 		mode := tc.Mode
@@ -424,9 +452,9 @@ func (s *Spec) Dialect(version string) *chatcompletions.Dialect {
 		StateFormat:          chatcompletions.StateFormat,
 		Options:              s.Options,
 		MaxTokensField:       s.MaxTokensField,
-		ReasoningEffortField: s.ReasoningEffortField,
+		ReasoningEffortField: s.effortField(),
 		StreamUsage:          !s.NoStreamUsage,
-		ReasoningFields:      s.ReasoningFields,
+		ReasoningFields:      s.reasoningFields(),
 		EchoReasoning:        s.EchoReasoning,
 		ReasoningMode:        s.ReasoningMode,
 		DoneOptional:         s.DoneOptional,
@@ -459,16 +487,11 @@ func (s *Spec) New(version string) guest.Adapter {
 	return chatcompletions.New(s.Dialect(version))
 }
 
-// Pass is chatcompletions.PassThrough for each "key:kind[|kind]" entry,
-// so a platform lists its options as data.
-func Pass(entries ...string) []chatcompletions.Option {
-	out := make([]chatcompletions.Option, len(entries))
-	for i, e := range entries {
-		key, kinds, _ := strings.Cut(e, ":")
-		out[i] = chatcompletions.PassThrough(key, strings.Split(kinds, "|")...)
-	}
-	return out
-}
+// Pass is chatcompletions.Pass: each entry is "key:kind[|kind]", or a
+// bare key of chatcompletions.OptionKinds (OpenAI's parameters and the
+// common sampling extras) taking its types from there, so a platform
+// lists its options as data.
+func Pass(entries ...string) []chatcompletions.Option { return chatcompletions.Pass(entries...) }
 
 // Same returns a map of every key to why.
 func Same(why string, keys ...string) map[string]string {

@@ -1,6 +1,7 @@
 package hosted_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -31,6 +32,7 @@ var spec = hosted.Spec{
 	BaseURL:           "https://p.example",
 	StrictTools:       true,
 	MaxTemperature:    1,
+	NoEffort:          "remove it; the model decides how long it thinks",
 	Options:           hosted.Pass("mode:string", "k:integer|string"),
 	Refused:           hosted.Same("P lacks it", "seed"),
 	RefusedValues:     map[string]map[string]string{"mode": {`"raw"`: "use parsed"}},
@@ -58,6 +60,63 @@ func TestFamilies(t *testing.T) {
 		"llama-x-1": hostedtest.With(d, func(f *abi.Features) { f.Vision, f.ToolCalling, f.ParallelToolCalls = false, abi.SupportNone, false }),
 		"other":     abi.PlainTextFeatures(),
 	})
+}
+
+// TestEffortField: a platform takes reasoning.effort as reasoning_effort
+// unless its Spec names another field, or says with NoEffort that it takes
+// none (then an effort on a reasoning model is refused).
+func TestEffortField(t *testing.T) {
+	req := `{"model":"think","reasoning":{"effort":"low"},"messages":[{"role":"user","content":"hi"}]}`
+	think := []hosted.Family{{Match: []string{"think"}, Reasoning: true}}
+	for _, tc := range []struct {
+		name string
+		spec hosted.Spec
+		rule hostedtest.Rule
+	}{
+		{"default field", hosted.Spec{Name: "p", Families: think}, hostedtest.Rule{Has: []string{`"reasoning_effort":"low"`}}},
+		{"own field", hosted.Spec{Name: "p", Families: think, ReasoningEffortField: "effort"},
+			hostedtest.Rule{Has: []string{`"effort":"low"`}, Not: []string{"reasoning_effort"}}},
+		{"no effort", hosted.Spec{Name: "p", Families: think, NoEffort: "remove it"}, hostedtest.Rule{Code: abi.CodeCapabilityUnsupported}},
+	} {
+		tc.rule.Name, tc.rule.Req = tc.name, req
+		hostedtest.Rules(t, tc.spec.New("1.0.0"), []hostedtest.Rule{tc.rule})
+	}
+}
+
+// TestReasoningFields: a platform's reasoning comes in reasoning_content
+// unless its Spec names other fields, or none with an empty list.
+func TestReasoningFields(t *testing.T) {
+	chunks := []abi.Chunk{
+		{Data: []byte(`{"id":"c","choices":[{"index":0,"delta":{"reasoning_content":"rc","reasoning":"r","content":"a"}}]}`)},
+		{Data: []byte(`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`)},
+		{Data: []byte("[DONE]")},
+	}
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		want   string // the reasoning-delta texts, in order
+	}{
+		{"default", nil, "rc"},
+		{"own field", []string{"reasoning"}, "r"},
+		{"none", []string{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := hosted.Spec{Name: "p", ReasoningFields: tc.fields}
+			var got string
+			for _, line := range guesttest.Lines(t, guesttest.Stable(t, s.New("1.0.0"), nil, chunks)) {
+				var e abi.Event
+				if err := json.Unmarshal([]byte(line), &e); err != nil {
+					t.Fatal(err)
+				}
+				if e.Type == abi.EventReasoningDelta {
+					got += e.Text
+				}
+			}
+			if got != tc.want {
+				t.Errorf("reasoning %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
 
 func TestCheck(t *testing.T) {
