@@ -45,12 +45,15 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if err != nil {
 		return err
 	}
-	ctx, op := c.tel.start(ctx, c.now, caps, p, req)
+	observed := c.obs != nil || len(cc.observers) > 0
+	ctx, op := c.tel.start(ctx, c.now, caps, p, req, observed)
 	obs := c.observer(ctx, req, p, caps)
 	obs.o = withObservers(obs.o, cc.observers)
 	defer func() {
 		op.end(err, start)
-		obs.response(op.acc.Response(), err)
+		if observed {
+			obs.response(op.response(), err)
+		}
 	}()
 	c.noteCapabilities(ctx, op, caps, req, &cc)
 	sendReq, applied, err := checkRequest(caps, req, &cc)
