@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net/http"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -119,5 +120,44 @@ func sliceSeq(chunks []abi.Chunk) iter.Seq2[abi.Chunk, error] {
 				return
 			}
 		}
+	}
+}
+
+// TestHeaderEchoed checks headerEchoed against the rule it stands for: a
+// secret in the module form of the headers (responseHeaders: repeated
+// values joined with ", "), and that it costs no allocation for the usual
+// single-valued headers.
+func TestHeaderEchoed(t *testing.T) {
+	secret := []byte("sk-secret-0123456789")
+	for _, tt := range []struct {
+		name    string
+		secrets [][]byte
+		h       http.Header
+		want    bool
+	}{
+		{"none", [][]byte{secret}, http.Header{"Content-Type": {"text/event-stream"}, "X-Request-Id": {"req-1"}}, false},
+		{"in a value", [][]byte{secret}, http.Header{"X-Echo": {"Bearer sk-secret-0123456789"}}, true},
+		{"in a repeated value", [][]byte{secret}, http.Header{"X-Echo": {"a", "sk-secret-0123456789"}}, true},
+		{"across two values", [][]byte{[]byte("part-one, part-two")}, http.Header{"X-Echo": {"part-one", "part-two"}}, true},
+		{"in a name only", [][]byte{secret}, http.Header{"Sk-Secret-0123456789": {"x"}}, false},
+		{"second secret", [][]byte{[]byte("not-there-at-all"), secret}, http.Header{"X-Echo": {"sk-secret-0123456789"}}, true},
+		{"no secrets", nil, http.Header{"X-Echo": {"sk-secret-0123456789"}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := false
+			for _, h := range responseHeaders(tt.h) {
+				ref = ref || echoed(tt.secrets, h[1])
+			}
+			if ref != tt.want {
+				t.Fatalf("the module-form rule says %v, the case %v", ref, tt.want)
+			}
+			if got := headerEchoed(tt.secrets, tt.h); got != tt.want {
+				t.Errorf("headerEchoed = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	h := http.Header{"Content-Type": {"text/event-stream"}, "X-Request-Id": {"req-1"}, "Date": {"Mon, 07 Dec 2026 22:00:00 GMT"}}
+	if a := testing.AllocsPerRun(100, func() { headerEchoed([][]byte{secret}, h) }); a != 0 {
+		t.Errorf("%v allocations to check three short headers, want 0", a)
 	}
 }
