@@ -155,6 +155,7 @@ func EventStream(body io.Reader, opts Options) iter.Seq2[abi.Chunk, error] {
 	return func(yield func(abi.Chunk, error) bool) {
 		limit := opts.maxEvent()
 		b := newBuffer(body, max(limit, preludeLen))
+		defer b.release(nil)
 		var event, errData []byte
 		for n := 1; ; n++ {
 			start := b.pos()

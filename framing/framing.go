@@ -85,6 +85,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"sync"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 )
@@ -219,10 +220,58 @@ type buffer struct {
 	limit int   // largest len(buf)
 	off   int64 // stream offset of buf[0]
 	err   error // sticky error of r; io.EOF at the end
+	// pooled is the buffer taken from bufPool, given back by release
+	// (also once buf has grown past it).
+	pooled *pooledBuf
 }
 
+// pooledBuf is what bufPool holds: a framer's initial read buffer, and
+// the scratch an SSE framer joins an event's data lines in (kept up to
+// maxPooledScratch bytes).
+type pooledBuf struct {
+	read    [minBuffer]byte
+	scratch []byte
+}
+
+// maxPooledScratch is the largest scratch buffer kept in the pool: a huge
+// event's buffer is left to the collector.
+const maxPooledScratch = 64 << 10
+
+// bufPool holds the framers' initial read buffers between bodies: a body
+// of a few kilobytes (a short answer, a tool call) would otherwise cost a
+// fresh, zeroed minBuffer allocation per response. A framer takes one when
+// its iteration starts and gives it back when the iteration ends, which
+// is when the chunks it yielded stop being valid (see the package
+// documentation): no yielded chunk aliases a buffer in the pool.
+var bufPool = sync.Pool{New: func() any { return new(pooledBuf) }}
+
 func newBuffer(r io.Reader, limit int) buffer {
-	return buffer{r: r, buf: make([]byte, min(minBuffer, limit)), limit: limit}
+	if limit < minBuffer {
+		return buffer{r: r, buf: make([]byte, limit), limit: limit}
+	}
+	p := bufPool.Get().(*pooledBuf)
+	return buffer{r: r, buf: p.read[:], limit: limit, pooled: p}
+}
+
+// scratch returns the pooled scratch buffer, empty (nil without one).
+func (b *buffer) scratch() []byte {
+	if b.pooled == nil {
+		return nil
+	}
+	return b.pooled.scratch[:0]
+}
+
+// release gives the pooled buffers back, with s as the scratch buffer to
+// keep (nil: none); the buffer is unusable after it.
+func (b *buffer) release(s []byte) {
+	if p := b.pooled; p != nil {
+		p.scratch = nil
+		if cap(s) <= maxPooledScratch {
+			p.scratch = s[:0]
+		}
+		bufPool.Put(p)
+	}
+	*b = buffer{}
 }
 
 // pos returns the stream offset of the first unread byte.

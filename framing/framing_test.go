@@ -3,7 +3,11 @@ package framing
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"iter"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -98,5 +102,119 @@ func TestTenMegabyteEvent(t *testing.T) {
 		}
 		_, err = collect(t, Split(bytes.NewReader(body), framing, Options{MaxEventBytes: 1 << 20}))
 		wantCode(t, err, abi.CodeStreamTruncated, ErrLimit)
+	}
+}
+
+// pooledFramings are the framers that read through a pooled buffer, each
+// with a short body of a few events (what a tool-call answer is).
+func pooledFramings() []struct {
+	name  string
+	frame func(io.Reader, Options) iter.Seq2[abi.Chunk, error]
+	body  []byte
+} {
+	var sse, nd strings.Builder
+	var es []byte
+	for i := range 9 {
+		fmt.Fprintf(&sse, "event: delta\ndata: {\"i\":%d,\"text\":\"part %d\"}\n\n", i, i)
+		fmt.Fprintf(&nd, "{\"i\":%d,\"text\":\"part %d\"}\n", i, i)
+		es = append(es, eventMsg("contentBlockDelta", fmt.Sprintf(`{"i":%d,"text":"part %d"}`, i, i))...)
+	}
+	return []struct {
+		name  string
+		frame func(io.Reader, Options) iter.Seq2[abi.Chunk, error]
+		body  []byte
+	}{
+		{"sse", SSE, []byte(sse.String())},
+		{"ndjson", NDJSON, []byte(nd.String())},
+		{"aws-eventstream", EventStream, es},
+	}
+}
+
+// TestShortBodyBytes checks that framing a short body does not allocate a
+// fresh read buffer per body: the framers take their buffers from a pool
+// and give them back when the iteration ends, so a short stream costs far
+// fewer bytes than one minBuffer read buffer.
+func TestShortBodyBytes(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items at random")
+	}
+	for _, f := range pooledFramings() {
+		t.Run(f.name, func(t *testing.T) {
+			r := bytes.NewReader(f.body)
+			frame := func() {
+				r.Reset(f.body)
+				for _, err := range f.frame(r, Options{}) {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			frame() // fill the pool
+			const runs = 200
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for range runs {
+				frame()
+			}
+			runtime.ReadMemStats(&after)
+			// A collection during the runs may empty the pool once or
+			// twice: a few fresh buffers over 200 runs stay far below
+			// the limit, one per run does not.
+			if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > minBuffer/4 {
+				t.Errorf("%d bytes allocated per %d-byte body, want at most %d (the read buffer is not reused)", per, len(f.body), minBuffer/4)
+			}
+		})
+	}
+}
+
+// TestPooledBuffersNotShared frames bodies inside the loop over another
+// body, after framers that stopped early, grew their buffers past the
+// pooled size or failed: every chunk is still the right one, so no buffer
+// a framer still reads from went back to the pool, and no stale bytes of
+// an earlier body leak into a later one.
+func TestPooledBuffersNotShared(t *testing.T) {
+	big := []byte("data: " + strings.Repeat("x", 3*minBuffer) + "\n\n")
+	for _, f := range pooledFramings() {
+		t.Run(f.name, func(t *testing.T) {
+			want, err := collect(t, f.frame(bytes.NewReader(f.body), Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Leave buffers in the pool that held other bytes: a big
+			// SSE event (a grown buffer), an early stop, a failure.
+			for range SSE(bytes.NewReader(big), Options{}) {
+			}
+			for range f.frame(bytes.NewReader(f.body), Options{}) {
+				break
+			}
+			for range f.frame(&errReader{b: f.body[:len(f.body)/2], err: io.ErrClosedPipe}, Options{}) {
+			}
+			n := 0
+			for c, err := range f.frame(bytes.NewReader(f.body), Options{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n >= len(want) {
+					t.Fatalf("more than the %d chunks of the body", len(want))
+				}
+				outer := rec{string(c.Event), string(c.Data)}
+				inner, err := collect(t, f.frame(bytes.NewReader(f.body), Options{}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprint(inner) != fmt.Sprint(want) {
+					t.Errorf("nested framing: got %v, want %v", inner, want)
+				}
+				// The outer chunk is read again after the nested
+				// framing ran: it must not have been overwritten.
+				if got := (rec{string(c.Event), string(c.Data)}); got != outer || got != want[n] {
+					t.Errorf("chunk %d: %v after a nested framing (%v before), want %v", n, got, outer, want[n])
+				}
+				n++
+			}
+			if n != len(want) {
+				t.Errorf("%d chunks, want %d", n, len(want))
+			}
+		})
 	}
 }

@@ -54,8 +54,8 @@ type lineReader struct {
 	lineStart int64 // stream offset of the last line returned
 }
 
-func newLineReader(r io.Reader, max int, cr bool, name string) *lineReader {
-	return &lineReader{
+func newLineReader(r io.Reader, max int, cr bool, name string) lineReader {
+	return lineReader{
 		buffer: newBuffer(r, max+3), // room for a line, its line end, and a BOM
 		name:   name,
 		max:    max,
@@ -156,8 +156,10 @@ func SSE(body io.Reader, opts Options) iter.Seq2[abi.Chunk, error] {
 	return func(yield func(abi.Chunk, error) bool) {
 		max := opts.maxEvent()
 		l := newLineReader(body, max, true, "sse")
+		data := l.scratch() // each data line followed by "\n"
+		var event []byte
+		defer func() { l.release(data) }()
 		l.stripBOM()
-		var data, event []byte // data holds each data line followed by "\n"
 		dispatch := func() bool {
 			if len(data) == 0 {
 				event = event[:0]
@@ -220,6 +222,7 @@ func SSE(body io.Reader, opts Options) iter.Seq2[abi.Chunk, error] {
 func NDJSON(body io.Reader, opts Options) iter.Seq2[abi.Chunk, error] {
 	return func(yield func(abi.Chunk, error) bool) {
 		l := newLineReader(body, opts.maxEvent(), false, "ndjson")
+		defer l.release(nil)
 		for n := 1; ; n++ {
 			line, ok, err := l.next()
 			if err != nil {

@@ -3,7 +3,6 @@ package host
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -45,12 +44,15 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if err != nil {
 		return err
 	}
-	ctx, op := c.tel.start(ctx, c.now, caps, p, req)
+	observed := c.obs != nil || len(cc.observers) > 0
+	ctx, op := c.tel.start(ctx, c.now, caps, p, req, observed)
 	obs := c.observer(ctx, req, p, caps)
 	obs.o = withObservers(obs.o, cc.observers)
 	defer func() {
 		op.end(err, start)
-		obs.response(op.acc.Response(), err)
+		if observed {
+			obs.response(op.response(), err)
+		}
 	}()
 	c.noteCapabilities(ctx, op, caps, req, &cc)
 	sendReq, applied, err := checkRequest(caps, req, &cc)
@@ -67,7 +69,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if err != nil {
 		return err
 	}
-	ctxJSON, err := json.Marshal(sendReq.Context())
+	ctxJSON, err := c.contexts.json(sendReq)
 	if err != nil {
 		return abi.Wrap(abi.CodeInvalidRequest, err, "encoding the stream context")
 	}
@@ -236,11 +238,8 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 				Status: resp.StatusCode, Header: resp.Header.Clone(), Body: buf.Bytes()})
 		}()
 	}
-	headers := responseHeaders(resp.Header)
-	for _, h := range headers {
-		if echoed(x.secrets, h[1]) {
-			return 0, echoError(resp.StatusCode)
-		}
+	if headerEchoed(x.secrets, resp.Header) {
+		return 0, echoError(resp.StatusCode)
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		return 0, redirectError(resp.StatusCode, resp.Header)
@@ -253,7 +252,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		if echoed(x.secrets, data) {
 			return 0, echoError(resp.StatusCode)
 		}
-		ev, err := x.p.Module.MapError(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: headers, Context: x.ctxJSON, Body: data})
+		ev, err := x.p.Module.MapError(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: responseHeaders(resp.Header), Context: x.ctxJSON, Body: data})
 		if err != nil {
 			return 0, err
 		}
@@ -277,7 +276,7 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 		if echoed(x.secrets, data) {
 			return 0, echoError(resp.StatusCode)
 		}
-		events, err := x.p.Module.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: headers, Context: x.ctxJSON, Body: data})
+		events, err := x.p.Module.ParseResponse(ctx, &abi.ResponseInput{Status: uint32(resp.StatusCode), Headers: responseHeaders(resp.Header), Context: x.ctxJSON, Body: data})
 		if err != nil {
 			return 0, err
 		}
@@ -320,6 +319,29 @@ func (x *exchange) readErr(ctx, actx context.Context, err error) error {
 	}
 	return &abi.Error{Code: abi.CodeStreamTruncated, Retryable: true, Err: err,
 		Message: "the connection broke mid-response: " + err.Error()}
+}
+
+// headerEchoed reports whether a response header's value (repeated
+// values joined with ", ", as the module would see them) contains one of
+// the secrets. It checks the headers where they are: a streamed
+// response's headers never reach the module, so their module form
+// (responseHeaders) is built only for the calls that take it.
+func headerEchoed(secrets [][]byte, h http.Header) bool {
+	if len(secrets) == 0 {
+		return false
+	}
+	for _, vs := range h {
+		v := ""
+		if len(vs) == 1 {
+			v = vs[0]
+		} else {
+			v = strings.Join(vs, ", ")
+		}
+		if echoed(secrets, []byte(v)) {
+			return true
+		}
+	}
+	return false
 }
 
 // responseHeaders returns the headers in the module's form: lower-case

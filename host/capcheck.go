@@ -87,7 +87,7 @@ func unknownModel(caps *abi.Capabilities, req *abi.Request) error {
 // logs the assumption and records it on the span.
 func (c *Client) noteCapabilities(ctx context.Context, op *operation, caps *abi.Capabilities, req *abi.Request, cc *callConfig) {
 	src := caps.Features.Source
-	if src != "" {
+	if src != "" && op.recording() {
 		op.span.SetAttributes(attribute.String(AttrCapabilitiesSource, src))
 	}
 	if src != abi.SourceUnknown || cc.assume == nil {

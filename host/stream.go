@@ -75,21 +75,21 @@ func (s *streamRun) direct(actx context.Context, body io.Reader) error {
 // fill: an idle transform takes the first chunk as soon as it is framed.
 func (s *streamRun) batched(actx context.Context, body io.Reader, cancel context.CancelCauseFunc, raw io.Closer) error {
 	c := s.x.c
-	b := &batcher{maxChunks: c.maxBatch, maxBytes: c.maxBatchBytes}
-	b.cond.L = &b.mu
+	b := newBatcher(c.maxBatch, c.maxBatchBytes)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		b.produce(framing.Split(body, s.x.preq.StreamFraming, framing.Options{MaxEventBytes: c.maxEvent}))
 	}()
+	var chunks []abi.Chunk
+	var arena []byte
 	defer func() {
 		b.stop()
 		cancel(nil) // unblocks a read in progress
 		raw.Close()
 		<-done
+		b.release(chunks, arena)
 	}()
-	var chunks []abi.Chunk
-	var arena []byte
 	for {
 		var err error
 		chunks, arena, err = b.take(chunks, arena)
@@ -120,6 +120,47 @@ type batcher struct {
 	stopped   bool
 	maxChunks int
 	maxBytes  int
+}
+
+// batcherPool keeps batchers with their buffers between streams: a short
+// stream would otherwise grow a fresh queue and arena per response.
+var batcherPool = sync.Pool{New: func() any { return new(batcher) }}
+
+// Buffers larger than these are left to the collector rather than kept
+// in batcherPool.
+const (
+	maxPooledChunks = 256
+	maxPooledArena  = 64 << 10
+)
+
+func newBatcher(maxChunks, maxBytes int) *batcher {
+	b := batcherPool.Get().(*batcher)
+	b.cond.L = &b.mu
+	b.maxChunks, b.maxBytes = maxChunks, maxBytes
+	return b
+}
+
+// release returns b to batcherPool with the consumer's last batch (chunks
+// and arena, which it took and no longer uses) as free buffers. The
+// producer must have ended and no transform call may still hold a batch.
+func (b *batcher) release(chunks []abi.Chunk, arena []byte) {
+	keep := func(c []abi.Chunk, a []byte) ([]abi.Chunk, []byte) {
+		clear(c[:cap(c)]) // no chunk keeps an arena reachable
+		if cap(c) > maxPooledChunks {
+			c = nil
+		}
+		if cap(a) > maxPooledArena {
+			a = nil
+		}
+		return c[:0], a[:0]
+	}
+	pending, pArena := keep(b.pending, b.arena)
+	free, fArena := keep(b.freeC, b.freeA)
+	if free == nil && fArena == nil {
+		free, fArena = keep(chunks, arena)
+	}
+	*b = batcher{pending: pending, arena: pArena, freeC: free, freeA: fArena}
+	batcherPool.Put(b)
 }
 
 func (b *batcher) produce(seq iter.Seq2[abi.Chunk, error]) {

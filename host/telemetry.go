@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -58,6 +60,10 @@ type telemetry struct {
 	duration metric.Float64Histogram
 	tokens   metric.Int64Histogram
 	ttfc     metric.Float64Histogram
+	// servers caches serverAttrs by base URL (serverCount entries at
+	// most maxServerAttrs).
+	servers     sync.Map
+	serverCount atomic.Int64
 }
 
 func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) *telemetry {
@@ -85,30 +91,38 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) *telemetry {
 
 // operation tracks one call for tracing, metrics and the observer.
 type operation struct {
-	ctx      context.Context
-	span     trace.Span
-	t        *telemetry
-	now      func() time.Time
-	start    time.Time
-	first    bool
-	attrs    []attribute.KeyValue
+	ctx   context.Context
+	span  trace.Span
+	t     *telemetry
+	now   func() time.Time
+	start time.Time
+	first bool
+	attrs []attribute.KeyValue
+	// acc accumulates the call's events: all of them when full (an
+	// observer gets the whole response), otherwise only those the span
+	// and the metrics read (response-start, usage, finish), so that a
+	// call without an observer does not copy its text a second time.
 	acc      Accumulator
+	full     bool
 	sawUsage bool
 	retries  int
 	lastHTTP int
 	chunks   int
+	// attrsBuf backs attrs, spanBuf the span's start attributes: one
+	// allocation (the operation) instead of one per slice.
+	attrsBuf [5]attribute.KeyValue
+	spanBuf  [10]attribute.KeyValue
 }
 
-func (t *telemetry) start(ctx context.Context, now func() time.Time, caps *abi.Capabilities, p Provider, req *abi.Request) (context.Context, *operation) {
-	attrs := []attribute.KeyValue{
-		attribute.String(AttrOperationName, "chat"),
-		attribute.String(AttrProviderName, caps.Provider),
-		attribute.String(AttrRequestModel, req.Model),
+// serverAttrs returns the server.address and server.port attributes of a
+// base URL (none for one without a host), cached per base URL: a client
+// sends to a few endpoints, and parsing each call's URL again costs more
+// than the rest of the span's start.
+func (t *telemetry) serverAttrs(base string) []attribute.KeyValue {
+	if v, ok := t.servers.Load(base); ok {
+		return v.([]attribute.KeyValue)
 	}
-	base := p.BaseURL
-	if base == "" {
-		base = caps.DefaultBaseURL
-	}
+	var attrs []attribute.KeyValue
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		host, port, err := net.SplitHostPort(u.Host)
 		if err != nil {
@@ -120,7 +134,29 @@ func (t *telemetry) start(ctx context.Context, now func() time.Time, caps *abi.C
 			attrs = append(attrs, attribute.Int("server.port", n))
 		}
 	}
-	spanAttrs := append([]attribute.KeyValue(nil), attrs...)
+	if t.serverCount.Add(1) <= maxServerAttrs {
+		t.servers.Store(base, attrs)
+	}
+	return attrs
+}
+
+// maxServerAttrs bounds the base URLs whose server attributes are cached:
+// past it (base URLs built per caller, say) they are parsed per call.
+const maxServerAttrs = 256
+
+func (t *telemetry) start(ctx context.Context, now func() time.Time, caps *abi.Capabilities, p Provider, req *abi.Request, full bool) (context.Context, *operation) {
+	o := &operation{t: t, now: now, full: full}
+	attrs := append(o.attrsBuf[:0],
+		attribute.String(AttrOperationName, "chat"),
+		attribute.String(AttrProviderName, caps.Provider),
+		attribute.String(AttrRequestModel, req.Model),
+	)
+	base := p.BaseURL
+	if base == "" {
+		base = caps.DefaultBaseURL
+	}
+	attrs = append(attrs, t.serverAttrs(base)...)
+	spanAttrs := append(o.spanBuf[:0], attrs...)
 	if req.SessionID != "" {
 		spanAttrs = append(spanAttrs, attribute.String(AttrConversationID, req.SessionID))
 	}
@@ -136,64 +172,97 @@ func (t *telemetry) start(ctx context.Context, now func() time.Time, caps *abi.C
 	if req.TopP != nil {
 		spanAttrs = append(spanAttrs, attribute.Float64(AttrRequestTopP, *req.TopP))
 	}
-	ctx, span := t.tracer.Start(ctx, "chat "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(spanAttrs...))
-	return ctx, &operation{ctx: ctx, span: span, t: t, now: now, start: now(), attrs: attrs}
+	ctx, o.span = t.tracer.Start(ctx, "chat "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(spanAttrs...))
+	o.ctx, o.start, o.attrs = ctx, now(), attrs
+	return ctx, o
 }
 
 func (o *operation) status(code int) { o.lastHTTP = code }
 
+// recording reports whether the call's span records attributes: a span
+// of the default (no-op) tracer provider does not, and the attributes
+// are then not built.
+func (o *operation) recording() bool { return o.span.IsRecording() }
+
 func (o *operation) event(ev *abi.Event) {
 	if !o.first {
 		o.first = true
-		o.t.ttfc.Record(o.ctx, o.now().Sub(o.start).Seconds(), metric.WithAttributes(o.attrs...))
+		if o.t.ttfc.Enabled(o.ctx) {
+			o.t.ttfc.Record(o.ctx, o.now().Sub(o.start).Seconds(), metric.WithAttributes(o.attrs...))
+		}
 	}
-	if ev.Type == abi.EventUsage {
+	switch ev.Type {
+	case abi.EventUsage:
 		o.sawUsage = true
+		o.acc.Add(*ev)
+	case abi.EventResponseStart, abi.EventFinish:
+		o.acc.Add(*ev)
+	default:
+		if o.full {
+			o.acc.Add(*ev)
+		}
 	}
-	o.acc.Add(*ev)
 }
 
+// response returns the call's whole response, for the observer (full).
+func (o *operation) response() *Response { return o.acc.Response() }
+
 func (o *operation) end(err error, start time.Time) {
-	r := o.acc.Response()
-	attrs := o.attrs
-	if r.Model != "" {
-		attrs = append(attrs, attribute.String(AttrResponseModel, r.Model))
-	}
-	var spanAttrs []attribute.KeyValue
-	if r.ID != "" {
-		spanAttrs = append(spanAttrs, attribute.String(AttrResponseID, r.ID))
-	}
-	if r.Model != "" {
-		spanAttrs = append(spanAttrs, attribute.String(AttrResponseModel, r.Model))
-	}
-	if r.FinishReason != "" {
-		spanAttrs = append(spanAttrs, attribute.StringSlice(AttrResponseFinishReason, []string{string(r.FinishReason)}))
-	}
-	if o.sawUsage {
-		spanAttrs = append(spanAttrs, attribute.Int(AttrUsageInputTokens, r.Usage.InputTokens),
-			attribute.Int(AttrUsageOutputTokens, r.Usage.OutputTokens))
-		o.t.tokens.Record(o.ctx, int64(r.Usage.InputTokens), metric.WithAttributes(append(attrs, attribute.String(AttrTokenType, "input"))...))
-		o.t.tokens.Record(o.ctx, int64(r.Usage.OutputTokens), metric.WithAttributes(append(attrs, attribute.String(AttrTokenType, "output"))...))
-	}
-	if o.retries > 0 {
-		spanAttrs = append(spanAttrs, attribute.Int("wasmadapt.retries", o.retries))
-	}
-	if o.lastHTTP != 0 {
-		spanAttrs = append(spanAttrs, attribute.Int("http.response.status_code", o.lastHTTP))
-	}
-	if err != nil && err != errStopped {
-		et := string(abi.CodeOf(err))
-		if et == "" {
-			et = "_OTHER"
+	r := &o.acc.r // read only: ID, Model, FinishReason and Usage
+	failed := err != nil && err != errStopped
+	errType := ""
+	if failed {
+		errType = string(abi.CodeOf(err))
+		if errType == "" {
+			errType = "_OTHER"
 			if o.ctx.Err() != nil {
-				et = "cancelled"
+				errType = "cancelled"
 			}
 		}
-		attrs = append(attrs, attribute.String(AttrErrorType, et))
-		spanAttrs = append(spanAttrs, attribute.String(AttrErrorType, et))
-		o.span.SetStatus(codes.Error, err.Error())
 	}
-	o.span.SetAttributes(spanAttrs...)
-	o.t.duration.Record(o.ctx, o.now().Sub(start).Seconds(), metric.WithAttributes(attrs...))
+	if o.recording() {
+		var spanAttrs []attribute.KeyValue
+		if r.ID != "" {
+			spanAttrs = append(spanAttrs, attribute.String(AttrResponseID, r.ID))
+		}
+		if r.Model != "" {
+			spanAttrs = append(spanAttrs, attribute.String(AttrResponseModel, r.Model))
+		}
+		if r.FinishReason != "" {
+			spanAttrs = append(spanAttrs, attribute.StringSlice(AttrResponseFinishReason, []string{string(r.FinishReason)}))
+		}
+		if o.sawUsage {
+			spanAttrs = append(spanAttrs, attribute.Int(AttrUsageInputTokens, r.Usage.InputTokens),
+				attribute.Int(AttrUsageOutputTokens, r.Usage.OutputTokens))
+		}
+		if o.retries > 0 {
+			spanAttrs = append(spanAttrs, attribute.Int("wasmadapt.retries", o.retries))
+		}
+		if o.lastHTTP != 0 {
+			spanAttrs = append(spanAttrs, attribute.Int("http.response.status_code", o.lastHTTP))
+		}
+		if failed {
+			spanAttrs = append(spanAttrs, attribute.String(AttrErrorType, errType))
+			o.span.SetStatus(codes.Error, err.Error())
+		}
+		o.span.SetAttributes(spanAttrs...)
+	}
+	tokens, duration := o.sawUsage && o.t.tokens.Enabled(o.ctx), o.t.duration.Enabled(o.ctx)
+	if tokens || duration {
+		attrs := o.attrs
+		if r.Model != "" {
+			attrs = append(attrs, attribute.String(AttrResponseModel, r.Model))
+		}
+		if tokens {
+			o.t.tokens.Record(o.ctx, int64(r.Usage.InputTokens), metric.WithAttributes(append(attrs, attribute.String(AttrTokenType, "input"))...))
+			o.t.tokens.Record(o.ctx, int64(r.Usage.OutputTokens), metric.WithAttributes(append(attrs, attribute.String(AttrTokenType, "output"))...))
+		}
+		if duration {
+			if failed {
+				attrs = append(attrs, attribute.String(AttrErrorType, errType))
+			}
+			o.t.duration.Record(o.ctx, o.now().Sub(start).Seconds(), metric.WithAttributes(attrs...))
+		}
+	}
 	o.span.End()
 }
