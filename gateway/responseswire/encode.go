@@ -27,11 +27,17 @@ type outItem struct {
 	ServerLabel string `json:"server_label,omitempty"`
 	Name        string `json:"name,omitempty"`
 	Arguments   string `json:"arguments,omitempty"`
-	// mcp_list_tools (tools), mcp_call (output), both (error: null when
-	// none)
-	Tools  json.RawMessage `json:"tools,omitempty"`
+	// mcp_call
 	Output json.RawMessage `json:"output,omitempty"`
-	Error  json.RawMessage `json:"error,omitempty"`
+	mcpFields
+}
+
+// mcpFields are the fields of the MCP items (out, and in: mcpInput) no
+// other item has: tools of mcp_list_tools, error of it and mcp_call (null
+// when none).
+type mcpFields struct {
+	Tools json.RawMessage `json:"tools,omitempty"`
+	Error json.RawMessage `json:"error,omitempty"`
 }
 
 type contentOut struct {
@@ -159,7 +165,7 @@ func mcpItem(id, name, input, content string) (it outItem, ok bool) {
 		if len(c.Tools) == 0 || string(c.Tools) == "null" {
 			c.Tools = json.RawMessage("[]")
 		}
-		return outItem{Type: "mcp_list_tools", ID: id, ServerLabel: in.Server, Tools: c.Tools, Error: orNull(c.Error)}, true
+		return outItem{Type: "mcp_list_tools", ID: id, ServerLabel: in.Server, mcpFields: mcpFields{Tools: c.Tools, Error: orNull(c.Error)}}, true
 	}
 	if in.Tool == "" {
 		return outItem{}, false
@@ -168,7 +174,7 @@ func mcpItem(id, name, input, content string) (it outItem, ok bool) {
 	if args == "" {
 		args = "{}"
 	}
-	return outItem{Type: "mcp_call", ID: id, ServerLabel: in.Server, Name: in.Tool, Arguments: args, Output: orNull(c.Output), Error: orNull(c.Error)}, true
+	return outItem{Type: "mcp_call", ID: id, Name: in.Tool, Arguments: args, ServerLabel: in.Server, Output: orNull(c.Output), mcpFields: mcpFields{Error: orNull(c.Error)}}, true
 }
 
 // mcpItems are the MCP items of a whole response's server tools, each at

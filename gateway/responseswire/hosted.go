@@ -96,14 +96,10 @@ func flatten(f hosted.Fields, i int, typ string) error {
 // decoder reads the input's items again as mcpInputs only when it meets
 // one, so that other requests pay nothing for them.
 type mcpInput struct {
-	Type        string          `json:"type"`
-	ID          string          `json:"id"`
-	ServerLabel string          `json:"server_label"`
-	Name        string          `json:"name"`
-	Arguments   string          `json:"arguments"`
-	Output      json.RawMessage `json:"output"`
-	Tools       json.RawMessage `json:"tools"`
-	Error       json.RawMessage `json:"error"`
+	item
+	mcpFields
+	ID          string `json:"id"`
+	ServerLabel string `json:"server_label"`
 	// mcp_approval_response
 	ApprovalRequestID *string         `json:"approval_request_id"`
 	Approve           json.RawMessage `json:"approve"`
