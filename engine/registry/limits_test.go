@@ -34,7 +34,7 @@ func TestWatchDirRefusesOversizedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	huge(filepath.Join(dir, "signed.wasm.sig"), 1<<40)
-	pub, _, _ := ed25519.GenerateKey(nil)
+	pub, _, _ := signers(t)
 	r, log := newRegistry(t, Options{PublicKeys: []ed25519.PublicKey{pub}}, engine.Config{PoolSize: 1})
 	err := WatchDir(context.Background(), dir, r, WatchOptions{Interval: time.Millisecond, Debounce: time.Millisecond, Once: true})
 	if err != nil {
@@ -42,8 +42,7 @@ func TestWatchDirRefusesOversizedFiles(t *testing.T) {
 	}
 	for _, name := range []string{"big", "signed"} {
 		c := log.wait(t, ChangeRejected, name)
-		var re *RejectError
-		if !errors.As(c.Err, &re) || re.Step != "size" || !errors.Is(c.Err, engine.ErrModuleTooLarge) {
+		if rejectStep(c.Err) != "size" || !errors.Is(c.Err, engine.ErrModuleTooLarge) {
 			t.Errorf("%s: rejection %v, want step size caused by ErrModuleTooLarge", name, c.Err)
 		}
 	}
@@ -69,8 +68,7 @@ func TestLoadRefusesOversizedModule(t *testing.T) {
 	}
 	r, _ := newRegistry(t, Options{}, engine.Config{PoolSize: 1, MaxModuleBytes: 1024})
 	_, err = r.Load(ctx, "x", make([]byte, 2048))
-	var re *RejectError
-	if !errors.As(err, &re) || re.Step != "size" || !errors.Is(err, engine.ErrModuleTooLarge) {
+	if rejectStep(err) != "size" || !errors.Is(err, engine.ErrModuleTooLarge) {
 		t.Fatalf("registry: %v", err)
 	}
 }
@@ -82,8 +80,7 @@ func TestEmptyDigestPinRefused(t *testing.T) {
 	r, _ := newRegistry(t, Options{}, engine.Config{PoolSize: 1})
 	for _, pin := range []string{"", "  ", "abc", strings.Repeat("g", 64)} {
 		_, err := r.LoadPinned(ctx, "chat", pin, []byte("not a module"))
-		var re *RejectError
-		if !errors.As(err, &re) || re.Step != "digest pin" {
+		if rejectStep(err) != "digest pin" {
 			t.Errorf("pin %q: %v, want a rejection at digest pin", pin, err)
 		}
 	}
@@ -94,8 +91,7 @@ func TestEmptyDigestPinRefused(t *testing.T) {
 // one is refused, not a no-op.
 func TestKnownBytesStillVerified(t *testing.T) {
 	ctx := context.Background()
-	pub, priv, _ := ed25519.GenerateKey(nil)
-	_, otherPriv, _ := ed25519.GenerateKey(nil)
+	pub, priv, otherPriv := signers(t)
 	b := swapWasm(t, "v1")
 	r, _ := newRegistry(t, Options{PublicKeys: []ed25519.PublicKey{pub}}, engine.Config{PoolSize: 1})
 	if _, err := r.Load(ctx, "chat", b, WithSignature(ed25519.Sign(priv, b))); err != nil {
@@ -106,8 +102,7 @@ func TestKnownBytesStillVerified(t *testing.T) {
 		"no signature": {WithActivate()},
 	} {
 		_, err := r.Load(ctx, "chat", b, opts...)
-		var re *RejectError
-		if !errors.As(err, &re) || re.Step != "signature" {
+		if rejectStep(err) != "signature" {
 			t.Errorf("%s: %v, want a rejection at signature", name, err)
 		}
 	}

@@ -111,6 +111,31 @@ func newRegistry(tb testing.TB, opts Options, cfg engine.Config) (*Registry, *ch
 	return r, log
 }
 
+// signers returns a key pair the registry is configured to trust (pub,
+// priv) and the private key of another signer it does not trust.
+func signers(tb testing.TB) (pub ed25519.PublicKey, priv, otherPriv ed25519.PrivateKey) {
+	tb.Helper()
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, otherPriv, err = ed25519.GenerateKey(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pub, priv, otherPriv
+}
+
+// rejectStep is the step of err's *RejectError, or "" when err is not a
+// rejection.
+func rejectStep(err error) string {
+	var re *RejectError
+	if !errors.As(err, &re) {
+		return ""
+	}
+	return re.Step
+}
+
 // sseChunks frames a recorded SSE body with the host's framer.
 func sseChunks(tb testing.TB, body []byte) []abi.Chunk {
 	tb.Helper()
@@ -468,8 +493,7 @@ func TestRegistryPinnedDigest(t *testing.T) {
 
 func TestRegistrySignature(t *testing.T) {
 	ctx := context.Background()
-	pub, priv, _ := ed25519.GenerateKey(nil)
-	_, otherPriv, _ := ed25519.GenerateKey(nil)
+	pub, priv, otherPriv := signers(t)
 	b := swapWasm(t, "v1")
 	tests := []struct {
 		name    string

@@ -117,7 +117,7 @@ func TestWatchDir(t *testing.T) {
 // bytes; fixing the signature alone triggers a reload.
 func TestWatchDirSigned(t *testing.T) {
 	dir := t.TempDir()
-	pub, priv, _ := ed25519.GenerateKey(nil)
+	pub, priv, _ := signers(t)
 	r, log := newRegistry(t, Options{PublicKeys: []ed25519.PublicKey{pub}}, engine.Config{PoolSize: 1})
 	b := swapWasm(t, "v1")
 	path := filepath.Join(dir, "chat.wasm")
