@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -34,7 +33,7 @@ func (r *results) stepLoad(step string) (load, cores float64, ok bool) {
 // (BenchmarkGatewayLatency, BenchmarkGatewayThroughput, then the in-process
 // benchmarks and the comparison with Bifrost's published figure).
 func writeGateway(w io.Writer, r *results) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := printer(w)
 	p("## The gateway's overhead (`BenchmarkGatewayLatency`, `BenchmarkGatewayThroughput`)\n\n")
 	p("The same recorded provider as above (testdata/openai/stream-text-usage on loopback) and the same module, two\n")
 	p("ways: the **direct host** is `host.Client.Stream` in process; the **gateway** is `gateway.Server` on a loopback\n")
@@ -61,13 +60,12 @@ func writeGateway(w io.Writer, r *results) {
 	p("Throughput: c workers run c x N streams, c in flight, through the direct host and through the gateway (the\n")
 	p("provider, gateway, client and engine share the same cores: streams/s here is CPU cost per stream, not a network\n")
 	p("limit).\n\n")
-	f0 := func(f float64) string { return fmt.Sprintf("%.0f", f) }
 	r.executorTable(w, "BenchmarkGatewayThroughput/",
 		"| executor | direct host streams/s at 1 | gateway at 1 | direct host at 64 | gateway at 64 |\n|---|---:|---:|---:|---:|\n",
 		func(be string) string { return "BenchmarkGatewayThroughput/" + be + "/" },
 		func(n string) []string {
-			return []string{r.cell(n+"host/streams-1", "streams/s", f0), r.cell(n+"gateway/streams-1", "streams/s", f0),
-				r.cell(n+"host/streams-64", "streams/s", f0), r.cell(n+"gateway/streams-64", "streams/s", f0)}
+			return []string{r.cell(n+"host/streams-1", "streams/s", fmtWhole), r.cell(n+"gateway/streams-1", "streams/s", fmtWhole),
+				r.cell(n+"host/streams-64", "streams/s", fmtWhole), r.cell(n+"gateway/streams-64", "streams/s", fmtWhole)}
 		})
 	writeGatewayInProcess(w, r)
 	writeGatewayOpenLoop(w, r)

@@ -63,7 +63,7 @@ var gwAnswers = []struct{ shape, label string }{{"whole", "whole"}, {"stream", "
 // overhead: the whole request against the direct host, per executor and
 // answer shape, then the parts and steps of the added time.
 func writeGatewayInProcess(w io.Writer, r *results) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := printer(w)
 	p("### In process, without the client hop (`BenchmarkGatewayInProcess`, `BenchmarkGatewayInProcessParts`, `BenchmarkGatewayInProcessSteps`)\n\n")
 	p("`gateway.Server.ServeHTTP` called in process (one request reused, its body rewound; a minimal response writer:\n")
 	p("no listener, no socket, no client), one request at a time, the provider answered from memory by an\n")
@@ -78,7 +78,7 @@ func writeGatewayInProcess(w io.Writer, r *results) {
 	p("process moves one pair, not the median. Logs go to a discarding handler and no tracer is configured (the server\n")
 	p("span records nothing), as in the tables above.\n\n")
 	if !r.has(gwInProcess) {
-		p("_Not measured in this run._\n\n")
+		p(notMeasured)
 		return
 	}
 	if load, cores, ok := r.stepLoad("gateway-in-process"); ok && load > cores {
@@ -88,7 +88,6 @@ func writeGatewayInProcess(w io.Writer, r *results) {
 	}
 	p("| executor | answer | raw call CPU | direct host CPU | gateway CPU | **added CPU** | added with limits CPU | **added p50 (paired)** | with limits p50 | allocs direct / gateway / with limits |\n")
 	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	f0 := func(f float64) string { return fmt.Sprintf("%.0f", f) }
 	for _, be := range executors {
 		for _, a := range gwAnswers {
 			base := gwInProcess + be + "/" + a.shape + "/"
@@ -99,7 +98,7 @@ func writeGatewayInProcess(w io.Writer, r *results) {
 				r.cell(base+"raw", "cpu-ns/op", fmtNs), r.cell(base+"direct", "cpu-ns/op", fmtNs), r.cell(base+"gateway", "cpu-ns/op", fmtNs),
 				r.diffCell(base+"gateway", base+"direct", "cpu-ns/op"), r.diffCell(base+"gateway-limits", base+"direct", "cpu-ns/op"),
 				r.cell(base+"paired", "added-p50-ns", fmtDiff), r.cell(base+"paired", "limits-added-p50-ns", fmtDiff),
-				r.cell(base+"direct", "allocs/op", f0), r.cell(base+"gateway", "allocs/op", f0), r.cell(base+"gateway-limits", "allocs/op", f0))
+				r.cell(base+"direct", "allocs/op", fmtWhole), r.cell(base+"gateway", "allocs/op", fmtWhole), r.cell(base+"gateway-limits", "allocs/op", fmtWhole))
 		}
 	}
 	p("\n")
@@ -120,7 +119,7 @@ func writeGatewayInProcess(w io.Writer, r *results) {
 			continue
 		}
 		p("| %s | %s | %s | %s | %s |\n", pt.label, pt.what, r.cell(pt.name, "cpu-ns/op", fmtNs), r.cell(pt.name, "ns/op", fmtNs),
-			r.cell(pt.name, "allocs/op", f0))
+			r.cell(pt.name, "allocs/op", fmtWhole))
 	}
 	p("\n")
 	if kr, ok := r.sumMed("cpu-ns/op", gwSteps+"key", gwSteps+"route"); ok {
@@ -149,7 +148,7 @@ func writeGatewayInProcess(w io.Writer, r *results) {
 // µs: the closest (key, route, limits) and the whole in-process overhead
 // of the native whole-answer shape.
 func writeBifrostVerdict(w io.Writer, r *results) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := printer(w)
 	under := func(ns float64) string {
 		if ns < bifrostNs {
 			return "**under 11 µs**"
@@ -203,7 +202,7 @@ func writeBifrostVerdict(w io.Writer, r *results) {
 // the gateway's own time (mean, and p50, native, whole answers) at 5,000
 // requests/s and at the highest rate this machine sustained.
 func writeOpenLoopVerdict(w io.Writer, r *results, under func(float64) string) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := printer(w)
 	mean, verdict, ok := r.openLoopBifrost(5000)
 	if !ok {
 		p("The open-loop load at 5,000 requests/s was not measured in this run (`make bench-load`).\n")

@@ -62,7 +62,7 @@ func (r *results) openLoopVerdict(name string) string {
 // answer and rate, the direct host and the gateway side by side, and the
 // gateway's own time from its overhead histogram.
 func writeGatewayOpenLoop(w io.Writer, r *results) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := printer(w)
 	p("### Sustained open-loop load (`internal/cmd/gwload`, `make bench GWLOAD=1` or `make bench-load`)\n\n")
 	p("Requests at a constant rate on a fixed timeline (request i due at i/rate whatever the latency of the ones before),\n")
 	p("each one's latency measured from when it was **due**, so that a stall cannot slow the load and hide itself\n")
@@ -101,7 +101,6 @@ func writeGatewayOpenLoop(w io.Writer, r *results) {
 	p("\n\n")
 	p("| executor | answer | target | achieved direct / gateway | p50 direct / gateway | p99 direct / gateway | max gateway | **added p50** | added p99 | gateway CPU/req | **gateway own time, mean** | own p50 / p99 | load at start (gateway) | verdict |\n")
 	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
-	f0 := func(f float64) string { return fmt.Sprintf("%.0f", f) }
 	for _, row := range rows {
 		d, g := row.direct, row.gateway
 		verdict := "gateway " + r.openLoopVerdict(g)
@@ -109,7 +108,7 @@ func writeGatewayOpenLoop(w io.Writer, r *results) {
 			verdict = "direct " + v + "; " + verdict
 		}
 		p("| %s | %s | %.0f/s | %s / %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |\n",
-			row.executor, row.shape, row.rate, r.cell(d, "req/s", f0), r.cell(g, "req/s", f0),
+			row.executor, row.shape, row.rate, r.cell(d, "req/s", fmtWhole), r.cell(g, "req/s", fmtWhole),
 			r.cell(d, "p50-ns", fmtNs), r.cell(g, "p50-ns", fmtNs), r.cell(d, "p99-ns", fmtNs), r.cell(g, "p99-ns", fmtNs),
 			r.cell(g, "max-ns", fmtNs), r.diffCell(g, d, "p50-ns"), r.diffCell(g, d, "p99-ns"), r.cell(g, "cpu-ns/req", fmtNs),
 			r.cell(g, "overhead-mean-ns", fmtNs), r.cell(g, "overhead-p50-ns", fmtNs), r.cell(g, "overhead-p99-ns", fmtNs),

@@ -283,6 +283,18 @@ func fmtBytes(b float64) string {
 
 const missing = "—"
 
+// notMeasured is what a section or a table says when none of its
+// benchmarks ran.
+const notMeasured = "_Not measured in this run._\n\n"
+
+// printer returns the Printf to w that a section writer calls p.
+func printer(w io.Writer) func(format string, args ...any) {
+	return func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+}
+
+// fmtWhole formats a count, a rate or allocations as a whole number.
+func fmtWhole(v float64) string { return fmt.Sprintf("%.0f", v) }
+
 // cell formats a median with f, or missing.
 func (r *results) cell(name, unit string, f func(float64) string) string {
 	v, ok := r.med(name, unit)
@@ -290,6 +302,16 @@ func (r *results) cell(name, unit string, f func(float64) string) string {
 		return missing
 	}
 	return f(v)
+}
+
+// spreadCell formats name's spread in unit as a whole percentage, or
+// missing.
+func (r *results) spreadCell(name, unit string) string {
+	s, ok := r.spread(name, unit)
+	if !ok {
+		return missing
+	}
+	return fmt.Sprintf("%.0f%%", s)
 }
 
 func ratio(a, b float64, okA, okB bool) string {
