@@ -18,7 +18,6 @@ import (
 )
 
 func TestCapabilityCheck(t *testing.T) {
-	intp := func(n int) *int { return &n }
 	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
 	img := []abi.Message{{Role: abi.RoleUser, Content: []abi.Part{{Type: abi.PartImage, URL: "https://x/y.png"}}}}
 	tests := []struct {

@@ -29,7 +29,6 @@ import (
 // an image to a text-only model are refused before sending, and a request
 // within the limits passes.
 func TestTableDetailsChecked(t *testing.T) {
-	intp := func(n int) *int { return &n }
 	image := func(r *abi.Request) {
 		r.Messages[0].Content = append(r.Messages[0].Content, abi.Part{Type: abi.PartImage, MediaType: "image/png", Data: "iVBORw0KGgo="})
 	}

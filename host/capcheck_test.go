@@ -259,7 +259,6 @@ func TestUnknownModelWithARealModule(t *testing.T) {
 func TestModelDetailsChecked(t *testing.T) {
 	m := engine.NewNative("anthropic", anthropic.New())
 	t.Cleanup(func() { m.Close(context.Background()) })
-	intp := func(n int) *int { return &n }
 	tests := []struct {
 		name, model string
 		edit        func(r *abi.Request)

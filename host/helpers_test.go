@@ -104,6 +104,9 @@ func requireCode(t *testing.T, err error, code abi.Code) *abi.Error {
 	return ae
 }
 
+// intp points at n: the request's optional integer fields.
+func intp(n int) *int { return &n }
+
 func bearerOK(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+testKey }
 
 func hasFinish(evs []string) bool {
