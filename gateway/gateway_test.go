@@ -57,11 +57,7 @@ func newGateway(t *testing.T, provider http.Handler) (*httptest.Server, *gateway
 func newGatewayFor(t *testing.T, module, model string, provider http.Handler) (*httptest.Server, *gateway.Server) {
 	t.Helper()
 	if provider == nil {
-		h, err := demoprovider.Handler(demoCases)
-		if err != nil {
-			t.Fatal(err)
-		}
-		provider = h
+		provider = demoHandler(t)
 	}
 	psrv := httptest.NewServer(provider)
 	t.Cleanup(psrv.Close)
@@ -70,6 +66,27 @@ func newGatewayFor(t *testing.T, module, model string, provider http.Handler) (*
 	cfg.Models = append(cfg.Models, config.Model{Name: "other", Targets: cfg.Models[0].Targets})
 	cfg.Keys = append(cfg.Keys, config.Key{Name: "narrow", SHA256: config.HashKey(narrowKey), Models: []string{"other"}})
 	return build(t, cfg, demoprovider.Getenv(demoEnv))
+}
+
+// demoHandler is the loopback provider that replays the demo cases.
+func demoHandler(t *testing.T) http.Handler {
+	t.Helper()
+	h, err := demoprovider.Handler(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// loadDemoCases loads the demo cases, for a provider that replays some of
+// them or replays them with faults.
+func loadDemoCases(t *testing.T) []providertest.Case {
+	t.Helper()
+	cs, err := providertest.LoadCases(demoCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
 }
 
 // build serves cfg through a gateway on loopback, with the native
@@ -581,10 +598,7 @@ func TestModelsAndProbes(t *testing.T) {
 // TestFallback: a public model's first target fails retryably before any
 // event; the route hands the request to the next target.
 func TestFallback(t *testing.T) {
-	h, err := demoprovider.Handler(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := demoHandler(t)
 	good := httptest.NewServer(h)
 	defer good.Close()
 	bad := httptest.NewServer(providertest.NewHandler(nil, providertest.WithFailures(providertest.ServerError())))
@@ -604,10 +618,7 @@ func TestFallback(t *testing.T) {
 // the client's stream with the dialect's in-stream error (no [DONE], no
 // message_stop).
 func TestMidStreamError(t *testing.T) {
-	cs, err := providertest.LoadCases(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := loadDemoCases(t)
 	srv, _ := newGateway(t, providertest.NewHandler(cs[1:], providertest.WithDropAfter(700)))
 	status, _, body := post(t, srv.URL+"/v1/chat/completions", fmt.Sprintf(openAIResultTurn, true), "Authorization: Bearer "+testKey)
 	evs := parseSSE(t, body)
@@ -755,10 +766,7 @@ func TestOverloaded(t *testing.T) {
 // TestShutdownDrains: a stream in flight when the server shuts down
 // finishes whole; the server then refuses connections.
 func TestShutdownDrains(t *testing.T) {
-	h, err := demoprovider.Handler(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := demoHandler(t)
 	got, release := make(chan struct{}), make(chan struct{})
 	held := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(got)
@@ -817,10 +825,7 @@ func TestShutdownDrains(t *testing.T) {
 // provider; an answer that does not match the schema is output_invalid, a
 // 502 for a whole answer.
 func TestResponseFormat(t *testing.T) {
-	cs, err := providertest.LoadCases(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := loadDemoCases(t)
 	prov := providertest.NewHandler(cs[1:])
 	srv, _ := newGateway(t, prov)
 	status, _, body := post(t, srv.URL+"/v1/chat/completions", `{"model":"demo-weather","messages":[{"role":"user","content":"Weather?"}],
@@ -848,10 +853,7 @@ func TestResponseFormat(t *testing.T) {
 // its pool of variables, and reaches the provider; the gateway's own key
 // never does.
 func TestCredentials(t *testing.T) {
-	cs, err := providertest.LoadCases(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := loadDemoCases(t)
 	file := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(file, []byte("sk-from-file\n"), 0o600)
 	tokens := providertest.NewTokenServer("ibm-key", "iam-tok")

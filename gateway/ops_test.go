@@ -28,10 +28,7 @@ import (
 // included) in logs and its spans in sr.
 func observedGateway(t *testing.T, logContent bool) (srv *httptest.Server, logs *testenv.SyncBuffer, sr *tracetest.SpanRecorder) {
 	t.Helper()
-	h, err := demoprovider.Handler(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := demoHandler(t)
 	psrv := httptest.NewServer(h)
 	t.Cleanup(psrv.Close)
 	logs = &testenv.SyncBuffer{}
@@ -224,10 +221,7 @@ func TestOverheadMetric(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := testclock.New(time.Unix(1764000000, 0))
-			h, err := demoprovider.Handler(demoCases)
-			if err != nil {
-				t.Fatal(err)
-			}
+			h := demoHandler(t)
 			psrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				clock.Add(upstream)
 				h.ServeHTTP(w, r)

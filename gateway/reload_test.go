@@ -54,10 +54,7 @@ func (g *gatedWriter) Flush() {
 // configuration whose module does not load is refused with its line while
 // the current one keeps serving.
 func TestReloadUnderLoad(t *testing.T) {
-	h, err := demoprovider.Handler(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := demoHandler(t)
 	const held = 3
 	gate := make(chan struct{})
 	var started atomic.Int32

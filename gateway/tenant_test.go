@@ -76,10 +76,7 @@ func (l *ledger) sum(part string) int64 {
 // With store nil the counters are in the Redis at redisAddr.
 func limitedGateway(t *testing.T, lim *config.Limits, clk *testclock.Clock, store *ledger, redisAddr ...string) *httptest.Server {
 	t.Helper()
-	h, err := demoprovider.Handler(demoCases)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := demoHandler(t)
 	psrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), "FAIL") {
