@@ -3,6 +3,7 @@ package anthropicwire
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -161,16 +162,9 @@ func TestStreamAnnouncedThenWhole(t *testing.T) {
 // TestStreamFail: a failure mid-stream is one SSE error event carrying
 // the Anthropic error body, flushed.
 func TestStreamFail(t *testing.T) {
-	var buf bytes.Buffer
-	flushed := 0
-	s := NewStream(&buf, func() { flushed++ }, "m")
-	if err := s.Fail(abi.Errorf(abi.CodeRateLimited, "slow <down>")); err != nil {
-		t.Fatal(err)
-	}
-	want := "event: error\ndata: " + string(ErrorBody(abi.Errorf(abi.CodeRateLimited, "slow <down>"))) + "\n\n"
-	if buf.String() != want || flushed != 1 {
-		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
-	}
+	e := abi.Errorf(abi.CodeRateLimited, "slow <down>")
+	wiretest.FailWrites(t, func(w io.Writer, flush func()) error { return NewStream(w, flush, "m").Fail(e) },
+		"event: error\ndata: "+string(ErrorBody(e))+"\n\n")
 }
 
 // TestStreamInterleavedToolCalls: parallel calls whose deltas interleave

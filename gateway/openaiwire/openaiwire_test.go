@@ -3,6 +3,7 @@ package openaiwire
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -113,16 +114,11 @@ func TestStreamAnnouncedThenWhole(t *testing.T) {
 // TestStreamFail: a failure mid-stream is one SSE data event carrying the
 // OpenAI error body, flushed.
 func TestStreamFail(t *testing.T) {
-	var buf bytes.Buffer
-	flushed := 0
-	s := NewStream(&buf, func() { flushed++ }, "m", Options{}, time.Unix(0, 0))
-	if err := s.Fail(abi.Errorf(abi.CodeRateLimited, "slow <down>")); err != nil {
-		t.Fatal(err)
-	}
-	want := "data: " + string(ErrorBody(abi.Errorf(abi.CodeRateLimited, "slow <down>"))) + "\n\n"
-	if buf.String() != want || flushed != 1 {
-		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
-	}
+	e := abi.Errorf(abi.CodeRateLimited, "slow <down>")
+	wiretest.FailWrites(t, func(w io.Writer, flush func()) error {
+		return NewStream(w, flush, "m", Options{}, time.Unix(0, 0)).Fail(e)
+	},
+		"data: "+string(ErrorBody(e))+"\n\n")
 }
 
 // TestDecodeWebSearchOptions: web_search_options is the contract's

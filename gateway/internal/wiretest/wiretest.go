@@ -5,6 +5,7 @@ package wiretest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -40,4 +41,19 @@ func FuzzDecode(f *testing.F, decode func([]byte) (*abi.Request, error), seeds .
 			t.Fatalf("accepted a request without model or messages: %+v", req)
 		}
 	})
+}
+
+// FailWrites checks a dialect stream's Fail: fail makes a new stream on w
+// and flush and fails it; it must write exactly want (the dialect's error
+// event) and flush once.
+func FailWrites(t testing.TB, fail func(w io.Writer, flush func()) error, want string) {
+	t.Helper()
+	var buf bytes.Buffer
+	flushed := 0
+	if err := fail(&buf, func() { flushed++ }); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != want || flushed != 1 {
+		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
+	}
 }
