@@ -349,9 +349,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"model":"m","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"container_upload","file_id":"f"}]}]}`, `content block type "container_upload" is not supported`},
 	} {
 		_, err := DecodeRequest([]byte(tc.body))
-		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {
-			t.Errorf("%s: %v, want invalid_request saying %q", tc.body, err, tc.says)
-		}
+		wiretest.Rejected(t, tc.body, err, tc.says)
 	}
 }
 

@@ -1,7 +1,6 @@
 package anthropicwire
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -20,9 +19,7 @@ func TestDecodeContentForms(t *testing.T) {
 		{head + `"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image"}]}]}]}`, `only text blocks are supported in a tool result, not "image"`},
 	} {
 		_, err := DecodeRequest([]byte(tc.body))
-		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {
-			t.Errorf("%s: %v, want invalid_request saying %q", tc.body, err, tc.says)
-		}
+		wiretest.Rejected(t, tc.body, err, tc.says)
 	}
 	for body, want := range map[string]abi.Message{
 		head + `"messages":[{"role":"user","content":"hi"}]}`:                                                                                                         {Role: abi.RoleUser, Content: abi.Text("hi")},

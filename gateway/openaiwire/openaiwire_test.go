@@ -58,9 +58,7 @@ func TestDecodeErrors(t *testing.T) {
 		`{"model":"m","messages":[{"role":"user","content":7}]}`,
 	} {
 		_, _, err := DecodeRequest([]byte(body))
-		if abi.CodeOf(err) != abi.CodeInvalidRequest {
-			t.Errorf("%s: %v, want invalid_request", body, err)
-		}
+		wiretest.Rejected(t, body, err, "")
 	}
 }
 
@@ -159,8 +157,6 @@ func TestDecodeToolErrors(t *testing.T) {
 		{`{` + msgs + `,"web_search_options":{"user_location":{"city":"Oslo"}}}`, "web_search_options.user_location must be"},
 	} {
 		_, _, err := DecodeRequest([]byte(tc.body))
-		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {
-			t.Errorf("%s: %v, want invalid_request saying %q", tc.body, err, tc.says)
-		}
+		wiretest.Rejected(t, tc.body, err, tc.says)
 	}
 }

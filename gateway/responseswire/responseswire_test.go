@@ -176,9 +176,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"model":"m","input":[{"type":"function_call_output","call_id":"c","output":{"text":"x"}}]}`, "input[0].output: must be a string or an array of input_text parts"},
 	} {
 		_, err := DecodeRequest([]byte(tc.body))
-		if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), tc.says) {
-			t.Errorf("%s: %v, want invalid_request saying %q", tc.body, err, tc.says)
-		}
+		wiretest.Rejected(t, tc.body, err, tc.says)
 	}
 }
 

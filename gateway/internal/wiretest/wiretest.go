@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
@@ -19,6 +20,15 @@ func SameJSON(t testing.TB, what string, got, want any) {
 	w, _ := json.Marshal(want)
 	if !bytes.Equal(g, w) {
 		t.Fatalf("%s\n%s\nwant\n%s", what, g, w)
+	}
+}
+
+// Rejected checks a dialect decoder's refusal of body: err must be
+// invalid_request and its message must contain says.
+func Rejected(t testing.TB, body string, err error, says string) {
+	t.Helper()
+	if abi.CodeOf(err) != abi.CodeInvalidRequest || !strings.Contains(err.Error(), says) {
+		t.Errorf("%s: %v, want invalid_request saying %q", body, err, says)
 	}
 }
 
