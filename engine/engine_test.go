@@ -322,10 +322,7 @@ func TestDeterminismAcrossInstances(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	testenv.ReportErrs(t, errs)
 }
 
 // captureHandler records log records.
@@ -458,10 +455,7 @@ func TestConcurrentMixed(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	testenv.ReportErrs(t, errs)
 	if n := Faults(h); n != 6*6*2/6 {
 		t.Errorf("Faults = %d, want %d", n, 6*6*2/6)
 	}

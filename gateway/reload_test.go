@@ -168,12 +168,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	close(gate)
 	close(stop)
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
+	testenv.ReportErrs(t, errs)
 	testenv.Poll(t, "the first modules to close after their streams", first.closed.Load)
 	mu.Lock()
 	last := loaded[len(loaded)-1]

@@ -246,9 +246,6 @@ func TestSwapThroughHost(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	testenv.ReportErrs(t, errs)
 	t.Logf("%d streams through the host across %d swaps", n.Load(), swaps)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/wasmadapt/wasmadapt/api"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/framing"
+	"github.com/wasmadapt/wasmadapt/internal/testenv"
 )
 
 // swapBuild are the variants of engine/testdata/swap/guest (the OpenAI
@@ -301,10 +302,7 @@ func TestRegistrySwapUnderLoad(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	stop.Store(true)
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	testenv.ReportErrs(t, errs)
 	if n := failures.Load(); n != 0 {
 		t.Fatalf("%d failed streams out of %d", n, streams.Load())
 	}

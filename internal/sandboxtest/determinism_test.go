@@ -248,10 +248,7 @@ func TestDeterminism(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
+			testenv.ReportErrs(t, errs)
 		})
 	}
 }

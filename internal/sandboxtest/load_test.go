@@ -132,10 +132,7 @@ func TestLoadWithHostileModules(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	testenv.ReportErrs(t, errs)
 	took := time.Since(start)
 
 	var total uint64

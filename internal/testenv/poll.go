@@ -27,6 +27,19 @@ func Poll(tb testing.TB, what string, cond func() bool) {
 	}
 }
 
+// ReportErrs closes errs, the channel on which a test's workers (all
+// finished) sent what went wrong, and reports each error with tb.Error
+// (nil ones are passed over).
+func ReportErrs(tb testing.TB, errs chan error) {
+	tb.Helper()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			tb.Error(err)
+		}
+	}
+}
+
 // SyncBuffer is a bytes.Buffer safe for concurrent writers and readers,
 // e.g. a log sink a test reads while the code under test writes.
 type SyncBuffer struct {

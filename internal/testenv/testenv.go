@@ -7,8 +7,10 @@
 // silent skip.
 //
 // It also holds the waiting helpers that keep verdicts independent of the
-// machine's speed: Poll waits for a condition instead of a fixed time, and
-// SyncBuffer is a log sink a test can read while the code writes; and Do,
+// machine's speed: Poll waits for a condition instead of a fixed time,
+// ReportErrs reports what concurrent workers sent on an error channel once
+// they are done, and SyncBuffer is a log sink a test can read while the
+// code writes; and Do,
 // the HTTP round trip of the tests that talk to a running server.
 package testenv
 
