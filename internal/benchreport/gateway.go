@@ -52,10 +52,8 @@ func writeGateway(w io.Writer, r *results) {
 		"| executor | direct host p50 | host p99 | gateway p50 | gateway p99 | **added p50** | **added p99** | added with limits p50 | p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
 		func(be string) string { return "BenchmarkGatewayLatency/" + be },
 		func(n string) []string {
-			return []string{r.cell(n, "host-p50-ns", fmtNs), r.cell(n, "host-p99-ns", fmtNs),
-				r.cell(n, "gw-p50-ns", fmtNs), r.cell(n, "gw-p99-ns", fmtNs),
-				r.cell(n, "added-p50-ns", fmtNs), r.cell(n, "added-p99-ns", fmtNs),
-				r.cell(n, "limits-added-p50-ns", fmtNs), r.cell(n, "limits-added-p99-ns", fmtNs)}
+			return r.cells(n, fmtNs, "host-p50-ns", "host-p99-ns", "gw-p50-ns", "gw-p99-ns",
+				"added-p50-ns", "added-p99-ns", "limits-added-p50-ns", "limits-added-p99-ns")
 		})
 	p("Throughput: c workers run c x N streams, c in flight, through the direct host and through the gateway (the\n")
 	p("provider, gateway, client and engine share the same cores: streams/s here is CPU cost per stream, not a network\n")

@@ -304,6 +304,16 @@ func (r *results) cell(name, unit string, f func(float64) string) string {
 	return f(v)
 }
 
+// cells formats name's median in each of units with f: the cells of a
+// table row whose columns are units of one benchmark.
+func (r *results) cells(name string, f func(float64) string, units ...string) []string {
+	out := make([]string, len(units))
+	for i, u := range units {
+		out[i] = r.cell(name, u, f)
+	}
+	return out
+}
+
 // spreadCell formats name's spread in unit as a whole percentage, or
 // missing.
 func (r *results) spreadCell(name, unit string) string {

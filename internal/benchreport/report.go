@@ -298,8 +298,7 @@ func writeE2E(w io.Writer, r *results) {
 		"| executor | direct p50 | direct p99 | host p50 | host p99 | **added p50** | **added p99** |\n|---|---:|---:|---:|---:|---:|---:|\n",
 		func(be string) string { return "BenchmarkE2ELatency/" + be },
 		func(n string) []string {
-			return []string{r.cell(n, "direct-p50-ns", fmtNs), r.cell(n, "direct-p99-ns", fmtNs),
-				r.cell(n, "host-p50-ns", fmtNs), r.cell(n, "host-p99-ns", fmtNs), r.cell(n, "added-p50-ns", fmtNs), r.cell(n, "added-p99-ns", fmtNs)}
+			return r.cells(n, fmtNs, "direct-p50-ns", "direct-p99-ns", "host-p50-ns", "host-p99-ns", "added-p50-ns", "added-p99-ns")
 		})
 	p("Throughput: c workers run c x N streams between them (c in flight at once; the provider, the client and the\n")
 	p("engine share the same cores, so this measures the host's CPU cost per stream more than any network limit).\n")
