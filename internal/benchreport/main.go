@@ -262,20 +262,29 @@ func (r *results) cfg(k string) string {
 	return "unknown"
 }
 
-// fmtNs formats nanoseconds with a unit that keeps 3 significant digits.
-func fmtNs(ns float64) string {
-	switch {
-	case ns >= 1e9:
-		return fmt.Sprintf("%.2f s", ns/1e9)
-	case ns >= 1e6:
-		return fmt.Sprintf("%.1f ms", ns/1e6)
-	case ns >= 1e4:
-		return fmt.Sprintf("%.0f µs", ns/1e3)
-	case ns >= 1e3:
-		return fmt.Sprintf("%.2f µs", ns/1e3)
-	}
-	return fmt.Sprintf("%.0f ns", ns)
+// scale is one range of a scaled format: a value of at least min is
+// divided by div and formatted with format.
+type scale struct {
+	min, div float64
+	format   string
 }
+
+// scaled formats v with the first of scales whose min it reaches; the
+// last one takes any value below the others.
+func scaled(v float64, scales ...scale) string {
+	for i, s := range scales {
+		if v >= s.min || i == len(scales)-1 {
+			return fmt.Sprintf(s.format, v/s.div)
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+// nsScales keep 3 significant digits of a duration in nanoseconds.
+var nsScales = []scale{{1e9, 1e9, "%.2f s"}, {1e6, 1e6, "%.1f ms"}, {1e4, 1e3, "%.0f µs"}, {1e3, 1e3, "%.2f µs"}, {0, 1, "%.0f ns"}}
+
+// fmtNs formats nanoseconds with a unit that keeps 3 significant digits.
+func fmtNs(ns float64) string { return scaled(ns, nsScales...) }
 
 func fmtBytes(b float64) string {
 	return fmt.Sprintf("%.2f MiB", b/(1<<20))

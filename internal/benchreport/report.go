@@ -543,16 +543,11 @@ projection and the stream path (transform, envelopes, event validation) was not 
 
 `
 
+// countScales are the M and K suffixes of a count.
+var countScales = []scale{{1e6, 1e6, "%.2fM"}, {1e3, 1e3, "%.1fK"}, {0, 1, "%.0f"}}
+
 // fmtCount formats a count with an M or K suffix.
-func fmtCount(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fK", v/1e3)
-	}
-	return fmtWhole(v)
-}
+func fmtCount(v float64) string { return scaled(v, countScales...) }
 
 // executors are the rows of every per-executor table, in order.
 var executors = []string{"native", "wazero", "wasmtime"}
