@@ -104,34 +104,28 @@ func TestReportPeers(t *testing.T) {
 	)
 }
 
-// TestScaledFormats: each range of fmtNs and fmtCount, at and below its
-// bound, and values below the last bound (negative included).
+// TestScaledFormats: each range of fmtNs and fmtCount (a line each: its
+// bound and a value inside it), and values below the last bound, negative
+// included.
 func TestScaledFormats(t *testing.T) {
-	for _, tc := range []struct {
-		f    func(float64) string
-		v    float64
-		want string
-	}{
-		{fmtNs, 2.5e9, "2.50 s"},
-		{fmtNs, 1e9, "1.00 s"},
-		{fmtNs, 999.9e6, "999.9 ms"},
-		{fmtNs, 1e6, "1.0 ms"},
-		{fmtNs, 123456, "123 µs"},
-		{fmtNs, 1e4, "10 µs"},
-		{fmtNs, 9999, "10.00 µs"},
-		{fmtNs, 1e3, "1.00 µs"},
-		{fmtNs, 999, "999 ns"},
-		{fmtNs, 0, "0 ns"},
-		{fmtNs, -5, "-5 ns"},
-		{fmtCount, 2.5e6, "2.50M"},
-		{fmtCount, 1e6, "1.00M"},
-		{fmtCount, 12345, "12.3K"},
-		{fmtCount, 1e3, "1.0K"},
-		{fmtCount, 999, "999"},
-		{fmtCount, -3, "-3"},
-	} {
-		if got := tc.f(tc.v); got != tc.want {
-			t.Errorf("%v: got %q, want %q", tc.v, got, tc.want)
+	check := func(name string, f func(float64) string, want map[float64]string) {
+		t.Helper()
+		for v, w := range want {
+			if got := f(v); got != w {
+				t.Errorf("%s(%v) = %q, want %q", name, v, got, w)
+			}
 		}
 	}
+	check("fmtNs", fmtNs, map[float64]string{
+		1e9: "1.00 s", 2.5e9: "2.50 s",
+		1e6: "1.0 ms", 999.9e6: "999.9 ms",
+		1e4: "10 µs", 123456: "123 µs",
+		1e3: "1.00 µs", 9999: "10.00 µs",
+		999: "999 ns", 0: "0 ns", -5: "-5 ns",
+	})
+	check("fmtCount", fmtCount, map[float64]string{
+		1e6: "1.00M", 2.5e6: "2.50M",
+		1e3: "1.0K", 12345: "12.3K",
+		999: "999", -3: "-3",
+	})
 }
