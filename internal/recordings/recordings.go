@@ -270,6 +270,15 @@ func intOf(v any) int {
 	return 0
 }
 
+// gunzip decompresses a gzip body.
+func gunzip(body []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
 // cassette reads vcrpy (pydantic-ai, Mirascope, simonw/llm) and go-vcr v2
 // (envoy ai-gateway) YAML cassettes.
 func cassette(b []byte) ([]Recording, error) {
@@ -292,15 +301,12 @@ func cassette(b []byte) ([]Recording, error) {
 		if err != nil {
 			return nil, fmt.Errorf("interaction %d: %w", i, err)
 		}
-		if enc := header(resp["headers"], "content-encoding"); strings.Contains(enc, "gzip") || bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
-			if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
-				zr, err := gzip.NewReader(bytes.NewReader(body))
-				if err != nil {
-					return nil, fmt.Errorf("interaction %d: gzip body: %w", i, err)
-				}
-				if body, err = io.ReadAll(zr); err != nil {
-					return nil, fmt.Errorf("interaction %d: gzip body: %w", i, err)
-				}
+		// The body is gunzipped when it is gzip data (its magic bytes),
+		// whatever content-encoding says: some cassettes store it already
+		// decoded and keep the header.
+		if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
+			if body, err = gunzip(body); err != nil {
+				return nil, fmt.Errorf("interaction %d: gzip body: %w", i, err)
 			}
 		}
 		status := intOf(resp["code"])
@@ -348,11 +354,7 @@ func httprr(b []byte) ([]Recording, error) {
 			return nil, fmt.Errorf("httprr: response body: %w", err)
 		}
 		if strings.Contains(resp.Header.Get("Content-Encoding"), "gzip") {
-			zr, err := gzip.NewReader(bytes.NewReader(body))
-			if err != nil {
-				return nil, err
-			}
-			if body, err = io.ReadAll(zr); err != nil {
+			if body, err = gunzip(body); err != nil {
 				return nil, err
 			}
 		}

@@ -70,6 +70,8 @@ interactions:
 	resp := "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{\"a\":1\r\n2\r\n}\n\r\n0\r\n\r\n"
 	req := "POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
 	write(t, dir, "e.httprr", "httprr trace v1\n"+itoa(len(req))+" "+itoa(len(resp))+"\n"+req+resp)
+	gzResp := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: " + itoa(gz.Len()) + "\r\n\r\n" + gz.String()
+	write(t, dir, "f.httprr", "httprr trace v1\n"+itoa(len(req))+" "+itoa(len(gzResp))+"\n"+req+gzResp)
 	write(t, dir, "notes.snap", "ignored")
 
 	recs, err := LoadProvider(root, "openai-chat")
@@ -88,6 +90,7 @@ interactions:
 		"d.yaml|200|none|{\"ok\":true}|",
 		"e.httprr|200|ndjson|{\"a\":1}\n|{}",
 		"err.json|429|none|{\"error\":{\"message\":\"m\"}}|",
+		"f.httprr|200|none|{\"ok\":true}|{}",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
