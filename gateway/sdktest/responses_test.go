@@ -6,9 +6,31 @@ import (
 	"testing"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/openai/openai-go/v3/responses"
 	"github.com/wasmadapt/wasmadapt/gateway/sdktest/sdkgateway"
 )
+
+// completed reads a Responses stream to its end, handing each event to on
+// (when not nil), and returns the response of its response.completed
+// event.
+func completed(t *testing.T, stream *ssestream.Stream[responses.ResponseStreamEventUnion], on func(ev responses.ResponseStreamEventUnion)) responses.Response {
+	t.Helper()
+	var final responses.Response
+	for stream.Next() {
+		ev := stream.Current()
+		if on != nil {
+			on(ev)
+		}
+		if ev.Type == "response.completed" {
+			final = ev.Response
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return final
+}
 
 func responseParams(model string, input responses.ResponseInputParam) responses.ResponseNewParams {
 	return responses.ResponseNewParams{
@@ -29,25 +51,13 @@ func TestOpenAIResponsesStreamToolsAndResults(t *testing.T) {
 	ctx := context.Background()
 	input := responses.ResponseInputParam{responses.ResponseInputItemParamOfMessage("What's the weather in Paris and Tokyo?", responses.EasyInputMessageRoleUser)}
 
-	stream := c.Responses.NewStreaming(ctx, responseParams(sdkgateway.Model, input))
-	var (
-		final  responses.Response
-		types  = map[string]int{}
-		deltas = map[int64]string{}
-	)
-	for stream.Next() {
-		ev := stream.Current()
+	types, deltas := map[string]int{}, map[int64]string{}
+	final := completed(t, c.Responses.NewStreaming(ctx, responseParams(sdkgateway.Model, input)), func(ev responses.ResponseStreamEventUnion) {
 		types[ev.Type]++
-		switch ev.Type {
-		case "response.function_call_arguments.delta":
+		if ev.Type == "response.function_call_arguments.delta" {
 			deltas[ev.OutputIndex] += ev.Delta
-		case "response.completed":
-			final = ev.Response
 		}
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	})
 	for _, typ := range []string{"response.created", "response.in_progress", "response.output_item.added", "response.function_call_arguments.delta", "response.function_call_arguments.done", "response.output_item.done", "response.completed"} {
 		if types[typ] == 0 {
 			t.Errorf("no %s event (events: %v)", typ, types)
@@ -76,18 +86,12 @@ func TestOpenAIResponsesStreamToolsAndResults(t *testing.T) {
 		t.Fatalf("function calls name %v, want Paris and Tokyo", seen)
 	}
 
-	stream = c.Responses.NewStreaming(ctx, responseParams(sdkgateway.Model, input))
 	text := ""
-	for stream.Next() {
-		if ev := stream.Current(); ev.Type == "response.output_text.delta" {
+	final = completed(t, c.Responses.NewStreaming(ctx, responseParams(sdkgateway.Model, input)), func(ev responses.ResponseStreamEventUnion) {
+		if ev.Type == "response.output_text.delta" {
 			text += ev.Delta
-		} else if ev.Type == "response.completed" {
-			final = ev.Response
 		}
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if text != weatherAnswer || final.OutputText() != weatherAnswer {
 		t.Fatalf("streamed %q, final %q, want %q", text, final.OutputText(), weatherAnswer)
 	}
@@ -161,24 +165,17 @@ func TestOpenAIResponsesReasoningAndRefusal(t *testing.T) {
 		{sdkgateway.RefusalModel, "response.refusal.delta", sdkgateway.RefusalText, false},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
-			stream := c.Responses.NewStreaming(ctx, responseParams(tc.model, input))
 			var deltas, done string
-			var final responses.Response
-			for stream.Next() {
-				switch ev := stream.Current(); ev.Type {
+			final := completed(t, c.Responses.NewStreaming(ctx, responseParams(tc.model, input)), func(ev responses.ResponseStreamEventUnion) {
+				switch ev.Type {
 				case tc.delta:
 					deltas += ev.Delta
 				case "response.reasoning_summary_text.done":
 					done = ev.AsResponseReasoningSummaryTextDone().Text
 				case "response.refusal.done":
 					done = ev.AsResponseRefusalDone().Refusal
-				case "response.completed":
-					final = ev.Response
 				}
-			}
-			if err := stream.Err(); err != nil {
-				t.Fatal(err)
-			}
+			})
 			if deltas != tc.want || done != tc.want || outputOf(t, &final, tc.reasoning) != tc.want {
 				t.Fatalf("streamed %q, done %q, final %q; want %q", deltas, done, outputOf(t, &final, tc.reasoning), tc.want)
 			}
@@ -208,16 +205,7 @@ func TestOpenAIResponsesApprovalContinuation(t *testing.T) {
 		Tools: []responses.ToolUnionParam{{OfMcp: &responses.ToolMcpParam{ServerLabel: "deepwiki", ServerURL: openai.String("https://mcp.deepwiki.com/mcp"),
 			RequireApproval: responses.ToolMcpRequireApprovalUnionParam{OfMcpToolApprovalSetting: openai.String("always")}}}},
 	}
-	stream := c.Responses.NewStreaming(ctx, params)
-	var final responses.Response
-	for stream.Next() {
-		if ev := stream.Current(); ev.Type == "response.completed" {
-			final = ev.Response
-		}
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	final := completed(t, c.Responses.NewStreaming(ctx, params), nil)
 	var req responses.ResponseOutputItemMcpApprovalRequest
 	for _, item := range final.Output {
 		if item.Type == "mcp_approval_request" {
