@@ -7,8 +7,25 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream"
 	"github.com/wasmadapt/wasmadapt/gateway/sdktest/sdkgateway"
 )
+
+// accumulateMessage reads a Messages stream to its end into a message,
+// failing t on an event the SDK refuses to accumulate.
+func accumulateMessage(t *testing.T, stream *ssestream.Stream[anthropic.MessageStreamEventUnion]) anthropic.Message {
+	t.Helper()
+	var msg anthropic.Message
+	for stream.Next() {
+		if err := msg.Accumulate(stream.Current()); err != nil {
+			t.Fatalf("the SDK refused an event: %v", err)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return msg
+}
 
 func anthropicClient(g *sdkgateway.Gateway, key string) anthropic.Client {
 	return anthropic.NewClient(option.WithBaseURL(g.URL), option.WithAPIKey(key), option.WithMaxRetries(0))
@@ -35,16 +52,7 @@ func TestAnthropicStreamToolsAndResults(t *testing.T) {
 	ctx := context.Background()
 	user := anthropic.NewUserMessage(anthropic.NewTextBlock("What's the weather in Paris and Tokyo?"))
 
-	stream := c.Messages.NewStreaming(ctx, messageParams(sdkgateway.Model, user))
-	var msg anthropic.Message
-	for stream.Next() {
-		if err := msg.Accumulate(stream.Current()); err != nil {
-			t.Fatalf("the SDK refused an event: %v", err)
-		}
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	msg := accumulateMessage(t, c.Messages.NewStreaming(ctx, messageParams(sdkgateway.Model, user)))
 	if msg.StopReason != anthropic.StopReasonToolUse || string(msg.Model) != sdkgateway.Model {
 		t.Fatalf("stop %q model %q, want tool_use and %q", msg.StopReason, msg.Model, sdkgateway.Model)
 	}
@@ -66,16 +74,7 @@ func TestAnthropicStreamToolsAndResults(t *testing.T) {
 	}
 	msgs := []anthropic.MessageParam{user, msg.ToParam(), anthropic.NewUserMessage(results...)}
 
-	stream = c.Messages.NewStreaming(ctx, messageParams(sdkgateway.Model, msgs...))
-	msg = anthropic.Message{}
-	for stream.Next() {
-		if err := msg.Accumulate(stream.Current()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	msg = accumulateMessage(t, c.Messages.NewStreaming(ctx, messageParams(sdkgateway.Model, msgs...)))
 	if len(msg.Content) != 1 || msg.Content[0].Text != weatherAnswer || msg.StopReason != anthropic.StopReasonEndTurn {
 		t.Fatalf("answer %+v (%s), want %q", msg.Content, msg.StopReason, weatherAnswer)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 	"github.com/openai/openai-go/v3/shared"
 	"github.com/wasmadapt/wasmadapt/gateway/sdktest/sdkgateway"
 )
@@ -25,6 +26,22 @@ func chatParams(model string, msgs ...openai.ChatCompletionMessageParamUnion) op
 	}
 }
 
+// accumulate reads a Chat Completions stream to its end into the SDK's
+// accumulator, failing t on a chunk the accumulator refuses.
+func accumulate(t *testing.T, stream *ssestream.Stream[openai.ChatCompletionChunk]) openai.ChatCompletionAccumulator {
+	t.Helper()
+	var acc openai.ChatCompletionAccumulator
+	for chunks := 0; stream.Next(); chunks++ {
+		if !acc.AddChunk(stream.Current()) {
+			t.Fatalf("the SDK's accumulator refused chunk %d: %+v", chunks, stream.Current())
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return acc
+}
+
 // TestOpenAIChatStreamToolsAndResults: a streamed turn of two tool calls,
 // accumulated by the SDK, then a streamed turn with their results that
 // gets the answer; and the same two turns unstreamed.
@@ -34,18 +51,7 @@ func TestOpenAIChatStreamToolsAndResults(t *testing.T) {
 	ctx := context.Background()
 	user := openai.UserMessage("What's the weather in Paris and Tokyo?")
 
-	stream := c.Chat.Completions.NewStreaming(ctx, chatParams(sdkgateway.Model, user))
-	var acc openai.ChatCompletionAccumulator
-	chunks := 0
-	for stream.Next() {
-		if !acc.AddChunk(stream.Current()) {
-			t.Fatalf("the SDK's accumulator refused chunk %d: %+v", chunks, stream.Current())
-		}
-		chunks++
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc := accumulate(t, c.Chat.Completions.NewStreaming(ctx, chatParams(sdkgateway.Model, user)))
 	if len(acc.Choices) != 1 {
 		t.Fatalf("%d choices", len(acc.Choices))
 	}
@@ -70,14 +76,7 @@ func TestOpenAIChatStreamToolsAndResults(t *testing.T) {
 		t.Fatalf("tool calls name %v, want Paris and Tokyo", seen)
 	}
 
-	stream = c.Chat.Completions.NewStreaming(ctx, chatParams(sdkgateway.Model, msgs...))
-	acc = openai.ChatCompletionAccumulator{}
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc = accumulate(t, c.Chat.Completions.NewStreaming(ctx, chatParams(sdkgateway.Model, msgs...)))
 	if got := acc.Choices[0].Message.Content; got != weatherAnswer || acc.Choices[0].FinishReason != "stop" {
 		t.Fatalf("answer %q (%s), want %q", got, acc.Choices[0].FinishReason, weatherAnswer)
 	}
