@@ -129,9 +129,7 @@ func TestReload(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "gw.yaml")
 			os.WriteFile(p, []byte(yaml("first")), 0o600)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			url, logs, done := startCommand(ctx, t, "-config", p, "-modules", mods, "-listen", "127.0.0.1:0", "-watch", tc.watch)
+			url, logs, stop := startCommand(context.Background(), t, "-config", p, "-modules", mods, "-listen", "127.0.0.1:0", "-watch", tc.watch)
 			models := func() string {
 				_, b := send(t, "GET", url+"/v1/models", "", "Authorization", "Bearer "+key)
 				return string(b)
@@ -146,26 +144,25 @@ func TestReload(t *testing.T) {
 			os.WriteFile(p, []byte(yaml("first", "second")), 0o600)
 			tc.trigger()
 			testenv.Poll(t, "the new model", func() bool { return strings.Contains(models(), `"id":"second"`) })
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			stop()
 		})
 	}
 }
 
-// startCommand runs the command with args until ctx ends and waits for
-// its listening line: it returns the gateway's URL, its logs and the
-// channel run's result arrives on. A command that fails to start fails
-// the test with its logs. Without -cache-dir in args it uses the
-// package's cacheDir.
-func startCommand(ctx context.Context, t *testing.T, args ...string) (url string, logs *testenv.SyncBuffer, done chan error) {
+// startCommand runs the command with args until ctx ends or stop is
+// called, and waits for its listening line: it returns the gateway's URL,
+// its logs and stop, which ends the command and fails the test unless it
+// returned nil. A command that fails to start fails the test with its
+// logs. Without -cache-dir in args it uses the package's cacheDir.
+func startCommand(ctx context.Context, t *testing.T, args ...string) (url string, logs *testenv.SyncBuffer, stop func()) {
 	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
 	if !slices.Contains(args, "-cache-dir") {
 		args = append([]string{"-cache-dir", cacheDir}, args...)
 	}
 	logs = &testenv.SyncBuffer{}
-	done = make(chan error, 1)
+	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, io.Discard, logs) }()
 	testenv.Poll(t, "the listening line", func() bool {
 		if m := regexp.MustCompile(`url=(http://\S+)`).FindStringSubmatch(logs.String()); m != nil {
@@ -176,5 +173,11 @@ func startCommand(ctx context.Context, t *testing.T, args ...string) (url string
 	if url == "" {
 		t.Fatalf("the gateway did not start:\n%s", logs)
 	}
-	return url, logs, done
+	return url, logs, func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -47,7 +47,7 @@ func TestReloadOCITag(t *testing.T) {
 	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	url, logs, done := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms")
+	url, logs, stop := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms")
 	defer func() {
 		if t.Failed() {
 			t.Logf("gateway logs:\n%s", logs)
@@ -92,10 +92,7 @@ func TestReloadOCITag(t *testing.T) {
 	}
 	chat("tagged")
 	chat("pinned")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 }
 
 // TestTagWatch: a tag reloads once per new digest (not again while that
@@ -199,20 +196,16 @@ func TestSignedOCIModules(t *testing.T) {
 				}
 				return
 			}
-			runCtx, stop := context.WithCancel(ctx)
-			url, _, done := startCommand(runCtx, t, args...)
+			url, _, stop := startCommand(ctx, t, args...)
 			chat(url)
 			stop()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
 		})
 	}
 
 	// A reload that requires a key the running module lacks is refused,
 	// and the module keeps serving; then the key is withdrawn again.
 	p := configFile(unsigned)
-	url, logs, done := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms", "-cache-dir", cache)
+	url, logs, stop := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms", "-cache-dir", cache)
 	chat(url)
 	strict, _ := os.ReadFile(configFile(unsigned, pubHex))
 	if err := os.WriteFile(p, strict, 0o600); err != nil {
@@ -223,10 +216,7 @@ func TestSignedOCIModules(t *testing.T) {
 		t.Fatalf("the refused reload does not name the signature:\n%s", logs)
 	}
 	chat(url)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 }
 
 // ociFixture is what the OCI tests need: the openai module's bytes, a
