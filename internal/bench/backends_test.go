@@ -16,6 +16,10 @@ import (
 // wazero always, wasmtime with -tags wasmtime (backends_wasmtime_test.go).
 var wasmBackends = []string{"wazero"}
 
+// executors are the rows of the per-executor benchmarks: the adapter run
+// natively (the floor), then each of wasmBackends.
+func executors() []string { return append([]string{"native"}, wasmBackends...) }
+
 var (
 	cacheOnce sync.Once
 	cacheDir  string

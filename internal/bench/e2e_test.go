@@ -163,7 +163,7 @@ func percentile(sorted []time.Duration, p float64) float64 {
 // the host's time minus the direct read's, per pair. Metrics: p50 and p99
 // of the direct read, of the host, and of the per-pair difference.
 func BenchmarkE2ELatency(b *testing.B) {
-	for _, be := range append([]string{"native"}, wasmBackends...) {
+	for _, be := range executors() {
 		b.Run(be, func(b *testing.B) {
 			s := newE2E(b, 4)
 			m := e2eModule(b, be)
@@ -185,7 +185,7 @@ func BenchmarkE2ELatency(b *testing.B) {
 // host, c at a time (c workers share the c*b.N streams), for c = 1, 64
 // and 1024 concurrent streams. Metrics: streams/s and events/s.
 func BenchmarkE2EThroughput(b *testing.B) {
-	for _, be := range append([]string{"native"}, wasmBackends...) {
+	for _, be := range executors() {
 		b.Run(be, func(b *testing.B) {
 			for _, c := range []int{1, 64, 1024} {
 				b.Run("streams-"+itoa(c), func(b *testing.B) {

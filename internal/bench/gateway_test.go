@@ -126,7 +126,7 @@ func (g *gatewaySetup) viaGateway(ctx context.Context, key string) (int, error) 
 // Metrics: p50 and p99 of each, and of the gateway's added time over the
 // direct host, per iteration.
 func BenchmarkGatewayLatency(b *testing.B) {
-	for _, be := range append([]string{"native"}, wasmBackends...) {
+	for _, be := range executors() {
 		b.Run(be, func(b *testing.B) {
 			m := e2eModule(b, be)
 			g := newGatewayBench(b, 4, m)
@@ -165,7 +165,7 @@ func BenchmarkGatewayLatency(b *testing.B) {
 // direct host and through the gateway (the same module, provider and
 // machine), for c = 1 and 64. Metrics: streams/s.
 func BenchmarkGatewayThroughput(b *testing.B) {
-	for _, be := range append([]string{"native"}, wasmBackends...) {
+	for _, be := range executors() {
 		b.Run(be, func(b *testing.B) {
 			for _, via := range []string{"host", "gateway"} {
 				for _, c := range []int{1, 64} {

@@ -187,7 +187,7 @@ func reportCPUPerOp(b *testing.B, cpu0 int64) {
 // gateway-limits minus direct), the statistic that least minds other
 // processes' load.
 func BenchmarkGatewayInProcess(b *testing.B) {
-	for _, be := range append([]string{"native"}, wasmBackends...) {
+	for _, be := range executors() {
 		b.Run(be, func(b *testing.B) {
 			x := newInProcess(b, e2eModule(b, be))
 			ctx := context.Background()
