@@ -268,9 +268,8 @@ func writeModule(w io.Writer, r *results) {
 				peak, peakInit, growth = max(peak, v), max(peakInit, i), max(growth, v-i)
 			}
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s |\n", a,
-			r.cell(z, "init-bytes", fmtBytes), r.cell(z, "stream-bytes", fmtBytes), r.cell(z, "steady-bytes", fmtBytes),
-			r.cell(t, "init-bytes", fmtBytes), r.cell(t, "stream-bytes", fmtBytes), r.cell(t, "steady-bytes", fmtBytes))
+		memory := []string{"init-bytes", "stream-bytes", "steady-bytes"}
+		p("| %s | %s | %s |\n", a, strings.Join(r.cells(z, fmtBytes, memory...), " | "), strings.Join(r.cells(t, fmtBytes, memory...), " | "))
 	}
 	p("\n")
 	if peak > 0 {
