@@ -3,7 +3,6 @@ package anthropicwire
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 
@@ -163,8 +162,9 @@ func TestStreamAnnouncedThenWhole(t *testing.T) {
 // the Anthropic error body, flushed.
 func TestStreamFail(t *testing.T) {
 	e := abi.Errorf(abi.CodeRateLimited, "slow <down>")
-	wiretest.FailWrites(t, func(w io.Writer, flush func()) error { return NewStream(w, flush, "m").Fail(e) },
-		"event: error\ndata: "+string(ErrorBody(e))+"\n\n")
+	var rec wiretest.Recorder
+	err := NewStream(&rec, rec.Flush, "m").Fail(e)
+	rec.FailWrote(t, err, "event: error\ndata: "+string(ErrorBody(e))+"\n\n")
 }
 
 // TestStreamInterleavedToolCalls: parallel calls whose deltas interleave

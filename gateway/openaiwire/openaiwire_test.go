@@ -3,7 +3,6 @@ package openaiwire
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -113,10 +112,9 @@ func TestStreamAnnouncedThenWhole(t *testing.T) {
 // OpenAI error body, flushed.
 func TestStreamFail(t *testing.T) {
 	e := abi.Errorf(abi.CodeRateLimited, "slow <down>")
-	wiretest.FailWrites(t, func(w io.Writer, flush func()) error {
-		return NewStream(w, flush, "m", Options{}, time.Unix(0, 0)).Fail(e)
-	},
-		"data: "+string(ErrorBody(e))+"\n\n")
+	var rec wiretest.Recorder
+	err := NewStream(&rec, rec.Flush, "m", Options{}, time.Unix(0, 0)).Fail(e)
+	rec.FailWrote(t, err, "data: "+string(ErrorBody(e))+"\n\n")
 }
 
 // TestDecodeWebSearchOptions: web_search_options is the contract's

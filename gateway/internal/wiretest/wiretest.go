@@ -5,7 +5,6 @@ package wiretest
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 
@@ -53,17 +52,25 @@ func FuzzDecode(f *testing.F, decode func([]byte) (*abi.Request, error), seeds .
 	})
 }
 
-// FailWrites checks a dialect stream's Fail: fail makes a new stream on w
-// and flush and fails it; it must write exactly want (the dialect's error
-// event) and flush once.
-func FailWrites(t testing.TB, fail func(w io.Writer, flush func()) error, want string) {
+// Recorder is the writer and the flush of a dialect stream under test:
+// what the stream wrote and how many times it flushed.
+type Recorder struct {
+	bytes.Buffer
+	Flushes int
+}
+
+// Flush counts a flush.
+func (r *Recorder) Flush() { r.Flushes++ }
+
+// FailWrote checks what a dialect stream's Fail did, given its error: it
+// must have written exactly want (the dialect's error event) and flushed
+// once.
+func (r *Recorder) FailWrote(t testing.TB, err error, want string) {
 	t.Helper()
-	var buf bytes.Buffer
-	flushed := 0
-	if err := fail(&buf, func() { flushed++ }); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
-	if buf.String() != want || flushed != 1 {
-		t.Fatalf("wrote %q (%d flushes), want %q and one flush", buf.String(), flushed, want)
+	if r.String() != want || r.Flushes != 1 {
+		t.Fatalf("wrote %q (%d flushes), want %q and one flush", r.String(), r.Flushes, want)
 	}
 }
