@@ -18,7 +18,6 @@ import (
 )
 
 func TestCapabilityCheck(t *testing.T) {
-	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
 	img := []abi.Message{{Role: abi.RoleUser, Content: []abi.Part{{Type: abi.PartImage, URL: "https://x/y.png"}}}}
 	tests := []struct {
 		name  string
@@ -29,8 +28,8 @@ func TestCapabilityCheck(t *testing.T) {
 	}{
 		{"stream without streaming", "toy-nostream", func(r *abi.Request) {}, nil, "does not stream"},
 		{"stream downgraded", "toy-nostream", func(r *abi.Request) {}, []host.CallOption{host.AllowDowngrade(host.StreamToGenerate)}, ""},
-		{"tools without tool calling", "toy-notools", func(r *abi.Request) { r.Tools = tools }, nil, "no tool calling"},
-		{"tools with tool calling", "toy-1", func(r *abi.Request) { r.Tools = tools }, nil, ""},
+		{"tools without tool calling", "toy-notools", withTool, nil, "no tool calling"},
+		{"tools with tool calling", "toy-1", withTool, nil, ""},
 		{"json_schema without structured output", "toy-basic", func(r *abi.Request) {
 			r.ResponseFormat = &abi.ResponseFormat{Type: "json_schema", Name: "x", Schema: json.RawMessage(`{}`)}
 		}, nil, "no structured output"},

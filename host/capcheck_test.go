@@ -28,14 +28,13 @@ import (
 // (source "unknown") gets plain text only; anything more is refused before
 // a byte is sent, unless the caller assumes capabilities.
 func TestUnknownModelPlainTextOnly(t *testing.T) {
-	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
 	tests := []struct {
 		name string
 		edit func(r *abi.Request)
 		want string // substring of the refusal; "" = allowed
 	}{
 		{"plain text", func(r *abi.Request) {}, ""},
-		{"tools", func(r *abi.Request) { r.Tools = tools }, "tool calling (1 tools)"},
+		{"tools", withTool, "tool calling (1 tools)"},
 		{"json schema", func(r *abi.Request) {
 			r.ResponseFormat = &abi.ResponseFormat{Type: "json_schema", Name: "x", Schema: json.RawMessage(`{}`)}
 		}, "json_schema response format"},
@@ -76,7 +75,6 @@ func TestUnknownModelPlainTextOnly(t *testing.T) {
 // an unknown model's request through, checked against the assumed
 // capabilities; the assumption is logged and on the span.
 func TestAssumeCapabilities(t *testing.T) {
-	tools := []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
 	withTools := abi.Features{Streaming: true, ToolCalling: abi.SupportNative, MultiTurn: true}
 	m := toyModule(t)
 	run := func(t *testing.T, clientOpts []host.Option, callOpts []host.CallOption, edit func(*abi.Request)) (int, string, []sdktrace.ReadOnlySpan, error) {
@@ -88,7 +86,7 @@ func TestAssumeCapabilities(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 		opts := append([]host.Option{host.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), host.WithTracerProvider(tp)}, clientOpts...)
 		req := streamReq("toy-unknown")
-		req.Tools = tools
+		withTool(req)
 		if edit != nil {
 			edit(req)
 		}

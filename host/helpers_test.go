@@ -104,6 +104,12 @@ func requireCode(t *testing.T, err error, code abi.Code) *abi.Error {
 	return ae
 }
 
+// withTool gives r one function tool, f, that takes any object: the
+// request edit of the capability checks' tool cases.
+func withTool(r *abi.Request) {
+	r.Tools = []abi.ToolDefinition{{Name: "f", Parameters: json.RawMessage(`{"type":"object"}`)}}
+}
+
 // intp points at n: the request's optional integer fields.
 func intp(n int) *int { return &n }
 
