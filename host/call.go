@@ -3,7 +3,6 @@ package host
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -70,7 +69,7 @@ func (c *Client) run(ctx context.Context, p Provider, req *abi.Request, opts []C
 	if err != nil {
 		return err
 	}
-	ctxJSON, err := json.Marshal(sendReq.Context())
+	ctxJSON, err := c.contexts.json(sendReq)
 	if err != nil {
 		return abi.Wrap(abi.CodeInvalidRequest, err, "encoding the stream context")
 	}

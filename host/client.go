@@ -63,6 +63,8 @@ type Client struct {
 	assume *abi.Features
 	// discovered holds the capabilities Models found (ops.go).
 	discovered discoveredCache
+	// contexts caches the JSON of stream contexts (ctxjson.go).
+	contexts contextCache
 }
 
 // NewClient returns a client with the given options.
