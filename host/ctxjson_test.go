@@ -2,6 +2,7 @@ package host
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -31,7 +32,7 @@ func contextRequests() map[string]*abi.Request {
 		"tool choice tool":  {Model: "m", Tools: tools[:1], ToolChoice: &abi.ToolChoice{Tool: "get_weather"}},
 		"everything": {SessionID: "s", TraceID: "t", Model: "m", Tools: tools,
 			ResponseFormat: &abi.ResponseFormat{Type: "json_schema", Name: "out", Schema: json.RawMessage(` {"type" : "object"} `), Strict: true},
-			Stream:         true, MaxOutputTokens: ptr(1024), Temperature: ptr(0.7), TopP: ptr(-0.0), Stop: []string{"\n\n", "END"},
+			Stream:         true, MaxOutputTokens: ptr(1024), Temperature: ptr(0.7), TopP: ptr(math.Copysign(0, -1)), Stop: []string{"\n\n", "END"},
 			Reasoning:       &abi.Reasoning{Effort: "high", BudgetTokens: ptr(2048)},
 			ProviderOptions: map[string]json.RawMessage{"b": json.RawMessage(`[1, 2]`), "a": json.RawMessage(`"x"`), "n": nil}},
 		"empty stop and options": {Model: "m", Stop: []string{}, ProviderOptions: map[string]json.RawMessage{}},
