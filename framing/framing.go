@@ -48,7 +48,9 @@
 // The bytes of a yielded chunk may alias the framer's internal buffers: they
 // are valid until the loop body returns (the next iteration). A caller that
 // keeps a chunk must copy it. The framers reuse their buffers, so in steady
-// state they allocate nothing per chunk.
+// state they allocate nothing per chunk; their initial read buffer (and the
+// SSE framer's data buffer) come from a pool and go back to it when the
+// iteration ends, so a short body does not cost a fresh buffer either.
 //
 // # Limits
 //
