@@ -12,17 +12,17 @@ const hostCostSection = "## Host fixed cost per request (measured 2026-12-07)\n\
 	"body, mem transport: one whole request through `host.Client.Stream` (capabilities, projection, HTTP, SSE framing,\n" +
 	"transform, validation, tool-call assembly), natively and on wazero.\n\n" +
 	"**How it was counted.** `scripts/instr-peers` (the difference of whole-process runs of 1 and 1+N requests) could\n" +
-	"not resolve these changes: the start-up of the same binary (module loading, its garbage collections, the\n" +
-	"scheduler's idle spinning under valgrind) varied from 1,198M to 1,289M instructions between runs, 450K per request\n" +
-	"at N=200, whichever GOGC. The counts below are of the timed loop alone: valgrind `--tool=callgrind\n" +
+	"not resolve these changes: the start-up of the same binary (module loading and what the runtime does meanwhile)\n" +
+	"varied from 1,198M to 1,289M instructions between runs, with the collector off as with it on: 450K per request\n" +
+	"at N=200. The counts below are of the timed loop alone: valgrind `--tool=callgrind\n" +
 	"--zero-before='testing.(*B).ResetTimer' --dump-before='testing.(*B).StopTimer'`, `-test.benchtime 200x`, the\n" +
-	"dump of the 200-request loop divided by 200: every thread (the garbage collector's workers included), none of the\n" +
-	"start-up. Two runs of the same binary agreed within about 2% (openai native before: 912K and 893K; after: 626K and\n" +
-	"628K). With `GOGC=off` the count is the requests' own work; with the default GOGC it also holds the collections\n" +
-	"that fell inside the 200 requests, which come a few per thousand requests, so that column moves by one\n" +
-	"collection (about 30-37M instructions) from run to run. The collections per 1,000 requests are counted with\n" +
-	"`GODEBUG=gctrace=1` over 5,000 requests (less the 9 of the start-up). Allocations and bytes are the benchmark's\n" +
-	"`-benchmem` (3,000 requests).\n\n" +
+	"dump of the 200-request loop divided by 200 (what `LOOP=1 scripts/instr-peers` now counts): every thread (the\n" +
+	"garbage collector's workers included), none of the start-up. Two runs of the same binary agreed within about\n" +
+	"2% (openai native before: 912K and 893K; after: 626K and 628K). With `GOGC=off` the count is the requests' own\n" +
+	"work; with the default GOGC it also holds the collections that fell inside the 200 requests, which come a few\n" +
+	"per thousand requests, so that column moves by one collection (about 30-37M instructions) from run to run. The\n" +
+	"collections per 1,000 requests are counted with `GODEBUG=gctrace=1` over 5,000 requests (less the 9 of the\n" +
+	"start-up). Allocations and bytes are the benchmark's `-benchmem` (3,000 requests).\n\n" +
 	"| body, runner | instr/request, GOGC=off, before → after | default GOGC, before → after | GC cycles per 1,000 requests | allocs/request | bytes/request |\n" +
 	"|---|---:|---:|---:|---:|---:|\n" +
 	"| openai-short-tool, native | 727K → 629K (-13%) | 912K → 626K (-31%) | 4.8 → 1.6 | 277 → 220 | 76.6 KB → 25.1 KB |\n" +
