@@ -264,12 +264,15 @@ func (b *buffer) scratch() []byte {
 }
 
 // release gives the pooled buffers back, with s as the scratch buffer to
-// keep (nil: none); the buffer is unusable after it.
+// keep (nil: the one the pool gave, for a framer that used none); the
+// buffer is unusable after it.
 func (b *buffer) release(s []byte) {
 	if p := b.pooled; p != nil {
-		p.scratch = nil
-		if cap(s) <= maxPooledScratch {
-			p.scratch = s[:0]
+		if s != nil {
+			p.scratch = nil
+			if cap(s) <= maxPooledScratch {
+				p.scratch = s[:0]
+			}
 		}
 		bufPool.Put(p)
 	}
