@@ -48,7 +48,9 @@
 // The bytes of a yielded chunk may alias the framer's internal buffers: they
 // are valid until the loop body returns (the next iteration). A caller that
 // keeps a chunk must copy it. The framers reuse their buffers, so in steady
-// state they allocate nothing per chunk.
+// state they allocate nothing per chunk; their initial read buffer (and the
+// SSE framer's data buffer) come from a pool and go back to it when the
+// iteration ends, so a short body does not cost a fresh buffer either.
 //
 // # Limits
 //
@@ -262,12 +264,15 @@ func (b *buffer) scratch() []byte {
 }
 
 // release gives the pooled buffers back, with s as the scratch buffer to
-// keep (nil: none); the buffer is unusable after it.
+// keep (nil: the one the pool gave, for a framer that used none); the
+// buffer is unusable after it.
 func (b *buffer) release(s []byte) {
 	if p := b.pooled; p != nil {
-		p.scratch = nil
-		if cap(s) <= maxPooledScratch {
-			p.scratch = s[:0]
+		if s != nil {
+			p.scratch = nil
+			if cap(s) <= maxPooledScratch {
+				p.scratch = s[:0]
+			}
 		}
 		bufPool.Put(p)
 	}

@@ -218,3 +218,31 @@ func TestPooledBuffersNotShared(t *testing.T) {
 		})
 	}
 }
+
+// TestScratchKeptAcrossFramings: a framer that joins no data (NDJSON,
+// event stream) gives the pooled buffer back with the SSE data scratch it
+// found, so that SSE bodies framed between them do not grow a new one:
+// framing them in turn costs no more allocations than framing each alone.
+func TestScratchKeptAcrossFramings(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items at random")
+	}
+	fs := pooledFramings()
+	frame := func(i int) {
+		for _, err := range fs[i].frame(bytes.NewReader(fs[i].body), Options{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sse := testing.AllocsPerRun(100, func() { frame(0) })
+	for i := 1; i < len(fs); i++ {
+		t.Run(fs[i].name, func(t *testing.T) {
+			other := testing.AllocsPerRun(100, func() { frame(i) })
+			both := testing.AllocsPerRun(100, func() { frame(0); frame(i) })
+			if both > sse+other {
+				t.Errorf("sse then %s: %v allocations, %v and %v alone: the SSE scratch was dropped", fs[i].name, both, sse, other)
+			}
+		})
+	}
+}

@@ -151,3 +151,33 @@ func TestContextJSONAllocs(t *testing.T) {
 		t.Errorf("%v allocations for a cached context, want 1", a)
 	}
 }
+
+// BenchmarkContextJSON encodes the stream context of bench/'s request
+// (system prompt, user turn, three tools with small schemas) with
+// json.Marshal and through the context cache (every call a hit).
+func BenchmarkContextJSON(b *testing.B) {
+	r := &abi.Request{SessionID: "s-1", TraceID: "t-1", Model: "gpt-4.1-mini", Stream: true, MaxOutputTokens: ptr(1024),
+		Messages: []abi.Message{{Role: abi.RoleSystem, Content: abi.Text("You are a travel assistant.")}, {Role: abi.RoleUser, Content: abi.Text("Weather in Paris?")}},
+		Tools: []abi.ToolDefinition{
+			{Name: "get_weather", Description: "Current weather for a city", Parameters: json.RawMessage(`{"properties":{"city":{"description":"City name","type":"string"},"unit":{"enum":["celsius","fahrenheit"],"type":"string"}},"required":["city"],"type":"object"}`)},
+			{Name: "get_time", Description: "Local time in a time zone", Parameters: json.RawMessage(`{"properties":{"tz":{"description":"IANA zone","type":"string"}},"required":["tz"],"type":"object"}`)},
+			{Name: "search_docs", Description: "Search the documentation", Parameters: json.RawMessage(`{"properties":{"limit":{"maximum":20,"minimum":1,"type":"integer"},"query":{"type":"string"}},"required":["query"],"type":"object"}`)},
+		}}
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(r.Context()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		var cc contextCache
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := cc.json(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -209,7 +209,9 @@ func blockBoundary(s *state) { textBoundary.Other(&s.Flags) }
 // separates it from earlier text (see blockstate.TextBoundary). A whole
 // response gives the same events.
 func emitText(s *state, t string, out *guest.Output) {
-	textBoundary.BeforeText(&s.Flags, out)
+	if textBoundary.BeforeText(&s.Flags) {
+		blockstate.EmitParagraph(out)
+	}
 	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 }
 

@@ -163,7 +163,9 @@ var textBoundary = blockstate.TextBoundary{Text: boundaryText, Gap: boundaryGap}
 // through the <thinking> splitter, whose state travels in the transform
 // state. A whole response gives the same events.
 func (s *state) emitText(out *guest.Output, t string) {
-	textBoundary.BeforeText(&s.boundary, out)
+	if textBoundary.BeforeText(&s.boundary) {
+		blockstate.EmitParagraph(out)
+	}
 	if s.Flags&flagNova == 0 {
 		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: t})
 		return

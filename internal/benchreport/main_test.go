@@ -129,3 +129,27 @@ func TestScaledFormats(t *testing.T) {
 		999: "999", -3: "-3",
 	})
 }
+
+// TestReportKeepsHandSections: the sections measured by hand, which are
+// not in the raw file, are written by every regeneration, in their order.
+func TestReportKeepsHandSections(t *testing.T) {
+	out := written(writeReport, sample)
+	last := -1
+	for _, heading := range []string{
+		"## What each projection change bought",
+		"## Build flags and runtime settings",
+		"## Host fixed cost per request",
+		"## Hot swap",
+		"## ABI 1.4: per-chunk work moved to the host",
+	} {
+		i := strings.Index(out, "\n"+heading)
+		if i < 0 {
+			t.Errorf("output lacks the section %q", heading)
+			continue
+		}
+		if i < last {
+			t.Errorf("section %q is out of order", heading)
+		}
+		last = i
+	}
+}

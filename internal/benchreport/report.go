@@ -61,6 +61,7 @@ func writeReport(w io.Writer, r *results) {
 	writePeers(w, r)
 	writeProjectionChanges(w)
 	writeBuildFlags(w)
+	fmt.Fprint(w, "\n"+hostCostSection)
 	writeHotSwap(w, r)
 	writeABI14(w)
 }

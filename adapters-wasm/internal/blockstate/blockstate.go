@@ -153,14 +153,20 @@ func (tb TextBoundary) Other(bits *byte) {
 	}
 }
 
-// BeforeText notes in *bits that text is about to be emitted, and emits the
-// "\n\n" text-delta first when a block other than text came between it
-// and earlier text.
-func (tb TextBoundary) BeforeText(bits *byte, out *guest.Output) {
-	if *bits&(tb.Text|tb.Gap) == tb.Text|tb.Gap {
-		out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
-	}
+// BeforeText notes in *bits that text is about to be emitted, and reports
+// whether a block other than text came between it and earlier text: then
+// EmitParagraph goes first. It makes no call, so that it inlines on the
+// per-chunk path.
+func (tb TextBoundary) BeforeText(bits *byte) (paragraph bool) {
+	paragraph = *bits&(tb.Text|tb.Gap) == tb.Text|tb.Gap
 	*bits = *bits&^tb.Gap | tb.Text
+	return paragraph
+}
+
+// EmitParagraph emits the "\n\n" text-delta that keeps separated text
+// blocks apart (see TextBoundary).
+func EmitParagraph(out *guest.Output) {
+	out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "\n\n"})
 }
 
 // Reader decodes a state record. A read past the end or a malformed value

@@ -120,7 +120,9 @@ func TestTextBoundary(t *testing.T) {
 					tb.Other(&bits)
 					continue
 				}
-				tb.BeforeText(&bits, &out)
+				if tb.BeforeText(&bits) {
+					EmitParagraph(&out)
+				}
 				out.Emit(&abi.Event{Type: abi.EventTextDelta, Text: "t"})
 			}
 			var got string
