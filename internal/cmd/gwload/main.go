@@ -86,6 +86,7 @@ type options struct {
 	executors, shapes   []string
 	module              string
 	maxInflight         int
+	maxConns            int
 	providerDelay       time.Duration
 	raw                 string
 	timeout             time.Duration
@@ -104,6 +105,7 @@ func main() {
 	shapes := flag.String("shapes", "whole,stream", "answer shapes: whole (stream false), stream (SSE)")
 	flag.StringVar(&o.module, "module", "bin/adapters/openai.wasm", "the openai adapter module (make adapters), for the Wasm executors")
 	flag.IntVar(&o.maxInflight, "max-inflight", 4096, "requests outstanding at most; one due past it is skipped and counted")
+	flag.IntVar(&o.maxConns, "max-conns", 256, "connections at most from a client to the gateway or the provider (each process's)")
 	flag.DurationVar(&o.providerDelay, "provider-delay", 0, "how long the recorded provider waits before answering")
 	flag.StringVar(&o.raw, "raw", "", "append the results to this raw benchmark file (bench/raw.txt)")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "a request's timeout (past it, an error)")
@@ -155,12 +157,17 @@ func module(ctx context.Context, o *options, executor string) (engine.Module, fu
 	return m, func() { eng.Close(context.Background()) }, nil
 }
 
-// transport is a keep-alive transport pooling up to conns idle
-// connections to one host.
+// transport is a keep-alive transport of at most conns connections to
+// one host, all kept idle between requests: a request that finds them
+// busy waits in the transport (its wait counts in its latency, which
+// runs from its due time), where an unbounded pool would open a
+// connection per request outstanding and run the processes out of file
+// descriptors when the target falls behind.
 func transport(conns int) *http.Transport {
 	t := host.NewTransport()
-	t.MaxIdleConns = conns + 16
-	t.MaxIdleConnsPerHost = conns + 16
+	t.MaxConnsPerHost = conns
+	t.MaxIdleConns = conns
+	t.MaxIdleConnsPerHost = conns
 	return t
 }
 
@@ -185,7 +192,7 @@ func serveChild(ctx context.Context, o *options) error {
 	}
 	discard := slog.New(slog.DiscardHandler)
 	gw, err := gateway.New(ctx, cfg, gateway.Options{
-		Client: host.NewClient(host.WithHTTPClient(&http.Client{Transport: transport(o.maxInflight)}), host.WithLogger(discard)),
+		Client: host.NewClient(host.WithHTTPClient(&http.Client{Transport: transport(o.maxConns)}), host.WithLogger(discard)),
 		Loader: func(context.Context, string) (engine.Module, error) { return m, nil },
 		Logger: discard,
 		Getenv: func(string) string { return "sk-load" },
@@ -229,7 +236,7 @@ func startChild(o *options, executor, provider string) (*child, error) {
 		return nil, err
 	}
 	args := []string{"-child-gateway", "-executor", executor, "-provider", provider, "-module", o.module,
-		"-max-inflight", strconv.Itoa(o.maxInflight)}
+		"-max-conns", strconv.Itoa(o.maxConns)}
 	if o.cacheDir != "" {
 		args = append(args, "-cache-dir", o.cacheDir)
 	}
@@ -328,8 +335,8 @@ func runAll(ctx context.Context, o *options) error {
 			closeM()
 			return err
 		}
-		direct := host.NewClient(host.WithHTTPClient(&http.Client{Transport: transport(o.maxInflight)}), host.WithLogger(slog.New(slog.DiscardHandler)))
-		gc := &http.Client{Transport: transport(o.maxInflight), Timeout: o.timeout}
+		direct := host.NewClient(host.WithHTTPClient(&http.Client{Transport: transport(o.maxConns)}), host.WithLogger(slog.New(slog.DiscardHandler)))
+		gc := &http.Client{Transport: transport(o.maxConns), Timeout: o.timeout}
 		prov := host.Provider{Module: m, BaseURL: purl, Credentials: host.StaticKey("sk-load")}
 		for _, shape := range o.shapes {
 			stream := shape == "stream"

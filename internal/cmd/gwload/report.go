@@ -134,7 +134,7 @@ func appendRaw(o *options, phases []phase, start time.Time) error {
 	}
 	fmt.Fprintf(f, "run-step: gateway-open-loop (internal/cmd/gwload, rates %s/s, %v after a %v warm-up, %s) load %s\n",
 		strings.Join(rates, ","), o.duration, o.warmup, start.UTC().Format(time.RFC3339), phases[0].load)
-	fmt.Fprintf(f, "gwload-plan: %v after a %v warm-up, provider delay %v, max in flight %d\n", o.duration, o.warmup, o.providerDelay, o.maxInflight)
+	fmt.Fprintf(f, "gwload-plan: %v after a %v warm-up, provider delay %v, max in flight %d, max connections a client %d\n", o.duration, o.warmup, o.providerDelay, o.maxInflight, o.maxConns)
 	for _, ph := range phases {
 		s := ph.sum
 		fmt.Fprintf(f, "gwload-phase: %s load %s %s\n", strings.TrimPrefix(ph.name(), "BenchmarkGatewayOpenLoop/"), ph.load, ph.verdict())
