@@ -246,3 +246,74 @@ func DecodeTransformOutput(payload []byte) (state, events []byte, err error) {
 	}
 	return state, r.b, nil
 }
+
+// SplitProjection (ABI 1.5) is the first byte of a split provider request:
+// the OK payload of wasmadapt_project or wasmadapt_project_op from a
+// module that reports 1.5 or later may be this byte, the length of a head
+// as 4 bytes little-endian, the head (the provider request's JSON object
+// without its body) and then the body's JSON text, raw, to the end of the
+// payload. The host compacts and checks the body itself, natively, as
+// json.Marshal writes a json.RawMessage, so a module does not walk a body
+// it has just written. A JSON payload never starts with this byte.
+const SplitProjection byte = 0x01
+
+// AppendSplitProjection appends the split provider request of head (the
+// JSON object of the provider request without its body) and body (the
+// body's JSON text; empty for none) to dst.
+func AppendSplitProjection(dst, head, body []byte) []byte {
+	dst = append(dst, SplitProjection)
+	dst = appendU32(dst, uint32(len(head)))
+	dst = append(dst, head...)
+	return append(dst, body...)
+}
+
+// DecodeSplitProjection splits a payload that starts with SplitProjection
+// into the head and the body; the results alias payload. It returns
+// ErrEnvelope when the payload does not start with SplitProjection or its
+// head length runs past the payload.
+func DecodeSplitProjection(payload []byte) (head, body []byte, err error) {
+	return splitLengthPrefixed(payload, SplitProjection)
+}
+
+// splitLengthPrefixed splits b, which starts with first and the length of
+// a first part as 4 bytes little-endian, into that part and the rest.
+func splitLengthPrefixed(b []byte, first byte) (part, rest []byte, err error) {
+	if len(b) < 5 || b[0] != first {
+		return nil, nil, ErrEnvelope
+	}
+	n := binary.LittleEndian.Uint32(b[1:])
+	if uint64(n) > uint64(len(b)-5) {
+		return nil, nil, ErrEnvelope
+	}
+	return b[5 : 5+n], b[5+n:], nil
+}
+
+// TapedRequest (ABI 1.5) is the first byte of a taped request, the
+// wasmadapt_project input a host may send a module that exports
+// ExportRequestTapeMarker: this byte, the length of the normalized
+// request's JSON as 4 bytes little-endian, the JSON, then its tape
+// (AppendTape) to the end of the input. A JSON input never starts with
+// this byte; a host sends the plain JSON when the request has no tape.
+const TapedRequest byte = 0x01
+
+// AppendTapedRequest appends the taped request of request (the normalized
+// request's JSON) to dst. When request has no tape (see AppendTape) it
+// returns dst unchanged and false.
+func AppendTapedRequest(dst, request []byte) ([]byte, bool) {
+	n := len(dst)
+	dst = append(dst, TapedRequest)
+	dst = appendU32(dst, uint32(len(request)))
+	dst = append(dst, request...)
+	dst, ok := AppendTape(dst, request)
+	if !ok {
+		return dst[:n], false
+	}
+	return dst, true
+}
+
+// DecodeTapedRequest splits a taped request into the JSON and its tape;
+// the results alias in. It returns ErrEnvelope when in does not start
+// with TapedRequest or the JSON's length runs past it.
+func DecodeTapedRequest(in []byte) (request, tape []byte, err error) {
+	return splitLengthPrefixed(in, TapedRequest)
+}

@@ -52,3 +52,52 @@ func TestDecodeOpResult(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitProjection: DecodeSplitProjection returns the head and body
+// AppendSplitProjection wrote, and refuses a payload that is not a split
+// projection or whose head length runs past it.
+func TestSplitProjection(t *testing.T) {
+	for _, c := range []struct{ head, body string }{
+		{`{"method":"POST","path":"/x","stream_framing":"sse"}`, `{"a": 1}`},
+		{`{}`, ``},
+		{``, `[1]`},
+	} {
+		p := AppendSplitProjection([]byte("prefix"), []byte(c.head), []byte(c.body))
+		head, body, err := DecodeSplitProjection(p[len("prefix"):])
+		if err != nil || string(head) != c.head || string(body) != c.body {
+			t.Errorf("%q, %q: decoded %q, %q, %v", c.head, c.body, head, body, err)
+		}
+	}
+	for _, p := range []string{"", "\x01", "\x01\x00\x00\x00", "{}", "\x02\x00\x00\x00\x00", "\x01\x03\x00\x00\x00{}", "\x01\xff\xff\xff\xff"} {
+		if _, _, err := DecodeSplitProjection([]byte(p)); err != ErrEnvelope {
+			t.Errorf("%q: error %v, want ErrEnvelope", p, err)
+		}
+	}
+}
+
+// TestTapedRequest: DecodeTapedRequest returns the request and the tape
+// AppendTapedRequest wrote; a request without a tape leaves dst as it was;
+// a malformed taped request is ErrEnvelope.
+func TestTapedRequest(t *testing.T) {
+	for _, req := range []string{`{"model":"m","messages":[{"role":"user","content":"hi"}]}`, `{}`, ` [1, "a"] `} {
+		p, ok := AppendTapedRequest([]byte("prefix"), []byte(req))
+		if !ok {
+			t.Fatalf("%q: no taped request", req)
+		}
+		got, tape, err := DecodeTapedRequest(p[len("prefix"):])
+		want, _ := AppendTape(nil, []byte(req))
+		if err != nil || string(got) != req || string(tape) != string(want) || !CheckTape(tape, len(got)) {
+			t.Errorf("%q: decoded %q, tape %x, %v; want tape %x", req, got, tape, err, want)
+		}
+	}
+	for _, req := range []string{``, `{`, `{"a":1}x`, "\"\xff\""} {
+		if p, ok := AppendTapedRequest([]byte("prefix"), []byte(req)); ok || string(p) != "prefix" {
+			t.Errorf("%q: taped as %q, %v; want no tape and dst unchanged", req, p, ok)
+		}
+	}
+	for _, p := range []string{"", "\x01", "{}", "\x01\x03\x00\x00\x00{}", "\x01\xff\xff\xff\xff"} {
+		if _, _, err := DecodeTapedRequest([]byte(p)); err != ErrEnvelope {
+			t.Errorf("%q: error %v, want ErrEnvelope", p, err)
+		}
+	}
+}

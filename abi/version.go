@@ -21,7 +21,7 @@ import (
 // not know).
 const (
 	Major = 1
-	Minor = 4
+	Minor = 5
 	Patch = 0
 )
 
@@ -79,6 +79,12 @@ const (
 	// FlagTape: each chunk's tape next to its data. A Go module gets it
 	// by importing guest/jsonx/usetape.
 	ExportTapeMarker = "wasmadapt_tape_v1"
+	// ExportRequestTapeMarker is optional (ABI 1.5): a function of no
+	// parameters and no results that the host never calls. A module that
+	// reports ABI 1.5 or later and exports it may receive its
+	// wasmadapt_project input as a taped request (TapedRequest): the
+	// normalized request's JSON and its tape. The Go SDK exports it.
+	ExportRequestTapeMarker = "wasmadapt_request_tape_v1"
 	// ExportInitialize is the reactor initializer that Go, C and Rust
 	// toolchains emit; the host calls it once per instance when present.
 	ExportInitialize = "_initialize"

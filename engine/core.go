@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -37,6 +38,10 @@ type module struct {
 	// abi/tape.go), decided once: see usesTape.
 	tapeOnce sync.Once
 	tape     bool
+	// reqTapeOnce/reqTape: whether projections get taped requests (ABI
+	// 1.5), decided once: see tapesRequests.
+	reqTapeOnce sync.Once
+	reqTape     bool
 	// templates are the module's text-delta templates (ABI 1.4,
 	// templates.go), read once at load.
 	templates []abi.TextTemplate
@@ -48,15 +53,37 @@ type module struct {
 // here natively, so that it does not scan the chunk's bytes itself; any
 // other module (ABI 1.0, or native) gets plain chunks as before.
 func (m *module) usesTape() bool {
-	m.tapeOnce.Do(func() {
-		if m.compiled == nil {
-			return
-		}
-		_, minor, _ := abi.UnpackVersion(m.abiVersion)
-		sig, ok := m.compiled.exports()[abi.ExportTapeMarker]
-		m.tape = minor >= 1 && ok && sig.equal(funcSig{})
-	})
+	m.tapeOnce.Do(func() { m.tape = m.optedIn(1, abi.ExportTapeMarker) })
 	return m.tape
+}
+
+// optedIn reports whether a Wasm module reports ABI 1.minor or later and
+// exports marker as a function of no parameters and results: how a module
+// opts in to what the host sends differently (tapes, taped requests).
+func (m *module) optedIn(minor uint8, marker string) bool {
+	if m.compiled == nil {
+		return false
+	}
+	_, mi, _ := abi.UnpackVersion(m.abiVersion)
+	sig, ok := m.compiled.exports()[marker]
+	return mi >= minor && ok && sig.equal(funcSig{})
+}
+
+// tapesRequests reports whether the module opted in to taped requests:
+// it reports ABI 1.5 or later and exports abi.ExportRequestTapeMarker as a
+// function of no parameters and results. Its projections then get the
+// normalized request's tape, computed here natively (abi.TapedRequest).
+func (m *module) tapesRequests() bool {
+	m.reqTapeOnce.Do(func() { m.reqTape = m.optedIn(5, abi.ExportRequestTapeMarker) })
+	return m.reqTape
+}
+
+// splitsProjections reports whether the module may return its
+// projections in the split form (abi.SplitProjection): it reports ABI 1.5
+// or later (native modules report this package's version).
+func (m *module) splitsProjections() bool {
+	_, minor, _ := abi.UnpackVersion(m.abiVersion)
+	return minor >= 5
 }
 
 // endsToolCalls reports whether the module may end tool calls with
@@ -131,6 +158,14 @@ func (m *module) call(ctx context.Context, fn exportID, encode func(dst []byte) 
 	switch abi.Status(res[0]) {
 	case abi.StatusOK:
 		if err := decode(w, res[1:]); err != nil {
+			// A result the host refuses on the module's behalf is the
+			// module's own error, as if it had returned it: the
+			// instance is kept.
+			var own *guestError
+			if errors.As(err, &own) {
+				m.pool.release(w, false)
+				return own.err
+			}
 			m.fault(fn, err)
 			m.pool.release(w, true)
 			return err
@@ -236,9 +271,18 @@ func (m *module) projectJSON(ctx context.Context, fn exportID, what string, v an
 	}
 	var pr *abi.ProviderRequest
 	err = m.call(ctx, fn,
-		func(dst []byte) []byte { return append(dst, body...) },
+		func(dst []byte) []byte {
+			// A request whose taped form may pass the input limit goes
+			// plain, so that the limit refuses exactly what it did.
+			if fn == expProject && m.tapesRequests() && 5+len(body)+abi.MaxTapeLen(len(body)) <= m.cfg.MaxInputBytes {
+				if taped, ok := abi.AppendTapedRequest(dst, body); ok {
+					return taped
+				}
+			}
+			return append(dst, body...)
+		},
 		func(_ *worker, p []byte) error {
-			r, err := decodeProviderRequest(p)
+			r, err := decodeProjection(p, m.splitsProjections())
 			pr = r
 			return err
 		})

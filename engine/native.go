@@ -47,7 +47,11 @@ func NewNativeWithConfig(name string, a guest.Adapter, nc NativeConfig) Module {
 	m := newModule(name, "", &cfg)
 	m.abiVersion = abi.Version
 	m.newSlot = func(context.Context) (slot, error) {
-		return &nativeSlot{m: m, d: guest.NewDispatcher(a)}, nil
+		d := guest.NewDispatcher(a)
+		// The split projection the wasip1 exports return, so that both
+		// executors take the same path through the host.
+		d.SplitProjections()
+		return &nativeSlot{m: m, d: d}, nil
 	}
 	if err := m.loadTextTemplates(context.Background()); err != nil {
 		// A native adapter cannot be refused here: it is served

@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // errBadErrorObject marks an ERROR result whose error object is malformed.
@@ -162,6 +163,55 @@ func decodeCapabilities(b []byte, version uint32) (*abi.Capabilities, error) {
 }
 
 // decodeProviderRequest decodes and sanity-checks a projection payload.
+// guestError is a decoder's verdict that stands for the module's own
+// ERROR result (module.call returns err and keeps the instance).
+type guestError struct{ err *abi.Error }
+
+func (e *guestError) Error() string { return e.err.Error() }
+
+// decodeProjection decodes the OK payload of a projection: the provider
+// request's JSON, or, when split is set (a module of ABI 1.5 or later)
+// and the payload starts with abi.SplitProjection, its split form. The
+// split body is compacted here as json.Marshal writes a json.RawMessage,
+// the bytes guest.AppendProviderRequest writes in the module; a body that
+// is not JSON is refused as json.Marshal refuses it, with the ERROR
+// result the module's own fallback to json.Marshal returns.
+func decodeProjection(p []byte, split bool) (*abi.ProviderRequest, error) {
+	if !split || len(p) == 0 || p[0] != abi.SplitProjection {
+		return decodeProviderRequest(p)
+	}
+	head, body, err := abi.DecodeSplitProjection(p)
+	if err != nil {
+		return nil, badOutput("split provider request: the head's length runs past the payload")
+	}
+	r, err := decodeProviderRequest(head)
+	if err != nil {
+		return nil, err
+	}
+	if r.Body != nil {
+		return nil, badOutput("split provider request: the head has a body; the body follows the head")
+	}
+	if len(body) > 0 {
+		b, err := compactBody(body)
+		if err != nil {
+			return nil, &guestError{&abi.Error{Code: abi.CodeInvalidRequest, Message: err.Error()}}
+		}
+		r.Body = b
+	}
+	return r, nil
+}
+
+// compactBody returns body as json.Marshal writes a json.RawMessage, by
+// the guest SDK's own check and compaction (guest.AppendProviderRequest's,
+// run natively), and by json.Marshal for what that check refuses (the
+// SDK's fallback): the same bytes, or json.Marshal's error.
+func compactBody(body []byte) ([]byte, error) {
+	if jsonx.Valid(body) {
+		return jsonx.AppendCompact(make([]byte, 0, len(body)), body, true), nil
+	}
+	return json.Marshal(json.RawMessage(body))
+}
+
 func decodeProviderRequest(b []byte) (*abi.ProviderRequest, error) {
 	var r abi.ProviderRequest
 	if err := json.Unmarshal(b, &r); err != nil {

@@ -22,6 +22,7 @@ func Register(a Adapter) {
 		panic("guest: Register called twice")
 	}
 	registered = NewDispatcher(a)
+	registered.SplitProjections()
 }
 
 func dispatcher() *Dispatcher {
@@ -59,6 +60,12 @@ func exportAlloc(size uint32) uint32 {
 	input = input[:cap(input)]
 	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(input))))
 }
+
+// requestTapeMarker is the abi.ExportRequestTapeMarker export: the
+// Dispatcher reads taped requests, so every Go module opts in.
+//
+//go:wasmexport wasmadapt_request_tape_v1
+func requestTapeMarker() {}
 
 //go:wasmexport wasmadapt_capabilities
 func exportCapabilities(ptr, size uint32) uint64 {

@@ -169,10 +169,22 @@ type Dispatcher struct {
 	res []byte
 	tin abi.TransformInput
 	rin abi.ResponseInput
+	// split: projections are returned in the split form (ABI 1.5,
+	// abi.SplitProjection); head is its scratch buffer.
+	split bool
+	head  []byte
 }
 
 // NewDispatcher returns a Dispatcher for a.
 func NewDispatcher(a Adapter) *Dispatcher { return &Dispatcher{a: a} }
+
+// SplitProjections makes Project and ProjectOp return a successful
+// projection in the split form of ABI 1.5 (abi.SplitProjection, written by
+// AppendSplitProviderRequest) instead of the provider request's JSON: the
+// body goes out as the adapter built it, and the host checks and compacts
+// it natively. The wasip1 exports and the engine's native executor use
+// it; a Dispatcher without it returns JSON, as tests read it.
+func (d *Dispatcher) SplitProjections() { d.split = true }
 
 func (d *Dispatcher) fail(err error) []byte {
 	var e *abi.Error
@@ -212,10 +224,18 @@ func (d *Dispatcher) okJSON(v any, err error) []byte {
 	return d.ok(b)
 }
 
-// Project serves wasmadapt_project: in is the normalized request JSON.
+// Project serves wasmadapt_project: in is the normalized request JSON, or
+// a taped request (ABI 1.5, abi.TapedRequest).
 func (d *Dispatcher) Project(in []byte) []byte {
+	var tape []byte
+	if len(in) > 0 && in[0] == abi.TapedRequest {
+		var err error
+		if in, tape, err = abi.DecodeTapedRequest(in); err != nil {
+			return d.fail(abi.Errorf(abi.CodeInvalidRequest, "taped request: %v", err))
+		}
+	}
 	var req abi.Request
-	if err := DecodeRequest(in, &req); err != nil {
+	if err := DecodeRequestTaped(in, tape, &req); err != nil {
 		return d.fail(abi.Errorf(abi.CodeInvalidRequest, "normalized request is not valid: %v", err))
 	}
 	return d.okProviderRequest(d.a.Project(&req))
@@ -223,12 +243,16 @@ func (d *Dispatcher) Project(in []byte) []byte {
 
 // okProviderRequest is okJSON for a projection, written by
 // AppendProviderRequest (the bytes json.Marshal gives, without
-// reflection).
+// reflection), or by AppendSplitProviderRequest after SplitProjections.
 func (d *Dispatcher) okProviderRequest(pr *abi.ProviderRequest, err error) []byte {
 	if err != nil || pr == nil {
 		return d.okJSON(pr, err)
 	}
 	d.res = append(d.res[:0], byte(abi.StatusOK))
+	if d.split {
+		d.res, d.head = AppendSplitProviderRequest(d.res, d.head, pr)
+		return d.res
+	}
 	var ok bool
 	if d.res, ok = AppendProviderRequest(d.res, pr); !ok {
 		return d.okJSON(pr, nil)

@@ -25,8 +25,17 @@ import (
 // (tool parameters, provider options, schemas) share in's bytes, so in
 // must not change while req is in use.
 func DecodeRequest(in []byte, req *abi.Request) error {
+	return DecodeRequestTaped(in, nil, req)
+}
+
+// DecodeRequestTaped is DecodeRequest with the tape of in (abi.AppendTape)
+// as a host of ABI 1.5 sends it (abi.TapedRequest): the fast path finds
+// the members it reads through the tape instead of scanning the ones it
+// skips or keeps raw, and decodes exactly what DecodeRequest decodes. An
+// empty tape reads in itself.
+func DecodeRequestTaped(in, tape []byte, req *abi.Request) error {
 	*req = abi.Request{}
-	if decodeRequest(in, req) {
+	if decodeRequestDoc(jsonx.Doc(in, tape), req) {
 		return nil
 	}
 	*req = abi.Request{}
@@ -79,7 +88,12 @@ func readArray[T any](it *jsonx.ObjectIter, dst *[]T, elem func(a *jsonx.ArrayIt
 // json.Unmarshal.
 
 func decodeRequest(in []byte, req *abi.Request) bool {
-	return readFields(jsonx.Object(in), func(it *jsonx.ObjectIter, s *seen) bool {
+	return decodeRequestDoc(jsonx.Doc(in, nil), req)
+}
+
+// decodeRequestDoc is decodeRequest over a document, tape-backed or not.
+func decodeRequestDoc(doc jsonx.Value, req *abi.Request) bool {
+	return readFields(doc.Object(), func(it *jsonx.ObjectIter, s *seen) bool {
 		switch {
 		case it.KeyIs("model"):
 			return s.first(0) && readString(it, &req.Model)
@@ -403,6 +417,24 @@ func AppendProviderRequest(dst []byte, pr *abi.ProviderRequest) (out []byte, ok 
 	if len(pr.Body) > 0 && !jsonx.Valid(pr.Body) {
 		return dst, false
 	}
+	return appendProviderRequest(dst, pr, true), true
+}
+
+// AppendSplitProviderRequest appends pr in the split form of ABI 1.5
+// (abi.SplitProjection): the head written as AppendProviderRequest writes
+// it but without the body, then the body as the adapter built it. The
+// body is not checked or compacted here: the host does both, natively,
+// giving the bytes AppendProviderRequest gives (or, for a body that is
+// not JSON, json.Marshal's error). scratch is a buffer for the head,
+// returned grown for reuse.
+func AppendSplitProviderRequest(dst, scratch []byte, pr *abi.ProviderRequest) (out, head []byte) {
+	head = appendProviderRequest(scratch[:0], pr, false)
+	return abi.AppendSplitProjection(dst, head, pr.Body), head
+}
+
+// appendProviderRequest writes pr's JSON object, with its body (which
+// must be valid for guest/jsonx) when body is set.
+func appendProviderRequest(dst []byte, pr *abi.ProviderRequest, body bool) []byte {
 	dst = append(dst, `{"method":`...)
 	dst = jsonx.AppendString(dst, pr.Method, true)
 	dst = append(dst, `,"path":`...)
@@ -415,13 +447,13 @@ func AppendProviderRequest(dst []byte, pr *abi.ProviderRequest) (out []byte, ok 
 		dst = append(dst, `,"headers":`...)
 		dst = appendStringMap(dst, pr.Headers)
 	}
-	if len(pr.Body) > 0 {
+	if body && len(pr.Body) > 0 {
 		dst = append(dst, `,"body":`...)
 		dst = jsonx.AppendCompact(dst, pr.Body, true)
 	}
 	dst = append(dst, `,"stream_framing":`...)
 	dst = jsonx.AppendString(dst, pr.StreamFraming, true)
-	return append(dst, '}'), true
+	return append(dst, '}')
 }
 
 func appendStringMap(dst []byte, m map[string]string) []byte {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmadapt/wasmadapt/abi"
+	"github.com/wasmadapt/wasmadapt/guest/jsonx"
 )
 
 // requestSeeds are normalized requests as the host writes them (every
@@ -89,6 +90,17 @@ func TestDecodeRequestHostRequests(t *testing.T) {
 		if !reflect.DeepEqual(fast, want) {
 			t.Errorf("request %d: fast path decoded\n%#v\nwant\n%#v", i, fast, want)
 		}
+		// Through the tape a host of ABI 1.5 sends: the same fast path.
+		tape, ok := abi.AppendTape(nil, in)
+		if !ok {
+			t.Fatalf("request %d has no tape: %s", i, in)
+		}
+		var taped abi.Request
+		if !decodeRequestDoc(jsonx.Doc(in, tape), &taped) {
+			t.Errorf("request %d: the taped fast path refused what the host writes: %s", i, in)
+		} else if !reflect.DeepEqual(taped, want) {
+			t.Errorf("request %d: taped fast path decoded\n%#v\nwant\n%#v", i, taped, want)
+		}
 	}
 }
 
@@ -111,6 +123,19 @@ func checkDecodeRequest(t *testing.T, in []byte) {
 	}
 	if gotErr == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("DecodeRequest(%q) =\n%#v\njson.Unmarshal =\n%#v", in, got, want)
+	}
+	// The same through the input's tape, when it has one.
+	tape, ok := abi.AppendTape(nil, in)
+	if !ok {
+		return
+	}
+	var taped abi.Request
+	tapedErr := DecodeRequestTaped(in, tape, &taped)
+	if (tapedErr == nil) != (wantErr == nil) || tapedErr != nil && tapedErr.Error() != wantErr.Error() {
+		t.Fatalf("DecodeRequestTaped(%q) error %v, json.Unmarshal error %v", in, tapedErr, wantErr)
+	}
+	if tapedErr == nil && !reflect.DeepEqual(taped, want) {
+		t.Fatalf("DecodeRequestTaped(%q) =\n%#v\njson.Unmarshal =\n%#v", in, taped, want)
 	}
 }
 
@@ -153,5 +178,43 @@ func TestAppendProviderRequest(t *testing.T) {
 		if got, ok := AppendProviderRequest(nil, &pr); ok {
 			t.Errorf("AppendProviderRequest with body %q = %s, want ok false (json.Marshal decides)", body, got)
 		}
+	}
+}
+
+// echoAdapter projects a request into a body holding it as JSON.
+type echoAdapter struct{}
+
+func (echoAdapter) Capabilities(string) abi.Capabilities { return abi.Capabilities{} }
+func (echoAdapter) Project(req *abi.Request) (*abi.ProviderRequest, error) {
+	b, err := json.Marshal(req)
+	return &abi.ProviderRequest{Method: "POST", Path: "/echo", Body: b, StreamFraming: abi.FramingSSE}, err
+}
+func (echoAdapter) Transform(*abi.TransformInput, *Output) error    { return nil }
+func (echoAdapter) ParseResponse(*abi.ResponseInput, *Output) error { return nil }
+func (echoAdapter) MapError(*abi.ResponseInput, *Output) error      { return nil }
+
+// TestProjectTapedRequest: the Dispatcher projects a taped request (ABI
+// 1.5) exactly as the same request's JSON, and refuses a malformed one
+// with invalid_request.
+func TestProjectTapedRequest(t *testing.T) {
+	host, other := requestSeeds(t)
+	for _, s := range other {
+		host = append(host, []byte(s))
+	}
+	d := NewDispatcher(echoAdapter{})
+	for _, in := range host {
+		want := string(d.Project(in))
+		taped, ok := abi.AppendTapedRequest(nil, in)
+		if !ok {
+			continue
+		}
+		if got := string(d.Project(taped)); got != want {
+			t.Errorf("%s: taped request projected to\n%q\nthe JSON to\n%q", in, got, want)
+		}
+	}
+	res := d.Project([]byte("\x01\x09\x00\x00\x00{}"))
+	var e abi.Error
+	if abi.Status(res[0]) != abi.StatusError || json.Unmarshal(res[1:], &e) != nil || e.Code != abi.CodeInvalidRequest {
+		t.Errorf("malformed taped request: %q, want invalid_request", res)
 	}
 }

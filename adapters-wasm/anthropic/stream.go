@@ -33,14 +33,17 @@ func (s *state) Truncated(out *guest.Output) {
 		Message: "anthropic: the stream ended before message_stop; the response is incomplete: retry the request"})
 }
 
-// Handle handles one SSE event.
-func (s *state) Handle(event, data []byte, out *guest.Output) {
-	data = bytes.TrimSpace(data)
+// Handle handles one SSE event. The data's members are found through its
+// tape when the host sent one (the module opts in to tapes), so that the
+// members it does not read are not scanned.
+func (s *state) Handle(ch *abi.Chunk, out *guest.Output) {
+	event, data := ch.Event, bytes.TrimSpace(ch.Data)
 	if len(data) == 0 || string(data) == "[DONE]" {
 		return
 	}
 	var typ, message, index, cb, delta, usage, errObj, stopDetails []byte
-	it := jsonx.Object(data)
+	// The tape's offsets are offsets in the untrimmed data.
+	it := jsonx.Doc(ch.Data, ch.Tape).Object()
 	for it.Next() {
 		switch {
 		case it.KeyIs("type"):

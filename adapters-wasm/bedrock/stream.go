@@ -65,8 +65,8 @@ func unwrap(data []byte) (event, payload []byte) {
 }
 
 // Handle handles one event-stream message.
-func (s *state) Handle(event, data []byte, out *guest.Output) {
-	data = bytes.TrimSpace(data)
+func (s *state) Handle(ch *abi.Chunk, out *guest.Output) {
+	event, data := ch.Event, bytes.TrimSpace(ch.Data)
 	if len(event) == 0 {
 		event, data = unwrap(data)
 		if strings.HasSuffix(string(event), "Exception") {

@@ -6,6 +6,9 @@ package main
 import (
 	"github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
 	"github.com/wasmadapt/wasmadapt/guest"
+	// The Messages transform reads each event's members through
+	// jsonx.Doc(c.Data, c.Tape): opt in to host-tokenized tapes.
+	_ "github.com/wasmadapt/wasmadapt/guest/jsonx/usetape"
 )
 
 func init() { guest.Register(anthropic.New()) }

@@ -120,8 +120,9 @@ type Stream interface {
 	Append(dst []byte) []byte
 	// Init reads the stream context, once per stream.
 	Init(ctx []byte)
-	// Handle handles one chunk (event name, data).
-	Handle(event, data []byte, out *guest.Output)
+	// Handle handles one chunk: its event name, its data and, from a
+	// module that opted in to tapes, the data's tape (abi.Chunk.Tape).
+	Handle(ch *abi.Chunk, out *guest.Output)
 	// Truncated emits the error of a stream that ended before its end
 	// marker.
 	Truncated(out *guest.Output)
@@ -167,11 +168,11 @@ func Transform(s Stream, in *abi.TransformInput, out *guest.Output) error {
 		c.Flags |= FlagInit
 		s.Init(in.Context)
 	}
-	for _, ch := range in.Chunks {
+	for i := range in.Chunks {
 		if c.Flags&(FlagEnded|FlagFailed) != 0 {
 			break // nothing after the end marker or an error is meaningful
 		}
-		s.Handle(ch.Event, ch.Data, out)
+		s.Handle(&in.Chunks[i], out)
 	}
 	if in.Flags&abi.FlagEnd != 0 && c.Flags&(FlagEnded|FlagFailed) == 0 {
 		s.Truncated(out)

@@ -69,6 +69,7 @@ package chatcompletions
 
 import (
 	"encoding/json"
+	"sync/atomic"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	"github.com/wasmadapt/wasmadapt/guest/jsonx"
@@ -276,6 +277,9 @@ type Dialect struct {
 	// operation on its model list. nil: the operation is not served.
 	Embeddings *Embeddings
 	Models     *Models
+
+	// last is the Model projectModel looked up last.
+	last atomic.Pointer[modelEntry]
 }
 
 // Embeddings configures the embed operation: POST {"model", "input",
@@ -327,6 +331,27 @@ func (d *Dialect) auth() abi.Auth {
 		return abi.Auth{Scheme: abi.AuthBearer}
 	}
 	return d.Auth
+}
+
+// modelEntry is the Model of one name, as projectModel keeps it.
+type modelEntry struct {
+	name string
+	m    Model
+}
+
+// projectModel is model for Project, which only reads the Model it gets:
+// the last name's Model is kept per Dialect, since an agent loop projects
+// the same model every turn and, in a Go guest under Wasm, the lookup
+// (lower-casing the name, the dialect's tables, NotChat and Classifier)
+// is a noticeable part of a projection. Capabilities, whose caller may
+// change the Details it returns, looks the model up afresh.
+func (d *Dialect) projectModel(name string) Model {
+	if e := d.last.Load(); e != nil && e.name == name {
+		return e.m
+	}
+	m := d.model(name)
+	d.last.Store(&modelEntry{name: name, m: m})
+	return m
 }
 
 func (d *Dialect) model(name string) Model {

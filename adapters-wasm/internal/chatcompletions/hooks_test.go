@@ -200,3 +200,42 @@ func TestUsageInChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectModelPerName: Project keeps the last name's Model, and a
+// request for another name gets that name's Model, whatever the order: a
+// model that refuses temperature refuses it, and the one before or after
+// it does not.
+func TestProjectModelPerName(t *testing.T) {
+	d := testDialect()
+	lookups := 0
+	d.Model = func(name string) Model {
+		lookups++
+		m := Model{Features: DefaultFeatures}
+		if name == "strict" {
+			m.Unsupported = map[string]Action{FeatureTemperature: Refuse}
+		}
+		return m
+	}
+	temp := 0.5
+	for i, c := range []struct {
+		model   string
+		refused bool
+		lookups int
+	}{
+		{"loose", false, 1},
+		{"loose", false, 1},
+		{"strict", true, 2},
+		{"strict", true, 2},
+		{"loose", false, 3},
+		{"strict", true, 4},
+	} {
+		req := &abi.Request{Model: c.model, Temperature: &temp, Messages: []abi.Message{{Role: abi.RoleUser, Content: abi.Text("hi")}}}
+		_, err := d.Project(req)
+		if refused := abi.CodeOf(err) == abi.CodeCapabilityUnsupported; refused != c.refused || err != nil && !refused {
+			t.Errorf("%d: %s: error %v, want refused %v", i, c.model, err, c.refused)
+		}
+		if lookups != c.lookups {
+			t.Errorf("%d: %s: %d lookups, want %d", i, c.model, lookups, c.lookups)
+		}
+	}
+}

@@ -172,7 +172,7 @@ func (d *Dialect) Project(req *abi.Request) (*abi.ProviderRequest, error) {
 		}
 		req = r
 	}
-	m := d.model(req.Model)
+	m := d.projectModel(req.Model)
 	f := m.Features
 	var body Body
 	body.SetCompact("model", appendStr(nil, req.Model))
