@@ -266,7 +266,7 @@ func BenchmarkChunk(b *testing.B) {
 // typicalChunk is one text-delta chunk as OpenAI streams it (315 bytes).
 const typicalChunk = `{"id":"chatcmpl-Wa7xQ2mZ9rT4uV1bN8cL3pK6hG0sD","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4.1-mini-2025-04-14","service_tier":"default","system_fingerprint":"fp_6f2eabb9a5","choices":[{"index":0,"delta":{"content":" world"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"k3Jd"}`
 
-// BenchmarkTypicalChunk is the issue's target measurement: one typical
+// BenchmarkTypicalChunk is the per-chunk target's measurement: one typical
 // OpenAI text chunk per transform call, state in and out, through the
 // engine (pool, envelope, deadline, event validation): natively, in
 // wazero with tapes, and in wazero with plain bytes. The batch variants

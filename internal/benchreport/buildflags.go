@@ -3,7 +3,7 @@ package main
 import "io"
 
 // writeBuildFlags writes the measurements of guest build flags and runtime
-// settings (the performance issue's "Build flags and runtime settings"):
+// settings ("Build flags and runtime settings"):
 // numbers measured by hand, not in the raw file, so the section is fixed
 // text that a regeneration keeps.
 func writeBuildFlags(w io.Writer) {

@@ -1,7 +1,7 @@
 package main
 
 // hostCostSection holds the measurements of the host's fixed cost per
-// request (the performance issue's "Host fixed cost per request"):
+// request ("Host fixed cost per request"):
 // numbers measured by hand, not in the raw file, so the section is fixed
 // text that a regeneration keeps (writeReport writes it after the build
 // flags).
@@ -66,7 +66,7 @@ const hostCostSection = "## Host fixed cost per request (measured 2026-12-07)\n\
 	"**Against the targets**, counted the same way (the timed loop alone, N=200, after the changes): openai-go 1.46M\n" +
 	"instructions per request with GOGC=off and 2.13M with the default GOGC, anthropic-sdk-go 829K and 1.04M. The native\n" +
 	"path is now under both SDKs (629K and 580K, GOGC=off). wazero is still 1.72x openai-go (2.51M) and 3.15x\n" +
-	"anthropic-sdk-go (2.61M) with GOGC=off, 1.26x and 2.68x with the default GOGC: the issue's target, wazero at or\n" +
+	"anthropic-sdk-go (2.61M) with GOGC=off, 1.26x and 2.68x with the default GOGC: the speed target, wazero at or\n" +
 	"below the best Go SDK on every body, is **not met**. The rest of the gap is the module calls on wazero (wazero\n" +
 	"minus native: 1.9-2.0M instructions of guest projection and transform, the Wasm side). What is left of the\n" +
 	"host's own fixed cost: the engine's `json.Marshal` of the request and `json.Unmarshal` of the provider request\n" +

@@ -141,6 +141,7 @@ func TestReportKeepsHandSections(t *testing.T) {
 		"## Host fixed cost per request",
 		"## Hot swap",
 		"## ABI 1.4: per-chunk work moved to the host",
+		"## The Wasm path's fixed cost per request",
 	} {
 		i := strings.Index(out, "\n"+heading)
 		if i < 0 {
