@@ -141,6 +141,7 @@ func TestReportKeepsHandSections(t *testing.T) {
 		"## Host fixed cost per request",
 		"## Hot swap",
 		"## ABI 1.4: per-chunk work moved to the host",
+		"## ABI 1.6: text-delta templates for the Anthropic stream",
 	} {
 		i := strings.Index(out, "\n"+heading)
 		if i < 0 {

@@ -64,6 +64,7 @@ func writeReport(w io.Writer, r *results) {
 	fmt.Fprint(w, "\n"+hostCostSection)
 	writeHotSwap(w, r)
 	writeABI14(w)
+	fmt.Fprint(w, "\n"+anthropicTemplatesSection)
 }
 
 func writeChunk(w io.Writer, r *results) {
