@@ -220,20 +220,23 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 		if kind != TapeObject {
 			return 0, false
 		}
-		var seen []string
+		// The keys seen so far alias the data; the array keeps the
+		// usual few of them off the heap (the match runs per chunk).
+		var seenArr [8][]byte
+		seen := seenArr[:0]
 		j := i + 1
 		for j < next-1 {
 			kk, kpos, kaux := m.t.Entry(j)
 			if kk != TapeString || kaux&TapeEscaped != 0 {
 				return 0, false
 			}
-			key := string(m.data[kpos+1 : kaux&TapeOffsetMask-1])
-			cs := s.Keys[key]
+			key := m.data[kpos+1 : kaux&TapeOffsetMask-1]
+			cs := s.Keys[string(key)]
 			if cs == nil {
 				return 0, false
 			}
 			for _, k := range seen {
-				if k == key {
+				if bytes.Equal(k, key) {
 					return 0, false
 				}
 			}
@@ -246,7 +249,7 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 		for _, r := range s.Required {
 			found := false
 			for _, k := range seen {
-				found = found || k == r
+				found = found || string(k) == r
 			}
 			if !found {
 				return 0, false

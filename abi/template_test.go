@@ -124,6 +124,21 @@ func TestTextTemplates16(t *testing.T) {
 	}
 }
 
+// TestMatchTextTemplateAllocs: matching a chunk whose text has no escape
+// allocates nothing (the host matches every chunk of a text stream).
+func TestMatchTextTemplateAllocs(t *testing.T) {
+	for _, data := range []string{
+		`{"id":"x","usage":null,"choices":[{"index":0,"delta":{"content":"hi"}}]}`,
+		`{"id":"x","choices":[{"delta":{"content":"hi","other":1}}]}`, // no match
+	} {
+		b := []byte(data)
+		tape, _ := AppendTape(nil, b)
+		if n := testing.AllocsPerRun(100, func() { MatchTextTemplate(textShape, b, tape) }); n != 0 {
+			t.Errorf("%s: %v allocations per match, want 0", data, n)
+		}
+	}
+}
+
 // FuzzMatchTextTemplate: matching never panics, and a match's text is the
 // decoded string of a chunk the shape describes.
 func FuzzMatchTextTemplate(f *testing.F) {
