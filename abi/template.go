@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -22,6 +23,9 @@ const (
 	// ShapeInt: the integer Shape.Int, written without fraction or
 	// exponent.
 	ShapeInt = "int"
+	// ShapeString (ABI 1.6): the string Shape.String, written without
+	// escapes (a string that spells it with escapes is no match).
+	ShapeString = "string"
 	// ShapeText: a string without \u escapes: the text of the text-delta
 	// (none when it is empty). Exactly one per template.
 	ShapeText = "text"
@@ -38,6 +42,7 @@ const (
 type Shape struct {
 	Kind     string            `json:"kind"`
 	Int      int64             `json:"int,omitempty"`
+	String   string            `json:"string,omitempty"`
 	Keys     map[string]*Shape `json:"keys,omitempty"`
 	Required []string          `json:"required,omitempty"`
 	Items    []*Shape          `json:"items,omitempty"`
@@ -56,8 +61,22 @@ type TextTemplate struct {
 	// State is the state the template holds for (base64 in JSON); never
 	// empty, since a stream's first call carries the context.
 	State []byte `json:"state"`
+	// StatePrefix (ABI 1.6) makes State a prefix: the template holds for
+	// every state that begins with State. The module promises that the
+	// bytes after it (say, token counts that vary from stream to stream)
+	// do not change what it does with a matching chunk.
+	StatePrefix bool `json:"state_prefix,omitempty"`
 	// Data is the shape of the chunk's data.
 	Data *Shape `json:"data"`
+}
+
+// HoldsFor reports whether the template holds for the transform state
+// state: state is State or, with StatePrefix, begins with it.
+func (t *TextTemplate) HoldsFor(state []byte) bool {
+	if t.StatePrefix {
+		return bytes.HasPrefix(state, t.State)
+	}
+	return bytes.Equal(state, t.State)
 }
 
 // MaxTextTemplates bounds the templates of one module, and
@@ -67,11 +86,14 @@ const (
 	MaxTemplateShapes = 256
 )
 
-// DecodeTextTemplates decodes and checks the templates a module declares:
-// valid JSON of []TextTemplate, at most MaxTextTemplates, each with a
-// non-empty state, known shape kinds, exactly one ShapeText, required keys
-// among the keys, and at most MaxTemplateShapes shapes.
-func DecodeTextTemplates(b []byte) ([]TextTemplate, error) {
+// DecodeTextTemplates decodes and checks the templates a module of ABI
+// minor version minor declares: valid JSON of []TextTemplate, at most
+// MaxTextTemplates, each with a non-empty state, known shape kinds,
+// exactly one ShapeText, required keys among the keys, and at most
+// MaxTemplateShapes shapes. ShapeString and StatePrefix are 1.6: from an
+// older module the kind is unknown and StatePrefix is refused (a 1.5 host
+// would ignore it and match the state exactly).
+func DecodeTextTemplates(b []byte, minor uint8) ([]TextTemplate, error) {
 	var ts []TextTemplate
 	if err := json.Unmarshal(b, &ts); err != nil {
 		return nil, fmt.Errorf("text templates are not a JSON array of templates: %v", err)
@@ -83,8 +105,11 @@ func DecodeTextTemplates(b []byte) ([]TextTemplate, error) {
 		if len(ts[i].State) == 0 {
 			return nil, fmt.Errorf("text template %d has an empty state", i)
 		}
+		if ts[i].StatePrefix && minor < 6 {
+			return nil, fmt.Errorf("text template %d has a state prefix, which takes ABI 1.6", i)
+		}
 		n, texts := 0, 0
-		if err := checkShape(ts[i].Data, &n, &texts); err != nil {
+		if err := checkShape(ts[i].Data, minor, &n, &texts); err != nil {
 			return nil, fmt.Errorf("text template %d: %v", i, err)
 		}
 		if texts != 1 {
@@ -94,7 +119,7 @@ func DecodeTextTemplates(b []byte) ([]TextTemplate, error) {
 	return ts, nil
 }
 
-func checkShape(s *Shape, n, texts *int) error {
+func checkShape(s *Shape, minor uint8, n, texts *int) error {
 	if s == nil {
 		return fmt.Errorf("a shape is missing")
 	}
@@ -103,6 +128,10 @@ func checkShape(s *Shape, n, texts *int) error {
 	}
 	switch s.Kind {
 	case ShapeAny, ShapeNull, ShapeInt:
+	case ShapeString:
+		if minor < 6 {
+			return fmt.Errorf("unknown shape kind %q (ABI 1.6)", s.Kind)
+		}
 	case ShapeText:
 		*texts++
 	case ShapeObject:
@@ -112,13 +141,13 @@ func checkShape(s *Shape, n, texts *int) error {
 			}
 		}
 		for _, c := range s.Keys {
-			if err := checkShape(c, n, texts); err != nil {
+			if err := checkShape(c, minor, n, texts); err != nil {
 				return err
 			}
 		}
 	case ShapeArray:
 		for _, c := range s.Items {
-			if err := checkShape(c, n, texts); err != nil {
+			if err := checkShape(c, minor, n, texts); err != nil {
 				return err
 			}
 		}
@@ -174,6 +203,9 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 		}
 		v, err := strconv.ParseInt(string(m.data[pos:aux&TapeOffsetMask]), 10, 64)
 		return next, err == nil && v == s.Int
+	case ShapeString:
+		return next, kind == TapeString && aux&(TapeEscaped|TapeUnicodeEscaped) == 0 &&
+			string(m.data[pos+1:aux&TapeOffsetMask-1]) == s.String
 	case ShapeText:
 		if kind != TapeString || aux&TapeUnicodeEscaped != 0 {
 			return 0, false
@@ -188,20 +220,23 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 		if kind != TapeObject {
 			return 0, false
 		}
-		var seen []string
+		// The keys seen so far alias the data; the array keeps the
+		// usual few of them off the heap (the match runs per chunk).
+		var seenArr [8][]byte
+		seen := seenArr[:0]
 		j := i + 1
 		for j < next-1 {
 			kk, kpos, kaux := m.t.Entry(j)
 			if kk != TapeString || kaux&TapeEscaped != 0 {
 				return 0, false
 			}
-			key := string(m.data[kpos+1 : kaux&TapeOffsetMask-1])
-			cs := s.Keys[key]
+			key := m.data[kpos+1 : kaux&TapeOffsetMask-1]
+			cs := s.Keys[string(key)]
 			if cs == nil {
 				return 0, false
 			}
 			for _, k := range seen {
-				if k == key {
+				if bytes.Equal(k, key) {
 					return 0, false
 				}
 			}
@@ -214,7 +249,7 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 		for _, r := range s.Required {
 			found := false
 			for _, k := range seen {
-				found = found || k == r
+				found = found || string(k) == r
 			}
 			if !found {
 				return 0, false

@@ -50,7 +50,7 @@ func TestMatchTextTemplate(t *testing.T) {
 
 func TestDecodeTextTemplates(t *testing.T) {
 	good, _ := json.Marshal([]TextTemplate{{State: []byte{1}, Data: textShape}})
-	ts, err := DecodeTextTemplates(good)
+	ts, err := DecodeTextTemplates(good, 4)
 	if err != nil || len(ts) != 1 || ts[0].Data.Keys["choices"].Items[0].Keys["delta"].Keys["content"].Kind != ShapeText {
 		t.Fatalf("DecodeTextTemplates(%s) = %+v, %v", good, ts, err)
 	}
@@ -63,9 +63,78 @@ func TestDecodeTextTemplates(t *testing.T) {
 		{`[{"state":"AQ==","data":{"kind":"object","required":["a"],"keys":{"b":{"kind":"text"}}}}]`, `required key "a"`},
 		{`[{"state":"AQ=="}]`, "a shape is missing"},
 		{"[" + strings.Repeat(`{"state":"AQ==","data":{"kind":"text"}},`, MaxTextTemplates) + `{"state":"AQ==","data":{"kind":"text"}}]`, "more than 16"},
+		{`[{"state":"AQ==","data":{"kind":"array","items":[{"kind":"string","string":"a"},{"kind":"text"}]}}]`, `unknown shape kind "string" (ABI 1.6)`},
+		{`[{"state":"AQ==","state_prefix":true,"data":{"kind":"text"}}]`, "state prefix, which takes ABI 1.6"},
 	} {
-		if _, err := DecodeTextTemplates([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := DecodeTextTemplates([]byte(tt.in), 5); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want an error mentioning %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+// TestTextTemplates16: a 1.6 module may declare ShapeString and
+// StatePrefix; a string shape matches only its string written without
+// escapes, and a prefix template holds for every state that begins with
+// its state.
+func TestTextTemplates16(t *testing.T) {
+	shape := &Shape{Kind: ShapeObject, Required: []string{"type", "text"}, Keys: map[string]*Shape{
+		"type": {Kind: ShapeString, String: "text_delta"}, "text": {Kind: ShapeText}}}
+	b, _ := json.Marshal([]TextTemplate{{State: []byte{1, 2}, StatePrefix: true, Data: shape}})
+	ts, err := DecodeTextTemplates(b, 6)
+	if err != nil || len(ts) != 1 || !ts[0].StatePrefix || ts[0].Data.Keys["type"].String != "text_delta" {
+		t.Fatalf("DecodeTextTemplates(%s, 6) = %+v, %v", b, ts, err)
+	}
+	for _, tt := range []struct {
+		data, text string
+		ok         bool
+	}{
+		{`{"type":"text_delta","text":"hi"}`, "hi", true},
+		{`{"text":"hi","type":"text_delta"}`, "hi", true},
+		{`{"type":"text_deltas","text":"hi"}`, "", false},
+		{`{"type":"text_delt","text":"hi"}`, "", false},
+		{`{"type":"text\u005fdelta","text":"hi"}`, "", false}, // escaped: the module decides
+		{`{"type":"text_delta\n","text":"hi"}`, "", false},
+		{`{"type":1,"text":"hi"}`, "", false},
+		{`{"type":null,"text":"hi"}`, "", false},
+		{`{"text":"hi"}`, "", false},
+	} {
+		tape, _ := AppendTape(nil, []byte(tt.data))
+		text, ok := MatchTextTemplate(shape, []byte(tt.data), tape)
+		if ok != tt.ok || string(text) != tt.text {
+			t.Errorf("%s: got %q, %v; want %q, %v", tt.data, text, ok, tt.text, tt.ok)
+		}
+	}
+	for _, tt := range []struct {
+		prefix bool
+		state  []byte
+		holds  bool
+	}{
+		{false, []byte{1, 2}, true},
+		{false, []byte{1, 2, 3}, false},
+		{false, []byte{1}, false},
+		{true, []byte{1, 2}, true},
+		{true, []byte{1, 2, 3}, true},
+		{true, []byte{1}, false},
+		{true, []byte{1, 3, 2}, false},
+	} {
+		tpl := TextTemplate{State: []byte{1, 2}, StatePrefix: tt.prefix, Data: shape}
+		if got := tpl.HoldsFor(tt.state); got != tt.holds {
+			t.Errorf("prefix %v, state %v: HoldsFor = %v, want %v", tt.prefix, tt.state, got, tt.holds)
+		}
+	}
+}
+
+// TestMatchTextTemplateAllocs: matching a chunk whose text has no escape
+// allocates nothing (the host matches every chunk of a text stream).
+func TestMatchTextTemplateAllocs(t *testing.T) {
+	for _, data := range []string{
+		`{"id":"x","usage":null,"choices":[{"index":0,"delta":{"content":"hi"}}]}`,
+		`{"id":"x","choices":[{"delta":{"content":"hi","other":1}}]}`, // no match
+	} {
+		b := []byte(data)
+		tape, _ := AppendTape(nil, b)
+		if n := testing.AllocsPerRun(100, func() { MatchTextTemplate(textShape, b, tape) }); n != 0 {
+			t.Errorf("%s: %v allocations per match, want 0", data, n)
 		}
 	}
 }

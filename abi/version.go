@@ -21,7 +21,7 @@ import (
 // not know).
 const (
 	Major = 1
-	Minor = 5
+	Minor = 6
 	Patch = 0
 )
 

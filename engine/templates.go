@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"sync"
 
@@ -15,7 +14,8 @@ func (m *module) loadTextTemplates(ctx context.Context) error {
 	if m.cfg.NoTextTemplates {
 		return nil
 	}
-	if _, minor, _ := abi.UnpackVersion(m.abiVersion); minor < 4 {
+	_, minor, _ := abi.UnpackVersion(m.abiVersion)
+	if minor < 4 {
 		return nil
 	}
 	var ts []abi.TextTemplate
@@ -23,7 +23,7 @@ func (m *module) loadTextTemplates(ctx context.Context) error {
 		func(dst []byte) []byte { return dst },
 		func(_ *worker, p []byte) error {
 			var err error
-			if ts, err = abi.DecodeTextTemplates(p); err != nil {
+			if ts, err = abi.DecodeTextTemplates(p, minor); err != nil {
 				return badOutput("%s: %v", abi.ExportTextTemplates, err)
 			}
 			return nil
@@ -39,10 +39,10 @@ func (m *module) loadTextTemplates(ctx context.Context) error {
 var tapePool = sync.Pool{New: func() any { return new([]byte) }}
 
 // templated serves the leading chunks of in that a text template covers:
-// while the state equals a template's and a chunk matches it, the chunk's
-// text-delta (none for an empty text) is the host's, and the state stays
-// as it is. It returns those events and how many chunks it served; the
-// module gets the rest. The last call of a stream (FlagEnd) always goes to
+// while a template holds for the state (abi.TextTemplate.HoldsFor) and a
+// chunk matches it, the chunk's text-delta (none for an empty text) is the
+// host's, and the state stays as it is. It returns those events and how
+// many chunks it served; the module gets the rest. The last call of a stream (FlagEnd) always goes to
 // the module, and so does every call the module's own call would refuse
 // (a caller gone, a suspended or closed module, an input that may be over
 // the input limit), so that the outcome never depends on the templates.
@@ -81,7 +81,7 @@ func (m *module) matchTemplate(state []byte, c *abi.Chunk, buf *[]byte) (text []
 	taped := false
 	for i := range m.templates {
 		t := &m.templates[i]
-		if t.Event != string(c.Event) || !bytes.Equal(t.State, state) {
+		if t.Event != string(c.Event) || !t.HoldsFor(state) {
 			continue
 		}
 		if !taped {

@@ -14,13 +14,18 @@ import (
 // a chunk that matches it in its state, and the module gets every other
 // chunk, the last call of a stream, every chunk of a module of an older
 // ABI, and every chunk when the host is configured without templates; a
-// module whose templates are malformed is refused at load.
+// 1.6 module's prefix template holds for longer states, and its string
+// shape matches only its string; a module whose templates are malformed,
+// or a 1.5 module's that use 1.6 shapes, is refused at load.
 func TestTextTemplatesByBackend(t *testing.T) {
 	const tpl = `[{"event":"","state":"AQ==","data":{"kind":"object","required":["t"],"keys":{"t":{"kind":"text"}}}}]`
 	module := []byte(`{"type":"text-delta","text":"module"}` + "\n")
 	ctx := context.Background()
 	host := abi.Chunk{Data: []byte(`{"t":"host"}`)}
 	other := abi.Chunk{Data: []byte(`{"x":"host"}`)}
+	// A 1.6 template: state prefix 0x01, a member k that is the string "v".
+	const tpl16 = `{"event":"","state":"AQ==","state_prefix":true,"data":{"kind":"object","required":["k","t"],"keys":{"k":{"kind":"string","string":"v"},"t":{"kind":"text"}}}}`
+	prefixed := abi.Chunk{Data: []byte(`{"k":"v","t":"host"}`)}
 	tests := []struct {
 		name   string
 		minor  uint8
@@ -37,6 +42,9 @@ func TestTextTemplatesByBackend(t *testing.T) {
 		{"end", 4, false, abi.FlagEnd, []byte{1}, []abi.Chunk{host}, []string{"module"}},
 		{"templates off", 4, true, 0, []byte{1}, []abi.Chunk{host}, []string{"module"}},
 		{"ABI 1.3", 3, false, 0, []byte{1}, []abi.Chunk{host}, []string{"module"}},
+		{"prefix: longer state", 6, false, 0, []byte{1, 9}, []abi.Chunk{prefixed, host}, []string{"host", "module"}},
+		{"prefix: other state", 6, false, 0, []byte{2, 1}, []abi.Chunk{prefixed}, []string{"module"}},
+		{"string: other value", 6, false, 0, []byte{1, 9}, []abi.Chunk{{Data: []byte(`{"k":"w","t":"host"}`)}}, []string{"module"}},
 	}
 	for _, backend := range Backends() {
 		for _, tt := range tests {
@@ -46,7 +54,11 @@ func TestTextTemplatesByBackend(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer e.Close(ctx)
-				m, err := e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, tt.minor, 0), false, module, tpl)))
+				tpls := tpl
+				if tt.minor >= 6 {
+					tpls = "[" + tpl16 + "]"
+				}
+				m, err := e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, tt.minor, 0), false, module, tpls)))
 				if err != nil {
 					t.Fatalf("load: %v", err)
 				}
@@ -75,6 +87,10 @@ func TestTextTemplatesByBackend(t *testing.T) {
 			_, err = e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, 4, 0), false, module, `[{"state":"AQ==","data":{"kind":"any"}}]`)))
 			if abi.CodeOf(err) != abi.CodeABIMismatch || !strings.Contains(err.Error(), "text shapes") {
 				t.Fatalf("load: %v, want abi_mismatch naming the problem", err)
+			}
+			_, err = e.Load(ctx, "tpl15", watModule(t, stubWAT(abi.PackVersion(1, 5, 0), false, module, "["+tpl16+"]")))
+			if abi.CodeOf(err) != abi.CodeABIMismatch || !strings.Contains(err.Error(), "1.6") {
+				t.Fatalf("load of a 1.5 module with 1.6 templates: %v, want abi_mismatch", err)
 			}
 		})
 	}

@@ -71,7 +71,7 @@ const (
 	// request.
 	APIVersion = "2023-06-01"
 	// StateFormat names the layout of the transform state.
-	StateFormat = "anthropic-messages/2"
+	StateFormat = "anthropic-messages/3"
 	// DefaultBaseURL is Anthropic's public API.
 	DefaultBaseURL = "https://api.anthropic.com"
 )

@@ -7,9 +7,8 @@ import (
 
 // The transform state is a compact binary record (format StateFormat):
 //
-//	version   byte (1)
+//	version   byte (2)
 //	flags     byte (flag* below)
-//	usage     4 uvarints: input, cache read, cache creation, output tokens
 //	stop      bytes: the stop_reason of message_delta
 //	refusal   bytes: stop_details.explanation of a refusal, or empty
 //	jsonTool  bytes: the forced structured-output tool's name, or empty
@@ -17,10 +16,13 @@ import (
 //	nblocks   uvarint, then per open content block:
 //	          uvarint index, byte kind, uvarint tool index,
 //	          bytes id, bytes name, bytes arguments so far
+//	usage     4 uvarints: input, cache read, cache creation, output tokens
 //
 // bytes is a uvarint length and the bytes. The host owns the record and
-// passes it back on the next call of the stream.
-const stateVersion = 1
+// passes it back on the next call of the stream. The usage comes last, so
+// that what comes before it is the same in every stream at the same point
+// (the text templates hold for such prefixes; see TextTemplates).
+const stateVersion = 2
 
 // Flags beyond blockstream's (FlagStarted: message_start seen; FlagEnded:
 // message_stop seen, the end marker).
@@ -69,7 +71,14 @@ var states blockstream.Pool[state, *state]
 
 // Append appends the state record to dst.
 func (s *state) Append(dst []byte) []byte {
-	dst = s.AppendHead(dst, stateVersion)
+	dst = s.appendPrefix(dst)
+	return s.Usage.Append(dst)
+}
+
+// appendPrefix appends the state record up to the usage.
+func (s *state) appendPrefix(dst []byte) []byte {
+	dst = append(dst, stateVersion, s.Flags)
+	dst = blockstate.AppendBytes(dst, s.Stop)
 	dst = blockstate.AppendBytes(dst, s.refusal)
 	dst = blockstate.AppendBytes(dst, s.JSONTool)
 	return s.AppendTail(dst)
@@ -81,10 +90,12 @@ func (s *state) Load(b []byte) error {
 	if r.Byte() != stateVersion {
 		return dialect.CorruptState()
 	}
-	s.LoadHead(&r)
+	s.Flags = r.Byte()
+	s.Stop = r.Bytes()
 	s.refusal = r.Bytes()
 	s.JSONTool = r.Bytes()
 	s.LoadTail(&r)
+	s.Usage = r.Usage()
 	if !r.OK() {
 		return dialect.CorruptState()
 	}

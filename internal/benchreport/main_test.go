@@ -142,6 +142,7 @@ func TestReportKeepsHandSections(t *testing.T) {
 		"## Hot swap",
 		"## ABI 1.4: per-chunk work moved to the host",
 		"## The Wasm path's fixed cost per request",
+		"## ABI 1.6: text-delta templates for the Anthropic stream",
 	} {
 		i := strings.Index(out, "\n"+heading)
 		if i < 0 {

@@ -65,6 +65,7 @@ func writeReport(w io.Writer, r *results) {
 	writeHotSwap(w, r)
 	writeABI14(w)
 	fmt.Fprint(w, "\n"+wasmCostSection)
+	fmt.Fprint(w, "\n"+anthropicTemplatesSection)
 }
 
 func writeChunk(w io.Writer, r *results) {

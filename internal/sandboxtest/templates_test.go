@@ -92,41 +92,66 @@ func TestTextTemplatesSameEvents(t *testing.T) {
 	t.Logf("the host served %d chunks of the cases itself", served)
 }
 
-// FuzzTextTemplates: from the state a template holds for, any two chunks
-// give the same state, events and error code whether the host serves the
-// chunks it can (templates on) or the module gets them all (off), one
-// chunk per call and both in one call.
+// FuzzTextTemplates: from a state a template holds for (for a prefix
+// template, its state and any suffix the module loads), any two chunks
+// with the template's event name give the same state, events and error
+// code whether the host serves the chunks it can (templates on) or the
+// module gets them all (off), one chunk per call and both in one call.
 func FuzzTextTemplates(f *testing.F) {
-	const text = `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" hi"},"logprobs":null,"finish_reason":null}],"usage":null}`
-	f.Add(uint8(0), []byte(text), []byte(text))
-	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a\n\"b\\/"}}]}`), []byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9"}}]}`))
-	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":""}}],"obfuscation":"x"}`), []byte(`{"choices":[{"delta":{"content":null}}]}`))
-	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a","content":"b"}}]}`), []byte(`{"choices":[{"index":1,"delta":{"content":"x"}}]}`))
-	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}]}`), []byte(`[DONE]`))
-	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"t","function":{"name":"f","arguments":"{}"}}]}}]}`), []byte(text))
-	f.Add(uint8(0), []byte(`{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]}`), []byte(`{"choices":[{"delta":{"content":"a","refusal":null,"role":"assistant"}}],"usage":{"prompt_tokens":1}}`))
 	names := templated()
 	if len(names) == 0 {
 		f.Skip("no adapter declares text templates")
 	}
+	oa := uint8(max(slices.Index(names, "openai"), 0)) // Chat Completions chunks
+	const text = `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" hi"},"logprobs":null,"finish_reason":null}],"usage":null}`
+	f.Add(oa, []byte(nil), []byte(text), []byte(text))
+	f.Add(oa, []byte(nil), []byte(`{"choices":[{"delta":{"content":"a\n\"b\\/"}}]}`), []byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9"}}]}`))
+	f.Add(oa, []byte(nil), []byte(`{"choices":[{"delta":{"content":""}}],"obfuscation":"x"}`), []byte(`{"choices":[{"delta":{"content":null}}]}`))
+	f.Add(oa, []byte(nil), []byte(`{"choices":[{"delta":{"content":"a","content":"b"}}]}`), []byte(`{"choices":[{"index":1,"delta":{"content":"x"}}]}`))
+	f.Add(oa, []byte(nil), []byte(`{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}]}`), []byte(`[DONE]`))
+	f.Add(oa, []byte(nil), []byte(`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"t","function":{"name":"f","arguments":"{}"}}]}}]}`), []byte(text))
+	f.Add(oa, []byte(nil), []byte(`{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]}`), []byte(`{"choices":[{"delta":{"content":"a","refusal":null,"role":"assistant"}}],"usage":{"prompt_tokens":1}}`))
+	// Content blocks (Messages API streams); the suffix is a usage.
+	if i := slices.Index(names, "anthropic"); i >= 0 {
+		sel, next := uint8(i), uint8(i+len(names)) // block index 0, 1
+		usage := []byte{10, 5, 3, 1}
+		const delta = `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}`
+		f.Add(sel, usage, []byte(delta), []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lo \u00e9\n\""}}`))
+		f.Add(sel, usage, []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","text":"x"}}`), []byte(delta))
+		f.Add(sel, usage, []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{"type":"char_location","cited_text":"c"}}}`), []byte(delta))
+		f.Add(sel, usage, []byte(`{"type":"content_block_stop","index":0}`), []byte(delta))
+		f.Add(sel, usage, []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}`), []byte(delta))
+		f.Add(sel, usage, []byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}`), []byte(delta))
+		f.Add(sel, usage, []byte(`{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"x"}}`), []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}`))
+		f.Add(next, usage, []byte(`{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"x"}}`), []byte(`{"type":"message_stop"}`))
+		f.Add(sel, []byte{0x80}, []byte(delta), []byte(delta))
+	}
 	type pair struct {
-		on, off  engine.Module
-		template []byte // the state the template holds for
+		on, off   engine.Module
+		templates []abi.TextTemplate
 	}
 	var calls atomic.Int64
 	mods := map[string]pair{}
 	ctx := context.Background()
 	for _, name := range names {
-		p := pair{on: templatesModule(name, true, &calls), off: templatesModule(name, false, &calls)}
-		tt := adapters[name]().(guest.TextTemplater).TextTemplates()
-		p.template = tt[0].State
-		mods[name] = p
+		mods[name] = pair{on: templatesModule(name, true, &calls), off: templatesModule(name, false, &calls),
+			templates: adapters[name]().(guest.TextTemplater).TextTemplates()}
 	}
-	f.Fuzz(func(t *testing.T, sel uint8, a, b []byte) {
+	f.Fuzz(func(t *testing.T, sel uint8, suffix, a, b []byte) {
 		name := names[int(sel)%len(names)]
 		p := mods[name]
+		tpl := p.templates[int(sel)/len(names)%len(p.templates)]
+		start := tpl.State
+		if tpl.StatePrefix {
+			start = append(slices.Clip(start), suffix...)
+			// The state must be one the module loads: the template
+			// holds for the states of its streams.
+			if _, _, err := p.off.Transform(ctx, &abi.TransformInput{State: start}); err != nil {
+				return
+			}
+		}
 		run := func(m engine.Module, batches [][]abi.Chunk) string {
-			state := p.template
+			state := start
 			var out []byte
 			for _, chunks := range batches {
 				st, evs, err := m.Transform(ctx, &abi.TransformInput{State: state, Chunks: chunks})
@@ -138,7 +163,8 @@ func FuzzTextTemplates(f *testing.F) {
 			}
 			return string(out) + "state " + string(state)
 		}
-		ca, cb := abi.Chunk{Data: a}, abi.Chunk{Data: b}
+		ev := []byte(tpl.Event)
+		ca, cb := abi.Chunk{Event: ev, Data: a}, abi.Chunk{Event: ev, Data: b}
 		for _, batches := range [][][]abi.Chunk{{{ca}, {cb}}, {{ca, cb}}} {
 			if on, off := run(p.on, batches), run(p.off, batches); on != off {
 				t.Fatalf("%s: templates on gave\n%s\noff gave\n%s", name, on, off)

@@ -178,6 +178,15 @@ func (a Adapter) Transform(in *abi.TransformInput, out *guest.Output) error {
 	return a.Inner.Transform(in, out)
 }
 
+// TextTemplates implements guest.TextTemplater: the publisher adapter's
+// text-delta templates (its streams are the publisher's own), or none.
+func (a Adapter) TextTemplates() []abi.TextTemplate {
+	if tt, ok := a.Inner.(guest.TextTemplater); ok {
+		return tt.TextTemplates()
+	}
+	return nil
+}
+
 // ParseResponse is the wrapped adapter's.
 func (a Adapter) ParseResponse(in *abi.ResponseInput, out *guest.Output) error {
 	return a.Inner.ParseResponse(in, out)
