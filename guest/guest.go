@@ -109,7 +109,8 @@ type SelfTester interface {
 
 // TextTemplater is implemented by adapters that declare text-delta
 // templates (ABI 1.4, abi.TextTemplate): chunk shapes that, in a given
-// state, give one text-delta and leave the state unchanged, which the host
+// state (from ABI 1.6 also every state that begins with it, StatePrefix),
+// give one text-delta and leave the state unchanged, which the host
 // then serves without calling the module. An adapter that post-processes
 // text (splits inline reasoning, detects refusal phrases) declares none
 // for the states in which it does.
