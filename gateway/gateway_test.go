@@ -805,7 +805,11 @@ func TestShutdownDrains(t *testing.T) {
 		resp.Body.Close()
 		res <- result{resp.StatusCode, string(b)}
 	}()
-	<-got
+	select {
+	case <-got:
+	case r := <-res:
+		t.Fatalf("the stream ended before it reached the provider: %d %s", r.status, r.body)
+	}
 	shut := make(chan error, 1)
 	go func() { shut <- gateway.Shutdown(srv, gw, time.Hour) }()
 	close(release)

@@ -97,6 +97,12 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
+	// Registered after both servers' Close, so it runs before them: a test
+	// that fails while the held streams wait fails instead of leaving the
+	// servers waiting for their handlers.
+	var openGate sync.Once
+	release := func() { openGate.Do(func() { close(gate) }) }
+	t.Cleanup(release)
 	first := loaded[0]
 
 	auth := "Authorization: Bearer " + testKey
@@ -165,7 +171,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	if first.closed.Load() {
 		t.Fatal("the first modules were closed while streams held them")
 	}
-	close(gate)
+	release()
 	close(stop)
 	wg.Wait()
 	testenv.ReportErrs(t, errs)
