@@ -24,6 +24,12 @@ import (
 // instead of compiling them again (minutes under -race).
 var cacheDir string
 
+// watchEvery is the -watch interval of the tests that reload on a file
+// or tag change: how often the command rescans, not a deadline. Every
+// verdict waits for its condition with testenv.Poll, so a slow machine
+// only sees the change later.
+const watchEvery = "20ms"
+
 func TestMain(m *testing.M) { os.Exit(testenv.RunCached(m, "gateway-cache", &cacheDir)) }
 
 // send sends a request to url with body ("": none) and one header, name:
@@ -124,7 +130,7 @@ func TestReload(t *testing.T) {
 		trigger func()
 	}{
 		{"SIGHUP", "0", func() { syscall.Kill(os.Getpid(), syscall.SIGHUP) }},
-		{"file change", "20ms", func() {}},
+		{"file change", watchEvery, func() {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "gw.yaml")

@@ -47,7 +47,7 @@ func TestReloadOCITag(t *testing.T) {
 	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	url, logs, stop := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms")
+	url, logs, stop := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", watchEvery)
 	defer func() {
 		if t.Failed() {
 			t.Logf("gateway logs:\n%s", logs)
@@ -205,7 +205,7 @@ func TestSignedOCIModules(t *testing.T) {
 	// A reload that requires a key the running module lacks is refused,
 	// and the module keeps serving; then the key is withdrawn again.
 	p := configFile(unsigned)
-	url, logs, stop := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", "20ms", "-cache-dir", cache)
+	url, logs, stop := startCommand(ctx, t, "-config", p, "-modules", t.TempDir(), "-listen", "127.0.0.1:0", "-watch", watchEvery, "-cache-dir", cache)
 	chat(url)
 	strict, _ := os.ReadFile(configFile(unsigned, pubHex))
 	if err := os.WriteFile(p, strict, 0o600); err != nil {
