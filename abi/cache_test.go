@@ -39,7 +39,8 @@ func TestVersionAcceptsOlderMinor(t *testing.T) {
 		{PackVersion(1, 4, 0), false},
 		{PackVersion(1, 5, 0), false},
 		{PackVersion(1, 6, 0), false},
-		{PackVersion(1, 7, 0), true},
+		{PackVersion(1, 7, 0), false},
+		{PackVersion(1, 8, 0), true},
 		{PackVersion(2, 0, 0), true},
 	}
 	for _, tt := range tests {

@@ -26,8 +26,9 @@ const (
 	// ShapeString (ABI 1.6): the string Shape.String, written without
 	// escapes (a string that spells it with escapes is no match).
 	ShapeString = "string"
-	// ShapeText: a string without \u escapes: the text of the text-delta
-	// (none when it is empty). Exactly one per template.
+	// ShapeText: a string without \u escapes: the text of the event the
+	// template emits (TextTemplate.Emit; none when it is empty). Exactly
+	// one per template.
 	ShapeText = "text"
 	// ShapeObject: an object whose members are all named in Shape.Keys,
 	// each key at most once, with every key of Shape.Required.
@@ -49,12 +50,14 @@ type Shape struct {
 }
 
 // TextTemplate (ABI 1.4) declares a chunk the module turns into at most
-// one text-delta and no state change: when the module's transform state
+// one event and no state change: when the module's transform state
 // equals State, a chunk whose event name is Event and whose data is one
-// JSON value matching Data gives the text-delta of the Data's ShapeText
-// string (nothing when it is empty) and leaves the state as it is. The
-// host then emits that event itself, without calling the module. It is
-// data, not code: the host only compares bytes and walks the tape.
+// JSON value matching Data gives the event of the Data's ShapeText string
+// (nothing when it is empty): a text-delta of it or, from ABI 1.7, the
+// tool-call-delta of tool call Index with it as the arguments' piece
+// (Emit). It leaves the state as it is. The host then emits that event
+// itself, without calling the module. It is data, not code: the host only
+// compares bytes and walks the tape.
 type TextTemplate struct {
 	// Event is the chunk's event name ("" when it has none).
 	Event string `json:"event"`
@@ -68,6 +71,26 @@ type TextTemplate struct {
 	StatePrefix bool `json:"state_prefix,omitempty"`
 	// Data is the shape of the chunk's data.
 	Data *Shape `json:"data"`
+	// Emit (ABI 1.7) is the type of the event the text gives: "" or
+	// EventTextDelta (the text-delta of the text), or EventToolCallDelta
+	// (the tool-call-delta of tool call Index, the text its piece of the
+	// arguments).
+	Emit EventType `json:"emit,omitempty"`
+	// Index (ABI 1.7) is the tool call's index of a template that emits
+	// EventToolCallDelta; zero otherwise.
+	Index int `json:"index,omitempty"`
+}
+
+// Emitted returns the event the template gives for the text of a matching
+// chunk, and false when the text is empty (no event).
+func (t *TextTemplate) Emitted(text []byte) (Event, bool) {
+	if len(text) == 0 {
+		return Event{}, false
+	}
+	if t.Emit == EventToolCallDelta {
+		return Event{Type: EventToolCallDelta, Index: t.Index, Arguments: string(text)}, true
+	}
+	return Event{Type: EventTextDelta, Text: string(text)}, true
 }
 
 // HoldsFor reports whether the template holds for the transform state
@@ -79,34 +102,57 @@ func (t *TextTemplate) HoldsFor(state []byte) bool {
 	return bytes.Equal(state, t.State)
 }
 
-// MaxTextTemplates bounds the templates of one module, and
-// MaxTemplateShapes the shapes of one template.
+// MaxTextTemplates bounds the templates of one module (from ABI 1.7;
+// MaxTextTemplatesBefore17 before it), and MaxTemplateShapes the shapes of
+// one template.
 const (
-	MaxTextTemplates  = 16
-	MaxTemplateShapes = 256
+	MaxTextTemplates         = 64
+	MaxTextTemplatesBefore17 = 16
+	MaxTemplateShapes        = 256
 )
 
 // DecodeTextTemplates decodes and checks the templates a module of ABI
 // minor version minor declares: valid JSON of []TextTemplate, at most
-// MaxTextTemplates, each with a non-empty state, known shape kinds,
-// exactly one ShapeText, required keys among the keys, and at most
-// MaxTemplateShapes shapes. ShapeString and StatePrefix are 1.6: from an
-// older module the kind is unknown and StatePrefix is refused (a 1.5 host
-// would ignore it and match the state exactly).
+// MaxTextTemplates (MaxTextTemplatesBefore17 before 1.7), each with a
+// non-empty state, known shape kinds, exactly one ShapeText, required keys
+// among the keys, and at most MaxTemplateShapes shapes. ShapeString and
+// StatePrefix are 1.6: from an older module the kind is unknown and
+// StatePrefix is refused (a 1.5 host would ignore it and match the state
+// exactly). Emit and Index are 1.7, likewise refused from an older module.
 func DecodeTextTemplates(b []byte, minor uint8) ([]TextTemplate, error) {
 	var ts []TextTemplate
 	if err := json.Unmarshal(b, &ts); err != nil {
 		return nil, fmt.Errorf("text templates are not a JSON array of templates: %v", err)
 	}
-	if len(ts) > MaxTextTemplates {
-		return nil, fmt.Errorf("%d text templates, more than %d", len(ts), MaxTextTemplates)
+	limit := MaxTextTemplates
+	if minor < 7 {
+		limit = MaxTextTemplatesBefore17
+	}
+	if len(ts) > limit {
+		return nil, fmt.Errorf("%d text templates, more than %d", len(ts), limit)
 	}
 	for i := range ts {
-		if len(ts[i].State) == 0 {
+		t := &ts[i]
+		if len(t.State) == 0 {
 			return nil, fmt.Errorf("text template %d has an empty state", i)
 		}
-		if ts[i].StatePrefix && minor < 6 {
+		if t.StatePrefix && minor < 6 {
 			return nil, fmt.Errorf("text template %d has a state prefix, which takes ABI 1.6", i)
+		}
+		if (t.Emit != "" || t.Index != 0) && minor < 7 {
+			return nil, fmt.Errorf("text template %d has an emit or an index, which take ABI 1.7", i)
+		}
+		switch t.Emit {
+		case "", EventTextDelta:
+			if t.Index != 0 {
+				return nil, fmt.Errorf("text template %d emits %s with index %d: only a tool-call-delta has an index", i, EventTextDelta, t.Index)
+			}
+		case EventToolCallDelta:
+			if t.Index < 0 {
+				return nil, fmt.Errorf("text template %d has the negative index %d", i, t.Index)
+			}
+		default:
+			return nil, fmt.Errorf("text template %d emits %q: want %q or %q", i, t.Emit, EventTextDelta, EventToolCallDelta)
 		}
 		n, texts := 0, 0
 		if err := checkShape(ts[i].Data, minor, &n, &texts); err != nil {

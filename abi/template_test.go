@@ -62,9 +62,11 @@ func TestDecodeTextTemplates(t *testing.T) {
 		{`[{"state":"AQ==","data":{"kind":"regex"}}]`, `unknown shape kind "regex"`},
 		{`[{"state":"AQ==","data":{"kind":"object","required":["a"],"keys":{"b":{"kind":"text"}}}}]`, `required key "a"`},
 		{`[{"state":"AQ=="}]`, "a shape is missing"},
-		{"[" + strings.Repeat(`{"state":"AQ==","data":{"kind":"text"}},`, MaxTextTemplates) + `{"state":"AQ==","data":{"kind":"text"}}]`, "more than 16"},
+		{"[" + strings.Repeat(`{"state":"AQ==","data":{"kind":"text"}},`, MaxTextTemplatesBefore17) + `{"state":"AQ==","data":{"kind":"text"}}]`, "more than 16"},
 		{`[{"state":"AQ==","data":{"kind":"array","items":[{"kind":"string","string":"a"},{"kind":"text"}]}}]`, `unknown shape kind "string" (ABI 1.6)`},
 		{`[{"state":"AQ==","state_prefix":true,"data":{"kind":"text"}}]`, "state prefix, which takes ABI 1.6"},
+		{`[{"state":"AQ==","emit":"tool-call-delta","data":{"kind":"text"}}]`, "take ABI 1.7"},
+		{`[{"state":"AQ==","index":1,"data":{"kind":"text"}}]`, "take ABI 1.7"},
 	} {
 		if _, err := DecodeTextTemplates([]byte(tt.in), 5); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want an error mentioning %q", tt.in, err, tt.want)
@@ -120,6 +122,53 @@ func TestTextTemplates16(t *testing.T) {
 		tpl := TextTemplate{State: []byte{1, 2}, StatePrefix: tt.prefix, Data: shape}
 		if got := tpl.HoldsFor(tt.state); got != tt.holds {
 			t.Errorf("prefix %v, state %v: HoldsFor = %v, want %v", tt.prefix, tt.state, got, tt.holds)
+		}
+	}
+}
+
+// TestTextTemplates17: a 1.7 module may declare up to 64 templates, and a
+// template that emits a tool-call-delta of its index; anything else it
+// emits, an index on a text-delta, or a negative index is refused. The
+// event of an empty text is none.
+func TestTextTemplates17(t *testing.T) {
+	text := `{"state":"AQ==","data":{"kind":"text"}}`
+	many := "[" + strings.Repeat(text+",", MaxTextTemplates-1) + text + "]"
+	if ts, err := DecodeTextTemplates([]byte(many), 7); err != nil || len(ts) != MaxTextTemplates {
+		t.Fatalf("%d templates: %d, %v", MaxTextTemplates, len(ts), err)
+	}
+	if _, err := DecodeTextTemplates([]byte(many), 6); err == nil || !strings.Contains(err.Error(), "more than 16") {
+		t.Fatalf("%d templates from 1.6: %v, want more than 16", MaxTextTemplates, err)
+	}
+	if _, err := DecodeTextTemplates([]byte("["+strings.Repeat(text+",", MaxTextTemplates)+text+"]"), 7); err == nil || !strings.Contains(err.Error(), "more than 64") {
+		t.Fatalf("%d templates: %v, want more than 64", MaxTextTemplates+1, err)
+	}
+	ts, err := DecodeTextTemplates([]byte(`[{"state":"AQ==","emit":"tool-call-delta","index":2,"data":{"kind":"text"}},{"state":"AQ==","emit":"text-delta","data":{"kind":"text"}}]`), 7)
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("DecodeTextTemplates = %+v, %v", ts, err)
+	}
+	for _, tt := range []struct {
+		tpl  *TextTemplate
+		text string
+		want Event
+		ok   bool
+	}{
+		{&ts[0], `{"a`, Event{Type: EventToolCallDelta, Index: 2, Arguments: `{"a`}, true},
+		{&ts[0], "", Event{}, false},
+		{&ts[1], "hi", Event{Type: EventTextDelta, Text: "hi"}, true},
+		{&ts[1], "", Event{}, false},
+	} {
+		if got, ok := tt.tpl.Emitted([]byte(tt.text)); ok != tt.ok || got != tt.want {
+			t.Errorf("%s %q: Emitted = %+v, %v; want %+v, %v", tt.tpl.Emit, tt.text, got, ok, tt.want, tt.ok)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`[{"state":"AQ==","emit":"tool-call","data":{"kind":"text"}}]`, `emits "tool-call"`},
+		{`[{"state":"AQ==","emit":"text-delta","index":1,"data":{"kind":"text"}}]`, "only a tool-call-delta has an index"},
+		{`[{"state":"AQ==","index":1,"data":{"kind":"text"}}]`, "only a tool-call-delta has an index"},
+		{`[{"state":"AQ==","emit":"tool-call-delta","index":-1,"data":{"kind":"text"}}]`, "negative index"},
+	} {
+		if _, err := DecodeTextTemplates([]byte(tt.in), 7); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error mentioning %q", tt.in, err, tt.want)
 		}
 	}
 }

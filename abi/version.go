@@ -21,7 +21,7 @@ import (
 // not know).
 const (
 	Major = 1
-	Minor = 6
+	Minor = 7
 	Patch = 0
 )
 

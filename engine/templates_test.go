@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -15,8 +16,10 @@ import (
 // chunk, the last call of a stream, every chunk of a module of an older
 // ABI, and every chunk when the host is configured without templates; a
 // 1.6 module's prefix template holds for longer states, and its string
-// shape matches only its string; a module whose templates are malformed,
-// or a 1.5 module's that use 1.6 shapes, is refused at load.
+// shape matches only its string; a 1.7 module's template may emit a
+// tool-call-delta of its index (none for empty arguments); a module whose
+// templates are malformed, or a 1.5 module's that use 1.6 shapes, or a 1.6
+// module's that emit a tool-call-delta, is refused at load.
 func TestTextTemplatesByBackend(t *testing.T) {
 	const tpl = `[{"event":"","state":"AQ==","data":{"kind":"object","required":["t"],"keys":{"t":{"kind":"text"}}}}]`
 	module := []byte(`{"type":"text-delta","text":"module"}` + "\n")
@@ -26,6 +29,10 @@ func TestTextTemplatesByBackend(t *testing.T) {
 	// A 1.6 template: state prefix 0x01, a member k that is the string "v".
 	const tpl16 = `{"event":"","state":"AQ==","state_prefix":true,"data":{"kind":"object","required":["k","t"],"keys":{"k":{"kind":"string","string":"v"},"t":{"kind":"text"}}}}`
 	prefixed := abi.Chunk{Data: []byte(`{"k":"v","t":"host"}`)}
+	// 1.7 templates: the 1.6 one, and a tool-call-delta of call 3 from a
+	// member a in the state prefix 0x02.
+	const tpl17 = `[` + tpl16 + `,{"event":"","state":"Ag==","state_prefix":true,"emit":"tool-call-delta","index":3,"data":{"kind":"object","required":["a"],"keys":{"a":{"kind":"text"}}}}]`
+	args := abi.Chunk{Data: []byte(`{"a":"{\"x"}`)}
 	tests := []struct {
 		name   string
 		minor  uint8
@@ -45,6 +52,9 @@ func TestTextTemplatesByBackend(t *testing.T) {
 		{"prefix: longer state", 6, false, 0, []byte{1, 9}, []abi.Chunk{prefixed, host}, []string{"host", "module"}},
 		{"prefix: other state", 6, false, 0, []byte{2, 1}, []abi.Chunk{prefixed}, []string{"module"}},
 		{"string: other value", 6, false, 0, []byte{1, 9}, []abi.Chunk{{Data: []byte(`{"k":"w","t":"host"}`)}}, []string{"module"}},
+		{"1.7: text", 7, false, 0, []byte{1, 9}, []abi.Chunk{prefixed}, []string{"host"}},
+		{"1.7: tool-call-delta", 7, false, 0, []byte{2, 9}, []abi.Chunk{args, {Data: []byte(`{"a":""}`)}, args, host}, []string{`call 3 {"x`, `call 3 {"x`, "module"}},
+		{"1.7: tool-call-delta, other state", 7, false, 0, []byte{1, 9}, []abi.Chunk{args}, []string{"module"}},
 	}
 	for _, backend := range Backends() {
 		for _, tt := range tests {
@@ -55,7 +65,10 @@ func TestTextTemplatesByBackend(t *testing.T) {
 				}
 				defer e.Close(ctx)
 				tpls := tpl
-				if tt.minor >= 6 {
+				switch {
+				case tt.minor >= 7:
+					tpls = tpl17
+				case tt.minor >= 6:
 					tpls = "[" + tpl16 + "]"
 				}
 				m, err := e.Load(ctx, "tpl", watModule(t, stubWAT(abi.PackVersion(1, tt.minor, 0), false, module, tpls)))
@@ -68,10 +81,14 @@ func TestTextTemplatesByBackend(t *testing.T) {
 				}
 				var got []string
 				for _, ev := range evs {
+					if ev.Type == abi.EventToolCallDelta {
+						got = append(got, fmt.Sprintf("call %d %s", ev.Index, ev.Arguments))
+						continue
+					}
 					got = append(got, ev.Text)
 				}
 				if strings.Join(got, ",") != strings.Join(tt.want, ",") {
-					t.Fatalf("texts %q, want %q", got, tt.want)
+					t.Fatalf("events %q, want %q", got, tt.want)
 				}
 				if tt.want[len(tt.want)-1] == "host" && string(st) != string(tt.state) {
 					t.Fatalf("state %v, want the template's %v", st, tt.state)
@@ -91,6 +108,10 @@ func TestTextTemplatesByBackend(t *testing.T) {
 			_, err = e.Load(ctx, "tpl15", watModule(t, stubWAT(abi.PackVersion(1, 5, 0), false, module, "["+tpl16+"]")))
 			if abi.CodeOf(err) != abi.CodeABIMismatch || !strings.Contains(err.Error(), "1.6") {
 				t.Fatalf("load of a 1.5 module with 1.6 templates: %v, want abi_mismatch", err)
+			}
+			_, err = e.Load(ctx, "tpl16", watModule(t, stubWAT(abi.PackVersion(1, 6, 0), false, module, tpl17)))
+			if abi.CodeOf(err) != abi.CodeABIMismatch || !strings.Contains(err.Error(), "1.7") {
+				t.Fatalf("load of a 1.6 module with 1.7 templates: %v, want abi_mismatch", err)
 			}
 		})
 	}

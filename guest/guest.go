@@ -110,8 +110,9 @@ type SelfTester interface {
 // TextTemplater is implemented by adapters that declare text-delta
 // templates (ABI 1.4, abi.TextTemplate): chunk shapes that, in a given
 // state (from ABI 1.6 also every state that begins with it, StatePrefix),
-// give one text-delta and leave the state unchanged, which the host
-// then serves without calling the module. An adapter that post-processes
+// give one text-delta (from ABI 1.7 or one tool-call-delta, Emit) and
+// leave the state unchanged, which the host then serves without calling
+// the module. An adapter that post-processes
 // text (splits inline reasoning, detects refusal phrases) declares none
 // for the states in which it does.
 type TextTemplater interface {

@@ -91,3 +91,84 @@ func transformOne(t *testing.T, ctx string, state []byte, c abi.Chunk) []byte {
 	}
 	return append([]byte(nil), out.State()...)
 }
+
+// TestToolTemplatesHold: after a stream's prefix, exactly the tool
+// template of the open tool_use block holds for the state (whatever its id,
+// name and usage), or none where an argument piece is not what the
+// template says (a server tool's input, which the state keeps; structured
+// output; another block left open; a call or block past the templates);
+// and a chunk the template matches is one the module turns into that
+// tool-call-delta alone, leaving the state as it is.
+func TestToolTemplatesHold(t *testing.T) {
+	start := func(i, typ, id string) string {
+		return "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + i + ",\"content_block\":{\"type\":\"" + typ + "\",\"id\":\"" + id + "\",\"name\":\"get_weather\",\"input\":{},\"text\":\"\",\"thinking\":\"\"}}\n\n"
+	}
+	args := func(i, s string) string {
+		return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + i + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"" + s + "\"}}\n\n"
+	}
+	text := func(i string) string {
+		return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + i + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\n\n"
+	}
+	stop := func(i string) string {
+		return "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":" + i + "}\n\n"
+	}
+	jsonCtx := `{"model":"claude-3-5-haiku-latest","response_format":{"type":"json_schema","name":"get_weather","schema":{"type":"object"}}}`
+	tests := []struct {
+		name, ctx, body string
+		call, block     int // the template's call and block index, or -1
+	}{
+		{"call 0 at block 0", "", msgStart + start("0", "tool_use", "toolu_1"), 0, 0},
+		{"call 0 at block 0, a longer id", "", msgStart + start("0", "tool_use", "toolu_01A09q90qw90lq917835lq9"), 0, 0},
+		{"call 0 after a piece", "", msgStart + start("0", "tool_use", "toolu_1") + args("0", `{\"a`), 0, 0},
+		{"text, then call 0 at block 1", "", msgStart + start("0", "text", "") + text("0") + stop("0") + start("1", "tool_use", "toolu_1"), 0, 1},
+		{"thinking, text, then call 0 at block 2", "", msgStart + start("0", "thinking", "") + stop("0") + start("1", "text", "") + text("1") + stop("1") + start("2", "tool_use", "toolu_1"), 0, 2},
+		{"thinking, then call 0 at block 1", "", msgStart + start("0", "thinking", "") + stop("0") + start("1", "tool_use", "toolu_1"), 0, 1},
+		{"text, then call 1 at block 2", "", msgStart + start("0", "text", "") + text("0") + stop("0") + start("1", "tool_use", "toolu_1") + args("1", "{}") + stop("1") + start("2", "tool_use", "toolu_2"), 1, 2},
+		{"three blocks before the call: past the templates", "", msgStart + start("0", "thinking", "") + stop("0") + start("1", "thinking", "") + stop("1") + start("2", "thinking", "") + stop("2") + start("3", "tool_use", "toolu_1"), -1, -1},
+		{"server tool", "", msgStart + start("0", "server_tool_use", "srvtoolu_1"), -1, -1},
+		{"structured output", jsonCtx, msgStart + start("0", "tool_use", "toolu_1"), -1, -1},
+		{"text block left open beside the call", "", msgStart + start("0", "text", "") + text("0") + start("1", "tool_use", "toolu_1"), -1, -1},
+		{"after message_delta", "", msgStart + start("0", "tool_use", "toolu_1") + msgDelta("tool_use", 3), -1, -1},
+	}
+	tpls := New().(guest.TextTemplater).TextTemplates()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var state []byte
+			for _, c := range sse(t, tt.body) {
+				state = transformOne(t, tt.ctx, state, c)
+			}
+			var hold *abi.TextTemplate
+			for i := range tpls {
+				if tpls[i].HoldsFor(state) {
+					if hold != nil {
+						t.Fatalf("two templates hold for state %x", state)
+					}
+					hold = &tpls[i]
+				}
+			}
+			if tt.call < 0 {
+				if hold != nil {
+					t.Fatalf("a template (emit %q, index %d) holds for state %x, want none", hold.Emit, hold.Index, state)
+				}
+				return
+			}
+			if hold == nil || hold.Emit != abi.EventToolCallDelta || hold.Index != tt.call || hold.Data.Keys["index"].Int != int64(tt.block) {
+				t.Fatalf("template %+v holds for state %x, want call %d at block %d", hold, state, tt.call, tt.block)
+			}
+			c := sse(t, args(itoa(tt.block), `{\"city\":\"Par`))[0]
+			tape, _ := abi.AppendTape(nil, c.Data)
+			got, ok := abi.MatchTextTemplate(hold.Data, c.Data, tape)
+			if !ok || string(got) != `{"city":"Par` || hold.Event != string(c.Event) {
+				t.Fatalf("the template does not match %s: %q, %v", c.Data, got, ok)
+			}
+			var out guest.Output
+			if err := New().Transform(&abi.TransformInput{Context: []byte(tt.ctx), State: state, Chunks: []abi.Chunk{c}}, &out); err != nil {
+				t.Fatal(err)
+			}
+			want := `{"type":"tool-call-delta","index":` + itoa(tt.call) + `,"arguments":"{\"city\":\"Par"}` + "\n"
+			if string(out.State()) != string(state) || string(out.Events()) != want {
+				t.Fatalf("the module gave state %x (want %x) and events %s, want %s", out.State(), state, out.Events(), want)
+			}
+		})
+	}
+}

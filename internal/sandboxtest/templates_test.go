@@ -125,6 +125,27 @@ func FuzzTextTemplates(f *testing.F) {
 		f.Add(sel, usage, []byte(`{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"x"}}`), []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}`))
 		f.Add(next, usage, []byte(`{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"x"}}`), []byte(`{"type":"message_stop"}`))
 		f.Add(sel, []byte{0x80}, []byte(delta), []byte(delta))
+		// Tool templates (ABI 1.7): the first is call 0 in block 0; the
+		// suffix is the call's id, name and empty arguments, and a usage.
+		first := slices.IndexFunc(adapters["anthropic"]().(guest.TextTemplater).TextTemplates(), func(t abi.TextTemplate) bool { return t.Emit == abi.EventToolCallDelta })
+		tool := uint8(i + first*len(names))
+		call := append([]byte("\x07toolu_1\x0bget_weather\x00"), usage...)
+		const args = `{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"city"}}`
+		f.Add(tool, call, []byte(args), []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"\":\"Par\u00e9"}}`))
+		f.Add(tool, call, []byte(args), []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":""}}`))
+		f.Add(tool, call, []byte(`{"type":"content_block_stop","index":0}`), []byte(args))
+		f.Add(tool, call, []byte(`{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"x"}}`), []byte(args))
+	}
+	// Chat Completions tool templates: the first is one started call 0.
+	if first := slices.IndexFunc(adapters["openai"]().(guest.TextTemplater).TextTemplates(), func(t abi.TextTemplate) bool { return t.Emit == abi.EventToolCallDelta }); first >= 0 {
+		tool := uint8(int(oa) + first*len(names))
+		const args = `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a"}}]},"logprobs":null,"finish_reason":null}],"usage":null}`
+		call := []byte("\x07call_w1\x0bget_weather\x00")
+		f.Add(tool, call, []byte(args), []byte(args))
+		f.Add(tool, call, []byte(args), []byte(`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\u00e9","name":"g"}}]}}]}`))
+		f.Add(tool, call, []byte(`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_2","function":{"name":"h","arguments":""}}]}}]}`), []byte(args))
+		f.Add(tool, call, []byte(`{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}`), []byte(args))
+		f.Add(tool, call, []byte(args), []byte(`{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"}"}}]},"finish_reason":"tool_calls"}]}`))
 	}
 	type pair struct {
 		on, off   engine.Module

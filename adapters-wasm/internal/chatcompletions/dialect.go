@@ -59,8 +59,8 @@
 //
 // The transform state is host-owned bytes in a compact binary layout named
 // by Dialect.StateFormat: a version byte, flag bits, the raw finish reason,
-// and per tool call its index, id, name and the arguments received before
-// it started (the host assembles the rest from the tool-call-delta events
+// per tool call its index and whether it started, then per tool call its
+// id, name and the arguments received before it started (the host assembles the rest from the tool-call-delta events
 // and completes the call at its tool-call-end, ABI 1.4).
 // Decoding and encoding it reuses pooled scratch buffers, so the per-chunk
 // path allocates nothing in steady state and stays a pure function of its
@@ -313,7 +313,7 @@ type Models struct {
 }
 
 // StateFormat is the transform state layout of this package.
-const StateFormat = "chat-completions/2"
+const StateFormat = "chat-completions/3"
 
 // DefaultFeatures are the features of a current chat model.
 var DefaultFeatures = abi.Features{

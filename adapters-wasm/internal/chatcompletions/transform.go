@@ -25,7 +25,8 @@ const (
 
 // stateVersion 2: a started tool call's arguments are not in the state
 // (the host completes the call from its deltas: tool-call-end, ABI 1.4).
-const stateVersion = 2
+// 3: the calls' indices come before their ids, names and arguments.
+const stateVersion = 3
 
 type toolState struct {
 	index   int
@@ -104,12 +105,15 @@ func (s *streamState) decode(b []byte) bool {
 	b = b[k:]
 	for range cnt {
 		idx, k := binary.Uvarint(b)
-		if k <= 0 || len(b) < k+1 || idx > 1<<31 {
+		if k <= 0 || len(b) < k+1 || idx > 1<<31 || b[k] > 1 {
 			return false
 		}
 		t := s.tool(int(idx))
 		t.started = b[k] == 1
 		b = b[k+1:]
+	}
+	for i := range s.tools[:s.n] {
+		t := &s.tools[i]
 		var id, name, args []byte
 		if id, b, ok = blockstate.ReadBytes(b); !ok {
 			return false
@@ -124,9 +128,14 @@ func (s *streamState) decode(b []byte) bool {
 		t.name = append(t.name, name...)
 		t.args = append(t.args, args...)
 	}
-	return len(b) == 0
+	return len(b) == 0 && s.n == int(cnt)
 }
 
+// encode appends the state to dst: the version, the flags, the finish
+// reason, the count of tool calls and each one's index and started byte,
+// then each one's id, name and arguments. What is the same in every stream
+// at the same point (the indices) comes before what is not (the ids), so
+// that the tool-call templates hold for a prefix (ToolTemplates).
 func (s *streamState) encode(dst []byte) []byte {
 	dst = append(dst, stateVersion, s.flags)
 	dst = blockstate.AppendBytes(dst, s.finish)
@@ -139,6 +148,9 @@ func (s *streamState) encode(dst []byte) []byte {
 			st = 1
 		}
 		dst = append(dst, st)
+	}
+	for i := range s.tools[:s.n] {
+		t := &s.tools[i]
 		dst = blockstate.AppendBytes(dst, t.id)
 		dst = blockstate.AppendBytes(dst, t.name)
 		dst = blockstate.AppendBytes(dst, t.args)
