@@ -221,11 +221,26 @@ func MatchTextTemplate(s *Shape, data, tape []byte) (text []byte, ok bool) {
 	return m.text, true
 }
 
+// MatchTemplateSkeleton reports whether a chunk's data matches shape s
+// with every ShapeInt taken as any integer: whether some template that
+// differs from s only in its integers could match it. A host uses it to
+// find the chunks of a batch worth checking once the state is known.
+func MatchTemplateSkeleton(s *Shape, data, tape []byte) bool {
+	t := Tape(tape)
+	if t.Len() == 0 {
+		return false
+	}
+	m := matcher{data: data, t: t, anyInt: true}
+	next, ok := m.match(s, 0)
+	return ok && next == t.Len() && m.found
+}
+
 type matcher struct {
-	data  []byte
-	t     Tape
-	text  []byte
-	found bool
+	data   []byte
+	t      Tape
+	text   []byte
+	found  bool
+	anyInt bool // ShapeInt matches any integer (MatchTemplateSkeleton)
 }
 
 // match matches entry i against s and returns the index after the value.
@@ -247,6 +262,9 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 		if kind != TapeNumber || aux&TapeInteger == 0 {
 			return 0, false
 		}
+		if m.anyInt {
+			return next, true
+		}
 		v, err := strconv.ParseInt(string(m.data[pos:aux&TapeOffsetMask]), 10, 64)
 		return next, err == nil && v == s.Int
 	case ShapeString:
@@ -257,7 +275,7 @@ func (m *matcher) match(s *Shape, i int) (int, bool) {
 			return 0, false
 		}
 		raw := m.data[pos+1 : aux&TapeOffsetMask-1]
-		if aux&TapeEscaped != 0 {
+		if aux&TapeEscaped != 0 && !m.anyInt {
 			raw = unescapeSimple(raw)
 		}
 		m.text, m.found = raw, true

@@ -43,8 +43,10 @@ type module struct {
 	reqTapeOnce sync.Once
 	reqTape     bool
 	// templates are the module's text-delta templates (ABI 1.4,
-	// templates.go), read once at load.
+	// templates.go), read once at load, and skeletons their distinct
+	// shapes with the integers left open.
 	templates []abi.TextTemplate
+	skeletons []skeleton
 }
 
 // usesTape reports whether the module opted in to tapes: it reports ABI
@@ -292,24 +294,14 @@ func (m *module) projectJSON(ctx context.Context, fn exportID, what string, v an
 	return pr, nil
 }
 
-// Transform implements Module. Leading chunks that one of the module's
-// text templates covers are served by the host (templates.go); the module
-// gets the rest, if any.
+// Transform implements Module. Chunks that one of the module's text
+// templates covers are served by the host (templates.go); the module gets
+// the rest, in as few calls as the templates allow.
 func (m *module) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
-	events, served := m.templated(ctx, in)
-	if served == 0 {
+	if !m.templatesApply(ctx, in) {
 		return m.transform(ctx, in)
 	}
-	if served == len(in.Chunks) {
-		return bytes.Clone(in.State), events, nil
-	}
-	rest := *in
-	rest.Chunks = in.Chunks[served:]
-	state, more, err := m.transform(ctx, &rest)
-	if err != nil {
-		return nil, nil, err
-	}
-	return state, append(events, more...), nil
+	return m.templated(ctx, in)
 }
 
 // transform runs one transform call in the module.

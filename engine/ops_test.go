@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -22,6 +23,12 @@ func opsWAT(v uint32, ops bool) string { return stubWAT(v, ops, nil, "") }
 // count_tokens result; with templates, it exports
 // wasmadapt_text_templates_v1 returning them.
 func stubWAT(v uint32, ops bool, events []byte, templates string) string {
+	return stubWATState(v, ops, nil, events, templates)
+}
+
+// stubWATState is stubWAT whose transform returns state instead of an
+// empty state.
+func stubWATState(v uint32, ops bool, state, events []byte, templates string) string {
 	pr := `{"method":"POST","path":"/count","stream_framing":"none"}`
 	count := `{"input_tokens":7}`
 	exports := ""
@@ -38,8 +45,9 @@ func stubWAT(v uint32, ops bool, events []byte, templates string) string {
 			strings.ReplaceAll(templates, `"`, `\"`), len(templates)+1)
 	}
 	var res strings.Builder
-	for _, c := range append(make([]byte, 5), events...) {
-		fmt.Fprintf(&res, `\%02x`, c) // status OK, an empty state, the events
+	head := binary.LittleEndian.AppendUint32([]byte{0}, uint32(len(state)))
+	for _, c := range append(append(head, state...), events...) {
+		fmt.Fprintf(&res, `\%02x`, c) // status OK, the state, the events
 	}
 	return fmt.Sprintf(`(module
   (import "wasi_snapshot_preview1" "sched_yield" (func $sched_yield (result i32)))
@@ -55,7 +63,7 @@ func stubWAT(v uint32, ops bool, events []byte, templates string) string {
   (func (export "wasmadapt_transform") (param i32 i32) (result i64) (i64.const 0x00001008%08x))
   (func (export "wasmadapt_parse_response") (param i32 i32) (result i64) (i64.const 0x0000100000000001))
   (func (export "wasmadapt_map_error") (param i32 i32) (result i64) (i64.const 0x0000100000000001))%s
-)`, res.String(), strings.ReplaceAll(pr, `"`, `\"`), strings.ReplaceAll(count, `"`, `\"`), v, 5+len(events), exports)
+)`, res.String(), strings.ReplaceAll(pr, `"`, `\"`), strings.ReplaceAll(count, `"`, `\"`), v, 5+len(state)+len(events), exports)
 }
 
 // TestOpsByVersion: modules of ABI 1.1 and 1.2 keep loading; operations

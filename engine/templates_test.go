@@ -44,7 +44,10 @@ func TestTextTemplatesByBackend(t *testing.T) {
 	}{
 		{"served", 4, false, 0, []byte{1}, []abi.Chunk{host}, []string{"host"}},
 		{"served twice", 4, false, 0, []byte{1}, []abi.Chunk{host, host}, []string{"host", "host"}},
-		{"served then module", 4, false, 0, []byte{1}, []abi.Chunk{host, other, host}, []string{"host", "module"}},
+		// The stub's own calls return an empty state, for which no
+		// template holds: after its call for other, it gets the last
+		// chunk too.
+		{"served then module", 4, false, 0, []byte{1}, []abi.Chunk{host, other, host}, []string{"host", "module", "module"}},
 		{"other state", 4, false, 0, []byte{2}, []abi.Chunk{host}, []string{"module"}},
 		{"end", 4, false, abi.FlagEnd, []byte{1}, []abi.Chunk{host}, []string{"module"}},
 		{"templates off", 4, true, 0, []byte{1}, []abi.Chunk{host}, []string{"module"}},
@@ -165,5 +168,66 @@ func TestTextTemplatesRefuseAsTheModule(t *testing.T) {
 				t.Fatalf("codes with templates %q, without %q, want both %q", codes[0], codes[1], tt.want)
 			}
 		})
+	}
+}
+
+// TestTemplatesMidBatch: on every backend, the host serves the chunks a
+// template covers anywhere in a call's batch, not only its leading ones:
+// the module gets each run of other chunks up to the next chunk that
+// matches a template's skeleton, in one call with the state before it
+// (the stub emits one event per call and returns the state ret); once a
+// chunk that matches a skeleton is not served, the module gets every
+// chunk left in one call; the last chunk of a call with FlagEnd goes to
+// the module with the flag.
+func TestTemplatesMidBatch(t *testing.T) {
+	const tpl = `[{"event":"","state":"AQ==","data":{"kind":"object","required":["t","i"],"keys":{"t":{"kind":"text"},"i":{"kind":"int","int":1}}}}]`
+	host := abi.Chunk{Data: []byte(`{"t":"host","i":1}`)}
+	other := abi.Chunk{Data: []byte(`{"x":"module"}`)}
+	otherInt := abi.Chunk{Data: []byte(`{"t":"host","i":2}`)} // the skeleton's, not the template's
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		ret    []byte // the state the stub's calls return
+		flags  uint32
+		chunks []abi.Chunk
+		want   []string
+	}{
+		{"module, then served", []byte{1}, 0, []abi.Chunk{other, host, host}, []string{"module", "host", "host"}},
+		{"module, served, module, served", []byte{1}, 0, []abi.Chunk{other, host, other, other, host}, []string{"module", "host", "module", "host"}},
+		{"a run of other chunks in one call", []byte{1}, 0, []abi.Chunk{other, other, host}, []string{"module", "host"}},
+		{"a skeleton's chunk not served: the rest in one call", []byte{1}, 0, []abi.Chunk{other, otherInt, host, other, host}, []string{"module", "module"}},
+		{"end: the last chunk goes to the module", []byte{1}, abi.FlagEnd, []abi.Chunk{host, host}, []string{"host", "module"}},
+		{"end: one chunk", []byte{1}, abi.FlagEnd, []abi.Chunk{host}, []string{"module"}},
+		{"a state no template holds for: the rest in one call", []byte{2}, 0, []abi.Chunk{other, host, other, host}, []string{"module", "module"}},
+	}
+	for _, backend := range Backends() {
+		for _, tt := range tests {
+			t.Run(backend+"/"+tt.name, func(t *testing.T) {
+				e, err := New(ctx, Config{Backend: backend, PoolSize: 1, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer e.Close(ctx)
+				module := []byte(`{"type":"text-delta","text":"module"}` + "\n")
+				m, err := e.Load(ctx, "tpl", watModule(t, stubWATState(abi.PackVersion(1, 7, 0), false, tt.ret, module, tpl)))
+				if err != nil {
+					t.Fatalf("load: %v", err)
+				}
+				st, evs, err := m.Transform(ctx, &abi.TransformInput{Flags: tt.flags, State: []byte{1}, Chunks: tt.chunks})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, ev := range evs {
+					got = append(got, ev.Text)
+				}
+				if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+					t.Fatalf("events %q, want %q", got, tt.want)
+				}
+				if string(st) != string(tt.ret) {
+					t.Fatalf("state %v, want the module's last %v", st, tt.ret)
+				}
+			})
+		}
 	}
 }
