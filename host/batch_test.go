@@ -24,10 +24,14 @@ type countingModule struct {
 	engine.Module
 	mu    sync.Mutex
 	calls []int
+	ends  []int // the calls that carried abi.FlagEnd
 }
 
 func (m *countingModule) Transform(ctx context.Context, in *abi.TransformInput) ([]byte, []abi.Event, error) {
 	m.mu.Lock()
+	if in.Flags&abi.FlagEnd != 0 {
+		m.ends = append(m.ends, len(m.calls))
+	}
 	m.calls = append(m.calls, len(in.Chunks))
 	first := len(m.calls) == 1
 	m.mu.Unlock()
@@ -73,6 +77,11 @@ func TestBatchingPassesQueuedChunksTogether(t *testing.T) {
 		}
 		if chunks != 203 {
 			t.Errorf("batch %d: %d chunks transformed, want 203", batch, chunks)
+		}
+		// One call ends the stream, the last: an empty one, or (batched,
+		// once an event went out) the one with the body's last chunks.
+		if len(m.ends) != 1 || m.ends[0] != len(m.calls)-1 || (batch == 1 && m.calls[len(m.calls)-1] != 0) {
+			t.Errorf("batch %d: calls %v, the ones with FlagEnd %v: want only the last", batch, m.calls, m.ends)
 		}
 		if batch == 1 && len(m.calls) != 204 {
 			t.Errorf("batch 1: %d calls, want one per chunk plus the end call", len(m.calls))

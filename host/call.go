@@ -292,8 +292,10 @@ func (x *exchange) attempt(ctx context.Context) (time.Duration, error) {
 	if err2 != nil {
 		return 0, err2
 	}
-	if err := st.transform(nil, abi.FlagEnd); err != nil {
-		return 0, err
+	if !st.ended {
+		if err := st.transform(nil, abi.FlagEnd); err != nil {
+			return 0, err
+		}
 	}
 	if !st.sawEnd {
 		// A body that ended cleanly without a single event is an

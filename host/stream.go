@@ -19,6 +19,9 @@ type streamRun struct {
 	state  []byte
 	in     abi.TransformInput
 	sawEnd bool
+	// ended: the last call (abi.FlagEnd) was made, with the body's last
+	// chunks (batched).
+	ended  bool
 	events int // events the module emitted for this attempt
 }
 
@@ -94,8 +97,19 @@ func (s *streamRun) batched(actx context.Context, body io.Reader, cancel context
 		var err error
 		chunks, arena, err = b.take(chunks, arena)
 		if len(chunks) > 0 {
-			if terr := s.transform(chunks, 0); terr != nil {
+			// The body's last chunks carry abi.FlagEnd (the body ended
+			// after them), which saves the module a call, once an
+			// event was delivered: before that, the end call's events
+			// are the module's verdict on a whole body (transform).
+			var flags uint32
+			if err == io.EOF && s.x.delivered {
+				flags, s.ended = abi.FlagEnd, true
+			}
+			if terr := s.transform(chunks, flags); terr != nil {
 				return terr
+			}
+			if s.ended {
+				return nil
 			}
 			continue
 		}
@@ -199,7 +213,8 @@ func (b *batcher) produce(seq iter.Seq2[abi.Chunk, error]) {
 
 // take gives back the buffers of the batch the caller is done with and
 // waits for the next one. With no chunk left it returns the framer's
-// final error (io.EOF at a clean end).
+// final error (io.EOF at a clean end); the last chunks of a body that
+// ended cleanly come with io.EOF too.
 func (b *batcher) take(doneC []abi.Chunk, doneA []byte) ([]abi.Chunk, []byte, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -216,6 +231,9 @@ func (b *batcher) take(doneC []abi.Chunk, doneA []byte) ([]abi.Chunk, []byte, er
 	b.pending, b.arena = b.freeC, b.freeA
 	b.freeC, b.freeA = nil, nil
 	b.cond.Broadcast()
+	if b.done && b.err == io.EOF {
+		return out, outA, io.EOF // the body's last chunks
+	}
 	return out, outA, nil
 }
 

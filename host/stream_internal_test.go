@@ -1,6 +1,7 @@
 package host
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -160,4 +161,57 @@ func TestHeaderEchoed(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { headerEchoed([][]byte{secret}, h) }); a != 0 {
 		t.Errorf("%v allocations to check three short headers, want 0", a)
 	}
+}
+
+// TestBatcherLastChunks: take gives the last chunks of a body that ended
+// cleanly with io.EOF (the host then makes them the end call), and those
+// of a body that broke without it (the error comes alone, on the next
+// take), as it does every batch taken before the body ended.
+func TestBatcherLastChunks(t *testing.T) {
+	broken := errors.New("connection reset")
+	for _, tt := range []struct {
+		name    string
+		seq     iter.Seq2[abi.Chunk, error]
+		lastErr error // take's error with the chunks
+		end     error // take's error after them
+	}{
+		{"clean end", chunkSeq(9), io.EOF, io.EOF},
+		{"broken", func(yield func(abi.Chunk, error) bool) {
+			for c := range chunkSeq(9) {
+				if !yield(c, nil) {
+					return
+				}
+			}
+			yield(abi.Chunk{}, broken)
+		}, nil, broken},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBatcher(64, 1<<20)
+			b.produce(tt.seq) // the whole body is queued before the take
+			chunks, arena, err := b.take(nil, nil)
+			if len(chunks) != 9 || err != tt.lastErr {
+				t.Fatalf("take: %d chunks, %v; want 9, %v", len(chunks), err, tt.lastErr)
+			}
+			if more, _, err := b.take(chunks, arena); len(more) != 0 || err != tt.end {
+				t.Fatalf("take after them: %d chunks, %v; want none, %v", len(more), err, tt.end)
+			}
+		})
+	}
+	// A batch taken while the body is still being read comes without it.
+	b := newBatcher(64, 1<<20)
+	gate := make(chan struct{})
+	go b.produce(func(yield func(abi.Chunk, error) bool) {
+		for c := range chunkSeq(4) {
+			if !yield(c, nil) {
+				return
+			}
+			<-gate // the body is not over until the test says so
+		}
+	})
+	chunks, _, err := b.take(nil, nil)
+	if len(chunks) != 1 || err != nil {
+		t.Fatalf("take mid-body: %d chunks, %v; want 1, nil", len(chunks), err)
+	}
+	close(gate)
+	b.stop()
 }
