@@ -46,10 +46,7 @@ func TestTextTemplatesHold(t *testing.T) {
 	tpls := New().(guest.TextTemplater).TextTemplates()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var state []byte
-			for _, c := range sse(t, tt.body) {
-				state = transformOne(t, tt.ctx, state, c)
-			}
+			state := replayState(t, tt.ctx, tt.body)
 			holds := -1
 			for _, tpl := range tpls {
 				if tpl.HoldsFor(state) {
@@ -80,6 +77,17 @@ func TestTextTemplatesHold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// replayState runs the SSE body through the adapter a chunk per call and
+// returns the state after it.
+func replayState(t *testing.T, ctx, body string) []byte {
+	t.Helper()
+	var state []byte
+	for _, c := range sse(t, body) {
+		state = transformOne(t, ctx, state, c)
+	}
+	return state
 }
 
 // transformOne runs one chunk through the adapter and returns the state.
@@ -133,10 +141,7 @@ func TestToolTemplatesHold(t *testing.T) {
 	tpls := New().(guest.TextTemplater).TextTemplates()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var state []byte
-			for _, c := range sse(t, tt.body) {
-				state = transformOne(t, tt.ctx, state, c)
-			}
+			state := replayState(t, tt.ctx, tt.body)
 			var hold *abi.TextTemplate
 			for i := range tpls {
 				if tpls[i].HoldsFor(state) {
