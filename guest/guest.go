@@ -87,6 +87,8 @@ type Adapter interface {
 	// Project turns a normalized request into the provider's HTTP request.
 	// A request the model cannot serve is refused with an *abi.Error
 	// (capability_unsupported, schema_unsupported, invalid_request).
+	// req.Tools is read-only: the Dispatcher may hand the same decoded
+	// tools to the next request that sends the same tools.
 	Project(req *abi.Request) (*abi.ProviderRequest, error)
 	// Transform consumes framed stream chunks and emits normalized events.
 	// in.State is the state the previous call set (empty at the start);

@@ -293,7 +293,24 @@ func readPart(a *jsonx.ArrayIter, p *abi.Part) bool {
 	})
 }
 
+// readTools reads the tools array. An agent loop sends the same tools on
+// every turn: the tools of the last few requests are kept decoded
+// (decodedTools), and a request whose tools are the same bytes gets them
+// without decoding them again.
 func readTools(it *jsonx.ObjectIter, dst *[]abi.ToolDefinition) bool {
+	raw := it.Value()
+	if tools, ok := decodedTools.get(raw); ok {
+		*dst = tools
+		return true
+	}
+	if !readToolsArray(it, dst) {
+		return false
+	}
+	decodedTools.put(raw, *dst)
+	return true
+}
+
+func readToolsArray(it *jsonx.ObjectIter, dst *[]abi.ToolDefinition) bool {
 	return readArray(it, dst, func(a *jsonx.ArrayIter, t *abi.ToolDefinition) bool {
 		return readFields(a.ValueObject(), func(o *jsonx.ObjectIter, s *seen) bool {
 			switch {

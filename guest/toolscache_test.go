@@ -3,6 +3,7 @@ package guest
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -86,4 +87,64 @@ func TestToolsCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestToolsMemo: a request whose tools are the bytes of an earlier one's
+// gets the tools decoded then, equal to what decoding gives, and not
+// aliasing that request's input (the buffer is reused); other tools are
+// decoded; the memo holds ToolsCacheEntries tool sets.
+func TestToolsMemo(t *testing.T) {
+	decodedTools = toolsMemo{}
+	tools := func(i int) string {
+		return `[{"name":"get_weather` + strconv.Itoa(i) + `","description":"Weather \u00e9","parameters":{"type":"object"},"strict":true,"cache":{"ttl":"5m"}},{"type":"provider","name":"web_search","options":{"max_uses":2}}]`
+	}
+	decode := func(s string) *abi.Request {
+		t.Helper()
+		in := []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":` + s + `}`)
+		req := new(abi.Request)
+		if err := DecodeRequest(in, req); err != nil {
+			t.Fatal(err)
+		}
+		var want abi.Request
+		if err := json.Unmarshal(in, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(req.Tools)
+		exp, _ := json.Marshal(want.Tools)
+		if !bytes.Equal(got, exp) {
+			t.Fatalf("tools %s, want %s", got, exp)
+		}
+		clear(in) // the call's input buffer is reused
+		return req
+	}
+	first := decode(tools(0))
+	if len(first.Tools) != 2 {
+		t.Fatalf("%d tools", len(first.Tools))
+	}
+	again := decode(tools(0))
+	if &again.Tools[0] != &decodedTools.entries[0].tools[0] {
+		t.Error("the same tools were decoded again")
+	}
+	if again.Tools[0].Name != "get_weather0" || string(again.Tools[1].Options) != `{"max_uses":2}` || again.Tools[0].Cache.TTL != "5m" {
+		t.Errorf("memo tools alias a cleared input: %+v", again.Tools)
+	}
+	for i := 1; i <= ToolsCacheEntries; i++ {
+		decode(tools(i))
+	}
+	if r := decode(tools(0)); &r.Tools[0] == &again.Tools[0] {
+		t.Error("the oldest tools were kept past ToolsCacheEntries sets")
+	}
+}
+
+// TestToolsMemoCopiesEveryField: the memo's copy clones each field of
+// abi.ToolDefinition that may point into the input; a field added to the
+// type must be added to toolsMemo.put (and here).
+func TestToolsMemoCopiesEveryField(t *testing.T) {
+	known := map[string]bool{"Type": true, "Name": true, "Description": true, "Parameters": true, "Strict": true, "Options": true, "Cache": true}
+	rt := reflect.TypeFor[abi.ToolDefinition]()
+	for i := range rt.NumField() {
+		if f := rt.Field(i); !known[f.Name] {
+			t.Errorf("abi.ToolDefinition.%s is new: clone it in toolsMemo.put if it may point into the input, and list it here", f.Name)
+		}
+	}
 }
