@@ -241,10 +241,11 @@ bench-load: all
 	$(GO) run ./internal/benchreport -raw bench/raw.txt -o BENCHMARKS.md
 
 # Instruction counts per request (callgrind) for the peer comparison in
-# bench/, appended to the raw file, then BENCHMARKS.md regenerated. Slow:
-# two valgrind runs of minutes each per runner and body.
+# bench/: the benchmark's timed loop of 100 requests (LOOP=1), appended to
+# the raw file, then BENCHMARKS.md regenerated. Slow: a valgrind run of a
+# minute or more per runner and body (24 runs, two at a time).
 bench-instr: adapters
-	scripts/instr-peers >> bench/raw.txt
+	LOOP=1 N=100 scripts/instr-peers >> bench/raw.txt
 	$(GO) run ./internal/benchreport -raw bench/raw.txt -o BENCHMARKS.md
 
 clean:

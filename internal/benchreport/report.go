@@ -480,9 +480,11 @@ func writePeers(w io.Writer, r *results) {
 	}
 	if r.has("BenchmarkPeersInstr/") {
 		p("### Instructions per request (callgrind, mem)\n\n")
-		p("`scripts/instr-peers` runs the bench/ test binary under `valgrind --tool=callgrind` twice per runner and body\n")
-		p("(1 and 1+N requests) and divides the difference by N: instructions of the whole process (every thread,\n")
-		p("the Go runtime's GC included) per request, independent of the machine's load.\n\n")
+		p("`make bench-instr` runs the bench/ test binary under `valgrind --tool=callgrind` once per runner and body\n")
+		p("(`LOOP=1 N=100 scripts/instr-peers`) and counts the benchmark's timed loop only, divided by its 100 requests:\n")
+		p("instructions of every thread (the host's garbage collections that fall inside the loop included, start-up\n")
+		p("and module compilation not), independent of the machine's load. Repeated runs agree within a few percent;\n")
+		p("the collector moves a row by up to about 10%%.\n\n")
 		rr := &results{config: r.config, vals: map[string]map[string][]float64{}}
 		for _, n := range r.order {
 			if rest, ok := strings.CutPrefix(n, "BenchmarkPeersInstr/"); ok {
