@@ -9,3 +9,10 @@ import _ "embed"
 //
 //go:embed wasmcost.md
 var wasmCostSection string
+
+// toolCallsSection holds the measurements of ABI 1.7's tool-call templates
+// and the host serving chunks anywhere in a call (fixed text that a
+// regeneration keeps, after the ABI 1.6 section).
+//
+//go:embed toolcalls.md
+var toolCallsSection string
