@@ -78,8 +78,8 @@ func TestBatchingPassesQueuedChunksTogether(t *testing.T) {
 		if chunks != 203 {
 			t.Errorf("batch %d: %d chunks transformed, want 203", batch, chunks)
 		}
-		// One call ends the stream, the last: an empty one, or (batched,
-		// once an event went out) the one with the body's last chunks.
+		// One call ends the stream, the last: an empty one, or (batched)
+		// the one with the body's last chunks.
 		if len(m.ends) != 1 || m.ends[0] != len(m.calls)-1 || (batch == 1 && m.calls[len(m.calls)-1] != 0) {
 			t.Errorf("batch %d: calls %v, the ones with FlagEnd %v: want only the last", batch, m.calls, m.ends)
 		}

@@ -52,7 +52,8 @@
 //  4. Streaming: the body is decompressed with a size limit, split by the
 //     framing the module declared (package framing) and fed to the module's
 //     transform with host-owned state; the end of the body is signalled
-//     with abi.FlagEnd. A stream that ends or breaks before the provider's
+//     with abi.FlagEnd (on the body's last chunks when they are batched
+//     and it changes no event; else on an empty last call). A stream that ends or breaks before the provider's
 //     end marker, or stalls past the idle timeout, fails with
 //     stream_truncated: nothing is reported as a clean finish. A cancelled
 //     context, or a loop that stops ranging, closes the connection at once.

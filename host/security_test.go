@@ -450,6 +450,37 @@ func TestUnreadable2xxNotRetried(t *testing.T) {
 	}
 }
 
+// TestLastChunksErrorStaysRetryable: a retryable error the module reports
+// for a chunk of the body's last batch stays retryable, with nothing
+// delivered before it, whether or not the host gave that batch the end
+// flag too (only an error of the end call alone is the module's verdict on
+// the whole body): the request is retried.
+func TestLastChunksErrorStaysRetryable(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "event: ping\ndata: {}\n\nevent: overloaded\ndata: {}\n\n")
+	}))
+	defer srv.Close()
+	m := newHostile(toyModule(t))
+	m.events = func(in *abi.TransformInput, _ []abi.Event) []abi.Event {
+		for _, c := range in.Chunks {
+			if string(c.Event) == "overloaded" {
+				return []abi.Event{{Type: abi.EventError, Code: abi.CodeOverloaded, Message: "overloaded", Retryable: true}}
+			}
+		}
+		return nil
+	}
+	p := host.Provider{Module: m, BaseURL: srv.URL, Credentials: host.StaticKey(testKey)}
+	sl := &sleeps{}
+	_, err := collect(newClient(sl).Stream(context.Background(), p, streamReq("toy-1")))
+	var ae *abi.Error
+	if !errors.As(err, &ae) || ae.Code != abi.CodeOverloaded || !ae.Retryable || n.Load() < 2 || len(sl.get()) == 0 {
+		t.Fatalf("err %v, %d requests, waits %v; want the overloaded error retried", err, n.Load(), sl.get())
+	}
+}
+
 // TestOversizedEventNeverSuspends: a provider event larger than the
 // module's input limit is refused before the module, naming the limit,
 // and never counts towards suspension: the next request is served.

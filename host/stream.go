@@ -40,6 +40,19 @@ func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
 	if err != nil {
 		return err
 	}
+	if flags&abi.FlagEnd != 0 && len(chunks) > 0 && !s.x.delivered && hasError(events) {
+		// The body's last chunks and its end in one call, with nothing
+		// delivered before: an error of the end alone is a verdict on
+		// the whole body (below), one of the chunks is not, and one
+		// call cannot tell them apart. Without an error event the two
+		// ways give the same events; with one, the calls are made
+		// apart, from the same state (a transform call has no other
+		// effect).
+		if err := s.transform(chunks, 0); err != nil {
+			return err
+		}
+		return s.transform(nil, abi.FlagEnd)
+	}
 	s.state = state
 	s.x.op.chunks += len(chunks)
 	s.events += len(events)
@@ -54,6 +67,16 @@ func (s *streamRun) transform(chunks []abi.Chunk, flags uint32) error {
 		}
 	}
 	return s.x.deliver(events, &s.sawEnd)
+}
+
+// hasError reports whether events hold an error event.
+func hasError(events []abi.Event) bool {
+	for i := range events {
+		if events[i].Type == abi.EventError {
+			return true
+		}
+	}
+	return false
 }
 
 // direct makes one transform call per chunk, on the caller's goroutine.
@@ -98,11 +121,10 @@ func (s *streamRun) batched(actx context.Context, body io.Reader, cancel context
 		chunks, arena, err = b.take(chunks, arena)
 		if len(chunks) > 0 {
 			// The body's last chunks carry abi.FlagEnd (the body ended
-			// after them), which saves the module a call, once an
-			// event was delivered: before that, the end call's events
-			// are the module's verdict on a whole body (transform).
+			// after them), which saves the module a call (transform
+			// splits it again when the end's errors must stand apart).
 			var flags uint32
-			if err == io.EOF && s.x.delivered {
+			if err == io.EOF {
 				flags, s.ended = abi.FlagEnd, true
 			}
 			if terr := s.transform(chunks, flags); terr != nil {
