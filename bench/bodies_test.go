@@ -242,20 +242,23 @@ func anthropicSSE(s shape) []byte {
 // geminiSSE frames a shape as a Gemini API streamGenerateContent?alt=sse
 // stream, as the API sends it: events separated by CRLF CRLF, JSON with
 // ": " after each key, usageMetadata and the response's modelVersion and
-// responseId in every chunk. Text arrives one piece a chunk; a tool call
+// responseId in every chunk (as gemini-2.5-flash sends it: the candidates'
+// token count so far, growing from chunk to chunk). Text arrives one piece
+// a chunk; a tool call
 // arrives whole, as one functionCall part with its arguments as a JSON
 // object (Gemini does not stream argument pieces, and sends no call id),
 // all the calls of a turn in one chunk, the last chunk carrying
 // finishReason STOP (with calls too) and the final token counts.
 func geminiSSE(s shape) []byte {
 	var b bytes.Buffer
+	n := 0 // chunks so far
 	chunk := func(parts string, last bool) {
-		finish, usage := "", `"usageMetadata": {"promptTokenCount": 120,"totalTokenCount": 120,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 120}]}`
+		n++
+		finish, out := "", n
 		if last {
-			finish = `,"finishReason": "STOP"`
-			usage = `"usageMetadata": {"promptTokenCount": 120,"candidatesTokenCount": 310,"totalTokenCount": 430,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 120}]}`
+			finish, out = `,"finishReason": "STOP"`, 310
 		}
-		fmt.Fprintf(&b, `data: {"candidates": [{"content": {"parts": [%s],"role": "model"}%s,"index": 0}],%s,"modelVersion": "gemini-2.5-flash","responseId": "bH6LaZW8Fp_3nsEPqtaSwQ4"}`+"\r\n\r\n", parts, finish, usage)
+		fmt.Fprintf(&b, `data: {"candidates": [{"content": {"parts": [%s],"role": "model"}%s,"index": 0}],"usageMetadata": {"promptTokenCount": 120,"candidatesTokenCount": %d,"totalTokenCount": %d,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 120}]},"modelVersion": "gemini-2.5-flash","responseId": "bH6LaZW8Fp_3nsEPqtaSwQ4"}`+"\r\n\r\n", parts, finish, out, 120+out)
 	}
 	for i, t := range s.text {
 		q, _ := json.Marshal(t)
