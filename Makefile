@@ -243,7 +243,7 @@ bench-load: all
 # Instruction counts per request (callgrind) for the peer comparison in
 # bench/: the benchmark's timed loop of 100 requests (LOOP=1), appended to
 # the raw file, then BENCHMARKS.md regenerated. Slow: a valgrind run of a
-# minute or more per runner and body (24 runs, two at a time).
+# minute or more per runner and body (36 runs, two at a time).
 bench-instr: adapters
 	LOOP=1 N=100 scripts/instr-peers >> bench/raw.txt
 	$(GO) run ./internal/benchreport -raw bench/raw.txt -o BENCHMARKS.md

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,19 +30,52 @@ type result struct {
 	Calls []call `json:"calls"`
 }
 
-// equal compares two results, tool-call arguments as JSON values (a peer
-// may re-encode them).
-func (r result) equal(o result) bool {
-	if r.Text != o.Text || len(r.Calls) != len(o.Calls) {
+// equal compares a runner's result r with the body's expected one, want:
+// tool-call arguments as compacted JSON (a peer may re-encode them). A
+// wanted call with no ID is one whose stream carries none (Gemini's
+// functionCall parts): each runner then names the call its own way (the
+// gemini adapter synthesizes call_<hash of responseId and index>, genai
+// leaves the ID empty), so only names and arguments are compared, and the
+// arguments as JSON values with key order ignored, since they arrive as a
+// JSON object that genai decodes into a map (re-encoded with sorted keys).
+func (r result) equal(want result) bool {
+	if r.Text != want.Text || len(r.Calls) != len(want.Calls) {
 		return false
 	}
 	for i, c := range r.Calls {
-		d := o.Calls[i]
-		if c.ID != d.ID || c.Name != d.Name || !jsonEqual(c.Arguments, d.Arguments) {
+		d := want.Calls[i]
+		if c.Name != d.Name {
+			return false
+		}
+		if d.ID == "" {
+			if !jsonSameValue(c.Arguments, d.Arguments) {
+				return false
+			}
+			continue
+		}
+		if c.ID != d.ID || !jsonEqual(c.Arguments, d.Arguments) {
 			return false
 		}
 	}
 	return true
+}
+
+// jsonSameValue reports whether a and b are JSON texts of the same value
+// (objects compared by their members, whatever their order; numbers by
+// their text).
+func jsonSameValue(a, b string) bool {
+	decode := func(s string) (any, bool) {
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		var v any
+		if d.Decode(&v) != nil || d.More() {
+			return nil, false
+		}
+		return v, true
+	}
+	x, okX := decode(a)
+	y, okY := decode(b)
+	return okX && okY && reflect.DeepEqual(x, y)
 }
 
 func jsonEqual(a, b string) bool {
@@ -54,7 +88,7 @@ func jsonEqual(a, b string) bool {
 
 // body is one provider response the benchmark replays.
 type body struct {
-	provider string // adapter name: openai, anthropic
+	provider string // adapter name: openai, anthropic, gemini
 	name     string // text, parallel-tools, short-tool, big-args
 	sse      []byte
 	want     result
@@ -82,10 +116,17 @@ type shapeCall struct {
 	args     []string
 }
 
-func (s shape) result() result {
+// result is what the shape amounts to in a provider's framing: Gemini's
+// stream carries no tool-call IDs, so its calls are expected without one
+// (see result.equal).
+func (s shape) result(provider string) result {
 	r := result{Text: strings.Join(s.text, ""), Calls: []call{}}
 	for _, c := range s.calls {
-		r.Calls = append(r.Calls, call{ID: c.id, Name: c.name, Arguments: strings.Join(c.args, "")})
+		id := c.id
+		if provider == "gemini" {
+			id = ""
+		}
+		r.Calls = append(r.Calls, call{ID: id, Name: c.name, Arguments: strings.Join(c.args, "")})
 	}
 	return r
 }
@@ -198,10 +239,69 @@ func anthropicSSE(s shape) []byte {
 	return b.Bytes()
 }
 
-var framers = map[string]func(shape) []byte{"openai": openaiSSE, "anthropic": anthropicSSE}
+// geminiSSE frames a shape as a Gemini API streamGenerateContent?alt=sse
+// stream, as the API sends it: events separated by CRLF CRLF, JSON with
+// ": " after each key, usageMetadata and the response's modelVersion and
+// responseId in every chunk (as gemini-2.5-flash sends it: the candidates'
+// token count so far, growing from chunk to chunk). Text arrives one piece
+// a chunk; a tool call
+// arrives whole, as one functionCall part with its arguments as a JSON
+// object (Gemini does not stream argument pieces, and sends no call id),
+// all the calls of a turn in one chunk, the last chunk carrying
+// finishReason STOP (with calls too) and the final token counts.
+func geminiSSE(s shape) []byte {
+	var b bytes.Buffer
+	n := 0 // chunks so far
+	chunk := func(parts string, last bool) {
+		n++
+		finish, out := "", n
+		if last {
+			finish, out = `,"finishReason": "STOP"`, 310
+		}
+		fmt.Fprintf(&b, `data: {"candidates": [{"content": {"parts": [%s],"role": "model"}%s,"index": 0}],"usageMetadata": {"promptTokenCount": 120,"candidatesTokenCount": %d,"totalTokenCount": %d,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 120}]},"modelVersion": "gemini-2.5-flash","responseId": "bH6LaZW8Fp_3nsEPqtaSwQ4"}`+"\r\n\r\n", parts, finish, out, 120+out)
+	}
+	for i, t := range s.text {
+		q, _ := json.Marshal(t)
+		chunk(`{"text": `+string(q)+`}`, i == len(s.text)-1 && len(s.calls) == 0)
+	}
+	if len(s.calls) > 0 {
+		var parts []string
+		for _, c := range s.calls {
+			// The arguments as the object they are (the shape's
+			// pieces joined), not as a JSON string.
+			parts = append(parts, fmt.Sprintf(`{"functionCall": {"name": %q,"args": %s}}`, c.name, spaceColons(strings.Join(c.args, ""))))
+		}
+		chunk(strings.Join(parts, ","), true)
+	}
+	return b.Bytes()
+}
+
+// spaceColons puts a space after every colon of compact JSON outside its
+// strings, as Gemini formats the objects it sends.
+func spaceColons(js string) string {
+	var sb strings.Builder
+	inString, escaped := false, false
+	for i := 0; i < len(js); i++ {
+		c := js[i]
+		sb.WriteByte(c)
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && c == ':':
+			sb.WriteByte(' ')
+		}
+	}
+	return sb.String()
+}
+
+var framers = map[string]func(shape) []byte{"openai": openaiSSE, "anthropic": anthropicSSE, "gemini": geminiSSE}
 
 // providers are the adapters benchmarked against a peer SDK.
-var providers = []string{"openai", "anthropic"}
+var providers = []string{"openai", "anthropic", "gemini"}
 
 // loadBodies reads every body and its expected result from testdata/.
 func loadBodies(tb testing.TB) []body {
@@ -235,7 +335,7 @@ func TestBodies(t *testing.T) {
 		for _, n := range bodyNames {
 			s := shapeOf(n)
 			sse := framers[p](s)
-			want, err := json.MarshalIndent(s.result(), "", "  ")
+			want, err := json.MarshalIndent(s.result(p), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,6 +357,58 @@ func TestBodies(t *testing.T) {
 					t.Errorf("%s differs from its generator: run go test -run TestBodies -update", path)
 				}
 			}
+		}
+	}
+}
+
+// TestResultEqual checks how a runner's result is compared with the
+// expected one: strictly (IDs, argument key order) where the stream
+// carries call IDs, by name and argument value where it carries none.
+func TestResultEqual(t *testing.T) {
+	withID := result{Calls: []call{{ID: "call_s3", Name: "search_docs", Arguments: `{"query":"q","limit":5}`}}}
+	noID := result{Calls: []call{{Name: "search_docs", Arguments: `{"query":"q","limit":5}`}}}
+	got := func(id, name, args string) result {
+		return result{Calls: []call{{ID: id, Name: name, Arguments: args}}}
+	}
+	tests := []struct {
+		name      string
+		got, want result
+		equal     bool
+	}{
+		{"same", got("call_s3", "search_docs", `{"query":"q","limit":5}`), withID, true},
+		{"same, spaced", got("call_s3", "search_docs", `{"query": "q", "limit": 5}`), withID, true},
+		{"other id", got("call_x", "search_docs", `{"query":"q","limit":5}`), withID, false},
+		{"keys reordered", got("call_s3", "search_docs", `{"limit":5,"query":"q"}`), withID, false},
+		{"other text", result{Text: "x", Calls: withID.Calls}, withID, false},
+		{"no id wanted: any id", got("call_LDx43kLJQRAndrkHcjMa2b", "search_docs", `{"query":"q","limit":5}`), noID, true},
+		{"no id wanted: empty id", got("", "search_docs", `{"query":"q","limit":5}`), noID, true},
+		{"no id wanted: keys reordered", got("", "search_docs", `{"limit":5,"query":"q"}`), noID, true},
+		{"no id wanted: other name", got("", "get_time", `{"query":"q","limit":5}`), noID, false},
+		{"no id wanted: other value", got("", "search_docs", `{"query":"q","limit":6}`), noID, false},
+		{"no id wanted: number text", got("", "search_docs", `{"query":"q","limit":5.0}`), noID, false},
+		{"no id wanted: extra member", got("", "search_docs", `{"query":"q","limit":5,"x":1}`), noID, false},
+		{"no id wanted: not JSON", got("", "search_docs", `{"query":"q","limit":5`), noID, false},
+		{"no id wanted: a call short", result{Calls: []call{}}, noID, false},
+	}
+	for _, tt := range tests {
+		if e := tt.got.equal(tt.want); e != tt.equal {
+			t.Errorf("%s: equal = %v, want %v", tt.name, e, tt.equal)
+		}
+	}
+}
+
+// TestSpaceColons checks the Gemini formatting of argument objects:
+// colons inside strings (escaped quotes included) stay as they are.
+func TestSpaceColons(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"city":"Paris","unit":"celsius"}`, `{"city": "Paris","unit": "celsius"}`},
+		{`{"q":"a:b","n":{"m":1}}`, `{"q": "a:b","n": {"m": 1}}`},
+		{`{"q":"say \"x:y\" and \\","l":5}`, `{"q": "say \"x:y\" and \\","l": 5}`},
+		{`[]`, `[]`},
+	}
+	for _, tt := range tests {
+		if got := spaceColons(tt.in); got != tt.want {
+			t.Errorf("spaceColons(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

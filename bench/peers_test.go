@@ -21,9 +21,11 @@ import (
 	"github.com/openai/openai-go/v3"
 	ooption "github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
+	"google.golang.org/genai"
 
 	"github.com/wasmadapt/wasmadapt/abi"
 	anthropicadapter "github.com/wasmadapt/wasmadapt/adapters-wasm/anthropic"
+	geminiadapter "github.com/wasmadapt/wasmadapt/adapters-wasm/gemini"
 	openaiadapter "github.com/wasmadapt/wasmadapt/adapters-wasm/openai"
 	"github.com/wasmadapt/wasmadapt/engine"
 	"github.com/wasmadapt/wasmadapt/guest"
@@ -66,7 +68,7 @@ const (
 	maxTokens    = 1024
 )
 
-var models = map[string]string{"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}
+var models = map[string]string{"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
 
 // normalized is the benchmark's request as the project's contract: the
 // same system prompt, user turn, tools and limits the peers send.
@@ -216,6 +218,53 @@ func anthropicGo(ctx context.Context, hc *http.Client, base string) (result, err
 	return r, nil
 }
 
+// genaiGo runs the request through Google's genai SDK (Gemini API
+// backend): GenerateContentStream, its text parts concatenated and its
+// functionCall parts collected, arguments re-encoded from the map genai
+// decodes them into.
+func genaiGo(ctx context.Context, hc *http.Client, base string) (result, error) {
+	r := result{Calls: []call{}}
+	c, err := genai.NewClient(ctx, &genai.ClientConfig{
+		APIKey: "bench", Backend: genai.BackendGeminiAPI, HTTPClient: hc,
+		HTTPOptions: genai.HTTPOptions{BaseURL: base + "/"},
+	})
+	if err != nil {
+		return r, err
+	}
+	var decls []*genai.FunctionDeclaration
+	for _, t := range tools {
+		decls = append(decls, &genai.FunctionDeclaration{Name: t.name, Description: t.description, ParametersJsonSchema: t.schema})
+	}
+	cfg := &genai.GenerateContentConfig{
+		SystemInstruction: genai.NewContentFromText(systemPrompt, genai.RoleUser),
+		MaxOutputTokens:   maxTokens,
+		Tools:             []*genai.Tool{{FunctionDeclarations: decls}},
+	}
+	var text strings.Builder
+	for resp, err := range c.Models.GenerateContentStream(ctx, models["gemini"], genai.Text(userPrompt), cfg) {
+		if err != nil {
+			return r, err
+		}
+		if len(resp.Candidates) == 0 || resp.Candidates[0].Content == nil {
+			continue
+		}
+		for _, p := range resp.Candidates[0].Content.Parts {
+			switch {
+			case p.FunctionCall != nil:
+				args, err := json.Marshal(p.FunctionCall.Args)
+				if err != nil {
+					return r, err
+				}
+				r.Calls = append(r.Calls, call{ID: p.FunctionCall.ID, Name: p.FunctionCall.Name, Arguments: string(args)})
+			case !p.Thought:
+				text.WriteString(p.Text)
+			}
+		}
+	}
+	r.Text = text.String()
+	return r, nil
+}
+
 func requiredOf(schema map[string]any) []string {
 	var out []string
 	for _, v := range schema["required"].([]any) {
@@ -258,7 +307,7 @@ func loopback(tb testing.TB, sse []byte) (*http.Client, string) {
 // executors are the ways the project runs an adapter: natively (the
 // floor) and on every Wasm backend compiled in.
 func executors(tb testing.TB, provider string) []namedRunner {
-	native := map[string]guest.Adapter{"openai": openaiadapter.New(), "anthropic": anthropicadapter.New()}[provider]
+	native := map[string]guest.Adapter{"openai": openaiadapter.New(), "anthropic": anthropicadapter.New(), "gemini": geminiadapter.New()}[provider]
 	n := engine.NewNative(provider, native)
 	tb.Cleanup(func() { n.Close(context.Background()) })
 	out := []namedRunner{{"native", ours(provider, n)}}
@@ -276,6 +325,7 @@ type namedRunner struct {
 var peerRunners = map[string][]namedRunner{
 	"openai":    {{"openai-go", openaiGo}},
 	"anthropic": {{"anthropic-sdk-go", anthropicGo}},
+	"gemini":    {{"genai", genaiGo}},
 }
 
 // loadModule loads ../bin/adapters/<adapter>.wasm (make adapters), or

@@ -90,6 +90,12 @@ BenchmarkPeers/anthropic-text/mem/anthropic-sdk-go-2 10 1500 ns/op 1500 cpu-ns/o
 BenchmarkPeersInstr/anthropic-text/mem/native 1 100000 instr/op
 BenchmarkPeersInstr/anthropic-text/mem/wazero 1 200000 instr/op
 BenchmarkPeersInstr/anthropic-text/mem/anthropic-sdk-go 1 300000 instr/op
+BenchmarkPeers/gemini-big-args/mem/native-2 10 1000 ns/op 1000 cpu-ns/op 0 wrong 10 B/op 5 allocs/op
+BenchmarkPeers/gemini-big-args/mem/wazero-2 10 2000 ns/op 2000 cpu-ns/op 0 wrong 10 B/op 6 allocs/op
+BenchmarkPeers/gemini-big-args/mem/genai-2 10 4000 ns/op 4000 cpu-ns/op 0 wrong 10 B/op 9 allocs/op
+BenchmarkPeersInstr/gemini-big-args/mem/native 1 100000 instr/op
+BenchmarkPeersInstr/gemini-big-args/mem/wazero 1 200000 instr/op
+BenchmarkPeersInstr/gemini-big-args/mem/genai 1 400000 instr/op
 `
 
 func TestReportPeers(t *testing.T) {
@@ -101,6 +107,9 @@ func TestReportPeers(t *testing.T) {
 		// A peer with a wrong result is marked and not compared.
 		"| anthropic-text | 1.00 µs | 2.00 µs | 2.0x | — | — | anthropic-sdk-go | 1.50 µs (wrong result) | — | 5 / 6 / 9 | met where measured (no wasmtime or peer count) |",
 		"| anthropic-text | 100.0K | 200.0K | 2.0x | — | — | anthropic-sdk-go | 300.0K | 0.7x | — / — / — | met where measured (no wasmtime count) |",
+		// Gemini bodies name genai as their peer.
+		"| gemini-big-args | 1.00 µs | 2.00 µs | 2.0x | — | — | genai | 4.00 µs | 0.5x | 5 / 6 / 9 | met where measured (no wasmtime count) |",
+		"| gemini-big-args | 100.0K | 200.0K | 2.0x | — | — | genai | 400.0K | 0.5x | — / — / — | met where measured (no wasmtime count) |",
 	)
 }
 
