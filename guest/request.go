@@ -299,14 +299,14 @@ func readPart(a *jsonx.ArrayIter, p *abi.Part) bool {
 // without decoding them again.
 func readTools(it *jsonx.ObjectIter, dst *[]abi.ToolDefinition) bool {
 	raw := it.Value()
-	if tools, ok := decodedTools.get(raw); ok {
+	if tools, ok := decodedTools.Get(raw); ok {
 		*dst = tools
 		return true
 	}
 	if !readToolsArray(it, dst) {
 		return false
 	}
-	decodedTools.put(raw, *dst)
+	decodedTools.Put(raw, cloneTools(*dst), len(raw))
 	return true
 }
 

@@ -109,42 +109,15 @@ func (c *ToolsCache[V]) Put(key []byte, val V, size int) {
 	c.next = (c.next + 1) % len(c.entries)
 }
 
-// toolsMemo keeps the tools of the last few requests decoded, keyed by
-// their JSON bytes (readTools). Its entries are copies that share no memory
-// with the call's input buffer; the decoded tools a request gets from it are
-// shared with the requests before it, which is why a Request's Tools are
-// read-only for an adapter (Adapter.Project). Safe for concurrent use.
-type toolsMemo struct {
-	mu      sync.Mutex
-	entries [ToolsCacheEntries]memoEntry
-	next    int
-}
+// decodedTools keeps the tools of the last few requests decoded, keyed by
+// their JSON bytes (readTools). Its values are copies that share no memory
+// with the call's input buffer (cloneTools); the decoded tools a request
+// gets from it are shared with the requests before it, which is why a
+// Request's Tools are read-only for an adapter (Adapter.Project).
+var decodedTools ToolsCache[[]abi.ToolDefinition]
 
-type memoEntry struct {
-	raw   []byte
-	tools []abi.ToolDefinition
-}
-
-// decodedTools is the guest's toolsMemo.
-var decodedTools toolsMemo
-
-func (m *toolsMemo) get(raw []byte) ([]abi.ToolDefinition, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := range m.entries {
-		if e := &m.entries[i]; e.raw != nil && bytes.Equal(e.raw, raw) {
-			return e.tools, true
-		}
-	}
-	return nil, false
-}
-
-// put keeps a copy of tools, decoded from raw, unless raw is larger than
-// ToolsCacheMaxBytes.
-func (m *toolsMemo) put(raw []byte, tools []abi.ToolDefinition) {
-	if len(raw) > ToolsCacheMaxBytes {
-		return
-	}
+// cloneTools returns a copy of tools that shares no memory with them.
+func cloneTools(tools []abi.ToolDefinition) []abi.ToolDefinition {
 	c := make([]abi.ToolDefinition, len(tools))
 	for i, t := range tools {
 		// Every field that may point into the input is cloned
@@ -158,8 +131,5 @@ func (m *toolsMemo) put(raw []byte, tools []abi.ToolDefinition) {
 			c[i].Cache = &cache
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.entries[m.next] = memoEntry{raw: bytes.Clone(raw), tools: c}
-	m.next = (m.next + 1) % len(m.entries)
+	return c
 }

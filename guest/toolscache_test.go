@@ -94,7 +94,7 @@ func TestToolsCacheConcurrent(t *testing.T) {
 // aliasing that request's input (the buffer is reused); other tools are
 // decoded; the memo holds ToolsCacheEntries tool sets.
 func TestToolsMemo(t *testing.T) {
-	decodedTools = toolsMemo{}
+	decodedTools = ToolsCache[[]abi.ToolDefinition]{}
 	tools := func(i int) string {
 		return `[{"name":"get_weather` + strconv.Itoa(i) + `","description":"Weather \u00e9","parameters":{"type":"object"},"strict":true,"cache":{"ttl":"5m"}},{"type":"provider","name":"web_search","options":{"max_uses":2}}]`
 	}
@@ -122,7 +122,7 @@ func TestToolsMemo(t *testing.T) {
 		t.Fatalf("%d tools", len(first.Tools))
 	}
 	again := decode(tools(0))
-	if &again.Tools[0] != &decodedTools.entries[0].tools[0] {
+	if &again.Tools[0] != &decodedTools.entries[0].val[0] {
 		t.Error("the same tools were decoded again")
 	}
 	if again.Tools[0].Name != "get_weather0" || string(again.Tools[1].Options) != `{"max_uses":2}` || again.Tools[0].Cache.TTL != "5m" {
@@ -138,13 +138,13 @@ func TestToolsMemo(t *testing.T) {
 
 // TestToolsMemoCopiesEveryField: the memo's copy clones each field of
 // abi.ToolDefinition that may point into the input; a field added to the
-// type must be added to toolsMemo.put (and here).
+// type must be added to cloneTools (and here).
 func TestToolsMemoCopiesEveryField(t *testing.T) {
 	known := map[string]bool{"Type": true, "Name": true, "Description": true, "Parameters": true, "Strict": true, "Options": true, "Cache": true}
 	rt := reflect.TypeFor[abi.ToolDefinition]()
 	for i := range rt.NumField() {
 		if f := rt.Field(i); !known[f.Name] {
-			t.Errorf("abi.ToolDefinition.%s is new: clone it in toolsMemo.put if it may point into the input, and list it here", f.Name)
+			t.Errorf("abi.ToolDefinition.%s is new: clone it in cloneTools if it may point into the input, and list it here", f.Name)
 		}
 	}
 }
